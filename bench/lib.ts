@@ -1,0 +1,90 @@
+/**
+ * The benchmark harness every `bench/*.bench.ts` uses: runs cases with the `benchmark` package, prints a
+ * table of medians (time per operation, MB/s, packets/s) and each case's ratio to the suite's baseline,
+ * which runs in the same process so the ratio holds on a noisy machine.
+ */
+import Benchmark from 'benchmark';
+import os from 'node:os';
+
+export interface BenchCase {
+  name: string;
+  /** One operation. Must do the whole unit of work each call (a whole file, a whole corpus). */
+  fn: () => void;
+  /** Bytes processed by one operation (for MB/s). */
+  bytes?: number;
+  /** Packets processed by one operation (for packets/s). */
+  packets?: number;
+  /** The case the others are compared with (the first case when none is marked). */
+  baseline?: boolean;
+}
+
+export interface BenchRow {
+  suite: string;
+  name: string;
+  medianMs: number;
+  mbPerSec: number | null;
+  packetsPerSec: number | null;
+  ratio: number;
+  samples: number;
+  rme: number;
+}
+
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const n = s.length;
+  if (n === 0) return NaN;
+  return n % 2 === 1 ? s[(n - 1) / 2]! : (s[n / 2 - 1]! + s[n / 2]!) / 2;
+}
+
+export function machine(): string {
+  const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+  return `${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+}
+
+/** Runs the cases one after another (never in parallel) and prints the table; returns the rows. */
+export function runSuite(suite: string, cases: BenchCase[], opts: { minSamples?: number; maxTime?: number } = {}): BenchRow[] {
+  const bs = new Benchmark.Suite(suite);
+  for (const c of cases) {
+    bs.add(c.name, c.fn, { minSamples: opts.minSamples ?? 10, maxTime: opts.maxTime ?? 3 });
+  }
+  bs.run({ async: false });
+  const medians = new Map<string, number>();
+  const benches: Benchmark[] = [];
+  bs.forEach((b: Benchmark) => {
+    benches.push(b);
+    medians.set(String(b.name), median(b.stats.sample));
+  });
+  const base = cases.find((c) => c.baseline) ?? cases[0]!;
+  const baseMedian = medians.get(base.name)!;
+  const rows: BenchRow[] = benches.map((b, i) => {
+    const c = cases[i]!;
+    const m = medians.get(c.name)!;
+    if ((b as unknown as { error?: unknown }).error) throw (b as unknown as { error: unknown }).error;
+    return {
+      suite,
+      name: c.name,
+      medianMs: m * 1000,
+      mbPerSec: c.bytes ? c.bytes / m / 1e6 : null,
+      packetsPerSec: c.packets ? c.packets / m : null,
+      ratio: baseMedian / m,
+      samples: b.stats.sample.length,
+      rme: b.stats.rme,
+    };
+  });
+  printTable(suite, rows, base.name);
+  return rows;
+}
+
+export function printTable(suite: string, rows: BenchRow[], baseline: string): void {
+  const fmt = (v: number | null, d = 1) => (v === null ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(d));
+  const lines = [
+    `\n## ${suite}  (baseline: ${baseline})`,
+    '| case | median ms/op | MB/s | packets/s | × baseline | samples | ±% |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.medianMs.toFixed(3)} | ${fmt(r.mbPerSec)} | ${r.packetsPerSec === null ? '-' : Math.round(r.packetsPerSec).toLocaleString('en-US')} | ${r.ratio.toFixed(2)} | ${r.samples} | ${r.rme.toFixed(1)} |`,
+    ),
+  ];
+  console.log(lines.join('\n'));
+}

@@ -1,0 +1,117 @@
+/**
+ * The one event model: everything the engine reports is a member of `NetsieveEvent`, discriminated by
+ * `type`. Field names are idiomatic TypeScript; `src/output/eve.ts` maps them to Suricata's EVE JSON names.
+ *
+ * Events are plain data owned by the receiver: safe to keep, serialise or send elsewhere.
+ */
+
+/** Capture time of an event: seconds since the Unix epoch and nanoseconds within the second. */
+export interface Timestamp {
+  sec: number;
+  nsec: number;
+}
+
+/** The five-tuple as Suricata writes it: source is the client (the side that sent to the server). */
+export interface EventEndpoints {
+  srcIp: string;
+  srcPort: number;
+  destIp: string;
+  destPort: number;
+  /** `TCP`, `UDP`, `ICMP`, `IPv6-ICMP`, `SCTP`, or the protocol number as a string. */
+  proto: string;
+}
+
+/** The tunnel a flow was carried in (outermost tunnel's outer header). */
+export interface EventTunnel {
+  type: 'vxlan' | 'geneve' | 'gre' | 'ipip' | string;
+  depth: number;
+  /** VNI or GRE key of the innermost tunnel, 0 when none. */
+  id: number;
+  srcIp: string;
+  destIp: string;
+  proto: string;
+  srcPort?: number;
+  destPort?: number;
+}
+
+interface EventBase {
+  ts: Timestamp;
+  /** Engine packet number (1-based, over the engine's life) of the packet the event is tied to. */
+  pcapCnt?: number;
+  flowId?: number;
+  endpoints?: EventEndpoints;
+  vlan?: number[];
+  tunnel?: EventTunnel;
+}
+
+export interface FlowStats {
+  pktsToServer: number;
+  pktsToClient: number;
+  bytesToServer: number;
+  bytesToClient: number;
+  start: Timestamp;
+  end: Timestamp;
+  /** Whole seconds between the first and the last packet. */
+  age: number;
+  state: 'new' | 'established' | 'closed' | 'bypassed';
+  reason: 'timeout' | 'forced' | 'shutdown' | 'tcp_reuse';
+}
+
+export interface TcpFlowInfo {
+  /** Flags seen in either direction, per direction. */
+  flags: number;
+  flagsToServer: number;
+  flagsToClient: number;
+  /** TCP state when the flow ended (Suricata's names: `established`, `closed`, `fin_wait1`, ...). */
+  state: string;
+  /** Per-direction reassembly statistics. */
+  toServer: TcpStreamSummary;
+  toClient: TcpStreamSummary;
+}
+
+export interface TcpStreamSummary {
+  bytesDelivered: number;
+  gaps: number;
+  gapBytes: number;
+  retransmissions: number;
+  overlaps: number;
+  overlapsDifferent: number;
+  outOfOrder: number;
+  depthReached: boolean;
+}
+
+export interface FlowEvent extends EventBase {
+  type: 'flow';
+  flowId: number;
+  endpoints: EventEndpoints;
+  /** Application protocol when identified, null otherwise. */
+  appProto: string | null;
+  flow: FlowStats;
+  tcp?: TcpFlowInfo;
+  /** ICMP type/code of the first packet each way. */
+  icmp?: { type: number; code: number; responseType?: number; responseCode?: number };
+}
+
+/** Where an anomaly was found. */
+export type AnomalyLayer = 'decode' | 'stream' | 'flow';
+
+export interface AnomalyEvent extends EventBase {
+  type: 'anomaly';
+  anomaly: {
+    layer: AnomalyLayer;
+    /** The anomaly's name, e.g. `decode.ipv4_bad_ihl`, `stream.overlap_different_data`. */
+    event: string;
+    /** The numeric code in its stage's table. */
+    code: number;
+    direction?: 'to_server' | 'to_client';
+  };
+  /** For `stream.gap`: where the missing bytes are in the direction's stream; length -1 when unknown. */
+  gap?: { offset: number; length: number };
+}
+
+export type NetsieveEvent = FlowEvent | AnomalyEvent;
+export type NetsieveEventType = NetsieveEvent['type'];
+export type EventOfType<T extends NetsieveEventType> = Extract<NetsieveEvent, { type: T }>;
+
+/** Packet verdict for inline users. */
+export type Verdict = 'accept' | 'drop';

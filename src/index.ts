@@ -1,0 +1,62 @@
+/**
+ * netsieve: Layer-7 deep packet inspection for Node.js.
+ *
+ * The public API. Everything a user or the benchmark suite needs is exported here; anything else is internal
+ * and may change.
+ */
+export { createEngine, Engine, protoName } from './engine.js';
+export type { CreateEngineOptions, EngineStats, ReplayOptions, Flow } from './engine.js';
+export type {
+  NetsieveEvent,
+  NetsieveEventType,
+  EventOfType,
+  FlowEvent,
+  AnomalyEvent,
+  AnomalyLayer,
+  EventEndpoints,
+  EventTunnel,
+  FlowStats,
+  TcpFlowInfo,
+  TcpStreamSummary,
+  Timestamp,
+  Verdict,
+} from './events.js';
+export { NetsieveError, isNetsieveError, ERROR_CODES } from './errors.js';
+export type { NetsieveErrorCode, ErrorLocation } from './errors.js';
+export { defaultOptions, resolveOptions } from './options.js';
+export type {
+  EngineOptions,
+  EngineOptionsInput,
+  TcpOptions,
+  FlowOptions,
+  FlowTimeouts,
+  FragmentOptions,
+  DecodeOptions,
+  OverlapPolicy,
+} from './options.js';
+
+// Capture: readers, writer, live capture.
+export { openCapture, readAllPackets } from './capture/reader.js';
+export type { CaptureInput, CaptureReader } from './capture/reader.js';
+export { PcapWriter } from './capture/pcap-writer.js';
+export { openLive, listDevices } from './capture/live.js';
+export { LinkType } from './capture/packet.js';
+export type { CapturedPacket, PacketInput } from './capture/packet.js';
+
+// Decoding: usable on its own (the benchmark suite and tools use it).
+export { Decoder } from './decode/decoder.js';
+export { DecodedPacket, Layer, IpProto, TcpFlag, Tunnel } from './decode/packet.js';
+export { DECODE_ANOMALIES } from './decode/events.js';
+export { formatAddress } from './decode/address.js';
+
+// Flows and streams.
+export { Direction } from './flow/stream.js';
+export type { StreamConsumer, StreamChunkInfo, StreamEndReason } from './flow/stream.js';
+export { STREAM_ANOMALIES } from './flow/events.js';
+export { TcpSession, TcpState, tcpStateName } from './flow/tcp-session.js';
+export { ReassemblyMemory } from './flow/reassembly-memory.js';
+
+// Output.
+export { toEve, toEveLine, eveTimestamp } from './output/eve.js';
+export type { EveRecord } from './output/eve.js';
+export { formatSummary } from './output/summary.js';
