@@ -101,6 +101,7 @@ export class Engine {
   private readonly memory: ReassemblyMemory;
   private readonly tcpContext: TcpContext;
   private readonly onStream: ((flow: Flow) => StreamConsumer | null) | null;
+  private readonly vlanInKey: boolean;
   private readonly listeners = new Map<string, ((ev: NetsieveEvent) => void)[]>();
   /** Events of the replay in progress, drained by its iterator. */
   private collector: NetsieveEvent[] | null = null;
@@ -134,6 +135,7 @@ export class Engine {
     const { onStream, ...rest } = options;
     this.options = resolveOptions(rest);
     this.onStream = onStream ?? null;
+    this.vlanInKey = this.options.flow.vlanInKey;
     this.decoder = new Decoder({ decode: this.options.decode, fragments: this.options.fragments });
     this.decoder.onAnomaly = (code: number) => this.emitDecodeAnomaly(code, null, false);
     this.table = new FlowTable(this.options.flow.maxFlows, this.options.flow.timeouts);
@@ -238,7 +240,7 @@ export class Engine {
 
     // An ICMP error belongs to the flow whose packet it quotes (as Suricata does), when that flow exists.
     if (p.icmpQuotedValid) {
-      const quotedSrcIsA = fillQuotedKey(p, this.key);
+      const quotedSrcIsA = fillQuotedKey(p, this.key, this.vlanInKey);
       const slot = this.table.lookup(this.key, hashKey(this.key));
       if (slot >= 0) {
         const flow = this.table.flows[slot]!;
@@ -253,7 +255,7 @@ export class Engine {
     }
 
     const key = this.key;
-    const srcIsA = fillPacketKey(p, key);
+    const srcIsA = fillPacketKey(p, key, this.vlanInKey);
     const hash = hashKey(key);
     let slot = this.table.lookup(key, hash);
     let flow: Flow;

@@ -58,6 +58,12 @@ export interface FlowOptions {
    * `flow.evicted`) to make room. Default 65536.
    */
   maxFlows: number;
+  /**
+   * Whether VLAN ids are part of the flow key (Suricata's `vlan.use-for-tracking`). Default true: the same
+   * addresses on two VLANs are two networks. Set false when a capture point sees each packet once per VLAN
+   * (a router on a stick) and both copies should count as one flow, as tshark counts them.
+   */
+  vlanInKey: boolean;
   timeouts: FlowTimeouts;
 }
 
@@ -68,7 +74,13 @@ export interface FragmentOptions {
   maxDatagrams: number;
   /** Bytes held by fragment reassembly in total; the oldest datagram is dropped beyond it. Default 16 MiB. */
   memcap: number;
-  /** Fragments per datagram; more marks the datagram as hostile and drops it. Default 256 (a 64 KiB datagram of 256-byte fragments). */
+  /**
+   * Fragments per datagram; more marks the datagram as hostile and drops it (`decode.frag_too_many_fragments`).
+   * Default 1024: a 64 KiB datagram in 64-byte pieces. Stacks fragment at the path MTU (45 pieces for 64 KiB
+   * over Ethernet); evasion tools send tiny fragments, and nDPI's ip_fragmented_garbage capture has datagrams
+   * of 313 that tshark and nDPI reassemble. Placing a fragment walks the datagram's pieces, so the cap also
+   * bounds the work one datagram costs.
+   */
   maxFragmentsPerDatagram: number;
 }
 
@@ -106,6 +118,7 @@ export function defaultOptions(): EngineOptions {
     },
     flow: {
       maxFlows: 65536,
+      vlanInKey: true,
       timeouts: {
         tcpNew: 60,
         tcpEstablished: 600,
@@ -118,7 +131,7 @@ export function defaultOptions(): EngineOptions {
         otherEstablished: 300,
       },
     },
-    fragments: { timeout: 60, maxDatagrams: 4096, memcap: 16 << 20, maxFragmentsPerDatagram: 256 },
+    fragments: { timeout: 60, maxDatagrams: 4096, memcap: 16 << 20, maxFragmentsPerDatagram: 1024 },
     decode: { maxTunnelDepth: 4, vxlanPorts: [4789, 8472], genevePorts: [6081] },
   };
 }
@@ -162,6 +175,7 @@ export function resolveOptions(input: EngineOptionsInput = {}): EngineOptions {
   }
   const f = { ...o.flow, ...(input.flow ?? {}), timeouts };
   count('flow.maxFlows', f.maxFlows, 1);
+  if (typeof f.vlanInKey !== 'boolean') bad('flow.vlanInKey', 'true or false');
 
   const fr = { ...o.fragments, ...(input.fragments ?? {}) };
   if (typeof fr.timeout !== 'number' || !(fr.timeout > 0)) bad('fragments.timeout', 'a number of seconds above 0');

@@ -74,6 +74,7 @@ export const DECODE_ANOMALIES = [
   'decode.erspan_too_short', // 65
   'decode.ipv6_routing_type0', // 66: routing header type 0, deprecated by RFC 5095 (amplification, filter evasion)
   'decode.internal_error', // 67: a decoder fault caught by its safety net; the packet is left undecoded (a bug: report it)
+  'decode.icmp_quoted_malformed', // 68: an ICMP error whose quoted packet is not an IP header (bad version or IHL)
 ] as const;
 
 export type DecodeAnomalyName = (typeof DECODE_ANOMALIES)[number];

@@ -47,7 +47,7 @@ function isIcmpQueryType(version: number, type: number): boolean {
  * reply meet; for other ICMP messages type and code (an error that quotes a flow is looked up by the quote
  * instead, see `fillQuotedKey`).
  */
-export function fillPacketKey(p: DecodedPacket, key: Uint32Array): boolean {
+export function fillPacketKey(p: DecodedPacket, key: Uint32Array, vlanInKey = true): boolean {
   let sport = p.srcPort;
   let dport = p.dstPort;
   if (p.ipProto === IpProto.ICMP || p.ipProto === IpProto.ICMPV6) {
@@ -58,15 +58,15 @@ export function fillPacketKey(p: DecodedPacket, key: Uint32Array): boolean {
       dport = 0;
     }
   }
-  const vlan0 = p.vlanCount > 0 ? p.vlan[0]! : 0;
-  const vlan1 = p.vlanCount > 1 ? p.vlan[1]! : 0;
+  const vlan0 = vlanInKey && p.vlanCount > 0 ? p.vlan[0]! : 0;
+  const vlan1 = vlanInKey && p.vlanCount > 1 ? p.vlan[1]! : 0;
   return fillKey(key, p.src, sport, p.dst, dport, p.ipVersion, p.ipProto, vlan0, vlan1, p.tunnelId);
 }
 
 /** Key of the flow an ICMP error quotes (the quoted packet's own tuple). Returns true when the quoted source is A. */
-export function fillQuotedKey(p: DecodedPacket, key: Uint32Array): boolean {
-  const vlan0 = p.vlanCount > 0 ? p.vlan[0]! : 0;
-  const vlan1 = p.vlanCount > 1 ? p.vlan[1]! : 0;
+export function fillQuotedKey(p: DecodedPacket, key: Uint32Array, vlanInKey = true): boolean {
+  const vlan0 = vlanInKey && p.vlanCount > 0 ? p.vlan[0]! : 0;
+  const vlan1 = vlanInKey && p.vlanCount > 1 ? p.vlan[1]! : 0;
   return fillKey(
     key,
     p.icmpQuotedSrc,

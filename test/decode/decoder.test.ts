@@ -240,3 +240,23 @@ describe('seeded fuzzing', () => {
     expect(d.stats.anomalies[DecodeAnomaly.internal_error]).toBe(0);
   });
 });
+
+describe('onAnomaly', () => {
+  it('is called for anomalies about held datagrams, after decode() returns, and its exceptions are the caller’s', () => {
+    const d = makeDecoder({}, { maxDatagrams: 1 });
+    const first = (id: number) => eth({}, ipv4({ id, mf: true, proto: 17 }, new Uint8Array(16)));
+    decode(first(1), { decoder: d });
+    const seen: number[] = [];
+    d.onAnomaly = (code) => seen.push(code);
+    decode(first(2), { decoder: d });
+    expect(seen).toEqual([DecodeAnomaly.frag_table_full]);
+    d.onAnomaly = () => {
+      throw new Error('consumer bug');
+    };
+    expect(() => decode(first(3), { decoder: d })).toThrow('consumer bug');
+    expect(d.stats.anomalies[DecodeAnomaly.internal_error]).toBe(0);
+    d.onAnomaly = null;
+    expect(decode(first(4), { decoder: d }).ok).toBe(false);
+    expect(d.stats.anomalies[DecodeAnomaly.frag_table_full]).toBe(3);
+  });
+});

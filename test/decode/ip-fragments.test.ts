@@ -66,7 +66,7 @@ describe('IPv4 reassembly', () => {
   it('fragments in 50 seeded random orders and sizes', () => {
     const rand = mulberry32(7);
     for (let n = 0; n < 50; n++) {
-      // From 16 bytes: 8-byte fragments of this datagram would exceed maxFragmentsPerDatagram (256).
+      // From 16 bytes: keeps the fragment count of this datagram well inside maxFragmentsPerDatagram.
       const size = 16 + Math.floor(rand() * 1400);
       const parts = shuffled(fragmentIpv4(DGRAM4, size), rand);
       const rs = feed(makeDecoder(), parts);
@@ -364,5 +364,19 @@ describe('fragment helpers', () => {
     expect((fs[1]![0]! & 0x0f) * 4).toBe(24);
     const rs = feed(makeDecoder(), fs);
     expect(payloadText(rs.at(-1)!.p)).toBe(BODY);
+  });
+});
+
+describe('fragment edge cases', () => {
+  it('a first fragment with long options can push the whole past 65535 even when no fragment alone does', () => {
+    const d = makeDecoder();
+    const opts = new Uint8Array(40).fill(1); // 40 bytes of NOPs: a 60-byte header on the first fragment only
+    const first = ipv4({ id: 5, mf: true, proto: 17, options: opts }, new Uint8Array(8));
+    const last = ipv4({ id: 5, proto: 17, fragOffset: 65480 }, new Uint8Array(32)); // 20 + 65480 + 32 = 65532
+    const middle = (off: number) => ipv4({ id: 5, proto: 17, mf: true, fragOffset: off }, new Uint8Array(Math.min(65472, 65480 - off)));
+    const rs = feed(d, [first, middle(8), last]);
+    expect(rs.at(-1)!.anomalies).toEqual(['decode.frag_too_large']);
+    expect(rs.some((r) => r.ok)).toBe(false);
+    expect(d.stats.fragments.bytesHeld).toBe(0);
   });
 });

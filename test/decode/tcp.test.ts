@@ -47,24 +47,29 @@ describe('TcpView', () => {
     expect(view(REAL, 40, 19).checkLen()).toBe(DecodeAnomaly.tcp_too_short);
   });
 
-  it('data offset below 5 raises decode.tcp_bad_offset and the header is unusable', () => {
+  it('data offset below 5 raises decode.tcp_bad_offset; the fixed header stays usable, with no payload', () => {
     const b = REAL.slice();
     b[12] = 0x40;
     const v = view(b);
     expect(v.checkLen()).toBe(DecodeAnomaly.tcp_bad_offset);
-    expect(tcpUsable(v.checkLen(), v)).toBe(false);
+    expect(tcpUsable(v.checkLen())).toBe(true);
+    const out = new DecodedPacket();
+    decodeTcp(v, out);
+    expect(out.srcPort).toBe(35934);
+    expect(out.payloadLen).toBe(0);
+    expect(out.tcpMss).toBe(-1);
   });
 
   it('data offset past the segment raises decode.tcp_bad_offset and the fixed header stays usable', () => {
     const v = view(REAL, 24, 24);
     expect(v.checkLen()).toBe(DecodeAnomaly.tcp_bad_offset);
-    expect(tcpUsable(v.checkLen(), v)).toBe(true);
+    expect(tcpUsable(v.checkLen())).toBe(true);
   });
 
   it('options cut by the capture are decode.truncated and the fixed header stays usable', () => {
     const v = view(REAL, 30, 40);
     expect(v.checkLen()).toBe(DecodeAnomaly.truncated);
-    expect(tcpUsable(v.checkLen(), v)).toBe(true);
+    expect(tcpUsable(v.checkLen())).toBe(true);
   });
 });
 

@@ -221,3 +221,143 @@ export class Conn {
     return this.send(dir, FIN | ACK, this.at(dir, off), this.at((dir ^ 1) as Direction, peerAck));
   }
 }
+
+// ---- captures: a minimal classic-pcap reader for TCP, independent of src/capture and src/decode ----
+
+/** One TCP segment read from a capture; `data[off, off + len)` is its payload. */
+export interface CapturedTcp {
+  src: string; // tshark's endpoint text: `1.2.3.4:80`, `[2001:db8::1]:80`
+  dst: string;
+  flags: number;
+  seq: number;
+  ack: number;
+  window: number;
+  wscale: number;
+  tsSec: number;
+  data: Uint8Array;
+  off: number;
+  len: number;
+}
+
+/**
+ * TCP segments of a classic pcap file (Ethernet with VLAN tags, Linux SLL, raw IP, BSD null), over IPv4
+ * without fragments or IPv6 without extension headers; everything else is skipped. Enough for a
+ * differential test; the product's own readers and decoders live in src/capture and src/decode.
+ */
+export function readPcapTcp(file: Uint8Array): CapturedTcp[] {
+  const dv = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const magic = dv.getUint32(0, true);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  if (!le && magic !== 0xd4c3b2a1 && magic !== 0x4d3cb2a1) throw new Error('not a classic pcap file');
+  const link = dv.getUint32(20, le);
+  const out: CapturedTcp[] = [];
+  for (let o = 24; o + 16 <= file.length; ) {
+    const tsSec = dv.getUint32(o, le);
+    const caplen = dv.getUint32(o + 8, le);
+    const p = o + 16;
+    o = p + caplen;
+    if (o > file.length) break;
+    let l3 = p;
+    let etherType: number;
+    if (link === 1) {
+      etherType = dv.getUint16(p + 12);
+      l3 = p + 14;
+      while (etherType === 0x8100 || etherType === 0x88a8) {
+        etherType = dv.getUint16(l3 + 2);
+        l3 += 4;
+      }
+    } else if (link === 113) {
+      etherType = dv.getUint16(p + 14);
+      l3 = p + 16;
+    } else if (link === 101 || link === 0) {
+      if (link === 0) l3 = p + 4;
+      etherType = file[l3]! >> 4 === 6 ? 0x86dd : 0x800;
+    } else {
+      continue;
+    }
+    let end = p + caplen;
+    let l4: number;
+    let src: string;
+    let dst: string;
+    if (etherType === 0x800) {
+      if (file[l3 + 9] !== 6 || (dv.getUint16(l3 + 6) & 0x3fff) !== 0) continue;
+      end = Math.min(end, l3 + dv.getUint16(l3 + 2));
+      l4 = l3 + (file[l3]! & 15) * 4;
+      src = file.subarray(l3 + 12, l3 + 16).join('.');
+      dst = file.subarray(l3 + 16, l3 + 20).join('.');
+    } else if (etherType === 0x86dd) {
+      if (file[l3 + 6] !== 6) continue;
+      end = Math.min(end, l3 + 40 + dv.getUint16(l3 + 4));
+      l4 = l3 + 40;
+      src = `[${ipv6Text(file.subarray(l3 + 8, l3 + 24))}]`;
+      dst = `[${ipv6Text(file.subarray(l3 + 24, l3 + 40))}]`;
+    } else {
+      continue;
+    }
+    if (l4 + 20 > end) continue;
+    const hl = (file[l4 + 12]! >> 4) * 4;
+    if (hl < 20 || l4 + hl > end) continue;
+    let wscale = -1;
+    for (let q = l4 + 20; q < l4 + hl; ) {
+      const kind = file[q]!;
+      if (kind === 0) break;
+      if (kind === 1) {
+        q++;
+        continue;
+      }
+      const len = file[q + 1]!;
+      if (len < 2) break;
+      if (kind === 3) wscale = file[q + 2]!;
+      q += len;
+    }
+    out.push({
+      src: `${src}:${dv.getUint16(l4)}`,
+      dst: `${dst}:${dv.getUint16(l4 + 2)}`,
+      flags: file[l4 + 13]!,
+      seq: dv.getUint32(l4 + 4),
+      ack: dv.getUint32(l4 + 8),
+      window: dv.getUint16(l4 + 14),
+      wscale,
+      tsSec,
+      data: file,
+      off: l4 + hl,
+      len: end - (l4 + hl),
+    });
+  }
+  return out;
+}
+
+/** RFC 5952 text of an IPv6 address (as tshark prints it). */
+function ipv6Text(b: Uint8Array): string {
+  const g: number[] = [];
+  for (let i = 0; i < 16; i += 2) g.push((b[i]! << 8) | b[i + 1]!);
+  let best = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) {
+      best = i;
+      bestLen = j - i;
+    }
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hex(g) : `${hex(g.slice(0, best))}::${hex(g.slice(best + bestLen))}`;
+}
+
+/** Writes a captured segment into a DecodedPacket as the decoder would. */
+export function fillPacket(pkt: DecodedPacket, c: CapturedTcp): DecodedPacket {
+  pkt.reset();
+  pkt.data = c.data;
+  pkt.ipProto = IpProto.TCP;
+  pkt.tcpFlags = c.flags;
+  pkt.tcpSeq = c.seq;
+  pkt.tcpAck = c.ack;
+  pkt.tcpWindow = c.window;
+  pkt.tcpWscale = c.wscale;
+  pkt.payloadOffset = c.off;
+  pkt.payloadLen = c.len;
+  pkt.tsSec = c.tsSec;
+  return pkt;
+}

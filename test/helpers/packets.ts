@@ -349,7 +349,8 @@ function extHeader(e: Ipv6Ext, next: number): Uint8Array {
       let data = toBytes(e.data ?? new Uint8Array(4));
       const total = Math.ceil((data.length + 4) / 8) * 8;
       data = concat(data, new Uint8Array(total - 4 - data.length));
-      return concat([next, total / 8 - 1, e.routingType ?? 4, e.segmentsLeft ?? 0], data);
+      // Default type 253 (RFC 4727 experimental): a neutral header any decoder skips by its length.
+      return concat([next, total / 8 - 1, e.routingType ?? 253, e.segmentsLeft ?? 0], data);
     }
     case 'fragment': {
       const b = new Uint8Array(8);
