@@ -23,7 +23,7 @@ import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { machine, median, printTable, runSuite, type BenchCase, type BenchRow } from './lib.js';
-import { openCapture, openCaptureSync, PcapngWriter, PcapWriter, type CapturedPacket } from '../src/capture/index.js';
+import { openCapture, openCaptureSync, PcapngWriter, PcapWriter, type CapturedPacket } from '../src/index.js';
 
 const require = createRequire(import.meta.url);
 const pcapp = require('pcap-parser') as { parse(input: string | NodeJS.ReadableStream): EventEmitter };

@@ -16,8 +16,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 // The package's ESM entry ships no .d.mts; its CommonJS build has both the code and the types.
 import { Parser } from 'binary-parser/dist/binary_parser.js';
-import { Decoder, DecodedPacket } from '../src/decode/index.js';
-import { defaultOptions } from '../src/options.js';
+import { Decoder, DecodedPacket, defaultOptions } from '../src/index.js';
 import { eth, ipv4, ipv6, tcp, udp, vxlan } from '../test/helpers/packets.js';
 import { FIXTURE_DIR, readCapture } from '../test/helpers/pcap.js';
 import { machine, runSuite, type BenchCase } from './lib.js';

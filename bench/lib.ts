@@ -75,6 +75,59 @@ export function runSuite(suite: string, cases: BenchCase[], opts: { minSamples?:
   return rows;
 }
 
+export interface AsyncBenchCase extends Omit<BenchCase, 'fn'> {
+  /** One operation, asynchronous (a replay through an async iterator, a stream). */
+  fn: () => Promise<void>;
+}
+
+/**
+ * Like runSuite for asynchronous operations (benchmark.js deferred cases). Each case runs on its own, one
+ * after the other; the table and ratios are computed the same way.
+ */
+export async function runSuiteAsync(suite: string, cases: AsyncBenchCase[], opts: { minSamples?: number; maxTime?: number } = {}): Promise<BenchRow[]> {
+  const bs = new Benchmark.Suite(suite);
+  for (const c of cases) {
+    bs.add(c.name, {
+      defer: true,
+      minSamples: opts.minSamples ?? 10,
+      maxTime: opts.maxTime ?? 3,
+      fn(deferred: { resolve(): void }) {
+        c.fn().then(
+          () => deferred.resolve(),
+          (e: unknown) => {
+            console.error(e);
+            process.exit(1);
+          },
+        );
+      },
+    });
+  }
+  await new Promise<void>((resolve) => {
+    bs.on('complete', () => resolve());
+    bs.run({ async: true });
+  });
+  const benches: Benchmark[] = [];
+  bs.forEach((b: Benchmark) => benches.push(b));
+  const base = cases.find((c) => c.baseline) ?? cases[0]!;
+  const baseMedian = median(benches[cases.indexOf(base)]!.stats.sample);
+  const rows: BenchRow[] = benches.map((b, i) => {
+    const c = cases[i]!;
+    const m = median(b.stats.sample);
+    return {
+      suite,
+      name: c.name,
+      medianMs: m * 1000,
+      mbPerSec: c.bytes ? c.bytes / m / 1e6 : null,
+      packetsPerSec: c.packets ? c.packets / m : null,
+      ratio: baseMedian / m,
+      samples: b.stats.sample.length,
+      rme: b.stats.rme,
+    };
+  });
+  printTable(suite, rows, base.name);
+  return rows;
+}
+
 export function printTable(suite: string, rows: BenchRow[], baseline: string): void {
   const fmt = (v: number | null, d = 1) => (v === null ? '-' : v >= 100 ? v.toFixed(0) : v.toFixed(d));
   const lines = [

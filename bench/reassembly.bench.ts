@@ -10,11 +10,19 @@
  *
  * Run: npx tsx bench/reassembly.bench.ts
  */
-import { DecodedPacket, TcpFlag } from '../src/decode/packet.js';
-import { ReassemblyMemory } from '../src/flow/reassembly-memory.js';
-import type { Direction, StreamChunkInfo, StreamConsumer } from '../src/flow/stream.js';
-import { TcpSession, type TcpContext, type TcpEventSink } from '../src/flow/tcp-session.js';
-import { defaultOptions, type TcpOptions } from '../src/options.js';
+import {
+  DecodedPacket,
+  ReassemblyMemory,
+  TcpFlag,
+  TcpSession,
+  defaultOptions,
+  type Direction,
+  type StreamChunkInfo,
+  type StreamConsumer,
+  type TcpContext,
+  type TcpEventSink,
+  type TcpOptions,
+} from '../src/index.js';
 import { machine, runSuite } from './lib.js';
 
 const MSS = 1448;

@@ -10,7 +10,8 @@ import { openCapture } from './capture/reader.js';
 import type { CapturedPacket, PacketInput } from './capture/packet.js';
 import { LinkType } from './capture/packet.js';
 import { formatAddress } from './decode/address.js';
-import { Decoder } from './decode/decoder.js';
+import { DECODABLE_LINK_TYPES, Decoder } from './decode/decoder.js';
+import type { FragmentStats } from './decode/ip-fragments.js';
 import { DECODE_ANOMALIES } from './decode/events.js';
 import { DecodedPacket, IpProto, LAYER_NAMES, TUNNEL_NAMES } from './decode/packet.js';
 import { NetsieveError } from './errors.js';
@@ -82,6 +83,8 @@ export interface EngineStats {
   /** Decoded layers by name (packets that contained them). */
   layers: Record<string, number>;
   reassembly: { memoryUsed: number; memoryPeak: number; memcapHits: number };
+  /** IP fragment reassembly: fragments seen, datagrams completed and dropped, what is held now. */
+  fragments: FragmentStats;
   /** First and last capture time seen, seconds (NaN before the first packet). */
   firstTs: number;
   lastTs: number;
@@ -121,6 +124,7 @@ export class Engine {
   private firstTs = NaN;
   private readonly flowsByProto: Record<string, number> = {};
   private readonly anomalyCounts: Record<string, number> = {};
+  private readonly flowlessAnomalySec = new Map<string, number>();
   private readonly layerCounts = new Float64Array(32);
   /** Set while a packet is processed (for events raised from deep inside). */
   private currentPacket = 0;
@@ -363,7 +367,7 @@ export class Engine {
     flow.startSec = flow.lastSec = p.tsSec;
     flow.startNsec = flow.lastNsec = p.tsNsec;
     flow.firstPacket = this.packetCount;
-    flow.id = flowIdOf(this.key, p.tsSec, p.tsNsec);
+    flow.id = flowIdOf(this.key, p.tsSec, p.tsNsec, flow.firstPacket);
     this.table.insert(this.key, hash, flow, now, timeoutClassOf(flow));
     this.flowsCreated++;
     const proto = protoName(p.ipProto);
@@ -421,6 +425,17 @@ export class Engine {
       this.collector = queue;
       try {
         reader = await openCapture(input, opts.name !== undefined ? { name: opts.name } : {});
+        // A classic pcap has one link type for every packet: when netsieve cannot decode it, the file as a
+        // whole is unusable, and one clear error beats an anomaly per packet. (A pcapng file may mix
+        // interfaces; packets of an unknown link type there raise decode.unknown_linktype.)
+        if (reader.format === 'pcap' && !DECODABLE_LINK_TYPES.has(reader.linkType)) {
+          throw new NetsieveError(
+            'NS_ERR_CAPTURE_LINKTYPE',
+            `link type ${reader.linkType} is not one netsieve decodes (Ethernet 1, raw IP 101/228/229, BSD loopback 0/108, ` +
+              'Linux cooked 113/276); see https://www.tcpdump.org/linktypes.html',
+            { file: reader.name, offset: 20 },
+          );
+        }
         for (;;) {
           const more = await reader.pump(this.onCaptured);
           if (opts.onProgress) opts.onProgress(reader.bytesRead, reader.totalBytes, reader.packets);
@@ -488,6 +503,7 @@ export class Engine {
       anomalies: { ...this.anomalyCounts },
       layers,
       reassembly: { memoryUsed: this.memory.used, memoryPeak: this.memory.peak, memcapHits: this.memory.capHits },
+      fragments: { ...this.decoder.stats.fragments },
       firstTs: this.firstTs,
       lastTs: this.clock === -Infinity ? NaN : this.clock,
     };
@@ -503,6 +519,12 @@ export class Engine {
   private emitDecodeAnomaly(code: number, flow: Flow | null, fromPacket: boolean): void {
     const name = DECODE_ANOMALIES[code] ?? `decode.code_${code}`;
     this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + 1;
+    if (flow !== null) {
+      flow.anomalies++;
+      if (!firstOnFlow(flow, name)) return;
+    } else if (!this.firstThisSecond(name)) {
+      return;
+    }
     if (!this.wantsEvents()) return;
     const p = this.pkt;
     const ev: AnomalyEvent = {
@@ -512,7 +534,6 @@ export class Engine {
     };
     if (fromPacket) ev.pcapCnt = this.packetCount;
     if (flow !== null) {
-      flow.anomalies++;
       ev.flowId = flow.id;
       ev.endpoints = this.endpointsOf(flow);
     } else if (fromPacket && p.ipVersion !== 0) {
@@ -537,6 +558,8 @@ export class Engine {
   ): void {
     this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + 1;
     flow.anomalies++;
+    // A gap is news each time (where and how much was lost); other anomalies are written once per flow.
+    if (gap === undefined && !firstOnFlow(flow, name)) return;
     if (!this.wantsEvents()) return;
     const ev: AnomalyEvent = {
       type: 'anomaly',
@@ -550,6 +573,17 @@ export class Engine {
     if (gap !== undefined) ev.gap = gap;
     if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
     this.emit(ev);
+  }
+
+  /**
+   * Anomalies of packets that belong to no flow (non-IP frames, unusable headers, a flood of junk) are
+   * written at most once per name per second of capture time; the counters still count each one.
+   */
+  private firstThisSecond(name: string): boolean {
+    const sec = this.clock === -Infinity ? 0 : Math.floor(this.clock);
+    if (this.flowlessAnomalySec.get(name) === sec) return false;
+    this.flowlessAnomalySec.set(name, sec);
+    return true;
   }
 
   private wantsEvents(): boolean {
@@ -621,6 +655,17 @@ export class Engine {
     }
     return ev;
   }
+}
+
+/**
+ * True the first time `name` is raised on `flow`. Retransmissions, truncation by the snaplen and the like
+ * repeat on every packet of a flow; one event says it, the counters say how often.
+ */
+function firstOnFlow(flow: Flow, name: string): boolean {
+  const seen = (flow.reportedAnomalies ??= new Set<string>());
+  if (seen.has(name)) return false;
+  seen.add(name);
+  return true;
 }
 
 function streamSummary(s: TcpStreamStats): TcpStreamSummary {

@@ -36,9 +36,9 @@ export type {
 } from './options.js';
 
 // Capture: readers, writer, live capture.
-export { openCapture, readAllPackets } from './capture/reader.js';
+export { openCapture, openCaptureSync, readAllPackets } from './capture/reader.js';
 export type { CaptureInput, CaptureReader } from './capture/reader.js';
-export { PcapWriter } from './capture/pcap-writer.js';
+export { PcapWriter, PcapngWriter } from './capture/pcap-writer.js';
 export { openLive, listDevices } from './capture/live.js';
 export { LinkType } from './capture/packet.js';
 export type { CapturedPacket, PacketInput } from './capture/packet.js';
@@ -52,6 +52,7 @@ export { formatAddress } from './decode/address.js';
 // Flows and streams.
 export { Direction } from './flow/stream.js';
 export type { StreamConsumer, StreamChunkInfo, StreamEndReason } from './flow/stream.js';
+export type { TcpContext, TcpEventSink, TcpStreamStats } from './flow/tcp-session.js';
 export { STREAM_ANOMALIES } from './flow/events.js';
 export { TcpSession, TcpState, tcpStateName } from './flow/tcp-session.js';
 export { ReassemblyMemory } from './flow/reassembly-memory.js';

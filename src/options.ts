@@ -101,9 +101,12 @@ export interface EngineOptions {
 }
 
 /** A partial options object: any subset, nested. */
-export type EngineOptionsInput = {
-  [K in keyof EngineOptions]?: Partial<EngineOptions[K]> & (K extends 'flow' ? { timeouts?: Partial<FlowTimeouts> } : unknown);
-};
+export interface EngineOptionsInput {
+  tcp?: Partial<TcpOptions>;
+  flow?: Partial<Omit<FlowOptions, 'timeouts'>> & { timeouts?: Partial<FlowTimeouts> };
+  fragments?: Partial<FragmentOptions>;
+  decode?: Partial<DecodeOptions>;
+}
 
 export function defaultOptions(): EngineOptions {
   return {

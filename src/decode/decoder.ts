@@ -52,6 +52,20 @@ export const MAX_REASSEMBLY_NESTING = 4;
 /** Largest reassembled datagram: an IPv6 header plus a 65535-byte payload (IPv4's limit is lower). */
 const MAX_REASSEMBLED_LEN = 40 + 65535;
 
+/** Link types `decode()` understands (tcpdump.org LINKTYPE values, with the old raw-IP DLTs 12 and 14). */
+export const DECODABLE_LINK_TYPES: ReadonlySet<number> = new Set([
+  LinkType.ETHERNET,
+  LinkType.LINUX_SLL,
+  LinkType.LINUX_SLL2,
+  LinkType.NULL,
+  LinkType.LOOP,
+  LinkType.RAW,
+  12,
+  14,
+  LinkType.IPV4,
+  LinkType.IPV6,
+]);
+
 const UDP_TUNNEL_NONE = 0;
 const UDP_TUNNEL_VXLAN = 1;
 const UDP_TUNNEL_GENEVE = 2;

@@ -379,14 +379,15 @@ export function sourceIsClient(p: DecodedPacket): boolean {
 }
 
 /**
- * A 53-bit flow id from the key and start time: stable for the same flow in the same input, exact as a JSON
- * number. Two independently seeded 32-bit hashes give the high 21 and low 32 bits (one hash stretched to 53
- * bits would collide as often as 32 bits do).
+ * A 53-bit flow id from the key, the start time and the engine's number of the flow's first packet: the same
+ * for the same flow in the same input, different for two flows that share key and start time (synthetic
+ * traffic, port reuse within one clock tick), exact as a JSON number. Two independently seeded 32-bit hashes
+ * give the high 21 and low 32 bits (one hash stretched to 53 bits would collide as often as 32 bits do).
  */
-export function flowIdOf(key: Uint32Array, startSec: number, startNsec: number): number {
-  const t = Math.imul(startSec | 0, 0x9e3779b1) ^ Math.imul(startNsec | 0, 0x85ebca6b);
+export function flowIdOf(key: Uint32Array, startSec: number, startNsec: number, firstPacket: number): number {
+  const t = Math.imul(startSec | 0, 0x9e3779b1) ^ Math.imul(startNsec | 0, 0x85ebca6b) ^ Math.imul(firstPacket | 0, 0x27d4eb2f);
   const lo = hashKey(key, 0x3c6ef372 ^ t);
-  const hi = hashKey(key, 0xa54ff53a ^ Math.imul(t, 0xc2b2ae35) ^ startNsec);
+  const hi = hashKey(key, 0xa54ff53a ^ Math.imul(t, 0xc2b2ae35) ^ startNsec ^ Math.imul(firstPacket | 0, 0x165667b1));
   const id = (hi & 0x1fffff) * 0x100000000 + lo;
   return id === 0 ? 1 : id;
 }

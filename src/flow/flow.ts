@@ -59,8 +59,10 @@ export class Flow {
   /** TCP flags seen per direction (OR of the flag bytes). */
   tcpFlagsToServer = 0;
   tcpFlagsToClient = 0;
-  /** Anomaly events raised on this flow. */
+  /** Anomalies found on this flow (every occurrence). */
   anomalies = 0;
+  /** Anomaly names already written as events for this flow (each is written once per flow; gaps always). */
+  reportedAnomalies: Set<string> | null = null;
 
   tcp: TcpSession | null = null;
   /** Application protocol once identified (later stages), null when unknown. */

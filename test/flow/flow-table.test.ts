@@ -101,14 +101,15 @@ describe('client side', () => {
 });
 
 describe('flow id', () => {
-  it('is a positive safe integer that changes with the start time', () => {
+  it('is a positive safe integer that changes with the start time and the first packet', () => {
     const k = new Uint32Array(KEY_WORDS);
     fillPacketKey(pkt(1, 2, 3, 4), k);
-    const a = flowIdOf(k, 1000, 5);
+    const a = flowIdOf(k, 1000, 5, 1);
     expect(Number.isSafeInteger(a) && a > 0).toBe(true);
-    expect(flowIdOf(k, 1000, 5)).toBe(a);
-    expect(flowIdOf(k, 1000, 6)).not.toBe(a);
-    expect(flowIdOf(k, 1001, 5)).not.toBe(a);
+    expect(flowIdOf(k, 1000, 5, 1)).toBe(a);
+    expect(flowIdOf(k, 1000, 6, 1)).not.toBe(a);
+    expect(flowIdOf(k, 1001, 5, 1)).not.toBe(a);
+    expect(flowIdOf(k, 1000, 5, 2)).not.toBe(a);
   });
 
   it('rarely collides over many flows', () => {
@@ -116,7 +117,7 @@ describe('flow id', () => {
     const ids = new Set<number>();
     for (let i = 0; i < 100_000; i++) {
       fillPacketKey(pkt(0x0a000000 + (i >> 8), 1024 + (i & 0xff), 0x0a640001, 80), k);
-      ids.add(flowIdOf(k, 1_700_000_000, 0));
+      ids.add(flowIdOf(k, 1_700_000_000, 0, 1));
     }
     expect(ids.size).toBe(100_000);
   });
