@@ -9,6 +9,7 @@ import type { CaptureInput, CaptureReader } from './capture/reader.js';
 import { openCapture } from './capture/reader.js';
 import type { CapturedPacket, PacketInput } from './capture/packet.js';
 import { LinkType } from './capture/packet.js';
+import { CAPTURE_ANOMALIES } from './capture/events.js';
 import { formatAddress } from './decode/address.js';
 import { DECODABLE_LINK_TYPES, Decoder } from './decode/decoder.js';
 import type { FragmentStats } from './decode/ip-fragments.js';
@@ -450,6 +451,7 @@ export class Engine {
       } catch (e) {
         failure = e;
       }
+      if (reader !== null) this.absorbCaptureAnomalies(reader);
       if (opts.flush !== false) this.flush();
       this.collector = null;
       yield* queue.splice(0, queue.length);
@@ -459,6 +461,22 @@ export class Engine {
       reader?.close();
     }
     if (failure !== null) throw failure;
+  }
+
+  /**
+   * Odd records the reader could still read (caplen above the snaplen, a packet of an interface its section
+   * never described, ...): counted by the reader; one event per kind per input says so, the counters say how
+   * often.
+   */
+  private absorbCaptureAnomalies(reader: CaptureReader): void {
+    const counts = reader.anomalies;
+    for (let code = 1; code < counts.length && code < CAPTURE_ANOMALIES.length; code++) {
+      const n = counts[code]!;
+      if (n === 0) continue;
+      const name = CAPTURE_ANOMALIES[code]!;
+      this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + n;
+      if (this.wantsEvents()) this.emit({ type: 'anomaly', ts: this.clockTs(), anomaly: { layer: 'capture', event: name, code } });
+    }
   }
 
   /** Ends every open flow (reason `shutdown`) and returns the events that caused; the engine stays usable. */

@@ -93,7 +93,7 @@ export interface FlowEvent extends EventBase {
 }
 
 /** Where an anomaly was found. */
-export type AnomalyLayer = 'decode' | 'stream' | 'flow';
+export type AnomalyLayer = 'capture' | 'decode' | 'stream' | 'flow';
 
 export interface AnomalyEvent extends EventBase {
   type: 'anomaly';
