@@ -11,19 +11,12 @@ import { DecodedPacket, IpProto, defaultOptions } from '../src/index.js';
 import { Flow } from '../src/flow/flow.js';
 import { FlowTable, KEY_WORDS, TimeoutClass, fillPacketKey, hashKey } from '../src/flow/flow-table.js';
 import { machine, runSuite } from './lib.js';
+import { mulberry32 } from '../test/helpers/packets.js';
 
 const FLOWS = 65_536;
 const LOOKUPS = 1_000_000;
 const BURST = 8;
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Flow tuples: clients in 10.0.0.0/16 talking to a few servers; packets come from either side.
 const rnd = mulberry32(42);

@@ -48,18 +48,22 @@ export function runSuite(suite: string, cases: BenchCase[], opts: { minSamples?:
     bs.add(c.name, c.fn, { minSamples: opts.minSamples ?? 10, maxTime: opts.maxTime ?? 3 });
   }
   bs.run({ async: false });
-  const medians = new Map<string, number>();
+  return report(suite, cases, bs);
+}
+
+/** Medians, rates and ratios to the baseline for a finished suite; prints the table. */
+function report(suite: string, cases: readonly Omit<BenchCase, 'fn'>[], bs: Benchmark.Suite): BenchRow[] {
   const benches: Benchmark[] = [];
-  bs.forEach((b: Benchmark) => {
-    benches.push(b);
-    medians.set(String(b.name), median(b.stats.sample));
-  });
+  bs.forEach((b: Benchmark) => benches.push(b));
+  for (const b of benches) {
+    const error = (b as unknown as { error?: unknown }).error;
+    if (error) throw error;
+  }
   const base = cases.find((c) => c.baseline) ?? cases[0]!;
-  const baseMedian = medians.get(base.name)!;
+  const baseMedian = median(benches[cases.indexOf(base)]!.stats.sample);
   const rows: BenchRow[] = benches.map((b, i) => {
     const c = cases[i]!;
-    const m = medians.get(c.name)!;
-    if ((b as unknown as { error?: unknown }).error) throw (b as unknown as { error: unknown }).error;
+    const m = median(b.stats.sample);
     return {
       suite,
       name: c.name,
@@ -106,26 +110,7 @@ export async function runSuiteAsync(suite: string, cases: AsyncBenchCase[], opts
     bs.on('complete', () => resolve());
     bs.run({ async: true });
   });
-  const benches: Benchmark[] = [];
-  bs.forEach((b: Benchmark) => benches.push(b));
-  const base = cases.find((c) => c.baseline) ?? cases[0]!;
-  const baseMedian = median(benches[cases.indexOf(base)]!.stats.sample);
-  const rows: BenchRow[] = benches.map((b, i) => {
-    const c = cases[i]!;
-    const m = median(b.stats.sample);
-    return {
-      suite,
-      name: c.name,
-      medianMs: m * 1000,
-      mbPerSec: c.bytes ? c.bytes / m / 1e6 : null,
-      packetsPerSec: c.packets ? c.packets / m : null,
-      ratio: baseMedian / m,
-      samples: b.stats.sample.length,
-      rme: b.stats.rme,
-    };
-  });
-  printTable(suite, rows, base.name);
-  return rows;
+  return report(suite, cases, bs);
 }
 
 export function printTable(suite: string, rows: BenchRow[], baseline: string): void {

@@ -242,6 +242,9 @@ export class Engine {
       return;
     }
     this.ipPackets++;
+    // A reassembled datagram counts once in its flow, with the bytes of all its fragments (the fragments
+    // before it belonged to no flow yet).
+    const flowBytes = p.reassembled ? p.wireLen : caplen;
 
     // An ICMP error belongs to the flow whose packet it quotes (as Suricata does), when that flow exists.
     if (p.icmpQuotedValid) {
@@ -251,7 +254,7 @@ export class Engine {
         const flow = this.table.flows[slot]!;
         // The error travels back towards the quoted packet's sender.
         const quotedDir = quotedSrcIsA === flow.clientIsA ? 0 : 1;
-        this.count(flow, quotedDir === 0 ? 1 : 0, caplen, tsSec, tsNsec);
+        this.count(flow, quotedDir === 0 ? 1 : 0, flowBytes, tsSec, tsNsec);
         this.table.touch(slot, now, timeoutClassOf(flow));
         if (p.anomalyCount > 0) this.emitPacketAnomalies(flow);
         this.currentPacket = 0;
@@ -297,7 +300,7 @@ export class Engine {
         flow.icmpCodeToClient = p.icmpCode;
       }
     }
-    this.count(flow, dir, caplen, tsSec, tsNsec);
+    this.count(flow, dir, flowBytes, tsSec, tsNsec);
     if (!flow.ended) this.table.touch(slot, now, timeoutClassOf(flow));
     this.currentPacket = 0;
   }
@@ -687,16 +690,7 @@ function firstOnFlow(flow: Flow, name: string): boolean {
 }
 
 function streamSummary(s: TcpStreamStats): TcpStreamSummary {
-  return {
-    bytesDelivered: s.bytesDelivered,
-    gaps: s.gaps,
-    gapBytes: s.gapBytes,
-    retransmissions: s.retransmissions,
-    overlaps: s.overlaps,
-    overlapsDifferent: s.overlapsDifferent,
-    outOfOrder: s.outOfOrder,
-    depthReached: s.depthReached,
-  };
+  return { ...s };
 }
 
 function tunnelOf(flow: Flow): EventTunnel {

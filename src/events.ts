@@ -4,6 +4,7 @@
  *
  * Events are plain data owned by the receiver: safe to keep, serialise or send elsewhere.
  */
+import type { TcpStreamStats } from './flow/tcp-session.js';
 
 /** Capture time of an event: seconds since the Unix epoch and nanoseconds within the second. */
 export interface Timestamp {
@@ -69,16 +70,8 @@ export interface TcpFlowInfo {
   toClient: TcpStreamSummary;
 }
 
-export interface TcpStreamSummary {
-  bytesDelivered: number;
-  gaps: number;
-  gapBytes: number;
-  retransmissions: number;
-  overlaps: number;
-  overlapsDifferent: number;
-  outOfOrder: number;
-  depthReached: boolean;
-}
+/** One direction's reassembly statistics when the flow ended (a snapshot; see `TcpStreamStats`). */
+export type TcpStreamSummary = Readonly<TcpStreamStats>;
 
 export interface FlowEvent extends EventBase {
   type: 'flow';

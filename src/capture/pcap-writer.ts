@@ -154,16 +154,44 @@ export interface PcapWriterOptions {
   endStream?: boolean;
 }
 
+/** What both writers share: the byte sink, the packet count, and flushing and closing. */
+abstract class CaptureWriter {
+  packets = 0;
+  protected readonly out: ByteSink;
+
+  protected constructor(sink: CaptureSink, endStream: boolean) {
+    this.out = new ByteSink(sink, typeof sink === 'string' ? sink : '<output>', endStream);
+  }
+
+  get bytesWritten(): number {
+    return this.out.written;
+  }
+
+  /** The whole file written so far (memory sink only). */
+  toUint8Array(): Uint8Array {
+    return this.out.toUint8Array();
+  }
+
+  /** Writes out the buffered records. */
+  flush(): void {
+    this.out.flush();
+  }
+
+  /** Flushes, closes the file or ends the stream (unless `endStream: false`). */
+  close(): Promise<void> {
+    return this.out.close();
+  }
+}
+
 /** Writes a classic pcap file. */
-export class PcapWriter {
+export class PcapWriter extends CaptureWriter {
   readonly linkType: number;
   readonly snaplen: number;
   readonly nanosecond: boolean;
-  packets = 0;
-  private readonly out: ByteSink;
   private readonly le: boolean;
 
   constructor(sink?: CaptureSink, opts: PcapWriterOptions = {}) {
+    super(sink, opts.endStream ?? true);
     this.linkType = opts.linkType ?? LinkType.ETHERNET;
     this.snaplen = opts.snaplen ?? 262144;
     this.nanosecond = opts.nanosecond ?? false;
@@ -177,7 +205,6 @@ export class PcapWriter {
       }
       linkField = (linkField | 0x04000000 | ((opts.fcsLength / 2) << 28)) >>> 0;
     }
-    this.out = new ByteSink(sink, typeof sink === 'string' ? sink : '<output>', opts.endStream ?? true);
     const o = this.out;
     o.reserve(24);
     const dv = o.view;
@@ -221,25 +248,6 @@ export class PcapWriter {
     o.written += 16 + caplen;
     this.packets++;
   }
-
-  get bytesWritten(): number {
-    return this.out.written;
-  }
-
-  /** The whole file written so far (memory sink only). */
-  toUint8Array(): Uint8Array {
-    return this.out.toUint8Array();
-  }
-
-  /** Writes out the buffered records. */
-  flush(): void {
-    this.out.flush();
-  }
-
-  /** Flushes, closes the file or ends the stream (unless `endStream: false`). */
-  close(): Promise<void> {
-    return this.out.close();
-  }
 }
 
 export interface PcapngInterfaceOptions {
@@ -274,15 +282,13 @@ interface WriterInterface {
 const UTF8 = new TextEncoder();
 
 /** Writes a pcapng file: SHB, IDBs and EPBs. */
-export class PcapngWriter {
-  packets = 0;
-  private readonly out: ByteSink;
+export class PcapngWriter extends CaptureWriter {
   private readonly le: boolean;
   private ifs: WriterInterface[] = [];
 
   constructor(sink?: CaptureSink, opts: PcapngWriterOptions = {}) {
+    super(sink, opts.endStream ?? true);
     this.le = !(opts.bigEndian ?? false);
-    this.out = new ByteSink(sink, typeof sink === 'string' ? sink : '<output>', opts.endStream ?? true);
     this.writeSectionHeader();
     for (const i of opts.interfaces ?? [{}]) this.addInterface(i);
   }
@@ -362,22 +368,6 @@ export class PcapngWriter {
     o.pos += total;
     o.written += total;
     this.packets++;
-  }
-
-  get bytesWritten(): number {
-    return this.out.written;
-  }
-
-  toUint8Array(): Uint8Array {
-    return this.out.toUint8Array();
-  }
-
-  flush(): void {
-    this.out.flush();
-  }
-
-  close(): Promise<void> {
-    return this.out.close();
   }
 
   private writeSectionHeader(): void {

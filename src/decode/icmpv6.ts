@@ -7,11 +7,10 @@
  * identifier and sequence. Neighbour discovery and MLD are informational messages and are left to later
  * stages.
  */
-import { EMPTY_BYTES, u16 } from './bytes.js';
 import { DecodeAnomaly } from './events.js';
+import { IcmpView } from './icmp.js';
 import { Layer, type DecodedPacket } from './packet.js';
 
-const FIELD = { TYPE: 0, CODE: 1, CHECKSUM: 2, IDENT: 4, SEQ_NO: 6 } as const;
 /** Type, code, checksum: all a message needs to be named. */
 export const ICMPV6_MIN_LEN = 4;
 /** Errors and echo messages have the 4 bytes after the checksum too. */
@@ -35,45 +34,17 @@ export function isIcmpv6Echo(type: number): boolean {
   return type === 128 || type === 129;
 }
 
-/** Zero-copy view of an ICMPv6 message. Valid until the buffer it is bound to is reused. */
-export class Icmpv6View {
-  bytes: Uint8Array = EMPTY_BYTES;
-  offset = 0;
-  length = 0;
-
-  bind(bytes: Uint8Array, offset: number, length: number): this {
-    this.bytes = bytes;
-    this.offset = offset;
-    this.length = length;
-    return this;
-  }
-
+/**
+ * Zero-copy view of an ICMPv6 message: the ICMP header layout (type, code, checksum, identifier, sequence),
+ * with ICMPv6's own length rule. Valid until the buffer it is bound to is reused.
+ */
+export class Icmpv6View extends IcmpView {
   /** `icmpv6_too_short` below 4 bytes, or below 8 for an error or echo message. */
-  checkLen(): number {
+  override checkLen(): number {
     if (this.length < ICMPV6_MIN_LEN) return DecodeAnomaly.icmpv6_too_short;
     const type = this.type;
     if (this.length < ICMPV6_HEADER_LEN && (isIcmpv6Error(type) || isIcmpv6Echo(type))) return DecodeAnomaly.icmpv6_too_short;
     return 0;
-  }
-
-  get type(): number {
-    return this.bytes[this.offset + FIELD.TYPE]!;
-  }
-
-  get code(): number {
-    return this.bytes[this.offset + FIELD.CODE]!;
-  }
-
-  get checksum(): number {
-    return u16(this.bytes, this.offset + FIELD.CHECKSUM);
-  }
-
-  get identifier(): number {
-    return u16(this.bytes, this.offset + FIELD.IDENT);
-  }
-
-  get sequence(): number {
-    return u16(this.bytes, this.offset + FIELD.SEQ_NO);
   }
 }
 

@@ -12,6 +12,8 @@
  */
 import type { DecodedPacket } from '../decode/packet.js';
 import { IpProto } from '../decode/packet.js';
+import { isIcmpQuery } from '../decode/icmp.js';
+import { isIcmpv6Echo } from '../decode/icmpv6.js';
 import type { FlowTimeouts } from '../options.js';
 import type { Flow } from './flow.js';
 import { FlowKind } from './flow.js';
@@ -35,8 +37,7 @@ const CLASS_COUNT = 9;
 
 /** ICMP types whose request and reply share an identifier (echo, timestamp, info, address mask; ICMPv6 echo). */
 function isIcmpQueryType(version: number, type: number): boolean {
-  if (version === 4) return type === 0 || type === 8 || type === 13 || type === 14 || type === 15 || type === 16 || type === 17 || type === 18;
-  return type === 128 || type === 129;
+  return version === 4 ? isIcmpQuery(type) : isIcmpv6Echo(type);
 }
 
 /**

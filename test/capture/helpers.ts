@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isNetsieveError, type NetsieveError } from '../../src/errors.js';
 import { copyPacket, type CaptureReader, type RecordedPacket, type SyncCaptureReader } from '../../src/capture/reader.js';
+export { mulberry32 } from '../helpers/packets.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_ROOT = path.resolve(here, '../..');
@@ -32,17 +33,6 @@ export function truthOf(file: string): Truth {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, 'truth', `${file}.json`), 'utf8')) as Truth;
 }
 
-/** mulberry32: a tiny seeded PRNG (never Math.random in tests). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface Drained {
   packets: RecordedPacket[];

@@ -11,6 +11,7 @@ import {
   sourceIsClient,
 } from '../../src/flow/flow-table.js';
 import { defaultOptions } from '../../src/options.js';
+import { mulberry32 } from '../helpers/packets.js';
 
 function pkt(src: number, sport: number, dst: number, dport: number, proto: number = IpProto.TCP, flags = 0): DecodedPacket {
   const p = new DecodedPacket();
@@ -24,14 +25,6 @@ function pkt(src: number, sport: number, dst: number, dport: number, proto: numb
   return p;
 }
 
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('flow key', () => {
   it('is the same for both directions of a conversation and says which side is A', () => {

@@ -16,17 +16,8 @@ export const C = 0 as Direction; // client → server
 export const S = 1 as Direction; // server → client
 export const { FIN, SYN, RST, PSH, ACK } = TcpFlag;
 
-/** mulberry32: a tiny seeded PRNG (never Math.random in tests). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The tests' seeded PRNG (mulberry32; never Math.random in tests). */
+export { mulberry32 as prng } from '../helpers/packets.js';
 
 export function randomBytes(rand: () => number, n: number): Uint8Array {
   const b = new Uint8Array(n);
