@@ -22,6 +22,9 @@ export const ERROR_CODES = {
   NS_ERR_USAGE: 'the command line is not valid',
   NS_ERR_OUTPUT: 'the output could not be written',
   NS_ERR_STATE: 'the engine was used after close()',
+  NS_ERR_PATTERN: 'a pattern cannot be compiled (bad syntax, an unsupported construct, a flag, or a limit)',
+  NS_ERR_DATABASE: 'a serialized regex database is damaged or was made by another version',
+  NS_ERR_MODE: 'a regex database was used in a mode it was not compiled for',
 } as const;
 
 export type NetsieveErrorCode = keyof typeof ERROR_CODES;
@@ -34,6 +37,10 @@ export interface ErrorLocation {
   packet?: number;
   /** Byte offset in the input where the faulty record or field starts. */
   offset?: number;
+  /** Regex compilation: the id of the pattern at fault. */
+  pattern?: number;
+  /** Regex compilation: the character position in the pattern's expression. */
+  position?: number;
 }
 
 export class NetsieveError extends Error {
@@ -41,6 +48,8 @@ export class NetsieveError extends Error {
   readonly file: string | undefined;
   readonly packet: number | undefined;
   readonly offset: number | undefined;
+  readonly pattern: number | undefined;
+  readonly position: number | undefined;
 
   constructor(code: NetsieveErrorCode, message: string, where: ErrorLocation = {}, options?: { cause?: unknown }) {
     super(formatMessage(message, where), options);
@@ -49,6 +58,8 @@ export class NetsieveError extends Error {
     this.file = where.file;
     this.packet = where.packet;
     this.offset = where.offset;
+    this.pattern = where.pattern;
+    this.position = where.position;
   }
 }
 
@@ -57,6 +68,8 @@ function formatMessage(message: string, where: ErrorLocation): string {
   if (where.file !== undefined) parts.push(where.file);
   if (where.packet !== undefined) parts.push(`packet ${where.packet}`);
   if (where.offset !== undefined) parts.push(`byte offset ${where.offset}`);
+  if (where.pattern !== undefined) parts.push(`pattern ${where.pattern}`);
+  if (where.position !== undefined) parts.push(`position ${where.position}`);
   return parts.length > 0 ? `${parts.join(', ')}: ${message}` : message;
 }
 

@@ -1,0 +1,896 @@
+/**
+ * The regex database: Hyperscan's model in TypeScript over a WASM kernel.
+ *
+ *   const db = compile([{ id: 1, expression: 'foo.*bar', flags: 'i' }], { mode: 'block' });
+ *   db.scan(bytes, (id, from, to) => { ... });          // return true to stop
+ *   const s = db.openStream(); s.scan(chunk, cb); s.close(cb);
+ *
+ * Compilation sorts the patterns into engines:
+ * - the literal engine, when there are many plain strings (strided hashed windows, see literals.ts);
+ * - DFA groups (dfa.ts), each behind a Teddy-style prefilter when its patterns start selectively, split
+ *   when a group would exceed the state budget;
+ * - the position engine (position-engine.ts) for `L` patterns of variable length and for patterns too
+ *   large for any DFA.
+ * Every engine can stop and resume anywhere, so block mode is a stream of one chunk: the same code path,
+ * the same reports. Each scan call collects what every engine reports for a slice of at most SLICE bytes,
+ * sorts it by end offset and delivers it, so matches arrive in order of their end.
+ */
+import { isNetsieveError, NetsieveError } from '../errors.js';
+import type { ParsedPattern, RegexNode } from './ast.js';
+import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
+import { DFA_STATE_SIZE, encodeDfa, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
+import { asLiteral, buildLiteralEngine, type Literal } from './literals.js';
+import { categoryOf, Cat, Nfa, NfaTooLarge } from './nfa.js';
+import { PositionEngine } from './position-engine.js';
+import { firstBytes, planTeddy, windowProbability, type TeddyPlan } from './prefilter.js';
+import { runtime, type Runtime } from './runtime.js';
+import { parsePattern } from './syntax.js';
+
+export type ScanMode = 'block' | 'stream' | 'vectored';
+
+export interface PatternSpec {
+  /** Reported to the callback; any non-negative integer (several patterns may share one). */
+  id: number;
+  expression: string;
+  /** Hyperscan flag letters: i, s, m, H (single match), L (leftmost start). */
+  flags?: string;
+}
+
+export interface CompileOptions {
+  mode: ScanMode;
+  /** Largest DFA (states); bigger groups are split. Default 16,000. */
+  stateBudget?: number;
+}
+
+/** Called for each match: pattern id, start offset (-1 when unknown), end offset. Return true to stop. */
+export type MatchHandler = (id: number, from: number, to: number) => boolean | void;
+
+/** What a scan call ended with. */
+export type ScanResult = 'complete' | 'terminated';
+
+export interface EngineInfo {
+  kind: 'dfa' | 'literal' | 'position';
+  patterns: number;
+  /** DFA: states and byte classes; literal: stride and lengths; position: state slots. */
+  detail: Record<string, number | string>;
+  /** Bytes of tables in WASM memory (0 for the position engine, which runs in JavaScript). */
+  bytes: number;
+}
+
+export interface DatabaseInfo {
+  mode: ScanMode;
+  patterns: number;
+  engines: EngineInfo[];
+  /** Bytes of compiled tables. */
+  memoryBytes: number;
+  /** Bytes of one stream's state. */
+  streamStateSize: number;
+}
+
+/** Bytes scanned per slice: bounds the matches held before delivery and the input copied at once. */
+const SLICE = 256 * 1024;
+/** Literal patterns needed before the literal engine is worth it (fewer go to a DFA). */
+const LITERAL_ENGINE_MIN = 32;
+/** A prefilter pays when it passes fewer than this fraction of positions (estimated). */
+const PREFILTER_MAX_RATE = 0.3;
+const TEDDY_K = 3;
+const MATCH_CAPACITY = 1 << 16;
+const STREAM_HEADER = 16;
+
+interface PatternMeta {
+  id: number;
+  flags: string;
+  expression: string;
+  single: boolean;
+  leftmost: boolean;
+  /** Match length when every match has the same length, else -1 (then `from` is unknown without L). */
+  fixedLength: number;
+  hasAssertions: boolean;
+}
+
+interface WasmEngine {
+  kind: typeof ENGINE_DFA | typeof ENGINE_LIT;
+  blob: Uint8Array;
+  ptr: number;
+  patterns: number[];
+  stateOffset: number;
+  stateSize: number;
+  /** DFA: the start state for the stream start; literal: history size. */
+  init: number;
+  info: EngineInfo;
+}
+
+interface JsEngine {
+  engine: PositionEngine;
+  stateOffset: number;
+  info: EngineInfo;
+}
+
+// ------------------------------------------------------------------ AST facts
+
+function lengthRange(n: RegexNode): [number, number] {
+  switch (n.kind) {
+    case 'empty':
+    case 'assert':
+      return [0, 0];
+    case 'set':
+      return [1, 1];
+    case 'concat':
+      return n.items.map(lengthRange).reduce(([a, b], [c, d]) => [a + c, b + d], [0, 0]);
+    case 'alt': {
+      const r = n.items.map(lengthRange);
+      return [Math.min(...r.map((x) => x[0])), Math.max(...r.map((x) => x[1]))];
+    }
+    case 'repeat': {
+      const [a, b] = lengthRange(n.item);
+      return [a * n.min, n.max === Infinity ? (b === 0 ? 0 : Infinity) : b * n.max];
+    }
+  }
+}
+
+function hasAssertion(n: RegexNode): boolean {
+  switch (n.kind) {
+    case 'assert':
+      return true;
+    case 'concat':
+    case 'alt':
+      return n.items.some(hasAssertion);
+    case 'repeat':
+      return hasAssertion(n.item);
+    default:
+      return false;
+  }
+}
+
+// ------------------------------------------------------------------ compile
+
+interface Plan {
+  meta: PatternMeta[];
+  nfa: Nfa;
+  dfas: { tables: DfaTables; teddy: TeddyPlan | null }[];
+  literals: Literal[];
+  position: number[];
+}
+
+function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
+  if (!Array.isArray(specs) || specs.length === 0) throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
+  if (options === undefined || !['block', 'stream', 'vectored'].includes(options.mode)) {
+    throw new NetsieveError('NS_ERR_OPTION', "compile() needs options.mode: 'block', 'stream' or 'vectored'");
+  }
+  const budget = options.stateBudget ?? DEFAULT_STATE_BUDGET;
+  if (!Number.isInteger(budget) || budget < 16 || budget > 1 << 24) throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 16 to 16777216');
+  const parsed: ParsedPattern[] = [];
+  const meta: PatternMeta[] = [];
+  specs.forEach((spec, i) => {
+    if (typeof spec !== 'object' || spec === null) throw new NetsieveError('NS_ERR_PATTERN', `pattern #${i} is not an object`);
+    if (!Number.isInteger(spec.id) || spec.id < 0) {
+      throw new NetsieveError('NS_ERR_PATTERN', `pattern #${i}: id must be a non-negative integer, not ${String(spec.id)}`);
+    }
+    if (typeof spec.expression !== 'string') throw new NetsieveError('NS_ERR_PATTERN', 'expression must be a string', { pattern: spec.id });
+    const p = parsePattern(spec.expression, spec.flags ?? '', spec.id);
+    parsed.push(p);
+    const [lo, hi] = lengthRange(p.ast);
+    meta.push({
+      id: spec.id,
+      flags: spec.flags ?? '',
+      expression: spec.expression,
+      single: p.flags.singleMatch,
+      leftmost: p.flags.leftmost,
+      fixedLength: lo === hi ? lo : -1,
+      hasAssertions: hasAssertion(p.ast),
+    });
+  });
+
+  const nfa = new Nfa();
+  parsed.forEach((p, i) => {
+    try {
+      nfa.addPattern(p.ast, i);
+    } catch (e) {
+      if (e instanceof NfaTooLarge) throw new NetsieveError('NS_ERR_PATTERN', `${e.message}; make bounded repeats smaller`, { pattern: meta[i]!.id });
+      throw e;
+    }
+  });
+
+  // Sort patterns into engines.
+  const literalCandidates: Literal[] = [];
+  const dfaCandidates: number[] = [];
+  const position: number[] = [];
+  parsed.forEach((p, i) => {
+    const lit = asLiteral(p.ast, i);
+    if (lit !== null && lit.bytes.length >= 4) literalCandidates.push(lit);
+    else if (meta[i]!.leftmost && meta[i]!.fixedLength < 0) position.push(i);
+    else dfaCandidates.push(i);
+  });
+  const literals: Literal[] = [];
+  if (literalCandidates.length >= LITERAL_ENGINE_MIN) {
+    // The longest shortest-length that leaves few literals to a DFA: a longer stride tests fewer offsets.
+    const lengths = literalCandidates.map((l) => l.bytes.length).sort((a, b) => a - b);
+    let cut = 4;
+    for (let c = 12; c > 4; c--) {
+      const shorter = lengths.filter((n) => n < c).length;
+      if (shorter <= 48 && shorter <= lengths.length * 0.2) {
+        cut = c;
+        break;
+      }
+    }
+    for (const l of literalCandidates) {
+      if (l.bytes.length >= cut) literals.push(l);
+      else dfaCandidates.push(l.pattern);
+    }
+  } else {
+    for (const l of literalCandidates) dfaCandidates.push(l.pattern);
+  }
+  dfaCandidates.sort((a, b) => a - b);
+
+  // DFA groups: selective starts behind a prefilter, broad ones on their own.
+  const windows = new Map<number, ReturnType<typeof firstBytes>>();
+  for (const p of dfaCandidates) windows.set(p, firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
+  const narrow = dfaCandidates.filter((p) => windowProbability(windows.get(p)!) < PREFILTER_MAX_RATE / 4);
+  const broad = dfaCandidates.filter((p) => !narrow.includes(p));
+  const dfas: Plan['dfas'] = [];
+  const build = (group: number[], filtered: boolean): void => {
+    if (group.length === 0) return;
+    try {
+      const tables = buildDfa(nfa, group, budget);
+      let teddy: TeddyPlan | null = null;
+      if (filtered) {
+        const t = planTeddy(
+          group.map((p) => windows.get(p)!),
+          TEDDY_K,
+        );
+        if (t.rate < PREFILTER_MAX_RATE) teddy = t;
+      }
+      dfas.push({ tables, teddy });
+    } catch (e) {
+      if (!(e instanceof DfaTooLarge)) throw e;
+      if (group.length === 1) {
+        position.push(group[0]!);
+        return;
+      }
+      const half = group.length >> 1;
+      build(group.slice(0, half), filtered);
+      build(group.slice(half), filtered);
+    }
+  };
+  build(narrow, true);
+  build(broad, false);
+  position.sort((a, b) => a - b);
+  return { meta, nfa, dfas, literals, position };
+}
+
+/** Compiles patterns into a database for one scanning mode. Throws NS_ERR_PATTERN naming the pattern at fault. */
+export function compile(patterns: readonly PatternSpec[], options: CompileOptions): RegexDatabase {
+  try {
+    const p = plan(patterns, options);
+    const blobs: { kind: typeof ENGINE_DFA | typeof ENGINE_LIT; blob: Uint8Array; patterns: number[]; info: EngineInfo; init: number }[] = [];
+    for (const d of p.dfas) {
+      const blob = encodeDfa(d.tables, d.teddy);
+      blobs.push({
+        kind: ENGINE_DFA,
+        blob,
+        patterns: d.tables.patterns,
+        init: d.tables.startByCat[Cat.START]!,
+        info: {
+          kind: 'dfa',
+          patterns: d.tables.patterns.length,
+          detail: {
+            states: d.tables.nstates,
+            classes: d.tables.nclasses,
+            prefilter: d.teddy ? `teddy k=${d.teddy.k}, ${d.teddy.buckets.length} buckets, ~${(d.teddy.rate * 100).toFixed(1)}% of positions` : 'none',
+          },
+          bytes: blob.length,
+        },
+      });
+    }
+    if (p.literals.length > 0) {
+      const l = buildLiteralEngine(p.literals);
+      blobs.push({
+        kind: ENGINE_LIT,
+        blob: l.blob,
+        patterns: p.literals.map((x) => x.pattern),
+        init: l.histSize,
+        info: {
+          kind: 'literal',
+          patterns: p.literals.length,
+          detail: { stride: l.stride, shortest: l.lmin, longest: l.lmax, maxBucket: l.maxBucket },
+          bytes: l.blob.length,
+        },
+      });
+    }
+    return new RegexDatabase(options.mode, p.meta, blobs, p.nfa, p.position);
+  } catch (e) {
+    if (isNetsieveError(e)) throw e;
+    throw new NetsieveError('NS_ERR_PATTERN', `compilation failed: ${(e as Error).message}`, {}, { cause: e });
+  }
+}
+
+// ------------------------------------------------------------------ the database
+
+export class RegexDatabase {
+  readonly mode: ScanMode;
+  /** Bytes of one stream's state. */
+  readonly streamStateSize: number;
+  private readonly rt: Runtime;
+  private readonly meta: PatternMeta[];
+  private readonly wasm: WasmEngine[];
+  private readonly js: JsEngine[];
+  private readonly singleBits: Int32Array; // pattern index → bit index in the H bitset, or -1
+  private readonly singleBytes: number;
+  private readonly initial: Uint8Array;
+  private readonly stateScratch: number;
+  private readonly litScratch: number;
+  private readonly out: number;
+  private readonly positionPatterns: number[];
+  private freed = false;
+  // Match collection for one slice (reused).
+  private mPat: number[] = [];
+  private mTo: number[] = [];
+  private mFrom: number[] = [];
+
+  /** @internal Use `compile()` or `RegexDatabase.deserialize()`. */
+  constructor(
+    mode: ScanMode,
+    meta: PatternMeta[],
+    blobs: { kind: typeof ENGINE_DFA | typeof ENGINE_LIT; blob: Uint8Array; patterns: number[]; info: EngineInfo; init: number }[],
+    nfa: Nfa,
+    positionPatterns: number[],
+  ) {
+    this.mode = mode;
+    this.meta = meta;
+    this.positionPatterns = positionPatterns;
+    this.rt = runtime();
+    // Stream state layout: header, H bitset, then each engine's state (8-byte aligned).
+    this.singleBits = new Int32Array(meta.length).fill(-1);
+    let nSingle = 0;
+    meta.forEach((m, i) => {
+      if (m.single) this.singleBits[i] = nSingle++;
+    });
+    this.singleBytes = Math.ceil(nSingle / 8);
+    let off = align8(STREAM_HEADER + this.singleBytes);
+    this.wasm = blobs.map((b) => {
+      const ptr = this.rt.alloc(b.blob.length);
+      this.rt.u8().set(b.blob, ptr);
+      const stateSize = b.kind === ENGINE_DFA ? DFA_STATE_SIZE : LIT_STATE_HEADER + b.init;
+      const e: WasmEngine = { kind: b.kind, blob: b.blob, ptr, patterns: b.patterns, stateOffset: off, stateSize, init: b.init, info: b.info };
+      off = align8(off + stateSize);
+      return e;
+    });
+    this.js = [];
+    if (positionPatterns.length > 0) {
+      const engine = new PositionEngine(nfa, positionPatterns, (p) => meta[p]!.hasAssertions);
+      this.js.push({
+        engine,
+        stateOffset: off,
+        info: { kind: 'position', patterns: positionPatterns.length, detail: { slots: engine.slots }, bytes: 0 },
+      });
+      off = align8(off + engine.stateSize);
+    }
+    this.streamStateSize = off;
+    this.initial = new Uint8Array(off);
+    this.resetState(this.initial);
+    this.stateScratch = this.rt.alloc(off);
+    const litScratch = Math.max(0, ...this.wasm.filter((e) => e.kind === ENGINE_LIT).map((e) => e.init + 2 * e.init + 64));
+    this.litScratch = litScratch > 0 ? this.rt.alloc(litScratch) : 0;
+    this.out = this.rt.alloc(16 + 8 * MATCH_CAPACITY);
+    this.rt.u32()[this.out >> 2] = MATCH_CAPACITY;
+  }
+
+  /** Writes the state of a stream that has seen nothing. */
+  private resetState(state: Uint8Array): void {
+    state.fill(0);
+    const dv = new DataView(state.buffer, state.byteOffset, state.byteLength);
+    dv.setFloat64(0, 0, true); // offset
+    dv.setUint32(8, Cat.START, true); // category of the previous byte
+    dv.setUint32(12, 0, true); // flags: 1 terminated, 2 closed
+    for (const e of this.wasm) {
+      if (e.kind === ENGINE_DFA) dv.setUint32(e.stateOffset, e.init, true);
+      else {
+        dv.setFloat64(e.stateOffset, 0, true); // next_q
+        dv.setFloat64(e.stateOffset + 8, -1, true); // verified_upto
+        dv.setUint32(e.stateOffset + 16, 0, true); // hist_len
+      }
+    }
+    for (const j of this.js) new Float64Array(state.buffer, state.byteOffset + j.stateOffset, j.engine.slots).fill(-1);
+  }
+
+  info(): DatabaseInfo {
+    const engines = [...this.wasm.map((e) => e.info), ...this.js.map((j) => j.info)];
+    return {
+      mode: this.mode,
+      patterns: this.meta.length,
+      engines,
+      memoryBytes: engines.reduce((a, e) => a + e.bytes, 0),
+      streamStateSize: this.streamStateSize,
+    };
+  }
+
+  /**
+   * A buffer of `size` bytes inside the kernel's memory: data written there is scanned without a copy.
+   * The view is valid until the next compile, deserialize or call of this method (they may grow the memory).
+   */
+  inputBuffer(size: number): Uint8Array {
+    return inputView(this.rt, size);
+  }
+
+  // ---------------------------------------------------------------- scanning
+
+  /** Block mode: scans one buffer. */
+  scan(data: Uint8Array, onMatch: MatchHandler): ScanResult {
+    this.requireMode('block', 'scan');
+    const state = this.initial.slice();
+    return this.scanChunk(state, data, true, onMatch);
+  }
+
+  /** Vectored mode: scans the chunks as one buffer (offsets run across them). */
+  scanVector(chunks: readonly Uint8Array[], onMatch: MatchHandler): ScanResult {
+    this.requireMode('vectored', 'scanVector');
+    const state = this.initial.slice();
+    if (chunks.length === 0) return 'complete';
+    for (let i = 0; i < chunks.length; i++) {
+      const r = this.scanChunk(state, chunks[i]!, i === chunks.length - 1, onMatch);
+      if (r === 'terminated') return r;
+    }
+    return 'complete';
+  }
+
+  /**
+   * Stream mode: a stream whose state is `streamStateSize` bytes. Pass `state` (a buffer of that size, e.g.
+   * from a pool) to keep states where you want them; it is reset.
+   */
+  openStream(options: { state?: Uint8Array } = {}): RegexStream {
+    this.requireMode('stream', 'openStream');
+    let state = options.state;
+    if (state === undefined) state = new Uint8Array(this.streamStateSize);
+    else if (state.length !== this.streamStateSize) {
+      throw new NetsieveError('NS_ERR_OPTION', `a stream state must be ${this.streamStateSize} bytes (db.streamStateSize), not ${state.length}`);
+    }
+    state.set(this.initial);
+    return new RegexStream(this, state);
+  }
+
+  /** @internal */
+  resetStreamState(state: Uint8Array): void {
+    state.set(this.initial);
+  }
+
+  private requireMode(mode: ScanMode, what: string): void {
+    if (this.freed) throw new NetsieveError('NS_ERR_STATE', 'the database was freed');
+    if (this.mode !== mode) {
+      throw new NetsieveError('NS_ERR_MODE', `${what}() needs a database compiled with mode '${mode}'; this one is '${this.mode}'`);
+    }
+  }
+
+  /**
+   * Scans one chunk of a stream (or a block) with the state bytes; at `eod` also reports what the end of
+   * the data completes. The core of every mode.
+   * @internal
+   */
+  scanChunk(state: Uint8Array, data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
+    const dv = new DataView(state.buffer, state.byteOffset, state.byteLength);
+    if ((dv.getUint32(12, true) & 1) !== 0) return 'terminated';
+    const rt = this.rt;
+    const owned = rt.owns(data);
+    let pos = 0;
+    const total = data.length;
+    do {
+      const n = Math.min(SLICE, total - pos);
+      const last = pos + n >= total;
+      const base = dv.getFloat64(0, true);
+      const prev = dv.getUint32(8, true);
+      let ptr: number;
+      if (owned) ptr = data.byteOffset + pos;
+      else {
+        const view = inputView(rt, n);
+        view.set(n === total ? data : data.subarray(pos, pos + n));
+        ptr = view.byteOffset;
+      }
+      this.runSlice(state, ptr, n, base, prev, eod && last, data, pos);
+      // Advance the stream.
+      dv.setFloat64(0, base + n, true);
+      if (n > 0) dv.setUint32(8, categoryOf(data[pos + n - 1]!), true);
+      if (this.deliver(state, onMatch) === 'terminated') {
+        dv.setUint32(12, dv.getUint32(12, true) | 1, true);
+        return 'terminated';
+      }
+      pos += n;
+    } while (pos < total);
+    return 'complete';
+  }
+
+  /** Runs every engine over one slice (already in WASM memory at `ptr`), collecting its matches. */
+  private runSlice(state: Uint8Array, ptr: number, n: number, base: number, prev: number, eod: boolean, data: Uint8Array, pos: number): void {
+    const rt = this.rt;
+    const k = rt.k;
+    this.mPat.length = this.mTo.length = this.mFrom.length = 0;
+    if (this.wasm.length > 0) {
+      rt.u8().set(state.subarray(0, this.streamStateSize), this.stateScratch);
+      for (const e of this.wasm) {
+        const st = this.stateScratch + e.stateOffset;
+        if (e.kind === ENGINE_DFA) {
+          let at = 0;
+          while (at < n) {
+            const r = k.dfa_scan(e.ptr, st, ptr + at, n - at, this.out);
+            this.collect(base + at);
+            at += r;
+          }
+          if (eod) {
+            while (k.dfa_eod(e.ptr, st, 0, this.out) === 0) this.collect(base + n);
+            this.collect(base + n);
+          }
+        } else {
+          while (k.lit_scan(e.ptr, st, ptr, n, base, eod ? 1 : 0, this.litScratch, this.out) === 0) this.collect(base);
+          this.collect(base);
+        }
+      }
+      state.set(rt.u8().subarray(this.stateScratch, this.stateScratch + this.streamStateSize));
+    }
+    for (const j of this.js) {
+      const st = new Float64Array(state.buffer.slice(state.byteOffset + j.stateOffset, state.byteOffset + j.stateOffset + 8 * j.engine.slots));
+      const report = (p: number, from: number, to: number) => {
+        this.mPat.push(p);
+        this.mTo.push(to);
+        this.mFrom.push(this.meta[p]!.leftmost ? from : -1);
+      };
+      j.engine.scan(st, data.subarray(pos, pos + n), base, prev, report);
+      if (eod) j.engine.eod(st, base + n, n > 0 ? categoryOf(data[pos + n - 1]!) : prev, report);
+      state.set(new Uint8Array(st.buffer), j.stateOffset);
+    }
+  }
+
+  /** Moves the kernel's match buffer into the slice's lists; `to` in the buffer is relative to `base`. */
+  private collect(base: number): void {
+    const u32 = this.rt.u32();
+    const i32 = this.rt.i32();
+    const o = this.out >> 2;
+    const n = u32[o + 1]!;
+    for (let j = 0; j < n; j++) {
+      const p = i32[o + 4 + 2 * j]!;
+      this.mPat.push(p);
+      this.mTo.push(base + i32[o + 5 + 2 * j]!);
+      const len = this.meta[p]!.fixedLength;
+      this.mFrom.push(len >= 0 ? -2 : -1); // -2: fixed length, computed at delivery
+    }
+    u32[o + 1] = 0;
+  }
+
+  /** Sorts the slice's matches by end offset and hands them out, honouring single-match patterns. */
+  private deliver(state: Uint8Array, onMatch: MatchHandler): ScanResult {
+    const n = this.mPat.length;
+    if (n === 0) return 'complete';
+    let order: number[] | null = null;
+    for (let i = 1; i < n; i++) {
+      if (this.mTo[i]! < this.mTo[i - 1]!) {
+        order = Array.from({ length: n }, (_, j) => j).sort((a, b) => this.mTo[a]! - this.mTo[b]! || a - b);
+        break;
+      }
+    }
+    for (let jj = 0; jj < n; jj++) {
+      const j = order === null ? jj : order[jj]!;
+      const p = this.mPat[j]!;
+      const m = this.meta[p]!;
+      const bit = this.singleBits[p]!;
+      if (bit >= 0) {
+        const byte = STREAM_HEADER + (bit >> 3);
+        if ((state[byte]! & (1 << (bit & 7))) !== 0) continue;
+        state[byte]! |= 1 << (bit & 7);
+      }
+      const to = this.mTo[j]!;
+      let from = this.mFrom[j]!;
+      if (from === -2) from = to - m.fixedLength;
+      if (onMatch(m.id, from, to) === true) return 'terminated';
+    }
+    return 'complete';
+  }
+
+  // ---------------------------------------------------------------- serialization
+
+  /** The database as bytes: `RegexDatabase.deserialize()` makes it again, in any process. */
+  serialize(): Uint8Array {
+    const parts: Uint8Array[] = [];
+    const enc = new TextEncoder();
+    const head = new DataView(new ArrayBuffer(16));
+    head.setUint32(0, MAGIC, true);
+    head.setUint32(4, FORMAT_VERSION, true);
+    head.setUint32(8, ['block', 'stream', 'vectored'].indexOf(this.mode), true);
+    head.setUint32(12, this.meta.length, true);
+    parts.push(new Uint8Array(head.buffer));
+    for (const m of this.meta) {
+      const flags = enc.encode(m.flags);
+      const expr = enc.encode(m.expression);
+      const h = new DataView(new ArrayBuffer(12));
+      h.setUint32(0, m.id, true);
+      h.setUint32(4, flags.length, true);
+      h.setUint32(8, expr.length, true);
+      parts.push(new Uint8Array(h.buffer), flags, expr);
+    }
+    const counts = new DataView(new ArrayBuffer(8));
+    counts.setUint32(0, this.wasm.length, true);
+    counts.setUint32(4, this.positionPatterns.length, true);
+    parts.push(new Uint8Array(counts.buffer));
+    for (const e of this.wasm) {
+      const h = new DataView(new ArrayBuffer(16 + 4 * e.patterns.length));
+      h.setUint32(0, e.kind, true);
+      h.setUint32(4, e.blob.length, true);
+      h.setUint32(8, e.init, true);
+      h.setUint32(12, e.patterns.length, true);
+      e.patterns.forEach((p, i) => h.setUint32(16 + 4 * i, p, true));
+      parts.push(new Uint8Array(h.buffer), e.blob);
+      const info = enc.encode(JSON.stringify(e.info));
+      const ih = new DataView(new ArrayBuffer(4));
+      ih.setUint32(0, info.length, true);
+      parts.push(new Uint8Array(ih.buffer), info);
+    }
+    const pp = new DataView(new ArrayBuffer(4 * this.positionPatterns.length));
+    this.positionPatterns.forEach((p, i) => pp.setUint32(4 * i, p, true));
+    parts.push(new Uint8Array(pp.buffer));
+    const body = concat(parts);
+    const out = new Uint8Array(body.length + 4);
+    out.set(body);
+    new DataView(out.buffer).setUint32(body.length, fnv1a(body), true);
+    return out;
+  }
+
+  /** Makes a database from `serialize()`'s bytes. Throws NS_ERR_DATABASE when they are damaged. */
+  static deserialize(bytes: Uint8Array): RegexDatabase {
+    return deserializeDatabase(bytes);
+  }
+
+  /** Releases the database's tables in the kernel's memory. */
+  free(): void {
+    if (this.freed) return;
+    this.freed = true;
+    for (const e of this.wasm) this.rt.dealloc(e.ptr);
+    this.rt.dealloc(this.stateScratch);
+    if (this.litScratch) this.rt.dealloc(this.litScratch);
+    this.rt.dealloc(this.out);
+  }
+
+  /** @internal for deserialize */
+  static fromParts(mode: ScanMode, meta: PatternMeta[], blobs: ConstructorParameters<typeof RegexDatabase>[2], nfa: Nfa, position: number[]): RegexDatabase {
+    return new RegexDatabase(mode, meta, blobs, nfa, position);
+  }
+}
+
+export class RegexStream {
+  /** @internal */
+  constructor(
+    private readonly db: RegexDatabase,
+    /** The stream's state (db.streamStateSize bytes): pool it, copy it (see clone()). */
+    readonly state: Uint8Array,
+  ) {}
+
+  /** Stream offset of the next byte (bytes scanned so far). */
+  get offset(): number {
+    return new DataView(this.state.buffer, this.state.byteOffset).getFloat64(0, true);
+  }
+
+  /** Scans the next chunk; matches may have started in earlier chunks. */
+  scan(chunk: Uint8Array, onMatch: MatchHandler): ScanResult {
+    this.check();
+    return this.db.scanChunk(this.state, chunk, false, onMatch);
+  }
+
+  /** Ends the stream: reports what the end of the data completes (`$`, `\b` at the end, ...). */
+  close(onMatch?: MatchHandler): ScanResult {
+    this.check();
+    const r = onMatch ? this.db.scanChunk(this.state, new Uint8Array(0), true, onMatch) : 'complete';
+    const dv = new DataView(this.state.buffer, this.state.byteOffset);
+    dv.setUint32(12, dv.getUint32(12, true) | 2, true);
+    return r;
+  }
+
+  /** Makes the stream new again (offset 0), optionally reporting the end of what it had seen first. */
+  reset(onMatch?: MatchHandler): void {
+    const dv = new DataView(this.state.buffer, this.state.byteOffset);
+    if (onMatch && (dv.getUint32(12, true) & 3) === 0) this.db.scanChunk(this.state, new Uint8Array(0), true, onMatch);
+    this.db.resetStreamState(this.state);
+  }
+
+  /** An independent copy of this stream, at the same point. */
+  clone(options: { state?: Uint8Array } = {}): RegexStream {
+    const s = options.state ?? new Uint8Array(this.state.length);
+    if (s.length !== this.state.length) throw new NetsieveError('NS_ERR_OPTION', `a stream state must be ${this.state.length} bytes`);
+    s.set(this.state);
+    return new RegexStream(this.db, s);
+  }
+
+  private check(): void {
+    const dv = new DataView(this.state.buffer, this.state.byteOffset);
+    if ((dv.getUint32(12, true) & 2) !== 0) throw new NetsieveError('NS_ERR_STATE', 'the stream is closed; reset() it or open another');
+  }
+}
+
+// ------------------------------------------------------------------ helpers
+
+const MAGIC = 0x5852534e; // "NSRX"
+const FORMAT_VERSION = 1;
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+let inputPtr = 0;
+let inputCap = 0;
+function inputView(rt: Runtime, size: number): Uint8Array {
+  if (size > inputCap) {
+    if (inputPtr !== 0) rt.dealloc(inputPtr);
+    inputCap = Math.max(size, 64 * 1024);
+    inputPtr = rt.alloc(inputCap);
+  }
+  return rt.u8().subarray(inputPtr, inputPtr + size);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+function fnv1a(b: Uint8Array): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
+  return h >>> 0;
+}
+
+function deserializeDatabase(bytes: Uint8Array): RegexDatabase {
+  const bad = (why: string): never => {
+    throw new NetsieveError('NS_ERR_DATABASE', `not a usable serialized database: ${why}`);
+  };
+  if (!(bytes instanceof Uint8Array) || bytes.length < 24) bad('too short');
+  const body = bytes.subarray(0, bytes.length - 4);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (dv.getUint32(bytes.length - 4, true) !== fnv1a(body)) bad('checksum mismatch (damaged or truncated)');
+  let o = 0;
+  const u32 = () => {
+    if (o + 4 > body.length) bad('truncated');
+    const v = dv.getUint32(o, true);
+    o += 4;
+    return v;
+  };
+  const take = (n: number) => {
+    if (n > body.length - o) bad('truncated');
+    const b = body.subarray(o, o + n);
+    o += n;
+    return b;
+  };
+  if (u32() !== MAGIC) bad('wrong magic number');
+  const version = u32();
+  if (version !== FORMAT_VERSION) bad(`format version ${version}; this netsieve reads version ${FORMAT_VERSION}`);
+  const modeIndex = u32();
+  const mode = (['block', 'stream', 'vectored'] as const)[modeIndex] ?? bad(`unknown mode ${modeIndex}`);
+  const n = u32();
+  if (n === 0 || n > 1 << 20) bad(`pattern count ${n}`);
+  const dec = new TextDecoder();
+  const specs: PatternSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = u32();
+    const fl = u32();
+    const el = u32();
+    specs.push({ id, flags: dec.decode(take(fl)), expression: dec.decode(take(el)) });
+  }
+  // The patterns are compiled again for their metadata and NFA (cheap); the tables are taken as saved.
+  const p = plan(specs, { mode });
+  const nEngines = u32();
+  const nPosition = u32();
+  const blobs: ConstructorParameters<typeof RegexDatabase>[2] = [];
+  for (let i = 0; i < nEngines; i++) {
+    const kind = u32();
+    const size = u32();
+    const init = u32();
+    const np = u32();
+    if (kind !== ENGINE_DFA && kind !== ENGINE_LIT) bad(`engine kind ${kind}`);
+    const patterns: number[] = [];
+    for (let j = 0; j < np; j++) {
+      const q = u32();
+      if (q >= n) bad('pattern index out of range');
+      patterns.push(q);
+    }
+    const blob = take(size).slice();
+    validateBlob(kind, blob, n, bad);
+    const infoLen = u32();
+    let info: EngineInfo;
+    try {
+      info = JSON.parse(dec.decode(take(infoLen))) as EngineInfo;
+    } catch {
+      return bad('engine description is not JSON');
+    }
+    blobs.push({ kind: kind as typeof ENGINE_DFA | typeof ENGINE_LIT, blob, patterns, init, info });
+  }
+  const position: number[] = [];
+  for (let i = 0; i < nPosition; i++) {
+    const q = u32();
+    if (q >= n) bad('pattern index out of range');
+    position.push(q);
+  }
+  if (o !== body.length) bad('trailing bytes');
+  return RegexDatabase.fromParts(mode, p.meta, blobs, p.nfa, position);
+}
+
+/** Checks every offset and index in a blob so that a damaged one cannot make the kernel read astray. */
+function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why: string) => never): void {
+  const dv = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const u = (at: number) => (at + 4 <= b.length ? dv.getUint32(at, true) : bad('engine header truncated'));
+  const within = (off: number, len: number, what: string) => {
+    if (off > b.length || len > b.length - off) bad(`${what} outside its engine`);
+  };
+  if (u(0) !== kind) bad('engine kind mismatch');
+  if (kind === ENGINE_DFA) {
+    const ns = u(4);
+    const shift = u(8);
+    const special = u(12);
+    const wide = u(20);
+    if (ns === 0 || shift > 8 || special > ns || (wide === 0 && ns > 0xffff)) bad('DFA header');
+    const entries = ns << shift;
+    within(u(16), entries * (wide ? 4 : 2), 'transitions');
+    for (let i = 0; i < entries; i++) if ((wide ? dv.getUint32(u(16) + 4 * i, true) : dv.getUint16(u(16) + 2 * i, true)) >= ns) bad('transition to no state');
+    within(u(24), 256, 'class map');
+    for (let i = 0; i < 256; i++) if (b[u(24) + i]! >= 1 << shift) bad('byte class out of range');
+    within(u(40), 256, 'category map');
+    for (let i = 0; i < 256; i++) if (b[u(40) + i]! > 3) bad('category out of range');
+    within(u(36), 16, 'start states');
+    for (let i = 0; i < 4; i++) if (dv.getUint32(u(36) + 4 * i, true) >= ns) bad('start state out of range');
+    const list = (off: number) => {
+      within(off, 4, 'report list');
+      const c = dv.getUint32(off, true);
+      within(off + 4, 8 * c, 'report list');
+      for (let j = 0; j < c; j++) {
+        if (dv.getUint32(off + 4 + 8 * j, true) >= npatterns) bad('report of no pattern');
+        const adj = dv.getInt32(off + 8 + 8 * j, true);
+        if (adj < -1 || adj > 1) bad('report adjustment');
+      }
+    };
+    within(u(32), 4 * ns, 'EOD reports');
+    for (let s = 0; s < ns; s++) {
+      const off = dv.getUint32(u(32) + 4 * s, true);
+      if (off !== 0) list(off);
+    }
+    within(u(28), 16 * Math.max(1, ns - special), 'special states');
+    for (let s = special; s < ns; s++) {
+      const at = u(28) + 16 * (s - special);
+      const flags = dv.getUint32(at, true);
+      if (flags & 1) list(dv.getUint32(at + 4, true));
+      if (flags & 4) within(dv.getUint32(at + 8, true), 32, 'acceleration table');
+    }
+    const teddy = u(44);
+    if (teddy !== 0) {
+      within(teddy, 16 + 128, 'prefilter');
+      const k = dv.getUint32(teddy, true);
+      if (k < 1 || k > 4) bad('prefilter width');
+    }
+  } else {
+    const nl = u(4);
+    const stride = u(8);
+    const lmin = u(12);
+    const lmax = u(16);
+    const bits = u(20);
+    if (stride < 1 || lmin < 4 || stride !== lmin - 3 || lmax < lmin || bits < 3 || bits > 30) bad('literal engine header');
+    within(u(24), (1 << bits) >> 3, 'bitmap');
+    within(u(28), 4 * 65537, 'hash buckets');
+    const nEntries = dv.getUint32(u(28) + 4 * 65536, true);
+    within(u(32), 8 * nEntries, 'entries');
+    let prev = 0;
+    for (let h = 0; h <= 65536; h++) {
+      const v = dv.getUint32(u(28) + 4 * h, true);
+      if (v < prev || v > nEntries) bad('hash buckets out of order');
+      prev = v;
+    }
+    within(u(36), 16 * nl, 'literal records');
+    for (let i = 0; i < nl; i++) {
+      const at = u(36) + 16 * i;
+      if (dv.getUint32(at, true) >= npatterns) bad('literal of no pattern');
+      const len = dv.getUint32(at + 4, true);
+      if (len < lmin || len > lmax) bad('literal length');
+      within(dv.getUint32(at + 8, true), 2 * len, 'literal bytes');
+    }
+    for (let k = 0; k < nEntries; k++) {
+      const lit = dv.getUint32(u(32) + 8 * k, true);
+      const off = dv.getUint32(u(32) + 8 * k + 4, true);
+      if (lit >= nl || off >= stride) bad('entry out of range');
+    }
+    if (u(40) !== lmax + stride + 4) bad('history size');
+  }
+}

@@ -1,0 +1,410 @@
+/**
+ * Subset construction: a group of patterns' NFA → one DFA that finds every end offset of every pattern,
+ * unanchored (a new match may start at every byte), with zero-width assertions decided exactly.
+ *
+ * How assertions become deterministic (the idea RE2's DFA uses): an assertion depends on the byte before
+ * it and the byte after it. A DFA state remembers the category of the last byte consumed (START, NL, WORD,
+ * OTHER — only as finely as the assertions still reachable need, so that states merge), and the closure
+ * over zero-width edges is taken when the *next* symbol is known (a byte, or EOD at the end of the data).
+ * A match that needed that lookahead is therefore reported one step late, with its true end offset:
+ *
+ * - reports "A" of a state: matches that end *before* the byte just consumed (to = index of that byte),
+ *   found through an assertion that needed this byte as lookahead;
+ * - reports "B" of a state: matches that end *after* the byte just consumed (to = index + 1), reached
+ *   without any assertion after the last byte: reported at once, not a byte late;
+ * - EOD reports: what the end of the data completes (to = length; or length - 1 for `$`/`\Z` before a
+ *   final newline, see below).
+ *
+ * `$` without `m` and `\Z` hold at the end *or before a final `\n`*: two bytes of lookahead. A thread that
+ * passes one with a `\n` ahead carries a pending condition in its NFA position (k = 1: "the next byte is
+ * this `\n`", then k = 2: "and the end of the data must follow"). A MATCH reached under k = 1 consumes the
+ * `\n` into the pattern's MATCH_ADJ node, which reports at EOD with to = length - 1.
+ *
+ * A state whose threads are all gone (nothing but new starts) is *quiescent*: the scanner may skip ahead
+ * to the next prefilter candidate and restart there in the quiescent state of that position's context.
+ */
+import { ByteSet } from './ast.js';
+import {
+  assertionHolds,
+  canonicalCategory,
+  categoryOf,
+  Cat,
+  EOD,
+  isWordByte,
+  Nfa,
+  NodeKind,
+  prevDistinctions,
+} from './nfa.js';
+
+export class DfaTooLarge extends Error {}
+
+export interface Report {
+  /** Pattern index within the database. */
+  pattern: number;
+  /** Added to the index of the byte just consumed (or the data length at EOD): -1, 0 or +1. */
+  adjust: number;
+}
+
+export interface DfaTables {
+  nstates: number;
+  nclasses: number;
+  /** Row width is `1 << shift` classes. */
+  shift: number;
+  /** States numbered at or above it are special (report, quiescent or accelerable). */
+  specialBase: number;
+  classOf: Uint8Array;
+  /** `trans[(state << shift) | class]`. */
+  trans: Uint32Array;
+  /** Report list id per state (-1: none), on entering the state. */
+  stateReports: Int32Array;
+  /** Report list id per state (-1: none), at the end of the data. */
+  eodReports: Int32Array;
+  quiescent: Uint8Array;
+  /** For accelerable states: the bytes that may leave the state (all others keep it in place). */
+  accel: (ByteSet | null)[];
+  /** Quiescent start state for each category of the byte before (START, NL, WORD, OTHER). */
+  startByCat: number[];
+  reportLists: Report[][];
+  /** Patterns of the group (database pattern indices). */
+  patterns: number[];
+}
+
+/** Default DFA size budget: tables of at most this many states (u16 ids with room for specials). */
+export const DEFAULT_STATE_BUDGET = 16_000;
+
+// Positions: node * 4 + k, k = 0 (plain), 1 (a `\n` must be the next byte), 2 (the end must come next).
+const K_SHIFT = 2;
+
+interface BuildState {
+  positions: Int32Array;
+  ctx: number;
+  a: number[];
+  b: number[];
+}
+
+/** Byte classes: bytes no set, category or assertion tells apart share a class. */
+export function byteClasses(sets: readonly ByteSet[]): { classOf: Uint8Array; nclasses: number; reps: number[] } {
+  const extra = [ByteSet.of(0x0a), new ByteSet()];
+  for (let b = 0; b < 256; b++) if (isWordByte(b)) extra[1]!.add(b);
+  const all = [...sets, ...extra];
+  const sigs = new Map<string, number>();
+  const classOf = new Uint8Array(256);
+  const reps: number[] = [];
+  for (let b = 0; b < 256; b++) {
+    let sig = '';
+    for (const s of all) sig += s.has(b) ? '1' : '0';
+    let c = sigs.get(sig);
+    if (c === undefined) {
+      c = reps.length;
+      sigs.set(sig, c);
+      reps.push(b);
+    }
+    classOf[b] = c;
+  }
+  return { classOf, nclasses: reps.length, reps };
+}
+
+/**
+ * Builds the DFA of the patterns whose start nodes are given (a group of the database). Throws
+ * `DfaTooLarge` past `budget` states.
+ */
+export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET): DfaTables {
+  const nNodes = nfa.size;
+  const starts = patterns.map((p) => nfa.starts[p]!);
+  // Sets used by this group only.
+  const usedSets = new Set<number>();
+  {
+    const seen = new Uint8Array(nNodes);
+    const stack = [...starts];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n < 0 || seen[n]) continue;
+      seen[n] = 1;
+      const k = nfa.kind[n]!;
+      if (k === NodeKind.BYTE) usedSets.add(nfa.arg[n]!);
+      if (k === NodeKind.MATCH || k === NodeKind.MATCH_ADJ) continue;
+      stack.push(nfa.out1[n]!, nfa.out2[n]!);
+    }
+  }
+  const { classOf, nclasses, reps } = byteClasses([...usedSets].map((i) => nfa.sets[i]!));
+
+  // Scratch for closures: stamp arrays over positions.
+  const stamp = new Int32Array(nNodes << K_SHIFT);
+  let epoch = 0;
+  const stack: number[] = [];
+
+  /** Zero-width closure of `seed` given the previous category and the next symbol (-1: unconditional). */
+  function closure(seed: ArrayLike<number>, withStarts: boolean, prev: number, next: number, out: number[]): void {
+    epoch++;
+    out.length = 0;
+    stack.length = 0;
+    for (let i = 0; i < seed.length; i++) stack.push(seed[i]!);
+    if (withStarts) for (const s of starts) stack.push(s << K_SHIFT);
+    while (stack.length > 0) {
+      const pos = stack.pop()!;
+      if (stamp[pos] === epoch) continue;
+      stamp[pos] = epoch;
+      const k = pos & 3;
+      // A thread that must meet the end next is useless unless the end is next.
+      if (k === 2 && next !== EOD && next !== -1) continue;
+      out.push(pos);
+      const node = pos >> K_SHIFT;
+      const kind = nfa.kind[node]!;
+      if (kind === NodeKind.SPLIT) {
+        const o1 = nfa.out1[node]!;
+        const o2 = nfa.out2[node]!;
+        if (o1 >= 0) stack.push((o1 << K_SHIFT) | k);
+        if (o2 >= 0) stack.push((o2 << K_SHIFT) | k);
+      } else if (kind === NodeKind.ASSERT && next !== -1) {
+        const code = nfa.arg[node]!;
+        const o = nfa.out1[node]!;
+        if (code === 3) {
+          if (next === EOD) stack.push((o << K_SHIFT) | k);
+          else if (next === 0x0a && k !== 2) stack.push((o << K_SHIFT) | 1);
+        } else if (assertionHolds(code, prev, next)) {
+          stack.push((o << K_SHIFT) | k);
+        }
+      }
+    }
+  }
+
+  /** Previous-byte distinctions needed by assertions reachable from the positions (and the starts). */
+  function neededDistinctions(positions: ArrayLike<number>): number {
+    epoch++;
+    let need = 0;
+    stack.length = 0;
+    for (let i = 0; i < positions.length; i++) stack.push(positions[i]! >> K_SHIFT);
+    for (const s of starts) stack.push(s);
+    while (stack.length > 0) {
+      const node = stack.pop()!;
+      const key = node << K_SHIFT;
+      if (stamp[key] === epoch) continue;
+      stamp[key] = epoch;
+      const kind = nfa.kind[node]!;
+      if (kind === NodeKind.SPLIT) {
+        if (nfa.out1[node]! >= 0) stack.push(nfa.out1[node]!);
+        if (nfa.out2[node]! >= 0) stack.push(nfa.out2[node]!);
+      } else if (kind === NodeKind.ASSERT) {
+        need |= prevDistinctions(nfa.arg[node]!);
+        stack.push(nfa.out1[node]!);
+      }
+    }
+    return need;
+  }
+
+  const matchesOf = (positions: readonly number[], wantK: number, kinds: number): number[] => {
+    const out: number[] = [];
+    for (const pos of positions) {
+      if ((pos & 3) !== wantK) continue;
+      const kind = nfa.kind[pos >> K_SHIFT]!;
+      if (kind === kinds) out.push(nfa.arg[pos >> K_SHIFT]!);
+    }
+    return [...new Set(out)].sort((x, y) => x - y);
+  };
+
+  const states: BuildState[] = [];
+  const index = new Map<string, number>();
+  const keyOf = (positions: Int32Array, ctx: number, a: number[]) => `${positions.join(',')}|${ctx}|${a.join(',')}`;
+
+  function intern(positions: Int32Array, ctx: number, a: number[]): number {
+    const key = keyOf(positions, ctx, a);
+    let id = index.get(key);
+    if (id !== undefined) return id;
+    if (states.length >= budget) throw new DfaTooLarge(`more than ${budget} DFA states`);
+    const unc: number[] = [];
+    closure(positions, false, ctx, -1, unc);
+    const b = matchesOf(unc, 0, NodeKind.MATCH);
+    id = states.length;
+    states.push({ positions, ctx, a, b });
+    index.set(key, id);
+    return id;
+  }
+
+  const empty = new Int32Array(0);
+  const startNeed = neededDistinctions(empty);
+  const startByCat = [Cat.START, Cat.NL, Cat.WORD, Cat.OTHER].map((c) => intern(empty, canonicalCategory(c, startNeed), []));
+
+  // Per class: its category (every byte of a class has the same), and per NFA set the classes inside it.
+  const classCat = reps.map((b) => categoryOf(b));
+  const classesOfSet = nfa.sets.map((set, i) => (usedSets.has(i) ? reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0) : []));
+  const needCache = new Map<string, number>();
+  const need = (positions: Int32Array): number => {
+    const key = positions.join(',');
+    let n = needCache.get(key);
+    if (n === undefined) {
+      n = neededDistinctions(positions);
+      needCache.set(key, n);
+    }
+    return n;
+  };
+  // A representative byte per category, for the closure (assertions only see the category, and
+  // end_or_final_newline only whether the byte is '\n', which is its own category).
+  const catRep = [-1, 0x0a, 0x61, 0x20];
+
+  const transRows: number[][] = [];
+  const eodLists: Report[][] = [];
+  const full: number[] = [];
+  const nextOf: number[][] = Array.from({ length: nclasses }, () => []);
+  const classStamp = new Int32Array(nNodes << K_SHIFT);
+  for (let s = 0; s < states.length; s++) {
+    const st = states[s]!;
+    const row = new Array<number>(nclasses);
+    for (let cat = Cat.NL; cat <= Cat.OTHER; cat++) {
+      if (!classCat.includes(cat)) continue;
+      closure(st.positions, true, st.ctx, catRep[cat]!, full);
+      const matchedBefore = matchesOf(full, 0, NodeKind.MATCH).filter((p) => !st.b.includes(p));
+      // Consume a byte of each class of this category.
+      for (let c = 0; c < nclasses; c++) if (classCat[c] === cat) nextOf[c]!.length = 0;
+      for (const pos of full) {
+        const node = pos >> K_SHIFT;
+        const k = pos & 3;
+        const kind = nfa.kind[node]!;
+        if (kind === NodeKind.BYTE && k !== 2) {
+          const to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
+          for (const c of classesOfSet[nfa.arg[node]!]!) if (classCat[c] === cat) nextOf[c]!.push(to);
+        } else if (kind === NodeKind.MATCH && k === 1) {
+          // `$` before what may be the final newline: if the end follows, the pattern ends at this '\n'
+          // (index t). Unless it is already reported at t (by the last byte, or just now), keep it pending.
+          const p = nfa.arg[node]!;
+          const adj = nfa.adjMatch[p]!;
+          if (adj >= 0 && !st.b.includes(p) && !matchedBefore.includes(p)) {
+            for (let c = 0; c < nclasses; c++) if (classCat[c] === cat) nextOf[c]!.push((adj << K_SHIFT) | 2);
+          }
+        }
+      }
+      for (let c = 0; c < nclasses; c++) {
+        if (classCat[c] !== cat) continue;
+        epoch++;
+        const list = nextOf[c]!;
+        const uniq: number[] = [];
+        for (const to of list) {
+          if (classStamp[to] !== epoch) {
+            classStamp[to] = epoch;
+            uniq.push(to);
+          }
+        }
+        uniq.sort((p, q) => p - q);
+        const positions = Int32Array.from(uniq);
+        row[c] = intern(positions, canonicalCategory(cat, need(positions)), matchedBefore);
+      }
+    }
+    transRows.push(row);
+    // End of data.
+    closure(st.positions, true, st.ctx, EOD, full);
+    const eod: Report[] = [];
+    for (const p of matchesOf(full, 0, NodeKind.MATCH)) if (!st.b.includes(p)) eod.push({ pattern: p, adjust: 0 });
+    for (const p of matchesOf(full, 2, NodeKind.MATCH)) {
+      // Reached through `$` before a final newline that the pattern then consumed: it ends at the end of
+      // the data too, and may already be reported there (by the last byte, or by a plain path above).
+      if (!st.b.includes(p) && !eod.some((r) => r.pattern === p && r.adjust === 0)) eod.push({ pattern: p, adjust: 0 });
+    }
+    for (const p of matchesOf(full, 2, NodeKind.MATCH_ADJ)) eod.push({ pattern: p, adjust: -1 });
+    eodLists.push(eod);
+  }
+
+  return finish(states, transRows, eodLists, startByCat, classOf, nclasses, patterns);
+}
+
+/** Renumbers states (specials last), interns report lists, finds accelerable states. */
+function finish(
+  states: BuildState[],
+  rows: number[][],
+  eodLists: Report[][],
+  startByCat: number[],
+  classOf: Uint8Array,
+  nclasses: number,
+  patterns: number[],
+): DfaTables {
+  const n = states.length;
+  const reportListOf = (st: BuildState): Report[] => [
+    ...st.a.map((p) => ({ pattern: p, adjust: 0 })),
+    ...st.b.map((p) => ({ pattern: p, adjust: 1 })),
+  ];
+  const isQuiescent = (st: BuildState) => st.positions.length === 0 && st.a.length === 0;
+  const hasReports = (st: BuildState) => st.a.length > 0 || st.b.length > 0;
+
+  // Accelerable: not reporting, not quiescent, and most bytes loop back to the state.
+  const accelOld: (ByteSet | null)[] = new Array(n).fill(null);
+  for (let s = 0; s < n; s++) {
+    const st = states[s]!;
+    if (hasReports(st)) continue;
+    const escape = new ByteSet();
+    for (let b = 0; b < 256; b++) if (rows[s]![classOf[b]!] !== s) escape.add(b);
+    if (isQuiescent(st) || escape.size() <= 24) accelOld[s] = escape.size() <= 24 ? escape : null;
+  }
+  const special = (s: number) => hasReports(states[s]!) || isQuiescent(states[s]!) || accelOld[s] !== null;
+  const order: number[] = [];
+  for (let s = 0; s < n; s++) if (!special(s)) order.push(s);
+  const specialBase = order.length;
+  for (let s = 0; s < n; s++) if (special(s)) order.push(s);
+  const newId = new Int32Array(n);
+  order.forEach((old, i) => (newId[old] = i));
+
+  let shift = 0;
+  while (1 << shift < nclasses) shift++;
+  const trans = new Uint32Array(n << shift);
+  const stateReports = new Int32Array(n).fill(-1);
+  const eodReports = new Int32Array(n).fill(-1);
+  const quiescent = new Uint8Array(n);
+  const accel: (ByteSet | null)[] = new Array(n).fill(null);
+  const lists: Report[][] = [];
+  const listIndex = new Map<string, number>();
+  const internList = (l: Report[]): number => {
+    if (l.length === 0) return -1;
+    const key = l.map((r) => `${r.pattern}:${r.adjust}`).join(',');
+    let id = listIndex.get(key);
+    if (id === undefined) {
+      id = lists.length;
+      lists.push(l);
+      listIndex.set(key, id);
+    }
+    return id;
+  };
+  for (let old = 0; old < n; old++) {
+    const s = newId[old]!;
+    for (let c = 0; c < nclasses; c++) trans[(s << shift) | c] = newId[rows[old]![c]!]!;
+    stateReports[s] = internList(reportListOf(states[old]!));
+    eodReports[s] = internList(eodLists[old]!);
+    quiescent[s] = isQuiescent(states[old]!) ? 1 : 0;
+    accel[s] = accelOld[old]!;
+  }
+  return {
+    nstates: n,
+    nclasses,
+    shift,
+    specialBase,
+    classOf,
+    trans,
+    stateReports,
+    eodReports,
+    quiescent,
+    accel,
+    startByCat: startByCat.map((s) => newId[s]!),
+    reportLists: lists,
+    patterns,
+  };
+}
+
+/**
+ * Reference runner over the tables (no prefilter, no acceleration): what the WASM kernel must compute.
+ * `prevCat` is the category of the byte before `data` (Cat.START at the beginning of the data).
+ */
+export function runDfa(
+  d: DfaTables,
+  state: number,
+  data: Uint8Array,
+  eod: boolean,
+  onReport: (pattern: number, to: number) => void,
+): number {
+  let s = state;
+  for (let i = 0; i < data.length; i++) {
+    s = d.trans[(s << d.shift) | d.classOf[data[i]!]!]!;
+    const l = d.stateReports[s]!;
+    if (l >= 0) for (const r of d.reportLists[l]!) onReport(r.pattern, i + r.adjust);
+  }
+  if (eod) {
+    const l = d.eodReports[s]!;
+    if (l >= 0) for (const r of d.reportLists[l]!) onReport(r.pattern, data.length + r.adjust);
+  }
+  return s;
+}

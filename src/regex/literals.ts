@@ -1,0 +1,153 @@
+/**
+ * The literal engine: many plain strings (a blocklist of domains, paths, user agents), each possibly
+ * caseless, found without a DFA.
+ *
+ * Every literal is at least `lmin` bytes long, so every occurrence covers one stream offset q that is a
+ * multiple of the stride s = lmin - 3 with its 4-byte window [q, q + 4) inside the literal. The kernel
+ * hashes the (case-folded) window at those offsets only — one test per s bytes — and checks a bitmap;
+ * on a hit it verifies the literals registered for that window (each literal registers the windows at its
+ * offsets 0 .. s-1). The fold ORs 0x20 into every byte, which merges some punctuation pairs too: only
+ * more candidates, verification is exact.
+ */
+import type { RegexNode } from './ast.js';
+import { BlobWriter, ENGINE_LIT } from './layout.js';
+
+export interface Literal {
+  pattern: number;
+  /** Bytes, lower-cased at caseless letter positions. */
+  bytes: Uint8Array;
+  /** 0x20 at caseless letter positions, 0 elsewhere. */
+  fold: Uint8Array;
+}
+
+const WINDOW = 4;
+const HASH_MUL = 0x9e3779b1;
+
+function isLetter(b: number): boolean {
+  return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
+}
+
+/**
+ * The pattern as a literal when it is one: a sequence of single bytes or caseless letter pairs, with no
+ * assertion (repeats with a fixed count of such are unrolled). Null otherwise.
+ */
+export function asLiteral(ast: RegexNode, pattern: number, maxLen = 4096): Literal | null {
+  const bytes: number[] = [];
+  const fold: number[] = [];
+  const walk = (n: RegexNode): boolean => {
+    if (bytes.length > maxLen) return false;
+    switch (n.kind) {
+      case 'set': {
+        const members = n.set.bytes();
+        if (members.length === 1) {
+          bytes.push(members[0]!);
+          fold.push(0);
+          return true;
+        }
+        if (members.length === 2 && isLetter(members[0]!) && members[1] === (members[0]! | 0x20) && members[0] === (members[1]! & ~0x20)) {
+          bytes.push(members[1]!);
+          fold.push(0x20);
+          return true;
+        }
+        return false;
+      }
+      case 'concat':
+        return n.items.every(walk);
+      case 'repeat':
+        if (n.min !== n.max || n.min === 0) return false;
+        for (let i = 0; i < n.min; i++) if (!walk(n.item)) return false;
+        return true;
+      default:
+        return false;
+    }
+  };
+  if (!walk(ast) || bytes.length === 0) return null;
+  return { pattern, bytes: Uint8Array.from(bytes), fold: Uint8Array.from(fold) };
+}
+
+function windowHash(lit: Literal, at: number): number {
+  const b = lit.bytes;
+  const w = ((b[at]! | 0x20) | ((b[at + 1]! | 0x20) << 8) | ((b[at + 2]! | 0x20) << 16) | ((b[at + 3]! | 0x20) << 24)) >>> 0;
+  return Math.imul(w, HASH_MUL) >>> 0;
+}
+
+export interface LiteralEngineInfo {
+  blob: Uint8Array;
+  lmin: number;
+  lmax: number;
+  stride: number;
+  histSize: number;
+  maxBucket: number;
+}
+
+/** Builds the kernel blob of the literal engine (lit_engine_t in wasm/layout.h). Literals must be >= 4 bytes. */
+export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
+  const lmin = Math.min(...lits.map((l) => l.bytes.length));
+  const lmax = Math.max(...lits.map((l) => l.bytes.length));
+  if (lmin < WINDOW) throw new Error('literal engine: literals shorter than 4 bytes belong to a DFA');
+  const stride = lmin - WINDOW + 1;
+  const entryCount = lits.length * stride;
+  let bits = 14;
+  while (bits < 22 && 1 << bits < entryCount * 64) bits++;
+
+  // Entries by 16-bit bucket.
+  const buckets = new Map<number, { lit: number; offset: number }[]>();
+  const bitmap = new Uint8Array((1 << bits) >> 3);
+  lits.forEach((l, li) => {
+    for (let j = 0; j < stride; j++) {
+      const h = windowHash(l, j);
+      const bit = h >>> (32 - bits);
+      bitmap[bit >> 3]! |= 1 << (bit & 7);
+      const b16 = h >>> 16;
+      const list = buckets.get(b16) ?? [];
+      list.push({ lit: li, offset: j });
+      buckets.set(b16, list);
+    }
+  });
+
+  const w = new BlobWriter();
+  const header = w.reserve(64);
+  const bm = w.reserve(bitmap.length);
+  w.bytes(bm, bitmap);
+  const csr = w.reserve(4 * 65537);
+  const entries = w.reserve(8 * entryCount);
+  let k = 0;
+  let maxBucket = 0;
+  for (let h = 0; h < 65536; h++) {
+    w.u32(csr + 4 * h, k);
+    const list = buckets.get(h);
+    if (list === undefined) continue;
+    maxBucket = Math.max(maxBucket, list.length);
+    for (const e of list) {
+      w.u32(entries + 8 * k, e.lit);
+      w.u32(entries + 8 * k + 4, e.offset);
+      k++;
+    }
+  }
+  w.u32(csr + 4 * 65536, k);
+  const recs = w.reserve(16 * lits.length);
+  lits.forEach((l, li) => {
+    const at = w.reserve(2 * l.bytes.length, 4);
+    w.bytes(at, l.bytes);
+    w.bytes(at + l.bytes.length, l.fold);
+    w.u32(recs + 16 * li, l.pattern);
+    w.u32(recs + 16 * li + 4, l.bytes.length);
+    w.u32(recs + 16 * li + 8, at);
+  });
+  const histSize = lmax + stride + 4;
+  w.u32(header, ENGINE_LIT);
+  w.u32(header + 4, lits.length);
+  w.u32(header + 8, stride);
+  w.u32(header + 12, lmin);
+  w.u32(header + 16, lmax);
+  w.u32(header + 20, bits);
+  w.u32(header + 24, bm);
+  w.u32(header + 28, csr);
+  w.u32(header + 32, entries);
+  w.u32(header + 36, recs);
+  w.u32(header + 40, histSize);
+  w.u32(header + 48, maxBucket);
+  const blob = w.finish();
+  new DataView(blob.buffer).setUint32(44, blob.length, true);
+  return { blob, lmin, lmax, stride, histSize, maxBucket };
+}

@@ -1,0 +1,992 @@
+/**
+ * The pattern parser: a Hyperscan expression (PCRE syntax, non-UTF-8 byte mode) and its flags string
+ * become a `ParsedPattern` (see ast.ts) with case folding, `.`, anchors and inline options resolved.
+ *
+ * The dialect is the subset of PCRE that Hyperscan accepts (its "Pattern Support" page; PCRE 8.41 is the
+ * version Hyperscan validates against). Everything else is refused with NS_ERR_PATTERN, the pattern id, the
+ * character position where the problem starts, and a message that names the construct and, where there is
+ * one, what to write instead. Nothing here throws anything but NetsieveError, whatever the input.
+ *
+ * Where PCRE and Hyperscan leave a choice, the choice is written next to the code that makes it; the
+ * deliberate departures from Hyperscan are:
+ * - `\N` (any byte but `\n`) is accepted; Hyperscan refuses it. It is plain PCRE and trivially regular.
+ * - `x{0}` and `x{0,0}` are accepted as "nothing" (PCRE's reading); Hyperscan says "Invalid repeat".
+ * - Unknown letter escapes (`\y`) are refused; PCRE 8.x and Hyperscan read them as the letter, which hides typos.
+ * - Embedded anchors that can never hold (`a^b`, `a\Ab`) are accepted as patterns that never match;
+ *   Hyperscan refuses them ("Embedded anchors not supported").
+ * - `H` and `L` together are accepted; Hyperscan refuses SINGLEMATCH with SOM_LEFTMOST, netsieve's engine
+ *   does not need to.
+ *
+ * The parser is a loop over an explicit stack of open groups, never recursion, so nesting depth is a
+ * limit with an error (`PATTERN_LIMITS.maxNesting`), not a stack overflow.
+ */
+import { NetsieveError } from '../errors.js';
+import { ByteSet } from './ast.js';
+import type { Assertion, ParsedPattern, PatternFlags, RegexNode } from './ast.js';
+import { classEscapeSet, dotSet, foldCase, isPosixClassName, posixClassSet } from './syntax-sets.js';
+import { altNode, assertNode, concatNode, isNullable, repeatCopies, repeatNode, setNode } from './syntax-nodes.js';
+
+export { isNullable, expandedSize } from './syntax-nodes.js';
+
+/**
+ * Caps on what one pattern may cost. Each is hit with an NS_ERR_PATTERN that names it.
+ * - `maxExpressionLength`: characters in the expression. Snort/Suricata rule sets top out at a few KiB.
+ * - `maxNesting`: open groups at once. PCRE2's default is 250; a hostile `((((...` must fail cleanly.
+ * - `maxRepeatBound`: the largest n or m in `{n}`, `{n,}`, `{n,m}`. Hyperscan's ceiling for single-byte
+ *   repeats is 32767 and it refuses far less for wider ones; netsieve expands repeats, so it stays lower.
+ * - `maxExpandedSize`: the pattern's size with every repeat multiplied out (see `expandedSize`): one per
+ *   set or assertion. `(a{1000}){1000}` is 1,000,000 and is refused here rather than in the compiler. The
+ *   count is taken as the pattern is read, so a part over the cap is refused even if a later `{0}` would
+ *   have thrown it away.
+ */
+export const PATTERN_LIMITS = Object.freeze({
+  maxExpressionLength: 65536,
+  maxNesting: 1000,
+  maxRepeatBound: 10000,
+  maxExpandedSize: 100_000,
+});
+
+/** Options that `(?imsx)` switch inside the pattern. */
+interface Mode {
+  caseless: boolean;
+  dotall: boolean;
+  multiline: boolean;
+  extended: boolean;
+}
+
+/** What the last item of the current branch is, which decides whether a quantifier may follow it. */
+const enum Last {
+  /** Start of a branch, or right after an option setting `(?i)`: nothing to repeat. */
+  None,
+  /** A set or a group. */
+  Atom,
+  /** An anchor or `\b`/`\B`. */
+  Assertion,
+  /** Something already quantified. */
+  Quantified,
+}
+
+/** One open group (or the whole pattern at the bottom of the stack). */
+interface Frame {
+  /** Finished alternatives of this group. */
+  branches: RegexNode[];
+  branchesSize: number;
+  /** Items of the alternative being read, with their expanded sizes. */
+  items: RegexNode[];
+  sizes: number[];
+  itemsSize: number;
+  last: Last;
+  /** The options in force when the group opened, restored at its `)`. */
+  saved: Mode;
+  /** Position of the `(`; -1 for the whole pattern. */
+  open: number;
+}
+
+const FLAG_NAMES: Readonly<Record<string, string>> = {
+  '8': 'UTF-8 mode (HS_FLAG_UTF8)',
+  W: 'Unicode properties (HS_FLAG_UCP)',
+  P: 'prefilter mode (HS_FLAG_PREFILTER)',
+  V: 'empty matches (HS_FLAG_ALLOWEMPTY)',
+  Q: 'quiet (HS_FLAG_QUIET)',
+  C: 'logical combinations (HS_FLAG_COMBINATION)',
+  O: 'ordered matches (a Hyperscan test-tool option)',
+};
+
+/** Parses a Hyperscan flags string (`i s m H L`). Errors carry no position: it is not in the expression. */
+function parseFlags(flags: string, id: number): PatternFlags {
+  const out: PatternFlags = { caseless: false, dotall: false, multiline: false, singleMatch: false, leftmost: false };
+  const seen = new Set<string>();
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i]!;
+    const where = `flag ${JSON.stringify(f)} (character ${i} of the flags ${JSON.stringify(flags)})`;
+    if (seen.has(f)) throw new NetsieveError('NS_ERR_PATTERN', `${where} is given twice`, { pattern: id });
+    seen.add(f);
+    switch (f) {
+      case 'i':
+        out.caseless = true;
+        break;
+      case 's':
+        out.dotall = true;
+        break;
+      case 'm':
+        out.multiline = true;
+        break;
+      case 'H':
+        out.singleMatch = true;
+        break;
+      case 'L':
+        out.leftmost = true;
+        break;
+      default: {
+        const what = FLAG_NAMES[f];
+        const msg =
+          what !== undefined
+            ? `${where}: netsieve does not support ${what}`
+            : f === 'x'
+              ? `${where} is not a Hyperscan flag; write (?x) at the start of the expression for extended syntax`
+              : `${where} is not a known flag; netsieve accepts i, s, m, H and L`;
+        throw new NetsieveError('NS_ERR_PATTERN', msg, { pattern: id });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Parses one pattern. `expression` is the regex source (a JS string whose characters are bytes 0..255),
+ * `flags` Hyperscan's flag letters, `id` the pattern id reported in errors.
+ *
+ * Throws NetsieveError NS_ERR_PATTERN (with `pattern: id` and, for expression errors, `position`) for bad
+ * syntax, unsupported constructs, unsupported flags, a pattern that matches the empty string, or a limit.
+ */
+export function parsePattern(expression: string, flags: string, id: number): ParsedPattern {
+  const parsedFlags = parseFlags(flags, id);
+  const ast = new PatternParser(expression, parsedFlags, id).parse();
+  if (isNullable(ast)) {
+    throw new NetsieveError(
+      'NS_ERR_PATTERN',
+      'the pattern can match the empty string (Hyperscan\'s "Pattern matches empty buffer"), which would ' +
+        'report a match at every offset; make it consume at least one byte, e.g. a+ rather than a*',
+      { pattern: id, position: 0 },
+    );
+  }
+  return { ast, flags: parsedFlags };
+}
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+
+function isOctal(c: number): boolean {
+  return c >= 0x30 && c <= 0x37;
+}
+
+function hexValue(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  return -1;
+}
+
+function isWordChar(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
+}
+
+function isAlnum(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
+}
+
+/** Whitespace that extended mode (`(?x)`) skips: PCRE 8.x's C-locale isspace(). */
+function isExtendedSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** A character for a message: printable ASCII as itself, anything else as \xHH. */
+function show(c: number): string {
+  return c >= 0x21 && c <= 0x7e ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+}
+
+/** A class-body token (see `PatternParser.classToken`). */
+interface ClassToken {
+  kind: 'char' | 'set' | 'hyphen' | 'close';
+  value: number;
+  set: ByteSet | undefined;
+  pos: number;
+  next: number;
+  inQuote: boolean;
+}
+
+/** A single-byte escape read by `readByteEscape`. */
+interface ByteEscape {
+  value: number;
+  next: number;
+}
+
+class PatternParser {
+  private readonly src: string;
+  private readonly id: number;
+  private readonly len: number;
+  private pos = 0;
+  private mode: Mode;
+  private frame: Frame;
+  private readonly stack: Frame[] = [];
+  private readonly groupNames = new Set<string>();
+
+  constructor(src: string, flags: PatternFlags, id: number) {
+    this.src = src;
+    this.id = id;
+    this.len = src.length;
+    this.mode = { caseless: flags.caseless, dotall: flags.dotall, multiline: flags.multiline, extended: false };
+    this.frame = this.newFrame(-1);
+  }
+
+  private fail(position: number, message: string): never {
+    throw new NetsieveError('NS_ERR_PATTERN', message, { pattern: this.id, position });
+  }
+
+  private newFrame(open: number): Frame {
+    return { branches: [], branchesSize: 0, items: [], sizes: [], itemsSize: 0, last: Last.None, saved: { ...this.mode }, open };
+  }
+
+  parse(): RegexNode {
+    const { src, len } = this;
+    if (len > PATTERN_LIMITS.maxExpressionLength) {
+      this.fail(
+        PATTERN_LIMITS.maxExpressionLength,
+        `the expression is ${len} characters long, over the limit of ${PATTERN_LIMITS.maxExpressionLength}`,
+      );
+    }
+    // The input is bytes: a character above U+00FF cannot stand for one. Checked up front so that the
+    // rest of the parser can take every char code as a byte.
+    for (let i = 0; i < len; i++) {
+      const c = src.charCodeAt(i);
+      if (c > 0xff) {
+        const cp = src.codePointAt(i)!;
+        const utf8 = Array.from(new TextEncoder().encode(String.fromCodePoint(cp)), (b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
+        this.fail(
+          i,
+          `character U+${cp.toString(16).toUpperCase().padStart(4, '0')} is not a byte: netsieve patterns match bytes ` +
+            `(non-UTF-8 mode); write its UTF-8 encoding as escapes, ${utf8}`,
+        );
+      }
+    }
+
+    while (this.pos < len) {
+      const start = this.pos;
+      const c = src.charCodeAt(start);
+      if (this.mode.extended) {
+        if (isExtendedSpace(c)) {
+          this.pos++;
+          continue;
+        }
+        if (c === 0x23 /* # */) {
+          const nl = src.indexOf('\n', start);
+          this.pos = nl < 0 ? len : nl + 1;
+          continue;
+        }
+      }
+      switch (c) {
+        case 0x28 /* ( */:
+          this.openGroup(start);
+          break;
+        case 0x29 /* ) */:
+          this.closeGroup(start);
+          break;
+        case 0x7c /* | */:
+          this.alternative();
+          this.pos = start + 1;
+          break;
+        case 0x5b /* [ */:
+          this.pushSet(this.parseClass(start), start, true);
+          break;
+        case 0x2e /* . */:
+          this.pushSet(dotSet(this.mode.dotall), start);
+          this.pos = start + 1;
+          break;
+        case 0x5e /* ^ */:
+          this.pushAssertion(this.mode.multiline ? 'line_start' : 'start', start);
+          this.pos = start + 1;
+          break;
+        case 0x24 /* $ */:
+          this.pushAssertion(this.mode.multiline ? 'line_end' : 'end_or_final_newline', start);
+          this.pos = start + 1;
+          break;
+        case 0x5c /* \ */:
+          this.parseEscape(start);
+          break;
+        case 0x2a /* * */:
+          this.quantify(start, 0, Infinity, start + 1);
+          break;
+        case 0x2b /* + */:
+          this.quantify(start, 1, Infinity, start + 1);
+          break;
+        case 0x3f /* ? */:
+          this.quantify(start, 0, 1, start + 1);
+          break;
+        case 0x7b /* { */:
+          if (!this.braceQuantifier(start)) {
+            this.pushLiteral(c, start);
+            this.pos = start + 1;
+          }
+          break;
+        default:
+          this.pushLiteral(c, start);
+          this.pos = start + 1;
+      }
+    }
+
+    if (this.stack.length > 0) {
+      this.fail(this.frame.open, 'missing ) for the group opened here');
+    }
+    return this.finishFrame(this.frame, len);
+  }
+
+  // ---------------------------------------------------------------- items
+
+  private pushItem(node: RegexNode, size: number, last: Last, position: number): void {
+    const f = this.frame;
+    f.items.push(node);
+    f.sizes.push(size);
+    f.itemsSize += size;
+    f.last = last;
+    this.checkSize(f.branchesSize + f.itemsSize, position);
+  }
+
+  private checkSize(size: number, position: number): void {
+    if (size > PATTERN_LIMITS.maxExpandedSize) {
+      this.fail(
+        position,
+        `the pattern is too large once its repeats are expanded (over ${PATTERN_LIMITS.maxExpandedSize} positions); ` +
+          'use smaller repeat counts or split the pattern',
+      );
+    }
+  }
+
+  /** A set: folded when caseless is on. (Classes fold their own items before negating, see parseClass.) */
+  private pushSet(set: ByteSet, position: number, alreadyFolded = false): void {
+    if (this.mode.caseless && !alreadyFolded) foldCase(set);
+    this.pushItem(setNode(set), 1, Last.Atom, position);
+  }
+
+  private pushLiteral(byte: number, position: number): void {
+    this.pushSet(ByteSet.of(byte), position);
+  }
+
+  private pushAssertion(assertion: Assertion, position: number): void {
+    this.pushItem(assertNode(assertion), 1, Last.Assertion, position);
+  }
+
+  private alternative(): void {
+    const f = this.frame;
+    f.branches.push(concatNode(f.items));
+    f.branchesSize += f.itemsSize;
+    f.items = [];
+    f.sizes = [];
+    f.itemsSize = 0;
+    f.last = Last.None;
+  }
+
+  private finishFrame(f: Frame, position: number): RegexNode {
+    f.branches.push(concatNode(f.items));
+    const node = altNode(f.branches);
+    this.checkSize(f.branchesSize + f.itemsSize, position);
+    return node;
+  }
+
+  // ---------------------------------------------------------------- quantifiers
+
+  /**
+   * Applies `{min,max}` read from `start` (the quantifier's first character) to `next` (just after it) to
+   * the last item, then reads a lazy `?` or refuses a possessive `+`.
+   */
+  private quantify(start: number, min: number, max: number, next: number): void {
+    const f = this.frame;
+    const text = this.src.slice(start, next);
+    switch (f.last) {
+      case Last.None:
+        this.fail(start, `quantifier ${text} does not follow anything it could repeat`);
+      case Last.Assertion:
+        // PCRE refuses a quantifier straight after ^, $, \A, \z, \Z, \b or \B ("not a repeatable item"),
+        // and so does Hyperscan; repeating a zero-width assertion is meaningless anyway.
+        this.fail(start, `quantifier ${text} follows an assertion (an anchor or \\b/\\B), which matches no bytes and cannot be repeated`);
+      case Last.Quantified:
+        this.fail(start, `quantifier ${text} follows another quantifier; to repeat a repeated item, put it in a group first, e.g. (?:a+)${text}`);
+      case Last.Atom:
+        break;
+    }
+    let greedy = true;
+    const suffix = this.src.charCodeAt(next);
+    if (suffix === 0x3f /* ? */) {
+      greedy = false; // lazy: same end offsets, Hyperscan reports all matches anyway
+      next++;
+    } else if (suffix === 0x2b /* + */) {
+      this.fail(
+        start,
+        `possessive quantifier ${text}+ is not supported (nor is it by Hyperscan); write ${text}`,
+      );
+    }
+    const item = f.items.pop()!;
+    const size = f.sizes.pop()!;
+    const newSize = size * repeatCopies(min, max);
+    f.itemsSize += newSize - size;
+    f.items.push(repeatNode(item, min, max, greedy));
+    f.sizes.push(newSize);
+    f.last = Last.Quantified;
+    this.checkSize(f.branchesSize + f.itemsSize, start);
+    this.pos = next;
+  }
+
+  /**
+   * Reads `{n}`, `{n,}` or `{n,m}` at `start`. Returns false when the brace does not open a valid
+   * quantifier, which makes it a literal `{` (PCRE's rule; PCRE 8.x, the version Hyperscan follows, has no
+   * `{,m}` form and allows no spaces inside).
+   */
+  private braceQuantifier(start: number): boolean {
+    const q = this.readBraces(start);
+    if (q === undefined) return false;
+    this.quantify(start, q.min, q.max, q.next);
+    return true;
+  }
+
+  private readBraces(start: number): { min: number; max: number; next: number } | undefined {
+    const { src, len } = this;
+    let p = start + 1;
+    const minStart = p;
+    while (p < len && isDigit(src.charCodeAt(p))) p++;
+    if (p === minStart) return undefined;
+    const minText = src.slice(minStart, p);
+    let maxText: string | undefined = minText;
+    if (src.charCodeAt(p) === 0x2c /* , */) {
+      p++;
+      const maxStart = p;
+      while (p < len && isDigit(src.charCodeAt(p))) p++;
+      maxText = p === maxStart ? undefined : src.slice(maxStart, p);
+    }
+    if (src.charCodeAt(p) !== 0x7d /* } */) return undefined;
+    const cap = PATTERN_LIMITS.maxRepeatBound;
+    const min = this.bound(minText, cap, start);
+    const max = maxText === undefined ? Infinity : this.bound(maxText, cap, start);
+    if (min > max) this.fail(start, `repeat bounds are out of order in ${src.slice(start, p + 1)}: the minimum is larger than the maximum`);
+    return { min, max, next: p + 1 };
+  }
+
+  private bound(digits: string, cap: number, start: number): number {
+    // Compared as text first so that a 40-digit count cannot lose precision on the way to the check.
+    const trimmed = digits.replace(/^0+(?=\d)/, '');
+    const value = trimmed.length > 6 ? Infinity : Number(trimmed);
+    if (value > cap) {
+      this.fail(start, `bounded repeat is too large: ${trimmed.length > 12 ? trimmed.slice(0, 12) + '…' : trimmed} is over the limit of ${cap}`);
+    }
+    return value;
+  }
+
+  // ---------------------------------------------------------------- groups
+
+  private openGroup(start: number): void {
+    const { src } = this;
+    const c1 = src.charCodeAt(start + 1);
+    if (c1 === 0x2a /* * */) this.refuseVerb(start);
+    if (c1 !== 0x3f /* ? */) {
+      this.pushFrame(start);
+      this.pos = start + 1;
+      return;
+    }
+    const c2 = src[start + 2];
+    switch (c2) {
+      case undefined:
+        this.fail(start, 'the pattern ends inside a group opening (?');
+      case '#': {
+        // A comment runs to the first ')': PCRE allows no nesting or escapes in it.
+        const close = src.indexOf(')', start + 3);
+        if (close < 0) this.fail(start, 'missing ) at the end of the comment (?#');
+        this.pos = close + 1;
+        return;
+      }
+      case ':':
+        this.pushFrame(start);
+        this.pos = start + 3;
+        return;
+      case '<': {
+        const c3 = src[start + 3];
+        if (c3 === '=') this.fail(start, 'lookbehind assertions (?<=...) are not supported');
+        if (c3 === '!') this.fail(start, 'negative lookbehind assertions (?<!...) are not supported');
+        this.namedGroup(start, start + 3, '>');
+        return;
+      }
+      case "'":
+        this.namedGroup(start, start + 3, "'");
+        return;
+      case 'P': {
+        const c3 = src[start + 3];
+        if (c3 === '<') {
+          this.namedGroup(start, start + 4, '>');
+          return;
+        }
+        if (c3 === '=') this.fail(start, 'back-references (?P=name) are not supported');
+        if (c3 === '>') this.fail(start, 'subroutine calls (?P>name) are not supported');
+        this.fail(start, 'unknown group syntax (?P: expected (?P<name>...)');
+      }
+      case '=':
+        this.fail(start, 'lookahead assertions (?=...) are not supported');
+      case '!':
+        this.fail(start, 'negative lookahead assertions (?!...) are not supported');
+      case '>':
+        this.fail(start, 'atomic groups (?>...) are not supported; write (?:...)');
+      case '|':
+        this.fail(start, 'branch reset groups (?|...) are not supported; write (?:...)');
+      case '(':
+        this.fail(start, 'conditional groups (?(...)...) are not supported');
+      case 'C':
+        this.fail(start, 'callouts (?C...) are not supported');
+      case 'R':
+        this.fail(start, 'recursion (?R) is not supported');
+      case '&':
+        this.fail(start, 'subroutine calls (?&name) are not supported');
+      case '{':
+        this.fail(start, 'embedded code (?{...}) is not supported');
+      case '?':
+        if (src[start + 3] === '{') this.fail(start, 'embedded code (??{...}) is not supported');
+        this.fail(start, 'unknown group syntax (??');
+      case '+':
+        this.fail(start, 'subroutine calls (?+n) are not supported');
+      default:
+        if (isDigit(src.charCodeAt(start + 2)) || (c2 === '-' && isDigit(src.charCodeAt(start + 3)))) {
+          this.fail(start, 'subroutine calls and recursion (?n) are not supported');
+        }
+        this.optionGroup(start);
+    }
+  }
+
+  /** `(*VERB)`: PCRE's start-of-pattern settings and backtracking control verbs. */
+  private refuseVerb(start: number): never {
+    const close = this.src.indexOf(')', start);
+    const verb = close < 0 ? this.src.slice(start, start + 12) : this.src.slice(start, close + 1);
+    if (/^\(\*(UTF8?|UCP)\)$/.test(verb)) {
+      this.fail(start, `${verb} is not supported: netsieve matches bytes (non-UTF-8 mode) and has no Unicode properties`);
+    }
+    this.fail(start, `${verb} is not supported: netsieve has no backtracking control verbs or (*...) settings`);
+  }
+
+  private namedGroup(start: number, nameStart: number, terminator: string): void {
+    const { src, len } = this;
+    let p = nameStart;
+    while (p < len && isWordChar(src.charCodeAt(p))) p++;
+    const name = src.slice(nameStart, p);
+    if (p >= len || src[p] !== terminator) {
+      this.fail(p >= len ? start : p, `bad group name: expected a name of letters, digits and _ closed by ${terminator}`);
+    }
+    if (name.length === 0) this.fail(nameStart, 'group name is empty');
+    if (isDigit(name.charCodeAt(0))) this.fail(nameStart, `group name "${name}" starts with a digit`);
+    if (name.length > 32) this.fail(nameStart, `group name "${name.slice(0, 40)}" is longer than 32 characters (PCRE's limit)`);
+    if (this.groupNames.has(name)) this.fail(nameStart, `two groups are named "${name}"`);
+    this.groupNames.add(name);
+    this.pushFrame(start);
+    this.pos = p + 1;
+  }
+
+  /** `(?imsx-imsx)` (options for the rest of the group) or `(?imsx-imsx:...)` (a group with them). */
+  private optionGroup(start: number): void {
+    const { src, len } = this;
+    const next: Mode = { ...this.mode };
+    let on = true;
+    let sawDash = false;
+    let letters = 0;
+    let p = start + 2;
+    for (; p < len; p++) {
+      const ch = src[p]!;
+      if (ch === ')' || ch === ':') break;
+      if (ch === '-') {
+        if (sawDash) this.fail(p, 'two - in one option setting');
+        sawDash = true;
+        on = false;
+        continue;
+      }
+      switch (ch) {
+        case 'i':
+          next.caseless = on;
+          break;
+        case 's':
+          next.dotall = on;
+          break;
+        case 'm':
+          next.multiline = on;
+          break;
+        case 'x':
+          next.extended = on;
+          break;
+        case 'J':
+        case 'U':
+        case 'X':
+        case 'n':
+        case '^':
+          this.fail(p, `inline option ${ch} is not supported; netsieve supports (?i), (?m), (?s) and (?x)`);
+        default:
+          if (p === start + 2) this.fail(start, `unknown group syntax (?${show(ch.charCodeAt(0))}`);
+          this.fail(p, `unknown option letter ${show(ch.charCodeAt(0))}; netsieve supports (?i), (?m), (?s) and (?x)`);
+      }
+      letters++;
+    }
+    if (p >= len) this.fail(start, 'missing ) at the end of the option setting');
+    if (letters === 0 && src[p] === ')') this.fail(start, 'empty option setting (?) or (?-)');
+    if (src[p] === ')') {
+      // Options switch for the rest of the enclosing group, later alternatives included (PCRE's rule).
+      this.mode = next;
+      this.frame.last = Last.None;
+      this.pos = p + 1;
+      return;
+    }
+    this.pushFrame(start);
+    this.mode = next;
+    this.pos = p + 1;
+  }
+
+  private pushFrame(open: number): void {
+    if (this.stack.length >= PATTERN_LIMITS.maxNesting) {
+      this.fail(open, `groups are nested more than ${PATTERN_LIMITS.maxNesting} deep`);
+    }
+    this.stack.push(this.frame);
+    this.frame = this.newFrame(open);
+  }
+
+  private closeGroup(start: number): void {
+    if (this.stack.length === 0) this.fail(start, 'unmatched ): no group is open here; write \\) for a literal )');
+    const f = this.frame;
+    const node = this.finishFrame(f, start);
+    this.mode = f.saved;
+    this.frame = this.stack.pop()!;
+    this.pushItem(node, f.branchesSize + f.itemsSize, Last.Atom, start);
+    this.pos = start + 1;
+  }
+
+  // ---------------------------------------------------------------- escapes
+
+  /**
+   * The escapes that stand for one byte, inside or outside a class: `\xHH \x{H..} \0oo \o{..} \cX \n \r \t
+   * \f \e \a`. Returns undefined for any other escape. `start` is the backslash.
+   */
+  private readByteEscape(start: number): ByteEscape | undefined {
+    const { src, len } = this;
+    const e = src[start + 1];
+    switch (e) {
+      case 'n':
+        return { value: 0x0a, next: start + 2 };
+      case 'r':
+        return { value: 0x0d, next: start + 2 };
+      case 't':
+        return { value: 0x09, next: start + 2 };
+      case 'f':
+        return { value: 0x0c, next: start + 2 };
+      case 'e':
+        return { value: 0x1b, next: start + 2 };
+      case 'a':
+        return { value: 0x07, next: start + 2 };
+      case 'x': {
+        if (src[start + 2] === '{') {
+          let p = start + 3;
+          let value = 0;
+          while (p < len && hexValue(src.charCodeAt(p)) >= 0) {
+            value = Math.min(value * 16 + hexValue(src.charCodeAt(p)), 0x1000000);
+            p++;
+          }
+          if (p === start + 3 || src[p] !== '}') this.fail(start, '\\x{ must be followed by hex digits and }');
+          if (value > 0xff) {
+            this.fail(start, `${src.slice(start, p + 1)} is above \\xff: netsieve patterns match bytes (non-UTF-8 mode)`);
+          }
+          return { value, next: p + 1 };
+        }
+        // \x with up to two hex digits; PCRE reads a bare \x as the byte 0.
+        let p = start + 2;
+        let value = 0;
+        while (p < start + 4 && p < len && hexValue(src.charCodeAt(p)) >= 0) {
+          value = value * 16 + hexValue(src.charCodeAt(p));
+          p++;
+        }
+        return { value, next: p };
+      }
+      case 'o': {
+        if (src[start + 2] !== '{') this.fail(start, '\\o must be followed by {octal digits}');
+        let p = start + 3;
+        let value = 0;
+        while (p < len && isOctal(src.charCodeAt(p))) {
+          value = Math.min(value * 8 + (src.charCodeAt(p) - 0x30), 0x1000000);
+          p++;
+        }
+        if (p === start + 3 || src[p] !== '}') this.fail(start, '\\o{ must be followed by octal digits and }');
+        if (value > 0xff) {
+          this.fail(start, `${src.slice(start, p + 1)} is above \\o{377}: netsieve patterns match bytes (non-UTF-8 mode)`);
+        }
+        return { value, next: p + 1 };
+      }
+      case '0': {
+        // \0 and up to two more octal digits (PCRE).
+        let p = start + 2;
+        let value = 0;
+        while (p < start + 4 && p < len && isOctal(src.charCodeAt(p))) {
+          value = value * 8 + (src.charCodeAt(p) - 0x30);
+          p++;
+        }
+        return { value, next: p };
+      }
+      case 'c': {
+        const x = src.charCodeAt(start + 2);
+        // PCRE: \c takes one printable ASCII character, upper-cases it and flips bit 6 (\cA = 0x01, \c? = 0x7f).
+        if (!(x >= 0x20 && x <= 0x7e)) this.fail(start, '\\c must be followed by a printable ASCII character (\\cA is 0x01)');
+        const upper = x >= 0x61 && x <= 0x7a ? x - 0x20 : x;
+        return { value: upper ^ 0x40, next: start + 3 };
+      }
+      default:
+        return undefined;
+    }
+  }
+
+  /** Refusals shared by escapes inside and outside a class; returns normally for any other letter. */
+  private refuseUnsupportedEscape(start: number): void {
+    const { src } = this;
+    const e = src[start + 1]!;
+    switch (e) {
+      case 'p':
+      case 'P':
+        this.fail(start, `Unicode property escapes \\${e} are not supported (netsieve matches bytes); write a class such as [A-Za-z]`);
+      case 'X':
+        this.fail(start, '\\X (an extended grapheme cluster) is not supported');
+      case 'C':
+        this.fail(start, '\\C (one code unit) is not supported; write [\\x00-\\xff] for any byte');
+      case 'R':
+        this.fail(start, '\\R (any newline sequence) is not supported; write (?:\\r\\n|[\\n\\x0b\\f\\r\\x85])');
+      case 'K':
+        this.fail(start, '\\K (reset the start of the match) is not supported');
+      case 'G':
+        this.fail(start, '\\G (the first matching position) is not supported');
+      case 'g':
+        if (src[start + 2] === '<' || src[start + 2] === "'") this.fail(start, 'subroutine calls \\g<...> are not supported');
+        this.fail(start, 'back-references \\g are not supported');
+      case 'k':
+        this.fail(start, 'back-references \\k<name> are not supported');
+      case 'l':
+      case 'L':
+      case 'u':
+      case 'U':
+        this.fail(start, `\\${e} (a Perl case-changing escape) is not supported by PCRE`);
+    }
+  }
+
+  private parseEscape(start: number): void {
+    const { src, len } = this;
+    if (start + 1 >= len) this.fail(start, 'the pattern ends with a lone backslash; write \\\\ for a literal backslash');
+    const byte = this.readByteEscape(start);
+    if (byte !== undefined) {
+      this.pushLiteral(byte.value, start);
+      this.pos = byte.next;
+      return;
+    }
+    const e = src[start + 1]!;
+    const ec = src.charCodeAt(start + 1);
+    this.pos = start + 2;
+    switch (e) {
+      case 'Q': {
+        // \Q...\E: every character literal up to \E or the end of the pattern, whitespace included.
+        const end = src.indexOf('\\E', start + 2);
+        const stop = end < 0 ? len : end;
+        for (let p = start + 2; p < stop; p++) this.pushLiteral(src.charCodeAt(p), p);
+        this.pos = end < 0 ? len : end + 2;
+        return;
+      }
+      case 'E':
+        return; // an \E without \Q is ignored (PCRE)
+      case 'A':
+        this.pushAssertion('start', start);
+        return;
+      case 'z':
+        this.pushAssertion('end', start);
+        return;
+      case 'Z':
+        this.pushAssertion('end_or_final_newline', start);
+        return;
+      case 'b':
+        this.pushAssertion('word_boundary', start);
+        return;
+      case 'B':
+        this.pushAssertion('not_word_boundary', start);
+        return;
+      case 'N': {
+        // \N{U+..}/\N{name} are UTF-only; \N{2} is \N repeated, which the main loop reads next.
+        if (src[start + 2] === '{' && this.readBraces(start + 2) === undefined) {
+          this.fail(start, '\\N{...} (a character by name or code point) is not supported; write \\xHH');
+        }
+        this.pushSet(dotSet(false), start);
+        return;
+      }
+    }
+    const named = classEscapeSet(e);
+    if (named !== undefined) {
+      this.pushSet(named, start);
+      return;
+    }
+    if (ec >= 0x31 && ec <= 0x39) {
+      // PCRE reads \1..\9 (and \10.. when there are that many groups) as back-references.
+      this.fail(start, `back-references (\\${e}) are not supported; for a byte by octal value write \\0oo or \\o{...}`);
+    }
+    this.refuseUnsupportedEscape(start);
+    if (isAlnum(ec)) {
+      this.fail(start, `unknown escape \\${e}; to match the letter or digit itself write it without the backslash`);
+    }
+    // Any other escaped character (metacharacters, punctuation, bytes 0x80..0xff) stands for itself.
+    this.pushLiteral(ec, start);
+  }
+
+  // ---------------------------------------------------------------- classes
+
+  /**
+   * If a POSIX-style bracket item (`[:name:]`, `[.x.]`, `[=x=]`) starts at `p`, returns the index of its
+   * closing `]`, else -1. As in PCRE, the item cannot contain an unescaped `]`.
+   */
+  private posixItemEnd(p: number): number {
+    const { src, len } = this;
+    const delim = src[p + 1];
+    if (delim !== ':' && delim !== '.' && delim !== '=') return -1;
+    for (let j = p + 2; j < len; j++) {
+      const ch = src[j];
+      if (ch === '\\' && src[j + 1] === ']') {
+        j++;
+        continue;
+      }
+      if (ch === ']') return j - 1 > p + 1 && src[j - 1] === delim ? j : -1;
+    }
+    return -1;
+  }
+
+  /** Reads a bracket expression starting at `start` (the `[`); leaves `pos` after its `]`. */
+  private parseClass(start: number): ByteSet {
+    const { src } = this;
+    const posixEnd = this.posixItemEnd(start);
+    if (posixEnd >= 0) {
+      const item = src.slice(start, posixEnd + 1);
+      if (src[start + 1] === ':') {
+        this.fail(start, `POSIX classes are supported only inside a class: write [${item}]`);
+      }
+      this.fail(start, `POSIX collating elements ${item} are not supported`);
+    }
+    const caseless = this.mode.caseless;
+    let p = start + 1;
+    let negated = false;
+    if (src[p] === '^') {
+      negated = true;
+      p++;
+    }
+    const positive = new ByteSet();
+    const addByte = (b: number): void => {
+      positive.add(b);
+    };
+    let inQuote = false;
+    let first = true;
+    // A single character read but not yet added: it may start a range.
+    let pending = -1;
+    let pendingPos = -1;
+    for (;;) {
+      const tok = this.classToken(start, p, inQuote, first);
+      p = tok.next;
+      inQuote = tok.inQuote;
+      if (tok.kind === 'close') {
+        if (pending >= 0) addByte(pending);
+        break;
+      }
+      first = false;
+      if (tok.kind === 'set') {
+        if (pending >= 0) addByte(pending);
+        pending = -1;
+        for (let i = 0; i < 8; i++) positive.words[i]! |= tok.set!.words[i]!;
+        continue;
+      }
+      if (tok.kind === 'hyphen' && pending >= 0) {
+        const end = this.classToken(start, p, inQuote, false);
+        if (end.kind === 'close') {
+          // A hyphen before the closing ] is literal: [a-]
+          addByte(pending);
+          addByte(0x2d);
+          p = end.next;
+          break;
+        }
+        if (end.kind === 'set') {
+          this.fail(end.pos, `invalid range in a class: a range cannot end with a class such as ${src.slice(end.pos, end.next)}`);
+        }
+        // A char, or a hyphen taken as the character '-' ([!--] is ! to -).
+        const hi = end.kind === 'hyphen' ? 0x2d : end.value;
+        if (hi < pending) {
+          this.fail(pendingPos, `range out of order in a class: ${show(pending)}-${show(hi)} (the first end must not be above the second)`);
+        }
+        positive.addRange(pending, hi);
+        pending = -1;
+        p = end.next;
+        inQuote = end.inQuote;
+        continue;
+      }
+      // A char, or a hyphen with no character before it (class start, after a range or a class escape),
+      // which PCRE 8.x takes literally: [-a], [a-c-e], [\w-.].
+      if (pending >= 0) addByte(pending);
+      pending = tok.kind === 'hyphen' ? 0x2d : tok.value;
+      pendingPos = tok.pos;
+    }
+    this.pos = p;
+    // Fold the positive items, then negate: [^a] with i excludes both a and A.
+    if (caseless) foldCase(positive);
+    return negated ? positive.complement() : positive;
+  }
+
+  /**
+   * The next item of a class body at `p`. `first` is true right after `[` or `[^`, where `]` is a literal.
+   * Sets (escapes and POSIX classes) come back already case-adjusted for the current mode.
+   */
+  private classToken(start: number, p: number, inQuote: boolean, first: boolean): ClassToken {
+    const { src, len } = this;
+    for (;;) {
+      if (p >= len) this.fail(start, 'missing ] at the end of this class');
+      const c = src.charCodeAt(p);
+      if (inQuote) {
+        if (c === 0x5c && src[p + 1] === 'E') {
+          inQuote = false;
+          p += 2;
+          continue;
+        }
+        return { kind: 'char', value: c, set: undefined, pos: p, next: p + 1, inQuote: true };
+      }
+      if (c === 0x5d /* ] */ && !first) return { kind: 'close', value: c, set: undefined, pos: p, next: p + 1, inQuote: false };
+      if (c === 0x2d /* - */) return { kind: 'hyphen', value: c, set: undefined, pos: p, next: p + 1, inQuote: false };
+      if (c === 0x5b /* [ */) {
+        const end = this.posixItemEnd(p);
+        if (end >= 0) {
+          const body = src.slice(p + 2, end - 1);
+          if (src[p + 1] !== ':') this.fail(p, `POSIX collating elements ${src.slice(p, end + 1)} are not supported`);
+          const negated = body.startsWith('^');
+          const name = negated ? body.slice(1) : body;
+          if (!isPosixClassName(name)) {
+            this.fail(
+              p,
+              `unknown POSIX class ${src.slice(p, end + 1)}; the names are alnum alpha ascii blank cntrl digit graph lower print punct space upper word xdigit`,
+            );
+          }
+          const set = posixClassSet(name, negated, this.mode.caseless)!;
+          return { kind: 'set', value: 0, set, pos: p, next: end + 1, inQuote: false };
+        }
+        return { kind: 'char', value: c, set: undefined, pos: p, next: p + 1, inQuote: false };
+      }
+      if (c !== 0x5c /* \ */) return { kind: 'char', value: c, set: undefined, pos: p, next: p + 1, inQuote: false };
+
+      // An escape inside a class.
+      if (p + 1 >= len) this.fail(start, 'missing ] at the end of this class');
+      const e = src[p + 1]!;
+      const ec = src.charCodeAt(p + 1);
+      if (e === 'Q') {
+        inQuote = true;
+        p += 2;
+        continue;
+      }
+      if (e === 'E') {
+        p += 2;
+        continue;
+      }
+      if (e === 'b') return { kind: 'char', value: 0x08, set: undefined, pos: p, next: p + 2, inQuote: false }; // backspace in a class
+      const byte = this.readByteEscape(p);
+      if (byte !== undefined) return { kind: 'char', value: byte.value, set: undefined, pos: p, next: byte.next, inQuote: false };
+      const named = classEscapeSet(e);
+      if (named !== undefined) return { kind: 'set', value: 0, set: named, pos: p, next: p + 2, inQuote: false };
+      if (ec >= 0x31 && ec <= 0x37) {
+        // Inside a class there are no back-references: PCRE reads \1..\7 and up to two more octal digits.
+        let q = p + 1;
+        let value = 0;
+        while (q < p + 4 && q < len && isOctal(src.charCodeAt(q))) {
+          value = value * 8 + (src.charCodeAt(q) - 0x30);
+          q++;
+        }
+        if (value > 0xff) this.fail(p, `octal escape ${src.slice(p, q)} is above \\377: netsieve patterns match bytes`);
+        return { kind: 'char', value, set: undefined, pos: p, next: q, inQuote: false };
+      }
+      if (e === '8' || e === '9') {
+        // PCRE (and Hyperscan) read \8 and \9 in a class as the digits themselves.
+        return { kind: 'char', value: ec, set: undefined, pos: p, next: p + 2, inQuote: false };
+      }
+      this.refuseUnsupportedEscape(p);
+      if (isAlnum(ec)) this.fail(p, `escape \\${e} is not allowed in a class`);
+      return { kind: 'char', value: ec, set: undefined, pos: p, next: p + 2, inQuote: false };
+    }
+  }
+}

@@ -1,0 +1,346 @@
+/*
+ * netsieve's regex scan kernel, compiled to WebAssembly with SIMD (wasm/build.sh).
+ *
+ * It owns no memory of its own beyond a small stack: every table, stream state, input and match buffer lives
+ * in linear memory that src/regex/runtime.ts allocates, and every function takes addresses into it. Two
+ * engines:
+ *
+ * - dfa_scan / dfa_eod: a table DFA (src/regex/dfa.ts builds it). The hot loop is one byte-class lookup and
+ *   one transition load per byte; states numbered at or above special_base carry work: a report list, a
+ *   quiescent mark (no partial match alive: jump to the next prefilter candidate) or an acceleration set
+ *   (skip with SIMD over bytes that keep the state).
+ * - lit_scan: many literals (src/regex/literals.ts): a hash of the 4-byte window at every stride-th stream
+ *   offset, tested against a bitmap, then exact verification of the literals registered for that window.
+ *
+ * Matches are appended to a matches_t buffer as { pattern, to } with `to` relative to the chunk. When the
+ * buffer cannot take a state's whole report list, the scan stops *before* that byte and says where, so the
+ * caller can empty the buffer and call again from there.
+ */
+#include <wasm_simd128.h>
+#include "layout.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define UNLIKELY(x) __builtin_expect(!!(x), 0)
+
+static inline uint32_t load32(const uint8_t *p) {
+  uint32_t v;
+  __builtin_memcpy(&v, p, 4);
+  return v;
+}
+
+/* ------------------------------------------------------------------ SIMD byte-set search */
+
+/* First i in [from, len) whose byte may be in the set (a superset test), or len. */
+static uint32_t shufti_next(const shufti_t *m, const uint8_t *data, uint32_t from, uint32_t len) {
+  uint32_t i = from;
+  const v128_t lo = wasm_v128_load(m->lo), hi = wasm_v128_load(m->hi), nib = wasm_i8x16_splat(0x0f);
+  const v128_t zero = wasm_i8x16_splat(0);
+  for (; i + 16 <= len; i += 16) {
+    v128_t v = wasm_v128_load(data + i);
+    v128_t r = wasm_v128_and(wasm_i8x16_swizzle(lo, wasm_v128_and(v, nib)), wasm_i8x16_swizzle(hi, wasm_u8x16_shr(v, 4)));
+    if (wasm_v128_any_true(r)) return i + (uint32_t)__builtin_ctz(wasm_i8x16_bitmask(wasm_i8x16_ne(r, zero)));
+  }
+  for (; i < len; i++) {
+    uint8_t c = data[i];
+    if (m->lo[c & 15] & m->hi[c >> 4]) return i;
+  }
+  return len;
+}
+
+/*
+ * First candidate position in [from, len): every position j < k of the window must pass its masks for a
+ * common bucket. Positions whose window runs past len are tested on the bytes that exist (a conservative
+ * answer: the rest of the window is unknown, so they are candidates if what exists passes).
+ */
+static uint32_t teddy_next(const teddy_t *t, const uint8_t *data, uint32_t from, uint32_t len) {
+  const uint32_t k = t->k;
+  uint32_t i = from;
+  const v128_t nib = wasm_i8x16_splat(0x0f), zero = wasm_i8x16_splat(0);
+  const v128_t lo0 = wasm_v128_load(t->pos[0].lo), hi0 = wasm_v128_load(t->pos[0].hi);
+  const v128_t lo1 = wasm_v128_load(t->pos[1].lo), hi1 = wasm_v128_load(t->pos[1].hi);
+  const v128_t lo2 = wasm_v128_load(t->pos[2].lo), hi2 = wasm_v128_load(t->pos[2].hi);
+  const v128_t lo3 = wasm_v128_load(t->pos[3].lo), hi3 = wasm_v128_load(t->pos[3].hi);
+  /* Masks for positions beyond k are all-ones (set by the compiler), so the four-position test covers k <= 4. */
+  for (; i + 19 <= len; i += 16) {
+    v128_t v0 = wasm_v128_load(data + i);
+    v128_t r = wasm_v128_and(wasm_i8x16_swizzle(lo0, wasm_v128_and(v0, nib)), wasm_i8x16_swizzle(hi0, wasm_u8x16_shr(v0, 4)));
+    if (k > 1) {
+      v128_t v1 = wasm_v128_load(data + i + 1);
+      r = wasm_v128_and(r, wasm_v128_and(wasm_i8x16_swizzle(lo1, wasm_v128_and(v1, nib)), wasm_i8x16_swizzle(hi1, wasm_u8x16_shr(v1, 4))));
+    }
+    if (k > 2) {
+      v128_t v2 = wasm_v128_load(data + i + 2);
+      r = wasm_v128_and(r, wasm_v128_and(wasm_i8x16_swizzle(lo2, wasm_v128_and(v2, nib)), wasm_i8x16_swizzle(hi2, wasm_u8x16_shr(v2, 4))));
+    }
+    if (k > 3) {
+      v128_t v3 = wasm_v128_load(data + i + 3);
+      r = wasm_v128_and(r, wasm_v128_and(wasm_i8x16_swizzle(lo3, wasm_v128_and(v3, nib)), wasm_i8x16_swizzle(hi3, wasm_u8x16_shr(v3, 4))));
+    }
+    if (wasm_v128_any_true(r)) return i + (uint32_t)__builtin_ctz(wasm_i8x16_bitmask(wasm_i8x16_ne(r, zero)));
+  }
+  for (; i < len; i++) {
+    uint8_t acc = 0xff;
+    for (uint32_t j = 0; j < k && i + j < len; j++) {
+      uint8_t c = data[i + j];
+      acc &= t->pos[j].lo[c & 15] & t->pos[j].hi[c >> 4];
+    }
+    if (acc) return i;
+  }
+  return len;
+}
+
+/* ------------------------------------------------------------------ DFA */
+
+static inline uint32_t emit_list(matches_t *out, const uint8_t *blob, uint32_t list_off, int32_t at) {
+  const uint32_t *list = (const uint32_t *)(blob + list_off);
+  uint32_t n = list[0];
+  if (UNLIKELY(out->cap - out->n < n)) return 0;
+  const report_t *r = (const report_t *)(list + 1);
+  int32_t *rec = (int32_t *)(out + 1) + 2 * out->n;
+  for (uint32_t j = 0; j < n; j++) {
+    rec[2 * j] = (int32_t)r[j].pattern;
+    rec[2 * j + 1] = at + r[j].adjust;
+  }
+  out->n += n;
+  return 1;
+}
+
+/*
+ * The scan loop, for 16- or 32-bit transition tables. `s` is the state before data[i]. Returns the index
+ * reached: len when done, less when the match buffer was full (the state saved is the one before that byte).
+ */
+typedef struct {
+  const uint8_t *blob;
+  const uint8_t *cls;
+  const uint8_t *catmap;
+  const spec_t *specs;
+  const uint32_t *starts;
+  const teddy_t *teddy;
+  uint32_t shift, special;
+} dfa_ctx_t;
+
+#define DEFINE_DFA_LOOP(NAME, T)                                                                             \
+  static uint32_t NAME(const dfa_ctx_t *x, const T *trans, dfa_state_t *st, uint32_t s, uint32_t i,          \
+                       const uint8_t *data, uint32_t len, matches_t *out) {                                  \
+    const uint8_t *cls = x->cls;                                                                             \
+    const uint32_t shift = x->shift, special = x->special;                                                   \
+    for (;;) {                                                                                               \
+      /* Hot path: plain states, two bytes per iteration while both stay plain. */                           \
+      while (LIKELY(i + 1 < len)) {                                                                          \
+        uint32_t n1 = trans[(s << shift) | cls[data[i]]];                                                    \
+        if (UNLIKELY(n1 >= special)) break;                                                                  \
+        uint32_t n2 = trans[(n1 << shift) | cls[data[i + 1]]];                                               \
+        if (UNLIKELY(n2 >= special)) {                                                                       \
+          s = n1;                                                                                            \
+          i += 1;                                                                                            \
+          break;                                                                                             \
+        }                                                                                                    \
+        s = n2;                                                                                              \
+        i += 2;                                                                                              \
+      }                                                                                                      \
+      if (i >= len) break;                                                                                   \
+      uint32_t ns = trans[(s << shift) | cls[data[i]]];                                                      \
+      if (ns < special) {                                                                                    \
+        s = ns;                                                                                              \
+        i++;                                                                                                 \
+        continue;                                                                                            \
+      }                                                                                                      \
+      const spec_t *sp = &x->specs[ns - special];                                                            \
+      uint32_t f = sp->flags;                                                                                \
+      if ((f & SPEC_REPORT) && !emit_list(out, x->blob, sp->report_off, (int32_t)i)) {                       \
+        st->state = s;                                                                                       \
+        return i;                                                                                            \
+      }                                                                                                      \
+      s = ns;                                                                                                \
+      i++;                                                                                                   \
+      if ((f & SPEC_QUIESCENT) && x->teddy) {                                                                \
+        uint32_t c = teddy_next(x->teddy, data, i, len);                                                     \
+        if (c != i) {                                                                                        \
+          s = x->starts[x->catmap[data[c - 1]]];                                                             \
+          i = c;                                                                                             \
+        }                                                                                                    \
+      } else if (f & SPEC_ACCEL) {                                                                           \
+        i = shufti_next((const shufti_t *)(x->blob + sp->accel_off), data, i, len);                          \
+      }                                                                                                      \
+      if (i >= len) break;                                                                                   \
+    }                                                                                                        \
+    st->state = s;                                                                                           \
+    return len;                                                                                              \
+  }
+
+DEFINE_DFA_LOOP(dfa_loop16, uint16_t)
+DEFINE_DFA_LOOP(dfa_loop32, uint32_t)
+
+/*
+ * Scans data[0, len) from the state in *st (which already reflects the byte before data[0]: the state
+ * after the previous chunk, or a start state). Returns len, or the index where the match buffer ran out
+ * of room (the state saved is the one before that byte: call again from there).
+ */
+EXPORT uint32_t dfa_scan(const uint8_t *blob, dfa_state_t *st, const uint8_t *data, uint32_t len, matches_t *out) {
+  const dfa_t *d = (const dfa_t *)blob;
+  dfa_ctx_t x = {blob,
+                 blob + d->classmap_off,
+                 blob + d->catmap_off,
+                 (const spec_t *)(blob + d->spec_off),
+                 (const uint32_t *)(blob + d->start_off),
+                 d->teddy_off ? (const teddy_t *)(blob + d->teddy_off) : 0,
+                 d->shift,
+                 d->special_base};
+  uint32_t s = st->state, i = 0;
+  if (len == 0) return 0;
+  /* Starting quiescent: go straight to the first candidate (or accelerate). */
+  if (s >= x.special) {
+    const spec_t *sp = &x.specs[s - x.special];
+    if ((sp->flags & SPEC_QUIESCENT) && x.teddy) {
+      uint32_t c = teddy_next(x.teddy, data, 0, len);
+      if (c > 0) s = x.starts[x.catmap[data[c - 1]]];
+      i = c;
+    } else if (sp->flags & SPEC_ACCEL) {
+      i = shufti_next((const shufti_t *)(blob + sp->accel_off), data, 0, len);
+    }
+  }
+  if (i >= len) {
+    st->state = s;
+    return len;
+  }
+  return d->wide ? dfa_loop32(&x, (const uint32_t *)(blob + d->trans_off), st, s, i, data, len, out)
+                 : dfa_loop16(&x, (const uint16_t *)(blob + d->trans_off), st, s, i, data, len, out);
+}
+
+/* End of data: the reports the current state completes. Returns 1, or 0 when the buffer lacks room. */
+EXPORT uint32_t dfa_eod(const uint8_t *blob, dfa_state_t *st, uint32_t len, matches_t *out) {
+  const dfa_t *d = (const dfa_t *)blob;
+  const uint32_t off = ((const uint32_t *)(blob + d->eod_off))[st->state];
+  if (off == 0) return 1;
+  return emit_list(out, blob, off, (int32_t)len);
+}
+
+/* ------------------------------------------------------------------ literals */
+
+static inline int lit_verify(const uint8_t *blob, const lit_t *l, const uint8_t *at) {
+  const uint8_t *bytes = blob + l->bytes_off;
+  const uint8_t *fold = bytes + l->len;
+  for (uint32_t j = 0; j < l->len; j++)
+    if ((uint8_t)(at[j] | fold[j]) != bytes[j]) return 0;
+  return 1;
+}
+
+typedef struct {
+  const uint8_t *blob;
+  const lit_engine_t *e;
+  const uint8_t *bitmap;
+  const uint32_t *csr;
+  const lit_entry_t *entries;
+  const lit_t *lits;
+  uint32_t shift; /* 32 - bitmap_bits */
+} lit_ctx_t;
+
+/*
+ * Tests the aligned position q (relative to buf, whose bytes [lo, hi) exist). Reports literals that start
+ * at q - offset >= lo, end at or before hi, and end after vu (all relative to buf). rel converts a buf index
+ * to the chunk-relative `to` the caller wants. Returns 0 when the buffer lacks room (nothing was written).
+ */
+static inline int lit_test(const lit_ctx_t *c, const uint8_t *buf, int32_t lo, int32_t hi, int32_t q, int32_t vu, int32_t rel, matches_t *out) {
+  uint32_t h = (load32(buf + q) | 0x20202020u) * LIT_HASH_MUL;
+  uint32_t bit = h >> c->shift;
+  if (LIKELY(!((c->bitmap[bit >> 3] >> (bit & 7)) & 1))) return 1;
+  uint32_t b0 = c->csr[h >> 16], b1 = c->csr[(h >> 16) + 1];
+  if (UNLIKELY(out->cap - out->n < b1 - b0)) return 0;
+  int32_t *rec = (int32_t *)(out + 1);
+  for (uint32_t k = b0; k < b1; k++) {
+    const lit_entry_t *en = &c->entries[k];
+    int32_t p = q - (int32_t)en->offset;
+    const lit_t *l = &c->lits[en->lit];
+    int32_t end = p + (int32_t)l->len;
+    if (p < lo || end > hi || end <= vu) continue;
+    if (lit_verify(c->blob, l, buf + p)) {
+      rec[2 * out->n] = (int32_t)l->pattern;
+      rec[2 * out->n + 1] = end + rel;
+      out->n++;
+    }
+  }
+  return 1;
+}
+
+/*
+ * Scans a chunk of len bytes at stream offset `base`, with the stream's history (the bytes before it) in
+ * the state. Aligned offsets q are tested once each, when every byte a literal found from q may need has
+ * arrived (q + lmax <= chunk end), or at the end of data (eod). Literals that already end inside the chunk
+ * but belong to a q that must wait are verified now, and the state remembers the chunk end so that they
+ * are not reported again. scratch must hold hist_size + lmax + 2 * stride + 8 bytes.
+ * Returns 1 when done, 0 when the match buffer filled (call again with the same arguments).
+ */
+EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *data, uint32_t len, double base, uint32_t eod,
+                         uint8_t *scratch, matches_t *out) {
+  const lit_engine_t *e = (const lit_engine_t *)blob;
+  lit_ctx_t c = {blob, e, blob + e->bitmap_off, (const uint32_t *)(blob + e->csr_off), (const lit_entry_t *)(blob + e->entries_off),
+                 (const lit_t *)(blob + e->lits_off), 32 - e->bitmap_bits};
+  const int32_t s = (int32_t)e->stride, lmax = (int32_t)e->lmax;
+  uint8_t *hist = (uint8_t *)(st + 1);
+  const int32_t hl = (int32_t)st->hist_len;
+  const int32_t n = (int32_t)len;
+  int32_t q = (int32_t)(st->next_q - base); /* relative to the chunk; may be negative (in the history) */
+  const int32_t vu = (int32_t)(st->verified_upto - base < -2147483647.0 ? -2147483647.0 : st->verified_upto - base);
+  /* Last q tested in full now: all its bytes are here, or the data ends. */
+  const int32_t qfull = eod ? n - 4 : n - lmax;
+
+  /* Seam: q whose bytes reach back into the history read from scratch = history + the chunk's start. */
+  const int32_t seam = lmax + 2 * s + 8;
+  const int32_t take = n < seam ? n : seam;
+  if (q < s) {
+    __builtin_memcpy(scratch, hist, (uint32_t)hl);
+    __builtin_memcpy(scratch + hl, data, (uint32_t)take);
+    /* In scratch, chunk offset x is at x + hl. */
+    for (; q < s && q <= qfull && q + 4 <= take; q += s) {
+      if (!lit_test(&c, scratch, 0, hl + take, q + hl, vu + hl, -hl, out)) {
+        st->next_q = base + q;
+        return 0;
+      }
+    }
+  }
+  for (; q <= qfull; q += s) {
+    if (!lit_test(&c, data, 0, n, q, vu, 0, out)) {
+      st->next_q = base + q;
+      return 0;
+    }
+  }
+  /* q that must wait for more bytes: report now what already ends inside the chunk. All or nothing, so a
+   * call repeated after a full buffer cannot report one twice. */
+  if (!eod) {
+    uint32_t waiting = 0;
+    for (int32_t w = q; w + 4 <= n; w += s) waiting++;
+    if (out->cap - out->n < waiting * e->max_bucket) {
+      st->next_q = base + q;
+      return 0;
+    }
+    for (int32_t w = q; w + 4 <= n; w += s) {
+      const uint8_t *buf = data;
+      int32_t lo = 0, hi = n, pos = w, vv = vu, rel = 0;
+      if (w < s) {
+        __builtin_memcpy(scratch, hist, (uint32_t)hl);
+        __builtin_memcpy(scratch + hl, data, (uint32_t)take);
+        buf = scratch;
+        hi = hl + take;
+        pos = w + hl;
+        vv = vu + hl;
+        rel = -hl;
+      }
+      lit_test(&c, buf, lo, hi, pos, vv, rel, out);
+    }
+  }
+  st->next_q = base + q;
+  st->verified_upto = base + len;
+  /* Keep the last hist_size bytes of history + chunk. */
+  const int32_t H = (int32_t)e->hist_size;
+  if (n >= H) {
+    __builtin_memcpy(hist, data + n - H, (uint32_t)H);
+    st->hist_len = (uint32_t)H;
+  } else {
+    int32_t keep = H - n < hl ? H - n : hl;
+    __builtin_memmove(hist, hist + hl - keep, (uint32_t)keep);
+    __builtin_memcpy(hist + keep, data, (uint32_t)n);
+    st->hist_len = (uint32_t)(keep + n);
+  }
+  return 1;
+}

@@ -1,0 +1,120 @@
+/*
+ * Binary layout of the tables the compiler (src/regex/layout.ts) writes and the kernel (kernel.c) reads.
+ * Keep the two files in step: every offset here has its twin there. All integers are little-endian; every
+ * table offset is relative to the start of its engine's blob, so a blob can be copied anywhere (and
+ * serialized) unchanged.
+ */
+#ifndef NETSIEVE_LAYOUT_H
+#define NETSIEVE_LAYOUT_H
+#include <stdint.h>
+
+#define ENGINE_DFA 1
+#define ENGINE_LIT 2
+
+/* ---- DFA blob header (64 bytes) ---- */
+typedef struct {
+  uint32_t kind;         /* ENGINE_DFA */
+  uint32_t nstates;
+  uint32_t shift;        /* row width = 1 << shift classes */
+  uint32_t special_base; /* states >= special_base have a special record */
+  uint32_t trans_off;    /* uint16_t or uint32_t [nstates << shift] */
+  uint32_t wide;         /* 0: uint16_t transitions, 1: uint32_t */
+  uint32_t classmap_off; /* uint8_t [256]: byte -> class */
+  uint32_t spec_off;     /* spec_t [nstates - special_base] */
+  uint32_t eod_off;      /* uint32_t [nstates]: report list offset at end of data, 0 = none */
+  uint32_t start_off;    /* uint32_t [4]: quiescent state per category of the previous byte */
+  uint32_t catmap_off;   /* uint8_t [256]: byte -> category (CAT_NL, CAT_WORD, CAT_OTHER) */
+  uint32_t teddy_off;    /* teddy_t, 0 = no prefilter */
+  uint32_t blob_size;
+  uint32_t reserved[3];
+} dfa_t;
+
+#define SPEC_REPORT 1u    /* entering the state reports its list */
+#define SPEC_QUIESCENT 2u /* no thread alive: skip to the next prefilter candidate (or accelerate) */
+#define SPEC_ACCEL 4u     /* bytes outside accel's set keep the state: skip them with SIMD */
+
+typedef struct {
+  uint32_t flags;
+  uint32_t report_off; /* report list: uint32_t n, then n x report_t */
+  uint32_t accel_off;  /* shufti_t */
+  uint32_t reserved;
+} spec_t;
+
+typedef struct {
+  uint32_t pattern;
+  int32_t adjust; /* to = index of the byte just consumed (or the length at EOD) + adjust */
+} report_t;
+
+/* One-position nibble masks: a byte b may be in the set if lo[b & 15] & hi[b >> 4] != 0. */
+typedef struct {
+  uint8_t lo[16];
+  uint8_t hi[16];
+} shufti_t;
+
+/* Multi-position prefilter (Teddy-like): candidate at i if for some bucket bit, every position j < k
+ * has lo[j][data[i+j] & 15] & hi[j][data[i+j] >> 4] with that bit. */
+typedef struct {
+  uint32_t k;
+  uint32_t reserved[3];
+  shufti_t pos[4];
+} teddy_t;
+
+#define CAT_START 0
+#define CAT_NL 1
+#define CAT_WORD 2
+#define CAT_OTHER 3
+
+/* Per-stream state of a DFA engine. */
+typedef struct {
+  uint32_t state;
+} dfa_state_t;
+
+/* ---- literal engine blob header (64 bytes) ---- */
+typedef struct {
+  uint32_t kind;        /* ENGINE_LIT */
+  uint32_t nlits;
+  uint32_t stride;      /* aligned positions are multiples of stride (stream offsets) */
+  uint32_t lmin;
+  uint32_t lmax;
+  uint32_t bitmap_bits; /* log2 of the bitmap size in bits */
+  uint32_t bitmap_off;  /* uint8_t [1 << bitmap_bits >> 3] */
+  uint32_t csr_off;     /* uint32_t [65537]: entries of hash bucket h16 are entries[csr[h]..csr[h+1]) */
+  uint32_t entries_off; /* lit_entry_t [] */
+  uint32_t lits_off;    /* lit_t [nlits] */
+  uint32_t hist_size;   /* bytes of history a stream keeps (lmax + stride + 4) */
+  uint32_t blob_size;
+  uint32_t max_bucket;  /* most entries one hash bucket holds: the room one tested offset may need */
+  uint32_t reserved[3];
+} lit_engine_t;
+
+typedef struct {
+  uint32_t lit;    /* index into lits */
+  uint32_t offset; /* the window starts this many bytes into the literal */
+} lit_entry_t;
+
+typedef struct {
+  uint32_t pattern;
+  uint32_t len;
+  uint32_t bytes_off; /* len bytes (lower-cased where caseless), then len fold masks (0x20 or 0) */
+  uint32_t reserved;
+} lit_t;
+
+#define LIT_HASH_MUL 0x9E3779B1u
+
+/* Per-stream state of a literal engine (followed by hist_size bytes of history). */
+typedef struct {
+  double next_q;        /* next aligned stream offset to test */
+  double verified_upto; /* matches ending at or before it were already reported */
+  uint32_t hist_len;
+  uint32_t reserved;
+} lit_state_t;
+
+/* ---- the match buffer the kernel appends to ---- */
+typedef struct {
+  uint32_t cap;
+  uint32_t n;
+  uint32_t reserved[2];
+  /* then n x { uint32_t pattern; int32_t to; } (to relative to the chunk's first byte) */
+} matches_t;
+
+#endif
