@@ -49,36 +49,60 @@ static uint32_t shufti_next(const shufti_t *m, const uint8_t *data, uint32_t fro
 }
 
 /*
- * First candidate position in [from, len): every position j < k of the window must pass its masks for a
- * common bucket. Positions whose window runs past len are tested on the bytes that exist (a conservative
- * answer: the rest of the window is unknown, so they are candidates if what exists passes).
+ * Candidate positions in [from, len): every position j < k of the window must pass its masks for a common
+ * bucket. Positions whose window runs past len are tested on the bytes that exist (the rest of the window
+ * is unknown, so they are candidates if what exists passes).
+ *
+ * The search works in 16-position blocks and remembers the last block's candidate mask in *cursor, so the
+ * next call after a false candidate (the DFA left its quiescent state for a byte or two) does not test the
+ * same block again.
  */
-static uint32_t teddy_next(const teddy_t *t, const uint8_t *data, uint32_t from, uint32_t len) {
-  const uint32_t k = t->k;
-  uint32_t i = from;
+typedef struct {
+  uint32_t base; /* first position of the remembered block */
+  uint32_t mask; /* its candidates, bit j = position base + j (a full-block mask, 16 bits) */
+} teddy_cursor_t;
+
+static inline uint32_t teddy_block(const teddy_t *t, const uint8_t *p) {
   const v128_t nib = wasm_i8x16_splat(0x0f), zero = wasm_i8x16_splat(0);
-  const v128_t lo0 = wasm_v128_load(t->pos[0].lo), hi0 = wasm_v128_load(t->pos[0].hi);
-  const v128_t lo1 = wasm_v128_load(t->pos[1].lo), hi1 = wasm_v128_load(t->pos[1].hi);
-  const v128_t lo2 = wasm_v128_load(t->pos[2].lo), hi2 = wasm_v128_load(t->pos[2].hi);
-  const v128_t lo3 = wasm_v128_load(t->pos[3].lo), hi3 = wasm_v128_load(t->pos[3].hi);
-  /* Masks for positions beyond k are all-ones (set by the compiler), so the four-position test covers k <= 4. */
-  for (; i + 19 <= len; i += 16) {
-    v128_t v0 = wasm_v128_load(data + i);
-    v128_t r = wasm_v128_and(wasm_i8x16_swizzle(lo0, wasm_v128_and(v0, nib)), wasm_i8x16_swizzle(hi0, wasm_u8x16_shr(v0, 4)));
-    if (k > 1) {
-      v128_t v1 = wasm_v128_load(data + i + 1);
-      r = wasm_v128_and(r, wasm_v128_and(wasm_i8x16_swizzle(lo1, wasm_v128_and(v1, nib)), wasm_i8x16_swizzle(hi1, wasm_u8x16_shr(v1, 4))));
-    }
-    if (k > 2) {
-      v128_t v2 = wasm_v128_load(data + i + 2);
-      r = wasm_v128_and(r, wasm_v128_and(wasm_i8x16_swizzle(lo2, wasm_v128_and(v2, nib)), wasm_i8x16_swizzle(hi2, wasm_u8x16_shr(v2, 4))));
-    }
-    if (k > 3) {
-      v128_t v3 = wasm_v128_load(data + i + 3);
-      r = wasm_v128_and(r, wasm_v128_and(wasm_i8x16_swizzle(lo3, wasm_v128_and(v3, nib)), wasm_i8x16_swizzle(hi3, wasm_u8x16_shr(v3, 4))));
-    }
-    if (wasm_v128_any_true(r)) return i + (uint32_t)__builtin_ctz(wasm_i8x16_bitmask(wasm_i8x16_ne(r, zero)));
+  v128_t v0 = wasm_v128_load(p);
+  v128_t r = wasm_v128_and(wasm_i8x16_swizzle(wasm_v128_load(t->pos[0].lo), wasm_v128_and(v0, nib)),
+                           wasm_i8x16_swizzle(wasm_v128_load(t->pos[0].hi), wasm_u8x16_shr(v0, 4)));
+  const uint32_t k = t->k;
+  if (k > 1) {
+    v128_t v1 = wasm_v128_load(p + 1);
+    r = wasm_v128_and(r, wasm_v128_and(wasm_i8x16_swizzle(wasm_v128_load(t->pos[1].lo), wasm_v128_and(v1, nib)),
+                                       wasm_i8x16_swizzle(wasm_v128_load(t->pos[1].hi), wasm_u8x16_shr(v1, 4))));
   }
+  if (k > 2) {
+    v128_t v2 = wasm_v128_load(p + 2);
+    r = wasm_v128_and(r, wasm_v128_and(wasm_i8x16_swizzle(wasm_v128_load(t->pos[2].lo), wasm_v128_and(v2, nib)),
+                                       wasm_i8x16_swizzle(wasm_v128_load(t->pos[2].hi), wasm_u8x16_shr(v2, 4))));
+  }
+  if (k > 3) {
+    v128_t v3 = wasm_v128_load(p + 3);
+    r = wasm_v128_and(r, wasm_v128_and(wasm_i8x16_swizzle(wasm_v128_load(t->pos[3].lo), wasm_v128_and(v3, nib)),
+                                       wasm_i8x16_swizzle(wasm_v128_load(t->pos[3].hi), wasm_u8x16_shr(v3, 4))));
+  }
+  return wasm_i8x16_bitmask(wasm_i8x16_ne(r, zero));
+}
+
+static uint32_t teddy_next(const teddy_t *t, const uint8_t *data, uint32_t from, uint32_t len, teddy_cursor_t *cur) {
+  /* The remembered block first. */
+  if (from >= cur->base && from < cur->base + 16) {
+    uint32_t m = cur->mask & (0xffffffffu << (from - cur->base));
+    if (m) return cur->base + (uint32_t)__builtin_ctz(m);
+    from = cur->base + 16;
+  }
+  uint32_t i = from;
+  for (; i + 19 <= len; i += 16) {
+    uint32_t m = teddy_block(t, data + i);
+    if (m) {
+      cur->base = i;
+      cur->mask = m;
+      return i + (uint32_t)__builtin_ctz(m);
+    }
+  }
+  const uint32_t k = t->k;
   for (; i < len; i++) {
     uint8_t acc = 0xff;
     for (uint32_t j = 0; j < k && i + j < len; j++) {
@@ -114,17 +138,23 @@ typedef struct {
   const uint8_t *blob;
   const uint8_t *cls;
   const uint8_t *catmap;
-  const spec_t *specs;
+  const spec_t *specs; /* already offset by -spec_base: index with the state id */
   const uint32_t *starts;
   const teddy_t *teddy;
   uint32_t shift, special;
 } dfa_ctx_t;
 
-#define DEFINE_DFA_LOOP(NAME, T)                                                                             \
+static uint32_t stop_reason;
+
+/* Why the last dfa_scan returned before the end of its data: STOP_FULL or STOP_MISS. */
+EXPORT uint32_t dfa_stop_reason(void) { return stop_reason; }
+
+#define DEFINE_DFA_LOOP(NAME, T, MISS)                                                                       \
   static uint32_t NAME(const dfa_ctx_t *x, const T *trans, dfa_state_t *st, uint32_t s, uint32_t i,          \
                        const uint8_t *data, uint32_t len, matches_t *out) {                                  \
     const uint8_t *cls = x->cls;                                                                             \
     const uint32_t shift = x->shift, special = x->special;                                                   \
+    teddy_cursor_t cur = {0xffffffffu - 32, 0};                                                              \
     for (;;) {                                                                                               \
       /* Hot path: plain states, two bytes per iteration while both stay plain. */                           \
       while (LIKELY(i + 1 < len)) {                                                                          \
@@ -146,16 +176,22 @@ typedef struct {
         i++;                                                                                                 \
         continue;                                                                                            \
       }                                                                                                      \
-      const spec_t *sp = &x->specs[ns - special];                                                            \
+      if (UNLIKELY(ns == MISS)) {                                                                            \
+        stop_reason = STOP_MISS;                                                                             \
+        st->state = s;                                                                                       \
+        return i;                                                                                            \
+      }                                                                                                      \
+      const spec_t *sp = &x->specs[ns];                                                                      \
       uint32_t f = sp->flags;                                                                                \
       if ((f & SPEC_REPORT) && !emit_list(out, x->blob, sp->report_off, (int32_t)i)) {                       \
+        stop_reason = STOP_FULL;                                                                             \
         st->state = s;                                                                                       \
         return i;                                                                                            \
       }                                                                                                      \
       s = ns;                                                                                                \
       i++;                                                                                                   \
       if ((f & SPEC_QUIESCENT) && x->teddy) {                                                                \
-        uint32_t c = teddy_next(x->teddy, data, i, len);                                                     \
+        uint32_t c = teddy_next(x->teddy, data, i, len, &cur);                                               \
         if (c != i) {                                                                                        \
           s = x->starts[x->catmap[data[c - 1]]];                                                             \
           i = c;                                                                                             \
@@ -169,8 +205,8 @@ typedef struct {
     return len;                                                                                              \
   }
 
-DEFINE_DFA_LOOP(dfa_loop16, uint16_t)
-DEFINE_DFA_LOOP(dfa_loop32, uint32_t)
+DEFINE_DFA_LOOP(dfa_loop16, uint16_t, DFA_MISS16)
+DEFINE_DFA_LOOP(dfa_loop32, uint32_t, DFA_MISS32)
 
 /*
  * Scans data[0, len) from the state in *st (which already reflects the byte before data[0]: the state
@@ -182,7 +218,7 @@ EXPORT uint32_t dfa_scan(const uint8_t *blob, dfa_state_t *st, const uint8_t *da
   dfa_ctx_t x = {blob,
                  blob + d->classmap_off,
                  blob + d->catmap_off,
-                 (const spec_t *)(blob + d->spec_off),
+                 (const spec_t *)(blob + d->spec_off) - d->spec_base,
                  (const uint32_t *)(blob + d->start_off),
                  d->teddy_off ? (const teddy_t *)(blob + d->teddy_off) : 0,
                  d->shift,
@@ -191,9 +227,10 @@ EXPORT uint32_t dfa_scan(const uint8_t *blob, dfa_state_t *st, const uint8_t *da
   if (len == 0) return 0;
   /* Starting quiescent: go straight to the first candidate (or accelerate). */
   if (s >= x.special) {
-    const spec_t *sp = &x.specs[s - x.special];
+    const spec_t *sp = &x.specs[s];
     if ((sp->flags & SPEC_QUIESCENT) && x.teddy) {
-      uint32_t c = teddy_next(x.teddy, data, 0, len);
+      teddy_cursor_t cur = {0xffffffffu - 32, 0};
+      uint32_t c = teddy_next(x.teddy, data, 0, len, &cur);
       if (c > 0) s = x.starts[x.catmap[data[c - 1]]];
       i = c;
     } else if (sp->flags & SPEC_ACCEL) {

@@ -26,8 +26,17 @@ typedef struct {
   uint32_t catmap_off;   /* uint8_t [256]: byte -> category (CAT_NL, CAT_WORD, CAT_OTHER) */
   uint32_t teddy_off;    /* teddy_t, 0 = no prefilter */
   uint32_t blob_size;
-  uint32_t reserved[3];
+  uint32_t spec_base;    /* spec record of state s is specs[s - spec_base] (special_base when eager, 0 when lazy) */
+  uint32_t reserved[2];
 } dfa_t;
+
+/* A lazy DFA's transition not built yet: the scan stops and the caller builds it (src/regex/lazy-dfa.ts). */
+#define DFA_MISS16 0xFFFFu
+#define DFA_MISS32 0xFFFFFFFFu
+
+/* Why the last dfa_scan stopped before the end of its data (read with dfa_stop_reason()). */
+#define STOP_FULL 1 /* the match buffer has no room for the next state's reports */
+#define STOP_MISS 2 /* a transition of a lazy DFA is missing */
 
 #define SPEC_REPORT 1u    /* entering the state reports its list */
 #define SPEC_QUIESCENT 2u /* no thread alive: skip to the next prefilter candidate (or accelerate) */

@@ -21,6 +21,7 @@ import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './d
 import { DFA_STATE_SIZE, encodeDfa, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
 import { asLiteral, buildLiteralEngine, type Literal } from './literals.js';
 import { categoryOf, Cat, Nfa, NfaTooLarge } from './nfa.js';
+import { LazyDfa } from './lazy-dfa.js';
 import { PositionEngine } from './position-engine.js';
 import { firstBytes, planTeddy, windowProbability, type TeddyPlan } from './prefilter.js';
 import { runtime, type Runtime } from './runtime.js';
@@ -40,6 +41,8 @@ export interface CompileOptions {
   mode: ScanMode;
   /** Largest DFA (states); bigger groups are split. Default 16,000. */
   stateBudget?: number;
+  /** @internal Tests only: states a lazy DFA's table holds (to exercise its flushes). */
+  lazyCapacity?: number;
 }
 
 /** Called for each match: pattern id, start offset (-1 when unknown), end offset. Return true to stop. */
@@ -73,8 +76,12 @@ const SLICE = 256 * 1024;
 const LITERAL_ENGINE_MIN = 32;
 /** A prefilter pays when it passes fewer than this fraction of positions (estimated). */
 const PREFILTER_MAX_RATE = 0.3;
-const TEDDY_K = 3;
+const TEDDY_K = 4;
+/** States a single pattern's DFA may need before it counts as explosive (see plan()). */
+const EXPLOSIVE_BUDGET = 2000;
 const MATCH_CAPACITY = 1 << 16;
+/** dfa_stop_reason(): a lazy DFA's transition is missing (wasm/layout.h STOP_MISS). */
+const STOP_MISS = 2;
 const STREAM_HEADER = 16;
 
 interface PatternMeta {
@@ -90,6 +97,8 @@ interface PatternMeta {
 
 interface WasmEngine {
   kind: typeof ENGINE_DFA | typeof ENGINE_LIT;
+  /** Set for the lazy DFA (its table is built while scanning; `blob` is empty). */
+  lazy: LazyDfa | null;
   blob: Uint8Array;
   ptr: number;
   patterns: number[];
@@ -149,16 +158,19 @@ interface Plan {
   nfa: Nfa;
   dfas: { tables: DfaTables; teddy: TeddyPlan | null }[];
   literals: Literal[];
+  /** Patterns whose DFA cannot be built in advance: one lazy DFA (lazy-dfa.ts). */
+  lazy: { patterns: number[]; teddy: TeddyPlan | null } | null;
   position: number[];
 }
 
-function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
+/** Parses every pattern and builds their NFA: what compiling and loading a serialized database share. */
+function prepare(specs: readonly PatternSpec[], options: CompileOptions): { meta: PatternMeta[]; parsed: ParsedPattern[]; nfa: Nfa; budget: number } {
   if (!Array.isArray(specs) || specs.length === 0) throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
   if (options === undefined || !['block', 'stream', 'vectored'].includes(options.mode)) {
     throw new NetsieveError('NS_ERR_OPTION', "compile() needs options.mode: 'block', 'stream' or 'vectored'");
   }
   const budget = options.stateBudget ?? DEFAULT_STATE_BUDGET;
-  if (!Number.isInteger(budget) || budget < 16 || budget > 1 << 24) throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 16 to 16777216');
+  if (!Number.isInteger(budget) || budget < 4 || budget > 1 << 24) throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 4 to 16777216');
   const parsed: ParsedPattern[] = [];
   const meta: PatternMeta[] = [];
   specs.forEach((spec, i) => {
@@ -190,6 +202,12 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
       throw e;
     }
   });
+  return { meta, parsed, nfa, budget };
+}
+
+/** Sorts the patterns into engines and builds their tables. */
+function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
+  const { meta, parsed, nfa, budget } = prepare(specs, options);
 
   // Sort patterns into engines.
   const literalCandidates: Literal[] = [];
@@ -228,23 +246,38 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   const narrow = dfaCandidates.filter((p) => windowProbability(windows.get(p)!) < PREFILTER_MAX_RATE / 4);
   const broad = dfaCandidates.filter((p) => !narrow.includes(p));
   const dfas: Plan['dfas'] = [];
+  const lazy: number[] = [];
+  const teddyFor = (group: number[]): TeddyPlan | null => {
+    const t = planTeddy(
+      group.map((p) => windows.get(p)!),
+      TEDDY_K,
+    );
+    return t.rate < PREFILTER_MAX_RATE ? t : null;
+  };
+  /**
+   * Whether a pattern's own DFA outgrows a small budget: a bounded repeat of a broad set (`.{0,40}`) makes
+   * the subset construction remember every recent start, 2^n subsets. Such patterns are scanned by a lazy
+   * DFA, built while scanning from the states the data really reaches.
+   */
+  const explosive = (p: number): boolean => {
+    try {
+      buildDfa(nfa, [p], EXPLOSIVE_BUDGET);
+      return false;
+    } catch (e) {
+      if (e instanceof DfaTooLarge) return true;
+      throw e;
+    }
+  };
+  /** A group's DFA, split in halves until each half fits the budget. */
   const build = (group: number[], filtered: boolean): void => {
     if (group.length === 0) return;
     try {
       const tables = buildDfa(nfa, group, budget);
-      let teddy: TeddyPlan | null = null;
-      if (filtered) {
-        const t = planTeddy(
-          group.map((p) => windows.get(p)!),
-          TEDDY_K,
-        );
-        if (t.rate < PREFILTER_MAX_RATE) teddy = t;
-      }
-      dfas.push({ tables, teddy });
+      dfas.push({ tables, teddy: filtered ? teddyFor(group) : null });
     } catch (e) {
       if (!(e instanceof DfaTooLarge)) throw e;
       if (group.length === 1) {
-        position.push(group[0]!);
+        lazy.push(group[0]!);
         return;
       }
       const half = group.length >> 1;
@@ -252,10 +285,29 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
       build(group.slice(half), filtered);
     }
   };
-  build(narrow, true);
-  build(broad, false);
+  // A selective group with an explosive member is scanned whole by one lazy DFA: one prefilter pass over
+  // the data instead of two (eager group + lazy remainder), at the price of building states while scanning.
+  const narrowExplosive = narrow.some(explosive);
+  if (narrowExplosive) lazy.push(...narrow);
+  else build(narrow, true);
+  const broadExplosive = broad.filter(explosive);
+  lazy.push(...broadExplosive);
+  build(
+    broad.filter((p) => !broadExplosive.includes(p)),
+    false,
+  );
+  lazy.sort((a, b) => a - b);
+  const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
   position.sort((a, b) => a - b);
-  return { meta, nfa, dfas, literals, position };
+  return { meta, nfa, dfas, literals, lazy: lazyPlan, position };
+}
+
+/** The prefilter of a lazy DFA's patterns, when all of them start selectively. */
+function lazyTeddy(nfa: Nfa, patterns: number[]): TeddyPlan | null {
+  const windows = patterns.map((p) => firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
+  if (!windows.every((w) => windowProbability(w) < PREFILTER_MAX_RATE / 4)) return null;
+  const t = planTeddy(windows, TEDDY_K);
+  return t.rate < PREFILTER_MAX_RATE ? t : null;
 }
 
 /** Compiles patterns into a database for one scanning mode. Throws NS_ERR_PATTERN naming the pattern at fault. */
@@ -297,7 +349,7 @@ export function compile(patterns: readonly PatternSpec[], options: CompileOption
         },
       });
     }
-    return new RegexDatabase(options.mode, p.meta, blobs, p.nfa, p.position);
+    return new RegexDatabase(options.mode, p.meta, blobs, p.nfa, p.lazy, p.position, options.lazyCapacity);
   } catch (e) {
     if (isNetsieveError(e)) throw e;
     throw new NetsieveError('NS_ERR_PATTERN', `compilation failed: ${(e as Error).message}`, {}, { cause: e });
@@ -321,6 +373,7 @@ export class RegexDatabase {
   private readonly litScratch: number;
   private readonly out: number;
   private readonly positionPatterns: number[];
+  private readonly lazyPlan: { patterns: number[]; teddy: TeddyPlan | null } | null;
   private freed = false;
   // Match collection for one slice (reused).
   private mPat: number[] = [];
@@ -333,10 +386,13 @@ export class RegexDatabase {
     meta: PatternMeta[],
     blobs: { kind: typeof ENGINE_DFA | typeof ENGINE_LIT; blob: Uint8Array; patterns: number[]; info: EngineInfo; init: number }[],
     nfa: Nfa,
+    lazy: { patterns: number[]; teddy: TeddyPlan | null } | null,
     positionPatterns: number[],
+    lazyCapacity?: number,
   ) {
     this.mode = mode;
     this.meta = meta;
+    this.lazyPlan = lazy;
     this.positionPatterns = positionPatterns;
     this.rt = runtime();
     // Stream state layout: header, H bitset, then each engine's state (8-byte aligned).
@@ -351,10 +407,33 @@ export class RegexDatabase {
       const ptr = this.rt.alloc(b.blob.length);
       this.rt.u8().set(b.blob, ptr);
       const stateSize = b.kind === ENGINE_DFA ? DFA_STATE_SIZE : LIT_STATE_HEADER + b.init;
-      const e: WasmEngine = { kind: b.kind, blob: b.blob, ptr, patterns: b.patterns, stateOffset: off, stateSize, init: b.init, info: b.info };
+      const e: WasmEngine = { kind: b.kind, lazy: null, blob: b.blob, ptr, patterns: b.patterns, stateOffset: off, stateSize, init: b.init, info: b.info };
       off = align8(off + stateSize);
       return e;
     });
+    if (lazy !== null) {
+      const l = new LazyDfa(this.rt, nfa, lazy.patterns, lazy.teddy, lazyCapacity);
+      this.wasm.push({
+        kind: ENGINE_DFA,
+        lazy: l,
+        blob: new Uint8Array(0),
+        ptr: l.ptr,
+        patterns: lazy.patterns,
+        stateOffset: off,
+        stateSize: l.stateSize,
+        init: 0,
+        info: {
+          kind: 'dfa',
+          patterns: lazy.patterns.length,
+          detail: {
+            lazy: `built while scanning, up to ${l.capacity} states`,
+            prefilter: lazy.teddy ? `teddy k=${lazy.teddy.k}, ${lazy.teddy.buckets.length} buckets` : 'none',
+          },
+          bytes: l.bytes,
+        },
+      });
+      off = align8(off + l.stateSize);
+    }
     this.js = [];
     if (positionPatterns.length > 0) {
       const engine = new PositionEngine(nfa, positionPatterns, (p) => meta[p]!.hasAssertions);
@@ -383,7 +462,8 @@ export class RegexDatabase {
     dv.setUint32(8, Cat.START, true); // category of the previous byte
     dv.setUint32(12, 0, true); // flags: 1 terminated, 2 closed
     for (const e of this.wasm) {
-      if (e.kind === ENGINE_DFA) dv.setUint32(e.stateOffset, e.init, true);
+      if (e.lazy !== null) e.lazy.save(e.lazy.startId(), dv, e.stateOffset);
+      else if (e.kind === ENGINE_DFA) dv.setUint32(e.stateOffset, e.init, true);
       else {
         dv.setFloat64(e.stateOffset, 0, true); // next_q
         dv.setFloat64(e.stateOffset + 8, -1, true); // verified_upto
@@ -394,6 +474,12 @@ export class RegexDatabase {
   }
 
   info(): DatabaseInfo {
+    for (const e of this.wasm) {
+      if (e.lazy !== null) {
+        e.info.detail.statesBuilt = e.lazy.builder.states.length;
+        e.info.detail.flushes = e.lazy.flushes;
+      }
+    }
     const engines = [...this.wasm.map((e) => e.info), ...this.js.map((j) => j.info)];
     return {
       mode: this.mode,
@@ -507,12 +593,20 @@ export class RegexDatabase {
       for (const e of this.wasm) {
         const st = this.stateScratch + e.stateOffset;
         if (e.kind === ENGINE_DFA) {
+          const lazy = e.lazy;
+          const view = lazy !== null ? new DataView(rt.u8().buffer) : null;
+          if (lazy !== null) rt.u32()[st >> 2] = lazy.restore(view!, st);
           let at = 0;
           while (at < n) {
             const r = k.dfa_scan(e.ptr, st, ptr + at, n - at, this.out);
             this.collect(base + at);
             at += r;
+            if (at < n && lazy !== null && k.dfa_stop_reason() === STOP_MISS) {
+              const u32 = rt.u32();
+              u32[st >> 2] = lazy.resolve(u32[st >> 2]!, rt.u8()[ptr + at]!);
+            }
           }
+          if (lazy !== null) lazy.save(rt.u32()[st >> 2]!, new DataView(rt.u8().buffer), st);
           if (eod) {
             while (k.dfa_eod(e.ptr, st, 0, this.out) === 0) this.collect(base + n);
             this.collect(base + n);
@@ -603,11 +697,12 @@ export class RegexDatabase {
       h.setUint32(8, expr.length, true);
       parts.push(new Uint8Array(h.buffer), flags, expr);
     }
+    const saved = this.wasm.filter((e) => e.lazy === null);
     const counts = new DataView(new ArrayBuffer(8));
-    counts.setUint32(0, this.wasm.length, true);
+    counts.setUint32(0, saved.length, true);
     counts.setUint32(4, this.positionPatterns.length, true);
     parts.push(new Uint8Array(counts.buffer));
-    for (const e of this.wasm) {
+    for (const e of saved) {
       const h = new DataView(new ArrayBuffer(16 + 4 * e.patterns.length));
       h.setUint32(0, e.kind, true);
       h.setUint32(4, e.blob.length, true);
@@ -620,8 +715,11 @@ export class RegexDatabase {
       ih.setUint32(0, info.length, true);
       parts.push(new Uint8Array(ih.buffer), info);
     }
-    const pp = new DataView(new ArrayBuffer(4 * this.positionPatterns.length));
+    const lazyPatterns = this.lazyPlan?.patterns ?? [];
+    const pp = new DataView(new ArrayBuffer(4 * this.positionPatterns.length + 4 + 4 * lazyPatterns.length));
     this.positionPatterns.forEach((p, i) => pp.setUint32(4 * i, p, true));
+    pp.setUint32(4 * this.positionPatterns.length, lazyPatterns.length, true);
+    lazyPatterns.forEach((p, i) => pp.setUint32(4 * this.positionPatterns.length + 4 + 4 * i, p, true));
     parts.push(new Uint8Array(pp.buffer));
     const body = concat(parts);
     const out = new Uint8Array(body.length + 4);
@@ -639,15 +737,25 @@ export class RegexDatabase {
   free(): void {
     if (this.freed) return;
     this.freed = true;
-    for (const e of this.wasm) this.rt.dealloc(e.ptr);
+    for (const e of this.wasm) {
+      if (e.lazy !== null) e.lazy.free();
+      else this.rt.dealloc(e.ptr);
+    }
     this.rt.dealloc(this.stateScratch);
     if (this.litScratch) this.rt.dealloc(this.litScratch);
     this.rt.dealloc(this.out);
   }
 
   /** @internal for deserialize */
-  static fromParts(mode: ScanMode, meta: PatternMeta[], blobs: ConstructorParameters<typeof RegexDatabase>[2], nfa: Nfa, position: number[]): RegexDatabase {
-    return new RegexDatabase(mode, meta, blobs, nfa, position);
+  static fromParts(
+    mode: ScanMode,
+    meta: PatternMeta[],
+    blobs: ConstructorParameters<typeof RegexDatabase>[2],
+    nfa: Nfa,
+    lazy: { patterns: number[]; teddy: TeddyPlan | null } | null,
+    position: number[],
+  ): RegexDatabase {
+    return new RegexDatabase(mode, meta, blobs, nfa, lazy, position);
   }
 }
 
@@ -772,8 +880,8 @@ function deserializeDatabase(bytes: Uint8Array): RegexDatabase {
     const el = u32();
     specs.push({ id, flags: dec.decode(take(fl)), expression: dec.decode(take(el)) });
   }
-  // The patterns are compiled again for their metadata and NFA (cheap); the tables are taken as saved.
-  const p = plan(specs, { mode });
+  // The patterns are parsed again for their metadata and NFA (cheap); the tables are taken as saved.
+  const p = prepare(specs, { mode });
   const nEngines = u32();
   const nPosition = u32();
   const blobs: ConstructorParameters<typeof RegexDatabase>[2] = [];
@@ -800,14 +908,20 @@ function deserializeDatabase(bytes: Uint8Array): RegexDatabase {
     }
     blobs.push({ kind: kind as typeof ENGINE_DFA | typeof ENGINE_LIT, blob, patterns, init, info });
   }
-  const position: number[] = [];
-  for (let i = 0; i < nPosition; i++) {
-    const q = u32();
-    if (q >= n) bad('pattern index out of range');
-    position.push(q);
-  }
+  const readIndexes = (count: number): number[] => {
+    const out: number[] = [];
+    for (let i = 0; i < count; i++) {
+      const q = u32();
+      if (q >= n) bad('pattern index out of range');
+      out.push(q);
+    }
+    return out;
+  };
+  const position = readIndexes(nPosition);
+  const lazyPatterns = readIndexes(u32());
   if (o !== body.length) bad('trailing bytes');
-  return RegexDatabase.fromParts(mode, p.meta, blobs, p.nfa, position);
+  const lazy = lazyPatterns.length > 0 ? { patterns: lazyPatterns, teddy: lazyTeddy(p.nfa, lazyPatterns) } : null;
+  return RegexDatabase.fromParts(mode, p.meta, blobs, p.nfa, lazy, position);
 }
 
 /** Checks every offset and index in a blob so that a damaged one cannot make the kernel read astray. */
@@ -823,7 +937,7 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
     const shift = u(8);
     const special = u(12);
     const wide = u(20);
-    if (ns === 0 || shift > 8 || special > ns || (wide === 0 && ns > 0xffff)) bad('DFA header');
+    if (ns === 0 || shift > 8 || special > ns || u(52) !== special || (wide === 0 && ns > 0xffff)) bad('DFA header');
     const entries = ns << shift;
     within(u(16), entries * (wide ? 4 : 2), 'transitions');
     for (let i = 0; i < entries; i++) if ((wide ? dv.getUint32(u(16) + 4 * i, true) : dv.getUint16(u(16) + 2 * i, true)) >= ns) bad('transition to no state');

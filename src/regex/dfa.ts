@@ -105,41 +105,90 @@ export function byteClasses(sets: readonly ByteSet[]): { classOf: Uint8Array; nc
 }
 
 /**
- * Builds the DFA of the patterns whose start nodes are given (a group of the database). Throws
- * `DfaTooLarge` past `budget` states.
+ * The subset construction, one state at a time: what `buildDfa` runs to completion (an eager DFA within a
+ * state budget) and what the lazy DFA (lazy-dfa.ts) runs on demand while scanning.
  */
-export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET): DfaTables {
-  const nNodes = nfa.size;
-  const starts = patterns.map((p) => nfa.starts[p]!);
-  // Sets used by this group only.
-  const usedSets = new Set<number>();
-  {
-    const seen = new Uint8Array(nNodes);
-    const stack = [...starts];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (n < 0 || seen[n]) continue;
-      seen[n] = 1;
-      const k = nfa.kind[n]!;
-      if (k === NodeKind.BYTE) usedSets.add(nfa.arg[n]!);
-      if (k === NodeKind.MATCH || k === NodeKind.MATCH_ADJ) continue;
-      stack.push(nfa.out1[n]!, nfa.out2[n]!);
-    }
-  }
-  const { classOf, nclasses, reps } = byteClasses([...usedSets].map((i) => nfa.sets[i]!));
+export class DfaBuilder {
+  readonly classOf: Uint8Array;
+  readonly nclasses: number;
+  readonly reps: number[];
+  readonly states: BuildState[] = [];
+  /** Transition rows, computed on first need. */
+  readonly rows: (number[] | undefined)[] = [];
+  private readonly eodLists: (Report[] | undefined)[] = [];
+  private readonly index = new Map<string, number>();
+  private readonly nfa: Nfa;
+  private readonly starts: number[];
+  private readonly classCat: number[];
+  private readonly classesOfSet: number[][];
+  private readonly needCache = new Map<string, number>();
+  private readonly stamp: Int32Array;
+  private readonly classStamp: Int32Array;
+  private epoch = 0;
+  private readonly stack: number[] = [];
+  private readonly full: number[] = [];
+  private readonly nextOf: number[][];
+  startByCat: number[] = [];
 
-  // Scratch for closures: stamp arrays over positions.
-  const stamp = new Int32Array(nNodes << K_SHIFT);
-  let epoch = 0;
-  const stack: number[] = [];
+  constructor(
+    nfa: Nfa,
+    readonly patterns: number[],
+    private readonly budget = DEFAULT_STATE_BUDGET,
+  ) {
+    this.nfa = nfa;
+    this.starts = patterns.map((p) => nfa.starts[p]!);
+    const usedSets = new Set<number>();
+    {
+      const seen = new Uint8Array(nfa.size);
+      const stack = [...this.starts];
+      while (stack.length > 0) {
+        const n = stack.pop()!;
+        if (n < 0 || seen[n]) continue;
+        seen[n] = 1;
+        const k = nfa.kind[n]!;
+        if (k === NodeKind.BYTE) usedSets.add(nfa.arg[n]!);
+        if (k === NodeKind.MATCH || k === NodeKind.MATCH_ADJ) continue;
+        stack.push(nfa.out1[n]!, nfa.out2[n]!);
+      }
+    }
+    const { classOf, nclasses, reps } = byteClasses([...usedSets].map((i) => nfa.sets[i]!));
+    this.classOf = classOf;
+    this.nclasses = nclasses;
+    this.reps = reps;
+    this.classCat = reps.map((b) => categoryOf(b));
+    this.classesOfSet = nfa.sets.map((set, i) => (usedSets.has(i) ? reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0) : []));
+    this.stamp = new Int32Array(nfa.size << K_SHIFT);
+    this.classStamp = new Int32Array(nfa.size << K_SHIFT);
+    this.nextOf = Array.from({ length: nclasses }, () => []);
+    this.internStarts();
+  }
+
+  private internStarts(): void {
+    const empty = new Int32Array(0);
+    const startNeed = this.neededDistinctions(empty);
+    this.startByCat = [Cat.START, Cat.NL, Cat.WORD, Cat.OTHER].map((c) => this.intern(empty, canonicalCategory(c, startNeed), []));
+  }
+
+  /** Forgets every state (a lazy DFA's cache flush); the start states are made again. */
+  reset(): void {
+    this.states.length = 0;
+    this.rows.length = 0;
+    this.eodLists.length = 0;
+    this.index.clear();
+    this.needCache.clear();
+    this.internStarts();
+  }
 
   /** Zero-width closure of `seed` given the previous category and the next symbol (-1: unconditional). */
-  function closure(seed: ArrayLike<number>, withStarts: boolean, prev: number, next: number, out: number[]): void {
-    epoch++;
+  private closure(seed: ArrayLike<number>, withStarts: boolean, prev: number, next: number, out: number[]): void {
+    const nfa = this.nfa;
+    const stamp = this.stamp;
+    const stack = this.stack;
+    const epoch = ++this.epoch;
     out.length = 0;
     stack.length = 0;
     for (let i = 0; i < seed.length; i++) stack.push(seed[i]!);
-    if (withStarts) for (const s of starts) stack.push(s << K_SHIFT);
+    if (withStarts) for (const s of this.starts) stack.push(s << K_SHIFT);
     while (stack.length > 0) {
       const pos = stack.pop()!;
       if (stamp[pos] === epoch) continue;
@@ -169,12 +218,15 @@ export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BU
   }
 
   /** Previous-byte distinctions needed by assertions reachable from the positions (and the starts). */
-  function neededDistinctions(positions: ArrayLike<number>): number {
-    epoch++;
+  private neededDistinctions(positions: ArrayLike<number>): number {
+    const nfa = this.nfa;
+    const stamp = this.stamp;
+    const stack = this.stack;
+    const epoch = ++this.epoch;
     let need = 0;
     stack.length = 0;
     for (let i = 0; i < positions.length; i++) stack.push(positions[i]! >> K_SHIFT);
-    for (const s of starts) stack.push(s);
+    for (const s of this.starts) stack.push(s);
     while (stack.length > 0) {
       const node = stack.pop()!;
       const key = node << K_SHIFT;
@@ -192,117 +244,144 @@ export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BU
     return need;
   }
 
-  const matchesOf = (positions: readonly number[], wantK: number, kinds: number): number[] => {
+  private need(positions: Int32Array): number {
+    const key = positions.join(',');
+    let n = this.needCache.get(key);
+    if (n === undefined) {
+      n = this.neededDistinctions(positions);
+      this.needCache.set(key, n);
+    }
+    return n;
+  }
+
+  private matchesOf(positions: readonly number[], wantK: number, kind: number): number[] {
+    const nfa = this.nfa;
     const out: number[] = [];
     for (const pos of positions) {
       if ((pos & 3) !== wantK) continue;
-      const kind = nfa.kind[pos >> K_SHIFT]!;
-      if (kind === kinds) out.push(nfa.arg[pos >> K_SHIFT]!);
+      if (nfa.kind[pos >> K_SHIFT] === kind) out.push(nfa.arg[pos >> K_SHIFT]!);
     }
     return [...new Set(out)].sort((x, y) => x - y);
-  };
+  }
 
-  const states: BuildState[] = [];
-  const index = new Map<string, number>();
-  const keyOf = (positions: Int32Array, ctx: number, a: number[]) => `${positions.join(',')}|${ctx}|${a.join(',')}`;
-
-  function intern(positions: Int32Array, ctx: number, a: number[]): number {
-    const key = keyOf(positions, ctx, a);
-    let id = index.get(key);
+  /** The state of these positions and context (made when new). Throws DfaTooLarge past the budget. */
+  intern(positions: Int32Array, ctx: number, a: number[]): number {
+    const key = `${positions.join(',')}|${ctx}|${a.join(',')}`;
+    let id = this.index.get(key);
     if (id !== undefined) return id;
-    if (states.length >= budget) throw new DfaTooLarge(`more than ${budget} DFA states`);
+    if (this.states.length >= this.budget) throw new DfaTooLarge(`more than ${this.budget} DFA states`);
     const unc: number[] = [];
-    closure(positions, false, ctx, -1, unc);
-    const b = matchesOf(unc, 0, NodeKind.MATCH);
-    id = states.length;
-    states.push({ positions, ctx, a, b });
-    index.set(key, id);
+    this.closure(positions, false, ctx, -1, unc);
+    const b = this.matchesOf(unc, 0, NodeKind.MATCH);
+    id = this.states.length;
+    this.states.push({ positions, ctx, a, b });
+    this.index.set(key, id);
     return id;
   }
 
-  const empty = new Int32Array(0);
-  const startNeed = neededDistinctions(empty);
-  const startByCat = [Cat.START, Cat.NL, Cat.WORD, Cat.OTHER].map((c) => intern(empty, canonicalCategory(c, startNeed), []));
+  /** The state for positions saved from a stream (their reports already made). */
+  resume(positions: Int32Array, ctx: number): number {
+    return this.intern(positions, canonicalCategory(ctx, this.need(positions)), []);
+  }
 
-  // Per class: its category (every byte of a class has the same), and per NFA set the classes inside it.
-  const classCat = reps.map((b) => categoryOf(b));
-  const classesOfSet = nfa.sets.map((set, i) => (usedSets.has(i) ? reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0) : []));
-  const needCache = new Map<string, number>();
-  const need = (positions: Int32Array): number => {
-    const key = positions.join(',');
-    let n = needCache.get(key);
-    if (n === undefined) {
-      n = neededDistinctions(positions);
-      needCache.set(key, n);
-    }
-    return n;
-  };
-  // A representative byte per category, for the closure (assertions only see the category, and
-  // end_or_final_newline only whether the byte is '\n', which is its own category).
-  const catRep = [-1, 0x0a, 0x61, 0x20];
-
-  const transRows: number[][] = [];
-  const eodLists: Report[][] = [];
-  const full: number[] = [];
-  const nextOf: number[][] = Array.from({ length: nclasses }, () => []);
-  const classStamp = new Int32Array(nNodes << K_SHIFT);
-  for (let s = 0; s < states.length; s++) {
-    const st = states[s]!;
+  /** Every transition of state `s` (computed once). */
+  row(s: number): number[] {
+    const cached = this.rows[s];
+    if (cached !== undefined) return cached;
+    const nfa = this.nfa;
+    const st = this.states[s]!;
+    const nclasses = this.nclasses;
+    const classCat = this.classCat;
+    const full = this.full;
     const row = new Array<number>(nclasses);
+    // A representative byte per category for the closure: assertions only see the category, and
+    // end_or_final_newline only whether the byte is '\n', which is its own category.
+    const catRep = [-1, 0x0a, 0x61, 0x20];
     for (let cat = Cat.NL; cat <= Cat.OTHER; cat++) {
       if (!classCat.includes(cat)) continue;
-      closure(st.positions, true, st.ctx, catRep[cat]!, full);
-      const matchedBefore = matchesOf(full, 0, NodeKind.MATCH).filter((p) => !st.b.includes(p));
-      // Consume a byte of each class of this category.
-      for (let c = 0; c < nclasses; c++) if (classCat[c] === cat) nextOf[c]!.length = 0;
+      this.closure(st.positions, true, st.ctx, catRep[cat]!, full);
+      const matchedBefore = this.matchesOf(full, 0, NodeKind.MATCH).filter((p) => !st.b.includes(p));
+      for (let c = 0; c < nclasses; c++) if (classCat[c] === cat) this.nextOf[c]!.length = 0;
       for (const pos of full) {
         const node = pos >> K_SHIFT;
         const k = pos & 3;
         const kind = nfa.kind[node]!;
         if (kind === NodeKind.BYTE && k !== 2) {
           const to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
-          for (const c of classesOfSet[nfa.arg[node]!]!) if (classCat[c] === cat) nextOf[c]!.push(to);
+          for (const c of this.classesOfSet[nfa.arg[node]!]!) if (classCat[c] === cat) this.nextOf[c]!.push(to);
         } else if (kind === NodeKind.MATCH && k === 1) {
           // `$` before what may be the final newline: if the end follows, the pattern ends at this '\n'
           // (index t). Unless it is already reported at t (by the last byte, or just now), keep it pending.
           const p = nfa.arg[node]!;
           const adj = nfa.adjMatch[p]!;
           if (adj >= 0 && !st.b.includes(p) && !matchedBefore.includes(p)) {
-            for (let c = 0; c < nclasses; c++) if (classCat[c] === cat) nextOf[c]!.push((adj << K_SHIFT) | 2);
+            for (let c = 0; c < nclasses; c++) if (classCat[c] === cat) this.nextOf[c]!.push((adj << K_SHIFT) | 2);
           }
         }
       }
       for (let c = 0; c < nclasses; c++) {
         if (classCat[c] !== cat) continue;
-        epoch++;
-        const list = nextOf[c]!;
+        const epoch = ++this.epoch;
         const uniq: number[] = [];
-        for (const to of list) {
-          if (classStamp[to] !== epoch) {
-            classStamp[to] = epoch;
+        for (const to of this.nextOf[c]!) {
+          if (this.classStamp[to] !== epoch) {
+            this.classStamp[to] = epoch;
             uniq.push(to);
           }
         }
         uniq.sort((p, q) => p - q);
         const positions = Int32Array.from(uniq);
-        row[c] = intern(positions, canonicalCategory(cat, need(positions)), matchedBefore);
+        row[c] = this.intern(positions, canonicalCategory(cat, this.need(positions)), matchedBefore);
       }
     }
-    transRows.push(row);
-    // End of data.
-    closure(st.positions, true, st.ctx, EOD, full);
+    this.rows[s] = row;
+    return row;
+  }
+
+  /** What the end of the data reports in state `s`. */
+  eod(s: number): Report[] {
+    const cached = this.eodLists[s];
+    if (cached !== undefined) return cached;
+    const st = this.states[s]!;
+    const full = this.full;
+    this.closure(st.positions, true, st.ctx, EOD, full);
     const eod: Report[] = [];
-    for (const p of matchesOf(full, 0, NodeKind.MATCH)) if (!st.b.includes(p)) eod.push({ pattern: p, adjust: 0 });
-    for (const p of matchesOf(full, 2, NodeKind.MATCH)) {
+    for (const p of this.matchesOf(full, 0, NodeKind.MATCH)) if (!st.b.includes(p)) eod.push({ pattern: p, adjust: 0 });
+    for (const p of this.matchesOf(full, 2, NodeKind.MATCH)) {
       // Reached through `$` before a final newline that the pattern then consumed: it ends at the end of
       // the data too, and may already be reported there (by the last byte, or by a plain path above).
       if (!st.b.includes(p) && !eod.some((r) => r.pattern === p && r.adjust === 0)) eod.push({ pattern: p, adjust: 0 });
     }
-    for (const p of matchesOf(full, 2, NodeKind.MATCH_ADJ)) eod.push({ pattern: p, adjust: -1 });
-    eodLists.push(eod);
+    for (const p of this.matchesOf(full, 2, NodeKind.MATCH_ADJ)) eod.push({ pattern: p, adjust: -1 });
+    this.eodLists[s] = eod;
+    return eod;
   }
 
-  return finish(states, transRows, eodLists, startByCat, classOf, nclasses, patterns);
+  /** Reports made on entering state `s`. */
+  reports(s: number): Report[] {
+    const st = this.states[s]!;
+    return [...st.a.map((p) => ({ pattern: p, adjust: 0 })), ...st.b.map((p) => ({ pattern: p, adjust: 1 }))];
+  }
+
+  isQuiescent(s: number): boolean {
+    const st = this.states[s]!;
+    return st.positions.length === 0 && st.a.length === 0;
+  }
+}
+
+/**
+ * Builds the whole DFA of a group of patterns (every reachable state). Throws `DfaTooLarge` past
+ * `budget` states.
+ */
+export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET): DfaTables {
+  const b = new DfaBuilder(nfa, patterns, budget);
+  const rows: number[][] = [];
+  const eodLists: Report[][] = [];
+  for (let s = 0; s < b.states.length; s++) {
+    rows.push(b.row(s));
+    eodLists.push(b.eod(s));
+  }
+  return finish(b.states, rows, eodLists, b.startByCat, b.classOf, b.nclasses, patterns);
 }
 
 /** Renumbers states (specials last), interns report lists, finds accelerable states. */

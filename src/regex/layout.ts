@@ -80,7 +80,9 @@ const D = {
   catmap: 40,
   teddy: 44,
   size: 48,
+  specBase: 52,
 } as const;
+export const DFA_HEADER = D;
 
 /**
  * The kernel blob of a DFA: header, transitions, byte→class map, special-state records, report lists,
@@ -93,6 +95,8 @@ export function encodeDfa(d: DfaTables, teddy: TeddyPlan | null): Uint8Array {
   w.u32(header + D.nstates, d.nstates);
   w.u32(header + D.shift, d.shift);
   w.u32(header + D.special, d.specialBase);
+  w.u32(header + D.specBase, d.specialBase);
+  // 0xffff is the lazy DFA's "missing transition" marker, so 16-bit tables hold at most 65535 states.
   const wide = d.nstates > 0xffff;
   const entries = d.trans.length;
   const trans = w.reserve(entries * (wide ? 4 : 2));

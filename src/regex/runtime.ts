@@ -29,6 +29,7 @@ interface KernelExports {
   __heap_base: { value: number };
   dfa_scan(blob: number, state: number, data: number, len: number, out: number): number;
   dfa_eod(blob: number, state: number, len: number, out: number): number;
+  dfa_stop_reason(): number;
   lit_scan(blob: number, state: number, data: number, len: number, base: number, eod: number, scratch: number, out: number): number;
 }
 

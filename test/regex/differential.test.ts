@@ -35,8 +35,9 @@ export function runEngine(
   input: Uint8Array,
   rand: () => number,
   maxChunk = 6,
-): { reports: string[]; ordered: boolean } {
-  const db = compile(specs, { mode });
+  tuning: { stateBudget?: number; lazyCapacity?: number } = {},
+): { reports: string[]; ordered: boolean; lazyFlushes: number; lazyEngines: number } {
+  const db = compile(specs, { mode, ...tuning });
   const leftmost = new Set(specs.filter((s) => (s.flags ?? '').includes('L')).map((s) => s.id));
   const got: string[] = [];
   let last = -Infinity;
@@ -59,8 +60,10 @@ export function runEngine(
     for (const c of chunks) s.scan(c, cb);
     s.close(cb);
   }
+  const lazy = db.info().engines.filter((e) => e.detail.lazy !== undefined);
+  const lazyFlushes = lazy.reduce((a, e) => a + Number(e.detail.flushes), 0);
   db.free();
-  return { reports: got.sort(), ordered };
+  return { reports: got.sort(), ordered, lazyFlushes, lazyEngines: lazy.length };
 }
 
 function randomSet(rand: () => number, n: number, alphabet: string, reportFlags: boolean): PatternSpec[] {
@@ -73,6 +76,36 @@ function randomSet(rand: () => number, n: number, alphabet: string, reportFlags:
 }
 
 describe('random patterns against the references', () => {
+  it('with tiny DFA budgets: split groups, lazy DFAs and their table flushes agree too', () => {
+    const rand = mulberry32(99);
+    let matches = 0;
+    let flushes = 0;
+    let lazyEngines = 0;
+    for (let t = 0; t < 60 * SCALE; t++) {
+      const specs = randomSet(rand, 1 + Math.floor(rand() * 6), 'abAB1 \n.', true);
+      const mode = (['block', 'stream', 'vectored'] as const)[t % 3]!;
+      const tuning = { stateBudget: 4 + Math.floor(rand() * 12), lazyCapacity: 8 + Math.floor(rand() * 24) };
+      for (let k = 0; k < 2; k++) {
+        const input = randomInput(rand, Math.floor(rand() * 80), 'abAB1 \n.');
+        const want = expectedReports(specs, input);
+        const got = runEngine(specs, mode, input, rand, 7, tuning);
+        matches += want.length;
+        flushes += got.lazyFlushes;
+        lazyEngines += got.lazyEngines;
+        expect({ specs, tuning, input: Buffer.from(input).toString('latin1'), reports: got.reports, ordered: got.ordered }).toEqual({
+          specs,
+          tuning,
+          input: Buffer.from(input).toString('latin1'),
+          reports: want,
+          ordered: true,
+        });
+      }
+    }
+    expect(matches).toBeGreaterThan(100);
+    expect(lazyEngines).toBeGreaterThan(20);
+    expect(flushes).toBeGreaterThan(10);
+  });
+
   const cases: [string, string, number][] = [
     ['punctuation and newlines', 'ab\n -_1', 1],
     ['letters in both cases, digits, dots', 'abAB1 \n.', 1],

@@ -1,0 +1,260 @@
+/**
+ * The regex database's contract, case by case: modes, flags, termination, streams (offsets, clone, reset,
+ * pooled state), serialization (round trips and damage), buffer overflow and resumption, slices, errors.
+ */
+import { describe, expect, it } from 'vitest';
+import { compile, RegexDatabase, type MatchHandler, type PatternSpec } from '../../src/regex/database.js';
+import { NetsieveError } from '../../src/errors.js';
+import { mulberry32 } from './oracle.js';
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function reports(db: RegexDatabase, data: Uint8Array): string[] {
+  const out: string[] = [];
+  db.scan(data, (id, from, to) => void out.push(`${id}:${from}:${to}`));
+  return out;
+}
+
+function streamReports(db: RegexDatabase, chunks: Uint8Array[]): string[] {
+  const out: string[] = [];
+  const cb: MatchHandler = (id, from, to) => void out.push(`${id}:${from}:${to}`);
+  const s = db.openStream();
+  for (const c of chunks) s.scan(c, cb);
+  s.close(cb);
+  return out;
+}
+
+function expectCode(fn: () => unknown, code: string, message?: RegExp): void {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(NetsieveError);
+    expect((e as NetsieveError).code).toBe(code);
+    if (message) expect((e as Error).message).toMatch(message);
+    return;
+  }
+  expect.unreachable(`expected ${code}`);
+}
+
+describe('compile()', () => {
+  it('reports every end offset of every pattern (Hyperscan semantics)', () => {
+    const db = compile([{ id: 1, expression: 'foo.*bar' }], { mode: 'block' });
+    expect(reports(db, enc('fooxbarbar'))).toEqual(['1:-1:7', '1:-1:10']);
+  });
+
+  it('refuses bad input with NS_ERR_PATTERN naming the pattern and position', () => {
+    expectCode(() => compile([], { mode: 'block' }), 'NS_ERR_PATTERN', /at least one pattern/);
+    expectCode(() => compile([{ id: -1, expression: 'a' }], { mode: 'block' }), 'NS_ERR_PATTERN', /id must be a non-negative integer/);
+    expectCode(() => compile([{ id: 7, expression: 'ab(?=c)' }], { mode: 'block' }), 'NS_ERR_PATTERN', /pattern 7, position 2/);
+    expectCode(() => compile([{ id: 3, expression: 'a', flags: 'x8' }], { mode: 'block' }), 'NS_ERR_PATTERN', /pattern 3/);
+    expectCode(() => compile([{ id: 1, expression: 'a' }], { mode: 'turbo' as 'block' }), 'NS_ERR_OPTION', /mode/);
+    expectCode(() => compile([{ id: 1, expression: 'a' }], { mode: 'block', stateBudget: 1 }), 'NS_ERR_OPTION', /stateBudget/);
+  });
+
+  it('reports the start offset of fixed-length patterns even without L, and -1 for variable ones', () => {
+    const db = compile(
+      [
+        { id: 1, expression: 'abc' },
+        { id: 2, expression: 'x\\d{2}' },
+        { id: 3, expression: 'y+z' },
+      ],
+      { mode: 'block' },
+    );
+    expect(reports(db, enc('..abc.x12.yyyz'))).toEqual(['1:2:5', '2:6:9', '3:-1:14']);
+  });
+
+  it('L gives the leftmost start of each match, in every engine', () => {
+    const lits: PatternSpec[] = Array.from({ length: 40 }, (_, i) => ({ id: 100 + i, expression: `literal${String(i).padStart(2, '0')}x`, flags: 'L' }));
+    const db = compile(
+      [{ id: 1, expression: 'a[b-d]+e', flags: 'L' }, { id: 2, expression: '(?:xy|x)z+', flags: 'L' }, { id: 3, expression: 'q\\d', flags: 'L' }, ...lits],
+      { mode: 'block' },
+    );
+    // Variable-length L patterns run in the position engine; a fixed-length one needs no help from it.
+    expect(db.info().engines.map((e) => e.kind).sort()).toEqual(['dfa', 'literal', 'position']);
+    expect(reports(db, enc('zabcbde xyzz q7 literal07x'))).toEqual(['1:1:7', '2:8:11', '2:8:12', '3:13:15', '107:16:26']);
+  });
+});
+
+describe('modes', () => {
+  it('each database serves only the mode it was compiled for', () => {
+    const block = compile([{ id: 1, expression: 'a' }], { mode: 'block' });
+    const stream = compile([{ id: 1, expression: 'a' }], { mode: 'stream' });
+    const vectored = compile([{ id: 1, expression: 'a' }], { mode: 'vectored' });
+    expectCode(() => block.openStream(), 'NS_ERR_MODE', /mode 'stream'/);
+    expectCode(() => stream.scan(enc('a'), () => {}), 'NS_ERR_MODE', /mode 'block'/);
+    expectCode(() => vectored.scan(enc('a'), () => {}), 'NS_ERR_MODE');
+    expectCode(() => block.scanVector([enc('a')], () => {}), 'NS_ERR_MODE', /mode 'vectored'/);
+  });
+
+  it('vectored mode scans the chunks as one buffer', () => {
+    const db = compile([{ id: 1, expression: 'abc$' }, { id: 2, expression: '\\bcd\\b' }], { mode: 'vectored' });
+    const got: string[] = [];
+    db.scanVector([enc('xa'), enc('b'), enc(''), enc('c cd')], (id, _f, to) => void got.push(`${id}:${to}`));
+    expect(got).toEqual(['2:7']);
+    got.length = 0;
+    db.scanVector([enc('cd a'), enc('bc')], (id, _f, to) => void got.push(`${id}:${to}`));
+    expect(got).toEqual(['2:2', '1:6']);
+  });
+});
+
+describe('flags H and L', () => {
+  it('H reports a pattern once per block scan, once per stream', () => {
+    const db = compile([{ id: 1, expression: 'ab', flags: 'H' }, { id: 2, expression: 'ab' }], { mode: 'block' });
+    expect(reports(db, enc('ab ab ab'))).toEqual(['1:0:2', '2:0:2', '2:3:5', '2:6:8']);
+    expect(reports(db, enc('ab'))).toEqual(['1:0:2', '2:0:2']); // a new scan reports it again
+    const sdb = compile([{ id: 1, expression: 'ab', flags: 'H' }], { mode: 'stream' });
+    expect(streamReports(sdb, [enc('a'), enc('b a'), enc('b'), enc('ab')])).toEqual(['1:0:2']);
+  });
+});
+
+describe('termination', () => {
+  it('returning true stops the scan; a terminated stream reports nothing more until reset', () => {
+    const db = compile([{ id: 1, expression: 'a' }], { mode: 'block' });
+    const seen: number[] = [];
+    expect(db.scan(enc('aaaa'), (_i, _f, to) => (seen.push(to), to === 2))).toBe('terminated');
+    expect(seen).toEqual([1, 2]);
+    const sdb = compile([{ id: 1, expression: 'a' }], { mode: 'stream' });
+    const s = sdb.openStream();
+    const got: number[] = [];
+    expect(s.scan(enc('aa'), (_i, _f, to) => (got.push(to), true))).toBe('terminated');
+    expect(s.scan(enc('aa'), (_i, _f, to) => void got.push(to))).toBe('terminated');
+    expect(got).toEqual([1]);
+    s.reset();
+    expect(s.scan(enc('a'), (_i, _f, to) => void got.push(to))).toBe('complete');
+    expect(got).toEqual([1, 1]);
+  });
+});
+
+describe('streams', () => {
+  const db = compile([{ id: 1, expression: 'needle' }, { id: 2, expression: 'x.*y', flags: 'L' }, { id: 3, expression: 'end\\z' }], { mode: 'stream' });
+
+  it('count offsets from the stream start and find matches across chunks', () => {
+    expect(streamReports(db, [enc('...nee'), enc('dl'), enc('e x'), enc('..y end')])).toEqual(['1:3:9', '2:10:14', '3:15:18']);
+  });
+
+  it('are independent of each other, interleaved on one database', () => {
+    const a = db.openStream();
+    const b = db.openStream();
+    const got: string[] = [];
+    a.scan(enc('nee'), (id, f, t) => void got.push(`a${id}:${f}:${t}`));
+    b.scan(enc('need'), (id, f, t) => void got.push(`b${id}:${f}:${t}`));
+    a.scan(enc('dle'), (id, f, t) => void got.push(`a${id}:${f}:${t}`));
+    b.scan(enc('-le'), (id, f, t) => void got.push(`b${id}:${f}:${t}`));
+    expect(got).toEqual(['a1:0:6']);
+    expect(a.offset).toBe(6);
+    expect(b.offset).toBe(7);
+  });
+
+  it('clone() continues independently from the same point', () => {
+    const s = db.openStream();
+    s.scan(enc('x..ne'), () => {});
+    const c = s.clone();
+    const got: string[] = [];
+    s.scan(enc('edle'), (id, f, t) => void got.push(`s${id}:${f}:${t}`));
+    c.scan(enc('edl.y'), (id, f, t) => void got.push(`c${id}:${f}:${t}`));
+    expect(got).toEqual(['s1:3:9', 'c2:0:10']);
+  });
+
+  it('keep their state where the caller says (a pool), and refuse a state of the wrong size', () => {
+    const pool = new Uint8Array(db.streamStateSize * 2);
+    const s1 = db.openStream({ state: pool.subarray(0, db.streamStateSize) });
+    const s2 = db.openStream({ state: pool.subarray(db.streamStateSize) });
+    const got: string[] = [];
+    s1.scan(enc('need'), (id, f, t) => void got.push(`1:${id}:${f}:${t}`));
+    s2.scan(enc('needle'), (id, f, t) => void got.push(`2:${id}:${f}:${t}`));
+    s1.scan(enc('le'), (id, f, t) => void got.push(`1:${id}:${f}:${t}`));
+    expect(got).toEqual(['2:1:0:6', '1:1:0:6']);
+    expectCode(() => db.openStream({ state: new Uint8Array(3) }), 'NS_ERR_OPTION', /streamStateSize/);
+  });
+
+  it('close() reports what the end completes; a closed stream refuses more data', () => {
+    const s = db.openStream();
+    const got: string[] = [];
+    s.scan(enc('the end'), (id, f, t) => void got.push(`${id}:${t}`));
+    expect(got).toEqual([]);
+    s.close((id, f, t) => void got.push(`${id}:${t}`));
+    expect(got).toEqual(['3:7']);
+    expectCode(() => s.scan(enc('x'), () => {}), 'NS_ERR_STATE', /closed/);
+  });
+});
+
+describe('serialization', () => {
+  const specs: PatternSpec[] = [
+    { id: 1, expression: '(?i)union\\s+select' },
+    { id: 2, expression: 'select\\s.{0,40}\\sfrom', flags: 'i' }, // lazy DFA
+    { id: 3, expression: '\\b\\d{3}-\\d{2}-\\d{4}\\b' },
+    { id: 4, expression: 'a[bc]+d', flags: 'L' }, // position engine
+    ...Array.from({ length: 40 }, (_, i) => ({ id: 100 + i, expression: `blocked-site-${i}\\.example`, flags: i % 2 ? 'i' : '' })),
+  ];
+  const text = enc('UNION  SELECT x SELECT a FROM b 123-45-6789 abcbd BLOCKED-SITE-3.EXAMPLE blocked-site-4.example');
+
+  it('round-trips: the same bytes again, and the same reports', () => {
+    const db = compile(specs, { mode: 'block' });
+    const bytes = db.serialize();
+    const again = RegexDatabase.deserialize(bytes);
+    expect(Buffer.from(again.serialize()).equals(Buffer.from(bytes))).toBe(true);
+    expect(reports(again, text)).toEqual(reports(db, text));
+    expect(reports(db, text).length).toBeGreaterThan(5);
+    expect(again.info().streamStateSize).toBe(db.info().streamStateSize);
+  });
+
+  it('refuses damaged bytes with NS_ERR_DATABASE, never anything else', () => {
+    const bytes = compile(specs, { mode: 'stream' }).serialize();
+    const rand = mulberry32(5);
+    for (let i = 0; i < 200; i++) {
+      const b = bytes.slice();
+      const at = Math.floor(rand() * b.length);
+      b[at]! ^= 1 + Math.floor(rand() * 255);
+      expectCode(() => RegexDatabase.deserialize(b), 'NS_ERR_DATABASE');
+    }
+    expectCode(() => RegexDatabase.deserialize(bytes.subarray(0, bytes.length - 9)), 'NS_ERR_DATABASE', /checksum|truncated/);
+    expectCode(() => RegexDatabase.deserialize(enc('not a database at all, just text')), 'NS_ERR_DATABASE');
+    expectCode(() => RegexDatabase.deserialize(new Uint8Array(3)), 'NS_ERR_DATABASE', /too short/);
+  });
+});
+
+describe('volume: the match buffer fills and the scan resumes', () => {
+  it('a DFA pattern matching at every byte of a long input', () => {
+    const db = compile([{ id: 1, expression: 'a' }], { mode: 'block' });
+    let n = 0;
+    let last = 0;
+    let ordered = true;
+    db.scan(new Uint8Array(300_000).fill(0x61), (_i, _f, to) => {
+      if (to <= last) ordered = false;
+      last = to;
+      n++;
+    });
+    expect([n, ordered, last]).toEqual([300_000, true, 300_000]);
+  });
+
+  it('many literals matching at every offset', () => {
+    const lits = Array.from({ length: 40 }, (_, i) => ({ id: i, expression: 'a'.repeat(8 + i) }));
+    const db = compile(lits, { mode: 'stream' });
+    expect(db.info().engines.some((e) => e.kind === 'literal')).toBe(true);
+    const len = 20_000;
+    let n = 0;
+    const s = db.openStream();
+    for (let i = 0; i < len; i += 1500) s.scan(new Uint8Array(Math.min(1500, len - i)).fill(0x61), () => void n++);
+    s.close(() => void n++);
+    // Literal of length L ends at every offset from L to len.
+    const expected = lits.reduce((a, _l, i) => a + (len - (8 + i) + 1), 0);
+    expect(n).toBe(expected);
+  });
+
+  it('matches spanning the internal slices of a large block scan', () => {
+    const db = compile([{ id: 1, expression: 'crossing-marker' }, { id: 2, expression: 'x[^y]{2,}y' }], { mode: 'block' });
+    const data = new Uint8Array(600_000).fill(0x2e);
+    const at = 256 * 1024 - 7; // across the first slice's end
+    data.set(enc('crossing-marker'), at);
+    data[at - 20] = 0x78;
+    data[at + 30] = 0x79;
+    expect(reports(db, data)).toEqual([`1:${at}:${at + 15}`, `2:-1:${at + 31}`]);
+  });
+
+  it('data already in the kernel memory is scanned without a copy, with the same reports', () => {
+    const db = compile([{ id: 1, expression: 'ab+c' }], { mode: 'block' });
+    const view = db.inputBuffer(9);
+    view.set(enc('abbc.abc.'));
+    expect(reports(db, view)).toEqual(reports(db, enc('abbc.abc.')));
+  });
+});
