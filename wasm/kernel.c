@@ -62,6 +62,7 @@ typedef struct {
   uint32_t mask; /* its candidates, bit j = position base + j (a full-block mask, 16 bits) */
 } teddy_cursor_t;
 
+/* Candidate mask of the 16 positions p[0..15] (reads p[0 .. 15 + k - 1]). */
 static inline uint32_t teddy_block(const teddy_t *t, const uint8_t *p) {
   const v128_t nib = wasm_i8x16_splat(0x0f), zero = wasm_i8x16_splat(0);
   v128_t v0 = wasm_v128_load(p);
@@ -102,7 +103,19 @@ static uint32_t teddy_next(const teddy_t *t, const uint8_t *data, uint32_t from,
       return i + (uint32_t)__builtin_ctz(m);
     }
   }
+  /* The tail: one more block ending at len - 3 (overlapping what was tested), then the last 3 positions,
+   * whose windows run past the end, one by one. */
   const uint32_t k = t->k;
+  if (i + 3 < len && len >= 19) {
+    uint32_t b = len - 19;
+    uint32_t m = teddy_block(t, data + b) & (0xffffffffu << (i - b));
+    if (m) {
+      cur->base = b;
+      cur->mask = m;
+      return b + (uint32_t)__builtin_ctz(m);
+    }
+    i = len - 3;
+  }
   for (; i < len; i++) {
     uint8_t acc = 0xff;
     for (uint32_t j = 0; j < k && i + j < len; j++) {
@@ -274,23 +287,23 @@ typedef struct {
 } lit_ctx_t;
 
 /*
- * Tests the aligned position q (relative to buf, whose bytes [lo, hi) exist). Reports literals that start
- * at q - offset >= lo, end at or before hi, and end after vu (all relative to buf). rel converts a buf index
+ * The candidates of aligned position q whose window hash passed the bitmap: reports literals that start at
+ * q - offset >= lo, end at or before hi, and end after vu (all relative to buf). rel converts a buf index
  * to the chunk-relative `to` the caller wants. Returns 0 when the buffer lacks room (nothing was written).
  */
-static inline int lit_test(const lit_ctx_t *c, const uint8_t *buf, int32_t lo, int32_t hi, int32_t q, int32_t vu, int32_t rel, matches_t *out) {
-  uint32_t h = (load32(buf + q) | 0x20202020u) * LIT_HASH_MUL;
-  uint32_t bit = h >> c->shift;
-  if (LIKELY(!((c->bitmap[bit >> 3] >> (bit & 7)) & 1))) return 1;
-  uint32_t b0 = c->csr[h >> 16], b1 = c->csr[(h >> 16) + 1];
+static inline int lit_candidates(const lit_ctx_t *c, const uint8_t *buf, int32_t lo, int32_t hi, int32_t q, uint64_t h, int32_t vu, int32_t rel,
+                                 matches_t *out) {
+  uint32_t bucket = LIT_BUCKET(h);
+  uint32_t b0 = c->csr[bucket], b1 = c->csr[bucket + 1];
   if (UNLIKELY(out->cap - out->n < b1 - b0)) return 0;
   int32_t *rec = (int32_t *)(out + 1);
   for (uint32_t k = b0; k < b1; k++) {
     const lit_entry_t *en = &c->entries[k];
     int32_t p = q - (int32_t)en->offset;
+    if (p < lo || (load32(buf + p) | en->mask) != en->check) continue;
     const lit_t *l = &c->lits[en->lit];
     int32_t end = p + (int32_t)l->len;
-    if (p < lo || end > hi || end <= vu) continue;
+    if (end > hi || end <= vu) continue;
     if (lit_verify(c->blob, l, buf + p)) {
       rec[2 * out->n] = (int32_t)l->pattern;
       rec[2 * out->n + 1] = end + rel;
@@ -298,6 +311,25 @@ static inline int lit_test(const lit_ctx_t *c, const uint8_t *buf, int32_t lo, i
     }
   }
   return 1;
+}
+
+/* Hash of the case-folded 8-byte window at p (OR 0x20 folds letters, and merges a few punctuation pairs:
+ * only more candidates, verification is exact). */
+static inline uint64_t lit_hash(const uint8_t *p) {
+  uint64_t w;
+  __builtin_memcpy(&w, p, 8);
+  return (w | 0x2020202020202020ull) * LIT_HASH_MUL64;
+}
+static inline uint32_t lit_bit(const lit_ctx_t *c, uint64_t h) {
+  uint32_t bit = (uint32_t)(h >> c->shift);
+  return (c->bitmap[bit >> 3] >> (bit & 7)) & 1;
+}
+
+/* Tests one aligned position: bitmap, then candidates. Returns 0 when the buffer lacks room. */
+static inline int lit_test(const lit_ctx_t *c, const uint8_t *buf, int32_t lo, int32_t hi, int32_t q, int32_t vu, int32_t rel, matches_t *out) {
+  uint64_t h = lit_hash(buf + q);
+  if (LIKELY(!lit_bit(c, h))) return 1;
+  return lit_candidates(c, buf, lo, hi, q, h, vu, rel, out);
 }
 
 /*
@@ -312,7 +344,7 @@ EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *da
                          uint8_t *scratch, matches_t *out) {
   const lit_engine_t *e = (const lit_engine_t *)blob;
   lit_ctx_t c = {blob, e, blob + e->bitmap_off, (const uint32_t *)(blob + e->csr_off), (const lit_entry_t *)(blob + e->entries_off),
-                 (const lit_t *)(blob + e->lits_off), 32 - e->bitmap_bits};
+                 (const lit_t *)(blob + e->lits_off), 64 - e->bitmap_bits};
   const int32_t s = (int32_t)e->stride, lmax = (int32_t)e->lmax;
   uint8_t *hist = (uint8_t *)(st + 1);
   const int32_t hl = (int32_t)st->hist_len;
@@ -320,7 +352,7 @@ EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *da
   int32_t q = (int32_t)(st->next_q - base); /* relative to the chunk; may be negative (in the history) */
   const int32_t vu = (int32_t)(st->verified_upto - base < -2147483647.0 ? -2147483647.0 : st->verified_upto - base);
   /* Last q tested in full now: all its bytes are here, or the data ends. */
-  const int32_t qfull = eod ? n - 4 : n - lmax;
+  const int32_t qfull = eod ? n - LIT_WINDOW : n - lmax;
 
   /* Seam: q whose bytes reach back into the history read from scratch = history + the chunk's start. */
   const int32_t seam = lmax + 2 * s + 8;
@@ -329,12 +361,26 @@ EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *da
     __builtin_memcpy(scratch, hist, (uint32_t)hl);
     __builtin_memcpy(scratch + hl, data, (uint32_t)take);
     /* In scratch, chunk offset x is at x + hl. */
-    for (; q < s && q <= qfull && q + 4 <= take; q += s) {
+    for (; q < s && q <= qfull && q + LIT_WINDOW <= take; q += s) {
       if (!lit_test(&c, scratch, 0, hl + take, q + hl, vu + hl, -hl, out)) {
         st->next_q = base + q;
         return 0;
       }
     }
+  }
+  /* Four offsets at a time: their hashes and bitmap loads are independent, so their latencies overlap. */
+  for (; q + 3 * s <= qfull; q += 4 * s) {
+    uint64_t h0 = lit_hash(data + q), h1 = lit_hash(data + q + s), h2 = lit_hash(data + q + 2 * s), h3 = lit_hash(data + q + 3 * s);
+    uint32_t any = lit_bit(&c, h0) | (lit_bit(&c, h1) << 1) | (lit_bit(&c, h2) << 2) | (lit_bit(&c, h3) << 3);
+    if (LIKELY(any == 0)) continue;
+    uint64_t hs[4] = {h0, h1, h2, h3};
+    /* Room for all four first, so a full buffer never leaves the group half reported. */
+    if (UNLIKELY(out->cap - out->n < 4 * e->max_bucket)) {
+      st->next_q = base + q;
+      return 0;
+    }
+    for (uint32_t j = 0; j < 4; j++)
+      if (any & (1u << j)) lit_candidates(&c, data, 0, n, q + (int32_t)j * s, hs[j], vu, 0, out);
   }
   for (; q <= qfull; q += s) {
     if (!lit_test(&c, data, 0, n, q, vu, 0, out)) {
@@ -346,12 +392,12 @@ EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *da
    * call repeated after a full buffer cannot report one twice. */
   if (!eod) {
     uint32_t waiting = 0;
-    for (int32_t w = q; w + 4 <= n; w += s) waiting++;
+    for (int32_t w = q; w + LIT_WINDOW <= n; w += s) waiting++;
     if (out->cap - out->n < waiting * e->max_bucket) {
       st->next_q = base + q;
       return 0;
     }
-    for (int32_t w = q; w + 4 <= n; w += s) {
+    for (int32_t w = q; w + LIT_WINDOW <= n; w += s) {
       const uint8_t *buf = data;
       int32_t lo = 0, hi = n, pos = w, vv = vu, rel = 0;
       if (w < s) {

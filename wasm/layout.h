@@ -87,10 +87,10 @@ typedef struct {
   uint32_t lmax;
   uint32_t bitmap_bits; /* log2 of the bitmap size in bits */
   uint32_t bitmap_off;  /* uint8_t [1 << bitmap_bits >> 3] */
-  uint32_t csr_off;     /* uint32_t [65537]: entries of hash bucket h16 are entries[csr[h]..csr[h+1]) */
+  uint32_t csr_off;     /* uint32_t [LIT_BUCKETS + 1]: entries of bucket b are entries[csr[b]..csr[b+1]) */
   uint32_t entries_off; /* lit_entry_t [] */
   uint32_t lits_off;    /* lit_t [nlits] */
-  uint32_t hist_size;   /* bytes of history a stream keeps (lmax + stride + 4) */
+  uint32_t hist_size;   /* bytes of history a stream keeps (lmax + stride + LIT_WINDOW) */
   uint32_t blob_size;
   uint32_t max_bucket;  /* most entries one hash bucket holds: the room one tested offset may need */
   uint32_t reserved[3];
@@ -99,6 +99,8 @@ typedef struct {
 typedef struct {
   uint32_t lit;    /* index into lits */
   uint32_t offset; /* the window starts this many bytes into the literal */
+  uint32_t check;  /* the literal's first 4 bytes (lower-cased where caseless) ... */
+  uint32_t mask;   /* ... and their fold masks: (first 4 data bytes | mask) == check, or it is not this literal */
 } lit_entry_t;
 
 typedef struct {
@@ -108,7 +110,14 @@ typedef struct {
   uint32_t reserved;
 } lit_t;
 
-#define LIT_HASH_MUL 0x9E3779B1u
+#define LIT_HASH_MUL64 0x9E3779B97F4A7C15ull
+/* Bytes of the hashed window: every literal is at least this long, plus the stride minus one. */
+#define LIT_WINDOW 8
+/* Buckets of the entry index: few enough that the index stays in cache (16 KiB). */
+#define LIT_BUCKET_BITS 12
+#define LIT_BUCKETS (1u << LIT_BUCKET_BITS)
+/* The bucket of a window hash h (64 bits; the bitmap takes its top bits, the bucket bits 20..31). */
+#define LIT_BUCKET(h) ((uint32_t)((h) >> 20) & (LIT_BUCKETS - 1))
 
 /* Per-stream state of a literal engine (followed by hist_size bytes of history). */
 typedef struct {

@@ -19,7 +19,7 @@ import { isNetsieveError, NetsieveError } from '../errors.js';
 import type { ParsedPattern, RegexNode } from './ast.js';
 import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
 import { DFA_STATE_SIZE, encodeDfa, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
-import { asLiteral, buildLiteralEngine, type Literal } from './literals.js';
+import { asLiteral, buildLiteralEngine, LITERAL_WINDOW, type Literal } from './literals.js';
 import { categoryOf, Cat, Nfa, NfaTooLarge } from './nfa.js';
 import { LazyDfa } from './lazy-dfa.js';
 import { PositionEngine } from './position-engine.js';
@@ -43,6 +43,8 @@ export interface CompileOptions {
   stateBudget?: number;
   /** @internal Tests only: states a lazy DFA's table holds (to exercise its flushes). */
   lazyCapacity?: number;
+  /** @internal Experiments only: the shortest literal the literal engine takes (default: chosen). */
+  literalCut?: number;
 }
 
 /** Called for each match: pattern id, start offset (-1 when unknown), end offset. Return true to stop. */
@@ -215,7 +217,7 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   const position: number[] = [];
   parsed.forEach((p, i) => {
     const lit = asLiteral(p.ast, i);
-    if (lit !== null && lit.bytes.length >= 4) literalCandidates.push(lit);
+    if (lit !== null && lit.bytes.length >= LITERAL_WINDOW) literalCandidates.push(lit);
     else if (meta[i]!.leftmost && meta[i]!.fixedLength < 0) position.push(i);
     else dfaCandidates.push(i);
   });
@@ -223,8 +225,8 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   if (literalCandidates.length >= LITERAL_ENGINE_MIN) {
     // The longest shortest-length that leaves few literals to a DFA: a longer stride tests fewer offsets.
     const lengths = literalCandidates.map((l) => l.bytes.length).sort((a, b) => a - b);
-    let cut = 4;
-    for (let c = 12; c > 4; c--) {
+    let cut = options.literalCut ?? LITERAL_WINDOW;
+    if (options.literalCut === undefined) for (let c = 12; c > LITERAL_WINDOW; c--) {
       const shorter = lengths.filter((n) => n < c).length;
       if (shorter <= 48 && shorter <= lengths.length * 0.2) {
         cut = c;
@@ -376,6 +378,7 @@ export class RegexDatabase {
   private readonly lazyPlan: { patterns: number[]; teddy: TeddyPlan | null } | null;
   private freed = false;
   // Match collection for one slice (reused).
+  private scratchBytes: Uint8Array | null = null;
   private mPat: number[] = [];
   private mTo: number[] = [];
   private mFrom: number[] = [];
@@ -462,7 +465,7 @@ export class RegexDatabase {
     dv.setUint32(8, Cat.START, true); // category of the previous byte
     dv.setUint32(12, 0, true); // flags: 1 terminated, 2 closed
     for (const e of this.wasm) {
-      if (e.lazy !== null) e.lazy.save(e.lazy.startId(), dv, e.stateOffset);
+      if (e.lazy !== null) e.lazy.writeStart(state, e.stateOffset);
       else if (e.kind === ENGINE_DFA) dv.setUint32(e.stateOffset, e.init, true);
       else {
         dv.setFloat64(e.stateOffset, 0, true); // next_q
@@ -470,7 +473,7 @@ export class RegexDatabase {
         dv.setUint32(e.stateOffset + 16, 0, true); // hist_len
       }
     }
-    for (const j of this.js) new Float64Array(state.buffer, state.byteOffset + j.stateOffset, j.engine.slots).fill(-1);
+    for (const j of this.js) for (let i = 0; i < j.engine.slots; i++) dv.setFloat64(j.stateOffset + 8 * i, -1, true);
   }
 
   info(): DatabaseInfo {
@@ -548,34 +551,52 @@ export class RegexDatabase {
 
   /**
    * Scans one chunk of a stream (or a block) with the state bytes; at `eod` also reports what the end of
-   * the data completes. The core of every mode.
+   * the data completes. The core of every mode. The state is copied into the kernel's memory for the call
+   * (a few dozen bytes) and back at the end; nothing is allocated per call.
    * @internal
    */
   scanChunk(state: Uint8Array, data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
-    const dv = new DataView(state.buffer, state.byteOffset, state.byteLength);
-    if ((dv.getUint32(12, true) & 1) !== 0) return 'terminated';
     const rt = this.rt;
+    const sc = this.stateScratch;
+    rt.u8().set(state, sc);
+    const result = this.scanInScratch(data, eod, onMatch);
+    state.set(this.scratchView());
+    return result;
+  }
+
+  private scratchView(): Uint8Array {
+    const u8 = this.rt.u8();
+    if (this.scratchBytes === null || this.scratchBytes.buffer !== u8.buffer) {
+      this.scratchBytes = u8.subarray(this.stateScratch, this.stateScratch + this.streamStateSize);
+    }
+    return this.scratchBytes;
+  }
+
+  private scanInScratch(data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
+    const rt = this.rt;
+    const sc = this.stateScratch;
+    const flagsAt = (sc + 12) >> 2;
+    if ((rt.u32()[flagsAt]! & 1) !== 0) return 'terminated';
     const owned = rt.owns(data);
     let pos = 0;
     const total = data.length;
     do {
       const n = Math.min(SLICE, total - pos);
       const last = pos + n >= total;
-      const base = dv.getFloat64(0, true);
-      const prev = dv.getUint32(8, true);
+      const base = rt.f64()[sc >> 3]!;
+      const prev = rt.u32()[(sc + 8) >> 2]!;
       let ptr: number;
       if (owned) ptr = data.byteOffset + pos;
       else {
-        const view = inputView(rt, n);
-        view.set(n === total ? data : data.subarray(pos, pos + n));
-        ptr = view.byteOffset;
+        ptr = inputPtr(rt, n);
+        rt.u8().set(n === total ? data : data.subarray(pos, pos + n), ptr);
       }
-      this.runSlice(state, ptr, n, base, prev, eod && last, data, pos);
+      this.runSlice(ptr, n, base, prev, eod && last);
       // Advance the stream.
-      dv.setFloat64(0, base + n, true);
-      if (n > 0) dv.setUint32(8, categoryOf(data[pos + n - 1]!), true);
-      if (this.deliver(state, onMatch) === 'terminated') {
-        dv.setUint32(12, dv.getUint32(12, true) | 1, true);
+      rt.f64()[sc >> 3] = base + n;
+      if (n > 0) rt.u32()[(sc + 8) >> 2] = categoryOf(data[pos + n - 1]!);
+      if (this.mPat.length > 0 && this.deliver(onMatch) === 'terminated') {
+        rt.u32()[flagsAt]! |= 1;
         return 'terminated';
       }
       pos += n;
@@ -583,74 +604,74 @@ export class RegexDatabase {
     return 'complete';
   }
 
-  /** Runs every engine over one slice (already in WASM memory at `ptr`), collecting its matches. */
-  private runSlice(state: Uint8Array, ptr: number, n: number, base: number, prev: number, eod: boolean, data: Uint8Array, pos: number): void {
+  /** Runs every engine over one slice (in WASM memory at `ptr`), collecting its matches. */
+  private runSlice(ptr: number, n: number, base: number, prev: number, eod: boolean): void {
     const rt = this.rt;
     const k = rt.k;
-    this.mPat.length = this.mTo.length = this.mFrom.length = 0;
-    if (this.wasm.length > 0) {
-      rt.u8().set(state.subarray(0, this.streamStateSize), this.stateScratch);
-      for (const e of this.wasm) {
-        const st = this.stateScratch + e.stateOffset;
-        if (e.kind === ENGINE_DFA) {
-          const lazy = e.lazy;
-          const view = lazy !== null ? new DataView(rt.u8().buffer) : null;
-          if (lazy !== null) rt.u32()[st >> 2] = lazy.restore(view!, st);
-          let at = 0;
-          while (at < n) {
-            const r = k.dfa_scan(e.ptr, st, ptr + at, n - at, this.out);
-            this.collect(base + at);
-            at += r;
-            if (at < n && lazy !== null && k.dfa_stop_reason() === STOP_MISS) {
-              const u32 = rt.u32();
-              u32[st >> 2] = lazy.resolve(u32[st >> 2]!, rt.u8()[ptr + at]!);
-            }
+    const sc = this.stateScratch;
+    if (this.mPat.length > 0) this.mPat.length = this.mTo.length = this.mFrom.length = 0;
+    for (const e of this.wasm) {
+      const st = sc + e.stateOffset;
+      if (e.kind === ENGINE_DFA) {
+        const lazy = e.lazy;
+        if (lazy !== null) rt.u32()[st >> 2] = lazy.restore(rt, st);
+        let at = 0;
+        while (at < n) {
+          const r = k.dfa_scan(e.ptr, st, ptr + at, n - at, this.out);
+          this.collect(base + at);
+          at += r;
+          if (at < n && lazy !== null && k.dfa_stop_reason() === STOP_MISS) {
+            const u32 = rt.u32();
+            u32[st >> 2] = lazy.resolve(u32[st >> 2]!, rt.u8()[ptr + at]!);
           }
-          if (lazy !== null) lazy.save(rt.u32()[st >> 2]!, new DataView(rt.u8().buffer), st);
-          if (eod) {
-            while (k.dfa_eod(e.ptr, st, 0, this.out) === 0) this.collect(base + n);
-            this.collect(base + n);
-          }
-        } else {
-          while (k.lit_scan(e.ptr, st, ptr, n, base, eod ? 1 : 0, this.litScratch, this.out) === 0) this.collect(base);
-          this.collect(base);
         }
+        if (eod) {
+          while (k.dfa_eod(e.ptr, st, 0, this.out) === 0) this.collect(base + n);
+          this.collect(base + n);
+        }
+        if (lazy !== null) lazy.save(rt, st);
+      } else if (n > 0 || eod) {
+        while (k.lit_scan(e.ptr, st, ptr, n, base, eod ? 1 : 0, this.litScratch, this.out) === 0) this.collect(base);
+        this.collect(base);
       }
-      state.set(rt.u8().subarray(this.stateScratch, this.stateScratch + this.streamStateSize));
     }
-    for (const j of this.js) {
-      const st = new Float64Array(state.buffer.slice(state.byteOffset + j.stateOffset, state.byteOffset + j.stateOffset + 8 * j.engine.slots));
-      const report = (p: number, from: number, to: number) => {
-        this.mPat.push(p);
-        this.mTo.push(to);
-        this.mFrom.push(this.meta[p]!.leftmost ? from : -1);
-      };
-      j.engine.scan(st, data.subarray(pos, pos + n), base, prev, report);
-      if (eod) j.engine.eod(st, base + n, n > 0 ? categoryOf(data[pos + n - 1]!) : prev, report);
-      state.set(new Uint8Array(st.buffer), j.stateOffset);
+    if (this.js.length > 0) {
+      const f64 = rt.f64();
+      const bytes = rt.u8().subarray(ptr, ptr + n);
+      const report = this.positionReport;
+      for (const j of this.js) {
+        const so = (sc + j.stateOffset) >> 3;
+        j.engine.scan(f64, so, bytes, base, prev, report);
+        if (eod) j.engine.eod(f64, so, base + n, n > 0 ? categoryOf(bytes[n - 1]!) : prev, report);
+      }
     }
   }
+
+  private readonly positionReport = (p: number, from: number, to: number): void => {
+    this.mPat.push(p);
+    this.mTo.push(to);
+    this.mFrom.push(this.meta[p]!.leftmost ? from : -1);
+  };
 
   /** Moves the kernel's match buffer into the slice's lists; `to` in the buffer is relative to `base`. */
   private collect(base: number): void {
     const u32 = this.rt.u32();
-    const i32 = this.rt.i32();
     const o = this.out >> 2;
     const n = u32[o + 1]!;
+    if (n === 0) return;
+    const i32 = this.rt.i32();
     for (let j = 0; j < n; j++) {
       const p = i32[o + 4 + 2 * j]!;
       this.mPat.push(p);
       this.mTo.push(base + i32[o + 5 + 2 * j]!);
-      const len = this.meta[p]!.fixedLength;
-      this.mFrom.push(len >= 0 ? -2 : -1); // -2: fixed length, computed at delivery
+      this.mFrom.push(this.meta[p]!.fixedLength >= 0 ? -2 : -1); // -2: fixed length, computed at delivery
     }
     u32[o + 1] = 0;
   }
 
   /** Sorts the slice's matches by end offset and hands them out, honouring single-match patterns. */
-  private deliver(state: Uint8Array, onMatch: MatchHandler): ScanResult {
+  private deliver(onMatch: MatchHandler): ScanResult {
     const n = this.mPat.length;
-    if (n === 0) return 'complete';
     let order: number[] | null = null;
     for (let i = 1; i < n; i++) {
       if (this.mTo[i]! < this.mTo[i - 1]!) {
@@ -658,15 +679,17 @@ export class RegexDatabase {
         break;
       }
     }
+    const u8 = this.rt.u8();
+    const bits = this.stateScratch + STREAM_HEADER;
     for (let jj = 0; jj < n; jj++) {
       const j = order === null ? jj : order[jj]!;
       const p = this.mPat[j]!;
       const m = this.meta[p]!;
       const bit = this.singleBits[p]!;
       if (bit >= 0) {
-        const byte = STREAM_HEADER + (bit >> 3);
-        if ((state[byte]! & (1 << (bit & 7))) !== 0) continue;
-        state[byte]! |= 1 << (bit & 7);
+        const at = bits + (bit >> 3);
+        if ((u8[at]! & (1 << (bit & 7))) !== 0) continue;
+        u8[at]! |= 1 << (bit & 7);
       }
       const to = this.mTo[j]!;
       let from = this.mFrom[j]!;
@@ -760,37 +783,40 @@ export class RegexDatabase {
 }
 
 export class RegexStream {
+  /** Reads the state's header (offset, flags) without allocating per call. */
+  private readonly header: DataView;
+
   /** @internal */
   constructor(
     private readonly db: RegexDatabase,
     /** The stream's state (db.streamStateSize bytes): pool it, copy it (see clone()). */
     readonly state: Uint8Array,
-  ) {}
+  ) {
+    this.header = new DataView(state.buffer, state.byteOffset, 16);
+  }
 
   /** Stream offset of the next byte (bytes scanned so far). */
   get offset(): number {
-    return new DataView(this.state.buffer, this.state.byteOffset).getFloat64(0, true);
+    return this.header.getFloat64(0, true);
   }
 
   /** Scans the next chunk; matches may have started in earlier chunks. */
   scan(chunk: Uint8Array, onMatch: MatchHandler): ScanResult {
-    this.check();
+    if ((this.header.getUint32(12, true) & 2) !== 0) this.closed();
     return this.db.scanChunk(this.state, chunk, false, onMatch);
   }
 
   /** Ends the stream: reports what the end of the data completes (`$`, `\b` at the end, ...). */
   close(onMatch?: MatchHandler): ScanResult {
-    this.check();
-    const r = onMatch ? this.db.scanChunk(this.state, new Uint8Array(0), true, onMatch) : 'complete';
-    const dv = new DataView(this.state.buffer, this.state.byteOffset);
-    dv.setUint32(12, dv.getUint32(12, true) | 2, true);
+    if ((this.header.getUint32(12, true) & 2) !== 0) this.closed();
+    const r = onMatch ? this.db.scanChunk(this.state, EMPTY, true, onMatch) : 'complete';
+    this.header.setUint32(12, this.header.getUint32(12, true) | 2, true);
     return r;
   }
 
   /** Makes the stream new again (offset 0), optionally reporting the end of what it had seen first. */
   reset(onMatch?: MatchHandler): void {
-    const dv = new DataView(this.state.buffer, this.state.byteOffset);
-    if (onMatch && (dv.getUint32(12, true) & 3) === 0) this.db.scanChunk(this.state, new Uint8Array(0), true, onMatch);
+    if (onMatch && (this.header.getUint32(12, true) & 3) === 0) this.db.scanChunk(this.state, EMPTY, true, onMatch);
     this.db.resetStreamState(this.state);
   }
 
@@ -802,14 +828,14 @@ export class RegexStream {
     return new RegexStream(this.db, s);
   }
 
-  private check(): void {
-    const dv = new DataView(this.state.buffer, this.state.byteOffset);
-    if ((dv.getUint32(12, true) & 2) !== 0) throw new NetsieveError('NS_ERR_STATE', 'the stream is closed; reset() it or open another');
+  private closed(): never {
+    throw new NetsieveError('NS_ERR_STATE', 'the stream is closed; reset() it or open another');
   }
 }
 
 // ------------------------------------------------------------------ helpers
 
+const EMPTY = new Uint8Array(0);
 const MAGIC = 0x5852534e; // "NSRX"
 const FORMAT_VERSION = 1;
 
@@ -817,15 +843,20 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-let inputPtr = 0;
+/** The runtime's input buffer, where data from outside the kernel's memory is copied to be scanned. */
+let inputAt = 0;
 let inputCap = 0;
-function inputView(rt: Runtime, size: number): Uint8Array {
+function inputPtr(rt: Runtime, size: number): number {
   if (size > inputCap) {
-    if (inputPtr !== 0) rt.dealloc(inputPtr);
+    if (inputAt !== 0) rt.dealloc(inputAt);
     inputCap = Math.max(size, 64 * 1024);
-    inputPtr = rt.alloc(inputCap);
+    inputAt = rt.alloc(inputCap);
   }
-  return rt.u8().subarray(inputPtr, inputPtr + size);
+  return inputAt;
+}
+function inputView(rt: Runtime, size: number): Uint8Array {
+  const at = inputPtr(rt, size);
+  return rt.u8().subarray(at, at + size);
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -981,13 +1012,13 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
     const lmin = u(12);
     const lmax = u(16);
     const bits = u(20);
-    if (stride < 1 || lmin < 4 || stride !== lmin - 3 || lmax < lmin || bits < 3 || bits > 30) bad('literal engine header');
+    if (stride < 1 || lmin < LITERAL_WINDOW || stride !== lmin - LITERAL_WINDOW + 1 || lmax < lmin || bits < 3 || bits > 30) bad('literal engine header');
     within(u(24), (1 << bits) >> 3, 'bitmap');
-    within(u(28), 4 * 65537, 'hash buckets');
-    const nEntries = dv.getUint32(u(28) + 4 * 65536, true);
-    within(u(32), 8 * nEntries, 'entries');
+    within(u(28), 4 * 4097, 'hash buckets');
+    const nEntries = dv.getUint32(u(28) + 4 * 4096, true);
+    within(u(32), 16 * nEntries, 'entries');
     let prev = 0;
-    for (let h = 0; h <= 65536; h++) {
+    for (let h = 0; h <= 4096; h++) {
       const v = dv.getUint32(u(28) + 4 * h, true);
       if (v < prev || v > nEntries) bad('hash buckets out of order');
       prev = v;
@@ -1001,10 +1032,10 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
       within(dv.getUint32(at + 8, true), 2 * len, 'literal bytes');
     }
     for (let k = 0; k < nEntries; k++) {
-      const lit = dv.getUint32(u(32) + 8 * k, true);
-      const off = dv.getUint32(u(32) + 8 * k + 4, true);
+      const lit = dv.getUint32(u(32) + 16 * k, true);
+      const off = dv.getUint32(u(32) + 16 * k + 4, true);
       if (lit >= nl || off >= stride) bad('entry out of range');
     }
-    if (u(40) !== lmax + stride + 4) bad('history size');
+    if (u(40) !== lmax + stride + LITERAL_WINDOW) bad('history size');
   }
 }

@@ -43,6 +43,7 @@ export class LazyDfa {
   /** Table id of each builder state (-1: not in the table) and builder state of each table id. */
   private cacheOf: Int32Array;
   private readonly builderOf: Int32Array;
+  private readonly images: (Uint8Array | undefined)[] = [];
   /** Incremented by each flush: stream states saved before it must be resumed from their positions. */
   epoch = 1;
   flushes = 0;
@@ -160,6 +161,7 @@ export class LazyDfa {
   }
 
   private flush(): void {
+    this.images.length = 0;
     this.builder.reset();
     this.epoch++;
     this.flushes++;
@@ -238,31 +240,55 @@ export class LazyDfa {
     return this.idOf(this.builder.startByCat[0]!)!;
   }
 
-  /** Writes a stream's state: table id, epoch, context and position bitset (`bitsetBytes`). */
-  save(id: number, view: DataView, at: number): void {
-    view.setUint32(at, id, true);
-    view.setUint32(at + 4, this.epoch, true);
-    const st = this.builder.states[this.builderOf[id]!]!;
-    view.setUint32(at + 8, st.ctx, true);
-    for (let i = 0; i < this.bitsetBytes; i++) view.setUint8(at + 12 + i, 0);
-    for (const pos of st.positions) {
-      const bit = this.bitOf.get(pos);
-      if (bit !== undefined) view.setUint8(at + 12 + (bit >> 3), view.getUint8(at + 12 + (bit >> 3)) | (1 << (bit & 7)));
+  /** The saved form of a table state: its context (u32) and position bitset; cached until a flush. */
+  private image(id: number): Uint8Array {
+    let img = this.images[id];
+    if (img === undefined) {
+      img = new Uint8Array(4 + this.bitsetBytes);
+      const st = this.builder.states[this.builderOf[id]!]!;
+      new DataView(img.buffer).setUint32(0, st.ctx, true);
+      for (const pos of st.positions) {
+        const bit = this.bitOf.get(pos);
+        if (bit !== undefined) img[4 + (bit >> 3)]! |= 1 << (bit & 7);
+      }
+      this.images[id] = img;
     }
+    return img;
   }
 
-  /** The table id for a saved stream state (rebuilt from its positions after a flush). */
-  restore(view: DataView, at: number): number {
-    const id = view.getUint32(at, true);
-    if (view.getUint32(at + 4, true) === this.epoch && id < this.capacity && this.builderOf[id]! >= 0) return id;
+  /**
+   * A stream's state for this engine: table id (u32), table epoch (u32), then the state's context and
+   * position bitset. Writes the start state into `bytes` at `at` (a new stream).
+   */
+  writeStart(bytes: Uint8Array, at: number): void {
+    const id = this.startId();
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    dv.setUint32(at, id, true);
+    dv.setUint32(at + 4, this.epoch, true);
+    bytes.set(this.image(id), at + 8);
+  }
+
+  /** Completes the state at `at` in kernel memory (whose first word the kernel updated) after a scan. */
+  save(rt: Runtime, at: number): void {
+    const id = rt.u32()[at >> 2]!;
+    rt.u32()[(at + 4) >> 2] = this.epoch;
+    rt.u8().set(this.image(id), at + 8);
+  }
+
+  /** The table id for the state at `at` in kernel memory (rebuilt from its positions after a flush). */
+  restore(rt: Runtime, at: number): number {
+    const u32 = rt.u32();
+    const id = u32[at >> 2]!;
+    if (u32[(at + 4) >> 2] === this.epoch && id < this.capacity && this.builderOf[id]! >= 0) return id;
+    const u8 = rt.u8();
     const positions: number[] = [];
-    for (let bit = 0; bit < this.posOfBit.length; bit++) if (view.getUint8(at + 12 + (bit >> 3)) & (1 << (bit & 7))) positions.push(this.posOfBit[bit]!);
+    for (let bit = 0; bit < this.posOfBit.length; bit++) if (u8[at + 12 + (bit >> 3)]! & (1 << (bit & 7))) positions.push(this.posOfBit[bit]!);
     positions.sort((a, b) => a - b);
-    const b = this.builder.resume(Int32Array.from(positions), view.getUint32(at + 8, true));
-    let t = this.idOf(b);
+    const ctx = u32[(at + 8) >> 2]!;
+    let t = this.idOf(this.builder.resume(Int32Array.from(positions), ctx));
     if (t === null) {
       this.flush();
-      t = this.idOf(this.builder.resume(Int32Array.from(positions), view.getUint32(at + 8, true)))!;
+      t = this.idOf(this.builder.resume(Int32Array.from(positions), ctx))!;
     }
     return t;
   }

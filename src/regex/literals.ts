@@ -3,7 +3,7 @@
  * caseless, found without a DFA.
  *
  * Every literal is at least `lmin` bytes long, so every occurrence covers one stream offset q that is a
- * multiple of the stride s = lmin - 3 with its 4-byte window [q, q + 4) inside the literal. The kernel
+ * multiple of the stride s = lmin - 7 with its 8-byte window [q, q + 8) inside the literal. The kernel
  * hashes the (case-folded) window at those offsets only — one test per s bytes — and checks a bitmap;
  * on a hit it verifies the literals registered for that window (each literal registers the windows at its
  * offsets 0 .. s-1). The fold ORs 0x20 into every byte, which merges some punctuation pairs too: only
@@ -20,8 +20,15 @@ export interface Literal {
   fold: Uint8Array;
 }
 
-const WINDOW = 4;
-const HASH_MUL = 0x9e3779b1;
+/** wasm/layout.h LIT_WINDOW: bytes hashed at each tested offset. */
+export const LITERAL_WINDOW = 8;
+const WINDOW = LITERAL_WINDOW;
+const HASH_MUL64 = 0x9e3779b97f4a7c15n;
+const MASK64 = (1n << 64n) - 1n;
+/** wasm/layout.h LIT_BUCKET_BITS: the entry index has 4096 buckets (16 KiB), so it stays in cache. */
+const BUCKET_BITS = 12;
+const BUCKETS = 1 << BUCKET_BITS;
+const bucketOf = (h: bigint) => Number((h >> 20n) & BigInt(BUCKETS - 1));
 
 function isLetter(b: number): boolean {
   return (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a);
@@ -65,10 +72,11 @@ export function asLiteral(ast: RegexNode, pattern: number, maxLen = 4096): Liter
   return { pattern, bytes: Uint8Array.from(bytes), fold: Uint8Array.from(fold) };
 }
 
-function windowHash(lit: Literal, at: number): number {
-  const b = lit.bytes;
-  const w = ((b[at]! | 0x20) | ((b[at + 1]! | 0x20) << 8) | ((b[at + 2]! | 0x20) << 16) | ((b[at + 3]! | 0x20) << 24)) >>> 0;
-  return Math.imul(w, HASH_MUL) >>> 0;
+/** wasm/kernel.c lit_hash: the folded 8-byte window (little-endian) times a 64-bit odd constant. */
+function windowHash(lit: Literal, at: number): bigint {
+  let w = 0n;
+  for (let i = 7; i >= 0; i--) w = (w << 8n) | BigInt(lit.bytes[at + i]! | 0x20);
+  return (w * HASH_MUL64) & MASK64;
 }
 
 export interface LiteralEngineInfo {
@@ -84,11 +92,16 @@ export interface LiteralEngineInfo {
 export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
   const lmin = Math.min(...lits.map((l) => l.bytes.length));
   const lmax = Math.max(...lits.map((l) => l.bytes.length));
-  if (lmin < WINDOW) throw new Error('literal engine: literals shorter than 4 bytes belong to a DFA');
+  if (lmin < WINDOW) throw new Error(`literal engine: literals shorter than ${WINDOW} bytes belong to a DFA`);
   const stride = lmin - WINDOW + 1;
   const entryCount = lits.length * stride;
-  let bits = 14;
-  while (bits < 22 && 1 << bits < entryCount * 64) bits++;
+  // Eight bytes rather than four: text is full of the 4-grams blocklists are made of ("tion", "/api"),
+  // which made most bitmap hits true window matches that verification then rejected (measured: a hit
+  // every 150 bytes of HTTP text with 4-byte windows, every 280 with 8, at a third of the candidates each).
+  // The bitmap is tested at every stride-th offset: it must stay in the L1 cache (at most 32 KiB), and
+  // sparse enough (about 1/64 full) that a test rarely takes the slow, branchy path for nothing.
+  let bits = 12;
+  while (bits < 18 && 1 << bits < entryCount * 64) bits++;
 
   // Entries by 16-bit bucket.
   const buckets = new Map<number, { lit: number; offset: number }[]>();
@@ -96,12 +109,12 @@ export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
   lits.forEach((l, li) => {
     for (let j = 0; j < stride; j++) {
       const h = windowHash(l, j);
-      const bit = h >>> (32 - bits);
+      const bit = Number(h >> BigInt(64 - bits));
       bitmap[bit >> 3]! |= 1 << (bit & 7);
-      const b16 = h >>> 16;
-      const list = buckets.get(b16) ?? [];
+      const b = bucketOf(h);
+      const list = buckets.get(b) ?? [];
       list.push({ lit: li, offset: j });
-      buckets.set(b16, list);
+      buckets.set(b, list);
     }
   });
 
@@ -109,22 +122,26 @@ export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
   const header = w.reserve(64);
   const bm = w.reserve(bitmap.length);
   w.bytes(bm, bitmap);
-  const csr = w.reserve(4 * 65537);
-  const entries = w.reserve(8 * entryCount);
+  const csr = w.reserve(4 * (BUCKETS + 1));
+  const entries = w.reserve(16 * entryCount);
   let k = 0;
   let maxBucket = 0;
-  for (let h = 0; h < 65536; h++) {
+  for (let h = 0; h < BUCKETS; h++) {
     w.u32(csr + 4 * h, k);
     const list = buckets.get(h);
     if (list === undefined) continue;
     maxBucket = Math.max(maxBucket, list.length);
     for (const e of list) {
-      w.u32(entries + 8 * k, e.lit);
-      w.u32(entries + 8 * k + 4, e.offset);
+      const l = lits[e.lit]!;
+      const word = (b: Uint8Array) => (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+      w.u32(entries + 16 * k, e.lit);
+      w.u32(entries + 16 * k + 4, e.offset);
+      w.u32(entries + 16 * k + 8, word(l.bytes));
+      w.u32(entries + 16 * k + 12, word(l.fold));
       k++;
     }
   }
-  w.u32(csr + 4 * 65536, k);
+  w.u32(csr + 4 * BUCKETS, k);
   const recs = w.reserve(16 * lits.length);
   lits.forEach((l, li) => {
     const at = w.reserve(2 * l.bytes.length, 4);
@@ -134,7 +151,7 @@ export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
     w.u32(recs + 16 * li + 4, l.bytes.length);
     w.u32(recs + 16 * li + 8, at);
   });
-  const histSize = lmax + stride + 4;
+  const histSize = lmax + stride + WINDOW;
   w.u32(header, ENGINE_LIT);
   w.u32(header + 4, lits.length);
   w.u32(header + 8, stride);

@@ -94,11 +94,6 @@ export class PositionEngine {
     return 8 * this.slots;
   }
 
-  /** Clears a state (no thread alive). */
-  reset(state: Float64Array): void {
-    state.fill(-1);
-  }
-
   private visit(pos: number, start: number): void {
     if (this.stampArr[pos] !== this.epoch) {
       this.stampArr[pos] = this.epoch;
@@ -139,12 +134,12 @@ export class PositionEngine {
     }
   }
 
-  private seed(state: Float64Array, withStartsAt: number): void {
+  private seed(state: Float64Array, so: number, withStartsAt: number): void {
     this.epoch++;
     this.touched.length = 0;
     this.work.length = 0;
     for (let i = 0; i < this.positionSlots; i++) {
-      const s = state[i]!;
+      const s = state[so + i]!;
       if (s >= 0) this.visit(this.slotPos[i]!, s);
     }
     if (withStartsAt >= 0) for (const st of this.starts) this.visit(st << K_SHIFT, withStartsAt);
@@ -154,7 +149,7 @@ export class PositionEngine {
    * Scans bytes. `offset` is the stream offset of data[0]; `prev` the category of the byte before it.
    * Reports are (pattern, from, to) with stream offsets.
    */
-  scan(state: Float64Array, data: Uint8Array, offset: number, prev: number, report: PositionReport): void {
+  scan(state: Float64Array, so: number, data: Uint8Array, offset: number, prev: number, report: PositionReport): void {
     const nfa = this.nfa;
     const next: number[] = [];
     const nextStart: number[] = [];
@@ -165,13 +160,13 @@ export class PositionEngine {
       // A report that waited for this symbol: the data did not end, so the `$` path did not complete.
       if (pending.size > 0) {
         for (const [p, slot] of pending) {
-          if (state[slot]! >= 0) {
-            report(p, state[slot]!, t - 1);
-            state[slot] = -1;
+          if (state[so + slot]! >= 0) {
+            report(p, state[so + slot]!, t - 1);
+            state[so + slot] = -1;
           }
         }
       }
-      this.seed(state, t);
+      this.seed(state, so, t);
       this.close(prev, x);
       // Lookahead reports of patterns with assertions: matches ending at t.
       const adjPending = new Set<number>();
@@ -184,7 +179,7 @@ export class PositionEngine {
         if ((pos & 3) === 0 && nfa.kind[pos >> K_SHIFT] === NodeKind.MATCH) {
           const p = nfa.arg[pos >> K_SHIFT]!;
           if (!this.delayed.has(p)) continue;
-          if (adjPending.has(p)) state[pending.get(p)!] = this.best[pos]!; // decided by the next symbol
+          if (adjPending.has(p)) state[so + pending.get(p)!] = this.best[pos]!; // decided by the next symbol
           else report(p, this.best[pos]!, t);
         }
       }
@@ -206,13 +201,13 @@ export class PositionEngine {
           nextStart.push(this.best[pos]!);
         }
       }
-      for (let j = 0; j < this.positionSlots; j++) state[j] = -1;
+      for (let j = 0; j < this.positionSlots; j++) state[so + j] = -1;
       for (let j = 0; j < next.length; j++) {
         const slot = this.slotOf.get(next[j]!);
-        if (slot !== undefined && (state[slot]! < 0 || nextStart[j]! < state[slot]!)) state[slot] = nextStart[j]!;
+        if (slot !== undefined && (state[so + slot]! < 0 || nextStart[j]! < state[so + slot]!)) state[so + slot] = nextStart[j]!;
       }
       // Immediate reports: patterns without assertions whose match ends after x.
-      this.seed(state, -1);
+      this.seed(state, so, -1);
       this.close(prev, -1);
       for (const pos of this.touched) {
         if ((pos & 3) === 0 && nfa.kind[pos >> K_SHIFT] === NodeKind.MATCH) {
@@ -225,9 +220,9 @@ export class PositionEngine {
   }
 
   /** End of data at stream offset `end`. One report per pattern and end offset, with the leftmost start. */
-  eod(state: Float64Array, end: number, prev: number, report: PositionReport): void {
+  eod(state: Float64Array, so: number, end: number, prev: number, report: PositionReport): void {
     const nfa = this.nfa;
-    this.seed(state, end);
+    this.seed(state, so, end);
     this.close(prev, EOD);
     const atEnd = new Map<number, number>();
     const beforeFinalNewline = new Map<number, number>();
@@ -244,10 +239,10 @@ export class PositionEngine {
       else if (kind === NodeKind.MATCH_ADJ && k === 2) keep(beforeFinalNewline, p, this.best[pos]!);
     }
     // A match that waited for this symbol ends before the final newline too: one report, leftmost start.
-    for (const [p, slot] of this.pendingSlot) if (state[slot]! >= 0) keep(beforeFinalNewline, p, state[slot]!);
+    for (const [p, slot] of this.pendingSlot) if (state[so + slot]! >= 0) keep(beforeFinalNewline, p, state[so + slot]!);
     for (const [p, start] of beforeFinalNewline) report(p, start, end - 1);
     for (const [p, start] of atEnd) report(p, start, end);
-    state.fill(-1);
+    for (let i = 0; i < this.slots; i++) state[so + i] = -1;
   }
 
   get patternList(): readonly number[] {

@@ -74,26 +74,24 @@ export class Runtime {
     }
   }
 
+  // Only alloc() grows the memory, and it refreshes the views right after; reading `memory.buffer` on
+  // every access would cost more than the scans of small chunks.
   u8(): Uint8Array {
-    if (this.buffer !== this.memory.buffer) this.refresh();
     return this.view8;
   }
   i32(): Int32Array {
-    if (this.buffer !== this.memory.buffer) this.refresh();
     return this.view32;
   }
   u32(): Uint32Array {
-    if (this.buffer !== this.memory.buffer) this.refresh();
     return this.viewU32;
   }
   f64(): Float64Array {
-    if (this.buffer !== this.memory.buffer) this.refresh();
     return this.viewF64;
   }
 
   /** Whether a view lies in this runtime's memory (so it can be scanned without a copy). */
   owns(bytes: Uint8Array): boolean {
-    return bytes.buffer === this.memory.buffer;
+    return bytes.buffer === this.buffer;
   }
 
   /** Allocates `size` bytes (16-byte aligned, zeroed); grows the memory when needed. */

@@ -29,10 +29,11 @@ describe('literal engine', () => {
     const rand = mulberry32(11);
     let total = 0;
     for (let t = 0; t < 40; t++) {
-      const n = 32 + Math.floor(rand() * 40);
+      const n = 40 + Math.floor(rand() * 40);
       const lits: { id: number; text: string; caseless: boolean }[] = [];
       for (let i = 0; i < n; i++) {
-        const len = 4 + Math.floor(rand() * (t % 2 ? 6 : 26));
+        // Mostly long enough for the literal engine (8+ bytes), some short ones that go to a DFA beside it.
+        const len = rand() < 0.15 ? 4 + Math.floor(rand() * 4) : 8 + Math.floor(rand() * (t % 2 ? 6 : 26));
         let text = '';
         for (let k = 0; k < len; k++) text += ALPHA[Math.floor(rand() * ALPHA.length)];
         lits.push({ id: i, text, caseless: rand() < 0.4 });
@@ -65,7 +66,7 @@ describe('literal engine', () => {
       }
       db.free();
     }
-    expect(total).toBeGreaterThan(5000);
+    expect(total).toBeGreaterThan(2500);
   });
 
   it('reports each occurrence in the scan call where it ends, in order of end offset', () => {
