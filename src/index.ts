@@ -57,6 +57,10 @@ export { STREAM_ANOMALIES } from './flow/events.js';
 export { TcpSession, TcpState, tcpStateName } from './flow/tcp-session.js';
 export { ReassemblyMemory } from './flow/reassembly-memory.js';
 
+// Multi-pattern regex matching (a library in its own right: src/regex/README section in the project README).
+export { compile, deserialize, RegexDatabase, RegexStream } from './regex/database.js';
+export type { CompileOptions, DatabaseInfo, EngineInfo, MatchHandler, PatternSpec, ScanMode, ScanResult } from './regex/database.js';
+
 // Output.
 export { toEve, toEveLine, eveTimestamp } from './output/eve.js';
 export type { EveRecord } from './output/eve.js';

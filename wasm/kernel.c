@@ -283,7 +283,9 @@ typedef struct {
   const uint32_t *csr;
   const lit_entry_t *entries;
   const lit_t *lits;
-  uint32_t shift; /* 32 - bitmap_bits */
+  uint32_t shift; /* 64 - bitmap_bits */
+  uint64_t wmask; /* the hashed window's bytes of a little-endian 8-byte load */
+  const uint8_t *bitmap2;
 } lit_ctx_t;
 
 /*
@@ -293,14 +295,18 @@ typedef struct {
  */
 static inline int lit_candidates(const lit_ctx_t *c, const uint8_t *buf, int32_t lo, int32_t hi, int32_t q, uint64_t h, int32_t vu, int32_t rel,
                                  matches_t *out) {
+  /* The second filter: the same size of bitmap on the next bits of the hash. */
+  const uint32_t bits = 64 - c->shift;
+  const uint32_t bit2 = (uint32_t)(h >> (c->shift - bits)) & ((1u << bits) - 1);
+  if ((c->bitmap2[bit2 >> 3] >> (bit2 & 7) & 1) == 0) return 1;
   uint32_t bucket = LIT_BUCKET(h);
   uint32_t b0 = c->csr[bucket], b1 = c->csr[bucket + 1];
   if (UNLIKELY(out->cap - out->n < b1 - b0)) return 0;
   int32_t *rec = (int32_t *)(out + 1);
   for (uint32_t k = b0; k < b1; k++) {
     const lit_entry_t *en = &c->entries[k];
-    int32_t p = q - (int32_t)en->offset;
-    if (p < lo || (load32(buf + p) | en->mask) != en->check) continue;
+    int32_t p = q - (int32_t)en->offset, at = p + (int32_t)en->check_at;
+    if (p < lo || at + 4 > hi || (load32(buf + at) | en->mask) != en->check) continue;
     const lit_t *l = &c->lits[en->lit];
     int32_t end = p + (int32_t)l->len;
     if (end > hi || end <= vu) continue;
@@ -313,12 +319,18 @@ static inline int lit_candidates(const lit_ctx_t *c, const uint8_t *buf, int32_t
   return 1;
 }
 
-/* Hash of the case-folded 8-byte window at p (OR 0x20 folds letters, and merges a few punctuation pairs:
- * only more candidates, verification is exact). */
-static inline uint64_t lit_hash(const uint8_t *p) {
+/* Hash of the case-folded window at p (OR 0x20 folds letters, and merges a few punctuation pairs: only
+ * more candidates, verification is exact). Loads 8 bytes; those past the window are masked off. */
+static inline uint64_t lit_hash(const lit_ctx_t *c, const uint8_t *p) {
   uint64_t w;
   __builtin_memcpy(&w, p, 8);
-  return (w | 0x2020202020202020ull) * LIT_HASH_MUL64;
+  return ((w | 0x2020202020202020ull) & c->wmask) * LIT_HASH_MUL64;
+}
+/* The same where fewer than 8 bytes are readable from p (at least the window's). */
+static inline uint64_t lit_hash_tail(const lit_ctx_t *c, const uint8_t *p, int32_t avail) {
+  uint8_t tmp[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  __builtin_memcpy(tmp, p, (uint32_t)(avail < 8 ? avail : 8));
+  return lit_hash(c, tmp);
 }
 static inline uint32_t lit_bit(const lit_ctx_t *c, uint64_t h) {
   uint32_t bit = (uint32_t)(h >> c->shift);
@@ -327,7 +339,7 @@ static inline uint32_t lit_bit(const lit_ctx_t *c, uint64_t h) {
 
 /* Tests one aligned position: bitmap, then candidates. Returns 0 when the buffer lacks room. */
 static inline int lit_test(const lit_ctx_t *c, const uint8_t *buf, int32_t lo, int32_t hi, int32_t q, int32_t vu, int32_t rel, matches_t *out) {
-  uint64_t h = lit_hash(buf + q);
+  uint64_t h = q + LIT_WINDOW <= hi ? lit_hash(c, buf + q) : lit_hash_tail(c, buf + q, hi - q);
   if (LIKELY(!lit_bit(c, h))) return 1;
   return lit_candidates(c, buf, lo, hi, q, h, vu, rel, out);
 }
@@ -337,14 +349,16 @@ static inline int lit_test(const lit_ctx_t *c, const uint8_t *buf, int32_t lo, i
  * the state. Aligned offsets q are tested once each, when every byte a literal found from q may need has
  * arrived (q + lmax <= chunk end), or at the end of data (eod). Literals that already end inside the chunk
  * but belong to a q that must wait are verified now, and the state remembers the chunk end so that they
- * are not reported again. scratch must hold hist_size + lmax + 2 * stride + 8 bytes.
+ * are not reported again. scratch must hold 2 * hist_size bytes.
  * Returns 1 when done, 0 when the match buffer filled (call again with the same arguments).
  */
 EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *data, uint32_t len, double base, uint32_t eod,
                          uint8_t *scratch, matches_t *out) {
   const lit_engine_t *e = (const lit_engine_t *)blob;
   lit_ctx_t c = {blob, e, blob + e->bitmap_off, (const uint32_t *)(blob + e->csr_off), (const lit_entry_t *)(blob + e->entries_off),
-                 (const lit_t *)(blob + e->lits_off), 64 - e->bitmap_bits};
+                 (const lit_t *)(blob + e->lits_off), 64 - e->bitmap_bits,
+                 e->window >= 8 ? ~0ull : (1ull << (8 * e->window)) - 1, blob + e->bitmap2_off};
+  const int32_t W = (int32_t)e->window;
   const int32_t s = (int32_t)e->stride, lmax = (int32_t)e->lmax;
   uint8_t *hist = (uint8_t *)(st + 1);
   const int32_t hl = (int32_t)st->hist_len;
@@ -352,16 +366,18 @@ EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *da
   int32_t q = (int32_t)(st->next_q - base); /* relative to the chunk; may be negative (in the history) */
   const int32_t vu = (int32_t)(st->verified_upto - base < -2147483647.0 ? -2147483647.0 : st->verified_upto - base);
   /* Last q tested in full now: all its bytes are here, or the data ends. */
-  const int32_t qfull = eod ? n - LIT_WINDOW : n - lmax;
+  const int32_t qfull = eod ? n - W : n - lmax;
 
-  /* Seam: q whose bytes reach back into the history read from scratch = history + the chunk's start. */
-  const int32_t seam = lmax + 2 * s + 8;
+  /* Seam: q whose literals may start in the history (q <= max_offset) read from scratch = history + the
+   * chunk's start. */
+  const int32_t back = (int32_t)e->max_offset + 1;
+  const int32_t seam = lmax + back + s + 8;
   const int32_t take = n < seam ? n : seam;
-  if (q < s) {
+  if (q < back) {
     __builtin_memcpy(scratch, hist, (uint32_t)hl);
     __builtin_memcpy(scratch + hl, data, (uint32_t)take);
     /* In scratch, chunk offset x is at x + hl. */
-    for (; q < s && q <= qfull && q + LIT_WINDOW <= take; q += s) {
+    for (; q < back && q <= qfull && q + W <= take; q += s) {
       if (!lit_test(&c, scratch, 0, hl + take, q + hl, vu + hl, -hl, out)) {
         st->next_q = base + q;
         return 0;
@@ -369,8 +385,9 @@ EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *da
     }
   }
   /* Four offsets at a time: their hashes and bitmap loads are independent, so their latencies overlap. */
-  for (; q + 3 * s <= qfull; q += 4 * s) {
-    uint64_t h0 = lit_hash(data + q), h1 = lit_hash(data + q + s), h2 = lit_hash(data + q + 2 * s), h3 = lit_hash(data + q + 3 * s);
+  const int32_t qfast = qfull < n - LIT_WINDOW ? qfull : n - LIT_WINDOW; /* all 8 loaded bytes inside the chunk */
+  for (; q + 3 * s <= qfast; q += 4 * s) {
+    uint64_t h0 = lit_hash(&c, data + q), h1 = lit_hash(&c, data + q + s), h2 = lit_hash(&c, data + q + 2 * s), h3 = lit_hash(&c, data + q + 3 * s);
     uint32_t any = lit_bit(&c, h0) | (lit_bit(&c, h1) << 1) | (lit_bit(&c, h2) << 2) | (lit_bit(&c, h3) << 3);
     if (LIKELY(any == 0)) continue;
     uint64_t hs[4] = {h0, h1, h2, h3};
@@ -392,15 +409,15 @@ EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *da
    * call repeated after a full buffer cannot report one twice. */
   if (!eod) {
     uint32_t waiting = 0;
-    for (int32_t w = q; w + LIT_WINDOW <= n; w += s) waiting++;
+    for (int32_t w = q; w + W <= n; w += s) waiting++;
     if (out->cap - out->n < waiting * e->max_bucket) {
       st->next_q = base + q;
       return 0;
     }
-    for (int32_t w = q; w + LIT_WINDOW <= n; w += s) {
+    for (int32_t w = q; w + W <= n; w += s) {
       const uint8_t *buf = data;
       int32_t lo = 0, hi = n, pos = w, vv = vu, rel = 0;
-      if (w < s) {
+      if (w < back) {
         __builtin_memcpy(scratch, hist, (uint32_t)hl);
         __builtin_memcpy(scratch + hl, data, (uint32_t)take);
         buf = scratch;

@@ -90,17 +90,20 @@ typedef struct {
   uint32_t csr_off;     /* uint32_t [LIT_BUCKETS + 1]: entries of bucket b are entries[csr[b]..csr[b+1]) */
   uint32_t entries_off; /* lit_entry_t [] */
   uint32_t lits_off;    /* lit_t [nlits] */
-  uint32_t hist_size;   /* bytes of history a stream keeps (lmax + stride + LIT_WINDOW) */
+  uint32_t hist_size;   /* bytes of history a stream keeps (lmax + max_offset + 1 + LIT_WINDOW) */
   uint32_t blob_size;
   uint32_t max_bucket;  /* most entries one hash bucket holds: the room one tested offset may need */
-  uint32_t reserved[3];
+  uint32_t window;      /* bytes hashed at each tested offset, 4 .. LIT_WINDOW; stride = lmin - window + 1 */
+  uint32_t max_offset;  /* the furthest a registered window starts into its literal (>= stride - 1) */
+  uint32_t bitmap2_off; /* the second filter: a bitmap as large, on the hash bits below the first's */
 } lit_engine_t;
 
 typedef struct {
-  uint32_t lit;    /* index into lits */
-  uint32_t offset; /* the window starts this many bytes into the literal */
-  uint32_t check;  /* the literal's first 4 bytes (lower-cased where caseless) ... */
-  uint32_t mask;   /* ... and their fold masks: (first 4 data bytes | mask) == check, or it is not this literal */
+  uint32_t lit;      /* index into lits */
+  uint16_t offset;   /* the window starts this many bytes into the literal */
+  uint16_t check_at; /* where in the literal the pre-check word is */
+  uint32_t check;    /* the literal's 4 bytes at check_at (lower-cased where caseless) ... */
+  uint32_t mask;     /* ... and their fold masks: (4 data bytes | mask) == check, or it is not this literal */
 } lit_entry_t;
 
 typedef struct {
@@ -111,7 +114,7 @@ typedef struct {
 } lit_t;
 
 #define LIT_HASH_MUL64 0x9E3779B97F4A7C15ull
-/* Bytes of the hashed window: every literal is at least this long, plus the stride minus one. */
+/* Bytes loaded at each tested offset: the longest hashed window (an engine may hash fewer, masking the rest). */
 #define LIT_WINDOW 8
 /* Buckets of the entry index: few enough that the index stays in cache (16 KiB). */
 #define LIT_BUCKET_BITS 12

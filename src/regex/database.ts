@@ -16,14 +16,14 @@
  * sorts it by end offset and delivers it, so matches arrive in order of their end.
  */
 import { isNetsieveError, NetsieveError } from '../errors.js';
-import type { ParsedPattern, RegexNode } from './ast.js';
+import type { ByteSet, ParsedPattern, RegexNode } from './ast.js';
 import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
 import { DFA_STATE_SIZE, encodeDfa, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
-import { asLiteral, buildLiteralEngine, LITERAL_WINDOW, type Literal } from './literals.js';
+import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
 import { categoryOf, Cat, Nfa, NfaTooLarge } from './nfa.js';
 import { LazyDfa } from './lazy-dfa.js';
 import { PositionEngine } from './position-engine.js';
-import { firstBytes, planTeddy, windowProbability, type TeddyPlan } from './prefilter.js';
+import { chooseTeddy, firstBytes, teddyCost, windowProbability, type TeddyPlan } from './prefilter.js';
 import { runtime, type Runtime } from './runtime.js';
 import { parsePattern } from './syntax.js';
 
@@ -45,6 +45,8 @@ export interface CompileOptions {
   lazyCapacity?: number;
   /** @internal Experiments only: the shortest literal the literal engine takes (default: chosen). */
   literalCut?: number;
+  /** @internal Experiments only: bytes the literal engine hashes per tested offset (default: chosen). */
+  literalWindow?: number;
 }
 
 /** Called for each match: pattern id, start offset (-1 when unknown), end offset. Return true to stop. */
@@ -160,6 +162,8 @@ interface Plan {
   nfa: Nfa;
   dfas: { tables: DfaTables; teddy: TeddyPlan | null }[];
   literals: Literal[];
+  /** Bytes the literal engine hashes per tested offset. */
+  literalWindow: number;
   /** Patterns whose DFA cannot be built in advance: one lazy DFA (lazy-dfa.ts). */
   lazy: { patterns: number[]; teddy: TeddyPlan | null } | null;
   position: number[];
@@ -217,24 +221,17 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   const position: number[] = [];
   parsed.forEach((p, i) => {
     const lit = asLiteral(p.ast, i);
-    if (lit !== null && lit.bytes.length >= LITERAL_WINDOW) literalCandidates.push(lit);
+    if (lit !== null && lit.bytes.length >= LITERAL_MIN_WINDOW) literalCandidates.push(lit);
     else if (meta[i]!.leftmost && meta[i]!.fixedLength < 0) position.push(i);
     else dfaCandidates.push(i);
   });
   const literals: Literal[] = [];
+  let literalWindow = options.literalWindow ?? LITERAL_WINDOW;
   if (literalCandidates.length >= LITERAL_ENGINE_MIN) {
-    // The longest shortest-length that leaves few literals to a DFA: a longer stride tests fewer offsets.
-    const lengths = literalCandidates.map((l) => l.bytes.length).sort((a, b) => a - b);
-    let cut = options.literalCut ?? LITERAL_WINDOW;
-    if (options.literalCut === undefined) for (let c = 12; c > LITERAL_WINDOW; c--) {
-      const shorter = lengths.filter((n) => n < c).length;
-      if (shorter <= 48 && shorter <= lengths.length * 0.2) {
-        cut = c;
-        break;
-      }
-    }
+    const choice = chooseLiteralSplit(literalCandidates, nfa, options);
+    literalWindow = choice.window;
     for (const l of literalCandidates) {
-      if (l.bytes.length >= cut) literals.push(l);
+      if (l.bytes.length >= choice.cut) literals.push(l);
       else dfaCandidates.push(l.pattern);
     }
   } else {
@@ -250,7 +247,7 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   const dfas: Plan['dfas'] = [];
   const lazy: number[] = [];
   const teddyFor = (group: number[]): TeddyPlan | null => {
-    const t = planTeddy(
+    const t = chooseTeddy(
       group.map((p) => windows.get(p)!),
       TEDDY_K,
     );
@@ -301,14 +298,58 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   lazy.sort((a, b) => a - b);
   const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
   position.sort((a, b) => a - b);
-  return { meta, nfa, dfas, literals, lazy: lazyPlan, position };
+  return { meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, position };
+}
+
+/*
+ * Nanoseconds per tested offset of the literal engine by hashed window (4 to 8 bytes), measured on HTTP text
+ * (bench/RESULTS.md): shorter windows meet more of the text's own n-grams, so more tests take the slow path.
+ */
+const LITERAL_TEST_NS = [0, 0, 0, 0, 5.6, 4.2, 3.6, 3.1, 2.7];
+/** Literals a DFA may take from the literal engine (its Teddy prefilter must stay selective). */
+const SHORT_LITERALS_MAX = 48;
+
+/**
+ * How to split the literals: those at least `cut` bytes long go to the literal engine, hashing `window`
+ * bytes every cut - window + 1 bytes; the shorter ones to a DFA behind Teddy. The cheapest split by the
+ * cost model: a longer stride tests fewer offsets, a shorter window meets more false hits, and every
+ * literal left out makes the DFA's prefilter pass less selective.
+ */
+function chooseLiteralSplit(candidates: Literal[], nfa: Nfa, options: CompileOptions): { cut: number; window: number } {
+  const byLength = [...candidates].sort((a, b) => a.bytes.length - b.bytes.length);
+  const windows = new Map<number, ByteSet[]>();
+  const windowOf = (l: Literal) => {
+    let w = windows.get(l.pattern);
+    if (w === undefined) windows.set(l.pattern, (w = firstBytes(nfa, nfa.starts[l.pattern]!, TEDDY_K)));
+    return w;
+  };
+  const teddyCosts = new Map<number, number>(); // by the number of short literals
+  const shortsCost = (n: number): number => {
+    let c = teddyCosts.get(n);
+    if (c === undefined) teddyCosts.set(n, (c = n === 0 ? 0 : teddyCost(chooseTeddy(byLength.slice(0, n).map(windowOf), TEDDY_K))));
+    return c;
+  };
+  let best = { cut: LITERAL_WINDOW, window: LITERAL_WINDOW, cost: Infinity };
+  const windowChoices = options.literalWindow !== undefined ? [options.literalWindow] : [4, 5, 6, 7, 8];
+  for (const window of windowChoices) {
+    const cuts = options.literalCut !== undefined ? [Math.max(options.literalCut, window)] : Array.from({ length: 24 }, (_, i) => window + i);
+    for (const cut of cuts) {
+      let shorts = 0;
+      while (shorts < byLength.length && byLength[shorts]!.bytes.length < cut) shorts++;
+      if (options.literalCut === undefined && (shorts > SHORT_LITERALS_MAX || shorts > candidates.length * 0.2)) break;
+      if (shorts === candidates.length) break;
+      const cost = LITERAL_TEST_NS[window]! / (cut - window + 1) + shortsCost(shorts);
+      if (cost < best.cost) best = { cut, window, cost };
+    }
+  }
+  return best;
 }
 
 /** The prefilter of a lazy DFA's patterns, when all of them start selectively. */
 function lazyTeddy(nfa: Nfa, patterns: number[]): TeddyPlan | null {
   const windows = patterns.map((p) => firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
   if (!windows.every((w) => windowProbability(w) < PREFILTER_MAX_RATE / 4)) return null;
-  const t = planTeddy(windows, TEDDY_K);
+  const t = chooseTeddy(windows, TEDDY_K);
   return t.rate < PREFILTER_MAX_RATE ? t : null;
 }
 
@@ -337,7 +378,7 @@ export function compile(patterns: readonly PatternSpec[], options: CompileOption
       });
     }
     if (p.literals.length > 0) {
-      const l = buildLiteralEngine(p.literals);
+      const l = buildLiteralEngine(p.literals, p.literalWindow);
       blobs.push({
         kind: ENGINE_LIT,
         blob: l.blob,
@@ -346,7 +387,7 @@ export function compile(patterns: readonly PatternSpec[], options: CompileOption
         info: {
           kind: 'literal',
           patterns: p.literals.length,
-          detail: { stride: l.stride, shortest: l.lmin, longest: l.lmax, maxBucket: l.maxBucket },
+          detail: { stride: l.stride, window: l.window, maxOffset: l.maxOffset, shortest: l.lmin, longest: l.lmax, maxBucket: l.maxBucket },
           bytes: l.blob.length,
         },
       });
@@ -1012,8 +1053,11 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
     const lmin = u(12);
     const lmax = u(16);
     const bits = u(20);
-    if (stride < 1 || lmin < LITERAL_WINDOW || stride !== lmin - LITERAL_WINDOW + 1 || lmax < lmin || bits < 3 || bits > 30) bad('literal engine header');
+    const window = u(52);
+    if (window < LITERAL_MIN_WINDOW || window > LITERAL_WINDOW || stride < 1 || lmin < window || stride !== lmin - window + 1 || lmax < lmin || bits < 3 || bits > 24)
+      bad('literal engine header');
     within(u(24), (1 << bits) >> 3, 'bitmap');
+    within(u(60), (1 << bits) >> 3, 'bitmap');
     within(u(28), 4 * 4097, 'hash buckets');
     const nEntries = dv.getUint32(u(28) + 4 * 4096, true);
     within(u(32), 16 * nEntries, 'entries');
@@ -1031,11 +1075,21 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
       if (len < lmin || len > lmax) bad('literal length');
       within(dv.getUint32(at + 8, true), 2 * len, 'literal bytes');
     }
+    const maxOffset = u(56);
+    if (maxOffset < stride - 1 || maxOffset > lmax - window) bad('literal engine header');
     for (let k = 0; k < nEntries; k++) {
       const lit = dv.getUint32(u(32) + 16 * k, true);
-      const off = dv.getUint32(u(32) + 16 * k + 4, true);
-      if (lit >= nl || off >= stride) bad('entry out of range');
+      const off = dv.getUint16(u(32) + 16 * k + 4, true);
+      const checkAt = dv.getUint16(u(32) + 16 * k + 6, true);
+      if (lit >= nl) bad('entry out of range');
+      const len = dv.getUint32(u(36) + 16 * lit + 4, true);
+      if (off > maxOffset || off + window > len || checkAt + 4 > len) bad('entry out of range');
     }
-    if (u(40) !== lmax + stride + LITERAL_WINDOW) bad('history size');
+    if (u(40) !== lmax + maxOffset + 1 + LITERAL_WINDOW) bad('history size');
   }
+}
+
+/** Loads a database written by `RegexDatabase.serialize()` (the same as `RegexDatabase.deserialize`). */
+export function deserialize(bytes: Uint8Array): RegexDatabase {
+  return RegexDatabase.deserialize(bytes);
 }

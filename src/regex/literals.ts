@@ -20,9 +20,10 @@ export interface Literal {
   fold: Uint8Array;
 }
 
-/** wasm/layout.h LIT_WINDOW: bytes hashed at each tested offset. */
+/** wasm/layout.h LIT_WINDOW: bytes loaded at each tested offset, the longest hashed window. */
 export const LITERAL_WINDOW = 8;
-const WINDOW = LITERAL_WINDOW;
+/** The shortest hashed window. */
+export const LITERAL_MIN_WINDOW = 4;
 const HASH_MUL64 = 0x9e3779b97f4a7c15n;
 const MASK64 = (1n << 64n) - 1n;
 /** wasm/layout.h LIT_BUCKET_BITS: the entry index has 4096 buckets (16 KiB), so it stays in cache. */
@@ -72,10 +73,10 @@ export function asLiteral(ast: RegexNode, pattern: number, maxLen = 4096): Liter
   return { pattern, bytes: Uint8Array.from(bytes), fold: Uint8Array.from(fold) };
 }
 
-/** wasm/kernel.c lit_hash: the folded 8-byte window (little-endian) times a 64-bit odd constant. */
-function windowHash(lit: Literal, at: number): bigint {
+/** wasm/kernel.c lit_hash: the folded window (little-endian, `window` bytes) times a 64-bit odd constant. */
+function windowHash(lit: Literal, at: number, window: number): bigint {
   let w = 0n;
-  for (let i = 7; i >= 0; i--) w = (w << 8n) | BigInt(lit.bytes[at + i]! | 0x20);
+  for (let i = window - 1; i >= 0; i--) w = (w << 8n) | BigInt(lit.bytes[at + i]! | 0x20);
   return (w * HASH_MUL64) & MASK64;
 }
 
@@ -84,16 +85,44 @@ export interface LiteralEngineInfo {
   lmin: number;
   lmax: number;
   stride: number;
+  window: number;
+  /** The furthest a registered window starts into its literal. */
+  maxOffset: number;
   histSize: number;
   maxBucket: number;
 }
 
-/** Builds the kernel blob of the literal engine (lit_engine_t in wasm/layout.h). Literals must be >= 4 bytes. */
-export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
+/** How far into a literal its block of windows may start: bounds the history a stream keeps. */
+const MAX_WINDOW_SHIFT = 32;
+
+/** The case-folded n bytes of a literal at offset `at`, as a map key. */
+function foldedKey(l: Literal, at: number, n: number): string {
+  let k = '';
+  for (let i = at; i < at + n; i++) k += String.fromCharCode(l.bytes[i]! | 0x20);
+  return k;
+}
+
+/** For every folded n-gram of the literals, how many literals contain it. */
+function ngramShare(lits: readonly Literal[], n: number): Map<string, number> {
+  const share = new Map<string, number>();
+  for (const l of lits) {
+    const seen = new Set<string>();
+    for (let i = 0; i + n <= l.bytes.length; i++) seen.add(foldedKey(l, i, n));
+    for (const k of seen) share.set(k, (share.get(k) ?? 0) + 1);
+  }
+  return share;
+}
+
+/**
+ * Builds the kernel blob of the literal engine (lit_engine_t in wasm/layout.h), hashing `window` bytes
+ * (4 to 8) at each tested offset. Literals must be at least `window` bytes long.
+ */
+export function buildLiteralEngine(lits: Literal[], window = LITERAL_WINDOW): LiteralEngineInfo {
   const lmin = Math.min(...lits.map((l) => l.bytes.length));
   const lmax = Math.max(...lits.map((l) => l.bytes.length));
-  if (lmin < WINDOW) throw new Error(`literal engine: literals shorter than ${WINDOW} bytes belong to a DFA`);
-  const stride = lmin - WINDOW + 1;
+  if (window < LITERAL_MIN_WINDOW || window > LITERAL_WINDOW) throw new Error(`literal engine: window of ${window} bytes`);
+  if (lmin < window) throw new Error(`literal engine: literals shorter than ${window} bytes belong to a DFA`);
+  const stride = lmin - window + 1;
   const entryCount = lits.length * stride;
   // Eight bytes rather than four: text is full of the 4-grams blocklists are made of ("tion", "/api"),
   // which made most bitmap hits true window matches that verification then rejected (measured: a hit
@@ -103,14 +132,50 @@ export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
   let bits = 12;
   while (bits < 18 && 1 << bits < entryCount * 64) bits++;
 
-  // Entries by 16-bit bucket.
+  // Which windows each literal registers, and which 4 bytes pre-check it. Any s consecutive offsets do:
+  // an occurrence at p covers exactly one aligned q with q - p in [a, a + s), and the window [q, q + W)
+  // stays inside the literal while a + s - 1 + W <= len. Blocklists share long prefixes ("/images/",
+  // "Mozilla/4.0 (compatible; ") that text is full of too, so each literal takes the block of windows
+  // that fewest other literals share, and the pre-check word where it differs most from the others.
+  const windowShare = ngramShare(lits, window);
+  const wordShare = ngramShare(lits, 4);
+  const placements = lits.map((l) => {
+    const len = l.bytes.length;
+    let a = 0;
+    let aCost = Infinity;
+    for (let start = 0; start <= Math.min(len - (stride + window - 1), MAX_WINDOW_SHIFT); start++) {
+      let cost = 0;
+      for (let j = start; j < start + stride; j++) cost += windowShare.get(foldedKey(l, j, window))!;
+      if (cost < aCost) {
+        aCost = cost;
+        a = start;
+      }
+    }
+    let checkAt = 0;
+    let checkCost = Infinity;
+    for (let c = len - 4; c >= 0; c--) {
+      const cost = wordShare.get(foldedKey(l, c, 4))!;
+      if (cost < checkCost) {
+        checkCost = cost;
+        checkAt = c;
+      }
+    }
+    return { a, checkAt };
+  });
+  const maxOffset = Math.max(...placements.map((p) => p.a)) + stride - 1;
+
+  // Entries by hash bucket.
   const buckets = new Map<number, { lit: number; offset: number }[]>();
   const bitmap = new Uint8Array((1 << bits) >> 3);
+  const bitmap2 = new Uint8Array((1 << bits) >> 3);
   lits.forEach((l, li) => {
-    for (let j = 0; j < stride; j++) {
-      const h = windowHash(l, j);
+    const { a } = placements[li]!;
+    for (let j = a; j < a + stride; j++) {
+      const h = windowHash(l, j, window);
       const bit = Number(h >> BigInt(64 - bits));
       bitmap[bit >> 3]! |= 1 << (bit & 7);
+      const bit2 = Number((h >> BigInt(64 - 2 * bits)) & BigInt((1 << bits) - 1));
+      bitmap2[bit2 >> 3]! |= 1 << (bit2 & 7);
       const b = bucketOf(h);
       const list = buckets.get(b) ?? [];
       list.push({ lit: li, offset: j });
@@ -122,6 +187,8 @@ export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
   const header = w.reserve(64);
   const bm = w.reserve(bitmap.length);
   w.bytes(bm, bitmap);
+  const bm2 = w.reserve(bitmap2.length);
+  w.bytes(bm2, bitmap2);
   const csr = w.reserve(4 * (BUCKETS + 1));
   const entries = w.reserve(16 * entryCount);
   let k = 0;
@@ -133,9 +200,11 @@ export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
     maxBucket = Math.max(maxBucket, list.length);
     for (const e of list) {
       const l = lits[e.lit]!;
-      const word = (b: Uint8Array) => (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+      const c = placements[e.lit]!.checkAt;
+      const word = (b: Uint8Array) => (b[c]! | (b[c + 1]! << 8) | (b[c + 2]! << 16) | (b[c + 3]! << 24)) >>> 0;
       w.u32(entries + 16 * k, e.lit);
-      w.u32(entries + 16 * k + 4, e.offset);
+      w.u16(entries + 16 * k + 4, e.offset);
+      w.u16(entries + 16 * k + 6, c);
       w.u32(entries + 16 * k + 8, word(l.bytes));
       w.u32(entries + 16 * k + 12, word(l.fold));
       k++;
@@ -151,7 +220,7 @@ export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
     w.u32(recs + 16 * li + 4, l.bytes.length);
     w.u32(recs + 16 * li + 8, at);
   });
-  const histSize = lmax + stride + WINDOW;
+  const histSize = lmax + maxOffset + 1 + LITERAL_WINDOW;
   w.u32(header, ENGINE_LIT);
   w.u32(header + 4, lits.length);
   w.u32(header + 8, stride);
@@ -164,7 +233,10 @@ export function buildLiteralEngine(lits: Literal[]): LiteralEngineInfo {
   w.u32(header + 36, recs);
   w.u32(header + 40, histSize);
   w.u32(header + 48, maxBucket);
+  w.u32(header + 52, window);
+  w.u32(header + 56, maxOffset);
+  w.u32(header + 60, bm2);
   const blob = w.finish();
   new DataView(blob.buffer).setUint32(44, blob.length, true);
-  return { blob, lmin, lmax, stride, histSize, maxBucket };
+  return { blob, lmin, lmax, stride, window, maxOffset, histSize, maxBucket };
 }

@@ -135,6 +135,30 @@ export function planTeddy(windows: ByteSet[][], k: number): TeddyPlan {
   return { k, buckets: clusters, rate };
 }
 
+/*
+ * The cost model of a Teddy pass, in nanoseconds per byte measured on the benchmark machine (bench/RESULTS.md):
+ * a fixed part, a part per window position (two table lookups and an AND per 16 bytes), and the cost of
+ * each candidate (the DFA leaves its quiescent state, runs a few bytes, comes back).
+ */
+const TEDDY_COST_BASE = 0.15;
+const TEDDY_COST_PER_POSITION = 0.06;
+const TEDDY_COST_PER_CANDIDATE = 15;
+
+/** Estimated nanoseconds per byte of a Teddy plan. */
+export function teddyCost(plan: TeddyPlan): number {
+  return TEDDY_COST_BASE + TEDDY_COST_PER_POSITION * plan.k + TEDDY_COST_PER_CANDIDATE * plan.rate;
+}
+
+/** The cheapest Teddy plan of window 1 .. maxK for these first-byte windows (each at least maxK long). */
+export function chooseTeddy(windows: ByteSet[][], maxK: number): TeddyPlan {
+  let best: TeddyPlan | null = null;
+  for (let k = 1; k <= maxK; k++) {
+    const t = planTeddy(windows, k);
+    if (best === null || teddyCost(t) < teddyCost(best)) best = t;
+  }
+  return best!;
+}
+
 /** The 16 + 16 byte nibble tables of one window position of a Teddy plan. */
 export function teddyTables(plan: TeddyPlan): { lo: Uint8Array; hi: Uint8Array }[] {
   const out: { lo: Uint8Array; hi: Uint8Array }[] = [];

@@ -170,9 +170,9 @@ describe('streams', () => {
   it('close() reports what the end completes; a closed stream refuses more data', () => {
     const s = db.openStream();
     const got: string[] = [];
-    s.scan(enc('the end'), (id, f, t) => void got.push(`${id}:${t}`));
+    s.scan(enc('the end'), (id, _f, t) => void got.push(`${id}:${t}`));
     expect(got).toEqual([]);
-    s.close((id, f, t) => void got.push(`${id}:${t}`));
+    s.close((id, _f, t) => void got.push(`${id}:${t}`));
     expect(got).toEqual(['3:7']);
     expectCode(() => s.scan(enc('x'), () => {}), 'NS_ERR_STATE', /closed/);
   });

@@ -69,6 +69,45 @@ describe('literal engine', () => {
     expect(total).toBeGreaterThan(2500);
   });
 
+  it('finds literals that share long prefixes, with every hashed window width, in every chunking', () => {
+    // Blocklists share prefixes ("/images/...", "Mozilla/4.0 (compatible; ..."): each literal then hashes
+    // windows further in, which a stream must be able to look back for across chunk ends.
+    const rand = mulberry32(23);
+    const prefixes = ['/images/2023/', 'Mozilla/4.0 (compatible; ', 'www.'];
+    const lits = Array.from({ length: 60 }, (_, i) => {
+      let tail = '';
+      for (let k = 0, n = 3 + Math.floor(rand() * 8); k < n; k++) tail += ALPHA[Math.floor(rand() * ALPHA.length)];
+      return { id: i, text: prefixes[i % prefixes.length]! + tail, caseless: i % 4 === 0 };
+    });
+    let data = '';
+    while (data.length < 3000) {
+      if (rand() < 0.2) data += lits[Math.floor(rand() * lits.length)]!.text;
+      else if (rand() < 0.3) data += prefixes[Math.floor(rand() * prefixes.length)];
+      else data += ALPHA[Math.floor(rand() * ALPHA.length)];
+    }
+    const bytes = new TextEncoder().encode(data);
+    const want = bruteForce(lits, data);
+    const specs: PatternSpec[] = lits.map((l) => ({ id: l.id, expression: escape(l.text), flags: l.caseless ? 'i' : '' }));
+    for (const literalWindow of [4, 5, 6, 7, 8]) {
+      const db = compile(specs, { mode: 'stream', literalWindow } as never);
+      const engine = db.info().engines.find((e) => e.kind === 'literal')!;
+      expect(engine.detail.window).toBe(literalWindow);
+      expect(engine.detail.maxOffset as number).toBeGreaterThan((engine.detail.stride as number) - 1);
+      for (const maxChunk of [1, 5, 40, 4000]) {
+        const got: string[] = [];
+        const s = db.openStream();
+        for (let p = 0; p < bytes.length; ) {
+          const c = 1 + Math.floor(rand() * maxChunk);
+          s.scan(bytes.subarray(p, p + c), (id, _from, to) => void got.push(`${id}:${to - lits[id]!.text.length}:${to}`));
+          p += c;
+        }
+        s.close((id, _from, to) => void got.push(`${id}:${to - lits[id]!.text.length}:${to}`));
+        expect({ literalWindow, maxChunk, got: got.sort() }).toEqual({ literalWindow, maxChunk, got: want });
+      }
+      db.free();
+    }
+  });
+
   it('reports each occurrence in the scan call where it ends, in order of end offset', () => {
     const lits = Array.from({ length: 40 }, (_, i) => ({ id: i, expression: `needle-${String(i).padStart(3, '0')}-long-enough` }));
     const db = compile(lits, { mode: 'stream' });

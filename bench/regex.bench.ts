@@ -1,0 +1,368 @@
+/**
+ * Multi-pattern regex matching: netsieve's engine against V8 (what Node.js offers without it) and native
+ * Hyperscan (what it is modelled on), on three pattern sets and two corpora.
+ *
+ *   npx tsx bench/regex.bench.ts [--mib 16] [--sets OWASP,DLP,LITERALS_1000] [--corpora http,random]
+ *                                [--passes 10] [--budget 2.5] [--max-time 2]
+ *
+ * NETSIEVE_REGEX_MODULE=<path> takes netsieve's `compile` from another module than src/index.ts.
+ *
+ * Sets (bench/regex/sets.ts): OWASP-style WAF rules (23, caseless, three single-match), DLP rules (12, leftmost
+ * start), a threat-intel blocklist (1,200 literals). Corpora (bench/regex/corpus.ts): generated HTTP/1.1
+ * traffic with planted findings, and uniformly random bytes; `--mib` each.
+ *
+ * For each set × corpus, one table:
+ * - V8 one alternation (`g`, counted with exec): the baseline. For the blocklist, whose caseless literals
+ *   need `[aA]` classes in one RegExp, the baseline is one alternation per case mode (see bench/regex/v8.ts).
+ * - V8 one RegExp per pattern.
+ * - native Hyperscan, block mode and stream mode in 1460-byte and 64 KiB chunks, timed by its own harness
+ *   (bench/regex/hyperscan-harness.c, another process on the same machine, run just before the other rows).
+ * - netsieve block and stream (1460-byte and 64 KiB chunks), when src/index.ts exports `compile`.
+ * A V8 or netsieve case slower than `--budget` seconds per pass runs on a prefix of the corpus (its name says
+ * so; netsieve's are then compared with a Hyperscan run on the same prefix); the × column is a ratio of
+ * throughputs, so it holds for those rows too.
+ *
+ * Then the match counts of every engine side by side, compared with Hyperscan's block mode per pattern
+ * (count, and sums of start and end offsets), and the compile times.
+ */
+import { parseArgs } from 'node:util';
+import type { BenchRow } from './lib.js';
+import { machine } from './lib.js';
+import { chunk, DEFAULT_CORPUS_BYTES, httpCorpusWithStats, LARGE_CHUNK, randomCorpus, SEGMENT_CHUNK } from './regex/corpus.js';
+import { hyperscanHarness, runHyperscan, type HsRun, type MatchTally } from './regex/hyperscan.js';
+import { loadNetsieve, MatchCounter, type NsCompile, type NsDatabase } from './regex/netsieve.js';
+import { externalRow, printRows, timeCases, type TimedCase } from './regex/runner.js';
+import { SETS, type BenchPattern, type PatternSet } from './regex/sets.js';
+import { countAlternation, countAlternationsByCase, countPerPattern, latin1, prepareV8 } from './regex/v8.js';
+
+const { values: opt } = parseArgs({
+  options: {
+    mib: { type: 'string', default: String(DEFAULT_CORPUS_BYTES / 2 ** 20) },
+    sets: { type: 'string', default: SETS.map((s) => s.name).join(',') },
+    corpora: { type: 'string', default: 'http,random' },
+    passes: { type: 'string', default: '10' },
+    budget: { type: 'string', default: '2.5' },
+    'max-time': { type: 'string', default: '2' },
+  },
+});
+const BYTES = Math.round(Number(opt.mib) * 2 ** 20);
+const PASSES = Number(opt.passes);
+const BUDGET = Number(opt.budget);
+const MAX_TIME = Number(opt['max-time']);
+const sets = opt.sets.split(',').map((name) => {
+  const s = SETS.find((x) => x.name.toLowerCase() === name.trim().toLowerCase());
+  if (s === undefined) throw new Error(`unknown set ${name}; sets: ${SETS.map((x) => x.name).join(', ')}`);
+  return s;
+});
+const corpusNames = opt.corpora.split(',').map((c) => c.trim());
+if (!(BYTES > 0) || !(PASSES > 0) || !(BUDGET > 0) || corpusNames.some((c) => c !== 'http' && c !== 'random')) {
+  throw new Error('usage: regex.bench.ts [--mib N] [--sets OWASP,DLP,LITERALS_1000] [--corpora http,random] [--passes N] [--budget s] [--max-time s]');
+}
+
+const mib = (n: number) => (n >= 2 ** 20 ? `${+(n / 2 ** 20).toFixed(2)} MiB` : `${+(n / 1024).toFixed(1)} KiB`);
+const ms = (sec: number) => (sec * 1000).toFixed(sec < 0.01 ? 2 : 1);
+
+interface Corpus {
+  name: string;
+  data: Uint8Array;
+  text: string;
+  small: Uint8Array[];
+  large: Uint8Array[];
+}
+
+console.log(`# regex: multi-pattern matching, ${mib(BYTES)} corpora`);
+console.log(`# ${machine()}`);
+
+const corpora: Corpus[] = corpusNames.map((name) => {
+  let data: Uint8Array;
+  if (name === 'http') {
+    const g = httpCorpusWithStats(BYTES);
+    data = g.data;
+    console.log(
+      `# corpus http: ${g.stats.exchanges.toLocaleString('en-US')} request/response pairs, ${g.stats.plantCount} planted findings (${Object.keys(g.stats.plants).length} kinds), ` +
+        `${((g.stats.binaryBytes / BYTES) * 100).toFixed(0)}% of bytes in binary bodies`,
+    );
+  } else {
+    data = randomCorpus(BYTES);
+    console.log('# corpus random: uniformly random bytes');
+  }
+  return { name, data, text: latin1(data), small: chunk(data, SEGMENT_CHUNK), large: chunk(data, LARGE_CHUNK) };
+});
+
+const ns = await loadNetsieve();
+console.log('compile' in ns ? `# netsieve: compile() from ${ns.from}` : `# netsieve: ${ns.reason}`);
+const hs = hyperscanHarness();
+console.log(hs.ok ? `# native Hyperscan ${hs.version} (harness ${hs.binary})` : `# native Hyperscan: skipped (${hs.hint}): ${hs.reason}`);
+console.log(
+  '# match counts: Hyperscan and netsieve report every (pattern, end offset), single-match (H) patterns once; V8 counts\n' +
+    '# non-overlapping matches (leftmost first), per pattern or for the whole alternation, so its counts differ by design.',
+);
+
+interface CompileFigures {
+  set: string;
+  patterns: number;
+  hs: HsRun | null;
+  nsBlockSec: number | null;
+  nsStreamSec: number | null;
+  nsError: string | null;
+}
+const compileFigures: CompileFigures[] = [];
+
+for (const set of sets) {
+  console.log(`\n# ${set.name}: ${set.description}`);
+  const v8 = prepareV8(set);
+  const maxId = Math.max(...set.patterns.map((p) => p.id));
+  const nsDbs = 'compile' in ns ? compileNetsieve(ns.compile, set) : null;
+  const figures: CompileFigures = { set: set.name, patterns: set.patterns.length, hs: null, nsBlockSec: null, nsStreamSec: null, nsError: null };
+  if (nsDbs !== null && 'error' in nsDbs) {
+    figures.nsError = nsDbs.error;
+    console.log(`netsieve: compile failed for ${set.name}: ${nsDbs.error}`);
+  } else if (nsDbs !== null) {
+    figures.nsBlockSec = nsDbs.blockSec;
+    figures.nsStreamSec = nsDbs.streamSec;
+  }
+  compileFigures.push(figures);
+
+  for (const corpus of corpora) {
+    const suite = `regex: ${set.name} × ${corpus.name} (${mib(corpus.data.length)})`;
+    const counts: CountLine[] = [];
+    const cases: TimedCase[] = [];
+
+    // Native Hyperscan first: its harness times itself.
+    let hsRun: HsRun | null = null;
+    try {
+      hsRun = runHyperscan(set.patterns, corpus.data, { passes: PASSES });
+      figures.hs ??= hsRun;
+    } catch (e) {
+      console.log(`native Hyperscan failed on ${set.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+
+    // V8.
+    const alternationName = 'V8: one alternation';
+    const byCaseName = `V8: one alternation per case mode (${v8.byCase?.length ?? 0} RegExps)`;
+    cases.push(planV8(alternationName, corpus, (t) => countAlternation(v8, t), counts, 'non-overlapping matches of the whole alternation'));
+    if (v8.byCase !== null) cases.push(planV8(byCaseName, corpus, (t) => countAlternationsByCase(v8, t), counts, 'non-overlapping matches per case-mode alternation, summed'));
+    const perPatternIds = new Map<number, number>();
+    cases.push(
+      planV8(`V8: one RegExp per pattern (${set.patterns.length})`, corpus, (t) => countPerPattern(v8, t, perPatternIds), counts, 'non-overlapping matches per pattern, summed', perPatternIds),
+    );
+    const baseline = v8.byCase !== null ? cases[1]!.name : cases[0]!.name;
+
+    // netsieve.
+    if (nsDbs !== null && !('error' in nsDbs)) planNetsieve(set, corpus, nsDbs, maxId, cases, counts);
+
+    const rows: BenchRow[] = timeCases(suite, cases);
+    if (hsRun !== null) {
+      const v = hsRun.version.split(' ')[0];
+      const modes: [string, keyof HsRun['modes']][] = [
+        [`Hyperscan ${v} block (native)`, 'block'],
+        [`Hyperscan ${v} stream, ${SEGMENT_CHUNK} B chunks (native)`, 'streamSmall'],
+        [`Hyperscan ${v} stream, ${mib(LARGE_CHUNK)} chunks (native)`, 'streamLarge'],
+      ];
+      const at = rows.findIndex((r) => r.name.startsWith('netsieve'));
+      const hsRows = modes.map(([name, m]) => externalRow(suite, name, hsRun!.modes[m].seconds, corpus.data.length));
+      rows.splice(at < 0 ? rows.length : at, 0, ...hsRows);
+      counts.unshift(
+        ...modes.map(([name, m]): CountLine => {
+          const f = hsRun!.modes[m];
+          return { engine: name, bytes: corpus.data.length, matches: f.matches, perId: f.perId, kind: 'exact', reference: m === 'block', note: f.consistent ? undefined : 'its timed passes counted differently!' };
+        }),
+      );
+    }
+    printRows(suite, rows, baseline);
+    // Exact counts (Hyperscan block, the reference, first), then V8's.
+    printCounts(set, corpus, [...counts.filter((c) => c.kind === 'exact'), ...counts.filter((c) => c.kind === 'v8')]);
+  }
+}
+
+printCompileTimes(compileFigures);
+
+// ---------------------------------------------------------------------------------------------------------------
+
+interface CountLine {
+  engine: string;
+  /** Bytes the count covers (a V8 row may run on a prefix). */
+  bytes: number;
+  matches: number;
+  perId?: Map<number, MatchTally | number>;
+  /** exact: every (pattern, end offset), as Hyperscan reports; v8: non-overlapping, differs by design. */
+  kind: 'exact' | 'v8';
+  /** Hyperscan's block mode: what the other lines over the same bytes are compared with. */
+  reference?: boolean;
+  note?: string | undefined;
+}
+
+/**
+ * A V8 case: estimated on a 64 KiB prefix (after one warm-up there, which also compiles the RegExps), then run
+ * on the whole corpus when that fits `--budget`, else on the largest power-of-two prefix that does. The run
+ * that sizes it is also the one whose matches are counted.
+ */
+function planV8(name: string, corpus: Corpus, count: (text: string) => number, counts: CountLine[], note: string, perId?: Map<number, number>): TimedCase {
+  const full = corpus.data.length;
+  const probeBytes = Math.min(full, 64 * 1024);
+  const probe = probeBytes === full ? corpus.text : latin1(corpus.data.subarray(0, probeBytes));
+  count(probe);
+  let t0 = performance.now();
+  count(probe);
+  const rate = probeBytes / ((performance.now() - t0) / 1000);
+  let bytes = full;
+  if (full / rate > BUDGET) {
+    bytes = probeBytes;
+    while (bytes * 2 <= full && (bytes * 2) / rate <= BUDGET) bytes *= 2;
+  }
+  const text = bytes === full ? corpus.text : latin1(corpus.data.subarray(0, bytes));
+  const label = bytes === full ? name : `${name} (first ${mib(bytes)})`;
+  perId?.clear();
+  t0 = performance.now();
+  const matches = count(text);
+  const sec = (performance.now() - t0) / 1000;
+  counts.push({ engine: label, bytes, matches, perId, kind: 'v8', note });
+  return { name: label, bytes, fn: () => void count(text), minSamples: sec > 0.5 ? 3 : 10, maxTime: MAX_TIME };
+}
+
+/**
+ * netsieve's three cases. Sized like a V8 case (a 256 KiB probe, then the whole corpus or the largest
+ * power-of-two prefix within `--budget`), so that a slow engine under construction cannot stall the suite; on
+ * a prefix, native Hyperscan also scans that prefix once, as the reference its counts are compared with.
+ */
+function planNetsieve(set: PatternSet, corpus: Corpus, dbs: { block: NsDatabase; stream: NsDatabase }, maxId: number, cases: TimedCase[], counts: CountLine[]): void {
+  const c = new MatchCounter(maxId);
+  const onMatch = c.onMatch;
+  const full = corpus.data.length;
+  let bytes = full;
+  try {
+    const probe = corpus.data.subarray(0, Math.min(full, 256 * 1024));
+    dbs.block.scan(probe, onMatch);
+    const t0 = performance.now();
+    dbs.block.scan(probe, onMatch);
+    const rate = probe.length / ((performance.now() - t0) / 1000);
+    if (full / rate > BUDGET) {
+      bytes = probe.length;
+      while (bytes * 2 <= full && (bytes * 2) / rate <= BUDGET) bytes *= 2;
+    }
+  } catch (e) {
+    console.log(`netsieve block failed on ${set.name} × ${corpus.name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return;
+  }
+  const data = bytes === full ? corpus.data : corpus.data.subarray(0, bytes);
+  const small = bytes === full ? corpus.small : chunk(data, SEGMENT_CHUNK);
+  const large = bytes === full ? corpus.large : chunk(data, LARGE_CHUNK);
+  const suffix = bytes === full ? '' : ` (first ${mib(bytes)})`;
+  if (bytes !== full) {
+    try {
+      const ref = runHyperscan(set.patterns, data, { passes: 1, compiles: 1 });
+      if (ref !== null) counts.push({ engine: `Hyperscan block${suffix}`, bytes, matches: ref.modes.block.matches, perId: ref.modes.block.perId, kind: 'exact', reference: true });
+    } catch (e) {
+      console.log(`native Hyperscan failed on ${set.name} (prefix): ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  const runs: [string, () => void][] = [
+    [`netsieve block${suffix}`, () => void dbs.block.scan(data, onMatch)],
+    [`netsieve stream, ${SEGMENT_CHUNK} B chunks${suffix}`, () => scanStream(dbs.stream, small, onMatch)],
+    [`netsieve stream, ${mib(LARGE_CHUNK)} chunks${suffix}`, () => scanStream(dbs.stream, large, onMatch)],
+  ];
+  for (const [name, fn] of runs) {
+    c.reset();
+    const t0 = performance.now();
+    try {
+      fn();
+    } catch (e) {
+      console.log(`${name} failed on ${set.name} × ${corpus.name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      continue;
+    }
+    const sec = (performance.now() - t0) / 1000;
+    counts.push({ engine: name, bytes, matches: c.total, perId: c.perId(), kind: 'exact' });
+    cases.push({ name, bytes, fn, minSamples: sec > 0.5 ? 3 : 10, maxTime: MAX_TIME });
+  }
+}
+
+function scanStream(db: NsDatabase, chunks: readonly Uint8Array[], onMatch: (id: number, from: number, to: number) => unknown): void {
+  const s = db.openStream();
+  for (let i = 0; i < chunks.length; i++) s.scan(chunks[i]!, onMatch);
+  s.close(onMatch);
+}
+
+function compileNetsieve(compile: NsCompile, set: PatternSet): { block: NsDatabase; stream: NsDatabase; blockSec: number; streamSec: number } | { error: string } {
+  const patterns = set.patterns.map((p) => ({ id: p.id, expression: p.expression, flags: p.flags }));
+  try {
+    const timed = (mode: 'block' | 'stream') => {
+      const secs: number[] = [];
+      let db: NsDatabase | undefined;
+      // Up to three compilations, median; one when a compilation takes over a second.
+      for (let i = 0; i < 3; i++) {
+        const t0 = performance.now();
+        db = compile(patterns, { mode });
+        secs.push((performance.now() - t0) / 1000);
+        if (secs[0]! > 1) break;
+      }
+      secs.sort((a, b) => a - b);
+      return { db: db!, sec: secs[Math.floor(secs.length / 2)]! };
+    };
+    const b = timed('block');
+    const s = timed('stream');
+    return { block: b.db, stream: s.db, blockSec: b.sec, streamSec: s.sec };
+  } catch (e) {
+    return { error: e instanceof Error ? e.message : String(e) };
+  }
+}
+
+/**
+ * How a count line compares with its reference: Hyperscan block mode over the same bytes, else netsieve block
+ * mode over the same bytes (when Hyperscan is not installed).
+ */
+function agreement(line: CountLine, lines: readonly CountLine[], patterns: readonly BenchPattern[]): string {
+  if (line.reference === true) return 'reference';
+  const ref = lines.find((l) => l.reference === true && l.bytes === line.bytes) ?? lines.find((l) => l.engine.startsWith('netsieve block') && l.bytes === line.bytes);
+  if (ref === undefined) return line.kind === 'v8' ? `${line.note}; on a prefix, no reference` : 'no reference over the same bytes';
+  if (ref === line) return 'reference (no Hyperscan)';
+  const refIds = ref.perId as Map<number, MatchTally>;
+  if (line.kind === 'v8') {
+    if (line.perId === undefined) return `${line.note} (differs by design)${line.matches === ref.matches ? '; the same total here' : ''}`;
+    let same = 0;
+    for (const p of patterns) if ((refIds.get(p.id)?.count ?? 0) === ((line.perId.get(p.id) as number | undefined) ?? 0)) same++;
+    return `${line.note} (differs by design); ${same} of ${patterns.length} patterns count the same`;
+  }
+  const got = line.perId as Map<number, MatchTally>;
+  const diffs: string[] = [];
+  for (const p of patterns) {
+    const a = refIds.get(p.id);
+    const b = got.get(p.id);
+    const countDiff = (a?.count ?? 0) !== (b?.count ?? 0);
+    const toDiff = (a?.sumTo ?? 0) !== (b?.sumTo ?? 0);
+    // Start offsets are defined only with L (leftmost); without it Hyperscan reports 0.
+    const fromDiff = p.flags.includes('L') && (a?.sumFrom ?? 0) !== (b?.sumFrom ?? 0);
+    if (countDiff) diffs.push(`${p.id} ${p.name}: ${a?.count ?? 0} vs ${b?.count ?? 0} matches`);
+    else if (toDiff) diffs.push(`${p.id} ${p.name}: same count (${a?.count ?? 0}), other end offsets`);
+    else if (fromDiff) diffs.push(`${p.id} ${p.name}: same count and ends (${a?.count ?? 0}), other start offsets`);
+  }
+  let extra = 0;
+  for (const [id, t] of got) if (!patterns.some((p) => p.id === id)) extra += t.count;
+  if (extra > 0) diffs.push(`${extra} matches with unknown ids`);
+  const mismatch = line.matches !== ref.matches && diffs.length === 0 ? ' (totals differ)' : '';
+  return diffs.length === 0 && mismatch === '' ? 'agrees (counts and offsets per pattern)' : `DISAGREES${mismatch}: ${diffs.length} patterns differ, e.g. ${diffs.slice(0, 4).join('; ')}`;
+}
+
+function printCounts(set: PatternSet, corpus: Corpus, lines: CountLine[]): void {
+  const out = [`\n### matches: ${set.name} × ${corpus.name}`, '| engine | bytes | matches | compared with Hyperscan block mode on the same bytes |', '|---|---:|---:|---|'];
+  for (const l of lines) out.push(`| ${l.engine} | ${mib(l.bytes)} | ${l.matches.toLocaleString('en-US')} | ${l.note !== undefined && l.kind === 'exact' ? `${l.note} ` : ''}${agreement(l, lines, set.patterns)} |`);
+  console.log(out.join('\n'));
+}
+
+function printCompileTimes(figs: readonly CompileFigures[]): void {
+  const out = [
+    '\n## compile times (median of 3 compilations)',
+    '| set | patterns | Hyperscan block ms | Hyperscan stream ms | Hyperscan block / stream db | stream state | netsieve block ms | netsieve stream ms |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const f of figs) {
+    const h = f.hs;
+    const nsb = f.nsError !== null ? 'failed' : f.nsBlockSec === null ? '-' : ms(f.nsBlockSec);
+    const nss = f.nsError !== null ? 'failed' : f.nsStreamSec === null ? '-' : ms(f.nsStreamSec);
+    out.push(
+      `| ${f.set} | ${f.patterns} | ${h ? ms(h.compileSec.block) : '-'} | ${h ? ms(h.compileSec.stream) : '-'} | ${h ? `${mib(h.database.blockBytes)} / ${mib(h.database.streamBytes)}` : '-'} | ${h ? `${h.database.streamStateBytes} B` : '-'} | ${nsb} | ${nss} |`,
+    );
+  }
+  console.log(out.join('\n'));
+  if (!('compile' in ns)) console.log('\nnetsieve: not built yet');
+  if (!hs.ok) console.log(`native Hyperscan: skipped (${hs.hint})`);
+}
