@@ -226,7 +226,18 @@ DEFINE_DFA_LOOP(dfa_loop32, uint32_t, DFA_MISS32)
  * after the previous chunk, or a start state). Returns len, or the index where the match buffer ran out
  * of room (the state saved is the one before that byte: call again from there).
  */
+static uint32_t dfa_scan_from(const uint8_t *blob, dfa_state_t *st, const uint8_t *data, uint32_t len, matches_t *out);
+
 EXPORT uint32_t dfa_scan(const uint8_t *blob, dfa_state_t *st, const uint8_t *data, uint32_t len, matches_t *out) {
+  const dfa_t *d = (const dfa_t *)blob;
+  uint32_t r = dfa_scan_from(blob, st, data, len, out);
+  /* A lazy DFA's stream keeps the image of its state (positions, context) beside the id: ids change when
+   * the table is flushed, the image does not. Copied here so that a scan costs the caller nothing more. */
+  if (d->image_off) __builtin_memcpy((uint8_t *)st + 8, blob + d->image_off + st->state * d->image_size, d->image_size);
+  return r;
+}
+
+static uint32_t dfa_scan_from(const uint8_t *blob, dfa_state_t *st, const uint8_t *data, uint32_t len, matches_t *out) {
   const dfa_t *d = (const dfa_t *)blob;
   dfa_ctx_t x = {blob,
                  blob + d->classmap_off,

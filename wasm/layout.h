@@ -27,7 +27,8 @@ typedef struct {
   uint32_t teddy_off;    /* teddy_t, 0 = no prefilter */
   uint32_t blob_size;
   uint32_t spec_base;    /* spec record of state s is specs[s - spec_base] (special_base when eager, 0 when lazy) */
-  uint32_t reserved[2];
+  uint32_t image_off;    /* lazy DFA: uint8_t [nstates][image_size], what a stream saves of state s; 0 = eager */
+  uint32_t image_size;
 } dfa_t;
 
 /* A lazy DFA's transition not built yet: the scan stops and the caller builds it (src/regex/lazy-dfa.ts). */
@@ -73,7 +74,8 @@ typedef struct {
 #define CAT_WORD 2
 #define CAT_OTHER 3
 
-/* Per-stream state of a DFA engine. */
+/* Per-stream state of a DFA engine. A lazy DFA's continues with the table epoch (u32, kept by the caller)
+ * and the state's image (image_size bytes, copied by dfa_scan from the table). */
 typedef struct {
   uint32_t state;
 } dfa_state_t;

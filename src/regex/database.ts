@@ -413,6 +413,8 @@ export class RegexDatabase {
   private readonly singleBytes: number;
   private readonly initial: Uint8Array;
   private readonly stateScratch: number;
+  /** The state of the scan under way (stateScratch, or a kernel-resident stream's). */
+  private sc = 0;
   private readonly litScratch: number;
   private readonly out: number;
   private readonly positionPatterns: number[];
@@ -547,40 +549,51 @@ export class RegexDatabase {
   /** Block mode: scans one buffer. */
   scan(data: Uint8Array, onMatch: MatchHandler): ScanResult {
     this.requireMode('block', 'scan');
-    const state = this.initial.slice();
-    return this.scanChunk(state, data, true, onMatch);
+    this.rt.u8().set(this.initial, this.stateScratch);
+    return this.scanAt(this.stateScratch, data, true, onMatch);
   }
 
   /** Vectored mode: scans the chunks as one buffer (offsets run across them). */
   scanVector(chunks: readonly Uint8Array[], onMatch: MatchHandler): ScanResult {
     this.requireMode('vectored', 'scanVector');
-    const state = this.initial.slice();
     if (chunks.length === 0) return 'complete';
+    this.rt.u8().set(this.initial, this.stateScratch);
     for (let i = 0; i < chunks.length; i++) {
-      const r = this.scanChunk(state, chunks[i]!, i === chunks.length - 1, onMatch);
+      const r = this.scanAt(this.stateScratch, chunks[i]!, i === chunks.length - 1, onMatch);
       if (r === 'terminated') return r;
     }
     return 'complete';
   }
 
   /**
-   * Stream mode: a stream whose state is `streamStateSize` bytes. Pass `state` (a buffer of that size, e.g.
-   * from a pool) to keep states where you want them; it is reset.
+   * Stream mode: a new stream. Its state (`streamStateSize` bytes) lives in the kernel's memory, where
+   * scanning uses it in place, until `stream.free()` (or until the stream is garbage collected). Pass
+   * `state`, a buffer of that size (from a pool of your own, say), to keep the state there instead: it is
+   * reset, and copied into the kernel's memory and back on every call (a few dozen bytes).
    */
   openStream(options: { state?: Uint8Array } = {}): RegexStream {
     this.requireMode('stream', 'openStream');
-    let state = options.state;
-    if (state === undefined) state = new Uint8Array(this.streamStateSize);
-    else if (state.length !== this.streamStateSize) {
+    const state = options.state;
+    if (state === undefined) {
+      const at = this.rt.alloc(this.streamStateSize);
+      this.rt.u8().set(this.initial, at);
+      return new RegexStream(this, null, at);
+    }
+    if (state.length !== this.streamStateSize) {
       throw new NetsieveError('NS_ERR_OPTION', `a stream state must be ${this.streamStateSize} bytes (db.streamStateSize), not ${state.length}`);
     }
     state.set(this.initial);
-    return new RegexStream(this, state);
+    return new RegexStream(this, state, 0);
+  }
+
+  /** @internal The initial state bytes (a new stream's). */
+  get initialState(): Uint8Array {
+    return this.initial;
   }
 
   /** @internal */
-  resetStreamState(state: Uint8Array): void {
-    state.set(this.initial);
+  get kernel(): Runtime {
+    return this.rt;
   }
 
   private requireMode(mode: ScanMode, what: string): void {
@@ -591,18 +604,26 @@ export class RegexDatabase {
   }
 
   /**
-   * Scans one chunk of a stream (or a block) with the state bytes; at `eod` also reports what the end of
-   * the data completes. The core of every mode. The state is copied into the kernel's memory for the call
-   * (a few dozen bytes) and back at the end; nothing is allocated per call.
+   * Scans one chunk of a stream whose state is in a caller's buffer: the state is copied into the kernel's
+   * memory for the call and back at the end; nothing is allocated per call.
    * @internal
    */
   scanChunk(state: Uint8Array, data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
-    const rt = this.rt;
-    const sc = this.stateScratch;
-    rt.u8().set(state, sc);
-    const result = this.scanInScratch(data, eod, onMatch);
+    this.rt.u8().set(state, this.stateScratch);
+    const result = this.scanAt(this.stateScratch, data, eod, onMatch);
     state.set(this.scratchView());
     return result;
+  }
+
+  /**
+   * Scans one chunk of a stream (or a block) with the state at `sc` in the kernel's memory; at `eod` also
+   * reports what the end of the data completes. The core of every mode.
+   * @internal
+   */
+  scanAt(sc: number, data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
+    if (this.freed) throw new NetsieveError('NS_ERR_STATE', 'the database was freed');
+    this.sc = sc;
+    return this.scanInScratch(data, eod, onMatch);
   }
 
   private scratchView(): Uint8Array {
@@ -615,7 +636,7 @@ export class RegexDatabase {
 
   private scanInScratch(data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
     const rt = this.rt;
-    const sc = this.stateScratch;
+    const sc = this.sc;
     const flagsAt = (sc + 12) >> 2;
     if ((rt.u32()[flagsAt]! & 1) !== 0) return 'terminated';
     const owned = rt.owns(data);
@@ -649,7 +670,7 @@ export class RegexDatabase {
   private runSlice(ptr: number, n: number, base: number, prev: number, eod: boolean): void {
     const rt = this.rt;
     const k = rt.k;
-    const sc = this.stateScratch;
+    const sc = this.sc;
     if (this.mPat.length > 0) this.mPat.length = this.mTo.length = this.mFrom.length = 0;
     for (const e of this.wasm) {
       const st = sc + e.stateOffset;
@@ -721,7 +742,7 @@ export class RegexDatabase {
       }
     }
     const u8 = this.rt.u8();
-    const bits = this.stateScratch + STREAM_HEADER;
+    const bits = this.sc + STREAM_HEADER;
     for (let jj = 0; jj < n; jj++) {
       const j = order === null ? jj : order[jj]!;
       const p = this.mPat[j]!;
@@ -823,50 +844,105 @@ export class RegexDatabase {
   }
 }
 
+/** Returns the kernel memory of streams nobody freed. */
+const unfreedStates = new FinalizationRegistry<{ rt: Runtime; at: number }>(({ rt, at }) => rt.dealloc(at));
+
 export class RegexStream {
-  /** Reads the state's header (offset, flags) without allocating per call. */
-  private readonly header: DataView;
+  /** A caller's buffer holding the state (null when the state lives in the kernel's memory at `at`). */
+  private readonly buffer: Uint8Array | null;
+  /** Reads a caller's buffer's header (offset, flags) without allocating per call. */
+  private readonly header: DataView | null;
+  private at: number;
 
   /** @internal */
   constructor(
     private readonly db: RegexDatabase,
-    /** The stream's state (db.streamStateSize bytes): pool it, copy it (see clone()). */
-    readonly state: Uint8Array,
+    buffer: Uint8Array | null,
+    at: number,
   ) {
-    this.header = new DataView(state.buffer, state.byteOffset, 16);
+    this.buffer = buffer;
+    this.header = buffer === null ? null : new DataView(buffer.buffer, buffer.byteOffset, 16);
+    this.at = at;
+    if (buffer === null) unfreedStates.register(this, { rt: db.kernel, at }, this);
+  }
+
+  /**
+   * The stream's state (db.streamStateSize bytes): the caller's buffer, or a view of the kernel's memory
+   * (valid until the next compile, open or scan: copy it to keep it).
+   */
+  get state(): Uint8Array {
+    if (this.buffer !== null) return this.buffer;
+    this.live();
+    return this.db.kernel.u8().subarray(this.at, this.at + this.db.streamStateSize);
   }
 
   /** Stream offset of the next byte (bytes scanned so far). */
   get offset(): number {
-    return this.header.getFloat64(0, true);
+    if (this.header !== null) return this.header.getFloat64(0, true);
+    this.live();
+    return this.db.kernel.f64()[this.at >> 3]!;
+  }
+
+  private get flags(): number {
+    if (this.header !== null) return this.header.getUint32(12, true);
+    this.live();
+    return this.db.kernel.u32()[(this.at + 12) >> 2]!;
+  }
+
+  private set flags(v: number) {
+    if (this.header !== null) this.header.setUint32(12, v, true);
+    else this.db.kernel.u32()[(this.at + 12) >> 2] = v;
   }
 
   /** Scans the next chunk; matches may have started in earlier chunks. */
   scan(chunk: Uint8Array, onMatch: MatchHandler): ScanResult {
-    if ((this.header.getUint32(12, true) & 2) !== 0) this.closed();
-    return this.db.scanChunk(this.state, chunk, false, onMatch);
+    if ((this.flags & 2) !== 0) this.closed();
+    return this.buffer !== null ? this.db.scanChunk(this.buffer, chunk, false, onMatch) : this.db.scanAt(this.at, chunk, false, onMatch);
   }
 
   /** Ends the stream: reports what the end of the data completes (`$`, `\b` at the end, ...). */
   close(onMatch?: MatchHandler): ScanResult {
-    if ((this.header.getUint32(12, true) & 2) !== 0) this.closed();
-    const r = onMatch ? this.db.scanChunk(this.state, EMPTY, true, onMatch) : 'complete';
-    this.header.setUint32(12, this.header.getUint32(12, true) | 2, true);
+    if ((this.flags & 2) !== 0) this.closed();
+    const r = onMatch ? this.end(onMatch) : 'complete';
+    this.flags |= 2;
     return r;
   }
 
   /** Makes the stream new again (offset 0), optionally reporting the end of what it had seen first. */
   reset(onMatch?: MatchHandler): void {
-    if (onMatch && (this.header.getUint32(12, true) & 3) === 0) this.db.scanChunk(this.state, EMPTY, true, onMatch);
-    this.db.resetStreamState(this.state);
+    if (onMatch && (this.flags & 3) === 0) this.end(onMatch);
+    this.state.set(this.db.initialState);
   }
 
-  /** An independent copy of this stream, at the same point. */
+  /** An independent copy of this stream, at the same point (in `options.state` when given). */
   clone(options: { state?: Uint8Array } = {}): RegexStream {
-    const s = options.state ?? new Uint8Array(this.state.length);
-    if (s.length !== this.state.length) throw new NetsieveError('NS_ERR_OPTION', `a stream state must be ${this.state.length} bytes`);
-    s.set(this.state);
-    return new RegexStream(this.db, s);
+    const size = this.db.streamStateSize;
+    if (options.state !== undefined) {
+      if (options.state.length !== size) throw new NetsieveError('NS_ERR_OPTION', `a stream state must be ${size} bytes`);
+      options.state.set(this.state);
+      return new RegexStream(this.db, options.state, 0);
+    }
+    this.live();
+    const rt = this.db.kernel;
+    const at = rt.alloc(size); // may grow the memory: take the source view after it
+    rt.u8().set(this.state, at);
+    return new RegexStream(this.db, null, at);
+  }
+
+  /** Returns the state's kernel memory (a stream on a caller's buffer has none). The stream is unusable after. */
+  free(): void {
+    if (this.buffer !== null || this.at === 0) return;
+    unfreedStates.unregister(this);
+    this.db.kernel.dealloc(this.at);
+    this.at = 0;
+  }
+
+  private end(onMatch: MatchHandler): ScanResult {
+    return this.buffer !== null ? this.db.scanChunk(this.buffer, EMPTY, true, onMatch) : this.db.scanAt(this.at, EMPTY, true, onMatch);
+  }
+
+  private live(): void {
+    if (this.at === 0 && this.buffer === null) throw new NetsieveError('NS_ERR_STATE', 'the stream was freed');
   }
 
   private closed(): never {
@@ -1009,7 +1085,8 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
     const shift = u(8);
     const special = u(12);
     const wide = u(20);
-    if (ns === 0 || shift > 8 || special > ns || u(52) !== special || (wide === 0 && ns > 0xffff)) bad('DFA header');
+    // u(56): images, which only a lazy DFA (built at load, never serialized) has.
+    if (ns === 0 || shift > 8 || special > ns || u(52) !== special || u(56) !== 0 || (wide === 0 && ns > 0xffff)) bad('DFA header');
     const entries = ns << shift;
     within(u(16), entries * (wide ? 4 : 2), 'transitions');
     for (let i = 0; i < entries; i++) if ((wide ? dv.getUint32(u(16) + 4 * i, true) : dv.getUint16(u(16) + 2 * i, true)) >= ns) bad('transition to no state');

@@ -81,6 +81,8 @@ const D = {
   teddy: 44,
   size: 48,
   specBase: 52,
+  imageOff: 56,
+  imageSize: 60,
 } as const;
 export const DFA_HEADER = D;
 

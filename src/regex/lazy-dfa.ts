@@ -43,7 +43,9 @@ export class LazyDfa {
   /** Table id of each builder state (-1: not in the table) and builder state of each table id. */
   private cacheOf: Int32Array;
   private readonly builderOf: Int32Array;
-  private readonly images: (Uint8Array | undefined)[] = [];
+  /** Each table state's image (what a stream saves: context, position bitset), beside the table. */
+  private readonly imageOff: number;
+  private readonly imageSize: number;
   /** Incremented by each flush: stream states saved before it must be resumed from their positions. */
   epoch = 1;
   flushes = 0;
@@ -87,6 +89,7 @@ export class LazyDfa {
       }
     }
     this.bitsetBytes = Math.ceil(this.posOfBit.length / 8);
+    this.imageSize = 4 + this.bitsetBytes;
 
     // The blob: header, class map, category map, start states, prefilter, transitions, EOD reports,
     // special records (indexed by id), report lists.
@@ -110,6 +113,7 @@ export class LazyDfa {
     this.eodOff = w.reserve(4 * this.capacity);
     this.specOff = w.reserve(16 * this.capacity);
     this.reportOff = w.reserve(REPORT_AREA);
+    this.imageOff = w.reserve(this.capacity * this.imageSize);
     w.u32(header + D.kind, ENGINE_DFA);
     w.u32(header + D.nstates, this.capacity);
     w.u32(header + D.shift, shift);
@@ -122,6 +126,8 @@ export class LazyDfa {
     w.u32(header + D.catmap, catmap);
     w.u32(header + D.teddy, teddyOff);
     w.u32(header + D.specBase, 0);
+    w.u32(header + D.imageOff, this.imageOff);
+    w.u32(header + D.imageSize, this.imageSize);
     const blob = w.finish();
     this.size = blob.length;
     this.ptr = rt.alloc(blob.length);
@@ -161,7 +167,6 @@ export class LazyDfa {
   }
 
   private flush(): void {
-    this.images.length = 0;
     this.builder.reset();
     this.epoch++;
     this.flushes++;
@@ -202,6 +207,7 @@ export class LazyDfa {
     const id = special ? this.nextSpecial-- : this.nextNormal++;
     this.cacheOf[b] = id;
     this.builderOf[id] = b;
+    this.writeImage(id, b);
     this.u32(this.eodOff + 4 * id, eodAt);
     if (special) {
       const rec = this.specOff + 16 * id;
@@ -240,20 +246,22 @@ export class LazyDfa {
     return this.idOf(this.builder.startByCat[0]!)!;
   }
 
-  /** The saved form of a table state: its context (u32) and position bitset; cached until a flush. */
-  private image(id: number): Uint8Array {
-    let img = this.images[id];
-    if (img === undefined) {
-      img = new Uint8Array(4 + this.bitsetBytes);
-      const st = this.builder.states[this.builderOf[id]!]!;
-      new DataView(img.buffer).setUint32(0, st.ctx, true);
-      for (const pos of st.positions) {
-        const bit = this.bitOf.get(pos);
-        if (bit !== undefined) img[4 + (bit >> 3)]! |= 1 << (bit & 7);
-      }
-      this.images[id] = img;
+  /** Writes the saved form of a table state (its context, u32, and position bitset) beside the table. */
+  private writeImage(id: number, b: number): void {
+    const at = this.ptr + this.imageOff + id * this.imageSize;
+    const u8 = this.rt.u8();
+    u8.fill(0, at, at + this.imageSize);
+    const st = this.builder.states[b]!;
+    new DataView(u8.buffer).setUint32(at, st.ctx, true);
+    for (const pos of st.positions) {
+      const bit = this.bitOf.get(pos);
+      if (bit !== undefined) u8[at + 4 + (bit >> 3)]! |= 1 << (bit & 7);
     }
-    return img;
+  }
+
+  private image(id: number): Uint8Array {
+    const at = this.ptr + this.imageOff + id * this.imageSize;
+    return this.rt.u8().subarray(at, at + this.imageSize);
   }
 
   /**
@@ -268,11 +276,10 @@ export class LazyDfa {
     bytes.set(this.image(id), at + 8);
   }
 
-  /** Completes the state at `at` in kernel memory (whose first word the kernel updated) after a scan. */
+  /** Completes the state at `at` in kernel memory after a scan (the kernel wrote the id and the image). */
   save(rt: Runtime, at: number): void {
-    const id = rt.u32()[at >> 2]!;
+    // dfa_scan copied the state's image; the epoch changes only with a flush.
     rt.u32()[(at + 4) >> 2] = this.epoch;
-    rt.u8().set(this.image(id), at + 8);
   }
 
   /** The table id for the state at `at` in kernel memory (rebuilt from its positions after a flush). */
