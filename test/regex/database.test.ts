@@ -167,6 +167,33 @@ describe('streams', () => {
     expectCode(() => db.openStream({ state: new Uint8Array(3) }), 'NS_ERR_OPTION', /streamStateSize/);
   });
 
+  it('live in kernel memory by default: moved to and from caller buffers, freed, and safe across memory growth', () => {
+    const s = db.openStream();
+    s.scan(enc('x..ne'), () => {});
+    expect(s.state.length).toBe(db.streamStateSize);
+    // To a caller's buffer and back: the copies continue like the original.
+    const parked = s.clone({ state: new Uint8Array(db.streamStateSize) });
+    const back = parked.clone();
+    // Grow the kernel memory under the open streams (a big database), then continue them.
+    const big = compile(
+      Array.from({ length: 400 }, (_, i) => ({ id: i, expression: `literal-number-${i}-padding` })),
+      { mode: 'block' },
+    );
+    const got: string[] = [];
+    for (const [name, st] of [['s', s], ['p', parked], ['b', back]] as const) st.scan(enc('edle.y'), (id, f, t) => void got.push(`${name}${id}:${f}:${t}`));
+    expect(got).toEqual(['s1:3:9', 's2:0:11', 'p1:3:9', 'p2:0:11', 'b1:3:9', 'b2:0:11']);
+    big.free();
+    s.free();
+    back.free();
+    s.free(); // twice is harmless
+    expectCode(() => s.scan(enc('x'), () => {}), 'NS_ERR_STATE', /freed/);
+    expectCode(() => s.state, 'NS_ERR_STATE', /freed/);
+    // A freed state's memory goes back to the kernel's allocator: opening and freeing does not grow it.
+    const before = db.kernel.allocated;
+    for (let i = 0; i < 1000; i++) db.openStream().free();
+    expect(db.kernel.allocated).toBe(before);
+  });
+
   it('close() reports what the end completes; a closed stream refuses more data', () => {
     const s = db.openStream();
     const got: string[] = [];
