@@ -280,6 +280,7 @@ function scanStream(db: NsDatabase, chunks: readonly Uint8Array[], onMatch: (id:
   const s = db.openStream();
   for (let i = 0; i < chunks.length; i++) s.scan(chunks[i]!, onMatch);
   s.close(onMatch);
+  s.free?.();
 }
 
 function compileNetsieve(compile: NsCompile, set: PatternSet): { block: NsDatabase; stream: NsDatabase; blockSec: number; streamSec: number } | { error: string } {

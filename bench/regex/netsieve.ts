@@ -17,6 +17,8 @@ export type OnMatch = (id: number, from: number, to: number) => unknown;
 export interface NsStream {
   scan(chunk: Uint8Array, onMatch: OnMatch): unknown;
   close(onMatch?: OnMatch): unknown;
+  /** Returns the stream's state memory (netsieve keeps it in the kernel's memory until then). */
+  free?(): void;
 }
 
 export interface NsDatabase {

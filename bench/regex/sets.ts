@@ -357,9 +357,16 @@ export function literalText(p: BenchPattern): string {
   return p.expression.replace(/\\(.)/g, '$1');
 }
 
+/**
+ * The DLP rules for detection only (no `L`): what a DPI engine runs on every byte, asking for the start of
+ * a match only when it must redact one. Ids 100 above DLP's.
+ */
+export const DLP_DETECT: readonly BenchPattern[] = DLP.map((p) => ({ ...p, id: p.id + 100, flags: p.flags.replace('L', '') }));
+
 export const SETS: readonly PatternSet[] = [
   { name: 'OWASP', description: `${OWASP.length} WAF rules (SQLi, XSS, traversal, command injection, Log4Shell, PHP), caseless`, patterns: OWASP, jsFlags: 'i' },
   { name: 'DLP', description: `${DLP.length} data-loss rules (cards, SSN, e-mail, cloud and API tokens, keys, JWT, IBAN), leftmost start`, patterns: DLP, jsFlags: '' },
+  { name: 'DLP_DETECT', description: `the same ${DLP.length} data-loss rules without leftmost start (detection)`, patterns: DLP_DETECT, jsFlags: '' },
   { name: 'LITERALS_1000', description: `${LITERALS_1000.length} threat-intel literals (domains, URL paths, user agents, command lines, webshells), ${LITERALS_1000.filter((p) => p.flags.includes('i')).length} caseless`, patterns: LITERALS_1000, jsFlags: '' },
 ];
 
