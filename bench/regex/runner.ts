@@ -21,21 +21,26 @@ export interface TimedCase {
   maxTime: number;
 }
 
-/** Runs the cases one after another with benchmark.js; rows have ratio 1 until `printRows` sets it. */
-export function timeCases(suite: string, cases: readonly TimedCase[]): BenchRow[] {
-  const bs = new Benchmark.Suite(suite);
-  for (const c of cases) bs.add(c.name, c.fn, { minSamples: c.minSamples, maxTime: c.maxTime });
-  bs.run({ async: false });
-  const rows: BenchRow[] = [];
-  let i = 0;
-  bs.forEach((b: Benchmark) => {
-    const error = (b as unknown as { error?: unknown }).error;
-    if (error) throw error;
-    const c = cases[i++]!;
-    const m = median(b.stats.sample);
-    rows.push({ suite, name: c.name, medianMs: m * 1000, mbPerSec: c.bytes / m / 1e6, packetsPerSec: null, ratio: 1, samples: b.stats.sample.length, rme: b.stats.rme });
-  });
-  return rows;
+/**
+ * Runs the cases with benchmark.js, in `rounds` rounds of all cases one after another (each round a share of
+ * the samples and time), and pools each case's samples: a virtual machine's speed drifts over seconds, and
+ * interleaving spreads every case over the same stretches of time instead of giving each its own.
+ * Rows have ratio 1 until `printRows` sets it.
+ */
+export function timeCases(suite: string, cases: readonly TimedCase[], rounds = 3): BenchRow[] {
+  const samples: number[][] = cases.map(() => []);
+  for (let r = 0; r < rounds; r++) {
+    const bs = new Benchmark.Suite(suite);
+    for (const c of cases) bs.add(c.name, c.fn, { minSamples: Math.max(1, Math.ceil(c.minSamples / rounds)), maxTime: c.maxTime / rounds });
+    bs.run({ async: false });
+    let i = 0;
+    bs.forEach((b: Benchmark) => {
+      const error = (b as unknown as { error?: unknown }).error;
+      if (error) throw error;
+      samples[i++]!.push(...b.stats.sample);
+    });
+  }
+  return cases.map((c, i) => externalRow(suite, c.name, samples[i]!, c.bytes));
 }
 
 // Two-sided 95% critical values of Student's t by degrees of freedom (what benchmark.js uses for its ±%).

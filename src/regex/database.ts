@@ -121,6 +121,43 @@ interface JsEngine {
 
 // ------------------------------------------------------------------ AST facts
 
+/**
+ * The pattern with every repeat at its very start cut to its minimum count (`X*Y` → `Y`, `X{2,}Y` → `XXY`,
+ * `(?:a+|b*c)d` → `(?:a|c)d`). Exact for end offsets: if X{k}Y matches ending at e with k above the
+ * minimum n, its suffix X{n}Y matches ending at e too, and every match of the trimmed form is one of the
+ * original. An assertion at the start stops the trimming (`\bX+` ties the boundary to the run's start).
+ */
+export function trimLeadingRepeats(n: RegexNode): RegexNode {
+  switch (n.kind) {
+    case 'repeat': {
+      if (n.min === n.max) return n;
+      if (n.min === 0) return { kind: 'empty' };
+      const item = n.min === 1 ? trimLeadingRepeats(n.item) : n.item;
+      return n.min === 1 ? item : { ...n, item, max: n.min };
+    }
+    case 'concat': {
+      const items = [...n.items];
+      while (items.length > 1) {
+        const first = trimLeadingRepeats(items[0]!);
+        if (first.kind === 'empty') {
+          items.shift();
+          continue;
+        }
+        items[0] = first;
+        return { kind: 'concat', items };
+      }
+      return items.length === 1 ? trimLeadingRepeats(items[0]!) : n;
+    }
+    case 'alt': {
+      const items = n.items.map(trimLeadingRepeats);
+      // A branch trimmed to nothing means the alternation may match nothing at the start: the rest decides.
+      return items.some((b) => b.kind === 'empty') ? { kind: 'empty' } : { kind: 'alt', items };
+    }
+    default:
+      return n;
+  }
+}
+
 function lengthRange(n: RegexNode): [number, number] {
   switch (n.kind) {
     case 'empty':
@@ -186,7 +223,9 @@ function prepare(specs: readonly PatternSpec[], options: CompileOptions): { meta
     }
     if (typeof spec.expression !== 'string') throw new NetsieveError('NS_ERR_PATTERN', 'expression must be a string', { pattern: spec.id });
     const p = parsePattern(spec.expression, spec.flags ?? '', spec.id);
-    parsed.push(p);
+    // Without L only end offsets are reported, and those do not depend on how far back a leading repeat
+    // reaches: scan the trimmed form (`[\w.]+@x` as `[\w.]@x`), which starts selectively.
+    parsed.push(p.flags.leftmost ? p : { ...p, ast: trimLeadingRepeats(p.ast) });
     const [lo, hi] = lengthRange(p.ast);
     meta.push({
       id: spec.id,
@@ -537,8 +576,9 @@ export class RegexDatabase {
   }
 
   /**
-   * A buffer of `size` bytes inside the kernel's memory: data written there is scanned without a copy.
-   * The view is valid until the next compile, deserialize or call of this method (they may grow the memory).
+   * A buffer of `size` bytes inside the kernel's memory, one per process: data written there (or any view
+   * of it) is scanned without a copy. The view is valid until the next compile, deserialize, openStream or
+   * call of this method (they may grow the memory or move the buffer); call it again to get a fresh one.
    */
   inputBuffer(size: number): Uint8Array {
     return inputView(this.rt, size);
@@ -960,19 +1000,26 @@ function align8(n: number): number {
   return (n + 7) & ~7;
 }
 
-/** The runtime's input buffer, where data from outside the kernel's memory is copied to be scanned. */
-let inputAt = 0;
-let inputCap = 0;
-function inputPtr(rt: Runtime, size: number): number {
-  if (size > inputCap) {
-    if (inputAt !== 0) rt.dealloc(inputAt);
-    inputCap = Math.max(size, 64 * 1024);
-    inputAt = rt.alloc(inputCap);
+/**
+ * Two regions of the kernel's memory, one runtime for the process: `staging`, where data from outside the
+ * kernel's memory is copied a slice at a time to be scanned, and the caller's `input` (inputBuffer()).
+ * Separate, so that scanning copied data never overwrites what a caller put in its input buffer.
+ */
+const staging = { at: 0, cap: 0 };
+const input = { at: 0, cap: 0 };
+function region(rt: Runtime, r: { at: number; cap: number }, size: number): number {
+  if (size > r.cap) {
+    if (r.at !== 0) rt.dealloc(r.at);
+    r.cap = Math.max(size, 64 * 1024);
+    r.at = rt.alloc(r.cap);
   }
-  return inputAt;
+  return r.at;
+}
+function inputPtr(rt: Runtime, size: number): number {
+  return region(rt, staging, size);
 }
 function inputView(rt: Runtime, size: number): Uint8Array {
-  const at = inputPtr(rt, size);
+  const at = region(rt, input, size);
   return rt.u8().subarray(at, at + size);
 }
 

@@ -283,5 +283,8 @@ describe('volume: the match buffer fills and the scan resumes', () => {
     const view = db.inputBuffer(9);
     view.set(enc('abbc.abc.'));
     expect(reports(db, view)).toEqual(reports(db, enc('abbc.abc.')));
+    // Scanning data from outside the kernel's memory (copied in) leaves the input buffer alone.
+    reports(db, enc('x'.repeat(100_000)));
+    expect(new TextDecoder().decode(view)).toBe('abbc.abc.');
   });
 });
