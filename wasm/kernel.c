@@ -358,7 +358,7 @@ static inline int lit_test(const lit_ctx_t *c, const uint8_t *buf, int32_t lo, i
 /*
  * Scans a chunk of len bytes at stream offset `base`, with the stream's history (the bytes before it) in
  * the state. Aligned offsets q are tested once each, when every byte a literal found from q may need has
- * arrived (q + lmax <= chunk end), or at the end of data (eod). Literals that already end inside the chunk
+ * arrived (q + reach <= chunk end), or at the end of data (eod). Literals that already end inside the chunk
  * but belong to a q that must wait are verified now, and the state remembers the chunk end so that they
  * are not reported again. scratch must hold 2 * hist_size bytes.
  * Returns 1 when done, 0 when the match buffer filled (call again with the same arguments).
@@ -370,19 +370,19 @@ EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *da
                  (const lit_t *)(blob + e->lits_off), 64 - e->bitmap_bits,
                  e->window >= 8 ? ~0ull : (1ull << (8 * e->window)) - 1, blob + e->bitmap2_off};
   const int32_t W = (int32_t)e->window;
-  const int32_t s = (int32_t)e->stride, lmax = (int32_t)e->lmax;
+  const int32_t s = (int32_t)e->stride, reach = (int32_t)e->reach;
   uint8_t *hist = (uint8_t *)(st + 1);
   const int32_t hl = (int32_t)st->hist_len;
   const int32_t n = (int32_t)len;
   int32_t q = (int32_t)(st->next_q - base); /* relative to the chunk; may be negative (in the history) */
   const int32_t vu = (int32_t)(st->verified_upto - base < -2147483647.0 ? -2147483647.0 : st->verified_upto - base);
   /* Last q tested in full now: all its bytes are here, or the data ends. */
-  const int32_t qfull = eod ? n - W : n - lmax;
+  const int32_t qfull = eod ? n - W : n - reach;
 
   /* Seam: q whose literals may start in the history (q <= max_offset) read from scratch = history + the
    * chunk's start. */
   const int32_t back = (int32_t)e->max_offset + 1;
-  const int32_t seam = lmax + back + s + 8;
+  const int32_t seam = reach + back + s + 8;
   const int32_t take = n < seam ? n : seam;
   if (q < back) {
     __builtin_memcpy(scratch, hist, (uint32_t)hl);

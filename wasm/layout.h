@@ -80,7 +80,7 @@ typedef struct {
   uint32_t state;
 } dfa_state_t;
 
-/* ---- literal engine blob header (64 bytes) ---- */
+/* ---- literal engine blob header (80 bytes) ---- */
 typedef struct {
   uint32_t kind;        /* ENGINE_LIT */
   uint32_t nlits;
@@ -92,12 +92,14 @@ typedef struct {
   uint32_t csr_off;     /* uint32_t [LIT_BUCKETS + 1]: entries of bucket b are entries[csr[b]..csr[b+1]) */
   uint32_t entries_off; /* lit_entry_t [] */
   uint32_t lits_off;    /* lit_t [nlits] */
-  uint32_t hist_size;   /* bytes of history a stream keeps (lmax + max_offset + 1 + LIT_WINDOW) */
+  uint32_t hist_size;   /* bytes of history a stream keeps (reach + max_offset + 1 + LIT_WINDOW) */
   uint32_t blob_size;
   uint32_t max_bucket;  /* most entries one hash bucket holds: the room one tested offset may need */
   uint32_t window;      /* bytes hashed at each tested offset, 4 .. LIT_WINDOW; stride = lmin - window + 1 */
   uint32_t max_offset;  /* the furthest a registered window starts into its literal (>= stride - 1) */
   uint32_t bitmap2_off; /* the second filter: a bitmap as large, on the hash bits below the first's */
+  uint32_t reach;       /* the furthest a literal found from a tested offset q ends: max(len - offset) <= lmax */
+  uint32_t reserved[3];
 } lit_engine_t;
 
 typedef struct {

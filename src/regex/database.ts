@@ -533,6 +533,7 @@ export class RegexDatabase {
     this.initial = new Uint8Array(off);
     this.resetState(this.initial);
     this.stateScratch = this.rt.alloc(off);
+    inputPtr(this.rt, SLICE); // the staging area now, so that no scan grows the memory (and detaches views)
     const litScratch = Math.max(0, ...this.wasm.filter((e) => e.kind === ENGINE_LIT).map((e) => e.init + 2 * e.init + 64));
     this.litScratch = litScratch > 0 ? this.rt.alloc(litScratch) : 0;
     this.out = this.rt.alloc(16 + 8 * MATCH_CAPACITY);
@@ -682,6 +683,12 @@ export class RegexDatabase {
     const owned = rt.owns(data);
     let pos = 0;
     const total = data.length;
+    if (total === 0 && isDetached(data)) {
+      throw new NetsieveError(
+        'NS_ERR_STATE',
+        "the data's ArrayBuffer is detached (a view of the kernel's memory taken before it grew: take a fresh one from inputBuffer())",
+      );
+    }
     do {
       const n = Math.min(SLICE, total - pos);
       const last = pos + n >= total;
@@ -1023,6 +1030,16 @@ function inputView(rt: Runtime, size: number): Uint8Array {
   return rt.u8().subarray(at, at + size);
 }
 
+/** Whether a view's buffer was detached (transferred, or a WebAssembly memory that grew). */
+function isDetached(view: Uint8Array): boolean {
+  try {
+    new Uint8Array(view.buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
   let o = 0;
@@ -1201,15 +1218,17 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
     }
     const maxOffset = u(56);
     if (maxOffset < stride - 1 || maxOffset > lmax - window) bad('literal engine header');
+    const reach = u(64);
+    if (reach < window || reach > lmax) bad('literal engine header');
     for (let k = 0; k < nEntries; k++) {
       const lit = dv.getUint32(u(32) + 16 * k, true);
       const off = dv.getUint16(u(32) + 16 * k + 4, true);
       const checkAt = dv.getUint16(u(32) + 16 * k + 6, true);
       if (lit >= nl) bad('entry out of range');
       const len = dv.getUint32(u(36) + 16 * lit + 4, true);
-      if (off > maxOffset || off + window > len || checkAt + 4 > len) bad('entry out of range');
+      if (off > maxOffset || off + window > len || len - off > reach || checkAt + 4 > len) bad('entry out of range');
     }
-    if (u(40) !== lmax + maxOffset + 1 + LITERAL_WINDOW) bad('history size');
+    if (u(40) !== reach + maxOffset + 1 + LITERAL_WINDOW) bad('history size');
   }
 }
 

@@ -136,7 +136,8 @@ export function buildLiteralEngine(lits: Literal[], window = LITERAL_WINDOW): Li
   // an occurrence at p covers exactly one aligned q with q - p in [a, a + s), and the window [q, q + W)
   // stays inside the literal while a + s - 1 + W <= len. Blocklists share long prefixes ("/images/",
   // "Mozilla/4.0 (compatible; ") that text is full of too, so each literal takes the block of windows
-  // that fewest other literals share, and the pre-check word where it differs most from the others.
+  // that fewest other literals share (the furthest in among equals: less to wait for at a chunk end), and
+  // the pre-check word where it differs most from the others.
   const windowShare = ngramShare(lits, window);
   const wordShare = ngramShare(lits, 4);
   const placements = lits.map((l) => {
@@ -146,7 +147,7 @@ export function buildLiteralEngine(lits: Literal[], window = LITERAL_WINDOW): Li
     for (let start = 0; start <= Math.min(len - (stride + window - 1), MAX_WINDOW_SHIFT); start++) {
       let cost = 0;
       for (let j = start; j < start + stride; j++) cost += windowShare.get(foldedKey(l, j, window))!;
-      if (cost < aCost) {
+      if (cost <= aCost) {
         aCost = cost;
         a = start;
       }
@@ -163,6 +164,9 @@ export function buildLiteralEngine(lits: Literal[], window = LITERAL_WINDOW): Li
     return { a, checkAt };
   });
   const maxOffset = Math.max(...placements.map((p) => p.a)) + stride - 1;
+  // How far past a tested offset a literal found from it may end: offsets waiting for more bytes at a
+  // chunk's end are those within `reach` of it.
+  const reach = Math.max(...lits.map((l, li) => l.bytes.length - placements[li]!.a));
 
   // Entries by hash bucket.
   const buckets = new Map<number, { lit: number; offset: number }[]>();
@@ -184,7 +188,7 @@ export function buildLiteralEngine(lits: Literal[], window = LITERAL_WINDOW): Li
   });
 
   const w = new BlobWriter();
-  const header = w.reserve(64);
+  const header = w.reserve(80);
   const bm = w.reserve(bitmap.length);
   w.bytes(bm, bitmap);
   const bm2 = w.reserve(bitmap2.length);
@@ -220,7 +224,7 @@ export function buildLiteralEngine(lits: Literal[], window = LITERAL_WINDOW): Li
     w.u32(recs + 16 * li + 4, l.bytes.length);
     w.u32(recs + 16 * li + 8, at);
   });
-  const histSize = lmax + maxOffset + 1 + LITERAL_WINDOW;
+  const histSize = reach + maxOffset + 1 + LITERAL_WINDOW;
   w.u32(header, ENGINE_LIT);
   w.u32(header + 4, lits.length);
   w.u32(header + 8, stride);
@@ -236,6 +240,7 @@ export function buildLiteralEngine(lits: Literal[], window = LITERAL_WINDOW): Li
   w.u32(header + 52, window);
   w.u32(header + 56, maxOffset);
   w.u32(header + 60, bm2);
+  w.u32(header + 64, reach);
   const blob = w.finish();
   new DataView(blob.buffer).setUint32(44, blob.length, true);
   return { blob, lmin, lmax, stride, window, maxOffset, histSize, maxBucket };

@@ -286,5 +286,8 @@ describe('volume: the match buffer fills and the scan resumes', () => {
     // Scanning data from outside the kernel's memory (copied in) leaves the input buffer alone.
     reports(db, enc('x'.repeat(100_000)));
     expect(new TextDecoder().decode(view)).toBe('abbc.abc.');
+    // A view taken before the memory grew is detached: an error that says what to do, not silence.
+    db.inputBuffer(64 << 20);
+    expectCode(() => db.scan(view, () => {}), 'NS_ERR_STATE', /inputBuffer/);
   });
 });
