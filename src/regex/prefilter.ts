@@ -83,22 +83,75 @@ export function firstBytes(nfa: Nfa, start: number, k: number): ByteSet[] {
 
 /** The product-of-nibbles superset a shufti/Teddy table really accepts for a set. */
 export function nibbleHull(s: ByteSet): ByteSet {
+  const [lo, hi] = nibbleMasks(s);
+  const r = new ByteSet();
+  for (let b = 0; b < 256; b++) if (lo & (1 << (b & 15)) && hi & (1 << (b >> 4))) r.add(b);
+  return r;
+}
+
+/** The low and high nibbles a set's bytes use (its nibble hull is every byte made of one of each). */
+function nibbleMasks(s: ByteSet): [number, number] {
   let lo = 0;
   let hi = 0;
   for (const b of s.bytes()) {
     lo |= 1 << (b & 15);
     hi |= 1 << (b >> 4);
   }
-  const r = new ByteSet();
-  for (let b = 0; b < 256; b++) if (lo & (1 << (b & 15)) && hi & (1 << (b >> 4))) r.add(b);
-  return r;
+  return [lo, hi];
+}
+
+/**
+ * Probability of the nibble hull lo × hi, by high nibble: HULL_WEIGHT[h][0][lo & 255] + [h][1][lo >> 8]
+ * is the weight of the bytes h:l with l in lo (planning tries thousands of hulls; this keeps each at 16 steps).
+ */
+const HULL_WEIGHT = (() => {
+  const t: Float64Array[][] = [];
+  for (let h = 0; h < 16; h++) {
+    const halves = [new Float64Array(256), new Float64Array(256)];
+    for (let half = 0; half < 2; half++) {
+      for (let m = 0; m < 256; m++) {
+        let p = 0;
+        for (let l = 0; l < 8; l++) if (m & (1 << l)) p += WEIGHT[(h << 4) | (half * 8 + l)]!;
+        halves[half]![m] = p;
+      }
+    }
+    t.push(halves);
+  }
+  return t;
+})();
+
+function hullProbability(lo: number, hi: number): number {
+  let p = 0;
+  for (let h = 0; h < 16; h++) if (hi & (1 << h)) p += HULL_WEIGHT[h]![0]![lo & 255]! + HULL_WEIGHT[h]![1]![lo >> 8]!;
+  return p;
+}
+
+/** A window as nibble masks per position: lo[j], hi[j]. */
+interface MaskWindow {
+  lo: number[];
+  hi: number[];
+}
+
+function maskWindow(w: readonly ByteSet[]): MaskWindow {
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (const s of w) {
+    const [l, h] = nibbleMasks(s);
+    lo.push(l);
+    hi.push(h);
+  }
+  return { lo, hi };
+}
+
+function maskProbability(w: MaskWindow): number {
+  let p = 1;
+  for (let j = 0; j < w.lo.length; j++) p *= hullProbability(w.lo[j]!, w.hi[j]!);
+  return p;
 }
 
 /** Estimated candidate rate of a window of masks (per position of text). */
 export function windowProbability(masks: readonly ByteSet[]): number {
-  let p = 1;
-  for (const m of masks) p *= setProbability(nibbleHull(m));
-  return p;
+  return maskProbability(maskWindow(masks));
 }
 
 export interface TeddyPlan {
@@ -109,17 +162,24 @@ export interface TeddyPlan {
   rate: number;
 }
 
-/** Groups the patterns' first-byte windows into at most 8 buckets, merging where it costs least. */
+/**
+ * Groups the patterns' first-byte windows into at most 8 buckets, merging where it costs least (the rate
+ * a merged bucket adds). Works on nibble masks, which is what the tables accept.
+ */
 export function planTeddy(windows: ByteSet[][], k: number): TeddyPlan {
-  let clusters = windows.map((w) => w.slice(0, k));
-  const unite = (a: ByteSet[], b: ByteSet[]) => a.map((m, j) => m.union(b[j]!));
+  type Cluster = { w: MaskWindow; p: number; members: number[] };
+  let clusters: Cluster[] = windows.map((w, i) => {
+    const m = maskWindow(w.slice(0, k));
+    return { w: m, p: maskProbability(m), members: [i] };
+  });
+  const unite = (a: MaskWindow, b: MaskWindow): MaskWindow => ({ lo: a.lo.map((x, j) => x | b.lo[j]!), hi: a.hi.map((x, j) => x | b.hi[j]!) });
   while (clusters.length > TEDDY_BUCKETS) {
     let best = -1;
     let bestJ = -1;
     let bestCost = Infinity;
     for (let i = 0; i < clusters.length; i++) {
       for (let j = i + 1; j < clusters.length; j++) {
-        const cost = windowProbability(unite(clusters[i]!, clusters[j]!)) - windowProbability(clusters[i]!) - windowProbability(clusters[j]!);
+        const cost = maskProbability(unite(clusters[i]!.w, clusters[j]!.w)) - clusters[i]!.p - clusters[j]!.p;
         if (cost < bestCost) {
           bestCost = cost;
           best = i;
@@ -127,12 +187,26 @@ export function planTeddy(windows: ByteSet[][], k: number): TeddyPlan {
         }
       }
     }
-    const merged = unite(clusters[best]!, clusters[bestJ]!);
+    const a = clusters[best]!;
+    const b = clusters[bestJ]!;
+    const w = unite(a.w, b.w);
     clusters = clusters.filter((_, i) => i !== best && i !== bestJ);
-    clusters.push(merged);
+    clusters.push({ w, p: maskProbability(w), members: [...a.members, ...b.members] });
   }
-  const rate = Math.min(1, clusters.reduce((a, c) => a + windowProbability(c), 0));
-  return { k, buckets: clusters, rate };
+  const rate = Math.min(
+    1,
+    clusters.reduce((acc, c) => acc + c.p, 0),
+  );
+  const buckets = clusters.map((c) => {
+    const sets: ByteSet[] = [];
+    for (let j = 0; j < k; j++) {
+      let u = new ByteSet();
+      for (const m of c.members) u = u.union(windows[m]![j]!);
+      sets.push(u);
+    }
+    return sets;
+  });
+  return { k, buckets, rate };
 }
 
 /*
