@@ -16,14 +16,14 @@
  * sorts it by end offset and delivers it, so matches arrive in order of their end.
  */
 import { isNetsieveError, NetsieveError } from '../errors.js';
-import type { ByteSet, ParsedPattern, RegexNode } from './ast.js';
+import type { ParsedPattern, RegexNode } from './ast.js';
 import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
 import { DFA_STATE_SIZE, encodeDfa, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
 import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
 import { categoryOf, Cat, Nfa, NfaTooLarge } from './nfa.js';
 import { LazyDfa } from './lazy-dfa.js';
 import { PositionEngine } from './position-engine.js';
-import { chooseTeddy, firstBytes, teddyCost, windowProbability, type TeddyPlan } from './prefilter.js';
+import { chooseTeddy, firstBytes, windowProbability, type TeddyPlan } from './prefilter.js';
 import { runtime, type Runtime } from './runtime.js';
 import { parsePattern } from './syntax.js';
 
@@ -267,7 +267,7 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   const literals: Literal[] = [];
   let literalWindow = options.literalWindow ?? LITERAL_WINDOW;
   if (literalCandidates.length >= LITERAL_ENGINE_MIN) {
-    const choice = chooseLiteralSplit(literalCandidates, nfa, options);
+    const choice = chooseLiteralSplit(literalCandidates, options);
     literalWindow = choice.window;
     for (const l of literalCandidates) {
       if (l.bytes.length >= choice.cut) literals.push(l);
@@ -341,10 +341,15 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
 }
 
 /*
- * Nanoseconds per tested offset of the literal engine by hashed window (4 to 8 bytes), measured on HTTP text
- * (bench/RESULTS.md): shorter windows meet more of the text's own n-grams, so more tests take the slow path.
+ * The cost model of splitting literals, in nanoseconds per byte of HTTP-like text, fitted to interleaved
+ * measurements of seven splits of the 1,200-literal benchmark set (bench/RESULTS.md):
+ * - the literal engine costs LITERAL_TEST_NS[window] per tested offset: shorter windows meet more of the
+ *   text's own n-grams, so more tests take the slow path;
+ * - the DFA that takes the short literals costs its Teddy pass plus the candidates it stops at, which grow
+ *   with the number of literals (merged buckets accept more of real text than a byte-frequency estimate says).
  */
-const LITERAL_TEST_NS = [0, 0, 0, 0, 5.6, 4.2, 3.6, 3.1, 2.7];
+const LITERAL_TEST_NS = [0, 0, 0, 0, 3.4, 2.0, 1.7, 1.5, 1.4];
+const shortLiteralsNs = (n: number): number => (n === 0 ? 0 : 0.15 + 0.01 * n);
 /** Literals a DFA may take from the literal engine (its Teddy prefilter must stay selective). */
 const SHORT_LITERALS_MAX = 48;
 
@@ -354,20 +359,8 @@ const SHORT_LITERALS_MAX = 48;
  * cost model: a longer stride tests fewer offsets, a shorter window meets more false hits, and every
  * literal left out makes the DFA's prefilter pass less selective.
  */
-function chooseLiteralSplit(candidates: Literal[], nfa: Nfa, options: CompileOptions): { cut: number; window: number } {
+function chooseLiteralSplit(candidates: Literal[], options: CompileOptions): { cut: number; window: number } {
   const byLength = [...candidates].sort((a, b) => a.bytes.length - b.bytes.length);
-  const windows = new Map<number, ByteSet[]>();
-  const windowOf = (l: Literal) => {
-    let w = windows.get(l.pattern);
-    if (w === undefined) windows.set(l.pattern, (w = firstBytes(nfa, nfa.starts[l.pattern]!, TEDDY_K)));
-    return w;
-  };
-  const teddyCosts = new Map<number, number>(); // by the number of short literals
-  const shortsCost = (n: number): number => {
-    let c = teddyCosts.get(n);
-    if (c === undefined) teddyCosts.set(n, (c = n === 0 ? 0 : teddyCost(chooseTeddy(byLength.slice(0, n).map(windowOf), TEDDY_K))));
-    return c;
-  };
   let best = { cut: LITERAL_WINDOW, window: LITERAL_WINDOW, cost: Infinity };
   const windowChoices = options.literalWindow !== undefined ? [options.literalWindow] : [4, 5, 6, 7, 8];
   for (const window of windowChoices) {
@@ -377,7 +370,7 @@ function chooseLiteralSplit(candidates: Literal[], nfa: Nfa, options: CompileOpt
       while (shorts < byLength.length && byLength[shorts]!.bytes.length < cut) shorts++;
       if (options.literalCut === undefined && (shorts > SHORT_LITERALS_MAX || shorts > candidates.length * 0.2)) break;
       if (shorts === candidates.length) break;
-      const cost = LITERAL_TEST_NS[window]! / (cut - window + 1) + shortsCost(shorts);
+      const cost = LITERAL_TEST_NS[window]! / (cut - window + 1) + shortLiteralsNs(shorts);
       if (cost < best.cost) best = { cut, window, cost };
     }
   }
