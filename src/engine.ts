@@ -47,8 +47,12 @@ import type { TcpContext, TcpEventSink, TcpStreamStats } from './flow/tcp-sessio
 import { TcpOutcome, TcpSession, tcpStateName } from './flow/tcp-session.js';
 import type { EngineOptions, EngineOptionsInput } from './options.js';
 import { resolveOptions } from './options.js';
+import { AppLayer } from './protocols/app-layer.js';
+import { APP_ANOMALIES, enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInput } from './protocols/registry.js';
 
 export interface CreateEngineOptions extends EngineOptionsInput {
+  /** The application layer: protocol detection and parsers (src/protocols/registry.ts). */
+  app?: AppOptionsInput;
   /**
    * Called once for each new TCP flow; return a consumer to receive the flow's reassembled byte streams
    * (both directions), or null. The flow object is valid until its `flow` event.
@@ -105,6 +109,11 @@ export class Engine {
   private readonly memory: ReassemblyMemory;
   private readonly tcpContext: TcpContext;
   private readonly onStream: ((flow: Flow) => StreamConsumer | null) | null;
+  readonly appOptions: AppOptions;
+  /** The application layer, null when it is off or has no protocols. */
+  private readonly app: AppLayer | null;
+  /** Anomaly name → code, over the application layer's and every protocol's tables. */
+  private readonly appAnomalyCodes = new Map<string, number>();
   private readonly vlanInKey: boolean;
   private readonly listeners = new Map<string, ((ev: NetsieveEvent) => void)[]>();
   /** Events of the replay in progress, drained by its iterator. */
@@ -137,9 +146,24 @@ export class Engine {
   };
 
   constructor(options: CreateEngineOptions = {}) {
-    const { onStream, ...rest } = options;
+    const { onStream, app, ...rest } = options;
     this.options = resolveOptions(rest);
     this.onStream = onStream ?? null;
+    this.appOptions = resolveAppOptions(app);
+    const modules = enabledModules(this.appOptions);
+    APP_ANOMALIES.forEach((name, code) => this.appAnomalyCodes.set(name, code));
+    for (const m of modules) m.anomalies.forEach((name, code) => this.appAnomalyCodes.set(name, code));
+    this.app =
+      modules.length === 0
+        ? null
+        : new AppLayer(
+            modules,
+            { detection: this.appOptions.detection, protocols: this.appOptions.protocols },
+            {
+              record: (flow, type, payload) => this.emitRecord(flow, type, payload),
+              anomaly: (flow, name, direction) => this.emitFlowAnomaly(flow, 'app', name, this.appAnomalyCodes.get(name) ?? -1, direction),
+            },
+          );
     this.vlanInKey = this.options.flow.vlanInKey;
     this.decoder = new Decoder({ decode: this.options.decode, fragments: this.options.fragments });
     this.decoder.onAnomaly = (code: number) => this.emitDecodeAnomaly(code, null, false);
@@ -301,6 +325,9 @@ export class Engine {
       }
     }
     this.count(flow, dir, flowBytes, tsSec, tsNsec);
+    if (this.app !== null && p.ipProto === IpProto.UDP && p.payloadLen > 0 && !flow.ended) {
+      this.app.udp(flow, dir, p.data, p.payloadOffset, p.payloadOffset + p.payloadLen);
+    }
     if (!flow.ended) this.table.touch(slot, now, timeoutClassOf(flow));
     this.currentPacket = 0;
   }
@@ -379,7 +406,9 @@ export class Engine {
     if (flow.kind === FlowKind.TCP) {
       const session = new TcpSession(this.tcpContext, flow);
       flow.tcp = session;
-      if (this.onStream !== null) session.consumer = this.onStream(flow);
+      const user = this.onStream !== null ? this.onStream(flow) : null;
+      const app = this.app !== null ? this.app.tcpConsumer(flow) : null;
+      session.consumer = app === null ? user : user === null ? app : teeConsumer(app, user);
       // The session was created after insert: refresh the class (still "new").
       this.table.touch(flow.slot, now, timeoutClassOf(flow));
     }
@@ -389,6 +418,7 @@ export class Engine {
   private endFlow(flow: Flow, reason: FlowEndReason): void {
     if (flow.ended) return;
     if (flow.tcp !== null) flow.tcp.close();
+    if (this.app !== null) this.app.end(flow);
     flow.ended = true;
     this.table.remove(flow.slot);
     this.flowsEnded++;
@@ -569,6 +599,22 @@ export class Engine {
     this.emit(ev);
   }
 
+  /** A parser's record as the event `{ type, [type]: payload }` of its flow, at the current packet's time. */
+  private emitRecord(flow: Flow, type: string, payload: object): void {
+    if (!this.wantsEvents()) return;
+    const ev = {
+      type,
+      ts: this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : { sec: flow.lastSec, nsec: flow.lastNsec },
+      flowId: flow.id,
+      endpoints: this.endpointsOf(flow),
+      [type]: payload,
+    } as unknown as NetsieveEvent;
+    if (this.currentPacket !== 0) ev.pcapCnt = this.currentPacket;
+    if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
+    if (flow.tunnel !== null) ev.tunnel = tunnelOf(flow);
+    this.emit(ev);
+  }
+
   private emitFlowAnomaly(
     flow: Flow,
     layer: AnomalyLayer,
@@ -591,6 +637,7 @@ export class Engine {
     };
     if (this.currentPacket !== 0) ev.pcapCnt = this.currentPacket;
     if (direction !== undefined) ev.anomaly.direction = direction === 0 ? 'to_server' : 'to_client';
+    if (layer === 'app' && flow.appProto !== null) ev.anomaly.appProto = flow.appProto;
     if (gap !== undefined) ev.gap = gap;
     if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
     this.emit(ev);
@@ -635,6 +682,7 @@ export class Engine {
       flowId: flow.id,
       endpoints: this.endpointsOf(flow),
       appProto: flow.appProto,
+      appProtoConfidence: flow.appProtoConfidence,
       flow: {
         pktsToServer: flow.pktsToServer,
         pktsToClient: flow.pktsToClient,
@@ -738,3 +786,21 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
 }
 
 export type { Flow };
+
+/** Both consumers get every call: the application layer first, then the caller's. */
+function teeConsumer(a: StreamConsumer, b: StreamConsumer): StreamConsumer {
+  return {
+    onData(data, start, end, info): void {
+      a.onData(data, start, end, info);
+      b.onData(data, start, end, info);
+    },
+    onGap(direction, offset, length): void {
+      a.onGap(direction, offset, length);
+      b.onGap(direction, offset, length);
+    },
+    onEnd(direction, reason): void {
+      a.onEnd(direction, reason);
+      b.onEnd(direction, reason);
+    },
+  };
+}

@@ -79,6 +79,8 @@ export interface FlowEvent extends EventBase {
   endpoints: EventEndpoints;
   /** Application protocol when identified, null otherwise. */
   appProto: string | null;
+  /** How `appProto` was decided: recognised in the bytes (`dpi`), guessed from the server port (`port`), or not (`unknown`). */
+  appProtoConfidence: 'dpi' | 'port' | 'unknown';
   flow: FlowStats;
   tcp?: TcpFlowInfo;
   /** ICMP type/code of the first packet each way. */
@@ -86,7 +88,7 @@ export interface FlowEvent extends EventBase {
 }
 
 /** Where an anomaly was found. */
-export type AnomalyLayer = 'capture' | 'decode' | 'stream' | 'flow';
+export type AnomalyLayer = 'capture' | 'decode' | 'stream' | 'flow' | 'app';
 
 export interface AnomalyEvent extends EventBase {
   type: 'anomaly';
@@ -97,6 +99,8 @@ export interface AnomalyEvent extends EventBase {
     /** The numeric code in its stage's table. */
     code: number;
     direction?: 'to_server' | 'to_client';
+    /** For the `app` layer: the flow's application protocol when known. */
+    appProto?: string;
   };
   /** For `stream.gap`: where the missing bytes are in the direction's stream; length -1 when unknown. */
   gap?: { offset: number; length: number };

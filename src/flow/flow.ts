@@ -65,8 +65,12 @@ export class Flow {
   reportedAnomalies: Set<string> | null = null;
 
   tcp: TcpSession | null = null;
-  /** Application protocol once identified (later stages), null when unknown. */
+  /** Application protocol once identified (src/protocols/detect.ts), null when unknown. */
   appProto: string | null = null;
+  /** How `appProto` was decided: a probe recognised it (`dpi`), only the server port says so (`port`), or neither. */
+  appProtoConfidence: 'dpi' | 'port' | 'unknown' = 'unknown';
+  /** The application layer's state for this flow (src/protocols/app-layer.ts), null until it sees the flow. */
+  app: unknown = null;
   ended = false;
 
   /** Suricata's flow state: `new` until both sides have spoken, `established`, then `closed` (TCP FIN/RST). */

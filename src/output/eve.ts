@@ -8,6 +8,7 @@
  */
 import type { AnomalyEvent, FlowEvent, NetsieveEvent, Timestamp } from '../events.js';
 import { TcpFlag } from '../decode/packet.js';
+import { EVE_MAPPERS } from '../protocols/registry.js';
 
 export type EveRecord = Record<string, unknown>;
 
@@ -62,7 +63,8 @@ function flowRecord(ev: FlowEvent): EveRecord {
       out.response_icmp_code = ev.icmp.responseCode;
     }
   }
-  if (ev.appProto !== null) out.app_proto = ev.appProto;
+  // Suricata names a flow's protocol only when its parser recognised it; a guess from the port is library-only.
+  if (ev.appProto !== null && ev.appProtoConfidence === 'dpi') out.app_proto = ev.appProto;
   const f = ev.flow;
   out.flow = {
     pkts_toserver: f.pktsToServer,
@@ -102,7 +104,9 @@ function flowRecord(ev: FlowEvent): EveRecord {
 function anomalyRecord(ev: AnomalyEvent): EveRecord {
   const out = header(ev, 'anomaly');
   if (ev.anomaly.direction !== undefined) out.direction = ev.anomaly.direction;
-  out.anomaly = { type: ev.anomaly.layer, event: ev.anomaly.event, code: ev.anomaly.code };
+  const anomaly: EveRecord = { type: ev.anomaly.layer === 'app' ? 'applayer' : ev.anomaly.layer, event: ev.anomaly.event, code: ev.anomaly.code };
+  if (ev.anomaly.appProto !== undefined) anomaly.app_proto = ev.anomaly.appProto;
+  out.anomaly = anomaly;
   return out;
 }
 
@@ -113,6 +117,15 @@ export function toEve(ev: NetsieveEvent): EveRecord {
       return flowRecord(ev);
     case 'anomaly':
       return anomalyRecord(ev);
+    default: {
+      // An application record: the common fields, then the protocol's object under its event type.
+      const type = (ev as { type: string }).type;
+      const out = header(ev, type);
+      const payload = (ev as unknown as Record<string, unknown>)[type];
+      const map = EVE_MAPPERS[type];
+      out[type] = map !== undefined ? map(payload as never) : payload;
+      return out;
+    }
   }
 }
 

@@ -1,0 +1,178 @@
+/**
+ * The application layer of one engine: for every flow, protocol detection (detect.ts), then the winning
+ * module's parser, fed the reassembled TCP streams or the UDP datagrams; what parsers find goes to the
+ * engine through an `AppHost`, which turns it into events.
+ *
+ * The engine calls: `tcpConsumer(flow)` when a TCP flow starts (the consumer goes on the TCP session),
+ * `udp(flow, ...)` for each UDP datagram, and `end(flow)` when a flow ends (before its flow event, so that
+ * the event carries `appProto`).
+ */
+import type { Flow } from '../flow/flow.js';
+import type { Direction, StreamConsumer, StreamEndReason } from '../flow/stream.js';
+import { FlowDetector, type AppProtoConfidence, type Detection, type DetectionOptions } from './detect.js';
+import type { AppEventSink, ProtocolModule, TcpAppParser, Transport, UdpAppParser } from './types.js';
+
+/** What the engine does with the application layer's findings. */
+export interface AppHost {
+  /** A parser's record: becomes the event `{ type, [type]: payload }` of the flow. */
+  record(flow: Flow, type: string, payload: object): void;
+  /** An anomaly of the application layer (`app.protocol_mismatch`, `http.bad_chunk_size`, ...). */
+  anomaly(flow: Flow, name: string, direction: Direction | undefined): void;
+}
+
+/** Per-flow state of the application layer. */
+export class FlowApp {
+  detector: FlowDetector | null;
+  detection: Detection | null = null;
+  tcp: TcpAppParser | null = null;
+  udp: UdpAppParser | null = null;
+  /** The parser asked to stop (or failed): nothing more is delivered. */
+  stopped = false;
+  stopReason: string | null = null;
+
+  constructor(detector: FlowDetector) {
+    this.detector = detector;
+  }
+}
+
+export interface AppLayerOptions {
+  detection: DetectionOptions;
+  /** Options per module name (each module's `defaults` merged with the caller's). */
+  protocols: Record<string, unknown>;
+}
+
+export class AppLayer {
+  constructor(
+    private readonly modules: readonly ProtocolModule[],
+    private readonly options: AppLayerOptions,
+    private readonly host: AppHost,
+  ) {}
+
+  /** The consumer of a new TCP flow's streams. */
+  tcpConsumer(flow: Flow): StreamConsumer {
+    const app = this.attach(flow, 'tcp');
+    const layer = this;
+    return {
+      onData(data: Uint8Array, start: number, end: number, info: { direction: Direction }): void {
+        layer.tcpData(flow, app, info.direction, data, start, end);
+      },
+      onGap(direction: Direction, _offset: number, length: number): void {
+        if (app.stopped) return;
+        if (app.tcp !== null) layer.guard(flow, app, () => app.tcp!.onGap(direction, length));
+        else if (app.detection === null) layer.decide(flow, app, app.detector!.giveUp()); // the stream's start is lost
+      },
+      onEnd(direction: Direction, reason: StreamEndReason): void {
+        if (app.stopped || app.tcp === null) return;
+        layer.guard(flow, app, () => app.tcp!.onEnd(direction, reason));
+      },
+    };
+  }
+
+  /** One UDP datagram of a flow. */
+  udp(flow: Flow, direction: Direction, data: Uint8Array, start: number, end: number): void {
+    let app = flow.app as FlowApp | null;
+    if (app === null) app = this.attach(flow, 'udp');
+    if (app.stopped) return;
+    if (app.detection === null) {
+      const detector = app.detector!;
+      const d = detector.offer(direction, data, start, end);
+      if (d === null) return;
+      this.decide(flow, app, d);
+      app.detector = null;
+      // The datagrams probed before this one, then this one (below, from its own buffer).
+      const earlier = detector.replay.slice(0, -1);
+      for (const r of earlier) if (r.bytes !== null && app.udp !== null && !app.stopped) this.guard(flow, app, () => app.udp!.onDatagram(r.direction, r.bytes!, 0, r.bytes!.length));
+    }
+    if (app.udp !== null) this.guard(flow, app, () => app.udp!.onDatagram(direction, data, start, end));
+  }
+
+  /** The flow ends: decide what was not decided, let UDP parsers report what is pending. */
+  end(flow: Flow): void {
+    const app = flow.app as FlowApp | null;
+    if (app === null) return;
+    if (app.detection === null && app.detector !== null) this.decide(flow, app, app.detector.giveUp());
+    if (!app.stopped && app.udp !== null) this.guard(flow, app, () => app.udp!.onEnd());
+  }
+
+  private attach(flow: Flow, transport: Transport): FlowApp {
+    const app = new FlowApp(new FlowDetector(this.modules, transport, flow.serverPort, flow.clientPort, this.options.detection));
+    flow.app = app;
+    if (app.detector!.result !== null) this.decide(flow, app, app.detector!.result);
+    return app;
+  }
+
+  private tcpData(flow: Flow, app: FlowApp, direction: Direction, data: Uint8Array, start: number, end: number): void {
+    if (app.stopped) return;
+    if (app.tcp !== null) {
+      this.guard(flow, app, () => app.tcp!.onData(direction, data, start, end));
+      return;
+    }
+    if (app.detection !== null) return; // decided without a parser: nothing to do with the bytes
+    const detector = app.detector!;
+    const d = detector.offer(direction, data, start, end);
+    if (d === null) return;
+    this.decide(flow, app, d);
+    app.detector = null;
+    if (app.tcp === null) return;
+    // The parser sees each stream from its first byte: what the probes saw (kept within the detection
+    // budget, with gaps where bytes beyond it were dropped), then the rest of the deciding chunk.
+    const tail = end - start - detector.lastTake;
+    for (const r of detector.replay) {
+      if (app.stopped) return;
+      if (r.bytes !== null) this.guard(flow, app, () => app.tcp!.onData(r.direction, r.bytes!, 0, r.bytes!.length));
+      else this.guard(flow, app, () => app.tcp!.onGap(r.direction, r.gap));
+    }
+    if (tail > 0 && !app.stopped) this.guard(flow, app, () => app.tcp!.onData(direction, data, end - tail, end));
+  }
+
+  private decide(flow: Flow, app: FlowApp, d: Detection): void {
+    app.detection = d;
+    flow.appProto = d.name;
+    flow.appProtoConfidence = d.confidence as AppProtoConfidence;
+    if (d.mismatch !== null) this.host.anomaly(flow, 'app.protocol_mismatch', undefined);
+    const m = d.module;
+    if (m === null) {
+      app.detector = null;
+      return;
+    }
+    const sink = this.sink(flow, app);
+    const opts = this.options.protocols[m.name] ?? m.defaults;
+    try {
+      if (flow.tcp !== null) app.tcp = m.createTcp ? m.createTcp(sink, opts) : null;
+      else app.udp = m.createUdp ? m.createUdp(sink, opts) : null;
+    } catch {
+      this.fail(flow, app);
+    }
+  }
+
+  private sink(flow: Flow, app: FlowApp): AppEventSink {
+    const host = this.host;
+    return {
+      emit(type: string, payload: object): void {
+        if (!app.stopped) host.record(flow, type, payload);
+      },
+      anomaly(name: string, direction?: Direction): void {
+        host.anomaly(flow, name, direction);
+      },
+      stop(reason: string): void {
+        app.stopped = true;
+        app.stopReason = reason;
+      },
+    };
+  }
+
+  /** Runs a parser call; a parser that throws is a bug: reported once, and the flow's parsing stops. */
+  private guard(flow: Flow, app: FlowApp, call: () => void): void {
+    try {
+      call();
+    } catch {
+      this.fail(flow, app);
+    }
+  }
+
+  private fail(flow: Flow, app: FlowApp): void {
+    app.stopped = true;
+    app.stopReason = 'parser_error';
+    this.host.anomaly(flow, 'app.parser_error', undefined);
+  }
+}
