@@ -20,9 +20,10 @@ import type { ParsedPattern, RegexNode } from './ast.js';
 import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
 import { DFA_STATE_SIZE, encodeDfa, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
 import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
-import { categoryOf, Cat, Nfa, NfaTooLarge } from './nfa.js';
+import { categoryOf, Cat, Nfa, NfaTooLarge, usesFinalNewline } from './nfa.js';
 import { LazyDfa } from './lazy-dfa.js';
 import { PositionEngine } from './position-engine.js';
+import { ReverseSom } from './reverse-som.js';
 import { chooseTeddy, firstBytes, windowProbability, type TeddyPlan } from './prefilter.js';
 import { runtime, type Runtime } from './runtime.js';
 import { parsePattern } from './syntax.js';
@@ -97,6 +98,11 @@ interface PatternMeta {
   /** Match length when every match has the same length, else -1 (then `from` is unknown without L). */
   fixedLength: number;
   hasAssertions: boolean;
+  /**
+   * Block mode, `L`, variable length: the forward engines find the ends and the start is found backwards
+   * from each (reverse-som.ts); in streams such patterns run on the position engine instead.
+   */
+  reverseSom: boolean;
 }
 
 interface WasmEngine {
@@ -204,10 +210,15 @@ interface Plan {
   /** Patterns whose DFA cannot be built in advance: one lazy DFA (lazy-dfa.ts). */
   lazy: { patterns: number[]; teddy: TeddyPlan | null } | null;
   position: number[];
+  /** The `reverseSom` patterns, untrimmed (their starts matter), or null when there are none. */
+  somNfa: Nfa | null;
 }
 
 /** Parses every pattern and builds their NFA: what compiling and loading a serialized database share. */
-function prepare(specs: readonly PatternSpec[], options: CompileOptions): { meta: PatternMeta[]; parsed: ParsedPattern[]; nfa: Nfa; budget: number } {
+function prepare(
+  specs: readonly PatternSpec[],
+  options: CompileOptions,
+): { meta: PatternMeta[]; parsed: ParsedPattern[]; nfa: Nfa; somNfa: Nfa | null; budget: number } {
   if (!Array.isArray(specs) || specs.length === 0) throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
   if (options === undefined || !['block', 'stream', 'vectored'].includes(options.mode)) {
     throw new NetsieveError('NS_ERR_OPTION', "compile() needs options.mode: 'block', 'stream' or 'vectored'");
@@ -216,6 +227,7 @@ function prepare(specs: readonly PatternSpec[], options: CompileOptions): { meta
   if (!Number.isInteger(budget) || budget < 4 || budget > 1 << 24) throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 4 to 16777216');
   const parsed: ParsedPattern[] = [];
   const meta: PatternMeta[] = [];
+  const untrimmed: [number, RegexNode][] = [];
   specs.forEach((spec, i) => {
     if (typeof spec !== 'object' || spec === null) throw new NetsieveError('NS_ERR_PATTERN', `pattern #${i} is not an object`);
     if (!Number.isInteger(spec.id) || spec.id < 0) {
@@ -223,10 +235,14 @@ function prepare(specs: readonly PatternSpec[], options: CompileOptions): { meta
     }
     if (typeof spec.expression !== 'string') throw new NetsieveError('NS_ERR_PATTERN', 'expression must be a string', { pattern: spec.id });
     const p = parsePattern(spec.expression, spec.flags ?? '', spec.id);
+    const [lo, hi] = lengthRange(p.ast);
+    // In block mode an L pattern's start is found backwards from its end (reverse-som.ts), so its forward
+    // scan needs only the ends; `$`/`\Z` (which may end before a final newline) stay on the position engine.
+    const reverseSom = options.mode === 'block' && p.flags.leftmost && lo !== hi && !usesFinalNewline(p.ast);
     // Without L only end offsets are reported, and those do not depend on how far back a leading repeat
     // reaches: scan the trimmed form (`[\w.]+@x` as `[\w.]@x`), which starts selectively.
-    parsed.push(p.flags.leftmost ? p : { ...p, ast: trimLeadingRepeats(p.ast) });
-    const [lo, hi] = lengthRange(p.ast);
+    parsed.push(p.flags.leftmost && !reverseSom ? p : { ...p, ast: trimLeadingRepeats(p.ast) });
+    if (reverseSom) untrimmed.push([i, p.ast]);
     meta.push({
       id: spec.id,
       flags: spec.flags ?? '',
@@ -235,6 +251,7 @@ function prepare(specs: readonly PatternSpec[], options: CompileOptions): { meta
       leftmost: p.flags.leftmost,
       fixedLength: lo === hi ? lo : -1,
       hasAssertions: hasAssertion(p.ast),
+      reverseSom,
     });
   });
 
@@ -247,12 +264,15 @@ function prepare(specs: readonly PatternSpec[], options: CompileOptions): { meta
       throw e;
     }
   });
-  return { meta, parsed, nfa, budget };
+  // Limits were checked on the trimmed forms; the untrimmed ones are at most as large as the originals.
+  const somNfa = untrimmed.length > 0 ? new Nfa() : null;
+  for (const [i, ast] of untrimmed) somNfa!.addPattern(ast, i);
+  return { meta, parsed, nfa, somNfa, budget };
 }
 
 /** Sorts the patterns into engines and builds their tables. */
 function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
-  const { meta, parsed, nfa, budget } = prepare(specs, options);
+  const { meta, parsed, nfa, somNfa, budget } = prepare(specs, options);
 
   // Sort patterns into engines.
   const literalCandidates: Literal[] = [];
@@ -261,7 +281,7 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   parsed.forEach((p, i) => {
     const lit = asLiteral(p.ast, i);
     if (lit !== null && lit.bytes.length >= LITERAL_MIN_WINDOW) literalCandidates.push(lit);
-    else if (meta[i]!.leftmost && meta[i]!.fixedLength < 0) position.push(i);
+    else if (meta[i]!.leftmost && meta[i]!.fixedLength < 0 && !meta[i]!.reverseSom) position.push(i);
     else dfaCandidates.push(i);
   });
   const literals: Literal[] = [];
@@ -337,7 +357,7 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   lazy.sort((a, b) => a - b);
   const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
   position.sort((a, b) => a - b);
-  return { meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, position };
+  return { meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, position, somNfa };
 }
 
 /*
@@ -424,7 +444,7 @@ export function compile(patterns: readonly PatternSpec[], options: CompileOption
         },
       });
     }
-    return new RegexDatabase(options.mode, p.meta, blobs, p.nfa, p.lazy, p.position, options.lazyCapacity);
+    return new RegexDatabase(options.mode, p.meta, blobs, p.nfa, p.lazy, p.position, p.somNfa, options.lazyCapacity);
   } catch (e) {
     if (isNetsieveError(e)) throw e;
     throw new NetsieveError('NS_ERR_PATTERN', `compilation failed: ${(e as Error).message}`, {}, { cause: e });
@@ -451,6 +471,8 @@ export class RegexDatabase {
   private readonly out: number;
   private readonly positionPatterns: number[];
   private readonly lazyPlan: { patterns: number[]; teddy: TeddyPlan | null } | null;
+  /** Block mode: the leftmost starts of variable-length `L` patterns, found backwards (null when none). */
+  private readonly som: ReverseSom | null;
   private freed = false;
   // Match collection for one slice (reused).
   private scratchBytes: Uint8Array | null = null;
@@ -466,6 +488,7 @@ export class RegexDatabase {
     nfa: Nfa,
     lazy: { patterns: number[]; teddy: TeddyPlan | null } | null,
     positionPatterns: number[],
+    somNfa: Nfa | null,
     lazyCapacity?: number,
   ) {
     this.mode = mode;
@@ -522,6 +545,8 @@ export class RegexDatabase {
       });
       off = align8(off + engine.stateSize);
     }
+    const somPatterns = meta.flatMap((m, i) => (m.reverseSom ? [i] : []));
+    this.som = somNfa !== null && somPatterns.length > 0 ? new ReverseSom(somNfa, somPatterns, (p) => meta[p]!.hasAssertions) : null;
     this.streamStateSize = off;
     this.initial = new Uint8Array(off);
     this.resetState(this.initial);
@@ -584,7 +609,13 @@ export class RegexDatabase {
   scan(data: Uint8Array, onMatch: MatchHandler): ScanResult {
     this.requireMode('block', 'scan');
     this.rt.u8().set(this.initial, this.stateScratch);
-    return this.scanAt(this.stateScratch, data, true, onMatch);
+    if (this.som === null) return this.scanAt(this.stateScratch, data, true, onMatch);
+    this.som.beginBlock(data);
+    try {
+      return this.scanAt(this.stateScratch, data, true, onMatch);
+    } finally {
+      this.som.endBlock();
+    }
   }
 
   /** Vectored mode: scans the chunks as one buffer (offsets run across them). */
@@ -766,7 +797,9 @@ export class RegexDatabase {
       const p = i32[o + 4 + 2 * j]!;
       this.mPat.push(p);
       this.mTo.push(base + i32[o + 5 + 2 * j]!);
-      this.mFrom.push(this.meta[p]!.fixedLength >= 0 ? -2 : -1); // -2: fixed length, computed at delivery
+      const m = this.meta[p]!;
+      // -2: fixed length, -3: found backwards; both computed at delivery.
+      this.mFrom.push(m.fixedLength >= 0 ? -2 : m.reverseSom ? -3 : -1);
     }
     u32[o + 1] = 0;
   }
@@ -796,6 +829,7 @@ export class RegexDatabase {
       const to = this.mTo[j]!;
       let from = this.mFrom[j]!;
       if (from === -2) from = to - m.fixedLength;
+      else if (from === -3) from = this.som!.start(p, to);
       if (onMatch(m.id, from, to) === true) return 'terminated';
     }
     return 'complete';
@@ -879,8 +913,9 @@ export class RegexDatabase {
     nfa: Nfa,
     lazy: { patterns: number[]; teddy: TeddyPlan | null } | null,
     position: number[],
+    somNfa: Nfa | null,
   ): RegexDatabase {
-    return new RegexDatabase(mode, meta, blobs, nfa, lazy, position);
+    return new RegexDatabase(mode, meta, blobs, nfa, lazy, position, somNfa);
   }
 }
 
@@ -1126,7 +1161,7 @@ function deserializeDatabase(bytes: Uint8Array): RegexDatabase {
   const lazyPatterns = readIndexes(u32());
   if (o !== body.length) bad('trailing bytes');
   const lazy = lazyPatterns.length > 0 ? { patterns: lazyPatterns, teddy: lazyTeddy(p.nfa, lazyPatterns) } : null;
-  return RegexDatabase.fromParts(mode, p.meta, blobs, p.nfa, lazy, position);
+  return RegexDatabase.fromParts(mode, p.meta, blobs, p.nfa, lazy, position, p.somNfa);
 }
 
 /** Checks every offset and index in a blob so that a damaged one cannot make the kernel read astray. */

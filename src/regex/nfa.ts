@@ -138,7 +138,7 @@ export class Nfa {
 }
 
 /** Whether the pattern has an `end_or_final_newline` assertion (it then needs a MATCH_ADJ node). */
-function usesFinalNewline(n: RegexNode): boolean {
+export function usesFinalNewline(n: RegexNode): boolean {
   switch (n.kind) {
     case 'assert':
       return n.assertion === 'end_or_final_newline';

@@ -69,9 +69,53 @@ describe('compile()', () => {
       [{ id: 1, expression: 'a[b-d]+e', flags: 'L' }, { id: 2, expression: '(?:xy|x)z+', flags: 'L' }, { id: 3, expression: 'q\\d', flags: 'L' }, ...lits],
       { mode: 'block' },
     );
-    // Variable-length L patterns run in the position engine; a fixed-length one needs no help from it.
-    expect(db.info().engines.map((e) => e.kind).sort()).toEqual(['dfa', 'literal', 'position']);
+    // In block mode variable-length L patterns run in the DFA and their starts are found backwards; a
+    // fixed-length one needs no help at all.
+    expect(db.info().engines.map((e) => e.kind).sort()).toEqual(['dfa', 'literal']);
     expect(reports(db, enc('zabcbde xyzz q7 literal07x'))).toEqual(['1:1:7', '2:8:11', '2:8:12', '3:13:15', '107:16:26']);
+    // In a stream the earlier bytes are gone: they run in the position engine.
+    const stream = compile(
+      [{ id: 1, expression: 'a[b-d]+e', flags: 'L' }, { id: 2, expression: '(?:xy|x)z+', flags: 'L' }, { id: 3, expression: 'q\\d', flags: 'L' }, ...lits],
+      { mode: 'stream' },
+    );
+    expect(stream.info().engines.map((e) => e.kind).sort()).toEqual(['dfa', 'literal', 'position']);
+  });
+
+  it('L in block mode: starts found backwards agree with the forward position engine, assertions included', () => {
+    const specs: PatternSpec[] = [
+      { id: 1, expression: '\\b[\\w.+-]+@[a-z]+\\.(?:com|org)\\b', flags: 'L' },
+      { id: 2, expression: '(?:^|x)a+b', flags: 'Lm' },
+      { id: 3, expression: '\\Bq[a-z]*\\B', flags: 'L' },
+    ];
+    const input = enc('mail bob.smith+x@example.com, a@b.org\naab xaaab zqaaaz qq');
+    const block = compile(specs, { mode: 'block' });
+    const stream = compile(specs, { mode: 'stream' });
+    const got = reports(block, input);
+    const want: string[] = [];
+    const s = stream.openStream();
+    const cb = (id: number, from: number, to: number) => {
+      want.push(`${id}:${from}:${to}`);
+    };
+    s.scan(input, cb);
+    s.close(cb);
+    expect(got).toEqual(want);
+    expect(got).toContain('1:5:28');
+  });
+
+  it('L in block mode: a pattern whose backward walks would be quadratic falls back to one forward pass', () => {
+    // Every b ends a match starting at the one a: walking back from each would be O(n^2).
+    const n = 300_000;
+    const input = new Uint8Array(n).fill(0x62);
+    input[0] = 0x61;
+    const db = compile([{ id: 1, expression: 'a[^z]*b', flags: 'L' }], { mode: 'block' });
+    let count = 0;
+    let wrong = 0;
+    db.scan(input, (_id, from) => {
+      count++;
+      if (from !== 0) wrong++;
+    });
+    expect(count).toBe(n - 1);
+    expect(wrong).toBe(0);
   });
 });
 
