@@ -1,0 +1,394 @@
+/**
+ * One TLS connection: both directions' record readers, the handshake as it unfolds, and the `tls` record
+ * written when nothing more can be learned in the clear.
+ *
+ * When the rest is encrypted (RFC 8446 §2, RFC 5246 §7.1):
+ * - TLS ≤ 1.2: a direction's records are encrypted after its ChangeCipherSpec. The server's Certificate
+ *   comes before it, so the chain is read. The handshake is done when both sides sent ChangeCipherSpec.
+ * - TLS 1.3: everything after the ServerHello travels in application_data records, so every handshake
+ *   record still in the clear is readable (a second ClientHello after a HelloRetryRequest included). The
+ *   ChangeCipherSpec records of middlebox compatibility mode (RFC 8446 §D.4) change nothing. The handshake
+ *   is done at the (final) ServerHello.
+ * - SSLv2: done at the SERVER-HELLO, which carries the certificate.
+ * A fatal alert in the clear ends it too (`failed`); the flow's end or both directions lost, `incomplete`.
+ *
+ * Directions are processed as the engine delivers them; nothing here assumes the client's bytes arrive
+ * before the server's answer beyond what TCP acknowledgement ordering gives.
+ */
+import type { Direction, StreamEndReason } from '../../flow/stream.js';
+import type { AppEventSink, TcpAppParser } from '../types.js';
+import { ExtensionType, HandshakeType, isGrease, isKnownHandshakeType, isTls13, SSL2_NEGOTIATED, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, Version } from './constants.js';
+import type { TlsAlert, TlsAnomalyName, TlsCertificate, TlsClientHello, TlsHandshake, TlsHandshakeState, TlsHeartbeatSummary, TlsServerHello } from './events.js';
+import { ja3, ja3s, ja4 } from './fingerprint.js';
+import type { TlsOptions } from './options.js';
+import { parseCertificateList, parseClientHello, parseServerHello, parseSslv2ClientHello, parseSslv2ServerHello, type ParseLimits } from './parser.js';
+import { TlsRecordReader, type RecordHandler } from './record-layer.js';
+
+/** The `emit` type of the record. */
+export const TLS_EVENT_TYPE = 'tls';
+
+/** ExtensionType "cookie" (44): the one extension a HelloRetryRequest may send unasked (RFC 8446 §4.2). */
+const EXT_COOKIE = 44;
+
+/** Client-to-server and server-to-client handshake messages (RFC 8446 §4, RFC 5246 §7.4). */
+const CLIENT_MESSAGES = new Set<number>([HandshakeType.CLIENT_HELLO, HandshakeType.CLIENT_KEY_EXCHANGE, HandshakeType.CERTIFICATE_VERIFY, HandshakeType.END_OF_EARLY_DATA]);
+const SERVER_MESSAGES = new Set<number>([
+  HandshakeType.HELLO_REQUEST,
+  HandshakeType.SERVER_HELLO,
+  HandshakeType.HELLO_VERIFY_REQUEST,
+  HandshakeType.NEW_SESSION_TICKET,
+  HandshakeType.HELLO_RETRY_REQUEST,
+  HandshakeType.ENCRYPTED_EXTENSIONS,
+  HandshakeType.SERVER_KEY_EXCHANGE,
+  HandshakeType.CERTIFICATE_REQUEST,
+  HandshakeType.SERVER_HELLO_DONE,
+  HandshakeType.CERTIFICATE_STATUS,
+]);
+
+export class TlsFlowParser implements TcpAppParser, RecordHandler {
+  private readonly readers: [TlsRecordReader, TlsRecordReader];
+  private readonly limits: ParseLimits;
+  private readonly ended = [false, false];
+  private readonly ccs = [false, false];
+  /** The record was emitted. */
+  private done = false;
+  /** After the record: reading record headers only (`afterHandshake: 'track'`). */
+  private tracking = false;
+  private stopped = false;
+
+  private clientHello: TlsClientHello | null = null;
+  private serverHello: TlsServerHello | null = null;
+  /** A HelloRetryRequest was answered by a second ClientHello. */
+  private retryAnswered = false;
+  private helloRetryRequest = false;
+  private serverCertificateSeen = false;
+  private serverKeyExchangeSeen = false;
+  private certificates: TlsCertificate[] = [];
+  private clientCertificates: TlsCertificate[] | null = null;
+  private certificateRequested = false;
+  private ocspStapled = false;
+  private sessionTicketIssued = false;
+  /** The server's ChangeCipherSpec came right after its ServerHello: an abbreviated (resumed) handshake. */
+  private abbreviated = false;
+  private readonly alerts: TlsAlert[] = [];
+  private fatalAlert = false;
+  private heartbeatSummary: TlsHeartbeatSummary | null = null;
+  /** Record length of an encrypted heartbeat request not yet answered, per direction that sent it (-1: none). */
+  private readonly pendingHeartbeat = [-1, -1];
+  private sslv2 = false;
+  private sslv2Negotiated = false;
+
+  constructor(
+    private readonly sink: AppEventSink,
+    private readonly options: TlsOptions,
+  ) {
+    this.readers = [new TlsRecordReader(0, this, options.maxHandshakeMessageSize), new TlsRecordReader(1, this, options.maxHandshakeMessageSize)];
+    this.limits = {
+      maxListLength: options.maxListLength,
+      maxCertificates: options.maxCertificates,
+      maxDerDepth: options.maxDerDepth,
+      keepCertificateDer: options.keepCertificateDer,
+    };
+  }
+
+  // ------------------------------------------------------------------ TcpAppParser
+
+  onData(direction: Direction, data: Uint8Array, start: number, end: number): void {
+    if (this.stopped) return;
+    this.readers[direction].feed(data, start, end);
+  }
+
+  onGap(direction: Direction, length: number): void {
+    if (this.stopped) return;
+    this.readers[direction].gap(length);
+  }
+
+  onEnd(direction: Direction, _reason: StreamEndReason): void {
+    if (this.stopped) return;
+    this.ended[direction] = true;
+    if (this.ended[0] && this.ended[1] && !this.done) this.finish('incomplete');
+  }
+
+  // ------------------------------------------------------------------ RecordHandler
+
+  /** The negotiated version so far (a HelloRetryRequest already names it). */
+  private get negotiated(): number | null {
+    const sh = this.serverHello;
+    if (sh === null) return null;
+    return sh.selectedVersion ?? sh.version;
+  }
+
+  encrypted(direction: Direction): boolean {
+    if (this.tracking) return true;
+    return this.ccs[direction]! && !isTls13(this.negotiated);
+  }
+
+  anomaly(name: TlsAnomalyName, direction?: Direction): void {
+    if (!this.stopped) this.sink.anomaly(name, direction);
+  }
+
+  lost(): void {
+    this.checkDone();
+  }
+
+  handshakeMessage(direction: Direction, type: number, buf: Uint8Array, start: number, end: number): void {
+    if (this.done) return;
+    if (!isKnownHandshakeType(type)) {
+      this.anomaly('tls.handshake_unknown_type', direction);
+      return;
+    }
+    const fromClient = direction === 0;
+    if ((fromClient && SERVER_MESSAGES.has(type)) || (!fromClient && CLIENT_MESSAGES.has(type))) {
+      this.anomaly('tls.handshake_wrong_direction', direction);
+      return;
+    }
+    const report = (name: TlsAnomalyName): void => this.anomaly(name, direction);
+    switch (type) {
+      case HandshakeType.CLIENT_HELLO:
+        this.onClientHello(parseClientHello(buf, start, end, this.limits, report));
+        break;
+      case HandshakeType.SERVER_HELLO:
+        this.onServerHello(parseServerHello(buf, start, end, this.limits, report));
+        break;
+      case HandshakeType.CERTIFICATE:
+        if (this.serverHello === null && !fromClient) report('tls.handshake_out_of_order');
+        if (fromClient) {
+          if (this.clientCertificates !== null) report('tls.handshake_out_of_order');
+          else this.clientCertificates = parseCertificateList(buf, start, end, this.limits, report);
+        } else if (this.serverCertificateSeen) {
+          report('tls.handshake_out_of_order');
+        } else {
+          this.serverCertificateSeen = true;
+          this.certificates = parseCertificateList(buf, start, end, this.limits, report);
+          if (this.certificates.length === 0) report('tls.certificate_empty');
+        }
+        break;
+      case HandshakeType.CERTIFICATE_STATUS:
+        this.ocspStapled = true;
+        break;
+      case HandshakeType.SERVER_KEY_EXCHANGE:
+        this.serverKeyExchangeSeen = true;
+        break;
+      case HandshakeType.CERTIFICATE_REQUEST:
+        this.certificateRequested = true;
+        break;
+      case HandshakeType.NEW_SESSION_TICKET:
+        this.sessionTicketIssued = true;
+        break;
+    }
+    this.checkDone();
+  }
+
+  private onClientHello(ch: TlsClientHello | null): void {
+    if (ch === null) return;
+    if (this.clientHello === null) {
+      this.clientHello = ch;
+      this.checkClientVersion(ch);
+    } else if (this.helloRetryRequest && !this.retryAnswered) {
+      this.retryAnswered = true; // the first ClientHello stays: it is what fingerprints describe
+    } else {
+      this.anomaly('tls.handshake_out_of_order', 0);
+    }
+  }
+
+  private checkClientVersion(ch: TlsClientHello): void {
+    const offersAbove = ch.supportedVersions.some((v) => !isGrease(v) && v > Version.SSL3);
+    if (ch.version === Version.SSL3 && !offersAbove) this.anomaly('tls.sslv3', 0);
+  }
+
+  private onServerHello(sh: TlsServerHello | null): void {
+    if (sh === null) return;
+    const prev = this.serverHello;
+    if (prev !== null && !(prev.helloRetryRequest && !sh.helloRetryRequest)) {
+      this.anomaly('tls.handshake_out_of_order', 1);
+      return;
+    }
+    this.serverHello = sh;
+    if (sh.helloRetryRequest) this.helloRetryRequest = true;
+    this.checkAgainstOffer(sh);
+  }
+
+  /** The server's choices against the client's offer. */
+  private checkAgainstOffer(sh: TlsServerHello): void {
+    const report = (name: TlsAnomalyName): void => this.anomaly(name, 1);
+    const version = sh.selectedVersion ?? sh.version;
+    if (version === Version.SSL3) report('tls.sslv3');
+    if (isGrease(sh.cipherSuite) || (sh.selectedVersion !== null && isGrease(sh.selectedVersion)) || (sh.keyShareGroup !== null && isGrease(sh.keyShareGroup)) || sh.extensions.some((e) => isGrease(e.type))) {
+      report('tls.grease_selected');
+    }
+    const ch = this.clientHello;
+    if (ch === null || ch.sslv2Format) return;
+    if (sh.selectedVersion !== null ? !ch.supportedVersions.includes(sh.selectedVersion) : sh.version > ch.version) report('tls.version_not_offered');
+    if (!ch.cipherSuites.includes(sh.cipherSuite)) report('tls.cipher_not_offered');
+    const offered = new Set(ch.extensions.map((e) => e.type));
+    for (const e of sh.extensions) {
+      if (offered.has(e.type)) continue;
+      if (e.type === EXT_COOKIE && sh.helloRetryRequest) continue;
+      if (e.type === ExtensionType.RENEGOTIATION_INFO && ch.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV)) continue;
+      report('tls.extension_not_offered');
+      break;
+    }
+    if (sh.alpn !== null && !ch.alpn.includes(sh.alpn)) report('tls.alpn_not_offered');
+    if (sh.downgradeSentinel !== null && ch.supportedVersions.includes(Version.TLS13) && !isTls13(version)) report('tls.downgrade_sentinel');
+  }
+
+  changeCipherSpec(direction: Direction): void {
+    if (this.done) return;
+    this.ccs[direction] = true;
+    if (direction === 1 && this.serverHello !== null && !this.serverCertificateSeen && !this.serverKeyExchangeSeen && !isTls13(this.negotiated)) {
+      this.abbreviated = true;
+    }
+    this.checkDone();
+  }
+
+  alert(direction: Direction, level: number, description: number): void {
+    if (this.done) return;
+    if (this.alerts.length < this.options.maxAlerts) this.alerts.push({ direction, level, description });
+    if (level === 2) this.fatalAlert = true;
+    this.checkDone();
+  }
+
+  heartbeat(direction: Direction, recordLength: number, type: number, payloadLength: number): void {
+    const hb = (this.heartbeatSummary ??= { requests: 0, responses: 0, lengthMismatch: false, oversizedResponse: false });
+    const ch = this.clientHello;
+    const sh = this.serverHello;
+    if (ch === null || sh === null || ch.heartbeatMode === null || sh.heartbeatMode === null) this.anomaly('tls.heartbeat_not_negotiated', direction);
+    const other = direction === 0 ? 1 : 0;
+    if (type < 0 && payloadLength < 0 && recordLength >= 0 && this.encrypted(direction)) {
+      // Encrypted: the type is unreadable. A record answering the other side's pending one is a response;
+      // a response longer than its request carries more than the request's payload (RFC 6520 §4: the
+      // response echoes the payload; padding is at least 16 bytes either way).
+      const pending = this.pendingHeartbeat[other]!;
+      if (pending >= 0) {
+        this.pendingHeartbeat[other] = -1;
+        hb.responses++;
+        this.anomaly('tls.heartbeat_response', direction);
+        if (recordLength > pending) {
+          hb.oversizedResponse = true;
+          this.anomaly('tls.heartbeat_response_oversized', direction);
+        }
+      } else {
+        this.pendingHeartbeat[direction] = recordLength;
+        hb.requests++;
+        this.anomaly('tls.heartbeat_request', direction);
+      }
+      return;
+    }
+    if (type === 1) {
+      hb.requests++;
+      this.anomaly('tls.heartbeat_request', direction);
+    } else if (type === 2) {
+      hb.responses++;
+      this.anomaly('tls.heartbeat_response', direction);
+    }
+    if (type !== 1 && type !== 2) this.anomaly('tls.heartbeat_invalid', direction);
+    if (payloadLength < 0) {
+      if (type === 1 || type === 2) this.anomaly('tls.heartbeat_invalid', direction);
+    } else if (payloadLength + 3 + 16 > recordLength) {
+      // RFC 6520 §4: type(1) payload_length(2) payload padding(≥16) must fit the record.
+      hb.lengthMismatch = true;
+      this.anomaly('tls.heartbeat_length_mismatch', direction);
+    }
+  }
+
+  applicationData(direction: Direction): void {
+    if (this.done) return;
+    const helloSeen = direction === 0 ? this.clientHello !== null : this.serverHello !== null;
+    if (!helloSeen && !this.ccs[direction]) this.anomaly('tls.application_data_before_handshake', direction);
+  }
+
+  sslv2Message(direction: Direction, buf: Uint8Array, start: number, end: number): void {
+    if (this.done) return;
+    this.sslv2 = true;
+    const report = (name: TlsAnomalyName): void => this.anomaly(name, direction);
+    const type = end > start ? buf[start] : -1;
+    if (direction === 0 && type === 1) {
+      const ch = parseSslv2ClientHello(buf, start, end, this.limits, report);
+      if (ch === null) return;
+      report(ch.version === Version.SSL2 ? 'tls.sslv2' : 'tls.sslv2_client_hello');
+      this.onClientHello(ch);
+    } else if (direction === 1 && type === 4) {
+      const parsed = parseSslv2ServerHello(buf, start, end, this.limits, report);
+      if (parsed === null) return;
+      report('tls.sslv2');
+      this.serverHello = parsed.hello;
+      this.certificates = parsed.certificates;
+      this.sslv2Negotiated = true;
+    } else if (this.clientHello === null || (direction === 1 && this.serverHello === null)) {
+      // Later SSLv2 messages (CLIENT-MASTER-KEY, ...) follow the hellos; one before them is not SSLv2.
+      report('tls.invalid_sslv2_record');
+    }
+    this.checkDone();
+  }
+
+  // ------------------------------------------------------------------ completion
+
+  private checkDone(): void {
+    if (this.done || this.stopped) return;
+    let state: TlsHandshakeState | null = null;
+    const sh = this.serverHello;
+    if (this.sslv2Negotiated) state = 'encrypted';
+    else if (this.fatalAlert) state = 'failed';
+    else if (sh !== null && !sh.helloRetryRequest && isTls13(this.negotiated)) state = 'encrypted';
+    else if (this.ccs[0] && this.ccs[1] && !isTls13(this.negotiated)) state = 'encrypted';
+    else if ((this.readers[0].isLost || this.ended[0]) && (this.readers[1].isLost || this.ended[1])) state = 'incomplete';
+    if (state !== null) this.finish(state);
+  }
+
+  private finish(state: TlsHandshakeState): void {
+    this.done = true;
+    this.sink.emit(TLS_EVENT_TYPE, this.buildRecord(state));
+    const bothEnded = this.ended[0] && this.ended[1];
+    if (bothEnded) return;
+    if (state === 'encrypted' && this.options.afterHandshake === 'track') {
+      this.tracking = true;
+      return;
+    }
+    this.stopped = true;
+    this.readers[0].halted = this.readers[1].halted = true;
+    this.sink.stop(state === 'encrypted' ? 'encrypted' : state === 'failed' ? 'alert' : 'lost_sync');
+  }
+
+  private buildRecord(state: TlsHandshakeState): TlsHandshake {
+    const ch = this.clientHello;
+    const sh = this.serverHello;
+    let version: number | null = null;
+    if (this.sslv2Negotiated) version = SSL2_NEGOTIATED;
+    else if (sh !== null) version = sh.selectedVersion ?? sh.version;
+    else if (ch !== null) version = ch.version;
+    const tls13 = isTls13(version);
+    const sameSession = ch !== null && sh !== null && sh.sessionId !== '' && sh.sessionId === ch.sessionId;
+    const resumed = sh !== null && !sh.sslv2Format && (tls13 ? sh.preSharedKeyIdentity !== null : this.abbreviated || sameSession);
+    const sslv3 = version === Version.SSL3 || (ch !== null && ch.version === Version.SSL3 && !ch.supportedVersions.some((v) => !isGrease(v) && v > Version.SSL3));
+    return {
+      state,
+      version,
+      sni: ch?.serverName ?? null,
+      clientAlpns: ch !== null ? ch.alpn.slice() : [],
+      serverAlpn: sh?.alpn ?? null,
+      cipherSuite: sh !== null && !sh.helloRetryRequest ? sh.cipherSuite : null,
+      clientHello: ch,
+      serverHello: sh,
+      helloRetryRequest: this.helloRetryRequest,
+      ja3: ch !== null ? ja3(ch) : null,
+      ja3s: sh !== null ? ja3s(sh) : null,
+      ja4: ch !== null ? ja4(ch) : null,
+      resumption: {
+        sessionIdOffered: ch !== null && ch.sessionId !== '',
+        ticketOffered: ch !== null && ch.sessionTicketLength !== null && ch.sessionTicketLength > 0,
+        pskOffered: ch?.preSharedKey ?? false,
+        earlyData: ch?.earlyData ?? false,
+        resumed,
+      },
+      certificates: this.certificates,
+      clientCertificates: this.clientCertificates ?? [],
+      certificateRequested: this.certificateRequested,
+      ocspStapled: this.ocspStapled,
+      sessionTicketIssued: this.sessionTicketIssued,
+      alerts: this.alerts.slice(),
+      heartbeat: this.heartbeatSummary === null ? null : { ...this.heartbeatSummary },
+      sslv2: this.sslv2,
+      sslv3,
+    };
+  }
+}
