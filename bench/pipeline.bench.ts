@@ -1,7 +1,8 @@
 /**
  * The whole pipeline: a large capture of real traffic replayed through the engine (read, decode, flows,
- * TCP reassembly; no L7 yet), against reading the same file alone as the baseline, and Suricata on the same
- * capture when it is installed.
+ * TCP reassembly), against reading the same file alone as the baseline; then the cost of the application
+ * layer (detection and the HTTP, DNS, TLS and Redis parsers) against the same replay without it; and
+ * Suricata on the same capture when it is installed.
  *
  *   npx tsx bench/pipeline.bench.ts [capture.pcap]
  *
@@ -60,9 +61,24 @@ await runSuiteAsync(
         r.close();
       },
     },
-    { name: 'replay, defaults (depth 1 MiB, acked delivery)', packets, bytes, fn: () => replay({}) },
-    { name: 'replay, unlimited depth', packets, bytes, fn: () => replay({ tcp: { depth: 0 } }) },
-    { name: 'replay, unlimited depth, immediate delivery', packets, bytes, fn: () => replay({ tcp: { depth: 0, delivery: 'immediate' } }) },
+    { name: 'replay, no L7, defaults (depth 1 MiB, acked delivery)', packets, bytes, fn: () => replay({ app: { enabled: false } }) },
+    { name: 'replay, no L7, unlimited depth', packets, bytes, fn: () => replay({ app: { enabled: false }, tcp: { depth: 0 } }) },
+    {
+      name: 'replay, no L7, unlimited depth, immediate delivery',
+      packets,
+      bytes,
+      fn: () => replay({ app: { enabled: false }, tcp: { depth: 0, delivery: 'immediate' } }),
+    },
+  ],
+  { minSamples: 12, maxTime: 8 },
+);
+
+// The application layer's cost: the same replay with detection and every parser on (the defaults).
+await runSuiteAsync(
+  'pipeline (replay with L7)',
+  [
+    { name: 'replay, no L7 (app.enabled false)', baseline: true, packets, bytes, fn: () => replay({ app: { enabled: false } }) },
+    { name: 'replay with L7: detection + HTTP, DNS, TLS, Redis parsers (defaults)', packets, bytes, fn: () => replay({}) },
   ],
   { minSamples: 12, maxTime: 8 },
 );

@@ -83,6 +83,11 @@ export interface EngineStats {
   flowsTimedOut: number;
   /** Flows created per transport protocol name. */
   flowsByProto: Record<string, number>;
+  /**
+   * Ended flows per application protocol: the name when recognised in the bytes, `name (port)` when only
+   * the server port says so, `unknown` otherwise.
+   */
+  flowsByApp: Record<string, number>;
   /** Anomaly events by name. */
   anomalies: Record<string, number>;
   /** Decoded layers by name (packets that contained them). */
@@ -133,6 +138,7 @@ export class Engine {
   private flowsTimedOut = 0;
   private firstTs = NaN;
   private readonly flowsByProto: Record<string, number> = {};
+  private readonly flowsByApp: Record<string, number> = {};
   private readonly anomalyCounts: Record<string, number> = {};
   private readonly flowlessAnomalySec = new Map<string, number>();
   private readonly layerCounts = new Float64Array(32);
@@ -423,6 +429,8 @@ export class Engine {
     this.table.remove(flow.slot);
     this.flowsEnded++;
     if (reason === 'timeout') this.flowsTimedOut++;
+    const app = flow.appProto === null ? 'unknown' : flow.appProtoConfidence === 'dpi' ? flow.appProto : `${flow.appProto} (port)`;
+    this.flowsByApp[app] = (this.flowsByApp[app] ?? 0) + 1;
     this.emit(this.flowEvent(flow, reason));
   }
 
@@ -551,6 +559,7 @@ export class Engine {
       flowsEvicted: this.flowsEvicted,
       flowsTimedOut: this.flowsTimedOut,
       flowsByProto: { ...this.flowsByProto },
+      flowsByApp: { ...this.flowsByApp },
       anomalies: { ...this.anomalyCounts },
       layers,
       reassembly: { memoryUsed: this.memory.used, memoryPeak: this.memory.peak, memcapHits: this.memory.capHits },

@@ -5,6 +5,10 @@
  * Events are plain data owned by the receiver: safe to keep, serialise or send elsewhere.
  */
 import type { TcpStreamStats } from './flow/tcp-session.js';
+import type { DnsMessage } from './protocols/dns/index.js';
+import type { HttpTransaction } from './protocols/http/index.js';
+import type { RedisRecord } from './protocols/redis/index.js';
+import type { TlsHandshake } from './protocols/tls/index.js';
 
 /** Capture time of an event: seconds since the Unix epoch and nanoseconds within the second. */
 export interface Timestamp {
@@ -106,7 +110,52 @@ export interface AnomalyEvent extends EventBase {
   gap?: { offset: number; length: number };
 }
 
-export type NetsieveEvent = FlowEvent | AnomalyEvent;
+/** What every application record event has: the flow it belongs to, and its endpoints (source = client). */
+interface AppEventBase extends EventBase {
+  flowId: number;
+  endpoints: EventEndpoints;
+}
+
+/** One HTTP/1.x transaction: a request and its response (either may be missing; see `HttpTransaction`). */
+export interface HttpEvent extends AppEventBase {
+  type: 'http';
+  http: HttpTransaction;
+}
+
+/** One DNS message (query or response), over UDP or TCP. */
+export interface DnsEvent extends AppEventBase {
+  type: 'dns';
+  dns: DnsMessage;
+}
+
+/** One multicast DNS message (UDP port 5353): the DNS wire format, its own event type as in Suricata 8. */
+export interface MdnsEvent extends AppEventBase {
+  type: 'mdns';
+  mdns: DnsMessage;
+}
+
+/** One LLMNR message (port 5355): the DNS wire format, its own event type as in Suricata 8. */
+export interface LlmnrEvent extends AppEventBase {
+  type: 'llmnr';
+  llmnr: DnsMessage;
+}
+
+/** One TLS connection's handshake, when it is done (encrypted), failed, or the flow ended first. */
+export interface TlsEvent extends AppEventBase {
+  type: 'tls';
+  tls: TlsHandshake;
+}
+
+/** One Redis command with its reply, or a push message (pub/sub, invalidation). */
+export interface RedisEvent extends AppEventBase {
+  type: 'redis';
+  redis: RedisRecord;
+}
+
+/** The application layer's record events. */
+export type AppEvent = HttpEvent | DnsEvent | MdnsEvent | LlmnrEvent | TlsEvent | RedisEvent;
+
+export type NetsieveEvent = FlowEvent | AnomalyEvent | AppEvent;
 export type NetsieveEventType = NetsieveEvent['type'];
 export type EventOfType<T extends NetsieveEventType> = Extract<NetsieveEvent, { type: T }>;
 

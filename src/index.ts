@@ -13,6 +13,13 @@ export type {
   FlowEvent,
   AnomalyEvent,
   AnomalyLayer,
+  AppEvent,
+  HttpEvent,
+  DnsEvent,
+  MdnsEvent,
+  LlmnrEvent,
+  TlsEvent,
+  RedisEvent,
   EventEndpoints,
   EventTunnel,
   FlowStats,
@@ -56,6 +63,31 @@ export type { TcpContext, TcpEventSink, TcpStreamStats } from './flow/tcp-sessio
 export { STREAM_ANOMALIES } from './flow/events.js';
 export { TcpSession, TcpState, tcpStateName } from './flow/tcp-session.js';
 export { ReassemblyMemory } from './flow/reassembly-memory.js';
+
+// Application layer: detection and the protocol parsers (records, options, anomaly tables).
+export { PROTOCOLS, APP_ANOMALIES } from './protocols/registry.js';
+export type { AppOptions, AppOptionsInput } from './protocols/registry.js';
+export type { AppEventSink, ProtocolModule, ProbeContext, TcpAppParser, UdpAppParser } from './protocols/types.js';
+export { Probe } from './protocols/types.js';
+export { HTTP_ANOMALIES, HTTP_DEFAULTS } from './protocols/http/index.js';
+export type { HttpHeader, HttpOptions, HttpTransaction } from './protocols/http/index.js';
+export { DNS_ANOMALIES, DNS_DEFAULTS, dnsAnswerNames, dnsQueryNames, dnsResolvedAddresses } from './protocols/dns/index.js';
+export type {
+  DnsEdns,
+  DnsEdnsOption,
+  DnsFlags,
+  DnsMessage,
+  DnsOptions,
+  DnsQuestion,
+  DnsRdata,
+  DnsResourceRecord,
+  DnsSvcParam,
+  DnsVariant,
+} from './protocols/dns/index.js';
+export { TLS_ANOMALIES, TLS_DEFAULTS, ja3, ja3s, ja4 } from './protocols/tls/index.js';
+export type { TlsCertificate, TlsClientHello, TlsHandshake, TlsOptions, TlsServerHello } from './protocols/tls/index.js';
+export { REDIS_ANOMALIES, REDIS_DEFAULTS } from './protocols/redis/index.js';
+export type { RedisOptions, RedisRecord, RedisValue } from './protocols/redis/index.js';
 
 // Multi-pattern regex matching (a library in its own right: src/regex/README section in the project README).
 export { compile, deserialize, RegexDatabase, RegexStream } from './regex/database.js';

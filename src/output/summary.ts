@@ -47,6 +47,7 @@ export function formatSummary(s: SummaryInput): string {
     `  elapsed      ${secs.toFixed(2)} s (${rate})`,
     `  flows        ${nf.format(st.flowsCreated)}: ${list(st.flowsByProto)}`,
     `               ended ${nf.format(st.flowsEnded)}, timed out ${nf.format(st.flowsTimedOut)}, evicted ${nf.format(st.flowsEvicted)}, still open ${nf.format(st.flowsActive)}`,
+    `  applications ${list(st.flowsByApp)}`,
     `  anomalies    ${nf.format(anomalyTotal)}: ${list(st.anomalies)}`,
     `  layers       ${list(st.layers, 16)}`,
     `  reassembly   peak memory ${mb(st.reassembly.memoryPeak)}, memcap hits ${nf.format(st.reassembly.memcapHits)}`,

@@ -59,7 +59,7 @@ export class AppLayer {
       onGap(direction: Direction, _offset: number, length: number): void {
         if (app.stopped) return;
         if (app.tcp !== null) layer.guard(flow, app, () => app.tcp!.onGap(direction, length));
-        else if (app.detection === null) layer.decide(flow, app, app.detector!.giveUp()); // the stream's start is lost
+        else if (app.detection === null) app.detector!.gap(direction, length); // probing goes on after it
       },
       onEnd(direction: Direction, reason: StreamEndReason): void {
         if (app.stopped || app.tcp === null) return;
@@ -83,7 +83,13 @@ export class AppLayer {
       const earlier = detector.replay.slice(0, -1);
       for (const r of earlier) if (r.bytes !== null && app.udp !== null && !app.stopped) this.guard(flow, app, () => app.udp!.onDatagram(r.direction, r.bytes!, 0, r.bytes!.length));
     }
-    if (app.udp !== null) this.guard(flow, app, () => app.udp!.onDatagram(direction, data, start, end));
+    if (app.udp !== null) {
+      try {
+        app.udp.onDatagram(direction, data, start, end);
+      } catch {
+        this.fail(flow, app);
+      }
+    }
   }
 
   /** The flow ends: decide what was not decided, let UDP parsers report what is pending. */
@@ -104,7 +110,12 @@ export class AppLayer {
   private tcpData(flow: Flow, app: FlowApp, direction: Direction, data: Uint8Array, start: number, end: number): void {
     if (app.stopped) return;
     if (app.tcp !== null) {
-      this.guard(flow, app, () => app.tcp!.onData(direction, data, start, end));
+      // The per-chunk path: no closure (guard() is for the rarer calls).
+      try {
+        app.tcp.onData(direction, data, start, end);
+      } catch {
+        this.fail(flow, app);
+      }
       return;
     }
     if (app.detection !== null) return; // decided without a parser: nothing to do with the bytes

@@ -47,6 +47,8 @@ export class FlowDetector {
   /** Bytes shown so far per direction (TCP: the stream's first bytes, concatenated). */
   private readonly seen: [Uint8Array, Uint8Array];
   private readonly seenLen = [0, 0];
+  /** Where the probes' view of each direction starts: 0, or the first byte after a gap. */
+  private readonly probeFrom = [0, 0];
   private readonly chunks = [0, 0];
   /**
    * What was shown, in arrival order, to replay to the winner (TCP: stream bytes; UDP: datagrams), and
@@ -96,7 +98,7 @@ export class FlowDetector {
       this.seenLen[d]! += take;
     } else {
       buf = this.append(d, data, start, take);
-      from = 0;
+      from = this.probeFrom[d]!;
       to = this.seenLen[d]!;
     }
     this.ctx.direction = d;
@@ -128,11 +130,23 @@ export class FlowDetector {
    */
   private drop(d: Direction, n: number): void {
     const last = this.replay[this.replay.length - 1];
-    if (last !== undefined && last.bytes === null && last.direction === d) last.gap += n;
+    if (last !== undefined && last.bytes === null && last.direction === d) last.gap = last.gap < 0 ? -1 : last.gap + n;
     else this.replay.push({ direction: d, bytes: null, gap: n });
   }
 
-  /** The flow ended (or its stream broke) before a decision: decide on what is known. */
+  /**
+   * Bytes of a TCP direction were lost before a decision. The gap goes into the replay (a parser chosen
+   * later learns of it), and the probes see what follows as a stream of its own: a request line after the
+   * gap is still HTTP, and the other direction may decide alone (a response whose request was lost).
+   */
+  gap(direction: Direction, length: number): void {
+    if (this.result !== null) return;
+    if (length < 0) this.replay.push({ direction, bytes: null, gap: -1 }); // of unknown length
+    else this.drop(direction, length);
+    this.probeFrom[direction] = this.seenLen[direction]!;
+  }
+
+  /** The flow ended before a decision: decide on what is known. */
   giveUp(): Detection {
     return this.result ?? this.finish(null, true);
   }

@@ -5,13 +5,31 @@
  */
 import { NetsieveError } from '../errors.js';
 import { DEFAULT_DETECTION, type DetectionOptions } from './detect.js';
+import { dnsProtocol, dnsToEve, llmnrProtocol, llmnrToEve, mdnsProtocol, mdnsToEve } from './dns/index.js';
+import { httpProtocol, httpToEve } from './http/index.js';
+import { redisProtocol, redisToEve } from './redis/index.js';
+import { tlsEve, tlsProtocol } from './tls/index.js';
 import type { ProtocolModule } from './types.js';
 
 /** Every protocol module, in the order probes are asked when no port hint applies. */
-export const PROTOCOLS: readonly ProtocolModule[] = [];
+export const PROTOCOLS: readonly ProtocolModule[] = [
+  httpProtocol,
+  tlsProtocol,
+  dnsProtocol,
+  mdnsProtocol,
+  llmnrProtocol,
+  redisProtocol,
+] as ProtocolModule[];
 
 /** Maps a record of each event type to the object Suricata's EVE JSON writes under that type. */
-export const EVE_MAPPERS: Readonly<Record<string, (payload: never) => Record<string, unknown>>> = {};
+export const EVE_MAPPERS: Readonly<Record<string, (payload: never) => Record<string, unknown>>> = {
+  http: httpToEve,
+  tls: tlsEve,
+  dns: dnsToEve,
+  mdns: mdnsToEve,
+  llmnr: llmnrToEve,
+  redis: redisToEve,
+} as Record<string, (payload: never) => Record<string, unknown>>;
 
 /** Anomaly names of the application layer itself (protocol modules have their own tables). */
 export const APP_ANOMALIES = [

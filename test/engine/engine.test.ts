@@ -208,8 +208,10 @@ describe('engine.replay()', () => {
     const { frames } = conversation();
     const engine = createEngine();
     const events = await collect(engine.replay(pcapOf(frames)));
-    expect(events.map((e) => e.type)).toEqual(['flow']);
-    expect((events[0] as FlowEvent).pcapCnt).toBe(1);
+    // The HTTP transaction when its response is complete, the flow when the input ends.
+    expect(events.map((e) => e.type)).toEqual(['http', 'flow']);
+    expect((events[1] as FlowEvent).pcapCnt).toBe(1);
+    expect((events[1] as FlowEvent).appProto).toBe('http');
     expect(engine.stats()).toMatchObject({ packets: 10, ipPackets: 10, flowsCreated: 1, flowsEnded: 1, flowsActive: 0 });
   });
 
@@ -217,7 +219,8 @@ describe('engine.replay()', () => {
     const { frames } = conversation();
     const engine = createEngine();
     expect(await collect(engine.replay(pcapOf(frames.slice(0, 5)), { flush: false }))).toEqual([]);
-    expect(await collect(engine.replay(pcapOf(frames.slice(5)), { flush: false }))).toEqual([]);
+    // The second half completes the HTTP transaction (its record comes out), not the flow.
+    expect((await collect(engine.replay(pcapOf(frames.slice(5)), { flush: false }))).map((e) => e.type)).toEqual(['http']);
     const flows = engine.close().filter((e): e is FlowEvent => e.type === 'flow');
     expect(flows).toHaveLength(1);
     expect(flows[0]!.flow.pktsToServer + flows[0]!.flow.pktsToClient).toBe(10);
@@ -246,7 +249,7 @@ describe('engine.replay()', () => {
     expect(flows).toHaveLength(1);
     expect(flows[0]!.flow.pktsToServer + flows[0]!.flow.pktsToClient).toBe(5);
     // The engine is still usable for the next input.
-    expect(await collect(engine.replay(whole))).toHaveLength(1);
+    expect((await collect(engine.replay(whole))).map((e) => e.type)).toEqual(['http', 'flow']);
   });
 
   it('refuses a classic capture whose link type it cannot decode, with one clear error', async () => {
@@ -335,7 +338,7 @@ describe('bounded state', () => {
           gc();
           heapAtFifth = process.memoryUsage().heapUsed;
         }
-      } else if (ev.anomaly.event === 'flow.evicted') evictedAnomalies++;
+      } else if (ev.type === 'anomaly' && ev.anomaly.event === 'flow.evicted') evictedAnomalies++;
       maxActive = Math.max(maxActive, engine.stats().flowsActive);
     }
     gc();

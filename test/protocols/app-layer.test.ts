@@ -204,15 +204,32 @@ describe('application layer', () => {
     expect(h.anomalies).toEqual(['app.parser_error']);
   });
 
-  it('a gap before detection ends it: the stream start is lost', () => {
+  it('a gap before detection: probing starts again after it, and the parser learns of the gap', () => {
     const h = harness([lineProtocol('helo', 'HELO', [25])]);
     const f = h.tcpFlow(30);
     const c = h.layer.tcpConsumer(f);
     c.onData(enc('HE'), 0, 2, { direction: 0, offset: 0, tsSec: 0, tsNsec: 0 });
     c.onGap(0, 2, 100);
     c.onData(enc('HELO late\n'), 0, 10, { direction: 0, offset: 102, tsSec: 0, tsNsec: 0 });
-    expect(f.appProtoConfidence).toBe('unknown');
-    expect(h.records).toEqual([]);
+    expect(f.appProto).toBe('helo');
+    expect(f.appProtoConfidence).toBe('dpi');
+    expect(h.records).toEqual([
+      { type: 'helo', direction: 0, gap: 100 },
+      { type: 'helo', direction: 0, line: 'HELO late' },
+    ]);
+  });
+
+  it('a gap before detection in one direction: the other direction may still decide', () => {
+    const h = harness([lineProtocol('helo', 'HELO', [25])]);
+    const f = h.tcpFlow(30);
+    const c = h.layer.tcpConsumer(f);
+    c.onGap(1, 0, -1); // the server's first bytes lost, length unknown
+    c.onData(enc('HELO from the client\n'), 0, 21, { direction: 0, offset: 0, tsSec: 0, tsNsec: 0 });
+    expect(f.appProtoConfidence).toBe('dpi');
+    expect(h.records).toEqual([
+      { type: 'helo', direction: 1, gap: -1 },
+      { type: 'helo', direction: 0, line: 'HELO from the client' },
+    ]);
   });
 
   it('UDP: each datagram is probed alone, the deciding one and the rest go to the parser, the end is reported', () => {

@@ -1,0 +1,72 @@
+/**
+ * Inspection buffers of a Redis record, for `src/detect/` (rule keywords) and `src/policy/`: getters over a
+ * `RedisRecord`, in the spirit of Suricata's sticky buffers (Suricata has none for Redis; the names here
+ * follow Zeek's redis.log: `cmd.name`, `cmd.key`, `reply`). Strings are as the record holds them: trimmed to
+ * `maxStringBytes`, secrets already `(redacted)`.
+ */
+import type { RedisRecord, RedisValue } from './events.js';
+
+/** The command name, upper-case (`redis.command`); null for push records and unpaired replies. */
+export function redisCommandName(rec: RedisRecord): string | null {
+  return rec.kind === 'command' ? rec.command : null;
+}
+
+/** The command's first key (`redis.key`), or null. */
+export function redisKey(rec: RedisRecord): string | null {
+  return rec.kind === 'command' ? rec.key : null;
+}
+
+/** The command's arguments as kept (`redis.args`); a push record's channel, pattern and MONITOR arguments. */
+export function redisArguments(rec: RedisRecord): string[] {
+  if (rec.kind === 'command') return rec.args;
+  const out: string[] = [];
+  if (rec.pattern !== null) out.push(rec.pattern);
+  if (rec.channel !== null) out.push(rec.channel);
+  if (rec.monitor !== null) out.push(rec.monitor.command, ...rec.monitor.args);
+  return out;
+}
+
+/**
+ * Every string of the reply (or of a push's payload), depth first, at most `max` of them (`redis.reply`):
+ * strings, errors, big numbers and verbatim text; keys and values of maps both.
+ */
+export function redisReplyStrings(rec: RedisRecord, max = 1024): string[] {
+  const out: string[] = [];
+  const root = rec.kind === 'command' ? rec.reply : rec.data;
+  if (root !== null) collect(root, out, max);
+  return out;
+}
+
+/** The error message of an error reply (`-ERR ...` or a RESP3 blob error), or null. */
+export function redisErrorMessage(rec: RedisRecord): string | null {
+  if (rec.kind !== 'command' || rec.reply === null) return null;
+  const r = rec.reply;
+  return r.type === 'simple_error' || r.type === 'bulk_error' ? r.value : null;
+}
+
+function collect(v: RedisValue, out: string[], max: number): void {
+  if (out.length >= max) return;
+  switch (v.type) {
+    case 'array':
+    case 'set':
+    case 'push':
+      for (const e of v.elements) collect(e, out, max);
+      return;
+    case 'map':
+    case 'attribute':
+      for (const e of v.entries) {
+        collect(e.key, out, max);
+        collect(e.value, out, max);
+      }
+      return;
+    case 'simple_string':
+    case 'simple_error':
+    case 'bulk_string':
+    case 'bulk_error':
+    case 'verbatim_string':
+    case 'big_number':
+      out.push(v.value);
+      return;
+    default:
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * How the bytes a record keeps become strings. Redis strings are binary-safe; records hold text, so that
+ * JSON and people can read them:
+ * - kept bytes that are UTF-8 become that text (control characters included: JSON escapes them);
+ * - otherwise every byte outside printable ASCII is written `\xHH` and `\` as `\\` (the value is flagged
+ *   `escaped`, so the two readings cannot be confused).
+ * A string cut by a cap may end inside a UTF-8 sequence: the partial character is dropped first, so that
+ * a trimmed text value does not turn into an escaped one.
+ */
+import { isUtf8 } from 'node:buffer';
+
+const utf8 = new TextDecoder('utf-8');
+const HEX = '0123456789abcdef';
+
+/** Whether the last `toText` call escaped its bytes. */
+export let lastEscaped = false;
+
+/** The text of `buf[start, end)`; `cut` says the bytes were trimmed (may end inside a character). */
+export function toText(buf: Uint8Array, start: number, end: number, cut: boolean): string {
+  lastEscaped = false;
+  let ascii = true;
+  for (let i = start; i < end; i++) {
+    if (buf[i]! >= 0x80) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return asciiText(buf, start, end);
+  if (cut) end = dropPartialChar(buf, start, end);
+  const view = buf.subarray(start, end);
+  if (isUtf8(view)) return utf8.decode(view);
+  lastEscaped = true;
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b === 0x5c) s += '\\\\';
+    else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
+    else s += '\\x' + HEX[b >> 4]! + HEX[b & 15]!;
+  }
+  return s;
+}
+
+/** ASCII bytes as a string: natively from a Buffer (the parsers' scratch is one), else in slices. */
+function asciiText(buf: Uint8Array, start: number, end: number): string {
+  if (Buffer.isBuffer(buf)) return buf.toString('latin1', start, end);
+  if (end - start <= 4096) return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
+  let s = '';
+  for (let i = start; i < end; i += 4096) {
+    s += String.fromCharCode.apply(null, buf.subarray(i, Math.min(end, i + 4096)) as unknown as number[]);
+  }
+  return s;
+}
+
+/** End of `buf[start, end)` without a trailing incomplete UTF-8 sequence. */
+function dropPartialChar(buf: Uint8Array, start: number, end: number): number {
+  // Look back at most 3 bytes for the lead byte of the last sequence.
+  for (let i = end - 1, n = 1; i >= start && n <= 4; i--, n++) {
+    const b = buf[i]!;
+    if ((b & 0xc0) === 0x80) continue; // continuation byte
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > n ? i : end;
+  }
+  return end;
+}

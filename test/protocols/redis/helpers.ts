@@ -1,0 +1,187 @@
+/**
+ * Test helpers: feed bytes to a Redis connection parser and collect what it emits; read the TCP streams of
+ * a capture through the engine's stream hook; deterministic random numbers.
+ */
+import { readAllPackets } from '../../../src/capture/reader.js';
+import { Decoder } from '../../../src/decode/decoder.js';
+import { DecodedPacket, IpProto } from '../../../src/decode/packet.js';
+import { createEngine } from '../../../src/engine.js';
+import type { Direction } from '../../../src/flow/stream.js';
+import type { RedisOptions, RedisRecord } from '../../../src/protocols/redis/index.js';
+import { defaultOptions } from '../../../src/options.js';
+import { probeRedis, RedisConnection } from '../../../src/protocols/redis/index.js';
+import { type AppEventSink, Probe } from '../../../src/protocols/types.js';
+
+export const C = 0 as Direction; // client → server
+export const S = 1 as Direction; // server → client
+
+/** One step of a conversation: bytes of a direction, a gap, or the end of a direction. */
+export type Step =
+  | { dir: Direction; data: Uint8Array }
+  | { dir: Direction; gap: number }
+  | { dir: Direction; end: true };
+
+export interface Result {
+  records: RedisRecord[];
+  anomalies: string[];
+  stopped: string | null;
+}
+
+export function collector(): { sink: AppEventSink; result: Result } {
+  const result: Result = { records: [], anomalies: [], stopped: null };
+  const sink: AppEventSink = {
+    emit(type, payload) {
+      if (type !== 'redis') throw new Error(`unexpected event type ${type}`);
+      if (result.stopped !== null) throw new Error('emit after stop');
+      result.records.push(payload as RedisRecord);
+    },
+    anomaly(name, direction) {
+      result.anomalies.push(`${name}@${direction ?? '-'}`);
+    },
+    stop(reason) {
+      result.stopped = reason;
+    },
+  };
+  return { sink, result };
+}
+
+/**
+ * Runs a conversation. `split` cuts each data step into pieces: 'whole', 'bytes' (one byte at a time), or a
+ * seeded random generator for random cut points. Ends both directions at the end unless `keepOpen`.
+ */
+export function run(steps: Step[], options?: Partial<RedisOptions>, split: 'whole' | 'bytes' | (() => number) = 'whole', keepOpen = false): Result {
+  const { sink, result } = collector();
+  const p = new RedisConnection(sink, options);
+  for (const s of steps) {
+    if ('data' in s) feed(p, s.dir, s.data, split);
+    else if ('gap' in s) p.onGap(s.dir, s.gap);
+    else p.onEnd(s.dir, 'fin');
+  }
+  if (!keepOpen) {
+    p.onEnd(C, 'fin');
+    p.onEnd(S, 'fin');
+  }
+  return result;
+}
+
+function feed(p: RedisConnection, dir: Direction, data: Uint8Array, split: 'whole' | 'bytes' | (() => number)): void {
+  if (split === 'whole') {
+    // A larger buffer with the data in the middle: parsers must honour start/end.
+    const buf = new Uint8Array(data.length + 7);
+    buf.set(data, 3);
+    p.onData(dir, buf, 3, 3 + data.length);
+    return;
+  }
+  let i = 0;
+  while (i < data.length) {
+    const n = split === 'bytes' ? 1 : 1 + Math.floor(split() * Math.min(64, data.length - i));
+    const piece = data.slice(i, i + n);
+    p.onData(dir, piece, 0, piece.length);
+    piece.fill(0xee); // the buffer is reused after the call
+    i += n;
+  }
+}
+
+const enc = new TextEncoder();
+export function bytes(...parts: (string | Uint8Array)[]): Uint8Array {
+  const arr = parts.map((p) => (typeof p === 'string' ? enc.encode(p) : p));
+  const out = new Uint8Array(arr.reduce((n, a) => n + a.length, 0));
+  let o = 0;
+  for (const a of arr) {
+    out.set(a, o);
+    o += a.length;
+  }
+  return out;
+}
+
+/** A command as clients send it: a RESP array of bulk strings. */
+export function cmd(...args: (string | Uint8Array)[]): Uint8Array {
+  const parts: (string | Uint8Array)[] = [`*${args.length}\r\n`];
+  for (const a of args) {
+    const b = typeof a === 'string' ? enc.encode(a) : a;
+    parts.push(`$${b.length}\r\n`, b, '\r\n');
+  }
+  return bytes(...parts);
+}
+
+export const client = (...parts: (string | Uint8Array)[]): Step => ({ dir: C, data: bytes(...parts) });
+export const server = (...parts: (string | Uint8Array)[]): Step => ({ dir: S, data: bytes(...parts) });
+
+/** Mulberry32: a small seeded generator. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One TCP flow of a capture: ports and its stream events in delivery order. */
+export interface CapturedFlow {
+  clientPort: number;
+  serverPort: number;
+  steps: Step[];
+}
+
+/** The TCP flows of a capture, as the engine's reassembly delivers them (app layer off). */
+export async function captureFlows(path: string): Promise<CapturedFlow[]> {
+  const flows: CapturedFlow[] = [];
+  const engine = createEngine({
+    tcp: { depth: 0 },
+    onStream: (flow) => {
+      const f: CapturedFlow = { clientPort: flow.clientPort, serverPort: flow.serverPort, steps: [] };
+      flows.push(f);
+      return {
+        onData(data, start, end, info) {
+          f.steps.push({ dir: info.direction, data: data.slice(start, end) });
+        },
+        onGap(dir, _off, len) {
+          f.steps.push({ dir, gap: len });
+        },
+        onEnd(dir) {
+          f.steps.push({ dir, end: true });
+        },
+      };
+    },
+  });
+  try {
+    for await (const _ev of engine.replay(path)) {
+      // flow events are not needed
+    }
+  } catch {
+    // a damaged capture still delivered its streams
+  }
+  return flows;
+}
+
+/** Per frame (1-based) of a capture: the TCP ports, for frames that carry TCP. */
+export function tcpFramePorts(path: string): Map<number, { src: number; dst: number }> {
+  const out = new Map<number, { src: number; dst: number }>();
+  const o = defaultOptions();
+  const decoder = new Decoder({ decode: o.decode, fragments: o.fragments });
+  const pkt = new DecodedPacket();
+  const packets = readAllPackets(path);
+  packets.forEach((p, i) => {
+    if (!decoder.decode(p.data, 0, p.caplen, p.origlen, p.linkType, p.tsSec, p.tsNsec, pkt)) return;
+    if (pkt.ipProto !== IpProto.TCP || pkt.l4Offset === 0) return;
+    out.set(i + 1, { src: pkt.srcPort, dst: pkt.dstPort });
+  });
+  return out;
+}
+
+/** Whether the Redis probe claims a flow from its first bytes (client side first, as detection does). */
+export function probedRedis(f: CapturedFlow): boolean {
+  const firsts: [number[], number[]] = [[], []];
+  for (const s of f.steps) if ('data' in s && firsts[s.dir]!.length < 4096) firsts[s.dir]!.push(...s.data.subarray(0, 4096));
+  for (const dir of [0, 1] as const) {
+    const b = Uint8Array.from(firsts[dir]!);
+    if (b.length === 0) continue;
+    const r = probeRedis(b, 0, b.length, { transport: 'tcp', direction: dir, serverPort: f.serverPort, clientPort: f.clientPort });
+    if (r === Probe.MINE) return true;
+    if (r === Probe.NOT_MINE) return false;
+  }
+  return false;
+}
