@@ -42,21 +42,24 @@ Each command takes --help. Exit codes: 0 done, 1 an input was unusable or damage
   replay: `Usage: netsieve replay <file|->... [options]
 
 Replays pcap or pcapng captures (\`-\` reads standard input) through the engine: decoding,
-flows, TCP reassembly. Files are replayed in order as one capture: a flow may continue from
+flows, TCP reassembly, protocol detection and the HTTP, DNS, TLS and Redis parsers. Files are replayed in order as one capture: a flow may continue from
 one file into the next; every open flow ends after the last file.
 
 Options:
-  --format eve|summary  eve (default): Suricata EVE JSON lines, one per event (flow, anomaly).
-                        summary: totals for a person to read (packets, flows by protocol,
-                        anomalies, elapsed time and throughput).
+  --format eve|summary  eve (default): Suricata EVE JSON lines, one per event (flow, anomaly,
+                        http, dns, mdns, llmnr, tls, redis).
+                        summary: totals for a person to read (packets, flows by protocol and
+                        application, anomalies, elapsed time and throughput).
   --out FILE            write there instead of standard output
-  --config FILE         engine options as JSON (see the README: tcp, flow, fragments, decode)
+  --config FILE         engine options as JSON (see the README: tcp, flow, fragments, decode, app),
+                        e.g. {"app": {"protocols": {"redis": false}}}
   --progress            show the progress bar even when stderr is not a terminal
   --no-progress         never show it (default: shown on a terminal for long files)
   -h, --help            this text
 
 Examples:
   netsieve replay capture.pcap | jq 'select(.event_type=="flow")'
+  netsieve replay capture.pcap | jq -r 'select(.event_type=="http") | .http.hostname + .http.url'
   netsieve replay day1.pcapng day2.pcapng --format summary
   tcpdump -w - -i eth0 | netsieve replay -
 `,
