@@ -19,11 +19,15 @@ export interface NsStream {
   close(onMatch?: OnMatch): unknown;
   /** Returns the stream's state memory (netsieve keeps it in the kernel's memory until then). */
   free?(): void;
+  /** Starts the stream again from offset 0. */
+  reset?(): void;
 }
 
 export interface NsDatabase {
   scan(data: Uint8Array, onMatch: OnMatch): unknown;
   openStream(): NsStream;
+  /** A buffer in the kernel's memory: what is written there is scanned without a copy. */
+  inputBuffer?(size: number): Uint8Array;
 }
 
 export type NsCompile = (patterns: { id: number; expression: string; flags: string }[], options: { mode: 'block' | 'stream' | 'vectored' }) => NsDatabase;
