@@ -5,7 +5,6 @@
 import { readAllPackets } from '../../../src/capture/reader.js';
 import { Decoder } from '../../../src/decode/decoder.js';
 import { DecodedPacket, IpProto } from '../../../src/decode/packet.js';
-import { createEngine } from '../../../src/engine.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import { defaultOptions } from '../../../src/options.js';
 import type { DnsMessage, DnsVariant } from '../../../src/protocols/dns/index.js';
@@ -62,7 +61,9 @@ export function parseOne(bytes: Uint8Array, dir: Direction = 0, options: Partial
   return { msg: rec.records[0], anomalies: anomalyNames(rec), rec };
 }
 
-export type StreamStep = { kind: 'data'; dir: Direction; bytes: Uint8Array } | { kind: 'gap'; dir: Direction; length: number } | { kind: 'end'; dir: Direction };
+export type { StreamStep } from '../../support/streams.js';
+export { mulberry32 as prng } from '../../support/streams.js';
+import { captureStreams, type StreamStep } from '../../support/streams.js';
 
 /** Feeds stream steps to a fresh TCP parser, each data step split at the given chunk boundaries. */
 export function parseTcp(steps: StreamStep[], options: Partial<DnsOptions> = {}, split?: (len: number) => number[], variant: DnsVariant = 'dns'): Recorded {
@@ -93,17 +94,6 @@ export function parseTcp(steps: StreamStep[], options: Partial<DnsOptions> = {},
 
 // ------------------------------------------------------------------ seeded randomness
 
-/** A small seeded PRNG (mulberry32): the same seed gives the same splits on every run. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ------------------------------------------------------------------ message builder
 
@@ -248,39 +238,7 @@ export function udpDatagrams(path: string): UdpDatagram[] {
   return out;
 }
 
-export interface TcpStreamCapture {
-  serverPort: number;
-  clientPort: number;
-  steps: StreamStep[];
-}
+export type { CapturedStream as TcpStreamCapture } from '../../support/streams.js';
 
 /** Every TCP flow of a capture as the engine reassembles it: its stream steps in delivery order. */
-export async function tcpStreams(path: string): Promise<TcpStreamCapture[]> {
-  const flows: TcpStreamCapture[] = [];
-  const engine = createEngine({
-    app: { enabled: false },
-    onStream: (flow) => {
-      const f: TcpStreamCapture = { serverPort: flow.serverPort, clientPort: flow.clientPort, steps: [] };
-      flows.push(f);
-      return {
-        onData(data, start, end, info) {
-          f.steps.push({ kind: 'data', dir: info.direction, bytes: data.slice(start, end) });
-        },
-        onGap(dir, _offset, length) {
-          f.steps.push({ kind: 'gap', dir, length });
-        },
-        onEnd(dir) {
-          f.steps.push({ kind: 'end', dir });
-        },
-      };
-    },
-  });
-  try {
-    for await (const _ev of engine.replay(path)) {
-      // flow events are not needed here
-    }
-  } catch {
-    // A damaged capture still gave its streams up to the fault.
-  }
-  return flows;
-}
+export const tcpStreams = (path: string) => captureStreams(path);

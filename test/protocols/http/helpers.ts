@@ -53,16 +53,9 @@ export const bytes = (s: string | Uint8Array): Uint8Array => (typeof s === 'stri
 export const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 
 /** A small seeded generator (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../support/streams.js';
+export { rng };
+
 
 /** How a data step is cut: whole, byte by byte, or at random points. */
 export type Splitter = (len: number) => number[];

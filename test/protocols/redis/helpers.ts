@@ -5,7 +5,7 @@
 import { readAllPackets } from '../../../src/capture/reader.js';
 import { Decoder } from '../../../src/decode/decoder.js';
 import { DecodedPacket, IpProto } from '../../../src/decode/packet.js';
-import { createEngine } from '../../../src/engine.js';
+import { captureStreams } from '../../support/streams.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import type { RedisOptions, RedisRecord } from '../../../src/protocols/redis/index.js';
 import { defaultOptions } from '../../../src/options.js';
@@ -104,20 +104,12 @@ export function cmd(...args: (string | Uint8Array)[]): Uint8Array {
   return bytes(...parts);
 }
 
+/** Mulberry32: a small seeded generator. */
+export { mulberry32 as rng } from '../../support/streams.js';
+
 export const client = (...parts: (string | Uint8Array)[]): Step => ({ dir: C, data: bytes(...parts) });
 export const server = (...parts: (string | Uint8Array)[]): Step => ({ dir: S, data: bytes(...parts) });
 
-/** Mulberry32: a small seeded generator. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** One TCP flow of a capture: ports and its stream events in delivery order. */
 export interface CapturedFlow {
@@ -128,33 +120,11 @@ export interface CapturedFlow {
 
 /** The TCP flows of a capture, as the engine's reassembly delivers them (app layer off). */
 export async function captureFlows(path: string): Promise<CapturedFlow[]> {
-  const flows: CapturedFlow[] = [];
-  const engine = createEngine({
-    tcp: { depth: 0 },
-    onStream: (flow) => {
-      const f: CapturedFlow = { clientPort: flow.clientPort, serverPort: flow.serverPort, steps: [] };
-      flows.push(f);
-      return {
-        onData(data, start, end, info) {
-          f.steps.push({ dir: info.direction, data: data.slice(start, end) });
-        },
-        onGap(dir, _off, len) {
-          f.steps.push({ dir, gap: len });
-        },
-        onEnd(dir) {
-          f.steps.push({ dir, end: true });
-        },
-      };
-    },
-  });
-  try {
-    for await (const _ev of engine.replay(path)) {
-      // flow events are not needed
-    }
-  } catch {
-    // a damaged capture still delivered its streams
-  }
-  return flows;
+  return (await captureStreams(path, { depth: 0 })).map((f) => ({
+    clientPort: f.clientPort,
+    serverPort: f.serverPort,
+    steps: f.steps.map((st): Step => (st.kind === 'data' ? { dir: st.dir, data: st.bytes } : st.kind === 'gap' ? { dir: st.dir, gap: st.length } : { dir: st.dir, end: true })),
+  }));
 }
 
 /** Per frame (1-based) of a capture: the TCP ports, for frames that carry TCP. */

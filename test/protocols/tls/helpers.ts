@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine } from '../../../src/engine.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import type { TlsHandshake } from '../../../src/protocols/tls/index.js';
 import { TlsFlowParser } from '../../../src/protocols/tls/index.js';
@@ -58,7 +57,9 @@ export function names(r: Recorded): string[] {
   return r.anomalies.map((a) => a.name);
 }
 
-export type StreamStep = { kind: 'data'; dir: Direction; bytes: Uint8Array } | { kind: 'gap'; dir: Direction; length: number } | { kind: 'end'; dir: Direction };
+export type { StreamStep } from '../../support/streams.js';
+export { mulberry32 as prng } from '../../support/streams.js';
+import { captureStreams as captureAll, type StreamStep } from '../../support/streams.js';
 
 export const data = (dir: Direction, ...parts: (Uint8Array | number[])[]): StreamStep => ({ kind: 'data', dir, bytes: concat(...parts) });
 export const end = (dir: Direction): StreamStep => ({ kind: 'end', dir });
@@ -97,17 +98,6 @@ export function run(steps: StreamStep[], options: Partial<TlsOptions> = {}, spli
 /** Every byte its own chunk. */
 export const byteByByte = (len: number): number[] => Array.from({ length: len }, (_, i) => i + 1);
 
-/** Mulberry32: a small seeded PRNG, so that every random test is reproducible from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Random cut points for one data step. */
 export function randomSplit(rand: () => number): (len: number) => number[] {
@@ -249,39 +239,7 @@ export function tls12Flow(ch: ClientHelloSpec, sh: ServerHelloSpec, ders: Uint8A
 
 // ------------------------------------------------------------------ real streams from captures
 
-export interface CapturedStream {
-  clientPort: number;
-  serverPort: number;
-  steps: StreamStep[];
-}
+export type { CapturedStream } from '../../support/streams.js';
 
 /** Every TCP flow of a capture as stream steps (bytes copied), in the order the engine delivered them. */
-export async function captureStreams(file: string): Promise<CapturedStream[]> {
-  const flows: CapturedStream[] = [];
-  const engine = createEngine({
-    tcp: { depth: 0 },
-    onStream: (flow) => {
-      const f: CapturedStream = { clientPort: flow.clientPort, serverPort: flow.serverPort, steps: [] };
-      flows.push(f);
-      return {
-        onData(d, start, stop, info) {
-          f.steps.push({ kind: 'data', dir: info.direction, bytes: d.slice(start, stop) });
-        },
-        onGap(dir, _off, len) {
-          f.steps.push({ kind: 'gap', dir, length: len });
-        },
-        onEnd(dir) {
-          f.steps.push({ kind: 'end', dir });
-        },
-      };
-    },
-  });
-  try {
-    for await (const _ev of engine.replay(file)) {
-      /* flows only */
-    }
-  } catch {
-    // A damaged capture still yields what came before the damage.
-  }
-  return flows;
-}
+export const captureStreams = (file: string) => captureAll(file, { depth: 0 });
