@@ -30,7 +30,7 @@ export interface NsDatabase {
   inputBuffer?(size: number): Uint8Array;
 }
 
-export type NsCompile = (patterns: { id: number; expression: string; flags: string }[], options: { mode: 'block' | 'stream' | 'vectored' }) => NsDatabase;
+export type NsCompile = (patterns: { id: number; expression: string; flags: string }[], options: { mode: 'block' | 'stream' | 'vectored'; somHorizon?: number }) => NsDatabase;
 
 /**
  * `compile` when src/index.ts exports it, else why not. `NETSIEVE_REGEX_MODULE=<path>` loads it from another

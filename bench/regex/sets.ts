@@ -42,6 +42,8 @@ export interface PatternSet {
   patterns: readonly BenchPattern[];
   /** Flags (besides `g`) for every RegExp built from this set's `js` forms. */
   jsFlags: string;
+  /** netsieve's stream databases: bytes of history for leftmost starts (`somHorizon`), when the set has `L`. */
+  somHorizon?: number;
 }
 
 /** PCRE's `\s` spelled out for JavaScript (see the module comment). */
@@ -365,7 +367,7 @@ export const DLP_DETECT: readonly BenchPattern[] = DLP.map((p) => ({ ...p, id: p
 
 export const SETS: readonly PatternSet[] = [
   { name: 'OWASP', description: `${OWASP.length} WAF rules (SQLi, XSS, traversal, command injection, Log4Shell, PHP), caseless`, patterns: OWASP, jsFlags: 'i' },
-  { name: 'DLP', description: `${DLP.length} data-loss rules (cards, SSN, e-mail, cloud and API tokens, keys, JWT, IBAN), leftmost start`, patterns: DLP, jsFlags: '' },
+  { name: 'DLP', description: `${DLP.length} data-loss rules (cards, SSN, e-mail, cloud and API tokens, keys, JWT, IBAN), leftmost start`, patterns: DLP, jsFlags: '', somHorizon: 512 },
   { name: 'DLP_DETECT', description: `the same ${DLP.length} data-loss rules without leftmost start (detection)`, patterns: DLP_DETECT, jsFlags: '' },
   { name: 'LITERALS_1000', description: `${LITERALS_1000.length} threat-intel literals (domains, URL paths, user agents, command lines, webshells), ${LITERALS_1000.filter((p) => p.flags.includes('i')).length} caseless`, patterns: LITERALS_1000, jsFlags: '' },
 ];

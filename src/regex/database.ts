@@ -42,6 +42,14 @@ export interface CompileOptions {
   mode: ScanMode;
   /** Largest DFA (states); bigger groups are split. Default 16,000. */
   stateBudget?: number;
+  /**
+   * Stream and vectored modes: bytes of each stream's recent data kept so that an `L` pattern's start can be
+   * found backwards from its end (as in block mode), instead of running such patterns on the slow position
+   * engine. A start further back than the horizon plus the current chunk is reported imprecisely: the
+   * earliest start found within them, or their first offset (Hyperscan's SOM horizon modes make the same
+   * trade). Costs this many bytes (plus 8) of stream state. Default: none (exact, position engine).
+   */
+  somHorizon?: number;
   /** @internal Tests only: states a lazy DFA's table holds (to exercise its flushes). */
   lazyCapacity?: number;
   /** @internal Experiments only: the shortest literal the literal engine takes (default: chosen). */
@@ -212,18 +220,24 @@ interface Plan {
   position: number[];
   /** The `reverseSom` patterns, untrimmed (their starts matter), or null when there are none. */
   somNfa: Nfa | null;
+  /** Streams: bytes of history kept for the backward search (0: none). */
+  somHorizon: number;
 }
 
 /** Parses every pattern and builds their NFA: what compiling and loading a serialized database share. */
 function prepare(
   specs: readonly PatternSpec[],
   options: CompileOptions,
-): { meta: PatternMeta[]; parsed: ParsedPattern[]; nfa: Nfa; somNfa: Nfa | null; budget: number } {
+): { meta: PatternMeta[]; parsed: ParsedPattern[]; nfa: Nfa; somNfa: Nfa | null; budget: number; somHorizon: number } {
   if (!Array.isArray(specs) || specs.length === 0) throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
   if (options === undefined || !['block', 'stream', 'vectored'].includes(options.mode)) {
     throw new NetsieveError('NS_ERR_OPTION', "compile() needs options.mode: 'block', 'stream' or 'vectored'");
   }
   const budget = options.stateBudget ?? DEFAULT_STATE_BUDGET;
+  const somHorizon = options.mode === 'block' ? 0 : (options.somHorizon ?? 0);
+  if (!Number.isInteger(somHorizon) || somHorizon < 0 || somHorizon > MAX_SOM_HORIZON) {
+    throw new NetsieveError('NS_ERR_OPTION', `somHorizon must be an integer from 1 to ${MAX_SOM_HORIZON} (bytes)`);
+  }
   if (!Number.isInteger(budget) || budget < 4 || budget > 1 << 24) throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 4 to 16777216');
   const parsed: ParsedPattern[] = [];
   const meta: PatternMeta[] = [];
@@ -238,7 +252,7 @@ function prepare(
     const [lo, hi] = lengthRange(p.ast);
     // In block mode an L pattern's start is found backwards from its end (reverse-som.ts), so its forward
     // scan needs only the ends; `$`/`\Z` (which may end before a final newline) stay on the position engine.
-    const reverseSom = options.mode === 'block' && p.flags.leftmost && lo !== hi && !usesFinalNewline(p.ast);
+    const reverseSom = (options.mode === 'block' || somHorizon > 0) && p.flags.leftmost && lo !== hi && !usesFinalNewline(p.ast);
     // Without L only end offsets are reported, and those do not depend on how far back a leading repeat
     // reaches: scan the trimmed form (`[\w.]+@x` as `[\w.]@x`), which starts selectively.
     parsed.push(p.flags.leftmost && !reverseSom ? p : { ...p, ast: trimLeadingRepeats(p.ast) });
@@ -267,12 +281,12 @@ function prepare(
   // Limits were checked on the trimmed forms; the untrimmed ones are at most as large as the originals.
   const somNfa = untrimmed.length > 0 ? new Nfa() : null;
   for (const [i, ast] of untrimmed) somNfa!.addPattern(ast, i);
-  return { meta, parsed, nfa, somNfa, budget };
+  return { meta, parsed, nfa, somNfa, budget, somHorizon };
 }
 
 /** Sorts the patterns into engines and builds their tables. */
 function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
-  const { meta, parsed, nfa, somNfa, budget } = prepare(specs, options);
+  const { meta, parsed, nfa, somNfa, budget, somHorizon } = prepare(specs, options);
 
   // Sort patterns into engines.
   const literalCandidates: Literal[] = [];
@@ -357,7 +371,7 @@ function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
   lazy.sort((a, b) => a - b);
   const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
   position.sort((a, b) => a - b);
-  return { meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, position, somNfa };
+  return { meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, position, somNfa, somHorizon };
 }
 
 /*
@@ -444,7 +458,7 @@ export function compile(patterns: readonly PatternSpec[], options: CompileOption
         },
       });
     }
-    return new RegexDatabase(options.mode, p.meta, blobs, p.nfa, p.lazy, p.position, p.somNfa, options.lazyCapacity);
+    return new RegexDatabase(options.mode, p.meta, blobs, p.nfa, p.lazy, p.position, p.somNfa, p.somHorizon, options.lazyCapacity);
   } catch (e) {
     if (isNetsieveError(e)) throw e;
     throw new NetsieveError('NS_ERR_PATTERN', `compilation failed: ${(e as Error).message}`, {}, { cause: e });
@@ -471,8 +485,16 @@ export class RegexDatabase {
   private readonly out: number;
   private readonly positionPatterns: number[];
   private readonly lazyPlan: { patterns: number[]; teddy: TeddyPlan | null } | null;
-  /** Block mode: the leftmost starts of variable-length `L` patterns, found backwards (null when none). */
+  /** The leftmost starts of variable-length `L` patterns, found backwards (null when none). */
   private readonly som: ReverseSom | null;
+  /** Streams: bytes of history kept for `som` (0 in block mode), and where they are in the state (-1: none). */
+  readonly somHorizon: number;
+  private readonly historyOffset: number;
+  // The slice being delivered, for a stream's backward search (its window is built on the first need).
+  private slicePtr = 0;
+  private sliceLen = 0;
+  private sliceBase = 0;
+  private windowBase = -1;
   private freed = false;
   // Match collection for one slice (reused).
   private scratchBytes: Uint8Array | null = null;
@@ -489,6 +511,7 @@ export class RegexDatabase {
     lazy: { patterns: number[]; teddy: TeddyPlan | null } | null,
     positionPatterns: number[],
     somNfa: Nfa | null,
+    somHorizon: number,
     lazyCapacity?: number,
   ) {
     this.mode = mode;
@@ -547,6 +570,10 @@ export class RegexDatabase {
     }
     const somPatterns = meta.flatMap((m, i) => (m.reverseSom ? [i] : []));
     this.som = somNfa !== null && somPatterns.length > 0 ? new ReverseSom(somNfa, somPatterns, (p) => meta[p]!.hasAssertions) : null;
+    this.somHorizon = somHorizon;
+    // Streams with a SOM horizon keep their last bytes: a u32 length, then up to somHorizon bytes.
+    this.historyOffset = this.som !== null && mode !== 'block' ? off : -1;
+    if (this.historyOffset >= 0) off = align8(off + 8 + somHorizon);
     this.streamStateSize = off;
     this.initial = new Uint8Array(off);
     this.resetState(this.initial);
@@ -728,13 +755,61 @@ export class RegexDatabase {
       // Advance the stream.
       rt.f64()[sc >> 3] = base + n;
       if (n > 0) rt.u32()[(sc + 8) >> 2] = categoryOf(data[pos + n - 1]!);
+      if (this.historyOffset >= 0) {
+        this.slicePtr = ptr;
+        this.sliceLen = n;
+        this.sliceBase = base;
+        this.windowBase = -1;
+      }
       if (this.mPat.length > 0 && this.deliver(onMatch) === 'terminated') {
+        if (this.windowBase >= 0) this.som!.endBlock();
         rt.u32()[flagsAt]! |= 1;
         return 'terminated';
+      }
+      if (this.historyOffset >= 0) {
+        if (this.windowBase >= 0) this.som!.endBlock();
+        this.keepHistory(ptr, n);
       }
       pos += n;
     } while (pos < total);
     return 'complete';
+  }
+
+  /** Streams with a SOM horizon: the slice's bytes join the history, which keeps its last somHorizon bytes. */
+  private keepHistory(ptr: number, n: number): void {
+    if (n === 0) return;
+    const u8 = this.rt.u8();
+    const at = this.sc + this.historyOffset;
+    const hb = at + 8;
+    const H = this.somHorizon;
+    const had = this.rt.u32()[at >> 2]!;
+    if (n >= H) {
+      u8.copyWithin(hb, ptr + n - H, ptr + n);
+      this.rt.u32()[at >> 2] = H;
+    } else {
+      const keep = Math.min(H - n, had);
+      u8.copyWithin(hb, hb + had - keep, hb + had);
+      u8.copyWithin(hb + keep, ptr, ptr + n);
+      this.rt.u32()[at >> 2] = keep + n;
+    }
+  }
+
+  /**
+   * A stream's leftmost start of pattern `p`'s match ending at `to`: searched backwards over the history
+   * and the current slice (copied out together once per slice that needs it).
+   */
+  private streamStart(p: number, to: number): number {
+    if (this.windowBase < 0) {
+      const at = this.sc + this.historyOffset;
+      const had = this.rt.u32()[at >> 2]!;
+      const u8 = this.rt.u8();
+      const window = new Uint8Array(had + this.sliceLen);
+      window.set(u8.subarray(at + 8, at + 8 + had), 0);
+      window.set(u8.subarray(this.slicePtr, this.slicePtr + this.sliceLen), had);
+      this.windowBase = this.sliceBase - had;
+      this.som!.beginBlock(window, this.windowBase === 0);
+    }
+    return this.windowBase + this.som!.start(p, to - this.windowBase);
   }
 
   /** Runs every engine over one slice (in WASM memory at `ptr`), collecting its matches. */
@@ -829,7 +904,7 @@ export class RegexDatabase {
       const to = this.mTo[j]!;
       let from = this.mFrom[j]!;
       if (from === -2) from = to - m.fixedLength;
-      else if (from === -3) from = this.som!.start(p, to);
+      else if (from === -3) from = this.historyOffset >= 0 ? this.streamStart(p, to) : this.som!.start(p, to);
       if (onMatch(m.id, from, to) === true) return 'terminated';
     }
     return 'complete';
@@ -841,11 +916,12 @@ export class RegexDatabase {
   serialize(): Uint8Array {
     const parts: Uint8Array[] = [];
     const enc = new TextEncoder();
-    const head = new DataView(new ArrayBuffer(16));
+    const head = new DataView(new ArrayBuffer(20));
     head.setUint32(0, MAGIC, true);
     head.setUint32(4, FORMAT_VERSION, true);
     head.setUint32(8, ['block', 'stream', 'vectored'].indexOf(this.mode), true);
     head.setUint32(12, this.meta.length, true);
+    head.setUint32(16, this.somHorizon, true);
     parts.push(new Uint8Array(head.buffer));
     for (const m of this.meta) {
       const flags = enc.encode(m.flags);
@@ -914,8 +990,9 @@ export class RegexDatabase {
     lazy: { patterns: number[]; teddy: TeddyPlan | null } | null,
     position: number[],
     somNfa: Nfa | null,
+    somHorizon: number,
   ): RegexDatabase {
-    return new RegexDatabase(mode, meta, blobs, nfa, lazy, position, somNfa);
+    return new RegexDatabase(mode, meta, blobs, nfa, lazy, position, somNfa, somHorizon);
   }
 }
 
@@ -1029,7 +1106,9 @@ export class RegexStream {
 
 const EMPTY = new Uint8Array(0);
 const MAGIC = 0x5852534e; // "NSRX"
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
+/** The largest somHorizon (bytes of stream state it costs). */
+const MAX_SOM_HORIZON = 1 << 20;
 
 function align8(n: number): number {
   return (n + 7) & ~7;
@@ -1112,6 +1191,8 @@ function deserializeDatabase(bytes: Uint8Array): RegexDatabase {
   const mode = (['block', 'stream', 'vectored'] as const)[modeIndex] ?? bad(`unknown mode ${modeIndex}`);
   const n = u32();
   if (n === 0 || n > 1 << 20) bad(`pattern count ${n}`);
+  const somHorizon = u32();
+  if (somHorizon > MAX_SOM_HORIZON || (mode === 'block' && somHorizon !== 0)) bad(`somHorizon ${somHorizon}`);
   const dec = new TextDecoder();
   const specs: PatternSpec[] = [];
   for (let i = 0; i < n; i++) {
@@ -1121,7 +1202,7 @@ function deserializeDatabase(bytes: Uint8Array): RegexDatabase {
     specs.push({ id, flags: dec.decode(take(fl)), expression: dec.decode(take(el)) });
   }
   // The patterns are parsed again for their metadata and NFA (cheap); the tables are taken as saved.
-  const p = prepare(specs, { mode });
+  const p = prepare(specs, somHorizon > 0 ? { mode, somHorizon } : { mode });
   const nEngines = u32();
   const nPosition = u32();
   const blobs: ConstructorParameters<typeof RegexDatabase>[2] = [];
@@ -1161,7 +1242,7 @@ function deserializeDatabase(bytes: Uint8Array): RegexDatabase {
   const lazyPatterns = readIndexes(u32());
   if (o !== body.length) bad('trailing bytes');
   const lazy = lazyPatterns.length > 0 ? { patterns: lazyPatterns, teddy: lazyTeddy(p.nfa, lazyPatterns) } : null;
-  return RegexDatabase.fromParts(mode, p.meta, blobs, p.nfa, lazy, position, p.somNfa);
+  return RegexDatabase.fromParts(mode, p.meta, blobs, p.nfa, lazy, position, p.somNfa, p.somHorizon);
 }
 
 /** Checks every offset and index in a blob so that a damaged one cannot make the kernel read astray. */

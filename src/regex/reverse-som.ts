@@ -68,6 +68,8 @@ export class ReverseSom {
   private readonly work: number[] = [];
   // Per block: steps spent per pattern, and the fallback's answers (end -> leftmost start).
   private block: Uint8Array | null = null;
+  /** Category of the byte before the block's first: START, or OTHER for a window of a stream. */
+  private startCat: number = Cat.START;
   private readonly spent = new Map<number, number>();
   private readonly fallback = new Map<number, Map<number, number>>();
 
@@ -85,9 +87,13 @@ export class ReverseSom {
     return this.backward.has(p);
   }
 
-  /** A new block: budgets and fallbacks start over. */
-  beginBlock(data: Uint8Array): void {
+  /**
+   * A new block: budgets and fallbacks start over. `atStart`: the block's first byte is the data's first
+   * (assertions see the start there); false for a stream's window, whose earlier bytes are unknown.
+   */
+  beginBlock(data: Uint8Array, atStart = true): void {
     this.block = data;
+    this.startCat = atStart ? Cat.START : Cat.OTHER;
     this.spent.clear();
     this.fallback.clear();
   }
@@ -101,7 +107,7 @@ export class ReverseSom {
   start(p: number, to: number): number {
     const data = this.block!;
     const done = this.fallback.get(p);
-    if (done !== undefined) return done.get(to) ?? to;
+    if (done !== undefined) return done.get(to) ?? (this.startCat === Cat.START ? to : 0);
     const b = this.backward.get(p)!;
     if (b.match < 0) return to;
     const budget = BUDGET_FACTOR * data.length + BUDGET_FLOOR;
@@ -124,9 +130,10 @@ export class ReverseSom {
       q--;
     }
     // At offset 0 (or where the set died): the closure there, with no byte before.
-    if (q === 0 && s !== 0 && this.closureHasStart(b, b.sets[s]!, Cat.START, CTX_SYMBOL[ctx]!)) best = 0;
+    if (q === 0 && s !== 0 && this.closureHasStart(b, b.sets[s]!, this.startCat, CTX_SYMBOL[ctx]!)) best = 0;
     this.spent.set(p, spent);
-    return best < 0 ? to : best;
+    // Nothing found: the start lies before a stream's window (reported as the window's first offset).
+    return best < 0 ? (this.startCat === Cat.START ? to : 0) : best;
   }
 
   /** The state holding the MATCH node (state 0 is the empty set). */
@@ -222,10 +229,10 @@ export class ReverseSom {
       const had = found.get(end);
       if (had === undefined || from < had) found.set(end, from);
     };
-    engine.scan(state, 0, data, 0, Cat.START, report);
-    engine.eod(state, 0, data.length, data.length > 0 ? categoryOf(data[data.length - 1]!) : Cat.START, report);
+    engine.scan(state, 0, data, 0, this.startCat, report);
+    engine.eod(state, 0, data.length, data.length > 0 ? categoryOf(data[data.length - 1]!) : this.startCat, report);
     this.fallback.set(p, found);
-    return found.get(to) ?? to;
+    return found.get(to) ?? (this.startCat === Cat.START ? to : 0);
   }
 
   /** Predecessor lists over the nodes the pattern reaches. */

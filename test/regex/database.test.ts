@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile, RegexDatabase, type MatchHandler, type PatternSpec } from '../../src/regex/database.js';
 import { NetsieveError } from '../../src/errors.js';
-import { mulberry32 } from './oracle.js';
+import { mulberry32, randomInput, randomPattern } from './oracle.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -100,6 +100,61 @@ describe('compile()', () => {
     s.close(cb);
     expect(got).toEqual(want);
     expect(got).toContain('1:5:28');
+  });
+
+  it('L in streams with a SOM horizon: the same starts as block mode in every chunking, while they lie within it', () => {
+    const rand = mulberry32(4242);
+    let compared = 0;
+    for (let t = 0; t < 150; t++) {
+      const specs: PatternSpec[] = [];
+      for (let i = 0; i < 1 + Math.floor(rand() * 4); i++) {
+        const rp = randomPattern(rand, { alphabet: 'abAB1 \n.' });
+        specs.push({ id: i + 1, expression: rp.expression, flags: rp.flags.replace(/[HL]/g, '') + 'L' });
+      }
+      const input = randomInput(rand, Math.floor(rand() * 120), 'abAB1 \n.');
+      const block = compile(specs, { mode: 'block' });
+      const want = reports(block, input).sort();
+      // A horizon longer than the input: every start lies within it.
+      const stream = compile(specs, { mode: 'stream', somHorizon: 256 });
+      const chunks: Uint8Array[] = [];
+      for (let at = 0; at < input.length; ) {
+        const n = 1 + Math.floor(rand() * 9);
+        chunks.push(input.subarray(at, at + n));
+        at += n;
+      }
+      expect({ specs, input: Buffer.from(input).toString('latin1'), got: streamReports(stream, chunks).sort() }).toEqual({
+        specs,
+        input: Buffer.from(input).toString('latin1'),
+        got: want,
+      });
+      compared += want.length;
+      block.free();
+      stream.free();
+    }
+    expect(compared).toBeGreaterThan(50);
+  });
+
+  it('L in streams with a SOM horizon: small state, no position engine, a start beyond the horizon reported within it', () => {
+    const specs: PatternSpec[] = [{ id: 1, expression: 'a[^z]*b', flags: 'L' }];
+    const exact = compile(specs, { mode: 'stream' });
+    const horizon = compile(specs, { mode: 'stream', somHorizon: 16 });
+    expect(exact.info().engines.map((e) => e.kind)).toContain('position');
+    expect(horizon.info().engines.map((e) => e.kind)).not.toContain('position');
+    expect(horizon.streamStateSize).toBeLessThanOrEqual(exact.streamStateSize + 24);
+    // Within the horizon: exact.
+    expect(streamReports(horizon, [enc('..a'), enc('xxb')])).toEqual(['1:2:6']);
+    // 'a' then 40 bytes, in chunks of 8: the start is more than 16 + 8 bytes back when the b comes.
+    const chunks = [enc('a'), ...Array.from({ length: 5 }, () => enc('xxxxxxxx')), enc('b')];
+    expect(streamReports(exact, chunks)).toEqual(['1:0:42']);
+    const [got] = streamReports(horizon, chunks);
+    const from = Number(got!.split(':')[1]);
+    expect(from).toBeGreaterThan(0); // imprecise: the earliest offset the horizon still holds
+    expect(from).toBeGreaterThanOrEqual(42 - 1 - 16);
+    // The option round-trips through serialize().
+    const again = RegexDatabase.deserialize(horizon.serialize());
+    expect(again.somHorizon).toBe(16);
+    expect(streamReports(again, [enc('..a'), enc('xxb')])).toEqual(['1:2:6']);
+    expect(() => compile(specs, { mode: 'stream', somHorizon: -1 })).toThrow(/somHorizon/);
   });
 
   it('L in block mode: a pattern whose backward walks would be quadratic falls back to one forward pass', () => {
