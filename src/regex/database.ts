@@ -795,19 +795,18 @@ export class RegexDatabase {
   }
 
   /**
-   * A stream's leftmost start of pattern `p`'s match ending at `to`: searched backwards over the history
-   * and the current slice (copied out together once per slice that needs it).
+   * A stream's leftmost start of pattern `p`'s match ending at `to`: searched backwards over the current
+   * slice and then the history before it, where they lie in the kernel's memory.
    */
   private streamStart(p: number, to: number): number {
     if (this.windowBase < 0) {
+      // Views, not copies: deliver() finds every start of the slice before it calls back (a callback could
+      // grow the memory or scan again, over the staging area).
       const at = this.sc + this.historyOffset;
       const had = this.rt.u32()[at >> 2]!;
       const u8 = this.rt.u8();
-      const window = new Uint8Array(had + this.sliceLen);
-      window.set(u8.subarray(at + 8, at + 8 + had), 0);
-      window.set(u8.subarray(this.slicePtr, this.slicePtr + this.sliceLen), had);
       this.windowBase = this.sliceBase - had;
-      this.som!.beginBlock(window, this.windowBase === 0);
+      this.som!.beginWindow(u8.subarray(at + 8, at + 8 + had), u8.subarray(this.slicePtr, this.slicePtr + this.sliceLen), this.windowBase === 0);
     }
     return this.windowBase + this.som!.start(p, to - this.windowBase);
   }
@@ -882,6 +881,16 @@ export class RegexDatabase {
   /** Sorts the slice's matches by end offset and hands them out, honouring single-match patterns. */
   private deliver(onMatch: MatchHandler): ScanResult {
     const n = this.mPat.length;
+    // Starts found backwards first, all of them, before any callback runs (it could scan again, over the
+    // staging area, or grow the memory under the views the search reads).
+    if (this.som !== null) {
+      for (let j = 0; j < n; j++) {
+        if (this.mFrom[j] !== -3) continue;
+        const p = this.mPat[j]!;
+        const to = this.mTo[j]!;
+        this.mFrom[j] = this.historyOffset >= 0 ? this.streamStart(p, to) : this.som.start(p, to);
+      }
+    }
     let order: number[] | null = null;
     for (let i = 1; i < n; i++) {
       if (this.mTo[i]! < this.mTo[i - 1]!) {
@@ -889,7 +898,6 @@ export class RegexDatabase {
         break;
       }
     }
-    const u8 = this.rt.u8();
     const bits = this.sc + STREAM_HEADER;
     for (let jj = 0; jj < n; jj++) {
       const j = order === null ? jj : order[jj]!;
@@ -897,6 +905,8 @@ export class RegexDatabase {
       const m = this.meta[p]!;
       const bit = this.singleBits[p]!;
       if (bit >= 0) {
+        // A fresh view each time: a callback may have grown the memory (and detached an older view).
+        const u8 = this.rt.u8();
         const at = bits + (bit >> 3);
         if ((u8[at]! & (1 << (bit & 7))) !== 0) continue;
         u8[at]! |= 1 << (bit & 7);
@@ -904,7 +914,6 @@ export class RegexDatabase {
       const to = this.mTo[j]!;
       let from = this.mFrom[j]!;
       if (from === -2) from = to - m.fixedLength;
-      else if (from === -3) from = this.historyOffset >= 0 ? this.streamStart(p, to) : this.som!.start(p, to);
       if (onMatch(m.id, from, to) === true) return 'terminated';
     }
     return 'complete';

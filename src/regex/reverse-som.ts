@@ -54,11 +54,7 @@ const CTX_SYMBOL = [EOD, 0x0a, 0x61, 0x20];
 /** States a pattern's backward DFA may hold before its cache is cleared. */
 const MAX_STATES = 4096;
 
-function contextOf(data: Uint8Array, q: number): number {
-  if (q >= data.length) return CTX_EOD;
-  const c = categoryOf(data[q]!);
-  return c === Cat.NL ? CTX_NL : c === Cat.WORD ? CTX_WORD : CTX_OTHER;
-}
+const EMPTY = new Uint8Array(0);
 
 export class ReverseSom {
   private readonly backward = new Map<number, Backward>();
@@ -67,6 +63,11 @@ export class ReverseSom {
   private stamp = 0;
   private readonly work: number[] = [];
   // Per block: steps spent per pattern, and the fallback's answers (end -> leftmost start).
+  /**
+   * The bytes searched: `head` then `block`, one sequence without being copied together (a stream's history
+   * and its current chunk; `head` is empty for a block).
+   */
+  private head: Uint8Array = EMPTY;
   private block: Uint8Array | null = null;
   /** Category of the byte before the block's first: START, or OTHER for a window of a stream. */
   private startCat: number = Cat.START;
@@ -92,36 +93,54 @@ export class ReverseSom {
    * (assertions see the start there); false for a stream's window, whose earlier bytes are unknown.
    */
   beginBlock(data: Uint8Array, atStart = true): void {
-    this.block = data;
+    this.beginWindow(EMPTY, data, atStart);
+  }
+
+  /** A new window of a stream: its history (`head`) followed by the current chunk (`tail`). */
+  beginWindow(head: Uint8Array, tail: Uint8Array, atStart: boolean): void {
+    this.head = head;
+    this.block = tail;
     this.startCat = atStart ? Cat.START : Cat.OTHER;
     this.spent.clear();
     this.fallback.clear();
   }
 
   endBlock(): void {
+    this.head = EMPTY;
     this.block = null;
     this.fallback.clear();
   }
 
+  /** The context after offset q of the window (end of data, newline, word byte, other). */
+  private contextAt(q: number): number {
+    const head = this.head;
+    const tail = this.block!;
+    if (q >= head.length + tail.length) return CTX_EOD;
+    const c = categoryOf(q < head.length ? head[q]! : tail[q - head.length]!);
+    return c === Cat.NL ? CTX_NL : c === Cat.WORD ? CTX_WORD : CTX_OTHER;
+  }
+
   /** The leftmost start of pattern `p`'s match ending at `to` in the current block. */
   start(p: number, to: number): number {
-    const data = this.block!;
+    const head = this.head;
+    const tail = this.block!;
+    const hl = head.length;
     const done = this.fallback.get(p);
     if (done !== undefined) return done.get(to) ?? (this.startCat === Cat.START ? to : 0);
     const b = this.backward.get(p)!;
     if (b.match < 0) return to;
-    const budget = BUDGET_FACTOR * data.length + BUDGET_FLOOR;
+    const budget = BUDGET_FACTOR * (hl + tail.length) + BUDGET_FLOOR;
     let spent = this.spent.get(p) ?? 0;
     let best = -1;
     let s = this.initial(b);
     let q = to;
-    let ctx = contextOf(data, q);
+    let ctx = this.contextAt(q);
     while (q > 0 && s !== 0) {
       if (++spent > budget) {
         this.spent.set(p, spent);
         return this.runFallback(p, to);
       }
-      const byte = data[q - 1]!;
+      const byte = q > hl ? tail[q - 1 - hl]! : head[q - 1]!;
       let t = b.trans[s]![(byte << 2) | ctx]!;
       if (t < 0) t = this.build(b, s, byte, ctx);
       if ((t & 1) !== 0) best = q;
@@ -221,7 +240,13 @@ export class ReverseSom {
 
   /** Runs the forward position engine for `p` over the whole block once; its reports answer from now on. */
   private runFallback(p: number, to: number): number {
-    const data = this.block!;
+    let data = this.block!;
+    if (this.head.length > 0) {
+      const joined = new Uint8Array(this.head.length + data.length);
+      joined.set(this.head, 0);
+      joined.set(data, this.head.length);
+      data = joined;
+    }
     const engine = new PositionEngine(this.nfa, [p], this.hasAssertions);
     const state = new Float64Array(engine.slots).fill(-1);
     const found = new Map<number, number>();

@@ -157,6 +157,32 @@ describe('compile()', () => {
     expect(() => compile(specs, { mode: 'stream', somHorizon: -1 })).toThrow(/somHorizon/);
   });
 
+  it('a callback that scans again or grows the memory changes nothing of the scan that called it', () => {
+    // Two L matches in one chunk of a stream with a SOM horizon, an H pattern matching three times; the
+    // callback scans another database (over the shared staging area) and compiles (growing the memory).
+    const db = compile(
+      [
+        { id: 1, expression: 'k[a-z]+y', flags: 'L' },
+        { id: 2, expression: 'once', flags: 'H' },
+      ],
+      { mode: 'stream', somHorizon: 64 },
+    );
+    const other = compile([{ id: 9, expression: 'zz+' }], { mode: 'block' });
+    const kept: RegexDatabase[] = [];
+    const got: string[] = [];
+    const s = db.openStream();
+    const cb: MatchHandler = (id, from, to) => {
+      got.push(`${id}:${from}:${to}`);
+      other.scan(enc('zzzzzzzz kxxxxxxxxy '.repeat(50)), () => {});
+      for (let i = 0; i < 4; i++) kept.push(compile(Array.from({ length: 300 }, (_, k) => ({ id: k, expression: `lit${k}eral${i}` })), { mode: 'block' }));
+    };
+    s.scan(enc('........'), cb);
+    s.scan(enc('kab y kaby once kccy once'), cb);
+    s.close(cb);
+    expect(got).toEqual(['1:14:18', '2:19:23', '1:24:28']);
+    for (const k of kept) k.free();
+  });
+
   it('L in block mode: a pattern whose backward walks would be quadratic falls back to one forward pass', () => {
     // Every b ends a match starting at the one a: walking back from each would be O(n^2).
     const n = 300_000;
