@@ -1,5 +1,6 @@
 /**
- * Leftmost start of match (`L`) in block mode, found backwards from each match end.
+ * Leftmost start of match (`L`), found backwards from each match end: over the block in block mode, over a
+ * stream's kept history and its current chunk when the database has a `somHorizon`.
  *
  * The forward engines (DFA, prefilter) report where a pattern's matches end, quickly and with a few bytes of
  * state; the start is then found by running the pattern's NFA backwards from the end over the same block:
@@ -14,7 +15,10 @@
  * rest of the block, to the forward position engine run once over the whole block (linear, exact), whose
  * reports answer its remaining matches.
  *
- * Streams keep the forward position engine (their earlier bytes are gone); see database.ts.
+ * In a stream the window is the last `somHorizon` bytes and the current chunk, read where they lie (two
+ * pieces, not copied together). A start further back than the window is not known: the search reports the
+ * window's first offset then. Streams compiled without a horizon use the forward position engine (exact at
+ * any distance, slow); see database.ts.
  */
 import { assertionHolds, Cat, categoryOf, EOD, isWordByte, NodeKind, type Nfa } from './nfa.js';
 import { PositionEngine } from './position-engine.js';
@@ -81,11 +85,6 @@ export class ReverseSom {
   ) {
     this.mark = new Int32Array(nfa.size);
     for (const p of patterns) this.backward.set(p, this.prepare(p));
-  }
-
-  /** Whether `p` is served here. */
-  has(p: number): boolean {
-    return this.backward.has(p);
   }
 
   /**
