@@ -17,7 +17,7 @@
  *
  * In a stream the window is the last `somHorizon` bytes and the current chunk, read where they lie (two
  * pieces, not copied together). A start further back than the window is not known: the search reports the
- * window's first offset then. Streams compiled without a horizon use the forward position engine (exact at
+ * earliest start it finds within the window, or the window's first offset. Streams compiled without a horizon use the forward position engine (exact at
  * any distance, slow); see database.ts.
  */
 import { assertionHolds, Cat, categoryOf, EOD, isWordByte, NodeKind, type Nfa } from './nfa.js';
