@@ -228,6 +228,9 @@ function flatten(node: object, path: string[], out: OptionSpec[]): OptionSpec[] 
 /** Every option of `OPTION_TREE`, flattened, in the tree's order. */
 export const OPTION_SPECS: readonly OptionSpec[] = flatten(OPTION_TREE, [], []);
 
+/** The top-level key a configuration file may use to name its JSON Schema (a string; ignored by the engine). */
+export const SCHEMA_KEY = '$schema';
+
 /** The sections `createEngine()` and `--config` accept (`app` is resolved with its protocols by the registry). */
 export const OPTION_SECTIONS: readonly string[] = Object.keys(OPTION_TREE);
 
@@ -258,6 +261,8 @@ export function resolveOptions(input: EngineOptionsInput = {}): EngineOptions {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) bad('options', 'an object');
   const merged = defaultOptions() as unknown as Record<string, unknown>;
   for (const [section, value] of Object.entries(input)) {
+    // A configuration file may name its JSON Schema, for editors to check and complete it.
+    if (section === SCHEMA_KEY && typeof value === 'string') continue;
     if (!OPTION_SECTIONS.includes(section)) bad(section, `one of the sections ${OPTION_SECTIONS.join(', ')}`);
     if (value === undefined) continue;
     const tree = (OPTION_TREE as unknown as Record<string, object>)[section]!;

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { NetsieveError } from '../errors.js';
-import { OPTION_SPECS, OPTION_TREE, resolveOptions, type EngineOptions, type EngineOptionsInput, type OptionSpec } from '../options.js';
+import { OPTION_SPECS, OPTION_TREE, resolveOptions, SCHEMA_KEY, type EngineOptions, type EngineOptionsInput, type OptionSpec } from '../options.js';
 import { PROTOCOLS, resolveAppOptions, type AppOptionsInput } from '../protocols/registry.js';
 import type { ProtocolModule } from '../protocols/types.js';
 
@@ -155,11 +155,12 @@ export function configSchema(): Schema {
   }
   const app = sections['app']!;
   (app['properties'] as Record<string, Schema>)['protocols'] = objectSchema(protocols, 'per protocol: its options, or false to leave it out');
+  const schemaRef: Schema = { type: 'string', description: "this file's JSON Schema, for editors (the engine ignores it)" };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'netsieve configuration',
     description: 'Engine options for `netsieve --config FILE` and createEngine(): any subset of the sections; the rest keeps its default. Generated from src/options.ts by `npm run docs:options`.',
-    ...objectSchema(sections),
+    ...objectSchema({ [SCHEMA_KEY]: schemaRef, ...sections }),
   };
 }
 

@@ -76,6 +76,9 @@ describe('the option definitions', () => {
     expect(() => resolveOptions({ flows: {} } as unknown as EngineOptionsInput)).toThrow(/option flows must be one of the sections tcp, flow, fragments, decode, app/);
     expect(() => resolveOptions({ tcp: 5 } as unknown as EngineOptionsInput)).toThrow(/option tcp must be an object/);
     expect(() => resolveOptions({ app: { detection: { maxBytes: 0 } } } as unknown as EngineOptionsInput)).toThrow(/app\.detection\.maxBytes/);
+    // A config file may name its schema for editors; the engine ignores that string and nothing else.
+    expect(resolveOptions({ $schema: './node_modules/netsieve/schema/netsieve-config.schema.json' } as EngineOptionsInput)).toEqual(defaultOptions());
+    expect(() => resolveOptions({ $schema: 5 } as unknown as EngineOptionsInput)).toThrow(/option \$schema must be one of the sections/);
   });
 });
 
