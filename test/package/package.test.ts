@@ -146,6 +146,8 @@ describe('an ES module consumer', () => {
 describe('a TypeScript consumer (strict, node16 resolution)', () => {
   it("compiles the README's examples against the ESM and the CommonJS declarations", () => {
     const [esmExample] = readmeBlocks('## The library', 'ts');
+    const [cjsExample] = readmeBlocks('## The library', 'js');
+    fs.writeFileSync(path.join(consumer, 'count.cjs'), cjsExample!);
     // The README's inline example takes a frame from the reader's capture loop; declare what it leaves open.
     const prelude = 'declare const frame: Uint8Array;\ndeclare const tsSec: number;\ndeclare const tsNsec: number;\n';
     fs.writeFileSync(path.join(consumer, 'readme.mts'), prelude + esmExample! + '\nexport {};\n');
@@ -174,9 +176,11 @@ export = options;
           noEmit: true,
           types: ['node'],
           typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')],
-          traceResolution: false,
+          // The README's CommonJS example (count.cjs) is checked through its JSDoc types.
+          allowJs: true,
+          checkJs: true,
         },
-        files: ['readme.mts', 'require.cts'],
+        files: ['readme.mts', 'require.cts', 'count.cjs'],
       }),
     );
     const tsc = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -185,6 +189,7 @@ export = options;
     // Each file got the declarations of its own format.
     expect(r.stdout).toMatch(/node_modules\/netsieve\/dist\/index\.d\.ts\n\s+Imported via 'netsieve' from file 'readme\.mts'/);
     expect(r.stdout).toMatch(/node_modules\/netsieve\/dist\/cjs\/index\.d\.ts\n\s+Imported via 'netsieve' from file 'require\.cts'/);
+    expect(r.stdout).toMatch(/node_modules\/netsieve\/dist\/cjs\/index\.d\.ts\n(\s+Imported via .*\n)*\s+Imported via 'netsieve' from file 'count\.cjs'/);
   });
 });
 
