@@ -98,14 +98,19 @@ describe('a CommonJS consumer', () => {
       db.scan(Buffer.from('xx bird yy'), (id, from, to) => { hits.push([id, from, to]); });
       let code = null;
       try { ns.createEngine({ flow: { timeouts: { tcp: 1 } } }); } catch (e) { code = ns.isNetsieveError(e) && e instanceof ns.NetsieveError ? e.code : 'wrong'; }
-      console.log(JSON.stringify({ resolved: require.resolve('netsieve'), hits, code }));
+      // Live capture loads the optional 'cap' package relative to the module (import.meta.url in ESM): in this
+      // consumer it is not installed, which must be the documented error, not a ReferenceError of the build.
+      let live;
+      try { live = Array.isArray(ns.listDevices()) ? 'devices' : 'wrong'; } catch (e) { live = ns.isNetsieveError(e) ? e.code : String(e); }
+      console.log(JSON.stringify({ resolved: require.resolve('netsieve'), hits, code, live }));
     `;
     const r = node(['-e', script]);
     expect(r.stderr).toBe('');
-    const out = JSON.parse(r.stdout) as { resolved: string; hits: number[][]; code: string };
+    const out = JSON.parse(r.stdout) as { resolved: string; hits: number[][]; code: string; live: string };
     expect(path.relative(installed, out.resolved)).toBe(path.join('dist', 'cjs', 'index.js'));
     expect(out.hits).toEqual([[7, 3, 7]]);
     expect(out.code).toBe('NS_ERR_OPTION');
+    expect(['devices', 'NS_ERR_LIVE_UNAVAILABLE']).toContain(out.live);
   });
 });
 
