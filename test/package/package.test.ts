@@ -128,7 +128,7 @@ describe('an ES module consumer', () => {
     expect(s.stdout.trim().split('\n').at(-1)).toBe('matches: http request line 5, html response 3, redis AUTH 4');
   });
 
-  it('loaded beside the CommonJS build, the two copies recognise each other’s errors by code (the dual-package hazard)', () => {
+  it('loaded beside the CommonJS build: the same exports, two copies that recognise each other’s errors by code (the dual-package hazard)', () => {
     const script = `
       import { createRequire } from 'node:module';
       import * as esm from 'netsieve';
@@ -137,6 +137,8 @@ describe('an ES module consumer', () => {
       const fromCjs = errorOf(cjs), fromEsm = errorOf(esm);
       console.log(JSON.stringify({
         twoCopies: esm.createEngine !== cjs.createEngine,
+        missingFromCjs: Object.keys(esm).filter((k) => !(k in cjs)),
+        extraInCjs: Object.keys(cjs).filter((k) => !(k in esm)),
         instanceofAcross: fromCjs instanceof esm.NetsieveError || fromEsm instanceof cjs.NetsieveError,
         isNetsieveErrorAcross: esm.isNetsieveError(fromCjs) && cjs.isNetsieveError(fromEsm),
         codes: [fromCjs.code, fromEsm.code],
@@ -144,7 +146,7 @@ describe('an ES module consumer', () => {
     `;
     const r = node(['--input-type=module', '-e', script]);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ twoCopies: true, instanceofAcross: false, isNetsieveErrorAcross: true, codes: ['NS_ERR_OPTION', 'NS_ERR_OPTION'] });
+    expect(JSON.parse(r.stdout)).toEqual({ twoCopies: true, missingFromCjs: [], extraInCjs: [], instanceofAcross: false, isNetsieveErrorAcross: true, codes: ['NS_ERR_OPTION', 'NS_ERR_OPTION'] });
   });
 });
 
