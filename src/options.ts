@@ -1,8 +1,16 @@
 /**
  * Engine options: every limit netsieve has, with its default and the reason for it. `createEngine()`
  * and `--config FILE` take the same shape (any subset; the rest keeps its default).
+ *
+ * `OPTION_TREE` below is the one definition of each option (type, default, range or values, a one-line
+ * description): the defaults, the validation in `resolveOptions`, the README's options table and the JSON
+ * Schema of the configuration file (`schema/netsieve-config.schema.json`, by `npm run docs:options`) are
+ * all derived from it. The interfaces say the same in TypeScript, with the reasons behind each default;
+ * `OptionTree<T>` makes the compiler refuse a tree that misses a key of them or has a default of another type.
+ * Options of the application protocols (`app.protocols.<name>.*`) are each module's `defaults`.
  */
 import { NetsieveError } from './errors.js';
+import type { DetectionOptions } from './protocols/detect.js';
 
 /** How overlapping TCP data is resolved (target-based reassembly, as Suricata and Snort name it). */
 export type OverlapPolicy = 'first' | 'last' | 'bsd' | 'linux' | 'windows';
@@ -108,97 +116,199 @@ export interface EngineOptionsInput {
   decode?: Partial<DecodeOptions>;
 }
 
-export function defaultOptions(): EngineOptions {
-  return {
-    tcp: {
-      overlapPolicy: 'bsd',
-      depth: 1 << 20,
-      delivery: 'acked',
-      maxBufferPerStream: 1 << 20,
-      maxHolesPerStream: 64,
-      memcap: 256 << 20,
-      memcapPolicy: 'bypass',
-    },
-    flow: {
-      maxFlows: 65536,
-      vlanInKey: true,
-      timeouts: {
-        tcpNew: 60,
-        tcpEstablished: 600,
-        tcpClosed: 60,
-        udpNew: 30,
-        udpEstablished: 300,
-        icmpNew: 30,
-        icmpEstablished: 300,
-        otherNew: 30,
-        otherEstablished: 300,
-      },
-    },
-    fragments: { timeout: 60, maxDatagrams: 4096, memcap: 16 << 20, maxFragmentsPerDatagram: 1024 },
-    decode: { maxTunnelDepth: 4, vxlanPorts: [4789, 8472], genevePorts: [6081] },
-  };
+/** The application layer's own options (`app.enabled`, `app.detection.*`); protocols' options are each module's. */
+export interface AppLayerOptions {
+  enabled: boolean;
+  detection: DetectionOptions;
 }
 
-const POLICIES: readonly OverlapPolicy[] = ['first', 'last', 'bsd', 'linux', 'windows'];
+/** What one option accepts. `ports`: an array of port numbers. */
+export type OptionType = 'integer' | 'number' | 'boolean' | 'enum' | 'ports';
+
+/** One option of the definition tree, for a value of type `V`. */
+export interface OptionDef<V> {
+  readonly type: OptionType;
+  readonly default: V;
+  /** Smallest value accepted (integers and numbers). */
+  readonly min?: number;
+  /** Values must be above this (numbers, e.g. timeouts above 0). */
+  readonly above?: number;
+  /** The values an `enum` accepts. */
+  readonly values?: readonly string[];
+  /** How the README writes the default: bytes as KiB/MiB, seconds with `s`. */
+  readonly unit?: 'bytes' | 'seconds';
+  /** One line for the README and the schema; the interfaces hold the reasons. */
+  readonly description: string;
+}
+
+type Leaf = number | boolean | string | readonly number[];
+/** A definition tree mirroring an options interface key for key. */
+export type OptionTree<T> = { readonly [K in keyof T]-?: T[K] extends Leaf ? OptionDef<T[K]> : OptionTree<T[K]> };
+
+/** One option, flattened: `path` is its dotted name (`flow.timeouts.tcpNew`). */
+export interface OptionSpec extends OptionDef<Leaf> {
+  readonly path: string;
+  /** The top-level section: `tcp`, `flow`, `fragments`, `decode`, `app`. */
+  readonly section: string;
+  /** The path inside the section (`timeouts.tcpNew`). */
+  readonly key: string;
+}
+
+const int = (def: number, min: number, description: string, unit?: 'bytes' | 'seconds'): OptionDef<number> =>
+  unit === undefined ? { type: 'integer', default: def, min, description } : { type: 'integer', default: def, min, unit, description };
+const seconds = (def: number, description: string): OptionDef<number> => ({ type: 'number', default: def, above: 0, unit: 'seconds', description });
+const timeout = (def: number, flows: string): OptionDef<number> => seconds(def, `idle time before ${flows} end`);
+const ports = (def: number[], description: string): OptionDef<number[]> => ({ type: 'ports', default: def, description });
+const choice = <V extends string>(values: readonly V[], def: V, description: string): OptionDef<V> => ({ type: 'enum', default: def, values, description });
+const flag = (def: boolean, description: string): OptionDef<boolean> => ({ type: 'boolean', default: def, description });
+
+/** Every engine option, as the sections of `createEngine()` and `--config` nest them. */
+export const OPTION_TREE: { readonly [S in keyof EngineOptions]: OptionTree<EngineOptions[S]> } & { readonly app: OptionTree<AppLayerOptions> } = {
+  tcp: {
+    overlapPolicy: choice<OverlapPolicy>(
+      ['first', 'last', 'bsd', 'linux', 'windows'],
+      'bsd',
+      "which bytes win when a segment overlaps data held but not yet delivered (Suricata's target-based rules)",
+    ),
+    depth: int(1 << 20, 0, 'bytes of each direction reassembled and delivered; 0 = unlimited', 'bytes'),
+    delivery: choice(['acked', 'immediate'] as const, 'acked', 'hand bytes to consumers once acknowledged (IDS, overlap-safe), or at once (`immediate`, inline)'),
+    maxBufferPerStream: int(1 << 20, 1, 'bytes one direction may hold (unacknowledged and out of order)', 'bytes'),
+    maxHolesPerStream: int(64, 1, 'out-of-order holes per direction before the oldest becomes a gap'),
+    memcap: int(256 << 20, 1, 'bytes all streams may hold together', 'bytes'),
+    memcapPolicy: choice(['bypass', 'drop'] as const, 'bypass', 'at the memcap: stop reassembling the flow (`bypass`) or drop the segment (`drop`, verdict `drop`)'),
+  },
+  flow: {
+    maxFlows: int(65536, 1, 'flows tracked at once; when full, the flow closest to its timeout is ended (`forced`, `flow.evicted`)'),
+    vlanInKey: flag(true, "VLAN ids are part of the flow key (Suricata's `vlan.use-for-tracking`)"),
+    timeouts: {
+      tcpNew: timeout(60, 'TCP flows still in their handshake'),
+      tcpEstablished: timeout(600, 'established TCP flows'),
+      tcpClosed: timeout(60, 'closing or closed TCP flows'),
+      udpNew: timeout(30, 'UDP flows seen one way only'),
+      udpEstablished: timeout(300, 'UDP flows seen both ways'),
+      icmpNew: timeout(30, 'ICMP flows seen one way only'),
+      icmpEstablished: timeout(300, 'ICMP flows seen both ways'),
+      otherNew: timeout(30, 'flows of other protocols seen one way only'),
+      otherEstablished: timeout(300, 'flows of other protocols seen both ways'),
+    },
+  },
+  fragments: {
+    timeout: seconds(60, 'how long an incomplete IP datagram waits for its other fragments'),
+    maxDatagrams: int(4096, 1, 'datagrams in reassembly at once (the oldest is dropped beyond it)'),
+    memcap: int(16 << 20, 1, 'bytes held by fragment reassembly in total', 'bytes'),
+    maxFragmentsPerDatagram: int(1024, 1, 'more fragments mark the datagram hostile and drop it'),
+  },
+  decode: {
+    maxTunnelDepth: int(4, 0, 'tunnels decapsulated inside each other'),
+    vxlanPorts: ports([4789, 8472], 'UDP ports carrying VXLAN'),
+    genevePorts: ports([6081], 'UDP ports carrying Geneve'),
+  },
+  app: {
+    enabled: flag(true, 'detect and parse application protocols'),
+    detection: {
+      maxBytes: int(4096, 1, 'bytes of each direction offered to the probes before detection gives up', 'bytes'),
+      maxChunks: int(16, 1, 'chunks (TCP deliveries, datagrams) of each direction offered to the probes'),
+    },
+  },
+};
+
+function isDef(node: object): node is OptionDef<Leaf> {
+  return typeof (node as { type?: unknown }).type === 'string' && 'default' in node;
+}
+
+function flatten(node: object, path: string[], out: OptionSpec[]): OptionSpec[] {
+  if (isDef(node)) {
+    out.push({ ...node, path: path.join('.'), section: path[0]!, key: path.slice(1).join('.') });
+    return out;
+  }
+  for (const [k, child] of Object.entries(node)) flatten(child as object, [...path, k], out);
+  return out;
+}
+
+/** Every option of `OPTION_TREE`, flattened, in the tree's order. */
+export const OPTION_SPECS: readonly OptionSpec[] = flatten(OPTION_TREE, [], []);
+
+/** The top-level key a configuration file may use to name its JSON Schema (a string; ignored by the engine). */
+export const SCHEMA_KEY = '$schema';
+
+/** The sections `createEngine()` and `--config` accept (`app` is resolved with its protocols by the registry). */
+export const OPTION_SECTIONS: readonly string[] = Object.keys(OPTION_TREE);
+
+function defaultsOf(node: object): unknown {
+  if (isDef(node)) return Array.isArray(node.default) ? [...node.default] : node.default;
+  const out: Record<string, unknown> = {};
+  for (const [k, child] of Object.entries(node)) out[k] = defaultsOf(child as object);
+  return out;
+}
+
+export function defaultOptions(): EngineOptions {
+  const { app: _app, ...engine } = OPTION_TREE;
+  return defaultsOf(engine) as EngineOptions;
+}
+
+/** `app.enabled` and `app.detection.*` with their defaults (the registry adds each protocol's). */
+export function defaultAppLayerOptions(): AppLayerOptions {
+  return defaultsOf(OPTION_TREE.app) as AppLayerOptions;
+}
 
 /**
- * Merges user options over the defaults and checks every value; throws `NS_ERR_OPTION` naming the key
- * and what it accepts.
+ * Merges user options over the defaults and checks every value against `OPTION_TREE`; throws
+ * `NS_ERR_OPTION` naming the key and what it accepts. The `app` section is checked here as far as the tree
+ * goes (`enabled`, `detection`) and left out of the result: the engine resolves it with the protocols'
+ * options (`resolveAppOptions` in src/protocols/registry.ts).
  */
 export function resolveOptions(input: EngineOptionsInput = {}): EngineOptions {
-  const o = defaultOptions();
-  if (typeof input !== 'object' || input === null) bad('options', 'an object');
-  const known: Record<string, readonly string[]> = {
-    tcp: Object.keys(o.tcp),
-    flow: Object.keys(o.flow),
-    fragments: Object.keys(o.fragments),
-    decode: Object.keys(o.decode),
-  };
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) bad('options', 'an object');
+  const merged = defaultOptions() as unknown as Record<string, unknown>;
   for (const [section, value] of Object.entries(input)) {
-    if (!(section in known)) bad(section, `one of the sections ${Object.keys(known).join(', ')}`);
+    // A configuration file may name its JSON Schema, for editors to check and complete it.
+    if (section === SCHEMA_KEY && typeof value === 'string') continue;
+    if (!OPTION_SECTIONS.includes(section)) bad(section, `one of the sections ${OPTION_SECTIONS.join(', ')}`);
     if (value === undefined) continue;
-    if (typeof value !== 'object' || value === null) bad(section, 'an object');
-    for (const key of Object.keys(value)) {
-      if (!known[section]!.includes(key)) bad(`${section}.${key}`, `one of the keys ${known[section]!.join(', ')}`);
+    const tree = (OPTION_TREE as unknown as Record<string, object>)[section]!;
+    if (section === 'app') {
+      const { protocols: _protocols, ...rest } = value as Record<string, unknown>;
+      mergeInto(defaultsOf(tree) as Record<string, unknown>, tree, rest, section, ['protocols']);
+      continue;
     }
+    mergeInto(merged[section] as Record<string, unknown>, tree, value, section, []);
   }
-  const t = { ...o.tcp, ...(input.tcp ?? {}) };
-  if (!POLICIES.includes(t.overlapPolicy)) bad('tcp.overlapPolicy', POLICIES.join(' | '));
-  if (t.delivery !== 'acked' && t.delivery !== 'immediate') bad('tcp.delivery', "'acked' | 'immediate'");
-  if (t.memcapPolicy !== 'bypass' && t.memcapPolicy !== 'drop') bad('tcp.memcapPolicy', "'bypass' | 'drop'");
-  count('tcp.depth', t.depth, 0);
-  count('tcp.maxBufferPerStream', t.maxBufferPerStream, 1);
-  count('tcp.maxHolesPerStream', t.maxHolesPerStream, 1);
-  count('tcp.memcap', t.memcap, 1);
-
-  const timeouts = { ...o.flow.timeouts, ...(input.flow?.timeouts ?? {}) };
-  for (const [k, v] of Object.entries(timeouts)) {
-    if (!(k in o.flow.timeouts)) bad(`flow.timeouts.${k}`, `one of ${Object.keys(o.flow.timeouts).join(', ')}`);
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) bad(`flow.timeouts.${k}`, 'a number of seconds above 0');
-  }
-  const f = { ...o.flow, ...(input.flow ?? {}), timeouts };
-  count('flow.maxFlows', f.maxFlows, 1);
-  if (typeof f.vlanInKey !== 'boolean') bad('flow.vlanInKey', 'true or false');
-
-  const fr = { ...o.fragments, ...(input.fragments ?? {}) };
-  if (typeof fr.timeout !== 'number' || !(fr.timeout > 0)) bad('fragments.timeout', 'a number of seconds above 0');
-  count('fragments.maxDatagrams', fr.maxDatagrams, 1);
-  count('fragments.memcap', fr.memcap, 1);
-  count('fragments.maxFragmentsPerDatagram', fr.maxFragmentsPerDatagram, 1);
-
-  const d = { ...o.decode, ...(input.decode ?? {}) };
-  count('decode.maxTunnelDepth', d.maxTunnelDepth, 0);
-  for (const key of ['vxlanPorts', 'genevePorts'] as const) {
-    const ports = d[key];
-    if (!Array.isArray(ports) || ports.some((p) => !Number.isInteger(p) || p < 0 || p > 65535)) {
-      bad(`decode.${key}`, 'an array of port numbers (0-65535)');
-    }
-  }
-  return { tcp: t, flow: f, fragments: fr, decode: d };
+  return merged as unknown as EngineOptions;
 }
 
-function count(key: string, v: unknown, min: number): void {
-  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) bad(key, `an integer of at least ${min}`);
+/** Checks `value` against the definition `tree` and writes it over `target`, key by key. */
+function mergeInto(target: Record<string, unknown>, tree: object, value: unknown, path: string, alsoKnown: readonly string[]): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(path, 'an object');
+  const keys = Object.keys(tree);
+  for (const [k, v] of Object.entries(value)) {
+    if (v === undefined) continue;
+    const child = (tree as Record<string, object>)[k];
+    if (child === undefined) bad(`${path}.${k}`, `one of the keys ${[...keys, ...alsoKnown].join(', ')}`);
+    if (isDef(child)) target[k] = check(`${path}.${k}`, child, v);
+    else mergeInto(target[k] as Record<string, unknown>, child, v, `${path}.${k}`, []);
+  }
+}
+
+function check(key: string, def: OptionDef<Leaf>, v: unknown): Leaf {
+  switch (def.type) {
+    case 'integer':
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (def.min ?? -Infinity)) bad(key, `an integer of at least ${def.min}`);
+      return v;
+    case 'number':
+      if (typeof v !== 'number' || !Number.isFinite(v) || !(v > (def.above ?? -Infinity)) || v < (def.min ?? -Infinity)) {
+        bad(key, def.unit === 'seconds' ? `a number of seconds above ${def.above ?? 0}` : 'a finite number');
+      }
+      return v;
+    case 'boolean':
+      if (typeof v !== 'boolean') bad(key, 'true or false');
+      return v;
+    case 'enum':
+      if (typeof v !== 'string' || !def.values!.includes(v)) bad(key, def.values!.join(' | '));
+      return v;
+    case 'ports':
+      if (!Array.isArray(v) || v.some((p) => !Number.isInteger(p) || p < 0 || p > 65535)) bad(key, 'an array of port numbers (0-65535)');
+      return [...(v as number[])];
+  }
 }
 
 function bad(key: string, accepts: string): never {

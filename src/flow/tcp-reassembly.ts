@@ -39,7 +39,7 @@ export interface TcpStreamHost {
   /** Capture time of the packet being processed (for `StreamChunkInfo`). */
   readonly tsSec: number;
   readonly tsNsec: number;
-  /** A reservation failed under memcap policy `bypass`: stop reassembling the whole flow. */
+  /** @internal A reservation failed under memcap policy `bypass`: stop reassembling the whole flow (kept out of the public declarations with TcpSession.bypass, which implements it). */
   bypass(direction: Direction): void;
 }
 

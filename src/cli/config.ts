@@ -1,0 +1,228 @@
+/**
+ * `netsieve config`: the effective configuration (defaults merged with a `--config` file) as JSON, and the
+ * configuration file's JSON Schema. Also the generators of the README's options table and of
+ * `schema/netsieve-config.schema.json` (`npm run docs:options`), so that the command, the table and the
+ * schema are all read off the same definitions: `OPTION_TREE` in src/options.ts and each protocol module's
+ * `defaults` (and its `optionDocs`, when the module has them).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { NetsieveError } from '../errors.js';
+import { OPTION_SPECS, OPTION_TREE, resolveOptions, SCHEMA_KEY, type EngineOptions, type EngineOptionsInput, type OptionSpec } from '../options.js';
+import { PROTOCOLS, resolveAppOptions, type AppOptionsInput } from '../protocols/registry.js';
+import type { ProtocolModule } from '../protocols/types.js';
+
+export const CONFIG_HELP = `Usage: netsieve config --dump [--config FILE]
+       netsieve config --schema
+
+Prints the configuration the engine runs with, as JSON: every option of every section
+(tcp, flow, fragments, decode, app) with its default, and the values of FILE over them.
+The output is itself a valid configuration file. A bad FILE is refused (exit 2) with the
+key at fault, as replay, streams and live would refuse it.
+
+Options:
+  --dump          print the effective configuration
+  --config FILE   engine options as JSON (any subset of the sections)
+  --schema        print the JSON Schema of configuration files
+  -h, --help      this text
+`;
+
+/** The whole configuration, as a `--config` file writes it: a protocol left out is `false`. */
+export interface EffectiveConfig extends EngineOptions {
+  app: { enabled: boolean; detection: { maxBytes: number; maxChunks: number }; protocols: Record<string, Record<string, unknown> | false> };
+}
+
+type ConfigInput = EngineOptionsInput & { app?: AppOptionsInput };
+
+/** Defaults merged with `input`, checked as `createEngine()` checks them (NS_ERR_OPTION on a bad value). */
+export function effectiveConfig(input: ConfigInput = {}): EffectiveConfig {
+  const engine = resolveOptions(input);
+  const app = resolveAppOptions(input.app);
+  const protocols: Record<string, Record<string, unknown> | false> = {};
+  for (const m of PROTOCOLS) protocols[m.name] = m.name in app.protocols ? (app.protocols[m.name] as Record<string, unknown>) : false;
+  return { ...engine, app: { enabled: app.enabled, detection: { ...app.detection }, protocols } };
+}
+
+/** Reads a `--config` file: a JSON object (NS_ERR_CONFIG when unreadable or not JSON). */
+export function readConfigFile(file: string): ConfigInput {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new NetsieveError('NS_ERR_CONFIG', `cannot read the configuration file ${file}: ${(e as Error).message}`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new NetsieveError('NS_ERR_CONFIG', `the configuration file ${file} is not valid JSON: ${(e as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new NetsieveError('NS_ERR_CONFIG', `the configuration file ${file} must hold a JSON object (the option sections)`);
+  }
+  return value as ConfigInput;
+}
+
+/** `netsieve config ...`; returns the exit code. Usage errors are NS_ERR_USAGE (exit 2 in main). */
+export function configCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): number {
+  let values: { dump?: boolean; schema?: boolean; config?: string; help?: boolean };
+  try {
+    values = parseArgs({
+      args: argv,
+      options: { dump: { type: 'boolean' }, schema: { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: false,
+      strict: true,
+    }).values;
+  } catch (e) {
+    throw new NetsieveError('NS_ERR_USAGE', `${(e as Error).message}\nRun \`netsieve config --help\` for the options.`);
+  }
+  if (values.help === true) {
+    out(CONFIG_HELP);
+    return 0;
+  }
+  if (values.schema === true && values.dump !== true && values.config === undefined) {
+    out(JSON.stringify(configSchema(), null, 2) + '\n');
+    return 0;
+  }
+  if (values.dump !== true || values.schema === true) {
+    throw new NetsieveError('NS_ERR_USAGE', 'config needs --dump (with an optional --config FILE) or --schema alone\nRun `netsieve config --help`.');
+  }
+  const input = values.config === undefined ? {} : readConfigFile(values.config);
+  out(JSON.stringify(effectiveConfig(input), null, 2) + '\n');
+  return 0;
+}
+
+/** A module's option descriptions, when it has them (`optionDocs: { [option]: 'description' }`). */
+function optionDocs(m: ProtocolModule): Readonly<Record<string, string>> | undefined {
+  const docs = (m as unknown as { optionDocs?: unknown }).optionDocs;
+  return typeof docs === 'object' && docs !== null ? (docs as Record<string, string>) : undefined;
+}
+
+function protocolDefaults(m: ProtocolModule): Record<string, unknown> {
+  return m.defaults as Record<string, unknown>;
+}
+
+// ---- JSON Schema (draft-07: what editors and most validators read) ----
+
+type Schema = Record<string, unknown>;
+
+function leafSchema(spec: OptionSpec): Schema {
+  const base: Schema = { description: spec.description, default: spec.default };
+  switch (spec.type) {
+    case 'integer':
+      return { type: 'integer', ...(spec.min !== undefined ? { minimum: spec.min } : {}), ...base };
+    case 'number':
+      return {
+        type: 'number',
+        ...(spec.min !== undefined ? { minimum: spec.min } : {}),
+        ...(spec.above !== undefined ? { exclusiveMinimum: spec.above } : {}),
+        ...base,
+      };
+    case 'boolean':
+      return { type: 'boolean', ...base };
+    case 'enum':
+      return { enum: [...spec.values!], ...base };
+    case 'ports':
+      return { type: 'array', items: { type: 'integer', minimum: 0, maximum: 65535 }, ...base };
+  }
+}
+
+function objectSchema(properties: Record<string, Schema>, description?: string): Schema {
+  return { type: 'object', ...(description !== undefined ? { description } : {}), additionalProperties: false, properties };
+}
+
+/** The JSON Schema of `--config` files, from `OPTION_TREE` and the protocol modules' defaults. */
+export function configSchema(): Schema {
+  const sections: Record<string, Schema> = {};
+  const build = (node: object, path: string[]): Schema => {
+    const props: Record<string, Schema> = {};
+    for (const [k, child] of Object.entries(node)) {
+      const spec = OPTION_SPECS.find((s) => s.path === [...path, k].join('.'));
+      props[k] = spec !== undefined ? leafSchema(spec) : build(child as object, [...path, k]);
+    }
+    return objectSchema(props);
+  };
+  for (const [section, tree] of Object.entries(OPTION_TREE)) sections[section] = build(tree, [section]);
+  const protocols: Record<string, Schema> = {};
+  for (const m of PROTOCOLS) {
+    const docs = optionDocs(m);
+    const props: Record<string, Schema> = {};
+    for (const [k, v] of Object.entries(protocolDefaults(m))) {
+      // The registry checks a protocol option by the type of its default.
+      props[k] = { type: typeof v, default: v, ...(docs?.[k] !== undefined ? { description: docs[k] } : {}) };
+    }
+    protocols[m.name] = { oneOf: [{ const: false, description: `leave ${m.name} out` }, objectSchema(props, `${m.name} options`)] };
+  }
+  const app = sections['app']!;
+  (app['properties'] as Record<string, Schema>)['protocols'] = objectSchema(protocols, 'per protocol: its options, or false to leave it out');
+  const schemaRef: Schema = { type: 'string', description: "this file's JSON Schema, for editors (the engine ignores it)" };
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'netsieve configuration',
+    description: 'Engine options for `netsieve --config FILE` and createEngine(): any subset of the sections; the rest keeps its default. Generated from src/options.ts by `npm run docs:options`.',
+    ...objectSchema({ [SCHEMA_KEY]: schemaRef, ...sections }),
+  };
+}
+
+// ---- README table ----
+
+function formatBytes(n: number): string {
+  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return String(n);
+}
+
+function formatDefault(spec: OptionSpec): string {
+  const v = spec.default;
+  if (Array.isArray(v)) return v.join(', ');
+  if (typeof v === 'number') return spec.unit === 'bytes' ? formatBytes(v) : spec.unit === 'seconds' ? `${v} s` : String(v);
+  return typeof v === 'string' ? `\`${v}\`` : String(v);
+}
+
+function formatAccepts(spec: OptionSpec): string {
+  switch (spec.type) {
+    case 'integer':
+      return `integer ≥ ${spec.min}`;
+    case 'number':
+      return spec.above !== undefined ? `number > ${spec.above}` : 'number';
+    case 'boolean':
+      return 'boolean';
+    case 'enum':
+      return spec.values!.map((x) => `\`${x}\``).join(', ');
+    case 'ports':
+      return 'port numbers';
+  }
+}
+
+/** The README's options table (markdown), one row per option. */
+export function optionsTable(): string {
+  const rows = ['| option | default | accepts | meaning |', '|---|---|---|---|'];
+  for (const s of OPTION_SPECS) rows.push(`| \`${s.path}\` | ${formatDefault(s)} | ${formatAccepts(s)} | ${s.description} |`);
+  rows.push(
+    `| \`app.protocols.<name>\` | each module's defaults | object or \`false\` | a protocol's options, or \`false\` to leave it out: ${PROTOCOLS.map((m) => `\`${m.name}\``).join(', ')} |`,
+  );
+  for (const m of PROTOCOLS) {
+    const defaults = protocolDefaults(m);
+    const docs = optionDocs(m);
+    if (docs !== undefined) {
+      for (const [k, v] of Object.entries(defaults)) {
+        rows.push(`| \`app.protocols.${m.name}.${k}\` | ${typeof v === 'string' ? `\`${v}\`` : String(v)} | ${typeof v} | ${docs[k] ?? ''} |`);
+      }
+    } else {
+      const list = Object.entries(defaults).map(([k, v]) => `\`${k}\` ${typeof v === 'string' ? `\`${v}\`` : String(v)}`);
+      rows.push(`| \`app.protocols.${m.name}.*\` | ${list.join(', ')} | each as its default's type | the module's caps and switches (see its options in \`src/protocols/\`) |`);
+    }
+  }
+  return rows.join('\n') + '\n';
+}
+
+export const OPTIONS_BEGIN = '<!-- options:begin (generated from src/options.ts by `npm run docs:options`; edit there) -->';
+export const OPTIONS_END = '<!-- options:end -->';
+
+/** `readme` with the text between the option markers replaced by the current table. */
+export function withOptionsTable(readme: string): string {
+  const begin = readme.indexOf(OPTIONS_BEGIN);
+  const end = readme.indexOf(OPTIONS_END);
+  if (begin < 0 || end < begin) throw new Error(`README.md lacks the markers ${OPTIONS_BEGIN} ... ${OPTIONS_END}`);
+  return `${readme.slice(0, begin + OPTIONS_BEGIN.length)}\n${optionsTable()}${readme.slice(end)}`;
+}
