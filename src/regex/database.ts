@@ -25,6 +25,7 @@ import { LazyDfa } from './lazy-dfa.js';
 import { PositionEngine } from './position-engine.js';
 import { ReverseSom } from './reverse-som.js';
 import { chooseTeddy, firstBytes, windowProbability, type TeddyPlan } from './prefilter.js';
+import { checkHandler, scanBytes, type ScanData } from './input.js';
 import { runtime, type Runtime } from './runtime.js';
 import { parsePattern } from './syntax.js';
 
@@ -627,14 +628,19 @@ export class RegexDatabase {
    * call of this method (they may grow the memory or move the buffer); call it again to get a fresh one.
    */
   inputBuffer(size: number): Uint8Array {
+    if (!Number.isInteger(size) || size < 0 || size > MAX_INPUT_BUFFER) {
+      throw new NetsieveError('NS_ERR_OPTION', `inputBuffer() takes a size in bytes from 0 to ${MAX_INPUT_BUFFER}, not ${String(size)}`);
+    }
     return inputView(this.rt, size);
   }
 
   // ---------------------------------------------------------------- scanning
 
-  /** Block mode: scans one buffer. */
-  scan(data: Uint8Array, onMatch: MatchHandler): ScanResult {
+  /** Block mode: scans one buffer (a Uint8Array or Buffer, an ArrayBuffer or any ArrayBufferView: its bytes). */
+  scan(input: ScanData, onMatch: MatchHandler): ScanResult {
     this.requireMode('block', 'scan');
+    const data = scanBytes(input, 'scan()');
+    checkHandler(onMatch, 'scan()');
     this.rt.u8().set(this.initial, this.stateScratch);
     if (this.som === null) return this.scanAt(this.stateScratch, data, true, onMatch);
     this.som.beginBlock(data);
@@ -646,12 +652,23 @@ export class RegexDatabase {
   }
 
   /** Vectored mode: scans the chunks as one buffer (offsets run across them). */
-  scanVector(chunks: readonly Uint8Array[], onMatch: MatchHandler): ScanResult {
+  scanVector(chunks: readonly ScanData[], onMatch: MatchHandler): ScanResult {
     this.requireMode('vectored', 'scanVector');
-    if (chunks.length === 0) return 'complete';
-    this.rt.u8().set(this.initial, this.stateScratch);
+    if (!Array.isArray(chunks)) throw new NetsieveError('NS_ERR_INPUT', 'scanVector() takes an array of chunks (each a Uint8Array, Buffer, ArrayBuffer or ArrayBufferView)');
+    checkHandler(onMatch, 'scanVector()');
+    // Every chunk is checked before any is scanned: a bad one is refused before a report of the good ones.
+    // Views are made only when some chunk is not a Uint8Array (the usual case allocates nothing).
+    let bytes = chunks as readonly Uint8Array[];
     for (let i = 0; i < chunks.length; i++) {
-      const r = this.scanAt(this.stateScratch, chunks[i]!, i === chunks.length - 1, onMatch);
+      if (!(chunks[i] instanceof Uint8Array)) {
+        bytes = chunks.map((c, j) => scanBytes(c, `scanVector() chunk ${j}`));
+        break;
+      }
+    }
+    if (bytes.length === 0) return 'complete';
+    this.rt.u8().set(this.initial, this.stateScratch);
+    for (let i = 0; i < bytes.length; i++) {
+      const r = this.scanAt(this.stateScratch, bytes[i]!, i === bytes.length - 1, onMatch);
       if (r === 'terminated') return r;
     }
     return 'complete';
@@ -1055,15 +1072,18 @@ export class RegexStream {
     else this.db.kernel.u32()[(this.at + 12) >> 2] = v;
   }
 
-  /** Scans the next chunk; matches may have started in earlier chunks. */
-  scan(chunk: Uint8Array, onMatch: MatchHandler): ScanResult {
+  /** Scans the next chunk (bytes, as `db.scan` takes them); matches may have started in earlier chunks. */
+  scan(input: ScanData, onMatch: MatchHandler): ScanResult {
     if ((this.flags & 2) !== 0) this.closed();
+    const chunk = scanBytes(input, 'stream.scan()');
+    checkHandler(onMatch, 'stream.scan()');
     return this.buffer !== null ? this.db.scanChunk(this.buffer, chunk, false, onMatch) : this.db.scanAt(this.at, chunk, false, onMatch);
   }
 
   /** Ends the stream: reports what the end of the data completes (`$`, `\b` at the end, ...). */
   close(onMatch?: MatchHandler): ScanResult {
     if ((this.flags & 2) !== 0) this.closed();
+    checkHandler(onMatch, 'stream.close()', true);
     const r = onMatch ? this.end(onMatch) : 'complete';
     this.flags |= 2;
     return r;
@@ -1071,6 +1091,7 @@ export class RegexStream {
 
   /** Makes the stream new again (offset 0), optionally reporting the end of what it had seen first. */
   reset(onMatch?: MatchHandler): void {
+    checkHandler(onMatch, 'stream.reset()', true);
     if (onMatch && (this.flags & 3) === 0) this.end(onMatch);
     this.state.set(this.db.initialState);
   }
@@ -1115,7 +1136,10 @@ export class RegexStream {
 
 const EMPTY = new Uint8Array(0);
 const MAGIC = 0x5852534e; // "NSRX"
-const FORMAT_VERSION = 2;
+/** 3: non-ASCII characters in expressions are UTF-8 (in 2 they were bytes 0x80..0xff, refused above). */
+const FORMAT_VERSION = 3;
+/** The largest inputBuffer() (bytes of the kernel's memory, which is at most 4 GiB). */
+const MAX_INPUT_BUFFER = 1 << 30;
 /** The largest somHorizon (bytes of stream state it costs). */
 const MAX_SOM_HORIZON = 1 << 20;
 
