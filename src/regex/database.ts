@@ -119,6 +119,7 @@ export class RegexDatabase {
       rt.u8().set(this.scanner.initial, at);
       return new RegexStream(this.scanner, null, at);
     }
+    if (!(state instanceof Uint8Array)) throw new NetsieveError('NS_ERR_OPTION', `a stream state must be a Uint8Array of ${this.streamStateSize} bytes`);
     if (state.length !== this.streamStateSize) {
       throw new NetsieveError('NS_ERR_OPTION', `a stream state must be ${this.streamStateSize} bytes (db.streamStateSize), not ${state.length}`);
     }
@@ -150,7 +151,8 @@ export class RegexDatabase {
 
   /** Makes a database from `serialize()`'s bytes. Throws NS_ERR_DATABASE when they are damaged. */
   static deserialize(bytes: Uint8Array): RegexDatabase {
-    return new RegexDatabase(deserializeDatabase(bytes));
+    // Any container of the bytes (a Buffer read from a file, an ArrayBuffer from fetch); not text.
+    return new RegexDatabase(deserializeDatabase(scanBytes(bytes, 'deserialize()')));
   }
 
   /** Releases the database's tables in the kernel's memory. */

@@ -1,8 +1,8 @@
 /**
- * What a scan takes as data, checked at the public entry points (block, vectored and stream scans): the
- * bytes of a Uint8Array (a Buffer is one), of an ArrayBuffer, or of any other ArrayBufferView (DataView,
- * other typed arrays). Anything else is refused with NS_ERR_INPUT saying what to pass; a string in
- * particular, whose characters are not bytes until they are encoded.
+ * What a scan takes as data, checked at the public entry points (block, vectored and stream scans, and
+ * deserialize): the bytes of a Uint8Array (a Buffer is one), of an ArrayBuffer, or of any other
+ * ArrayBufferView (DataView, other typed arrays). Anything else is refused with NS_ERR_INPUT saying what to
+ * pass; a string in particular, whose characters are not bytes until they are encoded.
  */
 import { NetsieveError } from '../errors.js';
 

@@ -89,7 +89,9 @@ export class RegexStream {
   clone(options: { state?: Uint8Array } = {}): RegexStream {
     const size = this.scanner.streamStateSize;
     if (options.state !== undefined) {
-      if (options.state.length !== size) throw new NetsieveError('NS_ERR_OPTION', `a stream state must be ${size} bytes`);
+      if (!(options.state instanceof Uint8Array) || options.state.length !== size) {
+        throw new NetsieveError('NS_ERR_OPTION', `a stream state must be a Uint8Array of ${size} bytes`);
+      }
       options.state.set(this.state);
       return new RegexStream(this.scanner, options.state, 0);
     }

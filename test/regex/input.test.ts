@@ -4,7 +4,7 @@
  * bytes until encoded) is refused with NS_ERR_INPUT before anything is scanned or reported.
  */
 import { describe, expect, it } from 'vitest';
-import { compile, type MatchHandler } from '../../src/regex/database.js';
+import { compile, RegexDatabase, type MatchHandler } from '../../src/regex/database.js';
 import { NetsieveError } from '../../src/errors.js';
 
 const PATTERNS = [
@@ -168,5 +168,39 @@ describe('vectored scans', () => {
   it('refuse chunks that are not an array', () => {
     expectCode(() => db.scanVector(Buffer.from('abc') as unknown as Uint8Array[], () => {}), 'NS_ERR_INPUT', /array of chunks/);
     expectCode(() => db.scanVector('abc' as unknown as Uint8Array[], () => {}), 'NS_ERR_INPUT', /array of chunks/);
+  });
+});
+
+describe('deserialize and stream states', () => {
+  const db = compile(PATTERNS, { mode: 'stream' });
+
+  it('deserialize takes the bytes in any container, and refuses text with NS_ERR_INPUT', () => {
+    const bytes = db.serialize();
+    const copy = new ArrayBuffer(bytes.length + 8);
+    new Uint8Array(copy, 8).set(bytes);
+    for (const data of [Buffer.from(bytes), bytes.slice().buffer, new DataView(copy, 8), new Uint8Array(copy, 8)]) {
+      expect(RegexDatabase.deserialize(data as Uint8Array).serialize()).toEqual(bytes);
+    }
+    expectCode(() => RegexDatabase.deserialize(Buffer.from(bytes).toString('latin1') as unknown as Uint8Array), 'NS_ERR_INPUT', /Buffer\.from/);
+    expectCode(() => RegexDatabase.deserialize(null as unknown as Uint8Array), 'NS_ERR_INPUT');
+  });
+
+  it('a database serialized before non-ASCII characters were UTF-8 (format 2) is refused, naming the version', () => {
+    const bytes = db.serialize().slice();
+    const dv = new DataView(bytes.buffer);
+    dv.setUint32(4, 2, true);
+    let h = 0x811c9dc5; // the checksum again, so that only the version is wrong
+    for (let i = 0; i < bytes.length - 4; i++) h = Math.imul(h ^ bytes[i]!, 0x01000193);
+    dv.setUint32(bytes.length - 4, h >>> 0, true);
+    expectCode(() => RegexDatabase.deserialize(bytes), 'NS_ERR_DATABASE', /format version 2; this netsieve reads version 3/);
+  });
+
+  it('a stream state must be a Uint8Array of the right size', () => {
+    const size = db.streamStateSize;
+    expectCode(() => db.openStream({ state: new Array(size).fill(0) as unknown as Uint8Array }), 'NS_ERR_OPTION', /Uint8Array of \d+ bytes/);
+    expectCode(() => db.openStream({ state: 'x'.repeat(size) as unknown as Uint8Array }), 'NS_ERR_OPTION', /Uint8Array/);
+    const s = db.openStream();
+    expectCode(() => s.clone({ state: new Array(size).fill(0) as unknown as Uint8Array }), 'NS_ERR_OPTION', /Uint8Array of \d+ bytes/);
+    expect(s.clone({ state: new Uint8Array(size) }).offset).toBe(0);
   });
 });
