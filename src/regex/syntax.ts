@@ -139,7 +139,7 @@ function parseFlags(flags: string, id: number): PatternFlags {
 }
 
 /**
- * Parses one pattern. `expression` is the regex source (a JS string whose characters are bytes 0..255),
+ * Parses one pattern. `expression` is the regex source (non-ASCII characters stand for their UTF-8 bytes),
  * `flags` Hyperscan's flag letters, `id` the pattern id reported in errors.
  *
  * Throws NetsieveError NS_ERR_PATTERN (with `pattern: id` and, for expression errors, `position`) for bad
@@ -199,6 +199,12 @@ export function utf8Bytes(cp: number): number[] {
   if (cp < 0x800) return [0xc0 | (cp >> 6), 0x80 | (cp & 0x3f)];
   if (cp < 0x10000) return [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)];
   return [0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3f), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)];
+}
+
+/** For an escape above 0xff: how to match that character's UTF-8 bytes instead (when it is one). */
+function charHint(cp: number): string {
+  if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '';
+  return `; to match the character U+${cp.toString(16).toUpperCase().padStart(4, '0')} as UTF-8, write it as itself (${String.fromCodePoint(cp)})`;
 }
 
 /** A character's UTF-8 bytes as one node: the sequence of single-byte sets. */
@@ -573,7 +579,7 @@ class PatternParser {
     const close = this.src.indexOf(')', start);
     const verb = close < 0 ? this.src.slice(start, start + 12) : this.src.slice(start, close + 1);
     if (/^\(\*(UTF8?|UCP)\)$/.test(verb)) {
-      this.fail(start, `${verb} is not supported: netsieve matches bytes (non-UTF-8 mode) and has no Unicode properties`);
+      this.fail(start, `${verb} is not supported: netsieve matches bytes (non-ASCII characters in a pattern are their UTF-8 bytes) and has no Unicode properties`);
     }
     this.fail(start, `${verb} is not supported: netsieve has no backtracking control verbs or (*...) settings`);
   }
@@ -701,7 +707,7 @@ class PatternParser {
           }
           if (p === start + 3 || src[p] !== '}') this.fail(start, '\\x{ must be followed by hex digits and }');
           if (value > 0xff) {
-            this.fail(start, `${src.slice(start, p + 1)} is above \\xff: netsieve patterns match bytes (non-UTF-8 mode)`);
+            this.fail(start, `${src.slice(start, p + 1)} is above \\xff: an escape is one byte${charHint(value)}`);
           }
           return { value, next: p + 1 };
         }
@@ -724,7 +730,7 @@ class PatternParser {
         }
         if (p === start + 3 || src[p] !== '}') this.fail(start, '\\o{ must be followed by octal digits and }');
         if (value > 0xff) {
-          this.fail(start, `${src.slice(start, p + 1)} is above \\o{377}: netsieve patterns match bytes (non-UTF-8 mode)`);
+          this.fail(start, `${src.slice(start, p + 1)} is above \\o{377}: an escape is one byte${charHint(value)}`);
         }
         return { value, next: p + 1 };
       }

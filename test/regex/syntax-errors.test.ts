@@ -153,7 +153,7 @@ describe('bad syntax', () => {
     ['[[=a=]]', 1, /POSIX collating elements/],
     ['[.a.]', 0, /POSIX collating elements/],
     ['a\\', 1, /ends with a lone backslash/],
-    ['\\x{100}', 0, /\\x\{100\} is above \\xff/],
+    ['\\x{100}', 0, /\\x\{100\} is above \\xff: an escape is one byte; to match the character U\+0100 as UTF-8, write it as itself \(\u0100\)/],
     ['\\x{ffffffffffff}', 0, /is above \\xff/],
     ['\\x{}', 0, /\\x\{ must be followed by hex digits and \}/],
     ['\\x{4', 0, /hex digits and \}/],
