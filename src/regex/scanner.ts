@@ -21,7 +21,7 @@ const MATCH_CAPACITY = 1 << 16;
 /** dfa_stop_reason(): a lazy DFA's transition is missing (wasm/layout.h STOP_MISS). */
 const STOP_MISS = 2;
 /** A stream state's header: offset (f64), category of the previous byte (u32), flags (u32: 1 terminated, 2 closed). */
-export const STREAM_HEADER = 16;
+const STREAM_HEADER = 16;
 
 interface WasmEngine {
   kind: typeof ENGINE_DFA | typeof ENGINE_LIT;
@@ -71,7 +71,7 @@ export class Scanner {
   private sliceBase = 0;
   private windowBase = -1;
   /** Set by free(): every later scan is refused. */
-  freed = false;
+  private released = false;
   // Match collection for one slice (reused).
   private scratchBytes: Uint8Array | null = null;
   private mPat: number[] = [];
@@ -185,6 +185,11 @@ export class Scanner {
     };
   }
 
+  /** Whether free() was called. */
+  get freed(): boolean {
+    return this.released;
+  }
+
   /** Block mode: scans one buffer from a fresh state. */
   scanBlock(data: Uint8Array, onMatch: MatchHandler): ScanResult {
     this.rt.u8().set(this.initial, this.stateScratch);
@@ -224,7 +229,7 @@ export class Scanner {
    * reports what the end of the data completes. The core of every mode.
    */
   scanAt(sc: number, data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
-    if (this.freed) throw new NetsieveError('NS_ERR_STATE', 'the database was freed');
+    if (this.released) throw new NetsieveError('NS_ERR_STATE', 'the database was freed');
     this.sc = sc;
     return this.scanInScratch(data, eod, onMatch);
   }
@@ -432,8 +437,8 @@ export class Scanner {
 
   /** Releases the database's tables in the kernel's memory. */
   free(): void {
-    if (this.freed) return;
-    this.freed = true;
+    if (this.released) return;
+    this.released = true;
     for (const e of this.wasm) {
       if (e.lazy !== null) e.lazy.free();
       else this.rt.dealloc(e.ptr);
