@@ -25,6 +25,7 @@ export const ERROR_CODES = {
   NS_ERR_PATTERN: 'a pattern cannot be compiled (bad syntax, an unsupported construct, a flag, or a limit)',
   NS_ERR_DATABASE: 'a serialized regex database is damaged or was made by another version',
   NS_ERR_MODE: 'a regex database was used in a mode it was not compiled for',
+  NS_ERR_INPUT: 'data given to scan is not bytes (a string, a number, an array...), or a scan argument has the wrong type',
 } as const;
 
 export type NetsieveErrorCode = keyof typeof ERROR_CODES;

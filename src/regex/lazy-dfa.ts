@@ -73,20 +73,11 @@ export class LazyDfa {
 
     // Persistent positions: what a state's position set may contain.
     for (const p of patterns) {
-      const stack = [nfa.starts[p]!];
-      const seen = new Set<number>();
-      while (stack.length > 0) {
-        const n = stack.pop()!;
-        if (n < 0 || seen.has(n)) continue;
-        seen.add(n);
+      nfa.forEachReachable([nfa.starts[p]!], (n) => {
         const kind = nfa.kind[n]!;
-        if (kind === NodeKind.BYTE) {
-          for (const k of [0, 2]) this.addBit((nfa.out1[n]! << K_SHIFT) | k);
-          stack.push(nfa.out1[n]!);
-        } else if (kind === NodeKind.SPLIT) stack.push(nfa.out1[n]!, nfa.out2[n]!);
-        else if (kind === NodeKind.ASSERT) stack.push(nfa.out1[n]!);
+        if (kind === NodeKind.BYTE) for (const k of [0, 2]) this.addBit((nfa.out1[n]! << K_SHIFT) | k);
         else if (kind === NodeKind.MATCH && nfa.adjMatch[nfa.arg[n]!]! >= 0) this.addBit((nfa.adjMatch[nfa.arg[n]!]! << K_SHIFT) | 2);
-      }
+      });
     }
     this.bitsetBytes = Math.ceil(this.posOfBit.length / 8);
     this.imageSize = 4 + this.bitsetBytes;

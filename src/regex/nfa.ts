@@ -56,6 +56,23 @@ export class Nfa {
     return this.kind.length;
   }
 
+  /**
+   * Calls `visit` once for every node reachable from `starts` (MATCH nodes included, not followed), depth
+   * first from the last start. The engines use it to find the positions a pattern can be in.
+   */
+  forEachReachable(starts: readonly number[], visit: (node: number) => void): void {
+    const seen = new Set<number>();
+    const stack = [...starts];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (n < 0 || seen.has(n)) continue;
+      seen.add(n);
+      visit(n);
+      // BYTE and ASSERT nodes have no out2 (-1, skipped); MATCH nodes end the pattern.
+      if (this.kind[n] !== NodeKind.MATCH) stack.push(this.out1[n]!, this.out2[n]!);
+    }
+  }
+
   private node(kind: number, arg: number, out1 = -1, out2 = -1): number {
     if (this.kind.length >= MAX_NFA_NODES) throw new NfaTooLarge(`more than ${MAX_NFA_NODES} NFA nodes`);
     this.kind.push(kind);

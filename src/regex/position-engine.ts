@@ -53,25 +53,14 @@ export class PositionEngine {
     this.delayed = new Set(patterns.filter(hasAssertions));
     // Persistent positions: reachable BYTE targets and MATCH_ADJ nodes, k in {0, 2}.
     const persistent = new Set<number>();
-    const seen = new Set<number>();
-    const stack = [...this.starts];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (n < 0 || seen.has(n)) continue;
-      seen.add(n);
+    nfa.forEachReachable(this.starts, (n) => {
       const kind = nfa.kind[n]!;
-      if (kind === NodeKind.BYTE) {
-        persistent.add(nfa.out1[n]!);
-        stack.push(nfa.out1[n]!);
-      } else if (kind === NodeKind.SPLIT) {
-        stack.push(nfa.out1[n]!, nfa.out2[n]!);
-      } else if (kind === NodeKind.ASSERT) {
-        stack.push(nfa.out1[n]!);
-      } else if (kind === NodeKind.MATCH) {
+      if (kind === NodeKind.BYTE) persistent.add(nfa.out1[n]!);
+      else if (kind === NodeKind.MATCH) {
         const adj = nfa.adjMatch[nfa.arg[n]!]!;
         if (adj >= 0) persistent.add(adj);
       }
-    }
+    });
     this.slotOf = new Map();
     const slotPos: number[] = [];
     for (const node of [...persistent].sort((a, b) => a - b)) {

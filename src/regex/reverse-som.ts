@@ -271,16 +271,11 @@ export class ReverseSom {
       else l.push(from);
     };
     let match = -1;
-    const seen = new Set<number>();
-    const stack = [start];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
-      if (n < 0 || seen.has(n)) continue;
-      seen.add(n);
+    nfa.forEachReachable([start], (n) => {
       const kind = nfa.kind[n]!;
       if (kind === NodeKind.MATCH) {
         if (nfa.arg[n] === p) match = n;
-        continue;
+        return;
       }
       const o1 = nfa.out1[n]!;
       const o2 = nfa.out2[n]!;
@@ -289,8 +284,7 @@ export class ReverseSom {
         if (o1 >= 0) push(epsPred, o1, n);
         if (kind === NodeKind.SPLIT && o2 >= 0) push(epsPred, o2, n);
       }
-      stack.push(o1, o2);
-    }
+    });
     return { start, match, epsPred, bytePred, ids: new Map(), sets: [new Int32Array(0)], trans: [new Int32Array(256 * 4).fill(-1)], generation: 0 };
   }
 }

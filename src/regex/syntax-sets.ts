@@ -2,9 +2,11 @@
  * The byte sets the pattern syntax names: `\d \w \s \h \v` and their negations, the POSIX classes, `.`,
  * and ASCII case folding.
  *
- * netsieve compiles in PCRE's non-UTF-8 mode with the default "C" locale tables, which is what Hyperscan
- * does without HS_FLAG_UTF8/HS_FLAG_UCP: every class is ASCII-only, bytes 0x80..0xFF belong to no named class
- * except the negated ones and `\h` (0xA0) / `\v` (0x85), which PCRE defines by code point, not by locale.
+ * netsieve's classes are PCRE's non-UTF-8 mode with the default "C" locale tables, which is what Hyperscan
+ * does without HS_FLAG_UTF8/HS_FLAG_UCP (non-ASCII characters written in a pattern are their UTF-8 bytes,
+ * see syntax.ts, but classes stay byte sets): every class is ASCII-only, bytes 0x80..0xFF belong to no
+ * named class except the negated ones and `\h` (0xA0) / `\v` (0x85), which PCRE defines by code point,
+ * not by locale.
  *
  * Each function returns a fresh ByteSet: AST nodes own their sets and a compiler may keep or reuse them.
  */

@@ -1,6 +1,12 @@
 /**
- * The pattern parser: a Hyperscan expression (PCRE syntax, non-UTF-8 byte mode) and its flags string
- * become a `ParsedPattern` (see ast.ts) with case folding, `.`, anchors and inline options resolved.
+ * The pattern parser: a Hyperscan expression (PCRE syntax, byte mode) and its flags string become a
+ * `ParsedPattern` (see ast.ts) with case folding, `.`, anchors and inline options resolved.
+ *
+ * The data is bytes. A non-ASCII character written in a pattern (`é`, `日`, `😀`) stands for its UTF-8
+ * bytes, as one item (`é+` repeats both bytes), because the text people search for (HTTP, documents) is
+ * UTF-8; in a class it is one more alternative (`[aé]` is `(?:a|\xc3\xa9)`). A range or a negated class
+ * over such characters is refused (byte sets cannot express them). Escapes (`\xe9`) stay single bytes, and
+ * caseless matching folds ASCII letters only.
  *
  * The dialect is the subset of PCRE that Hyperscan accepts (its "Pattern Support" page; PCRE 8.41 is the
  * version Hyperscan validates against). Everything else is refused with NS_ERR_PATTERN, the pattern id, the
@@ -133,7 +139,7 @@ function parseFlags(flags: string, id: number): PatternFlags {
 }
 
 /**
- * Parses one pattern. `expression` is the regex source (a JS string whose characters are bytes 0..255),
+ * Parses one pattern. `expression` is the regex source (non-ASCII characters stand for their UTF-8 bytes),
  * `flags` Hyperscan's flag letters, `id` the pattern id reported in errors.
  *
  * Throws NetsieveError NS_ERR_PATTERN (with `pattern: id` and, for expression errors, `position`) for bad
@@ -181,14 +187,35 @@ function isExtendedSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
-/** A character for a message: printable ASCII as itself, anything else as \xHH. */
+/** A character for a message: printable ASCII as itself, a byte as \xHH, a wider character as U+HHHH. */
 function show(c: number): string {
+  if (c > 0xff) return `U+${c.toString(16).toUpperCase().padStart(4, '0')}`;
   return c >= 0x21 && c <= 0x7e ? String.fromCharCode(c) : `\\x${c.toString(16).padStart(2, '0')}`;
+}
+
+/** The UTF-8 encoding of a code point (no surrogates: parse() refuses lone ones, pairs arrive combined). */
+export function utf8Bytes(cp: number): number[] {
+  if (cp < 0x80) return [cp];
+  if (cp < 0x800) return [0xc0 | (cp >> 6), 0x80 | (cp & 0x3f)];
+  if (cp < 0x10000) return [0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)];
+  return [0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 0x3f), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f)];
+}
+
+/** For an escape above 0xff: how to match that character's UTF-8 bytes instead (when it is one). */
+function charHint(cp: number): string {
+  if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return '';
+  return `; to match the character U+${cp.toString(16).toUpperCase().padStart(4, '0')} as UTF-8, write it as itself (${String.fromCodePoint(cp)})`;
+}
+
+/** A character's UTF-8 bytes as one node: the sequence of single-byte sets. */
+function utf8Node(bytes: readonly number[]): RegexNode {
+  return concatNode(bytes.map((b) => setNode(ByteSet.of(b))));
 }
 
 /** A class-body token (see `PatternParser.classToken`). */
 interface ClassToken {
-  kind: 'char' | 'set' | 'hyphen' | 'close';
+  /** `wide`: a non-ASCII character, `value` its code point (it stands for its UTF-8 bytes). */
+  kind: 'char' | 'wide' | 'set' | 'hyphen' | 'close';
   value: number;
   set: ByteSet | undefined;
   pos: number;
@@ -236,18 +263,14 @@ class PatternParser {
         `the expression is ${len} characters long, over the limit of ${PATTERN_LIMITS.maxExpressionLength}`,
       );
     }
-    // The input is bytes: a character above U+00FF cannot stand for one. Checked up front so that the
-    // rest of the parser can take every char code as a byte.
+    // A non-ASCII character stands for its UTF-8 bytes; a lone surrogate has none. Checked up front so
+    // that the rest of the parser can take every code point as encodable.
     for (let i = 0; i < len; i++) {
       const c = src.charCodeAt(i);
-      if (c > 0xff) {
-        const cp = src.codePointAt(i)!;
-        const utf8 = Array.from(new TextEncoder().encode(String.fromCodePoint(cp)), (b) => `\\x${b.toString(16).padStart(2, '0')}`).join('');
-        this.fail(
-          i,
-          `character U+${cp.toString(16).toUpperCase().padStart(4, '0')} is not a byte: netsieve patterns match bytes ` +
-            `(non-UTF-8 mode); write its UTF-8 encoding as escapes, ${utf8}`,
-        );
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const paired = c <= 0xdbff && i + 1 < len && (src.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+        if (!paired) this.fail(i, `lone surrogate \\u${c.toString(16)} in the expression: it is not a character and has no UTF-8 encoding`);
+        i++;
       }
     }
 
@@ -277,7 +300,7 @@ class PatternParser {
           this.pos = start + 1;
           break;
         case 0x5b /* [ */:
-          this.pushSet(this.parseClass(start), start, true);
+          this.pushClass(start);
           break;
         case 0x2e /* . */:
           this.pushSet(dotSet(this.mode.dotall), start);
@@ -310,8 +333,11 @@ class PatternParser {
           }
           break;
         default:
-          this.pushLiteral(c, start);
-          this.pos = start + 1;
+          if (c >= 0x80) this.pos = this.pushUtf8Char(start);
+          else {
+            this.pushLiteral(c, start);
+            this.pos = start + 1;
+          }
       }
     }
 
@@ -350,6 +376,17 @@ class PatternParser {
 
   private pushLiteral(byte: number, position: number): void {
     this.pushSet(ByteSet.of(byte), position);
+  }
+
+  /**
+   * Pushes the non-ASCII character at `position` as one item: the sequence of its UTF-8 bytes (bytes of
+   * 0x80 and above, which case folding leaves alone). Returns the index after the character.
+   */
+  private pushUtf8Char(position: number): number {
+    const cp = this.src.codePointAt(position)!;
+    const bytes = utf8Bytes(cp);
+    this.pushItem(utf8Node(bytes), bytes.length, Last.Atom, position);
+    return position + (cp > 0xffff ? 2 : 1);
   }
 
   private pushAssertion(assertion: Assertion, position: number): void {
@@ -542,7 +579,7 @@ class PatternParser {
     const close = this.src.indexOf(')', start);
     const verb = close < 0 ? this.src.slice(start, start + 12) : this.src.slice(start, close + 1);
     if (/^\(\*(UTF8?|UCP)\)$/.test(verb)) {
-      this.fail(start, `${verb} is not supported: netsieve matches bytes (non-UTF-8 mode) and has no Unicode properties`);
+      this.fail(start, `${verb} is not supported: netsieve matches bytes (non-ASCII characters in a pattern are their UTF-8 bytes) and has no Unicode properties`);
     }
     this.fail(start, `${verb} is not supported: netsieve has no backtracking control verbs or (*...) settings`);
   }
@@ -670,7 +707,7 @@ class PatternParser {
           }
           if (p === start + 3 || src[p] !== '}') this.fail(start, '\\x{ must be followed by hex digits and }');
           if (value > 0xff) {
-            this.fail(start, `${src.slice(start, p + 1)} is above \\xff: netsieve patterns match bytes (non-UTF-8 mode)`);
+            this.fail(start, `${src.slice(start, p + 1)} is above \\xff: an escape is one byte${charHint(value)}`);
           }
           return { value, next: p + 1 };
         }
@@ -693,7 +730,7 @@ class PatternParser {
         }
         if (p === start + 3 || src[p] !== '}') this.fail(start, '\\o{ must be followed by octal digits and }');
         if (value > 0xff) {
-          this.fail(start, `${src.slice(start, p + 1)} is above \\o{377}: netsieve patterns match bytes (non-UTF-8 mode)`);
+          this.fail(start, `${src.slice(start, p + 1)} is above \\o{377}: an escape is one byte${charHint(value)}`);
         }
         return { value, next: p + 1 };
       }
@@ -767,7 +804,11 @@ class PatternParser {
         // \Q...\E: every character literal up to \E or the end of the pattern, whitespace included.
         const end = src.indexOf('\\E', start + 2);
         const stop = end < 0 ? len : end;
-        for (let p = start + 2; p < stop; p++) this.pushLiteral(src.charCodeAt(p), p);
+        for (let p = start + 2; p < stop; ) {
+          const c = src.charCodeAt(p);
+          if (c >= 0x80) p = this.pushUtf8Char(p);
+          else this.pushLiteral(c, p++);
+        }
         this.pos = end < 0 ? len : end + 2;
         return;
       }
@@ -810,8 +851,9 @@ class PatternParser {
     if (isAlnum(ec)) {
       this.fail(start, `unknown escape \\${e}; to match the letter or digit itself write it without the backslash`);
     }
-    // Any other escaped character (metacharacters, punctuation, bytes 0x80..0xff) stands for itself.
-    this.pushLiteral(ec, start);
+    // Any other escaped character (metacharacters, punctuation, non-ASCII characters) stands for itself.
+    if (ec >= 0x80) this.pos = this.pushUtf8Char(start + 1);
+    else this.pushLiteral(ec, start);
   }
 
   // ---------------------------------------------------------------- classes
@@ -835,8 +877,30 @@ class PatternParser {
     return -1;
   }
 
-  /** Reads a bracket expression starting at `start` (the `[`); leaves `pos` after its `]`. */
-  private parseClass(start: number): ByteSet {
+  /** Reads a bracket expression starting at `start` (the `[`) and pushes it as one item. */
+  private pushClass(start: number): void {
+    const { set, chars } = this.parseClass(start);
+    if (chars.length === 0) {
+      this.pushSet(set, start, true);
+      return;
+    }
+    // Non-ASCII characters are byte sequences, not bytes: the class becomes an alternation of its byte set
+    // (when it has any byte) and each character's sequence.
+    const branches = set.isEmpty() ? [] : [setNode(set)];
+    let size = branches.length;
+    for (const cp of chars) {
+      const bytes = utf8Bytes(cp);
+      branches.push(utf8Node(bytes));
+      size += bytes.length;
+    }
+    this.pushItem(altNode(branches), size, Last.Atom, start);
+  }
+
+  /**
+   * Reads a bracket expression starting at `start` (the `[`); leaves `pos` after its `]`. Returns its byte
+   * set and, apart, the non-ASCII characters it lists (code points, each once).
+   */
+  private parseClass(start: number): { set: ByteSet; chars: number[] } {
     const { src } = this;
     const posixEnd = this.posixItemEnd(start);
     if (posixEnd >= 0) {
@@ -854,25 +918,32 @@ class PatternParser {
       p++;
     }
     const positive = new ByteSet();
+    const chars: number[] = [];
     const addByte = (b: number): void => {
       positive.add(b);
+    };
+    // A pending item is a byte, or a non-ASCII character (`pendingWide`), which is no byte.
+    const addPending = (): void => {
+      if (!pendingWide) addByte(pending);
+      else if (!chars.includes(pending)) chars.push(pending);
     };
     let inQuote = false;
     let first = true;
     // A single character read but not yet added: it may start a range.
     let pending = -1;
     let pendingPos = -1;
+    let pendingWide = false;
     for (;;) {
       const tok = this.classToken(start, p, inQuote, first);
       p = tok.next;
       inQuote = tok.inQuote;
       if (tok.kind === 'close') {
-        if (pending >= 0) addByte(pending);
+        if (pending >= 0) addPending();
         break;
       }
       first = false;
       if (tok.kind === 'set') {
-        if (pending >= 0) addByte(pending);
+        if (pending >= 0) addPending();
         pending = -1;
         for (let i = 0; i < 8; i++) positive.words[i]! |= tok.set!.words[i]!;
         continue;
@@ -881,13 +952,21 @@ class PatternParser {
         const end = this.classToken(start, p, inQuote, false);
         if (end.kind === 'close') {
           // A hyphen before the closing ] is literal: [a-]
-          addByte(pending);
+          addPending();
           addByte(0x2d);
           p = end.next;
           break;
         }
         if (end.kind === 'set') {
           this.fail(end.pos, `invalid range in a class: a range cannot end with a class such as ${src.slice(end.pos, end.next)}`);
+        }
+        if (pendingWide || end.kind === 'wide') {
+          // A code point range is many byte sequences of several lengths; netsieve does not compile those.
+          this.fail(
+            pendingPos,
+            `range ${src.slice(pendingPos, end.next)} over non-ASCII characters is not supported: their UTF-8 forms are ` +
+              'several bytes long; list the characters ([àâä]) or write byte ranges with \\xHH escapes',
+          );
         }
         // A char, or a hyphen taken as the character '-' ([!--] is ! to -).
         const hi = end.kind === 'hyphen' ? 0x2d : end.value;
@@ -902,14 +981,23 @@ class PatternParser {
       }
       // A char, or a hyphen with no character before it (class start, after a range or a class escape),
       // which PCRE 8.x takes literally: [-a], [a-c-e], [\w-.].
-      if (pending >= 0) addByte(pending);
+      if (pending >= 0) addPending();
       pending = tok.kind === 'hyphen' ? 0x2d : tok.value;
       pendingPos = tok.pos;
+      pendingWide = tok.kind === 'wide';
     }
     this.pos = p;
+    if (negated && chars.length > 0) {
+      // "Any character but é" is a set of UTF-8 sequences, not of bytes: [^é] cannot be a byte set.
+      this.fail(
+        start,
+        'a negated class cannot list a non-ASCII character (it would have to match whole UTF-8 characters); ' +
+          'write the bytes to exclude with \\xHH escapes',
+      );
+    }
     // Fold the positive items, then negate: [^a] with i excludes both a and A.
     if (caseless) foldCase(positive);
-    return negated ? positive.complement() : positive;
+    return { set: negated ? positive.complement() : positive, chars };
   }
 
   /**
@@ -927,7 +1015,7 @@ class PatternParser {
           p += 2;
           continue;
         }
-        return { kind: 'char', value: c, set: undefined, pos: p, next: p + 1, inQuote: true };
+        return this.charToken(p, true);
       }
       if (c === 0x5d /* ] */ && !first) return { kind: 'close', value: c, set: undefined, pos: p, next: p + 1, inQuote: false };
       if (c === 0x2d /* - */) return { kind: 'hyphen', value: c, set: undefined, pos: p, next: p + 1, inQuote: false };
@@ -949,7 +1037,7 @@ class PatternParser {
         }
         return { kind: 'char', value: c, set: undefined, pos: p, next: p + 1, inQuote: false };
       }
-      if (c !== 0x5c /* \ */) return { kind: 'char', value: c, set: undefined, pos: p, next: p + 1, inQuote: false };
+      if (c !== 0x5c /* \ */) return this.charToken(p, false);
 
       // An escape inside a class.
       if (p + 1 >= len) this.fail(start, 'missing ] at the end of this class');
@@ -986,7 +1074,16 @@ class PatternParser {
       }
       this.refuseUnsupportedEscape(p);
       if (isAlnum(ec)) this.fail(p, `escape \\${e} is not allowed in a class`);
+      if (ec >= 0x80) return { ...this.charToken(p + 1, false), pos: p };
       return { kind: 'char', value: ec, set: undefined, pos: p, next: p + 2, inQuote: false };
     }
+  }
+
+  /** The literal character at `p` in a class: a byte when ASCII, else a `wide` code point. */
+  private charToken(p: number, inQuote: boolean): ClassToken {
+    const c = this.src.charCodeAt(p);
+    if (c < 0x80) return { kind: 'char', value: c, set: undefined, pos: p, next: p + 1, inQuote };
+    const cp = this.src.codePointAt(p)!;
+    return { kind: 'wide', value: cp, set: undefined, pos: p, next: p + (cp > 0xffff ? 2 : 1), inQuote };
   }
 }

@@ -153,7 +153,7 @@ describe('bad syntax', () => {
     ['[[=a=]]', 1, /POSIX collating elements/],
     ['[.a.]', 0, /POSIX collating elements/],
     ['a\\', 1, /ends with a lone backslash/],
-    ['\\x{100}', 0, /\\x\{100\} is above \\xff/],
+    ['\\x{100}', 0, /\\x\{100\} is above \\xff: an escape is one byte; to match the character U\+0100 as UTF-8, write it as itself \(\u0100\)/],
     ['\\x{ffffffffffff}', 0, /is above \\xff/],
     ['\\x{}', 0, /\\x\{ must be followed by hex digits and \}/],
     ['\\x{4', 0, /hex digits and \}/],
@@ -172,15 +172,32 @@ describe('bad syntax', () => {
     expect(err.position).toBe(position);
   });
 
-  it('a character above U+00FF is refused with its UTF-8 bytes as the fix', () => {
-    const err = refusal('ab\u20acc');
+  it('a lone surrogate is refused: it has no UTF-8 encoding', () => {
+    const err = refusal('ab\ud800c');
     expect(err.position).toBe(2);
-    expect(err.message).toMatch(/U\+20AC is not a byte.*\\xe2\\x82\\xac/);
-    expect(refusal('a\u{1F600}').message).toMatch(/U\+1F600 .*\\xf0\\x9f\\x98\\x80/);
-    // Also inside a class, \Q...\E and comments: nothing above 0xff can stand for a byte.
-    expect(refusal('[\u0100]').position).toBe(1);
-    expect(refusal('\\Q\u0100\\E').position).toBe(2);
-    expect(refusal('(?#\u0100)a').position).toBe(3);
+    expect(err.message).toMatch(/lone surrogate \\ud800 .*no UTF-8 encoding/);
+    expect(refusal('a\udc00').position).toBe(1);
+    expect(refusal('[\ude00]').position).toBe(1);
+    expect(refusal('a\ud83d').position).toBe(1);
+  });
+
+  it('a range with a non-ASCII end is refused (several byte lengths); so is a negated class listing one', () => {
+    for (const [expression, position] of [
+      ['[\u00e0-\u00e2]', 1],
+      ['x[a-\u00e9]', 2],
+      ['[\\x41-\u00e9]', 1],
+      ['[\u00e9-\u{1F600}]', 1],
+      ['[\u00e9-a]', 1],
+    ] as const) {
+      const err = refusal(expression);
+      expect(err.message).toMatch(/range .* over non-ASCII characters is not supported.*\\xHH/);
+      expect(err.position).toBe(position);
+    }
+    const err = refusal('a[^b\u00e9]');
+    expect(err.message).toMatch(/negated class cannot list a non-ASCII character/);
+    expect(err.position).toBe(1);
+    // A negated class of bytes is fine, and so is a non-ASCII character in a hyphen that is no range.
+    expect(() => parsePattern('[^\\xe9][\u00e9-][-\u00e9]', '', ID)).not.toThrow();
   });
 });
 

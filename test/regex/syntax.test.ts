@@ -53,10 +53,20 @@ describe('literals and escapes', () => {
     expect(ast('a')).toEqual(set(0x61));
   });
 
-  it('characters U+0080..U+00FF stand for those bytes', () => {
-    expect(bytesOf('\u00e9')).toEqual([0xe9]);
-    expect(bytesOf('\u0080')).toEqual([0x80]);
-    expect(bytesOf('\u00ff')).toEqual([0xff]);
+  it('a non-ASCII character stands for its UTF-8 bytes, as one item; a \\x escape stays one byte', () => {
+    expect(ast('\u00e9')).toEqual({ kind: 'concat', items: [set(0xc3), set(0xa9)] });
+    expect(ast('\u0080')).toEqual({ kind: 'concat', items: [set(0xc2), set(0x80)] });
+    expect(ast('\u00ff')).toEqual({ kind: 'concat', items: [set(0xc3), set(0xbf)] });
+    expect(ast('\u65e5')).toEqual({ kind: 'concat', items: [set(0xe6), set(0x97), set(0xa5)] });
+    expect(ast('\u{1F600}')).toEqual({ kind: 'concat', items: [set(0xf0), set(0x9f), set(0x98), set(0x80)] });
+    expect(ast('h\u00e9llo')).toEqual(ast('h\\xc3\\xa9llo'));
+    // A quantifier repeats the whole character, not its last byte.
+    expect(ast('\u00e9+')).toEqual(ast('(?:\\xc3\\xa9)+'));
+    expect(ast('\u65e5{2}')).toEqual(ast('(?:\\xe6\\x97\\xa5){2}'));
+    expect(ast('\\\u00e9')).toEqual(ast('\\xc3\\xa9'));
+    expect(ast('\\Q\u00e9.\u{1F600}\\E')).toEqual(ast('\\xc3\\xa9\\.\\xf0\\x9f\\x98\\x80'));
+    expect(bytesOf('\\xe9')).toEqual([0xe9]);
+    expect(bytesOf('\\x{e9}')).toEqual([0xe9]);
   });
 
   it.each([
@@ -94,7 +104,6 @@ describe('literals and escapes', () => {
     ['\\#', 0x23],
     ['\\{', 0x7b],
     ['\\]', 0x5d],
-    ['\\\u00e9', 0xe9],
   ])('%s is byte %i', (expression, byte) => {
     expect(bytesOf(expression)).toEqual([byte]);
   });
@@ -167,7 +176,16 @@ describe('sets', () => {
     expect(bytesOf('[a-a]')).toEqual(chars('a'));
     expect(bytesOf('[\\x00-\\xff]')).toHaveLength(256);
     expect(bytesOf('[\\x80-\\xff]')).toEqual(chars([0x80, 0xff]));
-    expect(bytesOf('[\u00e0-\u00e2]')).toEqual([0xe0, 0xe1, 0xe2]);
+    expect(bytesOf('[\\xe0-\\xe2]')).toEqual([0xe0, 0xe1, 0xe2]);
+  });
+
+  it('classes: a non-ASCII character is one more alternative, its UTF-8 bytes', () => {
+    expect(ast('[a-c\u00e9]')).toEqual(ast('(?:[a-c]|\\xc3\\xa9)'));
+    expect(ast('[\u00e9\u65e5\u00e9]')).toEqual(ast('(?:\\xc3\\xa9|\\xe6\\x97\\xa5)'));
+    expect(ast('[\\x80\u{1F600}]+')).toEqual(ast('(?:[\\x80]|\\xf0\\x9f\\x98\\x80)+'));
+    expect(ast('[\\\u00e9-]')).toEqual(ast('(?:-|\\xc3\\xa9)'));
+    expect(ast('[\\Q\u00e9\\E]')).toEqual(ast('\\xc3\\xa9'));
+    expect(ast('[a\u00e9]', 'i')).toEqual(ast('(?:[aA]|\\xc3\\xa9)'));
   });
 
   it('negated classes', () => {
@@ -265,8 +283,11 @@ describe('caseless (flag i and inline (?i))', () => {
   it('leaves non-letters and bytes 0x80..0xff alone', () => {
     expect(bytesOf('1', 'i')).toEqual(chars('1'));
     expect(bytesOf('@', 'i')).toEqual(chars('@'));
-    expect(bytesOf('\u00e9', 'i')).toEqual([0xe9]);
-    expect(bytesOf('\u00c9', 'i')).toEqual([0xc9]);
+    expect(bytesOf('\\xe9', 'i')).toEqual([0xe9]);
+    expect(bytesOf('\\xc9', 'i')).toEqual([0xc9]);
+    // Non-ASCII letters are not folded: É is c3 89 and é c3 a9, and caseless is ASCII only.
+    expect(ast('\u00e9', 'i')).toEqual(ast('\\xc3\\xa9'));
+    expect(ast('\u00c9', 'i')).toEqual(ast('\\xc3\\x89'));
     expect(bytesOf('[\\x40\\x5b\\x60\\x7b]', 'i')).toEqual([0x40, 0x5b, 0x60, 0x7b]);
   });
 
@@ -427,8 +448,10 @@ describe('extended mode (?x)', () => {
     expect(ast('(?x)ab#c')).toEqual({ kind: 'concat', items: lit('ab') });
   });
 
-  it('bytes 0x85 and 0xa0 are not whitespace (C locale)', () => {
-    expect(ast('(?x)a\u00a0\u0085')).toEqual({ kind: 'concat', items: [set(0x61), set(0xa0), set(0x85)] });
+  it('U+0085 and U+00A0 are not whitespace (C locale): they are their UTF-8 bytes; comments may hold any character', () => {
+    expect(ast('(?x)a\u00a0\u0085')).toEqual(ast('a\\xc2\\xa0\\xc2\\x85'));
+    expect(ast('(?x)a # \u20ac\u{1F600}\nb')).toEqual(ast('ab'));
+    expect(ast('a(?#\u0100)b')).toEqual(ast('ab'));
   });
 });
 

@@ -1,0 +1,332 @@
+/**
+ * Compilation's plan: every pattern parsed and measured (`prepare`, which loading a serialized database
+ * repeats), then sorted into engines (`plan`):
+ * - the literal engine, when there are many plain strings (strided hashed windows, see literals.ts);
+ * - DFA groups (dfa.ts), each behind a Teddy-style prefilter when its patterns start selectively, split
+ *   when a group would exceed the state budget; a lazy DFA (lazy-dfa.ts) for patterns whose DFA explodes;
+ * - the position engine (position-engine.ts) for `L` patterns of variable length that cannot have their
+ *   start found backwards (reverse-som.ts).
+ * `encodeEngines` turns the plan's tables into the blobs the kernel runs.
+ */
+import { NetsieveError } from '../errors.js';
+import type { ParsedPattern, RegexNode } from './ast.js';
+import { hasAssertion, lengthRange, trimLeadingRepeats } from './ast-facts.js';
+import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
+import { encodeDfa, ENGINE_DFA, ENGINE_LIT } from './layout.js';
+import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
+import { Cat, Nfa, NfaTooLarge, usesFinalNewline } from './nfa.js';
+import { chooseTeddy, firstBytes, windowProbability, type TeddyPlan } from './prefilter.js';
+import { parsePattern } from './syntax.js';
+import type { CompileOptions, EngineInfo, PatternSpec, ScanMode } from './types.js';
+
+/** Literal patterns needed before the literal engine is worth it (fewer go to a DFA). */
+const LITERAL_ENGINE_MIN = 32;
+/** A prefilter pays when it passes fewer than this fraction of positions (estimated). */
+const PREFILTER_MAX_RATE = 0.3;
+const TEDDY_K = 4;
+/** States a single pattern's DFA may need before it counts as explosive (see plan()). */
+const EXPLOSIVE_BUDGET = 2000;
+/** The largest somHorizon (bytes of stream state it costs). */
+export const MAX_SOM_HORIZON = 1 << 20;
+
+export interface PatternMeta {
+  id: number;
+  flags: string;
+  expression: string;
+  single: boolean;
+  leftmost: boolean;
+  /** Match length when every match has the same length, else -1 (then `from` is unknown without L). */
+  fixedLength: number;
+  hasAssertions: boolean;
+  /**
+   * Block mode, `L`, variable length: the forward engines find the ends and the start is found backwards
+   * from each (reverse-som.ts); in streams such patterns run on the position engine instead.
+   */
+  reverseSom: boolean;
+}
+
+/** A kernel engine's tables, as compiled or as loaded from a serialized database. */
+export interface EngineBlob {
+  kind: typeof ENGINE_DFA | typeof ENGINE_LIT;
+  blob: Uint8Array;
+  /** Indexes of the patterns it reports. */
+  patterns: number[];
+  /** DFA: the start state for the stream start; literal: history size. */
+  init: number;
+  info: EngineInfo;
+}
+
+/** Patterns whose DFA cannot be built in advance, scanned by one lazy DFA (lazy-dfa.ts), and its prefilter. */
+export interface LazyPlan {
+  patterns: number[];
+  teddy: TeddyPlan | null;
+}
+
+/** All a database is made of: what `compile` builds and what `deserialize` reads back. */
+export interface DatabaseParts {
+  mode: ScanMode;
+  meta: PatternMeta[];
+  blobs: EngineBlob[];
+  /** Every pattern's NFA (trimmed forms), for the lazy DFA and the position engine. */
+  nfa: Nfa;
+  lazy: LazyPlan | null;
+  /** Patterns scanned by the position engine. */
+  position: number[];
+  /** The `reverseSom` patterns, untrimmed (their starts matter), or null when there are none. */
+  somNfa: Nfa | null;
+  /** Streams: bytes of history kept for the backward search (0: none). */
+  somHorizon: number;
+}
+
+/** What `plan` decides: the patterns' engines and their tables, before encoding. */
+export interface Plan {
+  mode: ScanMode;
+  meta: PatternMeta[];
+  nfa: Nfa;
+  dfas: { tables: DfaTables; teddy: TeddyPlan | null }[];
+  literals: Literal[];
+  /** Bytes the literal engine hashes per tested offset. */
+  literalWindow: number;
+  /** Patterns whose DFA cannot be built in advance: one lazy DFA (lazy-dfa.ts). */
+  lazy: LazyPlan | null;
+  position: number[];
+  /** The `reverseSom` patterns, untrimmed (their starts matter), or null when there are none. */
+  somNfa: Nfa | null;
+  /** Streams: bytes of history kept for the backward search (0: none). */
+  somHorizon: number;
+}
+
+/** Parses every pattern and builds their NFA: what compiling and loading a serialized database share. */
+export function prepare(
+  specs: readonly PatternSpec[],
+  options: CompileOptions,
+): { meta: PatternMeta[]; parsed: ParsedPattern[]; nfa: Nfa; somNfa: Nfa | null; budget: number; somHorizon: number } {
+  if (!Array.isArray(specs) || specs.length === 0) throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
+  if (options === undefined || !['block', 'stream', 'vectored'].includes(options.mode)) {
+    throw new NetsieveError('NS_ERR_OPTION', "compile() needs options.mode: 'block', 'stream' or 'vectored'");
+  }
+  const budget = options.stateBudget ?? DEFAULT_STATE_BUDGET;
+  const somHorizon = options.mode === 'block' ? 0 : (options.somHorizon ?? 0);
+  if (!Number.isInteger(somHorizon) || somHorizon < 0 || somHorizon > MAX_SOM_HORIZON) {
+    throw new NetsieveError('NS_ERR_OPTION', `somHorizon must be an integer from 1 to ${MAX_SOM_HORIZON} (bytes)`);
+  }
+  if (!Number.isInteger(budget) || budget < 4 || budget > 1 << 24) throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 4 to 16777216');
+  const parsed: ParsedPattern[] = [];
+  const meta: PatternMeta[] = [];
+  const untrimmed: [number, RegexNode][] = [];
+  specs.forEach((spec, i) => {
+    if (typeof spec !== 'object' || spec === null) throw new NetsieveError('NS_ERR_PATTERN', `pattern #${i} is not an object`);
+    if (!Number.isInteger(spec.id) || spec.id < 0) {
+      throw new NetsieveError('NS_ERR_PATTERN', `pattern #${i}: id must be a non-negative integer, not ${String(spec.id)}`);
+    }
+    if (typeof spec.expression !== 'string') throw new NetsieveError('NS_ERR_PATTERN', 'expression must be a string', { pattern: spec.id });
+    const p = parsePattern(spec.expression, spec.flags ?? '', spec.id);
+    const [lo, hi] = lengthRange(p.ast);
+    // In block mode an L pattern's start is found backwards from its end (reverse-som.ts), so its forward
+    // scan needs only the ends; `$`/`\Z` (which may end before a final newline) stay on the position engine.
+    const reverseSom = (options.mode === 'block' || somHorizon > 0) && p.flags.leftmost && lo !== hi && !usesFinalNewline(p.ast);
+    // Without L only end offsets are reported, and those do not depend on how far back a leading repeat
+    // reaches: scan the trimmed form (`[\w.]+@x` as `[\w.]@x`), which starts selectively.
+    parsed.push(p.flags.leftmost && !reverseSom ? p : { ...p, ast: trimLeadingRepeats(p.ast) });
+    if (reverseSom) untrimmed.push([i, p.ast]);
+    meta.push({
+      id: spec.id,
+      flags: spec.flags ?? '',
+      expression: spec.expression,
+      single: p.flags.singleMatch,
+      leftmost: p.flags.leftmost,
+      fixedLength: lo === hi ? lo : -1,
+      hasAssertions: hasAssertion(p.ast),
+      reverseSom,
+    });
+  });
+
+  const nfa = new Nfa();
+  parsed.forEach((p, i) => {
+    try {
+      nfa.addPattern(p.ast, i);
+    } catch (e) {
+      if (e instanceof NfaTooLarge) throw new NetsieveError('NS_ERR_PATTERN', `${e.message}; make bounded repeats smaller`, { pattern: meta[i]!.id });
+      throw e;
+    }
+  });
+  // Limits were checked on the trimmed forms; the untrimmed ones are at most as large as the originals.
+  const somNfa = untrimmed.length > 0 ? new Nfa() : null;
+  for (const [i, ast] of untrimmed) somNfa!.addPattern(ast, i);
+  return { meta, parsed, nfa, somNfa, budget, somHorizon };
+}
+
+/** Sorts the patterns into engines and builds their tables. */
+export function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
+  const { meta, parsed, nfa, somNfa, budget, somHorizon } = prepare(specs, options);
+
+  // Sort patterns into engines.
+  const literalCandidates: Literal[] = [];
+  const dfaCandidates: number[] = [];
+  const position: number[] = [];
+  parsed.forEach((p, i) => {
+    const lit = asLiteral(p.ast, i);
+    if (lit !== null && lit.bytes.length >= LITERAL_MIN_WINDOW) literalCandidates.push(lit);
+    else if (meta[i]!.leftmost && meta[i]!.fixedLength < 0 && !meta[i]!.reverseSom) position.push(i);
+    else dfaCandidates.push(i);
+  });
+  const literals: Literal[] = [];
+  let literalWindow = options.literalWindow ?? LITERAL_WINDOW;
+  if (literalCandidates.length >= LITERAL_ENGINE_MIN) {
+    const choice = chooseLiteralSplit(literalCandidates, options);
+    literalWindow = choice.window;
+    for (const l of literalCandidates) {
+      if (l.bytes.length >= choice.cut) literals.push(l);
+      else dfaCandidates.push(l.pattern);
+    }
+  } else {
+    for (const l of literalCandidates) dfaCandidates.push(l.pattern);
+  }
+  dfaCandidates.sort((a, b) => a - b);
+
+  // DFA groups: selective starts behind a prefilter, broad ones on their own.
+  const windows = new Map<number, ReturnType<typeof firstBytes>>();
+  for (const p of dfaCandidates) windows.set(p, firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
+  const narrow = dfaCandidates.filter((p) => windowProbability(windows.get(p)!) < PREFILTER_MAX_RATE / 4);
+  const broad = dfaCandidates.filter((p) => !narrow.includes(p));
+  const dfas: Plan['dfas'] = [];
+  const lazy: number[] = [];
+  const teddyFor = (group: number[]): TeddyPlan | null => {
+    const t = chooseTeddy(
+      group.map((p) => windows.get(p)!),
+      TEDDY_K,
+    );
+    return t.rate < PREFILTER_MAX_RATE ? t : null;
+  };
+  /**
+   * Whether a pattern's own DFA outgrows a small budget: a bounded repeat of a broad set (`.{0,40}`) makes
+   * the subset construction remember every recent start, 2^n subsets. Such patterns are scanned by a lazy
+   * DFA, built while scanning from the states the data really reaches.
+   */
+  const explosive = (p: number): boolean => {
+    try {
+      buildDfa(nfa, [p], EXPLOSIVE_BUDGET);
+      return false;
+    } catch (e) {
+      if (e instanceof DfaTooLarge) return true;
+      throw e;
+    }
+  };
+  /** A group's DFA, split in halves until each half fits the budget. */
+  const build = (group: number[], filtered: boolean): void => {
+    if (group.length === 0) return;
+    try {
+      const tables = buildDfa(nfa, group, budget);
+      dfas.push({ tables, teddy: filtered ? teddyFor(group) : null });
+    } catch (e) {
+      if (!(e instanceof DfaTooLarge)) throw e;
+      if (group.length === 1) {
+        lazy.push(group[0]!);
+        return;
+      }
+      const half = group.length >> 1;
+      build(group.slice(0, half), filtered);
+      build(group.slice(half), filtered);
+    }
+  };
+  // A selective group with an explosive member is scanned whole by one lazy DFA: one prefilter pass over
+  // the data instead of two (eager group + lazy remainder), at the price of building states while scanning.
+  const narrowExplosive = narrow.some(explosive);
+  if (narrowExplosive) lazy.push(...narrow);
+  else build(narrow, true);
+  const broadExplosive = broad.filter(explosive);
+  lazy.push(...broadExplosive);
+  build(
+    broad.filter((p) => !broadExplosive.includes(p)),
+    false,
+  );
+  lazy.sort((a, b) => a - b);
+  const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
+  position.sort((a, b) => a - b);
+  return { mode: options.mode, meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, position, somNfa, somHorizon };
+}
+
+/*
+ * The cost model of splitting literals, in nanoseconds per byte of HTTP-like text, fitted to interleaved
+ * measurements of seven splits of the 1,200-literal benchmark set (bench/RESULTS.md):
+ * - the literal engine costs LITERAL_TEST_NS[window] per tested offset: shorter windows meet more of the
+ *   text's own n-grams, so more tests take the slow path;
+ * - the DFA that takes the short literals costs its Teddy pass plus the candidates it stops at, which grow
+ *   with the number of literals (merged buckets accept more of real text than a byte-frequency estimate says).
+ */
+const LITERAL_TEST_NS = [0, 0, 0, 0, 3.4, 2.0, 1.7, 1.5, 1.4];
+const shortLiteralsNs = (n: number): number => (n === 0 ? 0 : 0.15 + 0.01 * n);
+/** Literals a DFA may take from the literal engine (its Teddy prefilter must stay selective). */
+const SHORT_LITERALS_MAX = 48;
+
+/**
+ * How to split the literals: those at least `cut` bytes long go to the literal engine, hashing `window`
+ * bytes every cut - window + 1 bytes; the shorter ones to a DFA behind Teddy. The cheapest split by the
+ * cost model: a longer stride tests fewer offsets, a shorter window meets more false hits, and every
+ * literal left out makes the DFA's prefilter pass less selective.
+ */
+function chooseLiteralSplit(candidates: Literal[], options: CompileOptions): { cut: number; window: number } {
+  const byLength = [...candidates].sort((a, b) => a.bytes.length - b.bytes.length);
+  let best = { cut: LITERAL_WINDOW, window: LITERAL_WINDOW, cost: Infinity };
+  const windowChoices = options.literalWindow !== undefined ? [options.literalWindow] : [4, 5, 6, 7, 8];
+  for (const window of windowChoices) {
+    const cuts = options.literalCut !== undefined ? [Math.max(options.literalCut, window)] : Array.from({ length: 24 }, (_, i) => window + i);
+    for (const cut of cuts) {
+      let shorts = 0;
+      while (shorts < byLength.length && byLength[shorts]!.bytes.length < cut) shorts++;
+      if (options.literalCut === undefined && (shorts > SHORT_LITERALS_MAX || shorts > candidates.length * 0.2)) break;
+      if (shorts === candidates.length) break;
+      const cost = LITERAL_TEST_NS[window]! / (cut - window + 1) + shortLiteralsNs(shorts);
+      if (cost < best.cost) best = { cut, window, cost };
+    }
+  }
+  return best;
+}
+
+/** The prefilter of a lazy DFA's patterns, when all of them start selectively. */
+export function lazyTeddy(nfa: Nfa, patterns: number[]): TeddyPlan | null {
+  const windows = patterns.map((p) => firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
+  if (!windows.every((w) => windowProbability(w) < PREFILTER_MAX_RATE / 4)) return null;
+  const t = chooseTeddy(windows, TEDDY_K);
+  return t.rate < PREFILTER_MAX_RATE ? t : null;
+}
+
+/** Encodes the plan's DFAs and literals into the kernel's tables: the parts of a database. */
+export function encodeEngines(p: Plan): DatabaseParts {
+  const blobs: EngineBlob[] = [];
+  for (const d of p.dfas) {
+    const blob = encodeDfa(d.tables, d.teddy);
+    blobs.push({
+      kind: ENGINE_DFA,
+      blob,
+      patterns: d.tables.patterns,
+      init: d.tables.startByCat[Cat.START]!,
+      info: {
+        kind: 'dfa',
+        patterns: d.tables.patterns.length,
+        detail: {
+          states: d.tables.nstates,
+          classes: d.tables.nclasses,
+          prefilter: d.teddy ? `teddy k=${d.teddy.k}, ${d.teddy.buckets.length} buckets, ~${(d.teddy.rate * 100).toFixed(1)}% of positions` : 'none',
+        },
+        bytes: blob.length,
+      },
+    });
+  }
+  if (p.literals.length > 0) {
+    const l = buildLiteralEngine(p.literals, p.literalWindow);
+    blobs.push({
+      kind: ENGINE_LIT,
+      blob: l.blob,
+      patterns: p.literals.map((x) => x.pattern),
+      init: l.histSize,
+      info: {
+        kind: 'literal',
+        patterns: p.literals.length,
+        detail: { stride: l.stride, window: l.window, maxOffset: l.maxOffset, shortest: l.lmin, longest: l.lmax, maxBucket: l.maxBucket },
+        bytes: l.blob.length,
+      },
+    });
+  }
+  return { mode: p.mode, meta: p.meta, blobs, nfa: p.nfa, lazy: p.lazy, position: p.position, somNfa: p.somNfa, somHorizon: p.somHorizon };
+}

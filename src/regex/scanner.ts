@@ -1,0 +1,487 @@
+/**
+ * The scanner: a database's engines loaded into the kernel's memory, the layout of a stream's state, and
+ * the scan loop every mode shares. Every engine can stop and resume anywhere, so a block is a stream of
+ * one chunk: the same code path, the same reports. Each call collects what every engine reports for a
+ * slice of at most SLICE bytes, sorts it by end offset and delivers it, so matches arrive in order of
+ * their end. Nothing here allocates per call (the match lists and views are reused).
+ */
+import { NetsieveError } from '../errors.js';
+import { DFA_STATE_SIZE, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
+import { LazyDfa } from './lazy-dfa.js';
+import { categoryOf, Cat } from './nfa.js';
+import type { DatabaseParts, PatternMeta } from './plan.js';
+import { PositionEngine } from './position-engine.js';
+import { ReverseSom } from './reverse-som.js';
+import { runtime, type Runtime } from './runtime.js';
+import type { DatabaseInfo, EngineInfo, MatchHandler, ScanMode, ScanResult } from './types.js';
+
+/** Bytes scanned per slice: bounds the matches held before delivery and the input copied at once. */
+const SLICE = 256 * 1024;
+const MATCH_CAPACITY = 1 << 16;
+/** dfa_stop_reason(): a lazy DFA's transition is missing (wasm/layout.h STOP_MISS). */
+const STOP_MISS = 2;
+/** A stream state's header: offset (f64), category of the previous byte (u32), flags (u32: 1 terminated, 2 closed). */
+const STREAM_HEADER = 16;
+
+interface WasmEngine {
+  kind: typeof ENGINE_DFA | typeof ENGINE_LIT;
+  /** Set for the lazy DFA (its table is built while scanning; `blob` is empty). */
+  lazy: LazyDfa | null;
+  blob: Uint8Array;
+  ptr: number;
+  patterns: number[];
+  stateOffset: number;
+  stateSize: number;
+  /** DFA: the start state for the stream start; literal: history size. */
+  init: number;
+  info: EngineInfo;
+}
+
+interface JsEngine {
+  engine: PositionEngine;
+  stateOffset: number;
+  info: EngineInfo;
+}
+
+export class Scanner {
+  readonly mode: ScanMode;
+  /** Bytes of one stream's state. */
+  readonly streamStateSize: number;
+  readonly rt: Runtime;
+  private readonly meta: PatternMeta[];
+  private readonly wasm: WasmEngine[];
+  private readonly js: JsEngine[];
+  private readonly singleBits: Int32Array; // pattern index → bit index in the H bitset, or -1
+  private readonly singleBytes: number;
+  /** The state of a stream that has seen nothing. */
+  readonly initial: Uint8Array;
+  private readonly stateScratch: number;
+  /** The state of the scan under way (stateScratch, or a kernel-resident stream's). */
+  private sc = 0;
+  private readonly litScratch: number;
+  private readonly out: number;
+  /** The leftmost starts of variable-length `L` patterns, found backwards (null when none). */
+  private readonly som: ReverseSom | null;
+  /** Streams: bytes of history kept for `som` (0 in block mode), and where they are in the state (-1: none). */
+  readonly somHorizon: number;
+  private readonly historyOffset: number;
+  // The slice being delivered, for a stream's backward search (its window is built on the first need).
+  private slicePtr = 0;
+  private sliceLen = 0;
+  private sliceBase = 0;
+  private windowBase = -1;
+  /** Set by free(): every later scan is refused. */
+  private released = false;
+  // Match collection for one slice (reused).
+  private scratchBytes: Uint8Array | null = null;
+  private mPat: number[] = [];
+  private mTo: number[] = [];
+  private mFrom: number[] = [];
+
+  constructor(parts: DatabaseParts, lazyCapacity?: number) {
+    const { mode, meta, blobs, nfa, lazy, position: positionPatterns, somNfa, somHorizon } = parts;
+    this.mode = mode;
+    this.meta = meta;
+    this.rt = runtime();
+    // Stream state layout: header, H bitset, then each engine's state (8-byte aligned).
+    this.singleBits = new Int32Array(meta.length).fill(-1);
+    let nSingle = 0;
+    meta.forEach((m, i) => {
+      if (m.single) this.singleBits[i] = nSingle++;
+    });
+    this.singleBytes = Math.ceil(nSingle / 8);
+    let off = align8(STREAM_HEADER + this.singleBytes);
+    this.wasm = blobs.map((b) => {
+      const ptr = this.rt.alloc(b.blob.length);
+      this.rt.u8().set(b.blob, ptr);
+      const stateSize = b.kind === ENGINE_DFA ? DFA_STATE_SIZE : LIT_STATE_HEADER + b.init;
+      const e: WasmEngine = { kind: b.kind, lazy: null, blob: b.blob, ptr, patterns: b.patterns, stateOffset: off, stateSize, init: b.init, info: b.info };
+      off = align8(off + stateSize);
+      return e;
+    });
+    if (lazy !== null) {
+      const l = new LazyDfa(this.rt, nfa, lazy.patterns, lazy.teddy, lazyCapacity);
+      this.wasm.push({
+        kind: ENGINE_DFA,
+        lazy: l,
+        blob: new Uint8Array(0),
+        ptr: l.ptr,
+        patterns: lazy.patterns,
+        stateOffset: off,
+        stateSize: l.stateSize,
+        init: 0,
+        info: {
+          kind: 'dfa',
+          patterns: lazy.patterns.length,
+          detail: {
+            lazy: `built while scanning, up to ${l.capacity} states`,
+            prefilter: lazy.teddy ? `teddy k=${lazy.teddy.k}, ${lazy.teddy.buckets.length} buckets` : 'none',
+          },
+          bytes: l.bytes,
+        },
+      });
+      off = align8(off + l.stateSize);
+    }
+    this.js = [];
+    if (positionPatterns.length > 0) {
+      const engine = new PositionEngine(nfa, positionPatterns, (p) => meta[p]!.hasAssertions);
+      this.js.push({
+        engine,
+        stateOffset: off,
+        info: { kind: 'position', patterns: positionPatterns.length, detail: { slots: engine.slots }, bytes: 0 },
+      });
+      off = align8(off + engine.stateSize);
+    }
+    const somPatterns = meta.flatMap((m, i) => (m.reverseSom ? [i] : []));
+    this.som = somNfa !== null && somPatterns.length > 0 ? new ReverseSom(somNfa, somPatterns, (p) => meta[p]!.hasAssertions) : null;
+    this.somHorizon = somHorizon;
+    // Streams with a SOM horizon keep their last bytes: a u32 length, then up to somHorizon bytes.
+    this.historyOffset = this.som !== null && mode !== 'block' ? off : -1;
+    if (this.historyOffset >= 0) off = align8(off + 8 + somHorizon);
+    this.streamStateSize = off;
+    this.initial = new Uint8Array(off);
+    this.resetState(this.initial);
+    this.stateScratch = this.rt.alloc(off);
+    inputPtr(this.rt, SLICE); // the staging area now, so that no scan grows the memory (and detaches views)
+    const litScratch = Math.max(0, ...this.wasm.filter((e) => e.kind === ENGINE_LIT).map((e) => e.init + 2 * e.init + 64));
+    this.litScratch = litScratch > 0 ? this.rt.alloc(litScratch) : 0;
+    this.out = this.rt.alloc(16 + 8 * MATCH_CAPACITY);
+    this.rt.u32()[this.out >> 2] = MATCH_CAPACITY;
+  }
+
+  /** Writes the state of a stream that has seen nothing. */
+  private resetState(state: Uint8Array): void {
+    state.fill(0);
+    const dv = new DataView(state.buffer, state.byteOffset, state.byteLength);
+    dv.setFloat64(0, 0, true); // offset
+    dv.setUint32(8, Cat.START, true); // category of the previous byte
+    dv.setUint32(12, 0, true); // flags: 1 terminated, 2 closed
+    for (const e of this.wasm) {
+      if (e.lazy !== null) e.lazy.writeStart(state, e.stateOffset);
+      else if (e.kind === ENGINE_DFA) dv.setUint32(e.stateOffset, e.init, true);
+      else {
+        dv.setFloat64(e.stateOffset, 0, true); // next_q
+        dv.setFloat64(e.stateOffset + 8, -1, true); // verified_upto
+        dv.setUint32(e.stateOffset + 16, 0, true); // hist_len
+      }
+    }
+    for (const j of this.js) for (let i = 0; i < j.engine.slots; i++) dv.setFloat64(j.stateOffset + 8 * i, -1, true);
+  }
+
+  info(): DatabaseInfo {
+    for (const e of this.wasm) {
+      if (e.lazy !== null) {
+        e.info.detail.statesBuilt = e.lazy.builder.states.length;
+        e.info.detail.flushes = e.lazy.flushes;
+      }
+    }
+    const engines = [...this.wasm.map((e) => e.info), ...this.js.map((j) => j.info)];
+    return {
+      mode: this.mode,
+      patterns: this.meta.length,
+      engines,
+      memoryBytes: engines.reduce((a, e) => a + e.bytes, 0),
+      streamStateSize: this.streamStateSize,
+    };
+  }
+
+  /** Whether free() was called. */
+  get freed(): boolean {
+    return this.released;
+  }
+
+  /** Block mode: scans one buffer from a fresh state. */
+  scanBlock(data: Uint8Array, onMatch: MatchHandler): ScanResult {
+    this.rt.u8().set(this.initial, this.stateScratch);
+    if (this.som === null) return this.scanAt(this.stateScratch, data, true, onMatch);
+    this.som.beginBlock(data);
+    try {
+      return this.scanAt(this.stateScratch, data, true, onMatch);
+    } finally {
+      this.som.endBlock();
+    }
+  }
+
+  /** Vectored mode: scans the chunks as one buffer from a fresh state (offsets run across them). */
+  scanVector(chunks: readonly Uint8Array[], onMatch: MatchHandler): ScanResult {
+    if (chunks.length === 0) return 'complete';
+    this.rt.u8().set(this.initial, this.stateScratch);
+    for (let i = 0; i < chunks.length; i++) {
+      const r = this.scanAt(this.stateScratch, chunks[i]!, i === chunks.length - 1, onMatch);
+      if (r === 'terminated') return r;
+    }
+    return 'complete';
+  }
+
+  /**
+   * Scans one chunk of a stream whose state is in a caller's buffer: the state is copied into the kernel's
+   * memory for the call and back at the end; nothing is allocated per call.
+   */
+  scanChunk(state: Uint8Array, data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
+    this.rt.u8().set(state, this.stateScratch);
+    const result = this.scanAt(this.stateScratch, data, eod, onMatch);
+    state.set(this.scratchView());
+    return result;
+  }
+
+  /**
+   * Scans one chunk of a stream (or a block) with the state at `sc` in the kernel's memory; at `eod` also
+   * reports what the end of the data completes. The core of every mode.
+   */
+  scanAt(sc: number, data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
+    if (this.released) throw new NetsieveError('NS_ERR_STATE', 'the database was freed');
+    this.sc = sc;
+    return this.scanInScratch(data, eod, onMatch);
+  }
+
+  private scratchView(): Uint8Array {
+    const u8 = this.rt.u8();
+    if (this.scratchBytes === null || this.scratchBytes.buffer !== u8.buffer) {
+      this.scratchBytes = u8.subarray(this.stateScratch, this.stateScratch + this.streamStateSize);
+    }
+    return this.scratchBytes;
+  }
+
+  private scanInScratch(data: Uint8Array, eod: boolean, onMatch: MatchHandler): ScanResult {
+    const rt = this.rt;
+    const sc = this.sc;
+    const flagsAt = (sc + 12) >> 2;
+    if ((rt.u32()[flagsAt]! & 1) !== 0) return 'terminated';
+    const owned = rt.owns(data);
+    let pos = 0;
+    const total = data.length;
+    if (total === 0 && isDetached(data)) {
+      throw new NetsieveError(
+        'NS_ERR_STATE',
+        "the data's ArrayBuffer is detached (a view of the kernel's memory taken before it grew: take a fresh one from inputBuffer())",
+      );
+    }
+    do {
+      const n = Math.min(SLICE, total - pos);
+      const last = pos + n >= total;
+      const base = rt.f64()[sc >> 3]!;
+      const prev = rt.u32()[(sc + 8) >> 2]!;
+      let ptr: number;
+      if (owned) ptr = data.byteOffset + pos;
+      else {
+        ptr = inputPtr(rt, n);
+        rt.u8().set(n === total ? data : data.subarray(pos, pos + n), ptr);
+      }
+      this.runSlice(ptr, n, base, prev, eod && last);
+      // Advance the stream.
+      rt.f64()[sc >> 3] = base + n;
+      if (n > 0) rt.u32()[(sc + 8) >> 2] = categoryOf(data[pos + n - 1]!);
+      if (this.historyOffset >= 0) {
+        this.slicePtr = ptr;
+        this.sliceLen = n;
+        this.sliceBase = base;
+        this.windowBase = -1;
+      }
+      if (this.mPat.length > 0 && this.deliver(onMatch) === 'terminated') {
+        if (this.windowBase >= 0) this.som!.endBlock();
+        rt.u32()[flagsAt]! |= 1;
+        return 'terminated';
+      }
+      if (this.historyOffset >= 0) {
+        if (this.windowBase >= 0) this.som!.endBlock();
+        this.keepHistory(ptr, n);
+      }
+      pos += n;
+    } while (pos < total);
+    return 'complete';
+  }
+
+  /** Streams with a SOM horizon: the slice's bytes join the history, which keeps its last somHorizon bytes. */
+  private keepHistory(ptr: number, n: number): void {
+    if (n === 0) return;
+    const u8 = this.rt.u8();
+    const at = this.sc + this.historyOffset;
+    const hb = at + 8;
+    const H = this.somHorizon;
+    const had = this.rt.u32()[at >> 2]!;
+    if (n >= H) {
+      u8.copyWithin(hb, ptr + n - H, ptr + n);
+      this.rt.u32()[at >> 2] = H;
+    } else {
+      const keep = Math.min(H - n, had);
+      u8.copyWithin(hb, hb + had - keep, hb + had);
+      u8.copyWithin(hb + keep, ptr, ptr + n);
+      this.rt.u32()[at >> 2] = keep + n;
+    }
+  }
+
+  /**
+   * A stream's leftmost start of pattern `p`'s match ending at `to`: searched backwards over the current
+   * slice and then the history before it, where they lie in the kernel's memory.
+   */
+  private streamStart(p: number, to: number): number {
+    if (this.windowBase < 0) {
+      // Views, not copies: deliver() finds every start of the slice before it calls back (a callback could
+      // grow the memory or scan again, over the staging area).
+      const at = this.sc + this.historyOffset;
+      const had = this.rt.u32()[at >> 2]!;
+      const u8 = this.rt.u8();
+      this.windowBase = this.sliceBase - had;
+      this.som!.beginWindow(u8.subarray(at + 8, at + 8 + had), u8.subarray(this.slicePtr, this.slicePtr + this.sliceLen), this.windowBase === 0);
+    }
+    return this.windowBase + this.som!.start(p, to - this.windowBase);
+  }
+
+  /** Runs every engine over one slice (in WASM memory at `ptr`), collecting its matches. */
+  private runSlice(ptr: number, n: number, base: number, prev: number, eod: boolean): void {
+    const rt = this.rt;
+    const k = rt.k;
+    const sc = this.sc;
+    if (this.mPat.length > 0) this.mPat.length = this.mTo.length = this.mFrom.length = 0;
+    for (const e of this.wasm) {
+      const st = sc + e.stateOffset;
+      if (e.kind === ENGINE_DFA) {
+        const lazy = e.lazy;
+        if (lazy !== null) rt.u32()[st >> 2] = lazy.restore(rt, st);
+        let at = 0;
+        while (at < n) {
+          const r = k.dfa_scan(e.ptr, st, ptr + at, n - at, this.out);
+          this.collect(base + at);
+          at += r;
+          if (at < n && lazy !== null && k.dfa_stop_reason() === STOP_MISS) {
+            const u32 = rt.u32();
+            u32[st >> 2] = lazy.resolve(u32[st >> 2]!, rt.u8()[ptr + at]!);
+          }
+        }
+        if (eod) {
+          while (k.dfa_eod(e.ptr, st, 0, this.out) === 0) this.collect(base + n);
+          this.collect(base + n);
+        }
+        if (lazy !== null) lazy.save(rt, st);
+      } else if (n > 0 || eod) {
+        while (k.lit_scan(e.ptr, st, ptr, n, base, eod ? 1 : 0, this.litScratch, this.out) === 0) this.collect(base);
+        this.collect(base);
+      }
+    }
+    if (this.js.length > 0) {
+      const f64 = rt.f64();
+      const bytes = rt.u8().subarray(ptr, ptr + n);
+      const report = this.positionReport;
+      for (const j of this.js) {
+        const so = (sc + j.stateOffset) >> 3;
+        j.engine.scan(f64, so, bytes, base, prev, report);
+        if (eod) j.engine.eod(f64, so, base + n, n > 0 ? categoryOf(bytes[n - 1]!) : prev, report);
+      }
+    }
+  }
+
+  private readonly positionReport = (p: number, from: number, to: number): void => {
+    this.mPat.push(p);
+    this.mTo.push(to);
+    this.mFrom.push(this.meta[p]!.leftmost ? from : -1);
+  };
+
+  /** Moves the kernel's match buffer into the slice's lists; `to` in the buffer is relative to `base`. */
+  private collect(base: number): void {
+    const u32 = this.rt.u32();
+    const o = this.out >> 2;
+    const n = u32[o + 1]!;
+    if (n === 0) return;
+    const i32 = this.rt.i32();
+    for (let j = 0; j < n; j++) {
+      const p = i32[o + 4 + 2 * j]!;
+      this.mPat.push(p);
+      this.mTo.push(base + i32[o + 5 + 2 * j]!);
+      const m = this.meta[p]!;
+      // -2: fixed length, -3: found backwards; both computed at delivery.
+      this.mFrom.push(m.fixedLength >= 0 ? -2 : m.reverseSom ? -3 : -1);
+    }
+    u32[o + 1] = 0;
+  }
+
+  /** Sorts the slice's matches by end offset and hands them out, honouring single-match patterns. */
+  private deliver(onMatch: MatchHandler): ScanResult {
+    const n = this.mPat.length;
+    // Starts found backwards first, all of them, before any callback runs (it could scan again, over the
+    // staging area, or grow the memory under the views the search reads).
+    if (this.som !== null) {
+      for (let j = 0; j < n; j++) {
+        if (this.mFrom[j] !== -3) continue;
+        const p = this.mPat[j]!;
+        const to = this.mTo[j]!;
+        this.mFrom[j] = this.historyOffset >= 0 ? this.streamStart(p, to) : this.som.start(p, to);
+      }
+    }
+    let order: number[] | null = null;
+    for (let i = 1; i < n; i++) {
+      if (this.mTo[i]! < this.mTo[i - 1]!) {
+        order = Array.from({ length: n }, (_, j) => j).sort((a, b) => this.mTo[a]! - this.mTo[b]! || a - b);
+        break;
+      }
+    }
+    const bits = this.sc + STREAM_HEADER;
+    for (let jj = 0; jj < n; jj++) {
+      const j = order === null ? jj : order[jj]!;
+      const p = this.mPat[j]!;
+      const m = this.meta[p]!;
+      const bit = this.singleBits[p]!;
+      if (bit >= 0) {
+        // A fresh view each time: a callback may have grown the memory (and detached an older view).
+        const u8 = this.rt.u8();
+        const at = bits + (bit >> 3);
+        if ((u8[at]! & (1 << (bit & 7))) !== 0) continue;
+        u8[at]! |= 1 << (bit & 7);
+      }
+      const to = this.mTo[j]!;
+      let from = this.mFrom[j]!;
+      if (from === -2) from = to - m.fixedLength;
+      if (onMatch(m.id, from, to) === true) return 'terminated';
+    }
+    return 'complete';
+  }
+
+  /** Releases the database's tables in the kernel's memory. */
+  free(): void {
+    if (this.released) return;
+    this.released = true;
+    for (const e of this.wasm) {
+      if (e.lazy !== null) e.lazy.free();
+      else this.rt.dealloc(e.ptr);
+    }
+    this.rt.dealloc(this.stateScratch);
+    if (this.litScratch) this.rt.dealloc(this.litScratch);
+    this.rt.dealloc(this.out);
+  }
+}
+
+function align8(n: number): number {
+  return (n + 7) & ~7;
+}
+
+/**
+ * Two regions of the kernel's memory, one runtime for the process: `staging`, where data from outside the
+ * kernel's memory is copied a slice at a time to be scanned, and the caller's `input` (inputBuffer()).
+ * Separate, so that scanning copied data never overwrites what a caller put in its input buffer.
+ */
+const staging = { at: 0, cap: 0 };
+const input = { at: 0, cap: 0 };
+function region(rt: Runtime, r: { at: number; cap: number }, size: number): number {
+  if (size > r.cap) {
+    if (r.at !== 0) rt.dealloc(r.at);
+    r.cap = Math.max(size, 64 * 1024);
+    r.at = rt.alloc(r.cap);
+  }
+  return r.at;
+}
+function inputPtr(rt: Runtime, size: number): number {
+  return region(rt, staging, size);
+}
+export function inputView(rt: Runtime, size: number): Uint8Array {
+  const at = region(rt, input, size);
+  return rt.u8().subarray(at, at + size);
+}
+
+/** Whether a view's buffer was detached (transferred, or a WebAssembly memory that grew). */
+function isDetached(view: Uint8Array): boolean {
+  try {
+    new Uint8Array(view.buffer, 0, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
