@@ -138,6 +138,7 @@ export function communityId(t: CommunityIdTuple, seed = 0): string | null {
 export const COMMUNITY_ID_CACHE_SIZE = 65536;
 
 interface CachedId {
+  proto: number;
   srcIp: string;
   destIp: string;
   srcPort: number;
@@ -166,12 +167,12 @@ export class CommunityIdCache {
   /** The ID of the flow `flowId` with this tuple; computed on first use. */
   get(flowId: number, t: CommunityIdTuple): string | null {
     const hit = this.entries.get(flowId);
-    if (hit !== undefined && hit.srcIp === t.srcIp && hit.destIp === t.destIp && hit.srcPort === t.srcPort && hit.destPort === t.destPort) {
+    if (hit !== undefined && hit.proto === t.proto && hit.srcIp === t.srcIp && hit.destIp === t.destIp && hit.srcPort === t.srcPort && hit.destPort === t.destPort) {
       return hit.id;
     }
     const id = communityId(t, this.seed);
     if (this.entries.size >= this.cap) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(flowId, { srcIp: t.srcIp, destIp: t.destIp, srcPort: t.srcPort, destPort: t.destPort, id });
+    this.entries.set(flowId, { proto: t.proto, srcIp: t.srcIp, destIp: t.destIp, srcPort: t.srcPort, destPort: t.destPort, id });
     return id;
   }
 
