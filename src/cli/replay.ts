@@ -156,7 +156,11 @@ async function run(argv: string[]): Promise<number> {
 
   const engine = createEngine(loadConfig(values.config as string | undefined));
   const sink = LineSink.open(values.out as string | undefined);
-  if (positionals.includes('-') && stdinIsStream()) sink.flushEvery(STREAMING_FLUSH_MS);
+  if (positionals.includes('-') && stdinIsStream()) {
+    sink.flushEvery(STREAMING_FLUSH_MS);
+    // A closed stdout ends the run even while it waits for input (tcpdump -w - | netsieve replay - | head).
+    sink.onReaderGone(() => process.stdin.destroy());
+  }
   const forceProgress = progressChoice(values);
   const counts: Record<string, number> = {};
   const inputs: { name: string; bytes: number; error?: string }[] = [];
@@ -190,6 +194,7 @@ async function run(argv: string[]): Promise<number> {
         }
       } catch (e) {
         progress.done();
+        sink.check(); // an input cut short because the output went away is not an input error
         if (!isNetsieveError(e) || e.code === 'NS_ERR_OUTPUT') throw e;
         entry.error = e.message;
         process.stderr.write(`netsieve: ${e.message}\n`);
@@ -197,6 +202,7 @@ async function run(argv: string[]): Promise<number> {
         exit = EXIT_INPUT;
       }
       progress.done();
+      sink.check();
     }
     for (const ev of engine.close()) write(ev);
     if (format === 'summary') {

@@ -20,6 +20,7 @@ export class LineSink {
   private timer: NodeJS.Timeout | undefined;
   /** Writers waiting for 'drain' (or a failure): one pair of listeners serves them all. */
   private waiters: (() => void)[] = [];
+  private onGone: (() => void) | null = null;
 
   private constructor(
     private readonly out: Writable,
@@ -31,6 +32,7 @@ export class LineSink {
     out.on('error', (e: Error) => {
       this.failed ??= e;
       this.wake();
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') this.onGone?.();
     });
     out.on('drain', () => this.wake());
   }
@@ -48,6 +50,19 @@ export class LineSink {
   /** For tests: a sink over any writable stream. */
   static over(out: Writable, name = 'test output'): LineSink {
     return new LineSink(out, false, name);
+  }
+
+  /**
+   * Called once when the reader closes the pipe: the run may be waiting for input that will never matter
+   * now (a pipe from tcpdump), and must stop waiting.
+   */
+  onReaderGone(callback: () => void): void {
+    this.onGone = callback;
+  }
+
+  /** Throws what a failed output means (OutputClosed for a closed pipe), if it failed. */
+  check(): void {
+    if (this.failed) throw this.outputError(this.failed);
   }
 
   write(line: string): void {
@@ -69,7 +84,7 @@ export class LineSink {
 
   /** Writes what is buffered once it is large (or always when `force`), waiting while the stream is full. */
   async flush(force = false): Promise<void> {
-    if (this.failed) throw this.outputError(this.failed);
+    this.check();
     if (this.size === 0 || (!force && this.size < FLUSH_BYTES)) return;
     const text = this.buf.join('\n') + '\n';
     this.buf = [];

@@ -154,4 +154,35 @@ describe('input that arrives over time', () => {
     child.stdin!.end();
     expect(await exited).toEqual({ code: 0, stderr: '' });
   }, 30_000);
+
+  it('a closed stdout ends the run even while standard input stays open', async () => {
+    const child = spawn(process.execPath, [CLI, 'replay', '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const stderr: string[] = [];
+    child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+    const exited = exitOf(child, stderr);
+    child.stdin!.on('error', () => undefined); // netsieve may be gone before the test stops writing
+    // Three flows, then a packet 400 s later that times them out: three lines while the input stays open.
+    const w = new PcapWriter();
+    for (let i = 0; i < 3; i++) w.write(datagram(i), 1_700_000_000, i);
+    w.write(datagram(10), 1_700_000_400, 0);
+    child.stdin!.write(w.toUint8Array());
+    await new Promise<void>((resolve) => {
+      let text = '';
+      child.stdout!.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (text.includes('\n')) {
+          child.stdout!.destroy(); // as head -1 does
+          resolve();
+        }
+      });
+    });
+    // One more packet times out the fourth flow: writing its line finds the pipe closed, while netsieve
+    // waits for more input that is never coming (a live tcpdump's). It must stop waiting and exit.
+    const more = new PcapWriter();
+    more.write(datagram(11), 1_700_000_800, 0);
+    child.stdin!.write(more.toUint8Array().subarray(24)); // the record only: the file header was sent
+    expect(await exited).toEqual({ code: 0, stderr: '' });
+    expect(child.stdin!.writableEnded).toBe(false);
+    child.stdin!.destroy();
+  }, 30_000);
 });
