@@ -114,8 +114,6 @@ if (invokedDirectly()) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
-      // Standard input may still be open (a reader stopped by --count or a closed stdout): do not wait for it.
-      if (!process.stdin.destroyed && process.stdin.listenerCount('data') + process.stdin.listenerCount('readable') > 0) process.stdin.destroy();
     },
     (e: unknown) => {
       process.exitCode = failure(e);

@@ -185,4 +185,17 @@ describe('input that arrives over time', () => {
     expect(child.stdin!.writableEnded).toBe(false);
     child.stdin!.destroy();
   }, 30_000);
+
+  it('--count N ends the run after N packets without waiting for the input to end (as tcpdump -c)', async () => {
+    const child = spawn(process.execPath, [CLI, 'replay', '-', '--count', '3', '--format', 'summary'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const stderr: string[] = [];
+    const out: string[] = [];
+    child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+    child.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
+    child.stdin!.on('error', () => undefined);
+    child.stdin!.write(fs.readFileSync(big));
+    expect(await exitOf(child, stderr)).toEqual({ code: 0, stderr: '' });
+    expect(out.join('')).toMatch(/packets\s+3 \(/);
+    child.stdin!.destroy();
+  }, 30_000);
 });
