@@ -16,7 +16,10 @@ import { REPO_ROOT } from '../support/corpus.js';
 const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
 let tmp = '';
 let big = '';
-/** Flows in the large capture: one UDP datagram each, so one EVE flow line each (~450 bytes). */
+/**
+ * Flows in the large capture: one UDP datagram each, one second apart, so that they time out (and their
+ * lines are written) during the replay rather than all at its end: one EVE flow line each (~450 bytes).
+ */
 const FLOWS = 20_000;
 
 /** One UDP datagram from 10.0.x.y:port to 10.1.0.1:53. */
@@ -27,7 +30,7 @@ function datagram(i: number): Uint8Array {
 beforeAll(() => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-pipes-'));
   const w = new PcapWriter();
-  for (let i = 0; i < FLOWS; i++) w.write(datagram(i), 1_700_000_000, i * 1000);
+  for (let i = 0; i < FLOWS; i++) w.write(datagram(i), 1_700_000_000 + i, 0);
   big = path.join(tmp, 'many-flows.pcap');
   fs.writeFileSync(big, w.toUint8Array());
 });
