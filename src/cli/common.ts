@@ -80,30 +80,44 @@ export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: st
 export function parse(command: string, argv: string[], options: OptionSpec): ParsedArgs {
   const spec: OptionSpec = { ...options, help: { type: 'boolean', short: 'h' } };
   const see = `see netsieve help ${command}`;
+  // Checked here, in our words, and rewritten as `--name=value` so that a value starting with '-' (a negative
+  // epoch time, `--out -`) is taken as the value it is rather than refused as "ambiguous".
+  const normalized: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === '--') break;
-    if (arg === '-' || !arg.startsWith('-')) continue;
+    if (arg === '--') {
+      normalized.push(...argv.slice(i));
+      break;
+    }
+    if (arg === '-' || !arg.startsWith('-')) {
+      normalized.push(arg);
+      continue;
+    }
     let name: string;
     if (arg.startsWith('--')) {
       name = arg.slice(2).split('=', 1)[0]!;
     } else {
-      const short = arg[1]!;
-      const long = Object.entries(spec).find(([, o]) => o.short === short)?.[0];
+      const long = arg.length === 2 ? Object.entries(spec).find(([, o]) => o.short === arg[1])?.[0] : undefined;
       if (long === undefined) throw new UsageError(`unknown option ${arg} for '${command}'; ${see}`);
       name = long;
     }
     const o = spec[name];
     if (o === undefined) throw new UsageError(`unknown option --${name} for '${command}'; ${see}`);
-    if (o.type === 'string' && !arg.includes('=')) {
-      const next = argv[i + 1];
-      if (next === undefined) throw new UsageError(`option --${name} of '${command}' needs a value; ${see}`);
-      i++; // the value, even when it starts with '-'
+    const inline = arg.startsWith('--') && arg.includes('=');
+    if (o.type === 'boolean') {
+      if (inline) throw new UsageError(`option --${name} of '${command}' takes no value; ${see}`);
+      normalized.push(`--${name}`);
+    } else if (inline) {
+      normalized.push(arg);
+    } else {
+      const value = argv[i + 1];
+      if (value === undefined) throw new UsageError(`option --${name} of '${command}' needs a value; ${see}`);
+      normalized.push(`--${name}=${value}`);
+      i++;
     }
-    if (o.type === 'boolean' && arg.includes('=')) throw new UsageError(`option --${name} of '${command}' takes no value; ${see}`);
   }
   try {
-    const r = parseArgs({ args: argv, options: spec, allowPositionals: true, strict: true });
+    const r = parseArgs({ args: normalized, options: spec, allowPositionals: true, strict: true });
     return { values: r.values as ParsedArgs['values'], positionals: r.positionals };
   } catch (e) {
     // Anything the check above did not catch (it mirrors parseArgs's rules); keep Node's words but not its quotes.

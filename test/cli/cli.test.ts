@@ -231,6 +231,10 @@ describe('replay: choosing events and packets', () => {
     for (const f of before) expect(Date.parse((f.flow as { end: string }).end.replace('+0000', 'Z')) / 1000).toBeLessThan(cut);
     const none = run(['replay', FIXTURE, '--start', '2000-01-01T00:00:00Z', '--end', '2000-01-02T00:00:00Z', '--format', 'summary']);
     expect(none.stdout).toMatch(/packets\s+0 \(/);
+    // A value that starts with '-' is the option's value (Node's parseArgs calls it ambiguous).
+    const negative = run(['replay', FIXTURE, '--start', '-100', '--format', 'summary']);
+    expect([negative.status, negative.stderr]).toEqual([0, '']);
+    expect(negative.stdout).toMatch(/packets\s+403 \(/);
   });
 
   it('every event with a flow tuple carries community_id, the same for every event of a flow', () => {
