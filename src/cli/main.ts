@@ -38,13 +38,6 @@ Each command takes --help for its options.
 ${EXIT_CODES_HELP}`;
 }
 
-/** Help texts by topic (`main` and each command), for `help` and for tests (line widths). */
-export function helpTexts(): Record<string, string> {
-  const out: Record<string, string> = { main: mainHelp() };
-  for (const c of COMMANDS) out[c.name] = c.help;
-  return out;
-}
-
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   try {

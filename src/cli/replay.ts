@@ -204,7 +204,11 @@ async function run(argv: string[]): Promise<number> {
       progress.done();
       sink.check();
     }
-    for (const ev of engine.close()) write(ev);
+    // The flows still open end now, often most of them: written in blocks as they come, not held at once.
+    for (const ev of engine.close()) {
+      write(ev);
+      await sink.flush();
+    }
     if (format === 'summary') {
       sink.write(formatSummary({ stats: engine.stats(), inputs, elapsedMs: performance.now() - started, events: counts }).trimEnd());
     }
