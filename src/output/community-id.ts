@@ -42,18 +42,34 @@ export function protoNumber(proto: string): number | null {
   }
 }
 
+/** Dotted IPv4 text into `out[at..at+4)`; false when it is not four decimal parts of 0..255. */
+function parseIpv4(ip: string, out: Uint8Array, at: number): boolean {
+  // By character codes: this runs once per flow, and a regex and a split cost more than the hash does.
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 46; // a final '.' closes the last part
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      if (++digits > 3 || value > 255) return false;
+    } else if (c === 46) {
+      if (digits === 0 || part > 3) return false;
+      out[at + part++] = value;
+      value = 0;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  return part === 4;
+}
+
 /** The address as network-order bytes, or null when it is neither dotted IPv4 nor IPv6 text. */
 export function addressBytes(ip: string): Uint8Array | null {
   if (!ip.includes(':')) {
-    const parts = ip.split('.');
-    if (parts.length !== 4) return null;
     const out = new Uint8Array(4);
-    for (let i = 0; i < 4; i++) {
-      const p = parts[i]!;
-      if (!/^\d{1,3}$/.test(p) || Number(p) > 255) return null;
-      out[i] = Number(p);
-    }
-    return out;
+    return parseIpv4(ip, out, 0) ? out : null;
   }
   // IPv6, possibly with :: and a dotted IPv4 tail.
   let text = ip;
@@ -119,7 +135,8 @@ export function communityId(t: CommunityIdTuple, seed = 0): string | null {
     [sport, dport] = [dport, sport];
   }
   const ported = isIcmp || t.proto === IpProto.TCP || t.proto === IpProto.UDP || t.proto === IpProto.SCTP;
-  const input = Buffer.alloc(2 + 2 * saddr.length + 2 + (ported ? 4 : 0));
+  // seed, two addresses, protocol and padding, ports: at most 2 + 32 + 2 + 4 bytes, hashed from one buffer.
+  const input = hashInput;
   let o = input.writeUInt16BE(seed & 0xffff, 0);
   input.set(saddr, o);
   o += saddr.length;
@@ -129,10 +146,13 @@ export function communityId(t: CommunityIdTuple, seed = 0): string | null {
   input[o++] = 0;
   if (ported) {
     o = input.writeUInt16BE(sport & 0xffff, o);
-    input.writeUInt16BE(dport & 0xffff, o);
+    o = input.writeUInt16BE(dport & 0xffff, o);
   }
-  return '1:' + createHash('sha1').update(input).digest('base64');
+  return '1:' + createHash('sha1').update(input.subarray(0, o)).digest('base64');
 }
+
+/** Scratch for the hash input (the hash reads it before communityId returns). */
+const hashInput = Buffer.alloc(40);
 
 /** Flows whose Community ID is remembered at once: bounded, oldest forgotten first. */
 export const COMMUNITY_ID_CACHE_SIZE = 65536;
