@@ -85,6 +85,8 @@ describe('help and usage', () => {
     [['replay', FIXTURE, '--start', 'yesterday'], /--start must be an ISO 8601 time/],
     [['replay', FIXTURE, '--start', '2030-01-01', '--end', '2020-01-01'], /--end must be later than --start/],
     [['replay', FIXTURE, '--community-id-seed', '70000'], /--community-id-seed must be 0 to 65535/],
+    [['live', 'lo', '--types', 'flows'], /unknown event type flows; valid types: flow, anomaly/],
+    [['live', 'lo', '--count', '-3'], /--count must be a whole number/],
     [['streams', FIXTURE], /--out DIR/],
     [['help', 'nothing'], /no such command/],
   ])('usage error %j exits 2 and says what is wrong', (args, message) => {
