@@ -102,6 +102,14 @@ describe('help and usage', () => {
     expect([r.status, r.stderr]).toEqual([74, expect.stringContaining('cannot write')]);
     r = run(['streams', FIXTURE, '--out', path.join(blocker, 'dir')]);
     expect([r.status, r.stderr]).toEqual([74, expect.stringContaining('cannot create')]);
+    // A stream file that cannot be written in the middle of the run (a directory stands where it goes).
+    const first = path.join(tmp, 'streams-74-first');
+    expect(run(['streams', FIXTURE, '--out', first]).status).toBe(0);
+    const id = (lines(fs.readFileSync(path.join(first, 'index.jsonl'), 'utf8'))[0] as { flow_id: number }).flow_id;
+    const second = path.join(tmp, 'streams-74-second');
+    fs.mkdirSync(path.join(second, `${id}.client`), { recursive: true });
+    r = run(['streams', FIXTURE, '--out', second, '--force']);
+    expect([r.status, r.stderr]).toEqual([74, expect.stringContaining(`cannot write ${path.join(second, `${id}.client`)}`)]);
   });
 
   it('subcommands do not import main.ts (no import cycle): shared pieces live in common.ts', () => {
