@@ -67,7 +67,15 @@ export interface ReplayOptions {
   name?: string;
   /** Called after each chunk with the input bytes read so far and the total size when known. */
   onProgress?: (bytesRead: number, totalBytes: number | null, packets: number) => void;
+  /**
+   * Decides per captured packet, before decoding: `process` it, `skip` it, `last` (process it, then end the
+   * input) or `stop` (end the input without it). The CLI's --count, --start and --end use it.
+   */
+  packetFilter?: (p: CapturedPacket) => PacketChoice;
 }
+
+/** What `ReplayOptions.packetFilter` decides for one packet. */
+export type PacketChoice = 'process' | 'skip' | 'last' | 'stop';
 
 export interface EngineStats {
   packets: number;
@@ -478,8 +486,20 @@ export class Engine {
             { file: reader.name, offset: 20 },
           );
         }
+        // A filter ends the input by ignoring the rest of the chunk in hand and reading no further.
+        let ended = false;
+        const filter = opts.packetFilter;
+        const onPacket =
+          filter === undefined
+            ? this.onCaptured
+            : (p: CapturedPacket): void => {
+                if (ended) return;
+                const choice = filter(p);
+                if (choice === 'process' || choice === 'last') this.onCaptured(p);
+                if (choice === 'last' || choice === 'stop') ended = true;
+              };
         for (;;) {
-          const more = await reader.pump(this.onCaptured);
+          const more = (await reader.pump(onPacket)) && !ended;
           if (opts.onProgress) opts.onProgress(reader.bytesRead, reader.totalBytes, reader.packets);
           if (queue.length > 0) {
             const batch = queue.splice(0, queue.length);

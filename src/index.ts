@@ -94,6 +94,7 @@ export { compile, deserialize, RegexDatabase, RegexStream } from './regex/databa
 export type { CompileOptions, DatabaseInfo, EngineInfo, MatchHandler, PatternSpec, ScanMode, ScanResult } from './regex/database.js';
 
 // Output.
-export { toEve, toEveLine, eveTimestamp } from './output/eve.js';
-export type { EveRecord } from './output/eve.js';
+export { toEve, toEveLine, eveTimestamp, isoTimestamp, EveFormatter } from './output/eve.js';
+export type { EveRecord, EveCommon, EveFlowRecord, EveAnomalyRecord, EveAppRecord, EveOptions } from './output/eve.js';
+export { communityId } from './output/community-id.js';
 export { formatSummary } from './output/summary.js';

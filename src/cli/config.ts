@@ -5,9 +5,7 @@
  * schema are all read off the same definitions: `OPTION_TREE` in src/options.ts and each protocol module's
  * `defaults` (and its `optionDocs`, when the module has them).
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { NetsieveError } from '../errors.js';
+import { type Command, loadConfig, parse, UsageError } from './common.js';
 import { OPTION_SPECS, OPTION_TREE, resolveOptions, SCHEMA_KEY, type EngineOptions, type EngineOptionsInput, type OptionSpec } from '../options.js';
 import { PROTOCOLS, resolveAppOptions, type AppOptionsInput } from '../protocols/registry.js';
 import type { ProtocolModule } from '../protocols/types.js';
@@ -43,39 +41,10 @@ export function effectiveConfig(input: ConfigInput = {}): EffectiveConfig {
   return { ...engine, app: { enabled: app.enabled, detection: { ...app.detection }, protocols } };
 }
 
-/** Reads a `--config` file: a JSON object (NS_ERR_CONFIG when unreadable or not JSON). */
-export function readConfigFile(file: string): ConfigInput {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new NetsieveError('NS_ERR_CONFIG', `cannot read the configuration file ${file}: ${(e as Error).message}`);
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (e) {
-    throw new NetsieveError('NS_ERR_CONFIG', `the configuration file ${file} is not valid JSON: ${(e as Error).message}`);
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new NetsieveError('NS_ERR_CONFIG', `the configuration file ${file} must hold a JSON object (the option sections)`);
-  }
-  return value as ConfigInput;
-}
-
 /** `netsieve config ...`; returns the exit code. Usage errors are NS_ERR_USAGE (exit 2 in main). */
 export function configCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): number {
-  let values: { dump?: boolean; schema?: boolean; config?: string; help?: boolean };
-  try {
-    values = parseArgs({
-      args: argv,
-      options: { dump: { type: 'boolean' }, schema: { type: 'boolean' }, config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: false,
-      strict: true,
-    }).values;
-  } catch (e) {
-    throw new NetsieveError('NS_ERR_USAGE', `${(e as Error).message}\nRun \`netsieve config --help\` for the options.`);
-  }
+  const { values, positionals } = parse('config', argv, { dump: { type: 'boolean' }, schema: { type: 'boolean' }, config: { type: 'string' } });
+  if (positionals.length > 0) throw new UsageError(`config takes no file names (got ${positionals[0]}); see netsieve help config`);
   if (values.help === true) {
     out(CONFIG_HELP);
     return 0;
@@ -85,12 +54,20 @@ export function configCommand(argv: string[], out: (text: string) => void = (t) 
     return 0;
   }
   if (values.dump !== true || values.schema === true) {
-    throw new NetsieveError('NS_ERR_USAGE', 'config needs --dump (with an optional --config FILE) or --schema alone\nRun `netsieve config --help`.');
+    throw new UsageError('config needs --dump (with an optional --config FILE) or --schema alone; see netsieve help config');
   }
-  const input = values.config === undefined ? {} : readConfigFile(values.config);
+  const input: ConfigInput = loadConfig(values.config as string | undefined);
   out(JSON.stringify(effectiveConfig(input), null, 2) + '\n');
   return 0;
 }
+
+/** The `config` command as the CLI's command table lists it. */
+export const configCli: Command = {
+  name: 'config',
+  usage: ['config --dump [--config FILE] | --schema'],
+  help: CONFIG_HELP,
+  run: async (argv) => configCommand(argv),
+};
 
 /** A module's option descriptions, when it has them (`optionDocs: { [option]: 'description' }`). */
 function optionDocs(m: ProtocolModule): Readonly<Record<string, string>> | undefined {

@@ -4,12 +4,33 @@
 import { listDevices, openLive } from '../capture/live.js';
 import { createEngine } from '../engine.js';
 import type { NetsieveEvent } from '../events.js';
-import { toEveLine } from '../output/eve.js';
+import { EveFormatter } from '../output/eve.js';
 import { formatSummary } from '../output/summary.js';
-import { EXIT_OK, HELP, loadConfig, parse, UsageError } from './main.js';
+import { type Command, EXIT_CODES_HELP, EXIT_OK, loadConfig, parse, UsageError } from './common.js';
+import { parseCount, parseSeed, parseTypes, STREAMING_FLUSH_MS } from './replay.js';
 import { LineSink } from './sink.js';
 
-export async function liveCommand(argv: string[]): Promise<number> {
+const HELP = `Usage: netsieve live <interface> [options]
+
+Captures from a network interface (needs the optional \`cap\` package, libpcap, and
+root or CAP_NET_RAW) and writes events as they happen (at least every ${STREAMING_FLUSH_MS} ms).
+Stops on Ctrl-C, after --count packets or --duration seconds, then ends every open flow.
+
+Options:
+  --filter BPF          capture filter, tcpdump syntax (e.g. "tcp port 80")
+  --format eve|summary  as for replay (default eve)
+  --types T,T,...       write only these EVE event types, e.g. --types flow,dns
+  --community-id-seed N seed of the EVE community_id field (0-65535, default 0)
+  --out FILE            write there instead of standard output
+  --config FILE         engine options as JSON
+  --count N             stop after N packets
+  --duration S          stop after S seconds
+  --list                list the interfaces and exit
+  -h, --help            this text
+
+${EXIT_CODES_HELP}`;
+
+async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('live', argv, {
     filter: { type: 'string' },
     format: { type: 'string' },
@@ -18,9 +39,11 @@ export async function liveCommand(argv: string[]): Promise<number> {
     count: { type: 'string' },
     duration: { type: 'string' },
     list: { type: 'boolean' },
+    types: { type: 'string' },
+    'community-id-seed': { type: 'string' },
   });
   if (values.help) {
-    process.stdout.write(HELP.live!);
+    process.stdout.write(HELP);
     return EXIT_OK;
   }
   if (values.list) {
@@ -30,17 +53,18 @@ export async function liveCommand(argv: string[]): Promise<number> {
   const format = (values.format as string | undefined) ?? 'eve';
   if (format !== 'eve' && format !== 'summary') throw new UsageError(`--format must be eve or summary, not ${format}`);
   if (positionals.length !== 1) throw new UsageError('live takes one interface name (netsieve live --list shows them)');
-  const count = values.count === undefined ? Infinity : Number(values.count);
+  const count = parseCount(values.count as string | undefined);
   const duration = values.duration === undefined ? Infinity : Number(values.duration);
-  if (!(count > 0)) throw new UsageError('--count must be a positive number');
   if (!(duration > 0)) throw new UsageError('--duration must be a positive number of seconds');
 
+  const types = parseTypes(values.types as string | undefined);
+  const eve = new EveFormatter({ communityIdSeed: parseSeed(values['community-id-seed'] as string | undefined) });
   const engine = createEngine(loadConfig(values.config as string | undefined));
   const sink = LineSink.open(values.out as string | undefined);
   const counts: Record<string, number> = {};
   const write = (ev: NetsieveEvent) => {
     counts[ev.type] = (counts[ev.type] ?? 0) + 1;
-    if (format === 'eve') sink.write(toEveLine(ev));
+    if (format === 'eve' && (types === null || types.has(ev.type))) sink.write(eve.toEveLine(ev));
   };
   engine.on('*', write);
   const started = performance.now();
@@ -58,7 +82,7 @@ export async function liveCommand(argv: string[]): Promise<number> {
       process.off('SIGTERM', stop);
       resolve();
     };
-    const flusher = setInterval(() => void sink.flush(true).catch(stop), 200);
+    const flusher = setInterval(() => void sink.flush(true).catch(stop), STREAMING_FLUSH_MS);
     const timer = Number.isFinite(duration) ? setTimeout(stop, duration * 1000) : undefined;
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
@@ -76,3 +100,10 @@ export async function liveCommand(argv: string[]): Promise<number> {
   await sink.close();
   return EXIT_OK;
 }
+
+export const liveCommand: Command = {
+  name: 'live',
+  usage: ['live <interface> [--filter BPF] [--format eve|summary] [--types T,...] [--out FILE]', '    [--config FILE] [--count N] [--duration S] [--list]'],
+  help: HELP,
+  run,
+};

@@ -1,21 +1,20 @@
 #!/usr/bin/env node
 /**
- * The `netsieve` command. Exit codes: 0 done, 1 an input was unusable or damaged (everything before the
- * fault was still processed and written), 2 usage (bad arguments, options or configuration file).
- * JSON lines go to stdout (or --out); messages, warnings and the progress bar go to stderr.
+ * The `netsieve` command: the table of subcommands and the mapping of failures to exit codes (listed in
+ * common.ts and the README). Lines go to stdout (or --out); messages, warnings and the progress bar to stderr.
+ * Subcommands import common.ts, never this file.
  */
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
-import { isNetsieveError, NetsieveError } from '../errors.js';
-import type { EngineOptionsInput } from '../options.js';
+import { isNetsieveError } from '../errors.js';
+import { type Command, EXIT_CODES_HELP, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, OutputClosed, UsageError } from './common.js';
+import { configCli } from './config.js';
+import { liveCommand } from './live.js';
 import { replayCommand } from './replay.js';
 import { streamsCommand } from './streams.js';
-import { liveCommand } from './live.js';
 
-export const EXIT_OK = 0;
-export const EXIT_INPUT = 1;
-export const EXIT_USAGE = 2;
+/** Every subcommand, in the order the help lists them. A new command is one import and one entry here. */
+const COMMANDS: readonly Command[] = [replayCommand, streamsCommand, liveCommand, configCli];
 
 const VERSION = (() => {
   try {
@@ -26,154 +25,75 @@ const VERSION = (() => {
   }
 })();
 
-export const HELP: Record<string, string> = {
-  main: `netsieve ${VERSION}: Layer-7 deep packet inspection for Node.js
+function mainHelp(): string {
+  const usage = COMMANDS.flatMap((c) => c.usage.map((l, i) => (i === 0 ? `  netsieve ${l}` : `           ${l}`))).join('\n');
+  return `netsieve ${VERSION}: Layer-7 deep packet inspection for Node.js
 
 Usage:
-  netsieve replay <file|->... [--format eve|summary] [--out FILE] [--config FILE]
-  netsieve streams <file|-> --out DIR [--config FILE]
-  netsieve live <interface> [--filter BPF] [--format eve|summary] [--out FILE] [--config FILE]
+${usage}
   netsieve help [command]      this text, or a command's
   netsieve --version
 
-Each command takes --help. Exit codes: 0 done, 1 an input was unusable or damaged
-(everything before the fault is still processed and written), 2 usage error.
-`,
-  replay: `Usage: netsieve replay <file|->... [options]
+Each command takes --help for its options.
 
-Replays pcap or pcapng captures (\`-\` reads standard input) through the engine: decoding,
-flows, TCP reassembly, protocol detection and the HTTP, DNS, TLS and Redis parsers. Files are replayed in order as one capture: a flow may continue from
-one file into the next; every open flow ends after the last file.
-
-Options:
-  --format eve|summary  eve (default): Suricata EVE JSON lines, one per event (flow, anomaly,
-                        http, dns, mdns, llmnr, tls, redis).
-                        summary: totals for a person to read (packets, flows by protocol and
-                        application, anomalies, elapsed time and throughput).
-  --out FILE            write there instead of standard output
-  --config FILE         engine options as JSON (see the README: tcp, flow, fragments, decode, app),
-                        e.g. {"app": {"protocols": {"redis": false}}}
-  --progress            show the progress bar even when stderr is not a terminal
-  --no-progress         never show it (default: shown on a terminal for long files)
-  -h, --help            this text
-
-Examples:
-  netsieve replay capture.pcap | jq 'select(.event_type=="flow")'
-  netsieve replay capture.pcap | jq -r 'select(.event_type=="http") | .http.hostname + .http.url'
-  netsieve replay day1.pcapng day2.pcapng --format summary
-  tcpdump -w - -i eth0 | netsieve replay -
-`,
-  streams: `Usage: netsieve streams <file|-> --out DIR [--config FILE]
-
-Writes each TCP flow's reassembled bytes, per direction, as tcpflow does:
-  DIR/<flow_id>.client   what the client sent, in order
-  DIR/<flow_id>.server   what the server sent, in order
-  DIR/index.jsonl        one line per TCP flow: flow_id, src_ip, src_port, dest_ip,
-                         dest_port, client_bytes, server_bytes, gaps
-Bytes the capture lost (gaps) are left out; the index counts them. A direction that
-carried no bytes has no file. The reassembly depth (default 1 MiB per direction) applies:
-raise it with a config file {"tcp": {"depth": 0}} for whole streams.
-
-Options:
-  --out DIR             output directory (created if missing; required)
-  --config FILE         engine options as JSON
-  --progress / --no-progress
-  -h, --help            this text
-`,
-  live: `Usage: netsieve live <interface> [options]
-
-Captures from a network interface (needs the optional \`cap\` package, libpcap, and
-root or CAP_NET_RAW) and writes events as they happen. Stops on Ctrl-C, after --count
-packets or --duration seconds, then ends every open flow.
-
-Options:
-  --filter BPF          capture filter, tcpdump syntax (e.g. "tcp port 80")
-  --format eve|summary  as for replay (default eve)
-  --out FILE            write there instead of standard output
-  --config FILE         engine options as JSON
-  --count N             stop after N packets
-  --duration S          stop after S seconds
-  --list                list the interfaces and exit
-  -h, --help            this text
-`,
-};
-
-export class UsageError extends Error {}
-
-/** Reads `--config FILE`: JSON with the engine option sections. */
-export function loadConfig(path: string | undefined): EngineOptionsInput {
-  if (path === undefined) return {};
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new NetsieveError('NS_ERR_CONFIG', `cannot read the configuration file ${path}: ${(e as Error).message}`);
-  }
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('the top level must be an object');
-    return v as EngineOptionsInput;
-  } catch (e) {
-    throw new NetsieveError('NS_ERR_CONFIG', `the configuration file ${path} is not valid JSON: ${(e as Error).message}`);
-  }
-}
-
-export interface ParsedArgs {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
-
-/** Parses a command's arguments; unknown options and missing values are usage errors (exit 2). */
-export function parse(command: string, argv: string[], options: Record<string, { type: 'string' | 'boolean'; short?: string }>): ParsedArgs {
-  try {
-    const r = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
-    return { values: r.values as ParsedArgs['values'], positionals: r.positionals };
-  } catch (e) {
-    throw new UsageError(`${(e as Error).message}\nRun \`netsieve ${command} --help\` for the options.`);
-  }
+${EXIT_CODES_HELP}`;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [name, ...rest] = argv;
   try {
-    switch (command) {
+    switch (name) {
       case undefined:
+        // No command: the usage is an error message here, not the output asked for.
+        process.stderr.write(mainHelp());
+        return EXIT_USAGE;
       case '-h':
       case '--help':
-        process.stdout.write(HELP.main!);
-        return command === undefined ? EXIT_USAGE : EXIT_OK;
+        process.stdout.write(mainHelp());
+        return EXIT_OK;
       case 'help': {
         const topic = rest[0];
-        if (topic !== undefined && !(topic in HELP)) throw new UsageError(`no such command: ${topic}`);
-        process.stdout.write(HELP[topic ?? 'main']!);
+        if (topic === undefined) {
+          process.stdout.write(mainHelp());
+          return EXIT_OK;
+        }
+        const command = COMMANDS.find((c) => c.name === topic);
+        if (command === undefined) throw new UsageError(`no such command: ${topic}\nCommands: ${COMMANDS.map((c) => c.name).join(', ')}, help.`);
+        process.stdout.write(command.help);
         return EXIT_OK;
       }
       case '-v':
       case '--version':
         process.stdout.write(`netsieve ${VERSION}\n`);
         return EXIT_OK;
-      case 'replay':
-        return await replayCommand(rest);
-      case 'streams':
-        return await streamsCommand(rest);
-      case 'live':
-        return await liveCommand(rest);
-      case 'config': return (await import('./config.js')).configCommand(rest); // netsieve config --dump|--schema
-      default:
-        throw new UsageError(`unknown command: ${command}\nCommands: replay, streams, live, help. Run \`netsieve --help\`.`);
+      default: {
+        const command = COMMANDS.find((c) => c.name === name);
+        if (command === undefined) {
+          throw new UsageError(`unknown command: ${name}\nCommands: ${COMMANDS.map((c) => c.name).join(', ')}, help. Run \`netsieve --help\`.`);
+        }
+        return await command.run(rest);
+      }
     }
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`netsieve: ${e.message}\n`);
-      return EXIT_USAGE;
-    }
-    if (isNetsieveError(e)) {
-      process.stderr.write(`netsieve: ${e.message}\n`);
-      return e.code === 'NS_ERR_CONFIG' || e.code === 'NS_ERR_OPTION' || e.code === 'NS_ERR_USAGE' ? EXIT_USAGE : EXIT_INPUT;
-    }
-    process.stderr.write(`netsieve: internal error: ${(e as Error)?.stack ?? String(e)}\nPlease report this with the input that caused it.\n`);
-    return 70; // EX_SOFTWARE: a bug in netsieve, not in the input or the command line
+    return failure(e);
   }
+}
+
+/** The exit code of a failure, after saying what went wrong on stderr (nothing for a closed stdout). */
+function failure(e: unknown): number {
+  if (e instanceof OutputClosed) return EXIT_OK;
+  if (e instanceof UsageError) {
+    process.stderr.write(`netsieve: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  if (isNetsieveError(e)) {
+    process.stderr.write(`netsieve: ${e.message}\n`);
+    if (e.code === 'NS_ERR_CONFIG' || e.code === 'NS_ERR_OPTION' || e.code === 'NS_ERR_USAGE') return EXIT_USAGE;
+    if (e.code === 'NS_ERR_OUTPUT') return EXIT_OUTPUT;
+    return EXIT_INPUT;
+  }
+  process.stderr.write(`netsieve: internal error: ${(e as Error)?.stack ?? String(e)}\nPlease report this with the input that caused it.\n`);
+  return EXIT_INTERNAL;
 }
 
 // Run when executed directly (the bin, possibly through npm's symlink), not when imported by tests.
@@ -190,8 +110,7 @@ if (invokedDirectly()) {
       process.exitCode = code;
     },
     (e: unknown) => {
-      process.stderr.write(`netsieve: internal error: ${String(e)}\n`);
-      process.exitCode = 70;
+      process.exitCode = failure(e);
     },
   );
 }

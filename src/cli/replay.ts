@@ -3,34 +3,165 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { createEngine } from '../engine.js';
+import type { CapturedPacket } from '../capture/packet.js';
+import { createEngine, type PacketChoice } from '../engine.js';
 import type { NetsieveEvent } from '../events.js';
 import { isNetsieveError } from '../errors.js';
-import { toEveLine } from '../output/eve.js';
+import { EveFormatter } from '../output/eve.js';
 import { formatSummary } from '../output/summary.js';
-import { EXIT_INPUT, EXIT_OK, HELP, loadConfig, parse, UsageError } from './main.js';
+import { EVE_MAPPERS } from '../protocols/registry.js';
+import { type Command, EXIT_CODES_HELP, EXIT_INPUT, EXIT_OK, loadConfig, parse, progressChoice, UsageError } from './common.js';
 import { Progress } from './progress.js';
 import { LineSink } from './sink.js';
 
-export async function replayCommand(argv: string[]): Promise<number> {
+/** How often buffered lines are written when input arrives over time (a pipe, a live interface). */
+export const STREAMING_FLUSH_MS = 200;
+
+const HELP = `Usage: netsieve replay <file|->... [options]
+
+Replays pcap or pcapng captures (\`-\` reads standard input) through the engine: decoding,
+flows, TCP reassembly, protocol detection and the HTTP, DNS, TLS and Redis parsers. Files
+are replayed in order as one capture: a flow may continue from one file into the next;
+every open flow ends after the last file.
+
+Options:
+  --format eve|summary  eve (default): Suricata EVE JSON lines, one per event (flow, anomaly,
+                        http, dns, mdns, llmnr, tls, redis).
+                        summary: totals for a person to read (packets, flows by protocol and
+                        application, anomalies, elapsed time and throughput).
+  --types T,T,...       write only these EVE event types, e.g. --types flow,http,alert
+  --count N             stop after N packets (over all inputs), as tcpdump -c
+  --start TIME          skip packets captured before TIME: ISO 8601 (2024-05-01T12:00:00Z)
+                        or seconds since the epoch (1714564800)
+  --end TIME            skip packets captured at or after TIME
+  --community-id-seed N seed of the EVE community_id field (0-65535, default 0)
+  --out FILE            write there instead of standard output
+  --config FILE         engine options as JSON (see the README: tcp, flow, fragments, decode,
+                        app), e.g. {"app": {"protocols": {"redis": false}}}
+  --progress            show the progress bar even when stderr is not a terminal
+  --no-progress         never show it (default: shown on a terminal for long files)
+  -h, --help            this text
+
+When an input is a pipe (\`tcpdump -w - | netsieve replay -\`), lines are written at least
+every ${STREAMING_FLUSH_MS} ms.
+
+Examples:
+  netsieve replay capture.pcap | jq 'select(.event_type=="flow")'
+  netsieve replay capture.pcap --types http | jq -r '.http.hostname + .http.url'
+  netsieve replay day1.pcapng day2.pcapng --format summary
+  tcpdump -w - -i eth0 | netsieve replay -
+
+${EXIT_CODES_HELP}`;
+
+/** Event types --types accepts: those netsieve writes, and `alert` (signatures, a coming feature). */
+export function eveEventTypes(): string[] {
+  return ['flow', 'anomaly', ...Object.keys(EVE_MAPPERS), 'alert'];
+}
+
+/** `--types flow,http`: the set of EVE event types to write, or null for all. */
+export function parseTypes(value: string | undefined): Set<string> | null {
+  if (value === undefined) return null;
+  const valid = eveEventTypes();
+  const wanted = value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  if (wanted.length === 0) throw new UsageError(`--types needs at least one event type: ${valid.join(', ')}`);
+  const unknown = wanted.filter((t) => !valid.includes(t));
+  if (unknown.length > 0) {
+    throw new UsageError(`--types: unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; valid types: ${valid.join(', ')}`);
+  }
+  return new Set(wanted);
+}
+
+/** `--count N`: a positive whole number. */
+export function parseCount(value: string | undefined): number {
+  if (value === undefined) return Infinity;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--count must be a whole number of packets, 1 or more, not ${value}`);
+  }
+  return Number(value);
+}
+
+/** `--start`/`--end`: ISO 8601 text or epoch seconds (fractions allowed), as epoch seconds. */
+export function parseTime(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  // Only ISO-looking text: Date.parse also accepts forms like "May 1" whose meaning depends on the host.
+  const ms = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new UsageError(`${option} must be an ISO 8601 time (2024-05-01T12:00:00Z) or seconds since the epoch, not ${value}`);
+  }
+  return ms / 1000;
+}
+
+/** `--community-id-seed N`: 0..65535. */
+export function parseSeed(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^\d+$/.test(value) || Number(value) > 0xffff) throw new UsageError(`--community-id-seed must be 0 to 65535, not ${value}`);
+  return Number(value);
+}
+
+/** True when standard input is fed over time (a pipe, a socket, a terminal), not read from a regular file. */
+export function stdinIsStream(): boolean {
+  try {
+    return !fs.fstatSync(0).isFile();
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The packet filter of --count, --start and --end (null when none is given). Packets outside the time
+ * bounds are skipped without being counted; the Nth counted packet is the last.
+ */
+export function packetBounds(count: number, start: number | undefined, end: number | undefined): ((p: CapturedPacket) => PacketChoice) | null {
+  if (count === Infinity && start === undefined && end === undefined) return null;
+  let seen = 0;
+  return (p) => {
+    if (seen >= count) return 'stop';
+    if (start !== undefined || end !== undefined) {
+      const t = p.tsSec + p.tsNsec * 1e-9;
+      if ((start !== undefined && t < start) || (end !== undefined && t >= end)) return 'skip';
+    }
+    return ++seen >= count ? 'last' : 'process';
+  };
+}
+
+async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parse('replay', argv, {
     format: { type: 'string' },
     out: { type: 'string' },
     config: { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
+    types: { type: 'string' },
+    count: { type: 'string' },
+    start: { type: 'string' },
+    end: { type: 'string' },
+    'community-id-seed': { type: 'string' },
   });
   if (values.help) {
-    process.stdout.write(HELP.replay!);
+    process.stdout.write(HELP);
     return EXIT_OK;
   }
   const format = (values.format as string | undefined) ?? 'eve';
   if (format !== 'eve' && format !== 'summary') throw new UsageError(`--format must be eve or summary, not ${format}`);
-  if (positionals.length === 0) throw new UsageError('replay needs at least one capture file (or - for standard input)\nRun `netsieve replay --help`.');
+  if (positionals.length === 0) throw new UsageError('replay needs at least one capture file (or - for standard input); see netsieve help replay');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
+  const types = parseTypes(values.types as string | undefined);
+  const count = parseCount(values.count as string | undefined);
+  const start = parseTime('--start', values.start as string | undefined);
+  const end = parseTime('--end', values.end as string | undefined);
+  if (start !== undefined && end !== undefined && end <= start) throw new UsageError('--end must be later than --start');
+  const eve = new EveFormatter({ communityIdSeed: parseSeed(values['community-id-seed'] as string | undefined) });
+  const bounds = packetBounds(count, start, end);
+
   const engine = createEngine(loadConfig(values.config as string | undefined));
   const sink = LineSink.open(values.out as string | undefined);
-  const forceProgress = values.progress ? true : values['no-progress'] ? false : undefined;
+  if (positionals.includes('-') && stdinIsStream()) {
+    sink.flushEvery(STREAMING_FLUSH_MS);
+    // A closed stdout ends the run even while it waits for input (tcpdump -w - | netsieve replay - | head).
+    sink.onReaderGone(() => process.stdin.destroy());
+  }
+  const forceProgress = progressChoice(values);
   const counts: Record<string, number> = {};
   const inputs: { name: string; bytes: number; error?: string }[] = [];
   let exit = EXIT_OK;
@@ -38,48 +169,63 @@ export async function replayCommand(argv: string[]): Promise<number> {
 
   const write = (ev: NetsieveEvent) => {
     counts[ev.type] = (counts[ev.type] ?? 0) + 1;
-    if (format === 'eve') sink.write(toEveLine(ev));
+    if (format === 'eve' && (types === null || types.has(ev.type))) sink.write(eve.toEveLine(ev));
   };
 
-  for (const file of positionals) {
-    const entry: { name: string; bytes: number; error?: string } = { name: file, bytes: 0 };
-    inputs.push(entry);
-    const progress = new Progress(process.stderr, path.basename(file), forceProgress);
-    try {
-      for await (const ev of engine.replay(file === '-' ? process.stdin : file, {
-        flush: false,
-        name: file,
-        onProgress: (bytes, total, packets) => {
-          entry.bytes = bytes;
-          progress.update(bytes, total, packets);
-        },
-      })) {
-        write(ev);
-        await sink.flush();
+  try {
+    for (const file of positionals) {
+      // --count reached in an earlier input: the rest are not opened.
+      if (engine.stats().packets >= count) break;
+      const entry: { name: string; bytes: number; error?: string } = { name: file, bytes: 0 };
+      inputs.push(entry);
+      const progress = new Progress(process.stderr, path.basename(file), forceProgress);
+      try {
+        for await (const ev of engine.replay(file === '-' ? process.stdin : file, {
+          flush: false,
+          name: file,
+          onProgress: (bytes, total, packets) => {
+            entry.bytes = bytes;
+            progress.update(bytes, total, packets);
+          },
+          ...(bounds !== null ? { packetFilter: bounds } : {}),
+        })) {
+          write(ev);
+          await sink.flush();
+        }
+      } catch (e) {
+        progress.done();
+        sink.check(); // an input cut short because the output went away is not an input error
+        if (!isNetsieveError(e) || e.code === 'NS_ERR_OUTPUT') throw e;
+        entry.error = e.message;
+        process.stderr.write(`netsieve: ${e.message}\n`);
+        if (positionals.length > 1) process.stderr.write('netsieve: going on with the next input\n');
+        exit = EXIT_INPUT;
       }
-    } catch (e) {
       progress.done();
-      if (!isNetsieveError(e) || e.code === 'NS_ERR_OUTPUT') throw e;
-      entry.error = e.message;
-      process.stderr.write(`netsieve: ${e.message}\n`);
-      if (positionals.length > 1) process.stderr.write('netsieve: going on with the next input\n');
-      exit = EXIT_INPUT;
+      sink.check();
     }
-    progress.done();
+    // The flows still open end now, often most of them: written in blocks as they come, not held at once.
+    for (const ev of engine.close()) {
+      write(ev);
+      await sink.flush();
+    }
+    if (format === 'summary') {
+      sink.write(formatSummary({ stats: engine.stats(), inputs, elapsedMs: performance.now() - started, events: counts }).trimEnd());
+    }
+    await sink.close();
+  } finally {
+    sink.abandon();
   }
-  for (const ev of engine.close()) write(ev);
-  if (format === 'summary') {
-    sink.write(formatSummary({ stats: engine.stats(), inputs, elapsedMs: performance.now() - started, events: counts }).trimEnd());
-  }
-  await sink.close();
   return exit;
 }
 
-/** Size of a file input, or 0 for stdin (used by tests). */
-export function inputSize(file: string): number {
-  try {
-    return file === '-' ? 0 : fs.statSync(file).size;
-  } catch {
-    return 0;
-  }
-}
+export const replayCommand: Command = {
+  name: 'replay',
+  usage: [
+    'replay <file|->... [--format eve|summary] [--types T,...] [--out FILE] [--config FILE]',
+    '    [--count N] [--start TIME] [--end TIME] [--community-id-seed N]',
+    '    [--progress|--no-progress]',
+  ],
+  help: HELP,
+  run,
+};

@@ -2,6 +2,7 @@
  * `--format summary`: the totals of a run, for a person to read.
  */
 import type { EngineStats } from '../engine.js';
+import { isoTimestamp } from './eve.js';
 
 export interface SummaryInput {
   stats: EngineStats;
@@ -14,11 +15,43 @@ export interface SummaryInput {
 
 const nf = new Intl.NumberFormat('en-US');
 
-function mb(bytes: number): string {
-  if (bytes < 1e3) return `${bytes} B`;
-  if (bytes < 1e6) return `${(bytes / 1e3).toFixed(1)} kB`;
-  if (bytes < 1e9) return `${(bytes / 1e6).toFixed(1)} MB`;
-  return `${(bytes / 1e9).toFixed(2)} GB`;
+/** Three significant digits, no exponent: 791, 79.1, 7.91, 0.791. */
+export function significant(n: number): string {
+  if (!Number.isFinite(n)) return String(n);
+  if (n === 0) return '0';
+  const abs = Math.abs(n);
+  // toPrecision switches to exponents at 1e21 and below 1e-6; those never reach a person here.
+  return abs >= 1000 ? nf.format(Math.round(n)) : String(Number(n.toPrecision(3)));
+}
+
+const SIZE_UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+
+/** A byte count for a person: `791 B`, `1.23 kB`, `45.6 MB` (decimal units, 3 significant digits). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return 'n/a';
+  let unit = 0;
+  let v = bytes;
+  // Round first so that 999.6 kB moves up to 1 MB rather than printing "1000 kB".
+  while (unit < SIZE_UNITS.length - 1 && Number(v.toPrecision(3)) >= 1000) {
+    v /= 1000;
+    unit++;
+  }
+  return `${unit === 0 && Number.isInteger(v) ? String(v) : significant(v)} ${SIZE_UNITS[unit]}`;
+}
+
+/** A rate for a person: `791 B/s`, `12.3 MB/s`; `packets` gives `1.13 M packets/s`. */
+export function formatRate(perSecond: number, what: 'bytes' | 'packets'): string {
+  if (!Number.isFinite(perSecond) || perSecond < 0) return 'n/a';
+  if (what === 'bytes') return `${formatBytes(perSecond)}/s`;
+  if (perSecond < 1e3) return `${significant(perSecond)} packets/s`;
+  if (perSecond < 1e6) return `${significant(perSecond / 1e3)} k packets/s`;
+  return `${significant(perSecond / 1e6)} M packets/s`;
+}
+
+/** A duration for a person: `68.5 ms`, `2.31 s`, `1,234 s`. */
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return 'n/a';
+  return seconds < 1 ? `${significant(seconds * 1000)} ms` : `${significant(seconds)} s`;
 }
 
 function list(rec: Record<string, number>, limit = 12): string {
@@ -33,24 +66,24 @@ export function formatSummary(s: SummaryInput): string {
   const st = s.stats;
   const secs = s.elapsedMs / 1000;
   const inputBytes = s.inputs.reduce((a, i) => a + i.bytes, 0);
-  const rate = secs > 0 ? `${nf.format(Math.round(st.packets / secs))} packets/s, ${mb(st.bytes / secs)}/s` : 'n/a';
+  const rate = secs > 0 ? `${formatRate(st.packets / secs, 'packets')}, ${formatRate(st.bytes / secs, 'bytes')}` : 'n/a';
   const span =
     Number.isFinite(st.firstTs) && Number.isFinite(st.lastTs)
-      ? `${new Date(st.firstTs * 1000).toISOString()} → ${new Date(st.lastTs * 1000).toISOString()}`
+      ? `${isoTimestamp({ sec: st.firstTs, nsec: 0 })} → ${isoTimestamp({ sec: st.lastTs, nsec: 0 })}`
       : 'no packets';
   const anomalyTotal = Object.values(st.anomalies).reduce((a, b) => a + b, 0);
   const lines = [
     'netsieve summary',
-    `  inputs       ${s.inputs.length} (${mb(inputBytes)}): ${s.inputs.map((i) => i.name).join(', ')}`,
-    `  packets      ${nf.format(st.packets)} (${mb(st.bytes)} captured), ${nf.format(st.ipPackets)} to the flow stage, ${nf.format(st.otherPackets)} other`,
+    `  inputs       ${s.inputs.length} (${formatBytes(inputBytes)}): ${s.inputs.map((i) => i.name).join(', ')}`,
+    `  packets      ${nf.format(st.packets)} (${formatBytes(st.bytes)} captured), ${nf.format(st.ipPackets)} to the flow stage, ${nf.format(st.otherPackets)} other`,
     `  capture time ${span}`,
-    `  elapsed      ${secs.toFixed(2)} s (${rate})`,
+    `  elapsed      ${formatDuration(secs)} (${rate})`,
     `  flows        ${nf.format(st.flowsCreated)}: ${list(st.flowsByProto)}`,
     `               ended ${nf.format(st.flowsEnded)}, timed out ${nf.format(st.flowsTimedOut)}, evicted ${nf.format(st.flowsEvicted)}, still open ${nf.format(st.flowsActive)}`,
     `  applications ${list(st.flowsByApp)}`,
     `  anomalies    ${nf.format(anomalyTotal)}: ${list(st.anomalies)}`,
     `  layers       ${list(st.layers, 16)}`,
-    `  reassembly   peak memory ${mb(st.reassembly.memoryPeak)}, memcap hits ${nf.format(st.reassembly.memcapHits)}`,
+    `  reassembly   peak memory ${formatBytes(st.reassembly.memoryPeak)}, memcap hits ${nf.format(st.reassembly.memcapHits)}`,
     `  events       ${list(s.events)}`,
   ];
   const errors = s.inputs.filter((i) => i.error !== undefined);
