@@ -67,8 +67,8 @@ export { ReassemblyMemory } from './flow/reassembly-memory.js';
 // Application layer: detection and the protocol parsers (records, options, anomaly tables).
 export { PROTOCOLS, APP_ANOMALIES } from './protocols/registry.js';
 export type { AppOptions, AppOptionsInput } from './protocols/registry.js';
-export type { AppEventSink, ProtocolModule, ProbeContext, TcpAppParser, UdpAppParser } from './protocols/types.js';
-export { Probe } from './protocols/types.js';
+export type { AppEventSink, ProtocolModule, ProbeContext, TcpAppParser, UdpAppParser } from './protocols/module.js';
+export { Probe } from './protocols/module.js';
 export { HTTP_ANOMALIES, HTTP_DEFAULTS } from './protocols/http/index.js';
 export type { HttpHeader, HttpOptions, HttpTransaction } from './protocols/http/index.js';
 export { DNS_ANOMALIES, DNS_DEFAULTS, dnsAnswerNames, dnsQueryNames, dnsResolvedAddresses } from './protocols/dns/index.js';

@@ -1,5 +1,5 @@
 /**
- * The application layer of one engine: for every flow, protocol detection (detect.ts), then the winning
+ * The application layer of one engine: for every flow, protocol identification (identify.ts), then the winning
  * module's parser, fed the reassembled TCP streams or the UDP datagrams; what parsers find goes to the
  * engine through an `AppHost`, which turns it into events.
  *
@@ -9,8 +9,8 @@
  */
 import type { Flow } from '../flow/flow.js';
 import type { Direction, StreamConsumer, StreamEndReason } from '../flow/stream.js';
-import { FlowDetector, type AppProtoConfidence, type Detection, type DetectionOptions } from './detect.js';
-import type { AppEventSink, ProtocolModule, TcpAppParser, Transport, UdpAppParser } from './types.js';
+import { FlowDetector, type AppProtoConfidence, type Detection, type DetectionOptions } from './identify.js';
+import type { AppEventSink, ProtocolModule, TcpAppParser, Transport, UdpAppParser } from './module.js';
 
 /** What the engine does with the application layer's findings. */
 export interface AppHost {

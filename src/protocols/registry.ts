@@ -4,12 +4,12 @@
  * events have an EVE form).
  */
 import { NetsieveError } from '../errors.js';
-import { DEFAULT_DETECTION, type DetectionOptions } from './detect.js';
+import { DEFAULT_DETECTION, type DetectionOptions } from './identify.js';
 import { dnsProtocol, dnsToEve, llmnrProtocol, llmnrToEve, mdnsProtocol, mdnsToEve } from './dns/index.js';
 import { httpProtocol, httpToEve } from './http/index.js';
 import { redisProtocol, redisToEve } from './redis/index.js';
 import { tlsEve, tlsProtocol } from './tls/index.js';
-import type { ProtocolModule } from './types.js';
+import type { ProtocolModule } from './module.js';
 
 /** Every protocol module, in the order probes are asked when no port hint applies. */
 export const PROTOCOLS: readonly ProtocolModule[] = [

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Flow, FlowKind } from '../../src/flow/flow.js';
 import type { Direction } from '../../src/flow/stream.js';
 import { AppLayer, type AppHost } from '../../src/protocols/app-layer.js';
-import { Probe, type ProtocolModule, type TcpAppParser } from '../../src/protocols/types.js';
+import { Probe, type ProtocolModule, type TcpAppParser } from '../../src/protocols/module.js';
 import { mulberry32 } from '../regex/oracle.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);

@@ -10,7 +10,7 @@
  * Each emits its own event type (`dns`, `mdns`, `llmnr`: Suricata 8's names), whose payload is a
  * `DnsMessage`; `eve.ts` maps each to its EVE object.
  */
-import type { AppEventSink, ProtocolModule, TcpAppParser, UdpAppParser } from '../types.js';
+import type { AppEventSink, ProtocolModule, TcpAppParser, UdpAppParser } from '../module.js';
 import { DNS_ANOMALIES, type DnsVariant } from './events.js';
 import { DNS_DEFAULTS, type DnsOptions } from './options.js';
 import { LLMNR_PORT, MDNS_PORT, probeFor } from './probe.js';
@@ -19,7 +19,7 @@ import { DnsTcpParser, DnsUdpParser } from './state.js';
 export type { DnsEdns, DnsEdnsOption, DnsFlags, DnsMessage, DnsQuestion, DnsRdata, DnsResourceRecord, DnsSvcParam, DnsVariant } from './events.js';
 export { DNS_ANOMALIES, DnsAnomaly, type DnsAnomalyName } from './events.js';
 export { dnsToEve, llmnrToEve, mdnsToEve, type DnsEveFormat } from './eve.js';
-export { dnsAnswerNames, dnsQueryNames, dnsResolvedAddresses } from './inspect.js';
+export { dnsAnswerNames, dnsQueryNames, dnsResolvedAddresses } from './buffers.js';
 export { DNS_DEFAULTS, resolveDnsOptions, type DnsOptions } from './options.js';
 export { DnsTcpParser, DnsUdpParser } from './state.js';
 

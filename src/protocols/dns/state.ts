@@ -15,7 +15,7 @@
  */
 import type { StreamEndReason } from '../../flow/stream.js';
 import { Direction } from '../../flow/stream.js';
-import type { AppEventSink, TcpAppParser, UdpAppParser } from '../types.js';
+import type { AppEventSink, TcpAppParser, UdpAppParser } from '../module.js';
 import type { DnsMessage, DnsVariant } from './events.js';
 import { DNS_ANOMALIES, DnsAnomaly } from './events.js';
 import { RrType } from './names.js';

@@ -7,7 +7,7 @@
  * and `decodedLength` (bytes after content decoding, up to where decoding stopped).
  */
 import { A } from './events.js';
-import { Inflater, InflateStatus, type InflateFormat, type InflateSink } from './inflate.js';
+import { Inflater, InflateStatus, type InflateFormat, type InflateSink } from '../../codec/inflate.js';
 import { RATIO_FLOOR, type HttpOptions } from './options.js';
 
 /** Most codings stacked on one body that are undone (`Content-Encoding: gzip` over `Transfer-Encoding: gzip`). */

@@ -12,7 +12,7 @@
  * by its parser until the answer says whether they are still HTTP.
  */
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
-import type { AppEventSink, TcpAppParser } from '../types.js';
+import type { AppEventSink, TcpAppParser } from '../module.js';
 import { A, HTTP_ANOMALIES } from './events.js';
 import { EMPTY_BYTES } from './body.js';
 import { Cl, type HttpMessage } from './message.js';

@@ -4,13 +4,13 @@
  * Files: `probe.ts` (is this Redis?), `parser.ts` (RESP as a byte machine, one per direction), `state.ts`
  * (the connection: command/reply pairing, pub/sub, CLIENT REPLY, HELLO, MONITOR), `commands.ts` (keys,
  * subcommands, secrets), `text.ts` (bytes to record text), `events.ts` (records and anomalies),
- * `inspect.ts` (buffers for rules),
+ * `buffers.ts` (buffers for rules),
  * `options.ts` (caps), `eve.ts` (EVE JSON, schema in `schema/eve-redis.schema.json`).
  *
  * Records are emitted as the event type `redis`: one per command with its reply, one per out-of-band
  * server message (pub/sub messages, invalidations, other RESP3 pushes, MONITOR lines).
  */
-import type { AppEventSink, ProtocolModule, TcpAppParser } from '../types.js';
+import type { AppEventSink, ProtocolModule, TcpAppParser } from '../module.js';
 import { REDIS_ANOMALIES } from './events.js';
 import { REDIS_DEFAULTS, type RedisOptions } from './options.js';
 import { probeRedis } from './probe.js';
@@ -34,7 +34,7 @@ export type {
 } from './events.js';
 export { REDIS_ANOMALIES } from './events.js';
 export { redisToEve, redisValueToEve } from './eve.js';
-export { redisArguments, redisCommandName, redisErrorMessage, redisKey, redisReplyStrings } from './inspect.js';
+export { redisArguments, redisCommandName, redisErrorMessage, redisKey, redisReplyStrings } from './buffers.js';
 export { REDIS_DEFAULTS, resolveRedisOptions, type RedisOptions } from './options.js';
 export { probeRedis } from './probe.js';
 export { parseMonitorLine, RedisConnection } from './state.js';

@@ -19,7 +19,7 @@
  * carry passwords are redacted too. Nothing else keeps request bytes.
  */
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
-import type { AppEventSink, TcpAppParser } from '../types.js';
+import type { AppEventSink, TcpAppParser } from '../module.js';
 import { keyOf, redactReplySecrets, redactSecrets, subcommandOf } from './commands.js';
 import {
   A,

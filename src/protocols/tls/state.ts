@@ -16,7 +16,7 @@
  * before the server's answer beyond what TCP acknowledgement ordering gives.
  */
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
-import type { AppEventSink, TcpAppParser } from '../types.js';
+import type { AppEventSink, TcpAppParser } from '../module.js';
 import { ExtensionType, HandshakeType, isGrease, isKnownHandshakeType, isTls13, SSL2_NEGOTIATED, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, Version } from './constants.js';
 import type { TlsAlert, TlsAnomalyName, TlsCertificate, TlsClientHello, TlsHandshake, TlsHandshakeState, TlsHeartbeatSummary, TlsServerHello } from './events.js';
 import { ja3, ja3s, ja4 } from './fingerprint.js';

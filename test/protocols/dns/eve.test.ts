@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { DnsMessage } from '../../../src/protocols/dns/index.js';
 import { dnsProtocol, dnsToEve, llmnrProtocol, llmnrToEve, mdnsProtocol, mdnsToEve } from '../../../src/protocols/dns/index.js';
 import { expandIpv6 } from '../../../src/protocols/dns/eve.js';
-import { Probe } from '../../../src/protocols/types.js';
+import { Probe } from '../../../src/protocols/module.js';
 import { corpusPath, corpusPresent, EVE_SCHEMA } from '../../support/corpus.js';
 import { buildMessage, encodeName, parseOne, parseTcp, parseUdp, response, rr, tcpStreams, u16be, u32be, udpDatagrams } from './helpers.js';
 

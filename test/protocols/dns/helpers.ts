@@ -10,7 +10,7 @@ import { defaultOptions } from '../../../src/options.js';
 import type { DnsMessage, DnsVariant } from '../../../src/protocols/dns/index.js';
 import { DnsTcpParser, DnsUdpParser } from '../../../src/protocols/dns/index.js';
 import type { DnsOptions } from '../../../src/protocols/dns/options.js';
-import type { AppEventSink } from '../../../src/protocols/types.js';
+import type { AppEventSink } from '../../../src/protocols/module.js';
 
 // ------------------------------------------------------------------ recording sink
 

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dnsProtocol, llmnrProtocol, mdnsProtocol } from '../../../src/protocols/dns/index.js';
-import { Probe, type ProbeContext, type Transport } from '../../../src/protocols/types.js';
+import { Probe, type ProbeContext, type Transport } from '../../../src/protocols/module.js';
 import { buildMessage, query, response, rr, tcpFrame } from './helpers.js';
 
 function ctx(transport: Transport, serverPort = 53, clientPort = 40000, direction: 0 | 1 = 0): ProbeContext {

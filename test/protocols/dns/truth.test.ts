@@ -24,7 +24,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DnsMessage, DnsResourceRecord } from '../../../src/protocols/dns/index.js';
 import { dnsProtocol, llmnrProtocol, mdnsProtocol } from '../../../src/protocols/dns/index.js';
-import { Probe, type ProbeContext, type ProtocolModule } from '../../../src/protocols/types.js';
+import { Probe, type ProbeContext, type ProtocolModule } from '../../../src/protocols/module.js';
 import { corpusPath, corpusPresent, TRUTH_DIR, truthOf } from '../../support/corpus.js';
 import { parseTcp, parseUdp, tcpStreams, udpDatagrams } from './helpers.js';
 

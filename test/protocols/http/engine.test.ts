@@ -14,7 +14,7 @@ import type { NetsieveEvent } from '../../../src/events.js';
 import { toEve } from '../../../src/output/eve.js';
 import { httpProtocol, httpToEve } from '../../../src/protocols/http/index.js';
 import { EVE_MAPPERS, PROTOCOLS } from '../../../src/protocols/registry.js';
-import type { ProtocolModule } from '../../../src/protocols/types.js';
+import type { ProtocolModule } from '../../../src/protocols/module.js';
 import { CORPUS_DIR, EVE_SCHEMA, TRUTH_DIR, corpusPresent } from '../../support/corpus.js';
 import { ENGINE_PARTIAL, differences, expectedDifferences, type TruthHttp } from './truth-known.js';
 

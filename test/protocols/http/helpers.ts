@@ -2,7 +2,7 @@
 import { HTTP_DEFAULTS, type HttpOptions } from '../../../src/protocols/http/options.js';
 import { HttpConnection } from '../../../src/protocols/http/state.js';
 import type { HttpTransaction } from '../../../src/protocols/http/transaction.js';
-import type { AppEventSink } from '../../../src/protocols/types.js';
+import type { AppEventSink } from '../../../src/protocols/module.js';
 
 export const C2S = 0;
 export const S2C = 1;

@@ -2,9 +2,9 @@
 import zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { HTTP_ANOMALIES, HTTP_DEFAULTS, httpProtocol } from '../../../src/protocols/http/index.js';
-import { Inflater, InflateStatus } from '../../../src/protocols/http/inflate.js';
+import { Inflater, InflateStatus } from '../../../src/codec/inflate.js';
 import { A } from '../../../src/protocols/http/events.js';
-import { Probe, type ProbeContext } from '../../../src/protocols/types.js';
+import { Probe, type ProbeContext } from '../../../src/protocols/module.js';
 import { RecordingSink, bytes, rng } from './helpers.js';
 
 const toServer: ProbeContext = { transport: 'tcp', direction: 0, serverPort: 80, clientPort: 50000 };

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/engine.js';
 import type { Flow } from '../../../src/flow/flow.js';
 import { AppLayer } from '../../../src/protocols/app-layer.js';
-import { DEFAULT_DETECTION } from '../../../src/protocols/detect.js';
+import { DEFAULT_DETECTION } from '../../../src/protocols/identify.js';
 import { redisProtocol, type RedisRecord } from '../../../src/protocols/redis/index.js';
 import { corpusFiles, corpusPath, corpusPresent, OWN_FIXTURES_DIR, truthOf } from '../../support/corpus.js';
 import { captureFlows, probedRedis, run } from './helpers.js';

@@ -10,7 +10,7 @@ import type { Direction } from '../../../src/flow/stream.js';
 import type { RedisOptions, RedisRecord } from '../../../src/protocols/redis/index.js';
 import { defaultOptions } from '../../../src/options.js';
 import { probeRedis, RedisConnection } from '../../../src/protocols/redis/index.js';
-import { type AppEventSink, Probe } from '../../../src/protocols/types.js';
+import { type AppEventSink, Probe } from '../../../src/protocols/module.js';
 
 export const C = 0 as Direction; // client → server
 export const S = 1 as Direction; // server → client

@@ -1,7 +1,7 @@
 /** The probe: Redis on either direction's first bytes, NOT_MINE early on other protocols. */
 import { describe, expect, it } from 'vitest';
 import { probeRedis, redisProtocol } from '../../../src/protocols/redis/index.js';
-import { Probe, type ProbeContext } from '../../../src/protocols/types.js';
+import { Probe, type ProbeContext } from '../../../src/protocols/module.js';
 import { bytes, cmd } from './helpers.js';
 
 const ctx = (direction: 0 | 1): ProbeContext => ({ transport: 'tcp', direction, serverPort: 6379, clientPort: 50000 });

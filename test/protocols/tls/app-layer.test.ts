@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/engine.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import { AppLayer, type AppHost } from '../../../src/protocols/app-layer.js';
-import { DEFAULT_DETECTION } from '../../../src/protocols/detect.js';
+import { DEFAULT_DETECTION } from '../../../src/protocols/identify.js';
 import { TLS_DEFAULTS, tlsProtocol, type TlsHandshake } from '../../../src/protocols/tls/index.js';
 import { corpusPath, corpusPresent, truthOf } from '../../support/corpus.js';
 

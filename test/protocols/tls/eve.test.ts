@@ -9,7 +9,7 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { tlsEve, type TlsHandshake } from '../../../src/protocols/tls/index.js';
 import { probeTls } from '../../../src/protocols/tls/probe.js';
-import { Probe } from '../../../src/protocols/types.js';
+import { Probe } from '../../../src/protocols/module.js';
 import { CORPUS_DIR, corpusPresent, EVE_SCHEMA } from '../../support/corpus.js';
 import { alpnExt, captureStreams, clientHelloRecord, data, der, end, ext, run, serverHelloRecord, sniExt, tls12Flow, u16, vec } from './helpers.js';
 

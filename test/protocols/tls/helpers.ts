@@ -9,7 +9,7 @@ import type { Direction } from '../../../src/flow/stream.js';
 import type { TlsHandshake } from '../../../src/protocols/tls/index.js';
 import { TlsFlowParser } from '../../../src/protocols/tls/index.js';
 import { TLS_DEFAULTS, type TlsOptions } from '../../../src/protocols/tls/options.js';
-import type { AppEventSink } from '../../../src/protocols/types.js';
+import type { AppEventSink } from '../../../src/protocols/module.js';
 
 // ------------------------------------------------------------------ recording sink
 

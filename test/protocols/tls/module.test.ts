@@ -16,7 +16,7 @@ import {
   tlsSni,
   tlsSubjectAltNames,
 } from '../../../src/protocols/tls/index.js';
-import { Probe } from '../../../src/protocols/types.js';
+import { Probe } from '../../../src/protocols/module.js';
 import { CCS, clientHelloRecord, concat, data, der, end, handshake, names, record, recorder, run, serverHelloBody, sniExt, tls12Flow, u24 } from './helpers.js';
 
 describe('tlsProtocol', () => {

@@ -1,6 +1,6 @@
 /** Inspection buffers, by Suricata's sticky-buffer names. */
 import { describe, expect, it } from 'vitest';
-import { HTTP_BUFFERS, httpBuffer } from '../../../src/protocols/http/inspect.js';
+import { HTTP_BUFFERS, httpBuffer } from '../../../src/protocols/http/buffers.js';
 import { exchange, run, text } from './helpers.js';
 
 describe('httpBuffer', () => {

@@ -8,7 +8,7 @@
  * in arrival order, so that the parser sees each stream from its first byte.
  */
 import type { Direction } from '../flow/stream.js';
-import { Probe, type ProbeContext, type ProtocolModule, type Transport } from './types.js';
+import { Probe, type ProbeContext, type ProtocolModule, type Transport } from './module.js';
 
 /** How sure the flow's `appProto` is. */
 export type AppProtoConfidence = 'dpi' | 'port' | 'unknown';
