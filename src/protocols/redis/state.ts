@@ -21,14 +21,14 @@
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
 import type { AppEventSink, TcpAppParser } from '../module.js';
 import { keyOf, redactReplySecrets, redactSecrets, subcommandOf } from './commands.js';
+import { RedisAnomaly as A, REDIS_ANOMALIES } from './anomalies.js';
 import {
-  A,
-  REDIS_ANOMALIES,
   type RedisArrayValue,
   type RedisCommandRecord,
   type RedisMonitorLine,
   type RedisNoReply,
   type RedisPushRecord,
+  type RedisRecord,
   type RedisStringValue,
   type RedisValue,
 } from './events.js';
@@ -93,7 +93,7 @@ export class RedisConnection implements TcpAppParser {
   private stopped = false;
 
   constructor(
-    private readonly sink: AppEventSink,
+    private readonly sink: AppEventSink<RedisRecord>,
     options?: Partial<RedisOptions>,
   ) {
     this.o = resolveRedisOptions(options);
@@ -141,7 +141,7 @@ export class RedisConnection implements TcpAppParser {
         const name = REDIS_ANOMALIES[code] ?? 'redis.none';
         const list = this.raised[direction]!;
         if (list.length < MAX_RECORD_ANOMALIES && !list.includes(name)) list.push(name);
-        this.sink.anomaly(name, direction);
+        this.sink.anomaly(code, direction);
       },
       rdb: (length, complete) => {
         if (!this.stopped) this.onRdb(length, complete);
@@ -319,7 +319,7 @@ export class RedisConnection implements TcpAppParser {
       if (line !== null) {
         const rec = pushRecord('monitor', this.protocol, anomalies);
         rec.monitor = line;
-        this.sink.emit('redis', rec);
+        this.sink.emit(rec);
         return;
       }
     }
@@ -359,7 +359,7 @@ export class RedisConnection implements TcpAppParser {
       if (!this.requestsLost) this.raise(A.REPLY_WITHOUT_COMMAND, TO_CLIENT, rec);
       this.attach(rec, value);
       if (confirm !== null) this.noteConfirmation(value);
-      this.sink.emit('redis', rec);
+      this.sink.emit(rec);
       return;
     }
     const rec = head.record;
@@ -399,7 +399,7 @@ export class RedisConnection implements TcpAppParser {
     } else {
       const rec = pushRecord('rdb', this.protocol, anomalies);
       rec.data = value;
-      this.sink.emit('redis', rec);
+      this.sink.emit(rec);
     }
     this.replicating = true;
     this.flushAnswered();
@@ -508,7 +508,7 @@ export class RedisConnection implements TcpAppParser {
         rec.data = rest;
       }
     }
-    this.sink.emit('redis', rec);
+    this.sink.emit(rec);
   }
 
   // ---- the queue ---------------------------------------------------------------------------------------
@@ -562,13 +562,13 @@ export class RedisConnection implements TcpAppParser {
   private finish(p: Pending, why: RedisNoReply | null): void {
     const rec = p.record;
     if (rec.reply === null) rec.noReply = why ?? 'ended';
-    this.sink.emit('redis', rec);
+    this.sink.emit(rec);
   }
 
   private raise(code: number, direction: Direction, rec: { anomalies: string[] }): void {
     const name = REDIS_ANOMALIES[code]!;
     if (!rec.anomalies.includes(name) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(name);
-    this.sink.anomaly(name, direction);
+    this.sink.anomaly(code, direction);
   }
 }
 

@@ -8,7 +8,7 @@ import { DecodedPacket, IpProto } from '../../../src/decode/packet.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import { defaultOptions } from '../../../src/options.js';
 import type { DnsMessage, DnsVariant } from '../../../src/protocols/dns/index.js';
-import { DnsTcpParser, DnsUdpParser } from '../../../src/protocols/dns/index.js';
+import { DNS_ANOMALIES, DnsTcpParser, DnsUdpParser } from '../../../src/protocols/dns/index.js';
 import type { DnsOptions } from '../../../src/protocols/dns/options.js';
 import type { AppEventSink } from '../../../src/protocols/module.js';
 
@@ -22,18 +22,19 @@ export interface Recorded {
   stops: string[];
 }
 
-export function recorder(): AppEventSink & Recorded {
-  const rec: AppEventSink & Recorded = {
+/** A sink recording what a parser emits; `type` is the event type the module gives its records. */
+export function recorder(type: DnsVariant = 'dns'): AppEventSink<DnsMessage> & Recorded {
+  const rec: AppEventSink<DnsMessage> & Recorded = {
     records: [],
     types: [],
     anomalies: [],
     stops: [],
-    emit(type: string, payload: object) {
+    emit(record: DnsMessage) {
       rec.types.push(type);
-      rec.records.push(payload as DnsMessage);
+      rec.records.push(record);
     },
-    anomaly(name: string, direction?: Direction) {
-      rec.anomalies.push({ name, direction });
+    anomaly(code: number, direction?: Direction) {
+      rec.anomalies.push({ name: DNS_ANOMALIES[code] ?? `dns.code_${code}`, direction });
     },
     stop(reason: string) {
       rec.stops.push(reason);
@@ -48,7 +49,7 @@ export function anomalyNames(r: Recorded): string[] {
 
 /** Parses datagrams with a fresh UDP parser; returns what it emitted. */
 export function parseUdp(datagrams: { dir: Direction; bytes: Uint8Array }[], options: Partial<DnsOptions> = {}, variant: DnsVariant = 'dns', end = true): Recorded {
-  const sink = recorder();
+  const sink = recorder(variant);
   const p = new DnsUdpParser(sink, options, variant);
   for (const d of datagrams) p.onDatagram(d.dir, d.bytes, 0, d.bytes.length);
   if (end) p.onEnd();
@@ -67,7 +68,7 @@ import { captureStreams, type StreamStep } from '../../support/streams.js';
 
 /** Feeds stream steps to a fresh TCP parser, each data step split at the given chunk boundaries. */
 export function parseTcp(steps: StreamStep[], options: Partial<DnsOptions> = {}, split?: (len: number) => number[], variant: DnsVariant = 'dns'): Recorded {
-  const sink = recorder();
+  const sink = recorder(variant);
   const p = new DnsTcpParser(sink, options, variant);
   for (const s of steps) {
     if (sink.stops.length > 0) break;

@@ -3,7 +3,7 @@
  * with its reason. Shared by truth.test.ts (every TCP flow fed to the parser) and engine.test.ts (through
  * the engine: probe, detection, parser).
  */
-import type { HttpTransaction } from '../../../src/protocols/http/transaction.js';
+import type { HttpTransaction } from '../../../src/protocols/http/events.js';
 
 export interface TruthHttp {
   http_requests?: { method: string; host: string | null; uri: string }[];

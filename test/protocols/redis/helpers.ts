@@ -9,7 +9,7 @@ import { captureStreams } from '../../support/streams.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import type { RedisOptions, RedisRecord } from '../../../src/protocols/redis/index.js';
 import { defaultOptions } from '../../../src/options.js';
-import { probeRedis, RedisConnection } from '../../../src/protocols/redis/index.js';
+import { probeRedis, REDIS_ANOMALIES, RedisConnection } from '../../../src/protocols/redis/index.js';
 import { type AppEventSink, Probe } from '../../../src/protocols/module.js';
 
 export const C = 0 as Direction; // client → server
@@ -27,16 +27,15 @@ export interface Result {
   stopped: string | null;
 }
 
-export function collector(): { sink: AppEventSink; result: Result } {
+export function collector(): { sink: AppEventSink<RedisRecord>; result: Result } {
   const result: Result = { records: [], anomalies: [], stopped: null };
-  const sink: AppEventSink = {
-    emit(type, payload) {
-      if (type !== 'redis') throw new Error(`unexpected event type ${type}`);
+  const sink: AppEventSink<RedisRecord> = {
+    emit(record) {
       if (result.stopped !== null) throw new Error('emit after stop');
-      result.records.push(payload as RedisRecord);
+      result.records.push(record);
     },
-    anomaly(name, direction) {
-      result.anomalies.push(`${name}@${direction ?? '-'}`);
+    anomaly(code, direction) {
+      result.anomalies.push(`${REDIS_ANOMALIES[code] ?? `redis.code_${code}`}@${direction ?? '-'}`);
     },
     stop(reason) {
       result.stopped = reason;
