@@ -158,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
         return await streamsCommand(rest);
       case 'live':
         return await liveCommand(rest);
+      case 'protocols': return (await import('./protocols.js')).protocolsCommand(rest);
       default:
         throw new UsageError(`unknown command: ${command}\nCommands: replay, streams, live, help. Run \`netsieve --help\`.`);
     }

@@ -1,0 +1,92 @@
+/**
+ * `netsieve protocols`: the application protocols this build detects, read from the registry (so a protocol
+ * added there is listed with no edit here): name, transports, well-known ports, EVE event type, options
+ * with their defaults and descriptions, anomaly count and inspection buffers. `--json` for programs.
+ */
+import { parseArgs } from 'node:util';
+import type { AnyProtocolModule, OptionValue } from '../protocols/module.js';
+import { PROTOCOLS } from '../protocols/registry.js';
+
+export const PROTOCOLS_HELP = `Usage: netsieve protocols [--json]
+
+Lists the application protocols netsieve detects and parses, whatever the port (well-known
+ports only order the probes): name, transports, ports, EVE event type, options with their
+defaults and descriptions (set them in --config under app.protocols.<name>, or turn a
+protocol off with false), anomaly count and inspection buffers.
+
+Options:
+  --json                one JSON document (an array, one object per protocol)
+  -h, --help            this text
+`;
+
+/** What `--json` writes per protocol. */
+export interface ProtocolDescription {
+  name: string;
+  description: string;
+  transports: string[];
+  ports: Record<string, number[]>;
+  eventTypes: string[];
+  options: { name: string; default: OptionValue; description: string; choices?: string[] }[];
+  anomalies: number;
+  buffers: { name: string; direction: string; scope: string; description: string }[];
+}
+
+export function describeProtocol(m: AnyProtocolModule): ProtocolDescription {
+  const docs = m.optionDocs as Record<string, string>;
+  const choices = (m.optionChoices ?? {}) as Record<string, readonly string[] | undefined>;
+  return {
+    name: m.name,
+    description: m.description,
+    transports: [...m.transports],
+    ports: Object.fromEntries(Object.entries(m.ports).map(([t, list]) => [t, [...(list ?? [])]])),
+    eventTypes: [m.name],
+    options: Object.entries(m.defaults as Record<string, OptionValue>).map(([name, dflt]) => {
+      const c = choices[name];
+      return { name, default: dflt, description: docs[name] ?? '', ...(c !== undefined ? { choices: [...c] } : {}) };
+    }),
+    // Code 0 is `<name>.none`, never raised.
+    anomalies: m.anomalies.length - 1,
+    buffers: m.buffers.map((b) => ({ name: b.name, direction: b.direction, scope: b.scope, description: b.description })),
+  };
+}
+
+function formatText(list: ProtocolDescription[]): string {
+  let out = `netsieve detects ${list.length} application protocols, whatever the port:\n`;
+  for (const p of list) {
+    const ports = Object.entries(p.ports)
+      .map(([t, l]) => `${t} ${l.join(', ')}`)
+      .join('; ');
+    out += `\n${p.name}: ${p.description}\n`;
+    out += `  transports   ${p.transports.join(', ')}\n`;
+    out += `  ports        ${ports || '(none)'}\n`;
+    out += `  EVE events   ${p.eventTypes.join(', ')}\n`;
+    out += `  anomalies    ${p.anomalies} (${p.name === 'mdns' || p.name === 'llmnr' ? 'dns' : p.name}.*)\n`;
+    out += `  buffers      ${p.buffers.map((b) => b.name).join(', ') || '(none)'}\n`;
+    out += `  options      app.protocols.${p.name}.<option> (default) description\n`;
+    const width = Math.max(0, ...p.options.map((o) => o.name.length + String(o.default).length + 3));
+    for (const o of p.options) {
+      const head = `${o.name} (${String(o.default)})`;
+      out += `    ${head.padEnd(width)}  ${o.description}${o.choices ? ` [${o.choices.join(', ')}]` : ''}\n`;
+    }
+  }
+  return out;
+}
+
+/** Runs the command; returns the exit code (0, or 2 for a usage error). */
+export function protocolsCommand(argv: string[]): number {
+  let json = false;
+  try {
+    const r = parseArgs({ args: argv, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: false, strict: true });
+    if (r.values.help === true) {
+      process.stdout.write(PROTOCOLS_HELP);
+      return 0;
+    }
+    json = r.values.json === true;
+  } catch (e) {
+    process.stderr.write(`netsieve: ${(e as Error).message}\nRun \`netsieve protocols --help\` for the options.\n`);
+    return 2;
+  }
+  const list = (PROTOCOLS as readonly AnyProtocolModule[]).map(describeProtocol);
+  process.stdout.write(json ? `${JSON.stringify(list, null, 2)}\n` : formatText(list));
+  return 0;
+}
