@@ -28,6 +28,8 @@ export interface ProtocolDescription {
   eventTypes: string[];
   options: { name: string; default: OptionValue; description: string; choices?: string[] }[];
   anomalies: number;
+  /** The prefix of its anomaly names (`dns` for mdns and llmnr too: they share DNS's table). */
+  anomalyPrefix: string;
   buffers: { name: string; direction: string; scope: string; description: string }[];
 }
 
@@ -46,6 +48,7 @@ export function describeProtocol(m: AnyProtocolModule): ProtocolDescription {
     }),
     // Code 0 is `<name>.none`, never raised.
     anomalies: m.anomalies.length - 1,
+    anomalyPrefix: (m.anomalies[0] ?? `${m.name}.none`).replace(/\.none$/, ''),
     buffers: m.buffers.map((b) => ({ name: b.name, direction: b.direction, scope: b.scope, description: b.description })),
   };
 }
@@ -60,7 +63,7 @@ function formatText(list: ProtocolDescription[]): string {
     out += `  transports   ${p.transports.join(', ')}\n`;
     out += `  ports        ${ports || '(none)'}\n`;
     out += `  EVE events   ${p.eventTypes.join(', ')}\n`;
-    out += `  anomalies    ${p.anomalies} (${p.name === 'mdns' || p.name === 'llmnr' ? 'dns' : p.name}.*)\n`;
+    out += `  anomalies    ${p.anomalies} (${p.anomalyPrefix}.*)\n`;
     out += `  buffers      ${p.buffers.map((b) => b.name).join(', ') || '(none)'}\n`;
     out += `  options      app.protocols.${p.name}.<option> (default) description\n`;
     const width = Math.max(0, ...p.options.map((o) => o.name.length + String(o.default).length + 3));
