@@ -20,7 +20,6 @@ import type { DnsMessage, DnsVariant } from './events.js';
 import { DNS_ANOMALIES, DnsAnomaly } from './anomalies.js';
 import { RrType } from './names.js';
 import type { DnsOptions } from './options.js';
-import { resolveDnsOptions } from './options.js';
 import { MessageParser } from './parser.js';
 import { Plausible, plausibleHeader, plausibleMessage } from './probe.js';
 
@@ -191,8 +190,9 @@ export class DnsSession {
 export class DnsUdpParser implements UdpAppParser {
   private readonly session: DnsSession;
 
-  constructor(sink: AppEventSink<DnsMessage>, options: Partial<DnsOptions> | undefined, variant: DnsVariant) {
-    this.session = new DnsSession(sink, resolveDnsOptions(options), variant, 'udp');
+  /** `options`: resolved (the registry's, or `resolveDnsOptions()` for direct use). */
+  constructor(sink: AppEventSink<DnsMessage>, options: DnsOptions, variant: DnsVariant) {
+    this.session = new DnsSession(sink, options, variant, 'udp');
   }
 
   onDatagram(direction: Direction, data: Uint8Array, start: number, end: number): void {
@@ -454,10 +454,10 @@ export class DnsTcpParser implements TcpAppParser {
 
   constructor(
     readonly sink: AppEventSink<DnsMessage>,
-    options: Partial<DnsOptions> | undefined,
+    options: DnsOptions,
     variant: DnsVariant,
   ) {
-    this.options = resolveDnsOptions(options);
+    this.options = options;
     this.session = new DnsSession(sink, this.options, variant, 'tcp');
     this.framers = [new TcpFramer(Direction.TO_SERVER, this), new TcpFramer(Direction.TO_CLIENT, this)];
   }

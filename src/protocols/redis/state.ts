@@ -32,7 +32,7 @@ import {
   type RedisStringValue,
   type RedisValue,
 } from './events.js';
-import { resolveRedisOptions, type RedisOptions } from './options.js';
+import type { RedisOptions } from './options.js';
 import { Msg, RespParser, type RespHandler } from './parser.js';
 
 const TO_SERVER = 0 as Direction;
@@ -94,9 +94,10 @@ export class RedisConnection implements TcpAppParser {
 
   constructor(
     private readonly sink: AppEventSink<RedisRecord>,
-    options?: Partial<RedisOptions>,
+    /** Resolved (the registry's, or `resolveRedisOptions()` for direct use). */
+    options: RedisOptions,
   ) {
-    this.o = resolveRedisOptions(options);
+    this.o = options;
     this.parsers = [new RespParser('request', this.o, this.handler(TO_SERVER)), new RespParser('reply', this.o, this.handler(TO_CLIENT))];
   }
 

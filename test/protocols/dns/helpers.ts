@@ -8,7 +8,7 @@ import { DecodedPacket, IpProto } from '../../../src/decode/packet.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import { defaultOptions } from '../../../src/options.js';
 import type { DnsMessage, DnsVariant } from '../../../src/protocols/dns/index.js';
-import { DNS_ANOMALIES, DnsTcpParser, DnsUdpParser } from '../../../src/protocols/dns/index.js';
+import { DNS_ANOMALIES, DnsTcpParser, DnsUdpParser, resolveDnsOptions } from '../../../src/protocols/dns/index.js';
 import type { DnsOptions } from '../../../src/protocols/dns/options.js';
 import type { AppEventSink } from '../../../src/protocols/module.js';
 
@@ -50,7 +50,7 @@ export function anomalyNames(r: Recorded): string[] {
 /** Parses datagrams with a fresh UDP parser; returns what it emitted. */
 export function parseUdp(datagrams: { dir: Direction; bytes: Uint8Array }[], options: Partial<DnsOptions> = {}, variant: DnsVariant = 'dns', end = true): Recorded {
   const sink = recorder(variant);
-  const p = new DnsUdpParser(sink, options, variant);
+  const p = new DnsUdpParser(sink, resolveDnsOptions(options), variant);
   for (const d of datagrams) p.onDatagram(d.dir, d.bytes, 0, d.bytes.length);
   if (end) p.onEnd();
   return sink;
@@ -69,7 +69,7 @@ import { captureStreams, type StreamStep } from '../../support/streams.js';
 /** Feeds stream steps to a fresh TCP parser, each data step split at the given chunk boundaries. */
 export function parseTcp(steps: StreamStep[], options: Partial<DnsOptions> = {}, split?: (len: number) => number[], variant: DnsVariant = 'dns'): Recorded {
   const sink = recorder(variant);
-  const p = new DnsTcpParser(sink, options, variant);
+  const p = new DnsTcpParser(sink, resolveDnsOptions(options), variant);
   for (const s of steps) {
     if (sink.stops.length > 0) break;
     if (s.kind === 'data') {

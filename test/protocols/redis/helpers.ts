@@ -9,7 +9,7 @@ import { captureStreams } from '../../support/streams.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import type { RedisOptions, RedisRecord } from '../../../src/protocols/redis/index.js';
 import { defaultOptions } from '../../../src/options.js';
-import { probeRedis, REDIS_ANOMALIES, RedisConnection } from '../../../src/protocols/redis/index.js';
+import { probeRedis, REDIS_ANOMALIES, RedisConnection, resolveRedisOptions } from '../../../src/protocols/redis/index.js';
 import { type AppEventSink, Probe } from '../../../src/protocols/module.js';
 
 export const C = 0 as Direction; // client → server
@@ -50,7 +50,7 @@ export function collector(): { sink: AppEventSink<RedisRecord>; result: Result }
  */
 export function run(steps: Step[], options?: Partial<RedisOptions>, split: 'whole' | 'bytes' | (() => number) = 'whole', keepOpen = false): Result {
   const { sink, result } = collector();
-  const p = new RedisConnection(sink, options);
+  const p = new RedisConnection(sink, resolveRedisOptions(options));
   for (const s of steps) {
     if ('data' in s) feed(p, s.dir, s.data, split);
     else if ('gap' in s) p.onGap(s.dir, s.gap);
