@@ -1,5 +1,5 @@
 /**
- * DNS records (the payload of `dns`, `mdns` and `llmnr` events) and DNS anomalies.
+ * DNS records: the payload of `dns`, `mdns` and `llmnr` events (the anomaly table is `anomalies.ts`).
  *
  * One record per message, query or response, emitted as soon as the message is parsed. A response is tied
  * to its query by `txId` (the query's record is not repeated) and says whether that query was seen.

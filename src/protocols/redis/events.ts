@@ -1,5 +1,5 @@
 /**
- * Redis records and anomalies.
+ * Redis records (the anomaly table is `anomalies.ts`).
  *
  * A record is one of two kinds, emitted as the event type `redis`:
  * - `RedisCommandRecord`: one command with its reply, as Zeek's redis.log pairs them (pipelining, CLIENT

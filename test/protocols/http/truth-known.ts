@@ -91,7 +91,7 @@ export function expectedDifferences(file: string): Differences {
 }
 
 /**
- * Captures where, through the engine, detection (src/protocols/detect.ts) rather than the parser decides
+ * Captures where, through the engine, detection (src/protocols/identify.ts) rather than the parser decides
  * what is found: there the engine may find less than the direct test, never anything else.
  */
 export const ENGINE_PARTIAL: Record<string, string> = {
