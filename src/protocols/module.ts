@@ -160,8 +160,11 @@ export interface ProtocolModule<Name extends string = string, Options extends ob
   readonly buffers: readonly InspectionBuffer<Rec>[];
 }
 
-/** Any module, whatever its types (the registry's element type). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+/**
+ * Any module, whatever its types: what the engine holds (it passes each module its own options and
+ * records, which it cannot name). `any` rather than `object` so that modules with option interfaces and
+ * records of their own are members without casts.
+ */
 export type AnyProtocolModule = ProtocolModule<string, any, any>;
 
 /** A module's option type. */
