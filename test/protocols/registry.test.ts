@@ -106,6 +106,8 @@ describe('inspection buffers on real records', () => {
     const http = app.find((e) => e.type === 'http')!;
     expect(bufferOf(http, 'http.uri')).toEqual([http.type === 'http' ? http.http.normalizedUri : '']);
     expect(bufferOf(http, 'http.request_line')[0]).toMatch(/^GET \S+ HTTP\/1\.1$/);
+    if (http.type === 'http') expect(bufferOf(http, 'http.request_header')).toEqual(http.http.requestHeaders.map((h) => `${h.name}: ${h.value}`));
+    expect(bufferOf(http, 'http.request_header').length).toBeGreaterThan(1);
     const query = app.find((e) => e.type === 'dns' && e.dns.type === 'query');
     expect(query).toBeDefined();
     if (query?.type === 'dns') {

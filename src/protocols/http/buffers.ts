@@ -143,8 +143,20 @@ const HTTP_BUFFER_INFO: { readonly [K in HttpBufferName]: [BufferDirection, stri
   'file.data': ['to_client', 'response body (Suricata\'s file.data for HTTP)'],
 };
 
-/** The `http` module's inspection buffers. */
-export const HTTP_BUFFERS: readonly InspectionBuffer<HttpTransaction>[] = HTTP_BUFFER_NAMES.map((name) => {
+/**
+ * Suricata's `http.request_header`: a multi-buffer, one `Name: value` instance per request header field
+ * (every field, Cookie included, as read).
+ */
+const REQUEST_HEADER: InspectionBuffer<HttpTransaction> = {
+  name: 'http.request_header',
+  direction: 'to_server',
+  scope: 'transaction',
+  description: 'each request header field as `Name: value` (one instance per field)',
+  get: (tx) => (tx.method === null ? [] : tx.requestHeaders.map((h) => latin1(`${h.name}: ${h.value}`))),
+};
+
+/** One single-instance buffer of the `httpBuffer` getter. */
+function singleBuffer(name: HttpBufferName): InspectionBuffer<HttpTransaction> {
   const [direction, description] = HTTP_BUFFER_INFO[name];
   const scope: BufferScope = 'transaction';
   return {
@@ -157,4 +169,7 @@ export const HTTP_BUFFERS: readonly InspectionBuffer<HttpTransaction>[] = HTTP_B
       return b === null ? [] : [b];
     },
   };
-});
+}
+
+/** The `http` module's inspection buffers. */
+export const HTTP_BUFFERS: readonly InspectionBuffer<HttpTransaction>[] = [...HTTP_BUFFER_NAMES.map(singleBuffer), REQUEST_HEADER];
