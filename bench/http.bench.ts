@@ -14,7 +14,7 @@
 import zlib from 'node:zlib';
 import { HTTP_DEFAULTS } from '../src/protocols/http/options.js';
 import { HttpConnection } from '../src/protocols/http/state.js';
-import type { AppEventSink } from '../src/protocols/types.js';
+import type { AppEventSink } from '../src/protocols/module.js';
 import { mulberry32 } from '../test/helpers/packets.js';
 import { machine, runSuite } from './lib.js';
 

@@ -48,16 +48,34 @@ import { TcpOutcome, TcpSession, tcpStateName } from './flow/tcp-session.js';
 import type { EngineOptions, EngineOptionsInput } from './options.js';
 import { resolveOptions } from './options.js';
 import { AppLayer } from './protocols/app-layer.js';
-import { APP_ANOMALIES, enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInput } from './protocols/registry.js';
+import { enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInput } from './protocols/registry.js';
 
 export interface CreateEngineOptions extends EngineOptionsInput {
   /** The application layer: protocol detection and parsers (src/protocols/registry.ts). */
   app?: AppOptionsInput;
+  /** For tests and development. */
+  debug?: DebugOptions;
   /**
    * Called once for each new TCP flow; return a consumer to receive the flow's reassembled byte streams
    * (both directions), or null. The flow object is valid until its `flow` event.
    */
   onStream?: (flow: Flow) => StreamConsumer | null;
+}
+
+export interface DebugOptions {
+  /**
+   * Rethrow an exception caught by a catch-all guard (a parser, a probe, the decoder) instead of going on
+   * without it, so that a bug surfaces where it happens. Default false: the guard reports it
+   * (`stats().internalErrors`, and `app.parser_error` / `decode.internal_error`) and the engine goes on.
+   */
+  throwInternalErrors?: boolean;
+}
+
+/** Exceptions the catch-all guards swallowed (bugs): how many, and the last one. */
+export interface InternalErrorStats {
+  count: number;
+  /** `where`: the guard (`decode`, `http.parser`, `tls.probe`, ...). */
+  last: { where: string; message: string; stack: string | null } | null;
 }
 
 export interface ReplayOptions {
@@ -103,6 +121,8 @@ export interface EngineStats {
   reassembly: { memoryUsed: number; memoryPeak: number; memcapHits: number };
   /** IP fragment reassembly: fragments seen, datagrams completed and dropped, what is held now. */
   fragments: FragmentStats;
+  /** Exceptions caught by the guards around parsers, probes and the decoder (each is a bug to report). */
+  internalErrors: InternalErrorStats;
   /** First and last capture time seen, seconds (NaN before the first packet). */
   firstTs: number;
   lastTs: number;
@@ -125,8 +145,8 @@ export class Engine {
   readonly appOptions: AppOptions;
   /** The application layer, null when it is off or has no protocols. */
   private readonly app: AppLayer | null;
-  /** Anomaly name → code, over the application layer's and every protocol's tables. */
-  private readonly appAnomalyCodes = new Map<string, number>();
+  private readonly throwInternalErrors: boolean;
+  private readonly internalErrors: InternalErrorStats = { count: 0, last: null };
   private readonly vlanInKey: boolean;
   private readonly listeners = new Map<string, ((ev: NetsieveEvent) => void)[]>();
   /** Events of the replay in progress, drained by its iterator. */
@@ -160,13 +180,12 @@ export class Engine {
   };
 
   constructor(options: CreateEngineOptions = {}) {
-    const { onStream, app, ...rest } = options;
+    const { onStream, app, debug, ...rest } = options;
+    this.throwInternalErrors = debug?.throwInternalErrors === true;
     this.options = resolveOptions(rest);
     this.onStream = onStream ?? null;
     this.appOptions = resolveAppOptions(app);
     const modules = enabledModules(this.appOptions);
-    APP_ANOMALIES.forEach((name, code) => this.appAnomalyCodes.set(name, code));
-    for (const m of modules) m.anomalies.forEach((name, code) => this.appAnomalyCodes.set(name, code));
     this.app =
       modules.length === 0
         ? null
@@ -175,12 +194,14 @@ export class Engine {
             { detection: this.appOptions.detection, protocols: this.appOptions.protocols },
             {
               record: (flow, type, payload) => this.emitRecord(flow, type, payload),
-              anomaly: (flow, name, direction) => this.emitFlowAnomaly(flow, 'app', name, this.appAnomalyCodes.get(name) ?? -1, direction),
+              anomaly: (flow, name, code, direction) => this.emitFlowAnomaly(flow, 'app', name, code, direction),
+              internalError: (where, error) => this.internalError(where, error),
             },
           );
     this.vlanInKey = this.options.flow.vlanInKey;
     this.decoder = new Decoder({ decode: this.options.decode, fragments: this.options.fragments });
     this.decoder.onAnomaly = (code: number) => this.emitDecodeAnomaly(code, null, false);
+    this.decoder.onInternalError = (error: unknown) => this.internalError('decode', error);
     this.table = new FlowTable(this.options.flow.maxFlows, this.options.flow.timeouts);
     this.memory = new ReassemblyMemory(this.options.tcp.memcap);
     const engine = this;
@@ -562,6 +583,18 @@ export class Engine {
     return events;
   }
 
+  /** A catch-all guard caught an exception: kept for `stats()`; rethrown with `debug.throwInternalErrors`. */
+  private internalError(where: string, error: unknown): void {
+    const e = this.internalErrors;
+    e.count++;
+    e.last = {
+      where,
+      message: error instanceof Error ? error.message : String(error),
+      stack: error instanceof Error && typeof error.stack === 'string' ? error.stack : null,
+    };
+    if (this.throwInternalErrors) throw error;
+  }
+
   stats(): EngineStats {
     const layers: Record<string, number> = {};
     for (let i = 0; i < this.layerCounts.length; i++) {
@@ -584,6 +617,7 @@ export class Engine {
       layers,
       reassembly: { memoryUsed: this.memory.used, memoryPeak: this.memory.peak, memcapHits: this.memory.capHits },
       fragments: { ...this.decoder.stats.fragments },
+      internalErrors: { count: this.internalErrors.count, last: this.internalErrors.last === null ? null : { ...this.internalErrors.last } },
       firstTs: this.firstTs,
       lastTs: this.clock === -Infinity ? NaN : this.clock,
     };

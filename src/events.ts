@@ -5,10 +5,7 @@
  * Events are plain data owned by the receiver: safe to keep, serialise or send elsewhere.
  */
 import type { TcpStreamStats } from './flow/tcp-session.js';
-import type { DnsMessage } from './protocols/dns/index.js';
-import type { HttpTransaction } from './protocols/http/index.js';
-import type { RedisRecord } from './protocols/redis/index.js';
-import type { TlsHandshake } from './protocols/tls/index.js';
+import type { AppRecordMap } from './protocols/registry.js';
 
 /** Capture time of an event: seconds since the Unix epoch and nanoseconds within the second. */
 export interface Timestamp {
@@ -116,44 +113,27 @@ interface AppEventBase extends EventBase {
   endpoints: EventEndpoints;
 }
 
+/**
+ * The event of one application protocol: `{ type: 'http', http: HttpTransaction, ...flow fields }`. One
+ * per registered module, derived from the registry (`AppRecordMap`): a protocol added there appears here.
+ */
+export type AppEventOf<T extends keyof AppRecordMap> = AppEventBase & { type: T } & { [K in T]: AppRecordMap[T] };
+
+/** The application layer's record events: one member per protocol module of the registry. */
+export type AppEvent = { [T in keyof AppRecordMap]: AppEventOf<T> }[keyof AppRecordMap];
+
 /** One HTTP/1.x transaction: a request and its response (either may be missing; see `HttpTransaction`). */
-export interface HttpEvent extends AppEventBase {
-  type: 'http';
-  http: HttpTransaction;
-}
-
+export type HttpEvent = AppEventOf<'http'>;
 /** One DNS message (query or response), over UDP or TCP. */
-export interface DnsEvent extends AppEventBase {
-  type: 'dns';
-  dns: DnsMessage;
-}
-
+export type DnsEvent = AppEventOf<'dns'>;
 /** One multicast DNS message (UDP port 5353): the DNS wire format, its own event type as in Suricata 8. */
-export interface MdnsEvent extends AppEventBase {
-  type: 'mdns';
-  mdns: DnsMessage;
-}
-
+export type MdnsEvent = AppEventOf<'mdns'>;
 /** One LLMNR message (port 5355): the DNS wire format, its own event type as in Suricata 8. */
-export interface LlmnrEvent extends AppEventBase {
-  type: 'llmnr';
-  llmnr: DnsMessage;
-}
-
+export type LlmnrEvent = AppEventOf<'llmnr'>;
 /** One TLS connection's handshake, when it is done (encrypted), failed, or the flow ended first. */
-export interface TlsEvent extends AppEventBase {
-  type: 'tls';
-  tls: TlsHandshake;
-}
-
+export type TlsEvent = AppEventOf<'tls'>;
 /** One Redis command with its reply, or a push message (pub/sub, invalidation). */
-export interface RedisEvent extends AppEventBase {
-  type: 'redis';
-  redis: RedisRecord;
-}
-
-/** The application layer's record events. */
-export type AppEvent = HttpEvent | DnsEvent | MdnsEvent | LlmnrEvent | TlsEvent | RedisEvent;
+export type RedisEvent = AppEventOf<'redis'>;
 
 export type NetsieveEvent = FlowEvent | AnomalyEvent | AppEvent;
 export type NetsieveEventType = NetsieveEvent['type'];

@@ -5,7 +5,7 @@
  * and may change.
  */
 export { createEngine, Engine, protoName } from './engine.js';
-export type { CreateEngineOptions, EngineStats, ReplayOptions, Flow } from './engine.js';
+export type { CreateEngineOptions, DebugOptions, EngineStats, InternalErrorStats, ReplayOptions, Flow } from './engine.js';
 export type {
   NetsieveEvent,
   NetsieveEventType,
@@ -14,6 +14,7 @@ export type {
   AnomalyEvent,
   AnomalyLayer,
   AppEvent,
+  AppEventOf,
   HttpEvent,
   DnsEvent,
   MdnsEvent,
@@ -64,14 +65,41 @@ export { STREAM_ANOMALIES } from './flow/events.js';
 export { TcpSession, TcpState, tcpStateName } from './flow/tcp-session.js';
 export { ReassemblyMemory } from './flow/reassembly-memory.js';
 
-// Application layer: detection and the protocol parsers (records, options, anomaly tables).
-export { PROTOCOLS, APP_ANOMALIES } from './protocols/registry.js';
-export type { AppOptions, AppOptionsInput } from './protocols/registry.js';
-export type { AppEventSink, ProtocolModule, ProbeContext, TcpAppParser, UdpAppParser } from './protocols/types.js';
-export { Probe } from './protocols/types.js';
-export { HTTP_ANOMALIES, HTTP_DEFAULTS } from './protocols/http/index.js';
+// Application layer: the registry (every protocol module, from which the app events, the EVE mappers and
+// the typed `app.protocols` options are derived), the module contract, and each protocol's records,
+// options, anomaly tables and inspection buffers.
+export { PROTOCOLS, APP_ANOMALIES, EVE_MAPPERS } from './protocols/registry.js';
+export type { AppOptions, AppOptionsInput, AppProtocolName, AppProtocolOptionsMap, AppRecordMap, RegisteredModule } from './protocols/registry.js';
+export type {
+  AnyProtocolModule,
+  AppEventSink,
+  BufferDirection,
+  BufferScope,
+  InspectionBuffer,
+  OptionsOf,
+  ProbeContext,
+  ProtocolModule,
+  RecordOf,
+  TcpAppParser,
+  Transport,
+  UdpAppParser,
+} from './protocols/module.js';
+export { Probe, anomalyCodes, defineProtocol } from './protocols/module.js';
+export { httpModule, httpToEve, HTTP_ANOMALIES, HTTP_BUFFERS, HTTP_DEFAULTS, HTTP_OPTION_DOCS } from './protocols/http/index.js';
 export type { HttpHeader, HttpOptions, HttpTransaction } from './protocols/http/index.js';
-export { DNS_ANOMALIES, DNS_DEFAULTS, dnsAnswerNames, dnsQueryNames, dnsResolvedAddresses } from './protocols/dns/index.js';
+export {
+  dnsModule,
+  mdnsModule,
+  llmnrModule,
+  dnsToEve,
+  DNS_ANOMALIES,
+  DNS_BUFFERS,
+  DNS_DEFAULTS,
+  DNS_OPTION_DOCS,
+  dnsAnswerNames,
+  dnsQueryNames,
+  dnsResolvedAddresses,
+} from './protocols/dns/index.js';
 export type {
   DnsEdns,
   DnsEdnsOption,
@@ -84,9 +112,9 @@ export type {
   DnsSvcParam,
   DnsVariant,
 } from './protocols/dns/index.js';
-export { TLS_ANOMALIES, TLS_DEFAULTS, ja3, ja3s, ja4 } from './protocols/tls/index.js';
+export { tlsModule, tlsToEve, TLS_ANOMALIES, TLS_BUFFERS, TLS_DEFAULTS, TLS_OPTION_DOCS, ja3, ja3s, ja4 } from './protocols/tls/index.js';
 export type { TlsCertificate, TlsClientHello, TlsHandshake, TlsOptions, TlsServerHello } from './protocols/tls/index.js';
-export { REDIS_ANOMALIES, REDIS_DEFAULTS } from './protocols/redis/index.js';
+export { redisModule, redisToEve, REDIS_ANOMALIES, REDIS_BUFFERS, REDIS_DEFAULTS, REDIS_OPTION_DOCS } from './protocols/redis/index.js';
 export type { RedisOptions, RedisRecord, RedisValue } from './protocols/redis/index.js';
 
 // Multi-pattern regex matching (a library in its own right: src/regex/README section in the project README).

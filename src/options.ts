@@ -10,7 +10,7 @@
  * Options of the application protocols (`app.protocols.<name>.*`) are each module's `defaults`.
  */
 import { NetsieveError } from './errors.js';
-import type { DetectionOptions } from './protocols/detect.js';
+import type { DetectionOptions } from './protocols/identify.js';
 
 /** How overlapping TCP data is resolved (target-based reassembly, as Suricata and Snort name it). */
 export type OverlapPolicy = 'first' | 'last' | 'bsd' | 'linux' | 'windows';

@@ -8,7 +8,7 @@
 import { type Command, loadConfig, parse, UsageError } from './common.js';
 import { OPTION_SPECS, OPTION_TREE, resolveOptions, SCHEMA_KEY, type EngineOptions, type EngineOptionsInput, type OptionSpec } from '../options.js';
 import { PROTOCOLS, resolveAppOptions, type AppOptionsInput } from '../protocols/registry.js';
-import type { ProtocolModule } from '../protocols/types.js';
+import type { AnyProtocolModule } from '../protocols/module.js';
 
 export const CONFIG_HELP = `Usage: netsieve config --dump [--config FILE]
        netsieve config --schema
@@ -37,7 +37,7 @@ export function effectiveConfig(input: ConfigInput = {}): EffectiveConfig {
   const engine = resolveOptions(input);
   const app = resolveAppOptions(input.app);
   const protocols: Record<string, Record<string, unknown> | false> = {};
-  for (const m of PROTOCOLS) protocols[m.name] = m.name in app.protocols ? (app.protocols[m.name] as Record<string, unknown>) : false;
+  for (const m of PROTOCOLS) protocols[m.name] = (app.protocols[m.name] as Record<string, unknown> | undefined) ?? false;
   return { ...engine, app: { enabled: app.enabled, detection: { ...app.detection }, protocols } };
 }
 
@@ -69,14 +69,11 @@ export const configCli: Command = {
   run: async (argv) => configCommand(argv),
 };
 
-/** A module's option descriptions, when it has them (`optionDocs: { [option]: 'description' }`). */
-function optionDocs(m: ProtocolModule): Readonly<Record<string, string>> | undefined {
-  const docs = (m as unknown as { optionDocs?: unknown }).optionDocs;
-  return typeof docs === 'object' && docs !== null ? (docs as Record<string, string>) : undefined;
-}
-
-function protocolDefaults(m: ProtocolModule): Record<string, unknown> {
-  return m.defaults as Record<string, unknown>;
+/** A module's options with their defaults, descriptions and (for string options) allowed values. */
+function protocolOptions(m: AnyProtocolModule): { key: string; value: unknown; doc: string; choices: readonly string[] | undefined }[] {
+  const docs = m.optionDocs as Readonly<Record<string, string>>;
+  const choices = (m.optionChoices ?? {}) as Readonly<Record<string, readonly string[] | undefined>>;
+  return Object.entries(m.defaults as Record<string, unknown>).map(([key, value]) => ({ key, value, doc: docs[key] ?? '', choices: choices[key] }));
 }
 
 // ---- JSON Schema (draft-07: what editors and most validators read) ----
@@ -121,12 +118,11 @@ export function configSchema(): Schema {
   };
   for (const [section, tree] of Object.entries(OPTION_TREE)) sections[section] = build(tree, [section]);
   const protocols: Record<string, Schema> = {};
-  for (const m of PROTOCOLS) {
-    const docs = optionDocs(m);
+  for (const m of PROTOCOLS as readonly AnyProtocolModule[]) {
     const props: Record<string, Schema> = {};
-    for (const [k, v] of Object.entries(protocolDefaults(m))) {
-      // The registry checks a protocol option by the type of its default.
-      props[k] = { type: typeof v, default: v, ...(docs?.[k] !== undefined ? { description: docs[k] } : {}) };
+    for (const o of protocolOptions(m)) {
+      // The registry checks a protocol option by the type of its default (and a string by its choices).
+      props[o.key] = { type: typeof o.value, default: o.value, description: o.doc, ...(o.choices !== undefined ? { enum: [...o.choices] } : {}) };
     }
     protocols[m.name] = { oneOf: [{ const: false, description: `leave ${m.name} out` }, objectSchema(props, `${m.name} options`)] };
   }
@@ -178,16 +174,10 @@ export function optionsTable(): string {
   rows.push(
     `| \`app.protocols.<name>\` | each module's defaults | object or \`false\` | a protocol's options, or \`false\` to leave it out: ${PROTOCOLS.map((m) => `\`${m.name}\``).join(', ')} |`,
   );
-  for (const m of PROTOCOLS) {
-    const defaults = protocolDefaults(m);
-    const docs = optionDocs(m);
-    if (docs !== undefined) {
-      for (const [k, v] of Object.entries(defaults)) {
-        rows.push(`| \`app.protocols.${m.name}.${k}\` | ${typeof v === 'string' ? `\`${v}\`` : String(v)} | ${typeof v} | ${docs[k] ?? ''} |`);
-      }
-    } else {
-      const list = Object.entries(defaults).map(([k, v]) => `\`${k}\` ${typeof v === 'string' ? `\`${v}\`` : String(v)}`);
-      rows.push(`| \`app.protocols.${m.name}.*\` | ${list.join(', ')} | each as its default's type | the module's caps and switches (see its options in \`src/protocols/\`) |`);
+  for (const m of PROTOCOLS as readonly AnyProtocolModule[]) {
+    for (const o of protocolOptions(m)) {
+      const accepts = o.choices !== undefined ? o.choices.map((c) => `\`${c}\``).join(', ') : typeof o.value;
+      rows.push(`| \`app.protocols.${m.name}.${o.key}\` | ${typeof o.value === 'string' ? `\`${o.value}\`` : String(o.value)} | ${accepts} | ${o.doc} |`);
     }
   }
   return rows.join('\n') + '\n';

@@ -10,11 +10,12 @@ import { isNetsieveError } from '../errors.js';
 import { type Command, EXIT_CODES_HELP, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, OutputClosed, UsageError } from './common.js';
 import { configCli } from './config.js';
 import { liveCommand } from './live.js';
+import { protocolsCli } from './protocols.js';
 import { replayCommand } from './replay.js';
 import { streamsCommand } from './streams.js';
 
 /** Every subcommand, in the order the help lists them. A new command is one import and one entry here. */
-const COMMANDS: readonly Command[] = [replayCommand, streamsCommand, liveCommand, configCli];
+const COMMANDS: readonly Command[] = [replayCommand, streamsCommand, liveCommand, protocolsCli, configCli];
 
 const VERSION = (() => {
   try {

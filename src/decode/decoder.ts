@@ -122,6 +122,11 @@ export class Decoder {
    * memory full). Set it before decoding; it is called synchronously from `decode()` and `expire()`.
    */
   onAnomaly: ((code: number) => void) | null = null;
+  /**
+   * The guard in `decode()` caught an exception (a bug: nothing in a packet should throw): the packet gets
+   * `decode.internal_error` and this is told the error, to keep it (or rethrow it, for debugging).
+   */
+  onInternalError: ((error: unknown) => void) | null = null;
   readonly stats: DecoderStats;
 
   private readonly maxTunnelDepth: number;
@@ -231,9 +236,13 @@ export class Decoder {
     this.decoding = true;
     try {
       this.link(out, linkType, offset, end);
-    } catch {
+    } catch (e) {
       out.addAnomaly(DecodeAnomaly.internal_error);
       this.usable = false;
+      if (this.onInternalError !== null) {
+        this.decoding = false;
+        this.onInternalError(e);
+      }
     }
     this.decoding = false;
     if (this.hasPendingReports) this.deliverReports();

@@ -1,5 +1,5 @@
 /**
- * The application layer of one engine: for every flow, protocol detection (detect.ts), then the winning
+ * The application layer of one engine: for every flow, protocol identification (identify.ts), then the winning
  * module's parser, fed the reassembled TCP streams or the UDP datagrams; what parsers find goes to the
  * engine through an `AppHost`, which turns it into events.
  *
@@ -9,16 +9,28 @@
  */
 import type { Flow } from '../flow/flow.js';
 import type { Direction, StreamConsumer, StreamEndReason } from '../flow/stream.js';
-import { FlowDetector, type AppProtoConfidence, type Detection, type DetectionOptions } from './detect.js';
-import type { AppEventSink, ProtocolModule, TcpAppParser, Transport, UdpAppParser } from './types.js';
+import { FlowDetector, type AppProtoConfidence, type Detection, type DetectionOptions } from './identify.js';
+import type { AnyProtocolModule, AppEventSink, TcpAppParser, Transport, UdpAppParser } from './module.js';
+import { APP_ANOMALIES } from './registry.js';
 
 /** What the engine does with the application layer's findings. */
 export interface AppHost {
-  /** A parser's record: becomes the event `{ type, [type]: payload }` of the flow. */
+  /** A parser's record: becomes the event `{ type, [type]: payload }` of the flow (`type`: the module's name). */
   record(flow: Flow, type: string, payload: object): void;
-  /** An anomaly of the application layer (`app.protocol_mismatch`, `http.bad_chunk_size`, ...). */
-  anomaly(flow: Flow, name: string, direction: Direction | undefined): void;
+  /**
+   * An anomaly of the application layer (`app.protocol_mismatch`) or of a module (`http.bad_chunk_size`):
+   * its name and its code in the table it comes from.
+   */
+  anomaly(flow: Flow, name: string, code: number, direction: Direction | undefined): void;
+  /**
+   * A parser or probe threw (a bug in it): `where` says which (`http.parser`, `tls.probe`). The host keeps
+   * it for `stats()`, and may rethrow (debug) — then the flow has already been stopped.
+   */
+  internalError(where: string, error: unknown): void;
 }
+
+const MISMATCH = APP_ANOMALIES.indexOf('app.protocol_mismatch');
+const PARSER_ERROR = APP_ANOMALIES.indexOf('app.parser_error');
 
 /** Per-flow state of the application layer. */
 export class FlowApp {
@@ -37,13 +49,13 @@ export class FlowApp {
 
 export interface AppLayerOptions {
   detection: DetectionOptions;
-  /** Options per module name (each module's `defaults` merged with the caller's). */
-  protocols: Record<string, unknown>;
+  /** Options per module name (each module's `defaults` merged with the caller's, by the registry). */
+  protocols: Readonly<Record<string, unknown>>;
 }
 
 export class AppLayer {
   constructor(
-    private readonly modules: readonly ProtocolModule[],
+    private readonly modules: readonly AnyProtocolModule[],
     private readonly options: AppLayerOptions,
     private readonly host: AppHost,
   ) {}
@@ -86,8 +98,8 @@ export class AppLayer {
     if (app.udp !== null) {
       try {
         app.udp.onDatagram(direction, data, start, end);
-      } catch {
-        this.fail(flow, app);
+      } catch (e) {
+        this.fail(flow, app, e);
       }
     }
   }
@@ -101,7 +113,9 @@ export class AppLayer {
   }
 
   private attach(flow: Flow, transport: Transport): FlowApp {
-    const app = new FlowApp(new FlowDetector(this.modules, transport, flow.serverPort, flow.clientPort, this.options.detection));
+    const app = new FlowApp(
+      new FlowDetector(this.modules, transport, flow.serverPort, flow.clientPort, this.options.detection, (m, e) => this.host.internalError(`${m.name}.probe`, e)),
+    );
     flow.app = app;
     if (app.detector!.result !== null) this.decide(flow, app, app.detector!.result);
     return app;
@@ -113,8 +127,8 @@ export class AppLayer {
       // The per-chunk path: no closure (guard() is for the rarer calls).
       try {
         app.tcp.onData(direction, data, start, end);
-      } catch {
-        this.fail(flow, app);
+      } catch (e) {
+        this.fail(flow, app, e);
       }
       return;
     }
@@ -140,30 +154,33 @@ export class AppLayer {
     app.detection = d;
     flow.appProto = d.name;
     flow.appProtoConfidence = d.confidence as AppProtoConfidence;
-    if (d.mismatch !== null) this.host.anomaly(flow, 'app.protocol_mismatch', undefined);
+    if (d.mismatch !== null) this.host.anomaly(flow, APP_ANOMALIES[MISMATCH], MISMATCH, undefined);
     const m = d.module;
     if (m === null) {
       app.detector = null;
       return;
     }
-    const sink = this.sink(flow, app);
+    const sink = this.sink(flow, app, m);
     const opts = this.options.protocols[m.name] ?? m.defaults;
     try {
       if (flow.tcp !== null) app.tcp = m.createTcp ? m.createTcp(sink, opts) : null;
       else app.udp = m.createUdp ? m.createUdp(sink, opts) : null;
-    } catch {
-      this.fail(flow, app);
+    } catch (e) {
+      this.fail(flow, app, e);
     }
   }
 
-  private sink(flow: Flow, app: FlowApp): AppEventSink {
+  /** The sink of one flow's parser: records become events of the module's type, codes names of its table. */
+  private sink(flow: Flow, app: FlowApp, m: AnyProtocolModule): AppEventSink {
     const host = this.host;
+    const type = m.name;
+    const table = m.anomalies;
     return {
-      emit(type: string, payload: object): void {
-        if (!app.stopped) host.record(flow, type, payload);
+      emit(record: object): void {
+        if (!app.stopped) host.record(flow, type, record);
       },
-      anomaly(name: string, direction?: Direction): void {
-        host.anomaly(flow, name, direction);
+      anomaly(code: number, direction?: Direction): void {
+        host.anomaly(flow, table[code] ?? `${type}.code_${code}`, code, direction);
       },
       stop(reason: string): void {
         app.stopped = true;
@@ -176,14 +193,16 @@ export class AppLayer {
   private guard(flow: Flow, app: FlowApp, call: () => void): void {
     try {
       call();
-    } catch {
-      this.fail(flow, app);
+    } catch (e) {
+      this.fail(flow, app, e);
     }
   }
 
-  private fail(flow: Flow, app: FlowApp): void {
+  /** A parser threw: the flow's parsing stops, `app.parser_error` is raised, and the host keeps the error. */
+  private fail(flow: Flow, app: FlowApp, error: unknown): void {
     app.stopped = true;
     app.stopReason = 'parser_error';
-    this.host.anomaly(flow, 'app.parser_error', undefined);
+    this.host.anomaly(flow, APP_ANOMALIES[PARSER_ERROR], PARSER_ERROR, undefined);
+    this.host.internalError(`${app.detection?.name ?? 'app'}.parser`, error);
   }
 }

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { Flow, FlowKind } from '../../src/flow/flow.js';
 import type { Direction } from '../../src/flow/stream.js';
 import { AppLayer, type AppHost } from '../../src/protocols/app-layer.js';
-import { Probe, type ProtocolModule, type TcpAppParser } from '../../src/protocols/types.js';
+import { Probe, type ProtocolModule, type TcpAppParser } from '../../src/protocols/module.js';
 import { mulberry32 } from '../regex/oracle.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -16,10 +16,14 @@ const enc = (s: string) => new TextEncoder().encode(s);
 function lineProtocol(name: string, word: string, tcpPorts: number[], opts: { throwOn?: string } = {}): ProtocolModule {
   return {
     name,
+    description: 'a line protocol made up for the test',
     transports: ['tcp', 'udp'],
     ports: { tcp: tcpPorts, udp: tcpPorts },
     defaults: {},
+    optionDocs: {},
+    toEve: (r) => r as Record<string, unknown>,
     anomalies: [`${name}.none`],
+    buffers: [],
     probe(data, start, end, ctx) {
       if (ctx.direction !== 0) return Probe.NEED_MORE;
       const n = Math.min(end - start, word.length);
@@ -36,25 +40,25 @@ function lineProtocol(name: string, word: string, tcpPorts: number[], opts: { th
             const line = pending[direction]!.slice(0, nl);
             pending[direction] = pending[direction]!.slice(nl + 1);
             if (opts.throwOn !== undefined && line === opts.throwOn) throw new Error('parser bug');
-            sink.emit(name, { direction, line });
+            sink.emit({ direction, line });
           }
         },
         onGap(direction, length) {
-          sink.emit(name, { direction, gap: length });
+          sink.emit({ direction, gap: length });
           pending[direction] = '';
         },
         onEnd(direction) {
-          if (pending[direction] !== '') sink.emit(name, { direction, line: pending[direction], atEnd: true });
+          if (pending[direction] !== '') sink.emit({ direction, line: pending[direction], atEnd: true });
         },
       };
     },
     createUdp(sink) {
       return {
         onDatagram(direction, data, start, end) {
-          sink.emit(name, { direction, datagram: new TextDecoder().decode(data.subarray(start, end)) });
+          sink.emit({ direction, datagram: new TextDecoder().decode(data.subarray(start, end)) });
         },
         onEnd() {
-          sink.emit(name, { end: true });
+          sink.emit({ end: true });
         },
       };
     },
@@ -67,6 +71,7 @@ function harness(modules: ProtocolModule[], budget = { maxBytes: 64, maxChunks: 
   const host: AppHost = {
     record: (_flow, type, payload) => void records.push({ type, ...payload }),
     anomaly: (_flow, name) => void anomalies.push(name),
+    internalError: () => undefined,
   };
   const layer = new AppLayer(modules, { detection: budget, protocols: {} }, host);
   const tcpFlow = (serverPort: number) => {

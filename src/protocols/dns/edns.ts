@@ -6,7 +6,7 @@
  * RDATA length (4 bytes per option at least).
  */
 import type { DnsEdns, DnsEdnsOption } from './events.js';
-import { DnsAnomaly } from './events.js';
+import { DnsAnomaly } from './anomalies.js';
 import { hex, ipv4, ipv6, text } from './format.js';
 import { ednsOptionName } from './names.js';
 import { u16, type WireContext } from './rdata.js';
@@ -30,7 +30,7 @@ export function readOpt(ctx: WireContext, cls: number, ttl: number, s: number, e
     options.push(opt);
     p = oe;
   }
-  if (bad) ctx.raise(DnsAnomaly.edns_bad_option);
+  if (bad) ctx.raise(DnsAnomaly.EDNS_BAD_OPTION);
   const flags = ttl & 0xffff;
   return {
     udpPayloadSize: cls,

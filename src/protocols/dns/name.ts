@@ -12,7 +12,7 @@
  * leaves the position of the next field unknown: `next` is -1 and the caller stops reading the message.
  */
 import { Buffer } from 'node:buffer';
-import { DnsAnomaly } from './events.js';
+import { DnsAnomaly } from './anomalies.js';
 import { text } from './format.js';
 
 /** RFC 1035 §2.3.4: names are 255 octets or less on the wire, length bytes and root label included. */
@@ -62,7 +62,7 @@ export function readName(b: Uint8Array, base: number, msgEnd: number, pos: numbe
   let plain = true;
   for (;;) {
     if (p >= end) {
-      r.problem = DnsAnomaly.name_truncated;
+      r.problem = DnsAnomaly.NAME_TRUNCATED;
       r.truncated = true;
       break;
     }
@@ -74,7 +74,7 @@ export function readName(b: Uint8Array, base: number, msgEnd: number, pos: numbe
     const top = len & 0xc0;
     if (top === 0xc0) {
       if (p + 1 >= end) {
-        r.problem = DnsAnomaly.name_truncated;
+        r.problem = DnsAnomaly.NAME_TRUNCATED;
         r.truncated = true;
         break;
       }
@@ -83,7 +83,7 @@ export function readName(b: Uint8Array, base: number, msgEnd: number, pos: numbe
       const target = ((len & 0x3f) << 8) | b[p + 1]!;
       const abs = base + target;
       if (target < HEADER_LENGTH || abs >= msgEnd) {
-        r.problem = DnsAnomaly.name_bad_pointer;
+        r.problem = DnsAnomaly.NAME_BAD_POINTER;
         r.truncated = true;
         break;
       }
@@ -95,12 +95,12 @@ export function readName(b: Uint8Array, base: number, msgEnd: number, pos: numbe
         }
       }
       if (seen) {
-        r.problem = DnsAnomaly.name_pointer_loop;
+        r.problem = DnsAnomaly.NAME_POINTER_LOOP;
         r.truncated = true;
         break;
       }
       if (jumps >= maxJumps) {
-        r.problem = DnsAnomaly.name_too_many_pointers;
+        r.problem = DnsAnomaly.NAME_TOO_MANY_POINTERS;
         r.truncated = true;
         break;
       }
@@ -113,12 +113,12 @@ export function readName(b: Uint8Array, base: number, msgEnd: number, pos: numbe
     }
     if (top !== 0) {
       // 0x40 (extended label types, RFC 6891 §5) and 0x80 (reserved): their length is unknown.
-      r.problem = DnsAnomaly.name_bad_label;
+      r.problem = DnsAnomaly.NAME_BAD_LABEL;
       r.truncated = true;
       break;
     }
     if (p + 1 + len > end) {
-      r.problem = DnsAnomaly.name_truncated;
+      r.problem = DnsAnomaly.NAME_TRUNCATED;
       r.truncated = true;
       break;
     }
@@ -126,7 +126,7 @@ export function readName(b: Uint8Array, base: number, msgEnd: number, pos: numbe
     if (wire + 1 > MAX_NAME_WIRE_LENGTH) {
       // The root label (1 byte) must still fit. Keep what was read; go on only to find the name's end.
       if (!r.truncated) {
-        r.problem = DnsAnomaly.name_too_long;
+        r.problem = DnsAnomaly.NAME_TOO_LONG;
         r.truncated = true;
       }
       if (jumped) break;

@@ -55,3 +55,11 @@ export function resolveDnsOptions(o: Partial<DnsOptions> | undefined): DnsOption
     maxCompressionJumps: clamp(o?.maxCompressionJumps, 1, 255, d.maxCompressionJumps),
   };
 }
+
+/** One line per option, for the config reference and `netsieve protocols` (the why is on each field above). */
+export const DNS_OPTION_DOCS: { readonly [K in keyof DnsOptions]: string } = {
+  maxRecordsPerSection: 'Questions, and records of each section, kept per message, 1 to 65535 (beyond: dns.too_many_records)',
+  maxOutstandingQueries: 'Queries of one flow waiting for their response, 1 to 65536 (beyond: the oldest is forgotten)',
+  maxTcpMessageSize: 'Largest DNS-over-TCP message read, 12 to 65535 bytes (larger: skipped, dns.tcp_message_too_large)',
+  maxCompressionJumps: 'Compression pointers followed within one name, 1 to 255 (beyond: dns.name_too_many_pointers)',
+};

@@ -9,7 +9,7 @@
  * One `MessageParser` per flow, reused for each message: it is the `WireContext` the RDATA readers use.
  */
 import type { DnsEdns, DnsMessage, DnsQuestion, DnsResourceRecord, DnsVariant } from './events.js';
-import { DNS_ANOMALIES, DnsAnomaly } from './events.js';
+import { DNS_ANOMALIES, DnsAnomaly } from './anomalies.js';
 import { readOpt } from './edns.js';
 import { hex } from './format.js';
 import { nameResult, readName } from './name.js';
@@ -68,7 +68,7 @@ export class MessageParser implements WireContext {
   parse(b: Uint8Array, start: number, end: number, transport: 'udp' | 'tcp', toServer: boolean): DnsMessage | null {
     this.reset();
     if (end - start < HEADER_LENGTH) {
-      this.raise(DnsAnomaly.malformed_header);
+      this.raise(DnsAnomaly.MALFORMED_HEADER);
       return null;
     }
     this.b = b;
@@ -85,16 +85,16 @@ export class MessageParser implements WireContext {
     const an = u16(b, start + 6);
     const ns = u16(b, start + 8);
     const ar = u16(b, start + 10);
-    if (!opcodeValid(opcode)) this.raise(DnsAnomaly.invalid_opcode);
-    if ((flagBits & Z_BITS[this.variant]) !== 0) this.raise(DnsAnomaly.z_flag_set);
+    if (!opcodeValid(opcode)) this.raise(DnsAnomaly.INVALID_OPCODE);
+    if ((flagBits & Z_BITS[this.variant]) !== 0) this.raise(DnsAnomaly.Z_FLAG_SET);
     // mDNS queries ask many questions at once (RFC 6762 §5.3); unicast DNS and LLMNR (RFC 4795 §2.1.1) ask one.
-    if (qd > 1 && this.variant !== 'mdns') this.raise(DnsAnomaly.multiple_questions);
+    if (qd > 1 && this.variant !== 'mdns') this.raise(DnsAnomaly.MULTIPLE_QUESTIONS);
 
     const questions = this.questions(qd);
     const answers = this.section(Section.ANSWER, an);
     const authorities = this.section(Section.AUTHORITY, ns);
     const additionals = this.section(Section.ADDITIONAL, ar);
-    if (!this.malformed && this.pos < end) this.raise(DnsAnomaly.trailing_data);
+    if (!this.malformed && this.pos < end) this.raise(DnsAnomaly.TRAILING_DATA);
 
     // (Set by section(): TypeScript does not see that through the method calls above.)
     const edns = this.edns as DnsEdns | null;
@@ -138,7 +138,7 @@ export class MessageParser implements WireContext {
 
   /** The entry at `pos` starts past the data: the header's count was a lie. */
   private short(): void {
-    this.raise(DnsAnomaly.counts_beyond_data);
+    this.raise(DnsAnomaly.COUNTS_BEYOND_DATA);
     this.malformed = true;
   }
 
@@ -146,7 +146,7 @@ export class MessageParser implements WireContext {
   private name(keep: boolean): boolean {
     readName(this.b, this.base, this.msgEnd, this.pos, this.msgEnd, this.maxJumps, keep);
     const r = nameResult;
-    if (r.forward) this.raise(DnsAnomaly.name_forward_pointer);
+    if (r.forward) this.raise(DnsAnomaly.NAME_FORWARD_POINTER);
     if (r.problem !== 0) this.raise(r.problem);
     if (r.next < 0) {
       this.malformed = true;
@@ -181,7 +181,7 @@ export class MessageParser implements WireContext {
         }
         out.push(q);
       } else if (i === this.maxRecords) {
-        this.raise(DnsAnomaly.too_many_records);
+        this.raise(DnsAnomaly.TOO_MANY_RECORDS);
       }
       this.pos = next + 4;
     }
@@ -214,15 +214,15 @@ export class MessageParser implements WireContext {
       let re = rs + u16(b, next + 8);
       const beyond = re > end;
       if (beyond) {
-        this.raise(DnsAnomaly.rdata_beyond_data);
+        this.raise(DnsAnomaly.RDATA_BEYOND_DATA);
         this.malformed = true;
         re = end;
       }
       let rr: DnsResourceRecord | null = null;
       if (type === RrType.OPT) {
         // RFC 6891 §6.1.1: at most one OPT, in the additional section, owned by the root.
-        if (section !== Section.ADDITIONAL || !rootOwner) this.raise(DnsAnomaly.opt_malformed);
-        if (++this.optCount > 1) this.raise(DnsAnomaly.opt_multiple);
+        if (section !== Section.ADDITIONAL || !rootOwner) this.raise(DnsAnomaly.OPT_MALFORMED);
+        if (++this.optCount > 1) this.raise(DnsAnomaly.OPT_MULTIPLE);
         // Read even when not kept: its extended rcode belongs to the message.
         const edns = beyond ? null : readOpt(this, cls, ttl, rs, re);
         if (edns !== null && this.edns === null && section === Section.ADDITIONAL) this.edns = edns;
@@ -243,7 +243,7 @@ export class MessageParser implements WireContext {
         if (nameTruncated) rr.nameTruncated = true;
         out.push(rr);
       } else if (i === this.maxRecords) {
-        this.raise(DnsAnomaly.too_many_records);
+        this.raise(DnsAnomaly.TOO_MANY_RECORDS);
       }
       this.pos = re;
     }

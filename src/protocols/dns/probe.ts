@@ -9,7 +9,7 @@
  * mDNS and LLMNR share the wire format and are told apart by their ports (5353, RFC 6762; 5355, RFC 4795),
  * as NBNS (137, RFC 1002) would be: the `dns` probe leaves flows on those ports to their own modules.
  */
-import { Probe, type ProbeContext, type ProbeResult } from '../types.js';
+import { Probe, type ProbeContext, type ProbeResult } from '../module.js';
 import type { DnsVariant } from './events.js';
 import { MAX_NAME_WIRE_LENGTH } from './name.js';
 import { opcodeValid, RrType } from './names.js';

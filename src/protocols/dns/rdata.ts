@@ -7,7 +7,7 @@
  * The lists built here (TXT strings, SvcParams) are bounded by the RDATA's length, itself within the message.
  */
 import type { DnsRdata, DnsSvcParam } from './events.js';
-import { DnsAnomaly } from './events.js';
+import { DnsAnomaly } from './anomalies.js';
 import { base64, hex, ipv4, ipv6, text } from './format.js';
 import { nameResult, readName } from './name.js';
 import { RrType, rrTypeName, svcParamName } from './names.js';
@@ -38,7 +38,7 @@ function raw(ctx: WireContext, s: number, e: number): DnsRdata {
 }
 
 function mismatch(ctx: WireContext, s: number, e: number): DnsRdata {
-  ctx.raise(DnsAnomaly.rdata_length_mismatch);
+  ctx.raise(DnsAnomaly.RDATA_LENGTH_MISMATCH);
   return raw(ctx, s, e);
 }
 
@@ -49,7 +49,7 @@ function mismatch(ctx: WireContext, s: number, e: number): DnsRdata {
 function rdataName(ctx: WireContext, pos: number, e: number): number {
   readName(ctx.b, ctx.base, ctx.msgEnd, pos, e, ctx.maxJumps, true);
   const r = nameResult;
-  if (r.forward) ctx.raise(DnsAnomaly.name_forward_pointer);
+  if (r.forward) ctx.raise(DnsAnomaly.NAME_FORWARD_POINTER);
   if (r.problem !== 0) ctx.raise(r.problem);
   if (r.truncated) ctx.rdataTruncated = true;
   return r.next;
@@ -212,7 +212,7 @@ function readSvcb(ctx: WireContext, s: number, e: number): DnsRdata {
     params.push({ key, name: svcParamName(key), value: value ?? hex(b, vs, ve) });
     p = ve;
   }
-  if (bad) ctx.raise(DnsAnomaly.svcb_bad_params);
+  if (bad) ctx.raise(DnsAnomaly.SVCB_BAD_PARAMS);
   return { kind: 'svcb', priority: u16(b, s), target, params };
 }
 

@@ -15,12 +15,11 @@
  */
 import type { StreamEndReason } from '../../flow/stream.js';
 import { Direction } from '../../flow/stream.js';
-import type { AppEventSink, TcpAppParser, UdpAppParser } from '../types.js';
+import type { AppEventSink, TcpAppParser, UdpAppParser } from '../module.js';
 import type { DnsMessage, DnsVariant } from './events.js';
-import { DNS_ANOMALIES, DnsAnomaly } from './events.js';
+import { DNS_ANOMALIES, DnsAnomaly } from './anomalies.js';
 import { RrType } from './names.js';
 import type { DnsOptions } from './options.js';
-import { resolveDnsOptions } from './options.js';
 import { MessageParser } from './parser.js';
 import { Plausible, plausibleHeader, plausibleMessage } from './probe.js';
 
@@ -67,9 +66,9 @@ export class DnsSession {
   private ended = false;
 
   constructor(
-    private readonly sink: AppEventSink,
+    private readonly sink: AppEventSink<DnsMessage>,
     private readonly options: DnsOptions,
-    private readonly variant: DnsVariant,
+    variant: DnsVariant,
     private readonly transport: 'udp' | 'tcp',
   ) {
     this.parser = new MessageParser(options, variant);
@@ -88,8 +87,8 @@ export class DnsSession {
       msg.txId = this.nextTxId++;
     } else {
       if (this.policy.directions) {
-        if (msg.flags.qr && direction === Direction.TO_SERVER) parser.raise(DnsAnomaly.not_request);
-        if (!msg.flags.qr && direction === Direction.TO_CLIENT) parser.raise(DnsAnomaly.not_response);
+        if (msg.flags.qr && direction === Direction.TO_SERVER) parser.raise(DnsAnomaly.NOT_REQUEST);
+        if (!msg.flags.qr && direction === Direction.TO_CLIENT) parser.raise(DnsAnomaly.NOT_RESPONSE);
       }
       if (msg.flags.qr) this.pairResponse(msg);
       else this.addQuery(msg, direction);
@@ -97,7 +96,7 @@ export class DnsSession {
       const codes = parser.codes;
       for (let i = msg.anomalies.length; i < codes.length; i++) msg.anomalies.push(DNS_ANOMALIES[codes[i]!]!);
     }
-    this.sink.emit(this.variant, msg);
+    this.sink.emit(msg);
     this.raiseAll(direction);
   }
 
@@ -105,12 +104,12 @@ export class DnsSession {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.policy.orphans) for (const x of this.pending) if (x.responses === 0) this.sink.anomaly(DNS_ANOMALIES[DnsAnomaly.unanswered_query]!, x.direction);
+    if (this.policy.orphans) for (const x of this.pending) if (x.responses === 0) this.sink.anomaly(DnsAnomaly.UNANSWERED_QUERY, x.direction);
     this.pending.length = 0;
   }
 
   private raiseAll(direction: Direction): void {
-    for (const c of this.parser.codes) this.sink.anomaly(DNS_ANOMALIES[c]!, direction);
+    for (const c of this.parser.codes) this.sink.anomaly(c, direction);
   }
 
   private addQuery(msg: DnsMessage, direction: Direction): void {
@@ -125,7 +124,7 @@ export class DnsSession {
     }
     if (pending.length >= this.options.maxOutstandingQueries) {
       pending.shift();
-      this.parser.raise(DnsAnomaly.too_many_outstanding_queries);
+      this.parser.raise(DnsAnomaly.TOO_MANY_OUTSTANDING_QUERIES);
     }
     const q = msg.questions[0];
     const multi = this.transport === 'tcp' && q !== undefined && (q.type === RrType.AXFR || q.type === RrType.IXFR);
@@ -148,7 +147,7 @@ export class DnsSession {
       for (let i = 0; i < pending.length; i++) {
         if (pending[i]!.id === msg.id) {
           found = i;
-          this.parser.raise(DnsAnomaly.question_mismatch);
+          this.parser.raise(DnsAnomaly.QUESTION_MISMATCH);
           break;
         }
       }
@@ -166,7 +165,7 @@ export class DnsSession {
       return;
     }
     if (key !== '' && pending.some((x) => x.key === key)) {
-      this.parser.raise(DnsAnomaly.id_mismatch);
+      this.parser.raise(DnsAnomaly.ID_MISMATCH);
     } else {
       // The latest answered exchange first: a query re-sent with the same id after its answer is a new one.
       let done: Exchange | undefined;
@@ -175,12 +174,12 @@ export class DnsSession {
         if (x.id === msg.id && (x.key === key || key === '')) done = x;
       }
       if (done !== undefined) {
-        this.parser.raise(DnsAnomaly.duplicate_response);
+        this.parser.raise(DnsAnomaly.DUPLICATE_RESPONSE);
         msg.txId = done.txId;
         msg.querySeen = true;
         return;
       }
-      if (this.policy.orphans) this.parser.raise(DnsAnomaly.response_without_query);
+      if (this.policy.orphans) this.parser.raise(DnsAnomaly.RESPONSE_WITHOUT_QUERY);
     }
     msg.txId = this.nextTxId++;
     msg.querySeen = false;
@@ -191,8 +190,9 @@ export class DnsSession {
 export class DnsUdpParser implements UdpAppParser {
   private readonly session: DnsSession;
 
-  constructor(sink: AppEventSink, options: Partial<DnsOptions> | undefined, variant: DnsVariant) {
-    this.session = new DnsSession(sink, resolveDnsOptions(options), variant, 'udp');
+  /** `options`: resolved (the registry's, or `resolveDnsOptions()` for direct use). */
+  constructor(sink: AppEventSink<DnsMessage>, options: DnsOptions, variant: DnsVariant) {
+    this.session = new DnsSession(sink, options, variant, 'udp');
   }
 
   onDatagram(direction: Direction, data: Uint8Array, start: number, end: number): void {
@@ -308,7 +308,7 @@ class TcpFramer {
   /** A length prefix was read: start the message, or skip it when it is over the cap. */
   private begin(len: number, data: Uint8Array, p: number): void {
     if (len > this.owner.options.maxTcpMessageSize) {
-      this.owner.sink.anomaly(DNS_ANOMALIES[DnsAnomaly.tcp_message_too_large]!, this.direction);
+      this.owner.sink.anomaly(DnsAnomaly.TCP_MESSAGE_TOO_LARGE, this.direction);
       this.mode = Mode.SKIP;
       this.skip = len;
     } else if (len < 12) {
@@ -369,7 +369,7 @@ class TcpFramer {
       }
       // Found: frame from here, the bytes collected after it first.
       this.atStart = false;
-      if (offset > 0) this.owner.sink.anomaly(DNS_ANOMALIES[DnsAnomaly.resync]!, this.direction);
+      if (offset > 0) this.owner.sink.anomaly(DnsAnomaly.RESYNC, this.direction);
       this.mode = Mode.LENGTH;
       this.resetSearch();
       this.feed(buf, i, len);
@@ -395,7 +395,7 @@ class TcpFramer {
 
   /** No message start within the search limit: `dns.resync_failed`, and the flow is given up. */
   private fail(end: number): number {
-    this.owner.sink.anomaly(DNS_ANOMALIES[DnsAnomaly.resync_failed]!, this.direction);
+    this.owner.sink.anomaly(DnsAnomaly.RESYNC_FAILED, this.direction);
     this.mode = Mode.DEAD;
     this.search = null;
     this.owner.giveUp();
@@ -412,7 +412,7 @@ class TcpFramer {
   gap(length: number): void {
     if (this.mode === Mode.DEAD) return;
     if (this.mode === Mode.BODY) {
-      this.owner.sink.anomaly(DNS_ANOMALIES[DnsAnomaly.gap_in_message]!, this.direction);
+      this.owner.sink.anomaly(DnsAnomaly.GAP_IN_MESSAGE, this.direction);
       const missing = this.need - this.have;
       if (length >= 0 && length <= missing) {
         // Lost inside this message: skip the rest of it and stay in step.
@@ -437,7 +437,7 @@ class TcpFramer {
     this.ended = true;
     // Inside a message, inside its length prefix, or bytes collected by a search that never framed one.
     if ((this.mode === Mode.BODY && this.need > 0) || (this.mode === Mode.LENGTH && this.hi >= 0) || (this.mode === Mode.SEARCH && this.searchLen > 0)) {
-      this.owner.sink.anomaly(DNS_ANOMALIES[DnsAnomaly.tcp_incomplete_message]!, this.direction);
+      this.owner.sink.anomaly(DnsAnomaly.TCP_INCOMPLETE_MESSAGE, this.direction);
     }
     this.mode = Mode.DEAD;
     this.search = null;
@@ -453,11 +453,11 @@ export class DnsTcpParser implements TcpAppParser {
   private readonly framers: [TcpFramer, TcpFramer];
 
   constructor(
-    readonly sink: AppEventSink,
-    options: Partial<DnsOptions> | undefined,
+    readonly sink: AppEventSink<DnsMessage>,
+    options: DnsOptions,
     variant: DnsVariant,
   ) {
-    this.options = resolveDnsOptions(options);
+    this.options = options;
     this.session = new DnsSession(sink, this.options, variant, 'tcp');
     this.framers = [new TcpFramer(Direction.TO_SERVER, this), new TcpFramer(Direction.TO_CLIENT, this)];
   }

@@ -6,8 +6,8 @@
  * Lengths are counted to the end whatever the caps: `length` (bytes as transferred, still content-coded)
  * and `decodedLength` (bytes after content decoding, up to where decoding stopped).
  */
-import { A } from './events.js';
-import { Inflater, InflateStatus, type InflateFormat, type InflateSink } from './inflate.js';
+import { HttpAnomaly as A } from './anomalies.js';
+import { Inflater, InflateStatus, type InflateFormat, type InflateSink } from '../../codec/inflate.js';
 import { RATIO_FLOOR, type HttpOptions } from './options.js';
 
 /** Most codings stacked on one body that are undone (`Content-Encoding: gzip` over `Transfer-Encoding: gzip`). */

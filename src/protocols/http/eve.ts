@@ -8,7 +8,7 @@
  * parameters; `length` is the response body length after transfer decoding; `protocol` is the request's
  * version text. Bodies are not written (Suricata logs them only in alerts, base64).
  */
-import type { HttpHeader, HttpTransaction } from './transaction.js';
+import type { HttpHeader, HttpTransaction } from './events.js';
 
 /** Host and port of a Host value or authority: `Example.com:8080` → ['example.com', 8080]; `[::1]:80` → ['::1', 80]. */
 export function splitHost(host: string): [string, number | null] {

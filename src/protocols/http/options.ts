@@ -64,3 +64,16 @@ export const HTTP_DEFAULTS: Readonly<HttpOptions> = Object.freeze({
 
 /** Decoded bytes after which the ratio cap applies (small bodies with high ratios are harmless). */
 export const RATIO_FLOOR = 1024 * 1024;
+
+/** One line per option, for the config reference and `netsieve protocols` (the why is on each field above). */
+export const HTTP_OPTION_DOCS: { readonly [K in keyof HttpOptions]: string } = {
+  maxHeaderLine: 'Longest start, header, trailer or chunk-size line kept, in bytes (longer: cut, http.header_line_too_long)',
+  maxHeaderSection: 'Bytes of one header or trailer section kept (beyond: framed but not kept, http.header_section_too_long)',
+  maxHeaders: 'Header fields kept per message (beyond: http.too_many_headers)',
+  maxPendingRequests: 'Pipelined requests waiting for their responses (beyond: the oldest is emitted unanswered)',
+  inspectBodyLimit: 'Bytes of each body (decoded) kept in the inspection buffers (beyond: http.body_beyond_inspect_limit)',
+  decompress: 'Decode gzip, x-gzip and deflate bodies for inspection',
+  maxDecompressedSize: 'Decoded bytes produced for one body before decoding stops (http.decompression_bomb)',
+  maxDecompressionRatio: 'Largest decoded/encoded ratio accepted once a body decoded past 1 MiB (http.decompression_bomb)',
+  maxTunnelBuffer: 'Bytes held from the client while a CONNECT or Upgrade awaits its answer (beyond: http.tunnel_buffer_full)',
+};

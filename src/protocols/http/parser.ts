@@ -11,7 +11,7 @@
  * Semantics that need both directions (which request a response answers, HEAD, CONNECT, Upgrade) belong to
  * the owner (state.ts), asked through `HttpParserOwner` at the points where they matter.
  */
-import { A } from './events.js';
+import { HttpAnomaly as A } from './anomalies.js';
 import { BodyCollector } from './body.js';
 import { Cl, HttpMessage, type HttpHeader } from './message.js';
 import type { HttpOptions } from './options.js';

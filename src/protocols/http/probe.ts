@@ -4,7 +4,7 @@
  * allowed (RFC 9112 §2.2). The answer is NOT_MINE at the first byte that cannot belong to such a line, and
  * NEED_MORE while every byte seen is still a plausible prefix.
  */
-import { Probe, type ProbeContext, type ProbeResult } from '../types.js';
+import { Probe, type ProbeContext, type ProbeResult } from '../module.js';
 import { TCHAR } from './parser.js';
 
 const SP = 32;

@@ -12,13 +12,13 @@
  * by its parser until the answer says whether they are still HTTP.
  */
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
-import type { AppEventSink, TcpAppParser } from '../types.js';
-import { A, HTTP_ANOMALIES } from './events.js';
+import type { AppEventSink, TcpAppParser } from '../module.js';
+import { HttpAnomaly as A, HTTP_ANOMALIES } from './anomalies.js';
 import { EMPTY_BYTES } from './body.js';
 import { Cl, type HttpMessage } from './message.js';
 import type { HttpOptions } from './options.js';
 import { After, BodyRule, HttpParser, type HttpParserOwner } from './parser.js';
-import type { HttpTransaction } from './transaction.js';
+import type { HttpTransaction } from './events.js';
 import { normalizeUri, parseTarget } from './uri.js';
 
 const TO_SERVER = 0;
@@ -57,7 +57,7 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
   private respLost = false;
 
   constructor(
-    private readonly sink: AppEventSink,
+    private readonly sink: AppEventSink<HttpTransaction>,
     private readonly o: HttpOptions,
   ) {
     this.req = new HttpParser(true, this, o);
@@ -178,7 +178,7 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
   anomaly(p: HttpParser, code: number, m: HttpMessage | null): void {
     const dir: Direction = p.isRequest ? TO_SERVER : TO_CLIENT;
     const name = HTTP_ANOMALIES[code]!;
-    this.sink.anomaly(name, dir);
+    this.sink.anomaly(code, dir);
     const tx = m === null ? null : (m.tx as OpenTx | null);
     if (tx !== null && !tx.anomalies.includes(name)) tx.anomalies.push(name);
   }
@@ -251,8 +251,8 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
   private note(tx: OpenTx, code: number, dir: number): void {
     const name = HTTP_ANOMALIES[code]!;
     if (tx.anomalies.includes(name)) return;
-    if (dir >= 0) this.sink.anomaly(name, dir as Direction);
-    else this.sink.anomaly(name);
+    if (dir >= 0) this.sink.anomaly(code, dir as Direction);
+    else this.sink.anomaly(code);
     if (!tx.anomalies.includes(name)) tx.anomalies.push(name);
   }
 
@@ -292,7 +292,7 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
     tx.emitted = true;
     // A request that got no final response (the flow ended, or the response side stopped first).
     if (tx.req !== null && tx.resp === null) this.note(tx, A.REQUEST_WITHOUT_RESPONSE, -1);
-    this.sink.emit('http', buildRecord(tx));
+    this.sink.emit(buildRecord(tx));
   }
 }
 

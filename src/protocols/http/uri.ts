@@ -7,7 +7,7 @@
  * and runs of `/` collapse to one. Reserved characters (`%2F`, `%3F`, ...) stay encoded: decoding them
  * changes what the URI means. The query is decoded the same way but its slashes and dots are left alone.
  */
-import { A } from './events.js';
+import { HttpAnomaly as A } from './anomalies.js';
 
 /** Which of RFC 9112 §3.2's forms a request-target has. */
 export type TargetForm = 'origin' | 'absolute' | 'authority' | 'asterisk';

@@ -99,3 +99,17 @@ export function resolveRedisOptions(input: Partial<RedisOptions> | undefined): R
   o.maxProtocolErrors = Math.max(1, o.maxProtocolErrors);
   return o;
 }
+
+/** One line per option, for the config reference and `netsieve protocols` (the why is on each field above). */
+export const REDIS_OPTION_DOCS: { readonly [K in keyof RedisOptions]: string } = {
+  maxStringBytes: 'Bytes kept of each string in a record, at least 32 (longer: redis.string_trimmed)',
+  maxElements: 'Elements kept of each aggregate (beyond: counted, redis.elements_trimmed)',
+  maxValues: 'Values kept of one message, all levels together (beyond: redis.values_trimmed)',
+  maxDepth: 'Nesting of aggregates followed, 1 to 4096 (deeper: redis.too_deep)',
+  maxLineBytes: 'Longest simple string, error or inline command line, at least 64 (beyond: redis.line_too_long)',
+  maxBulkLength: 'Largest bulk string length accepted (beyond: redis.bulk_too_long)',
+  maxAggregateLength: 'Largest aggregate count accepted (beyond: redis.aggregate_too_long)',
+  maxPending: 'Commands awaiting their replies (beyond: redis.too_many_pending, the oldest is emitted unanswered)',
+  maxPendingBytes: 'Bytes the pending commands may keep together (beyond: as maxPending)',
+  maxProtocolErrors: 'Protocol errors per direction before the flow is given up (redis.too_many_protocol_errors)',
+};

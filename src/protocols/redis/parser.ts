@@ -28,8 +28,8 @@
  * Redis has; other lines are dropped). While resynchronising it stays silent (its errors still count). After
  * `maxProtocolErrors` errors the direction is given up.
  */
+import { RedisAnomaly as A } from './anomalies.js';
 import {
-  A,
   type RedisArrayValue,
   type RedisMapValue,
   type RedisStringValue,

@@ -8,7 +8,7 @@
  *   `%7`, `_`, `#t`...). A server never speaks first, so a `+OK text` banner is POP3's, not Redis's.
  * Anything else (HTTP, TLS, SSH banners, binary) is NOT_MINE at its first bytes.
  */
-import { Probe, type ProbeContext, type ProbeResult } from '../types.js';
+import { Probe, type ProbeContext, type ProbeResult } from '../module.js';
 import { isKnownCommand, isMemcachedName } from './commands.js';
 
 /** Lines longer than this do not decide (an inline command or first reply line is short). */

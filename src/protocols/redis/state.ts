@@ -19,20 +19,20 @@
  * carry passwords are redacted too. Nothing else keeps request bytes.
  */
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
-import type { AppEventSink, TcpAppParser } from '../types.js';
+import type { AppEventSink, TcpAppParser } from '../module.js';
 import { keyOf, redactReplySecrets, redactSecrets, subcommandOf } from './commands.js';
+import { RedisAnomaly as A, REDIS_ANOMALIES } from './anomalies.js';
 import {
-  A,
-  REDIS_ANOMALIES,
   type RedisArrayValue,
   type RedisCommandRecord,
   type RedisMonitorLine,
   type RedisNoReply,
   type RedisPushRecord,
+  type RedisRecord,
   type RedisStringValue,
   type RedisValue,
 } from './events.js';
-import { resolveRedisOptions, type RedisOptions } from './options.js';
+import type { RedisOptions } from './options.js';
 import { Msg, RespParser, type RespHandler } from './parser.js';
 
 const TO_SERVER = 0 as Direction;
@@ -93,10 +93,11 @@ export class RedisConnection implements TcpAppParser {
   private stopped = false;
 
   constructor(
-    private readonly sink: AppEventSink,
-    options?: Partial<RedisOptions>,
+    private readonly sink: AppEventSink<RedisRecord>,
+    /** Resolved (the registry's, or `resolveRedisOptions()` for direct use). */
+    options: RedisOptions,
   ) {
-    this.o = resolveRedisOptions(options);
+    this.o = options;
     this.parsers = [new RespParser('request', this.o, this.handler(TO_SERVER)), new RespParser('reply', this.o, this.handler(TO_CLIENT))];
   }
 
@@ -141,7 +142,7 @@ export class RedisConnection implements TcpAppParser {
         const name = REDIS_ANOMALIES[code] ?? 'redis.none';
         const list = this.raised[direction]!;
         if (list.length < MAX_RECORD_ANOMALIES && !list.includes(name)) list.push(name);
-        this.sink.anomaly(name, direction);
+        this.sink.anomaly(code, direction);
       },
       rdb: (length, complete) => {
         if (!this.stopped) this.onRdb(length, complete);
@@ -319,7 +320,7 @@ export class RedisConnection implements TcpAppParser {
       if (line !== null) {
         const rec = pushRecord('monitor', this.protocol, anomalies);
         rec.monitor = line;
-        this.sink.emit('redis', rec);
+        this.sink.emit(rec);
         return;
       }
     }
@@ -359,7 +360,7 @@ export class RedisConnection implements TcpAppParser {
       if (!this.requestsLost) this.raise(A.REPLY_WITHOUT_COMMAND, TO_CLIENT, rec);
       this.attach(rec, value);
       if (confirm !== null) this.noteConfirmation(value);
-      this.sink.emit('redis', rec);
+      this.sink.emit(rec);
       return;
     }
     const rec = head.record;
@@ -399,7 +400,7 @@ export class RedisConnection implements TcpAppParser {
     } else {
       const rec = pushRecord('rdb', this.protocol, anomalies);
       rec.data = value;
-      this.sink.emit('redis', rec);
+      this.sink.emit(rec);
     }
     this.replicating = true;
     this.flushAnswered();
@@ -508,7 +509,7 @@ export class RedisConnection implements TcpAppParser {
         rec.data = rest;
       }
     }
-    this.sink.emit('redis', rec);
+    this.sink.emit(rec);
   }
 
   // ---- the queue ---------------------------------------------------------------------------------------
@@ -562,13 +563,13 @@ export class RedisConnection implements TcpAppParser {
   private finish(p: Pending, why: RedisNoReply | null): void {
     const rec = p.record;
     if (rec.reply === null) rec.noReply = why ?? 'ended';
-    this.sink.emit('redis', rec);
+    this.sink.emit(rec);
   }
 
   private raise(code: number, direction: Direction, rec: { anomalies: string[] }): void {
     const name = REDIS_ANOMALIES[code]!;
     if (!rec.anomalies.includes(name) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(name);
-    this.sink.anomaly(name, direction);
+    this.sink.anomaly(code, direction);
   }
 }
 

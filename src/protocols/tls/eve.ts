@@ -45,7 +45,7 @@ function nonGrease(values: readonly number[]): number[] {
   return values.filter((v) => !isGrease(v));
 }
 
-export function tlsEve(record: TlsHandshake, options: Partial<TlsEveOptions> = {}): Record<string, unknown> {
+export function tlsToEve(record: TlsHandshake, options: Partial<TlsEveOptions> = {}): Record<string, unknown> {
   const opts = { ...TLS_EVE_DEFAULTS, ...options };
   const out: Record<string, unknown> = {};
   const leaf = record.certificates[0];

@@ -82,3 +82,17 @@ export interface TlsEveOptions {
 }
 
 export const TLS_EVE_DEFAULTS: Readonly<TlsEveOptions> = Object.freeze({ certificate: false, chain: false, handshakes: false });
+
+/** One line per option, for the config reference and `netsieve protocols` (the why is on each field above). */
+export const TLS_OPTION_DOCS: { readonly [K in keyof TlsOptions]: string } = {
+  maxHandshakeMessageSize: 'Largest handshake message buffered, 4 to 16777215 bytes (larger: skipped, tls.handshake_too_large)',
+  maxCertificates: 'Certificates of one Certificate message decoded, 1 to 1024',
+  maxListLength: 'Entries kept per list (suites, extensions, groups, names), 1 to 65536 (beyond: tls.too_many_values)',
+  maxAlerts: 'Cleartext alerts kept in the record, 0 to 1024',
+  maxDerDepth: 'Deepest DER nesting accepted in a certificate, 4 to 256 (tls.certificate_invalid_der)',
+  keepCertificateDer: 'Keep each certificate\'s DER in the record (and EVE certificate/chain when asked)',
+  afterHandshake: 'After the handshake: stop (leave the flow) or track (follow record headers: heartbeats, alerts)',
+};
+
+/** Values allowed for the string options. */
+export const TLS_OPTION_CHOICES: { readonly [K in keyof TlsOptions]?: readonly string[] } = { afterHandshake: ['stop', 'track'] };

@@ -17,10 +17,11 @@ import {
   Version,
 } from './constants.js';
 import { latin1 } from './der.js';
-import type { TlsAnomalyName, TlsCertificate, TlsClientHello, TlsExtension, TlsServerHello } from './events.js';
+import { TlsAnomaly } from './anomalies.js';
+import type { TlsCertificate, TlsClientHello, TlsExtension, TlsServerHello } from './events.js';
 import { parseCertificate, type X509Limits } from './x509.js';
 
-export type Report = (name: TlsAnomalyName) => void;
+export type Report = (name: number) => void;
 
 export interface ParseLimits {
   maxListLength: number;
@@ -49,7 +50,7 @@ class ListCap {
   ) {}
   push(list: unknown[], value: unknown): boolean {
     if (list.length >= this.max) {
-      if (!this.overflowed) this.report('tls.too_many_values');
+      if (!this.overflowed) this.report(TlsAnomaly.TOO_MANY_VALUES);
       this.overflowed = true;
       return false;
     }
@@ -93,7 +94,7 @@ function emptyClientHello(version: number, random: string): TlsClientHello {
 
 /** RFC 5246 §7.4.1.2: legacy versions a hello may carry (TLS 1.3 freezes it at 0x0303, RFC 8446 §4.1.2). */
 function checkHelloVersion(v: number, report: Report): void {
-  if (v < Version.SSL3 || v > Version.TLS12) report('tls.invalid_hello_version');
+  if (v < Version.SSL3 || v > Version.TLS12) report(TlsAnomaly.INVALID_HELLO_VERSION);
 }
 
 /**
@@ -101,7 +102,7 @@ function checkHelloVersion(v: number, report: Report): void {
  */
 export function parseClientHello(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): TlsClientHello | null {
   if (end - start < 34) {
-    report('tls.handshake_invalid_length');
+    report(TlsAnomaly.HANDSHAKE_INVALID_LENGTH);
     return null;
   }
   const ch = emptyClientHello(u16(buf, start), hex(buf, start + 2, start + 34));
@@ -112,7 +113,7 @@ export function parseClientHello(buf: Uint8Array, start: number, end: number, li
   // session id <0..32>
   if (p >= end) return truncated(ch, report);
   const sidLen = buf[p++]!;
-  if (sidLen > 32) report('tls.session_id_too_long');
+  if (sidLen > 32) report(TlsAnomaly.SESSION_ID_TOO_LONG);
   if (p + sidLen > end) return truncated(ch, report);
   ch.sessionId = hex(buf, p, p + sidLen);
   p += sidLen;
@@ -122,7 +123,7 @@ export function parseClientHello(buf: Uint8Array, start: number, end: number, li
   const csLen = u16(buf, p);
   p += 2;
   if (p + csLen > end) return truncated(ch, report);
-  if (csLen === 0 || csLen % 2 !== 0) report('tls.invalid_cipher_suites');
+  if (csLen === 0 || csLen % 2 !== 0) report(TlsAnomaly.INVALID_CIPHER_SUITES);
   for (let i = p; i + 1 < p + csLen; i += 2) {
     const cs = u16(buf, i);
     if (isGrease(cs)) ch.grease = true;
@@ -141,7 +142,7 @@ export function parseClientHello(buf: Uint8Array, start: number, end: number, li
     if (buf[i] === 0) hasNull = true;
     if (!cap.push(ch.compressionMethods, buf[i]!)) break;
   }
-  if (!hasNull) report('tls.invalid_compression_methods');
+  if (!hasNull) report(TlsAnomaly.INVALID_COMPRESSION_METHODS);
   p += cmLen;
 
   if (p === end) return ch; // no extensions: legal before TLS 1.3
@@ -152,7 +153,7 @@ export function parseClientHello(buf: Uint8Array, start: number, end: number, li
 }
 
 function truncated<T>(hello: T, report: Report): T {
-  report('tls.handshake_invalid_length');
+  report(TlsAnomaly.HANDSHAKE_INVALID_LENGTH);
   return hello;
 }
 
@@ -172,36 +173,36 @@ function parseExtensions(
   onType: (type: number) => void,
 ): void {
   if (p + 2 > end) {
-    report('tls.invalid_extensions_length');
+    report(TlsAnomaly.INVALID_EXTENSIONS_LENGTH);
     return;
   }
   const blockLen = u16(buf, p);
   p += 2;
   let blockEnd = p + blockLen;
   if (blockEnd > end) {
-    report('tls.invalid_extensions_length');
+    report(TlsAnomaly.INVALID_EXTENSIONS_LENGTH);
     blockEnd = end;
   } else if (blockEnd < end) {
-    report('tls.handshake_trailing_data');
+    report(TlsAnomaly.HANDSHAKE_TRAILING_DATA);
   }
   const seen = new Set<number>();
   while (p < blockEnd) {
     if (p + 4 > blockEnd) {
-      report('tls.invalid_extensions_length');
+      report(TlsAnomaly.INVALID_EXTENSIONS_LENGTH);
       return;
     }
     const type = u16(buf, p);
     const len = u16(buf, p + 2);
     p += 4;
     if (p + len > blockEnd) {
-      report('tls.invalid_extensions_length');
+      report(TlsAnomaly.INVALID_EXTENSIONS_LENGTH);
       return;
     }
     onType(type);
     // Listed either way (fingerprints describe the wire), decoded only the first time.
     if (!cap.push(list, { type, length: len })) return;
     if (seen.has(type)) {
-      report('tls.duplicate_extension');
+      report(TlsAnomaly.DUPLICATE_EXTENSION);
     } else {
       seen.add(type);
       decode(type, p, p + len);
@@ -226,13 +227,13 @@ function readList(
   onValue?: (v: number) => void,
 ): boolean {
   if (s + lenBytes > e) {
-    report('tls.invalid_extension');
+    report(TlsAnomaly.INVALID_EXTENSION);
     return false;
   }
   const len = lenBytes === 1 ? buf[s]! : u16(buf, s);
   s += lenBytes;
   const ok = s + len === e && len % itemBytes === 0;
-  if (!ok) report('tls.invalid_extension');
+  if (!ok) report(TlsAnomaly.INVALID_EXTENSION);
   const stop = Math.min(s + len, e);
   for (let i = s; i + itemBytes <= stop; i += itemBytes) {
     const v = itemBytes === 1 ? buf[i]! : u16(buf, i);
@@ -263,7 +264,7 @@ function decodeClientExtension(ch: TlsClientHello, type: number, buf: Uint8Array
       readList(buf, s, e, 2, 2, ch.signatureAlgorithms, cap, report, grease);
       break;
     case ExtensionType.HEARTBEAT:
-      if (e - s !== 1) report('tls.invalid_extension');
+      if (e - s !== 1) report(TlsAnomaly.INVALID_EXTENSION);
       if (e > s) ch.heartbeatMode = buf[s]!;
       break;
     case ExtensionType.ALPN:
@@ -273,15 +274,15 @@ function decodeClientExtension(ch: TlsClientHello, type: number, buf: Uint8Array
       ch.paddingLength = e - s;
       break;
     case ExtensionType.ENCRYPT_THEN_MAC:
-      if (e !== s) report('tls.invalid_extension');
+      if (e !== s) report(TlsAnomaly.INVALID_EXTENSION);
       ch.encryptThenMac = true;
       break;
     case ExtensionType.EXTENDED_MASTER_SECRET:
-      if (e !== s) report('tls.invalid_extension');
+      if (e !== s) report(TlsAnomaly.INVALID_EXTENSION);
       ch.extendedMasterSecret = true;
       break;
     case ExtensionType.RECORD_SIZE_LIMIT:
-      if (e - s !== 2) report('tls.invalid_extension');
+      if (e - s !== 2) report(TlsAnomaly.INVALID_EXTENSION);
       else ch.recordSizeLimit = u16(buf, s);
       break;
     case ExtensionType.SESSION_TICKET:
@@ -314,20 +315,20 @@ function decodeClientExtension(ch: TlsClientHello, type: number, buf: Uint8Array
 /** KeyShareClientHello: `client_shares <0..2^16-1>` of `group(2) key_exchange<1..2^16-1>`. */
 function decodeClientKeyShares(ch: TlsClientHello, buf: Uint8Array, s: number, e: number, cap: ListCap, report: Report): void {
   if (s + 2 > e || s + 2 + u16(buf, s) !== e) {
-    report('tls.invalid_extension');
+    report(TlsAnomaly.INVALID_EXTENSION);
     return;
   }
   let p = s + 2;
   while (p < e) {
     if (p + 4 > e) {
-      report('tls.invalid_extension');
+      report(TlsAnomaly.INVALID_EXTENSION);
       return;
     }
     const group = u16(buf, p);
     const keyLen = u16(buf, p + 2);
     p += 4 + keyLen;
     if (p > e) {
-      report('tls.invalid_extension');
+      report(TlsAnomaly.INVALID_EXTENSION);
       return;
     }
     if (isGrease(group)) ch.grease = true;
@@ -338,23 +339,23 @@ function decodeClientKeyShares(ch: TlsClientHello, buf: Uint8Array, s: number, e
 /** ProtocolNameList: `protocol_name_list <2..2^16-1>` of `ProtocolName <1..2^8-1>` (RFC 7301 §3.1). */
 function decodeAlpnList(buf: Uint8Array, s: number, e: number, out: string[], cap: ListCap, report: Report): boolean {
   if (s + 2 > e) {
-    report('tls.invalid_extension');
+    report(TlsAnomaly.INVALID_EXTENSION);
     return false;
   }
   const listLen = u16(buf, s);
   let ok = listLen > 0 && s + 2 + listLen === e;
-  if (!ok) report('tls.invalid_extension');
+  if (!ok) report(TlsAnomaly.INVALID_EXTENSION);
   const stop = Math.min(e, s + 2 + listLen);
   let p = s + 2;
   while (p < stop) {
     const len = buf[p++]!;
     if (p + len > stop) {
-      if (ok) report('tls.invalid_extension');
+      if (ok) report(TlsAnomaly.INVALID_EXTENSION);
       return false;
     }
     // "Empty strings MUST NOT be included": kept anyway (JA4 prints "00" for an empty first name).
     if (len === 0 && ok) {
-      report('tls.invalid_extension');
+      report(TlsAnomaly.INVALID_EXTENSION);
       ok = false;
     }
     if (!cap.push(out, latin1(buf, p, p + len))) return false;
@@ -369,32 +370,32 @@ function decodeAlpnList(buf: Uint8Array, s: number, e: number, out: string[], ca
  */
 export function decodeServerName(buf: Uint8Array, s: number, e: number, report: Report): string | null {
   if (s + 2 > e) {
-    report('tls.sni_invalid_length');
+    report(TlsAnomaly.SNI_INVALID_LENGTH);
     return null;
   }
   const listLen = u16(buf, s);
-  if (listLen === 0 || s + 2 + listLen !== e) report('tls.sni_invalid_length');
+  if (listLen === 0 || s + 2 + listLen !== e) report(TlsAnomaly.SNI_INVALID_LENGTH);
   const stop = Math.min(e, s + 2 + listLen);
   let p = s + 2;
   let name: string | null = null;
   while (p < stop) {
     if (p + 3 > stop) {
-      report('tls.sni_invalid_length');
+      report(TlsAnomaly.SNI_INVALID_LENGTH);
       break;
     }
     const nameType = buf[p]!;
     const len = u16(buf, p + 1);
     p += 3;
     if (p + len > stop) {
-      report('tls.sni_invalid_length');
+      report(TlsAnomaly.SNI_INVALID_LENGTH);
       break;
     }
     if (nameType !== 0) {
-      report('tls.sni_invalid_type');
+      report(TlsAnomaly.SNI_INVALID_TYPE);
     } else if (len === 0) {
-      report('tls.sni_invalid_length');
+      report(TlsAnomaly.SNI_INVALID_LENGTH);
     } else if (name !== null) {
-      report('tls.sni_multiple_names');
+      report(TlsAnomaly.SNI_MULTIPLE_NAMES);
     } else {
       name = latin1(buf, p, p + len);
       checkHostName(buf, p, p + len, report);
@@ -409,7 +410,7 @@ export function decodeServerName(buf: Uint8Array, s: number, e: number, report: 
  * trailing dot, at most 253 characters (RFC 1035 §2.3.4 with the dots), and not an address literal.
  */
 function checkHostName(buf: Uint8Array, s: number, e: number, report: Report): void {
-  if (e - s > 253) report('tls.sni_too_long');
+  if (e - s > 253) report(TlsAnomaly.SNI_TOO_LONG);
   let bad = buf[e - 1] === 0x2e;
   let ipv4Like = true;
   let colon = false;
@@ -421,9 +422,9 @@ function checkHostName(buf: Uint8Array, s: number, e: number, report: Report): v
     if (c === 0x3a) colon = true;
     else if (!digit && !alpha && c !== 0x2d && c !== 0x5f && c !== 0x2e) bad = true;
   }
-  if (ipv4Like && isIpv4Literal(buf, s, e)) report('tls.sni_ip_literal');
-  else if (colon) report(isIpv6Literal(buf, s, e) ? 'tls.sni_ip_literal' : 'tls.sni_invalid_characters');
-  else if (bad) report('tls.sni_invalid_characters');
+  if (ipv4Like && isIpv4Literal(buf, s, e)) report(TlsAnomaly.SNI_IP_LITERAL);
+  else if (colon) report(isIpv6Literal(buf, s, e) ? TlsAnomaly.SNI_IP_LITERAL : TlsAnomaly.SNI_INVALID_CHARACTERS);
+  else if (bad) report(TlsAnomaly.SNI_INVALID_CHARACTERS);
 }
 
 function isIpv4Literal(buf: Uint8Array, s: number, e: number): boolean {
@@ -487,7 +488,7 @@ function emptyServerHello(version: number, random: string): TlsServerHello {
 /** ServerHello body (a HelloRetryRequest too). Null when the version and random are not there. */
 export function parseServerHello(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): TlsServerHello | null {
   if (end - start < 34) {
-    report('tls.handshake_invalid_length');
+    report(TlsAnomaly.HANDSHAKE_INVALID_LENGTH);
     return null;
   }
   const sh = emptyServerHello(u16(buf, start), hex(buf, start + 2, start + 34));
@@ -501,14 +502,14 @@ export function parseServerHello(buf: Uint8Array, start: number, end: number, li
   let p = start + 34;
   if (p >= end) return truncated(sh, report);
   const sidLen = buf[p++]!;
-  if (sidLen > 32) report('tls.session_id_too_long');
+  if (sidLen > 32) report(TlsAnomaly.SESSION_ID_TOO_LONG);
   if (p + sidLen > end) return truncated(sh, report);
   sh.sessionId = hex(buf, p, p + sidLen);
   p += sidLen;
   if (p + 3 > end) return truncated(sh, report);
   sh.cipherSuite = u16(buf, p);
   sh.compressionMethod = buf[p + 2]!;
-  if (sh.compressionMethod !== 0) report('tls.compression_negotiated');
+  if (sh.compressionMethod !== 0) report(TlsAnomaly.COMPRESSION_NEGOTIATED);
   p += 3;
   if (p === end) return sh;
   parseExtensions(buf, p, end, sh.extensions, cap, report, (type, s, e) => decodeServerExtension(sh, type, buf, s, e, cap, report), () => {});
@@ -518,17 +519,17 @@ export function parseServerHello(buf: Uint8Array, start: number, end: number, li
 function decodeServerExtension(sh: TlsServerHello, type: number, buf: Uint8Array, s: number, e: number, cap: ListCap, report: Report): void {
   switch (type) {
     case ExtensionType.SUPPORTED_VERSIONS:
-      if (e - s !== 2) report('tls.invalid_extension');
+      if (e - s !== 2) report(TlsAnomaly.INVALID_EXTENSION);
       else sh.selectedVersion = u16(buf, s);
       break;
     case ExtensionType.KEY_SHARE:
       // ServerHello: KeyShareEntry (group, key); HelloRetryRequest: the group alone (RFC 8446 §4.2.8).
-      if (e - s < 2 || (e - s > 2 && (e - s < 4 || s + 4 + u16(buf, s + 2) !== e))) report('tls.invalid_extension');
+      if (e - s < 2 || (e - s > 2 && (e - s < 4 || s + 4 + u16(buf, s + 2) !== e))) report(TlsAnomaly.INVALID_EXTENSION);
       if (e - s >= 2) sh.keyShareGroup = u16(buf, s);
       break;
     case ExtensionType.ALPN: {
       const names: string[] = [];
-      if (decodeAlpnList(buf, s, e, names, cap, report) && names.length !== 1) report('tls.alpn_invalid');
+      if (decodeAlpnList(buf, s, e, names, cap, report) && names.length !== 1) report(TlsAnomaly.ALPN_INVALID);
       sh.alpn = names.length > 0 ? names[0]! : null;
       break;
     }
@@ -542,7 +543,7 @@ function decodeServerExtension(sh: TlsServerHello, type: number, buf: Uint8Array
       sh.sessionTicket = true;
       break;
     case ExtensionType.HEARTBEAT:
-      if (e - s !== 1) report('tls.invalid_extension');
+      if (e - s !== 1) report(TlsAnomaly.INVALID_EXTENSION);
       if (e > s) sh.heartbeatMode = buf[s]!;
       break;
     case ExtensionType.ENCRYPT_THEN_MAC:
@@ -552,14 +553,14 @@ function decodeServerExtension(sh: TlsServerHello, type: number, buf: Uint8Array
       sh.extendedMasterSecret = true;
       break;
     case ExtensionType.RECORD_SIZE_LIMIT:
-      if (e - s !== 2) report('tls.invalid_extension');
+      if (e - s !== 2) report(TlsAnomaly.INVALID_EXTENSION);
       else sh.recordSizeLimit = u16(buf, s);
       break;
     case ExtensionType.STATUS_REQUEST:
       sh.statusRequest = true;
       break;
     case ExtensionType.PRE_SHARED_KEY:
-      if (e - s !== 2) report('tls.invalid_extension');
+      if (e - s !== 2) report(TlsAnomaly.INVALID_EXTENSION);
       else sh.preSharedKeyIdentity = u16(buf, s);
       break;
   }
@@ -572,29 +573,29 @@ function decodeServerExtension(sh: TlsServerHello, type: number, buf: Uint8Array
 export function parseCertificateList(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): TlsCertificate[] {
   const certs: TlsCertificate[] = [];
   if (end - start < 3) {
-    report('tls.certificate_invalid_length');
+    report(TlsAnomaly.CERTIFICATE_INVALID_LENGTH);
     return certs;
   }
   let listEnd = start + 3 + u24(buf, start);
   if (listEnd !== end) {
-    report(listEnd > end ? 'tls.certificate_invalid_length' : 'tls.handshake_trailing_data');
+    report(listEnd > end ? TlsAnomaly.CERTIFICATE_INVALID_LENGTH : TlsAnomaly.HANDSHAKE_TRAILING_DATA);
     listEnd = Math.min(listEnd, end);
   }
   const x509: X509Limits = { maxDerDepth: limits.maxDerDepth, maxListLength: limits.maxListLength, keepDer: limits.keepCertificateDer };
   let p = start + 3;
   while (p < listEnd) {
     if (p + 3 > listEnd) {
-      report('tls.certificate_invalid_length');
+      report(TlsAnomaly.CERTIFICATE_INVALID_LENGTH);
       break;
     }
     const len = u24(buf, p);
     p += 3;
     if (len === 0 || p + len > listEnd) {
-      report('tls.certificate_invalid_length');
+      report(TlsAnomaly.CERTIFICATE_INVALID_LENGTH);
       break;
     }
     if (certs.length === limits.maxCertificates) {
-      report('tls.too_many_certificates');
+      report(TlsAnomaly.TOO_MANY_CERTIFICATES);
       break;
     }
     certs.push(parseCertificate(buf, p, p + len, x509, report));
@@ -611,7 +612,7 @@ export function parseCertificateList(buf: Uint8Array, start: number, end: number
  */
 export function parseSslv2ClientHello(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): TlsClientHello | null {
   if (end - start < 9 || buf[start] !== 1) {
-    report('tls.invalid_sslv2_record');
+    report(TlsAnomaly.INVALID_SSLV2_RECORD);
     return null;
   }
   const version = u16(buf, start + 1);
@@ -619,7 +620,7 @@ export function parseSslv2ClientHello(buf: Uint8Array, start: number, end: numbe
   const sidLen = u16(buf, start + 5);
   const chLen = u16(buf, start + 7);
   if (9 + csLen + sidLen + chLen !== end - start || csLen % 3 !== 0 || chLen < 16 || chLen > 32 || (sidLen !== 0 && sidLen !== 16)) {
-    report('tls.invalid_sslv2_record');
+    report(TlsAnomaly.INVALID_SSLV2_RECORD);
     if (9 + csLen + sidLen + chLen > end - start || chLen > 32) return null;
   }
   let p = start + 9;
@@ -652,7 +653,7 @@ export interface Sslv2ServerHello {
  */
 export function parseSslv2ServerHello(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): Sslv2ServerHello | null {
   if (end - start < 11 || buf[start] !== 4) {
-    report('tls.invalid_sslv2_record');
+    report(TlsAnomaly.INVALID_SSLV2_RECORD);
     return null;
   }
   const certType = buf[start + 2]!;
@@ -661,7 +662,7 @@ export function parseSslv2ServerHello(buf: Uint8Array, start: number, end: numbe
   const csLen = u16(buf, start + 7);
   const connLen = u16(buf, start + 9);
   if (11 + certLen + csLen + connLen !== end - start || csLen % 3 !== 0) {
-    report('tls.invalid_sslv2_record');
+    report(TlsAnomaly.INVALID_SSLV2_RECORD);
     if (11 + certLen + csLen > end - start) return null;
   }
   const hello = emptyServerHello(version, '00'.repeat(32));

@@ -10,7 +10,7 @@
  * Decides NOT_MINE from the first byte for almost every other protocol (text protocols start with a
  * letter, binary ones rarely with 0x14–0x18 followed by 0x03).
  */
-import { Probe, type ProbeContext, type ProbeResult } from '../types.js';
+import { Probe, type ProbeContext, type ProbeResult } from '../module.js';
 import { ContentType, HandshakeType, isKnownHandshakeType, MAX_RECORD_LENGTH } from './constants.js';
 
 function validHeader(data: Uint8Array, p: number, end: number): ProbeResult {

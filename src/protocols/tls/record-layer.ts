@@ -23,7 +23,7 @@
  */
 import type { Direction } from '../../flow/stream.js';
 import { ContentType, isKnownHandshakeType, MAX_PLAINTEXT_LENGTH, MAX_RECORD_LENGTH } from './constants.js';
-import type { TlsAnomalyName } from './events.js';
+import { TlsAnomaly } from './anomalies.js';
 
 /** What the reader finds, per direction. Buffers passed are valid during the call only. */
 export interface RecordHandler {
@@ -40,7 +40,7 @@ export interface RecordHandler {
   heartbeat(direction: Direction, recordLength: number, type: number, payloadLength: number): void;
   applicationData(direction: Direction, length: number): void;
   sslv2Message(direction: Direction, buf: Uint8Array, start: number, end: number): void;
-  anomaly(name: TlsAnomalyName, direction: Direction): void;
+  anomaly(name: number, direction: Direction): void;
   /** The direction can no longer be followed (garbage header, unrecoverable gap). */
   lost(direction: Direction): void;
 }
@@ -128,7 +128,7 @@ export class TlsRecordReader {
   /** `length` bytes (-1: unknown) of the stream are missing before the next `feed`. */
   gap(length: number): void {
     if (this.halted || this.phase === Phase.LOST) return;
-    this.anomaly('tls.gap');
+    this.anomaly(TlsAnomaly.GAP);
     if (this.phase === Phase.RESYNC) {
       this.windowLen = 0; // the bytes before the gap are not contiguous with what follows
       return;
@@ -189,7 +189,7 @@ export class TlsRecordReader {
       }
       w[this.windowLen++] = data[p++]!;
       if (this.windowLen === w.length && this.plausibleHeader(w)) {
-        this.anomaly('tls.resynchronised');
+        this.anomaly(TlsAnomaly.RESYNCHRONISED);
         this.header.set(w.subarray(0, TLS_HEADER));
         this.startTlsRecord();
         // The byte after the header is the body's first (startTlsRecord may have given up: then it is dropped).
@@ -218,7 +218,7 @@ export class TlsRecordReader {
     }
   }
 
-  private anomaly(name: TlsAnomalyName): void {
+  private anomaly(name: number): void {
     this.handler.anomaly(name, this.direction);
   }
 
@@ -233,7 +233,7 @@ export class TlsRecordReader {
     if (this.headerLen === 0) {
       if ((data[p]! & 0x80) !== 0) {
         if (!this.sslv2Allowed) {
-          this.anomaly('tls.invalid_record_type');
+          this.anomaly(TlsAnomaly.INVALID_RECORD_TYPE);
           this.lose();
           return end;
         }
@@ -258,24 +258,24 @@ export class TlsRecordReader {
     const type = h[0]!;
     const length = (h[3]! << 8) | h[4]!;
     if (type < ContentType.CHANGE_CIPHER_SPEC || type > ContentType.HEARTBEAT) {
-      this.anomaly('tls.invalid_record_type');
+      this.anomaly(TlsAnomaly.INVALID_RECORD_TYPE);
       this.lose();
       return;
     }
     if (h[1] !== 3) {
-      this.anomaly('tls.invalid_record_version');
+      this.anomaly(TlsAnomaly.INVALID_RECORD_VERSION);
       this.lose();
       return;
     }
-    if (h[2]! > 4) this.anomaly('tls.invalid_record_version');
+    if (h[2]! > 4) this.anomaly(TlsAnomaly.INVALID_RECORD_VERSION);
     if (length > MAX_RECORD_LENGTH) {
-      this.anomaly('tls.invalid_record_length');
+      this.anomaly(TlsAnomaly.INVALID_RECORD_LENGTH);
       this.lose();
       return;
     }
     this.sslv2Allowed = false;
     if (type !== ContentType.HANDSHAKE && this.msgHeaderLen > 0) {
-      this.anomaly('tls.handshake_interleaved');
+      this.anomaly(TlsAnomaly.HANDSHAKE_INTERLEAVED);
       this.resetMessage();
     }
     const encrypted = this.handler.encrypted(this.direction);
@@ -287,18 +287,18 @@ export class TlsRecordReader {
     this.body = Body.SKIP;
     switch (type) {
       case ContentType.HANDSHAKE:
-        if (length === 0) this.anomaly('tls.invalid_record_length');
+        if (length === 0) this.anomaly(TlsAnomaly.INVALID_RECORD_LENGTH);
         if (!encrypted) {
-          if (length > MAX_PLAINTEXT_LENGTH) this.anomaly('tls.invalid_record_length');
+          if (length > MAX_PLAINTEXT_LENGTH) this.anomaly(TlsAnomaly.INVALID_RECORD_LENGTH);
           this.body = Body.HANDSHAKE;
         }
         break;
       case ContentType.CHANGE_CIPHER_SPEC:
-        if (length === 0) this.anomaly('tls.invalid_record_length');
+        if (length === 0) this.anomaly(TlsAnomaly.INVALID_RECORD_LENGTH);
         this.body = Body.SMALL;
         break;
       case ContentType.ALERT:
-        if (length === 0) this.anomaly('tls.invalid_record_length');
+        if (length === 0) this.anomaly(TlsAnomaly.INVALID_RECORD_LENGTH);
         if (!encrypted) this.body = Body.SMALL;
         break;
       case ContentType.HEARTBEAT:
@@ -316,7 +316,7 @@ export class TlsRecordReader {
   private startSslv2Record(): void {
     const length = ((this.header[0]! & 0x7f) << 8) | this.header[1]!;
     if (length === 0) {
-      this.anomaly('tls.invalid_sslv2_record');
+      this.anomaly(TlsAnomaly.INVALID_SSLV2_RECORD);
       this.lose();
       return;
     }
@@ -365,11 +365,11 @@ export class TlsRecordReader {
     switch (this.recordType) {
       case ContentType.CHANGE_CIPHER_SPEC:
         // RFC 5246 §7.1: the message is a single byte of value 1.
-        if (len !== 1 || this.small[0] !== 1) this.anomaly('tls.invalid_change_cipher_spec');
+        if (len !== 1 || this.small[0] !== 1) this.anomaly(TlsAnomaly.INVALID_CHANGE_CIPHER_SPEC);
         this.handler.changeCipherSpec(this.direction);
         break;
       case ContentType.ALERT:
-        if (len !== 2 || (this.small[0] !== 1 && this.small[0] !== 2)) this.anomaly('tls.invalid_alert');
+        if (len !== 2 || (this.small[0] !== 1 && this.small[0] !== 2)) this.anomaly(TlsAnomaly.INVALID_ALERT);
         if (len >= 2) this.handler.alert(this.direction, this.small[0]!, this.small[1]!);
         break;
       case ContentType.HEARTBEAT:
@@ -406,7 +406,7 @@ export class TlsRecordReader {
         this.msgType = this.msgHeader[0]!;
         this.msgLen = (this.msgHeader[1]! << 16) | (this.msgHeader[2]! << 8) | this.msgHeader[3]!;
         if (this.msgLen > this.maxMessage) {
-          this.anomaly('tls.handshake_too_large');
+          this.anomaly(TlsAnomaly.HANDSHAKE_TOO_LARGE);
           this.msgSkip = this.msgLen;
           continue;
         }

@@ -16,16 +16,14 @@
  * before the server's answer beyond what TCP acknowledgement ordering gives.
  */
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
-import type { AppEventSink, TcpAppParser } from '../types.js';
+import type { AppEventSink, TcpAppParser } from '../module.js';
 import { ExtensionType, HandshakeType, isGrease, isKnownHandshakeType, isTls13, SSL2_NEGOTIATED, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, Version } from './constants.js';
-import type { TlsAlert, TlsAnomalyName, TlsCertificate, TlsClientHello, TlsHandshake, TlsHandshakeState, TlsHeartbeatSummary, TlsServerHello } from './events.js';
+import { TlsAnomaly } from './anomalies.js';
+import type { TlsAlert, TlsCertificate, TlsClientHello, TlsHandshake, TlsHandshakeState, TlsHeartbeatSummary, TlsServerHello } from './events.js';
 import { ja3, ja3s, ja4 } from './fingerprint.js';
 import type { TlsOptions } from './options.js';
 import { parseCertificateList, parseClientHello, parseServerHello, parseSslv2ClientHello, parseSslv2ServerHello, type ParseLimits } from './parser.js';
 import { TlsRecordReader, type RecordHandler } from './record-layer.js';
-
-/** The `emit` type of the record. */
-export const TLS_EVENT_TYPE = 'tls';
 
 /** ExtensionType "cookie" (44): the one extension a HelloRetryRequest may send unasked (RFC 8446 §4.2). */
 const EXT_COOKIE = 44;
@@ -79,7 +77,7 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
   private sslv2Negotiated = false;
 
   constructor(
-    private readonly sink: AppEventSink,
+    private readonly sink: AppEventSink<TlsHandshake>,
     private readonly options: TlsOptions,
   ) {
     this.readers = [new TlsRecordReader(0, this, options.maxHandshakeMessageSize), new TlsRecordReader(1, this, options.maxHandshakeMessageSize)];
@@ -123,8 +121,8 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
     return this.ccs[direction]! && !isTls13(this.negotiated);
   }
 
-  anomaly(name: TlsAnomalyName, direction?: Direction): void {
-    if (!this.stopped) this.sink.anomaly(name, direction);
+  anomaly(code: number, direction?: Direction): void {
+    if (!this.stopped) this.sink.anomaly(code, direction);
   }
 
   lost(): void {
@@ -134,15 +132,15 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
   handshakeMessage(direction: Direction, type: number, buf: Uint8Array, start: number, end: number): void {
     if (this.done) return;
     if (!isKnownHandshakeType(type)) {
-      this.anomaly('tls.handshake_unknown_type', direction);
+      this.anomaly(TlsAnomaly.HANDSHAKE_UNKNOWN_TYPE, direction);
       return;
     }
     const fromClient = direction === 0;
     if ((fromClient && SERVER_MESSAGES.has(type)) || (!fromClient && CLIENT_MESSAGES.has(type))) {
-      this.anomaly('tls.handshake_wrong_direction', direction);
+      this.anomaly(TlsAnomaly.HANDSHAKE_WRONG_DIRECTION, direction);
       return;
     }
-    const report = (name: TlsAnomalyName): void => this.anomaly(name, direction);
+    const report = (name: number): void => this.anomaly(name, direction);
     switch (type) {
       case HandshakeType.CLIENT_HELLO:
         this.onClientHello(parseClientHello(buf, start, end, this.limits, report));
@@ -151,16 +149,16 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
         this.onServerHello(parseServerHello(buf, start, end, this.limits, report));
         break;
       case HandshakeType.CERTIFICATE:
-        if (this.serverHello === null && !fromClient) report('tls.handshake_out_of_order');
+        if (this.serverHello === null && !fromClient) report(TlsAnomaly.HANDSHAKE_OUT_OF_ORDER);
         if (fromClient) {
-          if (this.clientCertificates !== null) report('tls.handshake_out_of_order');
+          if (this.clientCertificates !== null) report(TlsAnomaly.HANDSHAKE_OUT_OF_ORDER);
           else this.clientCertificates = parseCertificateList(buf, start, end, this.limits, report);
         } else if (this.serverCertificateSeen) {
-          report('tls.handshake_out_of_order');
+          report(TlsAnomaly.HANDSHAKE_OUT_OF_ORDER);
         } else {
           this.serverCertificateSeen = true;
           this.certificates = parseCertificateList(buf, start, end, this.limits, report);
-          if (this.certificates.length === 0) report('tls.certificate_empty');
+          if (this.certificates.length === 0) report(TlsAnomaly.CERTIFICATE_EMPTY);
         }
         break;
       case HandshakeType.CERTIFICATE_STATUS:
@@ -187,20 +185,20 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
     } else if (this.helloRetryRequest && !this.retryAnswered) {
       this.retryAnswered = true; // the first ClientHello stays: it is what fingerprints describe
     } else {
-      this.anomaly('tls.handshake_out_of_order', 0);
+      this.anomaly(TlsAnomaly.HANDSHAKE_OUT_OF_ORDER, 0);
     }
   }
 
   private checkClientVersion(ch: TlsClientHello): void {
     const offersAbove = ch.supportedVersions.some((v) => !isGrease(v) && v > Version.SSL3);
-    if (ch.version === Version.SSL3 && !offersAbove) this.anomaly('tls.sslv3', 0);
+    if (ch.version === Version.SSL3 && !offersAbove) this.anomaly(TlsAnomaly.SSLV3, 0);
   }
 
   private onServerHello(sh: TlsServerHello | null): void {
     if (sh === null) return;
     const prev = this.serverHello;
     if (prev !== null && !(prev.helloRetryRequest && !sh.helloRetryRequest)) {
-      this.anomaly('tls.handshake_out_of_order', 1);
+      this.anomaly(TlsAnomaly.HANDSHAKE_OUT_OF_ORDER, 1);
       return;
     }
     this.serverHello = sh;
@@ -210,26 +208,26 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
 
   /** The server's choices against the client's offer. */
   private checkAgainstOffer(sh: TlsServerHello): void {
-    const report = (name: TlsAnomalyName): void => this.anomaly(name, 1);
+    const report = (name: number): void => this.anomaly(name, 1);
     const version = sh.selectedVersion ?? sh.version;
-    if (version === Version.SSL3) report('tls.sslv3');
+    if (version === Version.SSL3) report(TlsAnomaly.SSLV3);
     if (isGrease(sh.cipherSuite) || (sh.selectedVersion !== null && isGrease(sh.selectedVersion)) || (sh.keyShareGroup !== null && isGrease(sh.keyShareGroup)) || sh.extensions.some((e) => isGrease(e.type))) {
-      report('tls.grease_selected');
+      report(TlsAnomaly.GREASE_SELECTED);
     }
     const ch = this.clientHello;
     if (ch === null || ch.sslv2Format) return;
-    if (sh.selectedVersion !== null ? !ch.supportedVersions.includes(sh.selectedVersion) : sh.version > ch.version) report('tls.version_not_offered');
-    if (!ch.cipherSuites.includes(sh.cipherSuite)) report('tls.cipher_not_offered');
+    if (sh.selectedVersion !== null ? !ch.supportedVersions.includes(sh.selectedVersion) : sh.version > ch.version) report(TlsAnomaly.VERSION_NOT_OFFERED);
+    if (!ch.cipherSuites.includes(sh.cipherSuite)) report(TlsAnomaly.CIPHER_NOT_OFFERED);
     const offered = new Set(ch.extensions.map((e) => e.type));
     for (const e of sh.extensions) {
       if (offered.has(e.type)) continue;
       if (e.type === EXT_COOKIE && sh.helloRetryRequest) continue;
       if (e.type === ExtensionType.RENEGOTIATION_INFO && ch.cipherSuites.includes(TLS_EMPTY_RENEGOTIATION_INFO_SCSV)) continue;
-      report('tls.extension_not_offered');
+      report(TlsAnomaly.EXTENSION_NOT_OFFERED);
       break;
     }
-    if (sh.alpn !== null && !ch.alpn.includes(sh.alpn)) report('tls.alpn_not_offered');
-    if (sh.downgradeSentinel !== null && ch.supportedVersions.includes(Version.TLS13) && !isTls13(version)) report('tls.downgrade_sentinel');
+    if (sh.alpn !== null && !ch.alpn.includes(sh.alpn)) report(TlsAnomaly.ALPN_NOT_OFFERED);
+    if (sh.downgradeSentinel !== null && ch.supportedVersions.includes(Version.TLS13) && !isTls13(version)) report(TlsAnomaly.DOWNGRADE_SENTINEL);
   }
 
   changeCipherSpec(direction: Direction): void {
@@ -252,7 +250,7 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
     const hb = (this.heartbeatSummary ??= { requests: 0, responses: 0, lengthMismatch: false, oversizedResponse: false });
     const ch = this.clientHello;
     const sh = this.serverHello;
-    if (ch === null || sh === null || ch.heartbeatMode === null || sh.heartbeatMode === null) this.anomaly('tls.heartbeat_not_negotiated', direction);
+    if (ch === null || sh === null || ch.heartbeatMode === null || sh.heartbeatMode === null) this.anomaly(TlsAnomaly.HEARTBEAT_NOT_NEGOTIATED, direction);
     const other = direction === 0 ? 1 : 0;
     if (type < 0 && payloadLength < 0 && recordLength >= 0 && this.encrypted(direction)) {
       // Encrypted: the type is unreadable. A record answering the other side's pending one is a response;
@@ -262,61 +260,61 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
       if (pending >= 0) {
         this.pendingHeartbeat[other] = -1;
         hb.responses++;
-        this.anomaly('tls.heartbeat_response', direction);
+        this.anomaly(TlsAnomaly.HEARTBEAT_RESPONSE, direction);
         if (recordLength > pending) {
           hb.oversizedResponse = true;
-          this.anomaly('tls.heartbeat_response_oversized', direction);
+          this.anomaly(TlsAnomaly.HEARTBEAT_RESPONSE_OVERSIZED, direction);
         }
       } else {
         this.pendingHeartbeat[direction] = recordLength;
         hb.requests++;
-        this.anomaly('tls.heartbeat_request', direction);
+        this.anomaly(TlsAnomaly.HEARTBEAT_REQUEST, direction);
       }
       return;
     }
     if (type === 1) {
       hb.requests++;
-      this.anomaly('tls.heartbeat_request', direction);
+      this.anomaly(TlsAnomaly.HEARTBEAT_REQUEST, direction);
     } else if (type === 2) {
       hb.responses++;
-      this.anomaly('tls.heartbeat_response', direction);
+      this.anomaly(TlsAnomaly.HEARTBEAT_RESPONSE, direction);
     }
-    if (type !== 1 && type !== 2) this.anomaly('tls.heartbeat_invalid', direction);
+    if (type !== 1 && type !== 2) this.anomaly(TlsAnomaly.HEARTBEAT_INVALID, direction);
     if (payloadLength < 0) {
-      if (type === 1 || type === 2) this.anomaly('tls.heartbeat_invalid', direction);
+      if (type === 1 || type === 2) this.anomaly(TlsAnomaly.HEARTBEAT_INVALID, direction);
     } else if (payloadLength + 3 + 16 > recordLength) {
       // RFC 6520 §4: type(1) payload_length(2) payload padding(≥16) must fit the record.
       hb.lengthMismatch = true;
-      this.anomaly('tls.heartbeat_length_mismatch', direction);
+      this.anomaly(TlsAnomaly.HEARTBEAT_LENGTH_MISMATCH, direction);
     }
   }
 
   applicationData(direction: Direction): void {
     if (this.done) return;
     const helloSeen = direction === 0 ? this.clientHello !== null : this.serverHello !== null;
-    if (!helloSeen && !this.ccs[direction]) this.anomaly('tls.application_data_before_handshake', direction);
+    if (!helloSeen && !this.ccs[direction]) this.anomaly(TlsAnomaly.APPLICATION_DATA_BEFORE_HANDSHAKE, direction);
   }
 
   sslv2Message(direction: Direction, buf: Uint8Array, start: number, end: number): void {
     if (this.done) return;
     this.sslv2 = true;
-    const report = (name: TlsAnomalyName): void => this.anomaly(name, direction);
+    const report = (name: number): void => this.anomaly(name, direction);
     const type = end > start ? buf[start] : -1;
     if (direction === 0 && type === 1) {
       const ch = parseSslv2ClientHello(buf, start, end, this.limits, report);
       if (ch === null) return;
-      report(ch.version === Version.SSL2 ? 'tls.sslv2' : 'tls.sslv2_client_hello');
+      report(ch.version === Version.SSL2 ? TlsAnomaly.SSLV2 : TlsAnomaly.SSLV2_CLIENT_HELLO);
       this.onClientHello(ch);
     } else if (direction === 1 && type === 4) {
       const parsed = parseSslv2ServerHello(buf, start, end, this.limits, report);
       if (parsed === null) return;
-      report('tls.sslv2');
+      report(TlsAnomaly.SSLV2);
       this.serverHello = parsed.hello;
       this.certificates = parsed.certificates;
       this.sslv2Negotiated = true;
     } else if (this.clientHello === null || (direction === 1 && this.serverHello === null)) {
       // Later SSLv2 messages (CLIENT-MASTER-KEY, ...) follow the hellos; one before them is not SSLv2.
-      report('tls.invalid_sslv2_record');
+      report(TlsAnomaly.INVALID_SSLV2_RECORD);
     }
     this.checkDone();
   }
@@ -337,7 +335,7 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
 
   private finish(state: TlsHandshakeState): void {
     this.done = true;
-    this.sink.emit(TLS_EVENT_TYPE, this.buildRecord(state));
+    this.sink.emit(this.buildRecord(state));
     const bothEnded = this.ended[0] && this.ended[1];
     if (bothEnded) return;
     if (state === 'encrypted' && this.options.afterHandshake === 'track') {

@@ -14,7 +14,8 @@
  */
 import { createHash } from 'node:crypto';
 import { bytesEqual, DerError, DerTag, DerTlv, derStringValue, hexUpper, latin1, oidToString, readTlv, validateDer } from './der.js';
-import type { TlsAnomalyName, TlsCertificate } from './events.js';
+import { TLS_ANOMALIES, TlsAnomaly } from './anomalies.js';
+import type { TlsCertificate } from './events.js';
 
 export interface X509Limits {
   maxDerDepth: number;
@@ -66,7 +67,7 @@ const GN_IP_ADDRESS = 0x87;
 
 /** Thrown inside `decodeInto` only, caught by `parseCertificate`: carries the anomaly name. */
 class CertificateError {
-  constructor(readonly anomaly: TlsAnomalyName) {}
+  constructor(readonly anomaly: number) {}
 }
 
 /**
@@ -78,7 +79,7 @@ export function parseCertificate(
   start: number,
   end: number,
   limits: X509Limits,
-  report: (name: TlsAnomalyName) => void,
+  report: (name: number) => void,
 ): TlsCertificate {
   const cert: TlsCertificate = {
     subject: '',
@@ -99,7 +100,7 @@ export function parseCertificate(
     decodeInto(cert, der, start, end, limits, report);
   } catch (e) {
     if (!(e instanceof CertificateError)) throw e;
-    cert.error = e.anomaly;
+    cert.error = TLS_ANOMALIES[e.anomaly] ?? null;
     report(e.anomaly);
   }
   return cert;
@@ -121,84 +122,84 @@ function decodeInto(
   start: number,
   end: number,
   limits: X509Limits,
-  report: (name: TlsAnomalyName) => void,
+  report: (name: number) => void,
 ): void {
   const t = new DerTlv();
-  if (validateDer(buf, start, end, limits.maxDerDepth, t) !== DerError.OK) throw new CertificateError('tls.certificate_invalid_der');
+  if (validateDer(buf, start, end, limits.maxDerDepth, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
   // The walk guarantees each TLV fits its parent; what remains to check is the shape.
-  expect(buf, start, end, DerTag.SEQUENCE, t, 'tls.certificate_invalid_der');
-  if (t.end !== end) throw new CertificateError('tls.certificate_invalid_der');
+  expect(buf, start, end, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_DER);
+  if (t.end !== end) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
   const outerEnd = t.end;
-  expect(buf, t.start, outerEnd, DerTag.SEQUENCE, t, 'tls.certificate_invalid_der');
+  expect(buf, t.start, outerEnd, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_DER);
   const tbsEnd = t.end;
   let pos = t.start;
 
   // version [0] EXPLICIT Version DEFAULT v1
   if (readTlv(buf, pos, tbsEnd, t) === DerError.OK && t.id === 0xa0) {
     const after = t.end;
-    expect(buf, t.start, t.end, DerTag.INTEGER, t, 'tls.certificate_invalid_version');
-    if (t.length !== 1 || buf[t.start]! > 2) throw new CertificateError('tls.certificate_invalid_version');
+    expect(buf, t.start, t.end, DerTag.INTEGER, t, TlsAnomaly.CERTIFICATE_INVALID_VERSION);
+    if (t.length !== 1 || buf[t.start]! > 2) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_VERSION);
     cert.version = buf[t.start]! + 1;
     pos = after;
   }
 
-  expect(buf, pos, tbsEnd, DerTag.INTEGER, t, 'tls.certificate_invalid_serial');
-  if (t.length === 0) throw new CertificateError('tls.certificate_invalid_serial');
+  expect(buf, pos, tbsEnd, DerTag.INTEGER, t, TlsAnomaly.CERTIFICATE_INVALID_SERIAL);
+  if (t.length === 0) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_SERIAL);
   cert.serial = hexUpper(buf, t.start, t.end, ':');
   pos = t.end;
 
-  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, 'tls.certificate_invalid_algorithm');
+  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_ALGORITHM);
   pos = t.end;
 
-  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, 'tls.certificate_invalid_name');
+  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_NAME);
   const issuer = nameToString(buf, t.start, t.end);
-  if (issuer === null) throw new CertificateError('tls.certificate_invalid_name');
+  if (issuer === null) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_NAME);
   cert.issuer = issuer;
   const issuerStart = t.headerStart;
   const issuerEnd = t.end;
   pos = t.end;
 
-  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, 'tls.certificate_invalid_date');
+  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_DATE);
   const validityEnd = t.end;
   let vpos = t.start;
   for (let i = 0; i < 2; i++) {
-    if (readTlv(buf, vpos, validityEnd, t) !== DerError.OK) throw new CertificateError('tls.certificate_invalid_date');
+    if (readTlv(buf, vpos, validityEnd, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DATE);
     const time = t.id === DerTag.UTC_TIME || t.id === DerTag.GENERALIZED_TIME ? parseTime(buf, t.start, t.end, t.id === DerTag.UTC_TIME) : null;
-    if (time === null) throw new CertificateError('tls.certificate_invalid_date');
+    if (time === null) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DATE);
     if (i === 0) cert.notBefore = time;
     else cert.notAfter = time;
     vpos = t.end;
   }
   pos = validityEnd;
 
-  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, 'tls.certificate_invalid_name');
+  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_NAME);
   const subject = nameToString(buf, t.start, t.end);
-  if (subject === null) throw new CertificateError('tls.certificate_invalid_name');
+  if (subject === null) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_NAME);
   cert.subject = subject;
   cert.selfIssued = bytesEqual(buf, t.headerStart, t.end, buf.subarray(issuerStart, issuerEnd));
   pos = t.end;
 
   // subjectPublicKeyInfo: not decoded, only required to be there.
-  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, 'tls.certificate_invalid_der');
+  expect(buf, pos, tbsEnd, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_DER);
   pos = t.end;
 
   // [1] issuerUniqueID, [2] subjectUniqueID (v2+), [3] extensions (v3).
   while (pos < tbsEnd) {
-    if (readTlv(buf, pos, tbsEnd, t) !== DerError.OK) throw new CertificateError('tls.certificate_invalid_der');
+    if (readTlv(buf, pos, tbsEnd, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
     if (t.id === 0xa3) decodeExtensions(cert, buf, t.start, t.end, limits, report);
-    else if (t.id !== 0x81 && t.id !== 0xa1 && t.id !== 0x82 && t.id !== 0xa2) throw new CertificateError('tls.certificate_invalid_der');
+    else if (t.id !== 0x81 && t.id !== 0xa1 && t.id !== 0x82 && t.id !== 0xa2) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
     pos = t.end;
   }
 
   pos = tbsEnd;
-  expect(buf, pos, outerEnd, DerTag.SEQUENCE, t, 'tls.certificate_invalid_algorithm');
+  expect(buf, pos, outerEnd, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_ALGORITHM);
   pos = t.end;
-  expect(buf, pos, outerEnd, DerTag.BIT_STRING, t, 'tls.certificate_invalid_der');
-  if (t.end !== outerEnd) throw new CertificateError('tls.certificate_invalid_der');
+  expect(buf, pos, outerEnd, DerTag.BIT_STRING, t, TlsAnomaly.CERTIFICATE_INVALID_DER);
+  if (t.end !== outerEnd) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
 }
 
 /** Reads the TLV at `pos` into `t` and requires identifier `id`, else throws `anomaly`. */
-function expect(buf: Uint8Array, pos: number, limit: number, id: number, t: DerTlv, anomaly: TlsAnomalyName): void {
+function expect(buf: Uint8Array, pos: number, limit: number, id: number, t: DerTlv, anomaly: number): void {
   if (readTlv(buf, pos, limit, t) !== DerError.OK || t.id !== id) throw new CertificateError(anomaly);
 }
 
@@ -312,25 +313,25 @@ function decodeExtensions(
   start: number,
   end: number,
   limits: X509Limits,
-  report: (name: TlsAnomalyName) => void,
+  report: (name: number) => void,
 ): void {
   const t = new DerTlv();
   const ext = new DerTlv();
-  expect(buf, start, end, DerTag.SEQUENCE, t, 'tls.certificate_invalid_extensions');
-  if (t.end !== end) throw new CertificateError('tls.certificate_invalid_extensions');
+  expect(buf, start, end, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
+  if (t.end !== end) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
   let pos = t.start;
   const listEnd = t.end;
   while (pos < listEnd) {
-    expect(buf, pos, listEnd, DerTag.SEQUENCE, ext, 'tls.certificate_invalid_extensions');
-    expect(buf, ext.start, ext.end, DerTag.OID, t, 'tls.certificate_invalid_extensions');
+    expect(buf, pos, listEnd, DerTag.SEQUENCE, ext, TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
+    expect(buf, ext.start, ext.end, DerTag.OID, t, TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
     const isSan = bytesEqual(buf, t.start, t.end, OID_SUBJECT_ALT_NAME);
     let vpos = t.end;
-    if (readTlv(buf, vpos, ext.end, t) !== DerError.OK) throw new CertificateError('tls.certificate_invalid_extensions');
+    if (readTlv(buf, vpos, ext.end, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
     if (t.id === DerTag.BOOLEAN) {
       vpos = t.end;
-      if (readTlv(buf, vpos, ext.end, t) !== DerError.OK) throw new CertificateError('tls.certificate_invalid_extensions');
+      if (readTlv(buf, vpos, ext.end, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
     }
-    if (t.id !== DerTag.OCTET_STRING || t.end !== ext.end) throw new CertificateError('tls.certificate_invalid_extensions');
+    if (t.id !== DerTag.OCTET_STRING || t.end !== ext.end) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
     if (isSan) decodeSubjectAltName(cert, buf, t.start, t.end, limits, report);
     pos = ext.end;
   }
@@ -343,22 +344,22 @@ function decodeSubjectAltName(
   start: number,
   end: number,
   limits: X509Limits,
-  report: (name: TlsAnomalyName) => void,
+  report: (name: number) => void,
 ): void {
   // extnValue is an OCTET STRING, which the outer walk did not descend into.
   const t = new DerTlv();
-  if (validateDer(buf, start, end, limits.maxDerDepth, t) !== DerError.OK) throw new CertificateError('tls.certificate_invalid_extensions');
-  expect(buf, start, end, DerTag.SEQUENCE, t, 'tls.certificate_invalid_extensions');
-  if (t.end !== end) throw new CertificateError('tls.certificate_invalid_extensions');
+  if (validateDer(buf, start, end, limits.maxDerDepth, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
+  expect(buf, start, end, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
+  if (t.end !== end) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
   let pos = t.start;
   const listEnd = t.end;
   let kept = 0;
   while (pos < listEnd) {
-    if (readTlv(buf, pos, listEnd, t) !== DerError.OK) throw new CertificateError('tls.certificate_invalid_extensions');
+    if (readTlv(buf, pos, listEnd, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
     pos = t.end;
     if (t.id !== GN_DNS_NAME && t.id !== GN_IP_ADDRESS) continue;
     if (kept === limits.maxListLength) {
-      report('tls.too_many_values');
+      report(TlsAnomaly.TOO_MANY_VALUES);
       return;
     }
     kept++;
@@ -367,7 +368,7 @@ function decodeSubjectAltName(
     } else if (t.length === 4 || t.length === 16) {
       cert.sanIps.push(t.length === 4 ? `${buf[t.start]}.${buf[t.start + 1]}.${buf[t.start + 2]}.${buf[t.start + 3]}` : formatIpv6(buf, t.start));
     } else {
-      throw new CertificateError('tls.certificate_invalid_extensions');
+      throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
     }
   }
 }

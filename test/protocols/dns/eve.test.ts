@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import type { DnsMessage } from '../../../src/protocols/dns/index.js';
-import { dnsProtocol, dnsToEve, llmnrProtocol, llmnrToEve, mdnsProtocol, mdnsToEve } from '../../../src/protocols/dns/index.js';
+import { dnsModule, dnsToEve, llmnrModule, llmnrToEve, mdnsModule, mdnsToEve } from '../../../src/protocols/dns/index.js';
 import { expandIpv6 } from '../../../src/protocols/dns/eve.js';
-import { Probe } from '../../../src/protocols/types.js';
+import { Probe } from '../../../src/protocols/module.js';
 import { corpusPath, corpusPresent, EVE_SCHEMA } from '../../support/corpus.js';
 import { buildMessage, encodeName, parseOne, parseTcp, parseUdp, response, rr, tcpStreams, u16be, u32be, udpDatagrams } from './helpers.js';
 
@@ -190,7 +190,7 @@ describe.skipIf(!schemaPresent)('EVE lines validate against Suricata\'s schema',
   const files = corpusPresent ? ['ndpi_1kxun.pcap', 'ndpi_dns_exfiltration.pcap', 'ndpi_dns_fragmented.pcap', 'ndpi_malformed_dns.pcap', 'tcpdump_dns_tcp.pcap', 'tcpdump_edns-opts.pcap', 'zeek_dns-caa.pcap', 'zeek_dns-mdns.pcap', 'zeek_dns-svcb.pcap', 'zeek_dnssec-rrsig.pcap', 'deepflow_dns-tcp-multi.pcap'] : [];
   it.each(files)('every record of %s', async (file) => {
     let n = 0;
-    const modules = [mdnsProtocol, llmnrProtocol, dnsProtocol];
+    const modules = [mdnsModule, llmnrModule, dnsModule];
     const flows = new Map<string, ReturnType<typeof udpDatagrams>>();
     for (const d of udpDatagrams(corpusPath(file))) (flows.get(d.flow) ?? flows.set(d.flow, []).get(d.flow)!).push(d);
     for (const list of flows.values()) {

@@ -13,7 +13,7 @@ import { describe, expect, it } from 'vitest';
 import { DNS_ANOMALIES, dnsToEve, llmnrToEve, mdnsToEve, type DnsMessage, type DnsVariant } from '../../../src/protocols/dns/index.js';
 import { corpusPath, corpusPresent } from '../../support/corpus.js';
 import { buildMessage, encodeName, parseTcp, parseUdp, prng, recorder, rr, tcpFrame, u16be, u32be, udpDatagrams, type Recorded, type StreamStep } from './helpers.js';
-import { DnsUdpParser } from '../../../src/protocols/dns/index.js';
+import { DnsUdpParser, resolveDnsOptions } from '../../../src/protocols/dns/index.js';
 
 const ANOMALY_SET = new Set<string>(DNS_ANOMALIES);
 const MAX_RECORDS = 64;
@@ -242,7 +242,7 @@ describe('DNS fuzzing', () => {
     }
     const msg = Uint8Array.from(out);
     const sink = recorder();
-    const p = new DnsUdpParser(sink, { maxCompressionJumps: 255 }, 'dns');
+    const p = new DnsUdpParser(sink, resolveDnsOptions({ maxCompressionJumps: 255 }), 'dns');
     const started = performance.now();
     for (let i = 0; i < 20; i++) p.onDatagram(1, msg, 0, msg.length);
     const ms = performance.now() - started;

@@ -8,9 +8,9 @@ import { DecodedPacket, IpProto } from '../../../src/decode/packet.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import { defaultOptions } from '../../../src/options.js';
 import type { DnsMessage, DnsVariant } from '../../../src/protocols/dns/index.js';
-import { DnsTcpParser, DnsUdpParser } from '../../../src/protocols/dns/index.js';
+import { DNS_ANOMALIES, DnsTcpParser, DnsUdpParser, resolveDnsOptions } from '../../../src/protocols/dns/index.js';
 import type { DnsOptions } from '../../../src/protocols/dns/options.js';
-import type { AppEventSink } from '../../../src/protocols/types.js';
+import type { AppEventSink } from '../../../src/protocols/module.js';
 
 // ------------------------------------------------------------------ recording sink
 
@@ -22,18 +22,19 @@ export interface Recorded {
   stops: string[];
 }
 
-export function recorder(): AppEventSink & Recorded {
-  const rec: AppEventSink & Recorded = {
+/** A sink recording what a parser emits; `type` is the event type the module gives its records. */
+export function recorder(type: DnsVariant = 'dns'): AppEventSink<DnsMessage> & Recorded {
+  const rec: AppEventSink<DnsMessage> & Recorded = {
     records: [],
     types: [],
     anomalies: [],
     stops: [],
-    emit(type: string, payload: object) {
+    emit(record: DnsMessage) {
       rec.types.push(type);
-      rec.records.push(payload as DnsMessage);
+      rec.records.push(record);
     },
-    anomaly(name: string, direction?: Direction) {
-      rec.anomalies.push({ name, direction });
+    anomaly(code: number, direction?: Direction) {
+      rec.anomalies.push({ name: DNS_ANOMALIES[code] ?? `dns.code_${code}`, direction });
     },
     stop(reason: string) {
       rec.stops.push(reason);
@@ -48,8 +49,8 @@ export function anomalyNames(r: Recorded): string[] {
 
 /** Parses datagrams with a fresh UDP parser; returns what it emitted. */
 export function parseUdp(datagrams: { dir: Direction; bytes: Uint8Array }[], options: Partial<DnsOptions> = {}, variant: DnsVariant = 'dns', end = true): Recorded {
-  const sink = recorder();
-  const p = new DnsUdpParser(sink, options, variant);
+  const sink = recorder(variant);
+  const p = new DnsUdpParser(sink, resolveDnsOptions(options), variant);
   for (const d of datagrams) p.onDatagram(d.dir, d.bytes, 0, d.bytes.length);
   if (end) p.onEnd();
   return sink;
@@ -67,8 +68,8 @@ import { captureStreams, type StreamStep } from '../../support/streams.js';
 
 /** Feeds stream steps to a fresh TCP parser, each data step split at the given chunk boundaries. */
 export function parseTcp(steps: StreamStep[], options: Partial<DnsOptions> = {}, split?: (len: number) => number[], variant: DnsVariant = 'dns'): Recorded {
-  const sink = recorder();
-  const p = new DnsTcpParser(sink, options, variant);
+  const sink = recorder(variant);
+  const p = new DnsTcpParser(sink, resolveDnsOptions(options), variant);
   for (const s of steps) {
     if (sink.stops.length > 0) break;
     if (s.kind === 'data') {

@@ -4,16 +4,16 @@
  * the others.
  */
 import { describe, expect, it } from 'vitest';
-import { dnsProtocol, llmnrProtocol, mdnsProtocol } from '../../../src/protocols/dns/index.js';
-import { Probe, type ProbeContext, type Transport } from '../../../src/protocols/types.js';
+import { dnsModule, llmnrModule, mdnsModule } from '../../../src/protocols/dns/index.js';
+import { Probe, type ProbeContext, type Transport } from '../../../src/protocols/module.js';
 import { buildMessage, query, response, rr, tcpFrame } from './helpers.js';
 
 function ctx(transport: Transport, serverPort = 53, clientPort = 40000, direction: 0 | 1 = 0): ProbeContext {
   return { transport, direction, serverPort, clientPort };
 }
 
-const udp = (b: Uint8Array, c = ctx('udp')) => dnsProtocol.probe(b, 0, b.length, c);
-const tcp = (b: Uint8Array, c = ctx('tcp')) => dnsProtocol.probe(b, 0, b.length, c);
+const udp = (b: Uint8Array, c = ctx('udp')) => dnsModule.probe(b, 0, b.length, c);
+const tcp = (b: Uint8Array, c = ctx('tcp')) => dnsModule.probe(b, 0, b.length, c);
 
 describe('dns probe over UDP', () => {
   it('claims queries and responses', () => {
@@ -54,12 +54,12 @@ describe('dns probe over UDP', () => {
     expect(udp(q, ctx('udp', 5353, 5353))).toBe(Probe.NOT_MINE);
     expect(udp(q, ctx('udp', 5355))).toBe(Probe.NOT_MINE);
     expect(udp(q, ctx('udp', 137, 137))).toBe(Probe.NOT_MINE);
-    expect(mdnsProtocol.probe(q, 0, q.length, ctx('udp', 5353, 5353))).toBe(Probe.MINE);
-    expect(mdnsProtocol.probe(q, 0, q.length, ctx('udp', 53))).toBe(Probe.NOT_MINE);
-    expect(llmnrProtocol.probe(q, 0, q.length, ctx('udp', 5355))).toBe(Probe.MINE);
-    expect(llmnrProtocol.probe(q, 0, q.length, ctx('udp', 53))).toBe(Probe.NOT_MINE);
+    expect(mdnsModule.probe(q, 0, q.length, ctx('udp', 5353, 5353))).toBe(Probe.MINE);
+    expect(mdnsModule.probe(q, 0, q.length, ctx('udp', 53))).toBe(Probe.NOT_MINE);
+    expect(llmnrModule.probe(q, 0, q.length, ctx('udp', 5355))).toBe(Probe.MINE);
+    expect(llmnrModule.probe(q, 0, q.length, ctx('udp', 53))).toBe(Probe.NOT_MINE);
     // A unicast mDNS response from port 5353 to a client's port (RFC 6762 §6.7).
-    expect(mdnsProtocol.probe(q, 0, q.length, ctx('udp', 40000, 5353))).toBe(Probe.MINE);
+    expect(mdnsModule.probe(q, 0, q.length, ctx('udp', 40000, 5353))).toBe(Probe.MINE);
   });
 });
 
@@ -86,8 +86,8 @@ describe('dns probe over TCP', () => {
   });
 
   it('LLMNR runs over TCP too; mDNS does not', () => {
-    expect(llmnrProtocol.transports).toEqual(['udp', 'tcp']);
-    expect(mdnsProtocol.transports).toEqual(['udp']);
-    expect(dnsProtocol).toMatchObject({ name: 'dns', transports: ['udp', 'tcp'], ports: { udp: [53], tcp: [53] } });
+    expect(llmnrModule.transports).toEqual(['udp', 'tcp']);
+    expect(mdnsModule.transports).toEqual(['udp']);
+    expect(dnsModule).toMatchObject({ name: 'dns', transports: ['udp', 'tcp'], ports: { udp: [53], tcp: [53] } });
   });
 });

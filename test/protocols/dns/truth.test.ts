@@ -23,8 +23,8 @@
 import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DnsMessage, DnsResourceRecord } from '../../../src/protocols/dns/index.js';
-import { dnsProtocol, llmnrProtocol, mdnsProtocol } from '../../../src/protocols/dns/index.js';
-import { Probe, type ProbeContext, type ProtocolModule } from '../../../src/protocols/types.js';
+import { dnsModule, llmnrModule, mdnsModule } from '../../../src/protocols/dns/index.js';
+import { Probe, type ProbeContext, type ProtocolModule } from '../../../src/protocols/module.js';
 import { corpusPath, corpusPresent, TRUTH_DIR, truthOf } from '../../support/corpus.js';
 import { parseTcp, parseUdp, tcpStreams, udpDatagrams } from './helpers.js';
 
@@ -41,7 +41,7 @@ interface TruthDns {
   answer_values: { field: string; value: string }[];
 }
 
-const MODULES = [dnsProtocol, mdnsProtocol, llmnrProtocol];
+const MODULES = [dnsModule, mdnsModule, llmnrModule];
 
 /** The module whose probe claims the bytes, port-hinted modules first (as the registry orders them). */
 function pick(ctx: ProbeContext, b: Uint8Array): ProtocolModule | null {

@@ -12,14 +12,14 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/engine.js';
 import type { NetsieveEvent } from '../../../src/events.js';
 import { toEve } from '../../../src/output/eve.js';
-import { httpProtocol, httpToEve } from '../../../src/protocols/http/index.js';
+import { httpModule, httpToEve } from '../../../src/protocols/http/index.js';
 import { EVE_MAPPERS, PROTOCOLS } from '../../../src/protocols/registry.js';
-import type { ProtocolModule } from '../../../src/protocols/types.js';
+import type { AnyProtocolModule } from '../../../src/protocols/module.js';
 import { CORPUS_DIR, EVE_SCHEMA, TRUTH_DIR, corpusPresent } from '../../support/corpus.js';
 import { ENGINE_PARTIAL, differences, expectedDifferences, type TruthHttp } from './truth-known.js';
 
 // The registry has the module; these lines only matter in a checkout where it is not registered yet.
-if (!PROTOCOLS.some((m) => m.name === 'http')) (PROTOCOLS as ProtocolModule[]).unshift(httpProtocol as ProtocolModule);
+if (!PROTOCOLS.some((m) => m.name === 'http')) (PROTOCOLS as unknown as AnyProtocolModule[]).unshift(httpModule);
 if (!('http' in EVE_MAPPERS)) (EVE_MAPPERS as Record<string, unknown>).http = httpToEve;
 
 const FILES = corpusPresent

@@ -1,8 +1,9 @@
 /** Test support for the HTTP module: a recording sink, conversations fed whole or split. */
 import { HTTP_DEFAULTS, type HttpOptions } from '../../../src/protocols/http/options.js';
 import { HttpConnection } from '../../../src/protocols/http/state.js';
-import type { HttpTransaction } from '../../../src/protocols/http/transaction.js';
-import type { AppEventSink } from '../../../src/protocols/types.js';
+import type { HttpTransaction } from '../../../src/protocols/http/events.js';
+import { HTTP_ANOMALIES } from '../../../src/protocols/http/anomalies.js';
+import type { AppEventSink } from '../../../src/protocols/module.js';
 
 export const C2S = 0;
 export const S2C = 1;
@@ -22,7 +23,7 @@ export interface Outcome {
   afterStopWhere: string;
 }
 
-export class RecordingSink implements AppEventSink {
+export class RecordingSink implements AppEventSink<HttpTransaction> {
   records: HttpTransaction[] = [];
   anomalies: string[] = [];
   stopped: string | null = null;
@@ -34,12 +35,12 @@ export class RecordingSink implements AppEventSink {
     this.afterStop++;
     if (this.afterStopWhere === '') this.afterStopWhere = `${what} after stop(${this.stopped}): ${new Error().stack}`;
   }
-  emit(type: string, payload: object): void {
-    this.late(`emit ${type}`);
-    if (type !== 'http') throw new Error(`unexpected type ${type}`);
-    this.records.push(payload as HttpTransaction);
+  emit(record: HttpTransaction): void {
+    this.late('emit');
+    this.records.push(record);
   }
-  anomaly(name: string, direction?: 0 | 1): void {
+  anomaly(code: number, direction?: 0 | 1): void {
+    const name = HTTP_ANOMALIES[code] ?? `http.code_${code}`;
     this.late(`anomaly ${name}`);
     this.anomalies.push(direction === undefined ? name : `${name}@${direction}`);
   }

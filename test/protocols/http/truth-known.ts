@@ -3,7 +3,7 @@
  * with its reason. Shared by truth.test.ts (every TCP flow fed to the parser) and engine.test.ts (through
  * the engine: probe, detection, parser).
  */
-import type { HttpTransaction } from '../../../src/protocols/http/transaction.js';
+import type { HttpTransaction } from '../../../src/protocols/http/events.js';
 
 export interface TruthHttp {
   http_requests?: { method: string; host: string | null; uri: string }[];
@@ -91,7 +91,7 @@ export function expectedDifferences(file: string): Differences {
 }
 
 /**
- * Captures where, through the engine, detection (src/protocols/detect.ts) rather than the parser decides
+ * Captures where, through the engine, detection (src/protocols/identify.ts) rather than the parser decides
  * what is found: there the engine may find less than the direct test, never anything else.
  */
 export const ENGINE_PARTIAL: Record<string, string> = {

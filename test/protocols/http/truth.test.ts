@@ -13,7 +13,7 @@ import { createEngine } from '../../../src/engine.js';
 import { httpToEve } from '../../../src/protocols/http/eve.js';
 import { HTTP_DEFAULTS } from '../../../src/protocols/http/options.js';
 import { HttpConnection } from '../../../src/protocols/http/state.js';
-import type { HttpTransaction } from '../../../src/protocols/http/transaction.js';
+import type { HttpTransaction } from '../../../src/protocols/http/events.js';
 import { CORPUS_DIR, EVE_SCHEMA, TRUTH_DIR, corpusPresent } from '../../support/corpus.js';
 import { RecordingSink } from './helpers.js';
 import { differences, expectedDifferences, type TruthHttp } from './truth-known.js';

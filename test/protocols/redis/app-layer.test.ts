@@ -10,8 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/engine.js';
 import type { Flow } from '../../../src/flow/flow.js';
 import { AppLayer } from '../../../src/protocols/app-layer.js';
-import { DEFAULT_DETECTION } from '../../../src/protocols/detect.js';
-import { redisProtocol, type RedisRecord } from '../../../src/protocols/redis/index.js';
+import { DEFAULT_DETECTION } from '../../../src/protocols/identify.js';
+import { redisModule, type RedisRecord } from '../../../src/protocols/redis/index.js';
 import { corpusFiles, corpusPath, corpusPresent, OWN_FIXTURES_DIR, truthOf } from '../../support/corpus.js';
 import { captureFlows, probedRedis, run } from './helpers.js';
 
@@ -23,7 +23,7 @@ interface Seen {
 
 async function throughAppLayer(file: string): Promise<Seen> {
   const seen: Seen = { flows: new Map(), anomalies: [], appProto: new Map() };
-  const layer = new AppLayer([redisProtocol], { detection: { ...DEFAULT_DETECTION }, protocols: { redis: redisProtocol.defaults } }, {
+  const layer = new AppLayer([redisModule], { detection: { ...DEFAULT_DETECTION }, protocols: { redis: redisModule.defaults } }, {
     record(flow, type, payload) {
       expect(type).toBe('redis');
       const list = seen.flows.get(flow) ?? [];
@@ -32,6 +32,9 @@ async function throughAppLayer(file: string): Promise<Seen> {
     },
     anomaly(_flow, name) {
       seen.anomalies.push(name);
+    },
+    internalError: (where, e) => {
+      throw new Error(`internal error in ${where}: ${String(e)}`);
     },
   });
   const flows: Flow[] = [];
@@ -62,7 +65,7 @@ async function direct(file: string): Promise<RedisRecord[][]> {
 const LOOPBACK = path.join(OWN_FIXTURES_DIR, 'loopback-mixed.pcap');
 const FEATURES = path.join(OWN_FIXTURES_DIR, 'redis', 'redis-features.pcap');
 
-describe('redisProtocol in the application layer', () => {
+describe('redisModule in the application layer', () => {
   it.skipIf(!fs.existsSync(LOOPBACK))('loopback-mixed.pcap: the Redis flows only, records as parsed directly', async () => {
     const seen = await throughAppLayer(LOOPBACK);
     expect(seen.anomalies).not.toContain('app.parser_error');

@@ -9,8 +9,8 @@ import { captureStreams } from '../../support/streams.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import type { RedisOptions, RedisRecord } from '../../../src/protocols/redis/index.js';
 import { defaultOptions } from '../../../src/options.js';
-import { probeRedis, RedisConnection } from '../../../src/protocols/redis/index.js';
-import { type AppEventSink, Probe } from '../../../src/protocols/types.js';
+import { probeRedis, REDIS_ANOMALIES, RedisConnection, resolveRedisOptions } from '../../../src/protocols/redis/index.js';
+import { type AppEventSink, Probe } from '../../../src/protocols/module.js';
 
 export const C = 0 as Direction; // client → server
 export const S = 1 as Direction; // server → client
@@ -27,16 +27,15 @@ export interface Result {
   stopped: string | null;
 }
 
-export function collector(): { sink: AppEventSink; result: Result } {
+export function collector(): { sink: AppEventSink<RedisRecord>; result: Result } {
   const result: Result = { records: [], anomalies: [], stopped: null };
-  const sink: AppEventSink = {
-    emit(type, payload) {
-      if (type !== 'redis') throw new Error(`unexpected event type ${type}`);
+  const sink: AppEventSink<RedisRecord> = {
+    emit(record) {
       if (result.stopped !== null) throw new Error('emit after stop');
-      result.records.push(payload as RedisRecord);
+      result.records.push(record);
     },
-    anomaly(name, direction) {
-      result.anomalies.push(`${name}@${direction ?? '-'}`);
+    anomaly(code, direction) {
+      result.anomalies.push(`${REDIS_ANOMALIES[code] ?? `redis.code_${code}`}@${direction ?? '-'}`);
     },
     stop(reason) {
       result.stopped = reason;
@@ -51,7 +50,7 @@ export function collector(): { sink: AppEventSink; result: Result } {
  */
 export function run(steps: Step[], options?: Partial<RedisOptions>, split: 'whole' | 'bytes' | (() => number) = 'whole', keepOpen = false): Result {
   const { sink, result } = collector();
-  const p = new RedisConnection(sink, options);
+  const p = new RedisConnection(sink, resolveRedisOptions(options));
   for (const s of steps) {
     if ('data' in s) feed(p, s.dir, s.data, split);
     else if ('gap' in s) p.onGap(s.dir, s.gap);

@@ -1,7 +1,7 @@
 /** The probe: Redis on either direction's first bytes, NOT_MINE early on other protocols. */
 import { describe, expect, it } from 'vitest';
-import { probeRedis, redisProtocol } from '../../../src/protocols/redis/index.js';
-import { Probe, type ProbeContext } from '../../../src/protocols/types.js';
+import { probeRedis, redisModule } from '../../../src/protocols/redis/index.js';
+import { Probe, type ProbeContext } from '../../../src/protocols/module.js';
 import { bytes, cmd } from './helpers.js';
 
 const ctx = (direction: 0 | 1): ProbeContext => ({ transport: 'tcp', direction, serverPort: 6379, clientPort: 50000 });
@@ -12,8 +12,8 @@ const probe = (dir: 0 | 1, ...parts: (string | Uint8Array)[]) => {
 
 describe('probe', () => {
   it('the module entry', () => {
-    expect(redisProtocol).toMatchObject({ name: 'redis', transports: ['tcp'], ports: { tcp: [6379] } });
-    expect(redisProtocol.createTcp).toBeTypeOf('function');
+    expect(redisModule).toMatchObject({ name: 'redis', transports: ['tcp'], ports: { tcp: [6379] } });
+    expect(redisModule.createTcp).toBeTypeOf('function');
   });
 
   it('client: RESP command arrays', () => {

@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
-import { tlsEve, type TlsHandshake } from '../../../src/protocols/tls/index.js';
+import { tlsToEve, type TlsHandshake } from '../../../src/protocols/tls/index.js';
 import { probeTls } from '../../../src/protocols/tls/probe.js';
-import { Probe } from '../../../src/protocols/types.js';
+import { Probe } from '../../../src/protocols/module.js';
 import { CORPUS_DIR, corpusPresent, EVE_SCHEMA } from '../../support/corpus.js';
 import { alpnExt, captureStreams, clientHelloRecord, data, der, end, ext, run, serverHelloRecord, sniExt, tls12Flow, u16, vec } from './helpers.js';
 
@@ -36,7 +36,7 @@ const tls12 = (): TlsHandshake =>
 
 describe('EVE tls object', () => {
   it('has Suricata\'s fields for a TLS 1.2 connection', () => {
-    const eve = tlsEve(tls12());
+    const eve = tlsToEve(tls12());
     expect(eve).toMatchObject({
       subject: 'C=DE, ST=Berlin, O=Netsieve Test, OU=DPI + CN=test.example, Email=a@b.example',
       issuerdn: 'C=DE, ST=Berlin, O=Netsieve Test, OU=DPI + CN=test.example, Email=a@b.example',
@@ -57,7 +57,7 @@ describe('EVE tls object', () => {
   });
 
   it('writes the DER only when asked', () => {
-    const eve = tlsEve(tls12(), { certificate: true, chain: true, handshakes: true });
+    const eve = tlsToEve(tls12(), { certificate: true, chain: true, handshakes: true });
     expect(eve.certificate).toBe(Buffer.from(LEAF_EC).toString('base64'));
     expect(eve.chain).toHaveLength(2);
     expect(eve.client_handshake).toMatchObject({ version: 'TLS 1.2', ciphers: [0xc02f, 0xc030, 0x009e], exts: [0, 16, 13], sig_algs: [0x0403] });
@@ -65,7 +65,7 @@ describe('EVE tls object', () => {
   });
 
   it('version names as Suricata prints them', () => {
-    const v = (ver: number): unknown => tlsEve({ ...tls12(), version: ver }).version;
+    const v = (ver: number): unknown => tlsToEve({ ...tls12(), version: ver }).version;
     expect([v(0x0200), v(0x0300), v(0x0301), v(0x0302), v(0x0303), v(0x0304), v(0x7f1c)]).toEqual(['SSLv2', 'SSLv3', 'TLSv1', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3', 'TLS 1.3 draft-28']);
   });
 
@@ -76,7 +76,7 @@ describe('EVE tls object', () => {
       end(0),
       end(1),
     ]).records[0]!;
-    const eve = tlsEve(r);
+    const eve = tlsToEve(r);
     expect(eve.version).toBe('TLS 1.3');
     expect(eve.subject).toBeUndefined();
     expect(eve.sni).toBe('t13.example');
@@ -89,7 +89,7 @@ describe.skipIf(!schemaPresent)('EVE tls lines validate against Suricata\'s sche
   const validate = schemaPresent ? ajv.compile(schema) : () => true;
   const check = (rec: TlsHandshake): void => {
     for (const opts of [{}, { certificate: true, chain: true, handshakes: true }]) {
-      const parsed = JSON.parse(JSON.stringify(line(tlsEve(rec, opts))));
+      const parsed = JSON.parse(JSON.stringify(line(tlsToEve(rec, opts))));
       if (!validate(parsed)) throw new Error(`${JSON.stringify(parsed)}\n${ajv.errorsText((validate as { errors?: unknown }).errors as never)}`);
     }
   };

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Direction } from '../../../src/flow/stream.js';
 import type { TlsHandshake } from '../../../src/protocols/tls/index.js';
-import { TlsFlowParser } from '../../../src/protocols/tls/index.js';
+import { TLS_ANOMALIES, TlsFlowParser } from '../../../src/protocols/tls/index.js';
 import { TLS_DEFAULTS, type TlsOptions } from '../../../src/protocols/tls/options.js';
-import type { AppEventSink } from '../../../src/protocols/types.js';
+import type { AppEventSink } from '../../../src/protocols/module.js';
 
 // ------------------------------------------------------------------ recording sink
 
@@ -29,19 +29,20 @@ export function recordLine(r: TlsHandshake): string {
   return `record ${r.state} version=${hex4(r.version)} sni=${r.sni ?? '-'} alpn=${r.clientAlpns.join(',')}/${r.serverAlpn ?? '-'} cipher=${hex4(r.cipherSuite)} certs=${r.certificates.length}`;
 }
 
-export function recorder(): AppEventSink & Recorded {
-  const rec: AppEventSink & Recorded = {
+export function recorder(): AppEventSink<TlsHandshake> & Recorded {
+  const rec: AppEventSink<TlsHandshake> & Recorded = {
     records: [],
     types: [],
     anomalies: [],
     stops: [],
     log: [],
-    emit(type: string, payload: object) {
-      rec.types.push(type);
-      rec.records.push(payload as TlsHandshake);
-      rec.log.push(recordLine(payload as TlsHandshake));
+    emit(record: TlsHandshake) {
+      rec.types.push('tls');
+      rec.records.push(record);
+      rec.log.push(recordLine(record));
     },
-    anomaly(name: string, direction?: Direction) {
+    anomaly(code: number, direction?: Direction) {
+      const name = TLS_ANOMALIES[code] ?? `tls.code_${code}`;
       rec.anomalies.push({ name, direction });
       rec.log.push(`anomaly ${name}@${direction ?? '-'}`);
     },

@@ -1,5 +1,5 @@
 /**
- * The registry entry (`tlsProtocol`), option resolution, inspection getters, and the caps each option sets.
+ * The registry entry (`tlsModule`), option resolution, inspection getters, and the caps each option sets.
  */
 import { describe, expect, it } from 'vitest';
 import {
@@ -12,29 +12,29 @@ import {
   tlsJa3Hash,
   tlsJa3sHash,
   tlsJa4,
-  tlsProtocol,
+  tlsModule,
   tlsSni,
   tlsSubjectAltNames,
 } from '../../../src/protocols/tls/index.js';
-import { Probe } from '../../../src/protocols/types.js';
+import { Probe } from '../../../src/protocols/module.js';
 import { CCS, clientHelloRecord, concat, data, der, end, handshake, names, record, recorder, run, serverHelloBody, sniExt, tls12Flow, u24 } from './helpers.js';
 
-describe('tlsProtocol', () => {
+describe('tlsModule', () => {
   it('is the tls module over TCP with its port hints, defaults and anomaly table', () => {
-    expect(tlsProtocol.name).toBe('tls');
-    expect(tlsProtocol.transports).toEqual(['tcp']);
-    expect(tlsProtocol.ports.tcp).toEqual([443, 8443, 993, 995, 465, 636, 853, 990, 5061]);
-    expect(tlsProtocol.defaults).toEqual(TLS_DEFAULTS);
-    expect(tlsProtocol.anomalies).toBe(TLS_ANOMALIES);
+    expect(tlsModule.name).toBe('tls');
+    expect(tlsModule.transports).toEqual(['tcp']);
+    expect(tlsModule.ports.tcp).toEqual([443, 8443, 993, 995, 465, 636, 853, 990, 5061]);
+    expect(tlsModule.defaults).toEqual(TLS_DEFAULTS);
+    expect(tlsModule.anomalies).toBe(TLS_ANOMALIES);
     expect(new Set(TLS_ANOMALIES).size).toBe(TLS_ANOMALIES.length);
     for (const n of TLS_ANOMALIES) expect(n).toMatch(/^tls\.[a-z0-9_]+$/);
   });
 
   it('probes and parses through the module object, with partial options', () => {
     const ch = clientHelloRecord({ extensions: [sniExt('module.example')] });
-    expect(tlsProtocol.probe(ch, 0, ch.length, { transport: 'tcp', direction: 0, serverPort: 443, clientPort: 4000 })).toBe(Probe.MINE);
+    expect(tlsModule.probe(ch, 0, ch.length, { transport: 'tcp', direction: 0, serverPort: 443, clientPort: 4000 })).toBe(Probe.MINE);
     const sink = recorder();
-    const p = tlsProtocol.createTcp!(sink, { maxCertificates: 2 } as never);
+    const p = tlsModule.createTcp!(sink, { maxCertificates: 2 } as never);
     p.onData(0, ch, 0, ch.length);
     p.onEnd(0, 'fin');
     p.onEnd(1, 'fin');

@@ -8,7 +8,7 @@ import { Direction } from '../../../src/flow/stream.js';
 import { parseClientHello, parseServerHello } from '../../../src/protocols/tls/parser.js';
 import { probeTls } from '../../../src/protocols/tls/probe.js';
 import { TLS_DEFAULTS } from '../../../src/protocols/tls/options.js';
-import { Probe } from '../../../src/protocols/types.js';
+import { Probe } from '../../../src/protocols/module.js';
 import { CORPUS_DIR, corpusPresent } from '../../support/corpus.js';
 import {
   alpnExt,

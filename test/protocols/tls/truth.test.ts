@@ -14,7 +14,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TlsHandshake } from '../../../src/protocols/tls/index.js';
 import { probeTls } from '../../../src/protocols/tls/probe.js';
-import { Probe } from '../../../src/protocols/types.js';
+import { Probe } from '../../../src/protocols/module.js';
 import { corpusFiles, corpusPath, corpusPresent, TRUTH_DIR, truthOf } from '../../support/corpus.js';
 import { captureStreams, run, type CapturedStream } from './helpers.js';
 

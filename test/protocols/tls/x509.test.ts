@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DerError, DerTlv, oidToString, readTlv, validateDer } from '../../../src/protocols/tls/der.js';
+import { TLS_ANOMALIES } from '../../../src/protocols/tls/anomalies.js';
 import { formatIpv6, parseCertificate, parseTime } from '../../../src/protocols/tls/x509.js';
 import { der, prng } from './helpers.js';
 
@@ -13,7 +14,7 @@ const limits = { maxDerDepth: 32, maxListLength: 1024, keepDer: false };
 
 function decode(bytes: Uint8Array, l = limits) {
   const reported: string[] = [];
-  const cert = parseCertificate(bytes, 0, bytes.length, l, (n) => reported.push(n));
+  const cert = parseCertificate(bytes, 0, bytes.length, l, (code) => reported.push(TLS_ANOMALIES[code]!));
   return { cert, reported };
 }
 

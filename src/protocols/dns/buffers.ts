@@ -3,6 +3,7 @@
  * getters over a `DnsMessage`, in the spirit of Suricata's `dns.query` / `dns.answers.rrname` buffers.
  * Names are returned as the record holds them (presentation format, case as sent).
  */
+import { textBuffer, textBuffers, type InspectionBuffer } from '../module.js';
 import type { DnsMessage } from './events.js';
 
 /** The question names (Suricata's `dns.query`, `dns.queries.rrname`). */
@@ -43,3 +44,45 @@ export function dnsResolvedAddresses(msg: DnsMessage): Map<string, string[]> {
   }
   return out;
 }
+
+/**
+ * The DNS modules' inspection buffers (`dns`, `mdns` and `llmnr` share them, under the `dns.` names as
+ * Suricata does). Each is of one message; a query's names are `to_server`, a response's `to_client`.
+ */
+export const DNS_BUFFERS: readonly InspectionBuffer<DnsMessage>[] = [
+  {
+    name: 'dns.query',
+    direction: 'to_server',
+    scope: 'message',
+    description: 'each question name of a query',
+    get: (m) => (m.type === 'query' ? textBuffers(dnsQueryNames(m)) : []),
+  },
+  {
+    name: 'dns.queries.rrname',
+    direction: 'to_client',
+    scope: 'message',
+    description: 'each question name of a response',
+    get: (m) => (m.type === 'response' ? textBuffers(dnsQueryNames(m)) : []),
+  },
+  {
+    name: 'dns.answers.rrname',
+    direction: 'to_client',
+    scope: 'message',
+    description: 'each answer record owner name of a response',
+    get: (m) => (m.type === 'response' ? textBuffers(dnsAnswerNames(m)) : []),
+  },
+  {
+    name: 'dns.answers.address',
+    direction: 'to_client',
+    scope: 'message',
+    description: 'each A/AAAA address of a response, as text',
+    get: (m) => textBuffers(m.answers.flatMap((rr) => (rr.rdata.kind === 'address' ? [rr.rdata.address] : []))),
+  },
+  {
+    name: 'dns.rcode',
+    direction: 'to_client',
+    scope: 'message',
+    description: 'response code name of a response (NOERROR, NXDOMAIN, ...)',
+    get: (m) => (m.type === 'response' ? textBuffer(m.rcodeName) : []),
+  },
+];

@@ -7,10 +7,11 @@
  * demand from the record: nothing is computed for buffers no rule asks for. null when the transaction has
  * no such part (no response yet, no such header).
  */
-import type { HttpHeader, HttpTransaction } from './transaction.js';
+import type { HttpHeader, HttpTransaction } from './events.js';
 import { splitHost } from './eve.js';
+import type { BufferDirection, BufferScope, InspectionBuffer } from '../module.js';
 
-export const HTTP_BUFFERS = [
+export const HTTP_BUFFER_NAMES = [
   'http.method',
   'http.uri',
   'http.uri.raw',
@@ -37,7 +38,7 @@ export const HTTP_BUFFERS = [
   'http.response_body',
   'file.data',
 ] as const;
-export type HttpBufferName = (typeof HTTP_BUFFERS)[number];
+export type HttpBufferName = (typeof HTTP_BUFFER_NAMES)[number];
 
 const latin1 = (s: string): Uint8Array => Buffer.from(s, 'latin1');
 const field = (list: readonly HttpHeader[], name: string): string | null => {
@@ -112,3 +113,63 @@ export function httpBuffer(tx: HttpTransaction, name: HttpBufferName): Uint8Arra
       return hasResp ? tx.responseBody : null;
   }
 }
+
+/** What each buffer is: its direction and one line (every HTTP buffer is of a transaction). */
+const HTTP_BUFFER_INFO: { readonly [K in HttpBufferName]: [BufferDirection, string] } = {
+  'http.method': ['to_server', 'request method'],
+  'http.uri': ['to_server', 'normalised request URI (escapes decoded, dot segments removed)'],
+  'http.uri.raw': ['to_server', 'request target as sent'],
+  'http.protocol': ['to_server', 'request HTTP version'],
+  'http.request_line': ['to_server', 'request line without CRLF'],
+  'http.host': ['to_server', 'host name, port removed'],
+  'http.host.raw': ['to_server', 'Host header value as sent'],
+  'http.user_agent': ['to_server', 'User-Agent value'],
+  'http.cookie': ['to_server', 'Cookie value'],
+  'http.referer': ['to_server', 'Referer value'],
+  'http.content_type': ['to_server', 'Content-Type of the request (else of the response)'],
+  'http.content_len': ['to_server', 'Content-Length of the request'],
+  'http.header': ['to_server', 'request headers normalised, `Name: value` lines, Cookie left out'],
+  'http.header.raw': ['to_server', 'request header section as sent'],
+  'http.header_names': ['to_server', 'request header names, one per line'],
+  'http.request_body': ['to_server', 'request body, transfer- and content-decoded, up to inspectBodyLimit'],
+  'http.stat_code': ['to_client', 'response status code'],
+  'http.stat_msg': ['to_client', 'response reason phrase'],
+  'http.response_line': ['to_client', 'status line without CRLF'],
+  'http.location': ['to_client', 'Location value'],
+  'http.server': ['to_client', 'Server value'],
+  'http.response_header': ['to_client', 'response headers normalised, Set-Cookie left out'],
+  'http.response_header.raw': ['to_client', 'response header section as sent'],
+  'http.response_body': ['to_client', 'response body, decoded, up to inspectBodyLimit'],
+  'file.data': ['to_client', 'response body (Suricata\'s file.data for HTTP)'],
+};
+
+/**
+ * Suricata's `http.request_header`: a multi-buffer, one `Name: value` instance per request header field
+ * (every field, Cookie included, as read).
+ */
+const REQUEST_HEADER: InspectionBuffer<HttpTransaction> = {
+  name: 'http.request_header',
+  direction: 'to_server',
+  scope: 'transaction',
+  description: 'each request header field as `Name: value` (one instance per field)',
+  get: (tx) => (tx.method === null ? [] : tx.requestHeaders.map((h) => latin1(`${h.name}: ${h.value}`))),
+};
+
+/** One single-instance buffer of the `httpBuffer` getter. */
+function singleBuffer(name: HttpBufferName): InspectionBuffer<HttpTransaction> {
+  const [direction, description] = HTTP_BUFFER_INFO[name];
+  const scope: BufferScope = 'transaction';
+  return {
+    name,
+    direction,
+    scope,
+    description,
+    get(tx: HttpTransaction): Uint8Array[] {
+      const b = httpBuffer(tx, name);
+      return b === null ? [] : [b];
+    },
+  };
+}
+
+/** The `http` module's inspection buffers. */
+export const HTTP_BUFFERS: readonly InspectionBuffer<HttpTransaction>[] = [...HTTP_BUFFER_NAMES.map(singleBuffer), REQUEST_HEADER];

@@ -1,6 +1,6 @@
 /** Inspection buffers, by Suricata's sticky-buffer names. */
 import { describe, expect, it } from 'vitest';
-import { HTTP_BUFFERS, httpBuffer } from '../../../src/protocols/http/inspect.js';
+import { HTTP_BUFFER_NAMES, httpBuffer } from '../../../src/protocols/http/buffers.js';
 import { exchange, run, text } from './helpers.js';
 
 describe('httpBuffer', () => {
@@ -11,7 +11,7 @@ describe('httpBuffer', () => {
     ),
   );
   const tx = o.records[0]!;
-  const b = (n: (typeof HTTP_BUFFERS)[number]) => {
+  const b = (n: (typeof HTTP_BUFFER_NAMES)[number]) => {
     const v = httpBuffer(tx, n);
     return v === null ? null : text(v);
   };
@@ -31,6 +31,6 @@ describe('httpBuffer', () => {
     for (const n of ['http.stat_code', 'http.response_body', 'http.server', 'http.location'] as const) expect(httpBuffer(lone, n)).toBeNull();
     const orphan = run([{ dir: 1, data: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' }]).records[0]!;
     for (const n of ['http.method', 'http.uri', 'http.header', 'http.request_body'] as const) expect(httpBuffer(orphan, n)).toBeNull();
-    for (const n of HTTP_BUFFERS) expect(() => httpBuffer(orphan, n)).not.toThrow();
+    for (const n of HTTP_BUFFER_NAMES) expect(() => httpBuffer(orphan, n)).not.toThrow();
   });
 });

@@ -8,7 +8,7 @@
  * in arrival order, so that the parser sees each stream from its first byte.
  */
 import type { Direction } from '../flow/stream.js';
-import { Probe, type ProbeContext, type ProtocolModule, type Transport } from './types.js';
+import { Probe, type AnyProtocolModule, type ProbeContext, type Transport } from './module.js';
 
 /** How sure the flow's `appProto` is. */
 export type AppProtoConfidence = 'dpi' | 'port' | 'unknown';
@@ -27,7 +27,7 @@ export const DEFAULT_DETECTION: DetectionOptions = { maxBytes: 4096, maxChunks: 
 
 /** The detection's result. */
 export interface Detection {
-  module: ProtocolModule | null;
+  module: AnyProtocolModule | null;
   name: string | null;
   confidence: AppProtoConfidence;
   /** The protocol the server port is well known for, when that is another one (a `protocol_mismatch`). */
@@ -35,14 +35,14 @@ export interface Detection {
 }
 
 /** The module whose well-known ports include `port` for `transport`, if any. */
-export function moduleOfPort(modules: readonly ProtocolModule[], transport: Transport, port: number): ProtocolModule | null {
+export function moduleOfPort(modules: readonly AnyProtocolModule[], transport: Transport, port: number): AnyProtocolModule | null {
   for (const m of modules) if (m.ports[transport]?.includes(port)) return m;
   return null;
 }
 
 export class FlowDetector {
   /** Candidates still possible, port-hinted ones first. */
-  private candidates: ProtocolModule[];
+  private candidates: AnyProtocolModule[];
   private readonly ctx: ProbeContext;
   /** Bytes shown so far per direction (TCP: the stream's first bytes, concatenated). */
   private readonly seen: [Uint8Array, Uint8Array];
@@ -60,11 +60,13 @@ export class FlowDetector {
   result: Detection | null = null;
 
   constructor(
-    private readonly modules: readonly ProtocolModule[],
+    private readonly modules: readonly AnyProtocolModule[],
     private readonly transport: Transport,
     serverPort: number,
     clientPort: number,
     private readonly options: DetectionOptions,
+    /** A probe threw (a bug in it): reported, and the flow goes on without that probe. */
+    private readonly onProbeError: ((module: AnyProtocolModule, error: unknown) => void) | null = null,
   ) {
     const hinted = modules.filter((m) => m.transports.includes(transport) && m.ports[transport]?.includes(serverPort));
     const others = modules.filter((m) => m.transports.includes(transport) && !hinted.includes(m));
@@ -102,13 +104,14 @@ export class FlowDetector {
       to = this.seenLen[d]!;
     }
     this.ctx.direction = d;
-    const still: ProtocolModule[] = [];
+    const still: AnyProtocolModule[] = [];
     for (const m of this.candidates) {
       let r: number;
       try {
         r = m.probe(buf, from, to, this.ctx);
-      } catch {
+      } catch (e) {
         r = Probe.NOT_MINE; // a probe that throws is a bug in it; the flow goes on without it
+        if (this.onProbeError !== null) this.onProbeError(m, e);
       }
       if (r === Probe.MINE) return this.finish(m);
       if (r === Probe.NEED_MORE) still.push(m);
@@ -164,7 +167,7 @@ export class FlowDetector {
     return buf;
   }
 
-  private finish(module: ProtocolModule | null, undecided = false): Detection {
+  private finish(module: AnyProtocolModule | null, undecided = false): Detection {
     const byPort = moduleOfPort(this.modules, this.transport, this.ctx.serverPort);
     let result: Detection;
     if (module !== null) {

@@ -3,7 +3,7 @@
  * out-of-range values clamped.
  */
 import { describe, expect, it } from 'vitest';
-import { DNS_DEFAULTS, dnsAnswerNames, dnsProtocol, dnsQueryNames, dnsResolvedAddresses, resolveDnsOptions } from '../../../src/protocols/dns/index.js';
+import { DNS_DEFAULTS, dnsAnswerNames, dnsModule, dnsQueryNames, dnsResolvedAddresses, resolveDnsOptions } from '../../../src/protocols/dns/index.js';
 import { encodeName, parseOne, query, response, rr } from './helpers.js';
 
 describe('inspection buffers', () => {
@@ -35,7 +35,7 @@ describe('inspection buffers', () => {
 describe('options', () => {
   it('documented defaults, on the module', () => {
     expect(DNS_DEFAULTS).toEqual({ maxRecordsPerSection: 1024, maxOutstandingQueries: 256, maxTcpMessageSize: 65535, maxCompressionJumps: 32 });
-    expect(dnsProtocol.defaults).toBe(DNS_DEFAULTS);
+    expect(dnsModule.defaults).toBe(DNS_DEFAULTS);
     expect(Object.isFrozen(DNS_DEFAULTS)).toBe(true);
   });
 
