@@ -59,6 +59,14 @@ export interface FlowOptions {
    */
   maxFlows: number;
   /**
+   * Bytes the flow table may account for: its fixed arrays plus each flow's state (a fixed estimate per
+   * flow, more once it carries data and gets reassembly and parser state; stream buffers count under
+   * `tcp.memcap`). When a new flow or a flow's first data would pass it, flows are evicted, flows still
+   * in their handshake (embryonic) first, then the least recently seen (`flow.memcap_reached` once per
+   * episode, counts in `stats().flowMemory`). Default 128 MiB, as Suricata's `flow.memcap`.
+   */
+  memcap: number;
+  /**
    * Whether VLAN ids are part of the flow key (Suricata's `vlan.use-for-tracking`). Default true: the same
    * addresses on two VLANs are two networks. Set false when a capture point sees each packet once per VLAN
    * (a router on a stick) and both copies should count as one flow, as tshark counts them.
@@ -121,6 +129,7 @@ export function defaultOptions(): EngineOptions {
     },
     flow: {
       maxFlows: 65536,
+      memcap: 128 << 20,
       vlanInKey: true,
       timeouts: {
         tcpNew: 60,
@@ -178,6 +187,7 @@ export function resolveOptions(input: EngineOptionsInput = {}): EngineOptions {
   }
   const f = { ...o.flow, ...(input.flow ?? {}), timeouts };
   count('flow.maxFlows', f.maxFlows, 1);
+  count('flow.memcap', f.memcap, 1);
   if (typeof f.vlanInKey !== 'boolean') bad('flow.vlanInKey', 'true or false');
 
   const fr = { ...o.fragments, ...(input.fragments ?? {}) };
