@@ -10,18 +10,17 @@ import { openCapture } from './capture/reader.js';
 import type { CapturedPacket, PacketInput } from './capture/packet.js';
 import { LinkType } from './capture/packet.js';
 import { CAPTURE_ANOMALIES } from './capture/events.js';
-import { formatAddress } from './decode/address.js';
 import { DECODABLE_LINK_TYPES, Decoder } from './decode/decoder.js';
 import type { FragmentStats } from './decode/ip-fragments.js';
 import { DECODE_ANOMALIES } from './decode/events.js';
 import { DecodedPacket, IpProto, LAYER_NAMES } from './decode/packet.js';
 import { NetsieveError } from './errors.js';
-import type { AnomalyEvent, AnomalyLayer, EventEndpoints, EventOfType, NetsieveEvent, NetsieveEventType, Verdict } from './events.js';
+import type { AnomalyLayer, EventEndpoints, EventOfType, NetsieveEvent, NetsieveEventType, Verdict } from './events.js';
 import { STREAM_ANOMALIES, StreamAnomaly } from './flow/events.js';
 import type { Flow, FlowEndReason } from './flow/flow.js';
 import { FlowKind } from './flow/flow.js';
-import { endpointsOf, firstOnFlow, flowAnomalyEvent, flowEvent, protoName, tunnelOf } from './flow/flow-events.js';
-import { countPacket, newFlowFromPacket } from './flow/flow-lifecycle.js';
+import { decodeAnomalyEvent, endpointsOf, firstOnFlow, flowAnomalyEvent, flowEvent, protoName, tunnelOf } from './flow/flow-events.js';
+import { countPacket, newFlowFromPacket, noteIcmpType } from './flow/flow-lifecycle.js';
 import { APP_STATE_BYTES, FLOW_BYTES, FlowMemory, STREAM_STATE_BYTES, type FlowMemoryStats } from './flow/flow-memory.js';
 import { FlowTable, KEY_WORDS, fillPacketKey, hashKey, timeoutClassOf } from './flow/flow-table.js';
 import { FlowViewOf, type FlowView } from './flow/flow-view.js';
@@ -323,15 +322,7 @@ export class Engine {
       if (dir === 0) flow.tcpFlagsToServer |= p.tcpFlags;
       else flow.tcpFlagsToClient |= p.tcpFlags;
     } else if (p.ipProto === IpProto.ICMP || p.ipProto === IpProto.ICMPV6) {
-      if (dir === 0) {
-        if (flow.icmpTypeToServer < 0) {
-          flow.icmpTypeToServer = p.icmpType;
-          flow.icmpCodeToServer = p.icmpCode;
-        }
-      } else if (flow.icmpTypeToClient < 0) {
-        flow.icmpTypeToClient = p.icmpType;
-        flow.icmpCodeToClient = p.icmpCode;
-      }
+      noteIcmpType(flow, dir, p);
     }
     countPacket(flow, dir, flowBytes, tsSec, tsNsec);
     if (this.app !== null && p.ipProto === IpProto.UDP && p.payloadLen > 0 && !flow.ended) {
@@ -579,26 +570,7 @@ export class Engine {
       return;
     }
     if (!this.wantsEvents()) return;
-    const p = this.pkt;
-    const ev: AnomalyEvent = {
-      type: 'anomaly',
-      ts: fromPacket ? { sec: p.tsSec, nsec: p.tsNsec } : this.clockTs(),
-      anomaly: { layer: 'decode', event: name, code },
-    };
-    if (fromPacket) ev.pcapCnt = this.packetCount;
-    if (flow !== null) {
-      ev.flowId = flow.id;
-      ev.endpoints = this.endpointsOf(flow);
-    } else if (fromPacket && p.ipVersion !== 0) {
-      ev.endpoints = {
-        srcIp: formatAddress(p.src, p.ipVersion),
-        srcPort: p.srcPort,
-        destIp: formatAddress(p.dst, p.ipVersion),
-        destPort: p.dstPort,
-        proto: protoName(p.ipProto),
-      };
-    }
-    this.emit(ev);
+    this.emit(decodeAnomalyEvent(name, code, flow, fromPacket ? this.pkt : null, this.packetCount, this.clockTs()));
   }
 
   /** A parser's record as the event `{ type, [type]: payload }` of its flow, at the current packet's time. */

@@ -3,7 +3,7 @@
  * shares (endpoints, tunnel). Pure functions of the flow; the engine decides when to emit them.
  */
 import { formatAddress } from '../decode/address.js';
-import { IpProto } from '../decode/packet.js';
+import { IpProto, type DecodedPacket } from '../decode/packet.js';
 import type { AnomalyEvent, AnomalyLayer, EventEndpoints, EventTunnel, FlowEvent, TcpStreamSummary, Timestamp } from '../events.js';
 import type { Flow, FlowEndReason } from './flow.js';
 import { FlowKind } from './flow.js';
@@ -99,6 +99,39 @@ export function flowAnomalyEvent(
   if (layer === 'app' && flow.appProto !== null) ev.anomaly.appProto = flow.appProto;
   if (gap !== undefined) ev.gap = gap;
   if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
+  return ev;
+}
+
+/**
+ * A decode anomaly: of `flow` when the packet has one; else with the packet's own endpoints when it has an
+ * IP layer; `packet` null for anomalies raised outside a packet (fragment timeouts), at the clock `now`.
+ */
+export function decodeAnomalyEvent(
+  name: string,
+  code: number,
+  flow: Flow | null,
+  packet: DecodedPacket | null,
+  pcapCnt: number,
+  now: Timestamp,
+): AnomalyEvent {
+  const ev: AnomalyEvent = {
+    type: 'anomaly',
+    ts: packet !== null ? { sec: packet.tsSec, nsec: packet.tsNsec } : now,
+    anomaly: { layer: 'decode', event: name, code },
+  };
+  if (packet !== null) ev.pcapCnt = pcapCnt;
+  if (flow !== null) {
+    ev.flowId = flow.id;
+    ev.endpoints = endpointsOf(flow);
+  } else if (packet !== null && packet.ipVersion !== 0) {
+    ev.endpoints = {
+      srcIp: formatAddress(packet.src, packet.ipVersion),
+      srcPort: packet.srcPort,
+      destIp: formatAddress(packet.dst, packet.ipVersion),
+      destPort: packet.dstPort,
+      proto: protoName(packet.ipProto),
+    };
+  }
   return ev;
 }
 

@@ -65,6 +65,19 @@ export function newFlowFromPacket(p: DecodedPacket, srcIsA: boolean, key: Uint32
   return flow;
 }
 
+/** ICMP: the first type and code seen from each side (the flow event's `icmp` and `response` fields). */
+export function noteIcmpType(flow: Flow, dir: number, p: DecodedPacket): void {
+  if (dir === 0) {
+    if (flow.icmpTypeToServer < 0) {
+      flow.icmpTypeToServer = p.icmpType;
+      flow.icmpCodeToServer = p.icmpCode;
+    }
+  } else if (flow.icmpTypeToClient < 0) {
+    flow.icmpTypeToClient = p.icmpType;
+    flow.icmpCodeToClient = p.icmpCode;
+  }
+}
+
 /** Counts one packet of `bytes` in direction `dir` at the given capture time. */
 export function countPacket(flow: Flow, dir: number, bytes: number, tsSec: number, tsNsec: number): void {
   if (dir === 0) {
