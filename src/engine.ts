@@ -103,6 +103,8 @@ export class Engine {
   private readonly onStream: ((flow: FlowView) => StreamConsumer | null) | null;
   /** What the flow table accounts against `flow.memcap`. */
   private readonly flowMemory: FlowMemory;
+  /** The flow whose TCP session is being closed by `endFlow` (its streams may open for a last gap). */
+  private endingFlow: Flow | null = null;
   readonly appOptions: AppOptions;
   /** The application layer, null when it is off or has no protocols. */
   private readonly app: AppLayer | null;
@@ -361,6 +363,9 @@ export class Engine {
 
   /** A TCP flow's first data: its reassemblers and application state exist from now on. */
   private streamsOpened(flow: Flow, user: StreamConsumer | null): StreamConsumer | null {
+    // Opened by its own end (a trailing gap to report): no state worth accounting, and making room for it
+    // would evict other flows for one that is going away.
+    if (flow === this.endingFlow) return user;
     this.account(flow, this.app !== null ? STREAM_STATE_BYTES + APP_STATE_BYTES : STREAM_STATE_BYTES);
     const app = this.app !== null && !flow.ended ? this.app.tcpConsumer(flow) : null;
     return app === null ? user : user === null ? app : teeConsumer(app, user);
@@ -397,7 +402,15 @@ export class Engine {
 
   private endFlow(flow: Flow, reason: FlowEndReason): void {
     if (flow.ended) return;
-    if (flow.tcp !== null) flow.tcp.close();
+    if (flow.tcp !== null) {
+      const outer = this.endingFlow;
+      this.endingFlow = flow;
+      try {
+        flow.tcp.close();
+      } finally {
+        this.endingFlow = outer;
+      }
+    }
     if (this.app !== null) {
       // A TCP flow that never carried data has no application state; its end still decides what the
       // ports suggest (appProto with confidence `port`), as for every flow.

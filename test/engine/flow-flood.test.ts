@@ -167,6 +167,29 @@ describe('flow.memcap: emergency eviction', () => {
     expect(established?.appProto).toBe('http');
   });
 
+  it('a flow whose end opens its streams (a trailing gap) does not evict others at shutdown', () => {
+    const fixed = createEngine().stats().flowMemory.used;
+    const K = 100;
+    const engine = createEngine({ flow: { memcap: fixed + K * FLOW_BYTES } });
+    // Handshake, then a pure ACK from 40 bytes further: the client sent bytes the capture lost. Its streams
+    // stay unopened until the end, where the lost bytes become a trailing gap.
+    const c = (flags: string, seq: number, ack: number) =>
+      engine.process({ data: eth({}, ipv4({ src: '10.9.9.9', dst: '192.168.0.1' }, tcp({ sport: 5555, dport: 80, flags, seq, ack }))), tsSec: T0 });
+    c('S', 100, 0);
+    engine.process({ data: eth({}, ipv4({ src: '192.168.0.1', dst: '10.9.9.9' }, tcp({ sport: 80, dport: 5555, flags: 'SA', seq: 900, ack: 101 }))), tsSec: T0 });
+    c('A', 141, 901);
+    const flood = new SynFlood();
+    for (let i = 0; i < K - 1; i++) flood.send(engine, i, T0);
+    expect(engine.stats().flowMemory.used).toBe(fixed + K * FLOW_BYTES);
+    const events = engine.close();
+    const flows = events.filter((e): e is FlowEvent => e.type === 'flow');
+    expect(flows).toHaveLength(K);
+    expect(flows.every((f) => f.flow.reason === 'shutdown')).toBe(true);
+    expect(events.some((e) => e.type === 'anomaly' && e.anomaly.event === 'flow.memcap_reached')).toBe(false);
+    const gapped = flows.find((f) => f.endpoints.srcPort === 5555);
+    expect(gapped?.tcp?.toServer.gapBytes).toBe(40);
+  });
+
   it('refuses a cap below what the table itself needs, and a cap of 0', () => {
     expect(() => createEngine({ flow: { memcap: 4096 } })).toThrow(/flow\.memcap/);
     expect(() => createEngine({ flow: { memcap: 0 } })).toThrow(/flow\.memcap/);
