@@ -379,8 +379,9 @@ export class Engine {
   }
 
   /**
-   * Emergency eviction: ends flows (embryonic first, then the least recently seen; never the flow in
-   * `excludeSlot`) until `bytes` more fit under `flow.memcap`. The first hit of an episode is reported.
+   * Emergency eviction: ends flows (embryonic ones first, least recently seen first; then the one closest
+   * to its timeout; never the flow in `excludeSlot`) until `bytes` more fit under `flow.memcap`. The first
+   * hit of an episode is reported.
    */
   private makeRoom(bytes: number, excludeSlot: number): void {
     const mem = this.flowMemory;

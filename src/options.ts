@@ -62,7 +62,7 @@ export interface FlowOptions {
    * Bytes the flow table may account for: its fixed arrays plus each flow's state (a fixed estimate per
    * flow, more once it carries data and gets reassembly and parser state; stream buffers count under
    * `tcp.memcap`). When a new flow or a flow's first data would pass it, flows are evicted, flows still
-   * in their handshake (embryonic) first, then the least recently seen (`flow.memcap_reached` once per
+   * in their handshake (embryonic) first, then the one closest to its timeout (`flow.memcap_reached` once per
    * episode, counts in `stats().flowMemory`). Default 128 MiB, as Suricata's `flow.memcap`.
    */
   memcap: number;
