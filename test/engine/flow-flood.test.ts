@@ -167,6 +167,32 @@ describe('flow.memcap: emergency eviction', () => {
     expect(established?.appProto).toBe('http');
   });
 
+  it("a flow's first data at a full cap evicts embryonic flows for its stream state, never itself", () => {
+    const fixed = createEngine().stats().flowMemory.used;
+    const K = 100;
+    const memcap = fixed + K * FLOW_BYTES;
+    const engine = createEngine({ flow: { memcap } });
+    const forced: FlowEvent[] = [];
+    engine.on('flow', (ev) => forced.push(ev));
+    const c = (flags: string, seq: number, ack: number, data?: string) =>
+      engine.process({ data: eth({}, ipv4({ src: '10.9.9.9', dst: '192.168.0.1' }, tcp({ sport: 5555, dport: 80, flags, seq, ack }, data))), tsSec: T0 + 1 });
+    // The SYN first (oldest), then the table fills to the cap with other SYNs.
+    c('S', 100, 0);
+    const flood = new SynFlood();
+    for (let i = 0; i < K - 1; i++) flood.send(engine, i, T0 + 1);
+    expect(engine.stats().flowMemory.used).toBe(memcap);
+    c('PA', 101, 0, 'GET / HTTP/1.1\r\n\r\n');
+    const st = engine.stats();
+    expect(st.flowMemory.used).toBeLessThanOrEqual(memcap);
+    expect(st.flowMemory.memcapEvictions).toBeGreaterThan(0);
+    expect(st.anomalies['flow.memcap_reached']).toBe(1);
+    expect(forced.length).toBe(st.flowMemory.memcapEvictions);
+    expect(forced.every((f) => f.endpoints.srcPort === 40000 && f.flow.reason === 'forced')).toBe(true);
+    const own = engine.close().filter((e): e is FlowEvent => e.type === 'flow').find((f) => f.endpoints.srcPort === 5555);
+    expect(own?.flow.reason).toBe('shutdown');
+    expect(own?.tcp?.toServer.segments).toBe(1);
+  });
+
   it('a flow whose end opens its streams (a trailing gap) does not evict others at shutdown', () => {
     const fixed = createEngine().stats().flowMemory.used;
     const K = 100;
