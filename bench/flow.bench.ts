@@ -6,8 +6,14 @@
  *
  * Input: 65,536 active flows (the default cap) and a packet sequence that visits them in a bursty order
  * (a flow sends 8 packets in a row, as bulk TCP does, then another flow). One operation = 1 M lookups.
+ *
+ * Then the memory side: heap bytes per embryonic TCP flow (SYN only, distinct sources) in the default
+ * engine, heap growth over 65,536 such flows after a forced collection, with and without the application
+ * layer, and the engine's own accounting of them (`stats().flowMemory`).
  */
-import { DecodedPacket, IpProto, defaultOptions } from '../src/index.js';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { DecodedPacket, IpProto, createEngine, defaultOptions } from '../src/index.js';
 import { Flow } from '../src/flow/flow.js';
 import { FlowTable, KEY_WORDS, TimeoutClass, fillPacketKey, hashKey } from '../src/flow/flow-table.js';
 import { machine, runSuite } from './lib.js';
@@ -131,3 +137,52 @@ runSuite('flow table lookup', [
   },
 ]);
 if (sink === 0) throw new Error('no lookups hit');
+
+// ---- bytes per embryonic flow ----
+
+function forcedGc(): () => void {
+  const direct = (globalThis as { gc?: () => void }).gc;
+  if (typeof direct === 'function') return direct;
+  v8.setFlagsFromString('--expose-gc');
+  return vm.runInNewContext('gc') as () => void;
+}
+
+/** Heap bytes per SYN-only flow over a full default table (65,536 flows), and the engine's accounting. */
+function embryonicBytes(appEnabled: boolean): { heap: number; accounted: number } {
+  const gc = forcedGc();
+  const frame = new Uint8Array(54);
+  const dv = new DataView(frame.buffer);
+  dv.setUint16(12, 0x0800);
+  frame[14] = 0x45;
+  dv.setUint16(16, 40);
+  frame[22] = 64;
+  frame[23] = IpProto.TCP;
+  dv.setUint32(30, 0xc0a80001);
+  dv.setUint16(34, 40000);
+  dv.setUint16(36, 80);
+  dv.setUint32(38, 1000);
+  frame[46] = 0x50;
+  frame[47] = 0x02; // SYN
+  const engine = createEngine(appEnabled ? {} : { app: { enabled: false } });
+  const fixed = engine.stats().flowMemory.used;
+  const n = engine.options.flow.maxFlows;
+  gc();
+  const before = process.memoryUsage().heapUsed;
+  for (let i = 0; i < n; i++) {
+    dv.setUint32(26, (0x0a000000 + i) >>> 0);
+    engine.process({ data: frame, tsSec: 1_700_000_000, tsNsec: i });
+  }
+  gc();
+  const heap = (process.memoryUsage().heapUsed - before) / n;
+  const accounted = (engine.stats().flowMemory.used - fixed) / n;
+  engine.close();
+  return { heap, accounted };
+}
+
+console.log('\n## bytes per embryonic TCP flow (SYN only), default engine, 65,536 flows, heap after a forced GC\n');
+console.log('| case | heap bytes per flow | accounted (flow.memcap) |');
+console.log('|---|---:|---:|');
+for (const app of [true, false]) {
+  const r = embryonicBytes(app);
+  console.log(`| ${app ? 'application layer on (default)' : 'app.enabled false'} | ${r.heap.toFixed(0)} | ${r.accounted.toFixed(0)} |`);
+}

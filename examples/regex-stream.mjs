@@ -29,7 +29,7 @@ const engine = createEngine({
       const name = names.get(id);
       counts.set(name, (counts.get(name) ?? 0) + 1);
       const side = direction === Direction.TO_SERVER ? 'client' : 'server';
-      console.log(`port ${flow.serverPort} ${side} ${from >= 0 ? `bytes ${from}-${to}` : `end ${to}`}: ${name}`);
+      console.log(`port ${flow.endpoints.destPort} ${side} ${from >= 0 ? `bytes ${from}-${to}` : `end ${to}`}: ${name}`);
     };
     return {
       onData(data, start, end, info) {

@@ -10,41 +10,26 @@ import { openCapture } from './capture/reader.js';
 import type { CapturedPacket, PacketInput } from './capture/packet.js';
 import { LinkType } from './capture/packet.js';
 import { CAPTURE_ANOMALIES } from './capture/events.js';
-import { formatAddress } from './decode/address.js';
 import { DECODABLE_LINK_TYPES, Decoder } from './decode/decoder.js';
 import type { FragmentStats } from './decode/ip-fragments.js';
 import { DECODE_ANOMALIES } from './decode/events.js';
-import { DecodedPacket, IpProto, LAYER_NAMES, TUNNEL_NAMES } from './decode/packet.js';
+import { DecodedPacket, IpProto, LAYER_NAMES } from './decode/packet.js';
 import { NetsieveError } from './errors.js';
-import type {
-  AnomalyEvent,
-  AnomalyLayer,
-  EventEndpoints,
-  EventOfType,
-  EventTunnel,
-  FlowEvent,
-  NetsieveEvent,
-  NetsieveEventType,
-  TcpStreamSummary,
-  Verdict,
-} from './events.js';
+import type { AnomalyLayer, EventEndpoints, EventOfType, NetsieveEvent, NetsieveEventType, Verdict } from './events.js';
 import { STREAM_ANOMALIES, StreamAnomaly } from './flow/events.js';
-import type { FlowEndReason } from './flow/flow.js';
-import { Flow, FlowKind } from './flow/flow.js';
-import {
-  FlowTable,
-  KEY_WORDS,
-  fillPacketKey,
-  fillQuotedKey,
-  flowIdOf,
-  hashKey,
-  sourceIsClient,
-  timeoutClassOf,
-} from './flow/flow-table.js';
+import type { Flow, FlowEndReason } from './flow/flow.js';
+import { FlowKind } from './flow/flow.js';
+import { decodeAnomalyEvent, endpointsOf, firstOnFlow, flowAnomalyEvent, flowEvent, protoName, tunnelOf } from './flow/flow-events.js';
+import { countPacket, newFlowFromPacket, noteIcmpType } from './flow/flow-lifecycle.js';
+import { APP_STATE_BYTES, FLOW_BYTES, FlowMemory, STREAM_STATE_BYTES, type FlowMemoryStats } from './flow/flow-memory.js';
+import { FlowTable, KEY_WORDS, fillPacketKey, hashKey, timeoutClassOf } from './flow/flow-table.js';
+import { FlowViewOf, type FlowView } from './flow/flow-view.js';
+import { quotedFlowOf } from './flow/icmp-errors.js';
 import { ReassemblyMemory } from './flow/reassembly-memory.js';
 import type { Direction, StreamConsumer } from './flow/stream.js';
-import type { TcpContext, TcpEventSink, TcpStreamStats } from './flow/tcp-session.js';
-import { TcpOutcome, TcpSession, tcpStateName } from './flow/tcp-session.js';
+import { TCP_SESSION_WORDS, TcpOutcome, TcpSession } from './flow/tcp-session.js';
+import { TcpStateSlab } from './flow/tcp-state-slab.js';
+import type { TcpContext, TcpEventSink } from './flow/tcp-types.js';
 import type { EngineOptions, EngineOptionsInput } from './options.js';
 import { resolveOptions } from './options.js';
 import { AppLayer } from './protocols/app-layer.js';
@@ -56,10 +41,10 @@ export interface CreateEngineOptions extends EngineOptionsInput {
   /** For tests and development. */
   debug?: DebugOptions;
   /**
-   * Called once for each new TCP flow; return a consumer to receive the flow's reassembled byte streams
-   * (both directions), or null. The flow object is valid until its `flow` event.
+   * Called once for each new TCP flow with a read-only view of it; return a consumer to receive the flow's
+   * reassembled byte streams (both directions), or null. The view is valid until the flow's `flow` event.
    */
-  onStream?: (flow: Flow) => StreamConsumer | null;
+  onStream?: (flow: FlowView) => StreamConsumer | null;
 }
 
 export interface DebugOptions {
@@ -119,6 +104,8 @@ export interface EngineStats {
   /** Decoded layers by name (packets that contained them). */
   layers: Record<string, number>;
   reassembly: { memoryUsed: number; memoryPeak: number; memcapHits: number };
+  /** The flow table's accounted memory against `flow.memcap`, and the evictions it caused. */
+  flowMemory: FlowMemoryStats;
   /** IP fragment reassembly: fragments seen, datagrams completed and dropped, what is held now. */
   fragments: FragmentStats;
   /** Exceptions caught by the guards around parsers, probes and the decoder (each is a bug to report). */
@@ -141,7 +128,11 @@ export class Engine {
   private readonly expiredSlots = new Int32Array(EXPIRE_BATCH);
   private readonly memory: ReassemblyMemory;
   private readonly tcpContext: TcpContext;
-  private readonly onStream: ((flow: Flow) => StreamConsumer | null) | null;
+  private readonly onStream: ((flow: FlowView) => StreamConsumer | null) | null;
+  /** What the flow table accounts against `flow.memcap`. */
+  private readonly flowMemory: FlowMemory;
+  /** The flow whose TCP session is being closed by `endFlow` (its streams may open for a last gap). */
+  private endingFlow: Flow | null = null;
   readonly appOptions: AppOptions;
   /** The application layer, null when it is off or has no protocols. */
   private readonly app: AppLayer | null;
@@ -203,6 +194,15 @@ export class Engine {
     this.decoder.onAnomaly = (code: number) => this.emitDecodeAnomaly(code, null, false);
     this.decoder.onInternalError = (error: unknown) => this.internalError('decode', error);
     this.table = new FlowTable(this.options.flow.maxFlows, this.options.flow.timeouts);
+    const fixed = this.table.fixedBytes;
+    if (this.options.flow.memcap < fixed + FLOW_BYTES) {
+      throw new NetsieveError(
+        'NS_ERR_OPTION',
+        `flow.memcap ${this.options.flow.memcap} is below what a table of flow.maxFlows ${this.options.flow.maxFlows} needs for itself ` +
+          `(${fixed} bytes) plus one flow (${FLOW_BYTES}); raise flow.memcap or lower flow.maxFlows`,
+      );
+    }
+    this.flowMemory = new FlowMemory(this.options.flow.memcap, fixed);
     this.memory = new ReassemblyMemory(this.options.tcp.memcap);
     const engine = this;
     const sink: TcpEventSink = {
@@ -215,7 +215,13 @@ export class Engine {
         engine.emitFlowAnomaly(owner as Flow, 'stream', 'stream.gap', StreamAnomaly.gap, direction, { offset, length });
       },
     };
-    this.tcpContext = { options: this.options.tcp, memory: this.memory, sink };
+    this.tcpContext = {
+      options: this.options.tcp,
+      memory: this.memory,
+      sink,
+      streamsOpened: (owner, consumer) => this.streamsOpened(owner as Flow, consumer),
+      stateSlab: new TcpStateSlab(TCP_SESSION_WORDS),
+    };
   }
 
   // ---------------------------------------------------------------- events
@@ -307,13 +313,11 @@ export class Engine {
 
     // An ICMP error belongs to the flow whose packet it quotes (as Suricata does), when that flow exists.
     if (p.icmpQuotedValid) {
-      const quotedSrcIsA = fillQuotedKey(p, this.key, this.vlanInKey);
-      const slot = this.table.lookup(this.key, hashKey(this.key));
-      if (slot >= 0) {
+      const quoted = quotedFlowOf(p, this.table, this.key, this.vlanInKey);
+      if (quoted >= 0) {
+        const slot = quoted >> 1;
         const flow = this.table.flows[slot]!;
-        // The error travels back towards the quoted packet's sender.
-        const quotedDir = quotedSrcIsA === flow.clientIsA ? 0 : 1;
-        this.count(flow, quotedDir === 0 ? 1 : 0, flowBytes, tsSec, tsNsec);
+        countPacket(flow, quoted & 1, flowBytes, tsSec, tsNsec);
         this.table.touch(slot, now, timeoutClassOf(flow));
         if (p.anomalyCount > 0) this.emitPacketAnomalies(flow);
         this.currentPacket = 0;
@@ -349,118 +353,111 @@ export class Engine {
       if (dir === 0) flow.tcpFlagsToServer |= p.tcpFlags;
       else flow.tcpFlagsToClient |= p.tcpFlags;
     } else if (p.ipProto === IpProto.ICMP || p.ipProto === IpProto.ICMPV6) {
-      if (dir === 0) {
-        if (flow.icmpTypeToServer < 0) {
-          flow.icmpTypeToServer = p.icmpType;
-          flow.icmpCodeToServer = p.icmpCode;
-        }
-      } else if (flow.icmpTypeToClient < 0) {
-        flow.icmpTypeToClient = p.icmpType;
-        flow.icmpCodeToClient = p.icmpCode;
-      }
+      noteIcmpType(flow, dir, p);
     }
-    this.count(flow, dir, flowBytes, tsSec, tsNsec);
+    countPacket(flow, dir, flowBytes, tsSec, tsNsec);
     if (this.app !== null && p.ipProto === IpProto.UDP && p.payloadLen > 0 && !flow.ended) {
+      // The application layer's state comes with the first datagram that carries bytes.
+      if (flow.app === null) this.account(flow, APP_STATE_BYTES);
       this.app.udp(flow, dir, p.data, p.payloadOffset, p.payloadOffset + p.payloadLen);
     }
     if (!flow.ended) this.table.touch(slot, now, timeoutClassOf(flow));
     this.currentPacket = 0;
   }
 
-  private count(flow: Flow, dir: number, bytes: number, tsSec: number, tsNsec: number): void {
-    if (dir === 0) {
-      flow.pktsToServer++;
-      flow.bytesToServer += bytes;
-    } else {
-      flow.pktsToClient++;
-      flow.bytesToClient += bytes;
-    }
-    // Capture times can step backwards (merged captures); a flow's end is its latest packet.
-    if (tsSec > flow.lastSec || (tsSec === flow.lastSec && tsNsec > flow.lastNsec)) {
-      flow.lastSec = tsSec;
-      flow.lastNsec = tsNsec;
-    }
-  }
-
   private createFlow(p: DecodedPacket, srcIsA: boolean, hash: number, now: number): Flow {
     if (this.table.full) {
       const victim = this.table.victim();
-      if (victim >= 0) {
-        const v = this.table.flows[victim]!;
-        this.flowsEvicted++;
-        this.emitFlowAnomaly(v, 'flow', 'flow.evicted', StreamAnomaly.evicted, undefined);
-        this.endFlow(v, 'forced');
-      }
+      if (victim >= 0) this.evict(this.table.flows[victim]!);
     }
-    const flow = new Flow();
-    const srcIsClient = sourceIsClient(p);
-    flow.clientIsA = srcIsClient === srcIsA;
-    flow.ipVersion = p.ipVersion;
-    flow.proto = p.ipProto;
-    flow.kind =
-      p.ipProto === IpProto.TCP
-        ? FlowKind.TCP
-        : p.ipProto === IpProto.UDP
-          ? FlowKind.UDP
-          : p.ipProto === IpProto.ICMP || p.ipProto === IpProto.ICMPV6
-            ? FlowKind.ICMP
-            : FlowKind.OTHER;
-    if (srcIsClient) {
-      flow.clientAddr.set(p.src);
-      flow.serverAddr.set(p.dst);
-      flow.clientPort = p.srcPort;
-      flow.serverPort = p.dstPort;
-    } else {
-      flow.clientAddr.set(p.dst);
-      flow.serverAddr.set(p.src);
-      flow.clientPort = p.dstPort;
-      flow.serverPort = p.srcPort;
-    }
-    for (let i = 0; i < p.vlanCount; i++) flow.vlan.push(p.vlan[i]!);
-    if (p.tunnelDepth > 0) {
-      flow.tunnel = {
-        type: TUNNEL_NAMES[p.tunnelType] ?? String(p.tunnelType),
-        depth: p.tunnelDepth,
-        id: p.tunnelId,
-        ipVersion: p.outerIpVersion,
-        src: p.outerSrc.slice(),
-        dst: p.outerDst.slice(),
-        proto: p.outerProto,
-        srcPort: p.outerSrcPort,
-        dstPort: p.outerDstPort,
-      };
-    }
-    flow.startSec = flow.lastSec = p.tsSec;
-    flow.startNsec = flow.lastNsec = p.tsNsec;
-    flow.firstPacket = this.packetCount;
-    flow.id = flowIdOf(this.key, p.tsSec, p.tsNsec, flow.firstPacket);
+    if (!this.flowMemory.fits(FLOW_BYTES)) this.makeRoom(FLOW_BYTES, -1);
+    const flow = newFlowFromPacket(p, srcIsA, this.key, this.packetCount);
     this.table.insert(this.key, hash, flow, now, timeoutClassOf(flow));
+    flow.accounted = FLOW_BYTES;
+    this.flowMemory.add(FLOW_BYTES);
     this.flowsCreated++;
     const proto = protoName(p.ipProto);
     this.flowsByProto[proto] = (this.flowsByProto[proto] ?? 0) + 1;
     if (flow.kind === FlowKind.TCP) {
       const session = new TcpSession(this.tcpContext, flow);
       flow.tcp = session;
-      const user = this.onStream !== null ? this.onStream(flow) : null;
-      const app = this.app !== null ? this.app.tcpConsumer(flow) : null;
-      session.consumer = app === null ? user : user === null ? app : teeConsumer(app, user);
+      // The application layer joins when the streams open (first data: streamsOpened); a SYN that is never
+      // answered costs no reassembly or parser state.
+      session.consumer = this.onStream !== null ? this.onStream(new FlowViewOf(flow)) : null;
       // The session was created after insert: refresh the class (still "new").
       this.table.touch(flow.slot, now, timeoutClassOf(flow));
     }
     return flow;
   }
 
+  /** A TCP flow's first data: its reassemblers and application state exist from now on. */
+  private streamsOpened(flow: Flow, user: StreamConsumer | null): StreamConsumer | null {
+    // Opened by its own end (a trailing gap to report): no state worth accounting, and making room for it
+    // would evict other flows for one that is going away.
+    if (flow === this.endingFlow) return user;
+    this.account(flow, this.app !== null ? STREAM_STATE_BYTES + APP_STATE_BYTES : STREAM_STATE_BYTES);
+    const app = this.app !== null && !flow.ended ? this.app.tcpConsumer(flow) : null;
+    return app === null ? user : user === null ? app : teeConsumer(app, user);
+  }
+
+  /** `flow` holds `bytes` more state: accounted under `flow.memcap`, after evicting others if needed. */
+  private account(flow: Flow, bytes: number): void {
+    if (!this.flowMemory.fits(bytes)) this.makeRoom(bytes, flow.slot);
+    flow.accounted += bytes;
+    this.flowMemory.add(bytes);
+  }
+
+  /**
+   * Emergency eviction: ends flows (embryonic ones first, least recently seen first; then the one closest
+   * to its timeout; never the flow in `excludeSlot`) until `bytes` more fit under `flow.memcap`. The first
+   * hit of an episode is reported.
+   */
+  private makeRoom(bytes: number, excludeSlot: number): void {
+    const mem = this.flowMemory;
+    if (mem.hit()) this.emitTableAnomaly('flow.memcap_reached', StreamAnomaly.memcap_reached);
+    while (!mem.fits(bytes)) {
+      const victim = this.table.memoryVictim(excludeSlot);
+      if (victim < 0) break; // only the flow being served is left: it keeps its state, briefly over the cap
+      mem.memcapEvictions++;
+      this.evict(this.table.flows[victim]!);
+    }
+  }
+
+  /** Ends `flow` to make room (reason `forced`, `flow.evicted`). */
+  private evict(flow: Flow): void {
+    this.flowsEvicted++;
+    this.emitFlowAnomaly(flow, 'flow', 'flow.evicted', StreamAnomaly.evicted, undefined);
+    this.endFlow(flow, 'forced');
+  }
+
   private endFlow(flow: Flow, reason: FlowEndReason): void {
     if (flow.ended) return;
-    if (flow.tcp !== null) flow.tcp.close();
-    if (this.app !== null) this.app.end(flow);
+    if (flow.tcp !== null) {
+      const outer = this.endingFlow;
+      this.endingFlow = flow;
+      try {
+        flow.tcp.close();
+      } finally {
+        this.endingFlow = outer;
+      }
+    }
+    if (this.app !== null) {
+      // A TCP flow that never carried data has no application state; its end still decides what the
+      // ports suggest (appProto with confidence `port`), as for every flow.
+      if (flow.kind === FlowKind.TCP && flow.app === null) this.app.tcpConsumer(flow);
+      this.app.end(flow);
+    }
     flow.ended = true;
     this.table.remove(flow.slot);
+    this.flowMemory.release(flow.accounted);
+    flow.accounted = 0;
     this.flowsEnded++;
     if (reason === 'timeout') this.flowsTimedOut++;
     const app = flow.appProto === null ? 'unknown' : flow.appProtoConfidence === 'dpi' ? flow.appProto : `${flow.appProto} (port)`;
     this.flowsByApp[app] = (this.flowsByApp[app] ?? 0) + 1;
-    this.emit(this.flowEvent(flow, reason));
+    if (this.wantsEvents()) this.emit(flowEvent(flow, reason));
+    // The event holds copies of everything: the session's fixed state can go to the next flow.
+    if (flow.tcp !== null) flow.tcp.release();
   }
 
   /** Ends flows whose timeout has passed and fragments that waited too long. */
@@ -616,6 +613,7 @@ export class Engine {
       anomalies: { ...this.anomalyCounts },
       layers,
       reassembly: { memoryUsed: this.memory.used, memoryPeak: this.memory.peak, memcapHits: this.memory.capHits },
+      flowMemory: this.flowMemory.snapshot(),
       fragments: { ...this.decoder.stats.fragments },
       internalErrors: { count: this.internalErrors.count, last: this.internalErrors.last === null ? null : { ...this.internalErrors.last } },
       firstTs: this.firstTs,
@@ -640,26 +638,7 @@ export class Engine {
       return;
     }
     if (!this.wantsEvents()) return;
-    const p = this.pkt;
-    const ev: AnomalyEvent = {
-      type: 'anomaly',
-      ts: fromPacket ? { sec: p.tsSec, nsec: p.tsNsec } : this.clockTs(),
-      anomaly: { layer: 'decode', event: name, code },
-    };
-    if (fromPacket) ev.pcapCnt = this.packetCount;
-    if (flow !== null) {
-      ev.flowId = flow.id;
-      ev.endpoints = this.endpointsOf(flow);
-    } else if (fromPacket && p.ipVersion !== 0) {
-      ev.endpoints = {
-        srcIp: formatAddress(p.src, p.ipVersion),
-        srcPort: p.srcPort,
-        destIp: formatAddress(p.dst, p.ipVersion),
-        destPort: p.dstPort,
-        proto: protoName(p.ipProto),
-      };
-    }
-    this.emit(ev);
+    this.emit(decodeAnomalyEvent(name, code, flow, fromPacket ? this.pkt : null, this.packetCount, this.clockTs()));
   }
 
   /** A parser's record as the event `{ type, [type]: payload }` of its flow, at the current packet's time. */
@@ -691,19 +670,15 @@ export class Engine {
     // A gap is news each time (where and how much was lost); other anomalies are written once per flow.
     if (gap === undefined && !firstOnFlow(flow, name)) return;
     if (!this.wantsEvents()) return;
-    const ev: AnomalyEvent = {
-      type: 'anomaly',
-      ts: this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : { sec: flow.lastSec, nsec: flow.lastNsec },
-      flowId: flow.id,
-      endpoints: this.endpointsOf(flow),
-      anomaly: { layer, event: name, code },
-    };
-    if (this.currentPacket !== 0) ev.pcapCnt = this.currentPacket;
-    if (direction !== undefined) ev.anomaly.direction = direction === 0 ? 'to_server' : 'to_client';
-    if (layer === 'app' && flow.appProto !== null) ev.anomaly.appProto = flow.appProto;
-    if (gap !== undefined) ev.gap = gap;
-    if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
-    this.emit(ev);
+    const ts = this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : { sec: flow.lastSec, nsec: flow.lastNsec };
+    this.emit(flowAnomalyEvent(flow, layer, name, code, direction, ts, this.currentPacket, gap));
+  }
+
+  /** An anomaly of the flow table as a whole (no flow of its own), at the engine's clock. */
+  private emitTableAnomaly(name: string, code: number): void {
+    this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + 1;
+    if (!this.wantsEvents()) return;
+    this.emit({ type: 'anomaly', ts: this.clockTs(), anomaly: { layer: 'flow', event: name, code } });
   }
 
   /**
@@ -728,118 +703,7 @@ export class Engine {
   }
 
   private endpointsOf(flow: Flow): EventEndpoints {
-    return {
-      srcIp: formatAddress(flow.clientAddr, flow.ipVersion),
-      srcPort: flow.clientPort,
-      destIp: formatAddress(flow.serverAddr, flow.ipVersion),
-      destPort: flow.serverPort,
-      proto: protoName(flow.proto),
-    };
-  }
-
-  private flowEvent(flow: Flow, reason: FlowEndReason): FlowEvent {
-    const ev: FlowEvent = {
-      type: 'flow',
-      ts: { sec: flow.startSec, nsec: flow.startNsec },
-      pcapCnt: flow.firstPacket,
-      flowId: flow.id,
-      endpoints: this.endpointsOf(flow),
-      appProto: flow.appProto,
-      appProtoConfidence: flow.appProtoConfidence,
-      flow: {
-        pktsToServer: flow.pktsToServer,
-        pktsToClient: flow.pktsToClient,
-        bytesToServer: flow.bytesToServer,
-        bytesToClient: flow.bytesToClient,
-        start: { sec: flow.startSec, nsec: flow.startNsec },
-        end: { sec: flow.lastSec, nsec: flow.lastNsec },
-        age: Math.max(0, flow.lastSec - flow.startSec),
-        state: flow.state,
-        reason,
-      },
-    };
-    if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
-    if (flow.tunnel !== null) ev.tunnel = tunnelOf(flow);
-    if (flow.tcp !== null) {
-      const s = flow.tcp.stats;
-      ev.tcp = {
-        flags: flow.tcpFlagsToServer | flow.tcpFlagsToClient,
-        flagsToServer: flow.tcpFlagsToServer,
-        flagsToClient: flow.tcpFlagsToClient,
-        state: tcpStateName(flow.tcp.state),
-        toServer: streamSummary(s[0]),
-        toClient: streamSummary(s[1]),
-      };
-    } else if (flow.kind === FlowKind.ICMP) {
-      const icmp: NonNullable<FlowEvent['icmp']> = { type: flow.icmpTypeToServer, code: flow.icmpCodeToServer };
-      if (flow.icmpTypeToClient >= 0) {
-        icmp.responseType = flow.icmpTypeToClient;
-        icmp.responseCode = flow.icmpCodeToClient;
-      }
-      if (icmp.type < 0) {
-        // Only replies seen: report them as the flow's type.
-        icmp.type = flow.icmpTypeToClient;
-        icmp.code = flow.icmpCodeToClient;
-        delete icmp.responseType;
-        delete icmp.responseCode;
-      }
-      ev.icmp = icmp;
-    }
-    return ev;
-  }
-}
-
-/**
- * True the first time `name` is raised on `flow`. Retransmissions, truncation by the snaplen and the like
- * repeat on every packet of a flow; one event says it, the counters say how often.
- */
-function firstOnFlow(flow: Flow, name: string): boolean {
-  const seen = (flow.reportedAnomalies ??= new Set<string>());
-  if (seen.has(name)) return false;
-  seen.add(name);
-  return true;
-}
-
-function streamSummary(s: TcpStreamStats): TcpStreamSummary {
-  return { ...s };
-}
-
-function tunnelOf(flow: Flow): EventTunnel {
-  const t = flow.tunnel!;
-  const ev: EventTunnel = {
-    type: t.type,
-    depth: t.depth,
-    id: t.id,
-    srcIp: formatAddress(t.src, t.ipVersion),
-    destIp: formatAddress(t.dst, t.ipVersion),
-    proto: protoName(t.proto),
-  };
-  if (t.proto === IpProto.UDP) {
-    ev.srcPort = t.srcPort;
-    ev.destPort = t.dstPort;
-  }
-  return ev;
-}
-
-/** Protocol names as Suricata writes them in `proto`. */
-export function protoName(proto: number): string {
-  switch (proto) {
-    case IpProto.TCP:
-      return 'TCP';
-    case IpProto.UDP:
-      return 'UDP';
-    case IpProto.ICMP:
-      return 'ICMP';
-    case IpProto.ICMPV6:
-      return 'IPv6-ICMP';
-    case IpProto.SCTP:
-      return 'SCTP';
-    case IpProto.GRE:
-      return 'GRE';
-    case IpProto.ESP:
-      return 'ESP';
-    default:
-      return String(proto);
+    return endpointsOf(flow);
   }
 }
 
@@ -848,7 +712,8 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   return new Engine(options);
 }
 
-export type { Flow };
+export { protoName };
+export type { FlowView };
 
 /** Both consumers get every call: the application layer first, then the caller's. */
 function teeConsumer(a: StreamConsumer, b: StreamConsumer): StreamConsumer {
@@ -858,12 +723,12 @@ function teeConsumer(a: StreamConsumer, b: StreamConsumer): StreamConsumer {
       b.onData(data, start, end, info);
     },
     onGap(direction, offset, length): void {
-      a.onGap(direction, offset, length);
-      b.onGap(direction, offset, length);
+      if (a.onGap !== undefined) a.onGap(direction, offset, length);
+      if (b.onGap !== undefined) b.onGap(direction, offset, length);
     },
     onEnd(direction, reason): void {
-      a.onEnd(direction, reason);
-      b.onEnd(direction, reason);
+      if (a.onEnd !== undefined) a.onEnd(direction, reason);
+      if (b.onEnd !== undefined) b.onEnd(direction, reason);
     },
   };
 }

@@ -5,7 +5,7 @@
  * and may change.
  */
 export { createEngine, Engine, protoName } from './engine.js';
-export type { CreateEngineOptions, DebugOptions, EngineStats, InternalErrorStats, ReplayOptions, Flow } from './engine.js';
+export type { CreateEngineOptions, DebugOptions, EngineStats, InternalErrorStats, ReplayOptions, FlowView } from './engine.js';
 export type {
   NetsieveEvent,
   NetsieveEventType,

@@ -67,6 +67,16 @@ export interface FlowOptions {
    */
   maxFlows: number;
   /**
+   * Bytes the flow table may account for: its fixed arrays plus each flow's state (a fixed estimate per
+   * flow, more once it carries data and gets reassembly and parser state; stream buffers count under
+   * `tcp.memcap`). When a new flow or a flow's first data would pass it, flows are evicted, flows still
+   * in their handshake (embryonic) first, then the one closest to its timeout (`flow.memcap_reached` once per
+   * episode, counts in `stats().flowMemory`). Default 256 MiB: room for `maxFlows` (65,536) flows that all carry
+   * data and parser state (~3.4 KB each), so at the defaults `maxFlows` binds first and the memcap guards a raised
+   * `maxFlows` (Suricata's `flow.memcap` plays the same role).
+   */
+  memcap: number;
+  /**
    * Whether VLAN ids are part of the flow key (Suricata's `vlan.use-for-tracking`). Default true: the same
    * addresses on two VLANs are two networks. Set false when a capture point sees each packet once per VLAN
    * (a router on a stick) and both copies should count as one flow, as tshark counts them.
@@ -179,6 +189,12 @@ export const OPTION_TREE: { readonly [S in keyof EngineOptions]: OptionTree<Engi
   },
   flow: {
     maxFlows: int(65536, 1, 'flows tracked at once; when full, the flow closest to its timeout is ended (`forced`, `flow.evicted`)'),
+    memcap: int(
+      256 << 20,
+      1,
+      'bytes the flow table accounts for: its arrays, ~700 B per embryonic flow, ~3.4 KB once a TCP flow carries data and has reassembly and parser state (stream buffers count under `tcp.memcap`); at the cap, flows still in their handshake are evicted first, then the flow closest to its timeout (`flow.memcap_reached` once per episode; `stats().flowMemory`)',
+      'bytes',
+    ),
     vlanInKey: flag(true, "VLAN ids are part of the flow key (Suricata's `vlan.use-for-tracking`)"),
     timeouts: {
       tcpNew: timeout(60, 'TCP flows still in their handshake'),

@@ -7,7 +7,7 @@ import { NetsieveError, type NetsieveErrorCode } from '../errors.js';
 import { newCaptureAnomalyCounters } from './events.js';
 import type { InputBuffer } from './input-buffer.js';
 import type { CapturedPacket } from './packet.js';
-import type { SyncCaptureReader } from './reader.js';
+import type { SyncCaptureReader } from './reader-types.js';
 
 export type PacketCallback = (p: CapturedPacket) => void;
 

@@ -4,8 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createEngine } from '../engine.js';
-import type { Flow } from '../engine.js';
-import { formatAddress } from '../decode/address.js';
+import type { FlowView } from '../engine.js';
 import { isNetsieveError, NetsieveError } from '../errors.js';
 import type { Direction, StreamChunkInfo, StreamConsumer } from '../flow/stream.js';
 import { type Command, EXIT_CODES_HELP, EXIT_INPUT, EXIT_OK, loadConfig, parse, progressChoice, UsageError } from './common.js';
@@ -22,7 +21,7 @@ class FlowFiles implements StreamConsumer {
 
   constructor(
     private readonly dir: string,
-    readonly flow: Flow,
+    readonly flow: FlowView,
   ) {}
 
   onData(data: Uint8Array, start: number, end: number, info: StreamChunkInfo): void {
@@ -49,7 +48,7 @@ class FlowFiles implements StreamConsumer {
   private flushDirection(d: number): void {
     const chunks = this.pending[d]!;
     if (chunks.length === 0) return;
-    const file = path.join(this.dir, `${this.flow.id}.${d === 0 ? 'client' : 'server'}`);
+    const file = path.join(this.dir, `${this.flow.flowId}.${d === 0 ? 'client' : 'server'}`);
     try {
       fs.appendFileSync(file, Buffer.concat(chunks));
     } catch (e) {
@@ -62,11 +61,11 @@ class FlowFiles implements StreamConsumer {
   indexLine(): string {
     const f = this.flow;
     return JSON.stringify({
-      flow_id: f.id,
-      src_ip: formatAddress(f.clientAddr, f.ipVersion),
-      src_port: f.clientPort,
-      dest_ip: formatAddress(f.serverAddr, f.ipVersion),
-      dest_port: f.serverPort,
+      flow_id: f.flowId,
+      src_ip: f.endpoints.srcIp,
+      src_port: f.endpoints.srcPort,
+      dest_ip: f.endpoints.destIp,
+      dest_port: f.endpoints.destPort,
       client_bytes: this.bytes[0],
       server_bytes: this.bytes[1],
       gaps: this.gaps,
@@ -175,7 +174,7 @@ async function run(argv: string[]): Promise<number> {
     ...config,
     onStream: (flow) => {
       const files = new FlowFiles(outDir, flow);
-      open.set(flow.id, files);
+      open.set(flow.flowId, files);
       return files;
     },
   });

@@ -27,6 +27,7 @@ export const STREAM_ANOMALIES = [
   'stream.handshake_reordered', // 19: handshake packets arrived out of order in the capture
   'flow.evicted', // 20: the flow table was full; this flow was ended to make room
   'flow.table_full', // 21: a new flow could not be created (every slot busy and eviction impossible)
+  'flow.memcap_reached', // 22: the flow memory cap (flow.memcap) was reached: emergency eviction, embryonic flows first
 ] as const;
 
 export type StreamAnomalyName = (typeof STREAM_ANOMALIES)[number];

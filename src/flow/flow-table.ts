@@ -34,6 +34,8 @@ export const TimeoutClass = {
   OTHER_ESTABLISHED: 8,
 } as const;
 const CLASS_COUNT = 9;
+/** Classes of flows not yet established (evicted first when the flow memory cap is reached). */
+const NEW_CLASSES = [TimeoutClass.TCP_NEW, TimeoutClass.UDP_NEW, TimeoutClass.ICMP_NEW, TimeoutClass.OTHER_NEW] as const;
 
 /** ICMP types whose request and reply share an identifier (echo, timestamp, info, address mask; ICMPv6 echo). */
 function isIcmpQueryType(version: number, type: number): boolean {
@@ -324,6 +326,44 @@ export class FlowTable {
       }
     }
     return best;
+  }
+
+  /**
+   * The flow to evict when the flow memory cap is reached, never `exclude` (the flow being served): the
+   * least recently seen embryonic flow (a "new" class: handshake not complete, or one side only), else the
+   * one closest to its timeout. -1 when there is none.
+   */
+  memoryVictim(exclude: number): number {
+    let best = -1;
+    let bestSeen = Infinity;
+    for (const c of NEW_CLASSES) {
+      let s = this.heads[c]!;
+      if (s === exclude) s = this.next[s]!;
+      if (s !== -1 && this.lastSeen[s]! < bestSeen) {
+        bestSeen = this.lastSeen[s]!;
+        best = s;
+      }
+    }
+    if (best !== -1) return best;
+    let bestExpiry = Infinity;
+    for (let c = 0; c < CLASS_COUNT; c++) {
+      let s = this.heads[c]!;
+      if (s === exclude) s = this.next[s]!;
+      if (s === -1) continue;
+      const expiry = this.lastSeen[s]! + this.timeouts[c]!;
+      if (expiry < bestExpiry) {
+        bestExpiry = expiry;
+        best = s;
+      }
+    }
+    return best;
+  }
+
+  /** Bytes of the table's own arrays, whatever its load (the flow memory cap counts them). */
+  get fixedBytes(): number {
+    const c = this.capacity;
+    // index + keys + hashes + flows (a pointer each) + free slots + prev + next + class + last seen
+    return this.index.byteLength + c * (KEY_WORDS * 4 + 4 + 8 + 4 + 4 + 4 + 1 + 8);
   }
 
   /** Every flow in the table, in no particular order (for shutdown). */

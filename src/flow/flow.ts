@@ -8,6 +8,8 @@
 import type { TcpSession } from './tcp-session.js';
 import type { Direction } from './stream.js';
 
+const NO_VLANS: readonly number[] = Object.freeze([]);
+
 /** Protocol family of a flow, for timeouts and counters. */
 export const FlowKind = {
   TCP: 0,
@@ -30,9 +32,20 @@ export class Flow {
   ipVersion = 0;
   /** IP protocol number. */
   proto = 0;
-  /** Client and server, as decided at the flow's first packet (the SYN sender; heuristics otherwise). */
-  readonly clientAddr = new Uint32Array(4);
-  readonly serverAddr = new Uint32Array(4);
+  /**
+   * Client and server addresses, as decided at the flow's first packet (the SYN sender; heuristics
+   * otherwise): four 32-bit words each as `DecodedPacket` holds them (IPv4 in word 0). Plain fields, not a
+   * `Uint32Array`: a small typed array costs about 200 bytes of heap per flow, more than the flow's own
+   * fields; `addressOf` copies them out when an event needs them.
+   */
+  clientAddr0 = 0;
+  clientAddr1 = 0;
+  clientAddr2 = 0;
+  clientAddr3 = 0;
+  serverAddr0 = 0;
+  serverAddr1 = 0;
+  serverAddr2 = 0;
+  serverAddr3 = 0;
   clientPort = 0;
   serverPort = 0;
   /** ICMP: type and code of the first packet from each side (-1 when none seen). */
@@ -40,8 +53,8 @@ export class Flow {
   icmpCodeToServer = -1;
   icmpTypeToClient = -1;
   icmpCodeToClient = -1;
-  /** VLAN ids of the first packet, outermost first. */
-  vlan: number[] = [];
+  /** VLAN ids of the first packet, outermost first (a shared empty array when none). */
+  vlan: readonly number[] = NO_VLANS;
   /** Tunnel the flow was carried in (outermost), when any. */
   tunnel: FlowTunnel | null = null;
 
@@ -72,6 +85,8 @@ export class Flow {
   /** The application layer's state for this flow (src/protocols/app-layer.ts), null until it sees the flow. */
   app: unknown = null;
   ended = false;
+  /** Bytes this flow accounts under `flow.memcap` now (src/flow/flow-memory.ts). */
+  accounted = 0;
 
   /** Suricata's flow state: `new` until both sides have spoken, `established`, then `closed` (TCP FIN/RST). */
   get state(): 'new' | 'established' | 'closed' | 'bypassed' {
@@ -81,6 +96,37 @@ export class Flow {
       return c === 2 ? 'closed' : c === 1 ? 'established' : 'new';
     }
     return this.pktsToServer > 0 && this.pktsToClient > 0 ? 'established' : 'new';
+  }
+
+  /** Sets the client's (`server` false) or the server's address from four words. */
+  setAddress(server: boolean, words: Uint32Array): void {
+    if (server) {
+      this.serverAddr0 = words[0]!;
+      this.serverAddr1 = words[1]!;
+      this.serverAddr2 = words[2]!;
+      this.serverAddr3 = words[3]!;
+    } else {
+      this.clientAddr0 = words[0]!;
+      this.clientAddr1 = words[1]!;
+      this.clientAddr2 = words[2]!;
+      this.clientAddr3 = words[3]!;
+    }
+  }
+
+  /** Copies the client's (`server` false) or the server's address into `out` (four words) and returns it. */
+  addressOf(server: boolean, out: Uint32Array): Uint32Array {
+    if (server) {
+      out[0] = this.serverAddr0;
+      out[1] = this.serverAddr1;
+      out[2] = this.serverAddr2;
+      out[3] = this.serverAddr3;
+    } else {
+      out[0] = this.clientAddr0;
+      out[1] = this.clientAddr1;
+      out[2] = this.clientAddr2;
+      out[3] = this.clientAddr3;
+    }
+    return out;
   }
 
   /** Packets in one direction. */

@@ -46,9 +46,10 @@ export interface StreamConsumer {
   onData(data: Uint8Array, start: number, end: number, info: StreamChunkInfo): void;
   /**
    * Bytes at `[offset, offset + length)` of `direction`'s stream are missing (never captured, or given up
-   * on); delivery goes on after them. `length` is -1 when the size is unknown.
+   * on); delivery goes on after them. `length` is -1 when the size is unknown. Optional: a consumer that
+   * does not care leaves it out (the check is made per gap, never per byte).
    */
-  onGap(direction: Direction, offset: number, length: number): void;
-  /** No more calls for this direction follow. */
-  onEnd(direction: Direction, reason: StreamEndReason): void;
+  onGap?(direction: Direction, offset: number, length: number): void;
+  /** No more calls for this direction follow. Optional, as `onGap`. */
+  onEnd?(direction: Direction, reason: StreamEndReason): void;
 }

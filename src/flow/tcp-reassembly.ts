@@ -27,21 +27,10 @@ import { StreamAnomaly } from './events.js';
 import { newDataWins, overlapPolicyCode } from './tcp-overlap.js';
 import { seqDiff } from './seq.js';
 import type { ReassemblyMemory } from './reassembly-memory.js';
-import type { Direction, StreamChunkInfo, StreamConsumer, StreamEndReason } from './stream.js';
-import type { TcpContext, TcpEventSink, TcpStreamStats } from './tcp-session.js';
+import type { Direction, StreamChunkInfo, StreamEndReason } from './stream.js';
+import type { TcpContext, TcpEventSink, TcpStreamHost, TcpStreamStats } from './tcp-types.js';
 
-/** What a reassembler needs from its session (implemented by `TcpSession`). */
-export interface TcpStreamHost {
-  /** Passed back to the event sink with every anomaly and gap. */
-  readonly owner: unknown;
-  /** Read at each delivery, so the engine may set it after construction. */
-  readonly consumer: StreamConsumer | null;
-  /** Capture time of the packet being processed (for `StreamChunkInfo`). */
-  readonly tsSec: number;
-  readonly tsNsec: number;
-  /** @internal A reservation failed under memcap policy `bypass`: stop reassembling the whole flow (kept out of the public declarations with TcpSession.bypass, which implements it). */
-  bypass(direction: Direction): void;
-}
+export type { TcpStreamHost } from './tcp-types.js';
 
 /** Result of `insert`. */
 export const InsertResult = {
@@ -291,7 +280,7 @@ export class TcpStreamReassembler {
     this.active = false;
     this.releaseAll();
     const consumer = this.host.consumer;
-    if (consumer !== null) consumer.onEnd(this.direction, reason);
+    if (consumer !== null && consumer.onEnd !== undefined) consumer.onEnd(this.direction, reason);
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -621,7 +610,7 @@ export class TcpStreamReassembler {
     this.stats.gaps++;
     this.stats.gapBytes += length;
     const consumer = this.host.consumer;
-    if (consumer !== null) consumer.onGap(this.direction, offset, length);
+    if (consumer !== null && consumer.onGap !== undefined) consumer.onGap(this.direction, offset, length);
     this.sink.gap(this.host.owner, this.direction, offset, length);
     this.sink.anomaly(this.host.owner, this.direction, StreamAnomaly.gap);
   }

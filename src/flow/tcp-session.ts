@@ -13,12 +13,11 @@
  */
 import type { DecodedPacket } from '../decode/packet.js';
 import { TcpFlag } from '../decode/packet.js';
-import type { TcpOptions } from '../options.js';
 import { StreamAnomaly } from './events.js';
-import type { ReassemblyMemory } from './reassembly-memory.js';
 import { seqDiff, seqGt } from './seq.js';
-import { Direction, type StreamConsumer } from './stream.js';
-import { InsertResult, TcpStreamReassembler, type TcpStreamHost } from './tcp-reassembly.js';
+import { Direction, type StreamConsumer, type StreamEndReason } from './stream.js';
+import { InsertResult, TcpStreamReassembler, emptyStreamStats } from './tcp-reassembly.js';
+import type { TcpContext, TcpStreamHost, TcpStreamStats } from './tcp-types.js';
 
 export const TcpState = {
   NONE: 0,
@@ -67,40 +66,7 @@ export const TcpOutcome = {
   NEW_CONNECTION: 2,
 } as const;
 
-/** Where sessions report anomalies and gaps; implemented once per engine (no closure per flow). */
-export interface TcpEventSink {
-  /** `code` from `STREAM_ANOMALIES`. */
-  anomaly(owner: unknown, direction: Direction, code: number): void;
-  /** Bytes `[offset, offset + length)` of the direction's stream are missing (also reported to the consumer's `onGap`). */
-  gap(owner: unknown, direction: Direction, offset: number, length: number): void;
-}
-
-/** What every session of an engine shares. */
-export interface TcpContext {
-  options: TcpOptions;
-  memory: ReassemblyMemory;
-  sink: TcpEventSink;
-}
-
-/** Per-direction statistics. */
-export interface TcpStreamStats {
-  /** Bytes handed to the consumer (or that would have been, when there is none). */
-  bytesDelivered: number;
-  /** Gap events, and the bytes they covered. */
-  gaps: number;
-  gapBytes: number;
-  /** Segments wholly inside data already received (or already released). */
-  retransmissions: number;
-  /** Segments partly overlapping data already received. */
-  overlaps: number;
-  /** Overlapping segments whose bytes differed from those received. */
-  overlapsDifferent: number;
-  /** Segments that arrived ahead of a hole. */
-  outOfOrder: number;
-  /** Segments carrying payload. */
-  segments: number;
-  depthReached: boolean;
-}
+export type { TcpContext, TcpEventSink, TcpStreamStats } from './tcp-types.js';
 
 // Per-direction fields, in one Uint32Array per session: field index * 2 + direction.
 const ISN = 0;
@@ -116,6 +82,8 @@ const FIN_SEQ = 12;
 /** Payload bytes on the direction's SYN (TCP Fast Open), for the SYN/ACK's acknowledgement check. */
 const SYN_LEN = 14;
 const FIELDS = 16;
+/** Words of fixed state per session (the size of a `TcpStateSlab` entry). */
+export const TCP_SESSION_WORDS = FIELDS;
 
 // FLAGS bits
 const F_SYN = 1; // a SYN from this direction was seen
@@ -134,24 +102,38 @@ const F_WSCALE = 64; // its SYN carried a window scale option
  */
 const MIN_ACK_SLACK = 1 << 20;
 
+/** Statistics of a session whose streams were never opened: nothing was delivered (shared, never written). */
+const NO_STREAM_STATS: readonly [TcpStreamStats, TcpStreamStats] = Object.freeze([
+  Object.freeze(emptyStreamStats()),
+  Object.freeze(emptyStreamStats()),
+]) as unknown as readonly [TcpStreamStats, TcpStreamStats];
+
 export class TcpSession implements TcpStreamHost {
   /** Set by the engine right after construction; may stay null (bytes are still reassembled and counted). */
   consumer: StreamConsumer | null = null;
   readonly owner: unknown;
-  /** Per-direction statistics (index = Direction). */
-  readonly stats: readonly [TcpStreamStats, TcpStreamStats];
+  /** Per-direction statistics (index = Direction); all zero while the streams are not open. */
+  stats: readonly [TcpStreamStats, TcpStreamStats] = NO_STREAM_STATS;
   /** Capture time of the packet being processed (the chunk times given to the consumer). */
   tsSec = 0;
   tsNsec = 0;
 
   private readonly ctx: TcpContext;
-  private readonly streams: readonly [TcpStreamReassembler, TcpStreamReassembler];
-  private readonly t = new Uint32Array(FIELDS);
+  /**
+   * The two reassemblers, made when the first byte, FIN or acknowledgement of unseen bytes needs them
+   * (`open()`). Until then the session is a handshake tracker of a few hundred bytes: a SYN flood fills the
+   * flow table with these, not with reassemblers. Stream bases learnt before (ISNs) are in `t`.
+   */
+  private streams: readonly [TcpStreamReassembler, TcpStreamReassembler] | null = null;
+  private readonly t: Uint32Array;
   private readonly ackSlack: number;
+  private released = false;
   private current: number = TcpState.NONE;
   private rstSeen = false;
   private isBypassed = false;
   private isClosed = false;
+  /** Directions ended while the streams were not open (bit per direction), so `onEnd` comes once. */
+  private endedUnopened = 0;
   /** Direction that sent the first SYN (or is taken to, from a SYN/ACK); -1 before. */
   private synDir = -1;
   /** Direction of the first FIN; -1 before. */
@@ -160,11 +142,38 @@ export class TcpSession implements TcpStreamHost {
   constructor(ctx: TcpContext, owner: unknown) {
     this.ctx = ctx;
     this.owner = owner;
+    this.t = ctx.stateSlab !== undefined ? ctx.stateSlab.take() : new Uint32Array(FIELDS);
+    this.ackSlack = Math.max(ctx.options.maxBufferPerStream, MIN_ACK_SLACK);
+  }
+
+  /** Whether the reassemblers exist (the flow carried data, a FIN, or acknowledged unseen bytes). */
+  get opened(): boolean {
+    return this.streams !== null;
+  }
+
+  /**
+   * The reassemblers, made on first use. Each direction whose ISN is already known starts at ISN + 1, as
+   * `setBase` would have done at the SYN: nothing was held before, so the result is the same.
+   */
+  private open(): readonly [TcpStreamReassembler, TcpStreamReassembler] {
+    if (this.streams !== null) return this.streams;
+    const ctx = this.ctx;
+    if (ctx.streamsOpened !== undefined) this.consumer = ctx.streamsOpened(this.owner, this.consumer);
     const toServer = new TcpStreamReassembler(ctx, this, Direction.TO_SERVER);
     const toClient = new TcpStreamReassembler(ctx, this, Direction.TO_CLIENT);
-    this.streams = [toServer, toClient];
+    const streams = [toServer, toClient] as const;
+    this.streams = streams;
     this.stats = [toServer.stats, toClient.stats];
-    this.ackSlack = Math.max(ctx.options.maxBufferPerStream, MIN_ACK_SLACK);
+    const t = this.t;
+    for (let d = 0; d < 2; d++) {
+      if ((t[FLAGS + d]! & F_ISN) !== 0) streams[d]!.setBase((t[ISN + d]! + 1) >>> 0, true);
+      if ((this.endedUnopened & (1 << d)) !== 0) {
+        // Its consumer already had its onEnd: the stream is over without another one.
+        streams[d]!.ended = true;
+        streams[d]!.active = false;
+      }
+    }
+    return streams;
   }
 
   get state(): number {
@@ -186,7 +195,7 @@ export class TcpSession implements TcpStreamHost {
 
   /** The reassembler of one direction (diagnostics and tests). */
   reassembler(direction: Direction): TcpStreamReassembler {
-    return this.streams[direction];
+    return this.open()[direction];
   }
 
   /**
@@ -229,9 +238,18 @@ export class TcpSession implements TcpStreamHost {
     const t = this.t;
     for (let d = 0; d < 2; d++) {
       const f = t[FLAGS + d]!;
-      const reason = (f & F_FIN) !== 0 ? 'fin' : this.rstSeen ? 'rst' : 'flow_end';
-      this.streams[d]!.finish(reason, (f & F_NEXT) !== 0, t[NEXT + d]!);
+      this.finishDirection(d as Direction, (f & F_FIN) !== 0 ? 'fin' : this.rstSeen ? 'rst' : 'flow_end');
     }
+  }
+
+  /**
+   * Gives the fixed state back to the context's slab, after the flow's end and its event (`close()` first).
+   * The session must not be used afterwards. Idempotent.
+   */
+  release(): void {
+    if (this.released) return;
+    this.released = true;
+    if (this.ctx.stateSlab !== undefined) this.ctx.stateSlab.give(this.t);
   }
 
   /** @internal Called by a reassembler whose memory reservation failed under policy `bypass`. */
@@ -239,8 +257,31 @@ export class TcpSession implements TcpStreamHost {
     if (this.isBypassed) return;
     this.isBypassed = true;
     this.ctx.sink.anomaly(this.owner, direction, StreamAnomaly.memcap_bypass);
-    this.streams[0].end('bypass');
-    this.streams[1].end('bypass');
+    const streams = this.open();
+    streams[0].end('bypass');
+    streams[1].end('bypass');
+  }
+
+  /**
+   * Ends one direction's stream. Unopened streams hold nothing; they are opened only when the sender's
+   * highest sequence number lies beyond its stream's start (bytes sent but never seen: a trailing gap to
+   * report). Otherwise the consumer gets its `onEnd` directly, once.
+   */
+  private finishDirection(d: Direction, reason: StreamEndReason): void {
+    const t = this.t;
+    const f = t[FLAGS + d]!;
+    if (
+      this.streams === null &&
+      !((f & (F_ISN | F_NEXT)) === (F_ISN | F_NEXT) && seqDiff(t[NEXT + d]!, (t[ISN + d]! + 1) >>> 0) > 0)
+    ) {
+      const bit = 1 << d;
+      if ((this.endedUnopened & bit) !== 0) return;
+      this.endedUnopened |= bit;
+      const consumer = this.consumer;
+      if (consumer !== null && consumer.onEnd !== undefined) consumer.onEnd(d, reason);
+      return;
+    }
+    this.open()[d].finish(reason, (f & F_NEXT) !== 0, t[NEXT + d]!);
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -267,7 +308,7 @@ export class TcpSession implements TcpStreamHost {
     if ((flags & TcpFlag.ACK) !== 0) this.onAck(dir, pkt.tcpAck >>> 0);
     let out: number = TcpOutcome.OK;
     if (len > 0) {
-      const snd = this.streams[dir];
+      const snd = this.open()[dir];
       snd.stats.segments++;
       if (this.rstSeen) {
         this.ctx.sink.anomaly(this.owner, dir, StreamAnomaly.data_after_rst);
@@ -294,7 +335,13 @@ export class TcpSession implements TcpStreamHost {
     t[FLAGS + dir] = t[FLAGS + dir]! | F_ACK;
     const of = t[FLAGS + other]!;
     if ((of & F_NEXT) !== 0 && seqDiff(ack, t[NEXT + other]!) > this.ackSlack) return;
-    if (!this.isBypassed) this.streams[other]!.onAck(ack);
+    if (!this.isBypassed) {
+      let streams = this.streams;
+      // An unopened stream holds nothing; only an acknowledgement past its start (bytes never seen, a gap)
+      // does anything there. Without a known start it is ignored, as the reassembler would.
+      if (streams === null && (of & F_ISN) !== 0 && seqDiff(ack, (t[ISN + other]! + 1) >>> 0) > 0) streams = this.open();
+      if (streams !== null) streams[other]!.onAck(ack);
+    }
     if ((of & F_FIN) !== 0 && seqDiff(ack, t[FIN_SEQ + other]!) > 0) t[FLAGS + other] = of | F_FIN_ACKED;
   }
 
@@ -316,7 +363,7 @@ export class TcpSession implements TcpStreamHost {
     this.noteSent(dir, (finSeq + 1) >>> 0); // the FIN takes one sequence number
     if (this.firstCloser < 0) this.firstCloser = dir;
     if (this.current < TcpState.ESTABLISHED) this.current = TcpState.ESTABLISHED;
-    if (!this.isBypassed) this.streams[dir].setFin(finSeq);
+    if (!this.isBypassed) this.open()[dir].setFin(finSeq);
   }
 
   /**
@@ -460,7 +507,8 @@ export class TcpSession implements TcpStreamHost {
     t[ISN + dir] = seq;
     t[NEXT + dir] = (seq + 1 + pkt.payloadLen) >>> 0;
     t[SYN_LEN + dir] = pkt.payloadLen;
-    if (!this.isBypassed) this.streams[dir].setBase((seq + 1) >>> 0, true);
+    // Unopened streams take their start from `t` when they open.
+    if (!this.isBypassed && this.streams !== null) this.streams[dir].setBase((seq + 1) >>> 0, true);
     return this.synData(pkt, dir, seq);
   }
 
@@ -481,7 +529,7 @@ export class TcpSession implements TcpStreamHost {
     const len = pkt.payloadLen;
     if (len === 0) return TcpOutcome.OK;
     this.ctx.sink.anomaly(this.owner, dir, StreamAnomaly.syn_with_data);
-    const snd = this.streams[dir];
+    const snd = this.open()[dir];
     snd.stats.segments++;
     if (this.isBypassed) return TcpOutcome.OK;
     if (snd.insert((seq + 1) >>> 0, pkt.data, pkt.payloadOffset, len) === InsertResult.DROP) return TcpOutcome.DROP;
@@ -493,7 +541,7 @@ export class TcpSession implements TcpStreamHost {
     const t = this.t;
     t[ISN + dir] = isn;
     t[FLAGS + dir] = t[FLAGS + dir]! | F_ISN;
-    if (!this.isBypassed) this.streams[dir]!.setBase((isn + 1) >>> 0, true);
+    if (!this.isBypassed && this.streams !== null) this.streams[dir]!.setBase((isn + 1) >>> 0, true);
   }
 
   /**
@@ -528,10 +576,7 @@ export class TcpSession implements TcpStreamHost {
     this.rstSeen = true;
     this.current = TcpState.CLOSED;
     const t = this.t;
-    for (let d = 0; d < 2; d++) {
-      const f = t[FLAGS + d]!;
-      this.streams[d]!.finish((f & F_FIN) !== 0 ? 'fin' : 'rst', (f & F_NEXT) !== 0, t[NEXT + d]!);
-    }
+    for (let d = 0; d < 2; d++) this.finishDirection(d as Direction, (t[FLAGS + d]! & F_FIN) !== 0 ? 'fin' : 'rst');
     return TcpOutcome.OK;
   }
 

@@ -61,7 +61,7 @@ export class AppLayer {
   ) {}
 
   /** The consumer of a new TCP flow's streams. */
-  tcpConsumer(flow: Flow): StreamConsumer {
+  tcpConsumer(flow: Flow): Required<StreamConsumer> {
     const app = this.attach(flow, 'tcp');
     const layer = this;
     return {

@@ -35,6 +35,7 @@ describe('the option definitions', () => {
       tcp: { overlapPolicy: 'bsd', depth: 1 << 20, delivery: 'acked', maxBufferPerStream: 1 << 20, maxHolesPerStream: 64, memcap: 256 << 20, memcapPolicy: 'bypass' },
       flow: {
         maxFlows: 65536,
+        memcap: 256 << 20,
         vlanInKey: true,
         timeouts: { tcpNew: 60, tcpEstablished: 600, tcpClosed: 60, udpNew: 30, udpEstablished: 300, icmpNew: 30, icmpEstablished: 300, otherNew: 30, otherEstablished: 300 },
       },

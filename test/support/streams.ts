@@ -27,7 +27,7 @@ export async function captureStreams(file: string, options: { depth?: number } =
     app: { enabled: false },
     ...(options.depth !== undefined ? { tcp: { depth: options.depth } } : {}),
     onStream: (flow) => {
-      const f: CapturedStream = { clientPort: flow.clientPort, serverPort: flow.serverPort, steps: [] };
+      const f: CapturedStream = { clientPort: flow.endpoints.srcPort, serverPort: flow.endpoints.destPort, steps: [] };
       flows.push(f);
       return {
         onData(data, start, end, info) {

@@ -4,6 +4,7 @@
  * defaults. Checked: Redis flows are found by their bytes (also on a port that is not 6379), other protocols
  * are not taken, no parser error, and the records equal those of the parser fed directly.
  */
+import { internalFlowOf } from '../../../src/flow/flow-view.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,7 +41,8 @@ async function throughAppLayer(file: string): Promise<Seen> {
   const flows: Flow[] = [];
   const engine = createEngine({
     tcp: { depth: 0 },
-    onStream: (flow) => {
+    onStream: (view) => {
+      const flow = internalFlowOf(view);
       flows.push(flow);
       return layer.tcpConsumer(flow);
     },

@@ -3,6 +3,7 @@
  * parser, stop), on real captures, before the lead wires it into the registry: an `AppLayer` holding
  * `tlsModule` alone, fed by the engine's stream hook. Skips when the corpus is absent.
  */
+import { internalFlowOf } from '../../../src/flow/flow-view.js';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../../src/engine.js';
 import type { Direction } from '../../../src/flow/stream.js';
@@ -29,7 +30,8 @@ async function appRecords(file: string): Promise<{ records: TlsHandshake[]; anom
   const layer = new AppLayer([tlsModule], { detection: { ...DEFAULT_DETECTION }, protocols: { tls: structuredClone(TLS_DEFAULTS) } }, host);
   const flows: Parameters<AppLayer['end']>[0][] = [];
   const engine = createEngine({
-    onStream: (flow) => {
+    onStream: (view) => {
+      const flow = internalFlowOf(view);
       flows.push(flow);
       return layer.tcpConsumer(flow);
     },
