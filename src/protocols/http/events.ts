@@ -11,7 +11,7 @@
 export const HTTP_ANOMALIES = [
   'http.none', // 0: never raised
   'http.bad_request_line', // 1: a line where a request line should be that is not one; the parser resynchronises at the next request line
-  'http.bad_status_line', // 2: a response that does not start with `HTTP/x.y 3DIGIT`; the response side cannot be followed (requests still are)
+  'http.bad_status_line', // 2: a response that does not start with `HTTP/x.y 3DIGIT` (a flow picked up inside a body, say): the next status line is looked for, as after a gap
   'http.http09_request', // 3: `GET /path` without a version (HTTP/0.9 simple request): no headers, the response is raw bytes until close
   'http.invalid_version', // 4: an HTTP-version other than HTTP/1.0 or HTTP/1.1 (read as 1.1), or a malformed one
   'http.request_line_whitespace', // 5: more than one SP between request-line parts, HTAB, or SP inside the target (RFC 9112 §3)

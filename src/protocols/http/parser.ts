@@ -446,8 +446,10 @@ export class HttpParser {
             this.state = S.RESYNC;
           }
         } else if (!this.statusLine(buf, s, e, term)) {
+          // Not a status line (a capture picked up inside a response body, say): look for the next one,
+          // as after a gap.
           this.raiseFor(A.BAD_STATUS_LINE, null);
-          this.owner.lostSync(this);
+          this.startGapScan();
         }
         return;
       case S.RESYNC:
@@ -1123,6 +1125,10 @@ export class HttpParser {
       this.finishMessage(false);
     }
     if (this.state === S.DEAD) return;
+    this.startGapScan();
+  }
+
+  private startGapScan(): void {
     this.resyncAfter = false;
     this.inGarbage = false;
     this.state = S.GAP_SCAN;

@@ -214,8 +214,8 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
   }
 
   /**
-   * One side cannot be followed any more (in practice the response side: the request side resynchronises
-   * on request lines). The other goes on alone (a capture that starts inside a response body still shows
+   * One side cannot be followed any more (in practice the response side after no status line within
+   * MAX_GAP_SCAN bytes: the request side resynchronises on request lines). The other goes on alone (a capture that starts inside a response body still shows
    * every request); when both are lost, the flow leaves HTTP.
    */
   lostSync(p: HttpParser): void {
