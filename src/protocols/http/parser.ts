@@ -1117,6 +1117,9 @@ export class HttpParser {
     // Inside a start line, the headers, chunk framing, past the end of a body, or between messages: the
     // boundaries are lost. The message the gap hit ends here, incomplete; the next start line is looked for.
     this.raiseFor(A.GAP_CUT_MESSAGE, this.msg);
+    // A body the gap ran past (or whose chunk framing it hit) has lost its rest: its buffer says so.
+    const body = this.msg?.body ?? null;
+    if (body !== null) body.gap(this.state === S.BODY_LENGTH || this.state === S.CHUNK_DATA ? this.remaining : -1);
     this.lineRaw = 0;
     this.lineLen = 0;
     this.rawMatched = 0;

@@ -112,6 +112,7 @@ describe('resynchronisation after a gap: response side', () => {
       ['/4', 200],
     ]);
     expect(o.records[0]!.responseComplete).toBe(false);
+    expect(o.records[0]!.responseBodyTruncated).toBe(true);
     expect(o.records[1]!.anomalies).toContain('http.request_without_response');
     expect(o.anomalies).toEqual(expect.arrayContaining(['http.gap_cut_message@1', 'http.gap_resynchronised@1']));
   });
@@ -130,6 +131,7 @@ describe('resynchronisation after a gap: response side', () => {
       ['/after', 203],
     ]);
     expect(o.records[0]!.responseComplete).toBe(false);
+    expect(o.records[0]!.responseBodyTruncated).toBe(true);
   });
 
   it('a gap between messages', () => {
