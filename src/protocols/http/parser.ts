@@ -242,6 +242,9 @@ const SYNC_METHODS: Uint8Array[] = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPT
 /** First bytes of a start line after a gap: the methods' initials (request side), `H` (response side). */
 const SYNC_FIRST_REQUEST = new Uint8Array(256);
 for (const m of SYNC_METHODS) SYNC_FIRST_REQUEST[m[0]!] = 1;
+/** The methods by first byte: a candidate is compared with the few that can match. */
+const SYNC_METHODS_BY_FIRST: Uint8Array[][] = Array.from({ length: 256 }, () => []);
+for (const m of SYNC_METHODS) SYNC_METHODS_BY_FIRST[m[0]!]!.push(m);
 const SYNC_FIRST_RESPONSE = new Uint8Array(256);
 SYNC_FIRST_RESPONSE[0x48] = 1;
 const EMPTY = new Uint8Array(0);
@@ -1253,8 +1256,10 @@ export class HttpParser {
     // Method and SP.
     let method = -1;
     let moreMethod = false;
-    for (const m of SYNC_METHODS) {
-      let j = 0;
+    const methods = SYNC_METHODS_BY_FIRST[this.at(0)]!;
+    for (let x = 0; x < methods.length; x++) {
+      const m = methods[x]!;
+      let j = 1;
       while (j < m.length && j < avail && this.at(j) === m[j]) j++;
       if (j < m.length) {
         if (j === avail) moreMethod = true;
