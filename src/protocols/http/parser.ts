@@ -453,6 +453,16 @@ export class HttpParser {
           // as after a gap.
           this.raiseFor(A.BAD_STATUS_LINE, null);
           this.startGapScan();
+          // The next status line may begin inside this line (a body without a line break at its end): the
+          // scan starts at the line's second byte. On a copy: `buf` may be the line buffer, which parsing
+          // what the scan finds reuses. (A line cut at the cap lost its middle: not scanned.)
+          if (e - s > 1 && term !== 0) {
+            const rest = new Uint8Array(e - s - 1 + term);
+            rest.set(buf.subarray(s + 1, e));
+            if (term === 2) rest[e - s - 1] = CR;
+            rest[rest.length - 1] = LF;
+            this.execute(rest, 0, rest.length);
+          }
         }
         return;
       case S.RESYNC:

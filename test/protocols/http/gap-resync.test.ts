@@ -94,6 +94,21 @@ describe('resynchronisation after a gap: response side', () => {
     expect(o.anomalies).toEqual(expect.arrayContaining(['http.bad_status_line@1', 'http.gap_resynchronised@1']));
   });
 
+  it('picked up inside a body that ends without a line break: the status line is found inside the first line', () => {
+    for (const eol of ['\r\n', '\n']) {
+      const o = runAll([
+        { dir: C2S, data: GET('/1') },
+        { dir: S2C, data: `{"end":"of a body"}HTTP/1.1 201 Created${eol}Content-Length: 2${eol}${eol}ok` },
+        { dir: C2S, data: GET('/2') },
+        { dir: S2C, data: OK('two', 404) },
+      ]);
+      expect(pairs(o)).toEqual([
+        ['/1', 201],
+        ['/2', 404],
+      ]);
+    }
+  });
+
   it('a gap in a response body running past its end into the next response: the one after is found and paired right', () => {
     const o = runAll([
       { dir: C2S, data: GET('/1') },
