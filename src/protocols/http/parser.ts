@@ -305,6 +305,11 @@ export class HttpParser {
   private ms2 = 0;
   /** The next message begins at a start line found after a gap (read by the owner in `messageBegin`). */
   afterGap = false;
+  /**
+   * Byte reads of the gap scans so far (each byte passed over, each byte a candidate compares): the scan's
+   * work, which tests bound by the bytes scanned whatever the chunking.
+   */
+  gapScanWork = 0;
 
   // PAUSED: bytes held.
   private held: Uint8Array | null = null;
@@ -1194,6 +1199,7 @@ export class HttpParser {
       const r = this.matchStartLine(data, i, end, data, end, end, 0);
       if (r === Sync.NO) continue;
       this.syncScanned += i - start;
+      this.gapScanWork += i - start;
       if (r === Sync.MATCH) {
         this.resumeAt();
         return i;
@@ -1206,6 +1212,7 @@ export class HttpParser {
       return end;
     }
     this.syncScanned += end - start;
+    this.gapScanWork += end - start;
     if (this.syncScanned > MAX_GAP_SCAN) this.giveUpAfterGap();
     return end;
   }
@@ -1322,6 +1329,7 @@ export class HttpParser {
 
   /** Byte `k` of the candidate being matched (see `matchStartLine`). */
   private at(k: number): number {
+    this.gapScanWork++;
     return k < this.mn1 ? this.mb1[this.ms1 + k]! : this.mb2[this.ms2 + k - this.mn1]!;
   }
 

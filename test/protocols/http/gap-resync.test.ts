@@ -9,7 +9,9 @@
  * where every exchange the gaps left intact must be paired right.
  */
 import { describe, expect, it } from 'vitest';
-import { MAX_GAP_SCAN } from '../../../src/protocols/http/parser.js';
+import type { HttpMessage } from '../../../src/protocols/http/message.js';
+import { HTTP_DEFAULTS } from '../../../src/protocols/http/options.js';
+import { After, BodyRule, HttpParser, MAX_GAP_SCAN, type HttpParserOwner } from '../../../src/protocols/http/parser.js';
 import type { HttpTransaction } from '../../../src/protocols/http/transaction.js';
 import { C2S, S2C, bytewise, randomSplits, rng, run, whole, type Outcome, type Step } from './helpers.js';
 
@@ -252,6 +254,47 @@ describe('resynchronisation after a gap: response side', () => {
       ['/2', 202],
     ]);
   });
+});
+
+// ------------------------------------------------------------------ work bound
+
+/** One side's parser alone; its owner records the start lines found. */
+function parserAlone(isRequest: boolean): { p: HttpParser; found: string[] } {
+  const found: string[] = [];
+  const owner: HttpParserOwner = {
+    messageBegin: (_p, m: HttpMessage) => void found.push(isRequest ? `${m.method} ${m.uri}` : String(m.status)),
+    headersDone: () => BodyRule.DEFAULT,
+    messageDone: () => After.CONTINUE,
+    anomaly: () => {},
+    expectsRawResponse: () => false,
+    lostSync: (p) => p.kill(),
+  };
+  return { p: new HttpParser(isRequest, owner, { ...HTTP_DEFAULTS }), found };
+}
+
+describe('the scan after a gap does bounded work per byte, whatever the chunking', () => {
+  const cases: [string, boolean, string, string][] = [
+    ['request: long targets without a version, over and over', true, `GET /${'a'.repeat(7000)}x`.repeat(4), 'GET /ok HTTP/1.1\r\n'],
+    ['request: near-miss request lines', true, 'GET / HTTP/1.1 UNLOCK PROPPATCH /x HTTP/1.x GET /y HTTP/1.1\rZ '.repeat(300), 'PUT /ok HTTP/1.0\n'],
+    ['request: method letters everywhere', true, 'GETPOSTHEADPUTDELETEOPTIONS '.repeat(500), 'OPTIONS * HTTP/1.1\r\n'],
+    ['response: near-miss status lines', false, 'HTTP/1.1 HTTP/1.1 20HTTP/1.x 200 HTTP/1.1 2000 HHHH'.repeat(400), 'HTTP/1.1 204 No Content\r\n'],
+  ];
+  for (const [name, isRequest, junk, line] of cases) {
+    it(name, () => {
+      const input = new TextEncoder().encode(junk + line);
+      for (const step of [input.length, 1, 3, 1460]) {
+        const { p, found } = parserAlone(isRequest);
+        const start = new TextEncoder().encode(isRequest ? 'GET /cut HT' : 'HTTP/1.1 200 OK\r\nCont');
+        p.execute(start, 0, start.length);
+        p.gap(-1);
+        const before = p.gapScanWork;
+        for (let at = 0; at < input.length; at += step) p.execute(input, at, Math.min(input.length, at + step));
+        expect(found.at(-1), `step ${step}`).toBe(isRequest ? line.split(' ').slice(0, 2).join(' ') : '204');
+        // A few reads per byte: candidates compare their method and version again per chunk, never the target.
+        expect(p.gapScanWork - before, `step ${step}`).toBeLessThanOrEqual(40 * input.length);
+      }
+    });
+  }
 });
 
 // ------------------------------------------------------------------ seeded fuzzing of lossy conversations
