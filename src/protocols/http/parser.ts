@@ -236,9 +236,10 @@ const MAX_SYNC_LINE = 8192;
  * send. Inside arbitrary bytes, a known method, a target without spaces and `HTTP/1.x` before the line's
  * end make a false match improbable.
  */
-const SYNC_METHODS: Uint8Array[] = ['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE', 'PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH'].map(
-  (m) => Uint8Array.from(m, (c) => c.charCodeAt(0)),
-);
+const SYNC_METHODS: Uint8Array[] = [
+  ...['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE'],
+  ...['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH'],
+].map((m) => Uint8Array.from(m, (c) => c.charCodeAt(0)));
 /** First bytes of a start line after a gap: the methods' initials (request side), `H` (response side). */
 const SYNC_FIRST_REQUEST = new Uint8Array(256);
 for (const m of SYNC_METHODS) SYNC_FIRST_REQUEST[m[0]!] = 1;

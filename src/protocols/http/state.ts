@@ -11,8 +11,9 @@
  * `scanAfterGap`); the message the gap hit ends incomplete. How many responses the lost bytes held is not
  * known, so pairing after a gap in the responses counts on how the client behaved so far:
  * - one request at a time (no request began while an earlier one was unanswered, as almost every client
- *   does; requests read while the response side is looking for its start line do not count): the response found answers the newest waiting request, and the older ones, whose
- *   responses were in the lost bytes, are emitted without response (`http.request_without_response`);
+ *   does; requests read while the response side is looking for its start line do not count): the
+ *   response found answers the newest waiting request, and the older ones, whose responses were in the
+ *   lost bytes, are emitted without response (`http.request_without_response`);
  * - pipelined: the response found answers the oldest waiting request, as ever. Responses lost whole in the
  *   gap cannot be counted there, so the pairs after it may be shifted (the status codes keep their order).
  * A gap in the requests: requests lost whole cannot be known, and their responses pair with later requests.
@@ -215,8 +216,9 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
 
   /**
    * One side cannot be followed any more (in practice the response side after no status line within
-   * MAX_GAP_SCAN bytes: the request side resynchronises on request lines). The other goes on alone (a capture that starts inside a response body still shows
-   * every request); when both are lost, the flow leaves HTTP.
+   * MAX_GAP_SCAN bytes: the request side resynchronises on request lines). The other goes on alone (a
+   * response side that never finds a status line still leaves every request shown); when both are lost,
+   * the flow leaves HTTP.
    */
   lostSync(p: HttpParser): void {
     if (this.stopped) return;
