@@ -243,7 +243,7 @@ export function mdnsToEve(msg: DnsMessage): Json {
   out.rcode = msg.rcode;
   if (msg.questions.length > 0) {
     out.queries = msg.questions.map((q) => {
-      const o: Json = { rrname: eveName(q.name), rrtype: eveType(q.type).toLowerCase() };
+      const o: Json = { rrname: eveName(q.name), rrtype: eveType(q.type) };
       if (q.nameTruncated) o.rrname_truncated = true;
       return o;
     });
@@ -326,7 +326,7 @@ export function llmnrToEve(msg: DnsMessage): Json {
   out.opcode = msg.opcode;
   if (msg.questions.length > 0) {
     out.queries = msg.questions.map((q) => {
-      const o: Json = { rrname: eveName(q.name), rrtype: eveType(q.type).toLowerCase() };
+      const o: Json = { rrname: eveName(q.name), rrtype: eveType(q.type) };
       if (q.nameTruncated) o.rrname_truncated = true;
       return o;
     });

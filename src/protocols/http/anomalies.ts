@@ -13,7 +13,7 @@ import { anomalyCodes } from '../module.js';
 export const HTTP_ANOMALIES = [
   'http.none', // 0: never raised
   'http.bad_request_line', // 1: a line where a request line should be that is not one; the parser resynchronises at the next request line
-  'http.bad_status_line', // 2: a response that does not start with `HTTP/x.y 3DIGIT`; the response side cannot be followed (requests still are)
+  'http.bad_status_line', // 2: a response that does not start with `HTTP/x.y 3DIGIT` (a flow picked up inside a body, say): the next status line is looked for, as after a gap
   'http.http09_request', // 3: `GET /path` without a version (HTTP/0.9 simple request): no headers, the response is raw bytes until close
   'http.invalid_version', // 4: an HTTP-version other than HTTP/1.0 or HTTP/1.1 (read as 1.1), or a malformed one
   'http.request_line_whitespace', // 5: more than one SP between request-line parts, HTAB, or SP inside the target (RFC 9112 §3)
@@ -49,7 +49,7 @@ export const HTTP_ANOMALIES = [
   'http.decompression_failed', // 35: a gzip/deflate body that is not valid (the inspection buffer keeps what decoded before the fault)
   'http.decompression_bomb', // 36: decoded size beyond maxDecompressedSize, or beyond maxDecompressionRatio × the encoded size
   'http.gap_in_body', // 37: bytes missing inside a body of known length or a body read until close: skipped, the body is incomplete
-  'http.gap_lost_sync', // 38: bytes missing in a start line, headers or chunk framing: the message is cut; requests resume at the next request line, the response side stops
+  'http.gap_lost_sync', // 38: after a gap that cut a message (48), no start line within MAX_GAP_SCAN bytes: requests resume at the next request line, the response side stops
   'http.missing_host', // 39: an HTTP/1.1 request without Host (RFC 9112 §3.2: must be rejected)
   'http.multiple_host_headers', // 40: more than one Host field (RFC 9112 §3.2: must be rejected)
   'http.host_mismatch', // 41: absolute-form target whose authority differs from the Host header (the target's wins, RFC 9112 §3.2.2)
@@ -59,6 +59,8 @@ export const HTTP_ANOMALIES = [
   'http.tunnel_buffer_full', // 45: the client sent more than maxTunnelBuffer bytes while its CONNECT/Upgrade waited for an answer
   'http.empty_header_name', // 46: a header line starting with `:`
   'http.too_many_interim_responses', // 47: more than MAX_INTERIM 1xx responses before a final one (the rest are not listed)
+  'http.gap_cut_message', // 48: bytes missing in a start line, headers, chunk framing or past the end of a body: the message ends there, incomplete, and the side looks for the next start line
+  'http.gap_resynchronised', // 49: after such a gap, a plausible request line (request side) or status line (response side) was found and parsing resumed there
 ] as const;
 
 export type HttpAnomalyName = (typeof HTTP_ANOMALIES)[number];

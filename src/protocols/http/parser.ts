@@ -37,6 +37,11 @@ export const S = {
   PAUSED: 9,
   /** Nothing more is parsed. */
   DEAD: 10,
+  /**
+   * After a gap that cut a message: bytes are dropped up to the next plausible start line (request line on
+   * the request side, status line on the response side), found at any offset (see `scanAfterGap`).
+   */
+  GAP_SCAN: 11,
 } as const;
 
 /** What the owner says about a body when the headers are done. */
@@ -213,6 +218,41 @@ function joinField(prev: string | null, v: string, cap: number): string {
 
 const HTTP_PREFIX = Uint8Array.of(0x48, 0x54, 0x54, 0x50, 0x2f); // "HTTP/"
 
+// ---------------------------------------------------------------- start lines after a gap
+
+/**
+ * Bytes scanned after a gap that cut a message for the next start line before giving up
+ * (`http.gap_lost_sync`): the bytes of the message the gap hit (a body of unknown rest, say) come first,
+ * and bodies run to megabytes. The scan is a table lookup per byte, so the bound is on work, not memory.
+ */
+export const MAX_GAP_SCAN = 16 * 1024 * 1024;
+/**
+ * A start line found after a gap is at most this long (bounded by `maxHeaderLine` too): a candidate is
+ * kept across chunks in a buffer of that size while it is undecided.
+ */
+const MAX_SYNC_LINE = 8192;
+/**
+ * Methods a request line found after a gap may start with: RFC 9110 §9's and the WebDAV ones clients
+ * send. Inside arbitrary bytes, a known method, a target without spaces and `HTTP/1.x` before the line's
+ * end make a false match improbable.
+ */
+const SYNC_METHODS: Uint8Array[] = [
+  ...['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE'],
+  ...['PROPFIND', 'PROPPATCH', 'MKCOL', 'COPY', 'MOVE', 'LOCK', 'UNLOCK', 'REPORT', 'SEARCH'],
+].map((m) => Uint8Array.from(m, (c) => c.charCodeAt(0)));
+/** First bytes of a start line after a gap: the methods' initials (request side), `H` (response side). */
+const SYNC_FIRST_REQUEST = new Uint8Array(256);
+for (const m of SYNC_METHODS) SYNC_FIRST_REQUEST[m[0]!] = 1;
+/** The methods by first byte: a candidate is compared with the few that can match. */
+const SYNC_METHODS_BY_FIRST: Uint8Array[][] = Array.from({ length: 256 }, () => []);
+for (const m of SYNC_METHODS) SYNC_METHODS_BY_FIRST[m[0]!]!.push(m);
+const SYNC_FIRST_RESPONSE = new Uint8Array(256);
+SYNC_FIRST_RESPONSE[0x48] = 1;
+const EMPTY = new Uint8Array(0);
+const HTTP1_PREFIX = Uint8Array.of(0x48, 0x54, 0x54, 0x50, 0x2f, 0x31, 0x2e); // "HTTP/1."
+/** What a candidate start line is, from the bytes available. */
+const Sync = { NO: 0, MORE: 1, MATCH: 2 } as const;
+
 export class HttpParser {
   state: number = S.START;
   /** The message being parsed, null between messages. */
@@ -251,6 +291,26 @@ export class HttpParser {
 
   /** Response side: bytes of "HTTP/" matched while checking whether an HTTP/0.9 answer is raw. */
   private rawMatched = 0;
+
+  // GAP_SCAN: the candidate start line that runs past the end of the input so far (its first bytes), the
+  // target bytes of it already checked, and the bytes scanned since the gap.
+  private syncCarry: Uint8Array | null = null;
+  private syncLen = 0;
+  private syncChecked = 0;
+  private syncScanned = 0;
+  // The candidate's two pieces while `matchStartLine` runs.
+  private mb1: Uint8Array = EMPTY;
+  private ms1 = 0;
+  private mn1 = 0;
+  private mb2: Uint8Array = EMPTY;
+  private ms2 = 0;
+  /** The next message begins at a start line found after a gap (read by the owner in `messageBegin`). */
+  afterGap = false;
+  /**
+   * Byte reads of the gap scans so far (each byte passed over, each byte a candidate compares): the scan's
+   * work, which tests bound by the bytes scanned whatever the chunking.
+   */
+  gapScanWork = 0;
 
   // PAUSED: bytes held.
   private held: Uint8Array | null = null;
@@ -296,6 +356,9 @@ export class HttpParser {
           break;
         case S.DEAD:
           return;
+        case S.GAP_SCAN:
+          pos = this.scanAfterGap(data, pos, end);
+          break;
         default: {
           if (this.state === S.START && !this.isRequest && this.lineRaw === this.rawMatched && this.rawMatched < 5 && this.owner.expectsRawResponse()) {
             pos = this.checkRaw(data, pos, end);
@@ -392,8 +455,20 @@ export class HttpParser {
             this.state = S.RESYNC;
           }
         } else if (!this.statusLine(buf, s, e, term)) {
+          // Not a status line (a capture picked up inside a response body, say): look for the next one,
+          // as after a gap.
           this.raiseFor(A.BAD_STATUS_LINE, null);
-          this.owner.lostSync(this);
+          this.startGapScan();
+          // The next status line may begin inside this line (a body without a line break at its end): the
+          // scan starts at the line's second byte. On a copy: `buf` may be the line buffer, which parsing
+          // what the scan finds reuses. (A line cut at the cap lost its middle: not scanned.)
+          if (e - s > 1 && term !== 0) {
+            const rest = new Uint8Array(e - s - 1 + term);
+            rest.set(buf.subarray(s + 1, e));
+            if (term === 2) rest[e - s - 1] = CR;
+            rest[rest.length - 1] = LF;
+            this.execute(rest, 0, rest.length);
+          }
         }
         return;
       case S.RESYNC:
@@ -436,6 +511,7 @@ export class HttpParser {
     this.sawField = false;
     this.maybe09 = false;
     this.owner.messageBegin(this, m);
+    this.afterGap = false;
   }
 
   /**
@@ -1048,12 +1124,21 @@ export class HttpParser {
       case S.PAUSED:
         this.heldLost = true;
         return;
+      case S.GAP_SCAN:
+        // The bytes on either side of this gap are not contiguous: a candidate in progress is dropped.
+        this.syncLen = 0;
+        this.syncChecked = 0;
+        return;
       case S.RESYNC: // already looking for the next request line
       case S.DEAD:
         return;
     }
-    // Inside a start line, the headers, chunk framing, or between messages: boundaries are lost.
-    this.raiseFor(A.GAP_LOST_SYNC, this.msg);
+    // Inside a start line, the headers, chunk framing, past the end of a body, or between messages: the
+    // boundaries are lost. The message the gap hit ends here, incomplete; the next start line is looked for.
+    this.raiseFor(A.GAP_CUT_MESSAGE, this.msg);
+    // A body the gap ran past (or whose chunk framing it hit) has lost its rest: its buffer says so.
+    const body = this.msg?.body ?? null;
+    if (body !== null) body.gap(this.state === S.BODY_LENGTH || this.state === S.CHUNK_DATA ? this.remaining : -1);
     this.lineRaw = 0;
     this.lineLen = 0;
     this.rawMatched = 0;
@@ -1062,15 +1147,191 @@ export class HttpParser {
       this.finishMessage(false);
     }
     if (this.state === S.DEAD) return;
+    this.startGapScan();
+  }
+
+  private startGapScan(): void {
+    this.resyncAfter = false;
+    this.inGarbage = false;
+    this.state = S.GAP_SCAN;
+    this.syncLen = 0;
+    this.syncChecked = 0;
+    this.syncScanned = 0;
+  }
+
+  /**
+   * GAP_SCAN: drops bytes up to the next plausible start line, at any offset, and returns where parsing
+   * resumes (`end` when none is found yet). A request line is a method of `SYNC_METHODS`, SP, a target of
+   * visible bytes, SP, `HTTP/1.` and a digit, then CRLF or LF; a status line `HTTP/1.` digit SP, three
+   * digits (the first 1–5), then SP, CR or LF. A candidate that runs past the end of the input is kept
+   * (at most `MAX_SYNC_LINE` bytes) and decided with the next bytes; the target bytes it already passed
+   * are not checked again, so every byte is looked at a bounded number of times whatever the chunking.
+   */
+  private scanAfterGap(data: Uint8Array, pos: number, end: number): number {
+    const first = this.isRequest ? SYNC_FIRST_REQUEST : SYNC_FIRST_RESPONSE;
+    const start = pos;
+    if (this.syncLen > 0) {
+      // Candidates that begin in the kept bytes, read on into these.
+      const carry = this.syncCarry!;
+      const kept = this.syncLen;
+      for (let c = 0; c < kept; c++) {
+        if (first[carry[c]!] === 0) continue;
+        const r = this.matchStartLine(carry, c, kept, data, pos, end, c === 0 ? this.syncChecked : 0);
+        if (r === Sync.NO) continue;
+        if (r === Sync.MORE) {
+          // Still undecided: keep it whole (it is shorter than MAX_SYNC_LINE, or it would be NO).
+          carry.copyWithin(0, c, kept);
+          this.syncLen = kept - c;
+          carry.set(data.subarray(pos, end), this.syncLen);
+          this.syncLen += end - pos;
+          this.syncScanned += end - pos;
+          return end;
+        }
+        this.syncLen = 0;
+        this.resumeAt();
+        // The start line's first bytes are the kept ones: they go through the ordinary parser first.
+        this.execute(carry, c, kept);
+        return pos;
+      }
+      this.syncLen = 0;
+    }
+    for (let i = pos; i < end; i++) {
+      if (first[data[i]!] === 0) continue;
+      const r = this.matchStartLine(data, i, end, data, end, end, 0);
+      if (r === Sync.NO) continue;
+      this.syncScanned += i - start;
+      this.gapScanWork += i - start;
+      if (r === Sync.MATCH) {
+        this.resumeAt();
+        return i;
+      }
+      const n = end - i;
+      if (this.syncCarry === null) this.syncCarry = new Uint8Array(Math.min(MAX_SYNC_LINE, this.o.maxHeaderLine) + 1);
+      this.syncCarry.set(data.subarray(i, end), 0);
+      this.syncLen = n;
+      this.syncScanned += n;
+      return end;
+    }
+    this.syncScanned += end - start;
+    this.gapScanWork += end - start;
+    if (this.syncScanned > MAX_GAP_SCAN) this.giveUpAfterGap();
+    return end;
+  }
+
+  /** A start line was found after a gap: the ordinary parser takes over from it. */
+  private resumeAt(): void {
+    this.state = S.START;
+    this.syncChecked = 0;
+    this.afterGap = true;
+    this.raiseFor(A.GAP_RESYNCHRONISED, null);
+  }
+
+  /** No start line within MAX_GAP_SCAN bytes: the request side looks for request lines line by line, the response side stops. */
+  private giveUpAfterGap(): void {
+    this.syncLen = 0;
+    this.syncCarry = null;
+    this.raiseFor(A.GAP_LOST_SYNC, null);
     if (this.isRequest) {
-      // Request lines can be recognised: look for the next one, as after garbage. (Requests lost whole in
-      // the gap cannot be known: their responses will pair with later requests.)
       this.inGarbage = true;
       this.state = S.RESYNC;
       return;
     }
-    // Nothing marks where a response starts inside arbitrary body bytes.
     this.owner.lostSync(this);
+  }
+
+  /**
+   * Whether the bytes from `b1[s1]` (to `e1`), followed by `b2[s2, e2)`, begin with a start line of this
+   * side: `Sync.MATCH`, `Sync.NO`, or `Sync.MORE` when the input ends first (then `syncChecked` says how
+   * many of the candidate's bytes passed as target bytes, `checked` on the next call).
+   */
+  private matchStartLine(b1: Uint8Array, s1: number, e1: number, b2: Uint8Array, s2: number, e2: number, checked: number): number {
+    const n1 = e1 - s1;
+    const avail = n1 + (e2 - s2);
+    const cap = Math.min(MAX_SYNC_LINE, this.o.maxHeaderLine);
+    // The two pieces, read through `at` (fields, not a closure: no allocation per candidate).
+    this.mb1 = b1;
+    this.ms1 = s1;
+    this.mn1 = n1;
+    this.mb2 = b2;
+    this.ms2 = s2;
+    this.syncChecked = 0;
+    // Past the cap a candidate is not a start line: MORE only while it can still fit the carry.
+    const more = avail >= cap ? Sync.NO : Sync.MORE;
+    let k = 0;
+    if (!this.isRequest) {
+      for (; k < 7; k++) {
+        if (k >= avail) return more;
+        if (this.at(k) !== HTTP1_PREFIX[k]) return Sync.NO;
+      }
+      // digit SP d d d (SP | CR | LF)
+      if (avail < 13) {
+        for (; k < avail; k++) if (!statusLineByteFits(k, this.at(k))) return Sync.NO;
+        return more;
+      }
+      for (; k < 13; k++) if (!statusLineByteFits(k, this.at(k))) return Sync.NO;
+      return Sync.MATCH;
+    }
+    // Method and SP.
+    let method = -1;
+    let moreMethod = false;
+    const methods = SYNC_METHODS_BY_FIRST[this.at(0)]!;
+    for (let x = 0; x < methods.length; x++) {
+      const m = methods[x]!;
+      let j = 1;
+      while (j < m.length && j < avail && this.at(j) === m[j]) j++;
+      if (j < m.length) {
+        if (j === avail) moreMethod = true;
+        continue;
+      }
+      if (j === avail) {
+        moreMethod = true;
+        continue;
+      }
+      if (this.at(j) === SP) {
+        method = j;
+        break;
+      }
+    }
+    if (method < 0) return moreMethod ? more : Sync.NO;
+    // Target: visible bytes (obs-text too), up to SP.
+    const tStart = method + 1;
+    k = Math.max(tStart, checked);
+    for (;;) {
+      if (k >= cap) return Sync.NO;
+      if (k >= avail) {
+        this.syncChecked = k;
+        return more;
+      }
+      const c = this.at(k);
+      if (c === SP) break;
+      if (c < 0x21 || c === 0x7f) return Sync.NO;
+      k++;
+    }
+    if (k === tStart) return Sync.NO;
+    // Kept for a MORE below: the target up to this SP is checked.
+    this.syncChecked = k;
+    k++;
+    // "HTTP/1." DIGIT [CR] LF
+    for (let v = 0; v < 7; v++, k++) {
+      if (k >= avail) return more;
+      if (this.at(k) !== HTTP1_PREFIX[v]) return Sync.NO;
+    }
+    if (k >= avail) return more;
+    const d = this.at(k++);
+    if (d < 0x30 || d > 0x39) return Sync.NO;
+    if (k >= avail) return more;
+    let c = this.at(k++);
+    if (c === CR) {
+      if (k >= avail) return more;
+      c = this.at(k);
+    }
+    return c === LF ? Sync.MATCH : Sync.NO;
+  }
+
+  /** Byte `k` of the candidate being matched (see `matchStartLine`). */
+  private at(k: number): number {
+    this.gapScanWork++;
+    return k < this.mn1 ? this.mb1[this.ms1 + k]! : this.mb2[this.ms2 + k - this.mn1]!;
   }
 
   /** The direction ended. `clean`: a FIN or RST ended it (a body read until close is then complete). */
@@ -1093,6 +1354,7 @@ export class HttpParser {
         break;
       case S.START:
       case S.RESYNC:
+      case S.GAP_SCAN:
         if (this.lineRaw > 0 && this.state === S.START) this.raiseFor(A.MESSAGE_TRUNCATED, null);
         break;
       case S.PAUSED:
@@ -1141,6 +1403,23 @@ function methodLike(b: Uint8Array, s: number, e: number): boolean {
   let i = s;
   while (i < e && isMethodLike(b[i]!)) i++;
   return i > s && i < e && b[i] === SP;
+}
+
+/** Byte `k` (7 to 12) of `HTTP/1.x NNN ` at a status line found after a gap. */
+function statusLineByteFits(k: number, c: number): boolean {
+  switch (k) {
+    case 7:
+      return c >= 0x30 && c <= 0x39;
+    case 8:
+      return c === SP;
+    case 9:
+      return c >= 0x31 && c <= 0x35;
+    case 10:
+    case 11:
+      return c >= 0x30 && c <= 0x39;
+    default:
+      return c === SP || c === CR || c === LF;
+  }
 }
 
 /** `token ":"`: the start of a header field line. */

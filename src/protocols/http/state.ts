@@ -7,6 +7,17 @@
  * are over (or cannot be any more: the end of the flow, a lost stream). Interim 1xx responses are recorded
  * on the transaction at the head of the queue and do not take it off.
  *
+ * After a gap that cut a message, a parser drops bytes up to the next plausible start line (parser.ts,
+ * `scanAfterGap`); the message the gap hit ends incomplete. How many responses the lost bytes held is not
+ * known, so pairing after a gap in the responses counts on how the client behaved so far:
+ * - one request at a time (no request began while an earlier one was unanswered, as almost every client
+ *   does; requests read while the response side is looking for its start line do not count): the
+ *   response found answers the newest waiting request, and the older ones, whose responses were in the
+ *   lost bytes, are emitted without response (`http.request_without_response`);
+ * - pipelined: the response found answers the oldest waiting request, as ever. Responses lost whole in the
+ *   gap cannot be counted there, so the pairs after it may be shifted (the status codes keep their order).
+ * A gap in the requests: requests lost whole cannot be known, and their responses pair with later requests.
+ *
  * Answers that need both directions live here: no body for HEAD, 1xx, 204, 304; a 2xx to CONNECT or a 101
  * takes the flow out of HTTP (`sink.stop`); the client's bytes after a CONNECT or Upgrade request are held
  * by its parser until the answer says whether they are still HTTP.
@@ -17,7 +28,7 @@ import { HttpAnomaly as A, HTTP_ANOMALIES } from './anomalies.js';
 import { EMPTY_BYTES } from './body.js';
 import { Cl, type HttpMessage } from './message.js';
 import type { HttpOptions } from './options.js';
-import { After, BodyRule, HttpParser, type HttpParserOwner } from './parser.js';
+import { After, BodyRule, HttpParser, S, type HttpParserOwner } from './parser.js';
 import type { HttpTransaction } from './events.js';
 import { normalizeUri, parseTarget } from './uri.js';
 
@@ -55,6 +66,8 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
   /** A side whose parser lost the message boundaries (a gap, a line that is not a status line). */
   private reqLost = false;
   private respLost = false;
+  /** A request began while an earlier one was unanswered: the client pipelines (see the pairing after gaps). */
+  private pipelined = false;
 
   constructor(
     private readonly sink: AppEventSink<HttpTransaction>,
@@ -92,6 +105,9 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
 
   messageBegin(p: HttpParser, m: HttpMessage): void {
     if (p.isRequest) {
+      // While the response side looks for its next start line after a gap, the responses that would show
+      // whether the client waits are missing: requests then are no evidence of pipelining.
+      if ((this.waiting.length > 0 || this.answering !== null) && this.resp.state !== S.GAP_SCAN) this.pipelined = true;
       const tx = this.open(m);
       m.tx = tx;
       if (this.respLost) {
@@ -111,6 +127,15 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
     }
     let tx = this.answering;
     if (tx === null) {
+      // A response found after a gap, on a connection that sends one request at a time: the older
+      // waiting requests were answered in the lost bytes.
+      if (p.afterGap && !this.pipelined) {
+        while (this.waiting.length > 1) {
+          const old = this.waiting.shift()!;
+          old.respEnded = true;
+          this.emitIfDone(old);
+        }
+      }
       tx = this.waiting.length > 0 ? this.waiting.shift()! : null;
       if (tx === null) {
         tx = this.open(null);
@@ -190,9 +215,10 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
   }
 
   /**
-   * One side cannot be followed any more (in practice the response side: the request side resynchronises
-   * on request lines). The other goes on alone (a capture that starts inside a response body still shows
-   * every request); when both are lost, the flow leaves HTTP.
+   * One side cannot be followed any more (in practice the response side after no status line within
+   * MAX_GAP_SCAN bytes: the request side resynchronises on request lines). The other goes on alone (a
+   * response side that never finds a status line still leaves every request shown); when both are lost,
+   * the flow leaves HTTP.
    */
   lostSync(p: HttpParser): void {
     if (this.stopped) return;

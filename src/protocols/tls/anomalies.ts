@@ -73,6 +73,8 @@ export const TLS_ANOMALIES = [
   // ---- stream
   'tls.gap', // 56: bytes of a direction were lost: the message they hit is dropped; framing is kept, regained (57) or given up
   'tls.resynchronised', // 57: after a gap that broke the framing, a plausible record header was found and reading resumed there
+  // ---- evasion
+  'tls.client_hello_fragmented', // 58: a ClientHello that would fit in one record spread over several (legal, RFC 8446 §5.1, but no client does it: a way around single-record DPI)
 ] as const;
 
 export type TlsAnomalyName = (typeof TLS_ANOMALIES)[number];

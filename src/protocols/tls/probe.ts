@@ -2,8 +2,10 @@
  * Is this stream TLS? Looks at the first record of one direction:
  * - a TLS record header: content type 20–24, version 3.0–3.4 (a ClientHello record often says 3.1 whatever
  *   it offers), a length of 1 to 2^14 + 2048;
- * - for a handshake record, a ClientHello or ServerHello whose own version is 3.x (other handshake types
- *   are a mid-stream start: claimed too, with a plausible length); for an alert, the 2-byte form with a
+ * - for a handshake record, a ClientHello or ServerHello whose own version is 3.x, its header read across
+ *   records when the first record's fragment is shorter (a hello fragmented over records is legal, and an
+ *   evasion: the parser flags it); other handshake types are a mid-stream start: claimed too, with a
+ *   plausible length; for an alert, the 2-byte form with a
  *   level of 1 or 2; for the other types, whose bodies say nothing, the next record's header as well;
  * - an SSLv2 record (2-byte header, high bit set) holding a CLIENT-HELLO or SERVER-HELLO whose lengths add
  *   up exactly.
@@ -40,17 +42,22 @@ export function probeTls(data: Uint8Array, start: number, end: number, _ctx?: Pr
       if (body >= end) return Probe.NEED_MORE;
       const hs = data[body]!;
       if (!isKnownHandshakeType(hs)) return Probe.NOT_MINE;
-      if (body + 4 > end) return Probe.NEED_MORE;
-      const hsLen = (data[body + 1]! << 16) | (data[body + 2]! << 8) | data[body + 3]!;
       if (hs === HandshakeType.CLIENT_HELLO || hs === HandshakeType.SERVER_HELLO) {
+        // The hello's header may run into the next records (RFC 8446 §5.1 lets a handshake message be
+        // fragmented anyhow, down to one byte per record): read its first bytes across records.
+        const n = handshakePrefix(data, start, end);
+        if (n < 0) return Probe.NOT_MINE;
+        if (n < 4) return Probe.NEED_MORE;
         // version(2) random(32) session_id(1+): a hello is at least 38 bytes, and says 3.x.
+        const hsLen = (prefix[1]! << 16) | (prefix[2]! << 8) | prefix[3]!;
         if (hsLen < 38) return Probe.NOT_MINE;
-        if (body + 5 >= end) return Probe.NEED_MORE;
-        return data[body + 4] === 3 && data[body + 5]! <= 4 ? Probe.MINE : Probe.NOT_MINE;
+        if (n < HELLO_PREFIX) return Probe.NEED_MORE;
+        return prefix[4] === 3 && prefix[5]! <= 4 ? Probe.MINE : Probe.NOT_MINE;
       }
       // A handshake message starting the stream: a mid-stream pickup. Its length must fit what a record
       // sequence can carry before the next message; 2^24 is the field's limit, anything fits.
-      return len >= 4 ? Probe.MINE : Probe.NOT_MINE;
+      if (len < 4) return Probe.NOT_MINE;
+      return body + 4 > end ? Probe.NEED_MORE : Probe.MINE;
     }
     case ContentType.ALERT:
       if (len !== 2) return nextRecord(data, start + 5 + len, end);
@@ -62,6 +69,40 @@ export function probeTls(data: Uint8Array, start: number, end: number, _ctx?: Pr
     default:
       return nextRecord(data, start + 5 + len, end);
   }
+}
+
+/** Bytes of a hello read by the probe: type(1) length(3) version(2). */
+const HELLO_PREFIX = 6;
+/** The first bytes of the handshake stream, gathered by `handshakePrefix` (module scratch: no allocation per probe). */
+const prefix = new Uint8Array(HELLO_PREFIX);
+
+/**
+ * Copies the first `HELLO_PREFIX` handshake bytes of the records at `start` (the first record's header is
+ * already checked) into `prefix`, reading on into the following records when the first record's fragment
+ * is shorter. Every record it reads on into must be a valid handshake record: another content type in the
+ * middle of a handshake message is forbidden (RFC 8446 §5.1). Returns how many bytes it gathered (fewer
+ * than asked when the input ends first), or -1 when a following record rules TLS out.
+ */
+function handshakePrefix(data: Uint8Array, start: number, end: number): number {
+  let have = 0;
+  let p = start;
+  // At most HELLO_PREFIX records: each holds at least one byte (a zero length fails `validHeader`).
+  while (have < HELLO_PREFIX) {
+    if (p !== start) {
+      const header = validHeader(data, p, end);
+      if (header === Probe.NOT_MINE) return -1;
+      if (header === Probe.NEED_MORE) return have;
+      if (data[p] !== ContentType.HANDSHAKE) return -1;
+    }
+    const fragmentEnd = p + 5 + ((data[p + 3]! << 8) | data[p + 4]!);
+    let q = p + 5;
+    while (have < HELLO_PREFIX && q < fragmentEnd) {
+      if (q >= end) return have;
+      prefix[have++] = data[q++]!;
+    }
+    p = fragmentEnd;
+  }
+  return have;
 }
 
 /** Application data, heartbeat, encrypted alert or ChangeCipherSpec say nothing alone: the next header must be valid too. */

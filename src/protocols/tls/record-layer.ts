@@ -22,7 +22,7 @@
  * (at most 32767 bytes). The 3-byte SSLv2 header (padding) is not used by hellos and is not read.
  */
 import type { Direction } from '../../flow/stream.js';
-import { ContentType, isKnownHandshakeType, MAX_PLAINTEXT_LENGTH, MAX_RECORD_LENGTH } from './constants.js';
+import { ContentType, HandshakeType, isKnownHandshakeType, MAX_PLAINTEXT_LENGTH, MAX_RECORD_LENGTH } from './constants.js';
 import { TlsAnomaly } from './anomalies.js';
 
 /** What the reader finds, per direction. Buffers passed are valid during the call only. */
@@ -105,6 +105,9 @@ export class TlsRecordReader {
   private msgFill = 0;
   /** Bytes of an oversized (or gap-damaged) message still to skip. */
   private msgSkip = 0;
+  /** TLS records started in this direction, and the one in which the message being assembled began. */
+  private recordCount = 0;
+  private msgFirstRecord = 0;
 
   constructor(
     private readonly direction: Direction,
@@ -279,6 +282,7 @@ export class TlsRecordReader {
       this.resetMessage();
     }
     const encrypted = this.handler.encrypted(this.direction);
+    this.recordCount++;
     this.recordType = type;
     this.recordLength = length;
     this.remaining = length;
@@ -383,6 +387,17 @@ export class TlsRecordReader {
     }
   }
 
+  /**
+   * A ClientHello whose header or body crossed a record boundary although it fits in one record: legal
+   * (RFC 8446 §5.1) but not what clients do, and a way past inspection that reads the first record only.
+   * Large certificate chains span records as a matter of course, so only the ClientHello is flagged.
+   */
+  private checkFragmented(type: number, length: number): void {
+    if (type === HandshakeType.CLIENT_HELLO && this.msgFirstRecord !== this.recordCount && 4 + length <= MAX_PLAINTEXT_LENGTH) {
+      this.anomaly(TlsAnomaly.CLIENT_HELLO_FRAGMENTED);
+    }
+  }
+
   private resetMessage(): void {
     this.msgHeaderLen = 0;
     this.msgBuf = null;
@@ -401,6 +416,7 @@ export class TlsRecordReader {
         continue;
       }
       if (this.msgHeaderLen < 4) {
+        if (this.msgHeaderLen === 0) this.msgFirstRecord = this.recordCount;
         while (this.msgHeaderLen < 4 && s < e) this.msgHeader[this.msgHeaderLen++] = buf[s++]!;
         if (this.msgHeaderLen < 4) return;
         this.msgType = this.msgHeader[0]!;
@@ -414,6 +430,7 @@ export class TlsRecordReader {
           // Whole in this chunk: no copy.
           const type = this.msgType;
           const len = this.msgLen;
+          this.checkFragmented(type, len);
           this.resetMessage();
           this.handler.handshakeMessage(this.direction, type, buf, s, s + len);
           s += len;
@@ -429,6 +446,7 @@ export class TlsRecordReader {
       if (this.msgFill === this.msgLen) {
         const msg = this.msgBuf!;
         const type = this.msgType;
+        this.checkFragmented(type, msg.length);
         this.resetMessage();
         this.handler.handshakeMessage(this.direction, type, msg, 0, msg.length);
       }

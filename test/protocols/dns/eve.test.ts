@@ -147,7 +147,7 @@ describe('mdns and llmnr EVE objects', () => {
       answers: [{ rrname: '_ipp._tcp.local', ptr: 'Printer._ipp._tcp.local' }, { rrname: 'Printer._ipp._tcp.local', txt: ['tx=1'] }, { rrname: 'host.local' }],
     });
     const q = parseOne(buildMessage({ id: 0, flags: 0, questions: [{ name: '_ipp._tcp.local', type: 12, class: 0x8001 }] }), 0, {}, 'mdns').msg!;
-    expect(mdnsToEve(q)).toEqual({ type: 'request', id: 0, opcode: 0, rcode: 0, queries: [{ rrname: '_ipp._tcp.local', rrtype: 'ptr' }] });
+    expect(mdnsToEve(q)).toEqual({ type: 'request', id: 0, opcode: 0, rcode: 0, queries: [{ rrname: '_ipp._tcp.local', rrtype: 'PTR' }] });
   });
 
   it('llmnr: flags C, TC, T; values keyed by type', () => {
@@ -159,7 +159,7 @@ describe('mdns and llmnr EVE objects', () => {
       id: 9,
       flags: ['c', 't'],
       opcode: 0,
-      queries: [{ rrname: 'host', rrtype: 'a' }],
+      queries: [{ rrname: 'host', rrtype: 'A' }],
       answers: [{ rrname: 'host', rrtype: 'A', ttl: 30, a: '10.0.0.5' }],
     });
   });

@@ -40,7 +40,7 @@ export const KNOWN: Record<string, { onlyOurs?: string[]; onlyTshark?: string[];
     codesOnlyOurs: [202],
     why:
       'A fuzzed capture. Three requests have segments missing inside their header section or are cut by the end of the capture: ' +
-      'tshark lists only fully reassembled messages, netsieve records what it saw (http.gap_lost_sync, http.message_truncated). ' +
+      'tshark lists only fully reassembled messages, netsieve records what it saw (http.gap_cut_message, http.message_truncated). ' +
       'A Host value holds a NUL byte: tshark stops the string there, netsieve keeps every byte (http.invalid_header_value). ' +
       'The 202 response is in a stream whose request bytes are mostly missing (gaps) and whose header section has a bare CR: ' +
       'tshark does not list it; netsieve records it as a response without a request (http.response_without_request, http.bare_cr).',
