@@ -97,3 +97,6 @@ export type { CompileOptions, DatabaseInfo, EngineInfo, MatchHandler, PatternSpe
 export { toEve, toEveLine, eveTimestamp } from './output/eve.js';
 export type { EveRecord } from './output/eve.js';
 export { formatSummary } from './output/summary.js';
+
+// Packet filtering: tcpdump expressions, evaluated by netsieve on captured frames.
+export { compileFilter, PacketFilter, FILTER_LINK_TYPES } from './filter/index.js';

@@ -30,7 +30,7 @@ export const HELP: Record<string, string> = {
   main: `netsieve ${VERSION}: Layer-7 deep packet inspection for Node.js
 
 Usage:
-  netsieve replay <file|->... [--format eve|summary] [--out FILE] [--config FILE]
+  netsieve replay <file|->... [--filter EXPR] [--format eve|summary] [--out FILE] [--config FILE]
   netsieve streams <file|-> --out DIR [--config FILE]
   netsieve live <interface> [--filter BPF] [--format eve|summary] [--out FILE] [--config FILE]
   netsieve help [command]      this text, or a command's
@@ -53,6 +53,8 @@ Options:
   --out FILE            write there instead of standard output
   --config FILE         engine options as JSON (see the README: tcp, flow, fragments, decode, app),
                         e.g. {"app": {"protocols": {"redis": false}}}
+  --filter EXPR         only the packets a tcpdump filter expression selects, e.g.
+                        'tcp port 80 and not host 10.0.0.1' (evaluated by netsieve, as libpcap does)
   --progress            show the progress bar even when stderr is not a terminal
   --no-progress         never show it (default: shown on a terminal for long files)
   -h, --help            this text

@@ -17,6 +17,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
     format: { type: 'string' },
     out: { type: 'string' },
     config: { type: 'string' },
+    filter: { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
   });
@@ -28,7 +29,8 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (format !== 'eve' && format !== 'summary') throw new UsageError(`--format must be eve or summary, not ${format}`);
   if (positionals.length === 0) throw new UsageError('replay needs at least one capture file (or - for standard input)\nRun `netsieve replay --help`.');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
-  const engine = createEngine(loadConfig(values.config as string | undefined));
+  const filter = values.filter as string | undefined;
+  const engine = createEngine({ ...loadConfig(values.config as string | undefined), ...(filter !== undefined ? { filter } : {}) });
   const sink = LineSink.open(values.out as string | undefined);
   const forceProgress = values.progress ? true : values['no-progress'] ? false : undefined;
   const counts: Record<string, number> = {};

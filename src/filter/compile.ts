@@ -401,8 +401,13 @@ export class PacketFilter {
    * Builds (once) the program for `linkType`. Throws `NS_ERR_CAPTURE_LINKTYPE` for a link type the filter
    * does not know, and `NS_ERR_USAGE` when the expression needs what the link lacks (`vlan` on Linux SLL).
    */
-  compileFor(linkType: number): void {
-    this.program(linkType);
+  compileFor(linkType: number, where?: string): void {
+    try {
+      this.program(linkType);
+    } catch (e) {
+      if (where === undefined || !(e instanceof NetsieveError)) throw e;
+      throw new NetsieveError(e.code, e.message, { file: where });
+    }
   }
 
   private program(linkType: number): Test {

@@ -153,6 +153,7 @@ class Parser {
     const t = this.peek();
     if (t !== undefined) {
       if (t.text === ')') fail(this.expr, t.pos, "')' without a matching '('");
+      if (UNSUPPORTED.has(t.text)) fail(this.expr, t.pos, `'${t.text}' is not supported by netsieve's filter`);
       fail(this.expr, t.pos, `'${t.text}' where 'and' or 'or' was expected`);
     }
     return node;
@@ -198,9 +199,12 @@ class Parser {
         fail(this.expr, t.pos, `'${t.text}' where a primitive was expected`);
       }
       if (!KEYWORDS.has(t.text) && !UNSUPPORTED.has(t.text)) {
-        // A bare id: inherits the previous primitive's qualifiers, or is a host at the very start.
-        if (this.last !== null) return this.withQualifiers(this.last, this.next('an address'));
-        if (first) return this.withQualifiers({ kind: 'host', proto: 'any', dir: 'src or dst' }, this.next('an address'));
+        // A bare id: inherits the previous primitive's qualifiers, or is a host at the very start. A word
+        // that is no address there is a typo of a keyword far more often than a host name.
+        const q: Qualifiers | null = this.last ?? (first ? { kind: 'host', proto: '', dir: 'src or dst' } : null);
+        const named = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(t.text) && !/^[0-9a-f]{1,2}$/i.test(t.text);
+        if (q !== null && !(named && (q.kind === 'host' || q.kind === 'net'))) return this.withQualifiers(q, this.next('an address'));
+        if (named) fail(this.expr, t.pos, `unknown word '${t.text}'`);
         fail(this.expr, t.pos, `unknown word '${t.text}' (a bare address or number needs a qualifier before it, e.g. host or port)`);
       }
       return this.primitive();
