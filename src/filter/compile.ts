@@ -19,7 +19,7 @@
  */
 import { LinkType } from '../capture/packet.js';
 import { NetsieveError } from '../errors.js';
-import type { Direction, FilterNode, PrimitiveNode, ProtoName } from './parse.js';
+import type { Arith, Direction, FilterNode, PrimitiveNode, ProtoName } from './parse.js';
 import { parseFilter } from './parse.js';
 
 /** A condition as JavaScript source over the generated program's loads (see `PROGRAM_PRELUDE`). */
@@ -79,6 +79,10 @@ let d = EMPTY, b = 0, c = 0, F = false;
 function L8(o) { if (o + 1 > c) { F = true; return -1; } return d[b + o]; }
 function L16(o) { if (o + 2 > c) { F = true; return -1; } const p = b + o; return (d[p] << 8) | d[p + 1]; }
 function L32(o) { if (o + 4 > c) { F = true; return -1; } const p = b + o; return ((d[p] << 24) | (d[p + 1] << 16) | (d[p + 2] << 8) | d[p + 3]) >>> 0; }
+function DIV(a, n) { if (n === 0) { F = true; return 0; } return Math.floor(a / n) >>> 0; }
+function MOD(a, n) { if (n === 0) { F = true; return 0; } return (a % n) >>> 0; }
+function SHL(a, n) { return n >= 32 ? 0 : (a << n) >>> 0; }
+function SHR(a, n) { return n >= 32 ? 0 : a >>> n; }
 function SW(v) { return (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0; }
 `;
 
@@ -138,6 +142,10 @@ function byDirection(dir: Direction, src: Code, dst: Code): Code {
     case 'src and dst':
       return and(src, dst);
   }
+}
+
+function compareConstants(a: number, op: string, b: number): boolean {
+  return op === '>' ? a > b : op === '<' ? a < b : op === '>=' ? a >= b : op === '<=' ? a <= b : op === '=' ? a === b : a !== b;
 }
 
 function inRange(value: Code, low: number, high: number): Code {
@@ -274,6 +282,89 @@ class Compiler {
         return or(this.ipPort(n.proto, n.dir, n.low, n.high), this.ip6Port(n.proto, n.dir, n.low, n.high));
       case 'host':
         return this.host(n);
+      case 'relation': {
+        // libpcap ANDs the protocol checks of every load in the relation before the comparison: `ip[0] != 5`
+        // is false for a packet that is not IPv4.
+        const checks: Code[] = [];
+        const left = this.arith(n.left, checks);
+        const right = this.arith(n.right, checks);
+        const op = n.op === '=' ? '===' : n.op === '!=' ? '!==' : n.op;
+        let code: Code = `(${left} ${op} ${right})`;
+        if (/^\d+$/.test(left) && /^\d+$/.test(right)) code = compareConstants(Number(left), n.op, Number(right)) ? TRUE : FALSE;
+        for (let k = checks.length - 1; k >= 0; k--) code = and(checks[k]!, code);
+        return code;
+      }
+    }
+  }
+
+  /**
+   * A byte test's value as a uint32 expression; the conditions its loads need (IPv4 for `ip[]`, a first
+   * fragment of TCP for `tcp[]`, ...) are appended to `checks`. Division by zero at run time ends the program
+   * with "no match", as in BPF.
+   */
+  private arith(a: Arith, checks: Code[]): Code {
+    switch (a.kind) {
+      case 'number':
+        return String(a.value >>> 0);
+      case 'len':
+        return 'w';
+      case 'negate':
+        return `((0 - ${this.arith(a.operand, checks)}) >>> 0)`;
+      case 'binary': {
+        const l = this.arith(a.left, checks);
+        const r = this.arith(a.right, checks);
+        switch (a.op) {
+          case '+':
+            return `((${l} + ${r}) >>> 0)`;
+          case '-':
+            return `((${l} - ${r}) >>> 0)`;
+          case '*':
+            return `(Math.imul(${l}, ${r}) >>> 0)`;
+          case '/':
+            return `DIV(${l}, ${r})`;
+          case '%':
+            return `MOD(${l}, ${r})`;
+          case '&':
+            return `((${l} & ${r}) >>> 0)`;
+          case '|':
+            return `((${l} | ${r}) >>> 0)`;
+          case '^':
+            return `((${l} ^ ${r}) >>> 0)`;
+          case '<<':
+            return `SHL(${l}, ${r})`;
+          default:
+            return `SHR(${l}, ${r})`;
+        }
+      }
+      case 'load': {
+        const load = a.size === 1 ? 'L8' : a.size === 2 ? 'L16' : 'L32';
+        const index = this.arith(a.index, checks);
+        const nl = this.nl;
+        switch (a.proto) {
+          case 'ether':
+          case 'link':
+            // From the start of the link header: VLAN tags do not move it.
+            return `${load}(${index})`;
+          case 'ip':
+          case 'ip6':
+          case 'arp':
+          case 'rarp': {
+            const ethertype = { ip: ETHERTYPE_IP, ip6: ETHERTYPE_IPV6, arp: ETHERTYPE_ARP, rarp: ETHERTYPE_RARP }[a.proto];
+            checks.push(this.linkIs(ethertype));
+            return `${load}((${nl} + ${index}) >>> 0)`;
+          }
+          case 'icmp6':
+            // libpcap: the next header must be ICMPv6 itself, and the message follows the 40-byte fixed header.
+            checks.push(this.linkIs(ETHERTYPE_IPV6), `(L8(${nl + 6}) === 58)`);
+            return `${load}((${nl + 40} + ${index}) >>> 0)`;
+          default: {
+            // tcp, udp, sctp, icmp, igmp: IPv4 only, first fragments only, after the IPv4 header.
+            const protocol = { tcp: 6, udp: 17, sctp: 132, icmp: 1, igmp: 2 }[a.proto as 'tcp'];
+            checks.push(this.linkIs(ETHERTYPE_IP), `(L8(${nl + 9}) === ${protocol})`, `((L16(${nl + 6}) & 0x1fff) === 0)`);
+            return `${load}((${nl} + 4 * (L8(${nl}) & 0x0f) + ${index}) >>> 0)`;
+          }
+        }
+      }
     }
   }
 

@@ -40,7 +40,16 @@ export type PrimitiveNode = (
   | { kind: 'length'; op: 'less' | 'greater'; value: number }
   | { kind: 'vlan'; id: number }
   | { kind: 'ether'; dir: Direction; mac: Uint8Array }
+  | { kind: 'relation'; op: '>' | '<' | '>=' | '<=' | '=' | '!='; left: Arith; right: Arith }
 ) & { position: number };
+
+/** The arithmetic of byte tests (`tcp[tcpflags] & tcp-syn != 0`, `ip[2:2] - 20 > 100`, `len >= 64`). */
+export type Arith =
+  | { kind: 'number'; value: number }
+  | { kind: 'len' }
+  | { kind: 'load'; proto: string; index: Arith; size: 1 | 2 | 4; position: number }
+  | { kind: 'binary'; op: string; left: Arith; right: Arith; position: number }
+  | { kind: 'negate'; operand: Arith };
 
 interface Token {
   text: string;
@@ -58,49 +67,72 @@ function fail(expr: string, pos: number, message: string): never {
   throw new NetsieveError('NS_ERR_USAGE', `filter: ${message} (in \`${expr}\`)`, { position: pos });
 }
 
-/** Splits the expression into words and the punctuation `( ) ! && ||`; a word runs up to a blank or punctuation. */
+/**
+ * Splits the expression into words and punctuation: `( ) [ ] ! && ||`, the relations `> < >= <= = == !=` and
+ * the arithmetic `+ * % & | ^ << >>`. A word runs up to a blank or punctuation; outside brackets `-`, `/` and
+ * `:` belong to words (`ftp-data`, `10.0.0.0/8`, `::1`, `tcp-syn`), inside brackets they are operators
+ * (`tcp[14-2]`, `ip[2:2]`), as in libpcap's lexer. A lone `-` or `/` word is the operator.
+ */
 function tokenize(expr: string): Token[] {
   const out: Token[] = [];
   let i = 0;
+  let brackets = 0;
   while (i < expr.length) {
     const c = expr[i]!;
+    const two = expr.slice(i, i + 2);
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
       i++;
       continue;
     }
-    if (c === '(' || c === ')') {
+    if (['&&', '||', '!=', '>=', '<=', '==', '<<', '>>'].includes(two)) {
+      out.push({ text: two, pos: i });
+      i += 2;
+      continue;
+    }
+    if ('()!=<>&|+*%^'.includes(c) || c === '[' || c === ']' || (brackets > 0 && (c === ':' || c === '-' || c === '/'))) {
+      if (c === '[') brackets++;
+      if (c === ']') brackets = Math.max(0, brackets - 1);
       out.push({ text: c, pos: i });
       i++;
       continue;
     }
-    if (c === '!' && expr[i + 1] !== '=') {
-      out.push({ text: '!', pos: i });
-      i++;
-      continue;
-    }
-    if ((c === '&' && expr[i + 1] === '&') || (c === '|' && expr[i + 1] === '|')) {
-      out.push({ text: c + c, pos: i });
-      i += 2;
-      continue;
-    }
-    if (/[A-Za-z0-9_.:\-/\\]/.test(c)) {
+    const wordChar = brackets > 0 ? /[A-Za-z0-9_.\\]/ : /[A-Za-z0-9_.:\-/\\]/;
+    if (wordChar.test(c)) {
       const start = i;
-      while (i < expr.length && /[A-Za-z0-9_.:\-/\\]/.test(expr[i]!)) i++;
+      while (i < expr.length && wordChar.test(expr[i]!)) i++;
       out.push({ text: expr.slice(start, i), pos: start });
       continue;
-    }
-    if ('[]=<>&|+*%^~'.includes(c)) {
-      fail(expr, i, `'${c}': byte tests and arithmetic (tcp[13] & 2 != 0, len > 100) are not supported; use the primitives`);
     }
     fail(expr, i, `unexpected character '${c}'`);
   }
   return out;
 }
 
+/** Operators of the arithmetic in byte tests, by binding (libpcap's grammar; `^` and `%` are handled apart). */
+const ARITH_LEVELS: readonly (readonly string[])[] = [['|'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/']];
+/** Operators libpcap's grammar declares no precedence for: yacc shifts them, so they take all that follows. */
+const UNRANKED: ReadonlySet<string> = new Set(['^', '%']);
+const RELATIONS: ReadonlySet<string> = new Set(['>', '<', '>=', '<=', '=', '==', '!=']);
+/** Protocols whose header a byte test may index (`tcp[13]`); `ether` and `link` index the link header. */
+const LOAD_PROTOS: ReadonlySet<string> = new Set(['ether', 'link', 'ip', 'ip6', 'arp', 'rarp', 'tcp', 'udp', 'sctp', 'icmp', 'icmp6', 'igmp']);
+/** libpcap's named constants for byte tests. */
+const CONSTANTS: ReadonlyMap<string, number> = new Map([
+  ['tcpflags', 13], ['tcp-fin', 0x01], ['tcp-syn', 0x02], ['tcp-rst', 0x04], ['tcp-push', 0x08], ['tcp-ack', 0x10],
+  ['tcp-urg', 0x20], ['tcp-ece', 0x40], ['tcp-cwr', 0x80],
+  ['icmptype', 0], ['icmpcode', 1], ['icmp-echoreply', 0], ['icmp-unreach', 3], ['icmp-sourcequench', 4],
+  ['icmp-redirect', 5], ['icmp-echo', 8], ['icmp-routeradvert', 9], ['icmp-routersolicit', 10], ['icmp-timxceed', 11],
+  ['icmp-paramprob', 12], ['icmp-tstamp', 13], ['icmp-tstampreply', 14], ['icmp-ireq', 15], ['icmp-ireqreply', 16],
+  ['icmp-maskreq', 17], ['icmp-maskreply', 18],
+  ['icmp6type', 0], ['icmp6code', 1], ['icmp6-destinationunreach', 1], ['icmp6-packettoobig', 2], ['icmp6-timeexceeded', 3],
+  ['icmp6-parameterproblem', 4], ['icmp6-echo', 128], ['icmp6-echoreply', 129], ['icmp6-multicastlistenerquery', 130],
+  ['icmp6-multicastlistenerreportv1', 131], ['icmp6-multicastlistenerdone', 132], ['icmp6-routersolicit', 133],
+  ['icmp6-routeradvert', 134], ['icmp6-neighborsolicit', 135], ['icmp6-neighboradvert', 136], ['icmp6-redirect', 137],
+]);
+
 const PROTO_NAMES: ReadonlySet<string> = new Set(['ip', 'ip6', 'arp', 'rarp', 'tcp', 'udp', 'sctp', 'icmp', 'icmp6', 'igmp']);
 /** Words libpcap knows that netsieve's filter does not implement: refused by name rather than as unknown. */
 const UNSUPPORTED = new Set([
-  'gateway', 'broadcast', 'multicast', 'mpls', 'pppoed', 'pppoes', 'geneve', 'vxlan', 'llc', 'len', 'inbound', 'outbound',
+  'gateway', 'broadcast', 'multicast', 'mpls', 'pppoed', 'pppoes', 'geneve', 'vxlan', 'llc', 'inbound', 'outbound',
   'ifname', 'on', 'rnr', 'rulenum', 'reason', 'rset', 'srnr', 'subrulenum', 'action', 'type', 'subtype', 'dir', 'wlan',
   'fddi', 'tr', 'ppp', 'slip', 'decnet', 'atalk', 'aarp', 'iso', 'esis', 'isis', 'clnp', 'stp', 'ipx', 'netbeui', 'lat',
   'sca', 'moprc', 'mopdl', 'vrrp', 'carp', 'ah', 'esp', 'pim', 'ra', 'ta', 'addr1', 'addr2', 'addr3', 'addr4', 'atm',
@@ -108,7 +140,7 @@ const UNSUPPORTED = new Set([
   'hdlc', 'fisu', 'lssu', 'msu', 'sio', 'opc', 'dpc', 'sls', 'radio',
 ]);
 const KEYWORDS = new Set([
-  'and', 'or', 'not', 'host', 'net', 'mask', 'port', 'portrange', 'src', 'dst', 'ether', 'proto', 'less', 'greater', 'vlan',
+  'and', 'or', 'not', 'len', 'link', 'host', 'net', 'mask', 'port', 'portrange', 'src', 'dst', 'ether', 'proto', 'less', 'greater', 'vlan',
   ...PROTO_NAMES,
 ]);
 
@@ -185,7 +217,18 @@ class Parser {
         // `not 1.2.3.4` at the start is a syntax error in libpcap too: only a qualified id can be inherited.
         return { kind: 'not', operand: this.term(false) };
       }
+      if (this.startsArith(this.i)) return this.relation();
       if (t.text === '(') {
+        // `(tcp[13] & 2) != 0` or `(tcp or udp)`: try the byte test first, as libpcap's grammar would take it.
+        const saved = { i: this.i, last: this.last, depth: this.depth };
+        try {
+          return this.relation();
+        } catch (e) {
+          if (!(e instanceof NetsieveError)) throw e;
+          this.i = saved.i;
+          this.last = saved.last;
+          this.depth = saved.depth;
+        }
         this.i++;
         const inner = this.expression();
         const close = this.peek();
@@ -211,6 +254,112 @@ class Parser {
     } finally {
       this.depth--;
     }
+  }
+
+  /** Can a byte test's arithmetic start at token `k`? (A number followed by an operator, `len`, `tcp[`, ...) */
+  private startsArith(k: number): boolean {
+    const t = this.toks[k];
+    if (t === undefined) return false;
+    const n = this.toks[k + 1];
+    if (t.text === 'len') return true;
+    if (LOAD_PROTOS.has(t.text) && n?.text === '[') return true;
+    if (t.text === '-' && n !== undefined) return !KEYWORDS.has(n.text) || n.text === 'len' || LOAD_PROTOS.has(n.text);
+    const isValue = !Number.isNaN(parseNumber(t.text)) || CONSTANTS.has(t.text);
+    return isValue && n !== undefined && (RELATIONS.has(n.text) || ARITH_LEVELS.some((l) => l.includes(n.text)) || UNRANKED.has(n.text));
+  }
+
+  /** arith relop arith */
+  private relation(): PrimitiveNode {
+    const start = this.toks[this.i]!.pos;
+    const left = this.arith(0);
+    const t = this.peek();
+    if (t === undefined || !RELATIONS.has(t.text)) {
+      fail(this.expr, t?.pos ?? this.expr.length, `a comparison (> < >= <= = !=) was expected${t ? ` instead of '${t.text}'` : ''}`);
+    }
+    this.i++;
+    const right = this.arith(0);
+    this.last = null;
+    const op = (t.text === '==' ? '=' : t.text) as '>' | '<' | '>=' | '<=' | '=' | '!=';
+    return { kind: 'relation', op, left, right, position: start };
+  }
+
+  /** Binary operators from `level` up (precedence climbing over ARITH_LEVELS). */
+  private arith(level: number): Arith {
+    if (level === ARITH_LEVELS.length) return this.unary();
+    let left = this.arith(level + 1);
+    for (;;) {
+      const t = this.peek();
+      if (t === undefined || !ARITH_LEVELS[level]!.includes(t.text)) return left;
+      this.i++;
+      const right = this.arith(level + 1);
+      left = this.binary(t, left, right);
+    }
+  }
+
+  private binary(t: Token, left: Arith, right: Arith): Arith {
+    if ((t.text === '/' || t.text === '%') && right.kind === 'number' && right.value === 0) fail(this.expr, t.pos, 'division by zero');
+    if ((t.text === '<<' || t.text === '>>') && right.kind === 'number' && right.value > 31) fail(this.expr, t.pos, 'shift by more than 31 bits');
+    return { kind: 'binary', op: t.text, left, right, position: t.pos };
+  }
+
+  /**
+   * `-x`, or an operand. libpcap's grammar gives `^` and `%` no precedence, so yacc always shifts them:
+   * `a ^ b` takes everything after the `^` as its right side, whatever the operators around it
+   * (`a & b ^ c | d` is `a & (b ^ (c | d))`, `a / 4 % 7` is `a / (4 % 7)`; tcpdump -d shows it).
+   */
+  private unary(): Arith {
+    const t = this.peek();
+    if (t === undefined) fail(this.expr, this.expr.length, 'the expression ends where a value was expected');
+    if (++this.depth > MAX_FILTER_DEPTH) fail(this.expr, t.pos, `more than ${MAX_FILTER_DEPTH} nested parentheses or operators`);
+    try {
+      let operand: Arith;
+      if (t.text === '-') {
+        this.i++;
+        operand = { kind: 'negate', operand: this.unary() };
+        return operand;
+      }
+      operand = this.operand();
+      const x = this.peek();
+      if (x !== undefined && UNRANKED.has(x.text)) {
+        this.i++;
+        return this.binary(x, operand, this.arith(0));
+      }
+      return operand;
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private operand(): Arith {
+    const t = this.next('a value');
+    if (t.text === '(') {
+      const inner = this.arith(0);
+      const close = this.next("')'");
+      if (close.text !== ')') fail(this.expr, close.pos, `'${close.text}' where ')' was expected`);
+      return inner;
+    }
+    if (t.text === 'len') return { kind: 'len' };
+    const constant = CONSTANTS.get(t.text);
+    if (constant !== undefined) return { kind: 'number', value: constant };
+    const n = parseNumber(t.text);
+    if (!Number.isNaN(n)) return { kind: 'number', value: n };
+    if (LOAD_PROTOS.has(t.text)) {
+      const open = this.next("'['");
+      if (open.text !== '[') fail(this.expr, open.pos, `'${t.text}' in arithmetic needs [offset]`);
+      const index = this.arith(0);
+      let size: 1 | 2 | 4 = 1;
+      let close = this.next("']'");
+      if (close.text === ':') {
+        const z = this.next('a size (1, 2 or 4)');
+        if (z.text !== '1' && z.text !== '2' && z.text !== '4') fail(this.expr, z.pos, 'data size must be 1, 2 or 4');
+        size = Number(z.text) as 1 | 2 | 4;
+        close = this.next("']'");
+      }
+      if (close.text !== ']') fail(this.expr, close.pos, `'${close.text}' where ']' was expected`);
+      return { kind: 'load', proto: t.text, index, size, position: t.pos };
+    }
+    if (UNSUPPORTED.has(t.text)) fail(this.expr, t.pos, `'${t.text}' is not supported by netsieve's filter`);
+    fail(this.expr, t.pos, `'${t.text}' where a number, len or proto[offset] was expected`);
   }
 
   /** A primitive that starts with a keyword. */
