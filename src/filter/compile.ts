@@ -102,6 +102,9 @@ function generate(condition: Code): Program {
   try {
     factory = new Function('EMPTY', body) as (empty: Uint8Array) => Program;
   } catch (e) {
+    if (e instanceof RangeError) {
+      throw new NetsieveError('NS_ERR_USAGE', 'filter: the expression nests too deeply to compile (split it, or use fewer parentheses)');
+    }
     throw new NetsieveError(
       'NS_ERR_USAGE',
       `filter: the filter compiles to JavaScript and this process forbids code generation from strings (${(e as Error).message})`,
@@ -110,20 +113,24 @@ function generate(condition: Code): Program {
   return factory(EMPTY);
 }
 
+/** Openings that mark a flat chain, so that the next term joins it instead of nesting it (comments in JS). */
+const AND_CHAIN = '(/*and*/';
+const OR_CHAIN = '(/*or*/';
+
 function and(a: Code, b: Code): Code {
   if (a === FALSE) return FALSE;
   if (a === TRUE) return b;
   if (b === TRUE) return a;
   // `a && false` is false whether or not a's loads fail; `a || true` is kept whole (a failing load in a makes it false).
   if (b === FALSE) return FALSE;
-  return `(${a} && ${b})`;
+  return a.startsWith(AND_CHAIN) ? `${a.slice(0, -1)} && ${b})` : `${AND_CHAIN}${a} && ${b})`;
 }
 
 function or(a: Code, b: Code): Code {
   if (a === TRUE) return TRUE;
   if (a === FALSE) return b;
   if (b === FALSE) return a;
-  return `(${a} || ${b})`;
+  return a.startsWith(OR_CHAIN) ? `${a.slice(0, -1)} || ${b})` : `${OR_CHAIN}${a} || ${b})`;
 }
 
 function not(a: Code): Code {
@@ -170,14 +177,23 @@ class Compiler {
     switch (n.kind) {
       case 'true':
         return TRUE;
-      case 'and': {
-        // Left first: a vlan on the left shifts the right.
-        const l = this.compile(n.left);
-        return and(l, this.compile(n.right));
-      }
+      case 'and':
       case 'or': {
-        const l = this.compile(n.left);
-        return or(l, this.compile(n.right));
+        // A chain `a or b or c` (left-nested in the tree) becomes one flat `a || b || c`: the same
+        // short-circuit order, no recursion or nesting per term. Left first: a vlan on the left shifts the right.
+        const chain: FilterNode[] = [];
+        let head: FilterNode = n;
+        while (head.kind === n.kind) {
+          chain.push(head.right);
+          head = head.left;
+        }
+        chain.push(head);
+        let code = this.compile(chain[chain.length - 1]!);
+        for (let k = chain.length - 2; k >= 0; k--) {
+          const next = this.compile(chain[k]!);
+          code = n.kind === 'and' ? and(code, next) : or(code, next);
+        }
+        return code;
       }
       case 'not':
         return not(this.compile(n.operand));

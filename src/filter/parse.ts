@@ -16,6 +16,8 @@ import { parseAddress } from '../decode/address.js';
 export const MAX_FILTER_LENGTH = 65536;
 /** Deepest nesting of parentheses and `not`s. */
 export const MAX_FILTER_DEPTH = 256;
+/** Arithmetic operators in one expression: each nests the generated code one level deeper. */
+export const MAX_FILTER_ARITHMETIC = 256;
 
 export type Direction = 'src' | 'dst' | 'src or dst' | 'src and dst';
 
@@ -158,6 +160,7 @@ class Parser {
   private i = 0;
   private depth = 0;
   private last: Qualifiers | null = null;
+  private operators = 0;
 
   constructor(
     private readonly expr: string,
@@ -220,7 +223,7 @@ class Parser {
       if (this.startsArith(this.i)) return this.relation();
       if (t.text === '(') {
         // `(tcp[13] & 2) != 0` or `(tcp or udp)`: try the byte test first, as libpcap's grammar would take it.
-        const saved = { i: this.i, last: this.last, depth: this.depth };
+        const saved = { i: this.i, last: this.last, depth: this.depth, operators: this.operators };
         try {
           return this.relation();
         } catch (e) {
@@ -228,6 +231,7 @@ class Parser {
           this.i = saved.i;
           this.last = saved.last;
           this.depth = saved.depth;
+          this.operators = saved.operators;
         }
         this.i++;
         const inner = this.expression();
@@ -297,6 +301,7 @@ class Parser {
   }
 
   private binary(t: Token, left: Arith, right: Arith): Arith {
+    if (++this.operators > MAX_FILTER_ARITHMETIC) fail(this.expr, t.pos, `more than ${MAX_FILTER_ARITHMETIC} arithmetic operators`);
     if ((t.text === '/' || t.text === '%') && right.kind === 'number' && right.value === 0) fail(this.expr, t.pos, 'division by zero');
     if ((t.text === '<<' || t.text === '>>') && right.kind === 'number' && right.value > 31) fail(this.expr, t.pos, 'shift by more than 31 bits');
     return { kind: 'binary', op: t.text, left, right, position: t.pos };

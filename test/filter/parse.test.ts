@@ -7,7 +7,7 @@ import { LinkType } from '../../src/capture/packet.js';
 import { isNetsieveError, NetsieveError } from '../../src/errors.js';
 import { compileFilter, parseFilter, type FilterNode } from '../../src/filter/index.js';
 import type { Arith } from '../../src/filter/parse.js';
-import { MAX_FILTER_DEPTH } from '../../src/filter/parse.js';
+import { MAX_FILTER_ARITHMETIC, MAX_FILTER_DEPTH } from '../../src/filter/parse.js';
 import { arp, eth, ipv4, ipv6, mulberry32, sll, tcp, udp } from '../helpers/packets.js';
 
 /** The tree as compact text: (and a b), (not a), host:src or dst:10.0.0.1, ... */
@@ -53,6 +53,8 @@ function arith(a: Arith): string {
       return `(${arith(a.left)} ${a.op} ${arith(a.right)})`;
   }
 }
+
+const syn = eth({}, ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, tcp({ sport: 1234, dport: 80, flags: 'S' })));
 
 function errorOf(expr: string): NetsieveError {
   try {
@@ -164,11 +166,15 @@ describe('filter syntax', () => {
     const ok = '('.repeat(MAX_FILTER_DEPTH - 1) + 'tcp' + ')'.repeat(MAX_FILTER_DEPTH - 1);
     expect(show(parseFilter(ok))).toBe('tcp');
     expect(errorOf('not '.repeat(MAX_FILTER_DEPTH + 1) + 'tcp').message).toMatch(/nested/);
+    expect(errorOf('1' + ' + 1'.repeat(MAX_FILTER_ARITHMETIC + 1) + ' = 0').message).toMatch(/more than 256 arithmetic operators/);
+    expect(compileFilter('1' + ' + 1'.repeat(MAX_FILTER_ARITHMETIC) + ' = 257').matches(LinkType.ETHERNET, new Uint8Array(0))).toBe(true);
+    // Long chains of and/or compile flat: thousands of terms are fine.
+    const many = Array.from({ length: 3000 }, (_, k) => `port ${k + 1}`).join(' or ');
+    expect(compileFilter(many).matches(LinkType.ETHERNET, syn)).toBe(true);
   });
 });
 
 describe('filter evaluation', () => {
-  const syn = eth({}, ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, tcp({ sport: 1234, dport: 80, flags: 'S' })));
 
   it('a read past the captured bytes makes the whole filter false, even under not (BPF returns 0)', () => {
     const f = compileFilter('not tcp port 80');
