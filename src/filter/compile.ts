@@ -498,7 +498,13 @@ export class PacketFilter {
           `filter: link type ${linkType} is not one the filter knows (Ethernet 1, raw IP 101/12/14/228/229, BSD loopback 0/108, Linux cooked 113/276)`,
         );
       }
-      const condition = new Compiler(link, linkType, this.expression).compile(this.tree);
+      let condition: Code;
+      try {
+        condition = new Compiler(link, linkType, this.expression).compile(this.tree);
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        throw new NetsieveError('NS_ERR_USAGE', 'filter: the expression nests too deeply to compile (split it, or use fewer parentheses)');
+      }
       p = condition === TRUE ? MATCH_ALL : condition === FALSE ? MATCH_NONE : generate(condition);
     }
     this.programs.set(linkType, p);
