@@ -76,6 +76,13 @@ describe('engine option filter', () => {
     for (const c of cnts) expect(dnsNumbers).toContain(c);
   });
 
+  it('the public API exports the compiler', async () => {
+    const api = await import('../../src/index.js');
+    const f = api.compileFilter('udp port 53', api.LinkType.ETHERNET);
+    expect(f.matches(api.LinkType.ETHERNET, eth({}, ipv4({}, udp({ dport: 53 }))))).toBe(true);
+    expect(api.FILTER_LINK_TYPES.has(api.LinkType.LINUX_SLL2)).toBe(true);
+  });
+
   it('process(): a filtered packet is accepted, counted, and creates no flow', () => {
     const engine = createEngine({ filter: 'udp port 53' });
     expect(engine.process({ data: eth({}, ipv4({}, udp({ sport: 1, dport: 9 }))) })).toBe('accept');
