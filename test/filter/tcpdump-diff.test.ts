@@ -6,6 +6,11 @@
  * interpreter (bpf-vm.ts) runs libpcap's program on every packet; real `tcpdump -r FILE -w - EXPR` runs on
  * the synthetic captures, the own fixtures and one corpus capture per link type check both netsieve and the
  * interpreter against tcpdump itself. The packet numbers selected must be equal: there are no exceptions.
+ *
+ * One deliberate difference cannot show here: on BSD loopback (link type 0) libpcap compares the address
+ * family in the byte order of the machine that wrote the file, which a frame alone does not tell; netsieve
+ * accepts both orders. The two differ only for a family value that reads as AF_INET/AF_INET6 byte-swapped
+ * (0x02000000, 0x18000000, ...), which no system writes. The synthetic captures hold both byte orders.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
