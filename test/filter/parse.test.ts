@@ -300,6 +300,13 @@ describe('filter parser fuzz', () => {
         for (const fr of frames) {
           for (const caplen of [fr.length, 20, 0]) expect(typeof f.matches(LinkType.ETHERNET, fr, caplen)).toBe('boolean');
         }
+        // The same bytes read as other link types: a verdict, or the coded refusal (`vlan` on Linux cooked).
+        const linkType = [LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.NULL, LinkType.RAW, LinkType.IPV6][i % 5]!;
+        try {
+          expect(typeof f.matches(linkType, frames[i % 3]!)).toBe('boolean');
+        } catch (e) {
+          if (!(e instanceof NetsieveError) || e.code !== 'NS_ERR_USAGE') throw e;
+        }
       } catch (e) {
         if (!(e instanceof NetsieveError) || e.code !== 'NS_ERR_USAGE' || e.position === undefined) {
           throw new Error(`\`${expr}\` threw ${String(e)}`);
