@@ -126,3 +126,6 @@ export { toEve, toEveLine, eveTimestamp, isoTimestamp, EveFormatter } from './ou
 export type { EveRecord, EveCommon, EveFlowRecord, EveAnomalyRecord, EveAppRecord, EveOptions } from './output/eve.js';
 export { communityId } from './output/community-id.js';
 export { formatSummary } from './output/summary.js';
+
+// Packet filtering: tcpdump expressions, evaluated by netsieve on captured frames.
+export { compileFilter, PacketFilter, FILTER_LINK_TYPES } from './filter/index.js';

@@ -9,7 +9,7 @@ import type { NetsieveEvent } from '../events.js';
 import { isNetsieveError } from '../errors.js';
 import { EveFormatter } from '../output/eve.js';
 import { formatSummary } from '../output/summary.js';
-import { EVE_MAPPERS } from '../protocols/registry.js';
+import { EVE_MAPPERS, PROTOCOLS } from '../protocols/registry.js';
 import { type Command, EXIT_CODES_HELP, EXIT_INPUT, EXIT_OK, loadConfig, parse, progressChoice, UsageError } from './common.js';
 import { Progress } from './progress.js';
 import { LineSink } from './sink.js';
@@ -20,13 +20,15 @@ export const STREAMING_FLUSH_MS = 200;
 const HELP = `Usage: netsieve replay <file|->... [options]
 
 Replays pcap or pcapng captures (\`-\` reads standard input) through the engine: decoding,
-flows, TCP reassembly, protocol detection and the HTTP, DNS, TLS and Redis parsers. Files
-are replayed in order as one capture: a flow may continue from one file into the next;
-every open flow ends after the last file.
+flows, TCP reassembly, protocol detection and the application parsers (netsieve protocols
+lists them). Files are replayed in order as one capture: a flow may continue from one file
+into the next; every open flow ends after the last file.
 
 Options:
+  --filter EXPR         only the packets a tcpdump filter expression selects, e.g.
+                        'tcp port 80 and not host 10.0.0.1' (evaluated by netsieve, as libpcap)
   --format eve|summary  eve (default): Suricata EVE JSON lines, one per event (flow, anomaly,
-                        http, dns, mdns, llmnr, tls, redis).
+                        ${PROTOCOLS.map((m) => m.name).join(', ')}).
                         summary: totals for a person to read (packets, flows by protocol and
                         application, anomalies, elapsed time and throughput).
   --types T,T,...       write only these EVE event types, e.g. --types flow,http,alert
@@ -130,6 +132,7 @@ async function run(argv: string[]): Promise<number> {
     format: { type: 'string' },
     out: { type: 'string' },
     config: { type: 'string' },
+    filter: { type: 'string' },
     progress: { type: 'boolean' },
     'no-progress': { type: 'boolean' },
     types: { type: 'string' },
@@ -154,7 +157,8 @@ async function run(argv: string[]): Promise<number> {
   const eve = new EveFormatter({ communityIdSeed: parseSeed(values['community-id-seed'] as string | undefined) });
   const bounds = packetBounds(count, start, end);
 
-  const engine = createEngine(loadConfig(values.config as string | undefined));
+  const filter = values.filter as string | undefined;
+  const engine = createEngine({ ...loadConfig(values.config as string | undefined), ...(filter !== undefined ? { filter } : {}) });
   const sink = LineSink.open(values.out as string | undefined);
   if (positionals.includes('-') && stdinIsStream()) {
     sink.flushEvery(STREAMING_FLUSH_MS);
@@ -222,8 +226,8 @@ async function run(argv: string[]): Promise<number> {
 export const replayCommand: Command = {
   name: 'replay',
   usage: [
-    'replay <file|->... [--format eve|summary] [--types T,...] [--out FILE] [--config FILE]',
-    '    [--count N] [--start TIME] [--end TIME] [--community-id-seed N]',
+    'replay <file|->... [--filter EXPR] [--format eve|summary] [--types T,...] [--out FILE]',
+    '    [--config FILE] [--count N] [--start TIME] [--end TIME] [--community-id-seed N]',
     '    [--progress|--no-progress]',
   ],
   help: HELP,
