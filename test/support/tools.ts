@@ -43,3 +43,24 @@ export function toolPresent(name: ToolName): boolean {
 
 /** The reason a test that needs `name` is skipped. */
 export const toolAbsent = (name: ToolName): string => `${name} not installed`;
+
+export type ToolRun = { absent: true } | { absent: false; stdout: Buffer; stderr: string; status: number };
+
+/**
+ * Runs a tool and tells "not installed" (the executable is not found: ENOENT) apart from everything else.
+ * A tool that is installed but fails (rejects its input, crashes, exits non-zero when `okStatus` does not
+ * allow it) throws with its stderr: that is a finding, never a reason to skip.
+ */
+export function runTool(name: ToolName | string, args: string[], opts: { okStatus?: number[]; maxBuffer?: number } = {}): ToolRun {
+  const r = spawnSync(name, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: opts.maxBuffer ?? 1 << 28 });
+  if (r.error !== undefined) {
+    if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') return { absent: true };
+    throw new Error(`${name} ${args.join(' ')}: ${r.error.message}`);
+  }
+  const stderr = r.stderr.toString('utf8');
+  const ok = opts.okStatus ?? [0];
+  if (r.status === null || !ok.includes(r.status)) {
+    throw new Error(`${name} ${args.join(' ')} failed (exit ${r.status ?? r.signal}): ${stderr.trim()}`);
+  }
+  return { absent: false, stdout: r.stdout, stderr, status: r.status };
+}
