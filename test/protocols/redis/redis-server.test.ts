@@ -27,10 +27,10 @@ function connect(port: number): Promise<{ sock: net.Socket; buf: { text: string 
   });
 }
 
-async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timeout waiting for ${what}`);
+/** Polls `cond` up to `polls` times, 2 ms apart (a count, not a clock: a slow machine waits longer, not fails). */
+async function until(cond: () => boolean, what: string, polls = 1000): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i >= polls) throw new Error(`${what}: not seen after ${polls} polls`);
     await new Promise((r) => setTimeout(r, 2));
   }
 }
