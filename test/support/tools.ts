@@ -21,8 +21,12 @@ export function probeTool(name: ToolName): boolean {
   return spawnSync(name, ['--version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 }
 
+/** `NETSIEVE_TEST_TOOLS=none` makes every tool count as absent (the unit tier: vitest.unit.config.ts). */
+export const TOOLS_ENV = 'NETSIEVE_TEST_TOOLS';
+
 export function probeTools(): ToolPresence {
-  return Object.fromEntries(TOOL_NAMES.map((n) => [n, probeTool(n)])) as ToolPresence;
+  const none = process.env[TOOLS_ENV] === 'none';
+  return Object.fromEntries(TOOL_NAMES.map((n) => [n, !none && probeTool(n)])) as ToolPresence;
 }
 
 let cached: ToolPresence | undefined;
