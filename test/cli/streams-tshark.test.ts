@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { corpusFilesWhere, corpusPath, corpusPresent, ownFixtures, REPO_ROOT, truthOf } from '../support/corpus.js';
-import { toolPresent } from '../support/tools.js';
+import { runTool, toolAbsent, toolPresent } from '../support/tools.js';
 
 const CLI = path.join(REPO_ROOT, 'dist', 'cli', 'main.js');
 const tsharkPresent = toolPresent('tshark');
@@ -54,17 +54,17 @@ function endpoint(text: string): string {
 }
 
 function tcpStreamCount(file: string): number {
-  if (!tsharkPresent) return 0;
-  const r = spawnSync('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream'], { encoding: 'utf8' });
-  return new Set(r.stdout.split('\n').filter(Boolean)).size;
+  // A failing tshark throws (runTool): zero streams must mean zero, not "tshark could not read it".
+  const r = runTool('tshark', ['-r', file, '-T', 'fields', '-e', 'tcp.stream']);
+  if (r.absent) throw new Error(toolAbsent('tshark'));
+  return new Set(r.stdout.toString('utf8').split('\n').filter(Boolean)).size;
 }
 
 /** tshark streams with lost or acknowledged-but-unseen segments. */
 function lossyStreams(file: string): Set<number> {
-  const r = spawnSync('tshark', ['-r', file, '-Y', 'tcp.analysis.lost_segment or tcp.analysis.ack_lost_segment', '-T', 'fields', '-e', 'tcp.stream'], {
-    encoding: 'utf8',
-  });
-  return new Set(r.stdout.split('\n').filter(Boolean).map(Number));
+  const r = runTool('tshark', ['-r', file, '-Y', 'tcp.analysis.lost_segment or tcp.analysis.ack_lost_segment', '-T', 'fields', '-e', 'tcp.stream']);
+  if (r.absent) throw new Error(toolAbsent('tshark'));
+  return new Set(r.stdout.toString('utf8').split('\n').filter(Boolean).map(Number));
 }
 
 interface NetsieveStream {
