@@ -153,6 +153,11 @@ describe('DNS fuzzing', () => {
     seeds = [...builtSeeds().map((bytes) => ({ variant: 'dns' as DnsVariant, bytes })), ...realSeeds()];
   });
 
+  // Without the corpus the runs below use built messages only; this says so as a skip.
+  it.skipIf(!corpusPresent)('the seeds include real messages of the shared corpus', () => {
+    expect(seeds.length - builtSeeds().length).toBeGreaterThan(100);
+  });
+
   it(`UDP: mutated real messages (from the shared corpus when present) and random datagrams`, () => {
     const N = 50_000;
     let records = 0;
