@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openCapture, readAllPackets, type RecordedPacket } from '../../src/capture/reader.js';
+import { toolPresent } from '../support/tools.js';
 import { drain, FIXTURES, fixtureFiles, HAVE_FIXTURES, mulberry32, truthOf } from './helpers.js';
 
 const require = createRequire(import.meta.url);
@@ -22,14 +23,7 @@ function magicOf(file: string): string {
   return b.toString('hex');
 }
 
-function hasTcpdump(): boolean {
-  try {
-    execFileSync('tcpdump', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
+const hasTcpdump = (): boolean => toolPresent('tcpdump');
 
 describe.skipIf(!HAVE_FIXTURES)('fixture captures', () => {
   const files = fixtureFiles();
@@ -96,9 +90,6 @@ describe.skipIf(!HAVE_FIXTURES || !hasTcpdump())('differential: pcapng fixtures 
     }
   });
 });
-
-if (!HAVE_FIXTURES) console.warn('[capture tests] fixtures absent: fixture and differential tests skipped');
-else if (!hasTcpdump()) console.warn('[capture tests] tcpdump not installed: the libpcap differential test is skipped');
 
 describe.skipIf(!HAVE_FIXTURES || !hasTcpdump())('differential: real captures cut short, against libpcap', () => {
   it('cut at seeded positions: the packets before the cut agree with tcpdump, then NS_ERR_CAPTURE_TRUNCATED', async () => {

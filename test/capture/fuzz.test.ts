@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { isNetsieveError } from '../../src/errors.js';
 import { openCapture, openCaptureSync } from '../../src/capture/reader.js';
 import type { CapturedPacket } from '../../src/capture/packet.js';
@@ -34,8 +34,6 @@ function corpus(): Array<[string, Uint8Array]> {
     for (const f of ['ndpi_http2.pcapng', 'ndpi_kafka.pcapng', 'zeek_dns-caa.pcap', 'zeek_linux_dlt_sll2.pcap', 'ndpi_fuzz-2006-09-29-28586.pcap', 'ndpi_dhcp-fuzz.pcapng', 'zeek_http-te-cl-desync.pcap', 'deepflow_dns-tcp-multi.pcap']) {
       out.push([f, new Uint8Array(fs.readFileSync(path.join(FIXTURES, f)))]);
     }
-  } else {
-    console.warn('[capture tests] fixtures absent: fuzzing hand-built captures only');
   }
   return out;
 }
@@ -77,13 +75,21 @@ function checkPacket(p: CapturedPacket, lastIndex: number): void {
 }
 
 describe('seeded fuzzing of the readers', () => {
-  const inputs = corpus();
+  // Filled in beforeAll: captures of the shared corpus are never read at collection.
+  let inputs: Array<[string, Uint8Array]> = [];
+  beforeAll(() => {
+    inputs = corpus();
+  });
 
-  it('3000 mutated captures read from memory: only NetsieveErrors, sane packets, bounded time', () => {
+  // Without the corpus the runs below mutate hand-built captures only; this says so as a skip.
+  it.skipIf(!HAVE_FIXTURES)('the inputs include captures of the shared corpus', () => {
+    expect(inputs.length).toBe(10);
+  });
+
+  it('3000 mutated captures read from memory: only NetsieveErrors, sane packets, bounded pumps', () => {
     const rnd = mulberry32(0x5eed);
     const codes = new Map<string, number>();
     let clean = 0;
-    const started = performance.now();
     for (let i = 0; i < 3000; i++) {
       const [name, src] = inputs[i % inputs.length]!;
       const bytes = mutate(src, rnd);
@@ -110,7 +116,6 @@ describe('seeded fuzzing of the readers', () => {
     expect(clean).toBeGreaterThan(100);
     expect(codes.get('NS_ERR_CAPTURE_TRUNCATED')).toBeGreaterThan(100);
     expect(codes.get('NS_ERR_CAPTURE_DAMAGED')).toBeGreaterThan(10);
-    expect(performance.now() - started).toBeLessThan(30_000);
   });
 
   it('300 mutated captures read through a stream in random chunks: same outcome as from memory', async () => {

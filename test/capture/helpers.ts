@@ -5,16 +5,15 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { CORPUS_DIR, corpusPresent, REPO_ROOT } from '../support/corpus.js';
 import { isNetsieveError, type NetsieveError } from '../../src/errors.js';
 import { copyPacket, type CaptureReader, type RecordedPacket, type SyncCaptureReader } from '../../src/capture/reader.js';
 export { mulberry32 } from '../helpers/packets.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-export const REPO_ROOT = path.resolve(here, '../..');
-export const FIXTURES = path.resolve(REPO_ROOT, '../shared/fixtures/pcaps');
-export const HAVE_FIXTURES = fs.existsSync(FIXTURES);
-if (!HAVE_FIXTURES) console.warn(`[capture tests] fixture captures not found at ${FIXTURES}: fixture tests are skipped`);
+export { REPO_ROOT };
+/** The shared corpus (test/support/corpus.ts says where; its global setup says once when it is absent). */
+export const FIXTURES = CORPUS_DIR;
+export const HAVE_FIXTURES = corpusPresent;
 
 export function fixtureFiles(): string[] {
   if (!HAVE_FIXTURES) return [];

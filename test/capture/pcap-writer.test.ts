@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { openCapture, openCaptureSync, readAllPackets } from '../../src/capture/reader.js';
 import { encodeTicks, PcapngWriter, PcapWriter } from '../../src/capture/pcap-writer.js';
 import type { PcapngReader } from '../../src/capture/pcapng-reader.js';
+import { CORPUS_ABSENT } from '../support/corpus.js';
+import { runTool, toolAbsent } from '../support/tools.js';
 import { drain, drainSync, FIXTURES, HAVE_FIXTURES, mulberry32, payload, summary } from './helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-writer-test-'));
@@ -66,7 +67,7 @@ describe('classic pcap writer round trips', () => {
     expect(() => w.write(payload(1, 10), -1, 0)).toThrow(expect.objectContaining({ code: 'NS_ERR_OUTPUT' }));
   });
 
-  it('writes to a file path (more than the 1 MiB write buffer) and the file reads back; tcpdump agrees when installed', async () => {
+  it('writes to a file path (more than the 1 MiB write buffer) and the file reads back', async () => {
     const file = path.join(tmp, 'out.pcap');
     const w = new PcapWriter(file, { nanosecond: true });
     const pk = seededPackets(2000, 3);
@@ -74,13 +75,17 @@ describe('classic pcap writer round trips', () => {
     await w.close();
     const back = readAllPackets(file);
     expect(back.map((p) => `${p.tsSec}.${p.tsNsec}`)).toEqual(pk.map((p) => `${p.tsSec}.${p.tsNsec}`));
-    let count: number | null = null;
-    try {
-      count = execFileSync('tcpdump', ['-r', file, '-nn', '-q'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim().split('\n').length;
-    } catch {
-      console.warn('[capture tests] tcpdump not available: writer output checked by netsieve only');
-    }
-    if (count !== null) expect(count).toBe(2000);
+  });
+
+  it('libpcap (tcpdump) reads every packet of a file the writer wrote to a path', async (ctx) => {
+    const file = path.join(tmp, 'out-tcpdump.pcap');
+    const w = new PcapWriter(file, { nanosecond: true });
+    for (const p of seededPackets(2000, 3)) w.write(p.data, p.tsSec, p.tsNsec);
+    await w.close();
+    // Only "not installed" skips; tcpdump rejecting the file throws (runTool) and fails the test.
+    const r = runTool('tcpdump', ['-r', file, '-nn', '-q']);
+    if (r.absent) return ctx.skip(toolAbsent('tcpdump'));
+    expect(r.stdout.toString('utf8').trim().split('\n').length).toBe(2000);
   });
 
   it('writes to a stream (ended on close) and a reader on the other end gets the packets', async () => {
@@ -95,8 +100,8 @@ describe('classic pcap writer round trips', () => {
     expect(packets[2999]!.data).toEqual(payload(2999, 700));
   });
 
-  it('writePacket copies what a reader delivered: a fixture re-written is identical packet for packet', () => {
-    if (!HAVE_FIXTURES) return console.warn('[capture tests] fixtures absent: re-write test skipped');
+  it('writePacket copies what a reader delivered: a fixture re-written is identical packet for packet', (ctx) => {
+    if (!HAVE_FIXTURES) return ctx.skip(CORPUS_ABSENT);
     const src = path.join(FIXTURES, 'zeek_http-bro.org.pcap');
     const r = openCaptureSync(src);
     const w = new PcapWriter(undefined, { linkType: r.linkType, snaplen: 0 });
@@ -172,18 +177,16 @@ describe('pcapng writer round trips', () => {
     expect(readAllPackets(w.toUint8Array())[0]!.fcsLength).toBe(4);
   });
 
-  it('libpcap (tcpdump) reads the writer output with the same timestamps', () => {
+  it('libpcap (tcpdump) reads the writer output with the same timestamps', (ctx) => {
     const file = path.join(tmp, 'out.pcapng');
     const w = new PcapngWriter(undefined, { interfaces: [{ tsresol: 0x80 | 20 }] });
     const pk = seededPackets(20, 5);
     for (const p of pk) w.write(p.data, p.tsSec, p.tsNsec);
     fs.writeFileSync(file, w.toUint8Array());
-    let converted: Buffer;
-    try {
-      converted = execFileSync('tcpdump', ['-r', file, '--time-stamp-precision=nano', '-w', '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    } catch {
-      return console.warn('[capture tests] tcpdump not available: pcapng writer not checked against libpcap');
-    }
+    // Only "not installed" skips; tcpdump rejecting the file throws (runTool) and fails the test.
+    const r = runTool('tcpdump', ['-r', file, '--time-stamp-precision=nano', '-w', '-']);
+    if (r.absent) return ctx.skip(toolAbsent('tcpdump'));
+    const converted = r.stdout;
     expect(readAllPackets(new Uint8Array(converted)).map((p) => `${p.tsSec}.${p.tsNsec}`)).toEqual(readAllPackets(file).map((p) => `${p.tsSec}.${p.tsNsec}`));
   });
 

@@ -7,26 +7,18 @@
  */
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { formatAddress } from '../../src/decode/address.js';
 import { DecodeAnomaly } from '../../src/decode/events.js';
 import { DecodedPacket, IpProto } from '../../src/decode/packet.js';
 import { FIXTURE_DIR, readCapture, type PcapRecord } from '../helpers/pcap.js';
+import { corpusFiles, corpusPresent } from '../support/corpus.js';
+import { toolPresent } from '../support/tools.js';
 import { makeDecoder } from './harness.js';
 
-const HAVE_FIXTURES = existsSync(path.join(FIXTURE_DIR, 'truth'));
-if (!HAVE_FIXTURES) console.warn(`decode capture tests skipped: ${FIXTURE_DIR} is absent`);
-
-const HAVE_TSHARK = (() => {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (HAVE_FIXTURES && !HAVE_TSHARK) console.warn('decode tshark differential skipped: tshark is not installed');
+const HAVE_FIXTURES = corpusPresent;
+const HAVE_TSHARK = toolPresent('tshark');
 
 interface Truth {
   frames: number;
@@ -35,7 +27,7 @@ interface Truth {
   extras: Record<string, { rows: { frame: number; [k: string]: unknown }[] }>;
 }
 
-const files = HAVE_FIXTURES ? readdirSync(FIXTURE_DIR).filter((f) => /\.pcap(ng)?$/.test(f)).sort() : [];
+const files = corpusFiles();
 
 /**
  * ndpi_ip_fragmented_garbage.pcap reassembles datagrams of 313 fragments, above the default cap of 256
@@ -46,7 +38,7 @@ function tuple(transport: string, a: string, ap: number, b: string, bp: number):
   return `${transport} ${a}:${ap} ${b}:${bp}`;
 }
 
-describe.skipIf(!HAVE_FIXTURES)('real captures against tshark truth', () => {
+describe.skipIf(!HAVE_FIXTURES)('real captures against tshark truth (needs the shared corpus)', () => {
   for (const file of files) {
     it(`${file}: every packet decodes and matches the truth`, () => {
       const truth = JSON.parse(readFileSync(path.join(FIXTURE_DIR, 'truth', `${file}.json`), 'utf8')) as Truth;
@@ -174,7 +166,7 @@ function tsharkRows(file: string): Record<string, string>[] {
     });
 }
 
-describe.skipIf(!HAVE_FIXTURES || !HAVE_TSHARK)('field-by-field differential against tshark', () => {
+describe.skipIf(!HAVE_FIXTURES || !HAVE_TSHARK)('field-by-field differential against tshark (needs the shared corpus and tshark)', () => {
   for (const file of DIFFERENTIAL) {
     it(`${file}: addresses, ports, TCP fields and options, ICMP types, VLAN ids agree`, () => {
       const rows = tsharkRows(file);

@@ -1,5 +1,4 @@
-import { describe, expect, it } from 'vitest';
-import { readdirSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import { LinkType } from '../../src/capture/packet.js';
 import { Decoder, MAX_DECODE_STEPS } from '../../src/decode/decoder.js';
@@ -8,6 +7,7 @@ import { DecodedPacket, Layer } from '../../src/decode/packet.js';
 import { defaultOptions } from '../../src/options.js';
 import { eth, ipv4, ipv6, mpls, tcp, udp, mulberry32, vxlan } from '../helpers/packets.js';
 import { FIXTURE_DIR, readCapture } from '../helpers/pcap.js';
+import { corpusFiles, corpusPresent } from '../support/corpus.js';
 import { corpus, fragmentTrains } from './corpus.js';
 import { decode, describePacket, makeDecoder, payloadText } from './harness.js';
 
@@ -136,13 +136,7 @@ describe('truncation at every byte length', () => {
 describe('seeded fuzzing', () => {
   function realPackets(): { bytes: Uint8Array; linkType: number }[] {
     const out: { bytes: Uint8Array; linkType: number }[] = [];
-    let files: string[] = [];
-    try {
-      files = readdirSync(FIXTURE_DIR).filter((f) => /\.pcap(ng)?$/.test(f));
-    } catch {
-      return out;
-    }
-    for (const f of files) {
+    for (const f of corpusFiles()) {
       const recs = readCapture(path.join(FIXTURE_DIR, f));
       // A spread of each capture: the first packets (handshakes, odd ones) and a sample of the rest.
       for (let i = 0; i < recs.length; i += i < 8 ? 1 : Math.max(1, Math.floor(recs.length / 6))) {
@@ -152,11 +146,23 @@ describe('seeded fuzzing', () => {
     return out;
   }
 
-  const seeds = [
-    ...corpus().map((c) => ({ bytes: c.bytes, linkType: c.linkType })),
-    ...fragmentTrains().flat().map((bytes) => ({ bytes, linkType: LinkType.ETHERNET })),
-    ...realPackets(),
-  ];
+  // Filled in beforeAll: the real packets come from the shared corpus, which is never read at collection.
+  let seeds: { bytes: Uint8Array; linkType: number }[] = [];
+  let realSeeds = 0;
+  beforeAll(() => {
+    const real = realPackets();
+    realSeeds = real.length;
+    seeds = [
+      ...corpus().map((c) => ({ bytes: c.bytes, linkType: c.linkType })),
+      ...fragmentTrains().flat().map((bytes) => ({ bytes, linkType: LinkType.ETHERNET })),
+      ...real,
+    ];
+  });
+
+  // Without the corpus the fuzz below runs on built packets only; this says so as a skip.
+  it.skipIf(!corpusPresent)('the seeds include real packets of the shared corpus', () => {
+    expect(realSeeds).toBeGreaterThan(500);
+  });
   const LINK_TYPES = [LinkType.ETHERNET, LinkType.RAW, LinkType.NULL, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.IPV4, LinkType.IPV6, 12, 14, 999];
   const INTERESTING = [0, 1, 2, 4, 5, 6, 8, 0x0f, 0x11, 0x3a, 0x40, 0x45, 0x60, 0x7f, 0x80, 0x81, 0x86, 0x88, 0xdd, 0xfe, 0xff];
 
@@ -200,7 +206,7 @@ describe('seeded fuzzing', () => {
     return b;
   }
 
-  it(`${seeds.length} seeds, 30000 mutations: no exception, no internal error, bounded fragment state`, () => {
+  it('built and real seeds, 30000 mutations: no exception, no internal error, bounded fragment state', () => {
     expect(seeds.length).toBeGreaterThan(20);
     const rand = mulberry32(0x5eed);
     const d = new Decoder({ decode: defaultOptions().decode, fragments: { ...defaultOptions().fragments, memcap: 1 << 20 } });

@@ -24,16 +24,9 @@ import {
   udp,
   vxlan,
 } from '../helpers/packets.js';
+import { toolPresent } from '../support/tools.js';
 
-const HAVE_TSHARK = (() => {
-  try {
-    execFileSync('tshark', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-if (!HAVE_TSHARK) console.warn('packet builder differential skipped: tshark is not installed');
+const HAVE_TSHARK = toolPresent('tshark');
 
 function pcap(frames: Uint8Array[]): Buffer {
   const head = Buffer.alloc(24);
@@ -73,7 +66,7 @@ function tshark(frames: Uint8Array[], fields: string[], prefs: string[] = []): s
 
 const CHECKSUMS = ['ip.check_checksum:TRUE', 'tcp.check_checksum:TRUE', 'udp.check_checksum:TRUE'];
 
-describe.skipIf(!HAVE_TSHARK)('packet builders against tshark', () => {
+describe.skipIf(!HAVE_TSHARK)('packet builders against tshark (needs tshark)', () => {
   it('every checksum the builders write verifies', () => {
     const frames = [
       eth({}, ipv4({ options: new Uint8Array([1, 1, 1, 0]) }, tcp({ flags: 'PA', options: { mss: 1460, sack: [[1, 2]], timestamp: [3, 4] } }, 'abc'))),

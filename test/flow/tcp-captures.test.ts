@@ -10,19 +10,19 @@
  * every clean direction must match byte for byte.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DecodedPacket, TcpFlag } from '../../src/decode/packet.js';
 import { ReassemblyMemory } from '../../src/flow/reassembly-memory.js';
 import type { Direction, StreamConsumer } from '../../src/flow/stream.js';
 import { TcpOutcome, TcpSession, type TcpContext } from '../../src/flow/tcp-session.js';
 import { defaultOptions } from '../../src/options.js';
+import { CORPUS_DIR, corpusPresent } from '../support/corpus.js';
+import { toolPresent } from '../support/tools.js';
 import { fillPacket, readPcapTcp } from './tcp-harness.js';
 
-/** `../shared/fixtures/pcaps` from the repository root. */
-const PCAPS = path.resolve(fileURLToPath(new URL('../..', import.meta.url)), '../shared/fixtures/pcaps');
+const PCAPS = CORPUS_DIR;
 const CAPTURES = [
   'zeek_tcp-reassembly.pcap', // retransmissions, overlaps, out-of-order, lost segments
   'zeek_tcp-ssh-dups.pcap', // many duplicates
@@ -39,17 +39,7 @@ const CAPTURES = [
   'ndpi_1kxun.pcap', // 98 connections, a one-sided hole
 ];
 
-function hasTshark(): boolean {
-  try {
-    execFileSync('tshark', ['-v'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const available = existsSync(PCAPS) && hasTshark();
-if (!available) console.log(`tcp-captures: skipped (needs ${PCAPS} and tshark on the PATH)`);
+const available = corpusPresent && toolPresent('tshark');
 
 /** "[N bytes missing in capture file]" followed by a NUL, as tshark writes it in raw follow output. */
 const MISSING = /5b(?:3[0-9])+206279746573206d697373696e6720696e20636170747572652066696c655d00/;
@@ -124,7 +114,7 @@ function tsharkFollow(file: string, streams: number): Followed[] {
     });
 }
 
-describe.skipIf(!available)('TCP reassembly on real captures, against tshark follow', () => {
+describe.skipIf(!available)('TCP reassembly on real captures, against tshark follow (needs the shared corpus and tshark)', () => {
   for (const name of CAPTURES) {
     it(`${name}: every connection's streams match tshark's`, () => {
       const file = path.join(PCAPS, name);

@@ -8,8 +8,7 @@
  * simple and obsolete packet blocks; other blocks are skipped.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import path from 'node:path';
+import { CORPUS_DIR } from '../support/corpus.js';
 
 export interface PcapRecord {
   /** The record's bytes (a view into the file buffer). */
@@ -23,8 +22,8 @@ export interface PcapRecord {
   frame: number;
 }
 
-/** Directory of the shared real-world captures (`../shared/fixtures/pcaps` from the repository root). */
-export const FIXTURE_DIR = path.resolve(fileURLToPath(new URL('../..', import.meta.url)), '../shared/fixtures/pcaps');
+/** Directory of the shared real-world captures (test/support/corpus.ts says where). */
+export const FIXTURE_DIR = CORPUS_DIR;
 
 export function readCapture(file: string): PcapRecord[] {
   const buf = readFileSync(file);

@@ -9,12 +9,11 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KERNEL_PATH } from '../../src/regex/runtime.js';
 import { REPO_ROOT } from '../support/corpus.js';
+import { toolPresent } from '../support/tools.js';
 
-const clang = spawnSync('clang', ['--version'], { encoding: 'utf8' });
-const haveClang = clang.status === 0 && spawnSync('wasm-ld', ['--version']).status === 0;
-if (!haveClang) console.warn('\n*** clang/wasm-ld not installed: the kernel reproducibility test is SKIPPED (apt-get install clang lld). ***\n');
+const haveClang = toolPresent('clang') && toolPresent('wasm-ld');
 
-describe.skipIf(!haveClang)('wasm/kernel.wasm', () => {
+describe.skipIf(!haveClang)('wasm/kernel.wasm (needs clang and wasm-ld: apt-get install clang lld)', () => {
   it('is reproduced byte for byte by npm run build:wasm', () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-kernel-')), 'kernel.wasm');
     const r = spawnSync('sh', [path.join(REPO_ROOT, 'wasm', 'build.sh'), out], { encoding: 'utf8' });

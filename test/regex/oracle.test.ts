@@ -229,15 +229,17 @@ describe('the references agree with each other and with brute force', () => {
     }
   });
 
-  it('the V8 oracle is fast enough on 200-byte inputs for generated patterns', () => {
+  it('the V8 oracle answers on 200-byte inputs for generated patterns, with matches inside the input', () => {
+    // 20 patterns on 200 bytes: an exponential regression in the generator or the oracle shows as this test
+    // running into vitest's timeout, not as a clock comparison here.
     const rand = mulberry32(200);
-    const t0 = performance.now();
     for (let k = 0; k < 20; k++) {
       const p = randomPattern(rand);
-      oracleMatches(parsePattern(p.expression, p.flags, k), randomInput(rand, 200));
+      const data = randomInput(rand, 200);
+      for (const m of oracleMatches(parsePattern(p.expression, p.flags, k), data)) {
+        expect(0 <= m.start && m.start <= m.end && m.end <= data.length, `${p.expression}: ${m.start}..${m.end}`).toBe(true);
+      }
     }
-    // Not a benchmark: a guard against an exponential regression in the generator or the oracle.
-    expect(performance.now() - t0).toBeLessThan(20_000);
   });
 
   it(`refuses inputs over ${ORACLE_MAX_INPUT} bytes`, () => {

@@ -1,6 +1,13 @@
 /**
- * The shared real-world corpus (../shared/fixtures/pcaps, with tshark's truth) and the project's own fixtures.
- * Tests that need the shared corpus skip visibly when it is absent.
+ * The one place that knows where the shared folder is (captures with tshark's truth, Suricata's EVE schema,
+ * CRS, gitleaks) and the project's own fixtures.
+ *
+ * The shared folder is `../shared` beside the repository, or `$NETSIEVE_SHARED_DIR` when set (an empty
+ * folder there makes the suite behave as in a fresh clone). Nothing here reads a file when this module is
+ * imported: presence is an `existsSync`, and the listings return nothing when the corpus is absent, so test
+ * files can name their cases at collection time without failing in a clone that has no shared folder.
+ * Contents (captures, truth, schema) are read inside `beforeAll`/`it`. The "absent" notice is printed once
+ * per run by test/support/global-setup.ts, not here.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -8,15 +15,30 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const REPO_ROOT = root;
-export const CORPUS_DIR = path.resolve(root, '..', 'shared', 'fixtures', 'pcaps');
-export const TRUTH_DIR = path.join(CORPUS_DIR, 'truth');
-export const OWN_FIXTURES_DIR = path.join(root, 'fixtures');
-export const EVE_SCHEMA = path.resolve(root, '..', 'shared', 'eve', 'suricata-eve-schema.json');
 
-export const corpusPresent = fs.existsSync(path.join(CORPUS_DIR, 'MANIFEST.tsv'));
-if (!corpusPresent) {
-  console.warn(`\n*** The shared capture corpus is absent (${CORPUS_DIR}): ground-truth tests are SKIPPED. ***\n`);
+/** The environment variable that moves the shared folder (tests of the suite itself point it at an empty one). */
+export const SHARED_DIR_ENV = 'NETSIEVE_SHARED_DIR';
+
+/** The shared folder: `$NETSIEVE_SHARED_DIR`, else `../shared` from the repository root. */
+export function sharedDir(): string {
+  const fromEnv = process.env[SHARED_DIR_ENV];
+  return fromEnv !== undefined && fromEnv !== '' ? path.resolve(fromEnv) : path.resolve(root, '..', 'shared');
 }
+
+export const SHARED_DIR = sharedDir();
+export const CORPUS_DIR = path.join(SHARED_DIR, 'fixtures', 'pcaps');
+export const TRUTH_DIR = path.join(CORPUS_DIR, 'truth');
+export const EVE_SCHEMA = path.join(SHARED_DIR, 'eve', 'suricata-eve-schema.json');
+export const OWN_FIXTURES_DIR = path.join(root, 'fixtures');
+
+/** The corpus counts as present when its manifest is there. */
+export const corpusPresent = fs.existsSync(path.join(CORPUS_DIR, 'MANIFEST.tsv'));
+/** Suricata's EVE schema from the shared folder. */
+export const schemaPresent = fs.existsSync(EVE_SCHEMA);
+
+/** Why a test that needs the corpus did not run (for `ctx.skip()` and test names). */
+export const CORPUS_ABSENT = `shared corpus absent (${CORPUS_DIR})`;
+export const SCHEMA_ABSENT = `EVE schema absent (${EVE_SCHEMA})`;
 
 export interface TruthStream {
   transport: 'tcp' | 'udp';
@@ -42,7 +64,7 @@ export interface Truth {
   [k: string]: unknown;
 }
 
-/** Capture file names of the shared corpus, sorted. */
+/** Capture file names of the shared corpus, sorted; empty when the corpus is absent. */
 export function corpusFiles(): string[] {
   if (!corpusPresent) return [];
   return fs
@@ -55,12 +77,42 @@ export function corpusPath(name: string): string {
   return path.join(CORPUS_DIR, name);
 }
 
-export function truthOf(name: string): Truth | null {
-  const p = path.join(TRUTH_DIR, `${name}.json`);
-  return fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as Truth) : null;
+/** Whether tshark's truth for a capture of the corpus exists (no read). */
+export function hasTruth(name: string): boolean {
+  return corpusPresent && fs.existsSync(path.join(TRUTH_DIR, `${name}.json`));
 }
 
-/** The project's own captures (fixtures/*.pcap*). */
+const truthCache = new Map<string, Truth | null>();
+
+/** tshark's truth for a capture of the corpus (parsed once per worker), or null when there is none. */
+export function truthOf(name: string): Truth | null {
+  let t = truthCache.get(name);
+  if (t === undefined) {
+    const p = path.join(TRUTH_DIR, `${name}.json`);
+    t = corpusPresent && fs.existsSync(p) ? (JSON.parse(fs.readFileSync(p, 'utf8')) as Truth) : null;
+    truthCache.set(name, t);
+  }
+  return t;
+}
+
+/**
+ * Captures of the corpus whose truth satisfies `keep`, sorted; empty when the corpus is absent. For test
+ * names that depend on what tshark saw in a capture (only then is the truth read at collection time).
+ */
+export function corpusFilesWhere(keep: (truth: Truth, file: string) => boolean): string[] {
+  return corpusFiles().filter((f) => {
+    const t = truthOf(f);
+    return t !== null && keep(t, f);
+  });
+}
+
+/** Suricata's EVE JSON schema, parsed; throws a clear error when it is absent (call it inside a test). */
+export function eveSchema(): object {
+  if (!schemaPresent) throw new Error(SCHEMA_ABSENT);
+  return JSON.parse(fs.readFileSync(EVE_SCHEMA, 'utf8')) as object;
+}
+
+/** The project's own captures (fixtures/*.pcap*), full paths. */
 export function ownFixtures(): string[] {
   return fs
     .readdirSync(OWN_FIXTURES_DIR)

@@ -9,7 +9,7 @@
  * section, anomaly names from the table), and the whole run stays within its time budget. A failure prints
  * its seed: `FUZZ_SEED=<n>` reruns that case alone.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { DNS_ANOMALIES, dnsToEve, llmnrToEve, mdnsToEve, type DnsMessage, type DnsVariant } from '../../../src/protocols/dns/index.js';
 import { corpusPath, corpusPresent } from '../../support/corpus.js';
 import { buildMessage, encodeName, parseTcp, parseUdp, prng, recorder, rr, tcpFrame, u16be, u32be, udpDatagrams, type Recorded, type StreamStep } from './helpers.js';
@@ -144,11 +144,21 @@ function checkOutput(rec: Recorded, variant: DnsVariant, inputs: number, label: 
   }
 }
 
-const seeds = [...builtSeeds().map((bytes) => ({ variant: 'dns' as DnsVariant, bytes })), ...realSeeds()];
+// Filled in beforeAll: the real seeds are read from the shared corpus, which must not happen at collection.
+let seeds: { variant: DnsVariant; bytes: Uint8Array }[] = [];
 
+// Every run below is bounded by its iteration count (N seeds, a fixed message), not by the clock.
 describe('DNS fuzzing', () => {
-  it(`UDP: mutated real messages and random datagrams (${seeds.length} seeds)`, () => {
-    const started = performance.now();
+  beforeAll(() => {
+    seeds = [...builtSeeds().map((bytes) => ({ variant: 'dns' as DnsVariant, bytes })), ...realSeeds()];
+  });
+
+  // Without the corpus the runs below use built messages only; this says so as a skip.
+  it.skipIf(!corpusPresent)('the seeds include real messages of the shared corpus', () => {
+    expect(seeds.length - builtSeeds().length).toBeGreaterThan(100);
+  });
+
+  it(`UDP: mutated real messages (from the shared corpus when present) and random datagrams`, () => {
     const N = 50_000;
     let records = 0;
     const seen = new Set<string>();
@@ -168,8 +178,6 @@ describe('DNS fuzzing', () => {
       records += rec.records.length;
       for (const a of rec.anomalies) seen.add(a.name);
     }
-    const ms = performance.now() - started;
-    expect(ms).toBeLessThan(20_000);
     if (ONLY === null) {
       expect(records).toBeGreaterThan(N);
       // The mutations reach deep: most of the message-level anomalies are raised somewhere.
@@ -178,7 +186,6 @@ describe('DNS fuzzing', () => {
   });
 
   it('TCP: framed mutated messages, garbage, gaps, random splits; split-invariant', () => {
-    const started = performance.now();
     const N = 10_000;
     for (let seed = 0; seed < N; seed++) {
       if (ONLY !== null && seed !== ONLY) continue;
@@ -223,7 +230,6 @@ describe('DNS fuzzing', () => {
       checkOutput(a, 'dns', Math.ceil(inputBytes / 14) + 1, `TCP seed ${seed}`);
       expect({ records: b.records, anomalies: b.anomalies, stops: b.stops }, `TCP seed ${seed}: split`).toEqual({ records: a.records, anomalies: a.anomalies, stops: a.stops });
     }
-    expect(performance.now() - started).toBeLessThan(20_000);
   });
 
   it('bounded work on the worst names: a 64 KiB message of pointer chains and loops', () => {
@@ -243,11 +249,11 @@ describe('DNS fuzzing', () => {
     const msg = Uint8Array.from(out);
     const sink = recorder();
     const p = new DnsUdpParser(sink, resolveDnsOptions({ maxCompressionJumps: 255 }), 'dns');
-    const started = performance.now();
     for (let i = 0; i < 20; i++) p.onDatagram(1, msg, 0, msg.length);
-    const ms = performance.now() - started;
     expect(sink.records).toHaveLength(20);
     expect(sink.records[0]!.answers).toHaveLength(1024);
-    expect(ms).toBeLessThan(5_000);
+    // The work per name is bounded by the jump limit and loop detection (name.ts), seen here as their anomalies.
+    const names = new Set(sink.anomalies.map((a) => a.name));
+    expect(names.has('dns.name_pointer_loop') || names.has('dns.name_too_many_pointers'), [...names].join(' ')).toBe(true);
   });
 });

@@ -20,12 +20,11 @@
  *   shifted in the truth (ndpi_dns_fragmented.pcap: `tshark -V` shows netsieve's types), so they are
  *   compared up to that RR only (names in full).
  */
-import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { DnsMessage, DnsResourceRecord } from '../../../src/protocols/dns/index.js';
 import { dnsModule, llmnrModule, mdnsModule } from '../../../src/protocols/dns/index.js';
 import { Probe, type ProbeContext, type ProtocolModule } from '../../../src/protocols/module.js';
-import { corpusPath, corpusPresent, TRUTH_DIR, truthOf } from '../../support/corpus.js';
+import { corpusFilesWhere, corpusPath, corpusPresent, truthOf } from '../../support/corpus.js';
 import { parseTcp, parseUdp, tcpStreams, udpDatagrams } from './helpers.js';
 
 interface TruthDns {
@@ -80,14 +79,8 @@ function sortedValues(v: { field: string; value: string }[]): string[] {
   return v.map((x) => `${x.field}=${x.value}`).sort();
 }
 
-const files = corpusPresent
-  ? fs
-      .readdirSync(TRUTH_DIR)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => f.slice(0, -5))
-      .filter((f) => ((truthOf(f)?.dns as TruthDns[] | undefined) ?? []).length > 0)
-      .sort()
-  : [];
+// Test names come from the corpus's truth; empty without the corpus.
+const files = corpusFilesWhere((t) => ((t.dns as TruthDns[] | undefined) ?? []).length > 0);
 
 describe.skipIf(!corpusPresent)('DNS ground truth (tshark) on the shared corpus', () => {
   it('has captures with DNS truth', () => {

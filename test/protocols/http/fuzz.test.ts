@@ -83,14 +83,11 @@ describe('adversarial shapes stay linear', () => {
   };
   for (const [name, steps] of Object.entries(shapes)) {
     it(name, () => {
-      const t0 = Date.now();
       for (const split of [whole, randomSplits(3, 1460), randomSplits(4, 7)]) {
         const o = run(steps, split);
         expect(o.afterStop).toBe(0);
         expect(o.records.length).toBeLessThanOrEqual(35_001);
       }
-      // Three passes over ~1 MB each: far below this on any machine unless something is quadratic.
-      expect(Date.now() - t0).toBeLessThan(15_000);
     }, 30_000);
   }
 });
@@ -111,7 +108,6 @@ describe('fuzzing', () => {
 
   const convs = Object.values(CONVERSATIONS);
   it('mutated real conversations (4000 runs)', () => {
-    const t0 = Date.now();
     for (let seed = 1; seed <= 4000; seed++) {
       const r = rng(seed * 7919);
       const base = convs[seed % convs.length]!;
@@ -126,11 +122,9 @@ describe('fuzzing', () => {
       check(steps, seed);
       if (seed % 4 === 0) checkSplits(steps, seed);
     }
-    expect(Date.now() - t0).toBeLessThan(20_000);
   }, 30_000);
 
   it('random bytes and token soup (3000 runs)', () => {
-    const t0 = Date.now();
     for (let seed = 1; seed <= 3000; seed++) {
       const r = rng(seed * 104729);
       const steps: Step[] = [];
@@ -153,6 +147,5 @@ describe('fuzzing', () => {
       check(steps, seed);
       if (seed % 2 === 1) checkSplits(steps, seed);
     }
-    expect(Date.now() - t0).toBeLessThan(20_000);
   }, 30_000);
 });

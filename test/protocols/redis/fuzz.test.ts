@@ -4,7 +4,6 @@
  * small caps. Asserted: no exception, records and anomalies bounded by the input, every record plain JSON
  * within the caps, bounded time. Reproducible: a failure prints its seed.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RedisOptions } from '../../../src/protocols/redis/index.js';
@@ -95,23 +94,19 @@ const FEATURES = path.join(OWN_FIXTURES_DIR, 'redis', 'redis-features.pcap');
 describe('fuzzing', () => {
   it('mutated conversations: 6000 runs', async () => {
     const bases: Step[][] = Object.values(CONVERSATIONS);
-    if (fs.existsSync(FEATURES)) {
-      // The real flows, except the 750 kB pipeline one (the hand-written pipelines cover it, faster).
-      for (const f of await captureFlows(FEATURES)) if (f.steps.length < 60) bases.push(f.steps);
-    }
-    const t0 = Date.now();
+    // The real flows of the project's own capture (always in the repository), except the 750 kB pipeline
+    // one (the hand-written pipelines cover it, faster).
+    for (const f of await captureFlows(FEATURES)) if (f.steps.length < 60) bases.push(f.steps);
+    expect(bases.length).toBeGreaterThan(Object.keys(CONVERSATIONS).length);
     for (let seed = 1; seed <= 6000; seed++) {
       const r = rng(seed);
       const base = bases[seed % bases.length]!;
       check(mutateSteps(base, r), seed, seed % 2 === 0 ? CAPS : undefined);
     }
-    expect(Date.now() - t0).toBeLessThan(20_000);
   }, 30_000);
 
   it('random RESP-alphabet and binary input: 6000 runs', () => {
-    const t0 = Date.now();
     for (let seed = 100_001; seed <= 106_000; seed++) check(randomSteps(rng(seed)), seed, seed % 2 === 0 ? CAPS : undefined);
-    expect(Date.now() - t0).toBeLessThan(10_000);
   });
 
   it('hostile sizes: huge declared lengths and counts, deep nesting, endless lines', () => {
@@ -120,9 +115,7 @@ describe('fuzzing', () => {
       { dir: C, data: new TextEncoder().encode('*1\r\n$3\r\nGET\r\n*2147483647\r\n$536870912\r\nabc') },
       big('*99999999999999999999\r\n$99999999999\r\n%2147483647\r\n' + '*1\r\n'.repeat(5000) + '+' + 'x'.repeat(200_000)),
     ];
-    const t0 = Date.now();
     const res = run(steps);
-    expect(Date.now() - t0).toBeLessThan(2000);
     expect(res.records.length).toBeLessThan(10);
   });
 });

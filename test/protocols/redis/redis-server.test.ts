@@ -6,16 +6,16 @@
  * finds the end of (a NUL). Then mutated command arrays (lengths, type bytes, CR/LF): the same protocol
  * errors, the same incomplete commands, the same arguments. REDIS_DIFF_SEED=n runs other seeds.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisCommandRecord } from '../../../src/protocols/redis/index.js';
 import { parseMonitorLine } from '../../../src/protocols/redis/index.js';
+import { toolPresent } from '../../support/tools.js';
 import { client, rng, run, server as fromServer } from './helpers.js';
 
-const haveServer = spawnSync('redis-server', ['--version']).status === 0;
-if (!haveServer) console.warn('\n*** redis-server is not installed: the differential tests against it are SKIPPED. ***\n');
+const haveServer = toolPresent('redis-server');
 
 /** A connection whose received bytes accumulate in `buf`. */
 function connect(port: number): Promise<{ sock: net.Socket; buf: { text: string } }> {
@@ -27,10 +27,10 @@ function connect(port: number): Promise<{ sock: net.Socket; buf: { text: string 
   });
 }
 
-async function until(cond: () => boolean, what: string, ms = 2000): Promise<void> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > ms) throw new Error(`timeout waiting for ${what}`);
+/** Polls `cond` up to `polls` times, 2 ms apart (a count, not a clock: a slow machine waits longer, not fails). */
+async function until(cond: () => boolean, what: string, polls = 1000): Promise<void> {
+  for (let i = 0; !cond(); i++) {
+    if (i >= polls) throw new Error(`${what}: not seen after ${polls} polls`);
     await new Promise((r) => setTimeout(r, 2));
   }
 }
@@ -43,7 +43,7 @@ function randomLine(r: () => number): string {
   return s + (r() < 0.5 ? '\r\n' : '\n');
 }
 
-describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-server does', () => {
+describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-server does (needs redis-server)', () => {
   let server: ChildProcess | undefined;
   let port = 0;
 

@@ -155,8 +155,8 @@ async function oursByConnection(file: string, probed: Set<number>): Promise<Map<
 }
 
 describe.skipIf(!corpusPresent)('ground truth: tshark on the shared corpus', () => {
-  it.each(FILES)('%s', async (file) => {
-    if (!fs.existsSync(corpusPath(file))) return;
+  it.for(FILES)('%s', { timeout: 30_000 }, async (file, ctx) => {
+    if (!fs.existsSync(corpusPath(file))) return ctx.skip(`${file} is not in the corpus`);
     const truth = truthByConnection(file);
     const probed = new Set<number>();
     const ours = await oursByConnection(file, probed);
@@ -169,7 +169,7 @@ describe.skipIf(!corpusPresent)('ground truth: tshark on the shared corpus', () 
       // tshark's extra copies are the only difference: never more than it lists.
       if (t.strings.length === o!.seen.strings.length) expect(o!.seen.strings).toEqual(t.strings);
     }
-  }, 30_000);
+  });
 });
 
 describe.skipIf(!corpusPresent)('inline commands of the corpus (tshark has no fields for them)', () => {

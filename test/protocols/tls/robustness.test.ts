@@ -155,9 +155,8 @@ describe('fuzzing (seeded)', () => {
   const limits = { ...TLS_DEFAULTS };
   const seeds: StreamStep[][] = FLOWS.map((f) => f[1]);
 
-  it('10000 mutated connections: no exception, at most one record, bounded anomalies and time', () => {
+  it('10000 mutated connections: no exception, at most one record, bounded anomalies', () => {
     const rand = prng(0xdec0de);
-    const started = Date.now();
     for (let i = 0; i < 10000; i++) {
       const base = seeds[i % seeds.length]!;
       const steps = base.map((s) => (s.kind === 'data' && rand() < 0.6 ? { ...s, bytes: mutate(s.bytes, rand) } : s));
@@ -167,7 +166,6 @@ describe('fuzzing (seeded)', () => {
       expect(r.anomalies.length).toBeLessThanOrEqual(total + 16);
       expect(r.stops.length).toBeLessThanOrEqual(1);
     }
-    expect(Date.now() - started).toBeLessThan(25000);
   }, 30000);
 
   it('5000 random byte streams (with and without a TLS-looking first header)', () => {

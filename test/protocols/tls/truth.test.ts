@@ -8,14 +8,14 @@
  * - JA4 must equal nDPI's (`truth/<file>.ndpi.out`), but for the differences listed in JA4_KNOWN.
  * Skips, saying so, when the corpus folder is absent.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { TlsHandshake } from '../../../src/protocols/tls/index.js';
 import { probeTls } from '../../../src/protocols/tls/probe.js';
 import { Probe } from '../../../src/protocols/module.js';
-import { corpusFiles, corpusPath, corpusPresent, TRUTH_DIR, truthOf } from '../../support/corpus.js';
+import { corpusFilesWhere, corpusPath, corpusPresent, TRUTH_DIR, truthOf } from '../../support/corpus.js';
+import { runTool, toolAbsent, toolPresent } from '../../support/tools.js';
 import { captureStreams, run, type CapturedStream } from './helpers.js';
 
 interface TruthHello {
@@ -50,16 +50,22 @@ function asNdpi(ja4: string, record: TlsHandshake): string {
   return ja4.slice(0, 3) + flag + ja4.slice(4, 8) + chars + ja4.slice(10);
 }
 
-const hasTshark = spawnSync('tshark', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!hasTshark) console.warn('tshark is not installed: the JA3/JA3S comparison with Wireshark is SKIPPED');
+const hasTshark = toolPresent('tshark');
 
-const files = corpusFiles().filter((f) => {
-  const t = truthOf(f);
-  return (t?.tls_client_hellos as TruthHello[] | undefined)?.some((h) => h.transport === 'tcp' && !h.quic) ?? false;
-});
+// Test names come from the corpus's truth; empty without the corpus.
+const files = corpusFilesWhere((t) => (t.tls_client_hellos as TruthHello[] | undefined)?.some((h) => h.transport === 'tcp' && !h.quic) ?? false);
+
+type TlsRecordOf = { stream: CapturedStream; record: TlsHandshake };
+/** Each capture's records, parsed once for the truth test and the Wireshark test. */
+const recordsOf = new Map<string, Promise<TlsRecordOf[]>>();
+function tlsRecords(file: string): Promise<TlsRecordOf[]> {
+  let r = recordsOf.get(file);
+  if (r === undefined) recordsOf.set(file, (r = parseTlsRecords(file)));
+  return r;
+}
 
 /** The TLS records of a capture: streams whose first bytes (either direction) the probe claims. */
-async function tlsRecords(file: string): Promise<{ stream: CapturedStream; record: TlsHandshake }[]> {
+async function parseTlsRecords(file: string): Promise<TlsRecordOf[]> {
   const out: { stream: CapturedStream; record: TlsHandshake }[] = [];
   for (const s of await captureStreams(corpusPath(file))) {
     const claimed = ([0, 1] as const).some((dir) => {
@@ -78,13 +84,11 @@ const portKey = (a: number, b: number): string => `${Math.min(a, b)}-${Math.max(
 function tsharkJa3(file: string): Map<string, { ja3: string[]; ja3s: string[] }> {
   // The decode-as rules the truth was made with (TLS on port 80).
   const extra = (truthOf(file)?.tshark_extra_args ?? '').split(' ').filter((a) => a !== '');
-  const res = spawnSync(
-    'tshark',
-    [...extra, '-r', corpusPath(file), '-Y', 'tls.handshake.type == 1 || tls.handshake.type == 2', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tls.handshake.ja3', '-e', 'tls.handshake.ja3s'],
-    { encoding: 'utf8', maxBuffer: 64 << 20 },
-  );
+  // A tshark that fails throws (runTool): its silence must not pass for agreement.
+  const res = runTool('tshark', [...extra, '-r', corpusPath(file), '-Y', 'tls.handshake.type == 1 || tls.handshake.type == 2', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tls.handshake.ja3', '-e', 'tls.handshake.ja3s'], { maxBuffer: 64 << 20 });
+  if (res.absent) throw new Error(toolAbsent('tshark'));
   const map = new Map<string, { ja3: string[]; ja3s: string[] }>();
-  for (const line of res.stdout.split('\n')) {
+  for (const line of res.stdout.toString('utf8').split('\n')) {
     const [sp, dp, ja3, ja3s] = line.split('\t');
     if (sp === undefined || dp === undefined || sp === '') continue;
     const k = portKey(Number(sp), Number(dp));
@@ -99,13 +103,11 @@ function tsharkJa3(file: string): Map<string, { ja3: string[]; ja3s: string[] }>
 /** Wireshark's certificate serial numbers (hex) and subjectAltName DNS names per port pair, chain order. */
 function tsharkCertificates(file: string): Map<string, { serials: string[]; dns: string[] }> {
   const extra = (truthOf(file)?.tshark_extra_args ?? '').split(' ').filter((a) => a !== '');
-  const res = spawnSync(
-    'tshark',
-    [...extra, '-r', corpusPath(file), '-Y', 'tls.handshake.type == 11', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'x509af.serialNumber', '-e', 'x509ce.dNSName'],
-    { encoding: 'utf8', maxBuffer: 64 << 20 },
-  );
+  // A tshark that fails throws (runTool): its silence must not pass for agreement.
+  const res = runTool('tshark', [...extra, '-r', corpusPath(file), '-Y', 'tls.handshake.type == 11', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'x509af.serialNumber', '-e', 'x509ce.dNSName'], { maxBuffer: 64 << 20 });
+  if (res.absent) throw new Error(toolAbsent('tshark'));
   const map = new Map<string, { serials: string[]; dns: string[] }>();
-  for (const line of res.stdout.split('\n')) {
+  for (const line of res.stdout.toString('utf8').split('\n')) {
     const [sp, dp, serials, dns] = line.split('\t');
     if (sp === undefined || dp === undefined || sp === '') continue;
     const k = portKey(Number(sp), Number(dp));
@@ -132,9 +134,7 @@ function ndpiJa4(file: string): Map<string, string> {
   return map;
 }
 
-describe.skipIf(!corpusPresent)('TLS ground truth (tshark, nDPI)', () => {
-  if (!corpusPresent) console.warn('shared corpus absent: TLS ground truth SKIPPED');
-
+describe.skipIf(!corpusPresent)('TLS ground truth (tshark, nDPI; needs the shared corpus)', () => {
   it('found the captures with TLS over TCP', () => {
     expect(files.length).toBeGreaterThanOrEqual(8);
   });
@@ -143,7 +143,6 @@ describe.skipIf(!corpusPresent)('TLS ground truth (tshark, nDPI)', () => {
     const truth = (truthOf(file)!.tls_client_hellos as TruthHello[]).filter((h) => h.transport === 'tcp' && !h.quic);
     const ours = await tlsRecords(file);
     const hellos = ours.filter((o) => o.record.clientHello !== null);
-    let certsChecked = 0;
 
     // SNI set.
     const truthSni = [...new Set(truth.map((h) => h.sni).filter((s): s is string => s !== null))].sort();
@@ -153,8 +152,25 @@ describe.skipIf(!corpusPresent)('TLS ground truth (tshark, nDPI)', () => {
     // ClientHello count.
     expect(hellos.length).toBe(truth.length + (KNOWN[file]?.helloDelta ?? 0));
 
+    // JA4 against nDPI.
+    const nd = ndpiJa4(file);
+    let ja4Checked = 0;
+    for (const { stream, record } of hellos) {
+      const theirs = nd.get(portKey(stream.clientPort, stream.serverPort));
+      if (theirs === undefined) continue;
+      expect(asNdpi(record.ja4!, record), `JA4 of ${stream.clientPort}->${stream.serverPort}`).toBe(theirs);
+      ja4Checked++;
+    }
+    if (file.startsWith('ndpi_') && file !== 'ndpi_mysql.pcapng') expect(ja4Checked).toBeGreaterThan(0);
+  }, 30000);
+
+  it.for(files)('%s: JA3/JA3S and certificates agree with Wireshark (needs tshark)', { timeout: 30000 }, async (file, ctx) => {
+    if (!hasTshark) return ctx.skip(toolAbsent('tshark'));
+    const ours = await tlsRecords(file);
+    let certsChecked = 0;
+
     // JA3 / JA3S against Wireshark.
-    if (hasTshark) {
+    {
       const ws = tsharkJa3(file);
       for (const { stream, record } of ours) {
         const w = ws.get(portKey(stream.clientPort, stream.serverPort));
@@ -164,7 +180,7 @@ describe.skipIf(!corpusPresent)('TLS ground truth (tshark, nDPI)', () => {
     }
 
     // Certificates against Wireshark: serial numbers and SAN DNS names of the whole chain.
-    if (hasTshark) {
+    {
       const ws = tsharkCertificates(file);
       for (const { stream, record } of ours) {
         if (record.certificates.length === 0) continue;
@@ -183,16 +199,6 @@ describe.skipIf(!corpusPresent)('TLS ground truth (tshark, nDPI)', () => {
       }
     }
 
-    // JA4 against nDPI.
-    const nd = ndpiJa4(file);
-    let ja4Checked = 0;
-    for (const { stream, record } of hellos) {
-      const theirs = nd.get(portKey(stream.clientPort, stream.serverPort));
-      if (theirs === undefined) continue;
-      expect(asNdpi(record.ja4!, record), `JA4 of ${stream.clientPort}->${stream.serverPort}`).toBe(theirs);
-      ja4Checked++;
-    }
-    if (file.startsWith('ndpi_') && file !== 'ndpi_mysql.pcapng') expect(ja4Checked).toBeGreaterThan(0);
-    if (hasTshark && file === 'ndpi_netflix.pcap') expect(certsChecked).toBeGreaterThan(20);
-  }, 30000);
+    if (file === 'ndpi_netflix.pcap') expect(certsChecked).toBeGreaterThan(20);
+  });
 });
