@@ -151,7 +151,13 @@ function pcapParserAsync(file: string): Promise<number> {
 }
 
 /** Median of `runs` whole-file runs of an async case (after one warm-up), as a BenchRow. */
-async function timeAsync(suite: string, name: string, fn: () => Promise<number>, bytes: number, runs: number): Promise<BenchRow & { packets: number }> {
+async function timeAsync(
+  suite: string,
+  name: string,
+  fn: () => Promise<number>,
+  bytes: number,
+  runs: number,
+): Promise<BenchRow & { packets: number }> {
   let packets = await fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
@@ -162,7 +168,17 @@ async function timeAsync(suite: string, name: string, fn: () => Promise<number>,
   const m = median(times);
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   const sd = Math.sqrt(times.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, times.length - 1));
-  return { suite, name, medianMs: m * 1000, mbPerSec: bytes / m / 1e6, packetsPerSec: packets / m, ratio: 1, samples: runs, rme: (100 * sd) / Math.sqrt(times.length) / mean, packets };
+  return {
+    suite,
+    name,
+    medianMs: m * 1000,
+    mbPerSec: bytes / m / 1e6,
+    packetsPerSec: packets / m,
+    ratio: 1,
+    samples: runs,
+    rme: (100 * sd) / Math.sqrt(times.length) / mean,
+    packets,
+  };
 }
 
 // ---- suites ----
@@ -173,16 +189,28 @@ async function main(): Promise<void> {
   const synthBytes = fs.statSync(SYNTH_PCAP).size;
   const synthNgBytes = fs.statSync(SYNTH_PCAPNG).size;
   const synthPackets = netsieveSync(SYNTH_PCAP);
-  if (netsieveSync(SYNTH_PCAPNG) !== synthPackets || pcapParserSync(SYNTH_PCAP) !== synthPackets) throw new Error('readers disagree on the synthetic capture');
+  if (netsieveSync(SYNTH_PCAPNG) !== synthPackets || pcapParserSync(SYNTH_PCAP) !== synthPackets)
+    throw new Error('readers disagree on the synthetic capture');
   const synthInMemory = new Uint8Array(fs.readFileSync(SYNTH_PCAP));
   const big = { minSamples: 5, maxTime: 4 };
 
   runSuite(
     `read synthetic-2to1 (${(synthBytes / 1e6).toFixed(0)} MB, ${synthPackets} packets), synchronous`,
     [
-      { name: 'pcap-parser (path, 64 KiB sync reads)', fn: () => void pcapParserSync(SYNTH_PCAP), bytes: synthBytes, packets: synthPackets, baseline: true },
+      {
+        name: 'pcap-parser (path, 64 KiB sync reads)',
+        fn: () => void pcapParserSync(SYNTH_PCAP),
+        bytes: synthBytes,
+        packets: synthPackets,
+        baseline: true,
+      },
       { name: 'netsieve pcap (path)', fn: () => void netsieveSync(SYNTH_PCAP), bytes: synthBytes, packets: synthPackets },
-      { name: 'netsieve pcap (Uint8Array in memory)', fn: () => void netsieveSync(synthInMemory), bytes: synthBytes, packets: synthPackets },
+      {
+        name: 'netsieve pcap (Uint8Array in memory)',
+        fn: () => void netsieveSync(synthInMemory),
+        bytes: synthBytes,
+        packets: synthPackets,
+      },
       { name: 'netsieve pcapng (path)', fn: () => void netsieveSync(SYNTH_PCAPNG), bytes: synthNgBytes, packets: synthPackets },
     ],
     big,
@@ -192,8 +220,20 @@ async function main(): Promise<void> {
   const rows = [
     await timeAsync(suite, 'pcap-parser (parse(path): its own fs stream)', () => pcapParserAsync(SYNTH_PCAP), synthBytes, 5),
     await timeAsync(suite, 'netsieve pcap (openCapture(path), await pump)', () => netsieveAsync(SYNTH_PCAP), synthBytes, 7),
-    await timeAsync(suite, 'netsieve pcap (Node stream: fs.createReadStream, 64 KiB chunks)', () => netsieveAsync(fs.createReadStream(SYNTH_PCAP)), synthBytes, 7),
-    await timeAsync(suite, 'netsieve pcap (Node stream, 1 MiB chunks)', () => netsieveAsync(fs.createReadStream(SYNTH_PCAP, { highWaterMark: 1 << 20 })), synthBytes, 7),
+    await timeAsync(
+      suite,
+      'netsieve pcap (Node stream: fs.createReadStream, 64 KiB chunks)',
+      () => netsieveAsync(fs.createReadStream(SYNTH_PCAP)),
+      synthBytes,
+      7,
+    ),
+    await timeAsync(
+      suite,
+      'netsieve pcap (Node stream, 1 MiB chunks)',
+      () => netsieveAsync(fs.createReadStream(SYNTH_PCAP, { highWaterMark: 1 << 20 })),
+      synthBytes,
+      7,
+    ),
   ];
   for (const r of rows) r.ratio = rows[0]!.medianMs / r.medianMs;
   printTable(suite, rows, rows[0]!.name);
@@ -204,7 +244,13 @@ async function main(): Promise<void> {
     runSuite(
       `read http-bulk (${(bytes / 1e6).toFixed(0)} MB, ${packets} packets, real nginx/curl traffic)`,
       [
-        { name: 'pcap-parser (path, 64 KiB sync reads)', fn: () => void pcapParserSync(HTTP_BULK), bytes, packets, baseline: true },
+        {
+          name: 'pcap-parser (path, 64 KiB sync reads)',
+          fn: () => void pcapParserSync(HTTP_BULK),
+          bytes,
+          packets,
+          baseline: true,
+        },
         { name: 'netsieve pcap (path)', fn: () => void netsieveSync(HTTP_BULK), bytes, packets },
       ],
       big,
@@ -214,7 +260,10 @@ async function main(): Promise<void> {
   }
 
   if (fs.existsSync(FIXTURES)) {
-    const files = fs.readdirSync(FIXTURES).filter((f) => /\.pcap(ng)?$/.test(f)).map((f) => path.join(FIXTURES, f));
+    const files = fs
+      .readdirSync(FIXTURES)
+      .filter((f) => /\.pcap(ng)?$/.test(f))
+      .map((f) => path.join(FIXTURES, f));
     const classic = files.filter((f) => {
       const b = Buffer.alloc(4);
       const fd = fs.openSync(f, 'r');
@@ -227,9 +276,25 @@ async function main(): Promise<void> {
     runSuite(
       `read the ${classic.length} classic-pcap fixtures (${(size(classic) / 1e6).toFixed(1)} MB) and all ${files.length} fixtures (${(size(files) / 1e6).toFixed(1)} MB), each file opened and read`,
       [
-        { name: `pcap-parser: ${classic.length} classic files (sync reads)`, fn: () => classic.forEach((f) => pcapParserSync(f)), bytes: size(classic), packets: count(classic), baseline: true },
-        { name: `netsieve: ${classic.length} classic files (path)`, fn: () => classic.forEach((f) => netsieveSync(f)), bytes: size(classic), packets: count(classic) },
-        { name: `netsieve: all ${files.length} files, pcap and pcapng (path)`, fn: () => files.forEach((f) => netsieveSync(f)), bytes: size(files), packets: count(files) },
+        {
+          name: `pcap-parser: ${classic.length} classic files (sync reads)`,
+          fn: () => classic.forEach((f) => pcapParserSync(f)),
+          bytes: size(classic),
+          packets: count(classic),
+          baseline: true,
+        },
+        {
+          name: `netsieve: ${classic.length} classic files (path)`,
+          fn: () => classic.forEach((f) => netsieveSync(f)),
+          bytes: size(classic),
+          packets: count(classic),
+        },
+        {
+          name: `netsieve: all ${files.length} files, pcap and pcapng (path)`,
+          fn: () => files.forEach((f) => netsieveSync(f)),
+          bytes: size(files),
+          packets: count(files),
+        },
       ] satisfies BenchCase[],
       { minSamples: 10, maxTime: 3 },
     );

@@ -30,11 +30,21 @@ function dataSegment(i: number): Uint8Array {
   );
 }
 
-const PLAIN = Array.from({ length: N }, (_, i) => eth({}, ipv4({ src: `10.0.${i >> 8}.${i & 255}`, dst: '10.1.0.1', id: i }, dataSegment(i))));
-const VLAN = Array.from({ length: N }, (_, i) => eth({ vlan: [100 + (i % 10)] }, ipv4({ src: `10.0.${i >> 8}.${i & 255}`, dst: '10.1.0.1' }, dataSegment(i))));
+const PLAIN = Array.from({ length: N }, (_, i) =>
+  eth({}, ipv4({ src: `10.0.${i >> 8}.${i & 255}`, dst: '10.1.0.1', id: i }, dataSegment(i))),
+);
+const VLAN = Array.from({ length: N }, (_, i) =>
+  eth({ vlan: [100 + (i % 10)] }, ipv4({ src: `10.0.${i >> 8}.${i & 255}`, dst: '10.1.0.1' }, dataSegment(i))),
+);
 const V6 = Array.from({ length: N }, (_, i) => eth({}, ipv6({ src: `fd00::${i.toString(16)}`, dst: 'fd00::1' }, dataSegment(i))));
 const VXLAN = Array.from({ length: N }, (_, i) =>
-  eth({}, ipv4({ src: '172.16.0.1', dst: '172.16.0.2' }, udp({ sport: 50000 + i, dport: 4789 }, vxlan({ vni: 1 + (i % 4) }, PLAIN[i]!)))),
+  eth(
+    {},
+    ipv4(
+      { src: '172.16.0.1', dst: '172.16.0.2' },
+      udp({ sport: 50000 + i, dport: 4789 }, vxlan({ vni: 1 + (i % 4) }, PLAIN[i]!)),
+    ),
+  ),
 );
 
 const decoder = new Decoder({ decode: defaultOptions().decode, fragments: defaultOptions().fragments });
@@ -52,17 +62,15 @@ function decodeAll(packets: readonly Uint8Array[], linkType = 1): () => void {
 
 // ---- baseline: binary-parser
 
-const tcpOption = new Parser()
-  .uint8('kind')
-  .choice('body', {
-    tag: 'kind',
-    choices: { 0: new Parser(), 1: new Parser() },
-    defaultChoice: new Parser().uint8('length').buffer('data', {
-      length: function (this: { length: number }) {
-        return Math.max(0, this.length - 2);
-      },
-    }),
-  });
+const tcpOption = new Parser().uint8('kind').choice('body', {
+  tag: 'kind',
+  choices: { 0: new Parser(), 1: new Parser() },
+  defaultChoice: new Parser().uint8('length').buffer('data', {
+    length: function (this: { length: number }) {
+      return Math.max(0, this.length - 2);
+    },
+  }),
+});
 
 const ethIpv4Tcp = new Parser()
   .endianness('big')
@@ -113,7 +121,8 @@ for (let i = 0; i < N; i++) {
   const p = PLAIN[i]!;
   decoder.decode(p, 0, p.length, p.length, 1, 0, 0, out);
   const r = ethIpv4Tcp.parse(PLAIN_BUFFERS[i]!) as { srcPort: number; dstPort: number; tcpOptions: unknown[] };
-  if (r.srcPort !== out.srcPort || r.dstPort !== out.dstPort || !out.tcpHasTimestamp) throw new Error(`decoders disagree on packet ${i}`);
+  if (r.srcPort !== out.srcPort || r.dstPort !== out.dstPort || !out.tcpHasTimestamp)
+    throw new Error(`decoders disagree on packet ${i}`);
 }
 
 const bytes = (ps: readonly Uint8Array[]) => ps.reduce((n, p) => n + p.length, 0);
@@ -129,7 +138,12 @@ const REAL = path.join(FIXTURE_DIR, 'ndpi_1kxun.pcap');
 if (existsSync(REAL)) {
   const recs = readCapture(REAL);
   const packets = recs.map((r) => r.data);
-  cases.push({ name: `netsieve ndpi_1kxun.pcap (${packets.length} real packets)`, fn: decodeAll(packets, recs[0]!.linkType), packets: packets.length, bytes: bytes(packets) });
+  cases.push({
+    name: `netsieve ndpi_1kxun.pcap (${packets.length} real packets)`,
+    fn: decodeAll(packets, recs[0]!.linkType),
+    packets: packets.length,
+    bytes: bytes(packets),
+  });
 }
 
 console.log(`# decode benchmark\n${machine()}`);

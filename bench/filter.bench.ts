@@ -53,7 +53,12 @@ const EXPRS = [
 ];
 const cases: BenchCase[] = [
   { name: `read, no filter (baseline; ${perOp} packets)`, fn: read(count), packets: perOp, bytes: input.length, baseline: true },
-  ...EXPRS.map((e) => ({ name: `read + filter \`${e}\``, fn: withFilter(compileFilter(e)), packets: perOp, bytes: input.length })),
+  ...EXPRS.map((e) => ({
+    name: `read + filter \`${e}\``,
+    fn: withFilter(compileFilter(e)),
+    packets: perOp,
+    bytes: input.length,
+  })),
 ];
 const rows = runSuite('filter', cases);
 const base = rows[0]!.medianMs;

@@ -23,7 +23,6 @@ const FLOWS = 65_536;
 const LOOKUPS = 1_000_000;
 const BURST = 8;
 
-
 // Flow tuples: clients in 10.0.0.0/16 talking to a few servers; packets come from either side.
 const rnd = mulberry32(42);
 const src = new Uint32Array(FLOWS);
@@ -184,5 +183,7 @@ console.log('| case | heap bytes per flow | accounted (flow.memcap) |');
 console.log('|---|---:|---:|');
 for (const app of [true, false]) {
   const r = embryonicBytes(app);
-  console.log(`| ${app ? 'application layer on (default)' : 'app.enabled false'} | ${r.heap.toFixed(0)} | ${r.accounted.toFixed(0)} |`);
+  console.log(
+    `| ${app ? 'application layer on (default)' : 'app.enabled false'} | ${r.heap.toFixed(0)} | ${r.accounted.toFixed(0)} |`,
+  );
 }

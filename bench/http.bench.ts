@@ -28,7 +28,8 @@ interface Tx {
 
 function traffic(gzip: boolean): Tx[] {
   const rnd = mulberry32(7);
-  const word = (): string => ['alpha', 'beta', 'gamma', 'delta', 'netsieve', 'inspect', 'packet', 'stream'][Math.floor(rnd() * 8)]!;
+  const word = (): string =>
+    ['alpha', 'beta', 'gamma', 'delta', 'netsieve', 'inspect', 'packet', 'stream'][Math.floor(rnd() * 8)]!;
   const text = (n: number): Buffer => {
     let s = '';
     while (s.length < n) s += `<p class="${word()}">${word()} ${word()} ${word()} ${Math.floor(rnd() * 1e6)}</p>\n`;
@@ -43,7 +44,8 @@ function traffic(gzip: boolean): Tx[] {
     `GET ${path} HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0\r\n` +
     'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8\r\nAccept-Language: en-US,en;q=0.5\r\n' +
     `Accept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\nReferer: http://www.example.com/\r\nCookie: session=${Math.floor(rnd() * 1e12)}; theme=dark; consent=yes\r\n${extra}\r\n`;
-  const respHead = (status: string, fields: string): string => `HTTP/1.1 ${status}\r\nDate: Thu, 26 Nov 2026 13:00:00 GMT\r\nServer: nginx/1.26.0\r\n${fields}\r\n`;
+  const respHead = (status: string, fields: string): string =>
+    `HTTP/1.1 ${status}\r\nDate: Thu, 26 Nov 2026 13:00:00 GMT\r\nServer: nginx/1.26.0\r\n${fields}\r\n`;
   const txs: Tx[] = [];
   for (let i = 0; i < TXS; i++) {
     const kind = i % 10;
@@ -57,23 +59,33 @@ function traffic(gzip: boolean): Tx[] {
         body = zlib.gzipSync(body);
         enc = 'Content-Encoding: gzip\r\n';
       }
-      resp = Buffer.concat([Buffer.from(respHead('200 OK', `Content-Type: text/html; charset=utf-8\r\n${enc}Content-Length: ${body.length}\r\n`)), body]);
+      resp = Buffer.concat([
+        Buffer.from(respHead('200 OK', `Content-Type: text/html; charset=utf-8\r\n${enc}Content-Length: ${body.length}\r\n`)),
+        body,
+      ]);
     } else if (kind < 6) {
       req = headers(`/static/${word()}.css`, 'If-None-Match: "abc"\r\n');
       resp = Buffer.from(respHead('304 Not Modified', 'ETag: "abc"\r\n'));
     } else if (kind < 8) {
       req = headers(`/img/${i}.jpg`);
       const body = binary(20000 + Math.floor(rnd() * 100000));
-      resp = Buffer.concat([Buffer.from(respHead('200 OK', `Content-Type: image/jpeg\r\nContent-Length: ${body.length}\r\n`)), body]);
+      resp = Buffer.concat([
+        Buffer.from(respHead('200 OK', `Content-Type: image/jpeg\r\nContent-Length: ${body.length}\r\n`)),
+        body,
+      ]);
     } else if (kind === 8) {
       req = headers(`/api/items?offset=${i}`);
-      let body = Buffer.from(JSON.stringify(Array.from({ length: 200 }, (_, k) => ({ id: k, name: word(), tags: [word(), word()] }))));
+      let body = Buffer.from(
+        JSON.stringify(Array.from({ length: 200 }, (_, k) => ({ id: k, name: word(), tags: [word(), word()] }))),
+      );
       let enc = '';
       if (gzip) {
         body = zlib.gzipSync(body);
         enc = 'Content-Encoding: gzip\r\n';
       }
-      const parts: Buffer[] = [Buffer.from(respHead('200 OK', `Content-Type: application/json\r\n${enc}Transfer-Encoding: chunked\r\n`))];
+      const parts: Buffer[] = [
+        Buffer.from(respHead('200 OK', `Content-Type: application/json\r\n${enc}Transfer-Encoding: chunked\r\n`)),
+      ];
       for (let p = 0; p < body.length; p += 4096) {
         const c = body.subarray(p, p + 4096);
         parts.push(Buffer.from(`${c.length.toString(16)}\r\n`), c, Buffer.from('\r\n'));
@@ -82,7 +94,11 @@ function traffic(gzip: boolean): Tx[] {
       resp = Buffer.concat(parts);
     } else {
       const form = `user=${word()}&comment=${encodeURIComponent(text(300).toString())}`;
-      req = headers('/comments', `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n`).replace('GET', 'POST') + form;
+      req =
+        headers('/comments', `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n`).replace(
+          'GET',
+          'POST',
+        ) + form;
       resp = Buffer.from(respHead('303 See Other', 'Location: /articles\r\nContent-Length: 0\r\n'));
     }
     txs.push({ req: Buffer.from(req), resp });
@@ -141,9 +157,12 @@ const size = (txs: Tx[]): number => txs.reduce((n, t) => n + t.req.length + t.re
 records = 0;
 parseAll(plain);
 parseAll(coded);
-if (records !== 2 * TXS || anomalies !== 0) throw new Error(`expected ${2 * TXS} records and no anomaly, got ${records} and ${anomalies}`);
+if (records !== 2 * TXS || anomalies !== 0)
+  throw new Error(`expected ${2 * TXS} records and no anomaly, got ${records} and ${anomalies}`);
 
-console.log(`# HTTP/1.x parser: ${TXS} transactions per operation, ${(size(plain) / 1e6).toFixed(1)} MB plain, ${(size(coded) / 1e6).toFixed(1)} MB with gzip; ${MSS}-byte pieces`);
+console.log(
+  `# HTTP/1.x parser: ${TXS} transactions per operation, ${(size(plain) / 1e6).toFixed(1)} MB plain, ${(size(coded) / 1e6).toFixed(1)} MB with gzip; ${MSS}-byte pieces`,
+);
 console.log(`# ${machine()}`);
 let lines = 0;
 runSuite('http parser', [

@@ -88,7 +88,11 @@ export interface AsyncBenchCase extends Omit<BenchCase, 'fn'> {
  * Like runSuite for asynchronous operations (benchmark.js deferred cases). Each case runs on its own, one
  * after the other; the table and ratios are computed the same way.
  */
-export async function runSuiteAsync(suite: string, cases: AsyncBenchCase[], opts: { minSamples?: number; maxTime?: number } = {}): Promise<BenchRow[]> {
+export async function runSuiteAsync(
+  suite: string,
+  cases: AsyncBenchCase[],
+  opts: { minSamples?: number; maxTime?: number } = {},
+): Promise<BenchRow[]> {
   const bs = new Benchmark.Suite(suite);
   for (const c of cases) {
     bs.add(c.name, {

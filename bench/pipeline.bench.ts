@@ -29,14 +29,18 @@ if (!fs.existsSync(capture)) {
 const counter = openCaptureSync(capture);
 let packets = 0;
 let bytes = 0;
-while (counter.pumpSync((p) => {
-  packets++;
-  bytes += p.caplen;
-}));
+while (
+  counter.pumpSync((p) => {
+    packets++;
+    bytes += p.caplen;
+  })
+);
 counter.close();
 const fileBytes = fs.statSync(capture).size;
 
-console.log(`# pipeline on ${path.basename(capture)}: ${packets} packets, ${(bytes / 1e6).toFixed(0)} MB of packets, ${(fileBytes / 1e6).toFixed(0)} MB file`);
+console.log(
+  `# pipeline on ${path.basename(capture)}: ${packets} packets, ${(bytes / 1e6).toFixed(0)} MB of packets, ${(fileBytes / 1e6).toFixed(0)} MB file`,
+);
 console.log(`# ${machine()}`);
 
 async function replay(options: Parameters<typeof createEngine>[0]): Promise<void> {
@@ -61,7 +65,12 @@ await runSuiteAsync(
         r.close();
       },
     },
-    { name: 'replay, no L7, defaults (depth 1 MiB, acked delivery)', packets, bytes, fn: () => replay({ app: { enabled: false } }) },
+    {
+      name: 'replay, no L7, defaults (depth 1 MiB, acked delivery)',
+      packets,
+      bytes,
+      fn: () => replay({ app: { enabled: false } }),
+    },
     { name: 'replay, no L7, unlimited depth', packets, bytes, fn: () => replay({ app: { enabled: false }, tcp: { depth: 0 } }) },
     {
       name: 'replay, no L7, unlimited depth, immediate delivery',
@@ -91,7 +100,9 @@ if (suricata.status === 0) {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-suricata-'));
   const times: number[] = [];
   for (let i = 0; i < 7; i++) {
-    const r = spawnSync('suricata', ['-r', capture, '-l', logDir, '--runmode', 'single', '-k', 'none', '-S', '/dev/null'], { encoding: 'utf8' });
+    const r = spawnSync('suricata', ['-r', capture, '-l', logDir, '--runmode', 'single', '-k', 'none', '-S', '/dev/null'], {
+      encoding: 'utf8',
+    });
     const log = fs.readFileSync(path.join(logDir, 'suricata.log'), 'utf8');
     const m = [...log.matchAll(/time elapsed ([\d.]+)s/g)].at(-1);
     if (r.status !== 0 || !m) {

@@ -202,13 +202,25 @@ const inOrderSched = schedule(inOrder(SEGMENTS), total);
 const swappedSched = schedule(swapped(SEGMENTS), total);
 const lossySched = schedule(lossy(SEGMENTS, 0.02), total);
 
-console.log(`# reassembly benchmark\n${machine()}\n${SEGMENTS} segments of ${MSS} bytes per connection (${(total / 1e6).toFixed(1)} MB), ACK every 2 segments; packets/s below counts data segments`);
+console.log(
+  `# reassembly benchmark\n${machine()}\n${SEGMENTS} segments of ${MSS} bytes per connection (${(total / 1e6).toFixed(1)} MB), ACK every 2 segments; packets/s below counts data segments`,
+);
 runSuite('tcp reassembly', [
   { name: 'floor: copy payload into a ring (set(subarray()))', fn: copyFloor(), bytes: total, packets: SEGMENTS, baseline: true },
   { name: 'in order, acked delivery', fn: runner(inOrderSched, { delivery: 'acked' }), bytes: total, packets: SEGMENTS },
   { name: 'in order, immediate delivery', fn: runner(inOrderSched, { delivery: 'immediate' }), bytes: total, packets: SEGMENTS },
   { name: 'every 8th segment swapped, acked', fn: runner(swappedSched, { delivery: 'acked' }), bytes: total, packets: SEGMENTS },
-  { name: 'every 8th segment swapped, immediate', fn: runner(swappedSched, { delivery: 'immediate' }), bytes: total, packets: SEGMENTS },
+  {
+    name: 'every 8th segment swapped, immediate',
+    fn: runner(swappedSched, { delivery: 'immediate' }),
+    bytes: total,
+    packets: SEGMENTS,
+  },
   { name: '2% loss, SACK-style recovery, acked', fn: runner(lossySched, { delivery: 'acked' }), bytes: total, packets: SEGMENTS },
-  { name: '2% loss, SACK-style recovery, immediate', fn: runner(lossySched, { delivery: 'immediate' }), bytes: total, packets: SEGMENTS },
+  {
+    name: '2% loss, SACK-style recovery, immediate',
+    fn: runner(lossySched, { delivery: 'immediate' }),
+    bytes: total,
+    packets: SEGMENTS,
+  },
 ]);

@@ -37,7 +37,9 @@ const sides = [await load(positionals[0]!), await load(positionals[1]!)];
 const data = httpCorpusWithStats(BYTES).data;
 const small = chunk(data, SEGMENT_CHUNK);
 const large = chunk(data, LARGE_CHUNK);
-console.log(`# regex A/B: A = ${positionals[0]}, B = ${positionals[1]}; ${opt.mib} MiB http corpus, ${ROUNDS} interleaved passes per side`);
+console.log(
+  `# regex A/B: A = ${positionals[0]}, B = ${positionals[1]}; ${opt.mib} MiB http corpus, ${ROUNDS} interleaved passes per side`,
+);
 console.log(`# ${machine()}\n`);
 console.log('| set | case | A median ms | B median ms | A fastest ms | B fastest ms | B/A (medians) |');
 console.log('|---|---|---:|---:|---:|---:|---:|');
@@ -79,7 +81,15 @@ for (const name of opt.sets.split(',')) {
     }
     if (totals[0] !== totals[1]) throw new Error(`${set.name} ${label}: A reports ${totals[0]} matches, B ${totals[1]}`);
     const [ma, mb] = [median(times[0]!), median(times[1]!)];
-    const row = [set.name, label, ma.toFixed(2), mb.toFixed(2), Math.min(...times[0]!).toFixed(2), Math.min(...times[1]!).toFixed(2), `${((mb / ma) * 100).toFixed(1)}%`];
+    const row = [
+      set.name,
+      label,
+      ma.toFixed(2),
+      mb.toFixed(2),
+      Math.min(...times[0]!).toFixed(2),
+      Math.min(...times[1]!).toFixed(2),
+      `${((mb / ma) * 100).toFixed(1)}%`,
+    ];
     console.log(`| ${row.join(' | ')} |`);
   }
 }

@@ -56,7 +56,9 @@ const sets = opt.sets.split(',').map((name) => {
 });
 const corpusNames = opt.corpora.split(',').map((c) => c.trim());
 if (!(BYTES > 0) || !(PASSES > 0) || !(BUDGET > 0) || corpusNames.some((c) => c !== 'http' && c !== 'random')) {
-  throw new Error('usage: regex.bench.ts [--mib N] [--sets OWASP,DLP,LITERALS_1000] [--corpora http,random] [--passes N] [--budget s] [--max-time s]');
+  throw new Error(
+    'usage: regex.bench.ts [--mib N] [--sets OWASP,DLP,LITERALS_1000] [--corpora http,random] [--passes N] [--budget s] [--max-time s]',
+  );
 }
 
 const mib = (n: number) => (n >= 2 ** 20 ? `${+(n / 2 ** 20).toFixed(2)} MiB` : `${+(n / 1024).toFixed(1)} KiB`);
@@ -92,7 +94,9 @@ const corpora: Corpus[] = corpusNames.map((name) => {
 const ns = await loadNetsieve();
 console.log('compile' in ns ? `# netsieve: compile() from ${ns.from}` : `# netsieve: ${ns.reason}`);
 const hs = hyperscanHarness();
-console.log(hs.ok ? `# native Hyperscan ${hs.version} (harness ${hs.binary})` : `# native Hyperscan: skipped (${hs.hint}): ${hs.reason}`);
+console.log(
+  hs.ok ? `# native Hyperscan ${hs.version} (harness ${hs.binary})` : `# native Hyperscan: skipped (${hs.hint}): ${hs.reason}`,
+);
 console.log(
   '# match counts: Hyperscan and netsieve report every (pattern, end offset), single-match (H) patterns once; V8 counts\n' +
     '# non-overlapping matches (leftmost first), per pattern or for the whole alternation, so its counts differ by design.',
@@ -115,7 +119,15 @@ for (const set of sets) {
   const v8 = prepareV8(set);
   const maxId = Math.max(...set.patterns.map((p) => p.id));
   const nsDbs = 'compile' in ns ? compileNetsieve(ns.compile, set) : null;
-  const figures: CompileFigures = { set: set.name, patterns: set.patterns.length, hs: null, nsBlockSec: null, nsStreamSec: null, nsStreamState: null, nsError: null };
+  const figures: CompileFigures = {
+    set: set.name,
+    patterns: set.patterns.length,
+    hs: null,
+    nsBlockSec: null,
+    nsStreamSec: null,
+    nsStreamState: null,
+    nsError: null,
+  };
   if (nsDbs !== null && 'error' in nsDbs) {
     figures.nsError = nsDbs.error;
     console.log(`netsieve: compile failed for ${set.name}: ${nsDbs.error}`);
@@ -144,11 +156,29 @@ for (const set of sets) {
     // V8.
     const alternationName = 'V8: one alternation';
     const byCaseName = `V8: one alternation per case mode (${v8.byCase?.length ?? 0} RegExps)`;
-    cases.push(planV8(alternationName, corpus, (t) => countAlternation(v8, t), counts, 'non-overlapping matches of the whole alternation'));
-    if (v8.byCase !== null) cases.push(planV8(byCaseName, corpus, (t) => countAlternationsByCase(v8, t), counts, 'non-overlapping matches per case-mode alternation, summed'));
+    cases.push(
+      planV8(alternationName, corpus, (t) => countAlternation(v8, t), counts, 'non-overlapping matches of the whole alternation'),
+    );
+    if (v8.byCase !== null)
+      cases.push(
+        planV8(
+          byCaseName,
+          corpus,
+          (t) => countAlternationsByCase(v8, t),
+          counts,
+          'non-overlapping matches per case-mode alternation, summed',
+        ),
+      );
     const perPatternIds = new Map<number, number>();
     cases.push(
-      planV8(`V8: one RegExp per pattern (${set.patterns.length})`, corpus, (t) => countPerPattern(v8, t, perPatternIds), counts, 'non-overlapping matches per pattern, summed', perPatternIds),
+      planV8(
+        `V8: one RegExp per pattern (${set.patterns.length})`,
+        corpus,
+        (t) => countPerPattern(v8, t, perPatternIds),
+        counts,
+        'non-overlapping matches per pattern, summed',
+        perPatternIds,
+      ),
     );
     const baseline = v8.byCase !== null ? cases[1]!.name : cases[0]!.name;
 
@@ -169,7 +199,15 @@ for (const set of sets) {
       counts.unshift(
         ...modes.map(([name, m]): CountLine => {
           const f = hsRun!.modes[m];
-          return { engine: name, bytes: corpus.data.length, matches: f.matches, perId: f.perId, kind: 'exact', reference: m === 'block', note: f.consistent ? undefined : 'its timed passes counted differently!' };
+          return {
+            engine: name,
+            bytes: corpus.data.length,
+            matches: f.matches,
+            perId: f.perId,
+            kind: 'exact',
+            reference: m === 'block',
+            note: f.consistent ? undefined : 'its timed passes counted differently!',
+          };
         }),
       );
     }
@@ -201,7 +239,14 @@ interface CountLine {
  * on the whole corpus when that fits `--budget`, else on the largest power-of-two prefix that does. The run
  * that sizes it is also the one whose matches are counted.
  */
-function planV8(name: string, corpus: Corpus, count: (text: string) => number, counts: CountLine[], note: string, perId?: Map<number, number>): TimedCase {
+function planV8(
+  name: string,
+  corpus: Corpus,
+  count: (text: string) => number,
+  counts: CountLine[],
+  note: string,
+  perId?: Map<number, number>,
+): TimedCase {
   const full = corpus.data.length;
   const probeBytes = Math.min(full, 64 * 1024);
   const probe = probeBytes === full ? corpus.text : latin1(corpus.data.subarray(0, probeBytes));
@@ -229,21 +274,37 @@ function planV8(name: string, corpus: Corpus, count: (text: string) => number, c
  * power-of-two prefix within `--budget`), so that a slow engine under construction cannot stall the suite; on
  * a prefix, native Hyperscan also scans that prefix once, as the reference its counts are compared with.
  */
-function planNetsieve(set: PatternSet, corpus: Corpus, dbs: { block: NsDatabase; stream: NsDatabase }, maxId: number, cases: TimedCase[], counts: CountLine[]): void {
+function planNetsieve(
+  set: PatternSet,
+  corpus: Corpus,
+  dbs: { block: NsDatabase; stream: NsDatabase },
+  maxId: number,
+  cases: TimedCase[],
+  counts: CountLine[],
+): void {
   const c = new MatchCounter(maxId);
   const onMatch = c.onMatch;
   const full = corpus.data.length;
   // Each mode is sized on its own (block and stream may differ by orders of magnitude, as `L` does).
   const modes: { label: string; run: (data: Uint8Array) => void }[] = [
     { label: 'netsieve block', run: (data) => void dbs.block.scan(data, onMatch) },
-    { label: `netsieve stream, ${SEGMENT_CHUNK} B chunks`, run: (data) => scanStream(dbs.stream, data === corpus.data ? corpus.small : chunk(data, SEGMENT_CHUNK), onMatch) },
-    { label: `netsieve stream, ${mib(LARGE_CHUNK)} chunks`, run: (data) => scanStream(dbs.stream, data === corpus.data ? corpus.large : chunk(data, LARGE_CHUNK), onMatch) },
+    {
+      label: `netsieve stream, ${SEGMENT_CHUNK} B chunks`,
+      run: (data) => scanStream(dbs.stream, data === corpus.data ? corpus.small : chunk(data, SEGMENT_CHUNK), onMatch),
+    },
+    {
+      label: `netsieve stream, ${mib(LARGE_CHUNK)} chunks`,
+      run: (data) => scanStream(dbs.stream, data === corpus.data ? corpus.large : chunk(data, LARGE_CHUNK), onMatch),
+    },
   ];
   // The same 1460-byte stream over bytes already in the kernel's memory (inputBuffer()), as a pipeline that
   // reassembles into it would pass them: the difference from the row above is the cost of the copy.
   if (dbs.stream.inputBuffer !== undefined) {
     const resident = residentChunks(dbs.stream, SEGMENT_CHUNK);
-    modes.push({ label: `netsieve stream, ${SEGMENT_CHUNK} B chunks already in kernel memory (no copy)`, run: (data) => resident(data, onMatch) });
+    modes.push({
+      label: `netsieve stream, ${SEGMENT_CHUNK} B chunks already in kernel memory (no copy)`,
+      run: (data) => resident(data, onMatch),
+    });
   }
   const referenced = new Set<number>();
   for (const mode of modes) {
@@ -259,7 +320,9 @@ function planNetsieve(set: PatternSet, corpus: Corpus, dbs: { block: NsDatabase;
         while (bytes * 2 <= full && (bytes * 2) / rate <= BUDGET) bytes *= 2;
       }
     } catch (e) {
-      console.log(`${mode.label} failed on ${set.name} × ${corpus.name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      console.log(
+        `${mode.label} failed on ${set.name} × ${corpus.name}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+      );
       continue;
     }
     const data = bytes === full ? corpus.data : corpus.data.subarray(0, bytes);
@@ -268,7 +331,15 @@ function planNetsieve(set: PatternSet, corpus: Corpus, dbs: { block: NsDatabase;
       referenced.add(bytes);
       try {
         const ref = runHyperscan(set.patterns, data, { passes: 1, compiles: 1 });
-        if (ref !== null) counts.push({ engine: `Hyperscan block${suffix}`, bytes, matches: ref.modes.block.matches, perId: ref.modes.block.perId, kind: 'exact', reference: true });
+        if (ref !== null)
+          counts.push({
+            engine: `Hyperscan block${suffix}`,
+            bytes,
+            matches: ref.modes.block.matches,
+            perId: ref.modes.block.perId,
+            kind: 'exact',
+            reference: true,
+          });
       } catch (e) {
         console.log(`native Hyperscan failed on ${set.name} (prefix): ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -316,14 +387,21 @@ function residentChunks(db: NsDatabase, size: number): (data: Uint8Array, onMatc
   };
 }
 
-function scanStream(db: NsDatabase, chunks: readonly Uint8Array[], onMatch: (id: number, from: number, to: number) => unknown): void {
+function scanStream(
+  db: NsDatabase,
+  chunks: readonly Uint8Array[],
+  onMatch: (id: number, from: number, to: number) => unknown,
+): void {
   const s = db.openStream();
   for (let i = 0; i < chunks.length; i++) s.scan(chunks[i]!, onMatch);
   s.close(onMatch);
   s.free?.();
 }
 
-function compileNetsieve(compile: NsCompile, set: PatternSet): { block: NsDatabase; stream: NsDatabase; blockSec: number; streamSec: number } | { error: string } {
+function compileNetsieve(
+  compile: NsCompile,
+  set: PatternSet,
+): { block: NsDatabase; stream: NsDatabase; blockSec: number; streamSec: number } | { error: string } {
   const patterns = set.patterns.map((p) => ({ id: p.id, expression: p.expression, flags: p.flags }));
   try {
     const timed = (mode: 'block' | 'stream') => {
@@ -332,7 +410,10 @@ function compileNetsieve(compile: NsCompile, set: PatternSet): { block: NsDataba
       // Up to three compilations, median; one when a compilation takes over a second.
       for (let i = 0; i < 3; i++) {
         const t0 = performance.now();
-        db = compile(patterns, mode === 'stream' && set.somHorizon !== undefined ? { mode, somHorizon: set.somHorizon } : { mode });
+        db = compile(
+          patterns,
+          mode === 'stream' && set.somHorizon !== undefined ? { mode, somHorizon: set.somHorizon } : { mode },
+        );
         secs.push((performance.now() - t0) / 1000);
         if (secs[0]! > 1) break;
       }
@@ -353,12 +434,16 @@ function compileNetsieve(compile: NsCompile, set: PatternSet): { block: NsDataba
  */
 function agreement(line: CountLine, lines: readonly CountLine[], patterns: readonly BenchPattern[]): string {
   if (line.reference === true) return 'reference';
-  const ref = lines.find((l) => l.reference === true && l.bytes === line.bytes) ?? lines.find((l) => l.engine.startsWith('netsieve block') && l.bytes === line.bytes);
-  if (ref === undefined) return line.kind === 'v8' ? `${line.note}; on a prefix, no reference` : 'no reference over the same bytes';
+  const ref =
+    lines.find((l) => l.reference === true && l.bytes === line.bytes) ??
+    lines.find((l) => l.engine.startsWith('netsieve block') && l.bytes === line.bytes);
+  if (ref === undefined)
+    return line.kind === 'v8' ? `${line.note}; on a prefix, no reference` : 'no reference over the same bytes';
   if (ref === line) return 'reference (no Hyperscan)';
   const refIds = ref.perId as Map<number, MatchTally>;
   if (line.kind === 'v8') {
-    if (line.perId === undefined) return `${line.note} (differs by design)${line.matches === ref.matches ? '; the same total here' : ''}`;
+    if (line.perId === undefined)
+      return `${line.note} (differs by design)${line.matches === ref.matches ? '; the same total here' : ''}`;
     let same = 0;
     for (const p of patterns) if ((refIds.get(p.id)?.count ?? 0) === ((line.perId.get(p.id) as number | undefined) ?? 0)) same++;
     return `${line.note} (differs by design); ${same} of ${patterns.length} patterns count the same`;
@@ -380,12 +465,21 @@ function agreement(line: CountLine, lines: readonly CountLine[], patterns: reado
   for (const [id, t] of got) if (!patterns.some((p) => p.id === id)) extra += t.count;
   if (extra > 0) diffs.push(`${extra} matches with unknown ids`);
   const mismatch = line.matches !== ref.matches && diffs.length === 0 ? ' (totals differ)' : '';
-  return diffs.length === 0 && mismatch === '' ? 'agrees (counts and offsets per pattern)' : `DISAGREES${mismatch}: ${diffs.length} patterns differ, e.g. ${diffs.slice(0, 4).join('; ')}`;
+  return diffs.length === 0 && mismatch === ''
+    ? 'agrees (counts and offsets per pattern)'
+    : `DISAGREES${mismatch}: ${diffs.length} patterns differ, e.g. ${diffs.slice(0, 4).join('; ')}`;
 }
 
 function printCounts(set: PatternSet, corpus: Corpus, lines: CountLine[]): void {
-  const out = [`\n### matches: ${set.name} × ${corpus.name}`, '| engine | bytes | matches | compared with Hyperscan block mode on the same bytes |', '|---|---:|---:|---|'];
-  for (const l of lines) out.push(`| ${l.engine} | ${mib(l.bytes)} | ${l.matches.toLocaleString('en-US')} | ${l.note !== undefined && l.kind === 'exact' ? `${l.note} ` : ''}${agreement(l, lines, set.patterns)} |`);
+  const out = [
+    `\n### matches: ${set.name} × ${corpus.name}`,
+    '| engine | bytes | matches | compared with Hyperscan block mode on the same bytes |',
+    '|---|---:|---:|---|',
+  ];
+  for (const l of lines)
+    out.push(
+      `| ${l.engine} | ${mib(l.bytes)} | ${l.matches.toLocaleString('en-US')} | ${l.note !== undefined && l.kind === 'exact' ? `${l.note} ` : ''}${agreement(l, lines, set.patterns)} |`,
+    );
   console.log(out.join('\n'));
 }
 

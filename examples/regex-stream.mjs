@@ -25,12 +25,13 @@ const counts = new Map();
 const engine = createEngine({
   onStream: (flow) => {
     const streams = [db.openStream(), db.openStream()];
-    const report = (/** @type {number} */ direction) => (/** @type {number} */ id, /** @type {number} */ from, /** @type {number} */ to) => {
-      const name = names.get(id);
-      counts.set(name, (counts.get(name) ?? 0) + 1);
-      const side = direction === Direction.TO_SERVER ? 'client' : 'server';
-      console.log(`port ${flow.endpoints.destPort} ${side} ${from >= 0 ? `bytes ${from}-${to}` : `end ${to}`}: ${name}`);
-    };
+    const report =
+      (/** @type {number} */ direction) => (/** @type {number} */ id, /** @type {number} */ from, /** @type {number} */ to) => {
+        const name = names.get(id);
+        counts.set(name, (counts.get(name) ?? 0) + 1);
+        const side = direction === Direction.TO_SERVER ? 'client' : 'server';
+        console.log(`port ${flow.endpoints.destPort} ${side} ${from >= 0 ? `bytes ${from}-${to}` : `end ${to}`}: ${name}`);
+      };
     return {
       onData(data, start, end, info) {
         streams[info.direction].scan(data.subarray(start, end), report(info.direction));

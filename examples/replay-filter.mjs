@@ -18,7 +18,9 @@ try {
       console.log(`dns query ${dnsQueryNames(ev.dns).join(',')}`);
     } else if (ev.type === 'flow' && ev.flow.pktsToServer + ev.flow.pktsToClient > 20) {
       const { srcIp, srcPort, destIp, destPort } = ev.endpoints;
-      console.log(`flow ${srcIp}:${srcPort} -> ${destIp}:${destPort} ${ev.appProto ?? '-'} packets ${ev.flow.pktsToServer}/${ev.flow.pktsToClient}`);
+      console.log(
+        `flow ${srcIp}:${srcPort} -> ${destIp}:${destPort} ${ev.appProto ?? '-'} packets ${ev.flow.pktsToServer}/${ev.flow.pktsToClient}`,
+      );
     }
   }
   console.log(`done: ${engine.stats().packets} packets`);

@@ -32,7 +32,9 @@ const onStream = (flow) => {
     onEnd(direction, reason) {
       if (direction !== Direction.TO_CLIENT) return; // one line per flow, when its server side ends
       const shown = /^[\x20-\x7e]*$/.test(firstLine) ? JSON.stringify(firstLine.slice(0, 40)) : '(binary)';
-      console.log(`tcp ${flow.endpoints.destPort} client ${bytes[0]} B, server ${bytes[1]} B, gaps ${gaps}, end ${reason}: ${shown}`);
+      console.log(
+        `tcp ${flow.endpoints.destPort} client ${bytes[0]} B, server ${bytes[1]} B, gaps ${gaps}, end ${reason}: ${shown}`,
+      );
     },
   };
 };

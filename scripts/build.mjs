@@ -25,9 +25,13 @@ const cjs = path.join(dist, 'cjs');
 const ESM_ONLY = new Set(['cli']);
 
 fs.rmSync(dist, { recursive: true, force: true });
-const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')], {
-  stdio: 'inherit',
-});
+const tsc = spawnSync(
+  process.execPath,
+  [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', path.join(root, 'tsconfig.build.json')],
+  {
+    stdio: 'inherit',
+  },
+);
 if (tsc.status !== 0) process.exit(tsc.status ?? 1);
 
 /** @param {string} dir @returns {string[]} paths relative to `dir` */
@@ -48,7 +52,13 @@ for (const rel of walk(src)) {
   let banner = '';
   if (text.includes('import.meta.url')) {
     text = text.replaceAll('import.meta.url', IMPORT_META_URL);
-    const upToDist = path.posix.join('..', ...jsRel.split(path.sep).slice(0, -1).map(() => '..'));
+    const upToDist = path.posix.join(
+      '..',
+      ...jsRel
+        .split(path.sep)
+        .slice(0, -1)
+        .map(() => '..'),
+    );
     banner = `const ${IMPORT_META_URL} = require('node:url').pathToFileURL(require('node:path').resolve(__dirname, ${JSON.stringify(upToDist)}, ${JSON.stringify(jsRel.split(path.sep).join('/'))})).href;\n`;
   }
   const out = ts.transpileModule(text, {

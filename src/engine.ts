@@ -19,7 +19,15 @@ import type { AnomalyLayer, EventEndpoints, EventOfType, NetsieveEvent, Netsieve
 import { STREAM_ANOMALIES, StreamAnomaly } from './flow/events.js';
 import type { Flow, FlowEndReason } from './flow/flow.js';
 import { FlowKind } from './flow/flow.js';
-import { decodeAnomalyEvent, endpointsOf, firstOnFlow, flowAnomalyEvent, flowEvent, protoName, tunnelOf } from './flow/flow-events.js';
+import {
+  decodeAnomalyEvent,
+  endpointsOf,
+  firstOnFlow,
+  flowAnomalyEvent,
+  flowEvent,
+  protoName,
+  tunnelOf,
+} from './flow/flow-events.js';
 import { countPacket, newFlowFromPacket, noteIcmpType } from './flow/flow-lifecycle.js';
 import { APP_STATE_BYTES, FLOW_BYTES, FlowMemory, STREAM_STATE_BYTES, type FlowMemoryStats } from './flow/flow-memory.js';
 import { FlowTable, KEY_WORDS, fillPacketKey, hashKey, timeoutClassOf } from './flow/flow-table.js';
@@ -186,7 +194,8 @@ export class Engine {
     const { onStream, app, debug, filter, ...rest } = options;
     this.throwInternalErrors = debug?.throwInternalErrors === true;
     this.options = resolveOptions(rest);
-    if (filter !== undefined && typeof filter !== 'string') throw new NetsieveError('NS_ERR_OPTION', 'option filter must be a string');
+    if (filter !== undefined && typeof filter !== 'string')
+      throw new NetsieveError('NS_ERR_OPTION', 'option filter must be a string');
     const compiled = filter === undefined ? null : compileFilter(filter);
     this.filter = compiled === null || compiled.matchesAll ? null : compiled;
     this.onStream = onStream ?? null;
@@ -277,7 +286,10 @@ export class Engine {
     const offset = packet.offset ?? 0;
     const caplen = packet.caplen ?? packet.data.length - offset;
     if (offset < 0 || caplen < 0 || offset + caplen > packet.data.length) {
-      throw new NetsieveError('NS_ERR_OPTION', `packet offset ${offset} and caplen ${caplen} do not fit its ${packet.data.length}-byte buffer`);
+      throw new NetsieveError(
+        'NS_ERR_OPTION',
+        `packet offset ${offset} and caplen ${caplen} do not fit its ${packet.data.length}-byte buffer`,
+      );
     }
     let tsSec = packet.tsSec;
     let tsNsec = packet.tsNsec ?? 0;
@@ -472,7 +484,8 @@ export class Engine {
     flow.accounted = 0;
     this.flowsEnded++;
     if (reason === 'timeout') this.flowsTimedOut++;
-    const app = flow.appProto === null ? 'unknown' : flow.appProtoConfidence === 'dpi' ? flow.appProto : `${flow.appProto} (port)`;
+    const app =
+      flow.appProto === null ? 'unknown' : flow.appProtoConfidence === 'dpi' ? flow.appProto : `${flow.appProto} (port)`;
     this.flowsByApp[app] = (this.flowsByApp[app] ?? 0) + 1;
     if (this.wantsEvents()) this.emit(flowEvent(flow, reason));
     // The event holds copies of everything: the session's fixed state can go to the next flow.
@@ -503,7 +516,8 @@ export class Engine {
    */
   async *replay(input: CaptureInput, opts: ReplayOptions = {}): AsyncGenerator<NetsieveEvent, void, undefined> {
     if (this.closed) throw new NetsieveError('NS_ERR_STATE', 'replay() called after close(); create a new engine');
-    if (this.replaying) throw new NetsieveError('NS_ERR_STATE', 'a replay is already running on this engine; wait for it to finish');
+    if (this.replaying)
+      throw new NetsieveError('NS_ERR_STATE', 'a replay is already running on this engine; wait for it to finish');
     this.replaying = true;
     const queue: NetsieveEvent[] = [];
     let reader: CaptureReader | null = null;
@@ -576,7 +590,8 @@ export class Engine {
       if (n === 0) continue;
       const name = CAPTURE_ANOMALIES[code]!;
       this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + n;
-      if (this.wantsEvents()) this.emit({ type: 'anomaly', ts: this.clockTs(), anomaly: { layer: 'capture', event: name, code } });
+      if (this.wantsEvents())
+        this.emit({ type: 'anomaly', ts: this.clockTs(), anomaly: { layer: 'capture', event: name, code } });
     }
   }
 
@@ -638,7 +653,10 @@ export class Engine {
       reassembly: { memoryUsed: this.memory.used, memoryPeak: this.memory.peak, memcapHits: this.memory.capHits },
       flowMemory: this.flowMemory.snapshot(),
       fragments: { ...this.decoder.stats.fragments },
-      internalErrors: { count: this.internalErrors.count, last: this.internalErrors.last === null ? null : { ...this.internalErrors.last } },
+      internalErrors: {
+        count: this.internalErrors.count,
+        last: this.internalErrors.last === null ? null : { ...this.internalErrors.last },
+      },
       firstTs: this.firstTs,
       lastTs: this.clock === -Infinity ? NaN : this.clock,
     };
@@ -693,7 +711,8 @@ export class Engine {
     // A gap is news each time (where and how much was lost); other anomalies are written once per flow.
     if (gap === undefined && !firstOnFlow(flow, name)) return;
     if (!this.wantsEvents()) return;
-    const ts = this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : { sec: flow.lastSec, nsec: flow.lastNsec };
+    const ts =
+      this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : { sec: flow.lastSec, nsec: flow.lastNsec };
     this.emit(flowAnomalyEvent(flow, layer, name, code, direction, ts, this.currentPacket, gap));
   }
 

@@ -69,7 +69,14 @@ export { ReassemblyMemory } from './flow/reassembly-memory.js';
 // the typed `app.protocols` options are derived), the module contract, and each protocol's records,
 // options, anomaly tables and inspection buffers.
 export { PROTOCOLS, APP_ANOMALIES, EVE_MAPPERS } from './protocols/registry.js';
-export type { AppOptions, AppOptionsInput, AppProtocolName, AppProtocolOptionsMap, AppRecordMap, RegisteredModule } from './protocols/registry.js';
+export type {
+  AppOptions,
+  AppOptionsInput,
+  AppProtocolName,
+  AppProtocolOptionsMap,
+  AppRecordMap,
+  RegisteredModule,
+} from './protocols/registry.js';
 export type {
   AnyProtocolModule,
   AppEventSink,
@@ -112,14 +119,39 @@ export type {
   DnsSvcParam,
   DnsVariant,
 } from './protocols/dns/index.js';
-export { tlsModule, tlsToEve, TLS_ANOMALIES, TLS_BUFFERS, TLS_DEFAULTS, TLS_OPTION_DOCS, ja3, ja3s, ja4 } from './protocols/tls/index.js';
+export {
+  tlsModule,
+  tlsToEve,
+  TLS_ANOMALIES,
+  TLS_BUFFERS,
+  TLS_DEFAULTS,
+  TLS_OPTION_DOCS,
+  ja3,
+  ja3s,
+  ja4,
+} from './protocols/tls/index.js';
 export type { TlsCertificate, TlsClientHello, TlsHandshake, TlsOptions, TlsServerHello } from './protocols/tls/index.js';
-export { redisModule, redisToEve, REDIS_ANOMALIES, REDIS_BUFFERS, REDIS_DEFAULTS, REDIS_OPTION_DOCS } from './protocols/redis/index.js';
+export {
+  redisModule,
+  redisToEve,
+  REDIS_ANOMALIES,
+  REDIS_BUFFERS,
+  REDIS_DEFAULTS,
+  REDIS_OPTION_DOCS,
+} from './protocols/redis/index.js';
 export type { RedisOptions, RedisRecord, RedisValue } from './protocols/redis/index.js';
 
 // Multi-pattern regex matching (a library in its own right: src/regex/README section in the project README).
 export { compile, deserialize, RegexDatabase, RegexStream } from './regex/database.js';
-export type { CompileOptions, DatabaseInfo, EngineInfo, MatchHandler, PatternSpec, ScanMode, ScanResult } from './regex/database.js';
+export type {
+  CompileOptions,
+  DatabaseInfo,
+  EngineInfo,
+  MatchHandler,
+  PatternSpec,
+  ScanMode,
+  ScanResult,
+} from './regex/database.js';
 
 // Output.
 export { toEve, toEveLine, eveTimestamp, isoTimestamp, EveFormatter } from './output/eve.js';

@@ -165,15 +165,30 @@ export interface OptionSpec extends OptionDef<Leaf> {
 }
 
 const int = (def: number, min: number, description: string, unit?: 'bytes' | 'seconds'): OptionDef<number> =>
-  unit === undefined ? { type: 'integer', default: def, min, description } : { type: 'integer', default: def, min, unit, description };
-const seconds = (def: number, description: string): OptionDef<number> => ({ type: 'number', default: def, above: 0, unit: 'seconds', description });
+  unit === undefined
+    ? { type: 'integer', default: def, min, description }
+    : { type: 'integer', default: def, min, unit, description };
+const seconds = (def: number, description: string): OptionDef<number> => ({
+  type: 'number',
+  default: def,
+  above: 0,
+  unit: 'seconds',
+  description,
+});
 const timeout = (def: number, flows: string): OptionDef<number> => seconds(def, `idle time before ${flows} end`);
 const ports = (def: number[], description: string): OptionDef<number[]> => ({ type: 'ports', default: def, description });
-const choice = <V extends string>(values: readonly V[], def: V, description: string): OptionDef<V> => ({ type: 'enum', default: def, values, description });
+const choice = <V extends string>(values: readonly V[], def: V, description: string): OptionDef<V> => ({
+  type: 'enum',
+  default: def,
+  values,
+  description,
+});
 const flag = (def: boolean, description: string): OptionDef<boolean> => ({ type: 'boolean', default: def, description });
 
 /** Every engine option, as the sections of `createEngine()` and `--config` nest them. */
-export const OPTION_TREE: { readonly [S in keyof EngineOptions]: OptionTree<EngineOptions[S]> } & { readonly app: OptionTree<AppLayerOptions> } = {
+export const OPTION_TREE: { readonly [S in keyof EngineOptions]: OptionTree<EngineOptions[S]> } & {
+  readonly app: OptionTree<AppLayerOptions>;
+} = {
   tcp: {
     overlapPolicy: choice<OverlapPolicy>(
       ['first', 'last', 'bsd', 'linux', 'windows'],
@@ -181,14 +196,26 @@ export const OPTION_TREE: { readonly [S in keyof EngineOptions]: OptionTree<Engi
       "which bytes win when a segment overlaps data held but not yet delivered (Suricata's target-based rules)",
     ),
     depth: int(1 << 20, 0, 'bytes of each direction reassembled and delivered; 0 = unlimited', 'bytes'),
-    delivery: choice(['acked', 'immediate'] as const, 'acked', 'hand bytes to consumers once acknowledged (IDS, overlap-safe), or at once (`immediate`, inline)'),
+    delivery: choice(
+      ['acked', 'immediate'] as const,
+      'acked',
+      'hand bytes to consumers once acknowledged (IDS, overlap-safe), or at once (`immediate`, inline)',
+    ),
     maxBufferPerStream: int(1 << 20, 1, 'bytes one direction may hold (unacknowledged and out of order)', 'bytes'),
     maxHolesPerStream: int(64, 1, 'out-of-order holes per direction before the oldest becomes a gap'),
     memcap: int(256 << 20, 1, 'bytes all streams may hold together', 'bytes'),
-    memcapPolicy: choice(['bypass', 'drop'] as const, 'bypass', 'at the memcap: stop reassembling the flow (`bypass`) or drop the segment (`drop`, verdict `drop`)'),
+    memcapPolicy: choice(
+      ['bypass', 'drop'] as const,
+      'bypass',
+      'at the memcap: stop reassembling the flow (`bypass`) or drop the segment (`drop`, verdict `drop`)',
+    ),
   },
   flow: {
-    maxFlows: int(65536, 1, 'flows tracked at once; when full, the flow closest to its timeout is ended (`forced`, `flow.evicted`)'),
+    maxFlows: int(
+      65536,
+      1,
+      'flows tracked at once; when full, the flow closest to its timeout is ended (`forced`, `flow.evicted`)',
+    ),
     memcap: int(
       256 << 20,
       1,
@@ -293,7 +320,13 @@ export function resolveOptions(input: EngineOptionsInput = {}): EngineOptions {
 }
 
 /** Checks `value` against the definition `tree` and writes it over `target`, key by key. */
-function mergeInto(target: Record<string, unknown>, tree: object, value: unknown, path: string, alsoKnown: readonly string[]): void {
+function mergeInto(
+  target: Record<string, unknown>,
+  tree: object,
+  value: unknown,
+  path: string,
+  alsoKnown: readonly string[],
+): void {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) bad(path, 'an object');
   const keys = Object.keys(tree);
   for (const [k, v] of Object.entries(value)) {
@@ -308,7 +341,8 @@ function mergeInto(target: Record<string, unknown>, tree: object, value: unknown
 function check(key: string, def: OptionDef<Leaf>, v: unknown): Leaf {
   switch (def.type) {
     case 'integer':
-      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (def.min ?? -Infinity)) bad(key, `an integer of at least ${def.min}`);
+      if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < (def.min ?? -Infinity))
+        bad(key, `an integer of at least ${def.min}`);
       return v;
     case 'number':
       if (typeof v !== 'number' || !Number.isFinite(v) || !(v > (def.above ?? -Infinity)) || v < (def.min ?? -Infinity)) {
@@ -322,7 +356,8 @@ function check(key: string, def: OptionDef<Leaf>, v: unknown): Leaf {
       if (typeof v !== 'string' || !def.values!.includes(v)) bad(key, def.values!.join(' | '));
       return v;
     case 'ports':
-      if (!Array.isArray(v) || v.some((p) => !Number.isInteger(p) || p < 0 || p > 65535)) bad(key, 'an array of port numbers (0-65535)');
+      if (!Array.isArray(v) || v.some((p) => !Number.isInteger(p) || p < 0 || p > 65535))
+        bad(key, 'an array of port numbers (0-65535)');
       return [...(v as number[])];
   }
 }

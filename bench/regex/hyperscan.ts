@@ -45,14 +45,24 @@ export function hyperscanHarness(): HarnessStatus {
 function build(): HarnessStatus {
   const cc = process.env.CC ?? 'cc';
   const probe = spawnSync(cc, ['--version'], { encoding: 'utf8' });
-  if (probe.error !== undefined || probe.status !== 0) return { ok: false, hint: 'install a C compiler, or set CC', reason: `no C compiler (${cc}: ${probe.error?.message ?? probe.stderr.trim()})` };
+  if (probe.error !== undefined || probe.status !== 0)
+    return {
+      ok: false,
+      hint: 'install a C compiler, or set CC',
+      reason: `no C compiler (${cc}: ${probe.error?.message ?? probe.stderr.trim()})`,
+    };
 
   // Debian puts hs.h in /usr/include/hs; pkg-config says so when libhs.pc is installed.
   const pc = spawnSync('pkg-config', ['--cflags', 'libhs'], { encoding: 'utf8' });
-  const includes = pc.status === 0 && pc.stdout.trim() !== '' ? pc.stdout.trim().split(/\s+/) : ['-I/usr/include/hs', '-I/usr/local/include/hs'];
+  const includes =
+    pc.status === 0 && pc.stdout.trim() !== '' ? pc.stdout.trim().split(/\s+/) : ['-I/usr/include/hs', '-I/usr/local/include/hs'];
   const args = ['-O2', '-Wall', ...includes];
   const source = fs.readFileSync(SOURCE);
-  const key = createHash('sha256').update(source).update(JSON.stringify([cc, args])).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(source)
+    .update(JSON.stringify([cc, args]))
+    .digest('hex')
+    .slice(0, 16);
   const binary = path.join(os.tmpdir(), `netsieve-hs-harness-${key}`);
 
   if (!fs.existsSync(binary)) {
@@ -69,7 +79,8 @@ function build(): HarnessStatus {
     fs.renameSync(partial, binary);
   }
   const v = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  if (v.error !== undefined || v.status !== 0) return { ok: false, hint: INSTALL_HS, reason: `the harness does not run: ${v.error?.message ?? v.stderr.trim()}` };
+  if (v.error !== undefined || v.status !== 0)
+    return { ok: false, hint: INSTALL_HS, reason: `the harness does not run: ${v.error?.message ?? v.stderr.trim()}` };
   return { ok: true, binary, version: v.stdout.trim() };
 }
 
@@ -107,14 +118,20 @@ export interface HsRun {
 export function patternFile(patterns: readonly HsPattern[]): string {
   return patterns
     .map((p) => {
-      if (/[\n\r\0]/.test(p.expression)) throw new Error(`pattern ${p.id}: an expression with a line break or NUL cannot go in the harness's pattern file`);
-      if (!/^[ismHLV8W]*$/.test(p.flags)) throw new Error(`pattern ${p.id}: flags ${JSON.stringify(p.flags)} are not Hyperscan flag letters`);
+      if (/[\n\r\0]/.test(p.expression))
+        throw new Error(`pattern ${p.id}: an expression with a line break or NUL cannot go in the harness's pattern file`);
+      if (!/^[ismHLV8W]*$/.test(p.flags))
+        throw new Error(`pattern ${p.id}: flags ${JSON.stringify(p.flags)} are not Hyperscan flag letters`);
       return `${p.id}:${p.flags}:${p.expression}\n`;
     })
     .join('');
 }
 
-function withInputs<T>(patterns: readonly HsPattern[], corpus: Uint8Array, fn: (patternsPath: string, corpusPath: string) => T): T {
+function withInputs<T>(
+  patterns: readonly HsPattern[],
+  corpus: Uint8Array,
+  fn: (patternsPath: string, corpusPath: string) => T,
+): T {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-hs-'));
   try {
     const p = path.join(dir, 'patterns.txt');
@@ -161,7 +178,16 @@ export interface HsRunOptions {
 export function runHyperscan(patterns: readonly HsPattern[], corpus: Uint8Array, opts: HsRunOptions = {}): HsRun | null {
   const h = hyperscanHarness();
   if (!h.ok) return null;
-  const args = ['--passes', String(opts.passes ?? 10), '--compiles', String(opts.compiles ?? 3), '--chunk', String(opts.smallChunk ?? 1460), '--large', String(opts.largeChunk ?? 65536)];
+  const args = [
+    '--passes',
+    String(opts.passes ?? 10),
+    '--compiles',
+    String(opts.compiles ?? 3),
+    '--chunk',
+    String(opts.smallChunk ?? 1460),
+    '--large',
+    String(opts.largeChunk ?? 65536),
+  ];
   const out = withInputs(patterns, corpus, (p, c) => run(h.binary, [...args, p, c]));
   type RawMode = Omit<HsModeFigures, 'perId'> & { perId: Record<string, [number, number, number]> };
   const raw = JSON.parse(out) as {
@@ -173,7 +199,10 @@ export function runHyperscan(patterns: readonly HsPattern[], corpus: Uint8Array,
     database: HsRun['database'];
     modes: { block: RawMode; streamSmall: RawMode; streamLarge: RawMode };
   };
-  const mode = (m: RawMode): HsModeFigures => ({ ...m, perId: new Map(Object.entries(m.perId).map(([k, [count, sumFrom, sumTo]]) => [Number(k), { count, sumFrom, sumTo }])) });
+  const mode = (m: RawMode): HsModeFigures => ({
+    ...m,
+    perId: new Map(Object.entries(m.perId).map(([k, [count, sumFrom, sumTo]]) => [Number(k), { count, sumFrom, sumTo }])),
+  });
   return {
     version: raw.hyperscan,
     patterns: raw.patterns,

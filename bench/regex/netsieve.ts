@@ -30,7 +30,10 @@ export interface NsDatabase {
   inputBuffer?(size: number): Uint8Array;
 }
 
-export type NsCompile = (patterns: { id: number; expression: string; flags: string }[], options: { mode: 'block' | 'stream' | 'vectored'; somHorizon?: number }) => NsDatabase;
+export type NsCompile = (
+  patterns: { id: number; expression: string; flags: string }[],
+  options: { mode: 'block' | 'stream' | 'vectored'; somHorizon?: number },
+) => NsDatabase;
 
 /**
  * `compile` when src/index.ts exports it, else why not. `NETSIEVE_REGEX_MODULE=<path>` loads it from another
@@ -41,7 +44,9 @@ export async function loadNetsieve(): Promise<{ compile: NsCompile; from: string
   const from = override !== undefined && override !== '' ? path.resolve(override) : 'src/index.ts';
   let mod: Record<string, unknown>;
   try {
-    mod = (override !== undefined && override !== '' ? await import(pathToFileURL(from).href) : await import('../../src/index.js')) as Record<string, unknown>;
+    mod = (
+      override !== undefined && override !== '' ? await import(pathToFileURL(from).href) : await import('../../src/index.js')
+    ) as Record<string, unknown>;
   } catch (e) {
     return { reason: `${from} does not load: ${e instanceof Error ? e.message : String(e)}` };
   }

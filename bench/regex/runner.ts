@@ -31,7 +31,8 @@ export function timeCases(suite: string, cases: readonly TimedCase[], rounds = 3
   const samples: number[][] = cases.map(() => []);
   for (let r = 0; r < rounds; r++) {
     const bs = new Benchmark.Suite(suite);
-    for (const c of cases) bs.add(c.name, c.fn, { minSamples: Math.max(1, Math.ceil(c.minSamples / rounds)), maxTime: c.maxTime / rounds });
+    for (const c of cases)
+      bs.add(c.name, c.fn, { minSamples: Math.max(1, Math.ceil(c.minSamples / rounds)), maxTime: c.maxTime / rounds });
     bs.run({ async: false });
     let i = 0;
     bs.forEach((b: Benchmark) => {
@@ -44,7 +45,10 @@ export function timeCases(suite: string, cases: readonly TimedCase[], rounds = 3
 }
 
 // Two-sided 95% critical values of Student's t by degrees of freedom (what benchmark.js uses for its ±%).
-const T95 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T95 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101,
+  2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** A row from times measured outside benchmark.js (seconds per pass). */
 export function externalRow(suite: string, name: string, seconds: readonly number[], bytes: number): BenchRow {

@@ -79,7 +79,13 @@ export const OWASP: readonly BenchPattern[] = [
   pattern(101, 'sqli.union_select', String.raw`union(\s+all)?\s+select`, 'i', String.raw`union(?:${WS}+all)?${WS}+select`),
   pattern(102, 'sqli.select_from', String.raw`select\s.{0,40}\sfrom`, 'i', String.raw`select${WS}[^\n]{0,40}${WS}from`),
   pattern(103, 'sqli.or_tautology', String.raw`\bor\s+\d+\s*=\s*\d+`, 'i', String.raw`\bor${WS}+\d+${WS}*=${WS}*\d+`),
-  pattern(104, 'sqli.quoted_tautology', String.raw`'\s*(or|and)\s+'[^']*'\s*=\s*'`, 'i', String.raw`'${WS}*(?:or|and)${WS}+'[^']*'${WS}*=${WS}*'`),
+  pattern(
+    104,
+    'sqli.quoted_tautology',
+    String.raw`'\s*(or|and)\s+'[^']*'\s*=\s*'`,
+    'i',
+    String.raw`'${WS}*(?:or|and)${WS}+'[^']*'${WS}*=${WS}*'`,
+  ),
   pattern(105, 'sqli.information_schema', 'information_schema', 'iH', 'information_schema'),
   pattern(106, 'sqli.sleep', String.raw`sleep\s*\(`, 'i', String.raw`sleep${WS}*\(`),
   pattern(107, 'sqli.xp_cmdshell', 'xp_cmdshell', 'iH', 'xp_cmdshell'),
@@ -87,7 +93,13 @@ export const OWASP: readonly BenchPattern[] = [
   // Cross-site scripting
   pattern(111, 'xss.script_tag', '<script', 'i', '<script'),
   pattern(112, 'xss.javascript_uri', 'javascript:', 'i', 'javascript:'),
-  pattern(113, 'xss.event_handler', String.raw`\bon(error|load|mouseover)\s*=`, 'i', String.raw`\bon(?:error|load|mouseover)${WS}*=`),
+  pattern(
+    113,
+    'xss.event_handler',
+    String.raw`\bon(error|load|mouseover)\s*=`,
+    'i',
+    String.raw`\bon(?:error|load|mouseover)${WS}*=`,
+  ),
   pattern(114, 'xss.document_cookie', String.raw`document\.cookie`, 'i', String.raw`document\.cookie`),
   pattern(115, 'xss.iframe_src', String.raw`<iframe[^>]{0,100}\ssrc\s*=`, 'i', String.raw`<iframe[^>]{0,100}${WS}src${WS}*=`),
   // Path traversal and local file inclusion
@@ -95,7 +107,13 @@ export const OWASP: readonly BenchPattern[] = [
   pattern(122, 'lfi.encoded_dot_dot_slash', '%2e%2e%2f', 'i', '%2e%2e%2f'),
   pattern(123, 'lfi.etc_passwd', '/etc/passwd', 'iH', '/etc/passwd'),
   // Command injection
-  pattern(131, 'rce.shell_command', String.raw`;\s*(cat|wget|curl|bash|nc)\b`, 'i', String.raw`;${WS}*(?:cat|wget|curl|bash|nc)\b`),
+  pattern(
+    131,
+    'rce.shell_command',
+    String.raw`;\s*(cat|wget|curl|bash|nc)\b`,
+    'i',
+    String.raw`;${WS}*(?:cat|wget|curl|bash|nc)\b`,
+  ),
   pattern(132, 'rce.cmd_exe', String.raw`cmd\.exe`, 'i', String.raw`cmd\.exe`),
   pattern(133, 'rce.bin_sh', '/bin/sh', 'i', '/bin/sh'),
   pattern(134, 'rce.log4shell', String.raw`\$\{jndi:(ldap|rmi|dns)://`, 'i', String.raw`\$\{jndi:(?:ldap|rmi|dns)://`),
@@ -132,9 +150,23 @@ export const DLP: readonly BenchPattern[] = [
     String.raw`${caseless('aws')}_?${caseless('secret')}_?(?:${caseless('access')}_?)?${caseless('key')}["']?${WS}*[:=]${WS}*["']?[A-Za-z0-9/+]{40}["'\t\n\v\f\r ]`,
   ),
   ((e: string) => pattern(208, 'dlp.github_token', e, 'L', e))(String.raw`\bgh[pousr]_[A-Za-z0-9]{36}\b`),
-  pattern(209, 'dlp.slack_token', String.raw`\bxox[baprs]-\d{10,13}-\d{10,13}(-[A-Za-z0-9]{24,32})?\b`, 'L', String.raw`\bxox[baprs]-\d{10,13}-\d{10,13}(?:-[A-Za-z0-9]{24,32})?\b`),
-  pattern(210, 'dlp.private_key', '-----BEGIN (RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----', 'L', '-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----'),
-  ((e: string) => pattern(211, 'dlp.jwt', e, 'L', e))(String.raw`eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`),
+  pattern(
+    209,
+    'dlp.slack_token',
+    String.raw`\bxox[baprs]-\d{10,13}-\d{10,13}(-[A-Za-z0-9]{24,32})?\b`,
+    'L',
+    String.raw`\bxox[baprs]-\d{10,13}-\d{10,13}(?:-[A-Za-z0-9]{24,32})?\b`,
+  ),
+  pattern(
+    210,
+    'dlp.private_key',
+    '-----BEGIN (RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----',
+    'L',
+    '-----BEGIN (?:RSA |EC |OPENSSH |DSA )?PRIVATE KEY-----',
+  ),
+  ((e: string) => pattern(211, 'dlp.jwt', e, 'L', e))(
+    String.raw`eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}`,
+  ),
   pattern(
     212,
     'dlp.iban',
@@ -151,18 +183,136 @@ export const DLP: readonly BenchPattern[] = [
 // command lines, file names on IIS), case-sensitive where it is not (URL paths, user agents).
 
 const BRANDS = [
-  'paypal', 'apple', 'icloud', 'microsoft', 'office365', 'outlook', 'netflix', 'amazon', 'dhl', 'fedex', 'usps',
-  'chase', 'wellsfargo', 'bankofamerica', 'coinbase', 'binance', 'metamask', 'steam', 'discord', 'instagram',
-  'facebook', 'linkedin', 'dropbox', 'docusign', 'adobe', 'google', 'yahoo', 'verizon', 'irs', 'hmrc',
+  'paypal',
+  'apple',
+  'icloud',
+  'microsoft',
+  'office365',
+  'outlook',
+  'netflix',
+  'amazon',
+  'dhl',
+  'fedex',
+  'usps',
+  'chase',
+  'wellsfargo',
+  'bankofamerica',
+  'coinbase',
+  'binance',
+  'metamask',
+  'steam',
+  'discord',
+  'instagram',
+  'facebook',
+  'linkedin',
+  'dropbox',
+  'docusign',
+  'adobe',
+  'google',
+  'yahoo',
+  'verizon',
+  'irs',
+  'hmrc',
 ];
 const BAIT = [
-  'login', 'secure', 'verify', 'account', 'update', 'support', 'billing', 'signin', 'auth', 'wallet', 'recovery',
-  'confirm', 'service', 'alert', 'unlock', 'payment', 'invoice', 'delivery', 'track', 'helpdesk', 'portal', 'id',
+  'login',
+  'secure',
+  'verify',
+  'account',
+  'update',
+  'support',
+  'billing',
+  'signin',
+  'auth',
+  'wallet',
+  'recovery',
+  'confirm',
+  'service',
+  'alert',
+  'unlock',
+  'payment',
+  'invoice',
+  'delivery',
+  'track',
+  'helpdesk',
+  'portal',
+  'id',
 ];
-const BAD_TLDS = ['xyz', 'top', 'club', 'online', 'site', 'info', 'ru', 'cn', 'tk', 'ml', 'ga', 'cf', 'gq', 'work', 'live', 'icu', 'buzz', 'shop', 'su', 'biz', 'pw', 'cc', 'ws', 'link', 'monster', 'rest', 'cyou', 'sbs'];
+const BAD_TLDS = [
+  'xyz',
+  'top',
+  'club',
+  'online',
+  'site',
+  'info',
+  'ru',
+  'cn',
+  'tk',
+  'ml',
+  'ga',
+  'cf',
+  'gq',
+  'work',
+  'live',
+  'icu',
+  'buzz',
+  'shop',
+  'su',
+  'biz',
+  'pw',
+  'cc',
+  'ws',
+  'link',
+  'monster',
+  'rest',
+  'cyou',
+  'sbs',
+];
 const LEGIT_TLDS = ['com', 'net', 'org', 'co', 'io'];
-const C2_WORDS = ['cdn', 'static', 'update', 'sync', 'telemetry', 'api', 'metrics', 'img', 'files', 'dl', 'get', 'node', 'edge', 'cache', 'mirror', 'push', 'ns1', 'mail'];
-const SYLLABLES = ['ka', 'lo', 've', 'ri', 'mu', 'za', 'to', 'ne', 'qu', 'xi', 'bo', 'da', 'fe', 'gi', 'ho', 'ju', 'ly', 'pa', 'so', 'wu', 'ce', 'ny'];
+const C2_WORDS = [
+  'cdn',
+  'static',
+  'update',
+  'sync',
+  'telemetry',
+  'api',
+  'metrics',
+  'img',
+  'files',
+  'dl',
+  'get',
+  'node',
+  'edge',
+  'cache',
+  'mirror',
+  'push',
+  'ns1',
+  'mail',
+];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  've',
+  'ri',
+  'mu',
+  'za',
+  'to',
+  'ne',
+  'qu',
+  'xi',
+  'bo',
+  'da',
+  'fe',
+  'gi',
+  'ho',
+  'ju',
+  'ly',
+  'pa',
+  'so',
+  'wu',
+  'ce',
+  'ny',
+];
 
 function typosquat(rng: Rng, brand: string): string {
   switch (rng.below(5)) {
@@ -207,18 +357,79 @@ function domain(rng: Rng): string {
 }
 
 const KNOWN_BAD_PATHS = [
-  '/.env', '/.git/config', '/.aws/credentials', '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php', '/boaform/admin/formLogin',
-  '/HNAP1/', '/actuator/gateway/routes', '/solr/admin/cores?action=', '/owa/auth/x.js', '/autodiscover/autodiscover.json',
-  '/remote/fgt_lang?lang=', '/GponForm/diag_Form', '/shell?cd+/tmp', '/mgmt/tm/util/bash', '/api/jsonws/invoke',
-  '/wls-wsat/CoordinatorPortType', '/manager/html', '/phpmyadmin/setup/index.php', '/_ignition/execute-solution',
-  '/xmlrpc.php?rsd', '/setup.cgi?next_file=netgear.cfg', '/tmUnblock.cgi', '/hudson/script', '/jenkins/script',
-  '/cgi-bin/luci/;stok=/locale', '/cgi-bin/php-cgi', '/cgi-bin/test-cgi', '/cgi-bin/ViewLog.asp', '/cgi-bin/webproc',
-  '/Telerik.Web.UI.WebResource.axd', '/dana-na/../dana/html5acc', '/vpn/../vpns/cfg/smb.conf', '/ecp/Current/exporttool',
-  '/mifs/.;/services/LogService', '/api/v1/totp/user-backup-code', '/wp-admin/admin-ajax.php?action=revslider_show_image',
+  '/.env',
+  '/.git/config',
+  '/.aws/credentials',
+  '/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php',
+  '/boaform/admin/formLogin',
+  '/HNAP1/',
+  '/actuator/gateway/routes',
+  '/solr/admin/cores?action=',
+  '/owa/auth/x.js',
+  '/autodiscover/autodiscover.json',
+  '/remote/fgt_lang?lang=',
+  '/GponForm/diag_Form',
+  '/shell?cd+/tmp',
+  '/mgmt/tm/util/bash',
+  '/api/jsonws/invoke',
+  '/wls-wsat/CoordinatorPortType',
+  '/manager/html',
+  '/phpmyadmin/setup/index.php',
+  '/_ignition/execute-solution',
+  '/xmlrpc.php?rsd',
+  '/setup.cgi?next_file=netgear.cfg',
+  '/tmUnblock.cgi',
+  '/hudson/script',
+  '/jenkins/script',
+  '/cgi-bin/luci/;stok=/locale',
+  '/cgi-bin/php-cgi',
+  '/cgi-bin/test-cgi',
+  '/cgi-bin/ViewLog.asp',
+  '/cgi-bin/webproc',
+  '/Telerik.Web.UI.WebResource.axd',
+  '/dana-na/../dana/html5acc',
+  '/vpn/../vpns/cfg/smb.conf',
+  '/ecp/Current/exporttool',
+  '/mifs/.;/services/LogService',
+  '/api/v1/totp/user-backup-code',
+  '/wp-admin/admin-ajax.php?action=revslider_show_image',
 ];
-const WP_PLUGINS = ['revslider', 'wp-file-manager', 'formcraft', 'duplicator', 'wp-symposium', 'gravityforms', 'elementor-pro', 'ultimate-member', 'wp-fastest-cache', 'easy-wp-smtp', 'wp-automatic', 'backup-guard'];
-const WP_FILES = ['readme.txt', 'lib/php/connector.minimal.php', 'upload.php', 'ajax.php', 'temp/update.php', 'inc/admin.php', 'installer.php', 'core.php'];
-const DROP_DIRS = ['/uploads', '/images', '/tmp', '/assets', '/wp-content/uploads', '/media', '/files', '/cache', '/.well-known', '/admin'];
+const WP_PLUGINS = [
+  'revslider',
+  'wp-file-manager',
+  'formcraft',
+  'duplicator',
+  'wp-symposium',
+  'gravityforms',
+  'elementor-pro',
+  'ultimate-member',
+  'wp-fastest-cache',
+  'easy-wp-smtp',
+  'wp-automatic',
+  'backup-guard',
+];
+const WP_FILES = [
+  'readme.txt',
+  'lib/php/connector.minimal.php',
+  'upload.php',
+  'ajax.php',
+  'temp/update.php',
+  'inc/admin.php',
+  'installer.php',
+  'core.php',
+];
+const DROP_DIRS = [
+  '/uploads',
+  '/images',
+  '/tmp',
+  '/assets',
+  '/wp-content/uploads',
+  '/media',
+  '/files',
+  '/cache',
+  '/.well-known',
+  '/admin',
+];
 
 function badPath(rng: Rng): string {
   switch (rng.below(4)) {
@@ -249,9 +460,29 @@ const SCANNERS = [
   () => 'ZmEu',
   (rng: Rng) => `libwww-perl/6.${rng.between(10, 72)}`,
   (rng: Rng) => `Mozilla/5.0 (compatible; Nimbostratus-Bot/v1.${rng.between(0, 3)}.${rng.between(0, 9)}`,
-  (rng: Rng) => `${rng.pick(['Hello', 'Mozila', 'Mozilla/4.0 (compatible; Win32; WinHttp', 'Go-http-client/1.1 ', 'python-urllib3/'])}${rng.between(1, 99)}`,
+  (rng: Rng) =>
+    `${rng.pick(['Hello', 'Mozila', 'Mozilla/4.0 (compatible; Win32; WinHttp', 'Go-http-client/1.1 ', 'python-urllib3/'])}${rng.between(1, 99)}`,
 ];
-const MALWARE = ['AgentTesla', 'Lokibot', 'FormBook', 'AZORult', 'RedLine', 'Raccoon', 'Vidar', 'IcedID', 'Ursnif', 'QakBot', 'TrickBot', 'Emotet', 'Mirai', 'Gafgyt', 'Mozi', 'XMRig', 'Kinsing', 'Sliver'];
+const MALWARE = [
+  'AgentTesla',
+  'Lokibot',
+  'FormBook',
+  'AZORult',
+  'RedLine',
+  'Raccoon',
+  'Vidar',
+  'IcedID',
+  'Ursnif',
+  'QakBot',
+  'TrickBot',
+  'Emotet',
+  'Mirai',
+  'Gafgyt',
+  'Mozi',
+  'XMRig',
+  'Kinsing',
+  'Sliver',
+];
 
 function userAgent(rng: Rng): string {
   if (rng.chance(0.55)) return rng.pick(SCANNERS)(rng);
@@ -272,7 +503,23 @@ function badIp(rng: Rng): string {
   // Addresses in ranges that show up in abuse feeds; generated, not real indicators.
   return `${rng.pick([45, 91, 103, 141, 176, 185, 193, 194, 195, 212])}.${rng.between(1, 254)}.${rng.between(0, 255)}.${rng.between(1, 254)}`;
 }
-const BIN_NAMES = ['mips', 'mpsl', 'arm7', 'x86', 'sora.sh', 'bins.sh', 'wget.sh', 'kinsing', 'xmrig', 'kdevtmpfsi', 'dbused', '.x', 'lol', 'update.sh', 'ssh.sh'];
+const BIN_NAMES = [
+  'mips',
+  'mpsl',
+  'arm7',
+  'x86',
+  'sora.sh',
+  'bins.sh',
+  'wget.sh',
+  'kinsing',
+  'xmrig',
+  'kdevtmpfsi',
+  'dbused',
+  '.x',
+  'lol',
+  'update.sh',
+  'ssh.sh',
+];
 
 function commandLine(rng: Rng): string {
   switch (rng.below(14)) {
@@ -307,7 +554,34 @@ function commandLine(rng: Rng): string {
   }
 }
 
-const SHELL_NAMES = ['c99', 'r57', 'wso', 'b374k', 'alfa', 'indoxploit', 'mini', 'shell', 'cmd', 'up', 'uploader', 'bypass', 'priv8', 'leafmailer', 'marijuana', 'adminer', '0byte', 'symlink', 'madspot', 'sadrazam', 'chinachopper', 'antsword', 'godzilla', 'behinder', 'reGeorg', 'tunnel'];
+const SHELL_NAMES = [
+  'c99',
+  'r57',
+  'wso',
+  'b374k',
+  'alfa',
+  'indoxploit',
+  'mini',
+  'shell',
+  'cmd',
+  'up',
+  'uploader',
+  'bypass',
+  'priv8',
+  'leafmailer',
+  'marijuana',
+  'adminer',
+  '0byte',
+  'symlink',
+  'madspot',
+  'sadrazam',
+  'chinachopper',
+  'antsword',
+  'godzilla',
+  'behinder',
+  'reGeorg',
+  'tunnel',
+];
 const SHELL_SUFFIXES = ['', '2', '_v2', '1337', '-2023', '.min', 'x', '_bak', '0', 'new'];
 const SHELL_EXTS = ['.php', '.php5', '.phtml', '.aspx', '.asp', '.jsp', '.jspx', '.cfm', '.php.jpg', '.ashx'];
 
@@ -343,7 +617,13 @@ export function generateLiterals(seed = LITERALS_SEED, firstId = 10_001): BenchP
       if (literal.length < 4 || seen.has(key)) continue;
       seen.add(key);
       const expression = escapeRegex(literal);
-      const p = pattern(firstId + out.length, kind.name, expression, kind.caseless ? 'i' : '', kind.caseless ? caseless(literal) : expression);
+      const p = pattern(
+        firstId + out.length,
+        kind.name,
+        expression,
+        kind.caseless ? 'i' : '',
+        kind.caseless ? caseless(literal) : expression,
+      );
       if (kind.caseless) p.jsCaseless = expression;
       out.push(p);
       made++;
@@ -366,10 +646,31 @@ export function literalText(p: BenchPattern): string {
 export const DLP_DETECT: readonly BenchPattern[] = DLP.map((p) => ({ ...p, id: p.id + 100, flags: p.flags.replace('L', '') }));
 
 export const SETS: readonly PatternSet[] = [
-  { name: 'OWASP', description: `${OWASP.length} WAF rules (SQLi, XSS, traversal, command injection, Log4Shell, PHP), caseless`, patterns: OWASP, jsFlags: 'i' },
-  { name: 'DLP', description: `${DLP.length} data-loss rules (cards, SSN, e-mail, cloud and API tokens, keys, JWT, IBAN), leftmost start`, patterns: DLP, jsFlags: '', somHorizon: 512 },
-  { name: 'DLP_DETECT', description: `the same ${DLP.length} data-loss rules without leftmost start (detection)`, patterns: DLP_DETECT, jsFlags: '' },
-  { name: 'LITERALS_1000', description: `${LITERALS_1000.length} threat-intel literals (domains, URL paths, user agents, command lines, webshells), ${LITERALS_1000.filter((p) => p.flags.includes('i')).length} caseless`, patterns: LITERALS_1000, jsFlags: '' },
+  {
+    name: 'OWASP',
+    description: `${OWASP.length} WAF rules (SQLi, XSS, traversal, command injection, Log4Shell, PHP), caseless`,
+    patterns: OWASP,
+    jsFlags: 'i',
+  },
+  {
+    name: 'DLP',
+    description: `${DLP.length} data-loss rules (cards, SSN, e-mail, cloud and API tokens, keys, JWT, IBAN), leftmost start`,
+    patterns: DLP,
+    jsFlags: '',
+    somHorizon: 512,
+  },
+  {
+    name: 'DLP_DETECT',
+    description: `the same ${DLP.length} data-loss rules without leftmost start (detection)`,
+    patterns: DLP_DETECT,
+    jsFlags: '',
+  },
+  {
+    name: 'LITERALS_1000',
+    description: `${LITERALS_1000.length} threat-intel literals (domains, URL paths, user agents, command lines, webshells), ${LITERALS_1000.filter((p) => p.flags.includes('i')).length} caseless`,
+    patterns: LITERALS_1000,
+    jsFlags: '',
+  },
 ];
 
 /**

@@ -30,7 +30,11 @@ export interface V8Baseline {
 }
 
 export function prepareV8(set: PatternSet): V8Baseline {
-  return { alternation: jsAlternation(set), byCase: jsAlternationsByCase(set), perPattern: set.patterns.map((p) => ({ id: p.id, re: jsRegExp(p, set) })) };
+  return {
+    alternation: jsAlternation(set),
+    byCase: jsAlternationsByCase(set),
+    perPattern: set.patterns.map((p) => ({ id: p.id, re: jsRegExp(p, set) })),
+  };
 }
 
 /** Matches of one global RegExp over `text`, non-overlapping, as `exec` finds them. */

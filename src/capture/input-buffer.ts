@@ -242,7 +242,12 @@ export class InputBuffer {
 }
 
 export function ioError(message: string, file: string, cause?: unknown, offset?: number): NetsieveError {
-  return new NetsieveError('NS_ERR_CAPTURE_IO', message, offset === undefined ? { file } : { file, offset }, cause === undefined ? undefined : { cause });
+  return new NetsieveError(
+    'NS_ERR_CAPTURE_IO',
+    message,
+    offset === undefined ? { file } : { file, offset },
+    cause === undefined ? undefined : { cause },
+  );
 }
 
 function describeIoError(e: unknown): string {

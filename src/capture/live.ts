@@ -73,7 +73,12 @@ export interface LiveDevice {
 interface CapModule {
   Cap: {
     new (): CapHandle;
-    deviceList(): Array<{ name: string; description?: string; addresses?: Array<{ addr: string; netmask?: string; broadaddr?: string }>; flags?: string }>;
+    deviceList(): Array<{
+      name: string;
+      description?: string;
+      addresses?: Array<{ addr: string; netmask?: string; broadaddr?: string }>;
+      flags?: string;
+    }>;
   };
 }
 
@@ -84,7 +89,8 @@ interface CapHandle {
   removeAllListeners(event?: string): void;
 }
 
-const INSTALL_HINT = 'install libpcap-dev (Debian/Ubuntu) or libpcap-devel (Fedora), then reinstall netsieve so the optional `cap` package builds';
+const INSTALL_HINT =
+  'install libpcap-dev (Debian/Ubuntu) or libpcap-devel (Fedora), then reinstall netsieve so the optional `cap` package builds';
 const PERMISSION_HINT = 'run as root or give node CAP_NET_RAW: sudo setcap cap_net_raw,cap_net_admin=eip $(which node)';
 
 let capModule: CapModule | null = null;
@@ -100,10 +106,18 @@ export function loadCap(moduleName = 'cap'): CapModule {
     const require = createRequire(import.meta.url);
     mod = require(moduleName) as CapModule;
   } catch (e) {
-    throw new NetsieveError('NS_ERR_LIVE_UNAVAILABLE', `live capture is unavailable: the \`${moduleName}\` package could not be loaded (${firstLine(e)}); ${INSTALL_HINT}`, {}, { cause: e });
+    throw new NetsieveError(
+      'NS_ERR_LIVE_UNAVAILABLE',
+      `live capture is unavailable: the \`${moduleName}\` package could not be loaded (${firstLine(e)}); ${INSTALL_HINT}`,
+      {},
+      { cause: e },
+    );
   }
   if (typeof mod?.Cap !== 'function' || typeof mod.Cap.deviceList !== 'function') {
-    throw new NetsieveError('NS_ERR_LIVE_UNAVAILABLE', `live capture is unavailable: \`${moduleName}\` does not look like the cap package; ${INSTALL_HINT}`);
+    throw new NetsieveError(
+      'NS_ERR_LIVE_UNAVAILABLE',
+      `live capture is unavailable: \`${moduleName}\` does not look like the cap package; ${INSTALL_HINT}`,
+    );
   }
   if (moduleName === 'cap') capModule = mod;
   return mod;
@@ -119,7 +133,11 @@ export function listDevices(): LiveDevice[] {
     throw classifyOpenError(firstLine(e), '(device list)', e);
   }
   return list.map((d) => {
-    const dev: LiveDevice = { name: d.name, addresses: (d.addresses ?? []).map((a) => ({ ...a })), loopback: /LOOPBACK/.test(d.flags ?? '') };
+    const dev: LiveDevice = {
+      name: d.name,
+      addresses: (d.addresses ?? []).map((a) => ({ ...a })),
+      loopback: /LOOPBACK/.test(d.flags ?? ''),
+    };
     if (d.description !== undefined) dev.description = d.description;
     return dev;
   });
@@ -133,14 +151,24 @@ const FAILED_OPENS: CapHandle[] = [];
 /** Opens `device` for capture. Packets flow once `start()` is called. */
 export function openLive(device: string, opts: LiveOptions = {}): LiveCapture {
   if (!isMainThread) {
-    throw new NetsieveError('NS_ERR_LIVE_UNAVAILABLE', 'live capture works only on the main thread: the cap package polls the main event loop, and a capture opened in a worker thread would abort the process', { file: device });
+    throw new NetsieveError(
+      'NS_ERR_LIVE_UNAVAILABLE',
+      'live capture works only on the main thread: the cap package polls the main event loop, and a capture opened in a worker thread would abort the process',
+      { file: device },
+    );
   }
   const cap = loadCap();
   const snaplen = opts.snaplen ?? 65535;
   const bufferSize = opts.bufferSize ?? 10 << 20;
-  if (!Number.isInteger(snaplen) || snaplen < 64 || snaplen > 262144) throw new NetsieveError('NS_ERR_OPTION', 'option snaplen must be an integer from 64 to 262144');
-  if (!Number.isInteger(bufferSize) || bufferSize < 65536 || bufferSize > 2 ** 31 - 1) throw new NetsieveError('NS_ERR_OPTION', 'option bufferSize must be an integer from 65536 to 2^31-1');
-  if (opts.promiscuous === false) throw new NetsieveError('NS_ERR_OPTION', 'non-promiscuous capture is not supported: the cap package always opens interfaces in promiscuous mode');
+  if (!Number.isInteger(snaplen) || snaplen < 64 || snaplen > 262144)
+    throw new NetsieveError('NS_ERR_OPTION', 'option snaplen must be an integer from 64 to 262144');
+  if (!Number.isInteger(bufferSize) || bufferSize < 65536 || bufferSize > 2 ** 31 - 1)
+    throw new NetsieveError('NS_ERR_OPTION', 'option bufferSize must be an integer from 65536 to 2^31-1');
+  if (opts.promiscuous === false)
+    throw new NetsieveError(
+      'NS_ERR_OPTION',
+      'non-promiscuous capture is not supported: the cap package always opens interfaces in promiscuous mode',
+    );
   if (typeof device !== 'string' || device.length === 0) throw new NetsieveError('NS_ERR_LIVE_DEVICE', 'no interface name given');
 
   // Check the name first: libpcap's own message for a missing device varies by platform and version.
@@ -151,7 +179,11 @@ export function openLive(device: string, opts: LiveOptions = {}): LiveCapture {
     // listing may need privileges the open itself will ask for; let the open report
   }
   if (names !== null && !names.includes(device)) {
-    throw new NetsieveError('NS_ERR_LIVE_DEVICE', `no interface named "${device}"; available: ${names.length > 0 ? names.join(', ') : '(none visible: try as root)'}`, { file: device });
+    throw new NetsieveError(
+      'NS_ERR_LIVE_DEVICE',
+      `no interface named "${device}"; available: ${names.length > 0 ? names.join(', ') : '(none visible: try as root)'}`,
+      { file: device },
+    );
   }
 
   const handle = new cap.Cap();
@@ -262,13 +294,28 @@ function linkTypeFromCap(name: string): number {
 }
 
 /** Maps libpcap's open errors to netsieve codes by their wording (libpcap has no error numbers here). */
-export function classifyOpenError(message: string, device: string, cause?: unknown, filter?: string, names?: string[] | null): NetsieveError {
+export function classifyOpenError(
+  message: string,
+  device: string,
+  cause?: unknown,
+  filter?: string,
+  names?: string[] | null,
+): NetsieveError {
   const where = { file: device };
   const opt = cause === undefined ? undefined : { cause };
   if (/permission|not permitted|operation not permitted|EPERM|EACCES|CAP_NET_RAW|access denied/i.test(message)) {
-    return new NetsieveError('NS_ERR_LIVE_PERMISSION', `no permission to capture on ${device} (${message}); ${PERMISSION_HINT}`, where, opt);
+    return new NetsieveError(
+      'NS_ERR_LIVE_PERMISSION',
+      `no permission to capture on ${device} (${message}); ${PERMISSION_HINT}`,
+      where,
+      opt,
+    );
   }
-  if (filter && /syntax error|parse|illegal|unknown (host|port|protocol)|filter|expression/i.test(message) && !/device/i.test(message)) {
+  if (
+    filter &&
+    /syntax error|parse|illegal|unknown (host|port|protocol)|filter|expression/i.test(message) &&
+    !/device/i.test(message)
+  ) {
     return new NetsieveError('NS_ERR_OPTION', `the capture filter "${filter}" is not valid BPF: ${message}`, where, opt);
   }
   if (/no such device|doesn't exist|does not exist|not up|SIOCGIF|unknown interface|no suitable device/i.test(message)) {

@@ -32,7 +32,12 @@ const LengthOrder = { Normal: 0, Swapped: 1, MaybeSwapped: 2 } as const;
 type LengthOrder = (typeof LengthOrder)[keyof typeof LengthOrder];
 
 /** The byte order and kind a 4-byte magic number means, or null if it is not a classic pcap magic. */
-export function classifyPcapMagic(b0: number, b1: number, b2: number, b3: number): { littleEndian: boolean; nanosecond: boolean; modified: boolean } | null {
+export function classifyPcapMagic(
+  b0: number,
+  b1: number,
+  b2: number,
+  b3: number,
+): { littleEndian: boolean; nanosecond: boolean; modified: boolean } | null {
   const be = ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
   const le = ((b3 << 24) | (b2 << 16) | (b1 << 8) | b0) >>> 0;
   for (const [v, littleEndian] of [
@@ -75,14 +80,22 @@ export class PcapReader extends CaptureReaderBase {
     const s = input.start;
     const b = input.buf;
     const kind = classifyPcapMagic(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!);
-    if (kind === null) throw new NetsieveError('NS_ERR_CAPTURE_FORMAT', 'not a pcap file (bad magic number)', { file: input.name, offset: input.base + s });
-    const avail = input.end - s;
-    if (avail < PCAP_FILE_HEADER_LENGTH) {
-      throw new NetsieveError('NS_ERR_CAPTURE_TRUNCATED', `the pcap file header is cut short: ${avail} of ${PCAP_FILE_HEADER_LENGTH} bytes`, {
+    if (kind === null)
+      throw new NetsieveError('NS_ERR_CAPTURE_FORMAT', 'not a pcap file (bad magic number)', {
         file: input.name,
-        packet: 1,
         offset: input.base + s,
       });
+    const avail = input.end - s;
+    if (avail < PCAP_FILE_HEADER_LENGTH) {
+      throw new NetsieveError(
+        'NS_ERR_CAPTURE_TRUNCATED',
+        `the pcap file header is cut short: ${avail} of ${PCAP_FILE_HEADER_LENGTH} bytes`,
+        {
+          file: input.name,
+          packet: 1,
+          offset: input.base + s,
+        },
+      );
     }
     const dv = input.view;
     const le = kind.littleEndian;
@@ -93,15 +106,23 @@ export class PcapReader extends CaptureReaderBase {
     this.versionMinor = dv.getUint16(s + 6, le);
     // libpcap reads 2.x and DG/UX tcpdump's 543.0; anything else is another format wearing the magic.
     if (this.versionMajor !== 2 && this.versionMajor !== 543) {
-      throw new NetsieveError('NS_ERR_CAPTURE_FORMAT', `unsupported pcap version ${this.versionMajor}.${this.versionMinor} (netsieve reads 2.x)`, {
-        file: input.name,
-        offset: input.base + s + 4,
-      });
+      throw new NetsieveError(
+        'NS_ERR_CAPTURE_FORMAT',
+        `unsupported pcap version ${this.versionMajor}.${this.versionMinor} (netsieve reads 2.x)`,
+        {
+          file: input.name,
+          offset: input.base + s + 4,
+        },
+      );
     }
     // libpcap (sf-pcap.c): before 2.3 the two lengths were written in the other order; 2.3 files exist
     // both ways, so there they are swapped only when caplen > len.
     this.lengthOrder =
-      this.versionMajor === 2 && this.versionMinor < 3 ? LengthOrder.Swapped : this.versionMajor === 2 && this.versionMinor === 3 ? LengthOrder.MaybeSwapped : LengthOrder.Normal;
+      this.versionMajor === 2 && this.versionMinor < 3
+        ? LengthOrder.Swapped
+        : this.versionMajor === 2 && this.versionMinor === 3
+          ? LengthOrder.MaybeSwapped
+          : LengthOrder.Normal;
     this.snaplen = dv.getUint32(s + 16, le);
     const linkField = dv.getUint32(s + 20, le);
     this.linkType = linkField & 0xffff;

@@ -101,7 +101,8 @@ class ByteSink {
   }
 
   toUint8Array(): Uint8Array {
-    if (this.kept === null) throw new NetsieveError('NS_ERR_STATE', 'toUint8Array() is only for writers without a file or stream');
+    if (this.kept === null)
+      throw new NetsieveError('NS_ERR_STATE', 'toUint8Array() is only for writers without a file or stream');
     const total = this.kept.reduce((n, c) => n + c.length, 0) + this.pos;
     const out = new Uint8Array(total);
     let off = 0;
@@ -135,7 +136,12 @@ class ByteSink {
   }
 
   private outputError(): NetsieveError {
-    return new NetsieveError('NS_ERR_OUTPUT', `the output stream failed: ${(this.streamError as Error)?.message ?? String(this.streamError)}`, { file: this.name }, { cause: this.streamError });
+    return new NetsieveError(
+      'NS_ERR_OUTPUT',
+      `the output stream failed: ${(this.streamError as Error)?.message ?? String(this.streamError)}`,
+      { file: this.name },
+      { cause: this.streamError },
+    );
   }
 }
 
@@ -232,7 +238,10 @@ export class PcapWriter extends CaptureWriter {
 
   private writeRange(data: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number, origlen: number): void {
     if (!(tsSec >= 0 && tsSec <= 0xffffffff) || !(tsNsec >= 0 && tsNsec < 1e9)) {
-      throw new NetsieveError('NS_ERR_OUTPUT', `timestamp ${tsSec}.${tsNsec} cannot be written to a pcap file (seconds must fit in 32 bits, nanoseconds below 10^9)`);
+      throw new NetsieveError(
+        'NS_ERR_OUTPUT',
+        `timestamp ${tsSec}.${tsNsec} cannot be written to a pcap file (seconds must fit in 32 bits, nanoseconds below 10^9)`,
+      );
     }
     const caplen = this.snaplen !== 0 && length > this.snaplen ? this.snaplen : length;
     const o = this.out;
@@ -302,7 +311,8 @@ export class PcapngWriter extends CaptureWriter {
     checkU32('linkType', linkType, 0xffff);
     checkU32('snaplen', snaplen, 0xffffffff);
     checkU32('tsresol', tsresol, 0xff);
-    if (!Number.isSafeInteger(tsOffset)) throw new NetsieveError('NS_ERR_OPTION', 'option tsOffset must be an integer number of seconds');
+    if (!Number.isSafeInteger(tsOffset))
+      throw new NetsieveError('NS_ERR_OPTION', 'option tsOffset must be an integer number of seconds');
     const options: Array<[number, Uint8Array]> = [];
     if (opts.name !== undefined) options.push([2, UTF8.encode(opts.name)]);
     if (tsresol !== 6) options.push([9, Uint8Array.of(tsresol)]);
@@ -342,13 +352,24 @@ export class PcapngWriter extends CaptureWriter {
     this.writeRange(p.data, p.offset, p.caplen, p.tsSec, p.tsNsec, p.origlen, p.interfaceIndex);
   }
 
-  private writeRange(data: Uint8Array, offset: number, length: number, tsSec: number, tsNsec: number, origlen: number, ifIndex: number): void {
+  private writeRange(
+    data: Uint8Array,
+    offset: number,
+    length: number,
+    tsSec: number,
+    tsNsec: number,
+    origlen: number,
+    ifIndex: number,
+  ): void {
     const iface = this.ifs[ifIndex];
-    if (iface === undefined) throw new NetsieveError('NS_ERR_OUTPUT', `interface ${ifIndex} was not described in this section (addInterface() first)`);
-    if (!Number.isInteger(tsSec) || !(tsNsec >= 0 && tsNsec < 1e9)) throw new NetsieveError('NS_ERR_OUTPUT', `timestamp ${tsSec}.${tsNsec} cannot be written`);
+    if (iface === undefined)
+      throw new NetsieveError('NS_ERR_OUTPUT', `interface ${ifIndex} was not described in this section (addInterface() first)`);
+    if (!Number.isInteger(tsSec) || !(tsNsec >= 0 && tsNsec < 1e9))
+      throw new NetsieveError('NS_ERR_OUTPUT', `timestamp ${tsSec}.${tsNsec} cannot be written`);
     const caplen = iface.snaplen !== 0 && length > iface.snaplen ? iface.snaplen : length;
     const ticks = encodeTicks(tsSec - iface.tsOffset, Math.floor(tsNsec), iface.tsresol);
-    if (ticks < 0n || ticks > 0xffffffffffffffffn) throw new NetsieveError('NS_ERR_OUTPUT', `timestamp ${tsSec}.${tsNsec} does not fit the interface's 64-bit tick count`);
+    if (ticks < 0n || ticks > 0xffffffffffffffffn)
+      throw new NetsieveError('NS_ERR_OUTPUT', `timestamp ${tsSec}.${tsNsec} does not fit the interface's 64-bit tick count`);
     const total = 32 + ((caplen + 3) & ~3);
     const o = this.out;
     o.reserve(total);
@@ -425,5 +446,6 @@ function writeOptions(body: Uint8Array, at: number, options: Array<[number, Uint
 }
 
 function checkU32(key: string, v: number, max: number): void {
-  if (!Number.isInteger(v) || v < 0 || v > max) throw new NetsieveError('NS_ERR_OPTION', `option ${key} must be an integer from 0 to ${max}`);
+  if (!Number.isInteger(v) || v < 0 || v > max)
+    throw new NetsieveError('NS_ERR_OPTION', `option ${key} must be an integer from 0 to ${max}`);
 }

@@ -104,20 +104,28 @@ export class PcapngReader extends CaptureReaderBase {
     const s = input.start;
     const avail = input.end - s;
     if (avail < 12) {
-      throw new NetsieveError('NS_ERR_CAPTURE_TRUNCATED', `the pcapng section header is cut short: ${avail} of at least ${SHB_MIN_LENGTH} bytes`, {
-        file: input.name,
-        packet: 1,
-        offset: input.base + s,
-      });
+      throw new NetsieveError(
+        'NS_ERR_CAPTURE_TRUNCATED',
+        `the pcapng section header is cut short: ${avail} of at least ${SHB_MIN_LENGTH} bytes`,
+        {
+          file: input.name,
+          packet: 1,
+          offset: input.base + s,
+        },
+      );
     }
     const bom = input.view.getUint32(s + 8, true);
     if (bom === BYTE_ORDER_MAGIC) this.littleEndian = true;
     else if (bom === 0x4d3c2b1a) this.littleEndian = false;
     else {
-      throw new NetsieveError('NS_ERR_CAPTURE_FORMAT', `not a pcapng file: the section header's byte-order magic is ${hex32(bom)}, not 1a2b3c4d`, {
-        file: input.name,
-        offset: input.base + s + 8,
-      });
+      throw new NetsieveError(
+        'NS_ERR_CAPTURE_FORMAT',
+        `not a pcapng file: the section header's byte-order magic is ${hex32(bom)}, not 1a2b3c4d`,
+        {
+          file: input.name,
+          offset: input.base + s + 8,
+        },
+      );
     }
   }
 
@@ -179,15 +187,27 @@ export class PcapngReader extends CaptureReaderBase {
       }
       const len = dv.getUint32(p + 4, le);
       if (len < 12 || (len & 3) !== 0) {
-        throw this.fail('NS_ERR_CAPTURE_DAMAGED', `block of type ${hex32(type)} has length ${len}: ${len < 12 ? 'under the 12-byte minimum' : 'not a multiple of 4'}`, p);
+        throw this.fail(
+          'NS_ERR_CAPTURE_DAMAGED',
+          `block of type ${hex32(type)} has length ${len}: ${len < 12 ? 'under the 12-byte minimum' : 'not a multiple of 4'}`,
+          p,
+        );
       }
       if (len > PCAPNG_MAX_BLOCK) {
-        throw this.fail('NS_ERR_CAPTURE_DAMAGED', `block of type ${hex32(type)} claims ${len} bytes, above the ${PCAPNG_MAX_BLOCK}-byte limit`, p);
+        throw this.fail(
+          'NS_ERR_CAPTURE_DAMAGED',
+          `block of type ${hex32(type)} claims ${len} bytes, above the ${PCAPNG_MAX_BLOCK}-byte limit`,
+          p,
+        );
       }
       if (avail < len) return len;
       const trailer = dv.getUint32(p + len - 4, le);
       if (trailer !== len) {
-        throw this.fail('NS_ERR_CAPTURE_DAMAGED', `block of type ${hex32(type)}: trailing length ${trailer} differs from leading length ${len}`, p);
+        throw this.fail(
+          'NS_ERR_CAPTURE_DAMAGED',
+          `block of type ${hex32(type)}: trailing length ${trailer} differs from leading length ${len}`,
+          p,
+        );
       }
 
       if (type === BLOCK_EPB || type === BLOCK_OPB) {
@@ -282,12 +302,21 @@ export class PcapngReader extends CaptureReaderBase {
 
   private readSectionHeader(p: number, len: number, le: boolean): void {
     const dv = this.input.view;
-    if (len < SHB_MIN_LENGTH) throw this.fail('NS_ERR_CAPTURE_DAMAGED', `section header block of ${len} bytes, under the ${SHB_MIN_LENGTH}-byte minimum`, p);
+    if (len < SHB_MIN_LENGTH)
+      throw this.fail(
+        'NS_ERR_CAPTURE_DAMAGED',
+        `section header block of ${len} bytes, under the ${SHB_MIN_LENGTH}-byte minimum`,
+        p,
+      );
     const major = dv.getUint16(p + 12, le);
     const minor = dv.getUint16(p + 14, le);
     if (major !== 1) {
       const first = this.sections === 0 && this.input.base + p === 0;
-      throw this.fail(first ? 'NS_ERR_CAPTURE_FORMAT' : 'NS_ERR_CAPTURE_DAMAGED', `unsupported pcapng version ${major}.${minor} (netsieve reads 1.x)`, p);
+      throw this.fail(
+        first ? 'NS_ERR_CAPTURE_FORMAT' : 'NS_ERR_CAPTURE_DAMAGED',
+        `unsupported pcapng version ${major}.${minor} (netsieve reads 1.x)`,
+        p,
+      );
     }
     this.sections++;
     this.ifs = [];
@@ -296,7 +325,12 @@ export class PcapngReader extends CaptureReaderBase {
   private readInterface(p: number, len: number, le: boolean): void {
     const dv = this.input.view;
     const b = this.input.buf;
-    if (len < IDB_MIN_LENGTH) throw this.fail('NS_ERR_CAPTURE_DAMAGED', `interface description block of ${len} bytes, under the ${IDB_MIN_LENGTH}-byte minimum`, p);
+    if (len < IDB_MIN_LENGTH)
+      throw this.fail(
+        'NS_ERR_CAPTURE_DAMAGED',
+        `interface description block of ${len} bytes, under the ${IDB_MIN_LENGTH}-byte minimum`,
+        p,
+      );
     if (this.ifs.length >= PCAPNG_MAX_INTERFACES) {
       this.anomalies[CaptureAnomaly.too_many_interfaces]!++;
       return;
@@ -381,7 +415,14 @@ export class PcapngReader extends CaptureReaderBase {
   }
 }
 
-function makeInterface(linkType: number, snaplen: number, tsresol: number, tsOffset: number, fcsLength: number, name: string | null): InterfaceState {
+function makeInterface(
+  linkType: number,
+  snaplen: number,
+  tsresol: number,
+  tsOffset: number,
+  fcsLength: number,
+  name: string | null,
+): InterfaceState {
   let tsKind: TsKind;
   let tsDivisor = 1;
   let nsPerTick = 1;

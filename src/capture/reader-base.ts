@@ -98,7 +98,10 @@ export abstract class CaptureReaderBase implements SyncCaptureReader {
   pumpSync(onPacket: PacketCallback): boolean {
     this.checkUsable();
     const inb = this.input;
-    if (!inb.sync) throw new NetsieveError('NS_ERR_STATE', 'pumpSync() needs a file or in-memory input; use pump() for streams', { file: this.name });
+    if (!inb.sync)
+      throw new NetsieveError('NS_ERR_STATE', 'pumpSync() needs a file or in-memory input; use pump() for streams', {
+        file: this.name,
+      });
     if (!inb.eof && (this.need > 0 || inb.start === inb.end)) {
       inb.prepare(this.need);
       try {
@@ -130,7 +133,8 @@ export abstract class CaptureReaderBase implements SyncCaptureReader {
 
   private checkUsable(): void {
     if (this.failure !== null) throw this.failure;
-    if (this.busy) throw new NetsieveError('NS_ERR_STATE', 'pump() was called again before the previous call resolved', { file: this.name });
+    if (this.busy)
+      throw new NetsieveError('NS_ERR_STATE', 'pump() was called again before the previous call resolved', { file: this.name });
     if (this.closed) throw new NetsieveError('NS_ERR_STATE', 'the capture reader was used after close()', { file: this.name });
   }
 

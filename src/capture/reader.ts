@@ -46,7 +46,8 @@ export async function openCapture(input: CaptureInput, opts: OpenCaptureOptions 
 /** `openCapture` for a path or bytes, without awaiting (tools, tests, benchmarks). */
 export function openCaptureSync(input: string | Uint8Array, opts: OpenCaptureOptions = {}): SyncCaptureReader {
   const chunkSize = checkChunkSize(opts.chunkSize);
-  if (input === '-') throw new NetsieveError('NS_ERR_OPTION', 'standard input can only be read asynchronously: use openCapture()');
+  if (input === '-')
+    throw new NetsieveError('NS_ERR_OPTION', 'standard input can only be read asynchronously: use openCapture()');
   const inb = makeInput(input, chunkSize, opts.name);
   try {
     inb.ensureSync(4);
@@ -135,7 +136,10 @@ function fromStream(input: unknown, chunkSize: number, name: string): InputBuffe
     puller = streamPuller(new Readable().wrap(input as NodeJS.ReadableStream), name);
   }
   if (puller === null) {
-    throw new NetsieveError('NS_ERR_OPTION', 'a capture input must be a path, `-`, a Uint8Array, a Node or WHATWG readable stream, or an async iterable of Uint8Array');
+    throw new NetsieveError(
+      'NS_ERR_OPTION',
+      'a capture input must be a path, `-`, a Uint8Array, a Node or WHATWG readable stream, or an async iterable of Uint8Array',
+    );
   }
   return InputBuffer.fromStream(puller.next, puller.cancel, chunkSize, name);
 }
@@ -145,7 +149,8 @@ function detect(inb: InputBuffer): 'pcap' | 'pcapng' {
   const avail = inb.end - inb.start;
   const b = inb.buf;
   const s = inb.start;
-  if (avail === 0) throw new NetsieveError('NS_ERR_CAPTURE_FORMAT', 'empty file: no capture header', { file: inb.name, offset: 0 });
+  if (avail === 0)
+    throw new NetsieveError('NS_ERR_CAPTURE_FORMAT', 'empty file: no capture header', { file: inb.name, offset: 0 });
   if (avail >= 4) {
     if (classifyPcapMagic(b[s]!, b[s + 1]!, b[s + 2]!, b[s + 3]!) !== null) return 'pcap';
     if (inb.view.getUint32(s, true) === BLOCK_SHB) return 'pcapng';

@@ -6,7 +6,15 @@
  * `defaults` (and its `optionDocs`, when the module has them).
  */
 import { type Command, loadConfig, parse, UsageError } from './common.js';
-import { OPTION_SPECS, OPTION_TREE, resolveOptions, SCHEMA_KEY, type EngineOptions, type EngineOptionsInput, type OptionSpec } from '../options.js';
+import {
+  OPTION_SPECS,
+  OPTION_TREE,
+  resolveOptions,
+  SCHEMA_KEY,
+  type EngineOptions,
+  type EngineOptionsInput,
+  type OptionSpec,
+} from '../options.js';
 import { PROTOCOLS, resolveAppOptions, type AppOptionsInput } from '../protocols/registry.js';
 import type { AnyProtocolModule } from '../protocols/module.js';
 
@@ -27,7 +35,11 @@ Options:
 
 /** The whole configuration, as a `--config` file writes it: a protocol left out is `false`. */
 export interface EffectiveConfig extends EngineOptions {
-  app: { enabled: boolean; detection: { maxBytes: number; maxChunks: number }; protocols: Record<string, Record<string, unknown> | false> };
+  app: {
+    enabled: boolean;
+    detection: { maxBytes: number; maxChunks: number };
+    protocols: Record<string, Record<string, unknown> | false>;
+  };
 }
 
 type ConfigInput = EngineOptionsInput & { app?: AppOptionsInput };
@@ -43,8 +55,13 @@ export function effectiveConfig(input: ConfigInput = {}): EffectiveConfig {
 
 /** `netsieve config ...`; returns the exit code. Usage errors are NS_ERR_USAGE (exit 2 in main). */
 export function configCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): number {
-  const { values, positionals } = parse('config', argv, { dump: { type: 'boolean' }, schema: { type: 'boolean' }, config: { type: 'string' } });
-  if (positionals.length > 0) throw new UsageError(`config takes no file names (got ${positionals[0]}); see netsieve help config`);
+  const { values, positionals } = parse('config', argv, {
+    dump: { type: 'boolean' },
+    schema: { type: 'boolean' },
+    config: { type: 'string' },
+  });
+  if (positionals.length > 0)
+    throw new UsageError(`config takes no file names (got ${positionals[0]}); see netsieve help config`);
   if (values.help === true) {
     out(CONFIG_HELP);
     return 0;
@@ -70,10 +87,17 @@ export const configCli: Command = {
 };
 
 /** A module's options with their defaults, descriptions and (for string options) allowed values. */
-function protocolOptions(m: AnyProtocolModule): { key: string; value: unknown; doc: string; choices: readonly string[] | undefined }[] {
+function protocolOptions(
+  m: AnyProtocolModule,
+): { key: string; value: unknown; doc: string; choices: readonly string[] | undefined }[] {
   const docs = m.optionDocs as Readonly<Record<string, string>>;
   const choices = (m.optionChoices ?? {}) as Readonly<Record<string, readonly string[] | undefined>>;
-  return Object.entries(m.defaults as Record<string, unknown>).map(([key, value]) => ({ key, value, doc: docs[key] ?? '', choices: choices[key] }));
+  return Object.entries(m.defaults as Record<string, unknown>).map(([key, value]) => ({
+    key,
+    value,
+    doc: docs[key] ?? '',
+    choices: choices[key],
+  }));
 }
 
 // ---- JSON Schema (draft-07: what editors and most validators read) ----
@@ -122,17 +146,28 @@ export function configSchema(): Schema {
     const props: Record<string, Schema> = {};
     for (const o of protocolOptions(m)) {
       // The registry checks a protocol option by the type of its default (and a string by its choices).
-      props[o.key] = { type: typeof o.value, default: o.value, description: o.doc, ...(o.choices !== undefined ? { enum: [...o.choices] } : {}) };
+      props[o.key] = {
+        type: typeof o.value,
+        default: o.value,
+        description: o.doc,
+        ...(o.choices !== undefined ? { enum: [...o.choices] } : {}),
+      };
     }
-    protocols[m.name] = { oneOf: [{ const: false, description: `leave ${m.name} out` }, objectSchema(props, `${m.name} options`)] };
+    protocols[m.name] = {
+      oneOf: [{ const: false, description: `leave ${m.name} out` }, objectSchema(props, `${m.name} options`)],
+    };
   }
   const app = sections['app']!;
-  (app['properties'] as Record<string, Schema>)['protocols'] = objectSchema(protocols, 'per protocol: its options, or false to leave it out');
+  (app['properties'] as Record<string, Schema>)['protocols'] = objectSchema(
+    protocols,
+    'per protocol: its options, or false to leave it out',
+  );
   const schemaRef: Schema = { type: 'string', description: "this file's JSON Schema, for editors (the engine ignores it)" };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     title: 'netsieve configuration',
-    description: 'Engine options for `netsieve --config FILE` and createEngine(): any subset of the sections; the rest keeps its default. Generated from src/options.ts by `npm run docs:options`.',
+    description:
+      'Engine options for `netsieve --config FILE` and createEngine(): any subset of the sections; the rest keeps its default. Generated from src/options.ts by `npm run docs:options`.',
     ...objectSchema({ [SCHEMA_KEY]: schemaRef, ...sections }),
   };
 }
@@ -177,7 +212,9 @@ export function optionsTable(): string {
   for (const m of PROTOCOLS as readonly AnyProtocolModule[]) {
     for (const o of protocolOptions(m)) {
       const accepts = o.choices !== undefined ? o.choices.map((c) => `\`${c}\``).join(', ') : typeof o.value;
-      rows.push(`| \`app.protocols.${m.name}.${o.key}\` | ${typeof o.value === 'string' ? `\`${o.value}\`` : String(o.value)} | ${accepts} | ${o.doc} |`);
+      rows.push(
+        `| \`app.protocols.${m.name}.${o.key}\` | ${typeof o.value === 'string' ? `\`${o.value}\`` : String(o.value)} | ${accepts} | ${o.doc} |`,
+      );
     }
   }
   return rows.join('\n') + '\n';

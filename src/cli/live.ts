@@ -90,12 +90,21 @@ async function run(argv: string[]): Promise<number> {
       engine.process(p);
       if (++seen >= count) stop();
     });
-    process.stderr.write(`netsieve: capturing on ${positionals[0]}${values.filter ? ` (filter: ${values.filter})` : ''}; Ctrl-C stops\n`);
+    process.stderr.write(
+      `netsieve: capturing on ${positionals[0]}${values.filter ? ` (filter: ${values.filter})` : ''}; Ctrl-C stops\n`,
+    );
   });
   engine.off('*', write);
   for (const ev of engine.close()) write(ev);
   if (format === 'summary') {
-    sink.write(formatSummary({ stats: engine.stats(), inputs: [{ name: positionals[0]!, bytes: engine.stats().bytes }], elapsedMs: performance.now() - started, events: counts }).trimEnd());
+    sink.write(
+      formatSummary({
+        stats: engine.stats(),
+        inputs: [{ name: positionals[0]!, bytes: engine.stats().bytes }],
+        elapsedMs: performance.now() - started,
+        events: counts,
+      }).trimEnd(),
+    );
   }
   await sink.close();
   return EXIT_OK;
@@ -103,7 +112,10 @@ async function run(argv: string[]): Promise<number> {
 
 export const liveCommand: Command = {
   name: 'live',
-  usage: ['live <interface> [--filter BPF] [--format eve|summary] [--types T,...] [--out FILE]', '    [--config FILE] [--count N] [--duration S] [--list]'],
+  usage: [
+    'live <interface> [--filter BPF] [--format eve|summary] [--types T,...] [--out FILE]',
+    '    [--config FILE] [--count N] [--duration S] [--list]',
+  ],
   help: HELP,
   run,
 };

@@ -7,7 +7,17 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isNetsieveError } from '../errors.js';
-import { type Command, EXIT_CODES_HELP, EXIT_INPUT, EXIT_INTERNAL, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, OutputClosed, UsageError } from './common.js';
+import {
+  type Command,
+  EXIT_CODES_HELP,
+  EXIT_INPUT,
+  EXIT_INTERNAL,
+  EXIT_OK,
+  EXIT_OUTPUT,
+  EXIT_USAGE,
+  OutputClosed,
+  UsageError,
+} from './common.js';
 import { configCli } from './config.js';
 import { liveCommand } from './live.js';
 import { protocolsCli } from './protocols.js';
@@ -59,7 +69,8 @@ export async function main(argv: string[]): Promise<number> {
           return EXIT_OK;
         }
         const command = COMMANDS.find((c) => c.name === topic);
-        if (command === undefined) throw new UsageError(`no such command: ${topic}\nCommands: ${COMMANDS.map((c) => c.name).join(', ')}, help.`);
+        if (command === undefined)
+          throw new UsageError(`no such command: ${topic}\nCommands: ${COMMANDS.map((c) => c.name).join(', ')}, help.`);
         process.stdout.write(command.help);
         return EXIT_OK;
       }
@@ -70,7 +81,9 @@ export async function main(argv: string[]): Promise<number> {
       default: {
         const command = COMMANDS.find((c) => c.name === name);
         if (command === undefined) {
-          throw new UsageError(`unknown command: ${name}\nCommands: ${COMMANDS.map((c) => c.name).join(', ')}, help. Run \`netsieve --help\`.`);
+          throw new UsageError(
+            `unknown command: ${name}\nCommands: ${COMMANDS.map((c) => c.name).join(', ')}, help. Run \`netsieve --help\`.`,
+          );
         }
         return await command.run(rest);
       }
@@ -93,7 +106,9 @@ function failure(e: unknown): number {
     if (e.code === 'NS_ERR_OUTPUT') return EXIT_OUTPUT;
     return EXIT_INPUT;
   }
-  process.stderr.write(`netsieve: internal error: ${(e as Error)?.stack ?? String(e)}\nPlease report this with the input that caused it.\n`);
+  process.stderr.write(
+    `netsieve: internal error: ${(e as Error)?.stack ?? String(e)}\nPlease report this with the input that caused it.\n`,
+  );
   return EXIT_INTERNAL;
 }
 

@@ -22,7 +22,7 @@ export class Progress {
     if (now - this.started < 500 || now - this.lastDraw < 100) return;
     this.lastDraw = now;
     const secs = (now - this.started) / 1000;
-    const rate = `${((bytes / secs) / 1e6).toFixed(0)} MB/s, ${Math.round(packets / secs / 1000)}k pkt/s`;
+    const rate = `${(bytes / secs / 1e6).toFixed(0)} MB/s, ${Math.round(packets / secs / 1000)}k pkt/s`;
     let line: string;
     if (total !== null && total > 0) {
       const frac = Math.min(1, bytes / total);

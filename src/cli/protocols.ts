@@ -78,7 +78,8 @@ function formatText(list: ProtocolDescription[]): string {
 /** Runs the command; returns the exit code (0; usage errors are thrown, exit 2). */
 export function protocolsCommand(argv: string[]): number {
   const { values, positionals } = parse('protocols', argv, { json: { type: 'boolean' } });
-  if (positionals.length > 0) throw new UsageError(`protocols takes no arguments (got ${positionals[0]}); see netsieve help protocols`);
+  if (positionals.length > 0)
+    throw new UsageError(`protocols takes no arguments (got ${positionals[0]}); see netsieve help protocols`);
   if (values.help === true) {
     process.stdout.write(PROTOCOLS_HELP);
     return 0;

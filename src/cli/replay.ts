@@ -64,11 +64,16 @@ export function eveEventTypes(): string[] {
 export function parseTypes(value: string | undefined): Set<string> | null {
   if (value === undefined) return null;
   const valid = eveEventTypes();
-  const wanted = value.split(',').map((t) => t.trim()).filter((t) => t !== '');
+  const wanted = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
   if (wanted.length === 0) throw new UsageError(`--types needs at least one event type: ${valid.join(', ')}`);
   const unknown = wanted.filter((t) => !valid.includes(t));
   if (unknown.length > 0) {
-    throw new UsageError(`--types: unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; valid types: ${valid.join(', ')}`);
+    throw new UsageError(
+      `--types: unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; valid types: ${valid.join(', ')}`,
+    );
   }
   return new Set(wanted);
 }
@@ -97,7 +102,8 @@ export function parseTime(option: string, value: string | undefined): number | u
 /** `--community-id-seed N`: 0..65535. */
 export function parseSeed(value: string | undefined): number {
   if (value === undefined) return 0;
-  if (!/^\d+$/.test(value) || Number(value) > 0xffff) throw new UsageError(`--community-id-seed must be 0 to 65535, not ${value}`);
+  if (!/^\d+$/.test(value) || Number(value) > 0xffff)
+    throw new UsageError(`--community-id-seed must be 0 to 65535, not ${value}`);
   return Number(value);
 }
 
@@ -114,7 +120,11 @@ export function stdinIsStream(): boolean {
  * The packet filter of --count, --start and --end (null when none is given). Packets outside the time
  * bounds are skipped without being counted; the Nth counted packet is the last.
  */
-export function packetBounds(count: number, start: number | undefined, end: number | undefined): ((p: CapturedPacket) => PacketChoice) | null {
+export function packetBounds(
+  count: number,
+  start: number | undefined,
+  end: number | undefined,
+): ((p: CapturedPacket) => PacketChoice) | null {
   if (count === Infinity && start === undefined && end === undefined) return null;
   let seen = 0;
   return (p) => {
@@ -147,7 +157,8 @@ async function run(argv: string[]): Promise<number> {
   }
   const format = (values.format as string | undefined) ?? 'eve';
   if (format !== 'eve' && format !== 'summary') throw new UsageError(`--format must be eve or summary, not ${format}`);
-  if (positionals.length === 0) throw new UsageError('replay needs at least one capture file (or - for standard input); see netsieve help replay');
+  if (positionals.length === 0)
+    throw new UsageError('replay needs at least one capture file (or - for standard input); see netsieve help replay');
   if (positionals.filter((p) => p === '-').length > 1) throw new UsageError('standard input (-) can be read only once');
   const types = parseTypes(values.types as string | undefined);
   const count = parseCount(values.count as string | undefined);
@@ -158,7 +169,10 @@ async function run(argv: string[]): Promise<number> {
   const bounds = packetBounds(count, start, end);
 
   const filter = values.filter as string | undefined;
-  const engine = createEngine({ ...loadConfig(values.config as string | undefined), ...(filter !== undefined ? { filter } : {}) });
+  const engine = createEngine({
+    ...loadConfig(values.config as string | undefined),
+    ...(filter !== undefined ? { filter } : {}),
+  });
   const sink = LineSink.open(values.out as string | undefined);
   if (positionals.includes('-') && stdinIsStream()) {
     sink.flushEvery(STREAMING_FLUSH_MS);
@@ -214,7 +228,9 @@ async function run(argv: string[]): Promise<number> {
       await sink.flush();
     }
     if (format === 'summary') {
-      sink.write(formatSummary({ stats: engine.stats(), inputs, elapsedMs: performance.now() - started, events: counts }).trimEnd());
+      sink.write(
+        formatSummary({ stats: engine.stats(), inputs, elapsedMs: performance.now() - started, events: counts }).trimEnd(),
+      );
     }
     await sink.close();
   } finally {

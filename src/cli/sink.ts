@@ -100,7 +100,9 @@ export class LineSink {
     this.timer = undefined;
     await this.flush(true);
     if (this.ownsStream) {
-      await new Promise<void>((resolve, reject) => this.out.end((e?: Error | null) => (e ? reject(this.outputError(e)) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        this.out.end((e?: Error | null) => (e ? reject(this.outputError(e)) : resolve())),
+      );
     }
   }
 

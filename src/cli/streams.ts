@@ -110,7 +110,8 @@ function previousRunFiles(dir: string): string[] {
     try {
       const id = (JSON.parse(line) as { flow_id?: unknown }).flow_id;
       // Only names this command makes: a damaged index cannot point outside the directory.
-      if (typeof id === 'number' && Number.isSafeInteger(id)) files.push(path.join(dir, `${id}.client`), path.join(dir, `${id}.server`));
+      if (typeof id === 'number' && Number.isSafeInteger(id))
+        files.push(path.join(dir, `${id}.client`), path.join(dir, `${id}.server`));
     } catch {
       // not a line of ours (an empty last line, damage): nothing to remove for it
     }
@@ -133,7 +134,9 @@ function prepareDirectory(dir: string, force: boolean): void {
   }
   if (entries.length === 0) return;
   if (!force) {
-    throw new UsageError(`${dir} is not empty (${entries.length} entries); give an empty or new directory, or --force to replace a previous run's files`);
+    throw new UsageError(
+      `${dir} is not empty (${entries.length} entries); give an empty or new directory, or --force to replace a previous run's files`,
+    );
   }
   for (const f of previousRunFiles(dir)) {
     try {

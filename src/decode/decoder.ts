@@ -458,7 +458,19 @@ export class Decoder {
     // A fragment the capture cut cannot be placed: its length (and for the last one, the datagram's end)
     // would be wrong. It is left out of reassembly; `truncated` already says why.
     if (present - payload < stated) return;
-    const result = this.fragments.add(out, data, off, payload, -1, v.fragmentOffset, v.moreFragments, payload, present, proto, this.tsSec);
+    const result = this.fragments.add(
+      out,
+      data,
+      off,
+      payload,
+      -1,
+      v.fragmentOffset,
+      v.moreFragments,
+      payload,
+      present,
+      proto,
+      this.tsSec,
+    );
     if (result === FragmentResult.COMPLETE) this.decodeReassembled(out, layerMark, 4);
   }
 

@@ -15,7 +15,17 @@ import { EMPTY_BYTES, u16, u32 } from './bytes.js';
 import { DecodeAnomaly } from './events.js';
 import { Layer, MAX_SACK_BLOCKS, TcpFlag, type DecodedPacket } from './packet.js';
 
-const FIELD = { SRC_PORT: 0, DST_PORT: 2, SEQ_NUM: 4, ACK_NUM: 8, DATA_OFF: 12, FLAGS: 13, WIN_SIZE: 14, CHECKSUM: 16, URGENT: 18 } as const;
+const FIELD = {
+  SRC_PORT: 0,
+  DST_PORT: 2,
+  SEQ_NUM: 4,
+  ACK_NUM: 8,
+  DATA_OFF: 12,
+  FLAGS: 13,
+  WIN_SIZE: 14,
+  CHECKSUM: 16,
+  URGENT: 18,
+} as const;
 export const TCP_HEADER_LEN = FIELD.URGENT + 2;
 
 export const TcpOption = { EOL: 0, NOP: 1, MSS: 2, WINDOW_SCALE: 3, SACK_PERMITTED: 4, SACK: 5, TIMESTAMP: 8 } as const;

@@ -103,7 +103,10 @@ function generate(condition: Code): Program {
     factory = new Function('EMPTY', body) as (empty: Uint8Array) => Program;
   } catch (e) {
     if (e instanceof RangeError) {
-      throw new NetsieveError('NS_ERR_USAGE', 'filter: the expression nests too deeply to compile (split it, or use fewer parentheses)');
+      throw new NetsieveError(
+        'NS_ERR_USAGE',
+        'filter: the expression nests too deeply to compile (split it, or use fewer parentheses)',
+      );
     }
     throw new NetsieveError(
       'NS_ERR_USAGE',
@@ -215,7 +218,8 @@ class Compiler {
         // libpcap compares the family in the byte order of the machine that wrote the file (null) or in
         // network order (loop). A frame does not say which machine wrote it, so both orders are accepted for
         // null: no real family value reads as another one byte-swapped.
-        const anyOf = (first: string) => [`${first} === ${families[0]}`, ...families.slice(1).map((f) => `V === ${f}`)].join(' || ');
+        const anyOf = (first: string) =>
+          [`${first} === ${families[0]}`, ...families.slice(1).map((f) => `V === ${f}`)].join(' || ');
         return link.kind === 'loop' ? `(${anyOf('(V = L32(0))')})` : `(${anyOf('(V = L32(0))')} || ${anyOf('(V = SW(V))')})`;
       }
       case 'raw': {
@@ -425,7 +429,9 @@ class Compiler {
         for (let k = 0; k < 4; k++) {
           const m = n.mask[k]!;
           if (m === 0) continue;
-          parts.push(m === 0xffffffff ? `L32(${base + 4 * k}) === ${n.addr[k]}` : `((L32(${base + 4 * k}) & ${m}) >>> 0) === ${n.addr[k]}`);
+          parts.push(
+            m === 0xffffffff ? `L32(${base + 4 * k}) === ${n.addr[k]}` : `((L32(${base + 4 * k}) & ${m}) >>> 0) === ${n.addr[k]}`,
+          );
         }
         return parts.length === 0 ? TRUE : `(${parts.join(' && ')})`;
       };
@@ -503,7 +509,10 @@ export class PacketFilter {
         condition = new Compiler(link, linkType, this.expression).compile(this.tree);
       } catch (e) {
         if (!(e instanceof RangeError)) throw e;
-        throw new NetsieveError('NS_ERR_USAGE', 'filter: the expression nests too deeply to compile (split it, or use fewer parentheses)');
+        throw new NetsieveError(
+          'NS_ERR_USAGE',
+          'filter: the expression nests too deeply to compile (split it, or use fewer parentheses)',
+        );
       }
       p = condition === TRUE ? MATCH_ALL : condition === FALSE ? MATCH_NONE : generate(condition);
     }

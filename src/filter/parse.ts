@@ -116,33 +116,163 @@ const ARITH_LEVELS: readonly (readonly string[])[] = [['|'], ['&'], ['<<', '>>']
 const UNRANKED: ReadonlySet<string> = new Set(['^', '%']);
 const RELATIONS: ReadonlySet<string> = new Set(['>', '<', '>=', '<=', '=', '==', '!=']);
 /** Protocols whose header a byte test may index (`tcp[13]`); `ether` and `link` index the link header. */
-const LOAD_PROTOS: ReadonlySet<string> = new Set(['ether', 'link', 'ip', 'ip6', 'arp', 'rarp', 'tcp', 'udp', 'sctp', 'icmp', 'icmp6', 'igmp']);
+const LOAD_PROTOS: ReadonlySet<string> = new Set([
+  'ether',
+  'link',
+  'ip',
+  'ip6',
+  'arp',
+  'rarp',
+  'tcp',
+  'udp',
+  'sctp',
+  'icmp',
+  'icmp6',
+  'igmp',
+]);
 /** libpcap's named constants for byte tests. */
 const CONSTANTS: ReadonlyMap<string, number> = new Map([
-  ['tcpflags', 13], ['tcp-fin', 0x01], ['tcp-syn', 0x02], ['tcp-rst', 0x04], ['tcp-push', 0x08], ['tcp-ack', 0x10],
-  ['tcp-urg', 0x20], ['tcp-ece', 0x40], ['tcp-cwr', 0x80],
-  ['icmptype', 0], ['icmpcode', 1], ['icmp-echoreply', 0], ['icmp-unreach', 3], ['icmp-sourcequench', 4],
-  ['icmp-redirect', 5], ['icmp-echo', 8], ['icmp-routeradvert', 9], ['icmp-routersolicit', 10], ['icmp-timxceed', 11],
-  ['icmp-paramprob', 12], ['icmp-tstamp', 13], ['icmp-tstampreply', 14], ['icmp-ireq', 15], ['icmp-ireqreply', 16],
-  ['icmp-maskreq', 17], ['icmp-maskreply', 18],
-  ['icmp6type', 0], ['icmp6code', 1], ['icmp6-destinationunreach', 1], ['icmp6-packettoobig', 2], ['icmp6-timeexceeded', 3],
-  ['icmp6-parameterproblem', 4], ['icmp6-echo', 128], ['icmp6-echoreply', 129], ['icmp6-multicastlistenerquery', 130],
-  ['icmp6-multicastlistenerreportv1', 131], ['icmp6-multicastlistenerdone', 132], ['icmp6-routersolicit', 133],
-  ['icmp6-routeradvert', 134], ['icmp6-neighborsolicit', 135], ['icmp6-neighboradvert', 136], ['icmp6-redirect', 137],
+  ['tcpflags', 13],
+  ['tcp-fin', 0x01],
+  ['tcp-syn', 0x02],
+  ['tcp-rst', 0x04],
+  ['tcp-push', 0x08],
+  ['tcp-ack', 0x10],
+  ['tcp-urg', 0x20],
+  ['tcp-ece', 0x40],
+  ['tcp-cwr', 0x80],
+  ['icmptype', 0],
+  ['icmpcode', 1],
+  ['icmp-echoreply', 0],
+  ['icmp-unreach', 3],
+  ['icmp-sourcequench', 4],
+  ['icmp-redirect', 5],
+  ['icmp-echo', 8],
+  ['icmp-routeradvert', 9],
+  ['icmp-routersolicit', 10],
+  ['icmp-timxceed', 11],
+  ['icmp-paramprob', 12],
+  ['icmp-tstamp', 13],
+  ['icmp-tstampreply', 14],
+  ['icmp-ireq', 15],
+  ['icmp-ireqreply', 16],
+  ['icmp-maskreq', 17],
+  ['icmp-maskreply', 18],
+  ['icmp6type', 0],
+  ['icmp6code', 1],
+  ['icmp6-destinationunreach', 1],
+  ['icmp6-packettoobig', 2],
+  ['icmp6-timeexceeded', 3],
+  ['icmp6-parameterproblem', 4],
+  ['icmp6-echo', 128],
+  ['icmp6-echoreply', 129],
+  ['icmp6-multicastlistenerquery', 130],
+  ['icmp6-multicastlistenerreportv1', 131],
+  ['icmp6-multicastlistenerdone', 132],
+  ['icmp6-routersolicit', 133],
+  ['icmp6-routeradvert', 134],
+  ['icmp6-neighborsolicit', 135],
+  ['icmp6-neighboradvert', 136],
+  ['icmp6-redirect', 137],
 ]);
 
 const PROTO_NAMES: ReadonlySet<string> = new Set(['ip', 'ip6', 'arp', 'rarp', 'tcp', 'udp', 'sctp', 'icmp', 'icmp6', 'igmp']);
 /** Words libpcap knows that netsieve's filter does not implement: refused by name rather than as unknown. */
 const UNSUPPORTED = new Set([
-  'gateway', 'broadcast', 'multicast', 'mpls', 'pppoed', 'pppoes', 'geneve', 'vxlan', 'llc', 'inbound', 'outbound',
-  'ifname', 'on', 'rnr', 'rulenum', 'reason', 'rset', 'srnr', 'subrulenum', 'action', 'type', 'subtype', 'dir', 'wlan',
-  'fddi', 'tr', 'ppp', 'slip', 'decnet', 'atalk', 'aarp', 'iso', 'esis', 'isis', 'clnp', 'stp', 'ipx', 'netbeui', 'lat',
-  'sca', 'moprc', 'mopdl', 'vrrp', 'carp', 'ah', 'esp', 'pim', 'ra', 'ta', 'addr1', 'addr2', 'addr3', 'addr4', 'atm',
-  'lane', 'oamf4', 'oamf4s', 'oamf4e', 'oam', 'metac', 'bcc', 'sc', 'ilmic', 'connectmsg', 'metaconnect', 'protochain',
-  'hdlc', 'fisu', 'lssu', 'msu', 'sio', 'opc', 'dpc', 'sls', 'radio',
+  'gateway',
+  'broadcast',
+  'multicast',
+  'mpls',
+  'pppoed',
+  'pppoes',
+  'geneve',
+  'vxlan',
+  'llc',
+  'inbound',
+  'outbound',
+  'ifname',
+  'on',
+  'rnr',
+  'rulenum',
+  'reason',
+  'rset',
+  'srnr',
+  'subrulenum',
+  'action',
+  'type',
+  'subtype',
+  'dir',
+  'wlan',
+  'fddi',
+  'tr',
+  'ppp',
+  'slip',
+  'decnet',
+  'atalk',
+  'aarp',
+  'iso',
+  'esis',
+  'isis',
+  'clnp',
+  'stp',
+  'ipx',
+  'netbeui',
+  'lat',
+  'sca',
+  'moprc',
+  'mopdl',
+  'vrrp',
+  'carp',
+  'ah',
+  'esp',
+  'pim',
+  'ra',
+  'ta',
+  'addr1',
+  'addr2',
+  'addr3',
+  'addr4',
+  'atm',
+  'lane',
+  'oamf4',
+  'oamf4s',
+  'oamf4e',
+  'oam',
+  'metac',
+  'bcc',
+  'sc',
+  'ilmic',
+  'connectmsg',
+  'metaconnect',
+  'protochain',
+  'hdlc',
+  'fisu',
+  'lssu',
+  'msu',
+  'sio',
+  'opc',
+  'dpc',
+  'sls',
+  'radio',
 ]);
 const KEYWORDS = new Set([
-  'and', 'or', 'not', 'len', 'link', 'host', 'net', 'mask', 'port', 'portrange', 'src', 'dst', 'ether', 'proto', 'less', 'greater', 'vlan',
+  'and',
+  'or',
+  'not',
+  'len',
+  'link',
+  'host',
+  'net',
+  'mask',
+  'port',
+  'portrange',
+  'src',
+  'dst',
+  'ether',
+  'proto',
+  'less',
+  'greater',
+  'vlan',
   ...PROTO_NAMES,
 ]);
 
@@ -250,9 +380,14 @@ class Parser {
         // that is no address there is a typo of a keyword far more often than a host name.
         const q: Qualifiers | null = this.last ?? (first ? { kind: 'host', proto: '', dir: 'src or dst' } : null);
         const named = /^[A-Za-z_][A-Za-z0-9_-]*$/.test(t.text) && !/^[0-9a-f]{1,2}$/i.test(t.text);
-        if (q !== null && !(named && (q.kind === 'host' || q.kind === 'net'))) return this.withQualifiers(q, this.next('an address'));
+        if (q !== null && !(named && (q.kind === 'host' || q.kind === 'net')))
+          return this.withQualifiers(q, this.next('an address'));
         if (named) fail(this.expr, t.pos, `unknown word '${t.text}'`);
-        fail(this.expr, t.pos, `unknown word '${t.text}' (a bare address or number needs a qualifier before it, e.g. host or port)`);
+        fail(
+          this.expr,
+          t.pos,
+          `unknown word '${t.text}' (a bare address or number needs a qualifier before it, e.g. host or port)`,
+        );
       }
       return this.primitive();
     } finally {
@@ -269,7 +404,11 @@ class Parser {
     if (LOAD_PROTOS.has(t.text) && n?.text === '[') return true;
     if (t.text === '-' && n !== undefined) return !KEYWORDS.has(n.text) || n.text === 'len' || LOAD_PROTOS.has(n.text);
     const isValue = !Number.isNaN(parseNumber(t.text)) || CONSTANTS.has(t.text);
-    return isValue && n !== undefined && (RELATIONS.has(n.text) || ARITH_LEVELS.some((l) => l.includes(n.text)) || UNRANKED.has(n.text));
+    return (
+      isValue &&
+      n !== undefined &&
+      (RELATIONS.has(n.text) || ARITH_LEVELS.some((l) => l.includes(n.text)) || UNRANKED.has(n.text))
+    );
   }
 
   /** arith relop arith */
@@ -278,7 +417,11 @@ class Parser {
     const left = this.arith(0);
     const t = this.peek();
     if (t === undefined || !RELATIONS.has(t.text)) {
-      fail(this.expr, t?.pos ?? this.expr.length, `a comparison (> < >= <= = !=) was expected${t ? ` instead of '${t.text}'` : ''}`);
+      fail(
+        this.expr,
+        t?.pos ?? this.expr.length,
+        `a comparison (> < >= <= = !=) was expected${t ? ` instead of '${t.text}'` : ''}`,
+      );
     }
     this.i++;
     const right = this.arith(0);
@@ -301,9 +444,12 @@ class Parser {
   }
 
   private binary(t: Token, left: Arith, right: Arith): Arith {
-    if (++this.operators > MAX_FILTER_ARITHMETIC) fail(this.expr, t.pos, `more than ${MAX_FILTER_ARITHMETIC} arithmetic operators`);
-    if ((t.text === '/' || t.text === '%') && right.kind === 'number' && right.value === 0) fail(this.expr, t.pos, 'division by zero');
-    if ((t.text === '<<' || t.text === '>>') && right.kind === 'number' && right.value > 31) fail(this.expr, t.pos, 'shift by more than 31 bits');
+    if (++this.operators > MAX_FILTER_ARITHMETIC)
+      fail(this.expr, t.pos, `more than ${MAX_FILTER_ARITHMETIC} arithmetic operators`);
+    if ((t.text === '/' || t.text === '%') && right.kind === 'number' && right.value === 0)
+      fail(this.expr, t.pos, 'division by zero');
+    if ((t.text === '<<' || t.text === '>>') && right.kind === 'number' && right.value > 31)
+      fail(this.expr, t.pos, 'shift by more than 31 bits');
     return { kind: 'binary', op: t.text, left, right, position: t.pos };
   }
 
@@ -378,10 +524,10 @@ class Parser {
     // [proto] [dir] [type] id — in that order, each optional.
     if (PROTO_NAMES.has(t.text) || t.text === 'ether') {
       const after = this.peek();
-      const qualifies =
-        after !== undefined && ['src', 'dst', 'host', 'net', 'port', 'portrange', 'proto'].includes(after.text);
+      const qualifies = after !== undefined && ['src', 'dst', 'host', 'net', 'port', 'portrange', 'proto'].includes(after.text);
       if (!qualifies) {
-        if (t.text === 'ether') fail(this.expr, after?.pos ?? this.expr.length, "'ether' needs host, src, dst or a MAC address after it");
+        if (t.text === 'ether')
+          fail(this.expr, after?.pos ?? this.expr.length, "'ether' needs host, src, dst or a MAC address after it");
         this.last = null;
         return { kind: 'proto', name: t.text as ProtoName, position: pos };
       }
@@ -408,13 +554,22 @@ class Parser {
       case 'net':
       case 'port':
       case 'portrange': {
-        const q: Qualifiers = { kind: t.text === 'host' && proto === 'ether' ? 'ether' : t.text, proto, dir: dir ?? 'src or dst' };
+        const q: Qualifiers = {
+          kind: t.text === 'host' && proto === 'ether' ? 'ether' : t.text,
+          proto,
+          dir: dir ?? 'src or dst',
+        };
         return this.withQualifiers(q, this.next(`a value after '${t.text}'`), pos);
       }
       case 'proto': {
         if (dir !== null) fail(this.expr, t.pos, "'proto' takes no src/dst qualifier");
-        if (proto !== '' && proto !== 'ip' && proto !== 'ip6') fail(this.expr, t.pos, `'${proto} proto' is not supported (ip proto, ip6 proto or proto)`);
-        return this.withQualifiers({ kind: 'proto', proto, dir: 'src or dst' }, this.next("a protocol number after 'proto'"), pos);
+        if (proto !== '' && proto !== 'ip' && proto !== 'ip6')
+          fail(this.expr, t.pos, `'${proto} proto' is not supported (ip proto, ip6 proto or proto)`);
+        return this.withQualifiers(
+          { kind: 'proto', proto, dir: 'src or dst' },
+          this.next("a protocol number after 'proto'"),
+          pos,
+        );
       }
       case 'less':
       case 'greater': {
@@ -429,7 +584,15 @@ class Parser {
         if (proto !== '' || dir !== null) fail(this.expr, t.pos, "'vlan' takes no qualifier");
         const v = this.peek();
         let id = -1;
-        if (v !== undefined && !KEYWORDS.has(v.text) && v.text !== '(' && v.text !== ')' && v.text !== '!' && v.text !== '&&' && v.text !== '||') {
+        if (
+          v !== undefined &&
+          !KEYWORDS.has(v.text) &&
+          v.text !== '(' &&
+          v.text !== ')' &&
+          v.text !== '!' &&
+          v.text !== '&&' &&
+          v.text !== '||'
+        ) {
           id = parseNumber(v.text);
           if (Number.isNaN(id) || id > 4095) fail(this.expr, v.pos, `'${v.text}' is not a VLAN id (0-4095)`);
           this.i++;
@@ -446,7 +609,11 @@ class Parser {
   /** Builds the primitive `q id`, and remembers `q` for bare ids after it. */
   private withQualifiers(q: Qualifiers, id: Token, position = id.pos): PrimitiveNode {
     if (KEYWORDS.has(id.text) || id.text === '(' || id.text === ')' || id.text === '!') {
-      fail(this.expr, id.pos, `'${id.text}' where ${q.kind === 'port' || q.kind === 'portrange' ? 'a port' : 'an address'} was expected`);
+      fail(
+        this.expr,
+        id.pos,
+        `'${id.text}' where ${q.kind === 'port' || q.kind === 'portrange' ? 'a port' : 'an address'} was expected`,
+      );
     }
     const node = this.build(q, id, position);
     this.last = q;
@@ -480,7 +647,8 @@ class Parser {
         const names: Record<string, number> = { '\\tcp': 6, '\\udp': 17, '\\icmp': 1, '\\sctp': 132, '\\igmp': 2, '\\icmp6': 58 };
         if (text in names) n = names[text]!;
         else n = parseNumber(text);
-        if (Number.isNaN(n) || n > 255) fail(this.expr, pos, `'${text}' is not a protocol number (0-255, or \\tcp, \\udp, \\icmp, ...)`);
+        if (Number.isNaN(n) || n > 255)
+          fail(this.expr, pos, `'${text}' is not a protocol number (0-255, or \\tcp, \\udp, \\icmp, ...)`);
         return { kind: 'ipproto', family: (q.proto || 'any') as 'ip' | 'ip6' | 'any', protocol: n, position };
       }
       case 'ether': {
@@ -510,7 +678,7 @@ class Parser {
             const m = this.next('mask');
             if (text.includes('/')) fail(this.expr, m.pos, "a net with a /length takes no 'mask'");
             if (version !== 4) fail(this.expr, m.pos, "'mask' applies to IPv4 nets only; use /length");
-            const mt = this.next('a mask after \'mask\'');
+            const mt = this.next("a mask after 'mask'");
             const mw = new Uint32Array(4);
             if (parseAddress(mt.text, mw) !== 4) fail(this.expr, mt.pos, `'${mt.text}' is not an IPv4 mask`);
             mask[0] = mw[0]!;
@@ -589,6 +757,7 @@ function parseMac(text: string): Uint8Array | null {
 /** Parses a tcpdump filter expression; throws `NetsieveError('NS_ERR_USAGE')` with the position of the fault. */
 export function parseFilter(expr: string): FilterNode {
   if (typeof expr !== 'string') throw new NetsieveError('NS_ERR_USAGE', 'filter: the expression must be a string');
-  if (expr.length > MAX_FILTER_LENGTH) fail(expr.slice(0, 40) + '...', MAX_FILTER_LENGTH, `longer than ${MAX_FILTER_LENGTH} characters`);
+  if (expr.length > MAX_FILTER_LENGTH)
+    fail(expr.slice(0, 40) + '...', MAX_FILTER_LENGTH, `longer than ${MAX_FILTER_LENGTH} characters`);
   return new Parser(expr, tokenize(expr)).parse();
 }

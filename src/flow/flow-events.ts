@@ -4,7 +4,15 @@
  */
 import { formatAddress } from '../decode/address.js';
 import { IpProto, type DecodedPacket } from '../decode/packet.js';
-import type { AnomalyEvent, AnomalyLayer, EventEndpoints, EventTunnel, FlowEvent, TcpStreamSummary, Timestamp } from '../events.js';
+import type {
+  AnomalyEvent,
+  AnomalyLayer,
+  EventEndpoints,
+  EventTunnel,
+  FlowEvent,
+  TcpStreamSummary,
+  Timestamp,
+} from '../events.js';
 import type { Flow, FlowEndReason } from './flow.js';
 import { FlowKind } from './flow.js';
 import type { Direction } from './stream.js';

@@ -51,7 +51,6 @@ export interface TcpStreamStats {
   depthReached: boolean;
 }
 
-
 /** What a reassembler needs from its session (implemented by `TcpSession`). */
 export interface TcpStreamHost {
   /** Passed back to the event sink with every anomaly and gap. */

@@ -13,13 +13,32 @@ import { IpProto } from '../decode/packet.js';
 
 /** ICMPv4 request/reply pairs (echo, router, timestamp, information, address mask). */
 const ICMP4_COUNTERPART = new Map<number, number>([
-  [8, 0], [0, 8], [9, 10], [10, 9], [13, 14], [14, 13], [15, 16], [16, 15], [17, 18], [18, 17],
+  [8, 0],
+  [0, 8],
+  [9, 10],
+  [10, 9],
+  [13, 14],
+  [14, 13],
+  [15, 16],
+  [16, 15],
+  [17, 18],
+  [18, 17],
 ]);
 
 /** ICMPv6 pairs: echo, router and neighbor discovery, MLD, node information (WRU), home agent discovery. */
 const ICMP6_COUNTERPART = new Map<number, number>([
-  [128, 129], [129, 128], [133, 134], [134, 133], [135, 136], [136, 135], [130, 131], [131, 130],
-  [139, 140], [140, 139], [144, 145], [145, 144],
+  [128, 129],
+  [129, 128],
+  [133, 134],
+  [134, 133],
+  [135, 136],
+  [136, 135],
+  [130, 131],
+  [131, 130],
+  [139, 140],
+  [140, 139],
+  [144, 145],
+  [145, 144],
 ]);
 
 /** IP protocol numbers of the names EVE writes (`proto`), or a number given as text. */
@@ -177,7 +196,8 @@ export class CommunityIdCache {
     readonly seed = 0,
     private readonly cap = COMMUNITY_ID_CACHE_SIZE,
   ) {
-    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff) throw new RangeError(`the Community ID seed must be 0..65535, not ${seed}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff)
+      throw new RangeError(`the Community ID seed must be 0..65535, not ${seed}`);
   }
 
   get size(): number {
@@ -187,7 +207,14 @@ export class CommunityIdCache {
   /** The ID of the flow `flowId` with this tuple; computed on first use. */
   get(flowId: number, t: CommunityIdTuple): string | null {
     const hit = this.entries.get(flowId);
-    if (hit !== undefined && hit.proto === t.proto && hit.srcIp === t.srcIp && hit.destIp === t.destIp && hit.srcPort === t.srcPort && hit.destPort === t.destPort) {
+    if (
+      hit !== undefined &&
+      hit.proto === t.proto &&
+      hit.srcIp === t.srcIp &&
+      hit.destIp === t.destIp &&
+      hit.srcPort === t.srcPort &&
+      hit.destPort === t.destPort
+    ) {
       return hit.id;
     }
     const id = communityId(t, this.seed);

@@ -339,7 +339,11 @@ export class EveFormatter {
     if (ev.tcp !== undefined) {
       const t = ev.tcp;
       // state goes after the flag booleans, as Suricata writes it.
-      const tcp = { tcp_flags: tcpFlagsHex(t.flags), tcp_flags_ts: tcpFlagsHex(t.flagsToServer), tcp_flags_tc: tcpFlagsHex(t.flagsToClient) } as EveTcp;
+      const tcp = {
+        tcp_flags: tcpFlagsHex(t.flags),
+        tcp_flags_ts: tcpFlagsHex(t.flagsToServer),
+        tcp_flags_tc: tcpFlagsHex(t.flagsToClient),
+      } as EveTcp;
       if (t.flags & TcpFlag.SYN) tcp.syn = true;
       if (t.flags & TcpFlag.FIN) tcp.fin = true;
       if (t.flags & TcpFlag.RST) tcp.rst = true;

@@ -93,7 +93,9 @@ export class AppLayer {
       app.detector = null;
       // The datagrams probed before this one, then this one (below, from its own buffer).
       const earlier = detector.replay.slice(0, -1);
-      for (const r of earlier) if (r.bytes !== null && app.udp !== null && !app.stopped) this.guard(flow, app, () => app.udp!.onDatagram(r.direction, r.bytes!, 0, r.bytes!.length));
+      for (const r of earlier)
+        if (r.bytes !== null && app.udp !== null && !app.stopped)
+          this.guard(flow, app, () => app.udp!.onDatagram(r.direction, r.bytes!, 0, r.bytes!.length));
     }
     if (app.udp !== null) {
       try {
@@ -114,7 +116,9 @@ export class AppLayer {
 
   private attach(flow: Flow, transport: Transport): FlowApp {
     const app = new FlowApp(
-      new FlowDetector(this.modules, transport, flow.serverPort, flow.clientPort, this.options.detection, (m, e) => this.host.internalError(`${m.name}.probe`, e)),
+      new FlowDetector(this.modules, transport, flow.serverPort, flow.clientPort, this.options.detection, (m, e) =>
+        this.host.internalError(`${m.name}.probe`, e),
+      ),
     );
     flow.app = app;
     if (app.detector!.result !== null) this.decide(flow, app, app.detector!.result);

@@ -35,7 +35,11 @@ export interface Detection {
 }
 
 /** The module whose well-known ports include `port` for `transport`, if any. */
-export function moduleOfPort(modules: readonly AnyProtocolModule[], transport: Transport, port: number): AnyProtocolModule | null {
+export function moduleOfPort(
+  modules: readonly AnyProtocolModule[],
+  transport: Transport,
+  port: number,
+): AnyProtocolModule | null {
   for (const m of modules) if (m.ports[transport]?.includes(port)) return m;
   return null;
 }
@@ -87,7 +91,8 @@ export class FlowDetector {
     const take = Math.min(room, end - start);
     this.lastTake = Math.max(0, take);
     // A datagram is kept whole or not at all (a parser cannot use half of one).
-    if (take > 0 && (this.transport === 'tcp' || take === end - start)) this.replay.push({ direction: d, bytes: data.slice(start, start + take), gap: 0 });
+    if (take > 0 && (this.transport === 'tcp' || take === end - start))
+      this.replay.push({ direction: d, bytes: data.slice(start, start + take), gap: 0 });
     this.chunks[d]!++;
     let buf: Uint8Array;
     let from: number;
@@ -144,7 +149,8 @@ export class FlowDetector {
    */
   gap(direction: Direction, length: number): void {
     if (this.result !== null) return;
-    if (length < 0) this.replay.push({ direction, bytes: null, gap: -1 }); // of unknown length
+    if (length < 0)
+      this.replay.push({ direction, bytes: null, gap: -1 }); // of unknown length
     else this.drop(direction, length);
     this.probeFrom[direction] = this.seenLen[direction]!;
   }
@@ -171,7 +177,12 @@ export class FlowDetector {
     const byPort = moduleOfPort(this.modules, this.transport, this.ctx.serverPort);
     let result: Detection;
     if (module !== null) {
-      result = { module, name: module.name, confidence: 'dpi', mismatch: byPort !== null && byPort !== module ? byPort.name : null };
+      result = {
+        module,
+        name: module.name,
+        confidence: 'dpi',
+        mismatch: byPort !== null && byPort !== module ? byPort.name : null,
+      };
     } else if (undecided && byPort !== null && this.candidates.includes(byPort)) {
       // No probe could tell (no payload, or the budget ran out while the port's protocol was still
       // possible): the port's protocol, said to be a guess. Its parser is not run.

@@ -191,7 +191,10 @@ export type AnomalyCodes<Table extends readonly string[], Prefix extends string>
   readonly [K in Table[number] as K extends `${Prefix}.${infer S}` ? Uppercase<S> : never]: number;
 };
 
-export function anomalyCodes<const Table extends readonly string[], const Prefix extends string>(prefix: Prefix, table: Table): AnomalyCodes<Table, Prefix> {
+export function anomalyCodes<const Table extends readonly string[], const Prefix extends string>(
+  prefix: Prefix,
+  table: Table,
+): AnomalyCodes<Table, Prefix> {
   const codes: Record<string, number> = {};
   table.forEach((name, i) => {
     // A retired code keeps its slot (`retired.<name>`) and has no short name.

@@ -12,7 +12,14 @@ import { redisModule } from './redis/index.js';
 import { tlsModule } from './tls/index.js';
 
 /** Every protocol module, in the order probes are asked when no port hint applies. */
-export const PROTOCOLS = [httpModule, tlsModule, dnsModule, mdnsModule, llmnrModule, redisModule] as const satisfies readonly AnyProtocolModule[];
+export const PROTOCOLS = [
+  httpModule,
+  tlsModule,
+  dnsModule,
+  mdnsModule,
+  llmnrModule,
+  redisModule,
+] as const satisfies readonly AnyProtocolModule[];
 
 /** The registry's module types. */
 export type RegisteredModule = (typeof PROTOCOLS)[number];
@@ -79,18 +86,21 @@ export function resolveAppOptions(input: AppOptionsInput | undefined): AppOption
     throw new NetsieveError('NS_ERR_OPTION', `option app${what === '' ? '' : `.${what}`} must be ${want}`);
   };
   if (typeof input !== 'object' || input === null) bad('', 'an object');
-  for (const k of Object.keys(input)) if (!['enabled', 'detection', 'protocols'].includes(k)) bad(k, 'one of enabled, detection, protocols');
+  for (const k of Object.keys(input))
+    if (!['enabled', 'detection', 'protocols'].includes(k)) bad(k, 'one of enabled, detection, protocols');
   if (input.enabled !== undefined) {
     if (typeof input.enabled !== 'boolean') bad('enabled', 'true or false');
     o.enabled = input.enabled;
   }
-  if (input.detection !== undefined && (typeof input.detection !== 'object' || input.detection === null)) bad('detection', 'an object');
+  if (input.detection !== undefined && (typeof input.detection !== 'object' || input.detection === null))
+    bad('detection', 'an object');
   for (const [k, v] of Object.entries(input.detection ?? {})) {
     if (!(k in o.detection)) bad(`detection.${k}`, `one of ${Object.keys(o.detection).join(', ')}`);
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) bad(`detection.${k}`, 'an integer above 0');
     (o.detection as unknown as Record<string, number>)[k] = v as number;
   }
-  if (input.protocols !== undefined && (typeof input.protocols !== 'object' || input.protocols === null)) bad('protocols', 'an object');
+  if (input.protocols !== undefined && (typeof input.protocols !== 'object' || input.protocols === null))
+    bad('protocols', 'an object');
   const resolved = o.protocols as Record<string, unknown>;
   const byName = new Map<string, AnyProtocolModule>(PROTOCOLS.map((m: AnyProtocolModule) => [m.name, m]));
   for (const [name, v] of Object.entries((input.protocols ?? {}) as Record<string, unknown>)) {

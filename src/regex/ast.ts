@@ -107,7 +107,14 @@ export class ByteSet {
  * - `line_end`: `$` with `m` — the end, or right before a `\n`.
  * - `word_boundary` / `not_word_boundary`: `\b` / `\B`, with word bytes `[A-Za-z0-9_]` (the data's edges count as non-word).
  */
-export type Assertion = 'start' | 'line_start' | 'end' | 'end_or_final_newline' | 'line_end' | 'word_boundary' | 'not_word_boundary';
+export type Assertion =
+  | 'start'
+  | 'line_start'
+  | 'end'
+  | 'end_or_final_newline'
+  | 'line_end'
+  | 'word_boundary'
+  | 'not_word_boundary';
 
 export type RegexNode =
   /** Matches the empty string (an empty alternative, `()`, `x{0}`). */

@@ -74,7 +74,10 @@ export class RegexDatabase {
    */
   inputBuffer(size: number): Uint8Array {
     if (!Number.isInteger(size) || size < 0 || size > MAX_INPUT_BUFFER) {
-      throw new NetsieveError('NS_ERR_OPTION', `inputBuffer() takes a size in bytes from 0 to ${MAX_INPUT_BUFFER}, not ${String(size)}`);
+      throw new NetsieveError(
+        'NS_ERR_OPTION',
+        `inputBuffer() takes a size in bytes from 0 to ${MAX_INPUT_BUFFER}, not ${String(size)}`,
+      );
     }
     return inputView(this.scanner.rt, size);
   }
@@ -90,7 +93,11 @@ export class RegexDatabase {
   /** Vectored mode: scans the chunks as one buffer (offsets run across them). */
   scanVector(chunks: readonly ScanData[], onMatch: MatchHandler): ScanResult {
     this.requireMode('vectored', 'scanVector');
-    if (!Array.isArray(chunks)) throw new NetsieveError('NS_ERR_INPUT', 'scanVector() takes an array of chunks (each a Uint8Array, Buffer, ArrayBuffer or ArrayBufferView)');
+    if (!Array.isArray(chunks))
+      throw new NetsieveError(
+        'NS_ERR_INPUT',
+        'scanVector() takes an array of chunks (each a Uint8Array, Buffer, ArrayBuffer or ArrayBufferView)',
+      );
     checkHandler(onMatch, 'scanVector()');
     // Every chunk is checked before any is scanned: a bad one is refused before a report of the good ones.
     // Views are made only when some chunk is not a Uint8Array (the usual case allocates nothing).
@@ -119,9 +126,13 @@ export class RegexDatabase {
       rt.u8().set(this.scanner.initial, at);
       return new RegexStream(this.scanner, null, at);
     }
-    if (!(state instanceof Uint8Array)) throw new NetsieveError('NS_ERR_OPTION', `a stream state must be a Uint8Array of ${this.streamStateSize} bytes`);
+    if (!(state instanceof Uint8Array))
+      throw new NetsieveError('NS_ERR_OPTION', `a stream state must be a Uint8Array of ${this.streamStateSize} bytes`);
     if (state.length !== this.streamStateSize) {
-      throw new NetsieveError('NS_ERR_OPTION', `a stream state must be ${this.streamStateSize} bytes (db.streamStateSize), not ${state.length}`);
+      throw new NetsieveError(
+        'NS_ERR_OPTION',
+        `a stream state must be ${this.streamStateSize} bytes (db.streamStateSize), not ${state.length}`,
+      );
     }
     state.set(this.scanner.initial);
     return new RegexStream(this.scanner, state, 0);
@@ -140,7 +151,10 @@ export class RegexDatabase {
   private requireMode(mode: ScanMode, what: string): void {
     if (this.scanner.freed) throw new NetsieveError('NS_ERR_STATE', 'the database was freed');
     if (this.mode !== mode) {
-      throw new NetsieveError('NS_ERR_MODE', `${what}() needs a database compiled with mode '${mode}'; this one is '${this.mode}'`);
+      throw new NetsieveError(
+        'NS_ERR_MODE',
+        `${what}() needs a database compiled with mode '${mode}'; this one is '${this.mode}'`,
+      );
     }
   }
 

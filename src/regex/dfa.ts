@@ -24,17 +24,7 @@
  * to the next prefilter candidate and restart there in the quiescent state of that position's context.
  */
 import { ByteSet } from './ast.js';
-import {
-  assertionHolds,
-  canonicalCategory,
-  categoryOf,
-  Cat,
-  EOD,
-  isWordByte,
-  Nfa,
-  NodeKind,
-  prevDistinctions,
-} from './nfa.js';
+import { assertionHolds, canonicalCategory, categoryOf, Cat, EOD, isWordByte, Nfa, NodeKind, prevDistinctions } from './nfa.js';
 
 export class DfaTooLarge extends Error {}
 
@@ -156,7 +146,9 @@ export class DfaBuilder {
     this.nclasses = nclasses;
     this.reps = reps;
     this.classCat = reps.map((b) => categoryOf(b));
-    this.classesOfSet = nfa.sets.map((set, i) => (usedSets.has(i) ? reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0) : []));
+    this.classesOfSet = nfa.sets.map((set, i) =>
+      usedSets.has(i) ? reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0) : [],
+    );
     this.stamp = new Int32Array(nfa.size << K_SHIFT);
     this.classStamp = new Int32Array(nfa.size << K_SHIFT);
     this.nextOf = Array.from({ length: nclasses }, () => []);
@@ -166,7 +158,9 @@ export class DfaBuilder {
   private internStarts(): void {
     const empty = new Int32Array(0);
     const startNeed = this.neededDistinctions(empty);
-    this.startByCat = [Cat.START, Cat.NL, Cat.WORD, Cat.OTHER].map((c) => this.intern(empty, canonicalCategory(c, startNeed), []));
+    this.startByCat = [Cat.START, Cat.NL, Cat.WORD, Cat.OTHER].map((c) =>
+      this.intern(empty, canonicalCategory(c, startNeed), []),
+    );
   }
 
   /** Forgets every state (a lazy DFA's cache flush); the start states are made again. */

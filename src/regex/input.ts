@@ -26,7 +26,10 @@ export function scanBytes(data: unknown, what: string): Uint8Array {
 /** Refuses a match handler that is not a function before the scan starts (not at the first match). */
 export function checkHandler(onMatch: unknown, what: string, optional = false): void {
   if (typeof onMatch === 'function' || (optional && onMatch === undefined)) return;
-  throw new NetsieveError('NS_ERR_INPUT', `${what} takes a match handler function (id, from, to) => boolean | void, not ${describe(onMatch)}`);
+  throw new NetsieveError(
+    'NS_ERR_INPUT',
+    `${what} takes a match handler function (id, from, to) => boolean | void, not ${describe(onMatch)}`,
+  );
 }
 
 /** A value's kind for a message. */

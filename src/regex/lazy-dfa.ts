@@ -76,7 +76,8 @@ export class LazyDfa {
       nfa.forEachReachable([nfa.starts[p]!], (n) => {
         const kind = nfa.kind[n]!;
         if (kind === NodeKind.BYTE) for (const k of [0, 2]) this.addBit((nfa.out1[n]! << K_SHIFT) | k);
-        else if (kind === NodeKind.MATCH && nfa.adjMatch[nfa.arg[n]!]! >= 0) this.addBit((nfa.adjMatch[nfa.arg[n]!]! << K_SHIFT) | 2);
+        else if (kind === NodeKind.MATCH && nfa.adjMatch[nfa.arg[n]!]! >= 0)
+          this.addBit((nfa.adjMatch[nfa.arg[n]!]! << K_SHIFT) | 2);
       });
     }
     this.bitsetBytes = Math.ceil(this.posOfBit.length / 8);
@@ -280,7 +281,8 @@ export class LazyDfa {
     if (u32[(at + 4) >> 2] === this.epoch && id < this.capacity && this.builderOf[id]! >= 0) return id;
     const u8 = rt.u8();
     const positions: number[] = [];
-    for (let bit = 0; bit < this.posOfBit.length; bit++) if (u8[at + 12 + (bit >> 3)]! & (1 << (bit & 7))) positions.push(this.posOfBit[bit]!);
+    for (let bit = 0; bit < this.posOfBit.length; bit++)
+      if (u8[at + 12 + (bit >> 3)]! & (1 << (bit & 7))) positions.push(this.posOfBit[bit]!);
     positions.sort((a, b) => a - b);
     const ctx = u32[(at + 8) >> 2]!;
     let t = this.idOf(this.builder.resume(Int32Array.from(positions), ctx));

@@ -52,7 +52,12 @@ export function asLiteral(ast: RegexNode, pattern: number, maxLen = 4096): Liter
           fold.push(0);
           return true;
         }
-        if (members.length === 2 && isLetter(members[0]!) && members[1] === (members[0]! | 0x20) && members[0] === (members[1]! & ~0x20)) {
+        if (
+          members.length === 2 &&
+          isLetter(members[0]!) &&
+          members[1] === (members[0]! | 0x20) &&
+          members[0] === (members[1]! & ~0x20)
+        ) {
           bytes.push(members[1]!);
           fold.push(0x20);
           return true;

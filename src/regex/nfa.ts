@@ -108,7 +108,8 @@ export class Nfa {
    * concatenations and with an explicit bound on recursion depth (the parser bounds nesting too).
    */
   private build(n: RegexNode, next: number, limit: number, depth = 0): number {
-    if (this.size > limit) throw new NfaTooLarge('the pattern expands beyond the NFA size budget (large bounded repeats, nested)');
+    if (this.size > limit)
+      throw new NfaTooLarge('the pattern expands beyond the NFA size budget (large bounded repeats, nested)');
     if (depth > 2000) throw new NfaTooLarge('the pattern is nested too deeply');
     switch (n.kind) {
       case 'empty':

@@ -101,7 +101,8 @@ export function prepare(
   specs: readonly PatternSpec[],
   options: CompileOptions,
 ): { meta: PatternMeta[]; parsed: ParsedPattern[]; nfa: Nfa; somNfa: Nfa | null; budget: number; somHorizon: number } {
-  if (!Array.isArray(specs) || specs.length === 0) throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
+  if (!Array.isArray(specs) || specs.length === 0)
+    throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
   if (options === undefined || !['block', 'stream', 'vectored'].includes(options.mode)) {
     throw new NetsieveError('NS_ERR_OPTION', "compile() needs options.mode: 'block', 'stream' or 'vectored'");
   }
@@ -110,7 +111,8 @@ export function prepare(
   if (!Number.isInteger(somHorizon) || somHorizon < 0 || somHorizon > MAX_SOM_HORIZON) {
     throw new NetsieveError('NS_ERR_OPTION', `somHorizon must be an integer from 1 to ${MAX_SOM_HORIZON} (bytes)`);
   }
-  if (!Number.isInteger(budget) || budget < 4 || budget > 1 << 24) throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 4 to 16777216');
+  if (!Number.isInteger(budget) || budget < 4 || budget > 1 << 24)
+    throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 4 to 16777216');
   const parsed: ParsedPattern[] = [];
   const meta: PatternMeta[] = [];
   const untrimmed: [number, RegexNode][] = [];
@@ -119,7 +121,8 @@ export function prepare(
     if (!Number.isInteger(spec.id) || spec.id < 0) {
       throw new NetsieveError('NS_ERR_PATTERN', `pattern #${i}: id must be a non-negative integer, not ${String(spec.id)}`);
     }
-    if (typeof spec.expression !== 'string') throw new NetsieveError('NS_ERR_PATTERN', 'expression must be a string', { pattern: spec.id });
+    if (typeof spec.expression !== 'string')
+      throw new NetsieveError('NS_ERR_PATTERN', 'expression must be a string', { pattern: spec.id });
     const p = parsePattern(spec.expression, spec.flags ?? '', spec.id);
     const [lo, hi] = lengthRange(p.ast);
     // In block mode an L pattern's start is found backwards from its end (reverse-som.ts), so its forward
@@ -146,7 +149,8 @@ export function prepare(
     try {
       nfa.addPattern(p.ast, i);
     } catch (e) {
-      if (e instanceof NfaTooLarge) throw new NetsieveError('NS_ERR_PATTERN', `${e.message}; make bounded repeats smaller`, { pattern: meta[i]!.id });
+      if (e instanceof NfaTooLarge)
+        throw new NetsieveError('NS_ERR_PATTERN', `${e.message}; make bounded repeats smaller`, { pattern: meta[i]!.id });
       throw e;
     }
   });
@@ -270,7 +274,10 @@ function chooseLiteralSplit(candidates: Literal[], options: CompileOptions): { c
   let best = { cut: LITERAL_WINDOW, window: LITERAL_WINDOW, cost: Infinity };
   const windowChoices = options.literalWindow !== undefined ? [options.literalWindow] : [4, 5, 6, 7, 8];
   for (const window of windowChoices) {
-    const cuts = options.literalCut !== undefined ? [Math.max(options.literalCut, window)] : Array.from({ length: 24 }, (_, i) => window + i);
+    const cuts =
+      options.literalCut !== undefined
+        ? [Math.max(options.literalCut, window)]
+        : Array.from({ length: 24 }, (_, i) => window + i);
     for (const cut of cuts) {
       let shorts = 0;
       while (shorts < byLength.length && byLength[shorts]!.bytes.length < cut) shorts++;
@@ -307,7 +314,9 @@ export function encodeEngines(p: Plan): DatabaseParts {
         detail: {
           states: d.tables.nstates,
           classes: d.tables.nclasses,
-          prefilter: d.teddy ? `teddy k=${d.teddy.k}, ${d.teddy.buckets.length} buckets, ~${(d.teddy.rate * 100).toFixed(1)}% of positions` : 'none',
+          prefilter: d.teddy
+            ? `teddy k=${d.teddy.k}, ${d.teddy.buckets.length} buckets, ~${(d.teddy.rate * 100).toFixed(1)}% of positions`
+            : 'none',
         },
         bytes: blob.length,
       },
@@ -323,10 +332,26 @@ export function encodeEngines(p: Plan): DatabaseParts {
       info: {
         kind: 'literal',
         patterns: p.literals.length,
-        detail: { stride: l.stride, window: l.window, maxOffset: l.maxOffset, shortest: l.lmin, longest: l.lmax, maxBucket: l.maxBucket },
+        detail: {
+          stride: l.stride,
+          window: l.window,
+          maxOffset: l.maxOffset,
+          shortest: l.lmin,
+          longest: l.lmax,
+          maxBucket: l.maxBucket,
+        },
         bytes: l.blob.length,
       },
     });
   }
-  return { mode: p.mode, meta: p.meta, blobs, nfa: p.nfa, lazy: p.lazy, position: p.position, somNfa: p.somNfa, somHorizon: p.somHorizon };
+  return {
+    mode: p.mode,
+    meta: p.meta,
+    blobs,
+    nfa: p.nfa,
+    lazy: p.lazy,
+    position: p.position,
+    somNfa: p.somNfa,
+    somHorizon: p.somHorizon,
+  };
 }

@@ -168,7 +168,8 @@ export class PositionEngine {
         if ((pos & 3) === 0 && nfa.kind[pos >> K_SHIFT] === NodeKind.MATCH) {
           const p = nfa.arg[pos >> K_SHIFT]!;
           if (!this.delayed.has(p)) continue;
-          if (adjPending.has(p)) state[so + pending.get(p)!] = this.best[pos]!; // decided by the next symbol
+          if (adjPending.has(p))
+            state[so + pending.get(p)!] = this.best[pos]!; // decided by the next symbol
           else report(p, this.best[pos]!, t);
         }
       }
@@ -180,7 +181,8 @@ export class PositionEngine {
         const k = pos & 3;
         const kind = nfa.kind[node]!;
         let to = -1;
-        if (kind === NodeKind.BYTE && k !== 2 && nfa.sets[nfa.arg[node]!]!.has(x)) to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
+        if (kind === NodeKind.BYTE && k !== 2 && nfa.sets[nfa.arg[node]!]!.has(x))
+          to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
         else if (kind === NodeKind.MATCH && k === 1) {
           const adj = nfa.adjMatch[nfa.arg[node]!]!;
           if (adj >= 0) to = (adj << K_SHIFT) | 2;

@@ -172,7 +172,10 @@ export function planTeddy(windows: ByteSet[][], k: number): TeddyPlan {
     const m = maskWindow(w.slice(0, k));
     return { w: m, p: maskProbability(m), members: [i] };
   });
-  const unite = (a: MaskWindow, b: MaskWindow): MaskWindow => ({ lo: a.lo.map((x, j) => x | b.lo[j]!), hi: a.hi.map((x, j) => x | b.hi[j]!) });
+  const unite = (a: MaskWindow, b: MaskWindow): MaskWindow => ({
+    lo: a.lo.map((x, j) => x | b.lo[j]!),
+    hi: a.hi.map((x, j) => x | b.hi[j]!),
+  });
   while (clusters.length > TEDDY_BUCKETS) {
     let best = -1;
     let bestJ = -1;
@@ -275,7 +278,10 @@ export function shuftiOf(s: ByteSet): { lo: Uint8Array; hi: Uint8Array } {
     for (let i = 0; i < groups.length; i++) {
       for (let j = i + 1; j < groups.length; j++) {
         const u = groups[i]!.los | groups[j]!.los;
-        const added = popcount(u) * (groups[i]!.his.length + groups[j]!.his.length) - popcount(groups[i]!.los) * groups[i]!.his.length - popcount(groups[j]!.los) * groups[j]!.his.length;
+        const added =
+          popcount(u) * (groups[i]!.his.length + groups[j]!.his.length) -
+          popcount(groups[i]!.los) * groups[i]!.his.length -
+          popcount(groups[j]!.los) * groups[j]!.his.length;
         if (added < bestAdded) {
           bestAdded = added;
           bi = i;

@@ -285,6 +285,15 @@ export class ReverseSom {
         if (kind === NodeKind.SPLIT && o2 >= 0) push(epsPred, o2, n);
       }
     });
-    return { start, match, epsPred, bytePred, ids: new Map(), sets: [new Int32Array(0)], trans: [new Int32Array(256 * 4).fill(-1)], generation: 0 };
+    return {
+      start,
+      match,
+      epsPred,
+      bytePred,
+      ids: new Map(),
+      sets: [new Int32Array(0)],
+      trans: [new Int32Array(256 * 4).fill(-1)],
+      generation: 0,
+    };
   }
 }

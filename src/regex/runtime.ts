@@ -30,7 +30,16 @@ interface KernelExports {
   dfa_scan(blob: number, state: number, data: number, len: number, out: number): number;
   dfa_eod(blob: number, state: number, len: number, out: number): number;
   dfa_stop_reason(): number;
-  lit_scan(blob: number, state: number, data: number, len: number, base: number, eod: number, scratch: number, out: number): number;
+  lit_scan(
+    blob: number,
+    state: number,
+    data: number,
+    len: number,
+    base: number,
+    eod: number,
+    scratch: number,
+    out: number,
+  ): number;
 }
 
 const PAGE = 65536;
@@ -55,7 +64,8 @@ export class Runtime {
     const instance = new WebAssembly.Instance(module, {});
     this.k = instance.exports as unknown as KernelExports;
     this.memory = this.k.memory;
-    const heapBase = (this.k.__heap_base.value as number) + ALIGN - 1 - (((this.k.__heap_base.value as number) + ALIGN - 1) % ALIGN);
+    const heapBase =
+      (this.k.__heap_base.value as number) + ALIGN - 1 - (((this.k.__heap_base.value as number) + ALIGN - 1) % ALIGN);
     this.buffer = this.memory.buffer;
     this.view8 = new Uint8Array(this.buffer);
     this.view32 = new Int32Array(this.buffer);

@@ -95,7 +95,17 @@ export class Scanner {
       const ptr = this.rt.alloc(b.blob.length);
       this.rt.u8().set(b.blob, ptr);
       const stateSize = b.kind === ENGINE_DFA ? DFA_STATE_SIZE : LIT_STATE_HEADER + b.init;
-      const e: WasmEngine = { kind: b.kind, lazy: null, blob: b.blob, ptr, patterns: b.patterns, stateOffset: off, stateSize, init: b.init, info: b.info };
+      const e: WasmEngine = {
+        kind: b.kind,
+        lazy: null,
+        blob: b.blob,
+        ptr,
+        patterns: b.patterns,
+        stateOffset: off,
+        stateSize,
+        init: b.init,
+        info: b.info,
+      };
       off = align8(off + stateSize);
       return e;
     });
@@ -133,7 +143,8 @@ export class Scanner {
       off = align8(off + engine.stateSize);
     }
     const somPatterns = meta.flatMap((m, i) => (m.reverseSom ? [i] : []));
-    this.som = somNfa !== null && somPatterns.length > 0 ? new ReverseSom(somNfa, somPatterns, (p) => meta[p]!.hasAssertions) : null;
+    this.som =
+      somNfa !== null && somPatterns.length > 0 ? new ReverseSom(somNfa, somPatterns, (p) => meta[p]!.hasAssertions) : null;
     this.somHorizon = somHorizon;
     // Streams with a SOM horizon keep their last bytes: a u32 length, then up to somHorizon bytes.
     this.historyOffset = this.som !== null && mode !== 'block' ? off : -1;
@@ -322,7 +333,11 @@ export class Scanner {
       const had = this.rt.u32()[at >> 2]!;
       const u8 = this.rt.u8();
       this.windowBase = this.sliceBase - had;
-      this.som!.beginWindow(u8.subarray(at + 8, at + 8 + had), u8.subarray(this.slicePtr, this.slicePtr + this.sliceLen), this.windowBase === 0);
+      this.som!.beginWindow(
+        u8.subarray(at + 8, at + 8 + had),
+        u8.subarray(this.slicePtr, this.slicePtr + this.sliceLen),
+        this.windowBase === 0,
+      );
     }
     return this.windowBase + this.som!.start(p, to - this.windowBase);
   }

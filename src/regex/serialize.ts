@@ -174,10 +174,12 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
     const special = u(12);
     const wide = u(20);
     // u(56): images, which only a lazy DFA (built at load, never serialized) has.
-    if (ns === 0 || shift > 8 || special > ns || u(52) !== special || u(56) !== 0 || (wide === 0 && ns > 0xffff)) bad('DFA header');
+    if (ns === 0 || shift > 8 || special > ns || u(52) !== special || u(56) !== 0 || (wide === 0 && ns > 0xffff))
+      bad('DFA header');
     const entries = ns << shift;
     within(u(16), entries * (wide ? 4 : 2), 'transitions');
-    for (let i = 0; i < entries; i++) if ((wide ? dv.getUint32(u(16) + 4 * i, true) : dv.getUint16(u(16) + 2 * i, true)) >= ns) bad('transition to no state');
+    for (let i = 0; i < entries; i++)
+      if ((wide ? dv.getUint32(u(16) + 4 * i, true) : dv.getUint16(u(16) + 2 * i, true)) >= ns) bad('transition to no state');
     within(u(24), 256, 'class map');
     for (let i = 0; i < 256; i++) if (b[u(24) + i]! >= 1 << shift) bad('byte class out of range');
     within(u(40), 256, 'category map');
@@ -219,7 +221,16 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
     const lmax = u(16);
     const bits = u(20);
     const window = u(52);
-    if (window < LITERAL_MIN_WINDOW || window > LITERAL_WINDOW || stride < 1 || lmin < window || stride !== lmin - window + 1 || lmax < lmin || bits < 3 || bits > 24)
+    if (
+      window < LITERAL_MIN_WINDOW ||
+      window > LITERAL_WINDOW ||
+      stride < 1 ||
+      lmin < window ||
+      stride !== lmin - window + 1 ||
+      lmax < lmin ||
+      bits < 3 ||
+      bits > 24
+    )
       bad('literal engine header');
     within(u(24), (1 << bits) >> 3, 'bitmap');
     within(u(60), (1 << bits) >> 3, 'bitmap');
@@ -255,4 +266,3 @@ function validateBlob(kind: number, b: Uint8Array, npatterns: number, bad: (why:
     if (u(40) !== reach + maxOffset + 1 + LITERAL_WINDOW) bad('history size');
   }
 }
-

@@ -66,7 +66,9 @@ export class RegexStream {
     if ((this.flags & 2) !== 0) this.closed();
     const chunk = scanBytes(input, 'stream.scan()');
     checkHandler(onMatch, 'stream.scan()');
-    return this.buffer !== null ? this.scanner.scanChunk(this.buffer, chunk, false, onMatch) : this.scanner.scanAt(this.at, chunk, false, onMatch);
+    return this.buffer !== null
+      ? this.scanner.scanChunk(this.buffer, chunk, false, onMatch)
+      : this.scanner.scanAt(this.at, chunk, false, onMatch);
   }
 
   /** Ends the stream: reports what the end of the data completes (`$`, `\b` at the end, ...). */
@@ -111,7 +113,9 @@ export class RegexStream {
   }
 
   private end(onMatch: MatchHandler): ScanResult {
-    return this.buffer !== null ? this.scanner.scanChunk(this.buffer, EMPTY, true, onMatch) : this.scanner.scanAt(this.at, EMPTY, true, onMatch);
+    return this.buffer !== null
+      ? this.scanner.scanChunk(this.buffer, EMPTY, true, onMatch)
+      : this.scanner.scanAt(this.at, EMPTY, true, onMatch);
   }
 
   private live(): void {

@@ -269,7 +269,8 @@ class PatternParser {
       const c = src.charCodeAt(i);
       if (c >= 0xd800 && c <= 0xdfff) {
         const paired = c <= 0xdbff && i + 1 < len && (src.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
-        if (!paired) this.fail(i, `lone surrogate \\u${c.toString(16)} in the expression: it is not a character and has no UTF-8 encoding`);
+        if (!paired)
+          this.fail(i, `lone surrogate \\u${c.toString(16)} in the expression: it is not a character and has no UTF-8 encoding`);
         i++;
       }
     }
@@ -425,9 +426,15 @@ class PatternParser {
       case Last.Assertion:
         // PCRE refuses a quantifier straight after ^, $, \A, \z, \Z, \b or \B ("not a repeatable item"),
         // and so does Hyperscan; repeating a zero-width assertion is meaningless anyway.
-        this.fail(start, `quantifier ${text} follows an assertion (an anchor or \\b/\\B), which matches no bytes and cannot be repeated`);
+        this.fail(
+          start,
+          `quantifier ${text} follows an assertion (an anchor or \\b/\\B), which matches no bytes and cannot be repeated`,
+        );
       case Last.Quantified:
-        this.fail(start, `quantifier ${text} follows another quantifier; to repeat a repeated item, put it in a group first, e.g. (?:a+)${text}`);
+        this.fail(
+          start,
+          `quantifier ${text} follows another quantifier; to repeat a repeated item, put it in a group first, e.g. (?:a+)${text}`,
+        );
       case Last.Atom:
         break;
     }
@@ -437,10 +444,7 @@ class PatternParser {
       greedy = false; // lazy: same end offsets, Hyperscan reports all matches anyway
       next++;
     } else if (suffix === 0x2b /* + */) {
-      this.fail(
-        start,
-        `possessive quantifier ${text}+ is not supported (nor is it by Hyperscan); write ${text}`,
-      );
+      this.fail(start, `possessive quantifier ${text}+ is not supported (nor is it by Hyperscan); write ${text}`);
     }
     const item = f.items.pop()!;
     const size = f.sizes.pop()!;
@@ -483,7 +487,8 @@ class PatternParser {
     const cap = PATTERN_LIMITS.maxRepeatBound;
     const min = this.bound(minText, cap, start);
     const max = maxText === undefined ? Infinity : this.bound(maxText, cap, start);
-    if (min > max) this.fail(start, `repeat bounds are out of order in ${src.slice(start, p + 1)}: the minimum is larger than the maximum`);
+    if (min > max)
+      this.fail(start, `repeat bounds are out of order in ${src.slice(start, p + 1)}: the minimum is larger than the maximum`);
     return { min, max, next: p + 1 };
   }
 
@@ -492,7 +497,10 @@ class PatternParser {
     const trimmed = digits.replace(/^0+(?=\d)/, '');
     const value = trimmed.length > 6 ? Infinity : Number(trimmed);
     if (value > cap) {
-      this.fail(start, `bounded repeat is too large: ${trimmed.length > 12 ? trimmed.slice(0, 12) + '…' : trimmed} is over the limit of ${cap}`);
+      this.fail(
+        start,
+        `bounded repeat is too large: ${trimmed.length > 12 ? trimmed.slice(0, 12) + '…' : trimmed} is over the limit of ${cap}`,
+      );
     }
     return value;
   }
@@ -579,7 +587,10 @@ class PatternParser {
     const close = this.src.indexOf(')', start);
     const verb = close < 0 ? this.src.slice(start, start + 12) : this.src.slice(start, close + 1);
     if (/^\(\*(UTF8?|UCP)\)$/.test(verb)) {
-      this.fail(start, `${verb} is not supported: netsieve matches bytes (non-ASCII characters in a pattern are their UTF-8 bytes) and has no Unicode properties`);
+      this.fail(
+        start,
+        `${verb} is not supported: netsieve matches bytes (non-ASCII characters in a pattern are their UTF-8 bytes) and has no Unicode properties`,
+      );
     }
     this.fail(start, `${verb} is not supported: netsieve has no backtracking control verbs or (*...) settings`);
   }
@@ -763,7 +774,10 @@ class PatternParser {
     switch (e) {
       case 'p':
       case 'P':
-        this.fail(start, `Unicode property escapes \\${e} are not supported (netsieve matches bytes); write a class such as [A-Za-z]`);
+        this.fail(
+          start,
+          `Unicode property escapes \\${e} are not supported (netsieve matches bytes); write a class such as [A-Za-z]`,
+        );
       case 'X':
         this.fail(start, '\\X (an extended grapheme cluster) is not supported');
       case 'C':
@@ -971,7 +985,10 @@ class PatternParser {
         // A char, or a hyphen taken as the character '-' ([!--] is ! to -).
         const hi = end.kind === 'hyphen' ? 0x2d : end.value;
         if (hi < pending) {
-          this.fail(pendingPos, `range out of order in a class: ${show(pending)}-${show(hi)} (the first end must not be above the second)`);
+          this.fail(
+            pendingPos,
+            `range out of order in a class: ${show(pending)}-${show(hi)} (the first end must not be above the second)`,
+          );
         }
         positive.addRange(pending, hi);
         pending = -1;

@@ -6,10 +6,30 @@
  */
 import { createHash } from 'node:crypto';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { chunk, corpusHash, httpCorpus, httpCorpusWithStats, plantedExchange, PLANTS, randomCorpus } from '../../bench/regex/corpus.js';
+import {
+  chunk,
+  corpusHash,
+  httpCorpus,
+  httpCorpusWithStats,
+  plantedExchange,
+  PLANTS,
+  randomCorpus,
+} from '../../bench/regex/corpus.js';
 import { hyperscanHarness, hyperscanMatches, patternFile, runHyperscan } from '../../bench/regex/hyperscan.js';
 import { Rng } from '../../bench/regex/prng.js';
-import { DLP, generateLiterals, jsAlternation, jsAlternationsByCase, jsRegExp, literalText, LITERALS_1000, OWASP, SETS, type BenchPattern, type PatternSet } from '../../bench/regex/sets.js';
+import {
+  DLP,
+  generateLiterals,
+  jsAlternation,
+  jsAlternationsByCase,
+  jsRegExp,
+  literalText,
+  LITERALS_1000,
+  OWASP,
+  SETS,
+  type BenchPattern,
+  type PatternSet,
+} from '../../bench/regex/sets.js';
 import { countAlternation, countAlternationsByCase, latin1, prepareV8 } from '../../bench/regex/v8.js';
 
 const OWASP_SET = SETS.find((s) => s.name === 'OWASP')!;
@@ -73,7 +93,9 @@ describe('pattern sets', () => {
     expect(caselessShare).toBeGreaterThan(0.3);
     expect(caselessShare).toBeLessThan(0.9);
     expect(generateLiterals()).toEqual(LITERALS_1000);
-    const fingerprint = createHash('sha256').update(LITERALS_1000.map((p) => `${p.id}:${p.flags}:${p.expression}`).join('\n')).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(LITERALS_1000.map((p) => `${p.id}:${p.flags}:${p.expression}`).join('\n'))
+      .digest('hex');
     expect(fingerprint.slice(0, 16)).toBe(PINNED_LITERALS_HASH);
     expect(generateLiterals(12345).map((p) => p.expression)).not.toEqual(LITERALS_1000.map((p) => p.expression));
   });
@@ -126,7 +148,9 @@ describe('planted findings', () => {
         const wire = plantedExchange(kind, seed);
         expect(wire).toMatch(/^[A-Z]+ \S+ HTTP\/1\.1\r\n/);
         for (const name of kind.expect) {
-          const hit = name.startsWith('intel.') ? LITERALS_1000.filter((p) => p.name === name).some((p) => jsRegExp(p, LIT_SET).test(wire)) : jsMatches(name, wire);
+          const hit = name.startsWith('intel.')
+            ? LITERALS_1000.filter((p) => p.name === name).some((p) => jsRegExp(p, LIT_SET).test(wire))
+            : jsMatches(name, wire);
           expect(hit, `${kind.name} → ${name} (seed ${seed})`).toBe(true);
         }
       }
@@ -136,7 +160,8 @@ describe('planted findings', () => {
   it('every OWASP and DLP rule has a plant kind that triggers it', () => {
     const covered = new Set(PLANTS.flatMap((k) => k.expect));
     for (const p of [...OWASP, ...DLP]) expect(covered.has(p.name), p.name).toBe(true);
-    for (const kind of ['intel.domain', 'intel.url_path', 'intel.user_agent', 'intel.command_line', 'intel.webshell']) expect(covered.has(kind)).toBe(true);
+    for (const kind of ['intel.domain', 'intel.url_path', 'intel.user_agent', 'intel.command_line', 'intel.webshell'])
+      expect(covered.has(kind)).toBe(true);
   });
 
   // Hand-made cases around each rule's edges, where a JS translation would go wrong first: PCRE's \s is
@@ -206,7 +231,9 @@ describe('corpora', () => {
     const twoMiB = latin1(httpCorpus(2 * 1024 * 1024));
     for (const set of SETS) {
       const v8 = prepareV8(set);
-      expect(v8.byCase !== null ? countAlternationsByCase(v8, twoMiB) : countAlternation(v8, twoMiB), set.name).toBeGreaterThan(0);
+      expect(v8.byCase !== null ? countAlternationsByCase(v8, twoMiB) : countAlternation(v8, twoMiB), set.name).toBeGreaterThan(
+        0,
+      );
     }
   });
 
@@ -246,8 +273,19 @@ describe('JS forms against native Hyperscan (needs libhs and a C compiler)', () 
     // The sample: HTTP traffic with plants, every plant kind's examples, the hand-made edge cases, random bytes.
     const rng = new Rng(11);
     const extras = PLANTS.flatMap((k) => [k.make(rng), k.make(rng)]).join('\n');
-    const edges = ['union\u00a0select', 'union\vselect', 'select a\rb from', 'select a\nb from', 'x\u00a0AKIAIOSFODNN7EXAMPLE\u00a0', '4111\u00a01111 1111 1111'].join(' | ');
-    sample = Buffer.concat([Buffer.from(httpCorpus(384 * 1024)), Buffer.from(`\n${extras}\n${edges}\n`, 'latin1'), Buffer.from(randomCorpus(64 * 1024))]);
+    const edges = [
+      'union\u00a0select',
+      'union\vselect',
+      'select a\rb from',
+      'select a\nb from',
+      'x\u00a0AKIAIOSFODNN7EXAMPLE\u00a0',
+      '4111\u00a01111 1111 1111',
+    ].join(' | ');
+    sample = Buffer.concat([
+      Buffer.from(httpCorpus(384 * 1024)),
+      Buffer.from(`\n${extras}\n${edges}\n`, 'latin1'),
+      Buffer.from(randomCorpus(64 * 1024)),
+    ]);
     text = sample.toString('latin1');
   });
   beforeEach((ctx) => {
@@ -273,7 +311,8 @@ describe('JS forms against native Hyperscan (needs libhs and a C compiler)', () 
         for (const m of want) {
           expect(whole.test(text.slice(m.from, m.to)), `${p.name} ${m.from}..${m.to}`).toBe(true);
           // Leftmost: no earlier start (within 300 bytes) makes a match with the same end.
-          for (let s = Math.max(0, m.from - 300); s < m.from; s++) expect(whole.test(text.slice(s, m.to)), `${p.name} ${s}..${m.to}`).toBe(false);
+          for (let s = Math.max(0, m.from - 300); s < m.from; s++)
+            expect(whole.test(text.slice(s, m.to)), `${p.name} ${s}..${m.to}`).toBe(false);
         }
       }
     }
@@ -303,7 +342,9 @@ describe('JS forms against native Hyperscan (needs libhs and a C compiler)', () 
   it('LITERALS_1000: Hyperscan counts each literal where a plain indexOf search does', () => {
     // Many literals, some in another case, inside HTTP traffic.
     const r = new Rng(3);
-    const words = LITERALS_1000.filter(() => r.chance(0.15)).map((p) => (p.flags === 'i' && r.chance(0.5) ? literalText(p).toUpperCase() : literalText(p)));
+    const words = LITERALS_1000.filter(() => r.chance(0.15)).map((p) =>
+      p.flags === 'i' && r.chance(0.5) ? literalText(p).toUpperCase() : literalText(p),
+    );
     const data = Buffer.concat([sample, Buffer.from(words.join(' / '), 'latin1')]);
     const hay = data.toString('latin1');
     const lower = hay.toLowerCase();

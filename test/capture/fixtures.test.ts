@@ -66,7 +66,12 @@ describe.skipIf(!HAVE_FIXTURES)('differential: classic pcap fixtures against pca
       expect(ours.length, f).toBe(theirs.length);
       ours.forEach((p, i) => {
         const t = theirs[i]!;
-        expect([p.tsSec, p.tsNsec, p.caplen, p.origlen], `${f} #${i + 1}`).toEqual([t.header.timestampSeconds, t.header.timestampMicroseconds! * 1000, t.header.capturedLength, t.header.originalLength]);
+        expect([p.tsSec, p.tsNsec, p.caplen, p.origlen], `${f} #${i + 1}`).toEqual([
+          t.header.timestampSeconds,
+          t.header.timestampMicroseconds! * 1000,
+          t.header.capturedLength,
+          t.header.originalLength,
+        ]);
         expect(Buffer.from(p.data).equals(t.data), `${f} #${i + 1} bytes`).toBe(true);
       });
     }
@@ -78,13 +83,22 @@ describe.skipIf(!HAVE_FIXTURES || !hasTcpdump())('differential: pcapng fixtures 
 
   it(`all ${ng.length} pcapng files: same timestamps (ns), lengths, link types and bytes`, () => {
     for (const f of ng) {
-      const converted = execFileSync('tcpdump', ['-r', path.join(FIXTURES, f), '--time-stamp-precision=nano', '-w', '-'], { stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20 });
+      const converted = execFileSync('tcpdump', ['-r', path.join(FIXTURES, f), '--time-stamp-precision=nano', '-w', '-'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+        maxBuffer: 64 << 20,
+      });
       const ours = readAllPackets(path.join(FIXTURES, f));
       const ref: RecordedPacket[] = readAllPackets(new Uint8Array(converted));
       expect(ours.length, f).toBe(ref.length);
       ours.forEach((p, i) => {
         const r = ref[i]!;
-        expect([p.tsSec, p.tsNsec, p.caplen, p.origlen, p.linkType], `${f} #${i + 1}`).toEqual([r.tsSec, r.tsNsec, r.caplen, r.origlen, r.linkType]);
+        expect([p.tsSec, p.tsNsec, p.caplen, p.origlen, p.linkType], `${f} #${i + 1}`).toEqual([
+          r.tsSec,
+          r.tsNsec,
+          r.caplen,
+          r.origlen,
+          r.linkType,
+        ]);
         expect(Buffer.from(p.data).equals(r.data), `${f} #${i + 1} bytes`).toBe(true);
       });
     }
@@ -104,14 +118,18 @@ describe.skipIf(!HAVE_FIXTURES || !hasTcpdump())('differential: real captures cu
           fs.writeFileSync(cutFile, whole.subarray(0, cutAt));
           let converted: Buffer;
           try {
-            converted = execFileSync('tcpdump', ['-r', cutFile, '--time-stamp-precision=nano', '-w', '-'], { stdio: ['ignore', 'pipe', 'ignore'] });
+            converted = execFileSync('tcpdump', ['-r', cutFile, '--time-stamp-precision=nano', '-w', '-'], {
+              stdio: ['ignore', 'pipe', 'ignore'],
+            });
           } catch (e) {
             converted = (e as { stdout: Buffer }).stdout; // tcpdump exits 1 on a truncated file, after writing what it read
           }
           const ref = readAllPackets(new Uint8Array(converted));
           const { packets, error } = await drain(await openCapture(cutFile));
           expect(packets.length, `${f} cut at ${cutAt}`).toBe(ref.length);
-          expect(packets.map((p) => `${p.tsSec}.${p.tsNsec}/${p.caplen}`)).toEqual(ref.map((p) => `${p.tsSec}.${p.tsNsec}/${p.caplen}`));
+          expect(packets.map((p) => `${p.tsSec}.${p.tsNsec}/${p.caplen}`)).toEqual(
+            ref.map((p) => `${p.tsSec}.${p.tsNsec}/${p.caplen}`),
+          );
           // A cut exactly at a record boundary is a complete (shorter) capture.
           if (error !== null) expect(error.code).toBe('NS_ERR_CAPTURE_TRUNCATED');
           else expect(packets.at(-1)!.fileOffset).toBeLessThan(cutAt);

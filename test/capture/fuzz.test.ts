@@ -10,12 +10,33 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { isNetsieveError } from '../../src/errors.js';
 import { openCapture, openCaptureSync } from '../../src/capture/reader.js';
 import type { CapturedPacket } from '../../src/capture/packet.js';
-import { block, chunked, concat, epb, FIXTURES, HAVE_FIXTURES, i64, idb, mulberry32, opb, payload, pcapHeader, pcapRecord, shb, spb, u8 } from './helpers.js';
+import {
+  block,
+  chunked,
+  concat,
+  epb,
+  FIXTURES,
+  HAVE_FIXTURES,
+  i64,
+  idb,
+  mulberry32,
+  opb,
+  payload,
+  pcapHeader,
+  pcapRecord,
+  shb,
+  spb,
+  u8,
+} from './helpers.js';
 
 function corpus(): Array<[string, Uint8Array]> {
   const handNg = concat(
     shb(),
-    idb(true, 1, 128, [[9, u8(9)], [14, i64(100n, true)], [13, u8(32)]]),
+    idb(true, 1, 128, [
+      [9, u8(9)],
+      [14, i64(100n, true)],
+      [13, u8(32)],
+    ]),
     idb(true, 113, 0, [[9, u8(0x80 | 20)]]),
     epb(true, 0, 123456789n, payload(1, 90)),
     spb(true, 200, payload(2, 128)),
@@ -25,13 +46,26 @@ function corpus(): Array<[string, Uint8Array]> {
     idb(false, 101, 0, [[9, u8(12)]]),
     epb(false, 0, 0xffffffffffffn, payload(5, 60)),
   );
-  const handPcap = concat(pcapHeader({ magic: 0xa1b2cd34, le: false }), pcapRecord({ le: false, sec: 1, frac: 2, data: payload(1, 50), extra: 8 }), pcapRecord({ le: false, sec: 3, frac: 4, data: payload(2, 70), extra: 8 }));
+  const handPcap = concat(
+    pcapHeader({ magic: 0xa1b2cd34, le: false }),
+    pcapRecord({ le: false, sec: 1, frac: 2, data: payload(1, 50), extra: 8 }),
+    pcapRecord({ le: false, sec: 3, frac: 4, data: payload(2, 70), extra: 8 }),
+  );
   const out: Array<[string, Uint8Array]> = [
     ['hand-built pcapng', handNg],
     ['hand-built modified pcap', handPcap],
   ];
   if (HAVE_FIXTURES) {
-    for (const f of ['ndpi_http2.pcapng', 'ndpi_kafka.pcapng', 'zeek_dns-caa.pcap', 'zeek_linux_dlt_sll2.pcap', 'ndpi_fuzz-2006-09-29-28586.pcap', 'ndpi_dhcp-fuzz.pcapng', 'zeek_http-te-cl-desync.pcap', 'deepflow_dns-tcp-multi.pcap']) {
+    for (const f of [
+      'ndpi_http2.pcapng',
+      'ndpi_kafka.pcapng',
+      'zeek_dns-caa.pcap',
+      'zeek_linux_dlt_sll2.pcap',
+      'ndpi_fuzz-2006-09-29-28586.pcap',
+      'ndpi_dhcp-fuzz.pcapng',
+      'zeek_http-te-cl-desync.pcap',
+      'deepflow_dns-tcp-multi.pcap',
+    ]) {
       out.push([f, new Uint8Array(fs.readFileSync(path.join(FIXTURES, f)))]);
     }
   }
@@ -68,8 +102,10 @@ function mutate(src: Uint8Array, rnd: () => number): Uint8Array {
 }
 
 function checkPacket(p: CapturedPacket, lastIndex: number): void {
-  if (!(p.offset >= 0 && p.caplen >= 0 && p.offset + p.caplen <= p.data.length)) throw new Error(`packet ${p.index} outside its buffer: ${p.offset}+${p.caplen} > ${p.data.length}`);
-  if (!(Number.isInteger(p.tsNsec) && p.tsNsec >= 0 && p.tsNsec < 1e9)) throw new Error(`packet ${p.index} has tsNsec ${p.tsNsec}`);
+  if (!(p.offset >= 0 && p.caplen >= 0 && p.offset + p.caplen <= p.data.length))
+    throw new Error(`packet ${p.index} outside its buffer: ${p.offset}+${p.caplen} > ${p.data.length}`);
+  if (!(Number.isInteger(p.tsNsec) && p.tsNsec >= 0 && p.tsNsec < 1e9))
+    throw new Error(`packet ${p.index} has tsNsec ${p.tsNsec}`);
   if (!Number.isFinite(p.tsSec)) throw new Error(`packet ${p.index} has tsSec ${p.tsSec}`);
   if (p.index !== lastIndex + 1) throw new Error(`packet index ${p.index} after ${lastIndex}`);
 }
@@ -124,7 +160,12 @@ describe('seeded fuzzing of the readers', () => {
       const [name, src] = inputs[i % inputs.length]!;
       const bytes = mutate(src, rnd);
       const fromMemory = await outcome(() => openCapture(bytes));
-      const fromStream = await outcome(() => openCapture(chunked(bytes, () => 1 + Math.floor(rnd() * 700)), { chunkSize: 64 + Math.floor(rnd() * 2000), name: '<buffer>' }));
+      const fromStream = await outcome(() =>
+        openCapture(
+          chunked(bytes, () => 1 + Math.floor(rnd() * 700)),
+          { chunkSize: 64 + Math.floor(rnd() * 2000), name: '<buffer>' },
+        ),
+      );
       expect(fromStream, `iteration ${i} (${name})`).toEqual(fromMemory);
     }
   });
@@ -135,7 +176,13 @@ async function outcome(open: () => ReturnType<typeof openCapture>): Promise<{ pa
   const packets: string[] = [];
   try {
     const r = await open();
-    while (await r.pump((p) => packets.push(`${p.index}/${p.tsSec}.${p.tsNsec}/${p.caplen}/${p.origlen}/${p.linkType}/${p.fileOffset}/${Buffer.from(p.data.subarray(p.offset, p.offset + p.caplen)).toString('base64')}`))) {
+    while (
+      await r.pump((p) =>
+        packets.push(
+          `${p.index}/${p.tsSec}.${p.tsNsec}/${p.caplen}/${p.origlen}/${p.linkType}/${p.fileOffset}/${Buffer.from(p.data.subarray(p.offset, p.offset + p.caplen)).toString('base64')}`,
+        ),
+      )
+    ) {
       // collected
     }
     return { packets, error: null };

@@ -32,7 +32,6 @@ export function truthOf(file: string): Truth {
   return JSON.parse(fs.readFileSync(path.join(FIXTURES, 'truth', `${file}.json`), 'utf8')) as Truth;
 }
 
-
 export interface Drained {
   packets: RecordedPacket[];
   error: NetsieveError | null;
@@ -152,7 +151,12 @@ export function pcapRecord(r: PcapRecordSpec): Uint8Array {
 // ---- hand-built pcapng ----
 
 /** A block: type, body (padded to 4), both lengths; `lengthOverride`/`trailerOverride` to damage it. */
-export function block(type: number, body: Uint8Array, le = true, o: { lengthOverride?: number; trailerOverride?: number } = {}): Uint8Array {
+export function block(
+  type: number,
+  body: Uint8Array,
+  le = true,
+  o: { lengthOverride?: number; trailerOverride?: number } = {},
+): Uint8Array {
   const total = 12 + ((body.length + 3) & ~3);
   const b = new Uint8Array(total);
   const dv = new DataView(b.buffer);
@@ -198,7 +202,13 @@ export function idb(le: boolean, linkType: number, snaplen: number, opts: Array<
   return block(1, concat(head, options(le, opts)), le);
 }
 
-export function epb(le: boolean, ifId: number, ticks: bigint, data: Uint8Array, o: { caplen?: number; origlen?: number; opts?: Array<[number, Uint8Array]> } = {}): Uint8Array {
+export function epb(
+  le: boolean,
+  ifId: number,
+  ticks: bigint,
+  data: Uint8Array,
+  o: { caplen?: number; origlen?: number; opts?: Array<[number, Uint8Array]> } = {},
+): Uint8Array {
   const head = new Uint8Array(20);
   const dv = new DataView(head.buffer);
   dv.setUint32(0, ifId, le);

@@ -18,7 +18,8 @@ const basePort = Number(process.argv[2] ?? 40000);
 
 async function sendUdp(port: number, payloads: string[]): Promise<void> {
   const s = dgram.createSocket('udp4');
-  for (const p of payloads) await new Promise<void>((resolve, reject) => s.send(p, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
+  for (const p of payloads)
+    await new Promise<void>((resolve, reject) => s.send(p, port, '127.0.0.1', (e) => (e ? reject(e) : resolve())));
   s.close();
 }
 
@@ -80,7 +81,9 @@ try {
     linkType: first.linkType,
     payloads,
     got,
-    stampsInRange: stamps.every(([s, ns]) => s + ns / 1e9 >= before - 0.01 && s + ns / 1e9 <= after + 0.01 && ns >= 0 && ns < 1e9),
+    stampsInRange: stamps.every(
+      ([s, ns]) => s + ns / 1e9 >= before - 0.01 && s + ns / 1e9 <= after + 0.01 && ns >= 0 && ns < 1e9,
+    ),
     lengthsEqual: lens.every(([c, o]) => c === o && c > 42),
     stats: first.stats(),
   };

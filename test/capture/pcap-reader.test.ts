@@ -4,8 +4,16 @@ import { openCaptureSync, readAllPackets } from '../../src/capture/reader.js';
 import { PcapReader } from '../../src/capture/pcap-reader.js';
 import { concat, drainSync, payload, pcapHeader, pcapRecord } from './helpers.js';
 
-function file(le: boolean, magic: number, recs: Array<{ sec: number; frac: number; n: number; len: number }>, extra = 0): Uint8Array {
-  return concat(pcapHeader({ le, magic }), ...recs.map((r) => pcapRecord({ le, sec: r.sec, frac: r.frac, data: payload(r.n, r.len), extra })));
+function file(
+  le: boolean,
+  magic: number,
+  recs: Array<{ sec: number; frac: number; n: number; len: number }>,
+  extra = 0,
+): Uint8Array {
+  return concat(
+    pcapHeader({ le, magic }),
+    ...recs.map((r) => pcapRecord({ le, sec: r.sec, frac: r.frac, data: payload(r.n, r.len), extra })),
+  );
 }
 
 describe('classic pcap header and records', () => {
@@ -41,21 +49,32 @@ describe('classic pcap header and records', () => {
     });
 
     it(`${order} modified pcap (magic a1b2cd34) skips the 8 extra record header bytes`, () => {
-      const bytes = file(le, 0xa1b2cd34, [
-        { sec: 10, frac: 5, n: 4, len: 70 },
-        { sec: 11, frac: 6, n: 5, len: 3 },
-      ], 8);
+      const bytes = file(
+        le,
+        0xa1b2cd34,
+        [
+          { sec: 10, frac: 5, n: 4, len: 70 },
+          { sec: 11, frac: 6, n: 5, len: 3 },
+        ],
+        8,
+      );
       const r = openCaptureSync(bytes) as PcapReader;
       expect(r.modified).toBe(true);
       const { packets, error } = drainSync(r);
       expect(error).toBeNull();
-      expect(packets.map((p) => Buffer.from(p.data).toString('hex'))).toEqual([Buffer.from(payload(4, 70)).toString('hex'), Buffer.from(payload(5, 3)).toString('hex')]);
+      expect(packets.map((p) => Buffer.from(p.data).toString('hex'))).toEqual([
+        Buffer.from(payload(4, 70)).toString('hex'),
+        Buffer.from(payload(5, 3)).toString('hex'),
+      ]);
       expect(packets[1]!.tsNsec).toBe(6000);
     });
   }
 
   it('link type comes from the low 16 bits; the FCS bits (P flag and length in 16-bit words) become fcsLength', () => {
-    const bytes = concat(pcapHeader({ linkField: (0x04000000 | (2 << 28) | 1) >>> 0 }), pcapRecord({ sec: 1, frac: 0, data: payload(1, 64) }));
+    const bytes = concat(
+      pcapHeader({ linkField: (0x04000000 | (2 << 28) | 1) >>> 0 }),
+      pcapRecord({ sec: 1, frac: 0, data: payload(1, 64) }),
+    );
     const r = openCaptureSync(bytes);
     expect(r.linkType).toBe(1);
     expect(r.fcsLength).toBe(4);
@@ -92,7 +111,11 @@ describe('classic pcap header and records', () => {
   });
 
   it('caplen above origlen (real files have it) is delivered and counted, not an error', () => {
-    const bytes = concat(pcapHeader(), pcapRecord({ sec: 1, frac: 0, data: payload(1, 60), origlen: 0 }), pcapRecord({ sec: 2, frac: 0, data: payload(2, 60) }));
+    const bytes = concat(
+      pcapHeader(),
+      pcapRecord({ sec: 1, frac: 0, data: payload(1, 60), origlen: 0 }),
+      pcapRecord({ sec: 2, frac: 0, data: payload(2, 60) }),
+    );
     const r = openCaptureSync(bytes);
     const { packets, error } = drainSync(r);
     expect(error).toBeNull();
@@ -131,7 +154,9 @@ describe('classic pcap header and records', () => {
   });
 
   it('major version other than 2 is NS_ERR_CAPTURE_FORMAT', () => {
-    expect(() => openCaptureSync(pcapHeader({ major: 3 }))).toThrow(expect.objectContaining({ code: 'NS_ERR_CAPTURE_FORMAT', message: expect.stringContaining('version 3.4') }));
+    expect(() => openCaptureSync(pcapHeader({ major: 3 }))).toThrow(
+      expect.objectContaining({ code: 'NS_ERR_CAPTURE_FORMAT', message: expect.stringContaining('version 3.4') }),
+    );
   });
 
   it('a file that is only a header has no packets', () => {
@@ -146,7 +171,9 @@ describe('damaged classic pcap', () => {
   const goodLen = 24 + 116 + 216;
 
   it('header cut short (10 of 24 bytes) is NS_ERR_CAPTURE_TRUNCATED', () => {
-    expect(() => openCaptureSync(pcapHeader().subarray(0, 10))).toThrow(expect.objectContaining({ code: 'NS_ERR_CAPTURE_TRUNCATED' }));
+    expect(() => openCaptureSync(pcapHeader().subarray(0, 10))).toThrow(
+      expect.objectContaining({ code: 'NS_ERR_CAPTURE_TRUNCATED' }),
+    );
   });
 
   it('file cut in the middle of a record header delivers the earlier packets, then NS_ERR_CAPTURE_TRUNCATED at that record', () => {
@@ -174,7 +201,9 @@ describe('damaged classic pcap', () => {
 
   it('caplen above 256 KiB but within a large snaplen is legal (jumbo captures)', () => {
     const big = payload(9, 300_000);
-    const { packets, error } = drainSync(openCaptureSync(concat(pcapHeader({ snaplen: 1 << 20 }), pcapRecord({ sec: 1, frac: 0, data: big })), { chunkSize: 4096 }));
+    const { packets, error } = drainSync(
+      openCaptureSync(concat(pcapHeader({ snaplen: 1 << 20 }), pcapRecord({ sec: 1, frac: 0, data: big })), { chunkSize: 4096 }),
+    );
     expect(error).toBeNull();
     expect(Buffer.from(packets[0]!.data).equals(big)).toBe(true);
   });

@@ -33,7 +33,13 @@ describe('classic pcap writer round trips', () => {
         expect(back.length).toBe(50);
         back.forEach((b, i) => {
           const p = pk[i]!;
-          expect([b.tsSec, b.tsNsec, b.caplen, b.origlen, b.linkType]).toEqual([p.tsSec, nanosecond ? p.tsNsec : Math.floor(p.tsNsec / 1000) * 1000, p.data.length, p.data.length, 113]);
+          expect([b.tsSec, b.tsNsec, b.caplen, b.origlen, b.linkType]).toEqual([
+            p.tsSec,
+            nanosecond ? p.tsNsec : Math.floor(p.tsNsec / 1000) * 1000,
+            p.data.length,
+            p.data.length,
+            113,
+          ]);
           expect(b.data).toEqual(p.data);
         });
       });
@@ -125,7 +131,11 @@ describe('pcapng writer round trips', () => {
     it(`${bigEndian ? 'big' : 'little'}-endian, three interfaces with ns, µs and 2^-30 resolutions`, () => {
       const w = new PcapngWriter(undefined, {
         bigEndian,
-        interfaces: [{ linkType: 1, tsresol: 9 }, { linkType: 113, tsresol: 6, name: 'any' }, { linkType: 101, tsresol: 0x80 | 30 }],
+        interfaces: [
+          { linkType: 1, tsresol: 9 },
+          { linkType: 113, tsresol: 6, name: 'any' },
+          { linkType: 101, tsresol: 0x80 | 30 },
+        ],
       });
       const pk = seededPackets(60, 4);
       pk.forEach((p, i) => w.write(p.data, p.tsSec, p.tsNsec, p.data.length + 4, i % 3));
@@ -140,8 +150,20 @@ describe('pcapng writer round trips', () => {
         const p = pk[i]!;
         const ifIndex = i % 3;
         // 2^-30 s ticks are ~0.93 ns: truncating to a tick and back to ns can lose one ns.
-        const nsec = ifIndex === 0 ? p.tsNsec : ifIndex === 1 ? Math.floor(p.tsNsec / 1000) * 1000 : Number((((BigInt(p.tsNsec) << 30n) / 1_000_000_000n) * 1_000_000_000n) >> 30n);
-        expect([b.interfaceIndex, b.linkType, b.tsSec, b.tsNsec, b.caplen, b.origlen]).toEqual([ifIndex, [1, 113, 101][ifIndex], p.tsSec, nsec, p.data.length, p.data.length + 4]);
+        const nsec =
+          ifIndex === 0
+            ? p.tsNsec
+            : ifIndex === 1
+              ? Math.floor(p.tsNsec / 1000) * 1000
+              : Number((((BigInt(p.tsNsec) << 30n) / 1_000_000_000n) * 1_000_000_000n) >> 30n);
+        expect([b.interfaceIndex, b.linkType, b.tsSec, b.tsNsec, b.caplen, b.origlen]).toEqual([
+          ifIndex,
+          [1, 113, 101][ifIndex],
+          p.tsSec,
+          nsec,
+          p.data.length,
+          p.data.length + 4,
+        ]);
         expect(b.data).toEqual(p.data);
       });
     });
@@ -187,7 +209,9 @@ describe('pcapng writer round trips', () => {
     const r = runTool('tcpdump', ['-r', file, '--time-stamp-precision=nano', '-w', '-']);
     if (r.absent) return ctx.skip(toolAbsent('tcpdump'));
     const converted = r.stdout;
-    expect(readAllPackets(new Uint8Array(converted)).map((p) => `${p.tsSec}.${p.tsNsec}`)).toEqual(readAllPackets(file).map((p) => `${p.tsSec}.${p.tsNsec}`));
+    expect(readAllPackets(new Uint8Array(converted)).map((p) => `${p.tsSec}.${p.tsNsec}`)).toEqual(
+      readAllPackets(file).map((p) => `${p.tsSec}.${p.tsNsec}`),
+    );
   });
 
   it('encodeTicks truncates to the unit and handles decimal and binary resolutions', () => {

@@ -10,7 +10,12 @@ describe('pcapng sections, interfaces and packet blocks', () => {
   for (const le of [true, false]) {
     const order = le ? 'little-endian' : 'big-endian';
     it(`${order} SHB + IDB + EPBs with the default 10^-6 resolution`, () => {
-      const bytes = concat(shb(le), idb(le, 1, 65535), epb(le, 0, US(1_700_000_000, 123_456), payload(1, 60)), epb(le, 0, US(1_700_000_001, 999_999), payload(2, 1514)));
+      const bytes = concat(
+        shb(le),
+        idb(le, 1, 65535),
+        epb(le, 0, US(1_700_000_000, 123_456), payload(1, 60)),
+        epb(le, 0, US(1_700_000_001, 999_999), payload(2, 1514)),
+      );
       const r = openCaptureSync(bytes);
       expect(r.format).toBe('pcapng');
       expect(r.linkType).toBe(1);
@@ -111,7 +116,9 @@ describe('pcapng sections, interfaces and packet blocks', () => {
 
   it('if_tsoffset is added to the seconds', () => {
     const le = false;
-    const [p] = readAllPackets(concat(shb(le), idb(le, 1, 0, [[14, i64(1_600_000_000n, le)]]), epb(le, 0, US(5, 7), payload(1, 10))));
+    const [p] = readAllPackets(
+      concat(shb(le), idb(le, 1, 0, [[14, i64(1_600_000_000n, le)]]), epb(le, 0, US(5, 7), payload(1, 10))),
+    );
     expect([p!.tsSec, p!.tsNsec]).toEqual([1_600_000_005, 7000]);
   });
 
@@ -153,8 +160,12 @@ describe('pcapng sections, interfaces and packet blocks', () => {
   });
 
   it('OPB (obsolete Packet Block) is read like an EPB with a 16-bit interface id', () => {
-    const packets = readAllPackets(concat(shb(), idb(true, 1, 0), idb(true, 105, 0, [[9, u8(9)]]), opb(true, 1, 1_000_000_123n, payload(1, 33), 99)));
-    expect(packets.map((p) => [p.interfaceIndex, p.linkType, p.tsSec, p.tsNsec, p.caplen, p.origlen])).toEqual([[1, 105, 1, 123, 33, 99]]);
+    const packets = readAllPackets(
+      concat(shb(), idb(true, 1, 0), idb(true, 105, 0, [[9, u8(9)]]), opb(true, 1, 1_000_000_123n, payload(1, 33), 99)),
+    );
+    expect(packets.map((p) => [p.interfaceIndex, p.linkType, p.tsSec, p.tsNsec, p.caplen, p.origlen])).toEqual([
+      [1, 105, 1, 123, 33, 99],
+    ]);
   });
 
   it('unknown, custom, NRB, ISB and DSB blocks are skipped by their length', () => {
@@ -179,7 +190,18 @@ describe('pcapng sections, interfaces and packet blocks', () => {
   });
 
   it('EPB options after the packet data do not disturb the packet', () => {
-    const [p] = readAllPackets(concat(shb(), idb(true, 1, 0), epb(true, 0, 5n, payload(1, 13), { opts: [[1, new TextEncoder().encode('comment')], [2, u8(0, 0, 0, 0)]] })));
+    const [p] = readAllPackets(
+      concat(
+        shb(),
+        idb(true, 1, 0),
+        epb(true, 0, 5n, payload(1, 13), {
+          opts: [
+            [1, new TextEncoder().encode('comment')],
+            [2, u8(0, 0, 0, 0)],
+          ],
+        }),
+      ),
+    );
     expect(p!.caplen).toBe(13);
     expect(p!.data).toEqual(payload(1, 13));
   });
@@ -277,7 +299,9 @@ describe('damaged pcapng', () => {
   });
 
   it('SHB major version 2 is NS_ERR_CAPTURE_FORMAT at the start of the file, NS_ERR_CAPTURE_DAMAGED later', () => {
-    expect(() => openCaptureSync(concat(shb(true, 2), idb(true, 1, 0)))).toThrow(expect.objectContaining({ code: 'NS_ERR_CAPTURE_FORMAT' }));
+    expect(() => openCaptureSync(concat(shb(true, 2), idb(true, 1, 0)))).toThrow(
+      expect.objectContaining({ code: 'NS_ERR_CAPTURE_FORMAT' }),
+    );
     expect(readWith(shb(true, 2)).error).toMatchObject({ code: 'NS_ERR_CAPTURE_DAMAGED', offset: goodEnd });
   });
 
@@ -289,7 +313,9 @@ describe('damaged pcapng', () => {
   });
 
   it('file cut in the middle of a block body delivers the earlier packets, then NS_ERR_CAPTURE_TRUNCATED', () => {
-    const { packets, error } = drainSync(openCaptureSync(concat(head, ...good, epb(true, 0, 3n, payload(3, 100)).subarray(0, 50))));
+    const { packets, error } = drainSync(
+      openCaptureSync(concat(head, ...good, epb(true, 0, 3n, payload(3, 100)).subarray(0, 50))),
+    );
     expect(packets).toHaveLength(2);
     expect(error).toMatchObject({ code: 'NS_ERR_CAPTURE_TRUNCATED', packet: 3, offset: goodEnd });
     expect(error!.message).toContain('50 of its 132 bytes');

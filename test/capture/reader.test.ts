@@ -36,13 +36,15 @@ function tmpFile(name: string, bytes: Uint8Array): string {
 /** A small mixed capture: pcapng, two interfaces, varied sizes (built by hand, no fixtures needed). */
 function sampleNg(n = 60): Uint8Array {
   const parts = [shb(), idb(true, 1, 0), idb(true, 113, 0, [[9, Uint8Array.of(9)]])];
-  for (let i = 0; i < n; i++) parts.push(epb(true, i % 2, BigInt(1_700_000_000) * 1_000_000_000n + BigInt(i * 1237), payload(i, 1 + ((i * 97) % 1600))));
+  for (let i = 0; i < n; i++)
+    parts.push(epb(true, i % 2, BigInt(1_700_000_000) * 1_000_000_000n + BigInt(i * 1237), payload(i, 1 + ((i * 97) % 1600))));
   return concat(...parts);
 }
 
 function samplePcap(n = 60): Uint8Array {
   const parts = [pcapHeader()];
-  for (let i = 0; i < n; i++) parts.push(pcapRecord({ sec: 1_700_000_000 + i, frac: i * 1000, data: payload(i, 1 + ((i * 131) % 1514)) }));
+  for (let i = 0; i < n; i++)
+    parts.push(pcapRecord({ sec: 1_700_000_000 + i, frac: i * 1000, data: payload(i, 1 + ((i * 131) % 1514)) }));
   return concat(...parts);
 }
 
@@ -90,7 +92,10 @@ describe('openCapture inputs', () => {
 
   it('- reads standard input', () => {
     const input = samplePcap(7);
-    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/capture/stdin-count.fixture.ts')], { input, cwd: REPO_ROOT });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'test/capture/stdin-count.fixture.ts')], {
+      input,
+      cwd: REPO_ROOT,
+    });
     expect(JSON.parse(out.toString())).toEqual({ name: '-', format: 'pcap', packets: 7, first: '1700000000.0', code: null });
   });
 
@@ -146,7 +151,10 @@ describe('chunking: any split of the input yields the same packets', () => {
       const expected = readAllPackets(bytes).map(summary);
       const rnd = mulberry32(bytes.length);
       for (const chunkSize of [64, 1000, 4 << 20]) {
-        const r = await openCapture(chunked(bytes, () => 1 + Math.floor(rnd() * (rnd() < 0.3 ? 20 : 9000))), { chunkSize });
+        const r = await openCapture(
+          chunked(bytes, () => 1 + Math.floor(rnd() * (rnd() < 0.3 ? 20 : 9000))),
+          { chunkSize },
+        );
         const { packets, error } = await drain(r);
         expect(error, `chunkSize ${chunkSize}`).toBeNull();
         expect(packets.map(summary), `chunkSize ${chunkSize}`).toEqual(expected);
@@ -162,7 +170,12 @@ describe('chunking: any split of the input yields the same packets', () => {
     }
     for (const bytes of small) {
       const expected = readAllPackets(bytes).map(summary);
-      const { packets, error } = await drain(await openCapture(chunked(bytes, () => 1), { chunkSize: 32 }));
+      const { packets, error } = await drain(
+        await openCapture(
+          chunked(bytes, () => 1),
+          { chunkSize: 32 },
+        ),
+      );
       expect(error).toBeNull();
       expect(packets.map(summary)).toEqual(expected);
     }
@@ -193,9 +206,18 @@ describe('chunking: any split of the input yields the same packets', () => {
     const whole = drainSync(openCaptureSync(cut));
     expect(whole.error?.code).toBe('NS_ERR_CAPTURE_TRUNCATED');
     const rnd = mulberry32(7);
-    const split = await drain(await openCapture(chunked(cut, () => 1 + Math.floor(rnd() * 500)), { chunkSize: 64 }));
+    const split = await drain(
+      await openCapture(
+        chunked(cut, () => 1 + Math.floor(rnd() * 500)),
+        { chunkSize: 64 },
+      ),
+    );
     expect(split.packets.map(summary)).toEqual(whole.packets.map(summary));
-    expect([split.error?.code, split.error?.packet, split.error?.offset]).toEqual([whole.error?.code, whole.error?.packet, whole.error?.offset]);
+    expect([split.error?.code, split.error?.packet, split.error?.offset]).toEqual([
+      whole.error?.code,
+      whole.error?.packet,
+      whole.error?.offset,
+    ]);
   });
 });
 
@@ -206,7 +228,10 @@ describe('bounded memory on lying lengths', () => {
     const dv = new DataView(bogus.buffer);
     dv.setUint32(0, 6, true);
     dv.setUint32(4, 200 << 20, true);
-    const r = await openCapture(chunked(concat(head, bogus), () => 65536), { chunkSize: 4096 });
+    const r = await openCapture(
+      chunked(concat(head, bogus), () => 65536),
+      { chunkSize: 4096 },
+    );
     const { packets, error } = await drain(r);
     expect(packets).toHaveLength(1);
     expect(error).toMatchObject({ code: 'NS_ERR_CAPTURE_TRUNCATED', packet: 2, offset: head.length });
@@ -216,8 +241,17 @@ describe('bounded memory on lying lengths', () => {
 
   it('a large legal record in a stream grows the buffer and is delivered whole', async () => {
     const big = payload(5, 200_000);
-    const bytes = concat(pcapHeader({ snaplen: 262144 }), pcapRecord({ sec: 1, frac: 0, data: big }), pcapRecord({ sec: 2, frac: 0, data: payload(6, 10) }));
-    const { packets, error } = await drain(await openCapture(chunked(bytes, () => 3000), { chunkSize: 1024 }));
+    const bytes = concat(
+      pcapHeader({ snaplen: 262144 }),
+      pcapRecord({ sec: 1, frac: 0, data: big }),
+      pcapRecord({ sec: 2, frac: 0, data: payload(6, 10) }),
+    );
+    const { packets, error } = await drain(
+      await openCapture(
+        chunked(bytes, () => 3000),
+        { chunkSize: 1024 },
+      ),
+    );
     expect(error).toBeNull();
     expect(packets.map((p) => p.caplen)).toEqual([200_000, 10]);
     expect(Buffer.from(packets[0]!.data).equals(big)).toBe(true);
@@ -246,7 +280,9 @@ describe('inputs that are not captures', () => {
   });
 
   it('a 2-byte file is NS_ERR_CAPTURE_FORMAT saying how short it is', () => {
-    expect(() => openCaptureSync(Uint8Array.of(0xd4, 0xc3))).toThrow(expect.objectContaining({ code: 'NS_ERR_CAPTURE_FORMAT', message: expect.stringContaining('only 2 bytes long (d4c3)') }));
+    expect(() => openCaptureSync(Uint8Array.of(0xd4, 0xc3))).toThrow(
+      expect.objectContaining({ code: 'NS_ERR_CAPTURE_FORMAT', message: expect.stringContaining('only 2 bytes long (d4c3)') }),
+    );
   });
 
   it('a missing file is NS_ERR_CAPTURE_IO naming the path', async () => {
@@ -257,7 +293,10 @@ describe('inputs that are not captures', () => {
   });
 
   it('a directory is NS_ERR_CAPTURE_IO', async () => {
-    await expect(openCapture(tmp)).rejects.toMatchObject({ code: 'NS_ERR_CAPTURE_IO', message: expect.stringContaining('is a directory') });
+    await expect(openCapture(tmp)).rejects.toMatchObject({
+      code: 'NS_ERR_CAPTURE_IO',
+      message: expect.stringContaining('is a directory'),
+    });
   });
 
   it('something that is neither a path, bytes nor a stream is NS_ERR_OPTION', async () => {
@@ -269,7 +308,10 @@ describe('inputs that are not captures', () => {
   });
 
   it('a stream of strings is NS_ERR_CAPTURE_IO', async () => {
-    await expect(openCapture(Readable.from(['not bytes']))).rejects.toMatchObject({ code: 'NS_ERR_CAPTURE_IO', message: expect.stringContaining('text, not bytes') });
+    await expect(openCapture(Readable.from(['not bytes']))).rejects.toMatchObject({
+      code: 'NS_ERR_CAPTURE_IO',
+      message: expect.stringContaining('text, not bytes'),
+    });
   });
 });
 

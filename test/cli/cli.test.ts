@@ -36,11 +36,14 @@ function file(name: string, bytes: Uint8Array | string): string {
 }
 
 describe('help and usage', () => {
-  it.each([['--help'], ['help'], ['help', 'replay'], ['replay', '--help'], ['streams', '-h'], ['live', '--help']])('netsieve %s prints usage and exits 0', (...args) => {
-    const r = run(args);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/Usage:/);
-  });
+  it.each([['--help'], ['help'], ['help', 'replay'], ['replay', '--help'], ['streams', '-h'], ['live', '--help']])(
+    'netsieve %s prints usage and exits 0',
+    (...args) => {
+      const r = run(args);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toMatch(/Usage:/);
+    },
+  );
 
   it('without arguments prints the usage on stderr, nothing on stdout, and exits 2', () => {
     const r = run([]);
@@ -51,14 +54,26 @@ describe('help and usage', () => {
 
   it('every help line fits in 100 columns', () => {
     for (const args of [['--help'], ['help', 'replay'], ['help', 'streams'], ['help', 'live']]) {
-      const long = run(args).stdout.split('\n').filter((l) => l.length > 100);
+      const long = run(args)
+        .stdout.split('\n')
+        .filter((l) => l.length > 100);
       expect(long, args.join(' ')).toEqual([]);
     }
   });
 
   it('the top-level help names every command option people look for, and every exit code', () => {
     const text = run(['--help']).stdout;
-    for (const flag of ['--progress', '--count', '--duration', '--list', '--types', '--start', '--end', '--community-id-seed', '--force']) {
+    for (const flag of [
+      '--progress',
+      '--count',
+      '--duration',
+      '--list',
+      '--types',
+      '--start',
+      '--end',
+      '--community-id-seed',
+      '--force',
+    ]) {
       expect(text).toContain(flag);
     }
     for (const code of ['0', '1', '2', '70', '74']) expect(text).toMatch(new RegExp(`^  ${code} `, 'm'));
@@ -154,7 +169,12 @@ describe('netsieve replay', () => {
     expect(r.stdout).toMatch(/flows\s+16: TCP 11, UDP 5/);
     // Rates for a person: three significant digits and a unit, never a raw float.
     expect(r.stdout).toMatch(/elapsed\s+\d[\d.,]* m?s \(\d{1,3}(\.\d+)? (k |M )?packets\/s, \d{1,3}(\.\d+)? [kMG]?B\/s\)\n/);
-    expect(r.stdout.split('\n').filter((l) => !l.includes('capture time')).join('\n')).not.toMatch(/\d\.\d{4}/);
+    expect(
+      r.stdout
+        .split('\n')
+        .filter((l) => !l.includes('capture time'))
+        .join('\n'),
+    ).not.toMatch(/\d\.\d{4}/);
     expect(r.stdout).toMatch(/applications\s+dns 6, http 4, redis 4, tls 2\n/);
     // A large value (redis-cli -x SET bigkey) is kept trimmed in its record, and that is said.
     expect(r.stdout).toMatch(/anomalies\s+1: redis.string_trimmed 1\n/);
@@ -194,7 +214,10 @@ describe('netsieve replay', () => {
     expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('is not valid JSON')]);
     const badValue = file('badvalue.json', JSON.stringify({ tcp: { overlapPolicy: 'solaris' } }));
     r = run(['replay', FIXTURE, '--config', badValue]);
-    expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('tcp.overlapPolicy must be first | last | bsd | linux | windows')]);
+    expect([r.status, r.stderr]).toEqual([
+      2,
+      expect.stringContaining('tcp.overlapPolicy must be first | last | bsd | linux | windows'),
+    ]);
     const unknownKey = file('unknown.json', JSON.stringify({ flows: {} }));
     r = run(['replay', FIXTURE, '--config', unknownKey]);
     expect([r.status, r.stderr]).toEqual([2, expect.stringContaining('option flows must be one of the sections')]);
@@ -229,7 +252,9 @@ describe('replay: choosing events and packets', () => {
 
   it('--start and --end skip packets outside the time range (ISO time or epoch seconds)', () => {
     const flows = lines(run(['replay', FIXTURE, '--types', 'flow']).stdout);
-    const starts = flows.map((f) => Date.parse((f.flow as { start: string }).start.replace('+0000', 'Z')) / 1000).sort((a, b) => a - b);
+    const starts = flows
+      .map((f) => Date.parse((f.flow as { start: string }).start.replace('+0000', 'Z')) / 1000)
+      .sort((a, b) => a - b);
     // A bound between two flows' first packets: the later flows only, or the earlier ones only.
     const cut = (starts[7]! + starts[8]!) / 2;
     expect(starts[8]! - starts[7]!).toBeGreaterThan(0.001);
@@ -237,9 +262,19 @@ describe('replay: choosing events and packets', () => {
     const before = lines(run(['replay', FIXTURE, '--types', 'flow', '--end', new Date(cut * 1000).toISOString()]).stdout);
     expect(after.length).toBeGreaterThan(0);
     expect(before.length).toBeGreaterThan(0);
-    for (const f of after) expect(Date.parse((f.flow as { start: string }).start.replace('+0000', 'Z')) / 1000).toBeGreaterThanOrEqual(cut - 0.001);
+    for (const f of after)
+      expect(Date.parse((f.flow as { start: string }).start.replace('+0000', 'Z')) / 1000).toBeGreaterThanOrEqual(cut - 0.001);
     for (const f of before) expect(Date.parse((f.flow as { end: string }).end.replace('+0000', 'Z')) / 1000).toBeLessThan(cut);
-    const none = run(['replay', FIXTURE, '--start', '2000-01-01T00:00:00Z', '--end', '2000-01-02T00:00:00Z', '--format', 'summary']);
+    const none = run([
+      'replay',
+      FIXTURE,
+      '--start',
+      '2000-01-01T00:00:00Z',
+      '--end',
+      '2000-01-02T00:00:00Z',
+      '--format',
+      'summary',
+    ]);
     expect(none.stdout).toMatch(/packets\s+0 \(/);
     // A value that starts with '-' is the option's value (Node's parseArgs calls it ambiguous).
     const negative = run(['replay', FIXTURE, '--start', '-100', '--format', 'summary']);
@@ -258,7 +293,9 @@ describe('replay: choosing events and packets', () => {
     }
     for (const ids of byFlow.values()) expect(ids.size).toBe(1);
     const seeded = lines(run(['replay', FIXTURE, '--community-id-seed', '1', '--types', 'flow']).stdout);
-    expect(seeded[0]!.community_id).not.toBe(evs.find((e) => e.flow_id === seeded[0]!.flow_id && e.event_type === 'flow')!.community_id);
+    expect(seeded[0]!.community_id).not.toBe(
+      evs.find((e) => e.flow_id === seeded[0]!.flow_id && e.event_type === 'flow')!.community_id,
+    );
   });
 });
 
@@ -270,7 +307,16 @@ describe('netsieve streams', () => {
     const index = lines(fs.readFileSync(path.join(dir, 'index.jsonl'), 'utf8'));
     expect(index).toHaveLength(11);
     for (const f of index) {
-      expect(Object.keys(f)).toEqual(['flow_id', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'client_bytes', 'server_bytes', 'gaps']);
+      expect(Object.keys(f)).toEqual([
+        'flow_id',
+        'src_ip',
+        'src_port',
+        'dest_ip',
+        'dest_port',
+        'client_bytes',
+        'server_bytes',
+        'gaps',
+      ]);
       for (const [side, key] of [
         ['client', 'client_bytes'],
         ['server', 'server_bytes'],
@@ -302,8 +348,11 @@ describe('netsieve streams', () => {
     expect(run(['streams', FIXTURE, '--out', oneDir]).status).toBe(0);
     const r = run(['streams', a, b, '--out', twoDir]);
     expect([r.status, r.stderr]).toEqual([0, '']);
-    expect(fs.readFileSync(path.join(twoDir, 'index.jsonl'), 'utf8')).toBe(fs.readFileSync(path.join(oneDir, 'index.jsonl'), 'utf8'));
-    for (const name of fs.readdirSync(oneDir)) expect(fs.readFileSync(path.join(twoDir, name))).toEqual(fs.readFileSync(path.join(oneDir, name)));
+    expect(fs.readFileSync(path.join(twoDir, 'index.jsonl'), 'utf8')).toBe(
+      fs.readFileSync(path.join(oneDir, 'index.jsonl'), 'utf8'),
+    );
+    for (const name of fs.readdirSync(oneDir))
+      expect(fs.readFileSync(path.join(twoDir, name))).toEqual(fs.readFileSync(path.join(oneDir, name)));
   });
 
   it('refuses a non-empty --out directory; --force replaces the previous run and keeps other files', () => {

@@ -24,7 +24,10 @@ const FLOWS = 20_000;
 
 /** One UDP datagram from 10.0.x.y:port to 10.1.0.1:53. */
 function datagram(i: number): Uint8Array {
-  return eth({}, ipv4({ src: `10.0.${(i >> 8) & 0xff}.${i & 0xff}`, dst: '10.1.0.1' }, udp({ sport: 1024 + (i % 60000), dport: 53 }, 'x')));
+  return eth(
+    {},
+    ipv4({ src: `10.0.${(i >> 8) & 0xff}.${i & 0xff}`, dst: '10.1.0.1' }, udp({ sport: 1024 + (i % 60000), dport: 53 }, 'x')),
+  );
 }
 
 beforeAll(() => {
@@ -64,9 +67,13 @@ describe('a reader that closes standard output early', () => {
 
   it('through a real shell pipe into head -1', async () => {
     // netsieve's exit status is echoed to stderr by the subshell: POSIX sh has no PIPESTATUS.
-    const wrapped = spawn('sh', ['-c', `("${process.execPath}" "${CLI}" replay "${big}"; echo "netsieve exit $?" >&2) | head -1`], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const wrapped = spawn(
+      'sh',
+      ['-c', `("${process.execPath}" "${CLI}" replay "${big}"; echo "netsieve exit $?" >&2) | head -1`],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const out: string[] = [];
     const stderr: string[] = [];
     wrapped.stdout!.on('data', (d: Buffer) => out.push(d.toString()));
@@ -152,7 +159,10 @@ describe('input that arrives over time', () => {
       child.stdout!.on('data', onData);
     });
     expect(child.exitCode).toBeNull(); // still running: its input has not ended
-    expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({ event_type: 'flow', flow: { reason: 'timeout', pkts_toserver: 2 } });
+    expect(JSON.parse(first.split('\n')[0]!)).toMatchObject({
+      event_type: 'flow',
+      flow: { reason: 'timeout', pkts_toserver: 2 },
+    });
     child.stdout!.resume();
     child.stdin!.end();
     expect(await exited).toEqual({ code: 0, stderr: '' });
@@ -190,7 +200,9 @@ describe('input that arrives over time', () => {
   }, 30_000);
 
   it('--count N ends the run after N packets without waiting for the input to end (as tcpdump -c)', async () => {
-    const child = spawn(process.execPath, [CLI, 'replay', '-', '--count', '3', '--format', 'summary'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'replay', '-', '--count', '3', '--format', 'summary'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const stderr: string[] = [];
     const out: string[] = [];
     child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));

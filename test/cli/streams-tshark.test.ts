@@ -62,7 +62,16 @@ function tcpStreamCount(file: string): number {
 
 /** tshark streams with lost or acknowledged-but-unseen segments. */
 function lossyStreams(file: string): Set<number> {
-  const r = runTool('tshark', ['-r', file, '-Y', 'tcp.analysis.lost_segment or tcp.analysis.ack_lost_segment', '-T', 'fields', '-e', 'tcp.stream']);
+  const r = runTool('tshark', [
+    '-r',
+    file,
+    '-Y',
+    'tcp.analysis.lost_segment or tcp.analysis.ack_lost_segment',
+    '-T',
+    'fields',
+    '-e',
+    'tcp.stream',
+  ]);
   if (r.absent) throw new Error(toolAbsent('tshark'));
   return new Set(r.stdout.toString('utf8').split('\n').filter(Boolean).map(Number));
 }
@@ -159,16 +168,28 @@ describe.skipIf(!tsharkPresent)('netsieve streams equals tshark follow,tcp,raw (
         expect(same, `${name} stream ${t.index} was listed as differing (${known}) but now agrees`).toBe(false);
         continue;
       }
-      expect(
-        { stream: t.index, client: gotClient.length, server: gotServer.length, clientSame: gotClient.equals(expectClient), serverSame: gotServer.equals(expectServer) },
-      ).toEqual({ stream: t.index, client: expectClient.length, server: expectServer.length, clientSame: true, serverSame: true });
+      expect({
+        stream: t.index,
+        client: gotClient.length,
+        server: gotServer.length,
+        clientSame: gotClient.equals(expectClient),
+        serverSame: gotServer.equals(expectServer),
+      }).toEqual({
+        stream: t.index,
+        client: expectClient.length,
+        server: expectServer.length,
+        clientSame: true,
+        serverSame: true,
+      });
       compared++;
       comparedBytes += gotClient.length + gotServer.length;
     }
   });
 
   it('compared a meaningful number of streams and bytes', () => {
-    console.log(`reassembly vs tshark: ${compared} streams (${comparedBytes} bytes) equal; skipped ${skippedLossy} with loss, ${skippedAmbiguous} split differently`);
+    console.log(
+      `reassembly vs tshark: ${compared} streams (${comparedBytes} bytes) equal; skipped ${skippedLossy} with loss, ${skippedAmbiguous} split differently`,
+    );
     // With the shared corpus: over a thousand streams; without it, the project's own captures only.
     expect(compared).toBeGreaterThan(corpusPresent ? 1000 : 5);
     expect(comparedBytes).toBeGreaterThan(corpusPresent ? 3_000_000 : 100_000);

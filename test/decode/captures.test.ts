@@ -65,7 +65,8 @@ describe.skipIf(!HAVE_FIXTURES)('real captures against tshark truth (needs the s
       const missing = truth.streams.filter((s) => !seen.has(tuple(s.transport, s.src, s.sport, s.dst, s.dport)));
       expect(missing).toEqual([]);
       // DNS over UDP: the frame tshark names (the last fragment for a fragmented response) is where we have it.
-      for (const m of truth.dns.filter((x) => x.transport === 'udp')) expect([m.frame, dnsIds.get(m.frame)]).toEqual([m.frame, m.id]);
+      for (const m of truth.dns.filter((x) => x.transport === 'udp'))
+        expect([m.frame, dnsIds.get(m.frame)]).toEqual([m.frame, m.id]);
       for (const [kind, typeKey, codeKey] of [
         ['icmp', 'icmp.type', 'icmp.code'],
         ['icmpv6', 'icmpv6.type', 'icmpv6.code'],
@@ -166,55 +167,59 @@ function tsharkRows(file: string): Record<string, string>[] {
     });
 }
 
-describe.skipIf(!HAVE_FIXTURES || !HAVE_TSHARK)('field-by-field differential against tshark (needs the shared corpus and tshark)', () => {
-  for (const file of DIFFERENTIAL) {
-    it(`${file}: addresses, ports, TCP fields and options, ICMP types, VLAN ids agree`, () => {
-      const rows = tsharkRows(file);
-      const recs: PcapRecord[] = readCapture(path.join(FIXTURE_DIR, file));
-      expect(rows.length).toBe(recs.length);
-      const d = makeDecoder();
-      const p = new DecodedPacket();
-      const mismatches: string[] = [];
-      let compared = 0;
-      recs.forEach((r, i) => {
-        const t = rows[i]!;
-        const ok = d.decode(r.data, 0, r.caplen, r.origlen, r.linkType, r.tsSec, r.tsNsec, p);
-        if (p.reassembled) return; // tshark was told not to reassemble
-        const check = (name: string, ours: string, theirs: string | undefined) => {
-          if (theirs !== undefined && theirs !== '' && ours !== theirs) mismatches.push(`frame ${r.frame} ${name}: ours ${ours}, tshark ${theirs}`);
-        };
-        if (p.ipVersion === 4) {
-          check('ip.src', formatAddress(p.src, 4), t['ip.src']);
-          check('ip.dst', formatAddress(p.dst, 4), t['ip.dst']);
-        } else if (p.ipVersion === 6) {
-          check('ipv6.src', formatAddress(p.src, 6), t['ipv6.src']);
-          check('ipv6.dst', formatAddress(p.dst, 6), t['ipv6.dst']);
-        }
-        if (ok && p.ipProto === IpProto.TCP) {
-          check('tcp.srcport', String(p.srcPort), t['tcp.srcport']);
-          check('tcp.dstport', String(p.dstPort), t['tcp.dstport']);
-          check('tcp.flags', String(p.tcpFlags), t['tcp.flags'] ? String(parseInt(t['tcp.flags'], 16) & 0xff) : '');
-          check('tcp.seq', String(p.tcpSeq), t['tcp.seq_raw']);
-          check('tcp.ack', String(p.tcpAck), t['tcp.ack_raw']);
-          check('mss', p.tcpMss < 0 ? '-' : String(p.tcpMss), t['tcp.options.mss_val']);
-          check('wscale', p.tcpWscale < 0 ? '-' : String(p.tcpWscale), t['tcp.options.wscale.shift']);
-          check('tsval', p.tcpHasTimestamp ? String(p.tcpTsVal) : '-', t['tcp.options.timestamp.tsval']);
-          if (!p.truncated) check('tcp.len', String(p.payloadLen), t['tcp.len']);
-        }
-        if (ok && p.ipProto === IpProto.UDP) {
-          check('udp.srcport', String(p.srcPort), t['udp.srcport']);
-          check('udp.dstport', String(p.dstPort), t['udp.dstport']);
-        }
-        if (ok && p.ipProto === IpProto.ICMP) {
-          check('icmp.type', String(p.icmpType), t['icmp.type']);
-          check('icmp.code', String(p.icmpCode), t['icmp.code']);
-        }
-        if (ok && p.ipProto === IpProto.ICMPV6) check('icmpv6.type', String(p.icmpType), t['icmpv6.type']);
-        if (p.vlanCount > 0) check('vlan.id', String(p.vlan[0]), t['vlan.id']);
-        compared++;
+describe.skipIf(!HAVE_FIXTURES || !HAVE_TSHARK)(
+  'field-by-field differential against tshark (needs the shared corpus and tshark)',
+  () => {
+    for (const file of DIFFERENTIAL) {
+      it(`${file}: addresses, ports, TCP fields and options, ICMP types, VLAN ids agree`, () => {
+        const rows = tsharkRows(file);
+        const recs: PcapRecord[] = readCapture(path.join(FIXTURE_DIR, file));
+        expect(rows.length).toBe(recs.length);
+        const d = makeDecoder();
+        const p = new DecodedPacket();
+        const mismatches: string[] = [];
+        let compared = 0;
+        recs.forEach((r, i) => {
+          const t = rows[i]!;
+          const ok = d.decode(r.data, 0, r.caplen, r.origlen, r.linkType, r.tsSec, r.tsNsec, p);
+          if (p.reassembled) return; // tshark was told not to reassemble
+          const check = (name: string, ours: string, theirs: string | undefined) => {
+            if (theirs !== undefined && theirs !== '' && ours !== theirs)
+              mismatches.push(`frame ${r.frame} ${name}: ours ${ours}, tshark ${theirs}`);
+          };
+          if (p.ipVersion === 4) {
+            check('ip.src', formatAddress(p.src, 4), t['ip.src']);
+            check('ip.dst', formatAddress(p.dst, 4), t['ip.dst']);
+          } else if (p.ipVersion === 6) {
+            check('ipv6.src', formatAddress(p.src, 6), t['ipv6.src']);
+            check('ipv6.dst', formatAddress(p.dst, 6), t['ipv6.dst']);
+          }
+          if (ok && p.ipProto === IpProto.TCP) {
+            check('tcp.srcport', String(p.srcPort), t['tcp.srcport']);
+            check('tcp.dstport', String(p.dstPort), t['tcp.dstport']);
+            check('tcp.flags', String(p.tcpFlags), t['tcp.flags'] ? String(parseInt(t['tcp.flags'], 16) & 0xff) : '');
+            check('tcp.seq', String(p.tcpSeq), t['tcp.seq_raw']);
+            check('tcp.ack', String(p.tcpAck), t['tcp.ack_raw']);
+            check('mss', p.tcpMss < 0 ? '-' : String(p.tcpMss), t['tcp.options.mss_val']);
+            check('wscale', p.tcpWscale < 0 ? '-' : String(p.tcpWscale), t['tcp.options.wscale.shift']);
+            check('tsval', p.tcpHasTimestamp ? String(p.tcpTsVal) : '-', t['tcp.options.timestamp.tsval']);
+            if (!p.truncated) check('tcp.len', String(p.payloadLen), t['tcp.len']);
+          }
+          if (ok && p.ipProto === IpProto.UDP) {
+            check('udp.srcport', String(p.srcPort), t['udp.srcport']);
+            check('udp.dstport', String(p.dstPort), t['udp.dstport']);
+          }
+          if (ok && p.ipProto === IpProto.ICMP) {
+            check('icmp.type', String(p.icmpType), t['icmp.type']);
+            check('icmp.code', String(p.icmpCode), t['icmp.code']);
+          }
+          if (ok && p.ipProto === IpProto.ICMPV6) check('icmpv6.type', String(p.icmpType), t['icmpv6.type']);
+          if (p.vlanCount > 0) check('vlan.id', String(p.vlan[0]), t['vlan.id']);
+          compared++;
+        });
+        expect(mismatches).toEqual([]);
+        expect(compared).toBeGreaterThan(0);
       });
-      expect(mismatches).toEqual([]);
-      expect(compared).toBeGreaterThan(0);
-    });
-  }
-});
+    }
+  },
+);

@@ -34,7 +34,8 @@ export interface CorpusPacket {
   layers: [string, number][];
 }
 
-const syn = () => tcp({ sport: 40000, dport: 443, flags: 'S', options: { mss: 1460, sackPermitted: true, timestamp: [1, 0], wscale: 7 } });
+const syn = () =>
+  tcp({ sport: 40000, dport: 443, flags: 'S', options: { mss: 1460, sackPermitted: true, timestamp: [1, 0], wscale: 7 } });
 const data = (s: string) => tcp({ sport: 40000, dport: 80, flags: 'PA', options: { timestamp: [5, 6] } }, s);
 
 export function corpus(): CorpusPacket[] {
@@ -44,79 +45,148 @@ export function corpus(): CorpusPacket[] {
       name: 'Ethernet/IPv4/TCP SYN with options',
       bytes: eth({}, ipv4({}, syn())),
       linkType: LinkType.ETHERNET,
-      layers: [['ethernet', 14], ['ipv4', 34], ['tcp', 54]],
+      layers: [
+        ['ethernet', 14],
+        ['ipv4', 34],
+        ['tcp', 54],
+      ],
     },
     {
       name: 'Ethernet/VLAN/IPv4/TCP with payload',
       bytes: eth({ vlan: [10] }, ipv4({}, data('GET / HTTP/1.1\r\nHost: x\r\n\r\n'))),
       linkType: LinkType.ETHERNET,
-      layers: [['ethernet', 14], ['vlan', 18], ['ipv4', 38], ['tcp', 58]],
+      layers: [
+        ['ethernet', 14],
+        ['vlan', 18],
+        ['ipv4', 38],
+        ['tcp', 58],
+      ],
     },
     {
       name: 'Ethernet/QinQ/IPv6+ext/UDP',
       bytes: eth({ vlan: [100, 200] }, ipv6({ ext: [{ type: 'hop' }, { type: 'dst' }] }, udp({ dport: 53 }, 'dns query bytes'))),
       linkType: LinkType.ETHERNET,
-      layers: [['ethernet', 14], ['vlan', 18], ['vlan', 22], ['ipv6', 62], ['ipv6_ext', 70], ['ipv6_ext', 78], ['udp', 86]],
+      layers: [
+        ['ethernet', 14],
+        ['vlan', 18],
+        ['vlan', 22],
+        ['ipv6', 62],
+        ['ipv6_ext', 70],
+        ['ipv6_ext', 78],
+        ['udp', 86],
+      ],
     },
     {
       name: 'Ethernet/MPLS/IPv4/UDP',
       bytes: eth({}, mpls([16, 17], ipv4({}, udp({}, 'x')))),
       linkType: LinkType.ETHERNET,
-      layers: [['ethernet', 14], ['mpls', 22], ['ipv4', 42], ['udp', 50]],
+      layers: [
+        ['ethernet', 14],
+        ['mpls', 22],
+        ['ipv4', 42],
+        ['udp', 50],
+      ],
     },
     {
       name: 'Ethernet/PPPoE/IPv6/TCP',
       bytes: eth({}, pppoe({}, ipv6({}, syn()))),
       linkType: LinkType.ETHERNET,
-      layers: [['ethernet', 14], ['pppoe', 22], ['ipv6', 62], ['tcp', 82]],
+      layers: [
+        ['ethernet', 14],
+        ['pppoe', 22],
+        ['ipv6', 62],
+        ['tcp', 82],
+      ],
     },
     {
       name: 'SLL/IPv4/ICMP error quoting TCP',
       bytes: sll({}, ipv4({}, icmpError({}, ipv4({}, syn())))),
       linkType: LinkType.LINUX_SLL,
-      layers: [['sll', 16], ['ipv4', 36], ['icmp', 44]],
+      layers: [
+        ['sll', 16],
+        ['ipv4', 36],
+        ['icmp', 44],
+      ],
     },
     {
       name: 'SLL2/IPv6/ICMPv6 error quoting UDP',
       bytes: sll2({}, ipv6({}, icmpv6Error({}, ipv6({}, udp({}, 'q'))))),
       linkType: LinkType.LINUX_SLL2,
-      layers: [['sll2', 20], ['ipv6', 60], ['icmpv6', 68]],
+      layers: [
+        ['sll2', 20],
+        ['ipv6', 60],
+        ['icmpv6', 68],
+      ],
     },
     {
       name: 'NULL/IPv6/ICMPv6 echo',
       bytes: nullLink({}, ipv6({}, icmpv6Echo({ id: 5 }, 'ping'))),
       linkType: LinkType.NULL,
-      layers: [['null', 4], ['ipv6', 44], ['icmpv6', 52]],
+      layers: [
+        ['null', 4],
+        ['ipv6', 44],
+        ['icmpv6', 52],
+      ],
     },
     {
       name: 'raw IPv4/SCTP',
       bytes: ipv4({}, sctp({}, new Uint8Array(16))),
       linkType: LinkType.RAW,
-      layers: [['ipv4', 20], ['sctp', 32]],
+      layers: [
+        ['ipv4', 20],
+        ['sctp', 32],
+      ],
     },
     {
       name: 'VXLAN over IPv4 carrying Ethernet/IPv4/TCP',
       bytes: eth({}, ipv4({}, udp({ dport: 4789 }, vxlan({ vni: 5 }, inner)))),
       linkType: LinkType.ETHERNET,
-      layers: [['ethernet', 14], ['ipv4', 34], ['udp', 42], ['vxlan', 50], ['ethernet', 64], ['ipv4', 84], ['tcp', 104]],
+      layers: [
+        ['ethernet', 14],
+        ['ipv4', 34],
+        ['udp', 42],
+        ['vxlan', 50],
+        ['ethernet', 64],
+        ['ipv4', 84],
+        ['tcp', 104],
+      ],
     },
     {
       name: 'Geneve over IPv6 carrying IPv4/TCP',
       bytes: eth({}, ipv6({}, udp({ dport: 6081 }, geneve({ vni: 5 }, ipv4({}, syn()))))),
       linkType: LinkType.ETHERNET,
-      layers: [['ethernet', 14], ['ipv6', 54], ['udp', 62], ['geneve', 70], ['ipv4', 90], ['tcp', 110]],
+      layers: [
+        ['ethernet', 14],
+        ['ipv6', 54],
+        ['udp', 62],
+        ['geneve', 70],
+        ['ipv4', 90],
+        ['tcp', 110],
+      ],
     },
     {
       name: 'GRE with key carrying IPv6/UDP',
       bytes: eth({}, ipv4({}, gre({ key: 9 }, ipv6({}, udp({}, 'in gre'))))),
       linkType: LinkType.ETHERNET,
-      layers: [['ethernet', 14], ['ipv4', 34], ['gre', 42], ['ipv6', 82], ['udp', 90]],
+      layers: [
+        ['ethernet', 14],
+        ['ipv4', 34],
+        ['gre', 42],
+        ['ipv6', 82],
+        ['udp', 90],
+      ],
     },
     {
       name: 'IPv6 in IPv4',
       bytes: eth({}, ipv4({}, ipv6({}, syn()))),
       linkType: LinkType.ETHERNET,
-      layers: [['ethernet', 14], ['ipv4', 34], ['ipip', 34], ['ipv6', 74], ['tcp', 94]],
+      layers: [
+        ['ethernet', 14],
+        ['ipv4', 34],
+        ['ipip', 34],
+        ['ipv6', 74],
+        ['tcp', 94],
+      ],
     },
   ];
 }

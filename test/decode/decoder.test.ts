@@ -30,7 +30,10 @@ describe('Decoder.decode', () => {
   it('resets every field between packets (a reused struct never leaks)', () => {
     const d = makeDecoder();
     const out = new DecodedPacket();
-    const tunnelled = eth({ vlan: [9] }, ipv4({}, udp({ dport: 4789 }, vxlan({ vni: 3 }, eth({}, ipv4({}, tcp({ options: { mss: 1000 } })))))));
+    const tunnelled = eth(
+      { vlan: [9] },
+      ipv4({}, udp({ dport: 4789 }, vxlan({ vni: 3 }, eth({}, ipv4({}, tcp({ options: { mss: 1000 } })))))),
+    );
     d.decode(tunnelled, 0, tunnelled.length, tunnelled.length, 1, 0, 0, out);
     expect(out.tunnelDepth).toBe(1);
     const plain = eth({}, ipv6({}, udp({})));
@@ -68,7 +71,14 @@ describe('Decoder.decode', () => {
   });
 
   it('an empty packet is an anomaly, not an exception', () => {
-    for (const linkType of [LinkType.ETHERNET, LinkType.RAW, LinkType.NULL, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.IPV6]) {
+    for (const linkType of [
+      LinkType.ETHERNET,
+      LinkType.RAW,
+      LinkType.NULL,
+      LinkType.LINUX_SLL,
+      LinkType.LINUX_SLL2,
+      LinkType.IPV6,
+    ]) {
       const r = decode(new Uint8Array(0), { linkType });
       expect(r.ok).toBe(false);
       expect(r.anomalies.length).toBe(1);
@@ -154,7 +164,9 @@ describe('seeded fuzzing', () => {
     realSeeds = real.length;
     seeds = [
       ...corpus().map((c) => ({ bytes: c.bytes, linkType: c.linkType })),
-      ...fragmentTrains().flat().map((bytes) => ({ bytes, linkType: LinkType.ETHERNET })),
+      ...fragmentTrains()
+        .flat()
+        .map((bytes) => ({ bytes, linkType: LinkType.ETHERNET })),
       ...real,
     ];
   });
@@ -163,7 +175,19 @@ describe('seeded fuzzing', () => {
   it.skipIf(!corpusPresent)('the seeds include real packets of the shared corpus', () => {
     expect(realSeeds).toBeGreaterThan(500);
   });
-  const LINK_TYPES = [LinkType.ETHERNET, LinkType.RAW, LinkType.NULL, LinkType.LOOP, LinkType.LINUX_SLL, LinkType.LINUX_SLL2, LinkType.IPV4, LinkType.IPV6, 12, 14, 999];
+  const LINK_TYPES = [
+    LinkType.ETHERNET,
+    LinkType.RAW,
+    LinkType.NULL,
+    LinkType.LOOP,
+    LinkType.LINUX_SLL,
+    LinkType.LINUX_SLL2,
+    LinkType.IPV4,
+    LinkType.IPV6,
+    12,
+    14,
+    999,
+  ];
   const INTERESTING = [0, 1, 2, 4, 5, 6, 8, 0x0f, 0x11, 0x3a, 0x40, 0x45, 0x60, 0x7f, 0x80, 0x81, 0x86, 0x88, 0xdd, 0xfe, 0xff];
 
   function mutate(src: Uint8Array, rand: () => number): Uint8Array {

@@ -3,13 +3,28 @@ import { LinkType } from '../../src/capture/packet.js';
 import { DECODE_ANOMALIES, DecodeAnomaly } from '../../src/decode/events.js';
 import { FRAGMENT_DATAGRAM_OVERHEAD, FRAGMENT_PIECE_OVERHEAD } from '../../src/decode/ip-fragments.js';
 import { DecodedPacket } from '../../src/decode/packet.js';
-import { concat, eth, fragmentIpv4, fragmentIpv6, ipv4, ipv6, mulberry32, shuffled, tcp, udp, vxlan } from '../helpers/packets.js';
+import {
+  concat,
+  eth,
+  fragmentIpv4,
+  fragmentIpv6,
+  ipv4,
+  ipv6,
+  mulberry32,
+  shuffled,
+  tcp,
+  udp,
+  vxlan,
+} from '../helpers/packets.js';
 import { decode, makeDecoder, payloadText, type Decoded } from './harness.js';
 
 const text = (n: number) => Array.from({ length: n }, (_, i) => String.fromCharCode(97 + (i % 26))).join('');
 const BODY = text(3000);
 const DGRAM4 = ipv4({ src: '10.0.0.1', dst: '10.0.0.2', id: 0x4242 }, udp({ sport: 5000, dport: 53 }, BODY));
-const DGRAM6 = ipv6({ src: 'fd00::1', dst: 'fd00::2', ext: [{ type: 'hop' }, { type: 'dst' }] }, udp({ sport: 5000, dport: 53 }, BODY));
+const DGRAM6 = ipv6(
+  { src: 'fd00::1', dst: 'fd00::2', ext: [{ type: 'hop' }, { type: 'dst' }] },
+  udp({ sport: 5000, dport: 53 }, BODY),
+);
 
 type Decoder = ReturnType<typeof makeDecoder>;
 
@@ -76,7 +91,10 @@ describe('IPv4 reassembly', () => {
   });
 
   it('two datagrams interleaved with the same id but other addresses do not mix', () => {
-    const other = ipv4({ src: '10.0.0.9', dst: '10.0.0.2', id: 0x4242 }, udp({ sport: 6000, dport: 53 }, text(2000).toUpperCase()));
+    const other = ipv4(
+      { src: '10.0.0.9', dst: '10.0.0.2', id: 0x4242 },
+      udp({ sport: 6000, dport: 53 }, text(2000).toUpperCase()),
+    );
     const a = fragmentIpv4(DGRAM4, 1000);
     const b = fragmentIpv4(other, 1000);
     const d = makeDecoder();
@@ -169,7 +187,8 @@ describe('IPv4 reassembly', () => {
 
   it('an inner datagram fragmented inside VXLAN is reassembled with its tunnel fields', () => {
     const d = makeDecoder();
-    const wrap = (f: Uint8Array) => eth({}, ipv4({ src: '172.16.0.1', dst: '172.16.0.2' }, udp({ dport: 4789 }, vxlan({ vni: 77 }, eth({}, f)))));
+    const wrap = (f: Uint8Array) =>
+      eth({}, ipv4({ src: '172.16.0.1', dst: '172.16.0.2' }, udp({ dport: 4789 }, vxlan({ vni: 77 }, eth({}, f)))));
     const rs = frags.map((f) => decode(wrap(f), { decoder: d }));
     const last = rs.at(-1)!;
     expect(last.ok).toBe(true);
@@ -263,7 +282,12 @@ describe('IPv6 reassembly', () => {
     const f4 = fragmentIpv4(ipv4({ id: 0x1234 }, udp({ sport: 4 }, BODY)), 1000);
     const f6 = fragmentIpv6(ipv6({}, udp({ sport: 6 }, BODY)), 1000, 0x1234);
     const rs = feed(d, [f4[0]!, f6[0]!, f4[1]!, f6[1]!, f4[2]!, f6[2]!, ...f4.slice(3), ...f6.slice(3)]);
-    expect(rs.filter((r) => r.ok).map((r) => r.p.srcPort).sort()).toEqual([4, 6]);
+    expect(
+      rs
+        .filter((r) => r.ok)
+        .map((r) => r.p.srcPort)
+        .sort(),
+    ).toEqual([4, 6]);
   });
 });
 
@@ -373,7 +397,8 @@ describe('fragment edge cases', () => {
     const opts = new Uint8Array(40).fill(1); // 40 bytes of NOPs: a 60-byte header on the first fragment only
     const first = ipv4({ id: 5, mf: true, proto: 17, options: opts }, new Uint8Array(8));
     const last = ipv4({ id: 5, proto: 17, fragOffset: 65480 }, new Uint8Array(32)); // 20 + 65480 + 32 = 65532
-    const middle = (off: number) => ipv4({ id: 5, proto: 17, mf: true, fragOffset: off }, new Uint8Array(Math.min(65472, 65480 - off)));
+    const middle = (off: number) =>
+      ipv4({ id: 5, proto: 17, mf: true, fragOffset: off }, new Uint8Array(Math.min(65472, 65480 - off)));
     const rs = feed(d, [first, middle(8), last]);
     expect(rs.at(-1)!.anomalies).toEqual(['decode.frag_too_large']);
     expect(rs.some((r) => r.ok)).toBe(false);

@@ -6,10 +6,55 @@ import { decode } from './harness.js';
 
 describe('IP in IP', () => {
   it.each([
-    ['4in4', () => eth({}, ipv4({ src: '198.51.100.1', dst: '198.51.100.2' }, ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, tcp({ sport: 1, dport: 2 })))), 4, 4],
-    ['6in4 (protocol 41)', () => eth({}, ipv4({ src: '198.51.100.1', dst: '198.51.100.2' }, ipv6({ src: 'fd00::1', dst: 'fd00::2' }, tcp({ sport: 1, dport: 2 })))), 4, 6],
-    ['4in6', () => eth({}, ipv6({ src: '2001:db8::1', dst: '2001:db8::2' }, ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, tcp({ sport: 1, dport: 2 })))), 6, 4],
-    ['6in6', () => eth({}, ipv6({ src: '2001:db8::1', dst: '2001:db8::2' }, ipv6({ src: 'fd00::1', dst: 'fd00::2' }, tcp({ sport: 1, dport: 2 })))), 6, 6],
+    [
+      '4in4',
+      () =>
+        eth(
+          {},
+          ipv4(
+            { src: '198.51.100.1', dst: '198.51.100.2' },
+            ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, tcp({ sport: 1, dport: 2 })),
+          ),
+        ),
+      4,
+      4,
+    ],
+    [
+      '6in4 (protocol 41)',
+      () =>
+        eth(
+          {},
+          ipv4(
+            { src: '198.51.100.1', dst: '198.51.100.2' },
+            ipv6({ src: 'fd00::1', dst: 'fd00::2' }, tcp({ sport: 1, dport: 2 })),
+          ),
+        ),
+      4,
+      6,
+    ],
+    [
+      '4in6',
+      () =>
+        eth(
+          {},
+          ipv6(
+            { src: '2001:db8::1', dst: '2001:db8::2' },
+            ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, tcp({ sport: 1, dport: 2 })),
+          ),
+        ),
+      6,
+      4,
+    ],
+    [
+      '6in6',
+      () =>
+        eth(
+          {},
+          ipv6({ src: '2001:db8::1', dst: '2001:db8::2' }, ipv6({ src: 'fd00::1', dst: 'fd00::2' }, tcp({ sport: 1, dport: 2 }))),
+        ),
+      6,
+      6,
+    ],
   ])('%s decapsulates to the inner flow', (_name, build, outerVersion, innerVersion) => {
     const r = decode(build());
     expect(r.ok).toBe(true);

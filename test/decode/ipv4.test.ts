@@ -8,8 +8,7 @@ import { decode } from './harness.js';
 
 // zeek_http-basic-auth-with-colon.pcap frame 1 (LINKTYPE_IPV4): IPv4 / TCP SYN, DF, TTL 64.
 const REAL = hex(
-  '4500003c44f84000400691f8ac1885cdac1885cd' +
-    'a8521f4000b58bdb00000000a002ffd7b91300000204ffd70402080a66c7763a0000000001030307',
+  '4500003c44f84000400691f8ac1885cdac1885cd' + 'a8521f4000b58bdb00000000a002ffd7b91300000204ffd70402080a66c7763a0000000001030307',
 );
 
 function view(b: Uint8Array, length = b.length): Ipv4View {

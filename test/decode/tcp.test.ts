@@ -90,7 +90,16 @@ describe('TCP options', () => {
     expect(ok).toBe(true);
     expect(out.tcpSackCount).toBe(3);
     expect(Array.from(out.tcpSack.subarray(0, 6))).toEqual([100, 200, 300, 400, 0xfffffff0, 0x10]);
-    const four = readOptions(tcpOptions({ sack: [[1, 2], [3, 4], [5, 6], [7, 8]] })).out;
+    const four = readOptions(
+      tcpOptions({
+        sack: [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+          [7, 8],
+        ],
+      }),
+    ).out;
     expect(four.tcpSackCount).toBe(4);
   });
 
@@ -160,7 +169,9 @@ describe('TCP flag anomalies (the packet is kept)', () => {
 
 describe('TCP decoding', () => {
   it('finds the payload after the options', () => {
-    const r = decode(eth({}, ipv4({}, tcp({ flags: 'PA', seq: 1000, ack: 2000, options: { timestamp: [5, 6] } }, 'GET / HTTP/1.1\r\n'))));
+    const r = decode(
+      eth({}, ipv4({}, tcp({ flags: 'PA', seq: 1000, ack: 2000, options: { timestamp: [5, 6] } }, 'GET / HTTP/1.1\r\n'))),
+    );
     expect(r.ok).toBe(true);
     expect(r.p.tcpSeq).toBe(1000);
     expect(r.p.tcpAck).toBe(2000);
@@ -169,9 +180,12 @@ describe('TCP decoding', () => {
   });
 
   it('over IPv6 too', () => {
-    const r = decode(ipv6({}, tcp({ sport: 443, dport: 51000, flags: 'SA', options: { mss: 1440, wscale: 8, sackPermitted: true } })), {
-      linkType: LinkType.RAW,
-    });
+    const r = decode(
+      ipv6({}, tcp({ sport: 443, dport: 51000, flags: 'SA', options: { mss: 1440, wscale: 8, sackPermitted: true } })),
+      {
+        linkType: LinkType.RAW,
+      },
+    );
     expect(r.ok).toBe(true);
     expect(r.p.tcpMss).toBe(1440);
     expect(r.p.tcpWscale).toBe(8);

@@ -26,7 +26,22 @@ describe('nested tunnels', () => {
     expect(r.p.tunnelId).toBe(300);
     expect(r.src).toBe('10.1.1.1');
     expect(r.p.srcPort).toBe(5555);
-    expect(r.layers).toEqual(['ethernet', 'ipv4', 'udp', 'vxlan', 'ethernet', 'ipv4', 'gre', 'ipv4', 'udp', 'geneve', 'ipv4', 'ipip', 'ipv4', 'tcp']);
+    expect(r.layers).toEqual([
+      'ethernet',
+      'ipv4',
+      'udp',
+      'vxlan',
+      'ethernet',
+      'ipv4',
+      'gre',
+      'ipv4',
+      'udp',
+      'geneve',
+      'ipv4',
+      'ipip',
+      'ipv4',
+      'tcp',
+    ]);
   });
 
   it('past maxTunnelDepth the packet stays the flow of the last tunnel decapsulated (decode.tunnel_too_deep)', () => {
@@ -63,7 +78,15 @@ describe('nested tunnels', () => {
   });
 
   it('IPv6 inside VXLAN inside IPv6', () => {
-    const r = decode(eth({}, ipv6({ src: '2001:db8::1' }, udp({ dport: 4789 }, vxlan({ vni: 9 }, eth({}, ipv6({ src: 'fd00::5' }, tcp({ dport: 22 }))))))));
+    const r = decode(
+      eth(
+        {},
+        ipv6(
+          { src: '2001:db8::1' },
+          udp({ dport: 4789 }, vxlan({ vni: 9 }, eth({}, ipv6({ src: 'fd00::5' }, tcp({ dport: 22 }))))),
+        ),
+      ),
+    );
     expect(r.ok).toBe(true);
     expect(r.src).toBe('fd00::5');
     expect(formatAddress(r.p.outerSrc, 6)).toBe('2001:db8::1');

@@ -6,7 +6,10 @@ import { formatAddress } from '../../src/decode/address.js';
 import { eth, hex, ipv4, ipv6, tcp, udp, vxlan } from '../helpers/packets.js';
 import { decode, makeDecoder, payloadText } from './harness.js';
 
-const inner = eth({ vlan: [42] }, ipv4({ src: '192.168.0.10', dst: '192.168.0.20' }, tcp({ sport: 33000, dport: 8080, flags: 'PA' }, 'inner')));
+const inner = eth(
+  { vlan: [42] },
+  ipv4({ src: '192.168.0.10', dst: '192.168.0.20' }, tcp({ sport: 33000, dport: 8080, flags: 'PA' }, 'inner')),
+);
 const outer = (vni: number, dport = 4789, frame = inner) =>
   eth({}, ipv4({ src: '172.16.0.1', dst: '172.16.0.2' }, udp({ sport: 51515, dport }, vxlan({ vni }, frame))));
 

@@ -20,8 +20,10 @@ function conversation(opts: { client?: string; server?: string; sport?: number; 
   const si = 5000;
   const req = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
   const res = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok';
-  const cs = (flags: string, seq: number, ack: number, data?: string) => eth({}, ipv4({ src: c, dst: s }, tcp({ sport, dport, flags, seq, ack }, data)));
-  const sc = (flags: string, seq: number, ack: number, data?: string) => eth({}, ipv4({ src: s, dst: c }, tcp({ sport: dport, dport: sport, flags, seq, ack }, data)));
+  const cs = (flags: string, seq: number, ack: number, data?: string) =>
+    eth({}, ipv4({ src: c, dst: s }, tcp({ sport, dport, flags, seq, ack }, data)));
+  const sc = (flags: string, seq: number, ack: number, data?: string) =>
+    eth({}, ipv4({ src: s, dst: c }, tcp({ sport: dport, dport: sport, flags, seq, ack }, data)));
   const frames = [
     cs('S', ci, 0),
     sc('SA', si, ci + 1),
@@ -83,7 +85,9 @@ describe('engine.process()', () => {
     const f = flows[0]!;
     expect(f.endpoints).toEqual({ srcIp: '10.0.0.1', srcPort: 40000, destIp: '10.0.0.2', destPort: 80, proto: 'TCP' });
     expect(f.flow).toMatchObject({ pktsToServer: 6, pktsToClient: 4, state: 'closed', reason: 'shutdown', age: 0 });
-    expect(f.flow.bytesToServer).toBe(frames.filter((_, i) => [0, 2, 3, 6, 7, 9].includes(i)).reduce((a, x) => a + x.data.length, 0));
+    expect(f.flow.bytesToServer).toBe(
+      frames.filter((_, i) => [0, 2, 3, 6, 7, 9].includes(i)).reduce((a, x) => a + x.data.length, 0),
+    );
     expect(f.tcp).toMatchObject({ state: 'closed', flags: 0x1b, flagsToServer: 0x1b, flagsToClient: 0x1b });
     expect(f.tcp!.toServer.bytesDelivered).toBe(req.length);
     expect(f.tcp!.toClient.bytesDelivered).toBe(res.length);
@@ -152,7 +156,10 @@ describe('engine.process()', () => {
     const engine = createEngine({ flow: { timeouts: { udpNew: 30 } } });
     const flows: FlowEvent[] = [];
     engine.on('flow', (e) => flows.push(e));
-    const dgram = (src: string, t: number) => ({ data: eth({}, ipv4({ src, dst: '10.0.0.9' }, udp({ sport: 4000, dport: 4001 }, 'x'))), tsSec: t });
+    const dgram = (src: string, t: number) => ({
+      data: eth({}, ipv4({ src, dst: '10.0.0.9' }, udp({ sport: 4000, dport: 4001 }, 'x'))),
+      tsSec: t,
+    });
     engine.process(dgram('10.0.0.1', T0));
     engine.process(dgram('10.0.0.2', T0 + 29));
     expect(flows).toHaveLength(0);
@@ -165,14 +172,24 @@ describe('engine.process()', () => {
     const engine = createEngine();
     const inner = eth({}, ipv4({ src: '192.168.1.1', dst: '192.168.1.2' }, tcp({ sport: 1234, dport: 80, flags: 'S', seq: 1 })));
     for (const vni of [100, 200]) {
-      const frame = eth({}, ipv4({ src: '172.16.0.1', dst: '172.16.0.2' }, udp({ sport: 51000, dport: 4789 }, vxlan({ vni }, inner))));
+      const frame = eth(
+        {},
+        ipv4({ src: '172.16.0.1', dst: '172.16.0.2' }, udp({ sport: 51000, dport: 4789 }, vxlan({ vni }, inner))),
+      );
       engine.process({ data: frame, tsSec: T0 });
     }
     const flows = engine.close().filter((e): e is FlowEvent => e.type === 'flow');
     expect(flows).toHaveLength(2);
     for (const f of flows) {
       expect(f.endpoints).toMatchObject({ srcIp: '192.168.1.1', destIp: '192.168.1.2', proto: 'TCP' });
-      expect(f.tunnel).toMatchObject({ type: 'vxlan', depth: 1, srcIp: '172.16.0.1', destIp: '172.16.0.2', proto: 'UDP', destPort: 4789 });
+      expect(f.tunnel).toMatchObject({
+        type: 'vxlan',
+        depth: 1,
+        srcIp: '172.16.0.1',
+        destIp: '172.16.0.2',
+        proto: 'UDP',
+        destPort: 4789,
+      });
     }
     expect(flows.map((f) => f.tunnel!.id).sort()).toEqual([100, 200]);
   });
@@ -275,7 +292,9 @@ describe('engine.replay()', () => {
 
   it('refuses garbage instead of a capture, naming the input', async () => {
     const engine = createEngine();
-    await expect(collect(engine.replay(new TextEncoder().encode('<!DOCTYPE html><html>'), { name: 'page.html' }))).rejects.toMatchObject({
+    await expect(
+      collect(engine.replay(new TextEncoder().encode('<!DOCTYPE html><html>'), { name: 'page.html' })),
+    ).rejects.toMatchObject({
       code: 'NS_ERR_CAPTURE_FORMAT',
       message: expect.stringContaining('page.html'),
     });
@@ -367,7 +386,10 @@ describe('bounded state', () => {
     const engine = createEngine({ fragments: { memcap } });
     let maxHeld = 0;
     for (let id = 0; id < 50_000; id++) {
-      const frag = eth({}, ipv4({ src: '203.0.113.5', dst: '10.0.0.1', id: id & 0xffff, mf: true, proto: 17 }, new Uint8Array(512)));
+      const frag = eth(
+        {},
+        ipv4({ src: '203.0.113.5', dst: '10.0.0.1', id: id & 0xffff, mf: true, proto: 17 }, new Uint8Array(512)),
+      );
       engine.process({ data: frag, tsSec: T0 + Math.floor(id / 1000) });
       if (id % 1000 === 0) maxHeld = Math.max(maxHeld, engine.stats().fragments.bytesHeld);
     }

@@ -29,7 +29,10 @@ function forcedGc(): (() => void) | null {
 
 /** One SYN frame rewritten in place: source 10.0.0.0 + i, port 40000 → 192.168.0.1:80. */
 class SynFlood {
-  readonly frame = eth({}, ipv4({ src: '10.0.0.0', dst: '192.168.0.1' }, tcp({ sport: 40000, dport: 80, flags: 'S', seq: 1000 })));
+  readonly frame = eth(
+    {},
+    ipv4({ src: '10.0.0.0', dst: '192.168.0.1' }, tcp({ sport: 40000, dport: 80, flags: 'S', seq: 1000 })),
+  );
   private readonly view = new DataView(this.frame.buffer, this.frame.byteOffset, this.frame.byteLength);
   send(engine: Engine, i: number, tsSec: number): void {
     this.view.setUint32(26, (0x0a000000 + i) >>> 0);
@@ -40,9 +43,15 @@ class SynFlood {
 /** Handshake and a request on 10.9.9.9:5555 → 192.168.0.1:80, left open. */
 function establishedFlow(engine: Engine, tsSec: number): void {
   const c = (flags: string, seq: number, ack: number, data?: string) =>
-    engine.process({ data: eth({}, ipv4({ src: '10.9.9.9', dst: '192.168.0.1' }, tcp({ sport: 5555, dport: 80, flags, seq, ack }, data))), tsSec });
+    engine.process({
+      data: eth({}, ipv4({ src: '10.9.9.9', dst: '192.168.0.1' }, tcp({ sport: 5555, dport: 80, flags, seq, ack }, data))),
+      tsSec,
+    });
   const s = (flags: string, seq: number, ack: number) =>
-    engine.process({ data: eth({}, ipv4({ src: '192.168.0.1', dst: '10.9.9.9' }, tcp({ sport: 80, dport: 5555, flags, seq, ack }))), tsSec });
+    engine.process({
+      data: eth({}, ipv4({ src: '192.168.0.1', dst: '10.9.9.9' }, tcp({ sport: 80, dport: 5555, flags, seq, ack }))),
+      tsSec,
+    });
   const req = 'GET / HTTP/1.1\r\nHost: x\r\n\r\n';
   c('S', 100, 0);
   s('SA', 900, 101);
@@ -104,15 +113,20 @@ describe('flow table under a SYN flood, default configuration', () => {
     expect(engine.stats().flowMemory.used).toBe(fixed);
   }, 300_000);
 
-  it.skipIf(gc === null)('heap (after a forced GC): a full default table of embryonic flows under 1 KiB a flow, flat after that', () => {
-    expect(heap.full).toBeGreaterThan(0);
-    const perFlow = (heap.full - heap.before) / 65_536;
-    const lateGrowth = heap.end - heap.at200k;
-    console.log(`heap per embryonic flow: ${perFlow.toFixed(0)} B; growth over the last 800k SYNs: ${(lateGrowth / 1e6).toFixed(2)} MB`);
-    // Before the streams and application state were made lazily, this was ~3,500 B.
-    expect(perFlow).toBeLessThan(1024);
-    expect(lateGrowth).toBeLessThan(8 * 1024 * 1024);
-  });
+  it.skipIf(gc === null)(
+    'heap (after a forced GC): a full default table of embryonic flows under 1 KiB a flow, flat after that',
+    () => {
+      expect(heap.full).toBeGreaterThan(0);
+      const perFlow = (heap.full - heap.before) / 65_536;
+      const lateGrowth = heap.end - heap.at200k;
+      console.log(
+        `heap per embryonic flow: ${perFlow.toFixed(0)} B; growth over the last 800k SYNs: ${(lateGrowth / 1e6).toFixed(2)} MB`,
+      );
+      // Before the streams and application state were made lazily, this was ~3,500 B.
+      expect(perFlow).toBeLessThan(1024);
+      expect(lateGrowth).toBeLessThan(8 * 1024 * 1024);
+    },
+  );
 });
 
 describe('flow.memcap: emergency eviction', () => {
@@ -146,7 +160,7 @@ describe('flow.memcap: emergency eviction', () => {
     expect(maxUsed).toBeLessThanOrEqual(memcap);
     expect(st.flowMemory.peak).toBeLessThanOrEqual(memcap);
     // The cap, not maxFlows, bounded the table.
-    expect(st.flowsActive).toBeLessThan(2 * 1024 * 1024 / FLOW_BYTES + 1);
+    expect(st.flowsActive).toBeLessThan((2 * 1024 * 1024) / FLOW_BYTES + 1);
     expect(st.flowsEvicted).toBe(st.flowMemory.memcapEvictions);
     // Only SYN-only flows were evicted; the established flow with data is still open.
     expect(flows.length).toBe(st.flowMemory.memcapEvictions);
@@ -175,7 +189,10 @@ describe('flow.memcap: emergency eviction', () => {
     const forced: FlowEvent[] = [];
     engine.on('flow', (ev) => forced.push(ev));
     const c = (flags: string, seq: number, ack: number, data?: string) =>
-      engine.process({ data: eth({}, ipv4({ src: '10.9.9.9', dst: '192.168.0.1' }, tcp({ sport: 5555, dport: 80, flags, seq, ack }, data))), tsSec: T0 + 1 });
+      engine.process({
+        data: eth({}, ipv4({ src: '10.9.9.9', dst: '192.168.0.1' }, tcp({ sport: 5555, dport: 80, flags, seq, ack }, data))),
+        tsSec: T0 + 1,
+      });
     // The SYN first (oldest), then the table fills to the cap with other SYNs.
     c('S', 100, 0);
     const flood = new SynFlood();
@@ -188,7 +205,10 @@ describe('flow.memcap: emergency eviction', () => {
     expect(st.anomalies['flow.memcap_reached']).toBe(1);
     expect(forced.length).toBe(st.flowMemory.memcapEvictions);
     expect(forced.every((f) => f.endpoints.srcPort === 40000 && f.flow.reason === 'forced')).toBe(true);
-    const own = engine.close().filter((e): e is FlowEvent => e.type === 'flow').find((f) => f.endpoints.srcPort === 5555);
+    const own = engine
+      .close()
+      .filter((e): e is FlowEvent => e.type === 'flow')
+      .find((f) => f.endpoints.srcPort === 5555);
     expect(own?.flow.reason).toBe('shutdown');
     expect(own?.tcp?.toServer.segments).toBe(1);
   });
@@ -200,9 +220,18 @@ describe('flow.memcap: emergency eviction', () => {
     // Handshake, then a pure ACK from 40 bytes further: the client sent bytes the capture lost. Its streams
     // stay unopened until the end, where the lost bytes become a trailing gap.
     const c = (flags: string, seq: number, ack: number) =>
-      engine.process({ data: eth({}, ipv4({ src: '10.9.9.9', dst: '192.168.0.1' }, tcp({ sport: 5555, dport: 80, flags, seq, ack }))), tsSec: T0 });
+      engine.process({
+        data: eth({}, ipv4({ src: '10.9.9.9', dst: '192.168.0.1' }, tcp({ sport: 5555, dport: 80, flags, seq, ack }))),
+        tsSec: T0,
+      });
     c('S', 100, 0);
-    engine.process({ data: eth({}, ipv4({ src: '192.168.0.1', dst: '10.9.9.9' }, tcp({ sport: 80, dport: 5555, flags: 'SA', seq: 900, ack: 101 }))), tsSec: T0 });
+    engine.process({
+      data: eth(
+        {},
+        ipv4({ src: '192.168.0.1', dst: '10.9.9.9' }, tcp({ sport: 80, dport: 5555, flags: 'SA', seq: 900, ack: 101 })),
+      ),
+      tsSec: T0,
+    });
     c('A', 141, 901);
     const flood = new SynFlood();
     for (let i = 0; i < K - 1; i++) flood.send(engine, i, T0);
@@ -236,7 +265,15 @@ describe('SYN-only flows without stream state', () => {
 
 describe('onStream: a read-only FlowView', () => {
   it('carries flow id, endpoints, vlan, tunnel, start and appProto; consumers may leave out onGap and onEnd', () => {
-    const seen: { keys: string[]; flowId: number; endpoints: unknown; start: unknown; appProto: () => string | null; vlan: readonly number[]; tunnel: unknown }[] = [];
+    const seen: {
+      keys: string[];
+      flowId: number;
+      endpoints: unknown;
+      start: unknown;
+      appProto: () => string | null;
+      vlan: readonly number[];
+      tunnel: unknown;
+    }[] = [];
     let bytes = 0;
     const engineWithStreams = createEngine({
       onStream: (view): StreamConsumer => {

@@ -20,16 +20,17 @@ function run(script: string): string {
 
 describe('examples/', () => {
   beforeAll(() => {
-    if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js'))) throw new Error('dist/ is missing: run `npm run build` (npm test does)');
+    if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'index.js')))
+      throw new Error('dist/ is missing: run `npm run build` (npm test does)');
   });
 
   it('every example is covered here', () => {
-    expect(fs.readdirSync(EXAMPLES).filter((f) => f.endsWith('.mjs')).sort()).toEqual([
-      'inline-verdicts.mjs',
-      'regex-stream.mjs',
-      'replay-filter.mjs',
-      'stream-consumer.mjs',
-    ]);
+    expect(
+      fs
+        .readdirSync(EXAMPLES)
+        .filter((f) => f.endsWith('.mjs'))
+        .sort(),
+    ).toEqual(['inline-verdicts.mjs', 'regex-stream.mjs', 'replay-filter.mjs', 'stream-consumer.mjs']);
   });
 
   it('replay-filter prints the HTTP requests, DNS questions and busy flows of the capture', () => {
@@ -69,7 +70,11 @@ describe('examples/', () => {
     expect(out.match(/^port 8080 client end \d+: http request line$/gm)).toHaveLength(5);
     expect(out.match(/^port 6379 client end \d+: redis AUTH$/gm)).toHaveLength(4);
     // `L`: the leftmost start too (the header line is 23 bytes: "Content-Type: text/html").
-    expect(out.match(/^port 8080 server bytes (\d+)-(\d+): html response$/gm)).toEqual(['port 8080 server bytes 76-99: html response', 'port 8080 server bytes 76-99: html response', 'port 8080 server bytes 336-359: html response']);
+    expect(out.match(/^port 8080 server bytes (\d+)-(\d+): html response$/gm)).toEqual([
+      'port 8080 server bytes 76-99: html response',
+      'port 8080 server bytes 76-99: html response',
+      'port 8080 server bytes 336-359: html response',
+    ]);
     expect(out.trim().split('\n').at(-1)).toBe('matches: http request line 5, html response 3, redis AUTH 4');
   });
 });

@@ -68,18 +68,43 @@ export function runBpf(prog: BpfInsn[], data: Uint8Array, caplen: number, wirele
       case 0x04: {
         const src = code & 0x08 ? x : k;
         switch (code & 0xf0) {
-          case 0x00: a = (a + src) >>> 0; break;
-          case 0x10: a = (a - src) >>> 0; break;
-          case 0x20: a = Math.imul(a, src) >>> 0; break;
-          case 0x30: if (src === 0) return 0; a = Math.floor(a / src) >>> 0; break;
-          case 0x40: a = (a | src) >>> 0; break;
-          case 0x50: a = (a & src) >>> 0; break;
-          case 0x60: a = src >= 32 ? 0 : (a << src) >>> 0; break;
-          case 0x70: a = src >= 32 ? 0 : a >>> src; break;
-          case 0x80: a = -a >>> 0; break;
-          case 0x90: if (src === 0) return 0; a = a % src; break;
-          case 0xa0: a = (a ^ src) >>> 0; break;
-          default: throw new Error(`unknown ALU op ${code}`);
+          case 0x00:
+            a = (a + src) >>> 0;
+            break;
+          case 0x10:
+            a = (a - src) >>> 0;
+            break;
+          case 0x20:
+            a = Math.imul(a, src) >>> 0;
+            break;
+          case 0x30:
+            if (src === 0) return 0;
+            a = Math.floor(a / src) >>> 0;
+            break;
+          case 0x40:
+            a = (a | src) >>> 0;
+            break;
+          case 0x50:
+            a = (a & src) >>> 0;
+            break;
+          case 0x60:
+            a = src >= 32 ? 0 : (a << src) >>> 0;
+            break;
+          case 0x70:
+            a = src >= 32 ? 0 : a >>> src;
+            break;
+          case 0x80:
+            a = -a >>> 0;
+            break;
+          case 0x90:
+            if (src === 0) return 0;
+            a = a % src;
+            break;
+          case 0xa0:
+            a = (a ^ src) >>> 0;
+            break;
+          default:
+            throw new Error(`unknown ALU op ${code}`);
         }
         break;
       }

@@ -70,7 +70,9 @@ describe('engine option filter', () => {
   it('pcap_cnt keeps the packet number in the file (as tcpdump --number shows it)', async () => {
     const got = await events(createEngine({ filter: 'udp port 53' }), FIXTURE);
     const packets = readAllPackets(FIXTURE);
-    const dnsNumbers = packets.filter((p) => compileFilter('udp port 53').matches(p.linkType, p.data, p.caplen, p.origlen)).map((p) => p.index);
+    const dnsNumbers = packets
+      .filter((p) => compileFilter('udp port 53').matches(p.linkType, p.data, p.caplen, p.origlen))
+      .map((p) => p.index);
     const cnts = got.map((e) => (toEve(e) as { pcap_cnt?: number }).pcap_cnt).filter((c): c is number => c !== undefined);
     expect(cnts.length).toBeGreaterThan(0);
     for (const c of cnts) expect(dnsNumbers).toContain(c);

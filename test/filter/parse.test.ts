@@ -76,13 +76,21 @@ describe('filter syntax', () => {
   });
 
   it('a bare id takes the qualifiers of the primitive before it', () => {
-    expect(show(parseFilter('host 10.0.0.1 or 10.0.0.2'))).toBe('(or any src or dst host a000001/ffffffff any src or dst host a000002/ffffffff)');
+    expect(show(parseFilter('host 10.0.0.1 or 10.0.0.2'))).toBe(
+      '(or any src or dst host a000001/ffffffff any src or dst host a000002/ffffffff)',
+    );
     expect(show(parseFilter('tcp dst port 80 or 443'))).toBe('(or tcp dst port 80 tcp dst port 443)');
-    expect(show(parseFilter('port 80 or 443 and not 8080'))).toBe('(and (or any src or dst port 80 any src or dst port 443) (not any src or dst port 8080))');
-    expect(show(parseFilter('src net 10.0.0.0/8 or 192.168.0.0/16'))).toMatch(/^\(or any src host a000000\/ff000000 any src host c0a80000\/ffff0000\)$/);
+    expect(show(parseFilter('port 80 or 443 and not 8080'))).toBe(
+      '(and (or any src or dst port 80 any src or dst port 443) (not any src or dst port 8080))',
+    );
+    expect(show(parseFilter('src net 10.0.0.0/8 or 192.168.0.0/16'))).toMatch(
+      /^\(or any src host a000000\/ff000000 any src host c0a80000\/ffff0000\)$/,
+    );
     expect(show(parseFilter('10.0.0.1'))).toBe('any src or dst host a000001/ffffffff');
     expect(show(parseFilter('src 10.0.0.1'))).toBe('any src host a000001/ffffffff');
-    expect(show(parseFilter('ether src 02:00:00:00:00:01 or 02:00:00:00:00:02'))).toBe('(or ether src 2:0:0:0:0:1 ether src 2:0:0:0:0:2)');
+    expect(show(parseFilter('ether src 02:00:00:00:00:01 or 02:00:00:00:00:02'))).toBe(
+      '(or ether src 2:0:0:0:0:1 ether src 2:0:0:0:0:2)',
+    );
   });
 
   it('reads every primitive', () => {
@@ -92,7 +100,9 @@ describe('filter syntax', () => {
     expect(show(parseFilter('net 172.16'))).toBe('any src or dst host ac100000/ffff0000');
     expect(show(parseFilter('portrange 6000-6010'))).toBe('any src or dst port 6000-6010');
     expect(show(parseFilter('udp portrange 20-10'))).toBe('udp src or dst port 10-20');
-    expect(show(parseFilter('ip proto \\udp or ip6 proto 0x3a or proto 132'))).toBe('(or (or ip proto 17 ip6 proto 58) any proto 132)');
+    expect(show(parseFilter('ip proto \\udp or ip6 proto 0x3a or proto 132'))).toBe(
+      '(or (or ip proto 17 ip6 proto 58) any proto 132)',
+    );
     expect(show(parseFilter('less 64 or greater 0100'))).toBe('(or less 64 greater 64)');
     expect(show(parseFilter('vlan and vlan 7'))).toBe('(and vlan -1 vlan 7)');
     expect(show(parseFilter('arp host 10.0.0.1'))).toBe('arp src or dst host a000001/ffffffff');
@@ -166,8 +176,12 @@ describe('filter syntax', () => {
     const ok = '('.repeat(MAX_FILTER_DEPTH - 1) + 'tcp' + ')'.repeat(MAX_FILTER_DEPTH - 1);
     expect(show(parseFilter(ok))).toBe('tcp');
     expect(errorOf('not '.repeat(MAX_FILTER_DEPTH + 1) + 'tcp').message).toMatch(/nested/);
-    expect(errorOf('1' + ' + 1'.repeat(MAX_FILTER_ARITHMETIC + 1) + ' = 0').message).toMatch(/more than 256 arithmetic operators/);
-    expect(compileFilter('1' + ' + 1'.repeat(MAX_FILTER_ARITHMETIC) + ' = 257').matches(LinkType.ETHERNET, new Uint8Array(0))).toBe(true);
+    expect(errorOf('1' + ' + 1'.repeat(MAX_FILTER_ARITHMETIC + 1) + ' = 0').message).toMatch(
+      /more than 256 arithmetic operators/,
+    );
+    expect(
+      compileFilter('1' + ' + 1'.repeat(MAX_FILTER_ARITHMETIC) + ' = 257').matches(LinkType.ETHERNET, new Uint8Array(0)),
+    ).toBe(true);
     // Long chains of and/or compile flat: thousands of terms are fine.
     const many = Array.from({ length: 3000 }, (_, k) => `port ${k + 1}`).join(' or ');
     expect(compileFilter(many).matches(LinkType.ETHERNET, syn)).toBe(true);
@@ -175,7 +189,6 @@ describe('filter syntax', () => {
 });
 
 describe('filter evaluation', () => {
-
   it('a read past the captured bytes makes the whole filter false, even under not (BPF returns 0)', () => {
     const f = compileFilter('not tcp port 80');
     const g = compileFilter('tcp port 80');
@@ -260,11 +273,79 @@ describe('filter evaluation', () => {
 
 describe('filter parser fuzz', () => {
   const WORDS = [
-    'host', 'net', 'port', 'portrange', 'src', 'dst', 'and', 'or', 'not', '!', '&&', '||', '(', ')', 'tcp', 'udp', 'ip',
-    'ip6', 'arp', 'rarp', 'icmp', 'icmp6', 'sctp', 'igmp', 'vlan', 'ether', 'proto', 'less', 'greater', 'mask',
-    '10.0.0.1', '10.0.0.0/8', '2001:db8::1', '::/0', '80', '443', '1-100', '65536', '0x50', '017', '\\tcp', '255.255.0.0',
-    '02:00:00:00:00:01', 'foo', '', '[', '1.2.3', 'fe80::/10', '-', '/', '::', '999999999999', 'gateway', 'broadcast',
-    'tcp[', ']', ':', ':2', '=', '!=', '>', '<=', '&', '|', '^', '%', '*', '<<', '>>', 'len', 'tcpflags', 'tcp-syn', '0',
+    'host',
+    'net',
+    'port',
+    'portrange',
+    'src',
+    'dst',
+    'and',
+    'or',
+    'not',
+    '!',
+    '&&',
+    '||',
+    '(',
+    ')',
+    'tcp',
+    'udp',
+    'ip',
+    'ip6',
+    'arp',
+    'rarp',
+    'icmp',
+    'icmp6',
+    'sctp',
+    'igmp',
+    'vlan',
+    'ether',
+    'proto',
+    'less',
+    'greater',
+    'mask',
+    '10.0.0.1',
+    '10.0.0.0/8',
+    '2001:db8::1',
+    '::/0',
+    '80',
+    '443',
+    '1-100',
+    '65536',
+    '0x50',
+    '017',
+    '\\tcp',
+    '255.255.0.0',
+    '02:00:00:00:00:01',
+    'foo',
+    '',
+    '[',
+    '1.2.3',
+    'fe80::/10',
+    '-',
+    '/',
+    '::',
+    '999999999999',
+    'gateway',
+    'broadcast',
+    'tcp[',
+    ']',
+    ':',
+    ':2',
+    '=',
+    '!=',
+    '>',
+    '<=',
+    '&',
+    '|',
+    '^',
+    '%',
+    '*',
+    '<<',
+    '>>',
+    'len',
+    'tcpflags',
+    'tcp-syn',
+    '0',
   ];
 
   it('random word sequences and mutated expressions: a result or NS_ERR_USAGE, nothing else (20,000 seeded cases)', () => {

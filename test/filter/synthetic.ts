@@ -32,7 +32,10 @@ function ipPackets(): Uint8Array[] {
     ipv4({ src: '10.0.0.9', dst: '10.0.0.1', ihl: 8, proto: 17 }, new Uint8Array(20)),
     ipv6({ src: '2001:db8::1', dst: '2001:db8::2' }, tcp({ sport: 5000, dport: 80, flags: 'S' })),
     ipv6({ src: '2001:db8::2', dst: '2001:db8::53' }, udp({ sport: 40000, dport: 53 }, 'q')),
-    ipv6({ src: '2001:db8::1', dst: '2001:db8::2', ext: [{ type: 'fragment', more: true, id: 9 }] }, tcp({ sport: 5001, dport: 80 })),
+    ipv6(
+      { src: '2001:db8::1', dst: '2001:db8::2', ext: [{ type: 'fragment', more: true, id: 9 }] },
+      tcp({ sport: 5001, dport: 80 }),
+    ),
     ipv6({ src: '2001:db8::1', dst: '2001:db8::2', ext: [{ type: 'hop' }] }, tcp({ sport: 5002, dport: 80 })),
     ipv6({ src: '2001:db8::1', dst: '2001:db8::2' }, icmpv6Echo({ id: 3 })),
     ipv6({ src: '2001:db8::1', dst: '2001:db8::2', ext: [{ type: 'fragment', id: 10 }] }, icmpv6Echo({ id: 4 })),
@@ -52,7 +55,9 @@ function frames(linkType: number, order: 'le' | 'be'): Frame[] {
   switch (linkType) {
     case LinkType.ETHERNET: {
       for (const p of ips) out.push({ bytes: eth({}, p) });
-      out.push({ bytes: eth({ src: '02:00:00:00:00:09', dst: 'ff:ff:ff:ff:ff:ff' }, arp({ senderIp: '10.0.0.1', targetIp: '10.0.0.2' })) });
+      out.push({
+        bytes: eth({ src: '02:00:00:00:00:09', dst: 'ff:ff:ff:ff:ff:ff' }, arp({ senderIp: '10.0.0.1', targetIp: '10.0.0.2' })),
+      });
       out.push({ bytes: eth({ type: 0x8035 }, arp({ op: 3, senderIp: '10.0.0.5', targetIp: '10.0.0.2' })) });
       out.push({ bytes: eth({ vlan: [100] }, ips[0]!) });
       out.push({ bytes: eth({ vlan: [100] }, ips[2]!) });
@@ -83,7 +88,9 @@ function frames(linkType: number, order: 'le' | 'be'): Frame[] {
       break;
     }
     default: {
-      const keep = ips.filter((p) => linkType !== LinkType.IPV4 || p[0]! >> 4 === 4).filter((p) => linkType !== LinkType.IPV6 || p[0]! >> 4 === 6);
+      const keep = ips
+        .filter((p) => linkType !== LinkType.IPV4 || p[0]! >> 4 === 4)
+        .filter((p) => linkType !== LinkType.IPV6 || p[0]! >> 4 === 6);
       for (const p of keep) out.push({ bytes: p });
       if (linkType === LinkType.RAW) out.push({ bytes: new Uint8Array([0x55, 1, 2, 3, 4, 5, 6, 7]) });
       cut(keep[0]!, cuts);

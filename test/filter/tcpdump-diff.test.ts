@@ -121,7 +121,7 @@ interface Expected {
 function run(cmd: string, args: string[], binary: boolean): Promise<{ code: number; stdout: Buffer; stderr: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { encoding: 'buffer', maxBuffer: 256 << 20 }, (err, stdout, stderr) => {
-      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1;
+      const code = err === null ? 0 : typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1;
       void binary;
       resolve({ code, stdout, stderr: stderr.toString('utf8') });
     });
@@ -194,7 +194,11 @@ describe('filter: netsieve selects the packets libpcap selects', () => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-filter-'));
     for (const s of writeSyntheticCaptures(tmp)) captures.push(loadCapture(s.name, s.path));
     for (const dir of [OWN_FIXTURES_DIR, path.join(OWN_FIXTURES_DIR, 'redis')]) {
-      for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.pcap')).sort()) captures.push(loadCapture(`fixtures/${f}`, path.join(dir, f)));
+      for (const f of fs
+        .readdirSync(dir)
+        .filter((n) => n.endsWith('.pcap'))
+        .sort())
+        captures.push(loadCapture(`fixtures/${f}`, path.join(dir, f)));
     }
     for (const f of corpusFiles()) captures.push(loadCapture(f, corpusPath(f)));
     // One header-only template per (link type, byte order): libpcap's program depends on nothing else.
@@ -252,7 +256,8 @@ describe('filter: netsieve selects the packets libpcap selects', () => {
         compared++;
         if (want.error !== null) {
           // libpcap refuses the expression for this link type (vlan or ether on a cooked capture): so must we.
-          if (typeof got !== 'string') differences.push(`${c.name} \`${expr}\`: tcpdump refuses (${want.error}), netsieve accepts`);
+          if (typeof got !== 'string')
+            differences.push(`${c.name} \`${expr}\`: tcpdump refuses (${want.error}), netsieve accepts`);
           continue;
         }
         if (typeof got === 'string') {
@@ -297,10 +302,12 @@ describe('filter: netsieve selects the packets libpcap selects', () => {
             const got = netsieveOrError(expr, c);
             if (r.code !== 0) {
               if (!r.stderr.includes('rejects all packets')) {
-                if (typeof got !== 'string') differences.push(`${c.name} \`${expr}\`: tcpdump fails (${r.stderr.trim()}), netsieve accepts`);
+                if (typeof got !== 'string')
+                  differences.push(`${c.name} \`${expr}\`: tcpdump fails (${r.stderr.trim()}), netsieve accepts`);
                 return;
               }
-              if (typeof got === 'string' || got.length !== 0) differences.push(`${c.name} \`${expr}\`: tcpdump rejects all, netsieve ${got}`);
+              if (typeof got === 'string' || got.length !== 0)
+                differences.push(`${c.name} \`${expr}\`: tcpdump rejects all, netsieve ${got}`);
               return;
             }
             // tcpdump wrote the selected packets in order: find each in the input to learn its number.
@@ -316,7 +323,8 @@ describe('filter: netsieve selects the packets libpcap selects', () => {
             const prog = programs.get(templateKey(c))!.get(expr)!;
             const vm = prog.prog === null ? [] : libpcapVerdicts(prog.prog, c);
             if (vm.join(',') !== want.join(',')) differences.push(`${c.name} \`${expr}\`: interpreter ${vm} vs tcpdump ${want}`);
-            if (typeof got === 'string' || got.join(',') !== want.join(',')) differences.push(`${c.name} \`${expr}\`: netsieve ${got} vs tcpdump ${want}`);
+            if (typeof got === 'string' || got.join(',') !== want.join(','))
+              differences.push(`${c.name} \`${expr}\`: netsieve ${got} vs tcpdump ${want}`);
           });
         }
       }

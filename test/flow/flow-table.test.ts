@@ -25,7 +25,6 @@ function pkt(src: number, sport: number, dst: number, dport: number, proto: numb
   return p;
 }
 
-
 describe('flow key', () => {
   it('is the same for both directions of a conversation and says which side is A', () => {
     const k1 = new Uint32Array(KEY_WORDS);

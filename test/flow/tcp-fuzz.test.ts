@@ -45,10 +45,18 @@ describe('TcpSession fuzz', () => {
         const other = (dir ^ 1) as Direction;
         const r = rand();
         // Mostly near the stream's front, sometimes behind, sometimes anywhere at all.
-        const off = r < 0.7 ? pos[dir]! + Math.floor(rand() * 3000) - 500 : r < 0.9 ? pos[dir]! - Math.floor(rand() * 20_000) : Math.floor(rand() * 2 ** 32);
+        const off =
+          r < 0.7
+            ? pos[dir]! + Math.floor(rand() * 3000) - 500
+            : r < 0.9
+              ? pos[dir]! - Math.floor(rand() * 20_000)
+              : Math.floor(rand() * 2 ** 32);
         const ackOff = rand() < 0.8 ? pos[other]! - Math.floor(rand() * 2000) : Math.floor(rand() * 2 ** 32);
         const len = rand() < 0.2 ? 0 : Math.floor(rand() * 2000);
-        c.send(dir, flags(rand), c.at(dir, off), c.at(other, ackOff), randomBytes(rand, len), { window: Math.floor(rand() * 65536), wscale: rand() < 0.5 ? -1 : Math.floor(rand() * 16) });
+        c.send(dir, flags(rand), c.at(dir, off), c.at(other, ackOff), randomBytes(rand, len), {
+          window: Math.floor(rand() * 65536),
+          wscale: rand() < 0.5 ? -1 : Math.floor(rand() * 16),
+        });
         if (off + len > pos[dir]! && off - pos[dir]! < 5000) pos[dir] = off + len;
         for (const d of [C, S]) expect(s.session.reassembler(d).held).toBeLessThanOrEqual(maxBuffer);
       }

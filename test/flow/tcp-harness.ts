@@ -186,7 +186,14 @@ export class Conn {
     return (this.isn[dir] + 1 + off) >>> 0;
   }
 
-  send(dir: Direction, flags: number, seq: number, ack: number, payload?: Uint8Array, opts?: { window?: number; wscale?: number; ts?: number }): number {
+  send(
+    dir: Direction,
+    flags: number,
+    seq: number,
+    ack: number,
+    payload?: Uint8Array,
+    opts?: { window?: number; wscale?: number; ts?: number },
+  ): number {
     return this.s.session.onPacket(tcp(this.pkt, flags, seq, ack, payload, opts), dir);
   }
 

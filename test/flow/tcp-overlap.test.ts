@@ -118,7 +118,13 @@ describe('TCP overlap policies: one old segment, every geometry', () => {
   it('the same geometries with identical bytes raise no stream.overlap_different_data and keep the bytes', () => {
     for (const k of CASES) {
       for (const policy of POLICIES) {
-        const same = { off: k.seg.off, bytes: k.seg.bytes.split('').map((_, i) => (k.seg.off + i >= 4 && k.seg.off + i < 8 ? 'o' : 'n')).join('') };
+        const same = {
+          off: k.seg.off,
+          bytes: k.seg.bytes
+            .split('')
+            .map((_, i) => (k.seg.off + i >= 4 && k.seg.off + i < 8 ? 'o' : 'n'))
+            .join(''),
+        };
         const r = run(policy, [O, same]);
         expect(r.stream).toBe(k.expect.first);
         expect(r.anomalies).toEqual([k.inside ? 'stream.retransmission' : 'stream.overlap']);
@@ -141,7 +147,13 @@ describe('TCP overlap policies: decided per old segment, not per byte range', ()
       { off: 6, bytes: 'BB' },
       { off: 5, bytes: 'nnn' },
     ];
-    const want: Record<OverlapPolicy, string> = { first: '....AABB....', last: '....Annn....', bsd: '....AAnn....', linux: '....AAnn....', windows: '....AAnn....' };
+    const want: Record<OverlapPolicy, string> = {
+      first: '....AABB....',
+      last: '....Annn....',
+      bsd: '....AAnn....',
+      linux: '....AAnn....',
+      windows: '....AAnn....',
+    };
     for (const p of POLICIES) expect(run(p, segs).stream, p).toBe(want[p]);
   });
 
@@ -150,14 +162,26 @@ describe('TCP overlap policies: decided per old segment, not per byte range', ()
       { off: 4, bytes: 'AA' },
       { off: 4, bytes: 'nnnn' },
     ];
-    const want: Record<OverlapPolicy, string> = { first: '....AAnn....', last: '....nnnn....', bsd: '....AAnn....', linux: '....nnnn....', windows: '....AAnn....' };
+    const want: Record<OverlapPolicy, string> = {
+      first: '....AAnn....',
+      last: '....nnnn....',
+      bsd: '....AAnn....',
+      linux: '....nnnn....',
+      windows: '....AAnn....',
+    };
     for (const p of POLICIES) expect(run(p, segs).stream, p).toBe(want[p]);
   });
 
   it('a byte covered by two old segments keeps its bytes unless the new segment wins against both', () => {
     // o at [4, 8), then p at [2, 6) (starts before o), then n at [3, 7): inside p, before o.
     const segs = [O, { off: 2, bytes: 'pppp' }, { off: 3, bytes: 'nnnn' }];
-    const want: Record<OverlapPolicy, string> = { first: '..ppoooo....', last: '..pnnnno....', bsd: '..ppppno....', linux: '..ppppno....', windows: '..ppppno....' };
+    const want: Record<OverlapPolicy, string> = {
+      first: '..ppoooo....',
+      last: '..pnnnno....',
+      bsd: '..ppppno....',
+      linux: '..ppppno....',
+      windows: '..ppppno....',
+    };
     for (const p of POLICIES) expect(run(p, segs).stream, p).toBe(want[p]);
   });
 
@@ -193,7 +217,15 @@ describe('newDataWins', () => {
   it('encodes the rules of the table in tcp-overlap.ts', () => {
     const { FIRST, LAST, BSD, LINUX, WINDOWS } = OverlapPolicyCode;
     // [new start, new end] against old [10, 20)
-    const geos: Array<[number, number]> = [[5, 15], [10, 15], [10, 20], [10, 25], [12, 18], [12, 25], [5, 25]];
+    const geos: Array<[number, number]> = [
+      [5, 15],
+      [10, 15],
+      [10, 20],
+      [10, 25],
+      [12, 18],
+      [12, 25],
+      [5, 25],
+    ];
     const row = (p: number) => geos.map(([a, b]) => (newDataWins(p, a, b, 10, 20) ? 'N' : 'o')).join('');
     expect(row(FIRST)).toBe('ooooooo');
     expect(row(LAST)).toBe('NNNNNNN');

@@ -31,7 +31,14 @@ class Receiver {
 }
 
 /** Plays `segs` in order with ACKs drawn by `rand`; finishes with FINs both ways, fully acknowledged. */
-function play(mode: Mode, streams: [Uint8Array, Uint8Array], segs: Seg[], rand: () => number, isn: [number, number], ackProb = 0.4): Setup {
+function play(
+  mode: Mode,
+  streams: [Uint8Array, Uint8Array],
+  segs: Seg[],
+  rand: () => number,
+  isn: [number, number],
+  ackProb = 0.4,
+): Setup {
   const s = setup({ delivery: mode });
   const c = new Conn(s, isn[0], isn[1]).handshake();
   const rcv = [new Receiver(streams[0].length), new Receiver(streams[1].length)];
@@ -115,7 +122,10 @@ describe('TCP reassembly: split and order invariance', () => {
     it(`large streams both ways with reordering, duplicates and re-segmented retransmissions (${mode})`, () => {
       for (let seed = 10; seed < 16; seed++) {
         const rand = prng(seed);
-        const streams: [Uint8Array, Uint8Array] = [randomBytes(rand, 60_000 + Math.floor(rand() * 60_000)), randomBytes(rand, 30_000)];
+        const streams: [Uint8Array, Uint8Array] = [
+          randomBytes(rand, 60_000 + Math.floor(rand() * 60_000)),
+          randomBytes(rand, 30_000),
+        ];
         const segs: Seg[] = [];
         for (const d of [C, S]) {
           let off = 0;

@@ -90,7 +90,15 @@ describe('TCP reassembly: gaps', () => {
     c.data(C, 5, 'bb', 0);
     c.data(C, 9, 'cc', 0);
     s.session.close();
-    expect(s.rec.log).toEqual(['data c 0+2', 'gap c 2+3', 'data c 5+2', 'gap c 7+2', 'data c 9+2', 'end c flow_end', 'end s flow_end']);
+    expect(s.rec.log).toEqual([
+      'data c 0+2',
+      'gap c 2+3',
+      'data c 5+2',
+      'gap c 7+2',
+      'data c 9+2',
+      'end c flow_end',
+      'end s flow_end',
+    ]);
     expect(s.memory.used).toBe(0);
   });
 
@@ -116,7 +124,17 @@ describe('TCP reassembly: gaps', () => {
     expect(s.rec.log).toEqual(['data c 0+1', 'gap c 1+1']);
     expect(s.session.reassembler(C).holes).toBe(3);
     c.ack(S, 9);
-    expect(s.rec.log).toEqual(['data c 0+1', 'gap c 1+1', 'data c 2+1', 'gap c 3+1', 'data c 4+1', 'gap c 5+1', 'data c 6+1', 'gap c 7+1', 'data c 8+1']);
+    expect(s.rec.log).toEqual([
+      'data c 0+1',
+      'gap c 1+1',
+      'data c 2+1',
+      'gap c 3+1',
+      'data c 4+1',
+      'gap c 5+1',
+      'data c 6+1',
+      'gap c 7+1',
+      'data c 8+1',
+    ]);
   });
 
   it('a mid-stream flow: a hole acknowledged later is a gap at the right offset (the unknown start is not)', () => {

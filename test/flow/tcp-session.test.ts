@@ -25,7 +25,17 @@ describe('TcpSession state tracking', () => {
 
   it('tcpStateName gives Suricata EVE names for every state', () => {
     expect(Object.values(TcpState).map(tcpStateName)).toEqual([
-      'none', 'syn_sent', 'syn_recv', 'established', 'fin_wait1', 'fin_wait2', 'closing', 'close_wait', 'last_ack', 'time_wait', 'closed',
+      'none',
+      'syn_sent',
+      'syn_recv',
+      'established',
+      'fin_wait1',
+      'fin_wait2',
+      'closing',
+      'close_wait',
+      'last_ack',
+      'time_wait',
+      'closed',
     ]);
   });
 

@@ -149,7 +149,10 @@ export function eth(opts: EthOptions, payload: Payload): Uint8Array {
 /** 802.3 frame with an LLC/SNAP header (RFC 1042) carrying `type` (or a plain LLC frame when `snap` is false). */
 export function ethLlc(opts: { type?: number; snap?: boolean; dsap?: number }, payload: Payload): Uint8Array {
   const p = toBytes(payload);
-  const llc = opts.snap === false ? Uint8Array.from([opts.dsap ?? 0x42, opts.dsap ?? 0x42, 0x03]) : concat([0xaa, 0xaa, 0x03, 0, 0, 0], u16be(etherTypeOf(p, opts.type)));
+  const llc =
+    opts.snap === false
+      ? Uint8Array.from([opts.dsap ?? 0x42, opts.dsap ?? 0x42, 0x03])
+      : concat([0xaa, 0xaa, 0x03, 0, 0, 0], u16be(etherTypeOf(p, opts.type)));
   const head = new Uint8Array(14);
   head.set(macBytes('01:80:c2:00:00:00'), 0);
   head.set(macBytes('02:00:00:00:00:01'), 6);
@@ -221,7 +224,10 @@ export function sll(opts: { protocol?: number; packetType?: number; hardwareType
 }
 
 /** Linux cooked v2 header (LINKTYPE_LINUX_SLL2). */
-export function sll2(opts: { protocol?: number; packetType?: number; hardwareType?: number; ifindex?: number }, payload: Payload): Uint8Array {
+export function sll2(
+  opts: { protocol?: number; packetType?: number; hardwareType?: number; ifindex?: number },
+  payload: Payload,
+): Uint8Array {
   const p = toBytes(payload);
   const head = new Uint8Array(20);
   put16(head, 0, opts.protocol ?? etherTypeOf(p, undefined));
@@ -481,7 +487,8 @@ export interface TcpOptions {
 
 export function tcp(opts: TcpOptions, payload?: Payload): Uint8Array {
   const p = toBytes(payload);
-  let options = opts.options === undefined ? new Uint8Array(0) : opts.options instanceof Uint8Array ? opts.options : tcpOptions(opts.options);
+  let options =
+    opts.options === undefined ? new Uint8Array(0) : opts.options instanceof Uint8Array ? opts.options : tcpOptions(opts.options);
   if (options.length % 4 !== 0) options = concat(options, new Uint8Array(4 - (options.length % 4)));
   const hlen = 20 + options.length;
   const head = new Uint8Array(hlen);
@@ -602,7 +609,10 @@ export function vxlan(opts: { vni: number; flags?: number }, innerFrame: Payload
 }
 
 /** Geneve header (protocol inferred: Ethernet 0x6558 unless the payload is an ipv4()/ipv6()); put it in udp({ dport: 6081 }, ...). */
-export function geneve(opts: { vni: number; protocol?: number; options?: Payload; version?: number; optionsLength?: number }, inner: Payload): Uint8Array {
+export function geneve(
+  opts: { vni: number; protocol?: number; options?: Payload; version?: number; optionsLength?: number },
+  inner: Payload,
+): Uint8Array {
   const p = toBytes(inner);
   const options = toBytes(opts.options);
   const head = new Uint8Array(8);

@@ -58,7 +58,15 @@ function readPcap(bytes: Uint8Array, dv: DataView): PcapRecord[] {
     const origlen = dv.getUint32(o + 12, le);
     o += 16;
     if (o + caplen > bytes.length) break; // cut in mid-record: the rest is not a packet
-    out.push({ data: bytes.subarray(o, o + caplen), caplen, origlen, linkType, tsSec: sec, tsNsec: nano ? frac : frac * 1000, frame: out.length + 1 });
+    out.push({
+      data: bytes.subarray(o, o + caplen),
+      caplen,
+      origlen,
+      linkType,
+      tsSec: sec,
+      tsNsec: nano ? frac : frac * 1000,
+      frame: out.length + 1,
+    });
     o += caplen;
   }
   return out;
@@ -126,7 +134,15 @@ function readPcapng(bytes: Uint8Array, dv: DataView): PcapRecord[] {
       const origlen = dv.getUint32(body, le);
       const caplen = Math.min(origlen, len - 16);
       const iface = ifaces[0] ?? { linkType: 1, unitsPerSec: 1_000_000n };
-      out.push({ data: bytes.subarray(body + 4, body + 4 + caplen), caplen, origlen, linkType: iface.linkType, tsSec: 0, tsNsec: 0, frame: out.length + 1 });
+      out.push({
+        data: bytes.subarray(body + 4, body + 4 + caplen),
+        caplen,
+        origlen,
+        linkType: iface.linkType,
+        tsSec: 0,
+        tsNsec: 0,
+        frame: out.length + 1,
+      });
     }
     o += len;
   }

@@ -25,13 +25,48 @@ const TABLE_DEFAULT: Vector[] = [
   [1, '1.2.3.4', '5.6.7.8', 8, 0, '1:crodRHL2FEsHjbv3UkRrfbs4bZ0='],
   [1, '5.6.7.8', '1.2.3.4', 0, 0, '1:crodRHL2FEsHjbv3UkRrfbs4bZ0='],
   [1, '1.2.3.4', '5.6.7.8', 11, 0, '1:f/YiSyWqczrTgfUCZlBUnvHRcPk='],
-  [58, 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 128, 0, '1:0bf7hyMJUwt3fMED7z8LIfRpBeo='],
-  [58, 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 129, 0, '1:0bf7hyMJUwt3fMED7z8LIfRpBeo='],
-  [58, 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 146, 0, '1:fYC8+pz24E+EhANP1EZhpX0Dw10='],
+  [
+    58,
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    128,
+    0,
+    '1:0bf7hyMJUwt3fMED7z8LIfRpBeo=',
+  ],
+  [
+    58,
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    129,
+    0,
+    '1:0bf7hyMJUwt3fMED7z8LIfRpBeo=',
+  ],
+  [
+    58,
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    146,
+    0,
+    '1:fYC8+pz24E+EhANP1EZhpX0Dw10=',
+  ],
   [46, '1.2.3.4', '5.6.7.8', 0, 0, '1:ikv3kmf89luf73WPz1jOs49S768='],
   [46, '5.6.7.8', '1.2.3.4', 0, 0, '1:ikv3kmf89luf73WPz1jOs49S768='],
-  [46, 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 0, 0, '1:wQ/2mwrnXP4lmJcHdGL5ePjR+e0='],
-  [46, 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 0, 0, '1:wQ/2mwrnXP4lmJcHdGL5ePjR+e0='],
+  [
+    46,
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    0,
+    0,
+    '1:wQ/2mwrnXP4lmJcHdGL5ePjR+e0=',
+  ],
+  [
+    46,
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    0,
+    0,
+    '1:wQ/2mwrnXP4lmJcHdGL5ePjR+e0=',
+  ],
 ];
 
 /** baseline/README.md, "A custom seed=1 value". */
@@ -45,13 +80,48 @@ const TABLE_SEED1: Vector[] = [
   [1, '1.2.3.4', '5.6.7.8', 8, 0, '1:9pr4ZGTICiuZoIh90RRYE2RyXpU='],
   [1, '5.6.7.8', '1.2.3.4', 0, 0, '1:9pr4ZGTICiuZoIh90RRYE2RyXpU='],
   [1, '1.2.3.4', '5.6.7.8', 11, 0, '1:1DD7cWGC/Yg91YGsQeni8du3pIA='],
-  [58, 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 128, 0, '1:IO27GQzPuCtNnwFvjWALMHu5tJE='],
-  [58, 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 129, 0, '1:IO27GQzPuCtNnwFvjWALMHu5tJE='],
-  [58, 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 146, 0, '1:Cv4IKJe56BNkF0MBW2YxQ3Nwc3s='],
+  [
+    58,
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    128,
+    0,
+    '1:IO27GQzPuCtNnwFvjWALMHu5tJE=',
+  ],
+  [
+    58,
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    129,
+    0,
+    '1:IO27GQzPuCtNnwFvjWALMHu5tJE=',
+  ],
+  [
+    58,
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    146,
+    0,
+    '1:Cv4IKJe56BNkF0MBW2YxQ3Nwc3s=',
+  ],
   [46, '1.2.3.4', '5.6.7.8', 0, 0, '1:/buhqeOmaRCopOZFy9HnoJd5XW8='],
   [46, '5.6.7.8', '1.2.3.4', 0, 0, '1:/buhqeOmaRCopOZFy9HnoJd5XW8='],
-  [46, 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 0, 0, '1:j6EyyfBzL4vWKHFXgUqb5Az3OxM='],
-  [46, 'fe80:1011:1213:1415:1617:1819:1A1B:1C1D', 'fe80:0001:0203:0405:0607:0809:0A0B:0C0D', 0, 0, '1:j6EyyfBzL4vWKHFXgUqb5Az3OxM='],
+  [
+    46,
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    0,
+    0,
+    '1:j6EyyfBzL4vWKHFXgUqb5Az3OxM=',
+  ],
+  [
+    46,
+    'fe80:1011:1213:1415:1617:1819:1A1B:1C1D',
+    'fe80:0001:0203:0405:0607:0809:0A0B:0C0D',
+    0,
+    0,
+    '1:j6EyyfBzL4vWKHFXgUqb5Az3OxM=',
+  ],
 ];
 
 /** baseline/baseline_deflt.json. */
@@ -108,9 +178,10 @@ const JSON_SEED1: Vector[] = [
   [46, '10.1.12.2', '10.1.12.1', 0, 0, '1:rYir8gphR31noO9iDRQmF/BteEI='],
 ];
 
-const run = (v: Vector, seed: number) => communityId({ proto: v[0], srcIp: v[1], destIp: v[2], srcPort: v[3], destPort: v[4] }, seed);
+const run = (v: Vector, seed: number) =>
+  communityId({ proto: v[0], srcIp: v[1], destIp: v[2], srcPort: v[3], destPort: v[4] }, seed);
 
-describe('Community ID v1: the specification\'s vectors', () => {
+describe("Community ID v1: the specification's vectors", () => {
   it.each(TABLE_DEFAULT)('seed 0: proto %i %s -> %s ports %i %i', (...v) => expect(run(v, 0)).toBe(v[5]));
   it.each(TABLE_SEED1)('seed 1: proto %i %s -> %s ports %i %i', (...v) => expect(run(v, 1)).toBe(v[5]));
   it.each(JSON_DEFAULT)('baseline seed 0: proto %i %s -> %s %i %i', (...v) => expect(run(v, 0)).toBe(v[5]));

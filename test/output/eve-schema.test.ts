@@ -6,7 +6,16 @@ import { createEngine } from '../../src/engine.js';
 import { isNetsieveError } from '../../src/errors.js';
 import type { NetsieveEvent } from '../../src/events.js';
 import { eveTimestamp, toEve } from '../../src/output/eve.js';
-import { CORPUS_ABSENT, corpusFiles, corpusPath, corpusPresent, eveSchema, ownFixtures, REPO_ROOT, schemaPresent } from '../support/corpus.js';
+import {
+  CORPUS_ABSENT,
+  corpusFiles,
+  corpusPath,
+  corpusPresent,
+  eveSchema,
+  ownFixtures,
+  REPO_ROOT,
+  schemaPresent,
+} from '../support/corpus.js';
 
 async function events(file: string): Promise<NetsieveEvent[]> {
   const engine = createEngine();
@@ -22,13 +31,13 @@ async function events(file: string): Promise<NetsieveEvent[]> {
 }
 
 describe('EVE timestamps', () => {
-  it('use Suricata\'s format with microseconds and a numeric UTC offset', () => {
+  it("use Suricata's format with microseconds and a numeric UTC offset", () => {
     expect(eveTimestamp({ sec: 1258531621, nsec: 123456789 })).toBe('2009-11-18T08:07:01.123456+0000');
     expect(eveTimestamp({ sec: 0, nsec: 0 })).toBe('1970-01-01T00:00:00.000000+0000');
   });
 });
 
-describe.skipIf(!schemaPresent)('EVE output validates against Suricata\'s schema (needs the shared EVE schema)', () => {
+describe.skipIf(!schemaPresent)("EVE output validates against Suricata's schema (needs the shared EVE schema)", () => {
   // The schema carries Suricata's own annotations ("suricata": {...}); they are not validation keywords.
   const ajv = new Ajv({ strict: false, allErrors: true });
   let validate: ValidateFunction;

@@ -42,7 +42,10 @@ function reference(sec: bigint, micros: number): string {
     month++;
   }
   const p2 = (n: bigint | number) => String(n).padStart(2, '0');
-  const y = year >= 0n && year <= 9999n ? String(year).padStart(4, '0') : (year < 0n ? '-' : '+') + String(year < 0n ? -year : year).padStart(6, '0');
+  const y =
+    year >= 0n && year <= 9999n
+      ? String(year).padStart(4, '0')
+      : (year < 0n ? '-' : '+') + String(year < 0n ? -year : year).padStart(6, '0');
   const h = rem / 3600n;
   const m = (rem % 3600n) / 60n;
   const s = rem % 60n;
@@ -112,7 +115,7 @@ describe('isoTimestamp: exact at the extremes', () => {
   });
 });
 
-describe('eveTimestamp: Suricata\'s format, valid for the schema whatever the time', () => {
+describe("eveTimestamp: Suricata's format, valid for the schema whatever the time", () => {
   const pattern = timestampPattern();
 
   it('writes years 0 to 9999 exactly, with +0000', () => {
@@ -137,7 +140,7 @@ describe('eveTimestamp: Suricata\'s format, valid for the schema whatever the ti
     expect(['0000-01-01T00:00:00.000000+0000', '9999-12-31T23:59:59.999999+0000']).toContain(text);
   });
 
-  it('an engine fed packets far beyond Date\'s range writes schema-valid EVE timestamps', () => {
+  it("an engine fed packets far beyond Date's range writes schema-valid EVE timestamps", () => {
     const engine = createEngine();
     const frame = eth({}, ipv4({ src: '10.0.0.1', dst: '10.0.0.2' }, udp({ sport: 5000, dport: 53 }, 'q')));
     engine.process({ data: frame, tsSec: 2 ** 52, tsNsec: 0 });

@@ -42,7 +42,7 @@ describe('summary numbers', () => {
     expect(text).not.toMatch(/\d\.\d{4}/);
   });
 
-  it('capture times beyond Date\'s range are written exactly, not thrown on', () => {
+  it("capture times beyond Date's range are written exactly, not thrown on", () => {
     const stats = { ...createEngine().stats(), packets: 1, bytes: 60, firstTs: -1, lastTs: 2 ** 53 };
     const text = formatSummary({ stats, inputs: [], elapsedMs: 1, events: {} });
     expect(text).toContain('capture time 1969-12-31T23:59:59.000000Z → +285428751-11-12T07:36:32.000000Z');

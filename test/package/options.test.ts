@@ -8,7 +8,13 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, UsageError } from '../../src/cli/common.js';
 import { configSchema, effectiveConfig, optionsTable, withOptionsTable, configCommand } from '../../src/cli/config.js';
-import { defaultAppLayerOptions, defaultOptions, OPTION_SPECS, resolveOptions, type EngineOptionsInput } from '../../src/options.js';
+import {
+  defaultAppLayerOptions,
+  defaultOptions,
+  OPTION_SPECS,
+  resolveOptions,
+  type EngineOptionsInput,
+} from '../../src/options.js';
 import { defaultAppOptions, PROTOCOLS } from '../../src/protocols/registry.js';
 import { REPO_ROOT } from '../support/corpus.js';
 
@@ -32,12 +38,30 @@ function validator(): ReturnType<Ajv['compile']> {
 describe('the option definitions', () => {
   it('give the defaults the engine has always had, with the flat timeout keys', () => {
     expect(defaultOptions()).toEqual({
-      tcp: { overlapPolicy: 'bsd', depth: 1 << 20, delivery: 'acked', maxBufferPerStream: 1 << 20, maxHolesPerStream: 64, memcap: 256 << 20, memcapPolicy: 'bypass' },
+      tcp: {
+        overlapPolicy: 'bsd',
+        depth: 1 << 20,
+        delivery: 'acked',
+        maxBufferPerStream: 1 << 20,
+        maxHolesPerStream: 64,
+        memcap: 256 << 20,
+        memcapPolicy: 'bypass',
+      },
       flow: {
         maxFlows: 65536,
         memcap: 256 << 20,
         vlanInKey: true,
-        timeouts: { tcpNew: 60, tcpEstablished: 600, tcpClosed: 60, udpNew: 30, udpEstablished: 300, icmpNew: 30, icmpEstablished: 300, otherNew: 30, otherEstablished: 300 },
+        timeouts: {
+          tcpNew: 60,
+          tcpEstablished: 600,
+          tcpClosed: 60,
+          udpNew: 30,
+          udpEstablished: 300,
+          icmpNew: 30,
+          icmpEstablished: 300,
+          otherNew: 30,
+          otherEstablished: 300,
+        },
       },
       fragments: { timeout: 60, maxDatagrams: 4096, memcap: 16 << 20, maxFragmentsPerDatagram: 1024 },
       decode: { maxTunnelDepth: 4, vxlanPorts: [4789, 8472], genevePorts: [6081] },
@@ -59,11 +83,15 @@ describe('the option definitions', () => {
     expect(OPTION_SPECS.length).toBeGreaterThan(25);
     for (const spec of OPTION_SPECS) {
       expect(() => resolveOptions(inputAt(spec.path, spec.default)), spec.path).not.toThrow();
-      const wrong = spec.type === 'boolean' ? 1 : spec.type === 'ports' ? [70000] : typeof spec.default === 'string' ? 'nonsense' : true;
-      expect(() => resolveOptions(inputAt(spec.path, wrong)), spec.path).toThrow(expect.objectContaining({ code: 'NS_ERR_OPTION', message: expect.stringContaining(spec.path) }));
+      const wrong =
+        spec.type === 'boolean' ? 1 : spec.type === 'ports' ? [70000] : typeof spec.default === 'string' ? 'nonsense' : true;
+      expect(() => resolveOptions(inputAt(spec.path, wrong)), spec.path).toThrow(
+        expect.objectContaining({ code: 'NS_ERR_OPTION', message: expect.stringContaining(spec.path) }),
+      );
       if (spec.min !== undefined) expect(() => resolveOptions(inputAt(spec.path, spec.min! - 1)), spec.path).toThrow(spec.path);
       if (spec.above !== undefined) expect(() => resolveOptions(inputAt(spec.path, spec.above)), spec.path).toThrow(spec.path);
-      if (spec.type === 'integer') expect(() => resolveOptions(inputAt(spec.path, spec.min! + 0.5)), spec.path).toThrow(spec.path);
+      if (spec.type === 'integer')
+        expect(() => resolveOptions(inputAt(spec.path, spec.min! + 0.5)), spec.path).toThrow(spec.path);
     }
   });
 
@@ -75,12 +103,20 @@ describe('the option definitions', () => {
     expect(() => resolveOptions({ flow: { timeouts: { tcp: { established: 5 } } } } as unknown as EngineOptionsInput)).toThrow(
       /option flow\.timeouts\.tcp must be one of the keys tcpNew, tcpEstablished/,
     );
-    expect(() => resolveOptions({ flows: {} } as unknown as EngineOptionsInput)).toThrow(/option flows must be one of the sections tcp, flow, fragments, decode, app/);
+    expect(() => resolveOptions({ flows: {} } as unknown as EngineOptionsInput)).toThrow(
+      /option flows must be one of the sections tcp, flow, fragments, decode, app/,
+    );
     expect(() => resolveOptions({ tcp: 5 } as unknown as EngineOptionsInput)).toThrow(/option tcp must be an object/);
-    expect(() => resolveOptions({ app: { detection: { maxBytes: 0 } } } as unknown as EngineOptionsInput)).toThrow(/app\.detection\.maxBytes/);
+    expect(() => resolveOptions({ app: { detection: { maxBytes: 0 } } } as unknown as EngineOptionsInput)).toThrow(
+      /app\.detection\.maxBytes/,
+    );
     // A config file may name its schema for editors; the engine ignores that string and nothing else.
-    expect(resolveOptions({ $schema: './node_modules/netsieve/schema/netsieve-config.schema.json' } as EngineOptionsInput)).toEqual(defaultOptions());
-    expect(() => resolveOptions({ $schema: 5 } as unknown as EngineOptionsInput)).toThrow(/option \$schema must be one of the sections/);
+    expect(
+      resolveOptions({ $schema: './node_modules/netsieve/schema/netsieve-config.schema.json' } as EngineOptionsInput),
+    ).toEqual(defaultOptions());
+    expect(() => resolveOptions({ $schema: 5 } as unknown as EngineOptionsInput)).toThrow(
+      /option \$schema must be one of the sections/,
+    );
   });
 });
 
@@ -116,7 +152,9 @@ describe('the configuration file', () => {
     ];
     for (const doc of refused) {
       expect(validate(doc), JSON.stringify(doc)).toBe(false);
-      expect(() => effectiveConfig(doc as never), JSON.stringify(doc)).toThrow(expect.objectContaining({ code: 'NS_ERR_OPTION' }));
+      expect(() => effectiveConfig(doc as never), JSON.stringify(doc)).toThrow(
+        expect.objectContaining({ code: 'NS_ERR_OPTION' }),
+      );
     }
   });
 
@@ -129,8 +167,12 @@ describe('the configuration file', () => {
     expect(JSON.parse(out)).toEqual(configSchema());
     expect(() => configCommand([], () => {})).toThrow(UsageError);
     expect(() => configCommand(['--dump', '--bogus'], () => {})).toThrow(/unknown option --bogus for 'config'/);
-    expect(() => configCommand(['--dump', '--config', path.join(REPO_ROOT, 'no-such.json')], () => {})).toThrow(expect.objectContaining({ code: 'NS_ERR_CONFIG' }));
-    expect(() => configCommand(['--dump', '--config', path.join(REPO_ROOT, 'package.json')], () => {})).toThrow(expect.objectContaining({ code: 'NS_ERR_OPTION' }));
+    expect(() => configCommand(['--dump', '--config', path.join(REPO_ROOT, 'no-such.json')], () => {})).toThrow(
+      expect.objectContaining({ code: 'NS_ERR_CONFIG' }),
+    );
+    expect(() => configCommand(['--dump', '--config', path.join(REPO_ROOT, 'package.json')], () => {})).toThrow(
+      expect.objectContaining({ code: 'NS_ERR_OPTION' }),
+    );
   });
 });
 
@@ -146,7 +188,9 @@ describe('the README options table', () => {
     const had = http.optionDocs;
     http.optionDocs = { maxHeaders: 'header fields kept per message' };
     try {
-      expect(optionsTable()).toMatch(/\| `app\.protocols\.http\.maxHeaders` \| 256 \| number \| header fields kept per message \|/);
+      expect(optionsTable()).toMatch(
+        /\| `app\.protocols\.http\.maxHeaders` \| 256 \| number \| header fields kept per message \|/,
+      );
       expect(JSON.stringify(configSchema())).toContain('header fields kept per message');
     } finally {
       if (had === undefined) delete http.optionDocs;

@@ -33,20 +33,29 @@ function readmeBlocks(heading: string, lang: string): string[] {
 }
 
 beforeAll(() => {
-  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cjs', 'index.js'))) throw new Error('dist/ is missing or old: run `npm run build` (npm test does)');
+  if (!fs.existsSync(path.join(REPO_ROOT, 'dist', 'cjs', 'index.js')))
+    throw new Error('dist/ is missing or old: run `npm run build` (npm test does)');
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-package-'));
-  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 60_000 });
+  const pack = spawnSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], {
+    cwd: REPO_ROOT,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   expect(pack.status, pack.stderr).toBe(0);
   const [info] = JSON.parse(pack.stdout) as { filename: string; files: { path: string }[] }[];
   packedFiles = info!.files.map((f) => f.path);
   consumer = path.join(work, 'consumer');
   fs.mkdirSync(consumer);
   fs.writeFileSync(path.join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true }));
-  const install = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(work, info!.filename)], {
-    cwd: consumer,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
+  const install = spawnSync(
+    'npm',
+    ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', path.join(work, info!.filename)],
+    {
+      cwd: consumer,
+      encoding: 'utf8',
+      timeout: 60_000,
+    },
+  );
   expect(install.status, install.stderr).toBe(0);
   installed = path.join(consumer, 'node_modules', 'netsieve');
   expect(fs.lstatSync(installed).isSymbolicLink()).toBe(false); // a real copy, not a link to the repository
@@ -57,17 +66,35 @@ afterAll(() => {
 
 describe('the packed package', () => {
   it('ships the builds, the kernel, the schemas, the examples and the licence; no sources, maps or tests', () => {
-    for (const f of ['LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/cjs/index.js', 'dist/cjs/index.d.ts', 'dist/cjs/package.json', 'dist/cli/main.js', 'wasm/kernel.wasm', 'schema/netsieve-config.schema.json', 'examples/netsieve.config.json']) {
+    for (const f of [
+      'LICENSE',
+      'dist/index.js',
+      'dist/index.d.ts',
+      'dist/cjs/index.js',
+      'dist/cjs/index.d.ts',
+      'dist/cjs/package.json',
+      'dist/cli/main.js',
+      'wasm/kernel.wasm',
+      'schema/netsieve-config.schema.json',
+      'examples/netsieve.config.json',
+    ]) {
       expect(packedFiles, f).toContain(f);
     }
-    expect(packedFiles.filter((f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/') || f.startsWith('dist/cjs/cli/'))).toEqual([]);
+    expect(
+      packedFiles.filter(
+        (f) => f.endsWith('.map') || f.startsWith('src/') || f.startsWith('test/') || f.startsWith('dist/cjs/cli/'),
+      ),
+    ).toEqual([]);
     expect(fs.readFileSync(path.join(installed, 'dist', 'index.js'), 'utf8')).not.toContain('sourceMappingURL');
-    expect(fs.readFileSync(path.join(installed, 'LICENSE'), 'utf8')).toMatch(/^MIT License\n\nCopyright \(c\) 2026 netsieve authors\n/);
+    expect(fs.readFileSync(path.join(installed, 'LICENSE'), 'utf8')).toMatch(
+      /^MIT License\n\nCopyright \(c\) 2026 netsieve authors\n/,
+    );
   });
 
   it('keeps @internal members out of the declarations', () => {
     const regex = fs.readFileSync(path.join(installed, 'dist', 'regex', 'database.d.ts'), 'utf8');
-    for (const internal of ['lazyCapacity', 'literalCut', 'literalWindow', 'scanChunk', 'initialState']) expect(regex, internal).not.toContain(internal);
+    for (const internal of ['lazyCapacity', 'literalCut', 'literalWindow', 'scanChunk', 'initialState'])
+      expect(regex, internal).not.toContain(internal);
     expect(regex).toContain('somHorizon'); // public options stay
     expect(fs.readFileSync(path.join(installed, 'dist', 'flow', 'tcp-session.d.ts'), 'utf8')).not.toMatch(/\bbypass\(direction/);
     expect(fs.readFileSync(path.join(installed, 'dist', 'cjs', 'regex', 'database.d.ts'), 'utf8')).toBe(regex);
@@ -146,7 +173,14 @@ describe('an ES module consumer', () => {
     `;
     const r = node(['--input-type=module', '-e', script]);
     expect(r.stderr).toBe('');
-    expect(JSON.parse(r.stdout)).toEqual({ twoCopies: true, missingFromCjs: [], extraInCjs: [], instanceofAcross: false, isNetsieveErrorAcross: true, codes: ['NS_ERR_OPTION', 'NS_ERR_OPTION'] });
+    expect(JSON.parse(r.stdout)).toEqual({
+      twoCopies: true,
+      missingFromCjs: [],
+      extraInCjs: [],
+      instanceofAcross: false,
+      isNetsieveErrorAcross: true,
+      codes: ['NS_ERR_OPTION', 'NS_ERR_OPTION'],
+    });
   });
 });
 
@@ -195,8 +229,12 @@ export = options;
     expect(r.status, r.stdout + r.stderr).toBe(0);
     // Each file got the declarations of its own format.
     expect(r.stdout).toMatch(/node_modules\/netsieve\/dist\/index\.d\.ts\n\s+Imported via 'netsieve' from file 'readme\.mts'/);
-    expect(r.stdout).toMatch(/node_modules\/netsieve\/dist\/cjs\/index\.d\.ts\n\s+Imported via 'netsieve' from file 'require\.cts'/);
-    expect(r.stdout).toMatch(/node_modules\/netsieve\/dist\/cjs\/index\.d\.ts\n(\s+Imported via .*\n)*\s+Imported via 'netsieve' from file 'count\.cjs'/);
+    expect(r.stdout).toMatch(
+      /node_modules\/netsieve\/dist\/cjs\/index\.d\.ts\n\s+Imported via 'netsieve' from file 'require\.cts'/,
+    );
+    expect(r.stdout).toMatch(
+      /node_modules\/netsieve\/dist\/cjs\/index\.d\.ts\n(\s+Imported via .*\n)*\s+Imported via 'netsieve' from file 'count\.cjs'/,
+    );
   });
 });
 
@@ -207,13 +245,17 @@ describe('the netsieve command from the installed package', () => {
     expect(fs.realpathSync(bin)).toBe(fs.realpathSync(path.join(installed, pkg.bin.netsieve!)));
     const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
     expect([v.status, v.stdout]).toEqual([0, expect.stringMatching(/^netsieve \d+\.\d+\.\d+/)]);
-    const r = spawnSync(bin, ['config', '--dump', '--config', path.join(installed, 'examples', 'netsieve.config.json')], { encoding: 'utf8' });
+    const r = spawnSync(bin, ['config', '--dump', '--config', path.join(installed, 'examples', 'netsieve.config.json')], {
+      encoding: 'utf8',
+    });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const dump = JSON.parse(r.stdout) as { tcp: { overlapPolicy: string } };
     expect(dump.tcp.overlapPolicy).toBe('linux');
     const { Ajv } = await import('ajv');
-    const validate = new Ajv({ strict: true }).compile(JSON.parse(fs.readFileSync(path.join(installed, 'schema', 'netsieve-config.schema.json'), 'utf8')) as object);
+    const validate = new Ajv({ strict: true }).compile(
+      JSON.parse(fs.readFileSync(path.join(installed, 'schema', 'netsieve-config.schema.json'), 'utf8')) as object,
+    );
     expect(validate(dump), JSON.stringify(validate.errors)).toBe(true);
     const bad = spawnSync(bin, ['config', '--dump', '--config', path.join(consumer, 'package.json')], { encoding: 'utf8' });
     expect([bad.status, bad.stderr]).toEqual([2, expect.stringContaining('option name must be one of the sections')]);

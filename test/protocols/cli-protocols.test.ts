@@ -16,32 +16,38 @@ function run(args: string[]) {
 }
 
 describe('netsieve protocols', () => {
-  it.skipIf(!fs.existsSync(CLI))('--json: every registered protocol with ports, event types, options, anomalies and buffers', () => {
-    const r = run(['protocols', '--json']);
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const list = JSON.parse(r.stdout) as {
-      name: string;
-      transports: string[];
-      ports: Record<string, number[]>;
-      eventTypes: string[];
-      options: { name: string; default: unknown; description: string; choices?: string[] }[];
-      anomalies: number;
-      buffers: { name: string }[];
-    }[];
-    expect(list.map((p) => p.name)).toEqual(modules.map((m) => m.name));
-    for (const m of modules) {
-      const p = list.find((x) => x.name === m.name)!;
-      expect(p.transports).toEqual([...m.transports]);
-      expect(p.eventTypes).toEqual([m.name]);
-      expect(p.anomalies).toBe(m.anomalies.length - 1);
-      expect(Object.fromEntries(p.options.map((o) => [o.name, o.default]))).toEqual({ ...m.defaults });
-      for (const o of p.options) expect(o.description).toBe((m.optionDocs as Record<string, string>)[o.name]);
-      expect(p.buffers.map((b) => b.name)).toEqual(m.buffers.map((b) => b.name));
-    }
-    expect(list.find((p) => p.name === 'http')!.ports).toEqual({ tcp: [80, 8080, 8000, 8008, 8888, 3128] });
-    expect(list.find((p) => p.name === 'tls')!.options.find((o) => o.name === 'afterHandshake')!.choices).toEqual(['stop', 'track']);
-  });
+  it.skipIf(!fs.existsSync(CLI))(
+    '--json: every registered protocol with ports, event types, options, anomalies and buffers',
+    () => {
+      const r = run(['protocols', '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const list = JSON.parse(r.stdout) as {
+        name: string;
+        transports: string[];
+        ports: Record<string, number[]>;
+        eventTypes: string[];
+        options: { name: string; default: unknown; description: string; choices?: string[] }[];
+        anomalies: number;
+        buffers: { name: string }[];
+      }[];
+      expect(list.map((p) => p.name)).toEqual(modules.map((m) => m.name));
+      for (const m of modules) {
+        const p = list.find((x) => x.name === m.name)!;
+        expect(p.transports).toEqual([...m.transports]);
+        expect(p.eventTypes).toEqual([m.name]);
+        expect(p.anomalies).toBe(m.anomalies.length - 1);
+        expect(Object.fromEntries(p.options.map((o) => [o.name, o.default]))).toEqual({ ...m.defaults });
+        for (const o of p.options) expect(o.description).toBe((m.optionDocs as Record<string, string>)[o.name]);
+        expect(p.buffers.map((b) => b.name)).toEqual(m.buffers.map((b) => b.name));
+      }
+      expect(list.find((p) => p.name === 'http')!.ports).toEqual({ tcp: [80, 8080, 8000, 8008, 8888, 3128] });
+      expect(list.find((p) => p.name === 'tls')!.options.find((o) => o.name === 'afterHandshake')!.choices).toEqual([
+        'stop',
+        'track',
+      ]);
+    },
+  );
   it.skipIf(!fs.existsSync(CLI))('text: one block per protocol, options with defaults and descriptions', () => {
     const r = run(['protocols']);
     expect(r.status).toBe(0);

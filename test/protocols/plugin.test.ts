@@ -18,11 +18,23 @@ const TSC = path.join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-plugin-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-const COMPILER_OPTIONS = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'tsconfig.json'), 'utf8')).compilerOptions as Record<string, unknown>;
+const COMPILER_OPTIONS = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'tsconfig.json'), 'utf8')).compilerOptions as Record<
+  string,
+  unknown
+>;
 
 /** Runs tsc on `include` with the project's compiler options, from a config written in `dir`. */
 function tsc(dir: string, include: string[], emit: boolean, rootDir = '.') {
-  const compilerOptions = { ...COMPILER_OPTIONS, rootDir, outDir: 'out', noEmit: !emit, declaration: false, declarationMap: false, sourceMap: false, typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')] };
+  const compilerOptions = {
+    ...COMPILER_OPTIONS,
+    rootDir,
+    outDir: 'out',
+    noEmit: !emit,
+    declaration: false,
+    declarationMap: false,
+    sourceMap: false,
+    typeRoots: [path.join(REPO_ROOT, 'node_modules', '@types')],
+  };
   const config = { compilerOptions, include };
   fs.writeFileSync(path.join(dir, 'tsconfig.plugin.json'), JSON.stringify(config));
   const r = spawnSync(process.execPath, [TSC, '-p', path.join(dir, 'tsconfig.plugin.json')], { cwd: dir, encoding: 'utf8' });
@@ -53,7 +65,12 @@ function register(srcDir: string, name: string): void {
   expect(text).toContain(entry);
   fs.writeFileSync(
     file,
-    text.replace("import { tlsModule } from './tls/index.js';", `import { tlsModule } from './tls/index.js';\nimport { ${name}Module } from './${name}/index.js';`).replace(entry, `${entry}${name}Module, `),
+    text
+      .replace(
+        "import { tlsModule } from './tls/index.js';",
+        `import { tlsModule } from './tls/index.js';\nimport { ${name}Module } from './${name}/index.js';`,
+      )
+      .replace(entry, `${entry}${name}Module, `),
   );
 }
 
@@ -90,7 +107,11 @@ describe('a protocol added as one folder and one registry entry', () => {
     // A client and a server speaking the toy protocol over UDP, on a port that is not the toy's.
     const frame = (sport: number, dport: number, text: string, src = '10.0.0.1', dst = '10.0.0.2') =>
       Buffer.from(eth({}, ipv4({ src, dst }, udp({ sport, dport }, new TextEncoder().encode(text))))).toString('hex');
-    const frames = [frame(40000, 9999, 'TMPL GET /x\n'), frame(9999, 40000, 'TMPL OK\n', '10.0.0.2', '10.0.0.1'), frame(40000, 9999, 'TMPL PUT /y\n')];
+    const frames = [
+      frame(40000, 9999, 'TMPL GET /x\n'),
+      frame(9999, 40000, 'TMPL OK\n', '10.0.0.2', '10.0.0.1'),
+      frame(40000, 9999, 'TMPL PUT /y\n'),
+    ];
     fs.writeFileSync(path.join(dir, 'frames.json'), JSON.stringify(frames));
     fs.writeFileSync(
       path.join(dir, 'run.mjs'),
@@ -110,13 +131,21 @@ process.stdout.write(lines.join('\\n'));
     expect(run.stderr).toBe('');
     const eve = run.stdout.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     const toy = eve.filter((e) => e.event_type === 'toy');
-    expect(toy.map((e) => e.toy)).toEqual([{ verb: 'GET', argument: '/x', status: 'OK' }, { verb: 'PUT', argument: '/y' }]);
+    expect(toy.map((e) => e.toy)).toEqual([
+      { verb: 'GET', argument: '/x', status: 'OK' },
+      { verb: 'PUT', argument: '/y' },
+    ]);
     expect(toy[0]).toMatchObject({ src_ip: '10.0.0.1', dest_ip: '10.0.0.2', dest_port: 9999, proto: 'UDP' });
     expect(eve.find((e) => e.event_type === 'flow')).toMatchObject({ app_proto: 'toy' });
 
-    const list = spawnSync(process.execPath, [path.join(dir, 'out', 'src', 'cli', 'main.js'), 'protocols', '--json'], { cwd: dir, encoding: 'utf8' });
+    const list = spawnSync(process.execPath, [path.join(dir, 'out', 'src', 'cli', 'main.js'), 'protocols', '--json'], {
+      cwd: dir,
+      encoding: 'utf8',
+    });
     expect(list.status).toBe(0);
-    const described = (JSON.parse(list.stdout) as { name: string; ports: unknown; eventTypes: string[]; options: { name: string }[] }[]).find((p) => p.name === 'toy');
+    const described = (
+      JSON.parse(list.stdout) as { name: string; ports: unknown; eventTypes: string[]; options: { name: string }[] }[]
+    ).find((p) => p.name === 'toy');
     expect(described).toMatchObject({ ports: { tcp: [7099], udp: [7099] }, eventTypes: ['toy'] });
     expect(described!.options.map((o) => o.name)).toEqual(['maxLineBytes', 'maxPending']);
   }, 120_000);
@@ -124,7 +153,12 @@ process.stdout.write(lines.join('\\n'));
 
 describe('type-level tests', () => {
   it('every @ts-expect-error in types/registry-types.ts is still an error', () => {
-    const r = tsc(fs.mkdtempSync(path.join(tmp, 'types-')), [path.join(REPO_ROOT, 'test', 'protocols', 'types', 'registry-types.ts')], false, REPO_ROOT);
+    const r = tsc(
+      fs.mkdtempSync(path.join(tmp, 'types-')),
+      [path.join(REPO_ROOT, 'test', 'protocols', 'types', 'registry-types.ts')],
+      false,
+      REPO_ROOT,
+    );
     expect(r.output).toBe('');
     expect(r.status).toBe(0);
   }, 120_000);

@@ -32,7 +32,9 @@ afterEach(() => {
 
 describe('option resolution', () => {
   it('merges a subset over the defaults, and normalises through the module', () => {
-    const o = resolveAppOptions({ protocols: { http: { inspectBodyLimit: 1000 }, tls: { afterHandshake: 'track', maxDerDepth: 1 } } });
+    const o = resolveAppOptions({
+      protocols: { http: { inspectBodyLimit: 1000 }, tls: { afterHandshake: 'track', maxDerDepth: 1 } },
+    });
     expect(o.protocols.http).toEqual({ ...httpModule.defaults, inspectBodyLimit: 1000 });
     expect(o.protocols.tls?.afterHandshake).toBe('track');
     expect(o.protocols.tls?.maxDerDepth).toBe(4); // clamped into the parser's range by normalizeOptions
@@ -63,30 +65,34 @@ describe('option resolution', () => {
 });
 
 describe('every registered module', () => {
-  it.each(modules.map((m) => [m.name, m] as const))('%s: documented options, one anomaly table, EVE mapper, buffers', (name, m) => {
-    // One description per option, and none for options that do not exist.
-    expect(Object.keys(m.optionDocs).sort()).toEqual(Object.keys(m.defaults).sort());
-    for (const d of Object.values(m.optionDocs as Record<string, string>)) expect(d.length).toBeGreaterThan(10);
-    for (const v of Object.values(m.defaults as Record<string, unknown>)) expect(['number', 'boolean', 'string']).toContain(typeof v);
-    // The anomaly table: code 0 is `<prefix>.none`, names unique and under one prefix.
-    const prefix = m.anomalies[0]!.slice(0, -'.none'.length);
-    expect(m.anomalies[0]).toBe(`${prefix}.none`);
-    expect(new Set(m.anomalies).size).toBe(m.anomalies.length);
-    for (const a of m.anomalies) expect(a.startsWith(`${prefix}.`) || a.startsWith('retired.')).toBe(true);
-    // Derived codes name the table's entries: nothing is kept by hand beside it.
-    const codes = anomalyCodes(prefix, m.anomalies) as Record<string, number>;
-    for (const [short, code] of Object.entries(codes)) expect(m.anomalies[code]).toBe(`${prefix}.${short.toLowerCase()}`);
-    expect(EVE_MAPPERS[name]).toBeTypeOf('function');
-    expect(m.createTcp !== undefined || m.createUdp !== undefined).toBe(true);
-    expect(m.buffers.length).toBeGreaterThan(0);
-    const names = m.buffers.map((b) => b.name);
-    expect(new Set(names).size).toBe(names.length);
-    for (const b of m.buffers) {
-      expect(b.name).toMatch(/^[a-z0-9]+\.[a-z0-9_.]+$/);
-      expect(['to_server', 'to_client']).toContain(b.direction);
-      expect(['transaction', 'message', 'stream']).toContain(b.scope);
-    }
-  });
+  it.each(modules.map((m) => [m.name, m] as const))(
+    '%s: documented options, one anomaly table, EVE mapper, buffers',
+    (name, m) => {
+      // One description per option, and none for options that do not exist.
+      expect(Object.keys(m.optionDocs).sort()).toEqual(Object.keys(m.defaults).sort());
+      for (const d of Object.values(m.optionDocs as Record<string, string>)) expect(d.length).toBeGreaterThan(10);
+      for (const v of Object.values(m.defaults as Record<string, unknown>))
+        expect(['number', 'boolean', 'string']).toContain(typeof v);
+      // The anomaly table: code 0 is `<prefix>.none`, names unique and under one prefix.
+      const prefix = m.anomalies[0]!.slice(0, -'.none'.length);
+      expect(m.anomalies[0]).toBe(`${prefix}.none`);
+      expect(new Set(m.anomalies).size).toBe(m.anomalies.length);
+      for (const a of m.anomalies) expect(a.startsWith(`${prefix}.`) || a.startsWith('retired.')).toBe(true);
+      // Derived codes name the table's entries: nothing is kept by hand beside it.
+      const codes = anomalyCodes(prefix, m.anomalies) as Record<string, number>;
+      for (const [short, code] of Object.entries(codes)) expect(m.anomalies[code]).toBe(`${prefix}.${short.toLowerCase()}`);
+      expect(EVE_MAPPERS[name]).toBeTypeOf('function');
+      expect(m.createTcp !== undefined || m.createUdp !== undefined).toBe(true);
+      expect(m.buffers.length).toBeGreaterThan(0);
+      const names = m.buffers.map((b) => b.name);
+      expect(new Set(names).size).toBe(names.length);
+      for (const b of m.buffers) {
+        expect(b.name).toMatch(/^[a-z0-9]+\.[a-z0-9_.]+$/);
+        expect(['to_server', 'to_client']).toContain(b.direction);
+        expect(['transaction', 'message', 'stream']).toContain(b.scope);
+      }
+    },
+  );
   it('names are unique: each is an event type of its own', () => {
     expect(new Set(modules.map((m) => m.name)).size).toBe(modules.length);
   });
@@ -106,7 +112,8 @@ describe('inspection buffers on real records', () => {
     const http = app.find((e) => e.type === 'http')!;
     expect(bufferOf(http, 'http.uri')).toEqual([http.type === 'http' ? http.http.normalizedUri : '']);
     expect(bufferOf(http, 'http.request_line')[0]).toMatch(/^GET \S+ HTTP\/1\.1$/);
-    if (http.type === 'http') expect(bufferOf(http, 'http.request_header')).toEqual(http.http.requestHeaders.map((h) => `${h.name}: ${h.value}`));
+    if (http.type === 'http')
+      expect(bufferOf(http, 'http.request_header')).toEqual(http.http.requestHeaders.map((h) => `${h.name}: ${h.value}`));
     expect(bufferOf(http, 'http.request_header').length).toBeGreaterThan(1);
     const query = app.find((e) => e.type === 'dns' && e.dns.type === 'query');
     expect(query).toBeDefined();

@@ -6,7 +6,15 @@ import { describe, expect, it } from 'vitest';
 import type { Direction } from '../../src/flow/stream.js';
 import { Probe, type AppEventSink, type ProbeContext } from '../../src/protocols/module.js';
 import { PROTOCOLS } from '../../src/protocols/registry.js';
-import { probeTemplate, TEMPLATE_ANOMALIES, TEMPLATE_DEFAULTS, TemplateConnection, templateModule, templateToEve, type TemplateRecord } from '../../src/protocols/_template/index.js';
+import {
+  probeTemplate,
+  TEMPLATE_ANOMALIES,
+  TEMPLATE_DEFAULTS,
+  TemplateConnection,
+  templateModule,
+  templateToEve,
+  type TemplateRecord,
+} from '../../src/protocols/_template/index.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const ctx: ProbeContext = { transport: 'tcp', direction: 0, serverPort: 7099, clientPort: 40000 };
@@ -65,6 +73,11 @@ describe('the protocol template', () => {
       ['GET', 'xxxxxxx', ['template.line_too_long']],
       ['PUT', 'y', ['template.too_many_pending']],
     ]);
-    expect(anomalies).toEqual(['template.reply_without_request@1', 'template.line_too_long@0', 'template.too_many_pending@0', 'template.gap@0']);
+    expect(anomalies).toEqual([
+      'template.reply_without_request@1',
+      'template.line_too_long@0',
+      'template.too_many_pending@0',
+      'template.gap@0',
+    ]);
   });
 });

@@ -44,7 +44,11 @@ describe('compile()', () => {
 
   it('refuses bad input with NS_ERR_PATTERN naming the pattern and position', () => {
     expectCode(() => compile([], { mode: 'block' }), 'NS_ERR_PATTERN', /at least one pattern/);
-    expectCode(() => compile([{ id: -1, expression: 'a' }], { mode: 'block' }), 'NS_ERR_PATTERN', /id must be a non-negative integer/);
+    expectCode(
+      () => compile([{ id: -1, expression: 'a' }], { mode: 'block' }),
+      'NS_ERR_PATTERN',
+      /id must be a non-negative integer/,
+    );
     expectCode(() => compile([{ id: 7, expression: 'ab(?=c)' }], { mode: 'block' }), 'NS_ERR_PATTERN', /pattern 7, position 2/);
     expectCode(() => compile([{ id: 3, expression: 'a', flags: 'x8' }], { mode: 'block' }), 'NS_ERR_PATTERN', /pattern 3/);
     expectCode(() => compile([{ id: 1, expression: 'a' }], { mode: 'turbo' as 'block' }), 'NS_ERR_OPTION', /mode/);
@@ -64,21 +68,45 @@ describe('compile()', () => {
   });
 
   it('L gives the leftmost start of each match, in every engine', () => {
-    const lits: PatternSpec[] = Array.from({ length: 40 }, (_, i) => ({ id: 100 + i, expression: `literal${String(i).padStart(2, '0')}x`, flags: 'L' }));
+    const lits: PatternSpec[] = Array.from({ length: 40 }, (_, i) => ({
+      id: 100 + i,
+      expression: `literal${String(i).padStart(2, '0')}x`,
+      flags: 'L',
+    }));
     const db = compile(
-      [{ id: 1, expression: 'a[b-d]+e', flags: 'L' }, { id: 2, expression: '(?:xy|x)z+', flags: 'L' }, { id: 3, expression: 'q\\d', flags: 'L' }, ...lits],
+      [
+        { id: 1, expression: 'a[b-d]+e', flags: 'L' },
+        { id: 2, expression: '(?:xy|x)z+', flags: 'L' },
+        { id: 3, expression: 'q\\d', flags: 'L' },
+        ...lits,
+      ],
       { mode: 'block' },
     );
     // In block mode variable-length L patterns run in the DFA and their starts are found backwards; a
     // fixed-length one needs no help at all.
-    expect(db.info().engines.map((e) => e.kind).sort()).toEqual(['dfa', 'literal']);
+    expect(
+      db
+        .info()
+        .engines.map((e) => e.kind)
+        .sort(),
+    ).toEqual(['dfa', 'literal']);
     expect(reports(db, enc('zabcbde xyzz q7 literal07x'))).toEqual(['1:1:7', '2:8:11', '2:8:12', '3:13:15', '107:16:26']);
     // In a stream the earlier bytes are gone: they run in the position engine.
     const stream = compile(
-      [{ id: 1, expression: 'a[b-d]+e', flags: 'L' }, { id: 2, expression: '(?:xy|x)z+', flags: 'L' }, { id: 3, expression: 'q\\d', flags: 'L' }, ...lits],
+      [
+        { id: 1, expression: 'a[b-d]+e', flags: 'L' },
+        { id: 2, expression: '(?:xy|x)z+', flags: 'L' },
+        { id: 3, expression: 'q\\d', flags: 'L' },
+        ...lits,
+      ],
       { mode: 'stream' },
     );
-    expect(stream.info().engines.map((e) => e.kind).sort()).toEqual(['dfa', 'literal', 'position']);
+    expect(
+      stream
+        .info()
+        .engines.map((e) => e.kind)
+        .sort(),
+    ).toEqual(['dfa', 'literal', 'position']);
   });
 
   it('L in block mode: starts found backwards agree with the forward position engine, assertions included', () => {
@@ -174,7 +202,13 @@ describe('compile()', () => {
     const cb: MatchHandler = (id, from, to) => {
       got.push(`${id}:${from}:${to}`);
       other.scan(enc('zzzzzzzz kxxxxxxxxy '.repeat(50)), () => {});
-      for (let i = 0; i < 4; i++) kept.push(compile(Array.from({ length: 300 }, (_, k) => ({ id: k, expression: `lit${k}eral${i}` })), { mode: 'block' }));
+      for (let i = 0; i < 4; i++)
+        kept.push(
+          compile(
+            Array.from({ length: 300 }, (_, k) => ({ id: k, expression: `lit${k}eral${i}` })),
+            { mode: 'block' },
+          ),
+        );
     };
     s.scan(enc('........'), cb);
     s.scan(enc('kab y kaby once kccy once'), cb);
@@ -212,7 +246,13 @@ describe('modes', () => {
   });
 
   it('vectored mode scans the chunks as one buffer', () => {
-    const db = compile([{ id: 1, expression: 'abc$' }, { id: 2, expression: '\\bcd\\b' }], { mode: 'vectored' });
+    const db = compile(
+      [
+        { id: 1, expression: 'abc$' },
+        { id: 2, expression: '\\bcd\\b' },
+      ],
+      { mode: 'vectored' },
+    );
     const got: string[] = [];
     db.scanVector([enc('xa'), enc('b'), enc(''), enc('c cd')], (id, _f, to) => void got.push(`${id}:${to}`));
     expect(got).toEqual(['2:7']);
@@ -224,7 +264,13 @@ describe('modes', () => {
 
 describe('flags H and L', () => {
   it('H reports a pattern once per block scan, once per stream', () => {
-    const db = compile([{ id: 1, expression: 'ab', flags: 'H' }, { id: 2, expression: 'ab' }], { mode: 'block' });
+    const db = compile(
+      [
+        { id: 1, expression: 'ab', flags: 'H' },
+        { id: 2, expression: 'ab' },
+      ],
+      { mode: 'block' },
+    );
     expect(reports(db, enc('ab ab ab'))).toEqual(['1:0:2', '2:0:2', '2:3:5', '2:6:8']);
     expect(reports(db, enc('ab'))).toEqual(['1:0:2', '2:0:2']); // a new scan reports it again
     const sdb = compile([{ id: 1, expression: 'ab', flags: 'H' }], { mode: 'stream' });
@@ -251,7 +297,14 @@ describe('termination', () => {
 });
 
 describe('streams', () => {
-  const db = compile([{ id: 1, expression: 'needle' }, { id: 2, expression: 'x.*y', flags: 'L' }, { id: 3, expression: 'end\\z' }], { mode: 'stream' });
+  const db = compile(
+    [
+      { id: 1, expression: 'needle' },
+      { id: 2, expression: 'x.*y', flags: 'L' },
+      { id: 3, expression: 'end\\z' },
+    ],
+    { mode: 'stream' },
+  );
 
   it('count offsets from the stream start and find matches across chunks', () => {
     expect(streamReports(db, [enc('...nee'), enc('dl'), enc('e x'), enc('..y end')])).toEqual(['1:3:9', '2:10:14', '3:15:18']);
@@ -305,7 +358,12 @@ describe('streams', () => {
       { mode: 'block' },
     );
     const got: string[] = [];
-    for (const [name, st] of [['s', s], ['p', parked], ['b', back]] as const) st.scan(enc('edle.y'), (id, f, t) => void got.push(`${name}${id}:${f}:${t}`));
+    for (const [name, st] of [
+      ['s', s],
+      ['p', parked],
+      ['b', back],
+    ] as const)
+      st.scan(enc('edle.y'), (id, f, t) => void got.push(`${name}${id}:${f}:${t}`));
     expect(got).toEqual(['s1:3:9', 's2:0:11', 'p1:3:9', 'p2:0:11', 'b1:3:9', 'b2:0:11']);
     big.free();
     s.free();
@@ -336,7 +394,11 @@ describe('serialization', () => {
     { id: 2, expression: 'select\\s.{0,40}\\sfrom', flags: 'i' }, // lazy DFA
     { id: 3, expression: '\\b\\d{3}-\\d{2}-\\d{4}\\b' },
     { id: 4, expression: 'a[bc]+d', flags: 'L' }, // position engine
-    ...Array.from({ length: 40 }, (_, i) => ({ id: 100 + i, expression: `blocked-site-${i}\\.example`, flags: i % 2 ? 'i' : '' })),
+    ...Array.from({ length: 40 }, (_, i) => ({
+      id: 100 + i,
+      expression: `blocked-site-${i}\\.example`,
+      flags: i % 2 ? 'i' : '',
+    })),
   ];
   const text = enc('UNION  SELECT x SELECT a FROM b 123-45-6789 abcbd BLOCKED-SITE-3.EXAMPLE blocked-site-4.example');
 
@@ -394,7 +456,13 @@ describe('volume: the match buffer fills and the scan resumes', () => {
   });
 
   it('matches spanning the internal slices of a large block scan', () => {
-    const db = compile([{ id: 1, expression: 'crossing-marker' }, { id: 2, expression: 'x[^y]{2,}y' }], { mode: 'block' });
+    const db = compile(
+      [
+        { id: 1, expression: 'crossing-marker' },
+        { id: 2, expression: 'x[^y]{2,}y' },
+      ],
+      { mode: 'block' },
+    );
     const data = new Uint8Array(600_000).fill(0x2e);
     const at = 256 * 1024 - 7; // across the first slice's end
     data.set(enc('crossing-marker'), at);

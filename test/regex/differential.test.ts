@@ -92,7 +92,13 @@ describe('random patterns against the references', () => {
         matches += want.length;
         flushes += got.lazyFlushes;
         lazyEngines += got.lazyEngines;
-        expect({ specs, tuning, input: Buffer.from(input).toString('latin1'), reports: got.reports, ordered: got.ordered }).toEqual({
+        expect({
+          specs,
+          tuning,
+          input: Buffer.from(input).toString('latin1'),
+          reports: got.reports,
+          ordered: got.ordered,
+        }).toEqual({
           specs,
           tuning,
           input: Buffer.from(input).toString('latin1'),

@@ -78,7 +78,11 @@ describe('block scans', () => {
   });
 
   it('refuse a handler that is not a function, even when nothing matches', () => {
-    expectCode(() => db.scan(Buffer.from('nothing here'), 'cb' as unknown as MatchHandler), 'NS_ERR_INPUT', /match handler function/);
+    expectCode(
+      () => db.scan(Buffer.from('nothing here'), 'cb' as unknown as MatchHandler),
+      'NS_ERR_INPUT',
+      /match handler function/,
+    );
   });
 
   it('scan a DataView over the input buffer in place', () => {
@@ -107,7 +111,7 @@ describe('stream scans', () => {
       const s = db.openStream();
       // The same container type for both halves: split the bytes, then wrap each half alike.
       const bytes = Buffer.from(TEXT);
-      const wrap = (b: Uint8Array): unknown => (containers(b.toString()).find(([n]) => n === name)![1]);
+      const wrap = (b: Uint8Array): unknown => containers(b.toString()).find(([n]) => n === name)![1];
       if (name.startsWith('Uint16Array')) s.scan(data as Uint8Array, cb);
       else for (const half of [bytes.subarray(0, 8), bytes.subarray(8)]) s.scan(wrap(Buffer.from(half)) as Uint8Array, cb);
       s.close(cb);
@@ -152,7 +156,14 @@ describe('vectored scans', () => {
   it('accept chunks of mixed containers, offsets running across them', () => {
     const bytes = Buffer.from(TEXT);
     const { out, cb } = collect();
-    db.scanVector([bytes.subarray(0, 3), new Uint8Array(bytes.subarray(3, 8)).buffer, new DataView(Uint8Array.from(bytes.subarray(8)).buffer)] as Uint8Array[], cb);
+    db.scanVector(
+      [
+        bytes.subarray(0, 3),
+        new Uint8Array(bytes.subarray(3, 8)).buffer,
+        new DataView(Uint8Array.from(bytes.subarray(8)).buffer),
+      ] as Uint8Array[],
+      cb,
+    );
     expect(out.sort()).toEqual(EXPECTED);
   });
 
@@ -181,7 +192,11 @@ describe('deserialize and stream states', () => {
     for (const data of [Buffer.from(bytes), bytes.slice().buffer, new DataView(copy, 8), new Uint8Array(copy, 8)]) {
       expect(RegexDatabase.deserialize(data as Uint8Array).serialize()).toEqual(bytes);
     }
-    expectCode(() => RegexDatabase.deserialize(Buffer.from(bytes).toString('latin1') as unknown as Uint8Array), 'NS_ERR_INPUT', /Buffer\.from/);
+    expectCode(
+      () => RegexDatabase.deserialize(Buffer.from(bytes).toString('latin1') as unknown as Uint8Array),
+      'NS_ERR_INPUT',
+      /Buffer\.from/,
+    );
     expectCode(() => RegexDatabase.deserialize(null as unknown as Uint8Array), 'NS_ERR_INPUT');
   });
 
@@ -197,10 +212,18 @@ describe('deserialize and stream states', () => {
 
   it('a stream state must be a Uint8Array of the right size', () => {
     const size = db.streamStateSize;
-    expectCode(() => db.openStream({ state: new Array(size).fill(0) as unknown as Uint8Array }), 'NS_ERR_OPTION', /Uint8Array of \d+ bytes/);
+    expectCode(
+      () => db.openStream({ state: new Array(size).fill(0) as unknown as Uint8Array }),
+      'NS_ERR_OPTION',
+      /Uint8Array of \d+ bytes/,
+    );
     expectCode(() => db.openStream({ state: 'x'.repeat(size) as unknown as Uint8Array }), 'NS_ERR_OPTION', /Uint8Array/);
     const s = db.openStream();
-    expectCode(() => s.clone({ state: new Array(size).fill(0) as unknown as Uint8Array }), 'NS_ERR_OPTION', /Uint8Array of \d+ bytes/);
+    expectCode(
+      () => s.clone({ state: new Array(size).fill(0) as unknown as Uint8Array }),
+      'NS_ERR_OPTION',
+      /Uint8Array of \d+ bytes/,
+    );
     expect(s.clone({ state: new Uint8Array(size) }).offset).toBe(0);
   });
 });

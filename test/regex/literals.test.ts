@@ -19,7 +19,8 @@ function bruteForce(lits: { id: number; text: string; caseless: boolean }[], dat
   for (const l of lits) {
     const needle = l.caseless ? l.text.toLowerCase() : l.text;
     const hay = l.caseless ? data.toLowerCase() : data;
-    for (let i = 0; i + needle.length <= hay.length; i++) if (hay.startsWith(needle, i)) out.push(`${l.id}:${i}:${i + needle.length}`);
+    for (let i = 0; i + needle.length <= hay.length; i++)
+      if (hay.startsWith(needle, i)) out.push(`${l.id}:${i}:${i + needle.length}`);
   }
   return out.sort();
 }
@@ -109,7 +110,10 @@ describe('literal engine', () => {
   });
 
   it('reports each occurrence in the scan call where it ends, in order of end offset', () => {
-    const lits = Array.from({ length: 40 }, (_, i) => ({ id: i, expression: `needle-${String(i).padStart(3, '0')}-long-enough` }));
+    const lits = Array.from({ length: 40 }, (_, i) => ({
+      id: i,
+      expression: `needle-${String(i).padStart(3, '0')}-long-enough`,
+    }));
     const db = compile(lits, { mode: 'stream' });
     const s = db.openStream();
     const text = new TextEncoder().encode('....needle-007-long-enough....needle-012-long-enough');

@@ -133,7 +133,10 @@ describe('hand-checked matches', () => {
   });
 
   it('a nullable AST (never produced by the parser) matches empty at every offset', () => {
-    const parsed: ParsedPattern = { ast: { kind: 'repeat', item: { kind: 'set', set: ByteSet.of(0x61) }, min: 0, max: Infinity, greedy: true }, flags: parse('a').flags };
+    const parsed: ParsedPattern = {
+      ast: { kind: 'repeat', item: { kind: 'set', set: ByteSet.of(0x61) }, min: 0, max: Infinity, greedy: true },
+      flags: parse('a').flags,
+    };
     const data = bytes('ba');
     const expected = [m(0, 0), m(1, 1), m(2, 1)];
     expect(oracleMatches(parsed, data)).toEqual(expected);
@@ -156,7 +159,9 @@ describe('toJsRegexSource', () => {
   it('writes repeats with their bounds and laziness, always around a group', () => {
     expect(toJsRegexSource({ kind: 'repeat', item: s(0x61), min: 2, max: Infinity, greedy: true })).toBe('(?:[\\x61]){2,}');
     expect(toJsRegexSource({ kind: 'repeat', item: s(0x61), min: 0, max: 3, greedy: false })).toBe('(?:[\\x61]){0,3}?');
-    expect(toJsRegexSource({ kind: 'repeat', item: { kind: 'assert', assertion: 'word_boundary' }, min: 2, max: 2, greedy: true })).toBe('(?:\\b){2}');
+    expect(
+      toJsRegexSource({ kind: 'repeat', item: { kind: 'assert', assertion: 'word_boundary' }, min: 2, max: 2, greedy: true }),
+    ).toBe('(?:\\b){2}');
   });
 
   it('every assertion and node kind compiles as a flagless JS regex', () => {

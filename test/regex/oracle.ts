@@ -89,7 +89,8 @@ export function toJsRegexSource(node: RegexNode): string {
     case 'alt':
       return '(?:' + node.items.map(toJsRegexSource).join('|') + ')';
     case 'repeat': {
-      const bounds = node.max === Infinity ? `{${node.min},}` : node.min === node.max ? `{${node.min}}` : `{${node.min},${node.max}}`;
+      const bounds =
+        node.max === Infinity ? `{${node.min},}` : node.min === node.max ? `{${node.min}}` : `{${node.min},${node.max}}`;
       return `(?:${toJsRegexSource(node.item)})${bounds}${node.greedy ? '' : '?'}`;
     }
   }
@@ -418,7 +419,8 @@ export function randomPattern(rand: () => number, opts: RandomPatternOptions = {
     const ch = String.fromCharCode(b);
     if (b < 0x20 || b >= 0x7f) return chance(0.5) || b >= 0x80 ? hex2(b) : b === 0x0a ? '\\n' : hex2(b);
     if (META_INSIDE.has(ch)) return '\\' + ch;
-    if (flipCase && /[A-Za-z]/.test(ch) && mode.caseless && chance(0.4)) return ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase();
+    if (flipCase && /[A-Za-z]/.test(ch) && mode.caseless && chance(0.4))
+      return ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase();
     return ch;
   };
 
@@ -435,7 +437,20 @@ export function randomPattern(rand: () => number, opts: RandomPatternOptions = {
         // Range ends keep their case: flipping one could turn a-b into a-B, which is out of order.
         parts.push(`${classChar(lo, false)}-${classChar(hi, false)}`);
       } else if (r < 0.85) parts.push(pick(['\\d', '\\w', '\\s', '\\h', '\\v', '\\D', '\\W', '\\S', '\\n', '\\x20', '\\b']));
-      else parts.push(pick(['[:alpha:]', '[:digit:]', '[:space:]', '[:punct:]', '[:word:]', '[:lower:]', '[:^alpha:]', '[:blank:]', '[:alnum:]']));
+      else
+        parts.push(
+          pick([
+            '[:alpha:]',
+            '[:digit:]',
+            '[:space:]',
+            '[:punct:]',
+            '[:word:]',
+            '[:lower:]',
+            '[:^alpha:]',
+            '[:blank:]',
+            '[:alnum:]',
+          ]),
+        );
     }
     return parts.join('');
   };
@@ -507,7 +522,8 @@ export function randomPattern(rand: () => number, opts: RandomPatternOptions = {
   const alternation = (depth: number): Piece => {
     const count = chance(0.65) ? 1 : chance(0.75) ? 2 : 3;
     const branches: Piece[] = [];
-    for (let k = 0; k < count; k++) branches.push(chance(0.05) && count > 1 ? { src: '', nullable: true, simple: false } : concatenation(depth));
+    for (let k = 0; k < count; k++)
+      branches.push(chance(0.05) && count > 1 ? { src: '', nullable: true, simple: false } : concatenation(depth));
     return { src: branches.map((b) => b.src).join('|'), nullable: branches.some((b) => b.nullable), simple: false };
   };
 

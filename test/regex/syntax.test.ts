@@ -5,21 +5,52 @@
  */
 import { describe, expect, it } from 'vitest';
 import { parsePattern } from '../../src/regex/syntax.js';
-import { ast, bytesOf, chars, checkWellFormed, complementOf, endsIn, ID, lit, matchesWhole, refusal, set } from './syntax-helpers.js';
+import {
+  ast,
+  bytesOf,
+  chars,
+  checkWellFormed,
+  complementOf,
+  endsIn,
+  ID,
+  lit,
+  matchesWhole,
+  refusal,
+  set,
+} from './syntax-helpers.js';
 
 const DIGITS = chars(['0'.charCodeAt(0), '9'.charCodeAt(0)]);
 const UPPER = chars([0x41, 0x5a]);
 const LOWER = chars([0x61, 0x7a]);
 const ALPHA = [...UPPER, ...LOWER];
-const WORD = chars(...[[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]] as [number, number][], '_');
+const WORD = chars(
+  ...([
+    [0x30, 0x39],
+    [0x41, 0x5a],
+    [0x61, 0x7a],
+  ] as [number, number][]),
+  '_',
+);
 const SPACE = [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20];
 const ANY = set(...complementOf([]));
 const NOT_NEWLINE = set(...complementOf([0x0a]));
 
 describe('flags string', () => {
   it('maps i s m H L to PatternFlags', () => {
-    expect(parsePattern('a', '', ID).flags).toEqual({ caseless: false, dotall: false, multiline: false, singleMatch: false, leftmost: false });
-    expect(parsePattern('a', 'ismHL', ID).flags).toEqual({ caseless: true, dotall: true, multiline: true, singleMatch: true, leftmost: true });
+    expect(parsePattern('a', '', ID).flags).toEqual({
+      caseless: false,
+      dotall: false,
+      multiline: false,
+      singleMatch: false,
+      leftmost: false,
+    });
+    expect(parsePattern('a', 'ismHL', ID).flags).toEqual({
+      caseless: true,
+      dotall: true,
+      multiline: true,
+      singleMatch: true,
+      leftmost: true,
+    });
     expect(parsePattern('a', 'L', ID).flags.leftmost).toBe(true);
     expect(parsePattern('a', 'H', ID).flags.singleMatch).toBe(true);
   });
@@ -125,7 +156,10 @@ describe('literals and escapes', () => {
   });
 
   it('a quantifier after \\Q...\\E repeats the last quoted character only', () => {
-    expect(ast('\\Qab\\E+')).toEqual({ kind: 'concat', items: [set(0x61), { kind: 'repeat', item: set(0x62), min: 1, max: Infinity, greedy: true }] });
+    expect(ast('\\Qab\\E+')).toEqual({
+      kind: 'concat',
+      items: [set(0x61), { kind: 'repeat', item: set(0x62), min: 1, max: Infinity, greedy: true }],
+    });
   });
 
   it('\\E without \\Q and an empty \\Q\\E are ignored, even between an item and its quantifier', () => {
@@ -392,9 +426,18 @@ describe('groups', () => {
   it('empty groups and empty alternatives', () => {
     expect(ast('a()b')).toEqual({ kind: 'concat', items: lit('ab') });
     expect(ast('a(?:)b')).toEqual({ kind: 'concat', items: lit('ab') });
-    expect(ast('(?:a|)b')).toEqual({ kind: 'concat', items: [{ kind: 'alt', items: [set(0x61), { kind: 'empty' }] }, set(0x62)] });
-    expect(ast('(?:|a)b')).toEqual({ kind: 'concat', items: [{ kind: 'alt', items: [{ kind: 'empty' }, set(0x61)] }, set(0x62)] });
-    expect(ast('(?:a||)b')).toEqual({ kind: 'concat', items: [{ kind: 'alt', items: [set(0x61), { kind: 'empty' }] }, set(0x62)] });
+    expect(ast('(?:a|)b')).toEqual({
+      kind: 'concat',
+      items: [{ kind: 'alt', items: [set(0x61), { kind: 'empty' }] }, set(0x62)],
+    });
+    expect(ast('(?:|a)b')).toEqual({
+      kind: 'concat',
+      items: [{ kind: 'alt', items: [{ kind: 'empty' }, set(0x61)] }, set(0x62)],
+    });
+    expect(ast('(?:a||)b')).toEqual({
+      kind: 'concat',
+      items: [{ kind: 'alt', items: [set(0x61), { kind: 'empty' }] }, set(0x62)],
+    });
   });
 
   it('comments (?#...) vanish, even between an item and its quantifier', () => {
@@ -469,8 +512,14 @@ describe('quantifiers', () => {
     ['a{007}', 7, 7],
     ['a{10000}', 10000, 10000],
   ])('%s repeats %i..%s', (expression, min, max) => {
-    expect(ast(`${expression}b`)).toEqual({ kind: 'concat', items: [{ kind: 'repeat', item: a, min, max, greedy: true }, set(0x62)] });
-    expect(ast(`${expression}?b`)).toEqual({ kind: 'concat', items: [{ kind: 'repeat', item: a, min, max, greedy: false }, set(0x62)] });
+    expect(ast(`${expression}b`)).toEqual({
+      kind: 'concat',
+      items: [{ kind: 'repeat', item: a, min, max, greedy: true }, set(0x62)],
+    });
+    expect(ast(`${expression}?b`)).toEqual({
+      kind: 'concat',
+      items: [{ kind: 'repeat', item: a, min, max, greedy: false }, set(0x62)],
+    });
   });
 
   it('x{1} and x{1,1} are x; x{0} and x{0,0} are nothing', () => {
@@ -481,13 +530,25 @@ describe('quantifiers', () => {
   });
 
   it('a quantifier applies to the last item only, or to a whole group', () => {
-    expect(ast('ab+')).toEqual({ kind: 'concat', items: [a, { kind: 'repeat', item: set(0x62), min: 1, max: Infinity, greedy: true }] });
-    expect(ast('(?:ab)+')).toEqual({ kind: 'repeat', item: { kind: 'concat', items: lit('ab') }, min: 1, max: Infinity, greedy: true });
+    expect(ast('ab+')).toEqual({
+      kind: 'concat',
+      items: [a, { kind: 'repeat', item: set(0x62), min: 1, max: Infinity, greedy: true }],
+    });
+    expect(ast('(?:ab)+')).toEqual({
+      kind: 'repeat',
+      item: { kind: 'concat', items: lit('ab') },
+      min: 1,
+      max: Infinity,
+      greedy: true,
+    });
     expect(ast('[ab]{2}')).toEqual({ kind: 'repeat', item: set(0x61, 0x62), min: 2, max: 2, greedy: true });
   });
 
   it('a group holding only an assertion may be repeated', () => {
-    expect(ast('(?:\\b)+a')).toEqual({ kind: 'concat', items: [{ kind: 'repeat', item: { kind: 'assert', assertion: 'word_boundary' }, min: 1, max: Infinity, greedy: true }, a] });
+    expect(ast('(?:\\b)+a')).toEqual({
+      kind: 'concat',
+      items: [{ kind: 'repeat', item: { kind: 'assert', assertion: 'word_boundary' }, min: 1, max: Infinity, greedy: true }, a],
+    });
   });
 
   it.each(['a{', 'a{}', 'a{,3}', 'a{,}', 'a{1,2', 'a{x}', 'a{1,x}', 'a{ 1}', 'a{1 }', 'a{1, 2}', '{', '{a}', 'x|{'])(
@@ -529,7 +590,17 @@ describe('simplification keeps meaning', () => {
 
   it('the same pattern written many ways matches the same strings', () => {
     const texts = ['', 'abc', 'ABC', 'aBc', 'ab', 'abcabc', 'xabcx', 'a\nbc'];
-    const forms = ['abc', '(abc)', '(?:a)(?:b)(?:c)', 'a(?:b){1}c', '\\x61\\x62\\x63', '\\Qabc\\E', '[a][b][c]', '(?x) a b c', 'a(?#!)bc'];
+    const forms = [
+      'abc',
+      '(abc)',
+      '(?:a)(?:b)(?:c)',
+      'a(?:b){1}c',
+      '\\x61\\x62\\x63',
+      '\\Qabc\\E',
+      '[a][b][c]',
+      '(?x) a b c',
+      'a(?#!)bc',
+    ];
     for (const text of texts) {
       const expected = matchesWhole('abc', '', text);
       for (const form of forms) expect(matchesWhole(form, '', text), `${form} on ${JSON.stringify(text)}`).toBe(expected);

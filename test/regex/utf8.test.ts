@@ -137,15 +137,25 @@ describe('non-ASCII characters in patterns against V8 over the UTF-8 bytes', () 
         let wideMatches = 0;
         for (let t = 0; t < 80 * SCALE; t++) {
           const pairs = Array.from({ length: 1 + Math.floor(rand() * 4) }, next);
-          const specs = pairs.map((p, i) => ({ id: i, expression: p.ns, flags: (caseless ? 'i' : '') + (rand() < 0.5 ? 'L' : '') }));
+          const specs = pairs.map((p, i) => ({
+            id: i,
+            expression: p.ns,
+            flags: (caseless ? 'i' : '') + (rand() < 0.5 ? 'L' : ''),
+          }));
           const data = randomText(rand, Math.floor(rand() * 24));
           const want = specs
-            .flatMap((s, i) => jsSourceMatches(pairs[i]!.v8, data).map((m) => `${s.id}:${s.flags.includes('L') ? m.start : '?'}:${m.end}`))
+            .flatMap((s, i) =>
+              jsSourceMatches(pairs[i]!.v8, data).map((m) => `${s.id}:${s.flags.includes('L') ? m.start : '?'}:${m.end}`),
+            )
             .sort();
           const got = scanAll(specs, mode, data, rand);
           matches += want.length;
           wideMatches += want.filter((w) => data.subarray(0, Number(w.split(':')[2])).some((b) => b >= 0x80)).length;
-          expect({ specs, text: Buffer.from(data).toString('hex'), got }).toEqual({ specs, text: Buffer.from(data).toString('hex'), got: want });
+          expect({ specs, text: Buffer.from(data).toString('hex'), got }).toEqual({
+            specs,
+            text: Buffer.from(data).toString('hex'),
+            got: want,
+          });
         }
         expect(matches).toBeGreaterThan(150);
         expect(wideMatches).toBeGreaterThan(50);
@@ -155,18 +165,24 @@ describe('non-ASCII characters in patterns against V8 over the UTF-8 bytes', () 
 
   it('many non-ASCII literals (the literal engine) find what V8 finds', () => {
     const rand = mulberry32(5);
-    const words = Array.from({ length: 48 }, (_, i) => `${WIDE[i % WIDE.length]}${'ab'[i % 2]}${WIDE[(i * 3) % WIDE.length]}${i}`);
+    const words = Array.from(
+      { length: 48 },
+      (_, i) => `${WIDE[i % WIDE.length]}${'ab'[i % 2]}${WIDE[(i * 3) % WIDE.length]}${i}`,
+    );
     const specs = words.map((w, id) => ({ id, expression: w }));
     const db = compile(specs, { mode: 'block' });
     expect(db.info().engines.some((e) => e.kind === 'literal')).toBe(true);
-    const text = Array.from({ length: 400 }, () => (rand() < 0.3 ? words[Math.floor(rand() * words.length)] : WIDE[Math.floor(rand() * WIDE.length)])).join(' ');
+    const text = Array.from({ length: 400 }, () =>
+      rand() < 0.3 ? words[Math.floor(rand() * words.length)] : WIDE[Math.floor(rand() * WIDE.length)],
+    ).join(' ');
     const data = enc(text);
     const got: string[] = [];
     db.scan(data, (id, from, to) => void got.push(`${id}:${from}:${to}`));
     const want = words.flatMap((w, id) => {
       const needle = Buffer.from(w);
       const out: string[] = [];
-      for (let at = Buffer.from(data).indexOf(needle); at >= 0; at = Buffer.from(data).indexOf(needle, at + 1)) out.push(`${id}:${at}:${at + needle.length}`);
+      for (let at = Buffer.from(data).indexOf(needle); at >= 0; at = Buffer.from(data).indexOf(needle, at + 1))
+        out.push(`${id}:${at}:${at + needle.length}`);
       return out;
     });
     expect(want.length).toBeGreaterThan(50);

@@ -27,10 +27,21 @@ describe('collection without the shared folder', () => {
       env[SHARED_DIR_ENV] = empty;
       const vitest = path.join(REPO_ROOT, 'node_modules', 'vitest', 'vitest.mjs');
       // One worker: the machine is shared, and collection is what is tested, not speed.
-      const r = spawnSync(process.execPath, [vitest, 'list', `--json=${listing}`, '--maxWorkers=1'], { cwd: REPO_ROOT, env, encoding: 'utf8', maxBuffer: 1 << 26 });
+      const r = spawnSync(process.execPath, [vitest, 'list', `--json=${listing}`, '--maxWorkers=1'], {
+        cwd: REPO_ROOT,
+        env,
+        encoding: 'utf8',
+        maxBuffer: 1 << 26,
+      });
       const output = `${r.stdout}\n${r.stderr}`;
       expect(r.error).toBeUndefined();
-      expect({ status: r.status, errors: output.split('\n').filter((l) => /Error|FAIL|failed to/i.test(l)).slice(0, 20) }).toEqual({ status: 0, errors: [] });
+      expect({
+        status: r.status,
+        errors: output
+          .split('\n')
+          .filter((l) => /Error|FAIL|failed to/i.test(l))
+          .slice(0, 20),
+      }).toEqual({ status: 0, errors: [] });
       expect(output.split(NOTICE).length - 1, output.slice(0, 4000)).toBe(1);
       expect(output).toContain(`shared capture corpus (${path.join(empty, 'fixtures', 'pcaps')}`);
       // Tests that need nothing optional are still there: the listing is not empty by accident.

@@ -8,7 +8,10 @@ import type { Direction } from '../../src/flow/stream.js';
 export { mulberry32 } from '../helpers/packets.js';
 
 /** One delivery of a stream consumer: bytes (copied), a gap, or the end of a direction. */
-export type StreamStep = { kind: 'data'; dir: Direction; bytes: Uint8Array } | { kind: 'gap'; dir: Direction; length: number } | { kind: 'end'; dir: Direction };
+export type StreamStep =
+  | { kind: 'data'; dir: Direction; bytes: Uint8Array }
+  | { kind: 'gap'; dir: Direction; length: number }
+  | { kind: 'end'; dir: Direction };
 
 export interface CapturedStream {
   clientPort: number;

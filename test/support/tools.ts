@@ -55,7 +55,11 @@ export type ToolRun = { absent: true } | { absent: false; stdout: Buffer; stderr
  * A tool that is installed but fails (rejects its input, crashes, exits non-zero when `okStatus` does not
  * allow it) throws with its stderr: that is a finding, never a reason to skip.
  */
-export function runTool(name: ToolName | string, args: string[], opts: { okStatus?: number[]; maxBuffer?: number } = {}): ToolRun {
+export function runTool(
+  name: ToolName | string,
+  args: string[],
+  opts: { okStatus?: number[]; maxBuffer?: number } = {},
+): ToolRun {
   const r = spawnSync(name, args, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: opts.maxBuffer ?? 1 << 28 });
   if (r.error !== undefined) {
     if ((r.error as NodeJS.ErrnoException).code === 'ENOENT') return { absent: true };

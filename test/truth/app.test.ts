@@ -168,7 +168,11 @@ describe.skipIf(!corpusPresent)('application layer agrees with tshark on the sha
   });
 
   it('every deviation names a capture of the corpus and says why', () => {
-    for (const [file, dev] of [...Object.entries(DEVIATIONS), ...Object.entries(NDPI_DEVIATIONS), ...Object.entries(ENGINE_HTTP_DEVIATIONS)]) {
+    for (const [file, dev] of [
+      ...Object.entries(DEVIATIONS),
+      ...Object.entries(NDPI_DEVIATIONS),
+      ...Object.entries(ENGINE_HTTP_DEVIATIONS),
+    ]) {
       expect(files).toContain(file);
       expect(dev.why.length).toBeGreaterThan(40);
     }
@@ -185,7 +189,11 @@ describe.skipIf(!corpusPresent)("application protocol per flow agrees with nDPI'
     const ours = new Map<string, string | null>();
     for (const f of flows) {
       if (f.endpoints.proto !== 'TCP' && f.endpoints.proto !== 'UDP') continue;
-      const key = endpointKey(f.endpoints.proto, ep(f.endpoints.srcIp, f.endpoints.srcPort), ep(f.endpoints.destIp, f.endpoints.destPort));
+      const key = endpointKey(
+        f.endpoints.proto,
+        ep(f.endpoints.srcIp, f.endpoints.srcPort),
+        ep(f.endpoints.destIp, f.endpoints.destPort),
+      );
       const proto = f.appProtoConfidence === 'dpi' ? f.appProto : null;
       // A conversation split into several flows (a timeout) counts once, by its first detected protocol.
       if (!ours.has(key) || ours.get(key) === null) ours.set(key, proto);

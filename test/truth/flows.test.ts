@@ -75,7 +75,7 @@ const DEVIATIONS: Record<string, Deviation> = {
   'ndpi_mongodb.pcap': {
     why:
       'every packet was captured twice, on VLAN 50 and on VLAN 300 (a router on a stick): VLAN ids are part of the flow key ' +
-      'by default (Suricata\'s vlan.use-for-tracking), so each copy is its own flow; with flow.vlanInKey false netsieve ' +
+      "by default (Suricata's vlan.use-for-tracking), so each copy is its own flow; with flow.vlanInKey false netsieve " +
       'agrees with tshark (tested below)',
     tcpFlows: 8,
     conversations: {
@@ -127,9 +127,14 @@ describe.skipIf(!corpusPresent)('flows agree with tshark on the shared corpus', 
         }),
     );
     const theirs = group(
-      truth.streams.map((s) => ({ key: convKey(s.transport, s.src, s.sport, s.dst, s.dport), transport: s.transport, packets: s.packets })),
+      truth.streams.map((s) => ({
+        key: convKey(s.transport, s.src, s.sport, s.dst, s.dport),
+        transport: s.transport,
+        packets: s.packets,
+      })),
     );
-    const count = (m: Map<string, Conversation>, t: string) => [...m.values()].filter((c) => c.transport === t).reduce((a, c) => a + c.packets.length, 0);
+    const count = (m: Map<string, Conversation>, t: string) =>
+      [...m.values()].filter((c) => c.transport === t).reduce((a, c) => a + c.packets.length, 0);
     expect({ tcp: count(ours, 'tcp'), udp: count(ours, 'udp') }).toEqual({
       tcp: dev?.tcpFlows ?? truth.tcp_streams,
       udp: dev?.udpFlows ?? truth.udp_streams,

@@ -42,8 +42,10 @@ export const templateModule = defineProtocol({
   transports: ['tcp', 'udp'],
   ports: { tcp: [TEMPLATE_PORT], udp: [TEMPLATE_PORT] },
   probe: probeTemplate,
-  createTcp: (sink: AppEventSink<TemplateRecord>, options: TemplateOptions): TcpAppParser => new TemplateConnection(sink, options),
-  createUdp: (sink: AppEventSink<TemplateRecord>, options: TemplateOptions): UdpAppParser => new TemplateConnection(sink, options),
+  createTcp: (sink: AppEventSink<TemplateRecord>, options: TemplateOptions): TcpAppParser =>
+    new TemplateConnection(sink, options),
+  createUdp: (sink: AppEventSink<TemplateRecord>, options: TemplateOptions): UdpAppParser =>
+    new TemplateConnection(sink, options),
   defaults: TEMPLATE_DEFAULTS,
   optionDocs: TEMPLATE_OPTION_DOCS,
   toEve: templateToEve,

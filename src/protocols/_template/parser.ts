@@ -73,7 +73,12 @@ export class TemplateConnection implements TcpAppParser, UdpAppParser {
     this.overlong[direction] = false;
     if (direction === TO_SERVER) {
       const space = text.indexOf(' ');
-      const rec: TemplateRecord = { verb: space < 0 ? text : text.slice(0, space), argument: space < 0 ? '' : text.slice(space + 1), status: null, anomalies: [] };
+      const rec: TemplateRecord = {
+        verb: space < 0 ? text : text.slice(0, space),
+        argument: space < 0 ? '' : text.slice(space + 1),
+        status: null,
+        anomalies: [],
+      };
       if (cut) this.raise(TemplateAnomaly.LINE_TOO_LONG, direction, rec);
       if (this.pending.length >= this.options.maxPending) {
         this.raise(TemplateAnomaly.TOO_MANY_PENDING, direction, rec);

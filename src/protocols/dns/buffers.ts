@@ -32,7 +32,8 @@ export function dnsResolvedAddresses(msg: DnsMessage): Map<string, string[]> {
   };
   // Aliases: each CNAME owner reaches its target; follow back to the question (bounded by the answer count).
   const aliasOf = new Map<string, string>();
-  for (const rr of msg.answers) if (rr.rdata.kind === 'name' && rr.typeName === 'CNAME') aliasOf.set(rr.rdata.name.toLowerCase(), rr.name.toLowerCase());
+  for (const rr of msg.answers)
+    if (rr.rdata.kind === 'name' && rr.typeName === 'CNAME') aliasOf.set(rr.rdata.name.toLowerCase(), rr.name.toLowerCase());
   for (const rr of msg.answers) {
     if (rr.rdata.kind !== 'address') continue;
     let name = rr.name.toLowerCase();

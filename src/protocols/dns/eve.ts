@@ -38,7 +38,15 @@ function address(rr: DnsResourceRecord, addr: string): string {
 }
 
 function soaObject(r: Extract<DnsRdata, { kind: 'soa' }>): Json {
-  return { mname: eveName(r.mname), rname: eveName(r.rname), serial: r.serial, refresh: r.refresh, retry: r.retry, expire: r.expire, minimum: r.minimum };
+  return {
+    mname: eveName(r.mname),
+    rname: eveName(r.rname),
+    serial: r.serial,
+    refresh: r.refresh,
+    retry: r.retry,
+    expire: r.expire,
+    minimum: r.minimum,
+  };
 }
 
 function srvObject(r: Extract<DnsRdata, { kind: 'srv' }>): Json {

@@ -11,7 +11,6 @@
  * names often are (Windows host names).
  */
 
-
 /** The three protocols that share the DNS wire format. */
 export type DnsVariant = 'dns' | 'mdns' | 'llmnr';
 

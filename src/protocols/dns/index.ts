@@ -19,7 +19,17 @@ import { DNS_DEFAULTS, DNS_OPTION_DOCS, resolveDnsOptions, type DnsOptions } fro
 import { LLMNR_PORT, MDNS_PORT, probeFor } from './probe.js';
 import { DnsTcpParser, DnsUdpParser } from './state.js';
 
-export type { DnsEdns, DnsEdnsOption, DnsFlags, DnsMessage, DnsQuestion, DnsRdata, DnsResourceRecord, DnsSvcParam, DnsVariant } from './events.js';
+export type {
+  DnsEdns,
+  DnsEdnsOption,
+  DnsFlags,
+  DnsMessage,
+  DnsQuestion,
+  DnsRdata,
+  DnsResourceRecord,
+  DnsSvcParam,
+  DnsVariant,
+} from './events.js';
 export { DNS_ANOMALIES, DnsAnomaly, type DnsAnomalyName } from './anomalies.js';
 export { dnsToEve, llmnrToEve, mdnsToEve, type DnsEveFormat } from './eve.js';
 export { DNS_BUFFERS, dnsAnswerNames, dnsQueryNames, dnsResolvedAddresses } from './buffers.js';

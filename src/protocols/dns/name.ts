@@ -45,7 +45,15 @@ let visited = new Int32Array(64);
  * before `limit` (the message end, or the end of the RDATA holding the name); pointers may lead anywhere in
  * the message. `wantText` false skips building the text (names of records that are not kept).
  */
-export function readName(b: Uint8Array, base: number, msgEnd: number, pos: number, limit: number, maxJumps: number, wantText: boolean): void {
+export function readName(
+  b: Uint8Array,
+  base: number,
+  msgEnd: number,
+  pos: number,
+  limit: number,
+  maxJumps: number,
+  wantText: boolean,
+): void {
   const r = nameResult;
   r.problem = 0;
   r.forward = false;

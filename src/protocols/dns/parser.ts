@@ -226,7 +226,15 @@ export class MessageParser implements WireContext {
         // Read even when not kept: its extended rcode belongs to the message.
         const edns = beyond ? null : readOpt(this, cls, ttl, rs, re);
         if (edns !== null && this.edns === null && section === Section.ADDITIONAL) this.edns = edns;
-        if (keep) rr = { name: nameText, type, typeName: 'OPT', class: cls, ttl, rdata: edns !== null ? { kind: 'opt', edns } : { kind: 'raw', data: hex(b, rs, re) } };
+        if (keep)
+          rr = {
+            name: nameText,
+            type,
+            typeName: 'OPT',
+            class: cls,
+            ttl,
+            rdata: edns !== null ? { kind: 'opt', edns } : { kind: 'raw', data: hex(b, rs, re) },
+          };
       } else if (keep) {
         this.rdataTruncated = false;
         const rdata = beyond ? { kind: 'raw' as const, data: hex(b, rs, re) } : readRdata(this, type, rs, re);

@@ -115,7 +115,8 @@ export function probeFor(variant: DnsVariant): (b: Uint8Array, start: number, en
     case 'dns':
       return (b, start, end, ctx) => {
         // Port 53 is DNS whatever else; the ports of the protocols that borrow its format are theirs.
-        if (ctx.serverPort !== 53 && (onPort(ctx, MDNS_PORT) || onPort(ctx, LLMNR_PORT) || onPort(ctx, NBNS_PORT))) return Probe.NOT_MINE;
+        if (ctx.serverPort !== 53 && (onPort(ctx, MDNS_PORT) || onPort(ctx, LLMNR_PORT) || onPort(ctx, NBNS_PORT)))
+          return Probe.NOT_MINE;
         // On port 53 a plausible header is enough; elsewhere the first entry must be well-formed too.
         return probeBytes(b, start, end, ctx, onPort(ctx, 53));
       };

@@ -118,7 +118,13 @@ export function readRdata(ctx: WireContext, type: number, s: number, e: number):
       const tagLen = b[s + 1]!;
       if (tagLen === 0 || s + 2 + tagLen > e) return mismatch(ctx, s, e);
       const flags = b[s]!;
-      return { kind: 'caa', flags, critical: (flags & 0x80) !== 0, tag: text(b, s + 2, s + 2 + tagLen, false), value: text(b, s + 2 + tagLen, e, false) };
+      return {
+        kind: 'caa',
+        flags,
+        critical: (flags & 0x80) !== 0,
+        tag: text(b, s + 2, s + 2 + tagLen, false),
+        value: text(b, s + 2 + tagLen, e, false),
+      };
     }
     case RrType.SVCB:
     case RrType.HTTPS:

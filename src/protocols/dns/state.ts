@@ -104,7 +104,8 @@ export class DnsSession {
   end(): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.policy.orphans) for (const x of this.pending) if (x.responses === 0) this.sink.anomaly(DnsAnomaly.UNANSWERED_QUERY, x.direction);
+    if (this.policy.orphans)
+      for (const x of this.pending) if (x.responses === 0) this.sink.anomaly(DnsAnomaly.UNANSWERED_QUERY, x.direction);
     this.pending.length = 0;
   }
 
@@ -281,7 +282,8 @@ class TcpFramer {
             break;
           }
           let buf = this.buf;
-          if (buf === null || buf.length < this.need) buf = this.buf = new Uint8Array(Math.max(this.need, buf === null ? 512 : buf.length * 2));
+          if (buf === null || buf.length < this.need)
+            buf = this.buf = new Uint8Array(Math.max(this.need, buf === null ? 512 : buf.length * 2));
           const take = Math.min(missing, end - p);
           buf.set(data.subarray(p, p + take), this.have);
           this.have += take;
@@ -436,7 +438,11 @@ class TcpFramer {
     if (this.ended) return;
     this.ended = true;
     // Inside a message, inside its length prefix, or bytes collected by a search that never framed one.
-    if ((this.mode === Mode.BODY && this.need > 0) || (this.mode === Mode.LENGTH && this.hi >= 0) || (this.mode === Mode.SEARCH && this.searchLen > 0)) {
+    if (
+      (this.mode === Mode.BODY && this.need > 0) ||
+      (this.mode === Mode.LENGTH && this.hi >= 0) ||
+      (this.mode === Mode.SEARCH && this.searchLen > 0)
+    ) {
       this.owner.sink.anomaly(DnsAnomaly.TCP_INCOMPLETE_MESSAGE, this.direction);
     }
     this.mode = Mode.DEAD;

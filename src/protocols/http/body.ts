@@ -166,7 +166,10 @@ export class BodyCollector implements InflateSink {
     if (n > 0) this.shadow = null;
     this.keep(data, start, end);
     const o = this.options;
-    if (this.decodedLength > o.maxDecompressedSize || (this.decodedLength > RATIO_FLOOR && this.decodedLength > o.maxDecompressionRatio * this.length)) {
+    if (
+      this.decodedLength > o.maxDecompressedSize ||
+      (this.decodedLength > RATIO_FLOOR && this.decodedLength > o.maxDecompressionRatio * this.length)
+    ) {
       this.raise(A.DECOMPRESSION_BOMB);
       this.holes = true;
       this.stopDecoding();

@@ -71,7 +71,9 @@ export function httpBuffer(tx: HttpTransaction, name: HttpBufferName): Uint8Arra
     case 'http.protocol':
       return str(tx.version);
     case 'http.request_line':
-      return hasReq ? latin1(`${tx.method} ${tx.uri}${tx.version === 'HTTP/0.9' || tx.version === '' ? '' : ` ${tx.version}`}`) : null;
+      return hasReq
+        ? latin1(`${tx.method} ${tx.uri}${tx.version === 'HTTP/0.9' || tx.version === '' ? '' : ` ${tx.version}`}`)
+        : null;
     case 'http.host':
       return tx.host === null ? null : latin1(splitHost(tx.host)[0]);
     case 'http.host.raw':
@@ -140,7 +142,7 @@ const HTTP_BUFFER_INFO: { readonly [K in HttpBufferName]: [BufferDirection, stri
   'http.response_header': ['to_client', 'response headers normalised, Set-Cookie left out'],
   'http.response_header.raw': ['to_client', 'response header section as sent'],
   'http.response_body': ['to_client', 'response body, decoded, up to inspectBodyLimit'],
-  'file.data': ['to_client', 'response body (Suricata\'s file.data for HTTP)'],
+  'file.data': ['to_client', "response body (Suricata's file.data for HTTP)"],
 };
 
 /**
@@ -172,4 +174,7 @@ function singleBuffer(name: HttpBufferName): InspectionBuffer<HttpTransaction> {
 }
 
 /** The `http` module's inspection buffers. */
-export const HTTP_BUFFERS: readonly InspectionBuffer<HttpTransaction>[] = [...HTTP_BUFFER_NAMES.map(singleBuffer), REQUEST_HEADER];
+export const HTTP_BUFFERS: readonly InspectionBuffer<HttpTransaction>[] = [
+  ...HTTP_BUFFER_NAMES.map(singleBuffer),
+  REQUEST_HEADER,
+];

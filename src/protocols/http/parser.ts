@@ -103,7 +103,8 @@ function hexDigit(c: number): number {
 
 // Latin1 decoding: Node's Buffer `latin1Slice` works on any Uint8Array and is several times faster than
 // TextDecoder for short strings (and TextDecoder's "latin1" is windows-1252). Fallback for other runtimes.
-const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, s: number, e: number) => string }).latin1Slice;
+const nativeLatin1 = (Buffer.prototype as unknown as { latin1Slice?: (this: Uint8Array, s: number, e: number) => string })
+  .latin1Slice;
 function latin1Fallback(b: Uint8Array, s: number, e: number): string {
   return Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1');
 }
@@ -360,7 +361,13 @@ export class HttpParser {
           pos = this.scanAfterGap(data, pos, end);
           break;
         default: {
-          if (this.state === S.START && !this.isRequest && this.lineRaw === this.rawMatched && this.rawMatched < 5 && this.owner.expectsRawResponse()) {
+          if (
+            this.state === S.START &&
+            !this.isRequest &&
+            this.lineRaw === this.rawMatched &&
+            this.rawMatched < 5 &&
+            this.owner.expectsRawResponse()
+          ) {
             pos = this.checkRaw(data, pos, end);
             break;
           }
@@ -545,7 +552,15 @@ export class HttpParser {
     } else {
       let j = e;
       while (j > tStart && b[j - 1] !== SP && b[j - 1] !== HTAB) j--;
-      if (j > tStart && e - j >= 5 && (b[j]! | 0x20) === 0x68 && (b[j + 1]! | 0x20) === 0x74 && (b[j + 2]! | 0x20) === 0x74 && (b[j + 3]! | 0x20) === 0x70 && b[j + 4] === 0x2f) {
+      if (
+        j > tStart &&
+        e - j >= 5 &&
+        (b[j]! | 0x20) === 0x68 &&
+        (b[j + 1]! | 0x20) === 0x74 &&
+        (b[j + 2]! | 0x20) === 0x74 &&
+        (b[j + 3]! | 0x20) === 0x70 &&
+        b[j + 4] === 0x2f
+      ) {
         vStart = j;
         tEnd = j - 1;
         if (b[tEnd] === HTAB) odd = true;
@@ -593,7 +608,15 @@ export class HttpParser {
 
   /** 1 for HTTP/1.1, 0 for HTTP/1.0; anything else raises `http.invalid_version` and reads as 1.1. */
   private versionMinor(b: Uint8Array, s: number, e: number): number {
-    if (e - s === 8 && b[s] === 0x48 && b[s + 1] === 0x54 && b[s + 2] === 0x54 && b[s + 3] === 0x50 && b[s + 5] === 0x31 && b[s + 6] === 0x2e) {
+    if (
+      e - s === 8 &&
+      b[s] === 0x48 &&
+      b[s + 1] === 0x54 &&
+      b[s + 2] === 0x54 &&
+      b[s + 3] === 0x50 &&
+      b[s + 5] === 0x31 &&
+      b[s + 6] === 0x2e
+    ) {
       if (b[s + 7] === 0x31) return 1;
       if (b[s + 7] === 0x30) return 0;
     }
@@ -695,7 +718,8 @@ export class HttpParser {
       while (ve > vs && (b[ve - 1] === SP || b[ve - 1] === HTAB)) ve--;
       this.checkValue(b, vs, ve);
       const more = latin1(b, vs, ve);
-      this.pendingValue = this.pendingValue.length > 0 && more.length > 0 ? `${this.pendingValue} ${more}` : this.pendingValue + more;
+      this.pendingValue =
+        this.pendingValue.length > 0 && more.length > 0 ? `${this.pendingValue} ${more}` : this.pendingValue + more;
       if (this.lastField !== null) this.lastField.value = this.pendingValue;
       return;
     }
@@ -1244,7 +1268,15 @@ export class HttpParser {
    * side: `Sync.MATCH`, `Sync.NO`, or `Sync.MORE` when the input ends first (then `syncChecked` says how
    * many of the candidate's bytes passed as target bytes, `checked` on the next call).
    */
-  private matchStartLine(b1: Uint8Array, s1: number, e1: number, b2: Uint8Array, s2: number, e2: number, checked: number): number {
+  private matchStartLine(
+    b1: Uint8Array,
+    s1: number,
+    e1: number,
+    b2: Uint8Array,
+    s2: number,
+    e2: number,
+    checked: number,
+  ): number {
     const n1 = e1 - s1;
     const avail = n1 + (e2 - s2);
     const cap = Math.min(MAX_SYNC_LINE, this.o.maxHeaderLine);

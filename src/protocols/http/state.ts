@@ -182,7 +182,13 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
       tx.reqEnded = true;
       this.emitIfDone(tx);
       // A CONNECT or Upgrade request: what follows may not be HTTP; hold it until the answer.
-      if (m.complete && (m.method === 'CONNECT' || (m.upgrade !== null && m.connectionUpgrade)) && !tx.respEnded && !this.respLost) return After.PAUSE;
+      if (
+        m.complete &&
+        (m.method === 'CONNECT' || (m.upgrade !== null && m.connectionUpgrade)) &&
+        !tx.respEnded &&
+        !this.respLost
+      )
+        return After.PAUSE;
       return After.CONTINUE;
     }
     if (m.status >= 100 && m.status < 200 && m.complete) {
@@ -269,7 +275,8 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
     tx.normalizedUri = normalizeUri(t.pathAndQuery, t.form, (c) => p.raise(c));
     if (t.authority !== null && t.authority.length > 0) {
       tx.host = t.authority;
-      if (m.host !== null && t.form === 'absolute' && m.host.toLowerCase() !== t.authority.toLowerCase()) p.raise(A.HOST_MISMATCH);
+      if (m.host !== null && t.form === 'absolute' && m.host.toLowerCase() !== t.authority.toLowerCase())
+        p.raise(A.HOST_MISMATCH);
     } else tx.host = m.host;
   }
 

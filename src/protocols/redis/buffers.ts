@@ -77,10 +77,46 @@ function collect(v: RedisValue, out: string[], max: number): void {
  * command record is a transaction (command and reply); a push record a message from the server.
  */
 export const REDIS_BUFFERS: readonly InspectionBuffer<RedisRecord>[] = [
-  { name: 'redis.command', direction: 'to_server', scope: 'transaction', description: 'command name, upper-case', get: (r) => textBuffer(redisCommandName(r)) },
-  { name: 'redis.key', direction: 'to_server', scope: 'transaction', description: 'the command\'s first key', get: (r) => textBuffer(redisKey(r)) },
-  { name: 'redis.args', direction: 'to_server', scope: 'transaction', description: 'each argument as kept (secrets redacted)', get: (r) => (r.kind === 'command' ? textBuffers(r.args) : []) },
-  { name: 'redis.reply', direction: 'to_client', scope: 'transaction', description: 'each string of a reply, depth first', get: (r) => (r.kind === 'command' ? textBuffers(redisReplyStrings(r)) : []) },
-  { name: 'redis.error', direction: 'to_client', scope: 'transaction', description: 'error message of an error reply', get: (r) => textBuffer(redisErrorMessage(r)) },
-  { name: 'redis.push', direction: 'to_client', scope: 'message', description: 'each channel, pattern and string of a push message', get: (r) => (r.kind === 'command' ? [] : textBuffers([...redisArguments(r), ...redisReplyStrings(r)])) },
+  {
+    name: 'redis.command',
+    direction: 'to_server',
+    scope: 'transaction',
+    description: 'command name, upper-case',
+    get: (r) => textBuffer(redisCommandName(r)),
+  },
+  {
+    name: 'redis.key',
+    direction: 'to_server',
+    scope: 'transaction',
+    description: "the command's first key",
+    get: (r) => textBuffer(redisKey(r)),
+  },
+  {
+    name: 'redis.args',
+    direction: 'to_server',
+    scope: 'transaction',
+    description: 'each argument as kept (secrets redacted)',
+    get: (r) => (r.kind === 'command' ? textBuffers(r.args) : []),
+  },
+  {
+    name: 'redis.reply',
+    direction: 'to_client',
+    scope: 'transaction',
+    description: 'each string of a reply, depth first',
+    get: (r) => (r.kind === 'command' ? textBuffers(redisReplyStrings(r)) : []),
+  },
+  {
+    name: 'redis.error',
+    direction: 'to_client',
+    scope: 'transaction',
+    description: 'error message of an error reply',
+    get: (r) => textBuffer(redisErrorMessage(r)),
+  },
+  {
+    name: 'redis.push',
+    direction: 'to_client',
+    scope: 'message',
+    description: 'each channel, pattern and string of a push message',
+    get: (r) => (r.kind === 'command' ? [] : textBuffers([...redisArguments(r), ...redisReplyStrings(r)])),
+  },
 ];

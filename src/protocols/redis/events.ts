@@ -12,7 +12,6 @@
  * aggregates keep their first elements (`maxElements`, `maxValues`), and each trimmed value says so.
  */
 
-
 /**
  * Flags every value may carry, set only when true.
  * - `truncated`: the record keeps less than the wire had (a trimmed string, an aggregate's first elements);

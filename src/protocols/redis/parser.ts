@@ -29,12 +29,7 @@
  * `maxProtocolErrors` errors the direction is given up.
  */
 import { RedisAnomaly as A } from './anomalies.js';
-import {
-  type RedisArrayValue,
-  type RedisMapValue,
-  type RedisStringValue,
-  type RedisValue,
-} from './events.js';
+import { type RedisArrayValue, type RedisMapValue, type RedisStringValue, type RedisValue } from './events.js';
 import { isKnownCommand } from './commands.js';
 import type { RedisOptions } from './options.js';
 import { lastEscaped, toText } from './text.js';
@@ -134,7 +129,24 @@ const NUMBER_LINE = 64;
 
 /** Bytes that may start a reply value. */
 const REPLY_TYPES = new Uint8Array(256);
-for (const c of [C_SIMPLE, C_ERROR, C_INTEGER, C_BULK, C_ARRAY, C_NULL, C_BOOLEAN, C_DOUBLE, C_BIG, C_BULK_ERROR, C_VERBATIM, C_MAP, C_SET, C_ATTR, C_PUSH, C_END]) {
+for (const c of [
+  C_SIMPLE,
+  C_ERROR,
+  C_INTEGER,
+  C_BULK,
+  C_ARRAY,
+  C_NULL,
+  C_BOOLEAN,
+  C_DOUBLE,
+  C_BIG,
+  C_BULK_ERROR,
+  C_VERBATIM,
+  C_MAP,
+  C_SET,
+  C_ATTR,
+  C_PUSH,
+  C_END,
+]) {
   REPLY_TYPES[c] = 1;
 }
 /** Lines whose content is text (kept up to maxStringBytes, bounded by maxLineBytes). */
@@ -485,7 +497,7 @@ export class RespParser {
   }
 
   private trimmed(code: number): void {
-    const bit = 1 << code % 30;
+    const bit = 1 << (code % 30);
     if ((this.trimmedBits & bit) !== 0) return;
     this.trimmedBits |= bit;
     this.handler.anomaly(code);
@@ -559,7 +571,17 @@ export class RespParser {
 
   private lengthLine(): boolean {
     const t = this.lineType;
-    return t === C_BULK || t === C_ARRAY || t === C_MAP || t === C_SET || t === C_PUSH || t === C_ATTR || t === C_VERBATIM || t === C_BULK_ERROR || t === C_CHUNK;
+    return (
+      t === C_BULK ||
+      t === C_ARRAY ||
+      t === C_MAP ||
+      t === C_SET ||
+      t === C_PUSH ||
+      t === C_ATTR ||
+      t === C_VERBATIM ||
+      t === C_BULK_ERROR ||
+      t === C_CHUNK
+    );
   }
 
   private invalidCode(): number {
@@ -1252,7 +1274,10 @@ export class RespParser {
     } else if (this.state === S_LINE && this.lineKept && TEXT_LINES[this.lineType] === 1 && flag !== Msg.MALFORMED) {
       const len = this.lineCR ? this.lineLen - 1 : this.lineLen;
       if (this.keep > len) this.keep = len;
-      partial = this.lineString(this.lineType === C_SIMPLE ? 'simple_string' : this.lineType === C_ERROR ? 'simple_error' : 'big_number', len);
+      partial = this.lineString(
+        this.lineType === C_SIMPLE ? 'simple_string' : this.lineType === C_ERROR ? 'simple_error' : 'big_number',
+        len,
+      );
       partial.incomplete = true;
     }
     if (this.depth > 0) {
@@ -1265,7 +1290,8 @@ export class RespParser {
       }
     } else if (node === null) node = partial;
     if (node !== null) node.incomplete = true;
-    if (this.topAttr !== null && node !== null && node.attributes === undefined && node.type !== 'attribute') node.attributes = this.topAttr;
+    if (this.topAttr !== null && node !== null && node.attributes === undefined && node.type !== 'attribute')
+      node.attributes = this.topAttr;
     const flags = this.msgFlags | flag;
     this.reset();
     // A reply of which nothing was kept still answers a command (the pairing must not shift).
@@ -1356,7 +1382,9 @@ export function parseLength(buf: Uint8Array, n: number): number {
 /** Whether an inline command's first word is a Redis command netsieve knows. */
 function startsWithKnownCommand(node: RedisArrayValue): boolean {
   const first = node.elements[0];
-  return first !== undefined && first.type === 'bulk_string' && first.value.length <= 32 && isKnownCommand(first.value.toUpperCase());
+  return (
+    first !== undefined && first.type === 'bulk_string' && first.value.length <= 32 && isKnownCommand(first.value.toUpperCase())
+  );
 }
 
 /** A signed decimal of at most 15 digits (exact as a double), or null for anything else. */

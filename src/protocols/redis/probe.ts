@@ -150,7 +150,18 @@ function isWordByte(b: number): boolean {
 }
 
 function isDoubleByte(b: number): boolean {
-  return (b >= 0x30 && b <= 0x39) || b === 0x2b || b === 0x2d || b === 0x2e || b === 0x65 || b === 0x45 || b === 0x69 || b === 0x6e || b === 0x66 || b === 0x61;
+  return (
+    (b >= 0x30 && b <= 0x39) ||
+    b === 0x2b ||
+    b === 0x2d ||
+    b === 0x2e ||
+    b === 0x65 ||
+    b === 0x45 ||
+    b === 0x69 ||
+    b === 0x6e ||
+    b === 0x66 ||
+    b === 0x61
+  );
 }
 
 /** Whether `d[s, lf)` ends with ` HTTP/<digit>.<digit>` (a CR before the LF allowed). */

@@ -45,7 +45,17 @@ const MAX_RECORD_ANOMALIES = 16;
 const CONFIRMATIONS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
 
 /** RESP3-only reply types: seeing one means the server speaks RESP3. */
-const RESP3_TYPES = new Set(['double', 'boolean', 'big_number', 'verbatim_string', 'bulk_error', 'map', 'set', 'push', 'attribute']);
+const RESP3_TYPES = new Set([
+  'double',
+  'boolean',
+  'big_number',
+  'verbatim_string',
+  'bulk_error',
+  'map',
+  'set',
+  'push',
+  'attribute',
+]);
 
 /** A command waiting for its replies. */
 interface Pending {
@@ -98,7 +108,10 @@ export class RedisConnection implements TcpAppParser {
     options: RedisOptions,
   ) {
     this.o = options;
-    this.parsers = [new RespParser('request', this.o, this.handler(TO_SERVER)), new RespParser('reply', this.o, this.handler(TO_CLIENT))];
+    this.parsers = [
+      new RespParser('request', this.o, this.handler(TO_SERVER)),
+      new RespParser('reply', this.o, this.handler(TO_CLIENT)),
+    ];
   }
 
   onData(direction: Direction, data: Uint8Array, start: number, end: number): void {
@@ -194,7 +207,10 @@ export class RedisConnection implements TcpAppParser {
     if (this.queue.length - this.queueHead === 1) this.headChanged();
     const pending = this.queue.length - this.queueHead;
     if (pending > this.o.maxPending || this.pendingBytes > this.o.maxPendingBytes) {
-      while (this.queue.length - this.queueHead > 1 && (this.queue.length - this.queueHead > this.o.maxPending || this.pendingBytes > this.o.maxPendingBytes)) {
+      while (
+        this.queue.length - this.queueHead > 1 &&
+        (this.queue.length - this.queueHead > this.o.maxPending || this.pendingBytes > this.o.maxPendingBytes)
+      ) {
         const p = this.shift()!;
         // Raised once per overflow, on the first command it evicts.
         if (!this.overflowing) this.raise(A.TOO_MANY_PENDING, TO_SERVER, p.record);
@@ -288,7 +304,13 @@ export class RedisConnection implements TcpAppParser {
       if ((flags & Msg.MALFORMED) !== 0) this.unreadableReply(anomalies);
       return;
     }
-    if (this.protocol === 2 && (RESP3_TYPES.has(value.type) || (value.type === 'null' && value.of === undefined) || value.attributes !== undefined || isStreamed(value))) {
+    if (
+      this.protocol === 2 &&
+      (RESP3_TYPES.has(value.type) ||
+        (value.type === 'null' && value.of === undefined) ||
+        value.attributes !== undefined ||
+        isStreamed(value))
+    ) {
       this.protocol = 3;
     }
     if ((flags & Msg.GAP) !== 0 && value.incomplete === undefined) value.incomplete = true;
@@ -364,7 +386,8 @@ export class RedisConnection implements TcpAppParser {
       return;
     }
     const rec = head.record;
-    for (const a of anomalies) if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
+    for (const a of anomalies)
+      if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
     if (rec.replyCount === 0) this.attach(rec, value);
     else rec.replyCount++;
     let done = true;
@@ -393,7 +416,8 @@ export class RedisConnection implements TcpAppParser {
     const head = this.head();
     if (head !== null && head.record.command === 'SYNC' && head.record.replyCount === 0) {
       const rec = head.record;
-      for (const a of anomalies) if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
+      for (const a of anomalies)
+        if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
       this.attach(rec, value);
       this.shift();
       this.finish(head, null);
@@ -419,7 +443,8 @@ export class RedisConnection implements TcpAppParser {
     }
     if (head === null) return; // garbage nothing asked for: its anomalies were raised
     const rec = head.record;
-    for (const a of anomalies) if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
+    for (const a of anomalies)
+      if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
     this.shift();
     this.finish(head, rec.replyCount > 0 ? null : 'malformed');
     this.flushAnswered();
@@ -538,7 +563,13 @@ export class RedisConnection implements TcpAppParser {
   /** SYNC's answer is the snapshot itself: once SYNC is the next command to answer, the replies say so. */
   private headChanged(): void {
     const head = this.head();
-    if (head !== null && head.record.command === 'SYNC' && !head.record.malformed && head.expected === 1 && head.record.replyCount === 0) {
+    if (
+      head !== null &&
+      head.record.command === 'SYNC' &&
+      !head.record.malformed &&
+      head.expected === 1 &&
+      head.record.replyCount === 0
+    ) {
       this.parsers[TO_CLIENT]!.expectRdb();
     }
   }
@@ -574,7 +605,10 @@ export class RedisConnection implements TcpAppParser {
 }
 
 function isStreamed(v: RedisValue): boolean {
-  return (v.type === 'array' || v.type === 'set' || v.type === 'push' || v.type === 'map' || v.type === 'bulk_string') && v.streamed === true;
+  return (
+    (v.type === 'array' || v.type === 'set' || v.type === 'push' || v.type === 'map' || v.type === 'bulk_string') &&
+    v.streamed === true
+  );
 }
 
 function pushRecord(push: string, protocol: 2 | 3, anomalies: string[]): RedisPushRecord {

@@ -113,7 +113,15 @@ export function ja4(ch: TlsClientHello): string | null {
   const count = (n: number): string => String(Math.min(99, n)).padStart(2, '0');
   const a = `t${ja4Version(version)}${sni}${count(ciphers.length)}${count(extensions.length)}${ja4Alpn(ch.alpn)}`;
 
-  const b = ciphers.length === 0 ? '000000000000' : sha256Prefix(ciphers.sort((x, y) => x - y).map(hex4).join(','));
+  const b =
+    ciphers.length === 0
+      ? '000000000000'
+      : sha256Prefix(
+          ciphers
+            .sort((x, y) => x - y)
+            .map(hex4)
+            .join(','),
+        );
 
   const hashed = extensions.filter((t) => t !== ExtensionType.SERVER_NAME && t !== ExtensionType.ALPN).sort((x, y) => x - y);
   let c = '000000000000';

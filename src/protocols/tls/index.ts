@@ -29,8 +29,26 @@ export type {
 export { TLS_ANOMALIES, TlsAnomaly, type TlsAnomalyName } from './anomalies.js';
 export { tlsToEve } from './eve.js';
 export { ja3, ja3s, ja4 } from './fingerprint.js';
-export { resolveTlsOptions, TLS_DEFAULTS, TLS_EVE_DEFAULTS, TLS_OPTION_CHOICES, TLS_OPTION_DOCS, type TlsEveOptions, type TlsOptions } from './options.js';
-export { TLS_BUFFERS, tlsCertificateFingerprints, tlsCertificateSubjects, tlsIssuers, tlsJa3Hash, tlsJa3sHash, tlsJa4, tlsSni, tlsSubjectAltNames } from './buffers.js';
+export {
+  resolveTlsOptions,
+  TLS_DEFAULTS,
+  TLS_EVE_DEFAULTS,
+  TLS_OPTION_CHOICES,
+  TLS_OPTION_DOCS,
+  type TlsEveOptions,
+  type TlsOptions,
+} from './options.js';
+export {
+  TLS_BUFFERS,
+  tlsCertificateFingerprints,
+  tlsCertificateSubjects,
+  tlsIssuers,
+  tlsJa3Hash,
+  tlsJa3sHash,
+  tlsJa4,
+  tlsSni,
+  tlsSubjectAltNames,
+} from './buffers.js';
 export { probeTls } from './probe.js';
 export { TlsFlowParser } from './state.js';
 

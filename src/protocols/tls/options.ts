@@ -90,7 +90,7 @@ export const TLS_OPTION_DOCS: { readonly [K in keyof TlsOptions]: string } = {
   maxListLength: 'Entries kept per list (suites, extensions, groups, names), 1 to 65536 (beyond: tls.too_many_values)',
   maxAlerts: 'Cleartext alerts kept in the record, 0 to 1024',
   maxDerDepth: 'Deepest DER nesting accepted in a certificate, 4 to 256 (tls.certificate_invalid_der)',
-  keepCertificateDer: 'Keep each certificate\'s DER in the record (and EVE certificate/chain when asked)',
+  keepCertificateDer: "Keep each certificate's DER in the record (and EVE certificate/chain when asked)",
   afterHandshake: 'After the handshake: stop (leave the flow) or track (follow record headers: heartbeats, alerts)',
 };
 

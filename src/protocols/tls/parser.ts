@@ -100,7 +100,13 @@ function checkHelloVersion(v: number, report: Report): void {
 /**
  * ClientHello body. Null when even the version and random are not there (`tls.handshake_invalid_length`).
  */
-export function parseClientHello(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): TlsClientHello | null {
+export function parseClientHello(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  limits: ParseLimits,
+  report: Report,
+): TlsClientHello | null {
   if (end - start < 34) {
     report(TlsAnomaly.HANDSHAKE_INVALID_LENGTH);
     return null;
@@ -146,9 +152,18 @@ export function parseClientHello(buf: Uint8Array, start: number, end: number, li
   p += cmLen;
 
   if (p === end) return ch; // no extensions: legal before TLS 1.3
-  parseExtensions(buf, p, end, ch.extensions, cap, report, (type, s, e) => decodeClientExtension(ch, type, buf, s, e, cap, report), (t) => {
-    if (isGrease(t)) ch.grease = true;
-  });
+  parseExtensions(
+    buf,
+    p,
+    end,
+    ch.extensions,
+    cap,
+    report,
+    (type, s, e) => decodeClientExtension(ch, type, buf, s, e, cap, report),
+    (t) => {
+      if (isGrease(t)) ch.grease = true;
+    },
+  );
   return ch;
 }
 
@@ -243,7 +258,15 @@ function readList(
   return ok;
 }
 
-function decodeClientExtension(ch: TlsClientHello, type: number, buf: Uint8Array, s: number, e: number, cap: ListCap, report: Report): void {
+function decodeClientExtension(
+  ch: TlsClientHello,
+  type: number,
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  cap: ListCap,
+  report: Report,
+): void {
   const grease = (v: number): void => {
     if (isGrease(v)) ch.grease = true;
   };
@@ -454,7 +477,8 @@ function isIpv6Literal(buf: Uint8Array, s: number, e: number): boolean {
   for (let i = s; i < e; i++) {
     const c = buf[i]!;
     if (c === 0x3a) colons++;
-    else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66) || c === 0x2e || c === 0x25)) return false;
+    else if (!((c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66) || c === 0x2e || c === 0x25))
+      return false;
   }
   return colons >= 2 && colons <= 7;
 }
@@ -486,7 +510,13 @@ function emptyServerHello(version: number, random: string): TlsServerHello {
 }
 
 /** ServerHello body (a HelloRetryRequest too). Null when the version and random are not there. */
-export function parseServerHello(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): TlsServerHello | null {
+export function parseServerHello(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  limits: ParseLimits,
+  report: Report,
+): TlsServerHello | null {
   if (end - start < 34) {
     report(TlsAnomaly.HANDSHAKE_INVALID_LENGTH);
     return null;
@@ -512,11 +542,28 @@ export function parseServerHello(buf: Uint8Array, start: number, end: number, li
   if (sh.compressionMethod !== 0) report(TlsAnomaly.COMPRESSION_NEGOTIATED);
   p += 3;
   if (p === end) return sh;
-  parseExtensions(buf, p, end, sh.extensions, cap, report, (type, s, e) => decodeServerExtension(sh, type, buf, s, e, cap, report), () => {});
+  parseExtensions(
+    buf,
+    p,
+    end,
+    sh.extensions,
+    cap,
+    report,
+    (type, s, e) => decodeServerExtension(sh, type, buf, s, e, cap, report),
+    () => {},
+  );
   return sh;
 }
 
-function decodeServerExtension(sh: TlsServerHello, type: number, buf: Uint8Array, s: number, e: number, cap: ListCap, report: Report): void {
+function decodeServerExtension(
+  sh: TlsServerHello,
+  type: number,
+  buf: Uint8Array,
+  s: number,
+  e: number,
+  cap: ListCap,
+  report: Report,
+): void {
   switch (type) {
     case ExtensionType.SUPPORTED_VERSIONS:
       if (e - s !== 2) report(TlsAnomaly.INVALID_EXTENSION);
@@ -570,7 +617,13 @@ function decodeServerExtension(sh: TlsServerHello, type: number, buf: Uint8Array
  * TLS ≤ 1.2 Certificate body: `certificate_list <0..2^24-1>` of `ASN.1Cert <1..2^24-1>`, leaf first.
  * At most `maxCertificates` are decoded (`tls.too_many_certificates`).
  */
-export function parseCertificateList(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): TlsCertificate[] {
+export function parseCertificateList(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  limits: ParseLimits,
+  report: Report,
+): TlsCertificate[] {
   const certs: TlsCertificate[] = [];
   if (end - start < 3) {
     report(TlsAnomaly.CERTIFICATE_INVALID_LENGTH);
@@ -581,7 +634,11 @@ export function parseCertificateList(buf: Uint8Array, start: number, end: number
     report(listEnd > end ? TlsAnomaly.CERTIFICATE_INVALID_LENGTH : TlsAnomaly.HANDSHAKE_TRAILING_DATA);
     listEnd = Math.min(listEnd, end);
   }
-  const x509: X509Limits = { maxDerDepth: limits.maxDerDepth, maxListLength: limits.maxListLength, keepDer: limits.keepCertificateDer };
+  const x509: X509Limits = {
+    maxDerDepth: limits.maxDerDepth,
+    maxListLength: limits.maxListLength,
+    keepDer: limits.keepCertificateDer,
+  };
   let p = start + 3;
   while (p < listEnd) {
     if (p + 3 > listEnd) {
@@ -610,7 +667,13 @@ export function parseCertificateList(buf: Uint8Array, start: number, end: number
  * challenge. Mapped onto a ClientHello as RFC 5246 §E.2 does: suites keep their 3-byte values (0x00XXYY
  * is the TLS suite 0xXXYY, others are SSLv2 kinds), the challenge right-aligned in a zeroed random.
  */
-export function parseSslv2ClientHello(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): TlsClientHello | null {
+export function parseSslv2ClientHello(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  limits: ParseLimits,
+  report: Report,
+): TlsClientHello | null {
   if (end - start < 9 || buf[start] !== 1) {
     report(TlsAnomaly.INVALID_SSLV2_RECORD);
     return null;
@@ -619,7 +682,13 @@ export function parseSslv2ClientHello(buf: Uint8Array, start: number, end: numbe
   const csLen = u16(buf, start + 3);
   const sidLen = u16(buf, start + 5);
   const chLen = u16(buf, start + 7);
-  if (9 + csLen + sidLen + chLen !== end - start || csLen % 3 !== 0 || chLen < 16 || chLen > 32 || (sidLen !== 0 && sidLen !== 16)) {
+  if (
+    9 + csLen + sidLen + chLen !== end - start ||
+    csLen % 3 !== 0 ||
+    chLen < 16 ||
+    chLen > 32 ||
+    (sidLen !== 0 && sidLen !== 16)
+  ) {
     report(TlsAnomaly.INVALID_SSLV2_RECORD);
     if (9 + csLen + sidLen + chLen > end - start || chLen > 32) return null;
   }
@@ -651,7 +720,13 @@ export interface Sslv2ServerHello {
  * certificate_length(2) cipher_specs_length(2) connection_id_length(2), then the certificate, the
  * cipher specs and the connection id.
  */
-export function parseSslv2ServerHello(buf: Uint8Array, start: number, end: number, limits: ParseLimits, report: Report): Sslv2ServerHello | null {
+export function parseSslv2ServerHello(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  limits: ParseLimits,
+  report: Report,
+): Sslv2ServerHello | null {
   if (end - start < 11 || buf[start] !== 4) {
     report(TlsAnomaly.INVALID_SSLV2_RECORD);
     return null;
@@ -671,7 +746,11 @@ export function parseSslv2ServerHello(buf: Uint8Array, start: number, end: numbe
   if (csLen >= 3) hello.cipherSuite = (buf[p + certLen]! << 16) | u16(buf, p + certLen + 1);
   const certificates: TlsCertificate[] = [];
   if (certType === 1 && certLen > 0) {
-    const x509: X509Limits = { maxDerDepth: limits.maxDerDepth, maxListLength: limits.maxListLength, keepDer: limits.keepCertificateDer };
+    const x509: X509Limits = {
+      maxDerDepth: limits.maxDerDepth,
+      maxListLength: limits.maxListLength,
+      keepDer: limits.keepCertificateDer,
+    };
     certificates.push(parseCertificate(buf, p, p + certLen, x509, report));
   }
   return { hello, certificates };

@@ -123,7 +123,8 @@ function probeSslv2(data: Uint8Array, start: number, end: number): ProbeResult {
     const sid = u16(start + 7);
     const chal = u16(start + 9);
     const okVersion = version === 0x0002 || (version >= 0x0300 && version <= 0x0304);
-    const ok = okVersion && cs > 0 && cs % 3 === 0 && (sid === 0 || sid === 16) && chal >= 16 && chal <= 32 && 9 + cs + sid + chal === len;
+    const ok =
+      okVersion && cs > 0 && cs % 3 === 0 && (sid === 0 || sid === 16) && chal >= 16 && chal <= 32 && 9 + cs + sid + chal === len;
     return ok ? Probe.MINE : Probe.NOT_MINE;
   }
   if (msg === 4) {

@@ -17,19 +17,48 @@
  */
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
 import type { AppEventSink, TcpAppParser } from '../module.js';
-import { ExtensionType, HandshakeType, isGrease, isKnownHandshakeType, isTls13, SSL2_NEGOTIATED, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, Version } from './constants.js';
+import {
+  ExtensionType,
+  HandshakeType,
+  isGrease,
+  isKnownHandshakeType,
+  isTls13,
+  SSL2_NEGOTIATED,
+  TLS_EMPTY_RENEGOTIATION_INFO_SCSV,
+  Version,
+} from './constants.js';
 import { TlsAnomaly } from './anomalies.js';
-import type { TlsAlert, TlsCertificate, TlsClientHello, TlsHandshake, TlsHandshakeState, TlsHeartbeatSummary, TlsServerHello } from './events.js';
+import type {
+  TlsAlert,
+  TlsCertificate,
+  TlsClientHello,
+  TlsHandshake,
+  TlsHandshakeState,
+  TlsHeartbeatSummary,
+  TlsServerHello,
+} from './events.js';
 import { ja3, ja3s, ja4 } from './fingerprint.js';
 import type { TlsOptions } from './options.js';
-import { parseCertificateList, parseClientHello, parseServerHello, parseSslv2ClientHello, parseSslv2ServerHello, type ParseLimits } from './parser.js';
+import {
+  parseCertificateList,
+  parseClientHello,
+  parseServerHello,
+  parseSslv2ClientHello,
+  parseSslv2ServerHello,
+  type ParseLimits,
+} from './parser.js';
 import { TlsRecordReader, type RecordHandler } from './record-layer.js';
 
 /** ExtensionType "cookie" (44): the one extension a HelloRetryRequest may send unasked (RFC 8446 §4.2). */
 const EXT_COOKIE = 44;
 
 /** Client-to-server and server-to-client handshake messages (RFC 8446 §4, RFC 5246 §7.4). */
-const CLIENT_MESSAGES = new Set<number>([HandshakeType.CLIENT_HELLO, HandshakeType.CLIENT_KEY_EXCHANGE, HandshakeType.CERTIFICATE_VERIFY, HandshakeType.END_OF_EARLY_DATA]);
+const CLIENT_MESSAGES = new Set<number>([
+  HandshakeType.CLIENT_HELLO,
+  HandshakeType.CLIENT_KEY_EXCHANGE,
+  HandshakeType.CERTIFICATE_VERIFY,
+  HandshakeType.END_OF_EARLY_DATA,
+]);
 const SERVER_MESSAGES = new Set<number>([
   HandshakeType.HELLO_REQUEST,
   HandshakeType.SERVER_HELLO,
@@ -80,7 +109,10 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
     private readonly sink: AppEventSink<TlsHandshake>,
     private readonly options: TlsOptions,
   ) {
-    this.readers = [new TlsRecordReader(0, this, options.maxHandshakeMessageSize), new TlsRecordReader(1, this, options.maxHandshakeMessageSize)];
+    this.readers = [
+      new TlsRecordReader(0, this, options.maxHandshakeMessageSize),
+      new TlsRecordReader(1, this, options.maxHandshakeMessageSize),
+    ];
     this.limits = {
       maxListLength: options.maxListLength,
       maxCertificates: options.maxCertificates,
@@ -211,12 +243,18 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
     const report = (name: number): void => this.anomaly(name, 1);
     const version = sh.selectedVersion ?? sh.version;
     if (version === Version.SSL3) report(TlsAnomaly.SSLV3);
-    if (isGrease(sh.cipherSuite) || (sh.selectedVersion !== null && isGrease(sh.selectedVersion)) || (sh.keyShareGroup !== null && isGrease(sh.keyShareGroup)) || sh.extensions.some((e) => isGrease(e.type))) {
+    if (
+      isGrease(sh.cipherSuite) ||
+      (sh.selectedVersion !== null && isGrease(sh.selectedVersion)) ||
+      (sh.keyShareGroup !== null && isGrease(sh.keyShareGroup)) ||
+      sh.extensions.some((e) => isGrease(e.type))
+    ) {
       report(TlsAnomaly.GREASE_SELECTED);
     }
     const ch = this.clientHello;
     if (ch === null || ch.sslv2Format) return;
-    if (sh.selectedVersion !== null ? !ch.supportedVersions.includes(sh.selectedVersion) : sh.version > ch.version) report(TlsAnomaly.VERSION_NOT_OFFERED);
+    if (sh.selectedVersion !== null ? !ch.supportedVersions.includes(sh.selectedVersion) : sh.version > ch.version)
+      report(TlsAnomaly.VERSION_NOT_OFFERED);
     if (!ch.cipherSuites.includes(sh.cipherSuite)) report(TlsAnomaly.CIPHER_NOT_OFFERED);
     const offered = new Set(ch.extensions.map((e) => e.type));
     for (const e of sh.extensions) {
@@ -227,13 +265,20 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
       break;
     }
     if (sh.alpn !== null && !ch.alpn.includes(sh.alpn)) report(TlsAnomaly.ALPN_NOT_OFFERED);
-    if (sh.downgradeSentinel !== null && ch.supportedVersions.includes(Version.TLS13) && !isTls13(version)) report(TlsAnomaly.DOWNGRADE_SENTINEL);
+    if (sh.downgradeSentinel !== null && ch.supportedVersions.includes(Version.TLS13) && !isTls13(version))
+      report(TlsAnomaly.DOWNGRADE_SENTINEL);
   }
 
   changeCipherSpec(direction: Direction): void {
     if (this.done) return;
     this.ccs[direction] = true;
-    if (direction === 1 && this.serverHello !== null && !this.serverCertificateSeen && !this.serverKeyExchangeSeen && !isTls13(this.negotiated)) {
+    if (
+      direction === 1 &&
+      this.serverHello !== null &&
+      !this.serverCertificateSeen &&
+      !this.serverKeyExchangeSeen &&
+      !isTls13(this.negotiated)
+    ) {
       this.abbreviated = true;
     }
     this.checkDone();
@@ -250,7 +295,8 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
     const hb = (this.heartbeatSummary ??= { requests: 0, responses: 0, lengthMismatch: false, oversizedResponse: false });
     const ch = this.clientHello;
     const sh = this.serverHello;
-    if (ch === null || sh === null || ch.heartbeatMode === null || sh.heartbeatMode === null) this.anomaly(TlsAnomaly.HEARTBEAT_NOT_NEGOTIATED, direction);
+    if (ch === null || sh === null || ch.heartbeatMode === null || sh.heartbeatMode === null)
+      this.anomaly(TlsAnomaly.HEARTBEAT_NOT_NEGOTIATED, direction);
     const other = direction === 0 ? 1 : 0;
     if (type < 0 && payloadLength < 0 && recordLength >= 0 && this.encrypted(direction)) {
       // Encrypted: the type is unreadable. A record answering the other side's pending one is a response;
@@ -356,8 +402,11 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
     else if (ch !== null) version = ch.version;
     const tls13 = isTls13(version);
     const sameSession = ch !== null && sh !== null && sh.sessionId !== '' && sh.sessionId === ch.sessionId;
-    const resumed = sh !== null && !sh.sslv2Format && (tls13 ? sh.preSharedKeyIdentity !== null : this.abbreviated || sameSession);
-    const sslv3 = version === Version.SSL3 || (ch !== null && ch.version === Version.SSL3 && !ch.supportedVersions.some((v) => !isGrease(v) && v > Version.SSL3));
+    const resumed =
+      sh !== null && !sh.sslv2Format && (tls13 ? sh.preSharedKeyIdentity !== null : this.abbreviated || sameSession);
+    const sslv3 =
+      version === Version.SSL3 ||
+      (ch !== null && ch.version === Version.SSL3 && !ch.supportedVersions.some((v) => !isGrease(v) && v > Version.SSL3));
     return {
       state,
       version,

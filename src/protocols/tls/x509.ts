@@ -13,7 +13,18 @@
  * whatever the content (it is what blocklists match).
  */
 import { createHash } from 'node:crypto';
-import { bytesEqual, DerError, DerTag, DerTlv, derStringValue, hexUpper, latin1, oidToString, readTlv, validateDer } from './der.js';
+import {
+  bytesEqual,
+  DerError,
+  DerTag,
+  DerTlv,
+  derStringValue,
+  hexUpper,
+  latin1,
+  oidToString,
+  readTlv,
+  validateDer,
+} from './der.js';
 import { TLS_ANOMALIES, TlsAnomaly } from './anomalies.js';
 import type { TlsCertificate } from './events.js';
 
@@ -125,7 +136,8 @@ function decodeInto(
   report: (name: number) => void,
 ): void {
   const t = new DerTlv();
-  if (validateDer(buf, start, end, limits.maxDerDepth, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
+  if (validateDer(buf, start, end, limits.maxDerDepth, t) !== DerError.OK)
+    throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
   // The walk guarantees each TLV fits its parent; what remains to check is the shape.
   expect(buf, start, end, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_DER);
   if (t.end !== end) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
@@ -164,7 +176,10 @@ function decodeInto(
   let vpos = t.start;
   for (let i = 0; i < 2; i++) {
     if (readTlv(buf, vpos, validityEnd, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DATE);
-    const time = t.id === DerTag.UTC_TIME || t.id === DerTag.GENERALIZED_TIME ? parseTime(buf, t.start, t.end, t.id === DerTag.UTC_TIME) : null;
+    const time =
+      t.id === DerTag.UTC_TIME || t.id === DerTag.GENERALIZED_TIME
+        ? parseTime(buf, t.start, t.end, t.id === DerTag.UTC_TIME)
+        : null;
     if (time === null) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DATE);
     if (i === 0) cert.notBefore = time;
     else cert.notAfter = time;
@@ -187,7 +202,8 @@ function decodeInto(
   while (pos < tbsEnd) {
     if (readTlv(buf, pos, tbsEnd, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
     if (t.id === 0xa3) decodeExtensions(cert, buf, t.start, t.end, limits, report);
-    else if (t.id !== 0x81 && t.id !== 0xa1 && t.id !== 0x82 && t.id !== 0xa2) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
+    else if (t.id !== 0x81 && t.id !== 0xa1 && t.id !== 0x82 && t.id !== 0xa2)
+      throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_DER);
     pos = t.end;
   }
 
@@ -348,7 +364,8 @@ function decodeSubjectAltName(
 ): void {
   // extnValue is an OCTET STRING, which the outer walk did not descend into.
   const t = new DerTlv();
-  if (validateDer(buf, start, end, limits.maxDerDepth, t) !== DerError.OK) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
+  if (validateDer(buf, start, end, limits.maxDerDepth, t) !== DerError.OK)
+    throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
   expect(buf, start, end, DerTag.SEQUENCE, t, TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
   if (t.end !== end) throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
   let pos = t.start;
@@ -366,7 +383,9 @@ function decodeSubjectAltName(
     if (t.id === GN_DNS_NAME) {
       cert.sanDns.push(latin1(buf, t.start, t.end));
     } else if (t.length === 4 || t.length === 16) {
-      cert.sanIps.push(t.length === 4 ? `${buf[t.start]}.${buf[t.start + 1]}.${buf[t.start + 2]}.${buf[t.start + 3]}` : formatIpv6(buf, t.start));
+      cert.sanIps.push(
+        t.length === 4 ? `${buf[t.start]}.${buf[t.start + 1]}.${buf[t.start + 2]}.${buf[t.start + 3]}` : formatIpv6(buf, t.start),
+      );
     } else {
       throw new CertificateError(TlsAnomaly.CERTIFICATE_INVALID_EXTENSIONS);
     }
@@ -393,7 +412,13 @@ export function formatIpv6(buf: Uint8Array, off: number): string {
     i = j;
   }
   if (bestStart < 0) return g.map((x) => x.toString(16)).join(':');
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
+  const head = g
+    .slice(0, bestStart)
+    .map((x) => x.toString(16))
+    .join(':');
+  const tail = g
+    .slice(bestStart + bestLen)
+    .map((x) => x.toString(16))
+    .join(':');
   return `${head}::${tail}`;
 }

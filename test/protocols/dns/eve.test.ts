@@ -10,7 +10,19 @@ import { dnsModule, dnsToEve, llmnrModule, llmnrToEve, mdnsModule, mdnsToEve } f
 import { expandIpv6 } from '../../../src/protocols/dns/eve.js';
 import { Probe } from '../../../src/protocols/module.js';
 import { corpusPath, corpusPresent, eveSchema, schemaPresent } from '../../support/corpus.js';
-import { buildMessage, encodeName, parseOne, parseTcp, parseUdp, response, rr, tcpStreams, u16be, u32be, udpDatagrams } from './helpers.js';
+import {
+  buildMessage,
+  encodeName,
+  parseOne,
+  parseTcp,
+  parseUdp,
+  response,
+  rr,
+  tcpStreams,
+  u16be,
+  u32be,
+  udpDatagrams,
+} from './helpers.js';
 
 function line(type: string, obj: object): object {
   return {
@@ -31,13 +43,33 @@ const MAPPERS: Record<string, (m: DnsMessage) => object> = { dns: (m) => dnsToEv
 /** Messages with an RR of every RDATA kind, in every section. */
 function everyKind(): Uint8Array {
   const txt = [5, ...Buffer.from('hello'), 3, ...Buffer.from('a"b')];
-  const soa = [...encodeName('ns1.example.com'), ...encodeName('hostmaster.example.com'), ...u32be(1), ...u32be(2), ...u32be(3), ...u32be(4), ...u32be(5)];
+  const soa = [
+    ...encodeName('ns1.example.com'),
+    ...encodeName('hostmaster.example.com'),
+    ...u32be(1),
+    ...u32be(2),
+    ...u32be(3),
+    ...u32be(4),
+    ...u32be(5),
+  ];
   const srv = [...u16be(10), ...u16be(5), ...u16be(5060), ...encodeName('sip.example.com')];
   const caa = [0, 5, ...Buffer.from('issue'), ...Buffer.from('letsencrypt.org')];
   const https = [...u16be(1), 0, ...u16be(1), ...u16be(3), 2, ...Buffer.from('h2'), ...u16be(3), ...u16be(2), ...u16be(443)];
   const ds = [...u16be(2371), 13, 2, 0xab, 0xcd];
   const dnskey = [...u16be(257), 3, 13, 1, 2, 3, 4];
-  const rrsig = [...u16be(1), 13, 2, ...u32be(300), ...u32be(1700000000), ...u32be(1690000000), ...u16be(2371), ...encodeName('example.com'), 9, 9, 9];
+  const rrsig = [
+    ...u16be(1),
+    13,
+    2,
+    ...u32be(300),
+    ...u32be(1700000000),
+    ...u32be(1690000000),
+    ...u16be(2371),
+    ...encodeName('example.com'),
+    9,
+    9,
+    9,
+  ];
   const records = [
     rr('example.com', 1, [192, 0, 2, 1]),
     rr('example.com', 28, [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1]),
@@ -60,7 +92,14 @@ function everyKind(): Uint8Array {
     rr('.', 41, []),
   ];
   const opt = rr('.', 41, [...u16be(10), ...u16be(8), 1, 2, 3, 4, 5, 6, 7, 8], 0, 1232);
-  return buildMessage({ id: 7, flags: 0x8180, questions: [{ name: 'example.com', type: 255 }], answers: records, authorities: records, additionals: [...records.slice(0, -1), opt] });
+  return buildMessage({
+    id: 7,
+    flags: 0x8180,
+    questions: [{ name: 'example.com', type: 255 }],
+    answers: records,
+    authorities: records,
+    additionals: [...records.slice(0, -1), opt],
+  });
 }
 
 describe('dns EVE v3 object', () => {
@@ -87,7 +126,17 @@ describe('dns EVE v3 object', () => {
 
   it('writes a query as a request with its queries only', () => {
     const { msg } = parseOne(buildMessage({ id: 1, flags: 0x0100, questions: [{ name: '.', type: 2 }] }));
-    expect(dnsToEve(msg!)).toEqual({ version: 3, type: 'request', tx_id: 0, id: 1, flags: '100', rd: true, opcode: 0, rcode: 'NOERROR', queries: [{ rrname: '', rrtype: 'NS' }] });
+    expect(dnsToEve(msg!)).toEqual({
+      version: 3,
+      type: 'request',
+      tx_id: 0,
+      id: 1,
+      flags: '100',
+      rd: true,
+      opcode: 0,
+      rcode: 'NOERROR',
+      queries: [{ rrname: '', rrtype: 'NS' }],
+    });
   });
 
   it('expands AAAA addresses, splits TXT strings, writes SOA and SRV objects and OPT options', () => {
@@ -96,8 +145,21 @@ describe('dns EVE v3 object', () => {
     const answers = eve.answers as Record<string, unknown>[];
     expect(answers.find((a) => a.rrtype === 'AAAA')!.rdata).toBe('2001:0db8:0000:0000:0000:0000:0000:0001');
     expect(answers.filter((a) => a.rrtype === 'TXT').map((a) => a.rdata)).toEqual(['hello', 'a"b']);
-    expect(answers.find((a) => a.rrtype === 'SOA')!.soa).toEqual({ mname: 'ns1.example.com', rname: 'hostmaster.example.com', serial: 1, refresh: 2, retry: 3, expire: 4, minimum: 5 });
-    expect(answers.find((a) => a.rrtype === 'SRV')!.srv).toEqual({ priority: 10, weight: 5, port: 5060, name: 'sip.example.com' });
+    expect(answers.find((a) => a.rrtype === 'SOA')!.soa).toEqual({
+      mname: 'ns1.example.com',
+      rname: 'hostmaster.example.com',
+      serial: 1,
+      refresh: 2,
+      retry: 3,
+      expire: 4,
+      minimum: 5,
+    });
+    expect(answers.find((a) => a.rrtype === 'SRV')!.srv).toEqual({
+      priority: 10,
+      weight: 5,
+      port: 5060,
+      name: 'sip.example.com',
+    });
     expect(answers.find((a) => a.rrtype === 'CAA')!.rdata).toBe('0 issue "letsencrypt.org"');
     expect(answers.find((a) => a.rrtype === 'HTTPS')!.rdata).toBe('1 . alpn=h2 port=443');
     expect(answers.find((a) => a.rrtype === 'DS')!.rdata).toBe('2371 13 2 ABCD');
@@ -132,7 +194,11 @@ describe('mdns and llmnr EVE objects', () => {
     const msg = buildMessage({
       id: 0,
       flags: 0x8400,
-      answers: [rr('_ipp._tcp.local', 12, encodeName('Printer._ipp._tcp.local'), 4500), rr('Printer._ipp._tcp.local', 16, [4, ...Buffer.from('tx=1')], 4500, 0x8001), rr('host.local', 1, [10, 0, 0, 9], 120, 0x8001)],
+      answers: [
+        rr('_ipp._tcp.local', 12, encodeName('Printer._ipp._tcp.local'), 4500),
+        rr('Printer._ipp._tcp.local', 16, [4, ...Buffer.from('tx=1')], 4500, 0x8001),
+        rr('host.local', 1, [10, 0, 0, 9], 120, 0x8001),
+      ],
     });
     const { msg: m } = parseOne(msg, 0, {}, 'mdns');
     expect(mdnsToEve(m!)).toEqual({
@@ -141,10 +207,25 @@ describe('mdns and llmnr EVE objects', () => {
       flags: ['aa'],
       opcode: 0,
       rcode: 0,
-      answers: [{ rrname: '_ipp._tcp.local', ptr: 'Printer._ipp._tcp.local' }, { rrname: 'Printer._ipp._tcp.local', txt: ['tx=1'] }, { rrname: 'host.local' }],
+      answers: [
+        { rrname: '_ipp._tcp.local', ptr: 'Printer._ipp._tcp.local' },
+        { rrname: 'Printer._ipp._tcp.local', txt: ['tx=1'] },
+        { rrname: 'host.local' },
+      ],
     });
-    const q = parseOne(buildMessage({ id: 0, flags: 0, questions: [{ name: '_ipp._tcp.local', type: 12, class: 0x8001 }] }), 0, {}, 'mdns').msg!;
-    expect(mdnsToEve(q)).toEqual({ type: 'request', id: 0, opcode: 0, rcode: 0, queries: [{ rrname: '_ipp._tcp.local', rrtype: 'PTR' }] });
+    const q = parseOne(
+      buildMessage({ id: 0, flags: 0, questions: [{ name: '_ipp._tcp.local', type: 12, class: 0x8001 }] }),
+      0,
+      {},
+      'mdns',
+    ).msg!;
+    expect(mdnsToEve(q)).toEqual({
+      type: 'request',
+      id: 0,
+      opcode: 0,
+      rcode: 0,
+      queries: [{ rrname: '_ipp._tcp.local', rrtype: 'PTR' }],
+    });
   });
 
   it('llmnr: flags C, TC, T; values keyed by type', () => {
@@ -162,7 +243,7 @@ describe('mdns and llmnr EVE objects', () => {
   });
 });
 
-describe.skipIf(!schemaPresent)('EVE lines validate against Suricata\'s schema (needs the shared EVE schema)', () => {
+describe.skipIf(!schemaPresent)("EVE lines validate against Suricata's schema (needs the shared EVE schema)", () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
   let validate: ValidateFunction;
   // Read here, not in the describe body: a skipped describe's body still runs at collection.
@@ -171,7 +252,8 @@ describe.skipIf(!schemaPresent)('EVE lines validate against Suricata\'s schema (
   });
   const check = (type: string, msg: DnsMessage) => {
     const obj = JSON.parse(JSON.stringify(line(type, MAPPERS[type]!(msg))));
-    if (!validate(obj)) throw new Error(`${JSON.stringify(obj)}\n${ajv.errorsText((validate as { errors?: unknown }).errors as never)}`);
+    if (!validate(obj))
+      throw new Error(`${JSON.stringify(obj)}\n${ajv.errorsText((validate as { errors?: unknown }).errors as never)}`);
   };
 
   it.each(['dns', 'mdns', 'llmnr'])('%s: a message with every RDATA kind in every section, and odd names', (type) => {
@@ -182,12 +264,31 @@ describe.skipIf(!schemaPresent)('EVE lines validate against Suricata\'s schema (
     const q = parseOne(buildMessage({ questions: [{ name: long, type: 1 }] }), 0, {}, type as 'dns').msg!;
     expect(q.questions[0]!.nameTruncated).toBe(true);
     check(type, q);
-    const loop = buildMessage({ flags: 0x8180, questions: [{ name: 'x.example', type: 1 }], answers: [rr([1, 0x61, 0xc0, 29], 1, [1, 2, 3, 4])], authorities: [rr([0xc0, 12], 5, [0xc0, 45])] });
+    const loop = buildMessage({
+      flags: 0x8180,
+      questions: [{ name: 'x.example', type: 1 }],
+      answers: [rr([1, 0x61, 0xc0, 29], 1, [1, 2, 3, 4])],
+      authorities: [rr([0xc0, 12], 5, [0xc0, 45])],
+    });
     const l = parseOne(loop, 1, {}, type as 'dns').msg!;
     check(type, l);
   });
 
-  const files = corpusPresent ? ['ndpi_1kxun.pcap', 'ndpi_dns_exfiltration.pcap', 'ndpi_dns_fragmented.pcap', 'ndpi_malformed_dns.pcap', 'tcpdump_dns_tcp.pcap', 'tcpdump_edns-opts.pcap', 'zeek_dns-caa.pcap', 'zeek_dns-mdns.pcap', 'zeek_dns-svcb.pcap', 'zeek_dnssec-rrsig.pcap', 'deepflow_dns-tcp-multi.pcap'] : [];
+  const files = corpusPresent
+    ? [
+        'ndpi_1kxun.pcap',
+        'ndpi_dns_exfiltration.pcap',
+        'ndpi_dns_fragmented.pcap',
+        'ndpi_malformed_dns.pcap',
+        'tcpdump_dns_tcp.pcap',
+        'tcpdump_edns-opts.pcap',
+        'zeek_dns-caa.pcap',
+        'zeek_dns-mdns.pcap',
+        'zeek_dns-svcb.pcap',
+        'zeek_dnssec-rrsig.pcap',
+        'deepflow_dns-tcp-multi.pcap',
+      ]
+    : [];
   it.each(files)('every record of %s', async (file) => {
     let n = 0;
     const modules = [mdnsModule, llmnrModule, dnsModule];
@@ -195,9 +296,21 @@ describe.skipIf(!schemaPresent)('EVE lines validate against Suricata\'s schema (
     for (const d of udpDatagrams(corpusPath(file))) (flows.get(d.flow) ?? flows.set(d.flow, []).get(d.flow)!).push(d);
     for (const list of flows.values()) {
       const f = list[0]!;
-      const m = modules.find((x) => x.probe(f.payload, 0, f.payload.length, { transport: 'udp', direction: f.direction, serverPort: f.serverPort, clientPort: f.clientPort }) === Probe.MINE);
+      const m = modules.find(
+        (x) =>
+          x.probe(f.payload, 0, f.payload.length, {
+            transport: 'udp',
+            direction: f.direction,
+            serverPort: f.serverPort,
+            clientPort: f.clientPort,
+          }) === Probe.MINE,
+      );
       if (m === undefined) continue;
-      const rec = parseUdp(list.map((d) => ({ dir: d.direction, bytes: d.payload })), {}, m.name as 'dns');
+      const rec = parseUdp(
+        list.map((d) => ({ dir: d.direction, bytes: d.payload })),
+        {},
+        m.name as 'dns',
+      );
       rec.records.forEach((r, i) => check(rec.types[i]!, r));
       n += rec.records.length;
     }

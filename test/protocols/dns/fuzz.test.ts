@@ -10,9 +10,30 @@
  * its seed: `FUZZ_SEED=<n>` reruns that case alone.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { DNS_ANOMALIES, dnsToEve, llmnrToEve, mdnsToEve, type DnsMessage, type DnsVariant } from '../../../src/protocols/dns/index.js';
+import {
+  DNS_ANOMALIES,
+  dnsToEve,
+  llmnrToEve,
+  mdnsToEve,
+  type DnsMessage,
+  type DnsVariant,
+} from '../../../src/protocols/dns/index.js';
 import { corpusPath, corpusPresent } from '../../support/corpus.js';
-import { buildMessage, encodeName, parseTcp, parseUdp, prng, recorder, rr, tcpFrame, u16be, u32be, udpDatagrams, type Recorded, type StreamStep } from './helpers.js';
+import {
+  buildMessage,
+  encodeName,
+  parseTcp,
+  parseUdp,
+  prng,
+  recorder,
+  rr,
+  tcpFrame,
+  u16be,
+  u32be,
+  udpDatagrams,
+  type Recorded,
+  type StreamStep,
+} from './helpers.js';
 import { DnsUdpParser, resolveDnsOptions } from '../../../src/protocols/dns/index.js';
 
 const ANOMALY_SET = new Set<string>(DNS_ANOMALIES);
@@ -22,9 +43,44 @@ const ONLY = process.env.FUZZ_SEED === undefined ? null : Number(process.env.FUZ
 
 function builtSeeds(): Uint8Array[] {
   const soa = [...encodeName('ns1.example.com'), ...[0xc0, 12], ...u32be(1), ...u32be(2), ...u32be(3), ...u32be(4), ...u32be(5)];
-  const https = [...u16be(1), 0, ...u16be(1), ...u16be(3), 2, ...Buffer.from('h2'), ...u16be(3), ...u16be(2), ...u16be(443), ...u16be(4), ...u16be(4), 1, 2, 3, 4];
-  const rrsig = [...u16be(1), 13, 2, ...u32be(300), ...u32be(1700000000), ...u32be(1690000000), ...u16be(2371), 0xc0, 12, 9, 9, 9];
-  const opt = rr('.', 41, [...u16be(8), ...u16be(7), ...u16be(1), 24, 0, 198, 51, 100, ...u16be(10), ...u16be(8), 1, 2, 3, 4, 5, 6, 7, 8], 0x8000, 1232);
+  const https = [
+    ...u16be(1),
+    0,
+    ...u16be(1),
+    ...u16be(3),
+    2,
+    ...Buffer.from('h2'),
+    ...u16be(3),
+    ...u16be(2),
+    ...u16be(443),
+    ...u16be(4),
+    ...u16be(4),
+    1,
+    2,
+    3,
+    4,
+  ];
+  const rrsig = [
+    ...u16be(1),
+    13,
+    2,
+    ...u32be(300),
+    ...u32be(1700000000),
+    ...u32be(1690000000),
+    ...u16be(2371),
+    0xc0,
+    12,
+    9,
+    9,
+    9,
+  ];
+  const opt = rr(
+    '.',
+    41,
+    [...u16be(8), ...u16be(7), ...u16be(1), 24, 0, 198, 51, 100, ...u16be(10), ...u16be(8), 1, 2, 3, 4, 5, 6, 7, 8],
+    0x8000,
+    1232,
+  );
   const records = [
     rr([0xc0, 12], 1, [192, 0, 2, 1]),
     rr([0xc0, 12], 28, [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), 1]),
@@ -43,17 +99,34 @@ function builtSeeds(): Uint8Array[] {
   ];
   return [
     buildMessage({ id: 1, questions: [{ name: 'example.com', type: 1 }], additionals: [opt] }),
-    buildMessage({ id: 1, flags: 0x8180, questions: [{ name: 'example.com', type: 255 }], answers: records, authorities: records.slice(0, 5), additionals: [...records.slice(5), opt] }),
+    buildMessage({
+      id: 1,
+      flags: 0x8180,
+      questions: [{ name: 'example.com', type: 255 }],
+      answers: records,
+      authorities: records.slice(0, 5),
+      additionals: [...records.slice(5), opt],
+    }),
   ];
 }
 
 function realSeeds(): { variant: DnsVariant; bytes: Uint8Array }[] {
   if (!corpusPresent) return [];
   const out: { variant: DnsVariant; bytes: Uint8Array }[] = [];
-  for (const f of ['ndpi_1kxun.pcap', 'tcpdump_edns-opts.pcap', 'zeek_dns-caa.pcap', 'zeek_dns-svcb.pcap', 'zeek_dnssec-rrsig.pcap', 'zeek_dns-mdns.pcap', 'ndpi_malformed_dns.pcap', 'ndpi_dns_fragmented.pcap']) {
+  for (const f of [
+    'ndpi_1kxun.pcap',
+    'tcpdump_edns-opts.pcap',
+    'zeek_dns-caa.pcap',
+    'zeek_dns-svcb.pcap',
+    'zeek_dnssec-rrsig.pcap',
+    'zeek_dns-mdns.pcap',
+    'ndpi_malformed_dns.pcap',
+    'ndpi_dns_fragmented.pcap',
+  ]) {
     for (const d of udpDatagrams(corpusPath(f))) {
       const port = d.serverPort;
-      const variant: DnsVariant | null = port === 53 ? 'dns' : port === 5353 || d.clientPort === 5353 ? 'mdns' : port === 5355 ? 'llmnr' : null;
+      const variant: DnsVariant | null =
+        port === 53 ? 'dns' : port === 5353 || d.clientPort === 5353 ? 'mdns' : port === 5355 ? 'llmnr' : null;
       if (variant !== null && d.payload.length >= 12) out.push({ variant, bytes: d.payload });
     }
   }
@@ -137,8 +210,10 @@ function checkOutput(rec: Recorded, variant: DnsVariant, inputs: number, label: 
   if (rec.records.length > inputs) fail(`${rec.records.length} records from ${inputs} inputs`);
   for (const a of rec.anomalies) if (!ANOMALY_SET.has(a.name)) fail(`unknown anomaly ${a.name}`);
   for (const m of rec.records) {
-    for (const section of [m.questions, m.answers, m.authorities, m.additionals]) if (section.length > MAX_RECORDS) fail(`${section.length} entries in a section`);
-    for (const x of [...m.questions, ...m.answers, ...m.authorities, ...m.additionals]) if (x.name.length > 255 * 4) fail(`a name of ${x.name.length} characters`);
+    for (const section of [m.questions, m.answers, m.authorities, m.additionals])
+      if (section.length > MAX_RECORDS) fail(`${section.length} entries in a section`);
+    for (const x of [...m.questions, ...m.answers, ...m.authorities, ...m.additionals])
+      if (x.name.length > 255 * 4) fail(`a name of ${x.name.length} characters`);
     for (const a of m.anomalies) if (!ANOMALY_SET.has(a)) fail(`unknown anomaly ${a}`);
     JSON.stringify(EVE[variant](m));
   }
@@ -170,7 +245,11 @@ describe('DNS fuzzing', () => {
       const batch = Array.from({ length: 4 }, () => (rnd() < 0.1 ? randomBytes(rnd, 600) : mutate(s.bytes, rnd, other)));
       let rec: Recorded;
       try {
-        rec = parseUdp(batch.map((bytes, i) => ({ dir: (i & 1) as 0 | 1, bytes })), OPTIONS, s.variant);
+        rec = parseUdp(
+          batch.map((bytes, i) => ({ dir: (i & 1) as 0 | 1, bytes })),
+          OPTIONS,
+          s.variant,
+        );
       } catch (e) {
         throw new Error(`UDP fuzz seed ${seed}: ${(e as Error).stack}`);
       }
@@ -228,7 +307,11 @@ describe('DNS fuzzing', () => {
       }
       // Each message needs a 2-byte prefix and a 12-byte header.
       checkOutput(a, 'dns', Math.ceil(inputBytes / 14) + 1, `TCP seed ${seed}`);
-      expect({ records: b.records, anomalies: b.anomalies, stops: b.stops }, `TCP seed ${seed}: split`).toEqual({ records: a.records, anomalies: a.anomalies, stops: a.stops });
+      expect({ records: b.records, anomalies: b.anomalies, stops: b.stops }, `TCP seed ${seed}: split`).toEqual({
+        records: a.records,
+        anomalies: a.anomalies,
+        stops: a.stops,
+      });
     }
   });
 

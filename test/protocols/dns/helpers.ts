@@ -48,7 +48,12 @@ export function anomalyNames(r: Recorded): string[] {
 }
 
 /** Parses datagrams with a fresh UDP parser; returns what it emitted. */
-export function parseUdp(datagrams: { dir: Direction; bytes: Uint8Array }[], options: Partial<DnsOptions> = {}, variant: DnsVariant = 'dns', end = true): Recorded {
+export function parseUdp(
+  datagrams: { dir: Direction; bytes: Uint8Array }[],
+  options: Partial<DnsOptions> = {},
+  variant: DnsVariant = 'dns',
+  end = true,
+): Recorded {
   const sink = recorder(variant);
   const p = new DnsUdpParser(sink, resolveDnsOptions(options), variant);
   for (const d of datagrams) p.onDatagram(d.dir, d.bytes, 0, d.bytes.length);
@@ -57,7 +62,12 @@ export function parseUdp(datagrams: { dir: Direction; bytes: Uint8Array }[], opt
 }
 
 /** One message both ways: a query to the server, optionally its response. */
-export function parseOne(bytes: Uint8Array, dir: Direction = 0, options: Partial<DnsOptions> = {}, variant: DnsVariant = 'dns'): { msg: DnsMessage | undefined; anomalies: string[]; rec: Recorded } {
+export function parseOne(
+  bytes: Uint8Array,
+  dir: Direction = 0,
+  options: Partial<DnsOptions> = {},
+  variant: DnsVariant = 'dns',
+): { msg: DnsMessage | undefined; anomalies: string[]; rec: Recorded } {
   const rec = parseUdp([{ dir, bytes }], options, variant, false);
   return { msg: rec.records[0], anomalies: anomalyNames(rec), rec };
 }
@@ -67,7 +77,12 @@ export { mulberry32 as prng } from '../../support/streams.js';
 import { captureStreams, type StreamStep } from '../../support/streams.js';
 
 /** Feeds stream steps to a fresh TCP parser, each data step split at the given chunk boundaries. */
-export function parseTcp(steps: StreamStep[], options: Partial<DnsOptions> = {}, split?: (len: number) => number[], variant: DnsVariant = 'dns'): Recorded {
+export function parseTcp(
+  steps: StreamStep[],
+  options: Partial<DnsOptions> = {},
+  split?: (len: number) => number[],
+  variant: DnsVariant = 'dns',
+): Recorded {
   const sink = recorder(variant);
   const p = new DnsTcpParser(sink, resolveDnsOptions(options), variant);
   for (const s of steps) {
@@ -94,7 +109,6 @@ export function parseTcp(steps: StreamStep[], options: Partial<DnsOptions> = {},
 }
 
 // ------------------------------------------------------------------ seeded randomness
-
 
 // ------------------------------------------------------------------ message builder
 
@@ -158,7 +172,14 @@ export function buildMessage(m: BuildMessage): Uint8Array {
   const out: number[] = [...u16be(m.id ?? 0x1234), ...u16be(m.flags ?? 0x0100), ...counts.flatMap(u16be)];
   for (const x of q) out.push(...encodeName(x.name), ...u16be(x.type), ...u16be(x.class ?? 1));
   for (const r of [...an, ...ns, ...ar]) {
-    out.push(...(typeof r.name === 'string' ? encodeName(r.name) : r.name), ...u16be(r.type), ...u16be(r.class ?? 1), ...u32be(r.ttl ?? 300), ...u16be(r.rdata.length), ...r.rdata);
+    out.push(
+      ...(typeof r.name === 'string' ? encodeName(r.name) : r.name),
+      ...u16be(r.type),
+      ...u16be(r.class ?? 1),
+      ...u32be(r.ttl ?? 300),
+      ...u16be(r.rdata.length),
+      ...r.rdata,
+    );
   }
   return Uint8Array.from(out);
 }
@@ -187,7 +208,14 @@ export function query(name: string, type = 1, id = 0x1234, flags = 0x0100): Uint
   return buildMessage({ id, flags, questions: [{ name, type }] });
 }
 
-export function response(name: string, type: number, answers: BuildRR[], id = 0x1234, flags = 0x8180, extra: Partial<BuildMessage> = {}): Uint8Array {
+export function response(
+  name: string,
+  type: number,
+  answers: BuildRR[],
+  id = 0x1234,
+  flags = 0x8180,
+  extra: Partial<BuildMessage> = {},
+): Uint8Array {
   return buildMessage({ id, flags, questions: [{ name, type }], answers, ...extra });
 }
 

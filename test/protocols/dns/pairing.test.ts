@@ -10,7 +10,7 @@ const R = 1; // to client
 const A = (i = 1) => [rr('a.example', 1, [10, 0, 0, i])];
 
 describe('pairing (DNS over UDP)', () => {
-  it('a response takes its query\'s txId and says the query was seen', () => {
+  it("a response takes its query's txId and says the query was seen", () => {
     const rec = parseUdp([
       { dir: Q, bytes: query('a.example', 1, 7) },
       { dir: Q, bytes: query('b.example', 1, 8) },
@@ -101,7 +101,7 @@ describe('pairing (DNS over UDP)', () => {
     expect(rec.records[1]).toMatchObject({ txId: 0, querySeen: true });
   });
 
-  it('dns.unanswered_query at flow end, once per query, with the query\'s direction', () => {
+  it("dns.unanswered_query at flow end, once per query, with the query's direction", () => {
     const rec = parseUdp([
       { dir: Q, bytes: query('a.example', 1, 7) },
       { dir: Q, bytes: query('b.example', 1, 8) },
@@ -120,11 +120,16 @@ describe('pairing (DNS over UDP)', () => {
       ],
       { maxOutstandingQueries: 2 },
     );
-    expect(anomalyNames(rec)).toEqual(['dns.too_many_outstanding_queries', 'dns.response_without_query', 'dns.unanswered_query', 'dns.unanswered_query']);
+    expect(anomalyNames(rec)).toEqual([
+      'dns.too_many_outstanding_queries',
+      'dns.response_without_query',
+      'dns.unanswered_query',
+      'dns.unanswered_query',
+    ]);
     expect(rec.records[2]!.anomalies).toEqual(['dns.too_many_outstanding_queries']);
   });
 
-  it('dns.not_request / dns.not_response: messages against the flow\'s direction', () => {
+  it("dns.not_request / dns.not_response: messages against the flow's direction", () => {
     const rec = parseUdp([
       { dir: R, bytes: query('a.example', 1, 7) },
       { dir: Q, bytes: response('a.example', 1, A(), 7) },

@@ -13,7 +13,10 @@ function own(anomalies: string[]): string[] {
   return anomalies.filter((a) => a !== 'dns.response_without_query');
 }
 
-function rdataOf(type: number, rdata: number[]): { rdata: DnsRdata | undefined; anomalies: string[]; truncated: boolean | undefined } {
+function rdataOf(
+  type: number,
+  rdata: number[],
+): { rdata: DnsRdata | undefined; anomalies: string[]; truncated: boolean | undefined } {
   const { msg, anomalies } = parseOne(response('example.com', type, [rr('example.com', type, rdata)]), TO_CLIENT);
   return { rdata: msg?.answers[0]?.rdata, anomalies: own(anomalies), truncated: msg?.answers[0]?.rdataTruncated };
 }
@@ -82,7 +85,10 @@ describe('header and question', () => {
 describe('RDATA by type', () => {
   it('A and AAAA', () => {
     expect(rdataOf(1, [192, 0, 2, 7]).rdata).toEqual({ kind: 'address', address: '192.0.2.7' });
-    expect(rdataOf(28, [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).rdata).toEqual({ kind: 'address', address: '2001:db8::1' });
+    expect(rdataOf(28, [0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).rdata).toEqual({
+      kind: 'address',
+      address: '2001:db8::1',
+    });
     expect(rdataOf(28, [0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]).rdata).toEqual({ kind: 'address', address: '1:0:1::1' });
   });
 
@@ -90,33 +96,112 @@ describe('RDATA by type', () => {
     expect(rdataOf(5, encodeName('a.example')).rdata).toEqual({ kind: 'name', name: 'a.example' });
     expect(rdataOf(2, encodeName('ns.example')).rdata).toEqual({ kind: 'name', name: 'ns.example' });
     expect(rdataOf(12, encodeName('host.example')).rdata).toEqual({ kind: 'name', name: 'host.example' });
-    expect(rdataOf(15, [0, 10, ...encodeName('mx.example')]).rdata).toEqual({ kind: 'mx', preference: 10, exchange: 'mx.example' });
+    expect(rdataOf(15, [0, 10, ...encodeName('mx.example')]).rdata).toEqual({
+      kind: 'mx',
+      preference: 10,
+      exchange: 'mx.example',
+    });
   });
 
   it('TXT: several strings, an empty one, escapes', () => {
-    expect(rdataOf(16, [2, 0x68, 0x69, 0, 3, 0x61, 0x5c, 0x07]).rdata).toEqual({ kind: 'txt', strings: ['hi', '', 'a\\\\\\007'] });
+    expect(rdataOf(16, [2, 0x68, 0x69, 0, 3, 0x61, 0x5c, 0x07]).rdata).toEqual({
+      kind: 'txt',
+      strings: ['hi', '', 'a\\\\\\007'],
+    });
   });
 
   it('SOA and SRV', () => {
-    const soa = [...encodeName('ns1.example'), ...encodeName('admin.example'), ...u32be(2024010101), ...u32be(7200), ...u32be(3600), ...u32be(1209600), ...u32be(300)];
-    expect(rdataOf(6, soa).rdata).toEqual({ kind: 'soa', mname: 'ns1.example', rname: 'admin.example', serial: 2024010101, refresh: 7200, retry: 3600, expire: 1209600, minimum: 300 });
-    expect(rdataOf(33, [0, 1, 0, 2, 0x13, 0xc4, ...encodeName('sip.example')]).rdata).toEqual({ kind: 'srv', priority: 1, weight: 2, port: 5060, target: 'sip.example' });
+    const soa = [
+      ...encodeName('ns1.example'),
+      ...encodeName('admin.example'),
+      ...u32be(2024010101),
+      ...u32be(7200),
+      ...u32be(3600),
+      ...u32be(1209600),
+      ...u32be(300),
+    ];
+    expect(rdataOf(6, soa).rdata).toEqual({
+      kind: 'soa',
+      mname: 'ns1.example',
+      rname: 'admin.example',
+      serial: 2024010101,
+      refresh: 7200,
+      retry: 3600,
+      expire: 1209600,
+      minimum: 300,
+    });
+    expect(rdataOf(33, [0, 1, 0, 2, 0x13, 0xc4, ...encodeName('sip.example')]).rdata).toEqual({
+      kind: 'srv',
+      priority: 1,
+      weight: 2,
+      port: 5060,
+      target: 'sip.example',
+    });
   });
 
   it('CAA', () => {
-    expect(rdataOf(257, [128, 5, ...Buffer.from('issue'), ...Buffer.from('ca.example')]).rdata).toEqual({ kind: 'caa', flags: 128, critical: true, tag: 'issue', value: 'ca.example' });
+    expect(rdataOf(257, [128, 5, ...Buffer.from('issue'), ...Buffer.from('ca.example')]).rdata).toEqual({
+      kind: 'caa',
+      flags: 128,
+      critical: true,
+      tag: 'issue',
+      value: 'ca.example',
+    });
   });
 
   it('HTTPS/SVCB with every SvcParam', () => {
     const params = [
-      ...u16be(0), ...u16be(4), ...u16be(1), ...u16be(3), // mandatory: alpn, port
-      ...u16be(1), ...u16be(6), 2, ...Buffer.from('h2'), 2, ...Buffer.from('h3'), // alpn
-      ...u16be(2), ...u16be(0), // no-default-alpn
-      ...u16be(3), ...u16be(2), ...u16be(8443), // port
-      ...u16be(4), ...u16be(8), 192, 0, 2, 1, 192, 0, 2, 2, // ipv4hint
-      ...u16be(5), ...u16be(3), 1, 2, 3, // ech
-      ...u16be(6), ...u16be(16), 0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, // ipv6hint
-      ...u16be(9), ...u16be(1), 0xaa, // unknown key
+      ...u16be(0),
+      ...u16be(4),
+      ...u16be(1),
+      ...u16be(3), // mandatory: alpn, port
+      ...u16be(1),
+      ...u16be(6),
+      2,
+      ...Buffer.from('h2'),
+      2,
+      ...Buffer.from('h3'), // alpn
+      ...u16be(2),
+      ...u16be(0), // no-default-alpn
+      ...u16be(3),
+      ...u16be(2),
+      ...u16be(8443), // port
+      ...u16be(4),
+      ...u16be(8),
+      192,
+      0,
+      2,
+      1,
+      192,
+      0,
+      2,
+      2, // ipv4hint
+      ...u16be(5),
+      ...u16be(3),
+      1,
+      2,
+      3, // ech
+      ...u16be(6),
+      ...u16be(16),
+      0x20,
+      0x01,
+      0x0d,
+      0xb8,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      0,
+      2, // ipv6hint
+      ...u16be(9),
+      ...u16be(1),
+      0xaa, // unknown key
     ];
     const { rdata, anomalies } = rdataOf(65, [0, 1, ...encodeName('svc.example'), ...params]);
     expect(own(anomalies)).toEqual([]);
@@ -135,7 +220,12 @@ describe('RDATA by type', () => {
         { key: 9, name: 'key9', value: 'aa' },
       ],
     });
-    expect(rdataOf(64, [0, 0, ...encodeName('alias.example')]).rdata).toEqual({ kind: 'svcb', priority: 0, target: 'alias.example', params: [] });
+    expect(rdataOf(64, [0, 0, ...encodeName('alias.example')]).rdata).toEqual({
+      kind: 'svcb',
+      priority: 0,
+      target: 'alias.example',
+      params: [],
+    });
   });
 
   it('SvcParams out of order, repeated or malformed: dns.svcb_bad_params', () => {
@@ -148,15 +238,58 @@ describe('RDATA by type', () => {
   });
 
   it('DS, DNSKEY (with its key tag), RRSIG', () => {
-    expect(rdataOf(43, [...u16be(60485), 5, 1, 0x2b, 0xb1]).rdata).toEqual({ kind: 'ds', keyTag: 60485, algorithm: 5, digestType: 1, digest: '2bb1' });
+    expect(rdataOf(43, [...u16be(60485), 5, 1, 0x2b, 0xb1]).rdata).toEqual({
+      kind: 'ds',
+      keyTag: 60485,
+      algorithm: 5,
+      digestType: 1,
+      digest: '2bb1',
+    });
     // RFC 4034 Appendix B over 01 00 03 08 01 02 03: 0x0100 + 0x0308 + 0x0102 + 0x0300 = 0x080a.
-    expect(rdataOf(48, [1, 0, 3, 8, 1, 2, 3]).rdata).toEqual({ kind: 'dnskey', flags: 256, zoneKey: true, secureEntryPoint: false, protocol: 3, algorithm: 8, keyTag: 0x080a, publicKey: 'AQID' });
-    const rrsig = [...u16be(1), 8, 2, ...u32be(3600), ...u32be(1700000000), ...u32be(1690000000), ...u16be(12345), ...encodeName('example.com'), 0xff, 0xfe];
-    expect(rdataOf(46, rrsig).rdata).toEqual({ kind: 'rrsig', typeCovered: 1, typeCoveredName: 'A', algorithm: 8, labels: 2, originalTtl: 3600, expiration: 1700000000, inception: 1690000000, keyTag: 12345, signerName: 'example.com', signature: '//4=' });
+    expect(rdataOf(48, [1, 0, 3, 8, 1, 2, 3]).rdata).toEqual({
+      kind: 'dnskey',
+      flags: 256,
+      zoneKey: true,
+      secureEntryPoint: false,
+      protocol: 3,
+      algorithm: 8,
+      keyTag: 0x080a,
+      publicKey: 'AQID',
+    });
+    const rrsig = [
+      ...u16be(1),
+      8,
+      2,
+      ...u32be(3600),
+      ...u32be(1700000000),
+      ...u32be(1690000000),
+      ...u16be(12345),
+      ...encodeName('example.com'),
+      0xff,
+      0xfe,
+    ];
+    expect(rdataOf(46, rrsig).rdata).toEqual({
+      kind: 'rrsig',
+      typeCovered: 1,
+      typeCoveredName: 'A',
+      algorithm: 8,
+      labels: 2,
+      originalTtl: 3600,
+      expiration: 1700000000,
+      inception: 1690000000,
+      keyTag: 12345,
+      signerName: 'example.com',
+      signature: '//4=',
+    });
   });
 
   it('SSHFP', () => {
-    expect(rdataOf(44, [4, 2, 0xde, 0xad, 0xbe]).rdata).toEqual({ kind: 'sshfp', algorithm: 4, fingerprintType: 2, fingerprint: 'deadbe' });
+    expect(rdataOf(44, [4, 2, 0xde, 0xad, 0xbe]).rdata).toEqual({
+      kind: 'sshfp',
+      algorithm: 4,
+      fingerprintType: 2,
+      fingerprint: 'deadbe',
+    });
   });
 
   it('NULL and unknown types as hex', () => {
@@ -198,7 +331,9 @@ describe('EDNS(0)', () => {
     const keepalive = [...u16be(11), ...u16be(2), ...u16be(300)];
     const padding = [...u16be(12), ...u16be(2), 0, 0];
     // Extended rcode 1 over header rcode 0 = 16 (BADVERS); version 0; DO.
-    const bytes = response('example.com', 1, [], 1, 0x8180, { additionals: [opt([...ecs, ...cookie, ...nsid, ...ede, ...keepalive, ...padding], (1 << 24) | 0x8000, 4096)] });
+    const bytes = response('example.com', 1, [], 1, 0x8180, {
+      additionals: [opt([...ecs, ...cookie, ...nsid, ...ede, ...keepalive, ...padding], (1 << 24) | 0x8000, 4096)],
+    });
     const { msg, anomalies } = parseOne(bytes, TO_CLIENT);
     expect(own(anomalies)).toEqual([]);
     expect(msg!.rcode).toBe(16);
@@ -210,7 +345,12 @@ describe('EDNS(0)', () => {
       dnssecOk: true,
       flags: 0x8000,
       options: [
-        { code: 8, name: 'ECS', data: '00011800c63364', ecs: { family: 1, sourcePrefix: 24, scopePrefix: 0, address: '198.51.100.0' } },
+        {
+          code: 8,
+          name: 'ECS',
+          data: '00011800c63364',
+          ecs: { family: 1, sourcePrefix: 24, scopePrefix: 0, address: '198.51.100.0' },
+        },
         { code: 10, name: 'COOKIE', data: '11'.repeat(16), cookie: { client: '11'.repeat(8), server: '11'.repeat(8) } },
         { code: 3, name: 'NSID', data: '6e7331', nsid: 'ns1' },
         { code: 15, name: 'EDE', data: '0012626164', ede: { infoCode: 18, text: 'bad' } },
@@ -223,7 +363,12 @@ describe('EDNS(0)', () => {
 
   it('an option running past the RDATA, a malformed ECS or cookie: dns.edns_bad_option', () => {
     const ecsHostBits = [...u16be(8), ...u16be(7), ...u16be(1), 20, 0, 198, 51, 0x6f]; // a /20 with bits set past the prefix
-    for (const o of [[...u16be(10), ...u16be(9), 1], [...u16be(8), ...u16be(4), ...u16be(3), 0, 0], [...u16be(10), ...u16be(3), 1, 2, 3], ecsHostBits]) {
+    for (const o of [
+      [...u16be(10), ...u16be(9), 1],
+      [...u16be(8), ...u16be(4), ...u16be(3), 0, 0],
+      [...u16be(10), ...u16be(3), 1, 2, 3],
+      ecsHostBits,
+    ]) {
       const { anomalies, msg } = parseOne(buildMessage({ questions: [{ name: 'a.example', type: 1 }], additionals: [opt(o)] }));
       expect(own(anomalies)).toEqual(['dns.edns_bad_option']);
       expect(msg!.edns).not.toBeNull();
@@ -231,9 +376,20 @@ describe('EDNS(0)', () => {
   });
 
   it('two OPT RRs, an OPT outside the additional section or not owned by the root', () => {
-    expect(parseOne(buildMessage({ questions: [{ name: 'a', type: 1 }], additionals: [opt([]), opt([])] })).anomalies).toEqual(['dns.opt_multiple']);
-    expect(own(parseOne(buildMessage({ flags: 0x8180, answers: [opt([])] }), TO_CLIENT).anomalies)).toEqual(['dns.opt_malformed']);
-    expect(parseOne(buildMessage({ questions: [{ name: 'a', type: 1 }], additionals: [{ name: 'x', type: 41, class: 512, ttl: 0, rdata: [] }] })).anomalies).toEqual(['dns.opt_malformed']);
+    expect(parseOne(buildMessage({ questions: [{ name: 'a', type: 1 }], additionals: [opt([]), opt([])] })).anomalies).toEqual([
+      'dns.opt_multiple',
+    ]);
+    expect(own(parseOne(buildMessage({ flags: 0x8180, answers: [opt([])] }), TO_CLIENT).anomalies)).toEqual([
+      'dns.opt_malformed',
+    ]);
+    expect(
+      parseOne(
+        buildMessage({
+          questions: [{ name: 'a', type: 1 }],
+          additionals: [{ name: 'x', type: 41, class: 512, ttl: 0, rdata: [] }],
+        }),
+      ).anomalies,
+    ).toEqual(['dns.opt_malformed']);
   });
 });
 
@@ -245,12 +401,20 @@ describe('message anomalies', () => {
   });
 
   it('dns.counts_beyond_data: the entries before are kept', () => {
-    const bytes = buildMessage({ flags: 0x8180, questions: [{ name: 'a.example', type: 1 }], answers: [rr('a.example', 1, [1, 2, 3, 4])], counts: [1, 3, 0, 0] });
+    const bytes = buildMessage({
+      flags: 0x8180,
+      questions: [{ name: 'a.example', type: 1 }],
+      answers: [rr('a.example', 1, [1, 2, 3, 4])],
+      counts: [1, 3, 0, 0],
+    });
     const { msg, anomalies } = parseOne(bytes, TO_CLIENT);
     expect(own(anomalies)).toEqual(['dns.counts_beyond_data']);
     expect(msg!.answers).toHaveLength(1);
     expect(msg!.malformed).toBe(true);
-    expect(parseOne(buildMessage({ counts: [2, 0, 0, 0], questions: [{ name: 'a', type: 1 }] })).anomalies).toEqual(['dns.multiple_questions', 'dns.counts_beyond_data']);
+    expect(parseOne(buildMessage({ counts: [2, 0, 0, 0], questions: [{ name: 'a', type: 1 }] })).anomalies).toEqual([
+      'dns.multiple_questions',
+      'dns.counts_beyond_data',
+    ]);
   });
 
   it('dns.rdata_beyond_data: a lying RDLENGTH keeps the bytes present', () => {
@@ -263,7 +427,11 @@ describe('message anomalies', () => {
 
   it('dns.name_too_long: the first 255 bytes, marked truncated, the message still read', () => {
     const long = Array.from({ length: 5 }, (_, i) => String(i).repeat(60)).join('.');
-    const bytes = buildMessage({ flags: 0x8180, questions: [{ name: long, type: 1 }], answers: [rr('ok.example', 1, [1, 1, 1, 1])] });
+    const bytes = buildMessage({
+      flags: 0x8180,
+      questions: [{ name: long, type: 1 }],
+      answers: [rr('ok.example', 1, [1, 1, 1, 1])],
+    });
     const { msg, anomalies } = parseOne(bytes, TO_CLIENT);
     expect(own(anomalies)).toEqual(['dns.name_too_long']);
     expect(msg!.questions[0]!.nameTruncated).toBe(true);
@@ -297,8 +465,12 @@ describe('message anomalies', () => {
   });
 
   it('dns.name_bad_pointer: into the header or past the message', () => {
-    expect(own(parseOne(buildMessage({ flags: 0x8180, answers: [rr([0xc0, 3], 1, [1, 2, 3, 4])] }), TO_CLIENT).anomalies)).toEqual(['dns.name_bad_pointer']);
-    expect(own(parseOne(buildMessage({ flags: 0x8180, answers: [rr([0xc1, 0], 1, [1, 2, 3, 4])] }), TO_CLIENT).anomalies)).toEqual(['dns.name_bad_pointer']);
+    expect(
+      own(parseOne(buildMessage({ flags: 0x8180, answers: [rr([0xc0, 3], 1, [1, 2, 3, 4])] }), TO_CLIENT).anomalies),
+    ).toEqual(['dns.name_bad_pointer']);
+    expect(
+      own(parseOne(buildMessage({ flags: 0x8180, answers: [rr([0xc1, 0], 1, [1, 2, 3, 4])] }), TO_CLIENT).anomalies),
+    ).toEqual(['dns.name_bad_pointer']);
   });
 
   it('dns.name_too_many_pointers: more jumps than maxCompressionJumps', () => {
@@ -318,7 +490,16 @@ describe('message anomalies', () => {
   it('dns.z_flag_set, dns.invalid_opcode, dns.multiple_questions, dns.trailing_data', () => {
     expect(parseOne(query('a', 1, 1, 0x0140)).anomalies).toEqual(['dns.z_flag_set']);
     expect(parseOne(query('a', 1, 1, 3 << 11)).anomalies).toEqual(['dns.invalid_opcode']);
-    expect(parseOne(buildMessage({ questions: [{ name: 'a', type: 1 }, { name: 'b', type: 1 }] })).anomalies).toEqual(['dns.multiple_questions']);
+    expect(
+      parseOne(
+        buildMessage({
+          questions: [
+            { name: 'a', type: 1 },
+            { name: 'b', type: 1 },
+          ],
+        }),
+      ).anomalies,
+    ).toEqual(['dns.multiple_questions']);
     const q = query('a');
     const t = new Uint8Array(q.length + 3);
     t.set(q);
@@ -330,14 +511,24 @@ describe('message anomalies', () => {
     const bytes = response('a', 1, answers, 1, 0x8180, { additionals: [rr('.', 41, [], 0, 1232)] });
     const { msg, anomalies } = parseOne(bytes, TO_CLIENT, { maxRecordsPerSection: 2 });
     expect(own(anomalies)).toEqual(['dns.too_many_records']);
-    expect(msg!.answers.map((a) => a.rdata)).toEqual([{ kind: 'address', address: '10.0.0.0' }, { kind: 'address', address: '10.0.0.1' }]);
+    expect(msg!.answers.map((a) => a.rdata)).toEqual([
+      { kind: 'address', address: '10.0.0.0' },
+      { kind: 'address', address: '10.0.0.1' },
+    ]);
     expect(msg!.edns).not.toBeNull();
   });
 });
 
 describe('mDNS and LLMNR specifics', () => {
   it('mDNS: QU and cache-flush bits come off the class; many questions are normal', () => {
-    const bytes = buildMessage({ flags: 0, questions: [{ name: 'a.local', type: 255, class: 0x8001 }, { name: 'b.local', type: 255, class: 1 }], authorities: [rr('a.local', 1, [10, 0, 0, 1], 120, 0x8001)] });
+    const bytes = buildMessage({
+      flags: 0,
+      questions: [
+        { name: 'a.local', type: 255, class: 0x8001 },
+        { name: 'b.local', type: 255, class: 1 },
+      ],
+      authorities: [rr('a.local', 1, [10, 0, 0, 1], 120, 0x8001)],
+    });
     const { msg, anomalies } = parseOne(bytes, 0, {}, 'mdns');
     expect(own(anomalies)).toEqual([]);
     expect(msg!.questions[0]).toMatchObject({ class: 1, unicastResponse: true });

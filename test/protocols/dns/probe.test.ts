@@ -18,7 +18,9 @@ const tcp = (b: Uint8Array, c = ctx('tcp')) => dnsModule.probe(b, 0, b.length, c
 describe('dns probe over UDP', () => {
   it('claims queries and responses', () => {
     expect(udp(query('www.example.com'))).toBe(Probe.MINE);
-    expect(udp(response('www.example.com', 1, [rr('www.example.com', 1, [1, 2, 3, 4])]), ctx('udp', 53, 40000, 1))).toBe(Probe.MINE);
+    expect(udp(response('www.example.com', 1, [rr('www.example.com', 1, [1, 2, 3, 4])]), ctx('udp', 53, 40000, 1))).toBe(
+      Probe.MINE,
+    );
     // Any port: the port is a hint, not proof.
     expect(udp(query('www.example.com'), ctx('udp', 9999))).toBe(Probe.MINE);
     // A cookie-only query: no question, an OPT RR.
@@ -39,7 +41,11 @@ describe('dns probe over UDP', () => {
   it('off port 53, the first entry must be well-formed too; on port 53 a plausible header is enough', () => {
     const badLabel = query('abc');
     badLabel[12] = 0x41;
-    for (const msg of [buildMessage({ questions: [{ name: 'a', type: 1, class: 77 }] }), buildMessage({ questions: [{ name: 'a', type: 0 }] }), badLabel]) {
+    for (const msg of [
+      buildMessage({ questions: [{ name: 'a', type: 1, class: 77 }] }),
+      buildMessage({ questions: [{ name: 'a', type: 0 }] }),
+      badLabel,
+    ]) {
       expect(udp(msg, ctx('udp', 9999))).toBe(Probe.NOT_MINE);
       expect(udp(msg, ctx('udp', 53))).toBe(Probe.MINE);
       expect(tcp(tcpFrame(msg), ctx('tcp', 9999))).toBe(Probe.NOT_MINE);
@@ -82,7 +88,9 @@ describe('dns probe over TCP', () => {
     expect(tcp(Uint8Array.from([0, 5, 0, 0, 0, 0, 0]))).toBe(Probe.NOT_MINE); // shorter than a header
     expect(tcp(Uint8Array.from([0, 30, 0, 1, 0x18, 0, 0, 1, 0, 0, 0, 0, 0, 0]))).toBe(Probe.NOT_MINE); // opcode 3
     // A TLS ClientHello's first bytes.
-    expect(tcp(Uint8Array.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0, 0, 0, 0, 0]))).toBe(Probe.NOT_MINE);
+    expect(tcp(Uint8Array.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03, 0, 0, 0, 0, 0]))).toBe(
+      Probe.NOT_MINE,
+    );
   });
 
   it('LLMNR runs over TCP too; mDNS does not', () => {

@@ -5,7 +5,19 @@
  */
 import { describe, expect, it } from 'vitest';
 import { corpusPath, corpusPresent } from '../../support/corpus.js';
-import { anomalyNames, concatBytes, parseTcp, prng, query, response, rr, tcpFrame, tcpStreams, type Recorded, type StreamStep } from './helpers.js';
+import {
+  anomalyNames,
+  concatBytes,
+  parseTcp,
+  prng,
+  query,
+  response,
+  rr,
+  tcpFrame,
+  tcpStreams,
+  type Recorded,
+  type StreamStep,
+} from './helpers.js';
 
 const Q = 0;
 const R = 1;
@@ -62,22 +74,42 @@ describe('framing', () => {
 
   it('a FORMERR response with empty sections at the start of its direction', () => {
     const formerr = Uint8Array.from([0, 1, 0x81, 0x81, 0, 0, 0, 0, 0, 0, 0, 0]);
-    const rec = splitInvariant([{ kind: 'data', dir: Q, bytes: tcpFrame(query('a.example', 1, 1)) }, { kind: 'data', dir: R, bytes: tcpFrame(formerr) }, ...end]);
+    const rec = splitInvariant([
+      { kind: 'data', dir: Q, bytes: tcpFrame(query('a.example', 1, 1)) },
+      { kind: 'data', dir: R, bytes: tcpFrame(formerr) },
+      ...end,
+    ]);
     expect(rec.records.map((m) => m.rcodeName)).toEqual(['NOERROR', 'FORMERR']);
     expect(anomalyNames(rec)).toEqual([]);
   });
 
   it('dns.malformed_header: a frame shorter than a header is skipped, framing goes on', () => {
-    const bytes = concatBytes(tcpFrame(query('a.example', 1, 1)), Uint8Array.from([0, 5, 1, 2, 3, 4, 5]), tcpFrame(query('b.example', 1, 2)));
+    const bytes = concatBytes(
+      tcpFrame(query('a.example', 1, 1)),
+      Uint8Array.from([0, 5, 1, 2, 3, 4, 5]),
+      tcpFrame(query('b.example', 1, 2)),
+    );
     const rec = splitInvariant([{ kind: 'data', dir: Q, bytes }]);
     expect(rec.records.map((m) => m.questions[0]!.name)).toEqual(['a.example', 'b.example']);
     expect(anomalyNames(rec)).toEqual(['dns.malformed_header']);
   });
 
   it('dns.tcp_message_too_large: skipped by count, not buffered', () => {
-    const big = response('a.example', 1, Array.from({ length: 20 }, (_, i) => rr('a.example', 1, [10, 0, 0, i])), 1);
+    const big = response(
+      'a.example',
+      1,
+      Array.from({ length: 20 }, (_, i) => rr('a.example', 1, [10, 0, 0, i])),
+      1,
+    );
     const bytes = concatBytes(tcpFrame(query('a.example', 1, 1)), tcpFrame(big), tcpFrame(response('a.example', 1, A(), 1)));
-    const rec = parseTcp([{ kind: 'data', dir: Q, bytes: tcpFrame(query('a.example', 1, 1)) }, { kind: 'data', dir: R, bytes: bytes.subarray(tcpFrame(query('a.example', 1, 1)).length) }, ...end], { maxTcpMessageSize: 200 });
+    const rec = parseTcp(
+      [
+        { kind: 'data', dir: Q, bytes: tcpFrame(query('a.example', 1, 1)) },
+        { kind: 'data', dir: R, bytes: bytes.subarray(tcpFrame(query('a.example', 1, 1)).length) },
+        ...end,
+      ],
+      { maxTcpMessageSize: 200 },
+    );
     expect(anomalyNames(rec)).toEqual(['dns.tcp_message_too_large']);
     expect(rec.records.map((m) => [m.type, m.answers.length])).toEqual([
       ['query', 0],
@@ -133,7 +165,10 @@ describe('gaps and resynchronisation', () => {
 
   it('dns.resync_failed: no message start within the search limit; the flow is given up', () => {
     const junk = new Uint8Array(65535 + 2 + 4096).fill(0x41);
-    const rec = parseTcp([{ kind: 'data', dir: Q, bytes: junk }, { kind: 'data', dir: Q, bytes: f1 }]);
+    const rec = parseTcp([
+      { kind: 'data', dir: Q, bytes: junk },
+      { kind: 'data', dir: Q, bytes: f1 },
+    ]);
     expect(anomalyNames(rec)).toEqual(['dns.resync_failed']);
     expect(rec.stops).toEqual(['dns.resync_failed']);
     expect(rec.records).toEqual([]);

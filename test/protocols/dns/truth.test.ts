@@ -71,7 +71,16 @@ function values(rrs: DnsResourceRecord[]): { field: string; value: string }[] {
     else if (r.kind === 'txt' && rr.typeName === 'TXT') for (const s of r.strings) add('dns.txt', s);
     else if (r.kind === 'soa') add('dns.soa.mname', r.mname);
   }
-  const order = ['dns.a', 'dns.aaaa', 'dns.cname', 'dns.txt', 'dns.mx.mail_exchange', 'dns.ns', 'dns.ptr.domain_name', 'dns.soa.mname'];
+  const order = [
+    'dns.a',
+    'dns.aaaa',
+    'dns.cname',
+    'dns.txt',
+    'dns.mx.mail_exchange',
+    'dns.ns',
+    'dns.ptr.domain_name',
+    'dns.soa.mname',
+  ];
   return order.flatMap((f) => (byField.get(f) ?? []).map((value) => ({ field: f, value })));
 }
 
@@ -99,9 +108,16 @@ describe.skipIf(!corpusPresent)('DNS ground truth (tshark) on the shared corpus'
     const recordsByFlow = new Map<string, DnsMessage[]>();
     for (const [key, list] of flows) {
       const first = list[0]!;
-      const m = pick({ transport: 'udp', direction: first.direction, serverPort: first.serverPort, clientPort: first.clientPort }, first.payload);
+      const m = pick(
+        { transport: 'udp', direction: first.direction, serverPort: first.serverPort, clientPort: first.clientPort },
+        first.payload,
+      );
       if (m === null) continue;
-      const rec = parseUdp(list.map((d) => ({ dir: d.direction, bytes: d.payload })), {}, m.name as 'dns');
+      const rec = parseUdp(
+        list.map((d) => ({ dir: d.direction, bytes: d.payload })),
+        {},
+        m.name as 'dns',
+      );
       expect(rec.stops).toEqual([]);
       expect(rec.records.length).toBe(list.length);
       recordsByFlow.set(key, rec.records);
@@ -129,7 +145,8 @@ describe.skipIf(!corpusPresent)('DNS ground truth (tshark) on the shared corpus'
     }
 
     // The (name, type) sets.
-    const pairs = (qs: { name: string; type: number; nameTruncated?: boolean }[]) => qs.map((q) => `${shown(q.name, q.nameTruncated)}/${q.type}`);
+    const pairs = (qs: { name: string; type: number; nameTruncated?: boolean }[]) =>
+      qs.map((q) => `${shown(q.name, q.nameTruncated)}/${q.type}`);
     const want = new Set(truth.flatMap((t) => t.queries.map((q) => `${q.name}/${q.type}`)));
     const got = new Set([...udp, ...tcp].flatMap((m) => pairs(m.questions)));
     expect([...got].sort()).toEqual([...want].sort());
@@ -149,7 +166,15 @@ describe.skipIf(!corpusPresent)('DNS ground truth (tshark) on the shared corpus'
         answers: rrs.map((r) => ({ name: shown(r.name, r.nameTruncated), type: r.type })),
         values: sortedValues(values(rrs)),
       };
-      const theirs = { id: t.id, response: t.response, opcode: t.opcode, rcode: t.rcode, queries: t.queries, answers: t.answers, values: sortedValues(t.answer_values) };
+      const theirs = {
+        id: t.id,
+        response: t.response,
+        opcode: t.opcode,
+        rcode: t.rcode,
+        queries: t.queries,
+        answers: t.answers,
+        values: sortedValues(t.answer_values),
+      };
       const nsec = rrs.findIndex((r) => r.type === 47 || r.type === 50);
       if (nsec >= 0) {
         mine.answers = mine.answers.map((a, j) => (j > nsec ? { name: a.name, type: -1 } : a));

@@ -63,7 +63,8 @@ function parseCases(file: string): Case[] {
     const body: string[] = [];
     for (i++; i < src.length && !src[i]!.startsWith('```'); i++) body.push(src[i]!);
     const side = info[1] === 'server' ? S2C : C2S;
-    if (info[0] === 'client' || info[0] === 'server') cur.steps.push({ dir: info[0] === 'server' ? S2C : C2S, data: block(body) });
+    if (info[0] === 'client' || info[0] === 'server')
+      cur.steps.push({ dir: info[0] === 'server' ? S2C : C2S, data: block(body) });
     else if (info[0] === 'gap') cur.steps.push({ dir: side, gap: Number(info[2]) });
     else if (info[0] === 'end') cur.steps.push({ dir: side, end: info[2] as 'fin' });
     else if (info[0] === 'log') cur.log = body.filter((l) => l.trim().length > 0);
@@ -97,7 +98,8 @@ export function logOf(o: Outcome): string[] {
     if (r.interimStatuses.length > 0) l += ` interim=${r.interimStatuses.join(',')}`;
     if (r.requestBodyLength > 0 || r.requestBody.length > 0) l += ` req=${quoted(r.requestBody)}`;
     if (r.responseBodyLength > 0 || r.responseBody.length > 0) l += ` resp=${quoted(r.responseBody)}`;
-    if (r.requestTrailers.length + r.responseTrailers.length > 0) l += ` trailers=${[...r.requestTrailers, ...r.responseTrailers].map((h) => `${h.name}:${h.value}`).join(',')}`;
+    if (r.requestTrailers.length + r.responseTrailers.length > 0)
+      l += ` trailers=${[...r.requestTrailers, ...r.responseTrailers].map((h) => `${h.name}:${h.value}`).join(',')}`;
     if (r.tunnel !== null) l += ` tunnel=${r.tunnel}`;
     if (r.anomalies.length > 0) l += ` [${r.anomalies.map((a) => a.slice(5)).join(' ')}]`;
     out.push(l);
@@ -115,7 +117,12 @@ const fixed =
     return out;
   };
 
-const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.md')).sort() : [];
+const files = fs.existsSync(dir)
+  ? fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.md'))
+      .sort()
+  : [];
 
 describe('Markdown corpus', () => {
   for (const file of files) {
@@ -126,7 +133,8 @@ describe('Markdown corpus', () => {
           expect(logOf(whole)).toEqual(c.log);
           expect(whole.afterStop).toBe(0);
           const longest = Math.max(...c.steps.map((s) => ('data' in s ? s.data.length : 0)));
-          for (let n = 1; n <= longest; n++) expect(logOf(run(c.steps, fixed(n), c.options)), `pieces of ${n} bytes`).toEqual(c.log);
+          for (let n = 1; n <= longest; n++)
+            expect(logOf(run(c.steps, fixed(n), c.options)), `pieces of ${n} bytes`).toEqual(c.log);
         });
       }
     });

@@ -2,12 +2,15 @@
 import zlib from 'node:zlib';
 import { C2S, S2C, type Step } from './helpers.js';
 
-const page = Buffer.from('<html><head><title>netsieve</title></head><body>' + 'lorem ipsum dolor sit amet '.repeat(200) + '</body></html>');
+const page = Buffer.from(
+  '<html><head><title>netsieve</title></head><body>' + 'lorem ipsum dolor sit amet '.repeat(200) + '</body></html>',
+);
 const gz = zlib.gzipSync(page);
 const df = zlib.deflateSync(page);
 const raw = zlib.deflateRawSync(page);
 
-const cat = (...parts: (string | Uint8Array)[]): Uint8Array => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
+const cat = (...parts: (string | Uint8Array)[]): Uint8Array =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
 
 function chunked(body: Uint8Array, sizes: number[], trailer = ''): Uint8Array {
   const parts: (string | Uint8Array)[] = [];
@@ -44,11 +47,27 @@ export const CONVERSATIONS: Record<string, Step[]> = {
     },
   ],
   chunkedTrailers: [
-    { dir: C2S, data: cat('POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n\r\n', chunked(page.subarray(0, 3000), [1, 700, 13], 'X-Checksum: 1234\r\nX-Other: a\r\n')) },
-    { dir: S2C, data: cat('HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nLocation: /upload/1\r\n\r\n', chunked(Buffer.from('stored'), [2]), 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n') },
+    {
+      dir: C2S,
+      data: cat(
+        'POST /upload HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\nContent-Type: application/octet-stream\r\n\r\n',
+        chunked(page.subarray(0, 3000), [1, 700, 13], 'X-Checksum: 1234\r\nX-Other: a\r\n'),
+      ),
+    },
+    {
+      dir: S2C,
+      data: cat(
+        'HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\nLocation: /upload/1\r\n\r\n',
+        chunked(Buffer.from('stored'), [2]),
+        'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+      ),
+    },
   ],
   gzipBodies: [
-    { dir: C2S, data: 'GET /a HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip, deflate\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nGET /c HTTP/1.1\r\nHost: h\r\n\r\nGET /d HTTP/1.1\r\nHost: h\r\n\r\n' },
+    {
+      dir: C2S,
+      data: 'GET /a HTTP/1.1\r\nHost: h\r\nAccept-Encoding: gzip, deflate\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nGET /c HTTP/1.1\r\nHost: h\r\n\r\nGET /d HTTP/1.1\r\nHost: h\r\n\r\n',
+    },
     {
       dir: S2C,
       data: cat(
@@ -81,7 +100,10 @@ export const CONVERSATIONS: Record<string, Step[]> = {
     { dir: S2C, data: 'HTTP/1.1 200 Connection Established\r\n\r\n\x16\x03\x03' },
   ],
   garbageResync: [
-    { dir: C2S, data: '\x00\x01\x02 junk junk\r\n\r\nNOT A REQUEST\r\nGET /ok HTTP/1.1\r\nHost: h\r\nX-Fold: a\r\n b\r\nBad Name: 1\r\n\r\nGET /lf HTTP/1.1\nHost: h\n\n' },
+    {
+      dir: C2S,
+      data: '\x00\x01\x02 junk junk\r\n\r\nNOT A REQUEST\r\nGET /ok HTTP/1.1\r\nHost: h\r\nX-Fold: a\r\n b\r\nBad Name: 1\r\n\r\nGET /lf HTTP/1.1\nHost: h\n\n',
+    },
     { dir: S2C, data: 'HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabcHTTP/1.1 200\nContent-Length: 1\n\nz' },
   ],
   untilClose: [
@@ -104,7 +126,10 @@ export const CONVERSATIONS: Record<string, Step[]> = {
     { dir: S2C, data: 'HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' },
   ],
   upgrade: [
-    { dir: C2S, data: 'GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: x\r\n\r\n\x81\x80' },
+    {
+      dir: C2S,
+      data: 'GET /ws HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\nSec-WebSocket-Key: x\r\n\r\n\x81\x80',
+    },
     { dir: S2C, data: 'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n\x81\x02hi' },
   ],
 };

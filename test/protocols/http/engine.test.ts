@@ -41,31 +41,40 @@ describe.skipIf(!corpusPresent || !schemaPresent)('HTTP through the engine (need
     expect(FILES.length).toBeGreaterThanOrEqual(10);
   });
 
-  it.each(FILES)('%s', async (file) => {
-    const truth = truthOf(file) as unknown as TruthHttp;
-    const evs: NetsieveEvent[] = [];
-    try {
-      for await (const ev of createEngine().replay(path.join(CORPUS_DIR, file))) evs.push(ev);
-    } catch (e) {
-      // A capture cut short still delivers its events; any other failure is one.
-      if (!isNetsieveError(e) || e.code !== 'NS_ERR_CAPTURE_TRUNCATED') throw e;
-    }
-    const http = evs.flatMap((e) => (e.type === 'http' ? [e] : []));
-    // Through the engine, the probe decides which flows are parsed: the same differences as parsing every flow
-    // (ENGINE_PARTIAL lists where detection decides, and why).
-    const got = differences(http.map((e) => e.http), truth);
-    const want = expectedDifferences(file);
-    if (ENGINE_PARTIAL[file] === undefined) expect(got).toEqual(want);
-    else {
-      // Fewer flows may be parsed, but nothing found that the direct test does not find.
-      for (const k of got.onlyOurs) expect(want.onlyOurs).toContain(k);
-      for (const c of got.codesOnlyOurs) expect(want.codesOnlyOurs).toContain(c);
-    }
-    for (const ev of evs) {
-      const line = JSON.parse(JSON.stringify(toEve(ev)));
-      if (!validate(line)) throw new Error(`${JSON.stringify(line)}: ${JSON.stringify(validate.errors)}`);
-    }
-    // Every flow that carried HTTP was recognised in its bytes.
-    for (const e of evs) if (e.type === 'flow' && http.some((h) => h.flowId === e.flowId)) expect([e.appProto, e.appProtoConfidence]).toEqual(['http', 'dpi']);
-  }, 30_000);
+  it.each(FILES)(
+    '%s',
+    async (file) => {
+      const truth = truthOf(file) as unknown as TruthHttp;
+      const evs: NetsieveEvent[] = [];
+      try {
+        for await (const ev of createEngine().replay(path.join(CORPUS_DIR, file))) evs.push(ev);
+      } catch (e) {
+        // A capture cut short still delivers its events; any other failure is one.
+        if (!isNetsieveError(e) || e.code !== 'NS_ERR_CAPTURE_TRUNCATED') throw e;
+      }
+      const http = evs.flatMap((e) => (e.type === 'http' ? [e] : []));
+      // Through the engine, the probe decides which flows are parsed: the same differences as parsing every flow
+      // (ENGINE_PARTIAL lists where detection decides, and why).
+      const got = differences(
+        http.map((e) => e.http),
+        truth,
+      );
+      const want = expectedDifferences(file);
+      if (ENGINE_PARTIAL[file] === undefined) expect(got).toEqual(want);
+      else {
+        // Fewer flows may be parsed, but nothing found that the direct test does not find.
+        for (const k of got.onlyOurs) expect(want.onlyOurs).toContain(k);
+        for (const c of got.codesOnlyOurs) expect(want.codesOnlyOurs).toContain(c);
+      }
+      for (const ev of evs) {
+        const line = JSON.parse(JSON.stringify(toEve(ev)));
+        if (!validate(line)) throw new Error(`${JSON.stringify(line)}: ${JSON.stringify(validate.errors)}`);
+      }
+      // Every flow that carried HTTP was recognised in its bytes.
+      for (const e of evs)
+        if (e.type === 'flow' && http.some((h) => h.flowId === e.flowId))
+          expect([e.appProto, e.appProtoConfidence]).toEqual(['http', 'dpi']);
+    },
+    30_000,
+  );
 });

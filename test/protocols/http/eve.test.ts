@@ -26,7 +26,7 @@ function line(http: Record<string, unknown>): Record<string, unknown> {
 }
 
 describe('httpToEve', () => {
-  it('maps a transaction with Suricata\'s names', () => {
+  it("maps a transaction with Suricata's names", () => {
     const o = run(
       exchange(
         'GET /x?y=1 HTTP/1.1\r\nHost: WWW.Example.com:8080\r\nUser-Agent: curl/8.5\r\nReferer: http://a/\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n',
@@ -69,17 +69,23 @@ describe('httpToEve', () => {
   });
   it('leaves out what a transaction does not have', () => {
     const o = run([{ dir: 1, data: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' }]);
-    expect(httpToEve(o.records[0]!)).toEqual({ protocol: 'HTTP/1.1', status: 200, length: 0, response_headers: [{ name: 'Content-Length', value: '0' }] });
+    expect(httpToEve(o.records[0]!)).toEqual({
+      protocol: 'HTTP/1.1',
+      status: 200,
+      length: 0,
+      response_headers: [{ name: 'Content-Length', value: '0' }],
+    });
   });
 });
 
-describe.skipIf(!schemaPresent)('EVE http lines validate against Suricata\'s schema', () => {
+describe.skipIf(!schemaPresent)("EVE http lines validate against Suricata's schema", () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
   const validate = schemaPresent ? ajv.compile(JSON.parse(fs.readFileSync(EVE_SCHEMA, 'utf8'))) : () => true;
   it.each(Object.entries(CONVERSATIONS))('%s', (_name, steps) => {
     for (const r of run(steps).records) {
       const parsed = JSON.parse(JSON.stringify(line(httpToEve(r))));
-      if (!validate(parsed)) throw new Error(`${JSON.stringify(parsed)}\n${ajv.errorsText((validate as { errors?: unknown }).errors as never)}`);
+      if (!validate(parsed))
+        throw new Error(`${JSON.stringify(parsed)}\n${ajv.errorsText((validate as { errors?: unknown }).errors as never)}`);
     }
   });
 });

@@ -7,8 +7,46 @@ import { describe, expect, it } from 'vitest';
 import { CONVERSATIONS } from './conversations.js';
 import { C2S, S2C, bytes, randomSplits, rng, run, view, whole, type Step } from './helpers.js';
 
-const OPTS = { maxHeaderLine: 256, maxHeaderSection: 2048, maxHeaders: 16, maxPendingRequests: 8, inspectBodyLimit: 4096, maxDecompressedSize: 65536, maxTunnelBuffer: 1024 };
-const TOKENS = ['GET ', 'POST ', ' HTTP/1.1', 'HTTP/1.1 200 OK', 'HTTP/1.0 100 Continue', '\r\n', '\n', '\r', ':', ' ', '\t', 'Content-Length: ', 'Transfer-Encoding: chunked', 'Content-Encoding: gzip', '0\r\n\r\n', 'ffffffff\r\n', '-1', '99999999999999999999', 'Host: h', 'Connection: Upgrade', 'Upgrade: x', 'CONNECT a:1 HTTP/1.1', 'HTTP/1.1 101 S', 'HTTP/1.1 204 N', '\x1f\x8b\x08\x00', ';a="', '%00', '/../..', '\x00'];
+const OPTS = {
+  maxHeaderLine: 256,
+  maxHeaderSection: 2048,
+  maxHeaders: 16,
+  maxPendingRequests: 8,
+  inspectBodyLimit: 4096,
+  maxDecompressedSize: 65536,
+  maxTunnelBuffer: 1024,
+};
+const TOKENS = [
+  'GET ',
+  'POST ',
+  ' HTTP/1.1',
+  'HTTP/1.1 200 OK',
+  'HTTP/1.0 100 Continue',
+  '\r\n',
+  '\n',
+  '\r',
+  ':',
+  ' ',
+  '\t',
+  'Content-Length: ',
+  'Transfer-Encoding: chunked',
+  'Content-Encoding: gzip',
+  '0\r\n\r\n',
+  'ffffffff\r\n',
+  '-1',
+  '99999999999999999999',
+  'Host: h',
+  'Connection: Upgrade',
+  'Upgrade: x',
+  'CONNECT a:1 HTTP/1.1',
+  'HTTP/1.1 101 S',
+  'HTTP/1.1 204 N',
+  '\x1f\x8b\x08\x00',
+  ';a="',
+  '%00',
+  '/../..',
+  '\x00',
+];
 
 function mutate(b: Uint8Array, r: () => number): Uint8Array {
   const out: number[] = Array.from(b);
@@ -74,12 +112,18 @@ describe('adversarial shapes stay linear', () => {
   // Each ~1 MB: folds, tiny chunks, endless garbage lines, header floods, long lines, pipelined floods.
   const shapes: Record<string, Step[]> = {
     folds: [{ dir: C2S, data: `GET / HTTP/1.1\r\nHost: h\r\nX: a\r\n${' b\r\n'.repeat(250_000)}\r\n` }],
-    tinyChunks: [{ dir: C2S, data: 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' }, { dir: S2C, data: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${'1;e=1\r\na\r\n'.repeat(100_000)}0\r\n\r\n` }],
+    tinyChunks: [
+      { dir: C2S, data: 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' },
+      { dir: S2C, data: `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${'1;e=1\r\na\r\n'.repeat(100_000)}0\r\n\r\n` },
+    ],
     garbage: [{ dir: C2S, data: 'not a request line at all\r\n'.repeat(40_000) }],
     headerFlood: [{ dir: C2S, data: `GET / HTTP/1.1\r\n${'X-Flood: value\r\n'.repeat(60_000)}\r\n` }],
     longLines: [{ dir: C2S, data: `GET /${'a'.repeat(1_000_000)} HTTP/1.1\r\nHost: h\r\n\r\n` }],
     pipelined: [{ dir: C2S, data: 'GET / HTTP/1.1\r\nHost: h\r\n\r\n'.repeat(35_000) }],
-    interim: [{ dir: C2S, data: 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' }, { dir: S2C, data: 'HTTP/1.1 100 Continue\r\n\r\n'.repeat(40_000) }],
+    interim: [
+      { dir: C2S, data: 'GET / HTTP/1.1\r\nHost: h\r\n\r\n' },
+      { dir: S2C, data: 'HTTP/1.1 100 Continue\r\n\r\n'.repeat(40_000) },
+    ],
   };
   for (const [name, steps] of Object.entries(shapes)) {
     it(name, () => {
@@ -95,7 +139,16 @@ describe('adversarial shapes stay linear', () => {
 describe('fuzzing', () => {
   it('degenerate caps (0 and 1) never break the parser', () => {
     for (const v of [0, 1]) {
-      const opts = { maxHeaderLine: v, maxHeaderSection: v, maxHeaders: v, maxPendingRequests: v, inspectBodyLimit: v, maxDecompressedSize: v, maxDecompressionRatio: v, maxTunnelBuffer: v };
+      const opts = {
+        maxHeaderLine: v,
+        maxHeaderSection: v,
+        maxHeaders: v,
+        maxPendingRequests: v,
+        inspectBodyLimit: v,
+        maxDecompressedSize: v,
+        maxDecompressionRatio: v,
+        maxTunnelBuffer: v,
+      };
       for (const steps of Object.values(CONVERSATIONS)) {
         for (const seed of [1, 2, 3]) {
           const o = run(steps, randomSplits(seed, 20), opts);
@@ -118,7 +171,8 @@ describe('fuzzing', () => {
           if (r() < 0.05) steps.push({ dir: st.dir, gap: r() < 0.5 ? -1 : Math.floor(r() * 200) });
         } else steps.push(st);
       }
-      if (r() < 0.1) steps.push({ dir: r() < 0.5 ? C2S : S2C, end: (['fin', 'rst', 'flow_end', 'depth'] as const)[Math.floor(r() * 4)]! });
+      if (r() < 0.1)
+        steps.push({ dir: r() < 0.5 ? C2S : S2C, end: (['fin', 'rst', 'flow_end', 'depth'] as const)[Math.floor(r() * 4)]! });
       check(steps, seed);
       if (seed % 4 === 0) checkSplits(steps, seed);
     }

@@ -26,7 +26,9 @@ function runAll(steps: Step[]): Outcome {
   for (const split of [bytewise, randomSplits(1, 7), randomSplits(2, 40), randomSplits(3, 300)]) {
     const o = run(steps, split);
     expect(pairs(o)).toEqual(pairs(base));
-    expect(o.records.map((r) => [r.anomalies, r.requestComplete, r.responseComplete])).toEqual(base.records.map((r) => [r.anomalies, r.requestComplete, r.responseComplete]));
+    expect(o.records.map((r) => [r.anomalies, r.requestComplete, r.responseComplete])).toEqual(
+      base.records.map((r) => [r.anomalies, r.requestComplete, r.responseComplete]),
+    );
     expect([...o.anomalies].sort()).toEqual([...base.anomalies].sort());
   }
   expect(base.afterStop).toBe(0);
@@ -71,7 +73,10 @@ describe('resynchronisation after a gap: request side', () => {
     const o = runAll([
       { dir: C2S, data: 'GET /1 HTTP/1.1\r\nHo' },
       { dir: C2S, gap: -1 },
-      { dir: C2S, data: 'x get /a HTTP/1.1\r\nFOO /b HTTP/1.1\r\nGET /c\x01d HTTP/1.1\r\nGET /e\r\nPOST /f HTTP/2.0\r\nDELETE /g HTTP/1.0\r\n\r\n' },
+      {
+        dir: C2S,
+        data: 'x get /a HTTP/1.1\r\nFOO /b HTTP/1.1\r\nGET /c\x01d HTTP/1.1\r\nGET /e\r\nPOST /f HTTP/2.0\r\nDELETE /g HTTP/1.0\r\n\r\n',
+      },
       { dir: S2C, data: OK('1') + OK('2', 202) },
     ]);
     expect(pairs(o)).toEqual([
@@ -171,7 +176,10 @@ describe('resynchronisation after a gap: response side', () => {
       { dir: S2C, data: 'HTTP/1.1 200 OK\r\nConte' },
       { dir: S2C, gap: -1 },
       { dir: C2S, data: GET('/2') },
-      { dir: S2C, data: 'xxHTTP/1.1 2x HTTP/1.1 600 no HTTP/2 200 no HTTP/1.0 301 Moved\r\nLocation: /\r\nContent-Length: 0\r\n\r\n' },
+      {
+        dir: S2C,
+        data: 'xxHTTP/1.1 2x HTTP/1.1 600 no HTTP/2 200 no HTTP/1.0 301 Moved\r\nLocation: /\r\nContent-Length: 0\r\n\r\n',
+      },
     ]);
     expect(pairs(o)).toEqual([
       ['/1', 200],
@@ -274,10 +282,25 @@ function parserAlone(isRequest: boolean): { p: HttpParser; found: string[] } {
 
 describe('the scan after a gap does bounded work per byte, whatever the chunking', () => {
   const cases: [string, boolean, string, string][] = [
-    ['request: long targets without a version, over and over', true, `GET /${'a'.repeat(7000)}x`.repeat(4), 'GET /ok HTTP/1.1\r\n'],
-    ['request: near-miss request lines', true, 'GET / HTTP/1.1 UNLOCK PROPPATCH /x HTTP/1.x GET /y HTTP/1.1\rZ '.repeat(300), 'PUT /ok HTTP/1.0\n'],
+    [
+      'request: long targets without a version, over and over',
+      true,
+      `GET /${'a'.repeat(7000)}x`.repeat(4),
+      'GET /ok HTTP/1.1\r\n',
+    ],
+    [
+      'request: near-miss request lines',
+      true,
+      'GET / HTTP/1.1 UNLOCK PROPPATCH /x HTTP/1.x GET /y HTTP/1.1\rZ '.repeat(300),
+      'PUT /ok HTTP/1.0\n',
+    ],
     ['request: method letters everywhere', true, 'GETPOSTHEADPUTDELETEOPTIONS '.repeat(500), 'OPTIONS * HTTP/1.1\r\n'],
-    ['response: near-miss status lines', false, 'HTTP/1.1 HTTP/1.1 20HTTP/1.x 200 HTTP/1.1 2000 HHHH'.repeat(400), 'HTTP/1.1 204 No Content\r\n'],
+    [
+      'response: near-miss status lines',
+      false,
+      'HTTP/1.1 HTTP/1.1 20HTTP/1.x 200 HTTP/1.1 2000 HHHH'.repeat(400),
+      'HTTP/1.1 204 No Content\r\n',
+    ],
   ];
   for (const [name, isRequest, junk, line] of cases) {
     it(name, () => {
@@ -387,7 +410,11 @@ function lossy(seed: number, lossIn: readonly (0 | 1)[]): { steps: Step[]; excha
   let respAt = 0;
   let reqAt = 0;
   for (const e of exchanges) {
-    intact.push(!touched(0, reqAt, reqAt + e.req.length) && !touched(1, Math.max(0, respAt - 1), respAt + e.resp.length) && !touched(0, Math.max(0, reqAt - 1), reqAt));
+    intact.push(
+      !touched(0, reqAt, reqAt + e.req.length) &&
+        !touched(1, Math.max(0, respAt - 1), respAt + e.resp.length) &&
+        !touched(0, Math.max(0, reqAt - 1), reqAt),
+    );
     emit(C2S, e.req);
     emit(S2C, e.resp);
     reqAt += e.req.length;
@@ -402,29 +429,32 @@ describe('seeded fuzzing: lossy one-request-at-a-time conversations', () => {
   it.for([
     ['responses', [S2C]],
     ['requests', [C2S]],
-  ] as const)('bytes lost in the %s: every exchange left intact is paired with its own response, no request gets another one', ([, lossIn]) => {
-    let intactCount = 0;
-    let gapped = 0;
-    for (let seed = 1; seed <= 1500; seed++) {
-      const { steps, exchanges, intact } = lossy(seed, lossIn);
-      if (steps.some((s) => 'gap' in s)) gapped++;
-      const o = run(steps, seed % 3 === 0 ? randomSplits(seed, 50) : whole);
-      expect(o.afterStop, `seed ${seed}`).toBe(0);
-      expect(o.records.length, `seed ${seed}`).toBeLessThanOrEqual(2 * exchanges.length);
-      const byUri = new Map<string, HttpTransaction>();
-      for (const rec of o.records) if (rec.uri !== null) byUri.set(rec.uri, rec);
-      exchanges.forEach((e, i) => {
-        const rec = byUri.get(e.uri);
-        if (intact[i]) {
-          intactCount++;
-          expect(rec?.status, `seed ${seed} ${e.uri}`).toBe(e.status);
-        }
-        if (rec !== undefined && rec.status !== null) expect(rec.status, `seed ${seed} ${e.uri} (pairing)`).toBe(e.status);
-      });
-    }
-    expect(gapped).toBeGreaterThan(900);
-    expect(intactCount).toBeGreaterThan(5000);
-  });
+  ] as const)(
+    'bytes lost in the %s: every exchange left intact is paired with its own response, no request gets another one',
+    ([, lossIn]) => {
+      let intactCount = 0;
+      let gapped = 0;
+      for (let seed = 1; seed <= 1500; seed++) {
+        const { steps, exchanges, intact } = lossy(seed, lossIn);
+        if (steps.some((s) => 'gap' in s)) gapped++;
+        const o = run(steps, seed % 3 === 0 ? randomSplits(seed, 50) : whole);
+        expect(o.afterStop, `seed ${seed}`).toBe(0);
+        expect(o.records.length, `seed ${seed}`).toBeLessThanOrEqual(2 * exchanges.length);
+        const byUri = new Map<string, HttpTransaction>();
+        for (const rec of o.records) if (rec.uri !== null) byUri.set(rec.uri, rec);
+        exchanges.forEach((e, i) => {
+          const rec = byUri.get(e.uri);
+          if (intact[i]) {
+            intactCount++;
+            expect(rec?.status, `seed ${seed} ${e.uri}`).toBe(e.status);
+          }
+          if (rec !== undefined && rec.status !== null) expect(rec.status, `seed ${seed} ${e.uri} (pairing)`).toBe(e.status);
+        });
+      }
+      expect(gapped).toBeGreaterThan(900);
+      expect(intactCount).toBeGreaterThan(5000);
+    },
+  );
 
   // Losses in both directions at once can pair a request with a later exchange's response (a request and
   // the response to the one before it both lost whole): only the bounds are checked.

@@ -67,14 +67,20 @@ async function lossyFlows(file: string): Promise<LossyFlow[]> {
   const endpoints = new Map<number, EventEndpoints>();
   try {
     for await (const ev of createEngine({ tcp: { depth: 0 } }).replay(corpusPath(file))) {
-      if (ev.type === 'anomaly' && ev.flowId !== undefined && (ev.anomaly.event === 'stream.gap' || ev.anomaly.event === 'http.bad_status_line')) gapped.add(ev.flowId);
+      if (
+        ev.type === 'anomaly' &&
+        ev.flowId !== undefined &&
+        (ev.anomaly.event === 'stream.gap' || ev.anomaly.event === 'http.bad_status_line')
+      )
+        gapped.add(ev.flowId);
       if (ev.type === 'http') {
         endpoints.set(ev.flowId, ev.endpoints);
         const list = codes.get(ev.flowId) ?? [];
         list.push(...ev.http.interimStatuses);
         if (ev.http.status !== null) list.push(ev.http.status);
         codes.set(ev.flowId, list);
-        if (ev.http.uri !== null && ev.http.status !== null) pairs.set(ev.flowId, [...(pairs.get(ev.flowId) ?? []), `${ev.http.uri} ${ev.http.status}`]);
+        if (ev.http.uri !== null && ev.http.status !== null)
+          pairs.set(ev.flowId, [...(pairs.get(ev.flowId) ?? []), `${ev.http.uri} ${ev.http.status}`]);
       }
     }
   } catch {
@@ -86,8 +92,16 @@ async function lossyFlows(file: string): Promise<LossyFlow[]> {
     const streams = streamOf.get(key(ep)) ?? [];
     if (streams.length !== 1) continue; // a reused 4-tuple: which tshark stream is which is not known here
     const mine = responses.filter((r) => r.stream === streams[0]);
-    const tsharkPairs = mine.flatMap((r) => (r.request_in !== null && requestUri.has(r.request_in) ? [`${requestUri.get(r.request_in)} ${r.code}`] : []));
-    out.push({ flow: `${ep.srcIp}:${ep.srcPort}>${ep.destIp}:${ep.destPort}`, tshark: mine.map((r) => r.code), ours: codes.get(flowId) ?? [], tsharkPairs, ourPairs: pairs.get(flowId) ?? [] });
+    const tsharkPairs = mine.flatMap((r) =>
+      r.request_in !== null && requestUri.has(r.request_in) ? [`${requestUri.get(r.request_in)} ${r.code}`] : [],
+    );
+    out.push({
+      flow: `${ep.srcIp}:${ep.srcPort}>${ep.destIp}:${ep.destPort}`,
+      tshark: mine.map((r) => r.code),
+      ours: codes.get(flowId) ?? [],
+      tsharkPairs,
+      ourPairs: pairs.get(flowId) ?? [],
+    });
   }
   return out;
 }
@@ -103,7 +117,7 @@ const FILES = corpusPresent
   : [];
 
 describe('HTTP responses on lossy flows of the corpus against tshark', () => {
-  it('every lossy flow has tshark\'s status codes in tshark\'s order', async (ctx) => {
+  it("every lossy flow has tshark's status codes in tshark's order", async (ctx) => {
     if (!corpusPresent) ctx.skip();
     let flows = 0;
     let tsharkTotal = 0;
@@ -118,13 +132,17 @@ describe('HTTP responses on lossy flows of the corpus against tshark', () => {
         let i = 0;
         for (const c of f.ours) if (i < f.tshark.length && f.tshark[i] === c) i++;
         found += i;
-        if (!subsequence(f.tshark, f.ours)) missing.push(`${file} ${f.flow}: tshark ${f.tshark.join(',')} / netsieve ${f.ours.join(',')}`);
+        if (!subsequence(f.tshark, f.ours))
+          missing.push(`${file} ${f.flow}: tshark ${f.tshark.join(',')} / netsieve ${f.ours.join(',')}`);
         // Each request tshark pairs with a response has that status in netsieve too.
         pairsChecked += f.tsharkPairs.length;
-        for (const p of f.tsharkPairs) if (!f.ourPairs.includes(p)) missing.push(`${file} ${f.flow}: tshark pairs ${p}, netsieve ${f.ourPairs.join('; ')}`);
+        for (const p of f.tsharkPairs)
+          if (!f.ourPairs.includes(p)) missing.push(`${file} ${f.flow}: tshark pairs ${p}, netsieve ${f.ourPairs.join('; ')}`);
       }
     }
-    console.log(`lossy HTTP flows: ${flows}; tshark responses: ${tsharkTotal}; found by netsieve in order: ${found}; (URI, status) pairs checked: ${pairsChecked}`);
+    console.log(
+      `lossy HTTP flows: ${flows}; tshark responses: ${tsharkTotal}; found by netsieve in order: ${found}; (URI, status) pairs checked: ${pairsChecked}`,
+    );
     expect(pairsChecked).toBeGreaterThan(0);
     expect(flows).toBeGreaterThan(0);
     expect(missing).toEqual([]);

@@ -57,7 +57,6 @@ export const text = (b: Uint8Array): string => Buffer.from(b).toString('latin1')
 import { mulberry32 as rng } from '../../support/streams.js';
 export { rng };
 
-
 /** How a data step is cut: whole, byte by byte, or at random points. */
 export type Splitter = (len: number) => number[];
 export const whole: Splitter = (len) => [len];
@@ -80,7 +79,12 @@ export function randomSplits(seed: number, max = 64): Splitter {
  * Runs a conversation through a connection. Each data piece is delivered at an offset inside a larger
  * reused buffer (as the engine does), which is scribbled over after the call to catch kept views.
  */
-export function run(steps: readonly Step[], split: Splitter = whole, options: Partial<HttpOptions> = {}, autoEnd = true): Outcome {
+export function run(
+  steps: readonly Step[],
+  split: Splitter = whole,
+  options: Partial<HttpOptions> = {},
+  autoEnd = true,
+): Outcome {
   const sink = new RecordingSink();
   const conn = new HttpConnection(sink, { ...HTTP_DEFAULTS, ...options });
   const scratch = new Uint8Array(70000);
@@ -107,7 +111,13 @@ export function run(steps: readonly Step[], split: Splitter = whole, options: Pa
     if (!ended[0]) conn.onEnd(0, 'fin');
     if (!ended[1]) conn.onEnd(1, 'fin');
   }
-  return { records: sink.records, anomalies: sink.anomalies, stopped: sink.stopped, afterStop: sink.afterStop, afterStopWhere: sink.afterStopWhere };
+  return {
+    records: sink.records,
+    anomalies: sink.anomalies,
+    stopped: sink.stopped,
+    afterStop: sink.afterStop,
+    afterStopWhere: sink.afterStopWhere,
+  };
 }
 
 /** A request then a response. */

@@ -20,7 +20,14 @@ function one(req: string | Uint8Array, resp?: string | Uint8Array, opts = {}) {
 describe('request line', () => {
   it('reads method, raw uri, version and Host', () => {
     const { r, anomalies } = one(GET('/a/b?c=d'), OK('hi'));
-    expect([r.method, r.uri, r.version, r.host, r.status, r.reason]).toEqual(['GET', '/a/b?c=d', 'HTTP/1.1', 'example.com', 200, 'OK']);
+    expect([r.method, r.uri, r.version, r.host, r.status, r.reason]).toEqual([
+      'GET',
+      '/a/b?c=d',
+      'HTTP/1.1',
+      'example.com',
+      200,
+      'OK',
+    ]);
     expect(anomalies).toEqual([]);
     expect(text(r.responseBody)).toBe('hi');
   });
@@ -37,7 +44,10 @@ describe('request line', () => {
   });
   it('reads CONNECT authority-form and OPTIONS *', () => {
     expect(one('OPTIONS * HTTP/1.1\r\nHost: h\r\n\r\n', OK()).r.normalizedUri).toBe('*');
-    const c = one('CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n', 'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n');
+    const c = one(
+      'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n',
+      'HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n',
+    );
     expect([c.r.host, c.r.normalizedUri, c.r.status]).toEqual(['example.com:443', 'example.com:443', 403]);
   });
   it('normalizes the uri: unreserved escapes, dot segments, repeated slashes; keeps the raw one', () => {
@@ -69,14 +79,22 @@ describe('request line', () => {
     expect(o.anomalies).toEqual([]);
   });
   it('HTTP/0.9: a simple request answered by raw bytes until close', () => {
-    const o = run([{ dir: C2S, data: 'GET /index.html\r\n' }, { dir: S2C, data: '<html>hello</html>' }, { dir: S2C, end: 'fin' }]);
+    const o = run([
+      { dir: C2S, data: 'GET /index.html\r\n' },
+      { dir: S2C, data: '<html>hello</html>' },
+      { dir: S2C, end: 'fin' },
+    ]);
     const r = o.records[0]!;
     expect([r.version, r.status, text(r.responseBody)]).toEqual(['HTTP/0.9', null, '<html>hello</html>']);
     expect(o.anomalies).toContain('http.http09_request@0');
   });
   it('a version-less line followed by header fields is read with its headers (as servers answer it)', () => {
-    const o = run(exchange('GET /HTTP/1.1\r\nHost: www.google.com\r\n\r\n', 'HTTP/1.0 403 Forbidden\r\nContent-Length: 3\r\n\r\nno!'));
-    expect(o.records.map((r) => [r.uri, r.host, r.status, text(r.responseBody)])).toEqual([['/HTTP/1.1', 'www.google.com', 403, 'no!']]);
+    const o = run(
+      exchange('GET /HTTP/1.1\r\nHost: www.google.com\r\n\r\n', 'HTTP/1.0 403 Forbidden\r\nContent-Length: 3\r\n\r\nno!'),
+    );
+    expect(o.records.map((r) => [r.uri, r.host, r.status, text(r.responseBody)])).toEqual([
+      ['/HTTP/1.1', 'www.google.com', 403, 'no!'],
+    ]);
   });
   it('resynchronises at the next request line after garbage', () => {
     const o = run(exchange(`\x16\x03\x01garbage\r\nmore garbage\r\n${GET('/after')}`, OK('x')));
@@ -97,7 +115,11 @@ describe('status line', () => {
     expect(one(GET(), 'HTTP/1.1 404 Not  Found Here\r\nContent-Length: 0\r\n\r\n').r.reason).toBe('Not  Found Here');
   });
   it('a line that is not a status line: the response side is lost, requests are still read', () => {
-    const o = run([{ dir: C2S, data: GET('/1') }, { dir: S2C, data: 'SSH-2.0-OpenSSH\r\n' }, { dir: C2S, data: GET('/2') }]);
+    const o = run([
+      { dir: C2S, data: GET('/1') },
+      { dir: S2C, data: 'SSH-2.0-OpenSSH\r\n' },
+      { dir: C2S, data: GET('/2') },
+    ]);
     expect(o.anomalies).toContain('http.bad_status_line@1');
     expect(o.records.map((r) => [r.uri, r.status, r.anomalies.includes('http.request_without_response')])).toEqual([
       ['/1', null, true],
@@ -113,7 +135,10 @@ describe('status line', () => {
 
 describe('header fields', () => {
   it('keeps duplicates in order, trims values, keeps the raw block', () => {
-    const { r } = one('GET / HTTP/1.1\r\nHost: h\r\nX-A:  1 \r\nx-a:2\r\nCookie: a=b\r\nUser-Agent: curl/8\r\nReferer: http://r/\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n', OK());
+    const { r } = one(
+      'GET / HTTP/1.1\r\nHost: h\r\nX-A:  1 \r\nx-a:2\r\nCookie: a=b\r\nUser-Agent: curl/8\r\nReferer: http://r/\r\nX-Forwarded-For: 1.2.3.4\r\n\r\n',
+      OK(),
+    );
     expect(r.requestHeaders).toEqual([
       { name: 'Host', value: 'h' },
       { name: 'X-A', value: '1' },
@@ -124,7 +149,9 @@ describe('header fields', () => {
       { name: 'X-Forwarded-For', value: '1.2.3.4' },
     ]);
     expect([r.cookie, r.userAgent, r.referer, r.xForwardedFor]).toEqual(['a=b', 'curl/8', 'http://r/', '1.2.3.4']);
-    expect(text(r.requestHeaderBlock)).toBe('Host: h\r\nX-A:  1 \r\nx-a:2\r\nCookie: a=b\r\nUser-Agent: curl/8\r\nReferer: http://r/\r\nX-Forwarded-For: 1.2.3.4\r\n');
+    expect(text(r.requestHeaderBlock)).toBe(
+      'Host: h\r\nX-A:  1 \r\nx-a:2\r\nCookie: a=b\r\nUser-Agent: curl/8\r\nReferer: http://r/\r\nX-Forwarded-For: 1.2.3.4\r\n',
+    );
   });
   it('joins obsolete line folding with one SP', () => {
     const { r, anomalies } = one('GET / HTTP/1.1\r\nHost: h\r\nX-Long: a\r\n  b\r\n\tc\r\n\r\n', OK());
@@ -138,7 +165,10 @@ describe('header fields', () => {
     expect(one('GET / HTTP/1.1\r\nHost: h\r\nX: a\rb\r\n\r\n', OK()).anomalies).toContain('http.bare_cr@0');
   });
   it('flags bad names, missing colons, whitespace before the colon, control characters', () => {
-    const a = one('GET / HTTP/1.1\r\nHost: h\r\nBad Name: x\r\nNoColon\r\nSpace : y\r\n: empty\r\nX: a\x01b\r\n\r\n', OK()).anomalies;
+    const a = one(
+      'GET / HTTP/1.1\r\nHost: h\r\nBad Name: x\r\nNoColon\r\nSpace : y\r\n: empty\r\nX: a\x01b\r\n\r\n',
+      OK(),
+    ).anomalies;
     expect(a).toEqual(
       expect.arrayContaining([
         'http.invalid_header_name@0',
@@ -148,7 +178,9 @@ describe('header fields', () => {
         'http.invalid_header_value@0',
       ]),
     );
-    expect(one('GET / HTTP/1.1\r\n Folded: first\r\nHost: h\r\n\r\n', OK()).anomalies).toContain('http.whitespace_before_first_header@0');
+    expect(one('GET / HTTP/1.1\r\n Folded: first\r\nHost: h\r\n\r\n', OK()).anomalies).toContain(
+      'http.whitespace_before_first_header@0',
+    );
   });
   it('caps the number of fields, the section and the line length', () => {
     const many = Array.from({ length: 20 }, (_, i) => `X-${i}: ${i}\r\n`).join('');
@@ -174,7 +206,9 @@ describe('header memory bounds', () => {
   });
   it('repeated Transfer-Encoding fields stay bounded and chunked-last still frames the body', () => {
     const many = 'Transfer-Encoding: identity\r\n'.repeat(3000);
-    const { r } = one(`POST / HTTP/1.1\r\nHost: h\r\n${many}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, OK(), { maxHeaders: 10 });
+    const { r } = one(`POST / HTTP/1.1\r\nHost: h\r\n${many}Transfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r\n`, OK(), {
+      maxHeaders: 10,
+    });
     expect(r.requestTransferEncoding!.length).toBeLessThanOrEqual(HTTP_DEFAULTS.maxHeaderLine);
     expect(text(r.requestBody)).toBe('ok');
   });
@@ -185,7 +219,9 @@ describe('header memory bounds', () => {
   });
   it('trailers are bounded by the section and count caps', () => {
     const trailers = Array.from({ length: 500 }, (_, i) => `T-${i}: ${'v'.repeat(50)}\r\n`).join('');
-    const { r, anomalies } = one(GET(), `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n${trailers}\r\n`, { maxHeaderSection: 1000 });
+    const { r, anomalies } = one(GET(), `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\n0\r\n${trailers}\r\n`, {
+      maxHeaderSection: 1000,
+    });
     expect(r.responseTrailers.length).toBeLessThan(20);
     expect(anomalies).toContain('http.header_section_too_long@1');
     expect(text(r.responseBody)).toBe('a');
@@ -195,53 +231,106 @@ describe('header memory bounds', () => {
 describe('body framing', () => {
   it('Content-Length bodies on both sides', () => {
     const { r } = one('POST /p HTTP/1.1\r\nHost: h\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello', OK('world'));
-    expect([text(r.requestBody), r.requestBodyLength, r.requestContentLength, r.requestContentType, text(r.responseBody)]).toEqual(['hello', 5, 5, 'text/plain', 'world']);
+    expect([
+      text(r.requestBody),
+      r.requestBodyLength,
+      r.requestContentLength,
+      r.requestContentType,
+      text(r.responseBody),
+    ]).toEqual(['hello', 5, 5, 'text/plain', 'world']);
   });
   it('chunked with extensions and trailers', () => {
-    const { r, anomalies } = one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=val;q="x y"\r\nhello\r\n6 ; ext\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n');
-    expect([text(r.responseBody), r.responseBodyLength, r.responseTrailers]).toEqual(['hello world', 11, [{ name: 'X-Trailer', value: 't' }]]);
-    expect(r.responseBodyWireLength).toBe(Buffer.byteLength('5;name=val;q="x y"\r\nhello\r\n6 ; ext\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n'));
+    const { r, anomalies } = one(
+      GET(),
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;name=val;q="x y"\r\nhello\r\n6 ; ext\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n',
+    );
+    expect([text(r.responseBody), r.responseBodyLength, r.responseTrailers]).toEqual([
+      'hello world',
+      11,
+      [{ name: 'X-Trailer', value: 't' }],
+    ]);
+    expect(r.responseBodyWireLength).toBe(
+      Buffer.byteLength('5;name=val;q="x y"\r\nhello\r\n6 ; ext\r\n world\r\n0\r\nX-Trailer: t\r\n\r\n'),
+    );
     expect(anomalies).toEqual([]);
   });
   it('flags invalid chunk sizes, extensions and overflows', () => {
-    expect(one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n').anomalies).toContain('http.invalid_chunk_size@1');
-    expect(one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n').anomalies).toContain('http.chunk_size_overflow@1');
-    expect(one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;=\r\na\r\n0\r\n\r\n').anomalies).toContain('http.invalid_chunk_extension@1');
-    expect(one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n0\r\n\r\n').anomalies).toContain('http.chunk_missing_crlf@1');
+    expect(one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n').anomalies).toContain(
+      'http.invalid_chunk_size@1',
+    );
+    expect(one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n').anomalies).toContain(
+      'http.chunk_size_overflow@1',
+    );
+    expect(one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;=\r\na\r\n0\r\n\r\n').anomalies).toContain(
+      'http.invalid_chunk_extension@1',
+    );
+    expect(one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\nab\r\n0\r\n\r\n').anomalies).toContain(
+      'http.chunk_missing_crlf@1',
+    );
   });
   it('Content-Length conflicts: duplicates, lists, invalid, overflow, with Transfer-Encoding', () => {
     expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc', OK()).anomalies).toEqual([]);
     expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3, 3\r\n\r\nabc', OK()).r.requestBodyLength).toBe(3);
-    expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', OK()).anomalies).toContain('http.duplicate_content_length@0');
-    expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n', OK()).anomalies).toContain('http.invalid_content_length@0');
-    expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\n', OK()).anomalies).toContain('http.invalid_content_length@0');
-    expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n', OK()).anomalies).toContain('http.content_length_overflow@0');
-    const te = one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n', OK());
+    expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd', OK()).anomalies).toContain(
+      'http.duplicate_content_length@0',
+    );
+    expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n', OK()).anomalies).toContain(
+      'http.invalid_content_length@0',
+    );
+    expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: +5\r\n\r\n', OK()).anomalies).toContain(
+      'http.invalid_content_length@0',
+    );
+    expect(one('POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 99999999999999999999\r\n\r\n', OK()).anomalies).toContain(
+      'http.content_length_overflow@0',
+    );
+    const te = one(
+      'POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 100\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n',
+      OK(),
+    );
     expect(te.anomalies).toContain('http.content_length_with_transfer_encoding@0');
     expect(text(te.r.requestBody)).toBe('abc');
   });
   it('a request with untrustworthy framing: the next request line is searched for', () => {
-    const o = run(exchange('POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1x\r\n\r\nbody bytes\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n', OK() + OK()));
+    const o = run(
+      exchange(
+        'POST /a HTTP/1.1\r\nHost: h\r\nContent-Length: 1x\r\n\r\nbody bytes\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n',
+        OK() + OK(),
+      ),
+    );
     expect(o.records.map((r) => r.uri)).toEqual(['/a', '/b']);
   });
   it('transfer codings: unknown, chunked not last, in HTTP/1.0', () => {
-    expect(one('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: foo, chunked\r\n\r\n0\r\n\r\n', OK()).anomalies).toContain('http.unknown_transfer_encoding@0');
+    expect(one('POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: foo, chunked\r\n\r\n0\r\n\r\n', OK()).anomalies).toContain(
+      'http.unknown_transfer_encoding@0',
+    );
     const nl = one(GET(), 'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, identity\r\n\r\nrest until close');
     expect(nl.anomalies).toContain('http.chunked_not_final@1');
     expect(text(nl.r.responseBody)).toBe('rest until close');
-    expect(one('POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', OK()).anomalies).toContain('http.transfer_encoding_http10@0');
+    expect(one('POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', OK()).anomalies).toContain(
+      'http.transfer_encoding_http10@0',
+    );
   });
   it('a response without length runs to the end of the connection', () => {
-    const o = run([{ dir: C2S, data: GET() }, { dir: S2C, data: 'HTTP/1.0 200 OK\r\n\r\npart 1, ' }, { dir: S2C, data: 'part 2' }, { dir: S2C, end: 'fin' }]);
+    const o = run([
+      { dir: C2S, data: GET() },
+      { dir: S2C, data: 'HTTP/1.0 200 OK\r\n\r\npart 1, ' },
+      { dir: S2C, data: 'part 2' },
+      { dir: S2C, end: 'fin' },
+    ]);
     expect([text(o.records[0]!.responseBody), o.records[0]!.responseComplete]).toEqual(['part 1, part 2', true]);
-    const cut = run([{ dir: C2S, data: GET() }, { dir: S2C, data: 'HTTP/1.0 200 OK\r\n\r\npart' }, { dir: S2C, end: 'depth' }]);
+    const cut = run([
+      { dir: C2S, data: GET() },
+      { dir: S2C, data: 'HTTP/1.0 200 OK\r\n\r\npart' },
+      { dir: S2C, end: 'depth' },
+    ]);
     expect(cut.anomalies).toContain('http.message_truncated@1');
   });
   it('no body for HEAD, 1xx, 204, 304 whatever the headers say', () => {
     const o = run(
       exchange(
         'HEAD / HTTP/1.1\r\nHost: h\r\n\r\nGET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\nGET /c HTTP/1.1\r\nHost: h\r\n\r\n',
-        'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n' + OK('last'),
+        'HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\nHTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\nHTTP/1.1 304 Not Modified\r\nContent-Length: 5\r\n\r\n' +
+          OK('last'),
       ),
     );
     expect(o.records.map((r) => [r.method, r.uri, r.status, text(r.responseBody)])).toEqual([
@@ -281,7 +370,9 @@ describe('conversation', () => {
       { dir: C2S, data: 'data' },
       { dir: S2C, data: 'HTTP/1.1 102 Processing\r\n\r\n' + OK('done') },
     ]);
-    expect(o.records.map((r) => [r.status, r.interimStatuses, text(r.requestBody), text(r.responseBody)])).toEqual([[200, [100, 102], 'data', 'done']]);
+    expect(o.records.map((r) => [r.status, r.interimStatuses, text(r.requestBody), text(r.responseBody)])).toEqual([
+      [200, [100, 102], 'data', 'done'],
+    ]);
   });
   it('a request with no response at the end of the flow is emitted, flagged', () => {
     const o = run(exchange(GET('/1') + GET('/2'), OK()));
@@ -313,14 +404,20 @@ describe('conversation', () => {
     ]);
   });
   it('a CONNECT that gets no answer: the bytes held are read as HTTP at the end', () => {
-    const o = run([{ dir: C2S, data: 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n' + GET('/held') }, { dir: S2C, end: 'fin' }, { dir: C2S, end: 'fin' }]);
+    const o = run([
+      { dir: C2S, data: 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n' + GET('/held') },
+      { dir: S2C, end: 'fin' },
+      { dir: C2S, end: 'fin' },
+    ]);
     expect(o.records.map((r) => [r.method, r.uri, r.status])).toEqual([
       ['CONNECT', 'a:443', null],
       ['GET', '/held', null],
     ]);
   });
   it('caps the bytes held while a CONNECT waits', () => {
-    const o = run([{ dir: C2S, data: 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n' + 'x'.repeat(5000) }], undefined, { maxTunnelBuffer: 1000 });
+    const o = run([{ dir: C2S, data: 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n' + 'x'.repeat(5000) }], undefined, {
+      maxTunnelBuffer: 1000,
+    });
     expect(o.anomalies).toContain('http.tunnel_buffer_full@0');
   });
   it('Upgrade with 101: the flow leaves HTTP', () => {
@@ -332,7 +429,12 @@ describe('conversation', () => {
     expect([o.stopped, o.records.length, o.records[0]!.tunnel, o.records[0]!.status]).toEqual(['upgrade', 1, 'upgrade', 101]);
   });
   it('an Upgrade the server ignores stays HTTP', () => {
-    const o = run(exchange('GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n' + GET('/2'), OK('a') + OK('b')));
+    const o = run(
+      exchange(
+        'GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n' + GET('/2'),
+        OK('a') + OK('b'),
+      ),
+    );
     expect(o.records.map((r) => [r.uri, text(r.responseBody)])).toEqual([
       ['/', 'a'],
       ['/2', 'b'],
@@ -349,15 +451,32 @@ describe('content decoding', () => {
       ['deflate', zlib.deflateSync(page)],
       ['deflate', zlib.deflateRawSync(page)],
     ] as const) {
-      const resp = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: ${coding}\r\nContent-Length: ${z.length}\r\n\r\n`), z]);
+      const resp = Buffer.concat([
+        Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: ${coding}\r\nContent-Length: ${z.length}\r\n\r\n`),
+        z,
+      ]);
       const { r, anomalies } = one(GET(), resp);
-      expect([text(r.responseBody), r.responseBodyLength, r.responseBodyDecodedLength, anomalies]).toEqual([page, z.length, page.length, []]);
+      expect([text(r.responseBody), r.responseBodyLength, r.responseBodyDecodedLength, anomalies]).toEqual([
+        page,
+        z.length,
+        page.length,
+        [],
+      ]);
     }
   });
   it('gzip inside chunked, and a gzip request body', () => {
     const z = zlib.gzipSync(page);
-    const chunked = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n${(100).toString(16)}\r\n`), z.subarray(0, 100), Buffer.from(`\r\n${(z.length - 100).toString(16)}\r\n`), z.subarray(100), Buffer.from('\r\n0\r\n\r\n')]);
-    const req = Buffer.concat([Buffer.from(`POST / HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\nContent-Length: ${z.length}\r\n\r\n`), z]);
+    const chunked = Buffer.concat([
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n\r\n${(100).toString(16)}\r\n`),
+      z.subarray(0, 100),
+      Buffer.from(`\r\n${(z.length - 100).toString(16)}\r\n`),
+      z.subarray(100),
+      Buffer.from('\r\n0\r\n\r\n'),
+    ]);
+    const req = Buffer.concat([
+      Buffer.from(`POST / HTTP/1.1\r\nHost: h\r\nContent-Encoding: gzip\r\nContent-Length: ${z.length}\r\n\r\n`),
+      z,
+    ]);
     const { r } = one(req, chunked);
     expect([text(r.requestBody), text(r.responseBody)]).toEqual([page, page]);
   });
@@ -365,7 +484,10 @@ describe('content decoding', () => {
     const z = zlib.gzipSync(page);
     z[z.length >> 1] ^= 0xff;
     z[(z.length >> 1) + 1] ^= 0x55;
-    const resp = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${z.length}\r\n\r\n`), z]);
+    const resp = Buffer.concat([
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${z.length}\r\n\r\n`),
+      z,
+    ]);
     const d = one(GET(), resp);
     expect(d.anomalies).toContain('http.decompression_failed@1');
     const plain = one(GET(), `HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 11\r\n\r\nplain text!`);
@@ -374,7 +496,10 @@ describe('content decoding', () => {
   });
   it('stops at the decompression caps (absolute and ratio)', () => {
     const bomb = zlib.gzipSync(Buffer.alloc(4 * 1024 * 1024));
-    const resp = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${bomb.length}\r\n\r\n`), bomb]);
+    const resp = Buffer.concat([
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${bomb.length}\r\n\r\n`),
+      bomb,
+    ]);
     const abs = one(GET(), resp, { maxDecompressedSize: 1024 * 1024, maxDecompressionRatio: 1e9 });
     expect(abs.anomalies).toContain('http.decompression_bomb@1');
     expect(abs.r.responseBodyDecodedLength).toBeLessThanOrEqual(1024 * 1024 + 65536);
@@ -383,9 +508,14 @@ describe('content decoding', () => {
     expect(ratio.r.responseBodyLength).toBe(bomb.length);
   });
   it('flags codings it does not decode, and decodes nothing when decompress is off', () => {
-    expect(one(GET(), 'HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 3\r\n\r\nabc').anomalies).toContain('http.unsupported_content_encoding@1');
+    expect(one(GET(), 'HTTP/1.1 200 OK\r\nContent-Encoding: br\r\nContent-Length: 3\r\n\r\nabc').anomalies).toContain(
+      'http.unsupported_content_encoding@1',
+    );
     const z = zlib.gzipSync(page);
-    const resp = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${z.length}\r\n\r\n`), z]);
+    const resp = Buffer.concat([
+      Buffer.from(`HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: ${z.length}\r\n\r\n`),
+      z,
+    ]);
     const off = one(GET(), resp, { decompress: false });
     expect(Buffer.from(off.r.responseBody).equals(z)).toBe(true);
   });
@@ -414,7 +544,9 @@ describe('gaps and ends', () => {
       { dir: S2C, gap: -1 },
       { dir: C2S, data: 'GET /3 HTTP/1.1\r\nHost: h\r\n\r\n' },
     ]);
-    expect(o.anomalies).toEqual(expect.arrayContaining(['http.gap_cut_message@0', 'http.gap_resynchronised@0', 'http.gap_cut_message@1']));
+    expect(o.anomalies).toEqual(
+      expect.arrayContaining(['http.gap_cut_message@0', 'http.gap_resynchronised@0', 'http.gap_cut_message@1']),
+    );
     expect(o.anomalies).not.toContain('http.gap_resynchronised@1');
     expect(o.records.map((r) => [r.uri, r.status])).toEqual([
       ['/1', 200],
@@ -431,4 +563,3 @@ describe('gaps and ends', () => {
     ]);
   });
 });
-

@@ -16,24 +16,56 @@ const probe = (s: string, ctx = toServer) => {
 
 describe('probe', () => {
   it('recognises request lines with any token method', () => {
-    for (const s of ['GET / HTTP/1.1\r\n', 'PROPFIND /dav HTTP/1.1', 'M-SEARCH * HTTP/1.1', 'BREW /pot HTTP/1.0', '\r\nPOST /x HTTP/1.1', 'CONNECT a:443 HTTP/1.1', 'get / HTTP/1.1']) {
+    for (const s of [
+      'GET / HTTP/1.1\r\n',
+      'PROPFIND /dav HTTP/1.1',
+      'M-SEARCH * HTTP/1.1',
+      'BREW /pot HTTP/1.0',
+      '\r\nPOST /x HTTP/1.1',
+      'CONNECT a:443 HTTP/1.1',
+      'get / HTTP/1.1',
+    ]) {
       expect(probe(s), s).toBe(Probe.MINE);
     }
   });
   it('is as lenient as servers: SP in the target, a cut version, a forgotten version with headers after', () => {
-    for (const s of ['GET /a;cat /etc/passwd HTTP/1.1\r\n', 'POST / HTTP/1.\r\nHost: h', 'GET /HTTP/1.1\r\nHost: h\r\n', 'OPTIONS HTTP/1.1\r\nHost: h', 'GET /\r\n\r\n']) {
+    for (const s of [
+      'GET /a;cat /etc/passwd HTTP/1.1\r\n',
+      'POST / HTTP/1.\r\nHost: h',
+      'GET /HTTP/1.1\r\nHost: h\r\n',
+      'OPTIONS HTTP/1.1\r\nHost: h',
+      'GET /\r\n\r\n',
+    ]) {
       expect(probe(s), s).toBe(Probe.MINE);
     }
   });
   it('asks for more while a prefix is plausible', () => {
-    for (const s of ['', 'G', 'GET', 'GET ', 'GET /index', 'GET / ', 'GET / HTTP/1', 'GET /a b', 'GET /\r\n', 'GET /\r\nHos']) expect(probe(s), s).toBe(Probe.NEED_MORE);
-    for (const s of ['', 'H', 'HTTP/1.', 'HTTP/1.1', 'HTTP/1.1 ', 'HTTP/1.1 20']) expect(probe(s, toClient), s).toBe(Probe.NEED_MORE);
+    for (const s of ['', 'G', 'GET', 'GET ', 'GET /index', 'GET / ', 'GET / HTTP/1', 'GET /a b', 'GET /\r\n', 'GET /\r\nHos'])
+      expect(probe(s), s).toBe(Probe.NEED_MORE);
+    for (const s of ['', 'H', 'HTTP/1.', 'HTTP/1.1', 'HTTP/1.1 ', 'HTTP/1.1 20'])
+      expect(probe(s, toClient), s).toBe(Probe.NEED_MORE);
   });
   it('answers NOT_MINE at the first impossible byte', () => {
-    for (const s of ['\x16\x03\x01', '*1\r\n$4\r\nPING\r\n', 'PING\r\n', 'SET k v\r\n', 'GET k\r\nGET j\r\n', 'SSH-2.0-OpenSSH_9\r\n', '{"a":1}', 'GET\t/', 'GET / HTTP/2\r\n', 'GET / FTP/1.1\r\n', 'get /\r\nHost: h', 'GET /\x00', `${'A'.repeat(40)} / HTTP/1.1`, 'PRI * HTTP/2.0\r\n']) {
+    for (const s of [
+      '\x16\x03\x01',
+      '*1\r\n$4\r\nPING\r\n',
+      'PING\r\n',
+      'SET k v\r\n',
+      'GET k\r\nGET j\r\n',
+      'SSH-2.0-OpenSSH_9\r\n',
+      '{"a":1}',
+      'GET\t/',
+      'GET / HTTP/2\r\n',
+      'GET / FTP/1.1\r\n',
+      'get /\r\nHost: h',
+      'GET /\x00',
+      `${'A'.repeat(40)} / HTTP/1.1`,
+      'PRI * HTTP/2.0\r\n',
+    ]) {
       expect(probe(s), s).toBe(Probe.NOT_MINE);
     }
-    for (const s of ['HTTP/2 200', 'HTTP/1.1 20x', 'HTTP/1.1 099', 'HTTX', '220 smtp ready', 'RTSP/1.0 200 OK']) expect(probe(s, toClient), s).toBe(Probe.NOT_MINE);
+    for (const s of ['HTTP/2 200', 'HTTP/1.1 20x', 'HTTP/1.1 099', 'HTTX', '220 smtp ready', 'RTSP/1.0 200 OK'])
+      expect(probe(s, toClient), s).toBe(Probe.NOT_MINE);
     expect(httpModule.probe(bytes('GET / HTTP/1.1'), 0, 14, { ...toServer, transport: 'udp' })).toBe(Probe.NOT_MINE);
   });
   it('recognises status lines', () => {
@@ -44,7 +76,8 @@ describe('probe', () => {
     const r = rng(5);
     for (let k = 0; k < 20000; k++) {
       const b = new Uint8Array(Math.floor(r() * 64));
-      for (let i = 0; i < b.length; i++) b[i] = r() < 0.5 ? Math.floor(r() * 256) : 'GET HTTP/1. 200\r\n'.charCodeAt(Math.floor(r() * 17));
+      for (let i = 0; i < b.length; i++)
+        b[i] = r() < 0.5 ? Math.floor(r() * 256) : 'GET HTTP/1. 200\r\n'.charCodeAt(Math.floor(r() * 17));
       const res = httpModule.probe(b, 0, b.length, k % 2 === 0 ? toServer : toClient);
       expect([Probe.MINE, Probe.NEED_MORE, Probe.NOT_MINE]).toContain(res);
     }
@@ -81,10 +114,26 @@ describe('inflate (differential against node:zlib)', () => {
     for (let iter = 0; iter < 120; iter++) {
       const n = Math.floor(r() * 60000);
       const src = Buffer.alloc(n);
-      for (let i = 0; i < n; i++) src[i] = iter % 3 === 0 ? Math.floor(r() * 256) : iter % 3 === 1 ? 97 + Math.floor(r() * 4) : i % 100 < 60 ? 65 : Math.floor(r() * 256);
+      for (let i = 0; i < n; i++)
+        src[i] =
+          iter % 3 === 0
+            ? Math.floor(r() * 256)
+            : iter % 3 === 1
+              ? 97 + Math.floor(r() * 4)
+              : i % 100 < 60
+                ? 65
+                : Math.floor(r() * 256);
       const fmt = (['gzip', 'zlib', 'raw', 'deflate'] as const)[iter % 4]!;
       const level = iter % 10;
-      const comp = fmt === 'gzip' ? zlib.gzipSync(src, { level }) : fmt === 'raw' ? zlib.deflateRawSync(src, { level }) : zlib.deflateSync(src, { level, strategy: iter % 7 === 0 ? zlib.constants.Z_FIXED : zlib.constants.Z_DEFAULT_STRATEGY });
+      const comp =
+        fmt === 'gzip'
+          ? zlib.gzipSync(src, { level })
+          : fmt === 'raw'
+            ? zlib.deflateRawSync(src, { level })
+            : zlib.deflateSync(src, {
+                level,
+                strategy: iter % 7 === 0 ? zlib.constants.Z_FIXED : zlib.constants.Z_DEFAULT_STRATEGY,
+              });
       const out: Buffer[] = [];
       const inf = new Inflater(fmt, { write: (d, s, e) => (out.push(Buffer.from(d.subarray(s, e))), true) });
       let st: number = InflateStatus.OK;
@@ -120,7 +169,9 @@ describe('inflate (differential against node:zlib)', () => {
       const b = Buffer.from(base);
       for (let k = 0; k < 1 + (iter % 5); k++) b[Math.floor(r() * b.length)] = Math.floor(r() * 256);
       let total = 0;
-      const inf = new Inflater((['gzip', 'deflate', 'raw'] as const)[iter % 3]!, { write: (_d, s, e) => ((total += e - s), total < 1e6) });
+      const inf = new Inflater((['gzip', 'deflate', 'raw'] as const)[iter % 3]!, {
+        write: (_d, s, e) => ((total += e - s), total < 1e6),
+      });
       inf.push(b, 0, b.length);
       inf.finish();
       expect(total).toBeLessThan(1e6 + 70000);

@@ -6,7 +6,12 @@ import { describe, expect, it } from 'vitest';
 import { CONVERSATIONS } from './conversations.js';
 import { bytewise, randomSplits, run, view, whole } from './helpers.js';
 
-const norm = (o: ReturnType<typeof run>) => ({ records: o.records.map(view), anomalies: o.anomalies, stopped: o.stopped, afterStop: o.afterStop });
+const norm = (o: ReturnType<typeof run>) => ({
+  records: o.records.map(view),
+  anomalies: o.anomalies,
+  stopped: o.stopped,
+  afterStop: o.afterStop,
+});
 
 describe('split invariance', () => {
   for (const [name, steps] of Object.entries(CONVERSATIONS)) {

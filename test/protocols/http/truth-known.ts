@@ -15,7 +15,10 @@ export interface TruthHttp {
  * the other has not, with the reason.
  */
 const SSDP = 'SSDP (HTTP over UDP, port 1900) is not TCP: the HTTP module parses TCP streams only.';
-export const KNOWN: Record<string, { onlyOurs?: string[]; onlyTshark?: string[]; codesOnlyOurs?: number[]; codesOnlyTshark?: number[]; why: string }> = {
+export const KNOWN: Record<
+  string,
+  { onlyOurs?: string[]; onlyTshark?: string[]; codesOnlyOurs?: number[]; codesOnlyTshark?: number[]; why: string }
+> = {
   'ndpi_1kxun.pcap': {
     onlyTshark: ['M-SEARCH 239.255.255.250:1900 *', 'NOTIFY 239.255.255.250:1900 *', 'NOTIFY [FF02::C]:1900 *'],
     codesOnlyOurs: [206],
@@ -87,7 +90,12 @@ export function differences(records: readonly HttpTransaction[], truth: TruthHtt
 /** The differences expected for a capture (none unless listed in KNOWN). */
 export function expectedDifferences(file: string): Differences {
   const k = KNOWN[file];
-  return { onlyOurs: k?.onlyOurs ?? [], onlyTshark: k?.onlyTshark ?? [], codesOnlyOurs: k?.codesOnlyOurs ?? [], codesOnlyTshark: k?.codesOnlyTshark ?? [] };
+  return {
+    onlyOurs: k?.onlyOurs ?? [],
+    onlyTshark: k?.onlyTshark ?? [],
+    codesOnlyOurs: k?.codesOnlyOurs ?? [],
+    codesOnlyTshark: k?.codesOnlyTshark ?? [],
+  };
 }
 
 /**

@@ -51,25 +51,42 @@ async function parseCapture(file: string): Promise<{ records: HttpTransaction[];
   return { records, anomalies };
 }
 
-describe.skipIf(!corpusPresent || !schemaPresent)('HTTP ground truth against tshark (needs the shared corpus and EVE schema)', () => {
-  // Every record of the corpus, as an EVE line, must also validate against Suricata's schema. Read here,
-  // not in the describe body: a skipped describe's body still runs at collection.
-  let validateEve: ValidateFunction;
-  beforeAll(() => {
-    validateEve = new Ajv({ strict: false, allErrors: true }).compile(eveSchema());
-  });
+describe.skipIf(!corpusPresent || !schemaPresent)(
+  'HTTP ground truth against tshark (needs the shared corpus and EVE schema)',
+  () => {
+    // Every record of the corpus, as an EVE line, must also validate against Suricata's schema. Read here,
+    // not in the describe body: a skipped describe's body still runs at collection.
+    let validateEve: ValidateFunction;
+    beforeAll(() => {
+      validateEve = new Ajv({ strict: false, allErrors: true }).compile(eveSchema());
+    });
 
-  it('the corpus has captures with HTTP truth', () => {
-    expect(files.length).toBeGreaterThanOrEqual(10);
-  });
+    it('the corpus has captures with HTTP truth', () => {
+      expect(files.length).toBeGreaterThanOrEqual(10);
+    });
 
-  it.each(files)('%s', async (file) => {
-    const truth = truthOf(file);
-    const { records } = await parseCapture(file);
-    for (const r of records) {
-      const line = { timestamp: '2026-11-26T13:00:00.000000+0000', event_type: 'http', src_ip: '10.0.0.1', src_port: 1, dest_ip: '10.0.0.2', dest_port: 80, proto: 'TCP', http: httpToEve(r) };
-      if (!validateEve(JSON.parse(JSON.stringify(line)))) throw new Error(`${JSON.stringify(line)}: ${JSON.stringify(validateEve.errors)}`);
-    }
-    expect(differences(records, truth as unknown as TruthHttp)).toEqual(expectedDifferences(file));
-  }, 30_000);
-});
+    it.each(files)(
+      '%s',
+      async (file) => {
+        const truth = truthOf(file);
+        const { records } = await parseCapture(file);
+        for (const r of records) {
+          const line = {
+            timestamp: '2026-11-26T13:00:00.000000+0000',
+            event_type: 'http',
+            src_ip: '10.0.0.1',
+            src_port: 1,
+            dest_ip: '10.0.0.2',
+            dest_port: 80,
+            proto: 'TCP',
+            http: httpToEve(r),
+          };
+          if (!validateEve(JSON.parse(JSON.stringify(line))))
+            throw new Error(`${JSON.stringify(line)}: ${JSON.stringify(validateEve.errors)}`);
+        }
+        expect(differences(records, truth as unknown as TruthHttp)).toEqual(expectedDifferences(file));
+      },
+      30_000,
+    );
+  },
+);

@@ -3,7 +3,12 @@
  * stream is still followed after it (the next command pairs with its reply).
  */
 import { describe, expect, it } from 'vitest';
-import { REDIS_ANOMALIES, type RedisCommandRecord, type RedisOptions, type RedisRecord } from '../../../src/protocols/redis/index.js';
+import {
+  REDIS_ANOMALIES,
+  type RedisCommandRecord,
+  type RedisOptions,
+  type RedisRecord,
+} from '../../../src/protocols/redis/index.js';
 import { C, client, cmd, run, S, server, type Step } from './helpers.js';
 
 const last = (rs: RedisRecord[]) => rs[rs.length - 1] as RedisCommandRecord;
@@ -11,7 +16,11 @@ const last = (rs: RedisRecord[]) => rs[rs.length - 1] as RedisCommandRecord;
 function badReply(wire: string) {
   const r = run([client(cmd('GET', 'a'), cmd('PING')), server(wire, '+PONG\r\n')]);
   const ping = r.records.find((x) => x.kind === 'command' && x.command === 'PING') as RedisCommandRecord | undefined;
-  return { r, names: [...new Set(r.anomalies.map((a) => a.replace(/@\d$/, '')))], followed: ping?.reply?.type === 'simple_string' && (ping.reply as { value: string }).value === 'PONG' };
+  return {
+    r,
+    names: [...new Set(r.anomalies.map((a) => a.replace(/@\d$/, '')))],
+    followed: ping?.reply?.type === 'simple_string' && (ping.reply as { value: string }).value === 'PONG',
+  };
 }
 
 describe('reply protocol errors: flagged, the bad reply answers its command, the next one pairs', () => {
@@ -55,7 +64,9 @@ describe('reply protocol errors: flagged, the bad reply answers its command, the
 
   it('redis.attribute_without_value: an attribute at the end of the stream, or before `.`', () => {
     expect(run([client(cmd('X')), server('|1\r\n+a\r\n+b\r\n')]).anomalies).toContain('redis.attribute_without_value@1');
-    expect(run([client(cmd('X')), server('*?\r\n|1\r\n+a\r\n+b\r\n.\r\n')]).anomalies).toContain('redis.attribute_without_value@1');
+    expect(run([client(cmd('X')), server('*?\r\n|1\r\n+a\r\n+b\r\n.\r\n')]).anomalies).toContain(
+      'redis.attribute_without_value@1',
+    );
   });
 
   it('redis.truncated_message: the stream ends inside a reply, which is kept as incomplete', () => {
@@ -65,7 +76,10 @@ describe('reply protocol errors: flagged, the bad reply answers its command, the
       type: 'array',
       length: 3,
       incomplete: true,
-      elements: [{ type: 'bulk_string', value: 'a', length: 1 }, { type: 'bulk_string', value: 'bc', length: 4, truncated: true, incomplete: true }],
+      elements: [
+        { type: 'bulk_string', value: 'a', length: 1 },
+        { type: 'bulk_string', value: 'bc', length: 4, truncated: true, incomplete: true },
+      ],
     });
   });
 });
@@ -89,7 +103,13 @@ describe('request protocol errors', () => {
 
   it('redis.unbalanced_quotes: inline command with an open quote', () => {
     const r = run([client('SET k "abc\r\n'), server('-ERR Protocol error: unbalanced quotes in request\r\n')]);
-    expect(r.records[0]).toMatchObject({ command: 'SET', args: ['k', 'abc'], malformed: true, inline: true, anomalies: ['redis.unbalanced_quotes'] });
+    expect(r.records[0]).toMatchObject({
+      command: 'SET',
+      args: ['k', 'abc'],
+      malformed: true,
+      inline: true,
+      anomalies: ['redis.unbalanced_quotes'],
+    });
   });
 
   it('redis.invalid_length, redis.aggregate_too_long, redis.bulk_too_long', () => {
@@ -99,7 +119,13 @@ describe('request protocol errors', () => {
   });
 
   it('redis.line_too_long: an inline command beyond maxLineBytes', () => {
-    const r = run([client('SET k ' + 'v'.repeat(200) + '\r\n', cmd('PING')), server('-ERR Protocol error: too big inline request\r\n+PONG\r\n')], { maxLineBytes: 100 });
+    const r = run(
+      [
+        client('SET k ' + 'v'.repeat(200) + '\r\n', cmd('PING')),
+        server('-ERR Protocol error: too big inline request\r\n+PONG\r\n'),
+      ],
+      { maxLineBytes: 100 },
+    );
     expect(r.anomalies).toEqual(['redis.line_too_long@0']);
     expect(r.records[0]).toMatchObject({ command: 'SET', malformed: true });
   });
@@ -127,18 +153,34 @@ describe('caps', () => {
   it('redis.string_trimmed: strings keep maxStringBytes, length says how long they were', () => {
     const big = 'x'.repeat(100);
     const r = run([client(cmd('SET', 'k', big)), server(`$100\r\n${big}\r\n`)], { maxStringBytes: 40 });
-    expect(r.records[0]).toMatchObject({ args: ['k', 'x'.repeat(40)], argsTruncated: true, reply: { value: 'x'.repeat(40), length: 100, truncated: true } });
+    expect(r.records[0]).toMatchObject({
+      args: ['k', 'x'.repeat(40)],
+      argsTruncated: true,
+      reply: { value: 'x'.repeat(40), length: 100, truncated: true },
+    });
     expect(r.anomalies).toEqual(['redis.string_trimmed@0', 'redis.string_trimmed@1']);
   });
 
   it('a trimmed UTF-8 string does not end in half a character', () => {
     const r = run([client(cmd('X')), server('$40\r\n', 'é'.repeat(20), '\r\n')], { maxStringBytes: 33 });
-    expect((r.records[0] as RedisCommandRecord).reply).toEqual({ type: 'bulk_string', value: 'é'.repeat(16), length: 40, truncated: true });
+    expect((r.records[0] as RedisCommandRecord).reply).toEqual({
+      type: 'bulk_string',
+      value: 'é'.repeat(16),
+      length: 40,
+      truncated: true,
+    });
   });
 
   it('redis.elements_trimmed: aggregates keep maxElements, length says how many there were', () => {
-    const r = run([client(cmd('DEL', 'a', 'b', 'c', 'd', 'e')), server('*5\r\n:1\r\n:2\r\n:3\r\n:4\r\n:5\r\n')], { maxElements: 3 });
-    expect(r.records[0]).toMatchObject({ argCount: 5, args: ['a', 'b'], argsTruncated: true, reply: { length: 5, truncated: true, elements: [{ value: 1 }, { value: 2 }, { value: 3 }] } });
+    const r = run([client(cmd('DEL', 'a', 'b', 'c', 'd', 'e')), server('*5\r\n:1\r\n:2\r\n:3\r\n:4\r\n:5\r\n')], {
+      maxElements: 3,
+    });
+    expect(r.records[0]).toMatchObject({
+      argCount: 5,
+      args: ['a', 'b'],
+      argsTruncated: true,
+      reply: { length: 5, truncated: true, elements: [{ value: 1 }, { value: 2 }, { value: 3 }] },
+    });
     expect(r.anomalies).toEqual(['redis.elements_trimmed@0', 'redis.elements_trimmed@1']);
   });
 
@@ -152,7 +194,13 @@ describe('caps', () => {
 
   it('redis.too_many_pending: the oldest command is emitted unanswered and its reply skipped', () => {
     const r = run([client(cmd('GET', '1'), cmd('GET', '2'), cmd('GET', '3')), server(':1\r\n:2\r\n:3\r\n')], { maxPending: 2 });
-    expect(r.records.map((x) => [(x as RedisCommandRecord).args[0], (x as RedisCommandRecord).noReply, ((x as RedisCommandRecord).reply as { value?: number } | null)?.value])).toEqual([
+    expect(
+      r.records.map((x) => [
+        (x as RedisCommandRecord).args[0],
+        (x as RedisCommandRecord).noReply,
+        ((x as RedisCommandRecord).reply as { value?: number } | null)?.value,
+      ]),
+    ).toEqual([
       ['1', 'overflow', undefined],
       ['2', null, 2],
       ['3', null, 3],
@@ -207,7 +255,10 @@ describe('caps', () => {
   });
 
   it('redis.nul_in_inline: nothing after the NUL runs, the line is refused at the inline limit', () => {
-    const r = run([client('SET k v\0 PING\r\nGET k\r\n', 'x'.repeat(200)), server('-ERR Protocol error: too big inline request\r\n')], { maxLineBytes: 100 });
+    const r = run(
+      [client('SET k v\0 PING\r\nGET k\r\n', 'x'.repeat(200)), server('-ERR Protocol error: too big inline request\r\n')],
+      { maxLineBytes: 100 },
+    );
     expect(r.records).toEqual([expect.objectContaining({ command: 'SET', args: ['k', 'v'], malformed: true, success: false })]);
     expect(r.anomalies).toEqual(['redis.nul_in_inline@0', 'redis.line_too_long@0']);
   });

@@ -24,20 +24,24 @@ interface Seen {
 
 async function throughAppLayer(file: string): Promise<Seen> {
   const seen: Seen = { flows: new Map(), anomalies: [], appProto: new Map() };
-  const layer = new AppLayer([redisModule], { detection: { ...DEFAULT_DETECTION }, protocols: { redis: redisModule.defaults } }, {
-    record(flow, type, payload) {
-      expect(type).toBe('redis');
-      const list = seen.flows.get(flow) ?? [];
-      list.push(payload as RedisRecord);
-      seen.flows.set(flow, list);
+  const layer = new AppLayer(
+    [redisModule],
+    { detection: { ...DEFAULT_DETECTION }, protocols: { redis: redisModule.defaults } },
+    {
+      record(flow, type, payload) {
+        expect(type).toBe('redis');
+        const list = seen.flows.get(flow) ?? [];
+        list.push(payload as RedisRecord);
+        seen.flows.set(flow, list);
+      },
+      anomaly(_flow, name) {
+        seen.anomalies.push(name);
+      },
+      internalError: (where, e) => {
+        throw new Error(`internal error in ${where}: ${String(e)}`);
+      },
     },
-    anomaly(_flow, name) {
-      seen.anomalies.push(name);
-    },
-    internalError: (where, e) => {
-      throw new Error(`internal error in ${where}: ${String(e)}`);
-    },
-  });
+  );
   const flows: Flow[] = [];
   const engine = createEngine({
     tcp: { depth: 0 },
@@ -91,32 +95,37 @@ describe('redisModule in the application layer', () => {
     for (const f of seen.flows.keys()) expect(f.appProtoConfidence).toBe('dpi');
   });
 
-  it.skipIf(!corpusPresent)('every capture of the corpus: Redis taken where tshark sees RESP, nowhere else, never a parser error', async () => {
-    const taken: string[] = [];
-    const missed: string[] = [];
-    let found = 0;
-    for (const file of corpusFiles()) {
-      const truth = truthOf(file);
-      if (truth === null) continue;
-      const resp = new Set<string>();
-      for (const st of truth.streams) if (st.transport === 'tcp' && st.protocols.includes('resp')) resp.add([st.sport, st.dport].sort().join('/'));
-      const seen = await throughAppLayer(corpusPath(file));
-      expect([file, seen.anomalies.filter((a) => a === 'app.parser_error')]).toEqual([file, []]);
-      const ours = new Set<string>();
-      for (const [flow, proto] of seen.appProto) {
-        if (proto !== 'redis' || flow.appProtoConfidence !== 'dpi') continue;
-        const key = [flow.clientPort, flow.serverPort].sort().join('/');
-        ours.add(key);
-        found++;
-        if (!resp.has(key)) taken.push(`${file} ${key}`);
+  it.skipIf(!corpusPresent)(
+    'every capture of the corpus: Redis taken where tshark sees RESP, nowhere else, never a parser error',
+    async () => {
+      const taken: string[] = [];
+      const missed: string[] = [];
+      let found = 0;
+      for (const file of corpusFiles()) {
+        const truth = truthOf(file);
+        if (truth === null) continue;
+        const resp = new Set<string>();
+        for (const st of truth.streams)
+          if (st.transport === 'tcp' && st.protocols.includes('resp')) resp.add([st.sport, st.dport].sort().join('/'));
+        const seen = await throughAppLayer(corpusPath(file));
+        expect([file, seen.anomalies.filter((a) => a === 'app.parser_error')]).toEqual([file, []]);
+        const ours = new Set<string>();
+        for (const [flow, proto] of seen.appProto) {
+          if (proto !== 'redis' || flow.appProtoConfidence !== 'dpi') continue;
+          const key = [flow.clientPort, flow.serverPort].sort().join('/');
+          ours.add(key);
+          found++;
+          if (!resp.has(key)) taken.push(`${file} ${key}`);
+        }
+        for (const key of resp) if (!ours.has(key)) missed.push(`${file} ${key}`);
       }
-      for (const key of resp) if (!ours.has(key)) missed.push(`${file} ${key}`);
-    }
-    expect(taken).toEqual([]);
-    expect(found).toBeGreaterThanOrEqual(9);
-    // Known: the connections of tcpdump_resp_3_malicious.pcap whose first client line is garbage no Redis
-    // client sends (`$0`, `+`, `-`, `:`, `*-1`, ...): the probe refuses them (see truth.test.ts).
-    expect(missed.filter((m) => !m.startsWith('tcpdump_resp_3_malicious.pcap'))).toEqual([]);
-    expect(missed.length).toBe(13);
-  }, 60_000);
+      expect(taken).toEqual([]);
+      expect(found).toBeGreaterThanOrEqual(9);
+      // Known: the connections of tcpdump_resp_3_malicious.pcap whose first client line is garbage no Redis
+      // client sends (`$0`, `+`, `-`, `:`, `*-1`, ...): the probe refuses them (see truth.test.ts).
+      expect(missed.filter((m) => !m.startsWith('tcpdump_resp_3_malicious.pcap'))).toEqual([]);
+      expect(missed.length).toBe(13);
+    },
+    60_000,
+  );
 });

@@ -54,7 +54,17 @@ describe('EVE', () => {
   it('redisToEve: names, absent fields, values', () => {
     const r = run([client(cmd('AUTH', 'pw'), cmd('HGETALL', 'h')), server('+OK\r\n%1\r\n$1\r\na\r\n,inf\r\n')]);
     expect(r.records.map(redisToEve)).toEqual([
-      { type: 'command', command: 'AUTH', arg_count: 1, args: ['(redacted)'], redacted: true, protocol: 2, reply: { type: 'simple_string', value: 'OK', length: 2 }, reply_count: 1, success: true },
+      {
+        type: 'command',
+        command: 'AUTH',
+        arg_count: 1,
+        args: ['(redacted)'],
+        redacted: true,
+        protocol: 2,
+        reply: { type: 'simple_string', value: 'OK', length: 2 },
+        reply_count: 1,
+        success: true,
+      },
       {
         type: 'command',
         command: 'HGETALL',
@@ -62,7 +72,11 @@ describe('EVE', () => {
         arg_count: 1,
         args: ['h'],
         protocol: 3,
-        reply: { type: 'map', length: 1, entries: [{ key: { type: 'bulk_string', value: 'a', length: 1 }, value: { type: 'double', value: 'inf' } }] },
+        reply: {
+          type: 'map',
+          length: 1,
+          entries: [{ key: { type: 'bulk_string', value: 'a', length: 1 }, value: { type: 'double', value: 'inf' } }],
+        },
         reply_count: 1,
         success: true,
       },
@@ -89,9 +103,11 @@ describe('EVE', () => {
         d[Math.floor(r() * d.length)] = Math.floor(r() * 256);
         return { dir: s.dir, data: d.subarray(0, Math.floor(d.length * (0.5 + r() / 2))) };
       });
-      for (const rec of run(steps, seed % 2 ? { maxStringBytes: 32, maxElements: 2, maxValues: 4 } : undefined, rng(seed)).records) {
+      for (const rec of run(steps, seed % 2 ? { maxStringBytes: 32, maxElements: 2, maxValues: 4 } : undefined, rng(seed))
+        .records) {
         const parsed = JSON.parse(JSON.stringify(line(rec, n++)));
-        if (!validate(parsed)) throw new Error(`seed ${seed}: ${JSON.stringify(parsed).slice(0, 2000)}\n${ajv.errorsText(validate.errors)}`);
+        if (!validate(parsed))
+          throw new Error(`seed ${seed}: ${JSON.stringify(parsed).slice(0, 2000)}\n${ajv.errorsText(validate.errors)}`);
       }
     }
     expect(n).toBeGreaterThan(1000);

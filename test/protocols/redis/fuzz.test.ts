@@ -11,7 +11,17 @@ import { OWN_FIXTURES_DIR } from '../../support/corpus.js';
 import { CONVERSATIONS } from './conversations.js';
 import { C, captureFlows, rng, run, S, type Step } from './helpers.js';
 
-const CAPS: Partial<RedisOptions> = { maxStringBytes: 64, maxElements: 8, maxValues: 32, maxDepth: 8, maxLineBytes: 256, maxBulkLength: 4096, maxPending: 16, maxPendingBytes: 4096, maxProtocolErrors: 8 };
+const CAPS: Partial<RedisOptions> = {
+  maxStringBytes: 64,
+  maxElements: 8,
+  maxValues: 32,
+  maxDepth: 8,
+  maxLineBytes: 256,
+  maxBulkLength: 4096,
+  maxPending: 16,
+  maxPendingBytes: 4096,
+  maxProtocolErrors: 8,
+};
 /** Largest JSON a record can be with CAPS: values × (escaped string + structure), plus the command part. */
 const MAX_RECORD_JSON = 2 * (32 * (64 * 4 + 120) + 8 * (64 * 4 + 20)) + 2000;
 
@@ -64,7 +74,10 @@ function randomSteps(r: () => number): Step[] {
     const len = Math.floor(r() * 200);
     const data = new Uint8Array(len);
     const alpha = r() < 0.7;
-    for (let i = 0; i < len; i++) data[i] = alpha ? '*$:+-_#,(!=%~>|.;?\r\n0123456789-1GETSET ab"\'\\x'.charCodeAt(Math.floor(r() * 46)) : Math.floor(r() * 256);
+    for (let i = 0; i < len; i++)
+      data[i] = alpha
+        ? '*$:+-_#,(!=%~>|.;?\r\n0123456789-1GETSET ab"\'\\x'.charCodeAt(Math.floor(r() * 46))
+        : Math.floor(r() * 256);
     steps.push({ dir: r() < 0.5 ? C : S, data });
   }
   return steps;
@@ -80,7 +93,8 @@ function check(steps: Step[], seed: number, options: Partial<RedisOptions> | und
   }
   // A record needs at least a line (2 bytes) of input; anomalies are at most a few per byte.
   if (res.records.length > input + 2) throw new Error(`seed ${seed}: ${res.records.length} records from ${input} bytes`);
-  if (res.anomalies.length > 2 * input + 8) throw new Error(`seed ${seed}: ${res.anomalies.length} anomalies from ${input} bytes`);
+  if (res.anomalies.length > 2 * input + 8)
+    throw new Error(`seed ${seed}: ${res.anomalies.length} anomalies from ${input} bytes`);
   if (options === CAPS) {
     for (const rec of res.records) {
       const json = JSON.stringify(rec);

@@ -16,10 +16,7 @@ export const C = 0 as Direction; // client → server
 export const S = 1 as Direction; // server → client
 
 /** One step of a conversation: bytes of a direction, a gap, or the end of a direction. */
-export type Step =
-  | { dir: Direction; data: Uint8Array }
-  | { dir: Direction; gap: number }
-  | { dir: Direction; end: true };
+export type Step = { dir: Direction; data: Uint8Array } | { dir: Direction; gap: number } | { dir: Direction; end: true };
 
 export interface Result {
   records: RedisRecord[];
@@ -48,7 +45,12 @@ export function collector(): { sink: AppEventSink<RedisRecord>; result: Result }
  * Runs a conversation. `split` cuts each data step into pieces: 'whole', 'bytes' (one byte at a time), or a
  * seeded random generator for random cut points. Ends both directions at the end unless `keepOpen`.
  */
-export function run(steps: Step[], options?: Partial<RedisOptions>, split: 'whole' | 'bytes' | (() => number) = 'whole', keepOpen = false): Result {
+export function run(
+  steps: Step[],
+  options?: Partial<RedisOptions>,
+  split: 'whole' | 'bytes' | (() => number) = 'whole',
+  keepOpen = false,
+): Result {
   const { sink, result } = collector();
   const p = new RedisConnection(sink, resolveRedisOptions(options));
   for (const s of steps) {
@@ -109,7 +111,6 @@ export { mulberry32 as rng } from '../../support/streams.js';
 export const client = (...parts: (string | Uint8Array)[]): Step => ({ dir: C, data: bytes(...parts) });
 export const server = (...parts: (string | Uint8Array)[]): Step => ({ dir: S, data: bytes(...parts) });
 
-
 /** One TCP flow of a capture: ports and its stream events in delivery order. */
 export interface CapturedFlow {
   clientPort: number;
@@ -122,7 +123,14 @@ export async function captureFlows(path: string): Promise<CapturedFlow[]> {
   return (await captureStreams(path, { depth: 0 })).map((f) => ({
     clientPort: f.clientPort,
     serverPort: f.serverPort,
-    steps: f.steps.map((st): Step => (st.kind === 'data' ? { dir: st.dir, data: st.bytes } : st.kind === 'gap' ? { dir: st.dir, gap: st.length } : { dir: st.dir, end: true })),
+    steps: f.steps.map(
+      (st): Step =>
+        st.kind === 'data'
+          ? { dir: st.dir, data: st.bytes }
+          : st.kind === 'gap'
+            ? { dir: st.dir, gap: st.length }
+            : { dir: st.dir, end: true },
+    ),
   }));
 }
 
@@ -148,7 +156,12 @@ export function probedRedis(f: CapturedFlow): boolean {
   for (const dir of [0, 1] as const) {
     const b = Uint8Array.from(firsts[dir]!);
     if (b.length === 0) continue;
-    const r = probeRedis(b, 0, b.length, { transport: 'tcp', direction: dir, serverPort: f.serverPort, clientPort: f.clientPort });
+    const r = probeRedis(b, 0, b.length, {
+      transport: 'tcp',
+      direction: dir,
+      serverPort: f.serverPort,
+      clientPort: f.clientPort,
+    });
     if (r === Probe.MINE) return true;
     if (r === Probe.NOT_MINE) return false;
   }

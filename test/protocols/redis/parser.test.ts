@@ -26,7 +26,10 @@ describe('RESP2 replies', () => {
     expect(reply('*2\r\n$1\r\na\r\n*1\r\n:1\r\n')).toEqual({
       type: 'array',
       length: 2,
-      elements: [{ type: 'bulk_string', value: 'a', length: 1 }, { type: 'array', length: 1, elements: [{ type: 'integer', value: 1 }] }],
+      elements: [
+        { type: 'bulk_string', value: 'a', length: 1 },
+        { type: 'array', length: 1, elements: [{ type: 'integer', value: 1 }] },
+      ],
     });
     expect(reply('*0\r\n')).toEqual({ type: 'array', length: 0, elements: [] });
   });
@@ -34,11 +37,23 @@ describe('RESP2 replies', () => {
   it('null bulk string and null array', () => {
     expect(reply('$-1\r\n')).toEqual({ type: 'null', of: 'bulk_string' });
     expect(reply('*-1\r\n')).toEqual({ type: 'null', of: 'array' });
-    expect(reply('*2\r\n$-1\r\n:1\r\n')).toEqual({ type: 'array', length: 2, elements: [{ type: 'null', of: 'bulk_string' }, { type: 'integer', value: 1 }] });
+    expect(reply('*2\r\n$-1\r\n:1\r\n')).toEqual({
+      type: 'array',
+      length: 2,
+      elements: [
+        { type: 'null', of: 'bulk_string' },
+        { type: 'integer', value: 1 },
+      ],
+    });
   });
 
   it('binary strings are escaped, UTF-8 kept as text', () => {
-    expect(reply(bytes('$3\r\n', new Uint8Array([0x00, 0xff, 0x5c]), '\r\n'))).toEqual({ type: 'bulk_string', value: '\\x00\\xff\\\\', length: 3, escaped: true });
+    expect(reply(bytes('$3\r\n', new Uint8Array([0x00, 0xff, 0x5c]), '\r\n'))).toEqual({
+      type: 'bulk_string',
+      value: '\\x00\\xff\\\\',
+      length: 3,
+      escaped: true,
+    });
     expect(reply('$6\r\nnaïve\r\n')).toEqual({ type: 'bulk_string', value: 'naïve', length: 6 });
   });
 });
@@ -54,12 +69,21 @@ describe('RESP3 replies', () => {
     expect(reply(',inf\r\n')).toEqual({ type: 'double', value: 'inf' });
     expect(reply(',-inf\r\n')).toEqual({ type: 'double', value: '-inf' });
     expect(reply(',nan\r\n')).toEqual({ type: 'double', value: 'nan' });
-    expect(reply('(3492890328409238509324850943850943825024385\r\n')).toEqual({ type: 'big_number', value: '3492890328409238509324850943850943825024385', length: 43 });
+    expect(reply('(3492890328409238509324850943850943825024385\r\n')).toEqual({
+      type: 'big_number',
+      value: '3492890328409238509324850943850943825024385',
+      length: 43,
+    });
   });
 
   it('blob errors and verbatim strings', () => {
     expect(reply('!21\r\nSYNTAX invalid syntax\r\n')).toEqual({ type: 'bulk_error', value: 'SYNTAX invalid syntax', length: 21 });
-    expect(reply('=15\r\ntxt:Some string\r\n')).toEqual({ type: 'verbatim_string', value: 'Some string', length: 15, format: 'txt' });
+    expect(reply('=15\r\ntxt:Some string\r\n')).toEqual({
+      type: 'verbatim_string',
+      value: 'Some string',
+      length: 15,
+      format: 'txt',
+    });
   });
 
   it('maps, sets, pushes as values, nested', () => {
@@ -68,7 +92,17 @@ describe('RESP3 replies', () => {
       length: 2,
       entries: [
         { key: { type: 'simple_string', value: 'first', length: 5 }, value: { type: 'integer', value: 1 } },
-        { key: { type: 'simple_string', value: 'second', length: 6 }, value: { type: 'set', length: 2, elements: [{ type: 'integer', value: 1 }, { type: 'integer', value: 2 }] } },
+        {
+          key: { type: 'simple_string', value: 'second', length: 6 },
+          value: {
+            type: 'set',
+            length: 2,
+            elements: [
+              { type: 'integer', value: 1 },
+              { type: 'integer', value: 2 },
+            ],
+          },
+        },
       ],
     });
     expect(reply('%0\r\n')).toEqual({ type: 'map', length: 0, entries: [] });
@@ -85,24 +119,49 @@ describe('RESP3 replies', () => {
         entries: [
           {
             key: { type: 'simple_string', value: 'key-popularity', length: 14 },
-            value: { type: 'map', length: 1, entries: [{ key: { type: 'bulk_string', value: 'a', length: 1 }, value: { type: 'double', value: 0.19 } }] },
+            value: {
+              type: 'map',
+              length: 1,
+              entries: [{ key: { type: 'bulk_string', value: 'a', length: 1 }, value: { type: 'double', value: 0.19 } }],
+            },
           },
         ],
       },
       elements: [
         { type: 'integer', value: 2 },
-        { type: 'integer', value: 9, attributes: { type: 'attribute', length: 1, entries: [{ key: { type: 'simple_string', value: 'ttl', length: 3 }, value: { type: 'integer', value: 3600 } }] } },
+        {
+          type: 'integer',
+          value: 9,
+          attributes: {
+            type: 'attribute',
+            length: 1,
+            entries: [{ key: { type: 'simple_string', value: 'ttl', length: 3 }, value: { type: 'integer', value: 3600 } }],
+          },
+        },
       ],
     });
   });
 
   it('streamed strings and aggregates (RESP3 `?` lengths)', () => {
-    expect(reply('$?\r\n;4\r\nHell\r\n;6\r\no worl\r\n;1\r\nd\r\n;0\r\n')).toEqual({ type: 'bulk_string', value: 'Hello world', length: 11, streamed: true });
+    expect(reply('$?\r\n;4\r\nHell\r\n;6\r\no worl\r\n;1\r\nd\r\n;0\r\n')).toEqual({
+      type: 'bulk_string',
+      value: 'Hello world',
+      length: 11,
+      streamed: true,
+    });
     expect(reply('*?\r\n:1\r\n%?\r\n+a\r\n#t\r\n.\r\n.\r\n')).toEqual({
       type: 'array',
       length: 2,
       streamed: true,
-      elements: [{ type: 'integer', value: 1 }, { type: 'map', length: 1, streamed: true, entries: [{ key: { type: 'simple_string', value: 'a', length: 1 }, value: { type: 'boolean', value: true } }] }],
+      elements: [
+        { type: 'integer', value: 1 },
+        {
+          type: 'map',
+          length: 1,
+          streamed: true,
+          entries: [{ key: { type: 'simple_string', value: 'a', length: 1 }, value: { type: 'boolean', value: true } }],
+        },
+      ],
     });
     expect(reply('~?\r\n.\r\n')).toEqual({ type: 'set', length: 0, elements: [], streamed: true });
   });
@@ -157,7 +216,9 @@ describe('requests', () => {
       client('PING\r\n\r\n  set  k  "a b\\n\\x41\\"" \r\n', "GET 'it\\'s'\n", '\r\n'),
       server('+PONG\r\n+OK\r\n$-1\r\n'),
     ]);
-    expect(r.records.map((x) => [(x as RedisCommandRecord).command, (x as RedisCommandRecord).args, (x as RedisCommandRecord).inline])).toEqual([
+    expect(
+      r.records.map((x) => [(x as RedisCommandRecord).command, (x as RedisCommandRecord).args, (x as RedisCommandRecord).inline]),
+    ).toEqual([
       ['PING', [], true],
       ['SET', ['k', 'a b\nA"'], true],
       ['GET', ["it's"], true],

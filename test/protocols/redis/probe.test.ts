@@ -48,7 +48,31 @@ describe('probe', () => {
   });
 
   it('server: every reply type with a well-formed line', () => {
-    for (const r of ['+OK\r\n', '+PONG\r\n', '-ERR unknown command\r\n', '-NOAUTH Authentication required.\r\n', ':1\r\n', ':-3\r\n', '$5\r\nhello\r\n', '$-1\r\n', '*2\r\n', '*-1\r\n', '%7\r\n', '~2\r\n', '>3\r\n', '|1\r\n', '_\r\n', '#t\r\n', ',3.14\r\n', ',inf\r\n', '(123\r\n', '!21\r\n', '=15\r\n', '$?\r\n', '*?\r\n']) {
+    for (const r of [
+      '+OK\r\n',
+      '+PONG\r\n',
+      '-ERR unknown command\r\n',
+      '-NOAUTH Authentication required.\r\n',
+      ':1\r\n',
+      ':-3\r\n',
+      '$5\r\nhello\r\n',
+      '$-1\r\n',
+      '*2\r\n',
+      '*-1\r\n',
+      '%7\r\n',
+      '~2\r\n',
+      '>3\r\n',
+      '|1\r\n',
+      '_\r\n',
+      '#t\r\n',
+      ',3.14\r\n',
+      ',inf\r\n',
+      '(123\r\n',
+      '!21\r\n',
+      '=15\r\n',
+      '$?\r\n',
+      '*?\r\n',
+    ]) {
       expect([r, probe(1, r)]).toEqual([r, Probe.MINE]);
     }
     expect(probe(1, '+OK')).toBe(Probe.NEED_MORE);

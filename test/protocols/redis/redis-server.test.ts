@@ -36,7 +36,35 @@ async function until(cond: () => boolean, what: string, polls = 1000): Promise<v
 }
 
 function randomLine(r: () => number): string {
-  const pieces = ['a', 'b', 'key', ' ', ' ', '  ', '\t', '\0', '\r', '\v', '\f', '"', "'", '\\', '\\x41', '\\x7a', '\\n', '\\t', '\\"', "\\'", '"x y"', "'p q'", '""', "''", 'z9', '\\xZZ', '\\x4'];
+  const pieces = [
+    'a',
+    'b',
+    'key',
+    ' ',
+    ' ',
+    '  ',
+    '\t',
+    '\0',
+    '\r',
+    '\v',
+    '\f',
+    '"',
+    "'",
+    '\\',
+    '\\x41',
+    '\\x7a',
+    '\\n',
+    '\\t',
+    '\\"',
+    "\\'",
+    '"x y"',
+    "'p q'",
+    '""',
+    "''",
+    'z9',
+    '\\xZZ',
+    '\\x4',
+  ];
   let s = 'EXISTS ';
   const n = 1 + Math.floor(r() * 8);
   for (let i = 0; i < n; i++) s += pieces[Math.floor(r() * pieces.length)];
@@ -51,7 +79,24 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
     // A free port is not known in advance: a few tries.
     for (let attempt = 0; attempt < 5 && port === 0; attempt++) {
       const p = 20000 + Math.floor(Math.random() * 30000);
-      const s = spawn('redis-server', ['--port', String(p), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--daemonize', 'no', '--dir', os.tmpdir()], { stdio: 'ignore' });
+      const s = spawn(
+        'redis-server',
+        [
+          '--port',
+          String(p),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--daemonize',
+          'no',
+          '--dir',
+          os.tmpdir(),
+        ],
+        { stdio: 'ignore' },
+      );
       for (let i = 0; i < 100 && s.exitCode === null; i++) {
         try {
           const c = await connect(p);
@@ -146,7 +191,17 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
       // One mutation of the framing: a length digit, a type byte, a CR or LF, a sign.
       const at = Math.floor(r() * wire.length);
       const c = wire[at]!;
-      const repl = /\d/.test(c) ? String(Math.floor(r() * 10)) : c === '$' ? ':' : c === '\r' ? 'x' : c === '\n' ? ' ' : c === '*' ? '-' : c;
+      const repl = /\d/.test(c)
+        ? String(Math.floor(r() * 10))
+        : c === '$'
+          ? ':'
+          : c === '\r'
+            ? 'x'
+            : c === '\n'
+              ? ' '
+              : c === '*'
+                ? '-'
+                : c;
       wire = wire.slice(0, at) + repl + wire.slice(at + 1) + 'PING\r\n';
       const label = JSON.stringify(wire);
       const ours = run([client(wire)]).records as RedisCommandRecord[];
@@ -166,7 +221,10 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
         expect([label, ours[0]?.malformed, ours[0]?.noReply]).toEqual([label, true, 'ended']);
         tally.waiting++;
       }
-      const lines = mon.buf.text.slice(seen, mon.buf.text.indexOf(`"marker-${k}"`)).split('\r\n').slice(0, -1);
+      const lines = mon.buf.text
+        .slice(seen, mon.buf.text.indexOf(`"marker-${k}"`))
+        .split('\r\n')
+        .slice(0, -1);
       seen = mon.buf.text.indexOf('\r\n', mon.buf.text.indexOf(`"marker-${k}"`)) + 2;
       if (reply === null) continue;
       if (reply.startsWith('-ERR Protocol error')) {
@@ -187,18 +245,71 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
   it('real replies of many commands, RESP2 and RESP3: every command paired, no protocol anomaly', async () => {
     const enc = (...a: string[]) => `*${a.length}\r\n` + a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('');
     const commands: string[][] = [
-      ['FLUSHALL'], ['SET', 's', 'v'], ['HSET', 'h', 'a', '1', 'b', '2'], ['SADD', 'set', 'x', 'y'], ['ZADD', 'z', '1', 'm', '2.5', 'n'],
-      ['RPUSH', 'l', 'a', 'b', 'c'], ['XADD', 'st', '*', 'f', 'v'], ['XGROUP', 'CREATE', 'st', 'g', '0'], ['PFADD', 'hll', 'a', 'b'],
-      ['GEOADD', 'geo', '13.36', '38.11', 'Palermo'], ['SETBIT', 'bits', '7', '1'], ['EVAL', 'return {1,2,{3,"x"},false,redis.status_reply("S")}', '0'],
-      ['GET', 's'], ['GET', 'nokey'], ['HGETALL', 'h'], ['SMEMBERS', 'set'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'], ['ZSCORE', 'z', 'n'],
-      ['LRANGE', 'l', '0', '-1'], ['XRANGE', 'st', '-', '+'], ['XINFO', 'STREAM', 'st', 'FULL'], ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'st', '>'],
-      ['XPENDING', 'st', 'g'], ['PFCOUNT', 'hll'], ['GEOPOS', 'geo', 'Palermo', 'Nowhere'], ['GEODIST', 'geo', 'Palermo', 'Palermo'],
-      ['BITCOUNT', 'bits'], ['OBJECT', 'ENCODING', 'h'], ['TYPE', 'z'], ['TTL', 's'], ['INCRBYFLOAT', 'f', '1.5'], ['SCAN', '0', 'COUNT', '100'],
-      ['INFO', 'server'], ['CLIENT', 'INFO'], ['CLIENT', 'LIST'], ['CONFIG', 'GET', 'max*'], ['COMMAND', 'INFO', 'GET', 'SET'], ['COMMAND', 'DOCS', 'XADD'],
-      ['COMMAND', 'COUNT'], ['MEMORY', 'STATS'], ['MEMORY', 'USAGE', 'h'], ['SLOWLOG', 'GET', '2'], ['LATENCY', 'LATEST'], ['FUNCTION', 'LIST'],
-      ['ACL', 'WHOAMI'], ['ACL', 'CAT'], ['ACL', 'LOG'], ['ACL', 'GETUSER', 'default'], ['ROLE'], ['TIME'], ['LOLWUT', 'VERSION', '5'], ['DBSIZE'],
-      ['MULTI'], ['INCR', 's'], ['INCR', 'ctr'], ['EXEC'], ['WRONGCMD'], ['GET'], ['SORT', 'l', 'ALPHA'], ['ZRANDMEMBER', 'z', '2', 'WITHSCORES'],
-      ['HRANDFIELD', 'h', '-3', 'WITHVALUES'], ['LPOS', 'l', 'b'], ['OBJECT', 'FREQ', 'h'], ['PING'], ['ECHO', 'bye'],
+      ['FLUSHALL'],
+      ['SET', 's', 'v'],
+      ['HSET', 'h', 'a', '1', 'b', '2'],
+      ['SADD', 'set', 'x', 'y'],
+      ['ZADD', 'z', '1', 'm', '2.5', 'n'],
+      ['RPUSH', 'l', 'a', 'b', 'c'],
+      ['XADD', 'st', '*', 'f', 'v'],
+      ['XGROUP', 'CREATE', 'st', 'g', '0'],
+      ['PFADD', 'hll', 'a', 'b'],
+      ['GEOADD', 'geo', '13.36', '38.11', 'Palermo'],
+      ['SETBIT', 'bits', '7', '1'],
+      ['EVAL', 'return {1,2,{3,"x"},false,redis.status_reply("S")}', '0'],
+      ['GET', 's'],
+      ['GET', 'nokey'],
+      ['HGETALL', 'h'],
+      ['SMEMBERS', 'set'],
+      ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'],
+      ['ZSCORE', 'z', 'n'],
+      ['LRANGE', 'l', '0', '-1'],
+      ['XRANGE', 'st', '-', '+'],
+      ['XINFO', 'STREAM', 'st', 'FULL'],
+      ['XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 'st', '>'],
+      ['XPENDING', 'st', 'g'],
+      ['PFCOUNT', 'hll'],
+      ['GEOPOS', 'geo', 'Palermo', 'Nowhere'],
+      ['GEODIST', 'geo', 'Palermo', 'Palermo'],
+      ['BITCOUNT', 'bits'],
+      ['OBJECT', 'ENCODING', 'h'],
+      ['TYPE', 'z'],
+      ['TTL', 's'],
+      ['INCRBYFLOAT', 'f', '1.5'],
+      ['SCAN', '0', 'COUNT', '100'],
+      ['INFO', 'server'],
+      ['CLIENT', 'INFO'],
+      ['CLIENT', 'LIST'],
+      ['CONFIG', 'GET', 'max*'],
+      ['COMMAND', 'INFO', 'GET', 'SET'],
+      ['COMMAND', 'DOCS', 'XADD'],
+      ['COMMAND', 'COUNT'],
+      ['MEMORY', 'STATS'],
+      ['MEMORY', 'USAGE', 'h'],
+      ['SLOWLOG', 'GET', '2'],
+      ['LATENCY', 'LATEST'],
+      ['FUNCTION', 'LIST'],
+      ['ACL', 'WHOAMI'],
+      ['ACL', 'CAT'],
+      ['ACL', 'LOG'],
+      ['ACL', 'GETUSER', 'default'],
+      ['ROLE'],
+      ['TIME'],
+      ['LOLWUT', 'VERSION', '5'],
+      ['DBSIZE'],
+      ['MULTI'],
+      ['INCR', 's'],
+      ['INCR', 'ctr'],
+      ['EXEC'],
+      ['WRONGCMD'],
+      ['GET'],
+      ['SORT', 'l', 'ALPHA'],
+      ['ZRANDMEMBER', 'z', '2', 'WITHSCORES'],
+      ['HRANDFIELD', 'h', '-3', 'WITHVALUES'],
+      ['LPOS', 'l', 'b'],
+      ['OBJECT', 'FREQ', 'h'],
+      ['PING'],
+      ['ECHO', 'bye'],
     ];
     for (const proto of ['2', '3']) {
       const c = await connect(port);
@@ -207,7 +318,11 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
       c.sock.write(Buffer.from(sent));
       await until(() => c.buf.text.includes('$3\r\nbye\r\n'), 'the last reply', 5000);
       c.sock.destroy();
-      const res = run([client(Buffer.from(sent)), fromServer(Buffer.from(c.buf.text, 'latin1'))], { maxElements: 100_000, maxValues: 1_000_000, maxStringBytes: 100_000 });
+      const res = run([client(Buffer.from(sent)), fromServer(Buffer.from(c.buf.text, 'latin1'))], {
+        maxElements: 100_000,
+        maxValues: 1_000_000,
+        maxStringBytes: 100_000,
+      });
       const recs = res.records as RedisCommandRecord[];
       expect([proto, recs.length]).toEqual([proto, commands.length + 1]);
       expect(recs.filter((r) => r.reply === null).map((r) => r.command)).toEqual([]);
@@ -222,37 +337,51 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
     ['PSYNC, diskless snapshot', 'yes', ['PSYNC', '?', '-1']],
     ['PSYNC, snapshot from disk', 'no', ['PSYNC', '?', '-1']],
     ['SYNC', 'no', ['SYNC']],
-  ])('replication link (%s): snapshot skipped, propagated commands recorded, acks unanswered', async (_name, diskless, sync) => {
-    const enc = (...a: string[]) => `*${a.length}\r\n` + a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('');
-    const admin = await connect(port);
-    admin.sock.write(enc('CONFIG', 'SET', 'repl-diskless-sync', diskless, 'repl-diskless-sync-delay', '0') + enc('SET', 'before', 'x'));
-    await until(() => (admin.buf.text.match(/\+OK\r\n/g) ?? []).length === 2, 'CONFIG SET');
-    const replica = await connect(port);
-    let sent = enc('REPLCONF', 'listening-port', '6390') + enc('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
-    replica.sock.write(sent);
-    await until(() => (replica.buf.text.match(/\+OK\r\n/g) ?? []).length === 2, 'REPLCONF');
-    replica.sock.write(enc(...sync));
-    sent += enc(...sync);
-    // The snapshot; a diskless master then waits for the replica's first ack; then what it propagates.
-    await until(() => replica.buf.text.includes('REDIS'), 'the snapshot', 5000);
-    await new Promise((r) => setTimeout(r, 100));
-    const ack = enc('REPLCONF', 'ACK', '0');
-    replica.sock.write(ack);
-    admin.sock.write(enc('SET', 'propagated', 'value') + enc('INCR', 'n'));
-    await until(() => replica.buf.text.includes('$10\r\npropagated'), 'the propagated SET', 5000);
-    await until(() => replica.buf.text.includes('$4\r\nINCR\r\n$1\r\nn\r\n'), 'the propagated INCR', 5000);
-    replica.sock.write(ack);
-    replica.sock.destroy();
-    admin.sock.destroy();
-    // As the engine delivers them: the replica's requests, the master's stream, then the replica's ack.
-    const res = run([client(Buffer.from(sent)), fromServer(Buffer.from(replica.buf.text, 'latin1')), client(ack, ack)]);
-    const kinds = res.records.map((x) => (x.kind === 'command' ? `${x.command}:${x.reply?.type ?? x.noReply}` : `push:${x.push}`));
-    const prop = res.records.filter((x) => x.kind === 'push' && x.push === 'replication').map((x) => ((x as { data: { elements: { value: string }[] } }).data.elements.map((e) => e.value).join(' ')));
-    expect(kinds.slice(0, 3)).toEqual(['REPLCONF:simple_string', 'REPLCONF:simple_string', sync[0] === 'SYNC' ? 'SYNC:bulk_string' : 'PSYNC:simple_string']);
-    if (sync[0] === 'PSYNC') expect(kinds[3]).toBe('push:rdb');
-    expect(prop).toContain('SET propagated value');
-    expect(prop).toContain('INCR n');
-    expect(kinds[kinds.length - 1]).toBe('REPLCONF:skipped');
-    expect(res.anomalies).toEqual([]);
-  }, 20_000);
+  ])(
+    'replication link (%s): snapshot skipped, propagated commands recorded, acks unanswered',
+    async (_name, diskless, sync) => {
+      const enc = (...a: string[]) => `*${a.length}\r\n` + a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('');
+      const admin = await connect(port);
+      admin.sock.write(
+        enc('CONFIG', 'SET', 'repl-diskless-sync', diskless, 'repl-diskless-sync-delay', '0') + enc('SET', 'before', 'x'),
+      );
+      await until(() => (admin.buf.text.match(/\+OK\r\n/g) ?? []).length === 2, 'CONFIG SET');
+      const replica = await connect(port);
+      let sent = enc('REPLCONF', 'listening-port', '6390') + enc('REPLCONF', 'capa', 'eof', 'capa', 'psync2');
+      replica.sock.write(sent);
+      await until(() => (replica.buf.text.match(/\+OK\r\n/g) ?? []).length === 2, 'REPLCONF');
+      replica.sock.write(enc(...sync));
+      sent += enc(...sync);
+      // The snapshot; a diskless master then waits for the replica's first ack; then what it propagates.
+      await until(() => replica.buf.text.includes('REDIS'), 'the snapshot', 5000);
+      await new Promise((r) => setTimeout(r, 100));
+      const ack = enc('REPLCONF', 'ACK', '0');
+      replica.sock.write(ack);
+      admin.sock.write(enc('SET', 'propagated', 'value') + enc('INCR', 'n'));
+      await until(() => replica.buf.text.includes('$10\r\npropagated'), 'the propagated SET', 5000);
+      await until(() => replica.buf.text.includes('$4\r\nINCR\r\n$1\r\nn\r\n'), 'the propagated INCR', 5000);
+      replica.sock.write(ack);
+      replica.sock.destroy();
+      admin.sock.destroy();
+      // As the engine delivers them: the replica's requests, the master's stream, then the replica's ack.
+      const res = run([client(Buffer.from(sent)), fromServer(Buffer.from(replica.buf.text, 'latin1')), client(ack, ack)]);
+      const kinds = res.records.map((x) =>
+        x.kind === 'command' ? `${x.command}:${x.reply?.type ?? x.noReply}` : `push:${x.push}`,
+      );
+      const prop = res.records
+        .filter((x) => x.kind === 'push' && x.push === 'replication')
+        .map((x) => (x as { data: { elements: { value: string }[] } }).data.elements.map((e) => e.value).join(' '));
+      expect(kinds.slice(0, 3)).toEqual([
+        'REPLCONF:simple_string',
+        'REPLCONF:simple_string',
+        sync[0] === 'SYNC' ? 'SYNC:bulk_string' : 'PSYNC:simple_string',
+      ]);
+      if (sync[0] === 'PSYNC') expect(kinds[3]).toBe('push:rdb');
+      expect(prop).toContain('SET propagated value');
+      expect(prop).toContain('INCR n');
+      expect(kinds[kinds.length - 1]).toBe('REPLCONF:skipped');
+      expect(res.anomalies).toEqual([]);
+    },
+    20_000,
+  );
 });

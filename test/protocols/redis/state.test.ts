@@ -29,7 +29,10 @@ describe('pairing', () => {
 
   it('errors are replies with success false', () => {
     const r = run([client(cmd('GET')), server("-ERR wrong number of arguments for 'get' command\r\n")]);
-    expect(cmds(r.records)[0]).toMatchObject({ success: false, reply: { type: 'simple_error', value: "ERR wrong number of arguments for 'get' command" } });
+    expect(cmds(r.records)[0]).toMatchObject({
+      success: false,
+      reply: { type: 'simple_error', value: "ERR wrong number of arguments for 'get' command" },
+    });
   });
 
   it('MULTI/EXEC: QUEUED replies, then the array', () => {
@@ -43,7 +46,13 @@ describe('pairing', () => {
 
   it('a reply without a command is recorded and flagged', () => {
     const r = run([server('+OK\r\n')]);
-    expect(r.records).toEqual([expect.objectContaining({ command: null, reply: { type: 'simple_string', value: 'OK', length: 2 }, anomalies: ['redis.reply_without_command'] })]);
+    expect(r.records).toEqual([
+      expect.objectContaining({
+        command: null,
+        reply: { type: 'simple_string', value: 'OK', length: 2 },
+        anomalies: ['redis.reply_without_command'],
+      }),
+    ]);
     expect(r.anomalies).toEqual(['redis.reply_without_command@1']);
   });
 
@@ -57,14 +66,29 @@ describe('pairing', () => {
 
   it('a command cut by the end of the client stream is malformed, never run', () => {
     const r = run([client('*2\r\n$3\r\nGET\r\n$5\r\nab'), { dir: C, end: true }]);
-    expect(r.records).toEqual([expect.objectContaining({ command: 'GET', args: ['ab'], malformed: true, noReply: 'ended', anomalies: ['redis.truncated_message'] })]);
+    expect(r.records).toEqual([
+      expect.objectContaining({
+        command: 'GET',
+        args: ['ab'],
+        malformed: true,
+        noReply: 'ended',
+        anomalies: ['redis.truncated_message'],
+      }),
+    ]);
   });
 });
 
 describe('CLIENT REPLY', () => {
   it('OFF silences commands until ON; SKIP the next one', () => {
     const r = run([
-      client(cmd('CLIENT', 'REPLY', 'OFF'), cmd('SET', 'a', '1'), cmd('CLIENT', 'REPLY', 'ON'), cmd('CLIENT', 'REPLY', 'SKIP'), cmd('SET', 'b', '2'), cmd('GET', 'b')),
+      client(
+        cmd('CLIENT', 'REPLY', 'OFF'),
+        cmd('SET', 'a', '1'),
+        cmd('CLIENT', 'REPLY', 'ON'),
+        cmd('CLIENT', 'REPLY', 'SKIP'),
+        cmd('SET', 'b', '2'),
+        cmd('GET', 'b'),
+      ),
       server('+OK\r\n$1\r\n2\r\n'),
     ]);
     expect(pairs(r.records)).toEqual([
@@ -108,7 +132,12 @@ describe('pub/sub', () => {
       ['PUNSUBSCRIBE', 'array', 1],
       ['GET', 'array', 1],
     ]);
-    expect(pushes(r.records)[1]).toMatchObject({ pattern: 'n.*', channel: 'n.x', data: { type: 'bulk_string', value: 'hi' }, protocol: 2 });
+    expect(pushes(r.records)[1]).toMatchObject({
+      pattern: 'n.*',
+      channel: 'n.x',
+      data: { type: 'bulk_string', value: 'hi' },
+      protocol: 2,
+    });
     expect(r.anomalies).toEqual([]);
   });
 
@@ -141,9 +170,17 @@ describe('pub/sub', () => {
 
   it('RESP3: UNSUBSCRIBE without channels takes its confirmations, PUNSUBSCRIBE after it its own', () => {
     const r = run([
-      client(cmd('HELLO', '3'), cmd('SUBSCRIBE', 'a', 'b'), cmd('PSUBSCRIBE', 'p*'), cmd('UNSUBSCRIBE'), cmd('PUNSUBSCRIBE', 'p*')),
+      client(
+        cmd('HELLO', '3'),
+        cmd('SUBSCRIBE', 'a', 'b'),
+        cmd('PSUBSCRIBE', 'p*'),
+        cmd('UNSUBSCRIBE'),
+        cmd('PUNSUBSCRIBE', 'p*'),
+      ),
       server('%0\r\n'),
-      server('>3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n>3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n>3\r\n$10\r\npsubscribe\r\n$2\r\np*\r\n:3\r\n'),
+      server(
+        '>3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n>3\r\n$9\r\nsubscribe\r\n$1\r\nb\r\n:2\r\n>3\r\n$10\r\npsubscribe\r\n$2\r\np*\r\n:3\r\n',
+      ),
       server('>3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:2\r\n>3\r\n$11\r\nunsubscribe\r\n$1\r\nb\r\n:1\r\n'),
       server('>3\r\n$12\r\npunsubscribe\r\n$2\r\np*\r\n:0\r\n'),
     ]);
@@ -159,7 +196,10 @@ describe('pub/sub', () => {
 
 describe('protocol switches and MONITOR', () => {
   it('HELLO 3 switches to RESP3, RESET back to RESP2', () => {
-    const r = run([client(cmd('HELLO', '3'), cmd('PING'), cmd('RESET'), cmd('PING')), server('%1\r\n+proto\r\n:3\r\n+PONG\r\n+RESET\r\n+PONG\r\n')]);
+    const r = run([
+      client(cmd('HELLO', '3'), cmd('PING'), cmd('RESET'), cmd('PING')),
+      server('%1\r\n+proto\r\n:3\r\n+PONG\r\n+RESET\r\n+PONG\r\n'),
+    ]);
     expect(r.records.map((x) => x.protocol)).toEqual([3, 3, 2, 2]);
   });
 
@@ -269,7 +309,12 @@ describe('gaps', () => {
   });
 
   it('a gap in the requests: the cut command is malformed, replies to lost commands are not flagged', () => {
-    const r = run([client('*2\r\n$3\r\nGET\r\n$3\r\nab'), { dir: C, gap: 100 }, client(cmd('PING')), server('$-1\r\n+OK\r\n+PONG\r\n')]);
+    const r = run([
+      client('*2\r\n$3\r\nGET\r\n$3\r\nab'),
+      { dir: C, gap: 100 },
+      client(cmd('PING')),
+      server('$-1\r\n+OK\r\n+PONG\r\n'),
+    ]);
     expect(pairs(r.records)).toEqual([
       ['GET', 'null', 1],
       ['PING', 'OK', 1],
@@ -291,13 +336,17 @@ describe('secrets in replies', () => {
       server(`%1\r\n$9\r\npasswords\r\n*1\r\n$64\r\n${hash}\r\n`),
     ]);
     expect(JSON.stringify(r)).not.toContain(hash);
-    expect((cmds(r.records)[1]!.reply as { elements: { value: string }[] }).elements[0]!.value).toBe('user alice on (redacted) ~* +@all');
+    expect((cmds(r.records)[1]!.reply as { elements: { value: string }[] }).elements[0]!.value).toBe(
+      'user alice on (redacted) ~* +@all',
+    );
   });
 });
 
 describe('inspection buffers', () => {
   it('command, key, arguments, reply strings, error message', async () => {
-    const { redisArguments, redisCommandName, redisErrorMessage, redisKey, redisReplyStrings } = await import('../../../src/protocols/redis/index.js');
+    const { redisArguments, redisCommandName, redisErrorMessage, redisKey, redisReplyStrings } = await import(
+      '../../../src/protocols/redis/index.js'
+    );
     const r = run([
       client(cmd('HGETALL', 'h'), cmd('GET')),
       server('*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n:2\r\n', "-ERR wrong number of arguments for 'get' command\r\n"),
@@ -305,7 +354,13 @@ describe('inspection buffers', () => {
       server('*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n'),
     ]);
     const [h, g, , m] = r.records;
-    expect([redisCommandName(h!), redisKey(h!), redisArguments(h!), redisReplyStrings(h!), redisErrorMessage(h!)]).toEqual(['HGETALL', 'h', ['h'], ['a', '1', 'b'], null]);
+    expect([redisCommandName(h!), redisKey(h!), redisArguments(h!), redisReplyStrings(h!), redisErrorMessage(h!)]).toEqual([
+      'HGETALL',
+      'h',
+      ['h'],
+      ['a', '1', 'b'],
+      null,
+    ]);
     expect(redisErrorMessage(g!)).toBe("ERR wrong number of arguments for 'get' command");
     expect([redisCommandName(m!), redisArguments(m!), redisReplyStrings(m!)]).toEqual([null, ['ch'], ['hi']]);
   });

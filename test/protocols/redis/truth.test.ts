@@ -42,7 +42,14 @@ interface RespRow {
 
 const BIG = { maxElements: 1_000_000, maxValues: 10_000_000, maxStringBytes: 4096 };
 
-const FILES = ['zeek_redis-pipelining-example.pcap', 'zeek_redis-large-requests-responses.pcap', 'zeek_redis-django-cloud.pcapng', 'ndpi_resp.pcap', 'tcpdump_resp_2_inline.pcap', 'tcpdump_resp_3_malicious.pcap'];
+const FILES = [
+  'zeek_redis-pipelining-example.pcap',
+  'zeek_redis-large-requests-responses.pcap',
+  'zeek_redis-django-cloud.pcapng',
+  'ndpi_resp.pcap',
+  'tcpdump_resp_2_inline.pcap',
+  'tcpdump_resp_3_malicious.pcap',
+];
 
 function hexText(h: string): string {
   return Buffer.from(h, 'hex').toString('latin1');
@@ -163,9 +170,12 @@ describe.skipIf(!corpusPresent)('ground truth: tshark on the shared corpus', () 
     for (const [port, t] of truth) {
       const o = ours.get(port);
       expect(o, `connection from port ${port} not parsed`).toBeDefined();
-      if (!file.includes('malicious')) expect(probed.has(port), `connection from port ${port} not recognised as Redis`).toBe(true);
+      if (!file.includes('malicious'))
+        expect(probed.has(port), `connection from port ${port} not recognised as Redis`).toBe(true);
       expect({ port, commands: o!.seen.commands }).toEqual({ port, commands: t.commands });
-      expect({ port, strings: compareLists(o!.seen.strings, t.strings), errors: compareLists(o!.seen.errors, t.errors) }).toEqual({ port, strings: [], errors: [] });
+      expect({ port, strings: compareLists(o!.seen.strings, t.strings), errors: compareLists(o!.seen.errors, t.errors) }).toEqual(
+        { port, strings: [], errors: [] },
+      );
       // tshark's extra copies are the only difference: never more than it lists.
       if (t.strings.length === o!.seen.strings.length) expect(o!.seen.strings).toEqual(t.strings);
     }
@@ -179,7 +189,10 @@ describe.skipIf(!corpusPresent)('inline commands of the corpus (tshark has no fi
       if (!probedRedis(f)) continue;
       for (const r of run(f.steps).records) {
         const c = r as RedisCommandRecord;
-        if (c.inline) out.push(`${c.command} ${c.args.join(' ')} -> ${c.reply !== null && 'value' in c.reply ? String(c.reply.value) : c.reply?.type}`);
+        if (c.inline)
+          out.push(
+            `${c.command} ${c.args.join(' ')} -> ${c.reply !== null && 'value' in c.reply ? String(c.reply.value) : c.reply?.type}`,
+          );
       }
     }
     return out;

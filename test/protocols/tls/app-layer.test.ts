@@ -27,7 +27,11 @@ async function appRecords(file: string): Promise<{ records: TlsHandshake[]; anom
       throw new Error(`internal error in ${where}: ${String(e)}`);
     },
   };
-  const layer = new AppLayer([tlsModule], { detection: { ...DEFAULT_DETECTION }, protocols: { tls: structuredClone(TLS_DEFAULTS) } }, host);
+  const layer = new AppLayer(
+    [tlsModule],
+    { detection: { ...DEFAULT_DETECTION }, protocols: { tls: structuredClone(TLS_DEFAULTS) } },
+    host,
+  );
   const flows: Parameters<AppLayer['end']>[0][] = [];
   const engine = createEngine({
     onStream: (view) => {
@@ -44,12 +48,18 @@ async function appRecords(file: string): Promise<{ records: TlsHandshake[]; anom
 }
 
 describe.skipIf(!corpusPresent)('tlsModule in the application layer', () => {
-  it.each(['zeek_tls-chrome-x25519-kyber.pcap', 'zeek_tls-tls13-ech.pcap', 'ndpi_netflix.pcap', 'ndpi_tls_port_80.pcapng'])('%s: one record per TLS ClientHello tshark saw', async (file) => {
-    const { records, anomalies } = await appRecords(file);
-    const truth = (truthOf(file)!.tls_client_hellos as { transport: string; sni: string | null }[]).filter((h) => h.transport === 'tcp');
-    const withHello = records.filter((r) => r.clientHello !== null);
-    expect(withHello.length).toBe(truth.length);
-    expect(withHello.map((r) => r.sni).sort()).toEqual(truth.map((h) => h.sni).sort());
-    expect(anomalies).not.toContain('app.parser_error');
-  }, 30000);
+  it.each(['zeek_tls-chrome-x25519-kyber.pcap', 'zeek_tls-tls13-ech.pcap', 'ndpi_netflix.pcap', 'ndpi_tls_port_80.pcapng'])(
+    '%s: one record per TLS ClientHello tshark saw',
+    async (file) => {
+      const { records, anomalies } = await appRecords(file);
+      const truth = (truthOf(file)!.tls_client_hellos as { transport: string; sni: string | null }[]).filter(
+        (h) => h.transport === 'tcp',
+      );
+      const withHello = records.filter((r) => r.clientHello !== null);
+      expect(withHello.length).toBe(truth.length);
+      expect(withHello.map((r) => r.sni).sort()).toEqual(truth.map((h) => h.sni).sort());
+      expect(anomalies).not.toContain('app.parser_error');
+    },
+    30000,
+  );
 });

@@ -9,7 +9,21 @@ import { tlsToEve, type TlsHandshake } from '../../../src/protocols/tls/index.js
 import { probeTls } from '../../../src/protocols/tls/probe.js';
 import { Probe } from '../../../src/protocols/module.js';
 import { corpusFiles, corpusPath, corpusPresent, eveSchema, schemaPresent } from '../../support/corpus.js';
-import { alpnExt, captureStreams, clientHelloRecord, data, der, end, ext, run, serverHelloRecord, sniExt, tls12Flow, u16, vec } from './helpers.js';
+import {
+  alpnExt,
+  captureStreams,
+  clientHelloRecord,
+  data,
+  der,
+  end,
+  ext,
+  run,
+  serverHelloRecord,
+  sniExt,
+  tls12Flow,
+  u16,
+  vec,
+} from './helpers.js';
 
 const LEAF_EC = der('leaf-ec');
 const CA_RSA = der('ca-rsa');
@@ -29,10 +43,17 @@ function line(tls: Record<string, unknown>): Record<string, unknown> {
 }
 
 const tls12 = (): TlsHandshake =>
-  run(tls12Flow({ extensions: [sniExt('eve.example'), alpnExt(['h2', 'http/1.1']), ext(13, vec(2, [4, 3]))] }, { extensions: [alpnExt(['h2'])] }, [LEAF_EC, CA_RSA]), { keepCertificateDer: true }).records[0]!;
+  run(
+    tls12Flow(
+      { extensions: [sniExt('eve.example'), alpnExt(['h2', 'http/1.1']), ext(13, vec(2, [4, 3]))] },
+      { extensions: [alpnExt(['h2'])] },
+      [LEAF_EC, CA_RSA],
+    ),
+    { keepCertificateDer: true },
+  ).records[0]!;
 
 describe('EVE tls object', () => {
-  it('has Suricata\'s fields for a TLS 1.2 connection', () => {
+  it("has Suricata's fields for a TLS 1.2 connection", () => {
     const eve = tlsToEve(tls12());
     expect(eve).toMatchObject({
       subject: 'C=DE, ST=Berlin, O=Netsieve Test, OU=DPI + CN=test.example, Email=a@b.example',
@@ -57,13 +78,26 @@ describe('EVE tls object', () => {
     const eve = tlsToEve(tls12(), { certificate: true, chain: true, handshakes: true });
     expect(eve.certificate).toBe(Buffer.from(LEAF_EC).toString('base64'));
     expect(eve.chain).toHaveLength(2);
-    expect(eve.client_handshake).toMatchObject({ version: 'TLS 1.2', ciphers: [0xc02f, 0xc030, 0x009e], exts: [0, 16, 13], sig_algs: [0x0403] });
+    expect(eve.client_handshake).toMatchObject({
+      version: 'TLS 1.2',
+      ciphers: [0xc02f, 0xc030, 0x009e],
+      exts: [0, 16, 13],
+      sig_algs: [0x0403],
+    });
     expect(eve.server_handshake).toEqual({ version: 'TLS 1.2', cipher: 0xc02f, exts: [16] });
   });
 
   it('version names as Suricata prints them', () => {
     const v = (ver: number): unknown => tlsToEve({ ...tls12(), version: ver }).version;
-    expect([v(0x0200), v(0x0300), v(0x0301), v(0x0302), v(0x0303), v(0x0304), v(0x7f1c)]).toEqual(['SSLv2', 'SSLv3', 'TLSv1', 'TLS 1.1', 'TLS 1.2', 'TLS 1.3', 'TLS 1.3 draft-28']);
+    expect([v(0x0200), v(0x0300), v(0x0301), v(0x0302), v(0x0303), v(0x0304), v(0x7f1c)]).toEqual([
+      'SSLv2',
+      'SSLv3',
+      'TLSv1',
+      'TLS 1.1',
+      'TLS 1.2',
+      'TLS 1.3',
+      'TLS 1.3 draft-28',
+    ]);
   });
 
   it('TLS 1.3: no certificate fields, version TLS 1.3', () => {
@@ -80,7 +114,7 @@ describe('EVE tls object', () => {
   });
 });
 
-describe.skipIf(!schemaPresent)('EVE tls lines validate against Suricata\'s schema (needs the shared EVE schema)', () => {
+describe.skipIf(!schemaPresent)("EVE tls lines validate against Suricata's schema (needs the shared EVE schema)", () => {
   const ajv = new Ajv({ strict: false, allErrors: true });
   let validate: ValidateFunction;
   // Read here, not in the describe body: a skipped describe's body still runs at collection.
@@ -90,7 +124,8 @@ describe.skipIf(!schemaPresent)('EVE tls lines validate against Suricata\'s sche
   const check = (rec: TlsHandshake): void => {
     for (const opts of [{}, { certificate: true, chain: true, handshakes: true }]) {
       const parsed = JSON.parse(JSON.stringify(line(tlsToEve(rec, opts))));
-      if (!validate(parsed)) throw new Error(`${JSON.stringify(parsed)}\n${ajv.errorsText((validate as { errors?: unknown }).errors as never)}`);
+      if (!validate(parsed))
+        throw new Error(`${JSON.stringify(parsed)}\n${ajv.errorsText((validate as { errors?: unknown }).errors as never)}`);
     }
   };
 
@@ -99,18 +134,22 @@ describe.skipIf(!schemaPresent)('EVE tls lines validate against Suricata\'s sche
     check(run([data(0, clientHelloRecord()), end(0), end(1)]).records[0]!);
   });
 
-  it.skipIf(!corpusPresent)('every TLS connection of the shared captures', async () => {
-    let n = 0;
-    for (const file of corpusFiles().filter((f) => /tls|netflix|sites|1kxun/.test(f))) {
-      for (const s of await captureStreams(corpusPath(file))) {
-        const first = s.steps.find((x) => x.kind === 'data');
-        if (first?.kind !== 'data' || probeTls(first.bytes, 0, first.bytes.length) !== Probe.MINE) continue;
-        for (const rec of run(s.steps, { keepCertificateDer: true }).records) {
-          check(rec);
-          n++;
+  it.skipIf(!corpusPresent)(
+    'every TLS connection of the shared captures',
+    async () => {
+      let n = 0;
+      for (const file of corpusFiles().filter((f) => /tls|netflix|sites|1kxun/.test(f))) {
+        for (const s of await captureStreams(corpusPath(file))) {
+          const first = s.steps.find((x) => x.kind === 'data');
+          if (first?.kind !== 'data' || probeTls(first.bytes, 0, first.bytes.length) !== Probe.MINE) continue;
+          for (const rec of run(s.steps, { keepCertificateDer: true }).records) {
+            check(rec);
+            n++;
+          }
         }
       }
-    }
-    expect(n).toBeGreaterThan(50);
-  }, 30000);
+      expect(n).toBeGreaterThan(50);
+    },
+    30000,
+  );
 });

@@ -14,7 +14,9 @@ const noReport = (): void => {};
 
 /** The ClientHello of FoxIO's JA4 example: its suites, extensions and signature algorithms, in Chrome's order. */
 function foxioChrome(grease: boolean) {
-  const ciphers = [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035];
+  const ciphers = [
+    0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035,
+  ];
   const sigs = [0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601];
   const exts = [
     ...(grease ? [ext(0x1a1a)] : []),
@@ -38,7 +40,11 @@ function foxioChrome(grease: boolean) {
   ];
   return parseClientHello(
     ...(() => {
-      const b = clientHelloBody({ ciphers: grease ? [0x0a0a, ...ciphers] : ciphers, extensions: exts, sessionId: Array(32).fill(1) });
+      const b = clientHelloBody({
+        ciphers: grease ? [0x0a0a, ...ciphers] : ciphers,
+        extensions: exts,
+        sessionId: Array(32).fill(1),
+      });
       return [b, 0, b.length] as const;
     })(),
     limits,
@@ -73,7 +79,11 @@ describe('JA4 (FoxIO)', () => {
 
 describe('JA3 / JA3S', () => {
   it('skips GREASE and writes an empty field for absent lists', () => {
-    const b = clientHelloBody({ version: 0x0303, ciphers: [0x0a0a, 0x1301, 0x002f], extensions: [ext(0x2a2a), ext(0x0017), ext(0x000a, vec(2, u16List([0x3a3a, 29])))] });
+    const b = clientHelloBody({
+      version: 0x0303,
+      ciphers: [0x0a0a, 0x1301, 0x002f],
+      extensions: [ext(0x2a2a), ext(0x0017), ext(0x000a, vec(2, u16List([0x3a3a, 29])))],
+    });
     const ch = parseClientHello(b, 0, b.length, limits, noReport)!;
     const f = ja3(ch)!;
     expect(f.string).toBe('771,4865-47,23-10,29,');
@@ -81,7 +91,10 @@ describe('JA3 / JA3S', () => {
   });
 
   it('JA3S is version, cipher and extension types', () => {
-    const b = serverHelloBody({ cipher: 0x1301, extensions: [ext(0x002b, u16(0x0304)), ext(0x0033, [...u16(29), ...vec(2, Array(32).fill(1))])] });
+    const b = serverHelloBody({
+      cipher: 0x1301,
+      extensions: [ext(0x002b, u16(0x0304)), ext(0x0033, [...u16(29), ...vec(2, Array(32).fill(1))])],
+    });
     const sh = parseServerHello(b, 0, b.length, limits, noReport)!;
     expect(ja3s(sh)!.string).toBe('771,4865,43-51');
     // The JA3S of zeek_tls-tls13-ech.pcap's server (same string; truth.test.ts checks it against Wireshark).

@@ -28,7 +28,13 @@ const CLIENT_HELLO = handshake(
   1,
   clientHelloBody({
     ciphers: [0x1301, 0x1302, 0xc02b, 0xc02f, 0x009c],
-    extensions: [sniExt('fragmented.example.org'), ext(10, vec(2, u16List([29, 23, 24]))), ext(11, vec(1, [0])), alpnExt(['h2', 'http/1.1']), ext(13, vec(2, u16List([0x0403, 0x0804])))],
+    extensions: [
+      sniExt('fragmented.example.org'),
+      ext(10, vec(2, u16List([29, 23, 24]))),
+      ext(11, vec(1, [0])),
+      alpnExt(['h2', 'http/1.1']),
+      ext(13, vec(2, u16List([0x0403, 0x0804]))),
+    ],
   }),
 );
 
@@ -56,10 +62,14 @@ function connection(clientRecords: Uint8Array[], segmentRecords: number): { data
   let cseq = 1000;
   let sseq = 9000;
   const frames: Uint8Array[] = [];
-  const cs = (flags: string, data?: Uint8Array) => eth({}, ipv4({ src: CLIENT, dst: SERVER }, tcp({ sport, dport, flags, seq: cseq, ack: sseq }, data)));
-  const sc = (flags: string, data?: Uint8Array) => eth({}, ipv4({ src: SERVER, dst: CLIENT }, tcp({ sport: dport, dport: sport, flags, seq: sseq, ack: cseq }, data)));
+  const cs = (flags: string, data?: Uint8Array) =>
+    eth({}, ipv4({ src: CLIENT, dst: SERVER }, tcp({ sport, dport, flags, seq: cseq, ack: sseq }, data)));
+  const sc = (flags: string, data?: Uint8Array) =>
+    eth({}, ipv4({ src: SERVER, dst: CLIENT }, tcp({ sport: dport, dport: sport, flags, seq: sseq, ack: cseq }, data)));
   frames.push(eth({}, ipv4({ src: CLIENT, dst: SERVER }, tcp({ sport, dport, flags: 'S', seq: cseq - 1 }))));
-  frames.push(eth({}, ipv4({ src: SERVER, dst: CLIENT }, tcp({ sport: dport, dport: sport, flags: 'SA', seq: sseq - 1, ack: cseq }))));
+  frames.push(
+    eth({}, ipv4({ src: SERVER, dst: CLIENT }, tcp({ sport: dport, dport: sport, flags: 'SA', seq: sseq - 1, ack: cseq }))),
+  );
   frames.push(cs('A'));
   for (let i = 0; i < clientRecords.length; i += segmentRecords) {
     const seg = concat(...clientRecords.slice(i, i + segmentRecords));
@@ -160,10 +170,25 @@ describe('a ClientHello fragmented over TLS records, through the engine', () => 
       const writer = new PcapWriter(undefined, { linkType: 1, nanosecond: true });
       for (const f of connection(records(CLIENT_HELLO, [3]), 1)) writer.write(f.data, f.tsSec, f.tsNsec);
       fs.writeFileSync(file, writer.toUint8Array());
-      const out = execFileSync('tshark', ['-r', file, '-Y', 'tls.handshake.type == 1', '-T', 'fields', '-e', 'tls.handshake.extensions_server_name', '-e', 'tls.handshake.ja3_full'], {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'ignore'],
-      });
+      const out = execFileSync(
+        'tshark',
+        [
+          '-r',
+          file,
+          '-Y',
+          'tls.handshake.type == 1',
+          '-T',
+          'fields',
+          '-e',
+          'tls.handshake.extensions_server_name',
+          '-e',
+          'tls.handshake.ja3_full',
+        ],
+        {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+        },
+      );
       expect(out.trim().split('\t')).toEqual([whole.sni, whole.ja3]);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

@@ -65,8 +65,13 @@ const CH13_EXTS = [
   ext(0x002d, vec(1, [1])),
 ];
 const sh13 = (extra: Uint8Array[] = [], cipher = 0x1301): Uint8Array =>
-  serverHelloRecord({ cipher, sessionId: Array(32).fill(3), extensions: [ext(0x002b, u16(0x0304)), ext(0x0033, [...u16(0x001d), ...vec(2, Array(32).fill(8))]), ...extra] });
-const ch13 = (extra: Uint8Array[] = []): Uint8Array => clientHelloRecord({ ciphers: [0x1301, 0x1302], sessionId: Array(32).fill(3), extensions: [...CH13_EXTS, ...extra] });
+  serverHelloRecord({
+    cipher,
+    sessionId: Array(32).fill(3),
+    extensions: [ext(0x002b, u16(0x0304)), ext(0x0033, [...u16(0x001d), ...vec(2, Array(32).fill(8))]), ...extra],
+  });
+const ch13 = (extra: Uint8Array[] = []): Uint8Array =>
+  clientHelloRecord({ ciphers: [0x1301, 0x1302], sessionId: Array(32).fill(3), extensions: [...CH13_EXTS, ...extra] });
 
 describe('TLS 1.2 full handshake', () => {
   const r = run(tls12Flow({ extensions: CH_EXTS }, { extensions: SH_EXTS }, [LEAF_EC, CA_RSA]));
@@ -155,7 +160,12 @@ describe('handshake shapes', () => {
 
   it('HelloRetryRequest: waits for the second ClientHello and the real ServerHello', () => {
     const hrrRandom = [...Buffer.from('cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c', 'hex')];
-    const hrr = serverHelloRecord({ random: hrrRandom, cipher: 0x1301, sessionId: Array(32).fill(3), extensions: [ext(0x002b, u16(0x0304)), ext(0x0033, u16(0x0017))] });
+    const hrr = serverHelloRecord({
+      random: hrrRandom,
+      cipher: 0x1301,
+      sessionId: Array(32).fill(3),
+      extensions: [ext(0x002b, u16(0x0304)), ext(0x0033, u16(0x0017))],
+    });
     const r = run([data(0, ch13()), data(1, hrr, CCS), data(0, CCS, ch13()), data(1, sh13()), end(0), end(1)]);
     expect(names(r)).toEqual([]);
     expect(r.records).toHaveLength(1);
@@ -167,7 +177,13 @@ describe('handshake shapes', () => {
   it('TLS 1.3 resumption: PSK accepted', () => {
     const psk = ext(0x0029, concat(vec(2, concat(vec(2, [1, 2, 3]), [0, 0, 0, 1])), vec(2, vec(1, Array(32).fill(5)))));
     const r = run([data(0, ch13([ext(0x002a), psk])), data(1, sh13([ext(0x0029, u16(0))])), end(0), end(1)]);
-    expect(r.records[0]!.resumption).toEqual({ sessionIdOffered: true, ticketOffered: false, pskOffered: true, earlyData: true, resumed: true });
+    expect(r.records[0]!.resumption).toEqual({
+      sessionIdOffered: true,
+      ticketOffered: false,
+      pskOffered: true,
+      earlyData: true,
+      resumed: true,
+    });
   });
 
   it('TLS 1.2 abbreviated handshake: resumed', () => {
@@ -185,7 +201,22 @@ describe('handshake shapes', () => {
   it('several handshake messages per record and one message over several records', () => {
     const body = handshake(1, clientHelloBody({ extensions: CH_EXTS }));
     const recs = concat(record(22, body.subarray(0, 3)), record(22, body.subarray(3, 50)), record(22, body.subarray(50)));
-    const r = run([data(0, recs), data(1, record(22, concat(handshake(2, serverHelloBody({ extensions: SH_EXTS })), handshake(11, certificateBody([LEAF_EC])), handshake(14, [])))), end(0), end(1)]);
+    const r = run([
+      data(0, recs),
+      data(
+        1,
+        record(
+          22,
+          concat(
+            handshake(2, serverHelloBody({ extensions: SH_EXTS })),
+            handshake(11, certificateBody([LEAF_EC])),
+            handshake(14, []),
+          ),
+        ),
+      ),
+      end(0),
+      end(1),
+    ]);
     // Legal, parsed in full, and flagged: a ClientHello that fits one record has no reason to be split.
     expect(names(r)).toEqual(['tls.client_hello_fragmented']);
     expect(r.records[0]!.sni).toBe('www.example.com');
@@ -203,7 +234,19 @@ describe('handshake shapes', () => {
   it('client certificate, CertificateRequest, CertificateStatus and NewSessionTicket', () => {
     const r = run([
       data(0, clientHelloRecord({ extensions: [ext(0x0005, [1, 0, 0, 0, 0])] })),
-      data(1, record(22, concat(handshake(2, serverHelloBody({ extensions: [ext(0x0005)] })), handshake(11, certificateBody([LEAF_RSA])), handshake(22, [1, ...u24(3), 1, 2, 3]), handshake(13, [1, 1, 0, 0]), handshake(14, [])))),
+      data(
+        1,
+        record(
+          22,
+          concat(
+            handshake(2, serverHelloBody({ extensions: [ext(0x0005)] })),
+            handshake(11, certificateBody([LEAF_RSA])),
+            handshake(22, [1, ...u24(3), 1, 2, 3]),
+            handshake(13, [1, 1, 0, 0]),
+            handshake(14, []),
+          ),
+        ),
+      ),
       data(0, record(22, concat(handshake(11, certificateBody([LEAF_EC])), handshake(16, vec(1, [4, 4])))), CCS),
       data(1, record(22, handshake(4, Array(10).fill(0))), CCS),
     ]);
@@ -220,7 +263,20 @@ describe('handshake shapes', () => {
     const specs = [0x01, 0x00, 0x80, 0x07, 0x00, 0xc0];
     const challenge = Array(16).fill(0xab);
     const chBody = [1, ...u16(0x0002), ...u16(specs.length), ...u16(0), ...u16(16), ...specs, ...challenge];
-    const shBody = [4, 0, 1, ...u16(0x0002), ...u16(LEAF_RSA.length), ...u16(3), ...u16(16), ...LEAF_RSA, 0x01, 0x00, 0x80, ...Array(16).fill(1)];
+    const shBody = [
+      4,
+      0,
+      1,
+      ...u16(0x0002),
+      ...u16(LEAF_RSA.length),
+      ...u16(3),
+      ...u16(16),
+      ...LEAF_RSA,
+      0x01,
+      0x00,
+      0x80,
+      ...Array(16).fill(1),
+    ];
     const v2 = (b: number[]): Uint8Array => concat([0x80 | (b.length >> 8), b.length & 0xff], b);
     const r = run([data(0, v2(chBody)), data(1, v2(shBody))]);
     expect(names(r)).toEqual(['tls.sslv2', 'tls.sslv2']);
@@ -236,7 +292,12 @@ describe('handshake shapes', () => {
   it('SSLv2-compatible ClientHello offering TLS 1.0', () => {
     const specs = [0x00, 0x00, 0x2f, 0x00, 0x00, 0xff];
     const body = [1, ...u16(0x0301), ...u16(specs.length), ...u16(0), ...u16(32), ...specs, ...Array(32).fill(0xcd)];
-    const r = run([data(0, concat([0x80, body.length], body)), data(1, serverHelloRecord({ version: 0x0301, cipher: 0x002f })), end(0), end(1)]);
+    const r = run([
+      data(0, concat([0x80, body.length], body)),
+      data(1, serverHelloRecord({ version: 0x0301, cipher: 0x002f })),
+      end(0),
+      end(1),
+    ]);
     expect(names(r)).toEqual(['tls.sslv2_client_hello']);
     expect(r.records[0]!.clientHello!.sslv2Format).toBe(true);
     expect(r.records[0]!.clientHello!.secureRenegotiation).toBe(true);
@@ -244,7 +305,12 @@ describe('handshake shapes', () => {
   });
 
   it('SSLv3 negotiated', () => {
-    const r = run([data(0, clientHelloRecord({ version: 0x0300 }, 0x0300)), data(1, serverHelloRecord({ version: 0x0300 })), end(0), end(1)]);
+    const r = run([
+      data(0, clientHelloRecord({ version: 0x0300 }, 0x0300)),
+      data(1, serverHelloRecord({ version: 0x0300 })),
+      end(0),
+      end(1),
+    ]);
     expect(names(r)).toEqual(['tls.sslv3', 'tls.sslv3']);
     expect(r.records[0]!.sslv3).toBe(true);
   });
@@ -294,8 +360,10 @@ describe('handshake shapes', () => {
 
 const CH = clientHelloRecord();
 const SH = serverHelloRecord();
-const chWith = (exts: Uint8Array[], more: Parameters<typeof clientHelloBody>[0] = {}): StreamStep => data(0, clientHelloRecord({ ...more, extensions: exts }));
-const shWith = (exts: Uint8Array[], more: Parameters<typeof serverHelloBody>[0] = {}): StreamStep => data(1, serverHelloRecord({ ...more, extensions: exts }));
+const chWith = (exts: Uint8Array[], more: Parameters<typeof clientHelloBody>[0] = {}): StreamStep =>
+  data(0, clientHelloRecord({ ...more, extensions: exts }));
+const shWith = (exts: Uint8Array[], more: Parameters<typeof serverHelloBody>[0] = {}): StreamStep =>
+  data(1, serverHelloRecord({ ...more, extensions: exts }));
 const certRecord = (body: Uint8Array): StreamStep => data(1, record(22, handshake(11, body)));
 /** A DER certificate with one byte changed. */
 function mutated(derBytes: Uint8Array, at: number, value: number): Uint8Array {
@@ -312,25 +380,42 @@ const CASES: [string, StreamStep[], Partial<import('../../../src/protocols/tls/o
   ['tls.invalid_change_cipher_spec', [data(0, CH), data(1, SH, record(20, [2]))]],
   ['tls.invalid_alert', [data(0, CH), data(1, record(21, [7, 40]))]],
   ['tls.application_data_before_handshake', [data(0, record(23, [1, 2, 3]))]],
-  ['tls.handshake_too_large', [data(0, record(22, [1, ...u24(5000), ...Array(5000).fill(0)]))], { maxHandshakeMessageSize: 4096 }],
+  [
+    'tls.handshake_too_large',
+    [data(0, record(22, [1, ...u24(5000), ...Array(5000).fill(0)]))],
+    { maxHandshakeMessageSize: 4096 },
+  ],
   ['tls.handshake_invalid_length', [data(0, record(22, handshake(1, [3, 3, 1, 2])))]],
   ['tls.handshake_unknown_type', [data(0, CH), data(1, record(22, handshake(99, [1])))]],
   ['tls.handshake_wrong_direction', [data(0, record(22, handshake(2, serverHelloBody())))]],
   ['tls.handshake_out_of_order', [data(0, CH, CH)]],
   ['tls.handshake_interleaved', [data(0, record(22, [1, 0, 0, 60, 3, 3]), record(21, [1, 0]))]],
-  ['tls.handshake_trailing_data', [data(0, record(22, handshake(1, concat(clientHelloBody({ extensions: [ext(23)] }), [0, 0]))))]],
+  [
+    'tls.handshake_trailing_data',
+    [data(0, record(22, handshake(1, concat(clientHelloBody({ extensions: [ext(23)] }), [0, 0]))))],
+  ],
   ['tls.invalid_hello_version', [data(0, clientHelloRecord({ version: 0x0305 }))]],
   ['tls.session_id_too_long', [data(0, clientHelloRecord({ sessionId: Array(33).fill(1) }))]],
   ['tls.invalid_cipher_suites', [data(0, clientHelloRecord({ ciphers: [] }))]],
   ['tls.invalid_compression_methods', [data(0, clientHelloRecord({ compression: [1] }))]],
-  ['tls.compression_negotiated', [data(0, clientHelloRecord({ compression: [1, 0] })), data(1, serverHelloRecord({ compression: 1 }))]],
+  [
+    'tls.compression_negotiated',
+    [data(0, clientHelloRecord({ compression: [1, 0] })), data(1, serverHelloRecord({ compression: 1 }))],
+  ],
   ['tls.invalid_extensions_length', [chWith([concat(u16(23), u16(10))])]],
   ['tls.invalid_extension', [chWith([ext(10, [0, 5, 0, 29])])]],
   ['tls.duplicate_extension', [chWith([ext(23), ext(23)])]],
-  ['tls.too_many_values', [data(0, clientHelloRecord({ ciphers: Array.from({ length: 50 }, (_, i) => i + 1) }))], { maxListLength: 10 }],
+  [
+    'tls.too_many_values',
+    [data(0, clientHelloRecord({ ciphers: Array.from({ length: 50 }, (_, i) => i + 1) }))],
+    { maxListLength: 10 },
+  ],
   ['tls.sni_invalid_type', [chWith([sni(ascii('a.example'), 7)])]],
   ['tls.sni_invalid_length', [chWith([ext(0, [0, 9, 0, 0, 20])])]],
-  ['tls.sni_multiple_names', [chWith([ext(0, vec(2, concat([0], vec(2, ascii('a.example')), [0], vec(2, ascii('b.example')))))])]],
+  [
+    'tls.sni_multiple_names',
+    [chWith([ext(0, vec(2, concat([0], vec(2, ascii('a.example')), [0], vec(2, ascii('b.example')))))])],
+  ],
   ['tls.sni_invalid_characters', [chWith([sni(ascii('bad name.example'))])]],
   ['tls.sni_ip_literal', [chWith([sni(ascii('192.0.2.1'))])]],
   ['tls.sni_too_long', [chWith([sni(ascii(`${'a'.repeat(60)}.`.repeat(5)))])]],
@@ -342,7 +427,10 @@ const CASES: [string, StreamStep[], Partial<import('../../../src/protocols/tls/o
   ['tls.grease_selected', [data(0, CH), data(1, serverHelloRecord({ cipher: 0x0a0a }))]],
   [
     'tls.downgrade_sentinel',
-    [data(0, ch13()), data(1, serverHelloRecord({ cipher: 0xc02f, random: [...Array(24).fill(1), 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 1] }))],
+    [
+      data(0, ch13()),
+      data(1, serverHelloRecord({ cipher: 0xc02f, random: [...Array(24).fill(1), 0x44, 0x4f, 0x57, 0x4e, 0x47, 0x52, 0x44, 1] })),
+    ],
   ],
   ['tls.heartbeat_request', [data(0, CH), data(0, record(24, [1, 0, 1, 9, ...Array(16).fill(0)]))]],
   ['tls.heartbeat_response', [data(0, CH), data(1, SH, record(24, [2, 0, 1, 9, ...Array(16).fill(0)]))]],
@@ -353,9 +441,20 @@ const CASES: [string, StreamStep[], Partial<import('../../../src/protocols/tls/o
   ['tls.certificate_invalid_length', [data(0, CH), data(1, SH), certRecord(concat(u24(10), u24(20), [1, 2, 3, 4, 5, 6, 7]))]],
   ['tls.certificate_invalid_der', [data(0, CH), data(1, SH), certRecord(certificateBody([Uint8Array.from([0x30, 0x80, 0, 0])]))]],
   // Version [0] INTEGER 7.
-  ['tls.certificate_invalid_version', [data(0, CH), data(1, SH), certRecord(certificateBody([mutated(LEAF_EC, Buffer.from(LEAF_EC).indexOf(Buffer.from([0xa0, 0x03, 0x02, 0x01])) + 4, 7)]))]],
+  [
+    'tls.certificate_invalid_version',
+    [
+      data(0, CH),
+      data(1, SH),
+      certRecord(certificateBody([mutated(LEAF_EC, Buffer.from(LEAF_EC).indexOf(Buffer.from([0xa0, 0x03, 0x02, 0x01])) + 4, 7)])),
+    ],
+  ],
   ['tls.certificate_empty', [data(0, CH), data(1, SH), certRecord(certificateBody([]))]],
-  ['tls.too_many_certificates', [data(0, CH), data(1, SH), certRecord(certificateBody([LEAF_RSA, CA_RSA, LEAF_EC]))], { maxCertificates: 2 }],
+  [
+    'tls.too_many_certificates',
+    [data(0, CH), data(1, SH), certRecord(certificateBody([LEAF_RSA, CA_RSA, LEAF_EC]))],
+    { maxCertificates: 2 },
+  ],
   ['tls.gap', [data(0, CH), gap(1, 100)]],
 ];
 
@@ -374,8 +473,23 @@ describe('anomalies', () => {
   });
 
   it('every anomaly but tls.none and the certificate field ones tested in x509.test.ts has a case here', () => {
-    const covered = new Set([...CASES.map((c) => c[0]), 'tls.none', 'tls.sslv2', 'tls.sslv2_client_hello', 'tls.sslv3', 'tls.heartbeat_response_oversized', 'tls.resynchronised', 'tls.client_hello_fragmented' /* fragmented.test.ts */]);
-    const x509Only = ['tls.certificate_invalid_serial', 'tls.certificate_invalid_algorithm', 'tls.certificate_invalid_name', 'tls.certificate_invalid_date', 'tls.certificate_invalid_extensions'];
+    const covered = new Set([
+      ...CASES.map((c) => c[0]),
+      'tls.none',
+      'tls.sslv2',
+      'tls.sslv2_client_hello',
+      'tls.sslv3',
+      'tls.heartbeat_response_oversized',
+      'tls.resynchronised',
+      'tls.client_hello_fragmented' /* fragmented.test.ts */,
+    ]);
+    const x509Only = [
+      'tls.certificate_invalid_serial',
+      'tls.certificate_invalid_algorithm',
+      'tls.certificate_invalid_name',
+      'tls.certificate_invalid_date',
+      'tls.certificate_invalid_extensions',
+    ];
     expect(TLS_ANOMALIES.filter((n) => !covered.has(n) && !x509Only.includes(n))).toEqual([]);
   });
 
@@ -390,19 +504,40 @@ describe('anomalies', () => {
     const status = record(22, handshake(22, [1, ...u24(40), ...Array(40).fill(0x16)])); // 53 bytes
     const filler = record(22, handshake(12, Array(100).fill(0))); // 109 bytes
     // The gap takes the last 41 bytes of `status` and the first 9 of `filler`: the next header is unknown.
-    const r = run([data(0, CH), data(1, SH, status.subarray(0, 12)), gap(1, 50), data(1, filler.subarray(9), certs, SERVER_HELLO_DONE), end(0), end(1)]);
+    const r = run([
+      data(0, CH),
+      data(1, SH, status.subarray(0, 12)),
+      gap(1, 50),
+      data(1, filler.subarray(9), certs, SERVER_HELLO_DONE),
+      end(0),
+      end(1),
+    ]);
     expect(names(r)).toEqual(['tls.gap', 'tls.resynchronised']);
     expect(r.records[0]!.certificates[0]!.subject).toBe('CN=leaf.example');
   });
 
   it('resynchronisation gives up after 64 KiB without a plausible header', () => {
-    const r = run([data(0, CH), data(1, SH.subarray(0, 3)), gap(1, -1), data(1, new Uint8Array(70000).fill(0x41)), end(0), end(1)]);
+    const r = run([
+      data(0, CH),
+      data(1, SH.subarray(0, 3)),
+      gap(1, -1),
+      data(1, new Uint8Array(70000).fill(0x41)),
+      end(0),
+      end(1),
+    ]);
     expect(names(r)).toEqual(['tls.gap']);
     expect(r.records[0]!.state).toBe('incomplete');
   });
 
   it('a gap inside a record body keeps the framing; one in a header breaks it', () => {
-    const ok = run([data(0, CH), data(1, SH.subarray(0, 20)), gap(1, 10), data(1, SH.subarray(30), SERVER_HELLO_DONE), end(0), end(1)]);
+    const ok = run([
+      data(0, CH),
+      data(1, SH.subarray(0, 20)),
+      gap(1, 10),
+      data(1, SH.subarray(30), SERVER_HELLO_DONE),
+      end(0),
+      end(1),
+    ]);
     expect(names(ok).filter((n) => n !== 'tls.gap')).toEqual([]);
     const lost = run([data(0, CH), data(1, SH.subarray(0, 3)), gap(1, 10), data(1, SH.subarray(13)), end(0), end(1)]);
     expect(names(lost)).toEqual(['tls.gap']);

@@ -62,7 +62,11 @@ export type { StreamStep } from '../../support/streams.js';
 export { mulberry32 as prng } from '../../support/streams.js';
 import { captureStreams as captureAll, type StreamStep } from '../../support/streams.js';
 
-export const data = (dir: Direction, ...parts: (Uint8Array | number[])[]): StreamStep => ({ kind: 'data', dir, bytes: concat(...parts) });
+export const data = (dir: Direction, ...parts: (Uint8Array | number[])[]): StreamStep => ({
+  kind: 'data',
+  dir,
+  bytes: concat(...parts),
+});
 export const end = (dir: Direction): StreamStep => ({ kind: 'end', dir });
 export const gap = (dir: Direction, length: number): StreamStep => ({ kind: 'gap', dir, length });
 
@@ -99,7 +103,6 @@ export function run(steps: StreamStep[], options: Partial<TlsOptions> = {}, spli
 /** Every byte its own chunk. */
 export const byteByByte = (len: number): number[] => Array.from({ length: len }, (_, i) => i + 1);
 
-
 /** Random cut points for one data step. */
 export function randomSplit(rand: () => number): (len: number) => number[] {
   return (len) => {
@@ -118,7 +121,8 @@ export function randomSplit(rand: () => number): (len: number) => number[] {
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 /** A certificate of `fixtures/<name>.der.b64` (made with openssl for these tests). */
-export const der = (name: string): Uint8Array => Uint8Array.from(Buffer.from(fs.readFileSync(path.join(FIXTURES, `${name}.der.b64`), 'utf8'), 'base64'));
+export const der = (name: string): Uint8Array =>
+  Uint8Array.from(Buffer.from(fs.readFileSync(path.join(FIXTURES, `${name}.der.b64`), 'utf8'), 'base64'));
 
 export function concat(...parts: (Uint8Array | number[])[]): Uint8Array {
   const arrs = parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p)));
@@ -203,12 +207,19 @@ export interface ServerHelloSpec {
 
 export function serverHelloBody(s: ServerHelloSpec = {}): Uint8Array {
   const random = s.random ?? Array.from({ length: 32 }, (_, i) => 0x80 + i);
-  const parts: (Uint8Array | number[])[] = [u16(s.version ?? 0x0303), random, vec(1, s.sessionId ?? []), u16(s.cipher ?? 0xc02f), [s.compression ?? 0]];
+  const parts: (Uint8Array | number[])[] = [
+    u16(s.version ?? 0x0303),
+    random,
+    vec(1, s.sessionId ?? []),
+    u16(s.cipher ?? 0xc02f),
+    [s.compression ?? 0],
+  ];
   if (s.extensions !== undefined) parts.push(vec(2, concat(...s.extensions)));
   return concat(...parts);
 }
 
-export const clientHelloRecord = (s: ClientHelloSpec = {}, recordVersion = 0x0301): Uint8Array => record(22, handshake(1, clientHelloBody(s)), recordVersion);
+export const clientHelloRecord = (s: ClientHelloSpec = {}, recordVersion = 0x0301): Uint8Array =>
+  record(22, handshake(1, clientHelloBody(s)), recordVersion);
 export const serverHelloRecord = (s: ServerHelloSpec = {}): Uint8Array => record(22, handshake(2, serverHelloBody(s)));
 
 /** A Certificate message body from DERs. */

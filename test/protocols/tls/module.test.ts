@@ -17,7 +17,23 @@ import {
   tlsSubjectAltNames,
 } from '../../../src/protocols/tls/index.js';
 import { Probe } from '../../../src/protocols/module.js';
-import { CCS, clientHelloRecord, concat, data, der, end, handshake, names, record, recorder, run, serverHelloBody, sniExt, tls12Flow, u24 } from './helpers.js';
+import {
+  CCS,
+  clientHelloRecord,
+  concat,
+  data,
+  der,
+  end,
+  handshake,
+  names,
+  record,
+  recorder,
+  run,
+  serverHelloBody,
+  sniExt,
+  tls12Flow,
+  u24,
+} from './helpers.js';
 
 describe('tlsModule', () => {
   it('is the tls module over TCP with its port hints, defaults and anomaly table', () => {
@@ -32,7 +48,9 @@ describe('tlsModule', () => {
 
   it('probes and parses through the module object, with partial options', () => {
     const ch = clientHelloRecord({ extensions: [sniExt('module.example')] });
-    expect(tlsModule.probe(ch, 0, ch.length, { transport: 'tcp', direction: 0, serverPort: 443, clientPort: 4000 })).toBe(Probe.MINE);
+    expect(tlsModule.probe(ch, 0, ch.length, { transport: 'tcp', direction: 0, serverPort: 443, clientPort: 4000 })).toBe(
+      Probe.MINE,
+    );
     const sink = recorder();
     const p = tlsModule.createTcp!(sink, { maxCertificates: 2 } as never);
     p.onData(0, ch, 0, ch.length);
@@ -45,21 +63,43 @@ describe('tlsModule', () => {
 describe('options', () => {
   it('resolves a partial, out-of-range or mistyped input over the defaults', () => {
     expect(resolveTlsOptions(undefined)).toEqual(TLS_DEFAULTS);
-    const o = resolveTlsOptions({ maxHandshakeMessageSize: 1, maxDerDepth: 10_000, keepCertificateDer: 'yes' as never, afterHandshake: 'track', maxListLength: Number.NaN });
+    const o = resolveTlsOptions({
+      maxHandshakeMessageSize: 1,
+      maxDerDepth: 10_000,
+      keepCertificateDer: 'yes' as never,
+      afterHandshake: 'track',
+      maxListLength: Number.NaN,
+    });
     expect(o).toEqual({ ...TLS_DEFAULTS, maxHandshakeMessageSize: 4, maxDerDepth: 256, afterHandshake: 'track' });
   });
 
   it('an oversized handshake message is skipped by count and the next one still parsed', () => {
     const big = handshake(11, concat(u24(5000 - 3), new Uint8Array(5000 - 3)));
-    const r = run([data(0, clientHelloRecord()), data(1, record(22, concat(handshake(2, serverHelloBody()), big.subarray(0, 3000))), record(22, concat(big.subarray(3000), handshake(14, [])))), data(1, CCS), end(0), end(1)], {
-      maxHandshakeMessageSize: 4096,
-    });
+    const r = run(
+      [
+        data(0, clientHelloRecord()),
+        data(
+          1,
+          record(22, concat(handshake(2, serverHelloBody()), big.subarray(0, 3000))),
+          record(22, concat(big.subarray(3000), handshake(14, []))),
+        ),
+        data(1, CCS),
+        end(0),
+        end(1),
+      ],
+      {
+        maxHandshakeMessageSize: 4096,
+      },
+    );
     expect(names(r)).toEqual(['tls.handshake_too_large']);
     expect(r.records[0]!.serverHello).not.toBeNull();
   });
 
   it('maxAlerts caps the alerts kept', () => {
-    const r = run([data(0, clientHelloRecord()), data(1, record(21, [1, 0]), record(21, [1, 0]), record(21, [1, 0])), end(0), end(1)], { maxAlerts: 2 });
+    const r = run(
+      [data(0, clientHelloRecord()), data(1, record(21, [1, 0]), record(21, [1, 0]), record(21, [1, 0])), end(0), end(1)],
+      { maxAlerts: 2 },
+    );
     expect(r.records[0]!.alerts).toHaveLength(2);
   });
 

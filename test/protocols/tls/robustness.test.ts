@@ -43,7 +43,14 @@ import {
 const LEAF_EC = der('leaf-ec');
 const CA_RSA = der('ca-rsa');
 
-const CH_EXTS = [sniExt('split.example'), alpnExt(['h2', 'http/1.1']), ext(10, vec(2, u16List([29, 23]))), ext(11, vec(1, [0])), ext(13, vec(2, u16List([0x0403]))), ext(15, [1])];
+const CH_EXTS = [
+  sniExt('split.example'),
+  alpnExt(['h2', 'http/1.1']),
+  ext(10, vec(2, u16List([29, 23]))),
+  ext(11, vec(1, [0])),
+  ext(13, vec(2, u16List([0x0403]))),
+  ext(15, [1]),
+];
 
 const STATUS = record(22, handshake(22, [1, ...u24(40), ...Array(40).fill(0x16)]));
 const FILLER = record(22, handshake(12, Array(100).fill(0)));
@@ -61,12 +68,33 @@ const FLOWS: [string, StreamStep[]][] = [
       end(1),
     ],
   ],
-  ['TLS 1.2 with a chain', tls12Flow({ extensions: CH_EXTS }, { extensions: [ext(0xff01, [0]), ext(15, [1])] }, [LEAF_EC, CA_RSA])],
+  [
+    'TLS 1.2 with a chain',
+    tls12Flow({ extensions: CH_EXTS }, { extensions: [ext(0xff01, [0]), ext(15, [1])] }, [LEAF_EC, CA_RSA]),
+  ],
   [
     'TLS 1.3',
     [
-      data(0, clientHelloRecord({ ciphers: [0x1301], extensions: [...CH_EXTS, ext(43, vec(1, u16List([0x0304]))), ext(51, vec(2, [...u16(29), ...vec(2, Array(32).fill(1))]))] })),
-      data(1, serverHelloRecord({ cipher: 0x1301, extensions: [ext(43, u16(0x0304)), ext(51, [...u16(29), ...vec(2, Array(32).fill(2))])] }), CCS, record(23, Array(3000).fill(3))),
+      data(
+        0,
+        clientHelloRecord({
+          ciphers: [0x1301],
+          extensions: [
+            ...CH_EXTS,
+            ext(43, vec(1, u16List([0x0304]))),
+            ext(51, vec(2, [...u16(29), ...vec(2, Array(32).fill(1))])),
+          ],
+        }),
+      ),
+      data(
+        1,
+        serverHelloRecord({
+          cipher: 0x1301,
+          extensions: [ext(43, u16(0x0304)), ext(51, [...u16(29), ...vec(2, Array(32).fill(2))])],
+        }),
+        CCS,
+        record(23, Array(3000).fill(3)),
+      ),
       end(0),
       end(1),
     ],
@@ -74,7 +102,11 @@ const FLOWS: [string, StreamStep[]][] = [
   [
     'anomalies and a heartbeat',
     [
-      data(0, clientHelloRecord({ sessionId: Array(33).fill(1), extensions: [...CH_EXTS, ext(23), ext(23)] }), record(24, [1, 0x40, 0, 1])),
+      data(
+        0,
+        clientHelloRecord({ sessionId: Array(33).fill(1), extensions: [...CH_EXTS, ext(23), ext(23)] }),
+        record(24, [1, 0x40, 0, 1]),
+      ),
       data(1, serverHelloRecord({ cipher: 0x1234, compression: 1 }), record(21, [9, 9, 9])),
       gap(1, 30),
       end(0),
@@ -98,23 +130,34 @@ describe('split invariance', () => {
     it(`${name}: whole, byte by byte and 20 seeded random splits agree`, () => check(steps, 1000 + i));
   });
 
-  it.skipIf(!corpusPresent)('every TLS stream of the real captures', async () => {
-    let checked = 0;
-    for (const file of ['zeek_tls-chrome-x25519-kyber.pcap', 'zeek_tls-openjdk-sll2.pcap', 'ndpi_tls_2_reasms.pcapng', 'ndpi_tls_with_huge_ch.pcapng', 'ndpi_netflix.pcap', 'ndpi_1kxun.pcap']) {
-      for (const s of await captureStreams(path.join(CORPUS_DIR, file))) {
-        const first = s.steps.find((x) => x.kind === 'data');
-        if (first?.kind !== 'data' || probeTls(first.bytes, 0, first.bytes.length) !== Probe.MINE) continue;
-        // Byte by byte is quadratic in nothing but slow in vitest's deep-equal of large steps: random splits plus whole.
-        const whole = outcome(run(s.steps));
-        expect(whole.records).toHaveLength(1);
-        const rand = prng(checked + 7);
-        for (let i = 0; i < 5; i++) expect(outcome(run(s.steps, {}, randomSplit(rand)))).toEqual(whole);
-        expect(outcome(run(s.steps, {}, byteByByte))).toEqual(whole);
-        checked++;
+  it.skipIf(!corpusPresent)(
+    'every TLS stream of the real captures',
+    async () => {
+      let checked = 0;
+      for (const file of [
+        'zeek_tls-chrome-x25519-kyber.pcap',
+        'zeek_tls-openjdk-sll2.pcap',
+        'ndpi_tls_2_reasms.pcapng',
+        'ndpi_tls_with_huge_ch.pcapng',
+        'ndpi_netflix.pcap',
+        'ndpi_1kxun.pcap',
+      ]) {
+        for (const s of await captureStreams(path.join(CORPUS_DIR, file))) {
+          const first = s.steps.find((x) => x.kind === 'data');
+          if (first?.kind !== 'data' || probeTls(first.bytes, 0, first.bytes.length) !== Probe.MINE) continue;
+          // Byte by byte is quadratic in nothing but slow in vitest's deep-equal of large steps: random splits plus whole.
+          const whole = outcome(run(s.steps));
+          expect(whole.records).toHaveLength(1);
+          const rand = prng(checked + 7);
+          for (let i = 0; i < 5; i++) expect(outcome(run(s.steps, {}, randomSplit(rand)))).toEqual(whole);
+          expect(outcome(run(s.steps, {}, byteByByte))).toEqual(whole);
+          checked++;
+        }
       }
-    }
-    expect(checked).toBeGreaterThanOrEqual(25);
-  }, 30000);
+      expect(checked).toBeGreaterThanOrEqual(25);
+    },
+    30000,
+  );
 });
 
 // ------------------------------------------------------------------ fuzzing
@@ -161,7 +204,11 @@ describe('fuzzing (seeded)', () => {
       const base = seeds[i % seeds.length]!;
       const steps = base.map((s) => (s.kind === 'data' && rand() < 0.6 ? { ...s, bytes: mutate(s.bytes, rand) } : s));
       const total = steps.reduce((n, s) => n + (s.kind === 'data' ? s.bytes.length : 0), 0);
-      const r = run(steps, { afterHandshake: i % 2 === 0 ? 'stop' : 'track', maxListLength: 64 }, i % 3 === 0 ? randomSplit(rand) : undefined);
+      const r = run(
+        steps,
+        { afterHandshake: i % 2 === 0 ? 'stop' : 'track', maxListLength: 64 },
+        i % 3 === 0 ? randomSplit(rand) : undefined,
+      );
       expect(r.records.length).toBeLessThanOrEqual(1);
       expect(r.anomalies.length).toBeLessThanOrEqual(total + 16);
       expect(r.stops.length).toBeLessThanOrEqual(1);
@@ -183,15 +230,27 @@ describe('fuzzing (seeded)', () => {
 
   it('20000 mutated hello bodies straight into the hello parsers', () => {
     const rand = prng(7);
-    const ch = clientHelloBody({ sessionId: Array(32).fill(1), extensions: [...CH_EXTS, ext(43, vec(1, u16List([0x0304, 0x0303]))), ext(51, vec(2, [...u16(29), ...vec(2, Array(32).fill(1))])), ext(45, vec(1, [1])), ext(28, u16(16385))] });
-    const sh = serverHelloBody({ extensions: [ext(43, u16(0x0304)), ext(51, [...u16(29), ...vec(2, Array(32).fill(2))]), alpnExt(['h2']), ext(41, u16(0))] });
+    const ch = clientHelloBody({
+      sessionId: Array(32).fill(1),
+      extensions: [
+        ...CH_EXTS,
+        ext(43, vec(1, u16List([0x0304, 0x0303]))),
+        ext(51, vec(2, [...u16(29), ...vec(2, Array(32).fill(1))])),
+        ext(45, vec(1, [1])),
+        ext(28, u16(16385)),
+      ],
+    });
+    const sh = serverHelloBody({
+      extensions: [ext(43, u16(0x0304)), ext(51, [...u16(29), ...vec(2, Array(32).fill(2))]), alpnExt(['h2']), ext(41, u16(0))],
+    });
     let reported = 0;
     for (let i = 0; i < 20000; i++) {
       const b = mutate(i % 2 === 0 ? ch : sh, rand);
       const report = (): void => {
         reported++;
       };
-      const parsed = i % 2 === 0 ? parseClientHello(b, 0, b.length, limits, report) : parseServerHello(b, 0, b.length, limits, report);
+      const parsed =
+        i % 2 === 0 ? parseClientHello(b, 0, b.length, limits, report) : parseServerHello(b, 0, b.length, limits, report);
       if (parsed !== null) expect(parsed.extensions.length).toBeLessThanOrEqual(b.length / 4);
     }
     expect(reported).toBeGreaterThan(1000);

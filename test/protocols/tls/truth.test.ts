@@ -29,7 +29,8 @@ interface TruthHello {
 const KNOWN: Record<string, { helloDelta: number; reason: string }> = {
   'ndpi_mysql.pcapng': {
     helloDelta: -1,
-    reason: 'TLS started inside the MySQL protocol after its SSLRequest packet: the stream does not begin with a TLS record, and the MySQL module (not TLS) owns the upgrade',
+    reason:
+      'TLS started inside the MySQL protocol after its SSLRequest packet: the stream does not begin with a TLS record, and the MySQL module (not TLS) owns the upgrade',
   },
 };
 
@@ -46,14 +47,17 @@ function asNdpi(ja4: string, record: TlsHandshake): string {
   const sni = record.sni;
   const flag = sni !== null && /^[0-9.]+$|:/.test(sni) ? 'i' : 'd';
   const alpn = record.clientAlpns[0];
-  const chars = alpn === undefined || alpn.length === 0 ? ja4.slice(8, 10) : alpn.length === 1 ? ja4.slice(8, 10) : alpn.slice(0, 2);
+  const chars =
+    alpn === undefined || alpn.length === 0 ? ja4.slice(8, 10) : alpn.length === 1 ? ja4.slice(8, 10) : alpn.slice(0, 2);
   return ja4.slice(0, 3) + flag + ja4.slice(4, 8) + chars + ja4.slice(10);
 }
 
 const hasTshark = toolPresent('tshark');
 
 // Test names come from the corpus's truth; empty without the corpus.
-const files = corpusFilesWhere((t) => (t.tls_client_hellos as TruthHello[] | undefined)?.some((h) => h.transport === 'tcp' && !h.quic) ?? false);
+const files = corpusFilesWhere(
+  (t) => (t.tls_client_hellos as TruthHello[] | undefined)?.some((h) => h.transport === 'tcp' && !h.quic) ?? false,
+);
 
 type TlsRecordOf = { stream: CapturedStream; record: TlsHandshake };
 /** Each capture's records, parsed once for the truth test and the Wireshark test. */
@@ -85,7 +89,27 @@ function tsharkJa3(file: string): Map<string, { ja3: string[]; ja3s: string[] }>
   // The decode-as rules the truth was made with (TLS on port 80).
   const extra = (truthOf(file)?.tshark_extra_args ?? '').split(' ').filter((a) => a !== '');
   // A tshark that fails throws (runTool): its silence must not pass for agreement.
-  const res = runTool('tshark', [...extra, '-r', corpusPath(file), '-Y', 'tls.handshake.type == 1 || tls.handshake.type == 2', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'tls.handshake.ja3', '-e', 'tls.handshake.ja3s'], { maxBuffer: 64 << 20 });
+  const res = runTool(
+    'tshark',
+    [
+      ...extra,
+      '-r',
+      corpusPath(file),
+      '-Y',
+      'tls.handshake.type == 1 || tls.handshake.type == 2',
+      '-T',
+      'fields',
+      '-e',
+      'tcp.srcport',
+      '-e',
+      'tcp.dstport',
+      '-e',
+      'tls.handshake.ja3',
+      '-e',
+      'tls.handshake.ja3s',
+    ],
+    { maxBuffer: 64 << 20 },
+  );
   if (res.absent) throw new Error(toolAbsent('tshark'));
   const map = new Map<string, { ja3: string[]; ja3s: string[] }>();
   for (const line of res.stdout.toString('utf8').split('\n')) {
@@ -104,7 +128,27 @@ function tsharkJa3(file: string): Map<string, { ja3: string[]; ja3s: string[] }>
 function tsharkCertificates(file: string): Map<string, { serials: string[]; dns: string[] }> {
   const extra = (truthOf(file)?.tshark_extra_args ?? '').split(' ').filter((a) => a !== '');
   // A tshark that fails throws (runTool): its silence must not pass for agreement.
-  const res = runTool('tshark', [...extra, '-r', corpusPath(file), '-Y', 'tls.handshake.type == 11', '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport', '-e', 'x509af.serialNumber', '-e', 'x509ce.dNSName'], { maxBuffer: 64 << 20 });
+  const res = runTool(
+    'tshark',
+    [
+      ...extra,
+      '-r',
+      corpusPath(file),
+      '-Y',
+      'tls.handshake.type == 11',
+      '-T',
+      'fields',
+      '-e',
+      'tcp.srcport',
+      '-e',
+      'tcp.dstport',
+      '-e',
+      'x509af.serialNumber',
+      '-e',
+      'x509ce.dNSName',
+    ],
+    { maxBuffer: 64 << 20 },
+  );
   if (res.absent) throw new Error(toolAbsent('tshark'));
   const map = new Map<string, { serials: string[]; dns: string[] }>();
   for (const line of res.stdout.toString('utf8').split('\n')) {
@@ -120,7 +164,11 @@ function tsharkCertificates(file: string): Map<string, { serials: string[]; dns:
 }
 
 /** A serial as plain lowercase hex without the sign octet DER adds ("00:A1" and "a1" agree). */
-const serialHex = (s: string): string => s.replace(/:/g, '').toLowerCase().replace(/^(00)+(?=..)/, '');
+const serialHex = (s: string): string =>
+  s
+    .replace(/:/g, '')
+    .toLowerCase()
+    .replace(/^(00)+(?=..)/, '');
 
 /** nDPI's JA4 per port pair (`TCP a:p <-> b:q ... [JA4: ...]`). */
 function ndpiJa4(file: string): Map<string, string> {
@@ -139,30 +187,34 @@ describe.skipIf(!corpusPresent)('TLS ground truth (tshark, nDPI; needs the share
     expect(files.length).toBeGreaterThanOrEqual(8);
   });
 
-  it.each(files)('%s', async (file) => {
-    const truth = (truthOf(file)!.tls_client_hellos as TruthHello[]).filter((h) => h.transport === 'tcp' && !h.quic);
-    const ours = await tlsRecords(file);
-    const hellos = ours.filter((o) => o.record.clientHello !== null);
+  it.each(files)(
+    '%s',
+    async (file) => {
+      const truth = (truthOf(file)!.tls_client_hellos as TruthHello[]).filter((h) => h.transport === 'tcp' && !h.quic);
+      const ours = await tlsRecords(file);
+      const hellos = ours.filter((o) => o.record.clientHello !== null);
 
-    // SNI set.
-    const truthSni = [...new Set(truth.map((h) => h.sni).filter((s): s is string => s !== null))].sort();
-    const ourSni = [...new Set(hellos.map((o) => o.record.sni).filter((s): s is string => s !== null))].sort();
-    expect(ourSni).toEqual(truthSni);
+      // SNI set.
+      const truthSni = [...new Set(truth.map((h) => h.sni).filter((s): s is string => s !== null))].sort();
+      const ourSni = [...new Set(hellos.map((o) => o.record.sni).filter((s): s is string => s !== null))].sort();
+      expect(ourSni).toEqual(truthSni);
 
-    // ClientHello count.
-    expect(hellos.length).toBe(truth.length + (KNOWN[file]?.helloDelta ?? 0));
+      // ClientHello count.
+      expect(hellos.length).toBe(truth.length + (KNOWN[file]?.helloDelta ?? 0));
 
-    // JA4 against nDPI.
-    const nd = ndpiJa4(file);
-    let ja4Checked = 0;
-    for (const { stream, record } of hellos) {
-      const theirs = nd.get(portKey(stream.clientPort, stream.serverPort));
-      if (theirs === undefined) continue;
-      expect(asNdpi(record.ja4!, record), `JA4 of ${stream.clientPort}->${stream.serverPort}`).toBe(theirs);
-      ja4Checked++;
-    }
-    if (file.startsWith('ndpi_') && file !== 'ndpi_mysql.pcapng') expect(ja4Checked).toBeGreaterThan(0);
-  }, 30000);
+      // JA4 against nDPI.
+      const nd = ndpiJa4(file);
+      let ja4Checked = 0;
+      for (const { stream, record } of hellos) {
+        const theirs = nd.get(portKey(stream.clientPort, stream.serverPort));
+        if (theirs === undefined) continue;
+        expect(asNdpi(record.ja4!, record), `JA4 of ${stream.clientPort}->${stream.serverPort}`).toBe(theirs);
+        ja4Checked++;
+      }
+      if (file.startsWith('ndpi_') && file !== 'ndpi_mysql.pcapng') expect(ja4Checked).toBeGreaterThan(0);
+    },
+    30000,
+  );
 
   it.for(files)('%s: JA3/JA3S and certificates agree with Wireshark (needs tshark)', { timeout: 30000 }, async (file, ctx) => {
     if (!hasTshark) return ctx.skip(toolAbsent('tshark'));
@@ -175,7 +227,8 @@ describe.skipIf(!corpusPresent)('TLS ground truth (tshark, nDPI; needs the share
       for (const { stream, record } of ours) {
         const w = ws.get(portKey(stream.clientPort, stream.serverPort));
         if (record.ja3 !== null) expect(w?.ja3, `JA3 of ${stream.clientPort}->${stream.serverPort}`).toContain(record.ja3.hash);
-        if (record.ja3s !== null) expect(w?.ja3s, `JA3S of ${stream.clientPort}->${stream.serverPort}`).toContain(record.ja3s.hash);
+        if (record.ja3s !== null)
+          expect(w?.ja3s, `JA3S of ${stream.clientPort}->${stream.serverPort}`).toContain(record.ja3s.hash);
       }
     }
 
@@ -194,7 +247,10 @@ describe.skipIf(!corpusPresent)('TLS ground truth (tshark, nDPI; needs the share
           at = theirs.indexOf(serial, at) + 1;
           expect(at, `${where}: serial ${serial} in ${theirs.join(',')}`).toBeGreaterThan(0);
         }
-        expect(record.certificates.flatMap((c) => c.sanDns), where).toEqual(w?.dns ?? []);
+        expect(
+          record.certificates.flatMap((c) => c.sanDns),
+          where,
+        ).toEqual(w?.dns ?? []);
         certsChecked += record.certificates.length;
       }
     }

@@ -149,9 +149,12 @@ describe('DER fuzzing (seeded)', () => {
       const n = 1 + Math.floor(rand() * 4);
       for (let k = 0; k < n; k++) {
         const at = Math.floor(rand() * c.length);
-        if (kind === 0) c[at] = Math.floor(rand() * 256); // any byte
-        else if (kind === 1) c[at] = [0x30, 0x31, 0x80, 0x81, 0x82, 0x84, 0xff, 0xa0, 0xa3, 0x1f][Math.floor(rand() * 10)]!; // tags and lengths
-        else if (kind === 2) c = c.subarray(0, at); // truncation
+        if (kind === 0)
+          c[at] = Math.floor(rand() * 256); // any byte
+        else if (kind === 1)
+          c[at] = [0x30, 0x31, 0x80, 0x81, 0x82, 0x84, 0xff, 0xa0, 0xa3, 0x1f][Math.floor(rand() * 10)]!; // tags and lengths
+        else if (kind === 2)
+          c = c.subarray(0, at); // truncation
         else c[at] = (c[at]! + 1) & 0xff; // off-by-one lengths
       }
       const { cert } = decode(c);
