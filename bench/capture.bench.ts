@@ -66,8 +66,8 @@ async function ensureSynthetic(): Promise<void> {
   console.log(`generating ${SYNTH_PCAP} and .pcapng (${SYNTH_PACKETS} packets, once)...`);
   const big = Array.from({ length: 16 }, (_, i) => tcpFrame(1514, i, i * 1448, false));
   const small = Array.from({ length: 16 }, (_, i) => tcpFrame(66, i, i * 1448, true));
-  const w = new PcapWriter(SYNTH_PCAP + '.tmp', { linkType: 1, snaplen: 262144 });
-  const wn = new PcapngWriter(SYNTH_PCAPNG + '.tmp', { interfaces: [{ linkType: 1, tsresol: 6 }] });
+  const w = new PcapWriter(`${SYNTH_PCAP}.tmp`, { linkType: 1, snaplen: 262144 });
+  const wn = new PcapngWriter(`${SYNTH_PCAPNG}.tmp`, { interfaces: [{ linkType: 1, tsresol: 6 }] });
   let sec = 1_700_000_000;
   let usec = 0;
   for (let i = 0; i < SYNTH_PACKETS; i++) {
@@ -82,8 +82,8 @@ async function ensureSynthetic(): Promise<void> {
   }
   await w.close();
   await wn.close();
-  fs.renameSync(SYNTH_PCAP + '.tmp', SYNTH_PCAP);
-  fs.renameSync(SYNTH_PCAPNG + '.tmp', SYNTH_PCAPNG);
+  fs.renameSync(`${SYNTH_PCAP}.tmp`, SYNTH_PCAP);
+  fs.renameSync(`${SYNTH_PCAPNG}.tmp`, SYNTH_PCAPNG);
 }
 
 // ---- readers under test ----
@@ -278,20 +278,29 @@ async function main(): Promise<void> {
       [
         {
           name: `pcap-parser: ${classic.length} classic files (sync reads)`,
-          fn: () => classic.forEach((f) => pcapParserSync(f)),
+          fn: () =>
+            classic.forEach((f) => {
+              pcapParserSync(f);
+            }),
           bytes: size(classic),
           packets: count(classic),
           baseline: true,
         },
         {
           name: `netsieve: ${classic.length} classic files (path)`,
-          fn: () => classic.forEach((f) => netsieveSync(f)),
+          fn: () =>
+            classic.forEach((f) => {
+              netsieveSync(f);
+            }),
           bytes: size(classic),
           packets: count(classic),
         },
         {
           name: `netsieve: all ${files.length} files, pcap and pcapng (path)`,
-          fn: () => files.forEach((f) => netsieveSync(f)),
+          fn: () =>
+            files.forEach((f) => {
+              netsieveSync(f);
+            }),
           bytes: size(files),
           packets: count(files),
         },

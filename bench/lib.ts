@@ -54,7 +54,9 @@ export function runSuite(suite: string, cases: BenchCase[], opts: { minSamples?:
 /** Medians, rates and ratios to the baseline for a finished suite; prints the table. */
 function report(suite: string, cases: readonly Omit<BenchCase, 'fn'>[], bs: Benchmark.Suite): BenchRow[] {
   const benches: Benchmark[] = [];
-  bs.forEach((b: Benchmark) => benches.push(b));
+  bs.forEach((b: Benchmark) => {
+    benches.push(b);
+  });
   for (const b of benches) {
     const error = (b as unknown as { error?: unknown }).error;
     if (error) throw error;

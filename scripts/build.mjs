@@ -90,5 +90,5 @@ for (const rel of walk(dist)) {
   fs.mkdirSync(path.dirname(path.join(cjs, rel)), { recursive: true });
   fs.copyFileSync(path.join(dist, rel), path.join(cjs, rel));
 }
-fs.writeFileSync(path.join(cjs, 'package.json'), JSON.stringify({ type: 'commonjs' }, null, 2) + '\n');
+fs.writeFileSync(path.join(cjs, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
 fs.chmodSync(path.join(dist, 'cli', 'main.js'), 0o755);

@@ -11,7 +11,7 @@ import { configSchema, withOptionsTable } from '../src/cli/config.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const targets: [string, string][] = [
   [path.join(root, 'README.md'), withOptionsTable(fs.readFileSync(path.join(root, 'README.md'), 'utf8'))],
-  [path.join(root, 'schema', 'netsieve-config.schema.json'), JSON.stringify(configSchema(), null, 2) + '\n'],
+  [path.join(root, 'schema', 'netsieve-config.schema.json'), `${JSON.stringify(configSchema(), null, 2)}\n`],
 ];
 const check = process.argv.includes('--check');
 let stale = 0;

@@ -367,7 +367,7 @@ export const PLANTS: readonly PlantKind[] = [
     expect: ['dlp.aws_secret_assignment'],
     place: 'response-text',
     make: (r) =>
-      `${r.pick(['aws_secret_access_key = ', 'AWS_SECRET_ACCESS_KEY=', '"awsSecretKey": "', 'aws_secret_key: '])}${r.chars(ALNUM + '/+', 40)}${r.pick(['\n', '"', ' '])}`,
+      `${r.pick(['aws_secret_access_key = ', 'AWS_SECRET_ACCESS_KEY=', '"awsSecretKey": "', 'aws_secret_key: '])}${r.chars(`${ALNUM}/+`, 40)}${r.pick(['\n', '"', ' '])}`,
   },
   {
     name: 'dlp.github_token',
@@ -602,7 +602,7 @@ function pathAndQuery(rng: Rng): { path: string; kind: 'api' | 'static' | 'page'
     case 1:
       return {
         path: rng.pick([
-          `/static/js/${rng.pick(['main', 'vendor', 'runtime', 'chunk-' + rng.chars(HEX, 4)])}.${rng.chars(HEX, 8)}.js`,
+          `/static/js/${rng.pick(['main', 'vendor', 'runtime', `chunk-${rng.chars(HEX, 4)}`])}.${rng.chars(HEX, 8)}.js`,
           `/assets/css/app.${rng.chars(HEX, 8)}.css`,
           `/fonts/inter-${rng.pick(['regular', 'bold'])}.woff2`,
         ]),
@@ -1034,6 +1034,6 @@ function writeResponse(
       chunked += `${n.toString(16)}\r\n${page.slice(i, i + n)}\r\n`;
       i += n;
     }
-    w.text(head('200 OK', 'text/html; charset=utf-8', null, more) + `${chunked}0\r\n\r\n`);
+    w.text(`${head('200 OK', 'text/html; charset=utf-8', null, more)}${chunked}0\r\n\r\n`);
   }
 }

@@ -77,4 +77,4 @@ export const LOWER = 'abcdefghijklmnopqrstuvwxyz';
 export const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 export const ALNUM = LOWER + UPPER + DIGITS;
 /** The base64url alphabet (JWT segments, many API tokens). */
-export const B64URL = ALNUM + '-_';
+export const B64URL = `${ALNUM}-_`;

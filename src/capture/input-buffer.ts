@@ -270,7 +270,7 @@ function describeIoError(e: unknown): string {
 export function streamPuller(input: unknown, name: string): { next: NextChunk; cancel: () => void } | null {
   if (input === null || typeof input !== 'object') return null;
   const s = input as Record<PropertyKey, unknown>;
-  if (typeof s['getReader'] === 'function') {
+  if (typeof s.getReader === 'function') {
     const reader = (input as ReadableStream<unknown>).getReader();
     return {
       next: async () => {
@@ -283,7 +283,7 @@ export function streamPuller(input: unknown, name: string): { next: NextChunk; c
   let iterable: AsyncIterable<unknown> | null = null;
   if (typeof s[Symbol.asyncIterator] === 'function') {
     iterable = input as AsyncIterable<unknown>;
-  } else if (typeof s['on'] === 'function' && typeof s['pipe'] === 'function') {
+  } else if (typeof s.on === 'function' && typeof s.pipe === 'function') {
     return null; // handled by the caller, which wraps old-style streams (needs node:stream)
   }
   if (iterable === null) return null;

@@ -67,14 +67,14 @@ export function configCommand(argv: string[], out: (text: string) => void = (t) 
     return 0;
   }
   if (values.schema === true && values.dump !== true && values.config === undefined) {
-    out(JSON.stringify(configSchema(), null, 2) + '\n');
+    out(`${JSON.stringify(configSchema(), null, 2)}\n`);
     return 0;
   }
   if (values.dump !== true || values.schema === true) {
     throw new UsageError('config needs --dump (with an optional --config FILE) or --schema alone; see netsieve help config');
   }
   const input: ConfigInput = loadConfig(values.config as string | undefined);
-  out(JSON.stringify(effectiveConfig(input), null, 2) + '\n');
+  out(`${JSON.stringify(effectiveConfig(input), null, 2)}\n`);
   return 0;
 }
 
@@ -157,8 +157,8 @@ export function configSchema(): Schema {
       oneOf: [{ const: false, description: `leave ${m.name} out` }, objectSchema(props, `${m.name} options`)],
     };
   }
-  const app = sections['app']!;
-  (app['properties'] as Record<string, Schema>)['protocols'] = objectSchema(
+  const app = sections.app!;
+  (app.properties as Record<string, Schema>).protocols = objectSchema(
     protocols,
     'per protocol: its options, or false to leave it out',
   );
@@ -217,7 +217,7 @@ export function optionsTable(): string {
       );
     }
   }
-  return rows.join('\n') + '\n';
+  return `${rows.join('\n')}\n`;
 }
 
 export const OPTIONS_BEGIN = '<!-- options:begin (generated from src/options.ts by `npm run docs:options`; edit there) -->';

@@ -86,7 +86,7 @@ export class LineSink {
   async flush(force = false): Promise<void> {
     this.check();
     if (this.size === 0 || (!force && this.size < FLUSH_BYTES)) return;
-    const text = this.buf.join('\n') + '\n';
+    const text = `${this.buf.join('\n')}\n`;
     this.buf = [];
     this.size = 0;
     if (!this.out.write(text)) {

@@ -187,7 +187,7 @@ async function run(argv: string[]): Promise<number> {
     open.delete(flowId);
     files.finish();
     try {
-      fs.writeSync(index, files.indexLine() + '\n');
+      fs.writeSync(index, `${files.indexLine()}\n`);
     } catch (e) {
       throw new NetsieveError('NS_ERR_OUTPUT', `cannot write ${indexPath}: ${(e as Error).message}`);
     }

@@ -758,6 +758,6 @@ function parseMac(text: string): Uint8Array | null {
 export function parseFilter(expr: string): FilterNode {
   if (typeof expr !== 'string') throw new NetsieveError('NS_ERR_USAGE', 'filter: the expression must be a string');
   if (expr.length > MAX_FILTER_LENGTH)
-    fail(expr.slice(0, 40) + '...', MAX_FILTER_LENGTH, `longer than ${MAX_FILTER_LENGTH} characters`);
+    fail(`${expr.slice(0, 40)}...`, MAX_FILTER_LENGTH, `longer than ${MAX_FILTER_LENGTH} characters`);
   return new Parser(expr, tokenize(expr)).parse();
 }

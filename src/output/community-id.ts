@@ -97,7 +97,7 @@ export function addressBytes(ip: string): Uint8Array | null {
   if (text.slice(lastColon + 1).includes('.')) {
     tail = addressBytes(text.slice(lastColon + 1));
     if (tail === null) return null;
-    text = text.slice(0, lastColon + 1) + '0:0';
+    text = `${text.slice(0, lastColon + 1)}0:0`;
   }
   const halves = text.split('::');
   if (halves.length > 2) return null;
@@ -167,7 +167,7 @@ export function communityId(t: CommunityIdTuple, seed = 0): string | null {
     o = input.writeUInt16BE(sport & 0xffff, o);
     o = input.writeUInt16BE(dport & 0xffff, o);
   }
-  return '1:' + createHash('sha1').update(input.subarray(0, o)).digest('base64');
+  return `1:${createHash('sha1').update(input.subarray(0, o)).digest('base64')}`;
 }
 
 /** Scratch for the hash input (the hash reads it before communityId returns). */

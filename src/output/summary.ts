@@ -91,5 +91,5 @@ export function formatSummary(s: SummaryInput): string {
     lines.push(`  errors       ${errors.length}`);
     for (const e of errors) lines.push(`    ${e.error}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

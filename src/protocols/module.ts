@@ -165,6 +165,7 @@ export interface ProtocolModule<Name extends string = string, Options extends ob
  * records, which it cannot name). `any` rather than `object` so that modules with option interfaces and
  * records of their own are members without casts.
  */
+// biome-ignore lint/suspicious/noExplicitAny: variance; see the comment above (object would need casts in every module)
 export type AnyProtocolModule = ProtocolModule<string, any, any>;
 
 /** A module's option type. */

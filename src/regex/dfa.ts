@@ -24,7 +24,17 @@
  * to the next prefilter candidate and restart there in the quiescent state of that position's context.
  */
 import { ByteSet } from './ast.js';
-import { assertionHolds, canonicalCategory, categoryOf, Cat, EOD, isWordByte, Nfa, NodeKind, prevDistinctions } from './nfa.js';
+import {
+  assertionHolds,
+  canonicalCategory,
+  categoryOf,
+  Cat,
+  EOD,
+  isWordByte,
+  type Nfa,
+  NodeKind,
+  prevDistinctions,
+} from './nfa.js';
 
 export class DfaTooLarge extends Error {}
 
@@ -401,9 +411,9 @@ function finish(
   for (let s = 0; s < n; s++) {
     const st = states[s]!;
     if (hasReports(st)) continue;
-    const escape = new ByteSet();
-    for (let b = 0; b < 256; b++) if (rows[s]![classOf[b]!] !== s) escape.add(b);
-    if (isQuiescent(st) || escape.size() <= 24) accelOld[s] = escape.size() <= 24 ? escape : null;
+    const exits = new ByteSet();
+    for (let b = 0; b < 256; b++) if (rows[s]![classOf[b]!] !== s) exits.add(b);
+    if (isQuiescent(st) || exits.size() <= 24) accelOld[s] = exits.size() <= 24 ? exits : null;
   }
   const special = (s: number) => hasReports(states[s]!) || isQuiescent(states[s]!) || accelOld[s] !== null;
   const order: number[] = [];
@@ -411,7 +421,9 @@ function finish(
   const specialBase = order.length;
   for (let s = 0; s < n; s++) if (special(s)) order.push(s);
   const newId = new Int32Array(n);
-  order.forEach((old, i) => (newId[old] = i));
+  order.forEach((old, i) => {
+    newId[old] = i;
+  });
 
   let shift = 0;
   while (1 << shift < nclasses) shift++;

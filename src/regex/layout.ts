@@ -154,7 +154,9 @@ export function encodeDfa(d: DfaTables, teddy: TeddyPlan | null): Uint8Array {
   w.u32(header + D.spec, spec);
 
   const start = w.reserve(16);
-  d.startByCat.forEach((s, i) => w.u32(start + 4 * i, s));
+  d.startByCat.forEach((s, i) => {
+    w.u32(start + 4 * i, s);
+  });
   w.u32(header + D.start, start);
 
   if (teddy !== null) {

@@ -16,7 +16,7 @@
 import { ByteSet } from './ast.js';
 import { DfaBuilder } from './dfa.js';
 import { BlobWriter, DFA_HEADER as D, ENGINE_DFA, SPEC_QUIESCENT, SPEC_REPORT } from './layout.js';
-import { categoryOf, Nfa, NodeKind } from './nfa.js';
+import { categoryOf, type Nfa, NodeKind } from './nfa.js';
 import { teddyTables, type TeddyPlan } from './prefilter.js';
 import type { Runtime } from './runtime.js';
 
@@ -155,7 +155,9 @@ export class LazyDfa {
     this.cacheOf.fill(-1);
     this.builderOf.fill(-1);
     this.u32(D.special, this.capacity);
-    this.builder.startByCat.forEach((b, i) => this.u32(this.startOff + 4 * i, this.idOf(b)!));
+    this.builder.startByCat.forEach((b, i) => {
+      this.u32(this.startOff + 4 * i, this.idOf(b)!);
+    });
   }
 
   private flush(): void {

@@ -14,7 +14,7 @@
  * with assertions reports when the next byte (or the end) is known, because a path through an assertion
  * may end at the same offset with an earlier start, and the leftmost start must be exact.
  */
-import { assertionHolds, categoryOf, Cat, EOD, Nfa, NodeKind } from './nfa.js';
+import { assertionHolds, categoryOf, Cat, EOD, type Nfa, NodeKind } from './nfa.js';
 
 const K_SHIFT = 2;
 

@@ -13,7 +13,7 @@
  * control and high bytes rare), to decide whether a prefilter pays at all.
  */
 import { ByteSet } from './ast.js';
-import { Nfa, NodeKind } from './nfa.js';
+import { type Nfa, NodeKind } from './nfa.js';
 
 export const TEDDY_MAX_K = 4;
 export const TEDDY_BUCKETS = 8;

@@ -46,7 +46,9 @@ export function serializeDatabase(db: DatabaseParts): Uint8Array {
     h.setUint32(4, e.blob.length, true);
     h.setUint32(8, e.init, true);
     h.setUint32(12, e.patterns.length, true);
-    e.patterns.forEach((p, i) => h.setUint32(16 + 4 * i, p, true));
+    e.patterns.forEach((p, i) => {
+      h.setUint32(16 + 4 * i, p, true);
+    });
     parts.push(new Uint8Array(h.buffer), e.blob);
     const info = enc.encode(JSON.stringify(e.info));
     const ih = new DataView(new ArrayBuffer(4));
@@ -55,9 +57,13 @@ export function serializeDatabase(db: DatabaseParts): Uint8Array {
   }
   const lazyPatterns = db.lazy?.patterns ?? [];
   const pp = new DataView(new ArrayBuffer(4 * db.position.length + 4 + 4 * lazyPatterns.length));
-  db.position.forEach((p, i) => pp.setUint32(4 * i, p, true));
+  db.position.forEach((p, i) => {
+    pp.setUint32(4 * i, p, true);
+  });
   pp.setUint32(4 * db.position.length, lazyPatterns.length, true);
-  lazyPatterns.forEach((p, i) => pp.setUint32(4 * db.position.length + 4 + 4 * i, p, true));
+  lazyPatterns.forEach((p, i) => {
+    pp.setUint32(4 * db.position.length + 4 + 4 * i, p, true);
+  });
   parts.push(new Uint8Array(pp.buffer));
   const body = concat(parts);
   const out = new Uint8Array(body.length + 4);

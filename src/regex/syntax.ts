@@ -61,7 +61,7 @@ interface Mode {
 }
 
 /** What the last item of the current branch is, which decides whether a quantifier may follow it. */
-const enum Last {
+enum Last {
   /** Start of a branch, or right after an option setting `(?i)`: nothing to repeat. */
   None,
   /** A set or a group. */
@@ -499,7 +499,7 @@ class PatternParser {
     if (value > cap) {
       this.fail(
         start,
-        `bounded repeat is too large: ${trimmed.length > 12 ? trimmed.slice(0, 12) + '…' : trimmed} is over the limit of ${cap}`,
+        `bounded repeat is too large: ${trimmed.length > 12 ? `${trimmed.slice(0, 12)}…` : trimmed} is over the limit of ${cap}`,
       );
     }
     return value;

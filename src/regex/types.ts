@@ -34,6 +34,7 @@ export interface CompileOptions {
 }
 
 /** Called for each match: pattern id, start offset (-1 when unknown), end offset. Return true to stop. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a handler that returns nothing must type-check (Hyperscan's callbacks return 0 to go on)
 export type MatchHandler = (id: number, from: number, to: number) => boolean | void;
 
 /** What a scan call ended with. */

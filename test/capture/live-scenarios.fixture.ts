@@ -77,7 +77,7 @@ try {
   first.stop();
   first.stop();
   const after = Date.now() / 1000;
-  out['udp'] = {
+  out.udp = {
     linkType: first.linkType,
     payloads,
     got,
@@ -108,7 +108,7 @@ try {
     await waitFor(() => got.length > round, 2000);
   }
   stop();
-  out['gc'] = got;
+  out.gc = got;
 }
 
 // 3. snaplen cuts a long datagram.
@@ -120,7 +120,7 @@ try {
   await sendUdp(port, ['x'.repeat(1000)]);
   await waitFor(() => lens.length >= 1, 2000);
   cap.stop();
-  out['snaplen'] = { lens, stats: cap.stats() };
+  out.snaplen = { lens, stats: cap.stats() };
 }
 
 // 4. A throwing callback stops the capture and reaches onError.
@@ -139,17 +139,17 @@ try {
   await sendUdp(port, ['a', 'b', 'c']);
   await waitFor(() => errors.length >= 1, 2000);
   await new Promise((r) => setTimeout(r, 100));
-  out['throwing'] = { calls, errors, restart: errorOf(() => cap.start(() => {})) };
+  out.throwing = { calls, errors, restart: errorOf(() => cap.start(() => {})) };
 }
 
 // 5. Errors, and a failed open that must not abort the process when collected.
-out['unknownDevice'] = errorOf(() => openLive('no-such-if0'));
-out['badFilter'] = errorOf(() => openLive('lo', { filter: 'udp and and' }));
-out['notPromiscuous'] = errorOf(() => openLive('lo', { promiscuous: false }));
+out.unknownDevice = errorOf(() => openLive('no-such-if0'));
+out.badFilter = errorOf(() => openLive('lo', { filter: 'udp and and' }));
+out.notPromiscuous = errorOf(() => openLive('lo', { promiscuous: false }));
 for (let i = 0; i < 5; i++) gc();
 await new Promise((r) => setTimeout(r, 50));
 for (let i = 0; i < 5; i++) gc();
-out['devices'] = listDevices().map((d) => ({ name: d.name, loopback: d.loopback }));
-out['survivedGc'] = true;
+out.devices = listDevices().map((d) => ({ name: d.name, loopback: d.loopback }));
+out.survivedGc = true;
 
 process.stdout.write(JSON.stringify(out));

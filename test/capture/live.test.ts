@@ -45,8 +45,8 @@ describe.skipIf(unavailable !== null)(
         },
       );
       report = JSON.parse(out.toString()) as Record<string, any>;
-      if (typeof report['skipped'] === 'string') {
-        skipped = report['skipped'];
+      if (typeof report.skipped === 'string') {
+        skipped = report.skipped;
       }
       return report;
     }
@@ -54,55 +54,55 @@ describe.skipIf(unavailable !== null)(
     it('captures UDP datagrams sent to 127.0.0.1 with a BPF filter on their port, in order, with wall-clock timestamps', (ctx) => {
       const r = run();
       if (skipped !== null) return ctx.skip(skipped);
-      expect(r['udp'].linkType).toBe(1); // Linux loopback frames carry a zeroed Ethernet header
-      expect(r['udp'].got).toEqual(r['udp'].payloads);
-      expect(r['udp'].stampsInRange).toBe(true);
-      expect(r['udp'].lengthsEqual).toBe(true);
-      expect(r['udp'].stats).toMatchObject({ packets: 5, truncated: 0, dropped: null });
+      expect(r.udp.linkType).toBe(1); // Linux loopback frames carry a zeroed Ethernet header
+      expect(r.udp.got).toEqual(r.udp.payloads);
+      expect(r.udp.stampsInRange).toBe(true);
+      expect(r.udp.lengthsEqual).toBe(true);
+      expect(r.udp.stats).toMatchObject({ packets: 5, truncated: 0, dropped: null });
     });
 
     it('keeps the capture buffer alive across garbage collections while the caller holds no reference', (ctx) => {
       const r = run();
       if (skipped !== null) return ctx.skip(skipped);
-      expect(r['gc']).toEqual(['gc-0', 'gc-1', 'gc-2']);
-      expect(r['survivedGc']).toBe(true);
+      expect(r.gc).toEqual(['gc-0', 'gc-1', 'gc-2']);
+      expect(r.survivedGc).toBe(true);
     });
 
     it('snaplen cuts long packets and counts them as truncated', (ctx) => {
       const r = run();
       if (skipped !== null) return ctx.skip(skipped);
-      expect(r['snaplen'].lens).toEqual([100]);
-      expect(r['snaplen'].stats.truncated).toBe(1);
+      expect(r.snaplen.lens).toEqual([100]);
+      expect(r.snaplen.stats.truncated).toBe(1);
     });
 
     it('a callback that throws stops the capture and reaches onError; restarting is NS_ERR_STATE', (ctx) => {
       const r = run();
       if (skipped !== null) return ctx.skip(skipped);
-      expect(r['throwing'].calls).toBe(1);
-      expect(r['throwing'].errors).toEqual(['consumer failed']);
-      expect(r['throwing'].restart.code).toBe('NS_ERR_STATE');
+      expect(r.throwing.calls).toBe(1);
+      expect(r.throwing.errors).toEqual(['consumer failed']);
+      expect(r.throwing.restart.code).toBe('NS_ERR_STATE');
     });
 
     it('an unknown interface is NS_ERR_LIVE_DEVICE listing the available ones', (ctx) => {
       const r = run();
       if (skipped !== null) return ctx.skip(skipped);
-      expect(r['unknownDevice'].code).toBe('NS_ERR_LIVE_DEVICE');
-      expect(r['unknownDevice'].message).toMatch(/no interface named "no-such-if0"; available: .*\blo\b/);
+      expect(r.unknownDevice.code).toBe('NS_ERR_LIVE_DEVICE');
+      expect(r.unknownDevice.message).toMatch(/no interface named "no-such-if0"; available: .*\blo\b/);
     });
 
     it('an invalid BPF filter is NS_ERR_OPTION quoting the filter, and its failed handle does not abort the process at GC', (ctx) => {
       const r = run();
       if (skipped !== null) return ctx.skip(skipped);
-      expect(r['badFilter'].code).toBe('NS_ERR_OPTION');
-      expect(r['badFilter'].message).toContain('the capture filter "udp and and" is not valid BPF');
-      expect(r['survivedGc']).toBe(true);
+      expect(r.badFilter.code).toBe('NS_ERR_OPTION');
+      expect(r.badFilter.message).toContain('the capture filter "udp and and" is not valid BPF');
+      expect(r.survivedGc).toBe(true);
     });
 
     it('promiscuous: false is refused rather than silently ignored; lo is listed as loopback', (ctx) => {
       const r = run();
       if (skipped !== null) return ctx.skip(skipped);
-      expect(r['notPromiscuous'].code).toBe('NS_ERR_OPTION');
-      expect(r['devices']).toContainEqual({ name: 'lo', loopback: true });
+      expect(r.notPromiscuous.code).toBe('NS_ERR_OPTION');
+      expect(r.devices).toContainEqual({ name: 'lo', loopback: true });
     });
   },
 );

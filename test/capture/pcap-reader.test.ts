@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { captureAnomalyCounts } from '../../src/capture/events.js';
 import { openCaptureSync, readAllPackets } from '../../src/capture/reader.js';
-import { PcapReader } from '../../src/capture/pcap-reader.js';
+import type { PcapReader } from '../../src/capture/pcap-reader.js';
 import { concat, drainSync, payload, pcapHeader, pcapRecord } from './helpers.js';
 
 function file(

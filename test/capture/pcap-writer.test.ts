@@ -138,7 +138,9 @@ describe('pcapng writer round trips', () => {
         ],
       });
       const pk = seededPackets(60, 4);
-      pk.forEach((p, i) => w.write(p.data, p.tsSec, p.tsNsec, p.data.length + 4, i % 3));
+      pk.forEach((p, i) => {
+        w.write(p.data, p.tsSec, p.tsNsec, p.data.length + 4, i % 3);
+      });
       const r = openCaptureSync(w.toUint8Array()) as PcapngReader;
       const back = drainSync(r).packets;
       expect(r.interfaces.map((i) => [i.linkType, i.tsresol, i.name])).toEqual([

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { captureAnomalyCounts } from '../../src/capture/events.js';
 import { openCaptureSync, readAllPackets } from '../../src/capture/reader.js';
-import { PcapngReader } from '../../src/capture/pcapng-reader.js';
+import type { PcapngReader } from '../../src/capture/pcapng-reader.js';
 import { block, concat, drainSync, epb, i64, idb, mulberry32, opb, payload, shb, spb, u8 } from './helpers.js';
 
 const US = (sec: number, usec: number) => BigInt(sec) * 1_000_000n + BigInt(usec);

@@ -77,7 +77,7 @@ describe('help and usage', () => {
       expect(text).toContain(flag);
     }
     for (const code of ['0', '1', '2', '70', '74']) expect(text).toMatch(new RegExp(`^  ${code} `, 'm'));
-    for (const command of ['replay', 'streams', 'live']) expect(run(['help', command]).stdout).toMatch(/^  74 /m);
+    for (const command of ['replay', 'streams', 'live']) expect(run(['help', command]).stdout).toMatch(/^ {2}74 /m);
   });
 
   it('--version prints the package version', () => {
@@ -396,7 +396,7 @@ describe('progress bar', () => {
     expect(written).toHaveLength(0);
     await new Promise((r) => setTimeout(r, 550));
     p.update(50, 100, 25);
-    expect(written.join('')).toMatch(/big\.pcap \[#{15}\.{15}\]  50% /);
+    expect(written.join('')).toMatch(/big\.pcap \[#{15}\.{15}\] {2}50% /);
     p.done();
     expect(written.at(-1)).toBe('\r\x1b[K');
   });

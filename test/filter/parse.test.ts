@@ -171,17 +171,15 @@ describe('filter syntax', () => {
   });
 
   it('refuses nesting deeper than the cap instead of overflowing the stack', () => {
-    const deep = '('.repeat(MAX_FILTER_DEPTH + 1) + 'tcp' + ')'.repeat(MAX_FILTER_DEPTH + 1);
+    const deep = `${'('.repeat(MAX_FILTER_DEPTH + 1)}tcp${')'.repeat(MAX_FILTER_DEPTH + 1)}`;
     expect(errorOf(deep).message).toMatch(/nested/);
-    const ok = '('.repeat(MAX_FILTER_DEPTH - 1) + 'tcp' + ')'.repeat(MAX_FILTER_DEPTH - 1);
+    const ok = `${'('.repeat(MAX_FILTER_DEPTH - 1)}tcp${')'.repeat(MAX_FILTER_DEPTH - 1)}`;
     expect(show(parseFilter(ok))).toBe('tcp');
-    expect(errorOf('not '.repeat(MAX_FILTER_DEPTH + 1) + 'tcp').message).toMatch(/nested/);
-    expect(errorOf('1' + ' + 1'.repeat(MAX_FILTER_ARITHMETIC + 1) + ' = 0').message).toMatch(
-      /more than 256 arithmetic operators/,
+    expect(errorOf(`${'not '.repeat(MAX_FILTER_DEPTH + 1)}tcp`).message).toMatch(/nested/);
+    expect(errorOf(`1${' + 1'.repeat(MAX_FILTER_ARITHMETIC + 1)} = 0`).message).toMatch(/more than 256 arithmetic operators/);
+    expect(compileFilter(`1${' + 1'.repeat(MAX_FILTER_ARITHMETIC)} = 257`).matches(LinkType.ETHERNET, new Uint8Array(0))).toBe(
+      true,
     );
-    expect(
-      compileFilter('1' + ' + 1'.repeat(MAX_FILTER_ARITHMETIC) + ' = 257').matches(LinkType.ETHERNET, new Uint8Array(0)),
-    ).toBe(true);
     // Long chains of and/or compile flat: thousands of terms are fine.
     const many = Array.from({ length: 3000 }, (_, k) => `port ${k + 1}`).join(' or ');
     expect(compileFilter(many).matches(LinkType.ETHERNET, syn)).toBe(true);
@@ -246,7 +244,7 @@ describe('filter evaluation', () => {
     expect(compileFilter('not tcp[tcpflags] & tcp-syn != 0').matches(LinkType.ETHERNET, synFrame, 40)).toBe(false);
     // Division by zero at run time ends the program with no match, as in BPF.
     expect(compileFilter('not ip[0] / (ip[0] & 0) = 1').matches(LinkType.ETHERNET, synFrame)).toBe(false);
-    expect(compileFilter('udp[2:2] = 53 and len = ' + dns.length).matches(LinkType.ETHERNET, dns)).toBe(true);
+    expect(compileFilter(`udp[2:2] = 53 and len = ${dns.length}`).matches(LinkType.ETHERNET, dns)).toBe(true);
     expect(compileFilter('1 = 1').matches(LinkType.LINUX_SLL2, new Uint8Array(0))).toBe(true);
   });
 

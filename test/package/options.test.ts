@@ -126,13 +126,13 @@ describe('the configuration file', () => {
     expect(Object.keys(dump.app.protocols)).toEqual(PROTOCOLS.map((m) => m.name));
     const withFile = effectiveConfig(loadConfig(EXAMPLE_CONFIG));
     expect(withFile.tcp.overlapPolicy).toBe('linux');
-    expect(withFile.app.protocols['mdns']).toBe(false);
-    expect(withFile.app.protocols['http']).toMatchObject({ inspectBodyLimit: 1048576, maxHeaders: 256 });
+    expect(withFile.app.protocols.mdns).toBe(false);
+    expect(withFile.app.protocols.http).toMatchObject({ inspectBodyLimit: 1048576, maxHeaders: 256 });
     expect(effectiveConfig(JSON.parse(JSON.stringify(withFile)) as never)).toEqual(withFile);
   });
 
   it('the shipped schema is the generated one (run `npm run docs:options` when this fails)', () => {
-    expect(fs.readFileSync(SCHEMA_FILE, 'utf8')).toBe(JSON.stringify(configSchema(), null, 2) + '\n');
+    expect(fs.readFileSync(SCHEMA_FILE, 'utf8')).toBe(`${JSON.stringify(configSchema(), null, 2)}\n`);
   });
 
   it('the schema accepts the example config, the defaults and an empty file, and refuses what the engine refuses', () => {

@@ -29,7 +29,7 @@ function readmeBlocks(heading: string, lang: string): string[] {
   expect(start, heading).toBeGreaterThan(0);
   const next = readme.indexOf('\n## ', start + heading.length + 2);
   const section = readme.slice(start, next < 0 ? undefined : next);
-  return [...section.matchAll(new RegExp('^```' + lang + '\\n([\\s\\S]*?)^```$', 'gm'))].map((m) => m[1]!);
+  return [...section.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
 }
 
 beforeAll(() => {
@@ -110,7 +110,7 @@ describe('a CommonJS consumer', () => {
     expect(r.stderr).toBe('');
     const counts = JSON.parse(r.stdout) as Record<string, number>;
     expect(counts).toMatchObject({ flow: 16, http: 5 });
-    expect(counts['redis']).toBeUndefined(); // the example leaves Redis out
+    expect(counts.redis).toBeUndefined(); // the example leaves Redis out
     // A capture that is not one: the example's error path, through the CommonJS build's error codes.
     fs.writeFileSync(path.join(consumer, 'not-a-capture.pcap'), 'hello');
     const bad = node(['count.cjs', 'not-a-capture.pcap']);
@@ -191,7 +191,7 @@ describe('a TypeScript consumer (strict, node16 resolution)', () => {
     fs.writeFileSync(path.join(consumer, 'count.cjs'), cjsExample!);
     // The README's inline example takes a frame from the reader's capture loop; declare what it leaves open.
     const prelude = 'declare const frame: Uint8Array;\ndeclare const tsSec: number;\ndeclare const tsNsec: number;\n';
-    fs.writeFileSync(path.join(consumer, 'readme.mts'), prelude + esmExample! + '\nexport {};\n');
+    fs.writeFileSync(path.join(consumer, 'readme.mts'), `${prelude + esmExample!}\nexport {};\n`);
     fs.writeFileSync(
       path.join(consumer, 'require.cts'),
       `import { createEngine, isNetsieveError, resolveOptions, type FlowEvent, type EngineOptions, compile } from 'netsieve';

@@ -54,7 +54,7 @@ describe('netsieve protocols', () => {
     for (const m of modules) expect(r.stdout).toContain(`\n${m.name}: ${m.description}\n`);
     expect(r.stdout).toMatch(/inspectBodyLimit \(262144\) +Bytes of each body/);
     expect(r.stdout).toMatch(/ports +tcp 6379\n/);
-    expect(r.stdout).toMatch(/mdns: [^\n]*\n(  .*\n)*  anomalies +\d+ \(dns\.\*\)/);
+    expect(r.stdout).toMatch(/mdns: [^\n]*\n( {2}.*\n)* {2}anomalies +\d+ \(dns\.\*\)/);
   });
   it.skipIf(!fs.existsSync(CLI))('--help, and usage errors exit 2', () => {
     const h = run(['protocols', '--help']);

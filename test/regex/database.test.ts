@@ -137,7 +137,7 @@ describe('compile()', () => {
       const specs: PatternSpec[] = [];
       for (let i = 0; i < 1 + Math.floor(rand() * 4); i++) {
         const rp = randomPattern(rand, { alphabet: 'abAB1 \n.' });
-        specs.push({ id: i + 1, expression: rp.expression, flags: rp.flags.replace(/[HL]/g, '') + 'L' });
+        specs.push({ id: i + 1, expression: rp.expression, flags: `${rp.flags.replace(/[HL]/g, '')}L` });
       }
       const input = randomInput(rand, Math.floor(rand() * 120), 'abAB1 \n.');
       const block = compile(specs, { mode: 'block' });

@@ -36,7 +36,7 @@ export const ORACLE_MAX_INPUT = 4096;
 // ---------------------------------------------------------------------------------------------- V8 oracle
 
 function hex2(b: number): string {
-  return '\\x' + b.toString(16).padStart(2, '0');
+  return `\\x${b.toString(16).padStart(2, '0')}`;
 }
 
 /** A JS character class for `set`, written only with \xHH escapes and ranges over \x00-\xff. */
@@ -54,7 +54,7 @@ function jsClass(set: ByteSet): string {
     b = hi + 1;
   }
   // `[]` matches nothing in a non-unicode JS regex, which is what an empty set means.
-  return out + ']';
+  return `${out}]`;
 }
 
 /**
@@ -85,9 +85,9 @@ export function toJsRegexSource(node: RegexNode): string {
     case 'assert':
       return JS_ASSERTION[node.assertion];
     case 'concat':
-      return '(?:' + node.items.map(toJsRegexSource).join('') + ')';
+      return `(?:${node.items.map(toJsRegexSource).join('')})`;
     case 'alt':
-      return '(?:' + node.items.map(toJsRegexSource).join('|') + ')';
+      return `(?:${node.items.map(toJsRegexSource).join('|')})`;
     case 'repeat': {
       const bounds =
         node.max === Infinity ? `{${node.min},}` : node.min === node.max ? `{${node.min}}` : `{${node.min},${node.max}}`;
@@ -402,23 +402,23 @@ export function randomPattern(rand: () => number, opts: RandomPatternOptions = {
       const forms = [hex2(b), `\\x{${b.toString(16)}}`, `\\o{${b.toString(8)}}`];
       if (b < 0o100) forms.push(`\\0${b.toString(8).padStart(2, '0')}`);
       if (b >= 1 && b <= 26) forms.push(`\\c${String.fromCharCode(0x40 + b)}`);
-      const named: Record<number, string> = { 0x0a: '\\n', 0x0d: '\\r', 0x09: '\\t', 0x0c: '\\f', 0x1b: '\\e', 0x07: '\\a' };
+      const named: Record<number, string> = { 10: '\\n', 13: '\\r', 9: '\\t', 12: '\\f', 27: '\\e', 7: '\\a' };
       if (named[b] !== undefined) forms.push(named[b]!, named[b]!);
       // No raw character for b >= 0x80: a non-ASCII character in a pattern stands for its UTF-8 bytes, not for
       // one byte (utf8.test.ts tests those against V8 on its own).
       return pick(forms);
     }
-    if (META_OUTSIDE.has(ch)) return '\\' + ch;
-    if (mode.extended && (b === 0x20 || b === 0x23)) return pick(['\\' + ch, hex2(b), `[${ch}]`]);
+    if (META_OUTSIDE.has(ch)) return `\\${ch}`;
+    if (mode.extended && (b === 0x20 || b === 0x23)) return pick([`\\${ch}`, hex2(b), `[${ch}]`]);
     if (isLetter && mode.caseless && chance(0.5)) return ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase();
-    if (!isLetter && /[0-9A-Za-z]/.test(ch) === false && chance(0.1)) return '\\' + ch; // escaped punctuation
+    if (!isLetter && /[0-9A-Za-z]/.test(ch) === false && chance(0.1)) return `\\${ch}`; // escaped punctuation
     return ch;
   };
 
   const classChar = (b: number, flipCase = true): string => {
     const ch = String.fromCharCode(b);
     if (b < 0x20 || b >= 0x7f) return chance(0.5) || b >= 0x80 ? hex2(b) : b === 0x0a ? '\\n' : hex2(b);
-    if (META_INSIDE.has(ch)) return '\\' + ch;
+    if (META_INSIDE.has(ch)) return `\\${ch}`;
     if (flipCase && /[A-Za-z]/.test(ch) && mode.caseless && chance(0.4))
       return ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase();
     return ch;

@@ -136,7 +136,7 @@ describe('bad syntax', () => {
     ["(?'n>a)", 4, /bad group name/],
     ['(?P<n)', 5, /bad group name/],
     ['(?Px)', 0, /unknown group syntax \(\?P/],
-    ['(?<' + 'n'.repeat(33) + '>a)', 3, /longer than 32/],
+    [`(?<${'n'.repeat(33)}>a)`, 3, /longer than 32/],
     ['[a', 0, /missing \] at the end of this class/],
     ['x[]', 1, /missing \]/],
     ['[^]', 0, /missing \]/],
@@ -298,9 +298,9 @@ describe('limits', () => {
 
   it(`groups nested ${PATTERN_LIMITS.maxNesting} deep are accepted, one more is refused at its (`, () => {
     const n = PATTERN_LIMITS.maxNesting;
-    expect(ast('('.repeat(n) + 'a' + ')'.repeat(n))).toEqual({ kind: 'set', set: expect.anything() });
+    expect(ast(`${'('.repeat(n)}a${')'.repeat(n)}`)).toEqual({ kind: 'set', set: expect.anything() });
     expect(ast('(?:a'.repeat(n) + ')'.repeat(n)).kind).toBe('concat');
-    const err = refusal('('.repeat(n + 1) + 'a' + ')'.repeat(n + 1));
+    const err = refusal(`${'('.repeat(n + 1)}a${')'.repeat(n + 1)}`);
     expect(err.message).toMatch(new RegExp(`nested more than ${n} deep`));
     expect(err.position).toBe(n);
   });

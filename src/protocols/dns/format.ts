@@ -65,7 +65,9 @@ function special(c: number, dotSpecial: boolean): boolean {
   return c < 0x20 || c === 0x7f || c === BACKSLASH || (dotSpecial && c === DOT);
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these patterns exist to find control bytes in names and escape them
 const SPECIALS_WITH_DOT = /[\x00-\x1f\x7f\\.]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: as above
 const SPECIALS = /[\x00-\x1f\x7f\\]/g;
 
 function escapeChar(ch: string): string {

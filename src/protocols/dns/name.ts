@@ -161,7 +161,7 @@ export function readName(
     r.text = scratch.toString('latin1', 0, n);
   } else {
     let t = text(scratch, labelStart[0]!, labelEnd[0]!, true);
-    for (let i = 1; i < labels; i++) t += '.' + text(scratch, labelStart[i]!, labelEnd[i]!, true);
+    for (let i = 1; i < labels; i++) t += `.${text(scratch, labelStart[i]!, labelEnd[i]!, true)}`;
     r.text = t;
   }
 }

@@ -358,7 +358,7 @@ function buildRecord(tx: OpenTx): HttpTransaction {
     requestBody: qb?.take() ?? EMPTY_BYTES,
     requestBodyTruncated: qb !== null && (qb.truncated || qb.holes),
     requestHeaderBlock: q?.headerBlock ?? EMPTY_BYTES,
-    requestComplete: q !== null && q.complete,
+    requestComplete: q?.complete === true,
 
     status: r !== null && r.status > 0 ? r.status : null,
     reason: r?.reason ?? null,
@@ -378,7 +378,7 @@ function buildRecord(tx: OpenTx): HttpTransaction {
     responseBody: rb?.take() ?? EMPTY_BYTES,
     responseBodyTruncated: rb !== null && (rb.truncated || rb.holes),
     responseHeaderBlock: r?.headerBlock ?? EMPTY_BYTES,
-    responseComplete: r !== null && r.complete,
+    responseComplete: r?.complete === true,
 
     tunnel: tx.tunnel,
     anomalies: tx.anomalies,

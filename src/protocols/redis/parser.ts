@@ -29,7 +29,7 @@
  * `maxProtocolErrors` errors the direction is given up.
  */
 import { RedisAnomaly as A } from './anomalies.js';
-import { type RedisArrayValue, type RedisMapValue, type RedisStringValue, type RedisValue } from './events.js';
+import type { RedisArrayValue, RedisMapValue, RedisStringValue, RedisValue } from './events.js';
 import { isKnownCommand } from './commands.js';
 import type { RedisOptions } from './options.js';
 import { lastEscaped, toText } from './text.js';

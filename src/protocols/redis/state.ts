@@ -22,15 +22,15 @@ import type { Direction, StreamEndReason } from '../../flow/stream.js';
 import type { AppEventSink, TcpAppParser } from '../module.js';
 import { keyOf, redactReplySecrets, redactSecrets, subcommandOf } from './commands.js';
 import { RedisAnomaly as A, REDIS_ANOMALIES } from './anomalies.js';
-import {
-  type RedisArrayValue,
-  type RedisCommandRecord,
-  type RedisMonitorLine,
-  type RedisNoReply,
-  type RedisPushRecord,
-  type RedisRecord,
-  type RedisStringValue,
-  type RedisValue,
+import type {
+  RedisArrayValue,
+  RedisCommandRecord,
+  RedisMonitorLine,
+  RedisNoReply,
+  RedisPushRecord,
+  RedisRecord,
+  RedisStringValue,
+  RedisValue,
 } from './events.js';
 import type { RedisOptions } from './options.js';
 import { Msg, RespParser, type RespHandler } from './parser.js';

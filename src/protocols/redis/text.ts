@@ -35,7 +35,7 @@ export function toText(buf: Uint8Array, start: number, end: number, cut: boolean
     const b = buf[i]!;
     if (b === 0x5c) s += '\\\\';
     else if (b >= 0x20 && b < 0x7f) s += String.fromCharCode(b);
-    else s += '\\x' + HEX[b >> 4]! + HEX[b & 15]!;
+    else s += `\\x${HEX[b >> 4]!}${HEX[b & 15]!}`;
   }
   return s;
 }

@@ -128,7 +128,7 @@ export function ja4(ch: TlsClientHello): string | null {
   if (hashed.length > 0) {
     const sigs = ch.signatureAlgorithms.filter((s) => !isGrease(s));
     let text = hashed.map(hex4).join(',');
-    if (sigs.length > 0) text += '_' + sigs.map(hex4).join(',');
+    if (sigs.length > 0) text += `_${sigs.map(hex4).join(',')}`;
     c = sha256Prefix(text);
   }
   return `${a}_${b}_${c}`;

@@ -243,7 +243,7 @@ export function nameToString(buf: Uint8Array, start: number, end: number): strin
       if (readTlv(buf, t.end, atv.end, t) !== DerError.OK || t.end !== atv.end) return null;
       const value = derStringValue(buf, t.id, t.start, t.end) ?? hexUpper(buf, t.start, t.end);
       const name = ATTRIBUTE_NAMES.get(oid) ?? `OID(${oid})`;
-      part += (part.length > 0 ? ' + ' : '') + name + '=' + value;
+      part += `${(part.length > 0 ? ' + ' : '') + name}=${value}`;
       apos = atv.end;
     }
     out += (out.length > 0 ? ', ' : '') + part;
@@ -312,7 +312,7 @@ export function parseTime(buf: Uint8Array, start: number, end: number, utc: bool
   d.setUTCFullYear(year, month - 1, day);
   d.setUTCHours(hour, minute - offsetMinutes, second, 0);
   const iso = d.toISOString(); // years 0..9999 print with 4 digits
-  return iso.length === 24 ? iso.slice(0, 19) + 'Z' : null;
+  return iso.length === 24 ? `${iso.slice(0, 19)}Z` : null;
 }
 
 function daysInMonth(year: number, month: number): number {

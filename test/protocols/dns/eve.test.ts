@@ -311,13 +311,17 @@ describe.skipIf(!schemaPresent)("EVE lines validate against Suricata's schema (n
         {},
         m.name as 'dns',
       );
-      rec.records.forEach((r, i) => check(rec.types[i]!, r));
+      rec.records.forEach((r, i) => {
+        check(rec.types[i]!, r);
+      });
       n += rec.records.length;
     }
     for (const s of await tcpStreams(corpusPath(file))) {
       if (s.serverPort !== 53) continue;
       const rec = parseTcp(s.steps);
-      rec.records.forEach((r, i) => check(rec.types[i]!, r));
+      rec.records.forEach((r, i) => {
+        check(rec.types[i]!, r);
+      });
       n += rec.records.length;
     }
     expect(n).toBeGreaterThan(0);

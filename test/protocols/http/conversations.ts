@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import { C2S, S2C, type Step } from './helpers.js';
 
 const page = Buffer.from(
-  '<html><head><title>netsieve</title></head><body>' + 'lorem ipsum dolor sit amet '.repeat(200) + '</body></html>',
+  `<html><head><title>netsieve</title></head><body>${'lorem ipsum dolor sit amet '.repeat(200)}</body></html>`,
 );
 const gz = zlib.gzipSync(page);
 const df = zlib.deflateSync(page);

@@ -162,7 +162,7 @@ describe('resynchronisation after a gap: response side', () => {
       { dir: S2C, data: OK('one') },
       { dir: S2C, gap: 5 },
       { dir: C2S, data: GET('/2') },
-      { dir: S2C, data: '\r\n' + OK('two', 500) },
+      { dir: S2C, data: `\r\n${OK('two', 500)}` },
     ]);
     expect(pairs(o)).toEqual([
       ['/1', 200],
@@ -190,9 +190,9 @@ describe('resynchronisation after a gap: response side', () => {
   it('pipelined requests: responses pair in order, the one the gap cut keeps what was read', () => {
     const o = runAll([
       { dir: C2S, data: GET('/1') + GET('/2') + GET('/3') },
-      { dir: S2C, data: OK('one') + 'HTTP/1.1 404 Not Found\r\nContent-Le' },
+      { dir: S2C, data: `${OK('one')}HTTP/1.1 404 Not Found\r\nContent-Le` },
       { dir: S2C, gap: 12 },
-      { dir: S2C, data: 'zz' + OK('three', 201) },
+      { dir: S2C, data: `zz${OK('three', 201)}` },
     ]);
     expect(pairs(o)).toEqual([
       ['/1', 200],
@@ -207,7 +207,7 @@ describe('resynchronisation after a gap: response side', () => {
       { dir: C2S, data: GET('/1') + GET('/2') + GET('/3') },
       { dir: S2C, data: 'HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nab' },
       { dir: S2C, gap: 100 },
-      { dir: S2C, data: 'cd' + OK('three', 201) },
+      { dir: S2C, data: `cd${OK('three', 201)}` },
     ]);
     expect(pairs(o)).toEqual([
       ['/1', 200],

@@ -368,7 +368,7 @@ describe('conversation', () => {
       { dir: C2S, data: 'POST /up HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\nContent-Length: 4\r\n\r\n' },
       { dir: S2C, data: 'HTTP/1.1 100 Continue\r\n\r\n' },
       { dir: C2S, data: 'data' },
-      { dir: S2C, data: 'HTTP/1.1 102 Processing\r\n\r\n' + OK('done') },
+      { dir: S2C, data: `HTTP/1.1 102 Processing\r\n\r\n${OK('done')}` },
     ]);
     expect(o.records.map((r) => [r.status, r.interimStatuses, text(r.requestBody), text(r.responseBody)])).toEqual([
       [200, [100, 102], 'data', 'done'],
@@ -394,8 +394,8 @@ describe('conversation', () => {
   });
   it('a refused CONNECT: the bytes held meanwhile are read as HTTP', () => {
     const o = run([
-      { dir: C2S, data: 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n' + GET('/next') },
-      { dir: S2C, data: 'HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n' + OK('n') },
+      { dir: C2S, data: `CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n${GET('/next')}` },
+      { dir: S2C, data: `HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 0\r\n\r\n${OK('n')}` },
     ]);
     expect(o.stopped).toBeNull();
     expect(o.records.map((r) => [r.method, r.uri, r.status])).toEqual([
@@ -405,7 +405,7 @@ describe('conversation', () => {
   });
   it('a CONNECT that gets no answer: the bytes held are read as HTTP at the end', () => {
     const o = run([
-      { dir: C2S, data: 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n' + GET('/held') },
+      { dir: C2S, data: `CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n${GET('/held')}` },
       { dir: S2C, end: 'fin' },
       { dir: C2S, end: 'fin' },
     ]);
@@ -415,7 +415,7 @@ describe('conversation', () => {
     ]);
   });
   it('caps the bytes held while a CONNECT waits', () => {
-    const o = run([{ dir: C2S, data: 'CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n' + 'x'.repeat(5000) }], undefined, {
+    const o = run([{ dir: C2S, data: `CONNECT a:443 HTTP/1.1\r\nHost: a:443\r\n\r\n${'x'.repeat(5000)}` }], undefined, {
       maxTunnelBuffer: 1000,
     });
     expect(o.anomalies).toContain('http.tunnel_buffer_full@0');
@@ -431,7 +431,7 @@ describe('conversation', () => {
   it('an Upgrade the server ignores stays HTTP', () => {
     const o = run(
       exchange(
-        'GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n' + GET('/2'),
+        `GET / HTTP/1.1\r\nHost: h\r\nUpgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\n\r\n${GET('/2')}`,
         OK('a') + OK('b'),
       ),
     );
@@ -527,7 +527,7 @@ describe('gaps and ends', () => {
       { dir: C2S, data: GET() + GET('/2') },
       { dir: S2C, data: 'HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc' },
       { dir: S2C, gap: 4 },
-      { dir: S2C, data: 'hij' + OK('second') },
+      { dir: S2C, data: `hij${OK('second')}` },
     ]);
     expect(o.records.map((r) => [r.uri, r.responseBodyLength, r.responseBodyTruncated, text(r.responseBody)])).toEqual([
       ['/', 10, true, 'abc'],

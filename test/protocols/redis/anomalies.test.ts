@@ -120,10 +120,7 @@ describe('request protocol errors', () => {
 
   it('redis.line_too_long: an inline command beyond maxLineBytes', () => {
     const r = run(
-      [
-        client('SET k ' + 'v'.repeat(200) + '\r\n', cmd('PING')),
-        server('-ERR Protocol error: too big inline request\r\n+PONG\r\n'),
-      ],
+      [client(`SET k ${'v'.repeat(200)}\r\n`, cmd('PING')), server('-ERR Protocol error: too big inline request\r\n+PONG\r\n')],
       { maxLineBytes: 100 },
     );
     expect(r.anomalies).toEqual(['redis.line_too_long@0']);
@@ -227,11 +224,11 @@ describe('caps', () => {
       'redis.invalid_null': { steps: [server('_x\r\n')] },
       'redis.missing_crlf': { steps: [server('$1\r\nabc')] },
       'redis.bare_newline': { steps: [server('+OK\n')] },
-      'redis.line_too_long': { steps: [server('+' + 'x'.repeat(100) + '\r\n')], options: { maxLineBytes: 64 } },
+      'redis.line_too_long': { steps: [server(`+${'x'.repeat(100)}\r\n`)], options: { maxLineBytes: 64 } },
       'redis.too_deep': { steps: [server('*1\r\n*1\r\n*1\r\n')], options: { maxDepth: 2 } },
       'redis.expected_bulk': { steps: [client('*1\r\n:1\r\n')] },
       'redis.unbalanced_quotes': { steps: [client('GET "a\r\n')] },
-      'redis.string_trimmed': { steps: [server('+' + 'x'.repeat(40) + '\r\n')], options: { maxStringBytes: 32 } },
+      'redis.string_trimmed': { steps: [server(`+${'x'.repeat(40)}\r\n`)], options: { maxStringBytes: 32 } },
       'redis.elements_trimmed': { steps: [server('*3\r\n:1\r\n:2\r\n:3\r\n')], options: { maxElements: 2 } },
       'redis.values_trimmed': { steps: [server('*3\r\n:1\r\n:2\r\n:3\r\n')], options: { maxValues: 2 } },
       'redis.too_many_pending': { steps: [client(cmd('A'), cmd('B'))], options: { maxPending: 1 } },

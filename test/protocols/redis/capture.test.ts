@@ -30,7 +30,7 @@ const summary = (rs: RedisRecord[]) =>
   rs.map((r) =>
     r.kind === 'push'
       ? `push:${r.push}`
-      : `${r.command}${r.subcommand !== null ? ' ' + r.subcommand : ''}${r.reply === null ? ` (${r.noReply})` : r.success ? '' : ' !'}`,
+      : `${r.command}${r.subcommand !== null ? ` ${r.subcommand}` : ''}${r.reply === null ? ` (${r.noReply})` : r.success ? '' : ' !'}`,
   );
 
 describe.skipIf(!fs.existsSync(LOOPBACK))('fixtures/loopback-mixed.pcap', () => {

@@ -127,7 +127,7 @@ describe('fuzzing', () => {
     const big = (s: string): Step => ({ dir: S, data: new TextEncoder().encode(s) });
     const steps: Step[] = [
       { dir: C, data: new TextEncoder().encode('*1\r\n$3\r\nGET\r\n*2147483647\r\n$536870912\r\nabc') },
-      big('*99999999999999999999\r\n$99999999999\r\n%2147483647\r\n' + '*1\r\n'.repeat(5000) + '+' + 'x'.repeat(200_000)),
+      big(`*99999999999999999999\r\n$99999999999\r\n%2147483647\r\n${'*1\r\n'.repeat(5000)}+${'x'.repeat(200_000)}`),
     ];
     const res = run(steps);
     expect(res.records.length).toBeLessThan(10);

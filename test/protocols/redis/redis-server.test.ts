@@ -186,8 +186,8 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
     const r = rng(Number(process.env.REDIS_DIFF_SEED ?? 77));
     const tally = { refused: 0, waiting: 0, compared: 0 };
     for (let k = 0; k < 300; k++) {
-      const words = ['EXISTS', 'k' + k, 'a b', '', 'x'.repeat(Math.floor(r() * 20))];
-      let wire = `*${words.length}\r\n` + words.map((w) => `$${w.length}\r\n${w}\r\n`).join('');
+      const words = ['EXISTS', `k${k}`, 'a b', '', 'x'.repeat(Math.floor(r() * 20))];
+      let wire = `*${words.length}\r\n${words.map((w) => `$${w.length}\r\n${w}\r\n`).join('')}`;
       // One mutation of the framing: a length digit, a type byte, a CR or LF, a sign.
       const at = Math.floor(r() * wire.length);
       const c = wire[at]!;
@@ -202,7 +202,7 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
               : c === '*'
                 ? '-'
                 : c;
-      wire = wire.slice(0, at) + repl + wire.slice(at + 1) + 'PING\r\n';
+      wire = `${wire.slice(0, at) + repl + wire.slice(at + 1)}PING\r\n`;
       const label = JSON.stringify(wire);
       const ours = run([client(wire)]).records as RedisCommandRecord[];
       const cli = await connect(port);
@@ -243,7 +243,7 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
   }, 60_000);
 
   it('real replies of many commands, RESP2 and RESP3: every command paired, no protocol anomaly', async () => {
-    const enc = (...a: string[]) => `*${a.length}\r\n` + a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('');
+    const enc = (...a: string[]) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
     const commands: string[][] = [
       ['FLUSHALL'],
       ['SET', 's', 'v'],
@@ -340,7 +340,7 @@ describe.skipIf(!haveServer)('inline commands: netsieve reads them as redis-serv
   ])(
     'replication link (%s): snapshot skipped, propagated commands recorded, acks unanswered',
     async (_name, diskless, sync) => {
-      const enc = (...a: string[]) => `*${a.length}\r\n` + a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('');
+      const enc = (...a: string[]) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(x)}\r\n${x}\r\n`).join('')}`;
       const admin = await connect(port);
       admin.sock.write(
         enc('CONFIG', 'SET', 'repl-diskless-sync', diskless, 'repl-diskless-sync-delay', '0') + enc('SET', 'before', 'x'),
