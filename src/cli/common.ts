@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { NetsieveError } from '../errors.js';
 import type { EngineOptionsInput } from '../options.js';
+import { EVE_MAPPERS } from '../protocols/registry.js';
 
 /** Done. */
 export const EXIT_OK = 0;
@@ -128,4 +129,61 @@ export function parse(command: string, argv: string[], options: OptionSpec): Par
 /** `--progress` / `--no-progress`: forced on, forced off, or undefined (on when stderr is a terminal). */
 export function progressChoice(values: ParsedArgs['values']): boolean | undefined {
   return values.progress ? true : values['no-progress'] ? false : undefined;
+}
+
+// ---- options replay and live share ----
+
+/** How often buffered lines are written when input arrives over time (a pipe, a live interface). */
+export const STREAMING_FLUSH_MS = 200;
+
+/** Event types --types accepts: those netsieve writes, and `alert` (signatures, a coming feature). */
+export function eveEventTypes(): string[] {
+  return ['flow', 'anomaly', ...Object.keys(EVE_MAPPERS), 'alert'];
+}
+
+/** `--types flow,http`: the set of EVE event types to write, or null for all. */
+export function parseTypes(value: string | undefined): Set<string> | null {
+  if (value === undefined) return null;
+  const valid = eveEventTypes();
+  const wanted = value
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  if (wanted.length === 0) throw new UsageError(`--types needs at least one event type: ${valid.join(', ')}`);
+  const unknown = wanted.filter((t) => !valid.includes(t));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      `--types: unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; valid types: ${valid.join(', ')}`,
+    );
+  }
+  return new Set(wanted);
+}
+
+/** `--count N`: a positive whole number. */
+export function parseCount(value: string | undefined): number {
+  if (value === undefined) return Infinity;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || !Number.isSafeInteger(Number(value))) {
+    throw new UsageError(`--count must be a whole number of packets, 1 or more, not ${value}`);
+  }
+  return Number(value);
+}
+
+/** `--start`/`--end`: ISO 8601 text or epoch seconds (fractions allowed), as epoch seconds. */
+export function parseTime(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+  // Only ISO-looking text: Date.parse also accepts forms like "May 1" whose meaning depends on the host.
+  const ms = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$/.test(value) ? Date.parse(value) : NaN;
+  if (Number.isNaN(ms)) {
+    throw new UsageError(`${option} must be an ISO 8601 time (2024-05-01T12:00:00Z) or seconds since the epoch, not ${value}`);
+  }
+  return ms / 1000;
+}
+
+/** `--community-id-seed N`: 0..65535. */
+export function parseSeed(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^\d+$/.test(value) || Number(value) > 0xffff)
+    throw new UsageError(`--community-id-seed must be 0 to 65535, not ${value}`);
+  return Number(value);
 }

@@ -6,8 +6,18 @@ import { createEngine } from '../engine.js';
 import type { NetsieveEvent } from '../events.js';
 import { EveFormatter } from '../output/eve.js';
 import { formatSummary } from '../output/summary.js';
-import { type Command, EXIT_CODES_HELP, EXIT_OK, loadConfig, parse, UsageError } from './common.js';
-import { parseCount, parseSeed, parseTypes, STREAMING_FLUSH_MS } from './replay.js';
+import {
+  type Command,
+  EXIT_CODES_HELP,
+  EXIT_OK,
+  loadConfig,
+  parse,
+  parseCount,
+  parseSeed,
+  parseTypes,
+  STREAMING_FLUSH_MS,
+  UsageError,
+} from './common.js';
 import { LineSink } from './sink.js';
 
 const HELP = `Usage: netsieve live <interface> [options]

@@ -75,17 +75,24 @@ export function formatSummary(s: SummaryInput): string {
   const lines = [
     'netsieve summary',
     `  inputs       ${s.inputs.length} (${formatBytes(inputBytes)}): ${s.inputs.map((i) => i.name).join(', ')}`,
-    `  packets      ${nf.format(st.packets)} (${formatBytes(st.bytes)} captured), ${nf.format(st.ipPackets)} to the flow stage, ${nf.format(st.otherPackets)} other`,
+    `  packets      ${nf.format(st.packets)} (${formatBytes(st.bytes)} captured), ${nf.format(st.ipPackets)} to the flow stage, ${nf.format(st.otherPackets)} other${st.packetsFiltered > 0 ? `, ${nf.format(st.packetsFiltered)} left out by the filter` : ''}`,
     `  capture time ${span}`,
     `  elapsed      ${formatDuration(secs)} (${rate})`,
     `  flows        ${nf.format(st.flowsCreated)}: ${list(st.flowsByProto)}`,
     `               ended ${nf.format(st.flowsEnded)}, timed out ${nf.format(st.flowsTimedOut)}, evicted ${nf.format(st.flowsEvicted)}, still open ${nf.format(st.flowsActive)}`,
+    `               memory peak ${formatBytes(st.flowMemory.peak)} of ${formatBytes(st.flowMemory.memcap)} (flow.memcap), memcap evictions ${nf.format(st.flowMemory.memcapEvictions)}`,
     `  applications ${list(st.flowsByApp)}`,
     `  anomalies    ${nf.format(anomalyTotal)}: ${list(st.anomalies)}`,
     `  layers       ${list(st.layers, 16)}`,
     `  reassembly   peak memory ${formatBytes(st.reassembly.memoryPeak)}, memcap hits ${nf.format(st.reassembly.memcapHits)}`,
     `  events       ${list(s.events)}`,
   ];
+  if (st.internalErrors.count > 0) {
+    const last = st.internalErrors.last;
+    lines.push(
+      `  internal     ${nf.format(st.internalErrors.count)} errors caught (a bug: please report it)${last !== null ? `; last in ${last.where}: ${last.message}` : ''}`,
+    );
+  }
   const errors = s.inputs.filter((i) => i.error !== undefined);
   if (errors.length > 0) {
     lines.push(`  errors       ${errors.length}`);

@@ -47,4 +47,20 @@ describe('summary numbers', () => {
     const text = formatSummary({ stats, inputs: [], elapsedMs: 1, events: {} });
     expect(text).toContain('capture time 1969-12-31T23:59:59.000000Z → +285428751-11-12T07:36:32.000000Z');
   });
+
+  it('says how many packets the filter left out, the flow memory against its cap, and internal errors when there were any', () => {
+    const base = createEngine().stats();
+    const quiet = formatSummary({ stats: base, inputs: [], elapsedMs: 1, events: {} });
+    expect(quiet).not.toContain('left out by the filter');
+    expect(quiet).not.toContain('internal');
+    expect(quiet).toMatch(/memory peak [\d.]+ [kM]B of 268 MB \(flow\.memcap\)/);
+    const stats = {
+      ...base,
+      packetsFiltered: 1234,
+      internalErrors: { count: 2, last: { where: 'http.parser', message: 'boom', stack: null } },
+    };
+    const text = formatSummary({ stats, inputs: [], elapsedMs: 1, events: {} });
+    expect(text).toContain('1,234 left out by the filter');
+    expect(text).toContain('internal     2 errors caught (a bug: please report it); last in http.parser: boom');
+  });
 });
