@@ -314,18 +314,7 @@ export class FlowTable {
 
   /** The flow closest to its timeout (the one to evict when the table is full), or -1 when empty. */
   victim(): number {
-    let best = -1;
-    let bestExpiry = Infinity;
-    for (let c = 0; c < CLASS_COUNT; c++) {
-      const s = this.heads[c]!;
-      if (s === -1) continue;
-      const expiry = this.lastSeen[s]! + this.timeouts[c]!;
-      if (expiry < bestExpiry) {
-        bestExpiry = expiry;
-        best = s;
-      }
-    }
-    return best;
+    return this.closestToTimeout(-1);
   }
 
   /**
@@ -338,17 +327,23 @@ export class FlowTable {
     let bestSeen = Infinity;
     for (const c of NEW_CLASSES) {
       let s = this.heads[c]!;
-      if (s === exclude) s = this.next[s]!;
+      if (s !== -1 && s === exclude) s = this.next[s]!;
       if (s !== -1 && this.lastSeen[s]! < bestSeen) {
         bestSeen = this.lastSeen[s]!;
         best = s;
       }
     }
-    if (best !== -1) return best;
+    return best !== -1 ? best : this.closestToTimeout(exclude);
+  }
+
+  /** The flow closest to its timeout other than `exclude` (-1: none excluded), or -1 when there is none. */
+  private closestToTimeout(exclude: number): number {
+    let best = -1;
     let bestExpiry = Infinity;
     for (let c = 0; c < CLASS_COUNT; c++) {
       let s = this.heads[c]!;
-      if (s === exclude) s = this.next[s]!;
+      // Each class list is ordered by last activity, so its head is the class's closest to timing out.
+      if (s !== -1 && s === exclude) s = this.next[s]!;
       if (s === -1) continue;
       const expiry = this.lastSeen[s]! + this.timeouts[c]!;
       if (expiry < bestExpiry) {
