@@ -11,7 +11,6 @@ import type { CapturedPacket, PacketInput } from './capture/packet.js';
 import { LinkType } from './capture/packet.js';
 import { CAPTURE_ANOMALIES } from './capture/events.js';
 import { DECODABLE_LINK_TYPES, Decoder } from './decode/decoder.js';
-import type { FragmentStats } from './decode/ip-fragments.js';
 import { DECODE_ANOMALIES } from './decode/events.js';
 import { DecodedPacket, IpProto, LAYER_NAMES } from './decode/packet.js';
 import { NetsieveError } from './errors.js';
@@ -29,7 +28,7 @@ import {
   tunnelOf,
 } from './flow/flow-events.js';
 import { countPacket, newFlowFromPacket, noteIcmpType } from './flow/flow-lifecycle.js';
-import { APP_STATE_BYTES, FLOW_BYTES, FlowMemory, STREAM_STATE_BYTES, type FlowMemoryStats } from './flow/flow-memory.js';
+import { APP_STATE_BYTES, FLOW_BYTES, FlowMemory, STREAM_STATE_BYTES } from './flow/flow-memory.js';
 import { FlowTable, KEY_WORDS, fillPacketKey, hashKey, timeoutClassOf } from './flow/flow-table.js';
 import { FlowViewOf, type FlowView } from './flow/flow-view.js';
 import { quotedFlowOf } from './flow/icmp-errors.js';
@@ -43,6 +42,9 @@ import { resolveOptions } from './options.js';
 import { compileFilter, type PacketFilter } from './filter/index.js';
 import { AppLayer } from './protocols/app-layer.js';
 import { enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInput } from './protocols/registry.js';
+import type { EngineStats, InternalErrorStats } from './stats.js';
+
+export type { EngineStats, InternalErrorStats } from './stats.js';
 
 export interface CreateEngineOptions extends EngineOptionsInput {
   /** The application layer: protocol detection and parsers (src/protocols/registry.ts). */
@@ -70,13 +72,6 @@ export interface DebugOptions {
   throwInternalErrors?: boolean;
 }
 
-/** Exceptions the catch-all guards swallowed (bugs): how many, and the last one. */
-export interface InternalErrorStats {
-  count: number;
-  /** `where`: the guard (`decode`, `http.parser`, `tls.probe`, ...). */
-  last: { where: string; message: string; stack: string | null } | null;
-}
-
 export interface ReplayOptions {
   /** End every open flow when the input ends (default true). Set false to continue the flows in the next replay. */
   flush?: boolean;
@@ -93,44 +88,6 @@ export interface ReplayOptions {
 
 /** What `ReplayOptions.packetFilter` decides for one packet. */
 export type PacketChoice = 'process' | 'skip' | 'last' | 'stop';
-
-export interface EngineStats {
-  /** Packets read, the filtered-out ones included. */
-  packets: number;
-  /** Packets the `filter` option skipped (not decoded, not counted anywhere else). */
-  packetsFiltered: number;
-  bytes: number;
-  /** Packets with an IP layer that reached the flow stage. */
-  ipPackets: number;
-  /** Packets decoded only partly or not at all (non-IP, held fragments, unusable). */
-  otherPackets: number;
-  flowsCreated: number;
-  flowsEnded: number;
-  flowsActive: number;
-  flowsEvicted: number;
-  flowsTimedOut: number;
-  /** Flows created per transport protocol name. */
-  flowsByProto: Record<string, number>;
-  /**
-   * Ended flows per application protocol: the name when recognised in the bytes, `name (port)` when only
-   * the server port says so, `unknown` otherwise.
-   */
-  flowsByApp: Record<string, number>;
-  /** Anomaly events by name. */
-  anomalies: Record<string, number>;
-  /** Decoded layers by name (packets that contained them). */
-  layers: Record<string, number>;
-  reassembly: { memoryUsed: number; memoryPeak: number; memcapHits: number };
-  /** The flow table's accounted memory against `flow.memcap`, and the evictions it caused. */
-  flowMemory: FlowMemoryStats;
-  /** IP fragment reassembly: fragments seen, datagrams completed and dropped, what is held now. */
-  fragments: FragmentStats;
-  /** Exceptions caught by the guards around parsers, probes and the decoder (each is a bug to report). */
-  internalErrors: InternalErrorStats;
-  /** First and last capture time seen, seconds (NaN before the first packet). */
-  firstTs: number;
-  lastTs: number;
-}
 
 type Listener<T extends NetsieveEventType | '*'> = (ev: T extends NetsieveEventType ? EventOfType<T> : NetsieveEvent) => void;
 

@@ -1,7 +1,7 @@
 /**
  * `--format summary`: the totals of a run, for a person to read.
  */
-import type { EngineStats } from '../engine.js';
+import type { EngineStats } from '../stats.js';
 import { isoTimestamp } from './eve.js';
 
 export interface SummaryInput {

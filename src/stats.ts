@@ -1,0 +1,51 @@
+/**
+ * What `engine.stats()` returns: counters of every stage. A module of its own so that output (the summary)
+ * reads the shape without importing the engine that wires the stages.
+ */
+import type { FragmentStats } from './decode/ip-fragments.js';
+import type { FlowMemoryStats } from './flow/flow-memory.js';
+
+/** Exceptions the catch-all guards swallowed (bugs): how many, and the last one. */
+export interface InternalErrorStats {
+  count: number;
+  /** `where`: the guard (`decode`, `http.parser`, `tls.probe`, ...). */
+  last: { where: string; message: string; stack: string | null } | null;
+}
+
+export interface EngineStats {
+  /** Packets read, the filtered-out ones included. */
+  packets: number;
+  /** Packets the `filter` option skipped (not decoded, not counted anywhere else). */
+  packetsFiltered: number;
+  bytes: number;
+  /** Packets with an IP layer that reached the flow stage. */
+  ipPackets: number;
+  /** Packets decoded only partly or not at all (non-IP, held fragments, unusable). */
+  otherPackets: number;
+  flowsCreated: number;
+  flowsEnded: number;
+  flowsActive: number;
+  flowsEvicted: number;
+  flowsTimedOut: number;
+  /** Flows created per transport protocol name. */
+  flowsByProto: Record<string, number>;
+  /**
+   * Ended flows per application protocol: the name when recognised in the bytes, `name (port)` when only
+   * the server port says so, `unknown` otherwise.
+   */
+  flowsByApp: Record<string, number>;
+  /** Anomaly events by name. */
+  anomalies: Record<string, number>;
+  /** Decoded layers by name (packets that contained them). */
+  layers: Record<string, number>;
+  reassembly: { memoryUsed: number; memoryPeak: number; memcapHits: number };
+  /** The flow table's accounted memory against `flow.memcap`, and the evictions it caused. */
+  flowMemory: FlowMemoryStats;
+  /** IP fragment reassembly: fragments seen, datagrams completed and dropped, what is held now. */
+  fragments: FragmentStats;
+  /** Exceptions caught by the guards around parsers, probes and the decoder (each is a bug to report). */
+  internalErrors: InternalErrorStats;
+  /** First and last capture time seen, seconds (NaN before the first packet). */
+  firstTs: number;
+  lastTs: number;
+}
