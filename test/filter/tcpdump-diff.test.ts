@@ -12,7 +12,7 @@
  * accepts both orders. The two differ only for a family value that reads as AF_INET/AF_INET6 byte-swapped
  * (0x02000000, 0x18000000, ...), which no system writes. The synthetic captures hold both byte orders.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,11 +21,12 @@ import { readAllPackets, type RecordedPacket } from '../../src/capture/reader.js
 import { isNetsieveError } from '../../src/errors.js';
 import { compileFilter, type PacketFilter } from '../../src/filter/index.js';
 import { corpusFiles, corpusPath, corpusPresent, OWN_FIXTURES_DIR } from '../support/corpus.js';
+import { toolPresent } from '../support/tools.js';
 import { parseDdd, runBpf, type BpfInsn } from './bpf-vm.js';
 import { writeSyntheticCaptures } from './synthetic.js';
 
-const tcpdumpPresent = spawnSync('tcpdump', ['--version'], { encoding: 'utf8' }).status === 0;
-if (!tcpdumpPresent) console.warn('\n*** tcpdump is absent: the filter differential tests are SKIPPED. ***\n');
+// Probed once per run by the global setup (which also prints what is absent).
+const tcpdumpPresent = toolPresent('tcpdump');
 
 /** Every primitive, and/or/not and their precedence, the shorthand, VLAN offsets, IPv6 and fragments. */
 export const EXPRESSIONS = [
