@@ -43,6 +43,10 @@ export default mergeConfig(
         'test/regex/differential.test.ts',
         // The package as installed: a TypeScript compile of a consumer, the bin through node (~15 s).
         'test/package/package.test.ts',
+        // A copy of src/ with a toy protocol, compiled by tsc (~10 s).
+        'test/protocols/plugin.test.ts',
+        // A million-source SYN flood against the default flow table (~5 s).
+        'test/engine/flow-flood.test.ts',
       ],
       // The million-SYN flood (~30 s) is the one long test in a file of fast ones: reported as skipped here.
       testNamePattern: /^(?!.*one million SYNs)/,
