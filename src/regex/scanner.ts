@@ -8,7 +8,8 @@
 import { NetsieveError } from '../errors.js';
 import { DFA_STATE_SIZE, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
 import { LazyDfa } from './lazy-dfa.js';
-import { categoryOf, Cat } from './nfa.js';
+import { CONTEXTS, NEXT_KINDS, NextKind, PrevKind } from './empty.js';
+import { categoryOf, Cat, isWordByte } from './nfa.js';
 import type { DatabaseParts, PatternMeta } from './plan.js';
 import { PositionEngine } from './position-engine.js';
 import { ReverseSom } from './reverse-som.js';
@@ -74,6 +75,18 @@ export class Scanner {
   private released = false;
   // Match collection for one slice (reused).
   private scratchBytes: Uint8Array | null = null;
+  /**
+   * Patterns that can match empty, by context (empty.ts): `emptyByContext[c]` lists them, or is null. Their
+   * state (`emptyOffset`, -1 when there are none): the next offset to decide (f64), the kind of the byte
+   * before it (u32), then per such pattern (`emptySlot`) the last end offset delivered (f64), which keeps a
+   * non-empty and an empty match at the same end from being reported twice.
+   */
+  private readonly emptyByContext: (Int32Array | null)[] = [];
+  private readonly emptySlot: Int32Array;
+  private readonly emptyOffset: number;
+  private readonly emptyCount: number;
+  /** Whether some pattern tells a final `\n` from another (`$`, `\Z`): such a `\n` at a chunk's end waits. */
+  private readonly emptyNeedsFinal: boolean;
   private mPat: number[] = [];
   private mTo: number[] = [];
   private mFrom: number[] = [];
@@ -146,6 +159,26 @@ export class Scanner {
     this.som =
       somNfa !== null && somPatterns.length > 0 ? new ReverseSom(somNfa, somPatterns, (p) => meta[p]!.hasAssertions) : null;
     this.somHorizon = somHorizon;
+    this.emptySlot = new Int32Array(meta.length).fill(-1);
+    let nEmpty = 0;
+    let needsFinal = false;
+    for (let c = 0; c < CONTEXTS; c++) {
+      const list = meta.flatMap((m, i) => ((m.emptyContexts >>> c) & 1 ? [i] : []));
+      this.emptyByContext.push(list.length > 0 ? Int32Array.from(list) : null);
+    }
+    meta.forEach((m, i) => {
+      if (m.emptyContexts === 0) return;
+      this.emptySlot[i] = nEmpty++;
+      for (let prev = 0; prev < 4; prev++) {
+        const at = prev * NEXT_KINDS;
+        if (((m.emptyContexts >>> (at + NextKind.NL)) & 1) !== ((m.emptyContexts >>> (at + NextKind.NL_FINAL)) & 1))
+          needsFinal = true;
+      }
+    });
+    this.emptyNeedsFinal = needsFinal;
+    this.emptyOffset = nEmpty > 0 ? off : -1;
+    this.emptyCount = nEmpty;
+    if (nEmpty > 0) off = align8(off + 16 + 8 * nEmpty);
     // Streams with a SOM horizon keep their last bytes: a u32 length, then up to somHorizon bytes.
     this.historyOffset = this.som !== null && mode !== 'block' ? off : -1;
     if (this.historyOffset >= 0) off = align8(off + 8 + somHorizon);
@@ -177,6 +210,11 @@ export class Scanner {
       }
     }
     for (const j of this.js) for (let i = 0; i < j.engine.slots; i++) dv.setFloat64(j.stateOffset + 8 * i, -1, true);
+    if (this.emptyOffset >= 0) {
+      dv.setFloat64(this.emptyOffset, 0, true);
+      dv.setUint32(this.emptyOffset + 8, PrevKind.START, true);
+      for (let slot = 0; slot < this.emptyCount; slot++) dv.setFloat64(this.emptyOffset + 16 + 8 * slot, -1, true);
+    }
   }
 
   info(): DatabaseInfo {
@@ -279,6 +317,7 @@ export class Scanner {
         rt.u8().set(n === total ? data : data.subarray(pos, pos + n), ptr);
       }
       this.runSlice(ptr, n, base, prev, eod && last);
+      if (this.emptyOffset >= 0) this.findEmpty(data, pos, n, base, eod && last);
       // Advance the stream.
       rt.f64()[sc >> 3] = base + n;
       if (n > 0) rt.u32()[(sc + 8) >> 2] = categoryOf(data[pos + n - 1]!);
@@ -385,6 +424,47 @@ export class Scanner {
     }
   }
 
+  /**
+   * Adds the empty matches at the offsets this slice decides: each offset whose byte before and byte after
+   * are known (and, where a pattern needs it, whether a `\n` after it is the last byte). The slice's end
+   * waits for the next call, or the end of data.
+   */
+  private findEmpty(data: Uint8Array, pos: number, n: number, base: number, eod: boolean): void {
+    const st = this.sc + this.emptyOffset;
+    let e = this.rt.f64()[st >> 3]!;
+    let prevKind = this.rt.u32()[(st + 8) >> 2]!;
+    const end = base + n;
+    const lists = this.emptyByContext;
+    for (; e <= end; e++) {
+      let next: number;
+      if (e === end) {
+        if (!eod) break;
+        next = NextKind.EOD;
+      } else {
+        // e < base only for a `\n` that waited at the previous chunk's end.
+        const b = e >= base ? data[pos + e - base]! : 0x0a;
+        if (b === 0x0a) {
+          if (!this.emptyNeedsFinal || e + 1 < end) next = NextKind.NL;
+          else if (eod) next = NextKind.NL_FINAL;
+          else break;
+        } else next = isWordByte(b) ? NextKind.WORD : NextKind.OTHER;
+      }
+      const list = lists[prevKind * NEXT_KINDS + next];
+      if (list !== null) {
+        for (let j = 0; j < list.length; j++) {
+          const p = list[j]!;
+          const m = this.meta[p]!;
+          this.mPat.push(p);
+          this.mTo.push(e);
+          this.mFrom.push(m.leftmost || m.fixedLength >= 0 ? e : -1);
+        }
+      }
+      prevKind = next === NextKind.NL || next === NextKind.NL_FINAL ? PrevKind.NL : next === NextKind.WORD ? PrevKind.WORD : PrevKind.OTHER;
+    }
+    this.rt.f64()[st >> 3] = e;
+    this.rt.u32()[(st + 8) >> 2] = prevKind;
+  }
+
   private readonly positionReport = (p: number, from: number, to: number): void => {
     this.mPat.push(p);
     this.mTo.push(to);
@@ -434,6 +514,15 @@ export class Scanner {
       const j = order === null ? jj : order[jj]!;
       const p = this.mPat[j]!;
       const m = this.meta[p]!;
+      const to = this.mTo[j]!;
+      const slot = this.emptySlot[p]!;
+      if (slot >= 0) {
+        // A pattern that can match empty: its non-empty and empty matches at one end are one report.
+        const f64 = this.rt.f64();
+        const at = (this.sc + this.emptyOffset + 16 + 8 * slot) >> 3;
+        if (f64[at] === to) continue;
+        f64[at] = to;
+      }
       const bit = this.singleBits[p]!;
       if (bit >= 0) {
         // A fresh view each time: a callback may have grown the memory (and detached an older view).
@@ -442,7 +531,6 @@ export class Scanner {
         if ((u8[at]! & (1 << (bit & 7))) !== 0) continue;
         u8[at]! |= 1 << (bit & 7);
       }
-      const to = this.mTo[j]!;
       let from = this.mFrom[j]!;
       if (from === -2) from = to - m.fixedLength;
       if (onMatch(m.id, from, to) === true) return 'terminated';

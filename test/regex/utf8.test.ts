@@ -1,5 +1,6 @@
 /**
- * Non-ASCII characters in patterns stand for their UTF-8 bytes (syntax.ts). Differential tests against V8:
+ * With flag 8 (HS_FLAG_UTF8), non-ASCII characters in patterns stand for their UTF-8 bytes (syntax.ts);
+ * without it they are refused. Differential tests against V8:
  * each random pattern is written twice, once as netsieve takes it (with the characters themselves) and once
  * as a flagless, `u`-less V8 RegExp over a latin1 string of the bytes, with every character spelled as its
  * bytes (`é` → `(?:\xc3\xa9)`), so the reference shares no code with netsieve's parser. Inputs mix whole
@@ -140,7 +141,7 @@ describe('non-ASCII characters in patterns against V8 over the UTF-8 bytes', () 
           const specs = pairs.map((p, i) => ({
             id: i,
             expression: p.ns,
-            flags: (caseless ? 'i' : '') + (rand() < 0.5 ? 'L' : ''),
+            flags: `8${caseless ? 'i' : ''}${rand() < 0.5 ? 'L' : ''}`,
           }));
           const data = randomText(rand, Math.floor(rand() * 24));
           const want = specs
@@ -169,7 +170,7 @@ describe('non-ASCII characters in patterns against V8 over the UTF-8 bytes', () 
       { length: 48 },
       (_, i) => `${WIDE[i % WIDE.length]}${'ab'[i % 2]}${WIDE[(i * 3) % WIDE.length]}${i}`,
     );
-    const specs = words.map((w, id) => ({ id, expression: w }));
+    const specs = words.map((w, id) => ({ id, expression: w, flags: '8' }));
     const db = compile(specs, { mode: 'block' });
     expect(db.info().engines.some((e) => e.kind === 'literal')).toBe(true);
     const text = Array.from({ length: 400 }, () =>
@@ -195,7 +196,7 @@ describe('the rule, case by case', () => {
   const first = (expression: string, flags: string, text: string | Uint8Array): string[] => {
     const out: string[] = [];
     const data = typeof text === 'string' ? Buffer.from(text) : text;
-    compile([{ id: 1, expression, flags }], { mode: 'block' }).scan(data, (_id, from, to) => void out.push(`${from}-${to}`));
+    compile([{ id: 1, expression, flags: `8${flags}` }], { mode: 'block' }).scan(data, (_id, from, to) => void out.push(`${from}-${to}`));
     return out;
   };
 
@@ -203,6 +204,28 @@ describe('the rule, case by case', () => {
     expect(first('héllo', '', 'say héllo')).toEqual(['4-10']);
     expect(first('héllo', '', Buffer.from('say h\xe9llo', 'latin1'))).toEqual([]);
     expect(first('日本+', 'L', '日本本')).toEqual(['0-6', '0-9']);
+  });
+
+  it('without flag 8 a non-ASCII character is NS_ERR_PATTERN at its position, never a Latin-1 byte', () => {
+    for (const [expression, position] of [
+      ['héllo', 1],
+      ['[aé]x', 2],
+      ['ab日', 2],
+    ] as const) {
+      let err: unknown;
+      try {
+        compile([{ id: 4, expression, flags: 'i' }], { mode: 'block' });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(NetsieveError);
+      expect(err).toMatchObject({ code: 'NS_ERR_PATTERN', pattern: 4, position });
+      expect((err as Error).message).toMatch(/add flag 8 \(HS_FLAG_UTF8\)/);
+    }
+  });
+
+  it('flag W (HS_FLAG_UCP) is refused with a clear message', () => {
+    expect(() => compile([{ id: 5, expression: '\\w', flags: '8W' }], { mode: 'block' })).toThrow(/HS_FLAG_UCP/);
   });
 
   it('\\xHH stays one byte', () => {
@@ -216,18 +239,19 @@ describe('the rule, case by case', () => {
 
   it('ranges over non-ASCII characters and negated classes listing one are refused with NS_ERR_PATTERN', () => {
     for (const expression of ['[à-ü]', '[^é]']) {
-      expect(() => compile([{ id: 9, expression }], { mode: 'block' })).toThrow(NetsieveError);
+      expect(() => compile([{ id: 9, expression, flags: '8' }], { mode: 'block' })).toThrow(NetsieveError);
       try {
-        compile([{ id: 9, expression }], { mode: 'block' });
+        compile([{ id: 9, expression, flags: '8' }], { mode: 'block' });
       } catch (e) {
         expect((e as NetsieveError).code).toBe('NS_ERR_PATTERN');
         expect((e as NetsieveError).pattern).toBe(9);
+        expect((e as NetsieveError).message).toMatch(/range|negated class/);
       }
     }
   });
 
   it('a serialized database keeps its non-ASCII patterns', () => {
-    const db = compile([{ id: 3, expression: '[日é]+x', flags: 'L' }], { mode: 'block' });
+    const db = compile([{ id: 3, expression: '[日é]+x', flags: 'L8' }], { mode: 'block' });
     const copy = deserialize(db.serialize());
     const out: string[] = [];
     copy.scan(Buffer.from('a日éx'), (_i, from, to) => void out.push(`${from}-${to}`));
