@@ -46,6 +46,12 @@ export interface PatternMeta {
   reverseSom: boolean;
   /** Where the pattern matches the empty string: a mask of empty.ts's contexts (0: never). */
   emptyContexts: number;
+  /**
+   * An L pattern that can match empty and whose non-empty part may end before a final `\n` (`$`, `\Z`):
+   * the engines report such an end only once they know the `\n` is the last byte, and the empty match
+   * there waits as long, so that the non-empty one's (leftmost) start is the one reported.
+   */
+  emptyWaitsForFinal: boolean;
 }
 
 /** A kernel engine's tables, as compiled or as loaded from a serialized database. */
@@ -161,6 +167,7 @@ export function prepare(
       hasAssertions: hasAssertion(p.ast),
       reverseSom,
       emptyContexts: canBeEmpty ? emptyContexts(parsedPattern.ast) : 0,
+      emptyWaitsForFinal: canBeEmpty && p.flags.leftmost && usesFinalNewline(p.ast),
     });
   });
 

@@ -78,8 +78,8 @@ export class Scanner {
   /**
    * Patterns that can match empty, by context (empty.ts): `emptyByContext[c]` lists them, or is null. Their
    * state (`emptyOffset`, -1 when there are none): the next offset to decide (f64), the kind of the byte
-   * before it (u32), then per such pattern (`emptySlot`) the last end offset delivered (f64), which keeps a
-   * non-empty and an empty match at the same end from being reported twice.
+   * before it (u32), a flag (u32, see findEmpty), then per such pattern (`emptySlot`) the two highest end
+   * offsets delivered (f64), which keep a non-empty and an empty match at one end from being reported twice.
    */
   private readonly emptyByContext: (Int32Array | null)[] = [];
   private readonly emptySlot: Int32Array;
@@ -87,6 +87,14 @@ export class Scanner {
   private readonly emptyCount: number;
   /** Whether some pattern tells a final `\n` from another (`$`, `\Z`): such a `\n` at a chunk's end waits. */
   private readonly emptyNeedsFinal: boolean;
+  /**
+   * Per kind of the previous byte, before a `\n`: the patterns that match empty whether or not the `\n` is
+   * the last byte (reported at once, even at a chunk's end), and those that match only if it is not, or only
+   * if it is (reported once that is known).
+   */
+  private readonly emptyNlEither: (Int32Array | null)[] = [];
+  private readonly emptyNlOnly: (Int32Array | null)[] = [];
+  private readonly emptyNlFinalOnly: (Int32Array | null)[] = [];
   private mPat: number[] = [];
   private mTo: number[] = [];
   private mFrom: number[] = [];
@@ -169,6 +177,7 @@ export class Scanner {
     meta.forEach((m, i) => {
       if (m.emptyContexts === 0) return;
       this.emptySlot[i] = nEmpty++;
+      if (m.emptyWaitsForFinal) needsFinal = true;
       for (let prev = 0; prev < 4; prev++) {
         const at = prev * NEXT_KINDS;
         if (((m.emptyContexts >>> (at + NextKind.NL)) & 1) !== ((m.emptyContexts >>> (at + NextKind.NL_FINAL)) & 1))
@@ -176,9 +185,21 @@ export class Scanner {
       }
     });
     this.emptyNeedsFinal = needsFinal;
+    const listOf = (keep: (mask: number, wait: boolean) => boolean) => {
+      const list = meta.flatMap((m, i) => (keep(m.emptyContexts, m.emptyWaitsForFinal) ? [i] : []));
+      return list.length > 0 ? Int32Array.from(list) : null;
+    };
+    for (let prev = 0; prev < 4; prev++) {
+      const nl = 1 << (prev * NEXT_KINDS + NextKind.NL);
+      const fin = 1 << (prev * NEXT_KINDS + NextKind.NL_FINAL);
+      const either = (m: number, wait: boolean) => !wait && (m & nl) !== 0 && (m & fin) !== 0;
+      this.emptyNlEither.push(listOf(either));
+      this.emptyNlOnly.push(listOf((m, l) => (m & nl) !== 0 && !either(m, l)));
+      this.emptyNlFinalOnly.push(listOf((m, l) => (m & fin) !== 0 && !either(m, l)));
+    }
     this.emptyOffset = nEmpty > 0 ? off : -1;
     this.emptyCount = nEmpty;
-    if (nEmpty > 0) off = align8(off + 16 + 8 * nEmpty);
+    if (nEmpty > 0) off = align8(off + 16 + 16 * nEmpty);
     // Streams with a SOM horizon keep their last bytes: a u32 length, then up to somHorizon bytes.
     this.historyOffset = this.som !== null && mode !== 'block' ? off : -1;
     if (this.historyOffset >= 0) off = align8(off + 8 + somHorizon);
@@ -213,7 +234,8 @@ export class Scanner {
     if (this.emptyOffset >= 0) {
       dv.setFloat64(this.emptyOffset, 0, true);
       dv.setUint32(this.emptyOffset + 8, PrevKind.START, true);
-      for (let slot = 0; slot < this.emptyCount; slot++) dv.setFloat64(this.emptyOffset + 16 + 8 * slot, -1, true);
+      dv.setUint32(this.emptyOffset + 12, 0, true);
+      for (let k = 0; k < 2 * this.emptyCount; k++) dv.setFloat64(this.emptyOffset + 16 + 8 * k, -1, true);
     }
   }
 
@@ -433,36 +455,64 @@ export class Scanner {
     const st = this.sc + this.emptyOffset;
     let e = this.rt.f64()[st >> 3]!;
     let prevKind = this.rt.u32()[(st + 8) >> 2]!;
+    // 1: the offset `e` is before a `\n` at a chunk's end and its `emptyNlEither` patterns are reported.
+    let partly = this.rt.u32()[(st + 12) >> 2]!;
     const end = base + n;
-    const lists = this.emptyByContext;
     for (; e <= end; e++) {
       let next: number;
+      let list: Int32Array | null;
       if (e === end) {
         if (!eod) break;
         next = NextKind.EOD;
+        list = this.emptyByContext[prevKind * NEXT_KINDS + next]!;
       } else {
         // e < base only for a `\n` that waited at the previous chunk's end.
         const b = e >= base ? data[pos + e - base]! : 0x0a;
         if (b === 0x0a) {
           if (!this.emptyNeedsFinal || e + 1 < end) next = NextKind.NL;
           else if (eod) next = NextKind.NL_FINAL;
-          else break;
-        } else next = isWordByte(b) ? NextKind.WORD : NextKind.OTHER;
-      }
-      const list = lists[prevKind * NEXT_KINDS + next];
-      if (list !== null) {
-        for (let j = 0; j < list.length; j++) {
-          const p = list[j]!;
-          const m = this.meta[p]!;
-          this.mPat.push(p);
-          this.mTo.push(e);
-          this.mFrom.push(m.leftmost || m.fixedLength >= 0 ? e : -1);
+          else {
+            // Whether this `\n` is the last byte is known only later: what does not depend on it goes now,
+            // so that it is not reported after matches that end further on.
+            if (partly === 0) this.pushEmpty(this.emptyNlEither[prevKind]!, e);
+            partly = 1;
+            break;
+          }
+          list =
+            partly === 0
+              ? this.emptyByContext[prevKind * NEXT_KINDS + next]!
+              : next === NextKind.NL
+                ? this.emptyNlOnly[prevKind]!
+                : this.emptyNlFinalOnly[prevKind]!;
+          partly = 0;
+        } else {
+          next = isWordByte(b) ? NextKind.WORD : NextKind.OTHER;
+          list = this.emptyByContext[prevKind * NEXT_KINDS + next]!;
         }
       }
-      prevKind = next === NextKind.NL || next === NextKind.NL_FINAL ? PrevKind.NL : next === NextKind.WORD ? PrevKind.WORD : PrevKind.OTHER;
+      if (list !== null) this.pushEmpty(list, e);
+      prevKind =
+        next === NextKind.NL || next === NextKind.NL_FINAL
+          ? PrevKind.NL
+          : next === NextKind.WORD
+            ? PrevKind.WORD
+            : PrevKind.OTHER;
     }
     this.rt.f64()[st >> 3] = e;
     this.rt.u32()[(st + 8) >> 2] = prevKind;
+    this.rt.u32()[(st + 12) >> 2] = partly;
+  }
+
+  /** Adds an empty match at `e` for each pattern of `list` (start = end; -1 without L for variable lengths). */
+  private pushEmpty(list: Int32Array | null, e: number): void {
+    if (list === null) return;
+    for (let j = 0; j < list.length; j++) {
+      const p = list[j]!;
+      const m = this.meta[p]!;
+      this.mPat.push(p);
+      this.mTo.push(e);
+      this.mFrom.push(m.leftmost || m.fixedLength >= 0 ? e : -1);
+    }
   }
 
   private readonly positionReport = (p: number, from: number, to: number): void => {
@@ -517,11 +567,18 @@ export class Scanner {
       const to = this.mTo[j]!;
       const slot = this.emptySlot[p]!;
       if (slot >= 0) {
-        // A pattern that can match empty: its non-empty and empty matches at one end are one report.
+        // A pattern that can match empty: its non-empty and empty matches at one end are one report. Ends
+        // arrive in order except one byte back at a stream's end (a `$` before a final `\n`), so the two
+        // highest ends delivered are enough to know.
         const f64 = this.rt.f64();
-        const at = (this.sc + this.emptyOffset + 16 + 8 * slot) >> 3;
-        if (f64[at] === to) continue;
-        f64[at] = to;
+        const at = (this.sc + this.emptyOffset + 16 + 16 * slot) >> 3;
+        const highest = f64[at]!;
+        const second = f64[at + 1]!;
+        if (to === highest || to === second) continue;
+        if (to > highest) {
+          f64[at + 1] = highest;
+          f64[at] = to;
+        } else if (to > second) f64[at + 1] = to;
       }
       const bit = this.singleBits[p]!;
       if (bit >= 0) {

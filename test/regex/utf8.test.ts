@@ -196,7 +196,10 @@ describe('the rule, case by case', () => {
   const first = (expression: string, flags: string, text: string | Uint8Array): string[] => {
     const out: string[] = [];
     const data = typeof text === 'string' ? Buffer.from(text) : text;
-    compile([{ id: 1, expression, flags: `8${flags}` }], { mode: 'block' }).scan(data, (_id, from, to) => void out.push(`${from}-${to}`));
+    compile([{ id: 1, expression, flags: `8${flags}` }], { mode: 'block' }).scan(
+      data,
+      (_id, from, to) => void out.push(`${from}-${to}`),
+    );
     return out;
   };
 
