@@ -5,11 +5,12 @@
  * as a flagless, `u`-less V8 RegExp over a latin1 string of the bytes, with every character spelled as its
  * bytes (`é` → `(?:\xc3\xa9)`), so the reference shares no code with netsieve's parser. Inputs mix whole
  * characters with stray UTF-8 bytes (a lead byte alone, a continuation byte alone) to catch a sequence
- * matched in part.
+ * matched in part. Literal and class patterns are also compared with native Hyperscan given HS_FLAG_UTF8.
  */
 import { describe, expect, it } from 'vitest';
 import { compile, deserialize, type MatchHandler, type PatternSpec, type ScanMode } from '../../src/regex/database.js';
 import { NetsieveError } from '../../src/errors.js';
+import { hsReference, runHyperscanCases, type HsCase } from './hyperscan-reference.js';
 import { jsSourceMatches, mulberry32 } from './oracle.js';
 
 const SCALE = Number(process.env.NETSIEVE_REGEX_FUZZ ?? '1');
@@ -105,13 +106,13 @@ function randomText(rand: () => number, tokens: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function scanAll(specs: PatternSpec[], mode: ScanMode, data: Uint8Array, rand: () => number): string[] {
+function scanAll(specs: PatternSpec[], mode: ScanMode, data: Uint8Array, rand: () => number, given?: Uint8Array[]): string[] {
   const db = compile(specs, { mode });
   const leftmost = new Set(specs.filter((s) => s.flags?.includes('L')).map((s) => s.id));
   const got: string[] = [];
   const cb: MatchHandler = (id, from, to) => void got.push(`${id}:${leftmost.has(id) ? from : '?'}:${to}`);
-  const chunks: Uint8Array[] = [];
-  for (let p = 0; p < data.length; ) {
+  const chunks: Uint8Array[] = given ?? [];
+  for (let p = 0; given === undefined && p < data.length; ) {
     const c = Math.floor(rand() * 6);
     chunks.push(data.subarray(p, p + c));
     p += c;
@@ -260,4 +261,80 @@ describe('the rule, case by case', () => {
     copy.scan(Buffer.from('a日éx'), (_i, from, to) => void out.push(`${from}-${to}`));
     expect(out).toEqual(['1-7']);
   });
+});
+
+describe('against native Hyperscan with HS_FLAG_UTF8 (flag 8)', () => {
+  const hs = hsReference();
+  /**
+   * Literals and classes only, over valid UTF-8 text: with HS_FLAG_UTF8 Hyperscan reads `.`, negated
+   * classes and \W-style escapes as whole characters (netsieve: bytes), and leaves invalid UTF-8 undefined.
+   */
+  function utf8Pattern(rand: () => number, caseless: boolean): string {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    // Caseless: no non-ASCII letters (Hyperscan folds É/é in UTF-8 mode; netsieve folds ASCII only).
+    const wide = caseless ? ['日', '本', '€', '😀'] : WIDE;
+    const atom = () => {
+      const r = rand();
+      if (r < 0.35) return pick(wide);
+      if (r < 0.55) return pick(['a', 'b', 'B', ' ']);
+      if (r < 0.85) return `[${pick(wide)}${pick(['a', 'b', pick(wide), '\\s'])}]`;
+      return `\\Q${pick(wide)}${pick(['a', pick(wide)])}\\E`;
+    };
+    const n = 1 + Math.floor(rand() * 3);
+    let src = '';
+    for (let k = 0; k < n; k++) src += atom() + (k > 0 ? pick(['', '', '+', '?', '{2}', '{1,2}']) : pick(['', '+']));
+    return rand() < 0.2 ? `(?:${src}|${atom()})` : src;
+  }
+
+  it.skipIf(!hs.ok)(
+    `random literal and class patterns on UTF-8 text: the same reports${hs.ok ? '' : ` (skipped: ${hs.reason})`}`,
+    () => {
+      const rand = mulberry32(88);
+      const cases: HsCase[] = [];
+      for (let t = 0; t < 150 * SCALE; t++) {
+        const caseless = rand() < 0.3;
+        const patterns = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, i) => ({
+          id: i + 1,
+          expression: utf8Pattern(rand, caseless),
+          flags: `8${caseless ? 'i' : ''}${rand() < 0.4 ? 'L' : ''}`,
+        }));
+        const textChars = Array.from({ length: Math.floor(rand() * 24) }, () =>
+          rand() < 0.5 ? WIDE[Math.floor(rand() * WIDE.length)]! : 'abAB '[Math.floor(rand() * 5)]!,
+        );
+        const data = enc(textChars.join(''));
+        const chunks: number[] = [];
+        for (let at = 0; at < data.length; ) {
+          const n = Math.min(data.length - at, Math.floor(rand() * 5));
+          chunks.push(n);
+          at += n;
+        }
+        cases.push({ patterns, data, chunks: chunks.length > 0 ? chunks : [0] });
+      }
+      const results = runHyperscanCases(cases);
+      let reports = 0;
+      results.forEach((r, k) => {
+        const c = cases[k]!;
+        if ('error' in r) throw new Error(`Hyperscan refused ${JSON.stringify(c.patterns[r.index])}: ${r.error}`);
+        const leftmost = new Set(c.patterns.filter((p) => p.flags.includes('L')).map((p) => p.id));
+        for (const mode of ['block', 'stream', 'vectored'] as const) {
+          const want = [...new Set(r[mode].map(([id, from, to]) => `${id}:${leftmost.has(id) ? from : '?'}:${to}`))].sort();
+          const parts: Uint8Array[] = [];
+          let at = 0;
+          for (const n of c.chunks) {
+            parts.push(c.data.subarray(at, at + n));
+            at += n;
+          }
+          const got = scanAll(c.patterns, mode, c.data, () => 0, parts);
+          expect({ patterns: c.patterns, text: new TextDecoder().decode(c.data), mode, got }).toEqual({
+            patterns: c.patterns,
+            text: new TextDecoder().decode(c.data),
+            mode,
+            got: want,
+          });
+          if (mode === 'block') reports += want.length;
+        }
+      });
+      expect(reports).toBeGreaterThan(150 * SCALE);
+    },
+  );
 });
