@@ -21,6 +21,10 @@ const SLICE = 256 * 1024;
 const MATCH_CAPACITY = 1 << 16;
 /** dfa_stop_reason(): a lazy DFA's transition is missing (wasm/layout.h STOP_MISS). */
 const STOP_MISS = 2;
+/** The kind of the byte before an offset (empty.ts `PrevKind`), per byte. */
+const BYTE_KIND = Uint8Array.from({ length: 256 }, (_, b) =>
+  b === 0x0a ? PrevKind.NL : isWordByte(b) ? PrevKind.WORD : PrevKind.OTHER,
+);
 /** A stream state's header: offset (f64), category of the previous byte (u32), flags (u32: 1 terminated, 2 closed). */
 const STREAM_HEADER = 16;
 
@@ -87,6 +91,10 @@ export class Scanner {
   private readonly emptyCount: number;
   /** Whether some pattern tells a final `\n` from another (`$`, `\Z`): such a `\n` at a chunk's end waits. */
   private readonly emptyNeedsFinal: boolean;
+  /** Whether some pattern can match empty between two bytes (not only at the data's start or end). */
+  private readonly emptyInterior: boolean;
+  /** `(prevKind << 8) | next byte` → 1 when some pattern matches empty there (the next byte not the last). */
+  private readonly emptyHit = new Uint8Array(4 << 8);
   /**
    * Per kind of the previous byte, before a `\n`: the patterns that match empty whether or not the `\n` is
    * the last byte (reported at once, even at a chunk's end), and those that match only if it is not, or only
@@ -185,6 +193,17 @@ export class Scanner {
       }
     });
     this.emptyNeedsFinal = needsFinal;
+    let interior = false;
+    for (let prev = PrevKind.NL; prev <= PrevKind.OTHER; prev++)
+      for (const next of [NextKind.NL, NextKind.WORD, NextKind.OTHER])
+        if (this.emptyByContext[prev * NEXT_KINDS + next] !== null) interior = true;
+    this.emptyInterior = interior;
+    for (let prev = 0; prev < 4; prev++) {
+      for (let b = 0; b < 256; b++) {
+        const next = b === 0x0a ? NextKind.NL : isWordByte(b) ? NextKind.WORD : NextKind.OTHER;
+        if (this.emptyByContext[prev * NEXT_KINDS + next] !== null) this.emptyHit[(prev << 8) | b] = 1;
+      }
+    }
     const listOf = (keep: (mask: number, wait: boolean) => boolean) => {
       const list = meta.flatMap((m, i) => (keep(m.emptyContexts, m.emptyWaitsForFinal) ? [i] : []));
       return list.length > 0 ? Int32Array.from(list) : null;
@@ -453,52 +472,70 @@ export class Scanner {
    */
   private findEmpty(data: Uint8Array, pos: number, n: number, base: number, eod: boolean): void {
     const st = this.sc + this.emptyOffset;
-    let e = this.rt.f64()[st >> 3]!;
+    // Offsets relative to the slice, as small integers (the loop reads a byte per offset: a double index
+    // would take V8's slow keyed load). -1: a `\n` that waited at the previous chunk's end.
+    let i = (this.rt.f64()[st >> 3]! - base) | 0;
     let prevKind = this.rt.u32()[(st + 8) >> 2]!;
-    // 1: the offset `e` is before a `\n` at a chunk's end and its `emptyNlEither` patterns are reported.
+    // 1: the offset is before a `\n` at a chunk's end and its `emptyNlEither` patterns are reported.
     let partly = this.rt.u32()[(st + 12) >> 2]!;
-    const end = base + n;
-    for (; e <= end; e++) {
+    const lists = this.emptyByContext;
+    const kinds = BYTE_KIND;
+    const needsFinal = this.emptyNeedsFinal;
+    const skipInterior = !this.emptyInterior;
+    const hit = this.emptyHit;
+    for (; i <= n; i++) {
+      // No pattern matches empty between two bytes (only at the data's start or end, `^$`): jump to the
+      // last two offsets, which may be before a final `\n` or at the end.
+      if (i >= 0 && i < n - 2 && base + i > 0) {
+        if (skipInterior) {
+          i = n - 2;
+          prevKind = kinds[data[pos + i - 1]!]!;
+        } else {
+          // Between two bytes, neither the data's start nor before its last byte: step over offsets whose
+          // context no pattern matches in, two table loads a byte.
+          const stop = n - 1;
+          while (i < stop) {
+            const b = data[pos + i]!;
+            if (hit[(prevKind << 8) | b] !== 0) break;
+            prevKind = kinds[b]!;
+            i++;
+          }
+        }
+      }
       let next: number;
       let list: Int32Array | null;
-      if (e === end) {
+      if (i === n) {
         if (!eod) break;
         next = NextKind.EOD;
-        list = this.emptyByContext[prevKind * NEXT_KINDS + next]!;
+        list = lists[prevKind * NEXT_KINDS + next]!;
       } else {
-        // e < base only for a `\n` that waited at the previous chunk's end.
-        const b = e >= base ? data[pos + e - base]! : 0x0a;
+        const b = i >= 0 ? data[pos + i]! : 0x0a;
         if (b === 0x0a) {
-          if (!this.emptyNeedsFinal || e + 1 < end) next = NextKind.NL;
+          if (!needsFinal || i + 1 < n) next = NextKind.NL;
           else if (eod) next = NextKind.NL_FINAL;
           else {
             // Whether this `\n` is the last byte is known only later: what does not depend on it goes now,
             // so that it is not reported after matches that end further on.
-            if (partly === 0) this.pushEmpty(this.emptyNlEither[prevKind]!, e);
+            if (partly === 0) this.pushEmpty(this.emptyNlEither[prevKind]!, base + i);
             partly = 1;
             break;
           }
           list =
             partly === 0
-              ? this.emptyByContext[prevKind * NEXT_KINDS + next]!
+              ? lists[prevKind * NEXT_KINDS + next]!
               : next === NextKind.NL
                 ? this.emptyNlOnly[prevKind]!
                 : this.emptyNlFinalOnly[prevKind]!;
           partly = 0;
         } else {
-          next = isWordByte(b) ? NextKind.WORD : NextKind.OTHER;
-          list = this.emptyByContext[prevKind * NEXT_KINDS + next]!;
+          next = kinds[b]! === PrevKind.WORD ? NextKind.WORD : NextKind.OTHER;
+          list = lists[prevKind * NEXT_KINDS + next]!;
         }
       }
-      if (list !== null) this.pushEmpty(list, e);
-      prevKind =
-        next === NextKind.NL || next === NextKind.NL_FINAL
-          ? PrevKind.NL
-          : next === NextKind.WORD
-            ? PrevKind.WORD
-            : PrevKind.OTHER;
+      if (list !== null) this.pushEmpty(list, base + i);
+      prevKind = i >= 0 ? kinds[data[pos + i]!]! : PrevKind.NL;
     }
-    this.rt.f64()[st >> 3] = e;
+    this.rt.f64()[st >> 3] = base + i;
     this.rt.u32()[(st + 8) >> 2] = prevKind;
     this.rt.u32()[(st + 12) >> 2] = partly;
   }

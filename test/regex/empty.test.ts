@@ -117,8 +117,9 @@ function refusedForEmpty(expression: string, flags: string): boolean {
 
 function randomChunks(rand: () => number, length: number): number[] {
   const out: number[] = [];
+  const most = length > 20 ? 40 : 4;
   for (let at = 0; at < length; ) {
-    const n = Math.min(length - at, Math.floor(rand() * 4));
+    const n = Math.min(length - at, Math.floor(rand() * most));
     out.push(n);
     at += n;
   }
@@ -154,7 +155,8 @@ function emptyishPattern(rand: () => number, multiline: boolean): string {
 }
 
 function randomData(rand: () => number): Uint8Array {
-  const n = Math.floor(rand() * 10);
+  // Mostly short; one in five long enough for the scanner's step over offsets that match in no context.
+  const n = rand() < 0.2 ? 20 + Math.floor(rand() * 100) : Math.floor(rand() * 10);
   return Uint8Array.from({ length: n }, () => 'ab \n'.charCodeAt(Math.floor(rand() * 4)));
 }
 
@@ -334,5 +336,41 @@ describe('where empty matches are reported', () => {
       reports += want.length;
     }
     expect(reports).toBeGreaterThan(500 * SCALE);
+  });
+});
+
+describe('empty matches over slices of the scan loop', () => {
+  it('a 600 KiB buffer (three slices) and its stream in odd chunks: every offset by hand-written rules', () => {
+    const rand = mulberry32(31);
+    const data = Uint8Array.from({ length: 600 * 1024 + 7 }, () => 'ab \n'.charCodeAt(Math.floor(rand() * 4)));
+    // Ends in "   \n": `$` holds before that final newline, where no other context here matches (nor at
+    // the two offsets before it, which the scanner steps over).
+    data.fill(0x20, data.length - 4, data.length - 1);
+    data[data.length - 1] = 0x0a;
+    const word = (b: number | undefined) => b !== undefined && b !== 0x0a && b !== 0x20;
+    const want: string[] = [];
+    for (let e = 0; e <= data.length; e++) {
+      const prev = e > 0 ? data[e - 1] : undefined;
+      const next = e < data.length ? data[e] : undefined;
+      if ((e === 0 || (prev === 0x0a && e < data.length)) && (next === undefined || next === 0x0a)) want.push(`1:${e}:${e}`);
+      if (word(prev) !== word(next)) want.push(`2:${e}:${e}`);
+      if (e === data.length || (e === data.length - 1 && next === 0x0a)) want.push(`3:${e}:${e}`);
+    }
+    const specs = [
+      { id: 1, expression: '(?m)^$', flags: 'L' },
+      { id: 2, expression: '\\b', flags: 'L' },
+      { id: 3, expression: '$', flags: 'L' },
+      { id: 4, expression: '^$', flags: 'L' },
+    ];
+    expect(scanNs(specs, 'block', data, [data.length])).toEqual(want.sort());
+    const chunks = randomChunks(rand, data.length).map((n) => n * 97);
+    let sum = 0;
+    const fitted = chunks.map((n) => {
+      const take = Math.min(n, data.length - sum);
+      sum += take;
+      return take;
+    });
+    fitted.push(data.length - sum);
+    expect(scanNs(specs, 'stream', data, fitted)).toEqual(want.sort());
   });
 });
