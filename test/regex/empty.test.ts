@@ -174,6 +174,30 @@ describe('which empty-matching patterns compile without V', () => {
     expect(scanNs([{ id: 1, expression: '^(?:\\?[01])?$', flags: 'L' }], 'stream', text('?1'), [1, 1])).toEqual(['1:0:2']);
   });
 
+  it.skipIf(!hs.ok)(`the CRS shapes report what Hyperscan reports on header-like values${noHs}`, () => {
+    const values = ['', '0', '00', '?1', '?2', 'GET', 'HEAD\n', '12', '\n', 'a\nb'];
+    const cases: HsCase[] = CRS_EMPTY.flatMap((expression, id) =>
+      values.map((v) => ({
+        patterns: [{ id, expression, flags: '' }],
+        data: text(v),
+        chunks: v.length > 1 ? [1, v.length - 1] : [],
+      })),
+    );
+    const results = runHyperscanCases(cases);
+    let matched = 0;
+    results.forEach((r, k) => {
+      const c = cases[k]!;
+      if ('error' in r) throw new Error(`Hyperscan refused ${c.patterns[0]!.expression}: ${r.error}`);
+      const chunks = c.chunks.length > 0 ? c.chunks : [c.data.length];
+      for (const mode of ['block', 'stream', 'vectored'] as const) {
+        const got = scanNs(c.patterns, mode, c.data, chunks);
+        expect({ c, mode, got }).toEqual({ c, mode, got: fromHs(c.patterns, r[mode]) });
+        matched += got.length;
+      }
+    });
+    expect(matched).toBeGreaterThan(30);
+  });
+
   it.skipIf(!hs.ok)(`the rule is Hyperscan's, pattern by pattern${noHs}`, () => {
     const results = runHyperscanCases(
       CANDIDATES.map((expression) => ({ patterns: [{ id: 1, expression, flags: '' }], data: new Uint8Array(0), chunks: [] })),
