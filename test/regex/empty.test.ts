@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile, deserialize, type MatchHandler, type PatternSpec, type ScanMode } from '../../src/regex/database.js';
 import { isNetsieveError } from '../../src/errors.js';
+import { MAX_NULLABLE_RUN } from '../../src/regex/empty.js';
 import { isNullable, parsePattern } from '../../src/regex/syntax.js';
 import { hsReference, runHyperscanCases, type HsCase, type HsMatch } from './hyperscan-reference.js';
 import { mulberry32, oracleMatches } from './oracle.js';
@@ -396,5 +397,43 @@ describe('empty matches over slices of the scan loop', () => {
     });
     fitted.push(data.length - sum);
     expect(scanNs(specs, 'stream', data, fitted)).toEqual(want.sort());
+  });
+});
+
+describe('limits and state', () => {
+  it('a pattern that can match empty and starts with too many optional items is refused, not a stack overflow', () => {
+    const ok = compile([{ id: 1, expression: `${'a?'.repeat(300)}\\b` }], { mode: 'block' });
+    const got: number[] = [];
+    ok.scan(text('aa b'), (_id, _from, to) => void got.push(to));
+    expect(got).toEqual([0, 2, 3, 4]);
+    let err: unknown;
+    try {
+      compile([{ id: 5, expression: `${'a?'.repeat(MAX_NULLABLE_RUN + 1)}\\b` }], { mode: 'block' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toMatchObject({ code: 'NS_ERR_PATTERN', pattern: 5 });
+    expect((err as Error).message).toMatch(/more than 400 items that can be empty/);
+  });
+
+  it("a stream whose state is the caller's buffer reports the same empty matches", () => {
+    const db = compile(
+      [
+        { id: 1, expression: '(?m)^$', flags: 'L' },
+        { id: 2, expression: '\\b' },
+      ],
+      { mode: 'stream' },
+    );
+    const run = (s: ReturnType<typeof db.openStream>) => {
+      const got: string[] = [];
+      const cb = (id: number, from: number, to: number) => void got.push(`${id}:${from}:${to}`);
+      for (const part of ['a\n', '\n', 'b', '']) s.scan(text(part), cb);
+      s.close(cb);
+      return got;
+    };
+    const inKernel = run(db.openStream());
+    // \b has one length (0): its start is reported without L too.
+    expect(inKernel).toEqual(['2:0:0', '2:1:1', '1:2:2', '2:3:3', '2:4:4']);
+    expect(run(db.openStream({ state: new Uint8Array(db.streamStateSize) }))).toEqual(inKernel);
   });
 });
