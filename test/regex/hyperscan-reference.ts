@@ -4,7 +4,8 @@
  * many cases through one process. Each case is compiled for block, stream and vectored mode and scanned
  * in the three; every match Hyperscan reports comes back.
  *
- * `hsReference()` says why it cannot run (no C compiler, no hs.h): tests skip visibly with that reason.
+ * `hsReference()` says why it cannot run (no C compiler, no hs.h): tests call `needHyperscan(ctx)` and skip
+ * visibly with that reason.
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -12,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TOOLS_ENV } from '../support/tools.js';
 
 const SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'hs-reference.c');
 
@@ -37,6 +39,8 @@ export function hsReference(): HsStatus {
 }
 
 function build(): HsStatus {
+  // The unit tier runs without external tools (vitest.unit.config.ts).
+  if (process.env[TOOLS_ENV] === 'none') return { ok: false, reason: `external tools are off (${TOOLS_ENV}=none)` };
   const cc = process.env.CC ?? 'cc';
   const pc = spawnSync('pkg-config', ['--cflags', 'libhs'], { encoding: 'utf8' });
   const includes =
@@ -64,6 +68,15 @@ function build(): HsStatus {
     fs.renameSync(partial, binary);
   }
   return { ok: true, binary };
+}
+
+/**
+ * In a test (never while tests are collected: it may run a C compiler): skips it, with the reason, when
+ * native Hyperscan cannot run here.
+ */
+export function needHyperscan(ctx: { skip: (note?: string) => void }): void {
+  const h = hsReference();
+  if (!h.ok) ctx.skip(`native Hyperscan unavailable: ${h.reason}`);
 }
 
 const hex = (b: Uint8Array): string => (b.length === 0 ? '-' : Buffer.from(b).toString('hex'));

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { compile, deserialize, type MatchHandler, type PatternSpec, type ScanMode } from '../../src/regex/database.js';
 import { NetsieveError } from '../../src/errors.js';
-import { hsReference, runHyperscanCases, type HsCase } from './hyperscan-reference.js';
+import { needHyperscan, runHyperscanCases, type HsCase } from './hyperscan-reference.js';
 import { jsSourceMatches, mulberry32 } from './oracle.js';
 
 const SCALE = Number(process.env.NETSIEVE_REGEX_FUZZ ?? '1');
@@ -294,7 +294,6 @@ describe('the rule, case by case', () => {
 });
 
 describe('against native Hyperscan with HS_FLAG_UTF8 (flag 8)', () => {
-  const hs = hsReference();
   /**
    * Literals and classes only, over valid UTF-8 text: with HS_FLAG_UTF8 Hyperscan reads `.`, negated
    * classes and \W-style escapes as whole characters (netsieve: bytes), and leaves invalid UTF-8 undefined.
@@ -316,55 +315,53 @@ describe('against native Hyperscan with HS_FLAG_UTF8 (flag 8)', () => {
     return rand() < 0.2 ? `(?:${src}|${atom()})` : src;
   }
 
-  it.skipIf(!hs.ok)(
-    `random literal and class patterns on UTF-8 text: the same reports${hs.ok ? '' : ` (skipped: ${hs.reason})`}`,
-    () => {
-      const rand = mulberry32(88);
-      const cases: HsCase[] = [];
-      for (let t = 0; t < 150 * SCALE; t++) {
-        const caseless = rand() < 0.3;
-        const patterns = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, i) => ({
-          id: i + 1,
-          expression: utf8Pattern(rand, caseless),
-          flags: `8${caseless ? 'i' : ''}${rand() < 0.4 ? 'L' : ''}`,
-        }));
-        const textChars = Array.from({ length: Math.floor(rand() * 24) }, () =>
-          rand() < 0.5 ? WIDE[Math.floor(rand() * WIDE.length)]! : 'abAB '[Math.floor(rand() * 5)]!,
-        );
-        const data = enc(textChars.join(''));
-        const chunks: number[] = [];
-        for (let at = 0; at < data.length; ) {
-          const n = Math.min(data.length - at, Math.floor(rand() * 5));
-          chunks.push(n);
+  it('random literal and class patterns on UTF-8 text: the same reports', (ctx) => {
+    needHyperscan(ctx);
+    const rand = mulberry32(88);
+    const cases: HsCase[] = [];
+    for (let t = 0; t < 150 * SCALE; t++) {
+      const caseless = rand() < 0.3;
+      const patterns = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, i) => ({
+        id: i + 1,
+        expression: utf8Pattern(rand, caseless),
+        flags: `8${caseless ? 'i' : ''}${rand() < 0.4 ? 'L' : ''}`,
+      }));
+      const textChars = Array.from({ length: Math.floor(rand() * 24) }, () =>
+        rand() < 0.5 ? WIDE[Math.floor(rand() * WIDE.length)]! : 'abAB '[Math.floor(rand() * 5)]!,
+      );
+      const data = enc(textChars.join(''));
+      const chunks: number[] = [];
+      for (let at = 0; at < data.length; ) {
+        const n = Math.min(data.length - at, Math.floor(rand() * 5));
+        chunks.push(n);
+        at += n;
+      }
+      cases.push({ patterns, data, chunks: chunks.length > 0 ? chunks : [0] });
+    }
+    const results = runHyperscanCases(cases);
+    let reports = 0;
+    results.forEach((r, k) => {
+      const c = cases[k]!;
+      if ('error' in r) throw new Error(`Hyperscan refused ${JSON.stringify(c.patterns[r.index])}: ${r.error}`);
+      const leftmost = new Set(c.patterns.filter((p) => p.flags.includes('L')).map((p) => p.id));
+      for (const mode of ['block', 'stream', 'vectored'] as const) {
+        const want = [...new Set(r[mode].map(([id, from, to]) => `${id}:${leftmost.has(id) ? from : '?'}:${to}`))].sort();
+        const parts: Uint8Array[] = [];
+        let at = 0;
+        for (const n of c.chunks) {
+          parts.push(c.data.subarray(at, at + n));
           at += n;
         }
-        cases.push({ patterns, data, chunks: chunks.length > 0 ? chunks : [0] });
+        const got = scanAll(c.patterns, mode, c.data, () => 0, parts);
+        expect({ patterns: c.patterns, text: new TextDecoder().decode(c.data), mode, got }).toEqual({
+          patterns: c.patterns,
+          text: new TextDecoder().decode(c.data),
+          mode,
+          got: want,
+        });
+        if (mode === 'block') reports += want.length;
       }
-      const results = runHyperscanCases(cases);
-      let reports = 0;
-      results.forEach((r, k) => {
-        const c = cases[k]!;
-        if ('error' in r) throw new Error(`Hyperscan refused ${JSON.stringify(c.patterns[r.index])}: ${r.error}`);
-        const leftmost = new Set(c.patterns.filter((p) => p.flags.includes('L')).map((p) => p.id));
-        for (const mode of ['block', 'stream', 'vectored'] as const) {
-          const want = [...new Set(r[mode].map(([id, from, to]) => `${id}:${leftmost.has(id) ? from : '?'}:${to}`))].sort();
-          const parts: Uint8Array[] = [];
-          let at = 0;
-          for (const n of c.chunks) {
-            parts.push(c.data.subarray(at, at + n));
-            at += n;
-          }
-          const got = scanAll(c.patterns, mode, c.data, () => 0, parts);
-          expect({ patterns: c.patterns, text: new TextDecoder().decode(c.data), mode, got }).toEqual({
-            patterns: c.patterns,
-            text: new TextDecoder().decode(c.data),
-            mode,
-            got: want,
-          });
-          if (mode === 'block') reports += want.length;
-        }
-      });
-      expect(reports).toBeGreaterThan(150 * SCALE);
-    },
-  );
+    });
+    expect(reports).toBeGreaterThan(150 * SCALE);
+  });
 });
