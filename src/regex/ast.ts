@@ -142,6 +142,10 @@ export interface PatternFlags {
   singleMatch: boolean;
   /** `L`: report the leftmost start offset of each match (otherwise `from` may be -1). */
   leftmost: boolean;
+  /** `V` (HS_FLAG_ALLOWEMPTY): the pattern may match the empty string anywhere (`a*`). */
+  allowEmpty: boolean;
+  /** `8` (HS_FLAG_UTF8): non-ASCII characters in the expression stand for their UTF-8 bytes. */
+  utf8: boolean;
 }
 
 export interface ParsedPattern {

@@ -16,7 +16,8 @@ import { encodeDfa, ENGINE_DFA, ENGINE_LIT } from './layout.js';
 import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
 import { Cat, Nfa, NfaTooLarge, usesFinalNewline } from './nfa.js';
 import { chooseTeddy, firstBytes, windowProbability, type TeddyPlan } from './prefilter.js';
-import { parsePattern } from './syntax.js';
+import { emptyContexts, MAX_NULLABLE_RUN, nonEmptyPart } from './empty.js';
+import { isNullable, parsePattern } from './syntax.js';
 import type { CompileOptions, EngineInfo, PatternSpec, ScanMode } from './types.js';
 
 /** Literal patterns needed before the literal engine is worth it (fewer go to a DFA). */
@@ -43,6 +44,14 @@ export interface PatternMeta {
    * from each (reverse-som.ts); in streams such patterns run on the position engine instead.
    */
   reverseSom: boolean;
+  /** Where the pattern matches the empty string: a mask of empty.ts's contexts (0: never). */
+  emptyContexts: number;
+  /**
+   * An L pattern that can match empty and whose non-empty part may end before a final `\n` (`$`, `\Z`):
+   * the engines report such an end only once they know the `\n` is the last byte, and the empty match
+   * there waits as long, so that the non-empty one's (leftmost) start is the one reported.
+   */
+  emptyWaitsForFinal: boolean;
 }
 
 /** A kernel engine's tables, as compiled or as loaded from a serialized database. */
@@ -123,8 +132,24 @@ export function prepare(
     }
     if (typeof spec.expression !== 'string')
       throw new NetsieveError('NS_ERR_PATTERN', 'expression must be a string', { pattern: spec.id });
-    const p = parsePattern(spec.expression, spec.flags ?? '', spec.id);
-    const [lo, hi] = lengthRange(p.ast);
+    const parsedPattern = parsePattern(spec.expression, spec.flags ?? '', spec.id);
+    // Lengths (and so `from` without L) are the whole pattern's; the engines get its non-empty part only
+    // and the empty matches are found apart, by context (empty.ts).
+    const [lo, hi] = lengthRange(parsedPattern.ast);
+    const canBeEmpty = isNullable(parsedPattern.ast);
+    let p = parsedPattern;
+    if (canBeEmpty) {
+      try {
+        p = { ...parsedPattern, ast: nonEmptyPart(parsedPattern.ast) };
+      } catch (e) {
+        if (!(e instanceof RangeError)) throw e;
+        throw new NetsieveError(
+          'NS_ERR_PATTERN',
+          `the pattern can match empty and starts with more than ${MAX_NULLABLE_RUN} items that can be empty`,
+          { pattern: spec.id, position: 0 },
+        );
+      }
+    }
     // In block mode an L pattern's start is found backwards from its end (reverse-som.ts), so its forward
     // scan needs only the ends; `$`/`\Z` (which may end before a final newline) stay on the position engine.
     const reverseSom = (options.mode === 'block' || somHorizon > 0) && p.flags.leftmost && lo !== hi && !usesFinalNewline(p.ast);
@@ -141,6 +166,8 @@ export function prepare(
       fixedLength: lo === hi ? lo : -1,
       hasAssertions: hasAssertion(p.ast),
       reverseSom,
+      emptyContexts: canBeEmpty ? emptyContexts(parsedPattern.ast) : 0,
+      emptyWaitsForFinal: canBeEmpty && p.flags.leftmost && usesFinalNewline(p.ast),
     });
   });
 

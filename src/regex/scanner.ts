@@ -8,7 +8,8 @@
 import { NetsieveError } from '../errors.js';
 import { DFA_STATE_SIZE, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
 import { LazyDfa } from './lazy-dfa.js';
-import { categoryOf, Cat } from './nfa.js';
+import { CONTEXTS, NEXT_KINDS, NextKind, PrevKind } from './empty.js';
+import { categoryOf, Cat, isWordByte } from './nfa.js';
 import type { DatabaseParts, PatternMeta } from './plan.js';
 import { PositionEngine } from './position-engine.js';
 import { ReverseSom } from './reverse-som.js';
@@ -20,6 +21,10 @@ const SLICE = 256 * 1024;
 const MATCH_CAPACITY = 1 << 16;
 /** dfa_stop_reason(): a lazy DFA's transition is missing (wasm/layout.h STOP_MISS). */
 const STOP_MISS = 2;
+/** The kind of the byte before an offset (empty.ts `PrevKind`), per byte. */
+const BYTE_KIND = Uint8Array.from({ length: 256 }, (_, b) =>
+  b === 0x0a ? PrevKind.NL : isWordByte(b) ? PrevKind.WORD : PrevKind.OTHER,
+);
 /** A stream state's header: offset (f64), category of the previous byte (u32), flags (u32: 1 terminated, 2 closed). */
 const STREAM_HEADER = 16;
 
@@ -74,6 +79,30 @@ export class Scanner {
   private released = false;
   // Match collection for one slice (reused).
   private scratchBytes: Uint8Array | null = null;
+  /**
+   * Patterns that can match empty, by context (empty.ts): `emptyByContext[c]` lists them, or is null. Their
+   * state (`emptyOffset`, -1 when there are none): the next offset to decide (f64), the kind of the byte
+   * before it (u32), a flag (u32, see findEmpty), then per such pattern (`emptySlot`) the two highest end
+   * offsets delivered (f64), which keep a non-empty and an empty match at one end from being reported twice.
+   */
+  private readonly emptyByContext: (Int32Array | null)[] = [];
+  private readonly emptySlot: Int32Array;
+  private readonly emptyOffset: number;
+  private readonly emptyCount: number;
+  /** Whether some pattern tells a final `\n` from another (`$`, `\Z`): such a `\n` at a chunk's end waits. */
+  private readonly emptyNeedsFinal: boolean;
+  /** Whether some pattern can match empty between two bytes (not only at the data's start or end). */
+  private readonly emptyInterior: boolean;
+  /** `(prevKind << 8) | next byte` → 1 when some pattern matches empty there (the next byte not the last). */
+  private readonly emptyHit = new Uint8Array(4 << 8);
+  /**
+   * Per kind of the previous byte, before a `\n`: the patterns that match empty whether or not the `\n` is
+   * the last byte (reported at once, even at a chunk's end), and those that match only if it is not, or only
+   * if it is (reported once that is known).
+   */
+  private readonly emptyNlEither: (Int32Array | null)[] = [];
+  private readonly emptyNlOnly: (Int32Array | null)[] = [];
+  private readonly emptyNlFinalOnly: (Int32Array | null)[] = [];
   private mPat: number[] = [];
   private mTo: number[] = [];
   private mFrom: number[] = [];
@@ -146,6 +175,50 @@ export class Scanner {
     this.som =
       somNfa !== null && somPatterns.length > 0 ? new ReverseSom(somNfa, somPatterns, (p) => meta[p]!.hasAssertions) : null;
     this.somHorizon = somHorizon;
+    this.emptySlot = new Int32Array(meta.length).fill(-1);
+    let nEmpty = 0;
+    let needsFinal = false;
+    for (let c = 0; c < CONTEXTS; c++) {
+      const list = meta.flatMap((m, i) => ((m.emptyContexts >>> c) & 1 ? [i] : []));
+      this.emptyByContext.push(list.length > 0 ? Int32Array.from(list) : null);
+    }
+    meta.forEach((m, i) => {
+      if (m.emptyContexts === 0) return;
+      this.emptySlot[i] = nEmpty++;
+      if (m.emptyWaitsForFinal) needsFinal = true;
+      for (let prev = 0; prev < 4; prev++) {
+        const at = prev * NEXT_KINDS;
+        if (((m.emptyContexts >>> (at + NextKind.NL)) & 1) !== ((m.emptyContexts >>> (at + NextKind.NL_FINAL)) & 1))
+          needsFinal = true;
+      }
+    });
+    this.emptyNeedsFinal = needsFinal;
+    let interior = false;
+    for (let prev = PrevKind.NL; prev <= PrevKind.OTHER; prev++)
+      for (const next of [NextKind.NL, NextKind.WORD, NextKind.OTHER])
+        if (this.emptyByContext[prev * NEXT_KINDS + next] !== null) interior = true;
+    this.emptyInterior = interior;
+    for (let prev = 0; prev < 4; prev++) {
+      for (let b = 0; b < 256; b++) {
+        const next = b === 0x0a ? NextKind.NL : isWordByte(b) ? NextKind.WORD : NextKind.OTHER;
+        if (this.emptyByContext[prev * NEXT_KINDS + next] !== null) this.emptyHit[(prev << 8) | b] = 1;
+      }
+    }
+    const listOf = (keep: (mask: number, wait: boolean) => boolean) => {
+      const list = meta.flatMap((m, i) => (keep(m.emptyContexts, m.emptyWaitsForFinal) ? [i] : []));
+      return list.length > 0 ? Int32Array.from(list) : null;
+    };
+    for (let prev = 0; prev < 4; prev++) {
+      const nl = 1 << (prev * NEXT_KINDS + NextKind.NL);
+      const fin = 1 << (prev * NEXT_KINDS + NextKind.NL_FINAL);
+      const either = (m: number, wait: boolean) => !wait && (m & nl) !== 0 && (m & fin) !== 0;
+      this.emptyNlEither.push(listOf(either));
+      this.emptyNlOnly.push(listOf((m, l) => (m & nl) !== 0 && !either(m, l)));
+      this.emptyNlFinalOnly.push(listOf((m, l) => (m & fin) !== 0 && !either(m, l)));
+    }
+    this.emptyOffset = nEmpty > 0 ? off : -1;
+    this.emptyCount = nEmpty;
+    if (nEmpty > 0) off = align8(off + 16 + 16 * nEmpty);
     // Streams with a SOM horizon keep their last bytes: a u32 length, then up to somHorizon bytes.
     this.historyOffset = this.som !== null && mode !== 'block' ? off : -1;
     if (this.historyOffset >= 0) off = align8(off + 8 + somHorizon);
@@ -177,6 +250,12 @@ export class Scanner {
       }
     }
     for (const j of this.js) for (let i = 0; i < j.engine.slots; i++) dv.setFloat64(j.stateOffset + 8 * i, -1, true);
+    if (this.emptyOffset >= 0) {
+      dv.setFloat64(this.emptyOffset, 0, true);
+      dv.setUint32(this.emptyOffset + 8, PrevKind.START, true);
+      dv.setUint32(this.emptyOffset + 12, 0, true);
+      for (let k = 0; k < 2 * this.emptyCount; k++) dv.setFloat64(this.emptyOffset + 16 + 8 * k, -1, true);
+    }
   }
 
   info(): DatabaseInfo {
@@ -279,6 +358,7 @@ export class Scanner {
         rt.u8().set(n === total ? data : data.subarray(pos, pos + n), ptr);
       }
       this.runSlice(ptr, n, base, prev, eod && last);
+      if (this.emptyOffset >= 0) this.findEmpty(data, pos, n, base, eod && last);
       // Advance the stream.
       rt.f64()[sc >> 3] = base + n;
       if (n > 0) rt.u32()[(sc + 8) >> 2] = categoryOf(data[pos + n - 1]!);
@@ -385,6 +465,93 @@ export class Scanner {
     }
   }
 
+  /**
+   * Adds the empty matches at the offsets this slice decides: each offset whose byte before and byte after
+   * are known (and, where a pattern needs it, whether a `\n` after it is the last byte). The slice's end
+   * waits for the next call, or the end of data.
+   */
+  private findEmpty(data: Uint8Array, pos: number, n: number, base: number, eod: boolean): void {
+    const st = this.sc + this.emptyOffset;
+    // Offsets relative to the slice, as small integers (the loop reads a byte per offset: a double index
+    // would take V8's slow keyed load). -1: a `\n` that waited at the previous chunk's end.
+    let i = (this.rt.f64()[st >> 3]! - base) | 0;
+    let prevKind = this.rt.u32()[(st + 8) >> 2]!;
+    // 1: the offset is before a `\n` at a chunk's end and its `emptyNlEither` patterns are reported.
+    let partly = this.rt.u32()[(st + 12) >> 2]!;
+    const lists = this.emptyByContext;
+    const kinds = BYTE_KIND;
+    const needsFinal = this.emptyNeedsFinal;
+    const skipInterior = !this.emptyInterior;
+    const hit = this.emptyHit;
+    for (; i <= n; i++) {
+      // No pattern matches empty between two bytes (only at the data's start or end, `^$`): jump to the
+      // last two offsets, which may be before a final `\n` or at the end.
+      if (i >= 0 && i < n - 2 && base + i > 0) {
+        if (skipInterior) {
+          i = n - 2;
+          prevKind = kinds[data[pos + i - 1]!]!;
+        } else {
+          // Between two bytes, neither the data's start nor before its last byte: step over offsets whose
+          // context no pattern matches in, two table loads a byte.
+          const stop = n - 1;
+          while (i < stop) {
+            const b = data[pos + i]!;
+            if (hit[(prevKind << 8) | b] !== 0) break;
+            prevKind = kinds[b]!;
+            i++;
+          }
+        }
+      }
+      let next: number;
+      let list: Int32Array | null;
+      if (i === n) {
+        if (!eod) break;
+        next = NextKind.EOD;
+        list = lists[prevKind * NEXT_KINDS + next]!;
+      } else {
+        const b = i >= 0 ? data[pos + i]! : 0x0a;
+        if (b === 0x0a) {
+          if (!needsFinal || i + 1 < n) next = NextKind.NL;
+          else if (eod) next = NextKind.NL_FINAL;
+          else {
+            // Whether this `\n` is the last byte is known only later: what does not depend on it goes now,
+            // so that it is not reported after matches that end further on.
+            if (partly === 0) this.pushEmpty(this.emptyNlEither[prevKind]!, base + i);
+            partly = 1;
+            break;
+          }
+          list =
+            partly === 0
+              ? lists[prevKind * NEXT_KINDS + next]!
+              : next === NextKind.NL
+                ? this.emptyNlOnly[prevKind]!
+                : this.emptyNlFinalOnly[prevKind]!;
+          partly = 0;
+        } else {
+          next = kinds[b]! === PrevKind.WORD ? NextKind.WORD : NextKind.OTHER;
+          list = lists[prevKind * NEXT_KINDS + next]!;
+        }
+      }
+      if (list !== null) this.pushEmpty(list, base + i);
+      prevKind = i >= 0 ? kinds[data[pos + i]!]! : PrevKind.NL;
+    }
+    this.rt.f64()[st >> 3] = base + i;
+    this.rt.u32()[(st + 8) >> 2] = prevKind;
+    this.rt.u32()[(st + 12) >> 2] = partly;
+  }
+
+  /** Adds an empty match at `e` for each pattern of `list` (start = end; -1 without L for variable lengths). */
+  private pushEmpty(list: Int32Array | null, e: number): void {
+    if (list === null) return;
+    for (let j = 0; j < list.length; j++) {
+      const p = list[j]!;
+      const m = this.meta[p]!;
+      this.mPat.push(p);
+      this.mTo.push(e);
+      this.mFrom.push(m.leftmost || m.fixedLength >= 0 ? e : -1);
+    }
+  }
+
   private readonly positionReport = (p: number, from: number, to: number): void => {
     this.mPat.push(p);
     this.mTo.push(to);
@@ -434,6 +601,22 @@ export class Scanner {
       const j = order === null ? jj : order[jj]!;
       const p = this.mPat[j]!;
       const m = this.meta[p]!;
+      const to = this.mTo[j]!;
+      const slot = this.emptySlot[p]!;
+      if (slot >= 0) {
+        // A pattern that can match empty: its non-empty and empty matches at one end are one report. Ends
+        // arrive in order except one byte back at a stream's end (a `$` before a final `\n`), so the two
+        // highest ends delivered are enough to know.
+        const f64 = this.rt.f64();
+        const at = (this.sc + this.emptyOffset + 16 + 16 * slot) >> 3;
+        const highest = f64[at]!;
+        const second = f64[at + 1]!;
+        if (to === highest || to === second) continue;
+        if (to > highest) {
+          f64[at + 1] = highest;
+          f64[at] = to;
+        } else if (to > second) f64[at + 1] = to;
+      }
       const bit = this.singleBits[p]!;
       if (bit >= 0) {
         // A fresh view each time: a callback may have grown the memory (and detached an older view).
@@ -442,7 +625,6 @@ export class Scanner {
         if ((u8[at]! & (1 << (bit & 7))) !== 0) continue;
         u8[at]! |= 1 << (bit & 7);
       }
-      const to = this.mTo[j]!;
       let from = this.mFrom[j]!;
       if (from === -2) from = to - m.fixedLength;
       if (onMatch(m.id, from, to) === true) return 'terminated';

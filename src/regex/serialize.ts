@@ -125,7 +125,12 @@ export function deserializeDatabase(bytes: Uint8Array): DatabaseParts {
     const id = u32();
     const fl = u32();
     const el = u32();
-    specs.push({ id, flags: dec.decode(take(fl)), expression: dec.decode(take(el)) });
+    let flags = dec.decode(take(fl));
+    const expression = dec.decode(take(el));
+    // Databases written before flag 8 existed (same format) hold non-ASCII characters without it; they meant
+    // UTF-8 then, which is what flag 8 means now (compile() refuses them without it, so new ones never do).
+    if (!flags.includes('8') && Array.from(expression).some((c) => c.charCodeAt(0) >= 0x80)) flags += '8';
+    specs.push({ id, flags, expression });
   }
   // The patterns are parsed again for their metadata and NFA (cheap); the tables are taken as saved.
   const p = prepare(specs, somHorizon > 0 ? { mode, somHorizon } : { mode });

@@ -1,6 +1,6 @@
 /**
- * Building and measuring RegexNode trees: the simplifying constructors the parser uses, and the two
- * properties the parser checks before handing a pattern on (nullability and expanded size).
+ * Building and measuring RegexNode trees: the simplifying constructors the parser uses, and two properties
+ * of a pattern (nullability and expanded size).
  *
  * The constructors only make rewrites that keep the set of (start, end) pairs a pattern matches:
  * flattening nested concatenations and alternations, dropping `empty` from a concatenation, unwrapping a
@@ -71,8 +71,9 @@ export function repeatNode(item: RegexNode, min: number, max: number, greedy: bo
 }
 
 /**
- * True when `node` can match without consuming a byte. Assertions are zero-width, so `^`, `\b` and
- * `^$` are nullable: Hyperscan refuses them all ("Pattern matches empty buffer").
+ * True when `node` can match without consuming a byte, assertions counting as possibly holding (`^`, `\b`,
+ * `^$` are nullable). Such patterns are split for the engines (empty.ts); which ones compile without flag V
+ * is `matchesEmptyUnconditionally`, Hyperscan's rule.
  */
 export function isNullable(node: RegexNode): boolean {
   switch (node.kind) {

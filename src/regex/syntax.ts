@@ -2,11 +2,12 @@
  * The pattern parser: a Hyperscan expression (PCRE syntax, byte mode) and its flags string become a
  * `ParsedPattern` (see ast.ts) with case folding, `.`, anchors and inline options resolved.
  *
- * The data is bytes. A non-ASCII character written in a pattern (`é`, `日`, `😀`) stands for its UTF-8
- * bytes, as one item (`é+` repeats both bytes), because the text people search for (HTTP, documents) is
- * UTF-8; in a class it is one more alternative (`[aé]` is `(?:a|\xc3\xa9)`). A range or a negated class
- * over such characters is refused (byte sets cannot express them). Escapes (`\xe9`) stay single bytes, and
- * caseless matching folds ASCII letters only.
+ * The data is bytes. With flag `8` (Hyperscan's HS_FLAG_UTF8) a non-ASCII character written in a pattern
+ * (`é`, `日`, `😀`) stands for its UTF-8 bytes, as one item (`é+` repeats both bytes); in a class it is one
+ * more alternative (`[aé]` is `(?:a|\xc3\xa9)`). A range or a negated class over such characters is refused
+ * (byte sets cannot express them). Without `8` a non-ASCII character is an error naming its position: it
+ * never silently becomes a Latin-1 byte. Escapes (`\xe9`) stay single bytes either way, and caseless
+ * matching folds ASCII letters only.
  *
  * The dialect is the subset of PCRE that Hyperscan accepts (its "Pattern Support" page; PCRE 8.41 is the
  * version Hyperscan validates against). Everything else is refused with NS_ERR_PATTERN, the pattern id, the
@@ -30,7 +31,8 @@ import { NetsieveError } from '../errors.js';
 import { ByteSet } from './ast.js';
 import type { Assertion, ParsedPattern, PatternFlags, RegexNode } from './ast.js';
 import { classEscapeSet, dotSet, foldCase, isPosixClassName, posixClassSet } from './syntax-sets.js';
-import { altNode, assertNode, concatNode, isNullable, repeatCopies, repeatNode, setNode } from './syntax-nodes.js';
+import { matchesEmptyUnconditionally } from './empty.js';
+import { altNode, assertNode, concatNode, repeatCopies, repeatNode, setNode } from './syntax-nodes.js';
 
 export { isNullable, expandedSize } from './syntax-nodes.js';
 
@@ -89,18 +91,27 @@ interface Frame {
 }
 
 const FLAG_NAMES: Readonly<Record<string, string>> = {
-  '8': 'UTF-8 mode (HS_FLAG_UTF8)',
-  W: 'Unicode properties (HS_FLAG_UCP)',
+  W: 'Unicode properties (HS_FLAG_UCP); with flag 8 alone, \\w \\d \\s \\b and POSIX classes stay ASCII',
   P: 'prefilter mode (HS_FLAG_PREFILTER)',
-  V: 'empty matches (HS_FLAG_ALLOWEMPTY)',
   Q: 'quiet (HS_FLAG_QUIET)',
   C: 'logical combinations (HS_FLAG_COMBINATION)',
   O: 'ordered matches (a Hyperscan test-tool option)',
 };
 
-/** Parses a Hyperscan flags string (`i s m H L`). Errors carry no position: it is not in the expression. */
+/**
+ * Parses a Hyperscan flags string (`i s m H L V 8`, the letters of Hyperscan's own tools: `V` is
+ * HS_FLAG_ALLOWEMPTY, `8` HS_FLAG_UTF8). Errors carry no position: it is not in the expression.
+ */
 function parseFlags(flags: string, id: number): PatternFlags {
-  const out: PatternFlags = { caseless: false, dotall: false, multiline: false, singleMatch: false, leftmost: false };
+  const out: PatternFlags = {
+    caseless: false,
+    dotall: false,
+    multiline: false,
+    singleMatch: false,
+    leftmost: false,
+    allowEmpty: false,
+    utf8: false,
+  };
   const seen = new Set<string>();
   for (let i = 0; i < flags.length; i++) {
     const f = flags[i]!;
@@ -123,6 +134,12 @@ function parseFlags(flags: string, id: number): PatternFlags {
       case 'L':
         out.leftmost = true;
         break;
+      case 'V':
+        out.allowEmpty = true;
+        break;
+      case '8':
+        out.utf8 = true;
+        break;
       default: {
         const what = FLAG_NAMES[f];
         const msg =
@@ -130,7 +147,7 @@ function parseFlags(flags: string, id: number): PatternFlags {
             ? `${where}: netsieve does not support ${what}`
             : f === 'x'
               ? `${where} is not a Hyperscan flag; write (?x) at the start of the expression for extended syntax`
-              : `${where} is not a known flag; netsieve accepts i, s, m, H and L`;
+              : `${where} is not a known flag; netsieve accepts i, s, m, H, L, V and 8`;
         throw new NetsieveError('NS_ERR_PATTERN', msg, { pattern: id });
       }
     }
@@ -139,20 +156,22 @@ function parseFlags(flags: string, id: number): PatternFlags {
 }
 
 /**
- * Parses one pattern. `expression` is the regex source (non-ASCII characters stand for their UTF-8 bytes),
- * `flags` Hyperscan's flag letters, `id` the pattern id reported in errors.
+ * Parses one pattern. `expression` is the regex source (non-ASCII characters need flag `8` and stand for
+ * their UTF-8 bytes), `flags` Hyperscan's flag letters, `id` the pattern id reported in errors.
  *
  * Throws NetsieveError NS_ERR_PATTERN (with `pattern: id` and, for expression errors, `position`) for bad
- * syntax, unsupported constructs, unsupported flags, a pattern that matches the empty string, or a limit.
+ * syntax, unsupported constructs, unsupported flags, a pattern that matches the empty string with no
+ * assertion on the way and no flag `V` (Hyperscan's rule, see empty.ts), or a limit.
  */
 export function parsePattern(expression: string, flags: string, id: number): ParsedPattern {
   const parsedFlags = parseFlags(flags, id);
   const ast = new PatternParser(expression, parsedFlags, id).parse();
-  if (isNullable(ast)) {
+  if (!parsedFlags.allowEmpty && matchesEmptyUnconditionally(ast)) {
     throw new NetsieveError(
       'NS_ERR_PATTERN',
-      'the pattern can match the empty string (Hyperscan\'s "Pattern matches empty buffer"), which would ' +
-        'report a match at every offset; make it consume at least one byte, e.g. a+ rather than a*',
+      'the pattern can match the empty string anywhere (Hyperscan\'s "Pattern matches empty buffer"), which ' +
+        'reports a match at every offset; add flag V (HS_FLAG_ALLOWEMPTY) if that is meant, or make it ' +
+        'consume a byte or pass an anchor (a+ rather than a*, ^a* rather than a*)',
       { pattern: id, position: 0 },
     );
   }
@@ -238,10 +257,13 @@ class PatternParser {
   private frame: Frame;
   private readonly stack: Frame[] = [];
   private readonly groupNames = new Set<string>();
+  /** Flag 8: non-ASCII characters are allowed and stand for their UTF-8 bytes. */
+  private readonly utf8: boolean;
 
   constructor(src: string, flags: PatternFlags, id: number) {
     this.src = src;
     this.id = id;
+    this.utf8 = flags.utf8;
     this.len = src.length;
     this.mode = { caseless: flags.caseless, dotall: flags.dotall, multiline: flags.multiline, extended: false };
     this.frame = this.newFrame(-1);
@@ -263,10 +285,18 @@ class PatternParser {
         `the expression is ${len} characters long, over the limit of ${PATTERN_LIMITS.maxExpressionLength}`,
       );
     }
-    // A non-ASCII character stands for its UTF-8 bytes; a lone surrogate has none. Checked up front so
-    // that the rest of the parser can take every code point as encodable.
+    // A non-ASCII character stands for its UTF-8 bytes, with flag 8 only; a lone surrogate has none. Checked
+    // up front so that the rest of the parser can take every code point as allowed and encodable.
     for (let i = 0; i < len; i++) {
       const c = src.charCodeAt(i);
+      if (c >= 0x80 && !this.utf8) {
+        const cp = src.codePointAt(i)!;
+        this.fail(
+          i,
+          `non-ASCII character ${String.fromCodePoint(cp)} (U+${cp.toString(16).toUpperCase().padStart(4, '0')}): ` +
+            `add flag 8 (HS_FLAG_UTF8) to match it as UTF-8 text, or write a byte as \\xHH`,
+        );
+      }
       if (c >= 0xd800 && c <= 0xdfff) {
         const paired = c <= 0xdbff && i + 1 < len && (src.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
         if (!paired)
@@ -589,7 +619,7 @@ class PatternParser {
     if (/^\(\*(UTF8?|UCP)\)$/.test(verb)) {
       this.fail(
         start,
-        `${verb} is not supported: netsieve matches bytes (non-ASCII characters in a pattern are their UTF-8 bytes) and has no Unicode properties`,
+        `${verb} is not supported: give flag 8 (HS_FLAG_UTF8) for UTF-8 characters in the pattern; netsieve has no Unicode properties`,
       );
     }
     this.fail(start, `${verb} is not supported: netsieve has no backtracking control verbs or (*...) settings`);

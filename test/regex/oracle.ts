@@ -547,12 +547,13 @@ export function randomPattern(rand: () => number, opts: RandomPatternOptions = {
         continue;
       }
       if (r < 0.17) {
-        // \Q...\E: literal bytes without escapes (no backslash, so no premature \E).
+        // \Q...\E: literal bytes without escapes (no backslash, so no premature \E), ASCII only (a
+        // non-ASCII character needs flag 8 and is UTF-8, see utf8.test.ts).
         let q = '';
         const len = int(1, 3);
         for (let m = 0; m < len; m++) {
           const b = pick(alphaBytes);
-          q += b === 0x5c ? 'x' : String.fromCharCode(b);
+          q += b === 0x5c || b >= 0x80 ? 'x' : String.fromCharCode(b);
         }
         src += `\\Q${q}\\E`;
         nullable = false;

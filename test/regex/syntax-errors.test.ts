@@ -1,11 +1,12 @@
 /**
  * The pattern parser on what it refuses: each unsupported construct with its own message and position,
- * bad syntax, Hyperscan's empty-match rule, the limits, and garbage (random strings and mutated patterns
+ * bad syntax, non-ASCII characters without flag 8, Hyperscan's empty-match rule, the limits, and garbage (random strings and mutated patterns
  * must produce a ParsedPattern or an NS_ERR_PATTERN, nothing else, quickly).
  */
 import { describe, expect, it } from 'vitest';
 import { isNetsieveError } from '../../src/errors.js';
 import type { NetsieveError } from '../../src/errors.js';
+import { matchesEmptyUnconditionally } from '../../src/regex/empty.js';
 import { expandedSize, isNullable, parsePattern, PATTERN_LIMITS } from '../../src/regex/syntax.js';
 import { mulberry32, randomPattern } from './oracle.js';
 import { ast, checkWellFormed, endsIn, ID, refusal } from './syntax-helpers.js';
@@ -53,8 +54,8 @@ describe('refused constructs: each names itself and where it starts', () => {
     ['(*ACCEPT)a', 0, /backtracking control verbs/],
     ['a(*MARK:x)b', 1, /backtracking control verbs/],
     ['(*CRLF)a', 0, /\(\*CRLF\) is not supported/],
-    ['(*UTF8)a', 0, /\(\*UTF8\) is not supported: netsieve matches bytes/],
-    ['(*UTF)a', 0, /\(\*UTF\) is not supported: netsieve matches bytes/],
+    ['(*UTF8)a', 0, /\(\*UTF8\) is not supported: give flag 8 \(HS_FLAG_UTF8\)/],
+    ['(*UTF)a', 0, /\(\*UTF\) is not supported: give flag 8/],
     ['(*UCP)a', 0, /\(\*UCP\) is not supported/],
     ['a(*', 1, /\(\*.*not supported/],
     // escapes
@@ -168,7 +169,7 @@ describe('bad syntax', () => {
     ['\\o7', 0, /\\o must be followed by \{octal digits\}/],
     ['[\\400]', 1, /octal escape \\400 is above \\377/],
     ['a\\c', 1, /\\c must be followed by a printable ASCII character/],
-    ['a\\c\u00e9', 1, /\\c must be followed by a printable ASCII/],
+    ['a\\c\u00e9', 3, /non-ASCII character \u00e9 \(U\+00E9\): add flag 8/],
     ['a\\c\n', 1, /\\c must be followed/],
   ])('%j at %i', (expression, position, message) => {
     const err = refusal(expression);
@@ -176,13 +177,32 @@ describe('bad syntax', () => {
     expect(err.position).toBe(position);
   });
 
+  it('without flag 8 a non-ASCII character is refused where it stands, whatever surrounds it (never a Latin-1 byte)', () => {
+    for (const [expression, position] of [
+      ['h\u00e9llo', 1],
+      ['[a\u00e9]', 2],
+      ['\\Q\u65e5\\E', 2],
+      ['x\\\u00e9', 2],
+      ['ab\u{1F600}', 2],
+      ['(?x)a # \u00e9', 8],
+    ] as const) {
+      const err = refusal(expression);
+      expect(err.position, expression).toBe(position);
+      expect(err.message).toMatch(/non-ASCII character .* add flag 8 \(HS_FLAG_UTF8\).*\\xHH/);
+      expect(() => parsePattern(expression, '8', ID)).not.toThrow();
+    }
+    // \xHH is one byte with or without the flag.
+    expect(ast('\\xe9')).toEqual(ast('\\xe9', '8'));
+    expect(refusal('a\\c\u00e9', '8').message).toMatch(/\\c must be followed by a printable ASCII/);
+  });
+
   it('a lone surrogate is refused: it has no UTF-8 encoding', () => {
-    const err = refusal('ab\ud800c');
+    const err = refusal('ab\ud800c', '8');
     expect(err.position).toBe(2);
     expect(err.message).toMatch(/lone surrogate \\ud800 .*no UTF-8 encoding/);
-    expect(refusal('a\udc00').position).toBe(1);
-    expect(refusal('[\ude00]').position).toBe(1);
-    expect(refusal('a\ud83d').position).toBe(1);
+    expect(refusal('a\udc00', '8').position).toBe(1);
+    expect(refusal('[\ude00]', '8').position).toBe(1);
+    expect(refusal('a\ud83d', '8').position).toBe(1);
   });
 
   it('a range with a non-ASCII end is refused (several byte lengths); so is a negated class listing one', () => {
@@ -193,15 +213,15 @@ describe('bad syntax', () => {
       ['[\u00e9-\u{1F600}]', 1],
       ['[\u00e9-a]', 1],
     ] as const) {
-      const err = refusal(expression);
+      const err = refusal(expression, '8');
       expect(err.message).toMatch(/range .* over non-ASCII characters is not supported.*\\xHH/);
       expect(err.position).toBe(position);
     }
-    const err = refusal('a[^b\u00e9]');
+    const err = refusal('a[^b\u00e9]', '8');
     expect(err.message).toMatch(/negated class cannot list a non-ASCII character/);
     expect(err.position).toBe(1);
     // A negated class of bytes is fine, and so is a non-ASCII character in a hyphen that is no range.
-    expect(() => parsePattern('[^\\xe9][\u00e9-][-\u00e9]', '', ID)).not.toThrow();
+    expect(() => parsePattern('[^\\xe9][\u00e9-][-\u00e9]', '8', ID)).not.toThrow();
   });
 });
 
@@ -240,6 +260,7 @@ describe('quantifier placement', () => {
 });
 
 describe("Hyperscan's empty-match rule", () => {
+  // Each checked against libhs 5.4 (test/regex/empty.test.ts compares the whole list when it is installed).
   it.each([
     '',
     'a*',
@@ -253,6 +274,21 @@ describe("Hyperscan's empty-match rule", () => {
     '(?:)',
     'a{0}',
     '(?:a*)+',
+    '(?:\\b)?',
+    '\\b|a*',
+    '(?:a|\\b)*',
+    '(?#c)',
+    '(?i)',
+    'a*?b*',
+    '(?x) # only a comment',
+  ])('%j can match the empty string with no assertion on the way: refused without V, accepted with it', (expression) => {
+    const err = refusal(expression);
+    expect(err.message).toMatch(/can match the empty string anywhere .*Pattern matches empty buffer.*add flag V/);
+    expect(err.position).toBe(0);
+    expect(() => parsePattern(expression, 'V', ID)).not.toThrow();
+  });
+
+  it.each([
     '^',
     '$',
     '\\b',
@@ -260,16 +296,16 @@ describe("Hyperscan's empty-match rule", () => {
     '\\A',
     '\\z',
     '^$',
+    '^0?$',
+    '^.*$',
+    '^(?:\\?[01])?$',
+    'x|^$',
+    'a?$',
+    '\\b|\\B',
     '\\b\\B',
     '(?:^|a)',
-    '(?#c)',
-    '(?i)',
-    'a*?b*',
-    '(?x) # only a comment',
-  ])('%j can match the empty string and is refused', (expression) => {
-    const err = refusal(expression);
-    expect(err.message).toMatch(/can match the empty string .*Pattern matches empty buffer/);
-    expect(err.position).toBe(0);
+  ])('%j can match empty only where an assertion holds: accepted as it is, as Hyperscan does', (expression) => {
+    expect(isNullable(ast(expression))).toBe(true);
   });
 
   it.each(['a', 'a+', '^a', 'a$', '\\ba\\b', '(?:a|b)+', 'a*b', '(a|b?)c', 'x{1,}', '(?:(?:a?)b)?c', '.', '\\n'])(
@@ -370,7 +406,8 @@ describe('garbage never escapes as anything but NS_ERR_PATTERN', () => {
     try {
       const parsed = parsePattern(expression, flags, ID);
       checkWellFormed(parsed.ast);
-      if (isNullable(parsed.ast)) throw new Error('accepted a nullable pattern');
+      if (matchesEmptyUnconditionally(parsed.ast) && !flags.includes('V'))
+        throw new Error('accepted a pattern that matches empty anywhere');
       return 'ok';
     } catch (e) {
       const what = `${JSON.stringify(expression)} /${flags}: ${String(e)}`;

@@ -43,6 +43,8 @@ describe('flags string', () => {
       multiline: false,
       singleMatch: false,
       leftmost: false,
+      allowEmpty: false,
+      utf8: false,
     });
     expect(parsePattern('a', 'ismHL', ID).flags).toEqual({
       caseless: true,
@@ -50,6 +52,8 @@ describe('flags string', () => {
       multiline: true,
       singleMatch: true,
       leftmost: true,
+      allowEmpty: false,
+      utf8: false,
     });
     expect(parsePattern('a', 'L', ID).flags.leftmost).toBe(true);
     expect(parsePattern('a', 'H', ID).flags.singleMatch).toBe(true);
@@ -65,12 +69,17 @@ describe('flags string', () => {
     expect(err.position).toBeUndefined();
   });
 
-  it.each(['8', 'W', 'P', 'V', 'Q', 'C', 'O'])('Hyperscan flag %s is refused as not supported', (f) => {
+  it('V (HS_FLAG_ALLOWEMPTY) and 8 (HS_FLAG_UTF8) are accepted', () => {
+    expect(parsePattern('a*', 'V', ID).flags).toMatchObject({ allowEmpty: true, utf8: false });
+    expect(parsePattern('\u00e9', '8i', ID).flags).toMatchObject({ allowEmpty: false, utf8: true, caseless: true });
+  });
+
+  it.each(['W', 'P', 'Q', 'C', 'O'])('Hyperscan flag %s is refused as not supported', (f) => {
     expect(refusal('a', `i${f}`).message).toMatch(new RegExp(`flag "${f}".*netsieve does not support`));
   });
 
   it.each(['z', 'I', 'g', ' ', '-'])('unknown flag %j is refused', (f) => {
-    expect(refusal('a', f).message).toMatch(/is not a known flag; netsieve accepts i, s, m, H and L/);
+    expect(refusal('a', f).message).toMatch(/is not a known flag; netsieve accepts i, s, m, H, L, V and 8/);
   });
 
   it('x is not a flag but the message points to (?x)', () => {
@@ -85,17 +94,17 @@ describe('literals and escapes', () => {
   });
 
   it('a non-ASCII character stands for its UTF-8 bytes, as one item; a \\x escape stays one byte', () => {
-    expect(ast('\u00e9')).toEqual({ kind: 'concat', items: [set(0xc3), set(0xa9)] });
-    expect(ast('\u0080')).toEqual({ kind: 'concat', items: [set(0xc2), set(0x80)] });
-    expect(ast('\u00ff')).toEqual({ kind: 'concat', items: [set(0xc3), set(0xbf)] });
-    expect(ast('\u65e5')).toEqual({ kind: 'concat', items: [set(0xe6), set(0x97), set(0xa5)] });
-    expect(ast('\u{1F600}')).toEqual({ kind: 'concat', items: [set(0xf0), set(0x9f), set(0x98), set(0x80)] });
-    expect(ast('h\u00e9llo')).toEqual(ast('h\\xc3\\xa9llo'));
+    expect(ast('\u00e9', '8')).toEqual({ kind: 'concat', items: [set(0xc3), set(0xa9)] });
+    expect(ast('\u0080', '8')).toEqual({ kind: 'concat', items: [set(0xc2), set(0x80)] });
+    expect(ast('\u00ff', '8')).toEqual({ kind: 'concat', items: [set(0xc3), set(0xbf)] });
+    expect(ast('\u65e5', '8')).toEqual({ kind: 'concat', items: [set(0xe6), set(0x97), set(0xa5)] });
+    expect(ast('\u{1F600}', '8')).toEqual({ kind: 'concat', items: [set(0xf0), set(0x9f), set(0x98), set(0x80)] });
+    expect(ast('h\u00e9llo', '8')).toEqual(ast('h\\xc3\\xa9llo'));
     // A quantifier repeats the whole character, not its last byte.
-    expect(ast('\u00e9+')).toEqual(ast('(?:\\xc3\\xa9)+'));
-    expect(ast('\u65e5{2}')).toEqual(ast('(?:\\xe6\\x97\\xa5){2}'));
-    expect(ast('\\\u00e9')).toEqual(ast('\\xc3\\xa9'));
-    expect(ast('\\Q\u00e9.\u{1F600}\\E')).toEqual(ast('\\xc3\\xa9\\.\\xf0\\x9f\\x98\\x80'));
+    expect(ast('\u00e9+', '8')).toEqual(ast('(?:\\xc3\\xa9)+'));
+    expect(ast('\u65e5{2}', '8')).toEqual(ast('(?:\\xe6\\x97\\xa5){2}'));
+    expect(ast('\\\u00e9', '8')).toEqual(ast('\\xc3\\xa9'));
+    expect(ast('\\Q\u00e9.\u{1F600}\\E', '8')).toEqual(ast('\\xc3\\xa9\\.\\xf0\\x9f\\x98\\x80'));
     expect(bytesOf('\\xe9')).toEqual([0xe9]);
     expect(bytesOf('\\x{e9}')).toEqual([0xe9]);
   });
@@ -214,12 +223,12 @@ describe('sets', () => {
   });
 
   it('classes: a non-ASCII character is one more alternative, its UTF-8 bytes', () => {
-    expect(ast('[a-c\u00e9]')).toEqual(ast('(?:[a-c]|\\xc3\\xa9)'));
-    expect(ast('[\u00e9\u65e5\u00e9]')).toEqual(ast('(?:\\xc3\\xa9|\\xe6\\x97\\xa5)'));
-    expect(ast('[\\x80\u{1F600}]+')).toEqual(ast('(?:[\\x80]|\\xf0\\x9f\\x98\\x80)+'));
-    expect(ast('[\\\u00e9-]')).toEqual(ast('(?:-|\\xc3\\xa9)'));
-    expect(ast('[\\Q\u00e9\\E]')).toEqual(ast('\\xc3\\xa9'));
-    expect(ast('[a\u00e9]', 'i')).toEqual(ast('(?:[aA]|\\xc3\\xa9)'));
+    expect(ast('[a-c\u00e9]', '8')).toEqual(ast('(?:[a-c]|\\xc3\\xa9)'));
+    expect(ast('[\u00e9\u65e5\u00e9]', '8')).toEqual(ast('(?:\\xc3\\xa9|\\xe6\\x97\\xa5)'));
+    expect(ast('[\\x80\u{1F600}]+', '8')).toEqual(ast('(?:[\\x80]|\\xf0\\x9f\\x98\\x80)+'));
+    expect(ast('[\\\u00e9-]', '8')).toEqual(ast('(?:-|\\xc3\\xa9)'));
+    expect(ast('[\\Q\u00e9\\E]', '8')).toEqual(ast('\\xc3\\xa9'));
+    expect(ast('[a\u00e9]', 'i8')).toEqual(ast('(?:[aA]|\\xc3\\xa9)'));
   });
 
   it('negated classes', () => {
@@ -320,8 +329,8 @@ describe('caseless (flag i and inline (?i))', () => {
     expect(bytesOf('\\xe9', 'i')).toEqual([0xe9]);
     expect(bytesOf('\\xc9', 'i')).toEqual([0xc9]);
     // Non-ASCII letters are not folded: É is c3 89 and é c3 a9, and caseless is ASCII only.
-    expect(ast('\u00e9', 'i')).toEqual(ast('\\xc3\\xa9'));
-    expect(ast('\u00c9', 'i')).toEqual(ast('\\xc3\\x89'));
+    expect(ast('\u00e9', 'i8')).toEqual(ast('\\xc3\\xa9'));
+    expect(ast('\u00c9', 'i8')).toEqual(ast('\\xc3\\x89'));
     expect(bytesOf('[\\x40\\x5b\\x60\\x7b]', 'i')).toEqual([0x40, 0x5b, 0x60, 0x7b]);
   });
 
@@ -492,9 +501,9 @@ describe('extended mode (?x)', () => {
   });
 
   it('U+0085 and U+00A0 are not whitespace (C locale): they are their UTF-8 bytes; comments may hold any character', () => {
-    expect(ast('(?x)a\u00a0\u0085')).toEqual(ast('a\\xc2\\xa0\\xc2\\x85'));
-    expect(ast('(?x)a # \u20ac\u{1F600}\nb')).toEqual(ast('ab'));
-    expect(ast('a(?#\u0100)b')).toEqual(ast('ab'));
+    expect(ast('(?x)a\u00a0\u0085', '8')).toEqual(ast('a\\xc2\\xa0\\xc2\\x85'));
+    expect(ast('(?x)a # \u20ac\u{1F600}\nb', '8')).toEqual(ast('ab'));
+    expect(ast('a(?#\u0100)b', '8')).toEqual(ast('ab'));
   });
 });
 

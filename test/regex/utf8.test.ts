@@ -1,14 +1,16 @@
 /**
- * Non-ASCII characters in patterns stand for their UTF-8 bytes (syntax.ts). Differential tests against V8:
+ * With flag 8 (HS_FLAG_UTF8), non-ASCII characters in patterns stand for their UTF-8 bytes (syntax.ts);
+ * without it they are refused. Differential tests against V8:
  * each random pattern is written twice, once as netsieve takes it (with the characters themselves) and once
  * as a flagless, `u`-less V8 RegExp over a latin1 string of the bytes, with every character spelled as its
  * bytes (`é` → `(?:\xc3\xa9)`), so the reference shares no code with netsieve's parser. Inputs mix whole
  * characters with stray UTF-8 bytes (a lead byte alone, a continuation byte alone) to catch a sequence
- * matched in part.
+ * matched in part. Literal and class patterns are also compared with native Hyperscan given HS_FLAG_UTF8.
  */
 import { describe, expect, it } from 'vitest';
 import { compile, deserialize, type MatchHandler, type PatternSpec, type ScanMode } from '../../src/regex/database.js';
 import { NetsieveError } from '../../src/errors.js';
+import { needHyperscan, runHyperscanCases, type HsCase } from './hyperscan-reference.js';
 import { jsSourceMatches, mulberry32 } from './oracle.js';
 
 const SCALE = Number(process.env.NETSIEVE_REGEX_FUZZ ?? '1');
@@ -104,13 +106,13 @@ function randomText(rand: () => number, tokens: number): Uint8Array {
   return Uint8Array.from(out);
 }
 
-function scanAll(specs: PatternSpec[], mode: ScanMode, data: Uint8Array, rand: () => number): string[] {
+function scanAll(specs: PatternSpec[], mode: ScanMode, data: Uint8Array, rand: () => number, given?: Uint8Array[]): string[] {
   const db = compile(specs, { mode });
   const leftmost = new Set(specs.filter((s) => s.flags?.includes('L')).map((s) => s.id));
   const got: string[] = [];
   const cb: MatchHandler = (id, from, to) => void got.push(`${id}:${leftmost.has(id) ? from : '?'}:${to}`);
-  const chunks: Uint8Array[] = [];
-  for (let p = 0; p < data.length; ) {
+  const chunks: Uint8Array[] = given ?? [];
+  for (let p = 0; given === undefined && p < data.length; ) {
     const c = Math.floor(rand() * 6);
     chunks.push(data.subarray(p, p + c));
     p += c;
@@ -140,7 +142,7 @@ describe('non-ASCII characters in patterns against V8 over the UTF-8 bytes', () 
           const specs = pairs.map((p, i) => ({
             id: i,
             expression: p.ns,
-            flags: (caseless ? 'i' : '') + (rand() < 0.5 ? 'L' : ''),
+            flags: `8${caseless ? 'i' : ''}${rand() < 0.5 ? 'L' : ''}`,
           }));
           const data = randomText(rand, Math.floor(rand() * 24));
           const want = specs
@@ -169,7 +171,7 @@ describe('non-ASCII characters in patterns against V8 over the UTF-8 bytes', () 
       { length: 48 },
       (_, i) => `${WIDE[i % WIDE.length]}${'ab'[i % 2]}${WIDE[(i * 3) % WIDE.length]}${i}`,
     );
-    const specs = words.map((w, id) => ({ id, expression: w }));
+    const specs = words.map((w, id) => ({ id, expression: w, flags: '8' }));
     const db = compile(specs, { mode: 'block' });
     expect(db.info().engines.some((e) => e.kind === 'literal')).toBe(true);
     const text = Array.from({ length: 400 }, () =>
@@ -195,7 +197,10 @@ describe('the rule, case by case', () => {
   const first = (expression: string, flags: string, text: string | Uint8Array): string[] => {
     const out: string[] = [];
     const data = typeof text === 'string' ? Buffer.from(text) : text;
-    compile([{ id: 1, expression, flags }], { mode: 'block' }).scan(data, (_id, from, to) => void out.push(`${from}-${to}`));
+    compile([{ id: 1, expression, flags: `8${flags}` }], { mode: 'block' }).scan(
+      data,
+      (_id, from, to) => void out.push(`${from}-${to}`),
+    );
     return out;
   };
 
@@ -203,6 +208,28 @@ describe('the rule, case by case', () => {
     expect(first('héllo', '', 'say héllo')).toEqual(['4-10']);
     expect(first('héllo', '', Buffer.from('say h\xe9llo', 'latin1'))).toEqual([]);
     expect(first('日本+', 'L', '日本本')).toEqual(['0-6', '0-9']);
+  });
+
+  it('without flag 8 a non-ASCII character is NS_ERR_PATTERN at its position, never a Latin-1 byte', () => {
+    for (const [expression, position] of [
+      ['héllo', 1],
+      ['[aé]x', 2],
+      ['ab日', 2],
+    ] as const) {
+      let err: unknown;
+      try {
+        compile([{ id: 4, expression, flags: 'i' }], { mode: 'block' });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(NetsieveError);
+      expect(err).toMatchObject({ code: 'NS_ERR_PATTERN', pattern: 4, position });
+      expect((err as Error).message).toMatch(/add flag 8 \(HS_FLAG_UTF8\)/);
+    }
+  });
+
+  it('flag W (HS_FLAG_UCP) is refused with a clear message', () => {
+    expect(() => compile([{ id: 5, expression: '\\w', flags: '8W' }], { mode: 'block' })).toThrow(/HS_FLAG_UCP/);
   });
 
   it('\\xHH stays one byte', () => {
@@ -216,21 +243,125 @@ describe('the rule, case by case', () => {
 
   it('ranges over non-ASCII characters and negated classes listing one are refused with NS_ERR_PATTERN', () => {
     for (const expression of ['[à-ü]', '[^é]']) {
-      expect(() => compile([{ id: 9, expression }], { mode: 'block' })).toThrow(NetsieveError);
+      expect(() => compile([{ id: 9, expression, flags: '8' }], { mode: 'block' })).toThrow(NetsieveError);
       try {
-        compile([{ id: 9, expression }], { mode: 'block' });
+        compile([{ id: 9, expression, flags: '8' }], { mode: 'block' });
       } catch (e) {
         expect((e as NetsieveError).code).toBe('NS_ERR_PATTERN');
         expect((e as NetsieveError).pattern).toBe(9);
+        expect((e as NetsieveError).message).toMatch(/range|negated class/);
       }
     }
   });
 
+  it('a database serialized before flag 8 (same format) still loads, its non-ASCII patterns as UTF-8', () => {
+    // compile([{ id: 3, expression: '[日é]+x', flags: 'L' }], { mode: 'block' }).serialize() at commit fd0714f.
+    const old = Buffer.from(
+      [
+        'TlNSWAMAAAAAAAAAAQAAAAAAAAADAAAAAQAAAAkAAABMW+aXpcOpXSt4AQAAAAAAAAABAAAAEAQAAAQAAAABAAAAAAAAAAEAAAAG',
+        'AAAABAAAAAQAAABAAAAAAAAAAAABAAAwAwAAEAMAAHADAAAAAgAAgAMAABAEAAAEAAAAAAAAAAAAAAAEAAQABAAEAAQABAACAAAA',
+        'AQAAAAAAAAAAAAAAAAAAAAQABAAEAAQAAwAEAAQAAAABAAAAAAAAAAAAAAAAAAAABAAEAAQABQAEAAQABAAAAAEAAAAAAAAAAAAA',
+        'AAAAAAAEAAQABAAEAAQAAgAEAAAAAQAAAAAAAAAAAAAAAAAAAAQABAAEAAQABAAEAAQAAAABAAAAAAAAAAAAAAAAAAAABAAEAAQA',
+        'BAAEAAQABAAAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAC',
+        'AgICAgICAgICAAAAAAAAAAICAgICAgICAgICAgICAgICAgICAgICAgICAAAAAAIAAgICAgICAgICAgICAgICAgICAgICAgIDAgIA',
+        'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAAAAAAAAAAAAAAAAAFAAAABgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAHAAAA',
+        'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAwMDAwMDAwMDAwEDAwMDAwMD',
+        'AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAgICAgICAgICAgMDAwMDAwMCAgICAgICAgICAgICAgICAgICAgICAgICAgMD',
+        'AwMCAwICAgICAgICAgICAgICAgICAgICAgICAgICAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMD',
+        'AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMD',
+        'AwMDAwMDAwMDAwMDAwEAAAAAAAAAAQAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAYAAAAAAAAAUAMAAAAA',
+        'AAABAAAAAAMAAAAAAAAAAAAAAAAAAQAAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAEAAgAEAAAABAAAAAQAAAAEAAAAAQAAAAAAAAAA',
+        'AAAAAAAAAAAAAAEAAAEAAAAAAAAAAAAAAAAAAAAAAAAAAAABAAEA////////////////////////////////////////////////',
+        '////////////////////////////////////////////////////////////////////////////////gQAAAHsia2luZCI6ImRm',
+        'YSIsInBhdHRlcm5zIjoxLCJkZXRhaWwiOnsic3RhdGVzIjo2LCJjbGFzc2VzIjo5LCJwcmVmaWx0ZXIiOiJ0ZWRkeSBrPTEsIDEg',
+        'YnVja2V0cywgfjAuMSUgb2YgcG9zaXRpb25zIn0sImJ5dGVzIjoxMDQwfQAAAADp52hV',
+      ].join(''),
+      'base64',
+    );
+    const copy = deserialize(old);
+    const out: string[] = [];
+    copy.scan(Buffer.from('a日éx'), (_i, from, to) => void out.push(`${from}-${to}`));
+    expect(out).toEqual(['1-7']);
+  });
+
   it('a serialized database keeps its non-ASCII patterns', () => {
-    const db = compile([{ id: 3, expression: '[日é]+x', flags: 'L' }], { mode: 'block' });
+    const db = compile([{ id: 3, expression: '[日é]+x', flags: 'L8' }], { mode: 'block' });
     const copy = deserialize(db.serialize());
     const out: string[] = [];
     copy.scan(Buffer.from('a日éx'), (_i, from, to) => void out.push(`${from}-${to}`));
     expect(out).toEqual(['1-7']);
+  });
+});
+
+describe('against native Hyperscan with HS_FLAG_UTF8 (flag 8)', () => {
+  /**
+   * Literals and classes only, over valid UTF-8 text: with HS_FLAG_UTF8 Hyperscan reads `.`, negated
+   * classes and \W-style escapes as whole characters (netsieve: bytes), and leaves invalid UTF-8 undefined.
+   */
+  function utf8Pattern(rand: () => number, caseless: boolean): string {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+    // Caseless: no non-ASCII letters (Hyperscan folds É/é in UTF-8 mode; netsieve folds ASCII only).
+    const wide = caseless ? ['日', '本', '€', '😀'] : WIDE;
+    const atom = () => {
+      const r = rand();
+      if (r < 0.35) return pick(wide);
+      if (r < 0.55) return pick(['a', 'b', 'B', ' ']);
+      if (r < 0.85) return `[${pick(wide)}${pick(['a', 'b', pick(wide), '\\s'])}]`;
+      return `\\Q${pick(wide)}${pick(['a', pick(wide)])}\\E`;
+    };
+    const n = 1 + Math.floor(rand() * 3);
+    let src = '';
+    for (let k = 0; k < n; k++) src += atom() + (k > 0 ? pick(['', '', '+', '?', '{2}', '{1,2}']) : pick(['', '+']));
+    return rand() < 0.2 ? `(?:${src}|${atom()})` : src;
+  }
+
+  it('random literal and class patterns on UTF-8 text: the same reports', (ctx) => {
+    needHyperscan(ctx);
+    const rand = mulberry32(88);
+    const cases: HsCase[] = [];
+    for (let t = 0; t < 150 * SCALE; t++) {
+      const caseless = rand() < 0.3;
+      const patterns = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, i) => ({
+        id: i + 1,
+        expression: utf8Pattern(rand, caseless),
+        flags: `8${caseless ? 'i' : ''}${rand() < 0.4 ? 'L' : ''}`,
+      }));
+      const textChars = Array.from({ length: Math.floor(rand() * 24) }, () =>
+        rand() < 0.5 ? WIDE[Math.floor(rand() * WIDE.length)]! : 'abAB '[Math.floor(rand() * 5)]!,
+      );
+      const data = enc(textChars.join(''));
+      const chunks: number[] = [];
+      for (let at = 0; at < data.length; ) {
+        const n = Math.min(data.length - at, Math.floor(rand() * 5));
+        chunks.push(n);
+        at += n;
+      }
+      cases.push({ patterns, data, chunks: chunks.length > 0 ? chunks : [0] });
+    }
+    const results = runHyperscanCases(cases);
+    let reports = 0;
+    results.forEach((r, k) => {
+      const c = cases[k]!;
+      if ('error' in r) throw new Error(`Hyperscan refused ${JSON.stringify(c.patterns[r.index])}: ${r.error}`);
+      const leftmost = new Set(c.patterns.filter((p) => p.flags.includes('L')).map((p) => p.id));
+      for (const mode of ['block', 'stream', 'vectored'] as const) {
+        const want = [...new Set(r[mode].map(([id, from, to]) => `${id}:${leftmost.has(id) ? from : '?'}:${to}`))].sort();
+        const parts: Uint8Array[] = [];
+        let at = 0;
+        for (const n of c.chunks) {
+          parts.push(c.data.subarray(at, at + n));
+          at += n;
+        }
+        const got = scanAll(c.patterns, mode, c.data, () => 0, parts);
+        expect({ patterns: c.patterns, text: new TextDecoder().decode(c.data), mode, got }).toEqual({
+          patterns: c.patterns,
+          text: new TextDecoder().decode(c.data),
+          mode,
+          got: want,
+        });
+        if (mode === 'block') reports += want.length;
+      }
+    });
+    expect(reports).toBeGreaterThan(150 * SCALE);
   });
 });
