@@ -22,7 +22,7 @@
  */
 import type { Assertion, RegexNode } from './ast.js';
 import { ByteSet } from './ast.js';
-import { altNode, concatNode, emptyNode, repeatNode, setNode } from './syntax-nodes.js';
+import { altNode, concatNode, emptyNode, isNullable, repeatNode, setNode } from './syntax-nodes.js';
 
 /** The byte before an offset. */
 export const PrevKind = { START: 0, NL: 1, WORD: 2, OTHER: 3 } as const;
@@ -99,23 +99,6 @@ export function emptyContexts(node: RegexNode): number {
   return mask;
 }
 
-/** Can `node` match without consuming a byte, counting assertions as possibly holding? */
-function nullable(node: RegexNode): boolean {
-  switch (node.kind) {
-    case 'empty':
-    case 'assert':
-      return true;
-    case 'set':
-      return false;
-    case 'concat':
-      return node.items.every(nullable);
-    case 'alt':
-      return node.items.some(nullable);
-    case 'repeat':
-      return node.min === 0 || nullable(node.item);
-  }
-}
-
 /** A node that never matches (an empty byte set). */
 function never(): RegexNode {
   return setNode(new ByteSet());
@@ -159,7 +142,7 @@ function zeroWidth(node: RegexNode): RegexNode | null {
  * size linear. Its nesting grows with the run of items that can match empty, hence `MAX_NULLABLE_RUN`.
  */
 export function withoutEmpty(node: RegexNode): RegexNode | null {
-  if (!nullable(node)) return node;
+  if (!isNullable(node)) return node;
   switch (node.kind) {
     case 'empty':
     case 'assert':
