@@ -4,8 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile, RegexDatabase, type MatchHandler, type PatternSpec } from '../../src/regex/database.js';
-import { NetsieveError } from '../../src/errors.js';
 import { mulberry32, randomInput, randomPattern } from './oracle.js';
+import { expectCode } from '../support/errors.js';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
@@ -22,18 +22,6 @@ function streamReports(db: RegexDatabase, chunks: Uint8Array[]): string[] {
   for (const c of chunks) s.scan(c, cb);
   s.close(cb);
   return out;
-}
-
-function expectCode(fn: () => unknown, code: string, message?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NetsieveError);
-    expect((e as NetsieveError).code).toBe(code);
-    if (message) expect((e as Error).message).toMatch(message);
-    return;
-  }
-  expect.unreachable(`expected ${code}`);
 }
 
 describe('compile()', () => {

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile, RegexDatabase, type MatchHandler } from '../../src/regex/database.js';
-import { NetsieveError } from '../../src/errors.js';
+import { expectCode } from '../support/errors.js';
 
 const PATTERNS = [
   { id: 1, expression: 'abc' },
@@ -17,18 +17,6 @@ const EXPECTED = ['1:11:14', '1:2:5', '2:6:10']; // sorted as strings
 function collect(): { out: string[]; cb: MatchHandler } {
   const out: string[] = [];
   return { out, cb: (id, from, to) => void out.push(`${id}:${from}:${to}`) };
-}
-
-function expectCode(fn: () => unknown, code: string, message?: RegExp): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(NetsieveError);
-    expect((e as NetsieveError).code).toBe(code);
-    if (message) expect((e as Error).message).toMatch(message);
-    return;
-  }
-  expect.unreachable(`expected ${code}`);
 }
 
 /** The same bytes in every container a scan accepts; each at a non-zero offset of a larger buffer where it can be. */
