@@ -84,83 +84,44 @@ async function parseTlsRecords(file: string): Promise<TlsRecordOf[]> {
 
 const portKey = (a: number, b: number): string => `${Math.min(a, b)}-${Math.max(a, b)}`;
 
-/** Wireshark's JA3 (ClientHello) and JA3S (ServerHello) per port pair. */
-function tsharkJa3(file: string): Map<string, { ja3: string[]; ja3s: string[] }> {
+/**
+ * Two tshark fields per port pair, for the packets `filter` selects: each field's comma-separated values,
+ * in packet order, under the pair's key.
+ */
+function tsharkFieldsByPorts(file: string, filter: string, fields: [string, string]): Map<string, [string[], string[]]> {
   // The decode-as rules the truth was made with (TLS on port 80).
   const extra = (truthOf(file)?.tshark_extra_args ?? '').split(' ').filter((a) => a !== '');
+  const args = [...extra, '-r', corpusPath(file), '-Y', filter, '-T', 'fields', '-e', 'tcp.srcport', '-e', 'tcp.dstport'];
+  for (const f of fields) args.push('-e', f);
   // A tshark that fails throws (runTool): its silence must not pass for agreement.
-  const res = runTool(
-    'tshark',
-    [
-      ...extra,
-      '-r',
-      corpusPath(file),
-      '-Y',
-      'tls.handshake.type == 1 || tls.handshake.type == 2',
-      '-T',
-      'fields',
-      '-e',
-      'tcp.srcport',
-      '-e',
-      'tcp.dstport',
-      '-e',
-      'tls.handshake.ja3',
-      '-e',
-      'tls.handshake.ja3s',
-    ],
-    { maxBuffer: 64 << 20 },
-  );
+  const res = runTool('tshark', args, { maxBuffer: 64 << 20 });
   if (res.absent) throw new Error(toolAbsent('tshark'));
-  const map = new Map<string, { ja3: string[]; ja3s: string[] }>();
+  const map = new Map<string, [string[], string[]]>();
   for (const line of res.stdout.toString('utf8').split('\n')) {
-    const [sp, dp, ja3, ja3s] = line.split('\t');
+    const [sp, dp, first, second] = line.split('\t');
     if (sp === undefined || dp === undefined || sp === '') continue;
     const k = portKey(Number(sp), Number(dp));
-    const e = map.get(k) ?? { ja3: [], ja3s: [] };
-    if (ja3) e.ja3.push(...ja3.split(','));
-    if (ja3s) e.ja3s.push(...ja3s.split(','));
+    const e = map.get(k) ?? [[], []];
+    if (first) e[0].push(...first.split(','));
+    if (second) e[1].push(...second.split(','));
     map.set(k, e);
   }
   return map;
 }
 
+/** Wireshark's JA3 (ClientHello) and JA3S (ServerHello) per port pair. */
+function tsharkJa3(file: string): Map<string, { ja3: string[]; ja3s: string[] }> {
+  const byPorts = tsharkFieldsByPorts(file, 'tls.handshake.type == 1 || tls.handshake.type == 2', [
+    'tls.handshake.ja3',
+    'tls.handshake.ja3s',
+  ]);
+  return new Map([...byPorts].map(([k, [ja3, ja3s]]) => [k, { ja3, ja3s }]));
+}
+
 /** Wireshark's certificate serial numbers (hex) and subjectAltName DNS names per port pair, chain order. */
 function tsharkCertificates(file: string): Map<string, { serials: string[]; dns: string[] }> {
-  const extra = (truthOf(file)?.tshark_extra_args ?? '').split(' ').filter((a) => a !== '');
-  // A tshark that fails throws (runTool): its silence must not pass for agreement.
-  const res = runTool(
-    'tshark',
-    [
-      ...extra,
-      '-r',
-      corpusPath(file),
-      '-Y',
-      'tls.handshake.type == 11',
-      '-T',
-      'fields',
-      '-e',
-      'tcp.srcport',
-      '-e',
-      'tcp.dstport',
-      '-e',
-      'x509af.serialNumber',
-      '-e',
-      'x509ce.dNSName',
-    ],
-    { maxBuffer: 64 << 20 },
-  );
-  if (res.absent) throw new Error(toolAbsent('tshark'));
-  const map = new Map<string, { serials: string[]; dns: string[] }>();
-  for (const line of res.stdout.toString('utf8').split('\n')) {
-    const [sp, dp, serials, dns] = line.split('\t');
-    if (sp === undefined || dp === undefined || sp === '') continue;
-    const k = portKey(Number(sp), Number(dp));
-    const e = map.get(k) ?? { serials: [], dns: [] };
-    if (serials) e.serials.push(...serials.split(','));
-    if (dns) e.dns.push(...dns.split(','));
-    map.set(k, e);
-  }
-  return map;
+  const byPorts = tsharkFieldsByPorts(file, 'tls.handshake.type == 11', ['x509af.serialNumber', 'x509ce.dNSName']);
+  return new Map([...byPorts].map(([k, [serials, dns]]) => [k, { serials, dns }]));
 }
 
 /** A serial as plain lowercase hex without the sign octet DER adds ("00:A1" and "a1" agree). */
