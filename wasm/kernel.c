@@ -455,3 +455,374 @@ EXPORT uint32_t lit_scan(const uint8_t *blob, lit_state_t *st, const uint8_t *da
   }
   return 1;
 }
+
+/* ------------------------------------------------------------------ bit-parallel NFA */
+
+/*
+ * One step per byte over the position bit set (src/regex/bit-nfa.ts explains the tables): follow the live
+ * positions (a shift, then the entries of each live word), keep what the byte's class reaches, add the
+ * first positions the byte begins in its start context. Engines of up to BNFA_DENSE_WORDS words keep the
+ * bits in locals and step every word; larger ones step only the live words (a list), so that a big set with
+ * little alive costs little. With nothing alive the scan jumps to the next prefilter candidate.
+ */
+typedef struct {
+  const uint8_t *blob;
+  uint32_t W, nclasses;
+  const uint8_t *cls, *catmap;
+  const uint64_t *shift1, *reach, *acceptb, *fsrc, *xsrc;
+  const uint32_t *bpat;
+  const bnfa_word_t *wt;
+  const teddy_t *teddy;
+  uint64_t *A; /* the state's bits */
+  uint64_t *F; /* scratch: the next bits before the class filter (left zeroed) */
+  uint32_t *act, *dirty;
+  uint8_t *mark; /* scratch: words in the dirty list (left zeroed) */
+  uint32_t nact, ndirty;
+} bnfa_run_t;
+
+static inline const bnfa_entry_t *bnfa_entries(const bnfa_run_t *r, uint32_t off) {
+  return (const bnfa_entry_t *)(r->blob + off);
+}
+
+static inline void bnfa_or(bnfa_run_t *r, uint32_t w, uint64_t m) {
+  if (!r->mark[w]) {
+    r->mark[w] = 1;
+    r->dirty[r->ndirty++] = w;
+  }
+  r->F[w] |= m;
+}
+
+static inline void bnfa_or_sparse(bnfa_run_t *r, uint32_t set_off) {
+  const uint32_t *s = (const uint32_t *)(r->blob + set_off);
+  const bnfa_rec_t *rec = (const bnfa_rec_t *)(s + 2);
+  for (uint32_t j = 0; j < s[0]; j++) bnfa_or(r, rec[j].word, rec[j].mask);
+}
+
+static int out_has(const matches_t *out, uint32_t from, uint32_t p, int32_t to) {
+  const int32_t *rec = (const int32_t *)(out + 1);
+  for (uint32_t j = from; j < out->n; j++)
+    if (rec[2 * j] == (int32_t)p && rec[2 * j + 1] == to) return 1;
+  return 0;
+}
+
+static inline void out_push(matches_t *out, uint32_t p, int32_t to) {
+  int32_t *rec = (int32_t *)(out + 1) + 2 * out->n;
+  rec[0] = (int32_t)p;
+  rec[1] = to;
+  out->n++;
+}
+
+/* The patterns of the live positions that report on consuming their byte, at `to` (once each). */
+static void bnfa_report_b(const bnfa_run_t *r, int32_t to, matches_t *out) {
+  const uint32_t from = out->n;
+  for (uint32_t k = 0; k < r->nact; k++) {
+    uint32_t w = r->act[k];
+    uint64_t h = r->A[w] & r->acceptb[w];
+    while (h) {
+      uint32_t q = w * 64 + (uint32_t)__builtin_ctzll(h);
+      h &= h - 1;
+      const uint32_t *l = (const uint32_t *)(r->blob + r->bpat[q]);
+      for (uint32_t j = 0; j < l[0]; j++)
+        if (!out_has(out, from, l[1 + j], to)) out_push(out, l[1 + j], to);
+    }
+  }
+}
+
+/* Whether pattern p was reported on consuming the last byte (a B report of the live positions). */
+static int bnfa_in_b(const bnfa_run_t *r, uint32_t p) {
+  for (uint32_t k = 0; k < r->nact; k++) {
+    uint32_t w = r->act[k];
+    uint64_t h = r->A[w] & r->acceptb[w];
+    while (h) {
+      uint32_t q = w * 64 + (uint32_t)__builtin_ctzll(h);
+      h &= h - 1;
+      const uint32_t *l = (const uint32_t *)(r->blob + r->bpat[q]);
+      for (uint32_t j = 0; j < l[0]; j++)
+        if (l[1 + j] == p) return 1;
+    }
+  }
+  return 0;
+}
+
+/*
+ * The extra entries of the live words in edge context xc: reports that needed the next symbol (at `to`),
+ * then, when `adj`, the `$`-before-a-final-newline positions (added to F), unless that pattern is reported
+ * at `to` already. `from` is where this step's reports begin in the buffer.
+ */
+static void bnfa_extra(bnfa_run_t *r, uint32_t xc, int32_t to, uint32_t from, matches_t *out, int adj) {
+  for (uint32_t pass = 0; pass < (adj ? 2u : 1u); pass++) {
+    for (uint32_t k = 0; k < r->nact; k++) {
+      uint32_t w = r->act[k];
+      uint64_t a = r->A[w];
+      if (!(a & r->xsrc[w])) continue;
+      const bnfa_word_t *t = &r->wt[w];
+      const bnfa_entry_t *e = bnfa_entries(r, t->x_off);
+      for (uint32_t j = 0; j < t->x_cnt; j++) {
+        if (!(a & e[j].src) || !((e[j].ctx >> xc) & 1)) continue;
+        uint32_t kind = e[j].ctx >> 16;
+        const uint32_t *ref = (const uint32_t *)(r->blob + e[j].ref);
+        if (pass == 0 && kind == BNFA_X_REPORT) {
+          for (uint32_t m = 0; m < ref[0]; m++) {
+            uint32_t p = ref[1 + m];
+            if (!out_has(out, from, p, to) && !bnfa_in_b(r, p)) out_push(out, p, to);
+          }
+        } else if (pass == 1 && kind == BNFA_X_ADJ) {
+          uint32_t p = ref[0], q = ref[1];
+          if (!out_has(out, from, p, to) && !bnfa_in_b(r, p)) bnfa_or(r, q >> 6, 1ull << (q & 63));
+        }
+      }
+    }
+  }
+}
+
+/* Scratch layout (bitNfaScratchSize): F [W+1] u64, act [W+1] u32, dirty [W+1] u32, a spare [W+1] u32,
+ * mark [W+1] u8, then (8-aligned) a copy of the bits [W] u64 for the dense engines' rare path. */
+static void bnfa_setup(bnfa_run_t *r, const uint8_t *blob, uint64_t *bits, uint8_t *scratch) {
+  const bnfa_t *h = (const bnfa_t *)blob;
+  const uint32_t W = h->words;
+  r->blob = blob;
+  r->W = W;
+  r->nclasses = h->nclasses;
+  r->cls = blob + h->classmap_off;
+  r->catmap = blob + h->catmap_off;
+  r->shift1 = (const uint64_t *)(blob + h->shift1_off);
+  r->reach = (const uint64_t *)(blob + h->reach_off);
+  r->acceptb = (const uint64_t *)(blob + h->acceptb_off);
+  r->fsrc = (const uint64_t *)(blob + h->fsrc_off);
+  r->xsrc = (const uint64_t *)(blob + h->xsrc_off);
+  r->bpat = (const uint32_t *)(blob + h->bpat_off);
+  r->wt = (const bnfa_word_t *)(blob + h->wordtab_off);
+  r->teddy = h->teddy_off ? (const teddy_t *)(blob + h->teddy_off) : 0;
+  r->A = bits;
+  r->F = (uint64_t *)scratch;
+  r->act = (uint32_t *)(scratch + 8 * (W + 1));
+  r->dirty = r->act + (W + 1);
+  r->mark = (uint8_t *)(r->dirty + 2 * (W + 1));
+  r->nact = r->ndirty = 0;
+  for (uint32_t w = 0; w < W; w++)
+    if (bits[w]) r->act[r->nact++] = w;
+}
+
+/* The rare work of a dense step (reports that needed the next symbol, `$` before a final newline), run on
+ * the sparse machinery over a copy of the bits; what it adds to F comes back in `F`. */
+static __attribute__((noinline)) void bnfa_dense_extra(const uint8_t *blob, const uint64_t *A, uint64_t *F, uint8_t *scratch,
+                                                       uint32_t xc, int32_t to, matches_t *out, int adj) {
+  const bnfa_t *h = (const bnfa_t *)blob;
+  const uint32_t at = (13 * (h->words + 1) + 7) & ~7u;
+  uint64_t *copy = (uint64_t *)(scratch + 8 * (h->words + 1) + at);
+  for (uint32_t w = 0; w < h->words; w++) copy[w] = A[w];
+  bnfa_run_t r;
+  bnfa_setup(&r, blob, copy, scratch);
+  bnfa_extra(&r, xc, to, out->n, out, adj);
+  for (uint32_t k = 0; k < r.ndirty; k++) {
+    uint32_t w = r.dirty[k];
+    F[w] |= r.F[w];
+    r.F[w] = 0;
+    r.mark[w] = 0;
+  }
+}
+
+/* Dense engines: W (a constant where inlined) words of bits in locals. */
+static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *blob, bnfa_state_t *st, const uint8_t *data,
+                                                                 uint32_t len, uint8_t *scratch, matches_t *out,
+                                                                 const uint32_t W) {
+  const bnfa_t *h = (const bnfa_t *)blob;
+  const uint8_t *cls = blob + h->classmap_off, *catmap = blob + h->catmap_off;
+  const uint64_t *shift1 = (const uint64_t *)(blob + h->shift1_off), *reach = (const uint64_t *)(blob + h->reach_off);
+  const uint64_t *acceptb = (const uint64_t *)(blob + h->acceptb_off), *first = (const uint64_t *)(blob + h->first_off);
+  const uint64_t *fsrc = (const uint64_t *)(blob + h->fsrc_off), *xsrc = (const uint64_t *)(blob + h->xsrc_off);
+  const bnfa_word_t *wt = (const bnfa_word_t *)(blob + h->wordtab_off);
+  const teddy_t *teddy = h->teddy_off ? (const teddy_t *)(blob + h->teddy_off) : 0;
+  const uint32_t ncl = h->nclasses, max_step = h->max_step;
+  uint64_t *bits = (uint64_t *)(st + 1);
+  uint64_t A[BNFA_DENSE_WORDS], F[BNFA_DENSE_WORDS + 1];
+  for (uint32_t w = 0; w < W; w++) A[w] = bits[w];
+  uint32_t pc = st->prev;
+  teddy_cursor_t cur = {0xffffffffu - 32, 0};
+  uint32_t i = 0;
+  while (i < len) {
+    uint64_t any = 0;
+    for (uint32_t w = 0; w < W; w++) any |= A[w];
+    if (!any && teddy) {
+      uint32_t c = teddy_next(teddy, data, i, len, &cur);
+      if (c >= len) {
+        pc = catmap[data[len - 1]];
+        i = len;
+        break;
+      }
+      if (c != i) pc = catmap[data[c - 1]];
+      i = c;
+    }
+    if (UNLIKELY(out->cap - out->n < max_step)) {
+      stop_reason = STOP_FULL;
+      for (uint32_t w = 0; w < W; w++) bits[w] = A[w];
+      st->prev = pc;
+      return i;
+    }
+    const uint8_t byte = data[i];
+    const uint32_t c = cls[byte], nc = catmap[byte] - 1;
+    for (uint32_t w = 0; w <= W; w++) F[w] = 0;
+    if (any) {
+      const uint32_t xc = (pc - 1) * 4 + nc;
+      uint64_t xhit = 0;
+      for (uint32_t w = 0; w < W; w++) xhit |= A[w] & xsrc[w];
+      if (UNLIKELY(xhit)) bnfa_dense_extra(blob, A, F, scratch, xc, (int32_t)i, out, byte == 0x0a);
+      for (uint32_t w = 0; w < W; w++) {
+        const uint64_t a = A[w];
+        const uint64_t t = a & shift1[w];
+        F[w] |= t << 1;
+        F[w + 1] |= t >> 63;
+        if (a & fsrc[w]) {
+          const bnfa_entry_t *e = (const bnfa_entry_t *)(blob + wt[w].f_off);
+          for (uint32_t j = 0; j < wt[w].f_cnt; j++) {
+            if ((a & e[j].src) && ((e[j].ctx >> xc) & 1)) {
+              const uint64_t *tg = (const uint64_t *)(blob + e[j].ref);
+              for (uint32_t v = 0; v < W; v++) F[v] |= tg[v];
+            }
+          }
+        }
+      }
+    }
+    const uint64_t *rc = reach + c * W, *fr = first + ((pc * 3 + nc) * ncl + c) * W;
+    uint64_t hb = 0;
+    for (uint32_t w = 0; w < W; w++) {
+      A[w] = (F[w] & rc[w]) | fr[w];
+      hb |= A[w] & acceptb[w];
+    }
+    if (UNLIKELY(hb)) {
+      for (uint32_t w = 0; w < W; w++) bits[w] = A[w];
+      bnfa_run_t r;
+      bnfa_setup(&r, blob, bits, scratch);
+      bnfa_report_b(&r, (int32_t)i + 1, out);
+    }
+    pc = nc + 1;
+    i++;
+  }
+  for (uint32_t w = 0; w < W; w++) bits[w] = A[w];
+  st->prev = pc;
+  return len;
+}
+
+/* Sparse engines: only the live words are stepped. */
+static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t *data, uint32_t len, uint8_t *scratch,
+                            matches_t *out) {
+  const bnfa_t *h = (const bnfa_t *)blob;
+  bnfa_run_t r;
+  bnfa_setup(&r, blob, (uint64_t *)(st + 1), scratch);
+  const uint32_t W = r.W, nclasses = r.nclasses, max_step = h->max_step;
+  const uint32_t *first = (const uint32_t *)(blob + h->first_off);
+  uint32_t pc = st->prev;
+  teddy_cursor_t cur = {0xffffffffu - 32, 0};
+  uint32_t i = 0;
+  while (i < len) {
+    if (r.nact == 0 && r.teddy) {
+      uint32_t c = teddy_next(r.teddy, data, i, len, &cur);
+      if (c >= len) {
+        pc = r.catmap[data[len - 1]];
+        i = len;
+        break;
+      }
+      if (c != i) pc = r.catmap[data[c - 1]];
+      i = c;
+    }
+    if (UNLIKELY(out->cap - out->n < max_step)) {
+      stop_reason = STOP_FULL;
+      st->prev = pc;
+      return i;
+    }
+    const uint8_t byte = data[i];
+    const uint32_t c = r.cls[byte], nc = r.catmap[byte] - 1;
+    if (r.nact) {
+      const uint32_t xc = (pc - 1) * 4 + nc;
+      bnfa_extra(&r, xc, (int32_t)i, out->n, out, byte == 0x0a);
+      for (uint32_t k = 0; k < r.nact; k++) {
+        uint32_t w = r.act[k];
+        uint64_t a = r.A[w];
+        uint64_t t = a & r.shift1[w];
+        if (t) {
+          bnfa_or(&r, w, t << 1);
+          if (t >> 63) bnfa_or(&r, w + 1, 1);
+        }
+        if (a & r.fsrc[w]) {
+          const bnfa_word_t *wt = &r.wt[w];
+          const bnfa_entry_t *e = bnfa_entries(&r, wt->f_off);
+          for (uint32_t j = 0; j < wt->f_cnt; j++)
+            if ((a & e[j].src) && ((e[j].ctx >> xc) & 1)) bnfa_or_sparse(&r, e[j].ref);
+        }
+        r.A[w] = 0;
+      }
+    }
+    /* The new state: what the byte's class lets through, then the first positions it begins. */
+    const uint64_t *reach = r.reach + c * W;
+    r.nact = 0;
+    for (uint32_t k = 0; k < r.ndirty; k++) {
+      uint32_t w = r.dirty[k];
+      uint64_t v = r.F[w] & reach[w];
+      r.F[w] = 0;
+      r.mark[w] = 0;
+      if (v) {
+        r.A[w] = v;
+        r.act[r.nact++] = w;
+      }
+    }
+    r.ndirty = 0;
+    {
+      const uint32_t *s = (const uint32_t *)(blob + first[(pc * 3 + nc) * nclasses + c]);
+      const bnfa_rec_t *rec = (const bnfa_rec_t *)(s + 2);
+      for (uint32_t j = 0; j < s[0]; j++) {
+        uint32_t w = rec[j].word;
+        if (!r.A[w]) r.act[r.nact++] = w;
+        r.A[w] |= rec[j].mask;
+      }
+    }
+    uint64_t hb = 0;
+    for (uint32_t k = 0; k < r.nact; k++) hb |= r.A[r.act[k]] & r.acceptb[r.act[k]];
+    if (UNLIKELY(hb)) bnfa_report_b(&r, (int32_t)i + 1, out);
+    pc = nc + 1;
+    i++;
+  }
+  st->prev = pc;
+  return len;
+}
+
+/*
+ * Scans data[0, len) from the state in *st. `scratch` is bitNfaScratchSize(words) bytes, zeroed once by the
+ * caller (steps leave it zeroed). Returns len, or the index where the match buffer ran short of room for
+ * one step's reports (the state is the one before that byte: call again from there).
+ */
+EXPORT uint32_t bnfa_scan(const uint8_t *blob, bnfa_state_t *st, const uint8_t *data, uint32_t len, uint8_t *scratch,
+                          matches_t *out) {
+  const bnfa_t *h = (const bnfa_t *)blob;
+  if (!h->dense) return bnfa_sparse(blob, st, data, len, scratch, out);
+  switch (h->words) {
+    case 1:
+      return bnfa_dense(blob, st, data, len, scratch, out, 1);
+    case 2:
+      return bnfa_dense(blob, st, data, len, scratch, out, 2);
+    case 3:
+      return bnfa_dense(blob, st, data, len, scratch, out, 3);
+    case 4:
+      return bnfa_dense(blob, st, data, len, scratch, out, 4);
+    default:
+      return bnfa_dense(blob, st, data, len, scratch, out, h->words);
+  }
+}
+
+/* End of data: what it completes (reports that needed the end, `$` before a final newline). 0: no room. */
+EXPORT uint32_t bnfa_eod(const uint8_t *blob, bnfa_state_t *st, uint32_t len, uint8_t *scratch, matches_t *out) {
+  const bnfa_t *h = (const bnfa_t *)blob;
+  if (out->cap - out->n < h->max_step) return 0;
+  bnfa_run_t r;
+  bnfa_setup(&r, blob, (uint64_t *)(st + 1), scratch);
+  if (r.nact == 0 || st->prev == CAT_START) return 1;
+  const uint32_t from = out->n;
+  bnfa_extra(&r, (st->prev - 1) * 4 + 3, (int32_t)len, from, out, 0);
+  const uint32_t *adj = (const uint32_t *)(blob + h->adj_off);
+  for (uint32_t j = 0; j < adj[0]; j++) {
+    uint32_t q = adj[1 + 2 * j], p = adj[2 + 2 * j];
+    if ((r.A[q >> 6] >> (q & 63)) & 1) {
+      if (!out_has(out, from, p, (int32_t)len - 1)) out_push(out, p, (int32_t)len - 1);
+    }
+  }
+  return 1;
+}

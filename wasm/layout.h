@@ -10,6 +10,7 @@
 
 #define ENGINE_DFA 1
 #define ENGINE_LIT 2
+#define ENGINE_BNFA 3
 
 /* ---- DFA blob header (64 bytes) ---- */
 typedef struct {
@@ -133,6 +134,64 @@ typedef struct {
   uint32_t hist_len;
   uint32_t reserved;
 } lit_state_t;
+
+/* ---- bit-parallel NFA blob header (96 bytes; src/regex/bit-nfa.ts) ---- */
+typedef struct {
+  uint32_t kind;         /* ENGINE_BNFA */
+  uint32_t npos;         /* positions (bits of the state) */
+  uint32_t words;        /* 64-bit words of the state */
+  uint32_t nclasses;
+  uint32_t classmap_off; /* uint8_t [256]: byte -> class */
+  uint32_t catmap_off;   /* uint8_t [256]: byte -> category */
+  uint32_t shift1_off;   /* uint64_t [words]: positions followed by the next one */
+  uint32_t reach_off;    /* uint64_t [nclasses][words]: positions whose byte set has the class */
+  uint32_t acceptb_off;  /* uint64_t [words]: positions that report on consuming their byte */
+  uint32_t bpat_off;     /* uint32_t [npos]: their pattern list (u32 n, n x u32), 0 = none */
+  uint32_t wordtab_off;  /* bnfa_word_t [words] */
+  uint32_t first_off;    /* by start context and class, the first positions the byte reaches: dense, uint64_t
+                          * [12][nclasses][words]; sparse, uint32_t [12][nclasses] offsets of sparse sets */
+  uint32_t teddy_off;    /* teddy_t on the patterns' first bytes, 0 = none */
+  uint32_t blob_size;
+  uint32_t adj_off;      /* u32 n, then n x { u32 position, u32 pattern }: `$` before a final newline */
+  uint32_t max_step;     /* the most reports one step makes */
+  uint32_t dense;        /* 1: words <= BNFA_DENSE_WORDS, targets and first sets stored as dense words */
+  uint32_t fsrc_off;     /* uint64_t [words]: per word, the union of its follow entries' sources */
+  uint32_t xsrc_off;     /* uint64_t [words]: per word, the union of its extra entries' sources */
+  uint32_t reserved[5];
+} bnfa_t;
+
+/* Engines of at most this many words run the dense step (every word, no live list). */
+#define BNFA_DENSE_WORDS 8
+
+/* A word's entries: follow entries (f_cnt at f_off), then extra entries (x_cnt at x_off). */
+typedef struct {
+  uint32_t f_off, f_cnt, x_off, x_cnt;
+} bnfa_word_t;
+
+/* Taken when (state word & src) != 0 and bit `context` of ctx is set. Follow: ref is the positions to add
+ * (dense: uint64_t [words]; sparse: a sparse set). Extra: kind (ctx >> 16) BNFA_X_REPORT (ref: pattern list reported at the next byte's
+ * index) or BNFA_X_ADJ (ref: { u32 pattern, u32 position }). */
+typedef struct {
+  uint64_t src;
+  uint32_t ctx;
+  uint32_t ref;
+} bnfa_entry_t;
+
+#define BNFA_X_REPORT 1u
+#define BNFA_X_ADJ 2u
+
+/* A sparse position set: u32 n, u32 pad, then n of these. */
+typedef struct {
+  uint32_t word;
+  uint32_t pad;
+  uint64_t mask;
+} bnfa_rec_t;
+
+/* Per-stream state of a bit-parallel NFA: the category of the last byte, then uint64_t bits[words]. */
+typedef struct {
+  uint32_t prev;
+  uint32_t pad;
+} bnfa_state_t;
 
 /* ---- the match buffer the kernel appends to ---- */
 typedef struct {

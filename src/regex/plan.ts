@@ -11,6 +11,7 @@
 import { NetsieveError } from '../errors.js';
 import type { ParsedPattern, RegexNode } from './ast.js';
 import { hasAssertion, lengthRange, trimLeadingRepeats } from './ast-facts.js';
+import { bitNfaPositions, buildBitNfa, MAX_BNFA_POSITIONS, type BitNfaTables } from './bit-nfa.js';
 import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
 import { encodeDfa, ENGINE_DFA, ENGINE_LIT } from './layout.js';
 import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
@@ -71,6 +72,15 @@ export interface LazyPlan {
   teddy: TeddyPlan | null;
 }
 
+/**
+ * A bit-parallel NFA engine (bit-nfa.ts): its patterns, and its tables when compiled (a loaded database
+ * builds them again from the patterns, as it does the lazy DFA: nothing of them is serialized).
+ */
+export interface BitNfaPlan {
+  patterns: number[];
+  tables?: BitNfaTables;
+}
+
 /** All a database is made of: what `compile` builds and what `deserialize` reads back. */
 export interface DatabaseParts {
   mode: ScanMode;
@@ -79,6 +89,8 @@ export interface DatabaseParts {
   /** Every pattern's NFA (trimmed forms), for the lazy DFA and the position engine. */
   nfa: Nfa;
   lazy: LazyPlan | null;
+  /** Bit-parallel NFA engines, for patterns whose DFA explodes. */
+  bitNfa: BitNfaPlan[];
   /** Patterns scanned by the position engine. */
   position: number[];
   /** The `reverseSom` patterns, untrimmed (their starts matter), or null when there are none. */
@@ -96,8 +108,10 @@ export interface Plan {
   literals: Literal[];
   /** Bytes the literal engine hashes per tested offset. */
   literalWindow: number;
-  /** Patterns whose DFA cannot be built in advance: one lazy DFA (lazy-dfa.ts). */
+  /** Patterns whose DFA cannot be built in advance and that the bit-parallel NFA cannot run: a lazy DFA. */
   lazy: LazyPlan | null;
+  /** Patterns whose DFA explodes: bit-parallel NFAs (bit-nfa.ts). */
+  bitNfa: BitNfaPlan[];
   position: number[];
   /** The `reverseSom` patterns, untrimmed (their starts matter), or null when there are none. */
   somNfa: Nfa | null;
@@ -243,6 +257,21 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
       throw e;
     }
   };
+  /**
+   * Where a pattern whose DFA explodes goes: the bit-parallel NFA, whose state is its positions (a bounded
+   * repeat costs a bit per copy, not a DFA state per subset); the lazy DFA for the few shapes it cannot run.
+   */
+  const bitNfaNarrow: number[] = [];
+  const bitNfaBroad: number[] = [];
+  const positionsOf = new Map<number, number>();
+  const toExplosiveEngine = (p: number, filtered: boolean): void => {
+    const n = options.explosive === 'lazy' ? null : bitNfaPositions(nfa, p);
+    if (n === null || n > MAX_BNFA_POSITIONS) lazy.push(p);
+    else {
+      positionsOf.set(p, n);
+      (filtered ? bitNfaNarrow : bitNfaBroad).push(p);
+    }
+  };
   /** A group's DFA, split in halves until each half fits the budget. */
   const build = (group: number[], filtered: boolean): void => {
     if (group.length === 0) return;
@@ -252,7 +281,7 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
     } catch (e) {
       if (!(e instanceof DfaTooLarge)) throw e;
       if (group.length === 1) {
-        lazy.push(group[0]!);
+        toExplosiveEngine(group[0]!, filtered);
         return;
       }
       const half = group.length >> 1;
@@ -260,21 +289,40 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
       build(group.slice(half), filtered);
     }
   };
-  // A selective group with an explosive member is scanned whole by one lazy DFA: one prefilter pass over
-  // the data instead of two (eager group + lazy remainder), at the price of building states while scanning.
-  const narrowExplosive = narrow.some(explosive);
-  if (narrowExplosive) lazy.push(...narrow);
-  else build(narrow, true);
-  const broadExplosive = broad.filter(explosive);
-  lazy.push(...broadExplosive);
+  const narrowExplosive = new Set(narrow.filter(explosive));
+  for (const p of narrowExplosive) toExplosiveEngine(p, true);
   build(
-    broad.filter((p) => !broadExplosive.includes(p)),
+    narrow.filter((p) => !narrowExplosive.has(p)),
+    true,
+  );
+  const broadExplosive = new Set(broad.filter(explosive));
+  for (const p of broadExplosive) toExplosiveEngine(p, false);
+  build(
+    broad.filter((p) => !broadExplosive.has(p)),
     false,
   );
   lazy.sort((a, b) => a - b);
   const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
+  // Bit-parallel engines: the selective starts together (one prefilter), the broad ones apart, each engine
+  // within its position budget.
+  const bitNfa: BitNfaPlan[] = [];
+  for (const group of [bitNfaNarrow, bitNfaBroad]) {
+    let cur: number[] = [];
+    let used = 0;
+    for (const p of group.sort((a, b) => a - b)) {
+      const n = positionsOf.get(p)!;
+      if (used + n > MAX_BNFA_POSITIONS && cur.length > 0) {
+        bitNfa.push({ patterns: cur, tables: buildBitNfa(nfa, cur) });
+        cur = [];
+        used = 0;
+      }
+      cur.push(p);
+      used += n;
+    }
+    if (cur.length > 0) bitNfa.push({ patterns: cur, tables: buildBitNfa(nfa, cur) });
+  }
   position.sort((a, b) => a - b);
-  return { mode: options.mode, meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, position, somNfa, somHorizon };
+  return { mode: options.mode, meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, bitNfa, position, somNfa, somHorizon };
 }
 
 /*
@@ -377,6 +425,7 @@ export function encodeEngines(p: Plan): DatabaseParts {
     blobs,
     nfa: p.nfa,
     lazy: p.lazy,
+    bitNfa: p.bitNfa,
     position: p.position,
     somNfa: p.somNfa,
     somHorizon: p.somHorizon,

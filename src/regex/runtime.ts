@@ -30,6 +30,8 @@ interface KernelExports {
   dfa_scan(blob: number, state: number, data: number, len: number, out: number): number;
   dfa_eod(blob: number, state: number, len: number, out: number): number;
   dfa_stop_reason(): number;
+  bnfa_scan(blob: number, state: number, data: number, len: number, scratch: number, out: number): number;
+  bnfa_eod(blob: number, state: number, len: number, scratch: number, out: number): number;
   lit_scan(
     blob: number,
     state: number,

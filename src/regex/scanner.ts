@@ -7,6 +7,7 @@
  */
 import { NetsieveError } from '../errors.js';
 import { DFA_STATE_SIZE, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
+import { bitNfaScratchSize, bitNfaStateSize, buildBitNfa, ENGINE_BNFA } from './bit-nfa.js';
 import { LazyDfa } from './lazy-dfa.js';
 import { CONTEXTS, NEXT_KINDS, NextKind, PrevKind } from './empty.js';
 import { categoryOf, Cat, isWordByte } from './nfa.js';
@@ -29,7 +30,7 @@ const BYTE_KIND = Uint8Array.from({ length: 256 }, (_, b) =>
 const STREAM_HEADER = 16;
 
 interface WasmEngine {
-  kind: typeof ENGINE_DFA | typeof ENGINE_LIT;
+  kind: typeof ENGINE_DFA | typeof ENGINE_LIT | typeof ENGINE_BNFA;
   /** Set for the lazy DFA (its table is built while scanning; `blob` is empty). */
   lazy: LazyDfa | null;
   blob: Uint8Array;
@@ -37,7 +38,7 @@ interface WasmEngine {
   patterns: number[];
   stateOffset: number;
   stateSize: number;
-  /** DFA: the start state for the stream start; literal: history size. */
+  /** DFA: the start state for the stream start; literal: history size; bit-parallel NFA: state words. */
   init: number;
   info: EngineInfo;
 }
@@ -64,6 +65,8 @@ export class Scanner {
   /** The state of the scan under way (stateScratch, or a kernel-resident stream's). */
   private sc = 0;
   private readonly litScratch: number;
+  /** The bit-parallel NFAs' scratch (zeroed; every step leaves it so), 0 when there are none. */
+  private readonly bnfaScratch: number;
   private readonly out: number;
   /** The leftmost starts of variable-length `L` patterns, found backwards (null when none). */
   private readonly som: ReverseSom | null;
@@ -161,6 +164,33 @@ export class Scanner {
       });
       off = align8(off + l.stateSize);
     }
+    for (const g of parts.bitNfa) {
+      const t = g.tables ?? buildBitNfa(nfa, g.patterns);
+      const ptr = this.rt.alloc(t.blob.length);
+      this.rt.u8().set(t.blob, ptr);
+      const stateSize = bitNfaStateSize(t.words);
+      this.wasm.push({
+        kind: ENGINE_BNFA,
+        lazy: null,
+        blob: t.blob,
+        ptr,
+        patterns: t.patterns,
+        stateOffset: off,
+        stateSize,
+        init: t.words,
+        info: {
+          kind: 'nfa',
+          patterns: t.patterns.length,
+          detail: {
+            positions: t.positions,
+            entries: t.entries,
+            prefilter: t.teddy ? `teddy k=${t.teddy.k}, ${t.teddy.buckets.length} buckets` : 'none',
+          },
+          bytes: t.blob.length,
+        },
+      });
+      off = align8(off + stateSize);
+    }
     this.js = [];
     if (positionPatterns.length > 0) {
       const engine = new PositionEngine(nfa, positionPatterns, (p) => meta[p]!.hasAssertions);
@@ -229,6 +259,9 @@ export class Scanner {
     inputPtr(this.rt, SLICE); // the staging area now, so that no scan grows the memory (and detaches views)
     const litScratch = Math.max(0, ...this.wasm.filter((e) => e.kind === ENGINE_LIT).map((e) => e.init + 2 * e.init + 64));
     this.litScratch = litScratch > 0 ? this.rt.alloc(litScratch) : 0;
+    const words = Math.max(0, ...this.wasm.filter((e) => e.kind === ENGINE_BNFA).map((e) => e.init));
+    this.bnfaScratch = words > 0 ? this.rt.alloc(bitNfaScratchSize(words)) : 0;
+    if (this.bnfaScratch) this.rt.u8().fill(0, this.bnfaScratch, this.bnfaScratch + bitNfaScratchSize(words));
     this.out = this.rt.alloc(16 + 8 * MATCH_CAPACITY);
     this.rt.u32()[this.out >> 2] = MATCH_CAPACITY;
   }
@@ -242,6 +275,8 @@ export class Scanner {
     dv.setUint32(12, 0, true); // flags: 1 terminated, 2 closed
     for (const e of this.wasm) {
       if (e.lazy !== null) e.lazy.writeStart(state, e.stateOffset);
+      else if (e.kind === ENGINE_BNFA)
+        dv.setUint32(e.stateOffset, Cat.START, true); // then no bit set
       else if (e.kind === ENGINE_DFA) dv.setUint32(e.stateOffset, e.init, true);
       else {
         dv.setFloat64(e.stateOffset, 0, true); // next_q
@@ -448,6 +483,17 @@ export class Scanner {
           this.collect(base + n);
         }
         if (lazy !== null) lazy.save(rt, st);
+      } else if (e.kind === ENGINE_BNFA) {
+        let at = 0;
+        while (at < n) {
+          const r = k.bnfa_scan(e.ptr, st, ptr + at, n - at, this.bnfaScratch, this.out);
+          this.collect(base + at);
+          at += r;
+        }
+        if (eod) {
+          while (k.bnfa_eod(e.ptr, st, n, this.bnfaScratch, this.out) === 0) this.collect(base);
+          this.collect(base);
+        }
       } else if (n > 0 || eod) {
         while (k.lit_scan(e.ptr, st, ptr, n, base, eod ? 1 : 0, this.litScratch, this.out) === 0) this.collect(base);
         this.collect(base);
@@ -642,6 +688,7 @@ export class Scanner {
     }
     this.rt.dealloc(this.stateScratch);
     if (this.litScratch) this.rt.dealloc(this.litScratch);
+    if (this.bnfaScratch) this.rt.dealloc(this.bnfaScratch);
     this.rt.dealloc(this.out);
   }
 }

@@ -2,6 +2,7 @@
  * A database as bytes and back. The format (little-endian u32s): magic "NSRX", format version, mode,
  * pattern count, SOM horizon; each pattern's id, flags and expression (UTF-8); the kernel engines' tables
  * with their pattern indexes and descriptions; the position engine's and the lazy DFA's pattern indexes;
+ * each bit-parallel NFA's pattern indexes;
  * an FNV-1a checksum of all that. Loading parses the patterns again (cheap) for what is not saved (the
  * NFAs, the lazy DFA, the position engine) and checks every offset and index of every table, so that a
  * damaged buffer is refused with NS_ERR_DATABASE and can never make the kernel read astray.
@@ -9,12 +10,18 @@
 import { NetsieveError } from '../errors.js';
 import { ENGINE_DFA, ENGINE_LIT } from './layout.js';
 import { LITERAL_MIN_WINDOW, LITERAL_WINDOW } from './literals.js';
-import { lazyTeddy, MAX_SOM_HORIZON, prepare, type DatabaseParts, type EngineBlob } from './plan.js';
+import { bitNfaPositions, MAX_BNFA_POSITIONS } from './bit-nfa.js';
+import { lazyTeddy, MAX_SOM_HORIZON, prepare, type BitNfaPlan, type DatabaseParts, type EngineBlob } from './plan.js';
 import type { EngineInfo, PatternSpec } from './types.js';
 
 const MAGIC = 0x5852534e; // "NSRX"
-/** 3: non-ASCII characters in expressions are UTF-8 (in 2 they were bytes 0x80..0xff, refused above). */
-const FORMAT_VERSION = 3;
+/**
+ * 3: non-ASCII characters in expressions are UTF-8 (in 2 they were bytes 0x80..0xff, refused above).
+ * 4: the bit-parallel NFAs' pattern groups follow the lazy DFA's patterns.
+ */
+const FORMAT_VERSION = 4;
+/** The oldest format read: 3 has no bit-parallel NFAs (its explosive patterns stay on the lazy DFA). */
+const OLDEST_VERSION = 3;
 
 /** The database as bytes: `deserializeDatabase` makes it again, in any process. */
 export function serializeDatabase(db: DatabaseParts): Uint8Array {
@@ -65,6 +72,20 @@ export function serializeDatabase(db: DatabaseParts): Uint8Array {
     pp.setUint32(4 * db.position.length + 4 + 4 * i, p, true);
   });
   parts.push(new Uint8Array(pp.buffer));
+  // Bit-parallel NFAs: each engine's pattern indexes (its tables are built again at load).
+  const groups = new DataView(new ArrayBuffer(4 + db.bitNfa.reduce((a, g) => a + 4 + 4 * g.patterns.length, 0)));
+  let go = 0;
+  groups.setUint32(go, db.bitNfa.length, true);
+  go += 4;
+  for (const g of db.bitNfa) {
+    groups.setUint32(go, g.patterns.length, true);
+    go += 4;
+    for (const q of g.patterns) {
+      groups.setUint32(go, q, true);
+      go += 4;
+    }
+  }
+  parts.push(new Uint8Array(groups.buffer));
   const body = concat(parts);
   const out = new Uint8Array(body.length + 4);
   out.set(body);
@@ -112,7 +133,8 @@ export function deserializeDatabase(bytes: Uint8Array): DatabaseParts {
   };
   if (u32() !== MAGIC) bad('wrong magic number');
   const version = u32();
-  if (version !== FORMAT_VERSION) bad(`format version ${version}; this netsieve reads version ${FORMAT_VERSION}`);
+  if (version < OLDEST_VERSION || version > FORMAT_VERSION)
+    bad(`format version ${version}; this netsieve reads versions ${OLDEST_VERSION} to ${FORMAT_VERSION}`);
   const modeIndex = u32();
   const mode = (['block', 'stream', 'vectored'] as const)[modeIndex] ?? bad(`unknown mode ${modeIndex}`);
   const n = u32();
@@ -166,9 +188,23 @@ export function deserializeDatabase(bytes: Uint8Array): DatabaseParts {
   }
   const position = readIndexes(nPosition);
   const lazyPatterns = readIndexes(u32());
+  const nGroups = version >= 4 ? u32() : 0;
+  if (nGroups > n) bad('bit-parallel NFA count');
+  const bitNfa: BitNfaPlan[] = [];
+  for (let g = 0; g < nGroups; g++) {
+    const patterns = readIndexes(u32());
+    let positions = 0;
+    for (const q of patterns) {
+      const k = bitNfaPositions(p.nfa, q);
+      if (k === null) bad('a pattern the bit-parallel NFA cannot run');
+      positions += k!;
+    }
+    if (patterns.length === 0 || positions > MAX_BNFA_POSITIONS) bad('bit-parallel NFA size');
+    bitNfa.push({ patterns });
+  }
   if (o !== body.length) bad('trailing bytes');
   const lazy = lazyPatterns.length > 0 ? { patterns: lazyPatterns, teddy: lazyTeddy(p.nfa, lazyPatterns) } : null;
-  return { mode, meta: p.meta, blobs, nfa: p.nfa, lazy, position, somNfa: p.somNfa, somHorizon: p.somHorizon };
+  return { mode, meta: p.meta, blobs, nfa: p.nfa, lazy, bitNfa, position, somNfa: p.somNfa, somHorizon: p.somHorizon };
 }
 
 /** Checks every offset and index in a blob so that a damaged one cannot make the kernel read astray. */

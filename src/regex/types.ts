@@ -25,6 +25,11 @@ export interface CompileOptions {
    * trade). Costs this many bytes (plus 8) of stream state. Default: none (exact, position engine).
    */
   somHorizon?: number;
+  /**
+   * @internal Tests only: where patterns whose DFA explodes go: the bit-parallel NFA (default) or the lazy
+   * DFA (which then takes them all, to be exercised).
+   */
+  explosive?: 'nfa' | 'lazy';
   /** @internal Tests only: states a lazy DFA's table holds (to exercise its flushes). */
   lazyCapacity?: number;
   /** @internal Experiments only: the shortest literal the literal engine takes (default: chosen). */
@@ -41,9 +46,12 @@ export type MatchHandler = (id: number, from: number, to: number) => boolean | v
 export type ScanResult = 'complete' | 'terminated';
 
 export interface EngineInfo {
-  kind: 'dfa' | 'literal' | 'position';
+  kind: 'dfa' | 'literal' | 'nfa' | 'position';
   patterns: number;
-  /** DFA: states and byte classes; literal: stride and lengths; position: state slots. */
+  /**
+   * DFA: states and byte classes; literal: stride and lengths; nfa (bit-parallel, for patterns whose DFA
+   * explodes): positions and entries; position: state slots.
+   */
   detail: Record<string, number | string>;
   /** Bytes of tables in WASM memory (0 for the position engine, which runs in JavaScript). */
   bytes: number;

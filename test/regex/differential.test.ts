@@ -35,8 +35,8 @@ export function runEngine(
   input: Uint8Array,
   rand: () => number,
   maxChunk = 6,
-  tuning: { stateBudget?: number; lazyCapacity?: number } = {},
-): { reports: string[]; ordered: boolean; lazyFlushes: number; lazyEngines: number } {
+  tuning: { stateBudget?: number; lazyCapacity?: number; explosive?: 'nfa' | 'lazy' } = {},
+): { reports: string[]; ordered: boolean; lazyFlushes: number; lazyEngines: number; nfaEngines: number } {
   const db = compile(specs, { mode, ...tuning });
   const leftmost = new Set(specs.filter((s) => (s.flags ?? '').includes('L')).map((s) => s.id));
   const got: string[] = [];
@@ -62,8 +62,9 @@ export function runEngine(
   }
   const lazy = db.info().engines.filter((e) => e.detail.lazy !== undefined);
   const lazyFlushes = lazy.reduce((a, e) => a + Number(e.detail.flushes), 0);
+  const nfaEngines = db.info().engines.filter((e) => e.kind === 'nfa').length;
   db.free();
-  return { reports: got.sort(), ordered, lazyFlushes, lazyEngines: lazy.length };
+  return { reports: got.sort(), ordered, lazyFlushes, lazyEngines: lazy.length, nfaEngines };
 }
 
 function randomSet(rand: () => number, n: number, alphabet: string, reportFlags: boolean): PatternSpec[] {
@@ -76,15 +77,21 @@ function randomSet(rand: () => number, n: number, alphabet: string, reportFlags:
 }
 
 describe('random patterns against the references', () => {
-  it('with tiny DFA budgets: split groups, lazy DFAs and their table flushes agree too', () => {
+  it('with tiny DFA budgets: split groups, bit-parallel NFAs, lazy DFAs and their table flushes agree too', () => {
     const rand = mulberry32(99);
     let matches = 0;
     let flushes = 0;
     let lazyEngines = 0;
+    let nfaEngines = 0;
     for (let t = 0; t < 60 * SCALE; t++) {
       const specs = randomSet(rand, 1 + Math.floor(rand() * 6), 'abAB1 \n.', true);
       const mode = (['block', 'stream', 'vectored'] as const)[t % 3]!;
-      const tuning = { stateBudget: 4 + Math.floor(rand() * 12), lazyCapacity: 8 + Math.floor(rand() * 24) };
+      // Patterns whose DFA explodes go to the bit-parallel NFA; every other set is forced onto the lazy DFA.
+      const tuning = {
+        stateBudget: 4 + Math.floor(rand() * 12),
+        lazyCapacity: 8 + Math.floor(rand() * 24),
+        explosive: t % 2 === 0 ? ('nfa' as const) : ('lazy' as const),
+      };
       for (let k = 0; k < 2; k++) {
         const input = randomInput(rand, Math.floor(rand() * 80), 'abAB1 \n.');
         const want = expectedReports(specs, input);
@@ -92,6 +99,7 @@ describe('random patterns against the references', () => {
         matches += want.length;
         flushes += got.lazyFlushes;
         lazyEngines += got.lazyEngines;
+        nfaEngines += got.nfaEngines;
         expect({
           specs,
           tuning,
@@ -109,6 +117,7 @@ describe('random patterns against the references', () => {
     }
     expect(matches).toBeGreaterThan(100);
     expect(lazyEngines).toBeGreaterThan(20);
+    expect(nfaEngines).toBeGreaterThan(20);
     expect(flushes).toBeGreaterThan(10);
   });
 

@@ -5,11 +5,12 @@
  * mode.
  */
 import { describe, expect, it } from 'vitest';
-import { compile, deserialize, type MatchHandler, type PatternSpec, type ScanMode } from '../../src/regex/database.js';
+import { compile, deserialize, type PatternSpec } from '../../src/regex/database.js';
+import { fromHs, randomChunks, scanNs } from './scan-compare.js';
 import { isNetsieveError } from '../../src/errors.js';
 import { MAX_NULLABLE_RUN } from '../../src/regex/empty.js';
 import { isNullable, parsePattern } from '../../src/regex/syntax.js';
-import { needHyperscan, runHyperscanCases, type HsCase, type HsMatch } from './hyperscan-reference.js';
+import { needHyperscan, runHyperscanCases, type HsCase } from './hyperscan-reference.js';
 import { mulberry32, oracleMatches } from './oracle.js';
 
 const SCALE = Number(process.env.NETSIEVE_REGEX_FUZZ ?? '1');
@@ -58,52 +59,6 @@ const CANDIDATES = [
 
 const text = (s: string) => new TextEncoder().encode(s);
 
-/** Every report of one scan, as sorted unique "id:from:to" strings (`from` only for L patterns). */
-function scanNs(specs: readonly PatternSpec[], mode: ScanMode, data: Uint8Array, chunks: number[]): string[] {
-  const db = compile(specs, { mode });
-  const leftmost = new Set(specs.filter((s) => (s.flags ?? '').includes('L')).map((s) => s.id));
-  const got: string[] = [];
-  const cb: MatchHandler = (id, from, to) => void got.push(`${id}:${leftmost.has(id) ? from : '?'}:${to}`);
-  const parts: Uint8Array[] = [];
-  let at = 0;
-  for (const n of chunks) {
-    parts.push(data.subarray(at, at + n));
-    at += n;
-  }
-  if (mode === 'block') db.scan(data, cb);
-  else if (mode === 'vectored') db.scanVector(parts, cb);
-  else {
-    const s = db.openStream();
-    for (const p of parts) s.scan(p, cb);
-    s.close(cb);
-    s.free();
-  }
-  db.free();
-  // Each (id, end) once: a duplicate is a defect (Hyperscan's own duplicates are removed below).
-  expect(new Set(got).size, JSON.stringify({ specs, mode, got })).toBe(got.length);
-  return got.sort();
-}
-
-/**
- * Hyperscan's reports in the same form. Its streams sometimes report one end twice (again at close, or with
- * a later start as well as the leftmost one); each (id, end) is kept once, with the leftmost start, which is
- * what its block mode reports.
- */
-function fromHs(specs: readonly PatternSpec[], ms: HsMatch[]): string[] {
-  const leftmost = new Set(specs.filter((s) => (s.flags ?? '').includes('L')).map((s) => s.id));
-  const starts = new Map<string, number>();
-  for (const [id, from, to] of ms) {
-    const key = `${id}:${to}`;
-    starts.set(key, Math.min(from, starts.get(key) ?? Infinity));
-  }
-  return [...starts]
-    .map(([key, from]) => {
-      const [id, to] = key.split(':');
-      return `${id}:${leftmost.has(Number(id)) ? from : '?'}:${to}`;
-    })
-    .sort();
-}
-
 function refusedForEmpty(expression: string, flags: string): boolean {
   try {
     parsePattern(expression, flags, 1);
@@ -112,18 +67,6 @@ function refusedForEmpty(expression: string, flags: string): boolean {
     if (isNetsieveError(e) && /can match the empty string anywhere/.test(e.message)) return true;
     throw e;
   }
-}
-
-function randomChunks(rand: () => number, length: number): number[] {
-  const out: number[] = [];
-  const most = length > 20 ? 40 : 4;
-  for (let at = 0; at < length; ) {
-    const n = Math.min(length - at, Math.floor(rand() * most));
-    out.push(n);
-    at += n;
-  }
-  if (out.length === 0) out.push(0);
-  return out;
 }
 
 /**

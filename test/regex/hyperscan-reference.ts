@@ -91,6 +91,8 @@ export function runHyperscanCases(cases: readonly HsCase[]): HsResult[] {
       if (!/^[ismHLV8W]*$/.test(p.flags)) throw new Error(`flags ${p.flags} are not Hyperscan letters`);
       input += `P ${p.id} ${p.flags === '' ? '-' : p.flags} ${hex(Buffer.from(p.expression, 'utf8'))}\n`;
     }
+    // hs-reference.c reads at most 4,096 chunk lengths (it would scan only their sum).
+    if (c.chunks.length > 4096) throw new Error(`a case has ${c.chunks.length} chunks; the reference takes 4,096`);
     input += `D ${hex(c.data)}\nC ${c.chunks.length === 0 ? '-' : c.chunks.join(',')}\nR\n`;
   }
   const r = spawnSync(h.binary, [], { input, encoding: 'utf8', maxBuffer: 1 << 28 });

@@ -1,0 +1,534 @@
+/**
+ * The bit-parallel NFA: the engine for patterns whose DFA explodes. A bounded repeat of a broad set
+ * (`union.{0,100}select`, `[^>]{0,200}`, `\d{3,40}`) makes a DFA remember every recent start: 2^n subsets,
+ * which an eager DFA cannot hold and a lazy one rebuilds without end on input that keeps the repeats alive.
+ * Here the state is the set of NFA positions itself, one bit each (Glushkov's construction over the Thompson
+ * NFA's BYTE nodes), advanced a 64-bit word at a time, as Hyperscan's LimEx engines do:
+ *
+ *   A'  =  (follow(A, context) | first(context))  &  reach[class of the byte]
+ *
+ * - most positions are followed by the next one (concatenation, repeat copies): one shift of the word;
+ * - the other edges (a repeat's exit, an alternation's join, a loop's back edge) are *entries*: a source
+ *   mask within a word and a sparse target set, taken when some source bit is set;
+ * - zero-width assertions make an edge depend on the byte before and the byte after: such entries carry a
+ *   mask of the contexts (category of the byte just consumed × category of the next byte) they hold in;
+ * - only the words with a live bit are visited, so the cost per byte follows what is alive, not the size of
+ *   the pattern set; with nothing alive the scan jumps to the next prefilter candidate (Teddy on the
+ *   patterns' first bytes).
+ *
+ * Reports follow dfa.ts's rules exactly (it is the same NFA, simulated instead of determinized): a match
+ * reached without an assertion after its last byte is reported on consuming that byte (to = index + 1);
+ * one that needed the next symbol is reported when it is known (to = its index, or the length at the end);
+ * `$` before a final `\n` goes through a pseudo-position that consumes the `\n` and reports at the end of
+ * the data one byte back.
+ *
+ * Every step costs at most (live words × their entries + the first-position list of the byte): linear in the
+ * input with a constant fixed at compile time, and a stream's state is the bit set (8 bytes per 64
+ * positions) and the category of its last byte.
+ */
+import { ByteSet } from './ast.js';
+import { byteClasses } from './dfa.js';
+import { BlobWriter } from './layout.js';
+import { assertionHolds, Cat, categoryOf, EOD, type Nfa, NodeKind } from './nfa.js';
+import { chooseTeddy, firstBytes, teddyTables, windowProbability, type TeddyPlan } from './prefilter.js';
+
+export const ENGINE_BNFA = 3;
+/** Positions one engine holds (its state is this many bits). Larger sets are split across engines. */
+export const MAX_BNFA_POSITIONS = 1 << 15;
+/** Engines of at most this many 64-bit words store targets densely and step every word (layout.h). */
+const DENSE_WORDS = 8;
+/** Contexts of an edge: (category of the byte consumed: NL, WORD, OTHER) × (next: NL, WORD, OTHER, EOD). */
+const EDGE_CONTEXTS = 12;
+/** Contexts of a start: (previous: START, NL, WORD, OTHER) × (next byte: NL, WORD, OTHER). */
+const START_CONTEXTS = 12;
+const ALL_EDGE_CONTEXTS = (1 << EDGE_CONTEXTS) - 1;
+/** Extra entry kinds (layout.h BNFA_X_*). */
+const X_REPORT = 1;
+const X_ADJ = 2;
+const TEDDY_K = 4;
+const PREFILTER_MAX_RATE = 0.3;
+
+/** A representative byte of each next-symbol kind (assertions see only its category; `\n` is its own). */
+const NEXT_REP = [0x0a, 0x61, 0x20, EOD];
+
+/** Why a pattern cannot run on this engine (it then stays on the lazy DFA). */
+export class BitNfaUnsupported extends Error {}
+
+interface Closure {
+  /** BYTE nodes reached without a pending final-newline condition. */
+  bytes: number[];
+  /** Patterns whose MATCH was reached. */
+  matches: number[];
+  /** Patterns whose MATCH was reached after a `$` that holds before this `\n` (if it is the last byte). */
+  adj: number[];
+  sawAssert: boolean;
+}
+
+/** The engine's tables before encoding (exposed for tests and info()). */
+export interface BitNfaTables {
+  patterns: number[];
+  positions: number;
+  words: number;
+  blob: Uint8Array;
+  teddy: TeddyPlan | null;
+  /** Entries (follow + extra), for info(). */
+  entries: number;
+}
+
+/**
+ * Zero-width closure of `seeds` (nodes) given the category of the previous byte and the next symbol (a byte,
+ * EOD, or -1: no assertion passes). Mirrors DfaBuilder.closure, with k = 1 for "a `$` held before this `\n`".
+ */
+function closure(nfa: Nfa, seeds: readonly number[], prev: number, next: number, seen: Map<number, number>): Closure {
+  const out: Closure = { bytes: [], matches: [], adj: [], sawAssert: false };
+  seen.clear();
+  const stack: number[] = [];
+  for (const s of seeds) stack.push(s << 1);
+  while (stack.length > 0) {
+    const pos = stack.pop()!;
+    const node = pos >> 1;
+    const k = pos & 1;
+    if (node < 0) continue;
+    if (seen.has(pos)) continue;
+    seen.set(pos, 1);
+    const kind = nfa.kind[node]!;
+    if (kind === NodeKind.BYTE) {
+      if (k === 1) throw new BitNfaUnsupported('a byte after `$` that may be before a final newline');
+      out.bytes.push(node);
+    } else if (kind === NodeKind.MATCH) {
+      (k === 1 ? out.adj : out.matches).push(nfa.arg[node]!);
+    } else if (kind === NodeKind.SPLIT) {
+      const o1 = nfa.out1[node]!;
+      const o2 = nfa.out2[node]!;
+      if (o1 >= 0) stack.push((o1 << 1) | k);
+      if (o2 >= 0) stack.push((o2 << 1) | k);
+    } else if (kind === NodeKind.ASSERT) {
+      out.sawAssert = true;
+      if (next === -1) continue;
+      const code = nfa.arg[node]!;
+      const o = nfa.out1[node]!;
+      if (code === 3) {
+        if (next === EOD) stack.push((o << 1) | k);
+        else if (next === 0x0a) stack.push((o << 1) | 1);
+      } else if (assertionHolds(code, prev, next)) stack.push((o << 1) | k);
+    }
+  }
+  return out;
+}
+
+/** Sorted unique values. */
+function uniq(xs: readonly number[]): number[] {
+  return [...new Set(xs)].sort((a, b) => a - b);
+}
+
+/** Numbers the BYTE nodes of one pattern in textual order (depth first, `out1` before `out2`). */
+function numberPattern(nfa: Nfa, start: number, posOf: Map<number, number>, order: number[]): void {
+  const seen = new Set<number>();
+  const stack = [start];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (n < 0 || seen.has(n)) continue;
+    seen.add(n);
+    const kind = nfa.kind[n]!;
+    if (kind === NodeKind.MATCH || kind === NodeKind.MATCH_ADJ) continue;
+    if (kind === NodeKind.BYTE && !posOf.has(n)) {
+      posOf.set(n, order.length);
+      order.push(n);
+    }
+    if (nfa.out2[n]! >= 0) stack.push(nfa.out2[n]!);
+    stack.push(nfa.out1[n]!);
+  }
+}
+
+/** How many positions a pattern needs here, or null when it cannot run on this engine. */
+export function bitNfaPositions(nfa: Nfa, p: number): number | null {
+  try {
+    const posOf = new Map<number, number>();
+    const order: number[] = [];
+    numberPattern(nfa, nfa.starts[p]!, posOf, order);
+    // The closures decide support: a byte after a `$` with a `\n` ahead, or a match from the start alone.
+    const seen = new Map<number, number>();
+    for (let prev = Cat.START; prev <= Cat.OTHER; prev++) {
+      for (const next of NEXT_REP) {
+        const c = closure(nfa, [nfa.starts[p]!], prev, next, seen);
+        if (c.matches.length > 0 || c.adj.length > 0) return null;
+      }
+    }
+    for (const n of order)
+      for (let x = 0; x < EDGE_CONTEXTS; x++) closure(nfa, [nfa.out1[n]!], 1 + (x >> 2), NEXT_REP[x & 3]!, seen);
+    return order.length + (nfa.adjMatch[p]! >= 0 ? 1 : 0);
+  } catch (e) {
+    if (e instanceof BitNfaUnsupported) return null;
+    throw e;
+  }
+}
+
+/** A bit set over positions as sparse words: word index → [low 32 bits, high 32 bits]. */
+function wordsOf(positions: readonly number[]): Map<number, [number, number]> {
+  const m = new Map<number, [number, number]>();
+  for (const q of positions) {
+    const w = q >> 6;
+    const b = q & 63;
+    let v = m.get(w);
+    if (v === undefined) m.set(w, (v = [0, 0]));
+    if (b < 32) v[0] = (v[0] | (1 << b)) >>> 0;
+    else v[1] = (v[1] | (1 << (b - 32))) >>> 0;
+  }
+  return m;
+}
+
+interface Entry {
+  word: number;
+  src: number[];
+  ctx: number;
+  /** follow: target positions; report: pattern list; adj: [pattern, adj position]. */
+  kind: 0 | typeof X_REPORT | typeof X_ADJ;
+  payload: number[];
+}
+
+/**
+ * Builds the engine for a group of patterns (database pattern indices). Throws BitNfaUnsupported when one of
+ * them cannot run here (check with bitNfaPositions first).
+ */
+export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables {
+  // Positions: each pattern's BYTE nodes in textual order, then its `$`-before-final-newline position.
+  const posOf = new Map<number, number>();
+  const order: number[] = []; // position → BYTE node, or -1 - pattern for an adj position
+  const adjPos = new Map<number, number>();
+  for (const p of patterns) {
+    numberPattern(nfa, nfa.starts[p]!, posOf, order);
+    if (nfa.adjMatch[p]! >= 0) {
+      adjPos.set(p, order.length);
+      order.push(-1 - p);
+    }
+  }
+  const npos = order.length;
+  if (npos > MAX_BNFA_POSITIONS) throw new BitNfaUnsupported(`more than ${MAX_BNFA_POSITIONS} positions`);
+  const words = Math.max(1, Math.ceil(npos / 64));
+  const newline = ByteSet.of(0x0a);
+  const setOf = (q: number) => (order[q]! >= 0 ? nfa.sets[nfa.arg[order[q]!]!]! : newline);
+  const sets = uniq(order.flatMap((n) => (n >= 0 ? [nfa.arg[n]!] : []))).map((i) => nfa.sets[i]!);
+  if (adjPos.size > 0) sets.push(newline);
+  const { classOf, nclasses, reps } = byteClasses(sets);
+  const seen = new Map<number, number>();
+  const toPositions = (nodes: readonly number[]) => uniq(nodes.map((n) => posOf.get(n)!));
+
+  // Per position: the unconditional follow (shift + context-free entries), B reports, and, where assertions
+  // are in the way, the extra follow, reports and adj per context.
+  const shift1 = new Set<number>();
+  const bReports: number[][] = new Array(npos);
+  const followGroups = new Map<string, Entry>();
+  const ctxGroups = new Map<string, Map<number, number>>(); // key → position → context mask
+  const ctxPayload = new Map<string, { word: number; kind: Entry['kind']; payload: number[] }>();
+  const addCtx = (q: number, kind: Entry['kind'], payload: number[], x: number) => {
+    const key = `${q >> 6}|${kind}|${payload.join(',')}`;
+    let m = ctxGroups.get(key);
+    if (m === undefined) {
+      ctxGroups.set(key, (m = new Map()));
+      ctxPayload.set(key, { word: q >> 6, kind, payload });
+    }
+    m.set(q, (m.get(q) ?? 0) | (1 << x));
+  };
+  for (let q = 0; q < npos; q++) {
+    const node = order[q]!;
+    if (node < 0) {
+      bReports[q] = [];
+      continue;
+    }
+    const u = closure(nfa, [nfa.out1[node]!], -1, -1, seen);
+    const f0 = toPositions(u.bytes);
+    bReports[q] = uniq(u.matches);
+    let extra = f0;
+    if (f0.includes(q + 1)) {
+      shift1.add(q);
+      extra = f0.filter((t) => t !== q + 1);
+    }
+    if (extra.length > 0) {
+      const key = `${q >> 6}|${extra.join(',')}`;
+      const g = followGroups.get(key);
+      if (g === undefined) followGroups.set(key, { word: q >> 6, src: [q], ctx: ALL_EDGE_CONTEXTS, kind: 0, payload: extra });
+      else g.src.push(q);
+    }
+    if (!u.sawAssert) continue;
+    const f0set = new Set(f0);
+    const bset = new Set(bReports[q]);
+    for (let x = 0; x < EDGE_CONTEXTS; x++) {
+      const next = NEXT_REP[x & 3]!;
+      const c = closure(nfa, [nfa.out1[node]!], 1 + (x >> 2), next, seen);
+      if (next !== EOD) {
+        const more = toPositions(c.bytes).filter((t) => !f0set.has(t));
+        if (more.length > 0) addCtx(q, 0, more, x);
+      }
+      const a = uniq(c.matches).filter((p) => !bset.has(p));
+      if (a.length > 0) addCtx(q, X_REPORT, a, x);
+      for (const p of uniq(c.adj)) addCtx(q, X_ADJ, [p, adjPos.get(p)!], x);
+    }
+  }
+  const follow: Entry[] = [...followGroups.values()];
+  const extra: Entry[] = [];
+  for (const [key, byPos] of ctxGroups) {
+    const { word, kind, payload } = ctxPayload.get(key)!;
+    const byMask = new Map<number, number[]>();
+    for (const [q, mask] of byPos) {
+      const l = byMask.get(mask);
+      if (l === undefined) byMask.set(mask, [q]);
+      else l.push(q);
+    }
+    for (const [mask, src] of byMask) (kind === 0 ? follow : extra).push({ word, src, ctx: mask, kind, payload });
+  }
+
+  // First positions per start context, and reach per byte class.
+  const firstByCtx: number[][] = []; // index: previous category × 3 + next (NL, WORD, OTHER)
+  for (let prev = Cat.START; prev <= Cat.OTHER; prev++) {
+    for (let nx = 0; nx < 3; nx++) {
+      const c = closure(
+        nfa,
+        patterns.map((p) => nfa.starts[p]!),
+        prev,
+        NEXT_REP[nx]!,
+        seen,
+      );
+      if (c.matches.length > 0 || c.adj.length > 0) throw new BitNfaUnsupported('a match without a byte');
+      firstByCtx.push(toPositions(c.bytes));
+    }
+  }
+  const reachOf: number[][] = Array.from({ length: nclasses }, () => []);
+  for (let q = 0; q < npos; q++) {
+    const set = setOf(q);
+    for (let c = 0; c < nclasses; c++) if (set.has(reps[c]!)) reachOf[c]!.push(q);
+  }
+
+  // Prefilter: when nothing is alive, only a position whose next bytes may begin a match is worth a step.
+  const windows = patterns.map((p) => firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
+  let teddy: TeddyPlan | null = null;
+  if (windows.every((w) => windowProbability(w) < PREFILTER_MAX_RATE / 4)) {
+    const t = chooseTeddy(windows, TEDDY_K);
+    if (t.rate < PREFILTER_MAX_RATE) teddy = t;
+  }
+
+  const blob = encode({
+    npos,
+    words,
+    nclasses,
+    classOf,
+    shift1,
+    reachOf,
+    bReports,
+    follow,
+    extra,
+    firstByCtx,
+    adj: [...adjPos.entries()].map(([p, q]) => [q, p] as [number, number]),
+    teddy,
+    patterns: patterns.length,
+  });
+  return { patterns: [...patterns], positions: npos, words, blob, teddy, entries: follow.length + extra.length };
+}
+
+/** The blob header's field offsets (bnfa_t in layout.h). */
+const H = {
+  kind: 0,
+  npos: 4,
+  words: 8,
+  nclasses: 12,
+  classmap: 16,
+  catmap: 20,
+  shift1: 24,
+  reach: 28,
+  acceptB: 32,
+  bpat: 36,
+  wordtab: 40,
+  first: 44,
+  teddy: 48,
+  size: 52,
+  adj: 56,
+  maxStep: 60,
+  dense: 64,
+  fsrc: 68,
+  xsrc: 72,
+};
+const HEADER_SIZE = 96;
+
+interface EncodeInput {
+  npos: number;
+  words: number;
+  nclasses: number;
+  classOf: Uint8Array;
+  shift1: Set<number>;
+  reachOf: number[][];
+  bReports: number[][];
+  follow: Entry[];
+  extra: Entry[];
+  firstByCtx: number[][];
+  adj: [number, number][];
+  teddy: TeddyPlan | null;
+  patterns: number;
+}
+
+/** Writes the tables in layout.h's bnfa_t layout. */
+function encode(t: EncodeInput): Uint8Array {
+  const w = new BlobWriter();
+  const header = w.reserve(HEADER_SIZE);
+  const W = t.words;
+  const dense = W <= DENSE_WORDS;
+  const put64 = (at: number, m: [number, number]) => {
+    w.u32(at, m[0]);
+    w.u32(at + 4, m[1]);
+  };
+  const denseSet = (at: number, positions: readonly number[]) => {
+    for (const [word, m] of wordsOf(positions)) put64(at + 8 * word, m);
+  };
+  const classmap = w.reserve(256);
+  w.bytes(classmap, t.classOf);
+  const catmap = w.reserve(256);
+  for (let b = 0; b < 256; b++) w.u8(catmap + b, categoryOf(b));
+  const shift1 = w.reserve(8 * W);
+  denseSet(shift1, [...t.shift1]);
+  const reach = w.reserve(8 * W * t.nclasses);
+  t.reachOf.forEach((ps, c) => denseSet(reach + 8 * W * c, ps));
+  const acceptB = w.reserve(8 * W);
+  denseSet(
+    acceptB,
+    t.bReports.flatMap((l, q) => (l.length > 0 ? [q] : [])),
+  );
+  // Sparse position sets: u32 count, u32 pad, then { u32 word, u32 pad, u64 mask }.
+  const sparse = (positions: readonly number[]): number => {
+    const m = [...wordsOf(positions).entries()].sort((a, b) => a[0] - b[0]);
+    const at = w.reserve(8 + 16 * m.length, 8);
+    w.u32(at, m.length);
+    m.forEach(([word, mask], j) => {
+      w.u32(at + 8 + 16 * j, word);
+      put64(at + 16 + 16 * j, mask);
+    });
+    return at;
+  };
+  // Pattern lists: u32 count, then the patterns.
+  const lists = new Map<string, number>();
+  const list = (patterns: readonly number[]): number => {
+    const key = patterns.join(',');
+    let at = lists.get(key);
+    if (at === undefined) {
+      at = w.reserve(4 + 4 * patterns.length, 4);
+      w.u32(at, patterns.length);
+      patterns.forEach((p, j) => w.u32(at! + 4 + 4 * j, p));
+      lists.set(key, at);
+    }
+    return at;
+  };
+  const bpat = w.reserve(4 * t.npos);
+  t.bReports.forEach((l, q) => {
+    if (l.length > 0) w.u32(bpat + 4 * q, list(l));
+  });
+  // Entries per word: follow first, then extra; each { u64 src, u32 ctx | kind << 16, u32 ref }.
+  const byWord = (es: Entry[]) => {
+    const m: Entry[][] = Array.from({ length: W }, () => []);
+    for (const e of es) m[e.word]!.push(e);
+    return m;
+  };
+  const fw = byWord(t.follow);
+  const xw = byWord(t.extra);
+  const refOf = (e: Entry): number => {
+    if (e.kind === 0) {
+      if (!dense) return sparse(e.payload);
+      const at = w.reserve(8 * W, 8);
+      denseSet(at, e.payload);
+      return at;
+    }
+    if (e.kind === X_REPORT) return list(e.payload);
+    const at = w.reserve(8, 4);
+    w.u32(at, e.payload[0]!);
+    w.u32(at + 4, e.payload[1]!);
+    return at;
+  };
+  const wordtab = w.reserve(16 * W);
+  const fsrc = w.reserve(8 * W, 8);
+  const xsrc = w.reserve(8 * W, 8);
+  denseSet(
+    fsrc,
+    t.follow.flatMap((e) => e.src),
+  );
+  denseSet(
+    xsrc,
+    t.extra.flatMap((e) => e.src),
+  );
+  for (let word = 0; word < W; word++) {
+    const all = [...fw[word]!, ...xw[word]!];
+    const refs = all.map(refOf);
+    const at = w.reserve(16 * all.length, 8);
+    all.forEach((e, j) => {
+      const m = wordsOf(e.src).get(word)!;
+      put64(at + 16 * j, m);
+      w.u32(at + 16 * j + 8, e.ctx | (e.kind << 16));
+      w.u32(at + 16 * j + 12, refs[j]!);
+    });
+    w.u32(wordtab + 16 * word, at);
+    w.u32(wordtab + 16 * word + 4, fw[word]!.length);
+    w.u32(wordtab + 16 * word + 8, at + 16 * fw[word]!.length);
+    w.u32(wordtab + 16 * word + 12, xw[word]!.length);
+  }
+  // First positions within reach of each class, per start context: dense words, or sparse-set offsets.
+  const first = w.reserve((dense ? 8 * W : 4) * START_CONTEXTS * t.nclasses, 8);
+  const firstSets = new Map<string, number>();
+  t.firstByCtx.forEach((ps, fx) => {
+    const inSet = new Set(ps);
+    t.reachOf.forEach((r, c) => {
+      const hit = r.filter((q) => inSet.has(q));
+      if (dense) {
+        denseSet(first + 8 * W * (fx * t.nclasses + c), hit);
+        return;
+      }
+      const key = hit.join(',');
+      let at = firstSets.get(key);
+      if (at === undefined) firstSets.set(key, (at = sparse(hit)));
+      w.u32(first + 4 * (fx * t.nclasses + c), at);
+    });
+  });
+  let teddy = 0;
+  if (t.teddy !== null) {
+    teddy = w.reserve(16 + 32 * 4);
+    w.u32(teddy, t.teddy.k);
+    teddyTables(t.teddy).forEach((tb, j) => {
+      w.bytes(teddy + 16 + 32 * j, tb.lo);
+      w.bytes(teddy + 32 + 32 * j, tb.hi);
+    });
+  }
+  // `$` before a final newline: u32 count, then { u32 position, u32 pattern }.
+  const adj = w.reserve(4 + 8 * t.adj.length, 4);
+  w.u32(adj, t.adj.length);
+  t.adj.forEach(([q, p], j) => {
+    w.u32(adj + 4 + 8 * j, q);
+    w.u32(adj + 8 + 8 * j, p);
+  });
+  w.u32(header + H.kind, ENGINE_BNFA);
+  w.u32(header + H.npos, t.npos);
+  w.u32(header + H.words, W);
+  w.u32(header + H.nclasses, t.nclasses);
+  w.u32(header + H.classmap, classmap);
+  w.u32(header + H.catmap, catmap);
+  w.u32(header + H.shift1, shift1);
+  w.u32(header + H.reach, reach);
+  w.u32(header + H.acceptB, acceptB);
+  w.u32(header + H.bpat, bpat);
+  w.u32(header + H.wordtab, wordtab);
+  w.u32(header + H.first, first);
+  w.u32(header + H.teddy, teddy);
+  w.u32(header + H.adj, adj);
+  // The most reports one step can make: every pattern twice (at the byte's index and after it) plus adj.
+  w.u32(header + H.maxStep, 2 * t.patterns + t.adj.length);
+  w.u32(header + H.dense, dense ? 1 : 0);
+  w.u32(header + H.fsrc, fsrc);
+  w.u32(header + H.xsrc, xsrc);
+  const out = w.finish();
+  new DataView(out.buffer).setUint32(H.size, out.length, true);
+  return out;
+}
+
+/** Bytes of a stream's state for an engine of `words` words: the previous byte's category, then the bits. */
+export function bitNfaStateSize(words: number): number {
+  return 8 + 8 * words;
+}
+
+/** Bytes of scratch a scan needs (shared by every engine of a database: the largest). */
+export function bitNfaScratchSize(words: number): number {
+  // layout: see bnfa_setup in wasm/kernel.c
+  return 8 * (words + 1) + ((13 * (words + 1) + 7) & ~7) + 8 * words;
+}
