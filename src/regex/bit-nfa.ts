@@ -384,7 +384,9 @@ function encode(t: EncodeInput): Uint8Array {
   const shift1 = w.reserve(8 * W);
   denseSet(shift1, [...t.shift1]);
   const reach = w.reserve(8 * W * t.nclasses);
-  t.reachOf.forEach((ps, c) => denseSet(reach + 8 * W * c, ps));
+  t.reachOf.forEach((ps, c) => {
+    denseSet(reach + 8 * W * c, ps);
+  });
   const acceptB = w.reserve(8 * W);
   denseSet(
     acceptB,
@@ -409,7 +411,7 @@ function encode(t: EncodeInput): Uint8Array {
     if (at === undefined) {
       at = w.reserve(4 + 4 * patterns.length, 4);
       w.u32(at, patterns.length);
-      patterns.forEach((p, j) => w.u32(at! + 4 + 4 * j, p));
+      for (let j = 0; j < patterns.length; j++) w.u32(at + 4 + 4 * j, patterns[j]!);
       lists.set(key, at);
     }
     return at;
