@@ -97,16 +97,21 @@ enum Last {
 }
 
 /**
- * What closing a group pushes: `group` its alternation; `discard` (a lookaround, or a `(?(DEFINE)...)`,
- * under P) nothing that consumes a byte; `conditional` (under P) its yes|no branches, at most two.
+ * What closing a group pushes: `group` its alternation; under P, `assertion` (a positive lookaround) and
+ * `discard` (a negative one, the condition of a conditional, `(?(DEFINE)...)`) nothing that consumes a
+ * byte, `conditional` its yes|no branches, at most two. A positive lookaround that holds keeps the
+ * captures made inside it, so a group there can be certainly set (see certainlySet); a negative one never
+ * keeps any.
  */
-type FrameKind = 'group' | 'discard' | 'conditional';
+type FrameKind = 'group' | 'assertion' | 'discard' | 'conditional';
 
 /** One open group (or the whole pattern at the bottom of the stack). */
 interface Frame {
   kind: FrameKind;
   /** The capturing group's number, 0 when the group does not capture. */
   capture: number;
+  /** Once a `group` or `assertion` frame is closed: the frame its node went into, and where (see certainlySet). */
+  placed: Placement | undefined;
   /** Finished alternatives of this group. */
   branches: RegexNode[];
   branchesSize: number;
@@ -241,14 +246,19 @@ function isExtendedSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
+/** Where a closed group's node went: `parent.items[index]` (the branch being read when it closed). */
+interface Placement {
+  parent: Frame;
+  index: number;
+  node: RegexNode;
+}
+
 /** A closed capturing group, kept for the backreferences to it (prefilter mode). */
 interface GroupRecord {
   node: RegexNode;
   /** Expanded size of `node`. */
   size: number;
-  /** The frame the group's node was pushed into, and at which index of that frame's current items. */
-  parent: Frame;
-  index: number;
+  frame: Frame;
 }
 
 /** A backreference or condition naming a group that is not closed yet: checked at the end of the pattern. */
@@ -339,6 +349,7 @@ class PatternParser {
     return {
       kind,
       capture,
+      placed: undefined,
       branches: [],
       branchesSize: 0,
       items: [],
@@ -779,7 +790,8 @@ class PatternParser {
   /** A lookaround whose body starts at `bodyStart`: under P a group that matches nothing (see closeGroup). */
   private lookaround(start: number, bodyStart: number, kind: 'lookahead' | 'lookbehind', what: string): void {
     this.approximateOrFail(kind, start, what, 'as nothing (it consumes no bytes)');
-    this.pushFrame(start, 'discard');
+    const negative = this.src[bodyStart - 1] === '!';
+    this.pushFrame(start, negative ? 'discard' : 'assertion');
     this.pos = bodyStart;
   }
 
@@ -903,13 +915,13 @@ class PatternParser {
     if (f.kind === 'conditional' && f.branches.length === 1) node = altNode([node, emptyNode()]);
     this.mode = f.saved;
     this.frame = this.stack.pop()!;
-    if (f.kind === 'discard') {
-      // A lookaround consumes nothing; PCRE lets it be quantified, which changes nothing here either.
-      this.pushItem(emptyNode(), 0, Last.Atom, start);
-    } else {
-      this.pushItem(node, size, Last.Atom, start);
-      if (f.capture > 0) this.groups[f.capture] = { node, size, parent: this.frame, index: this.frame.items.length - 1 };
+    // A lookaround consumes nothing; PCRE lets it be quantified, which changes nothing here either.
+    const pushed = f.kind === 'discard' || f.kind === 'assertion' ? emptyNode() : node;
+    this.pushItem(pushed, pushed === node ? size : 0, Last.Atom, start);
+    if (f.kind === 'group' || f.kind === 'assertion') {
+      f.placed = { parent: this.frame, index: this.frame.items.length - 1, node: pushed };
     }
+    if (f.capture > 0) this.groups[f.capture] = { node, size, frame: f };
     this.pos = start + 1;
   }
 
@@ -935,15 +947,24 @@ class PatternParser {
   }
 
   /**
-   * Whether every match that reaches the current position went through `group`: the group's node is still
-   * an item of the current branch of a frame that encloses this position (not in an earlier alternative,
-   * not in a closed group or lookaround) and is not made optional by a quantifier.
+   * Whether every match that reaches the current position went through `group`: the group's node is an
+   * item, not made optional by a quantifier, of the current branch of a frame that encloses this position,
+   * or of the only branch of a closed plain group that is itself such an item, and so on up (`((a))\2`).
+   * A group in an earlier alternative, in a lookaround or a conditional is not certain.
    */
   private certainlySet(group: GroupRecord): boolean {
-    const { parent, index, node } = group;
-    if (parent !== this.frame && !this.stack.includes(parent)) return false;
-    const item = parent.items[index];
-    return item === node || (item !== undefined && item.kind === 'repeat' && item.item === node && item.min >= 1);
+    let f = group.frame;
+    for (;;) {
+      const placed = f.placed;
+      if (placed === undefined) return false;
+      const { parent, index, node } = placed;
+      const item = parent.items[index];
+      const kept = item === node || (item !== undefined && item.kind === 'repeat' && item.item === node && item.min >= 1);
+      if (!kept) return false;
+      if (parent === this.frame || this.stack.includes(parent)) return true;
+      if (parent.branches.length > 1) return false;
+      f = parent;
+    }
   }
 
   // ---------------------------------------------------------------- escapes

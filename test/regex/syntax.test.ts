@@ -160,6 +160,31 @@ describe('literals and escapes', () => {
     expect(ast('\\08')).toEqual({ kind: 'concat', items: [set(0), set(0x38)] });
   });
 
+  it('\\8, \\9 and \\10.. with fewer groups before them are the digit or octal, as PCRE and Hyperscan read them', () => {
+    expect(ast('\\8a')).toEqual({ kind: 'concat', items: lit('8a') });
+    expect(ast('(a)\\9')).toEqual({ kind: 'concat', items: lit('a9') });
+    expect(ast('(a)\\10')).toEqual({ kind: 'concat', items: [set(0x61), set(0x08)] });
+    expect(ast('\\12')).toEqual(set(0x0a));
+    expect(ast('\\101')).toEqual(set(0x41));
+    // Octal takes at most three digits, and only octal ones: \18 is \1 (the byte 1) then 8.
+    expect(ast('\\1012')).toEqual({ kind: 'concat', items: [set(0x41), set(0x32)] });
+    expect(ast('(a)\\18')).toEqual({ kind: 'concat', items: [set(0x61), set(0x01), set(0x38)] });
+    expect(refusal('\\400').message).toMatch(/octal escape \\400 is above \\377/);
+  });
+
+  it('\\1..\\7 are always backreferences, \\8 and up when that many groups opened before them', () => {
+    expect(refusal('(a)\\7').message).toMatch(/back-references \(\\7\)/);
+    expect(refusal('(a)(a)(a)(a)(a)(a)(a)(a)\\8').position).toBe(24);
+    expect(refusal('((((((((((a))))))))))\\10').position).toBe(21);
+    // A group opened later does not count: \10 before ten groups is octal.
+    expect(ast('\\10((((((((((a))))))))))')).toEqual({ kind: 'concat', items: [set(0x08), set(0x61)] });
+  });
+
+  it('\\C is one byte, whatever it is (Hyperscan accepts it)', () => {
+    expect(ast('a\\Cb')).toEqual({ kind: 'concat', items: [set(0x61), set(...complementOf([])), set(0x62)] });
+    expect(ast('\\C', '8')).toEqual(set(...complementOf([])));
+  });
+
   it('\\Q...\\E quotes metacharacters, and runs to the end when \\E is missing', () => {
     expect(ast('\\Qa.*\\E')).toEqual({ kind: 'concat', items: lit('a.*') });
     expect(ast('x\\Q(?[')).toEqual({ kind: 'concat', items: lit('x(?[') });
