@@ -4,7 +4,9 @@
  * syntax-errors.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/regex/database.js';
 import { parsePattern } from '../../src/regex/syntax.js';
+import { type HsCase, needHyperscan, runHyperscanCases } from './hyperscan-reference.js';
 import {
   ast,
   bytesOf,
@@ -655,5 +657,39 @@ describe('parsed trees are well formed', () => {
     'x(?:a{0}|b{0})?y',
   ])('%s', (expression) => {
     checkWellFormed(ast(expression));
+  });
+});
+
+describe('numbered escapes and \\C against native Hyperscan 5.4', () => {
+  it('the same block-mode reports where Hyperscan accepts the pattern', (ctx) => {
+    needHyperscan(ctx);
+    const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+    const cases: HsCase[] = [
+      ['\\8a', 'x8a8a'],
+      ['\\9b', '9b'],
+      ['(a)\\10', 'a\x08a\x10'],
+      ['(a)\\12', 'a\na\x0c'],
+      ['(a)\\18', 'a\x018a\x01'],
+      ['x\\101', 'xAxa'],
+      ['a\\Cb', 'axb a\xffb ab'],
+      ['\\10((((((((((a))))))))))', '\x08a'],
+    ].map(([expression, text], i) => ({
+      patterns: [{ id: i + 1, expression: expression!, flags: 'L' }],
+      data: enc(text!),
+      chunks: [],
+    }));
+    const hs = runHyperscanCases(cases);
+    cases.forEach((c, i) => {
+      const ref = hs[i]!;
+      if ('error' in ref) throw new Error(`Hyperscan refused ${c.patterns[0]!.expression}: ${ref.error}`);
+      const db = compile(c.patterns, { mode: 'block' });
+      const got: [number, number, number][] = [];
+      db.scan(c.data, (id, from, to) => {
+        got.push([id, from, to]);
+      });
+      db.free();
+      expect(got, c.patterns[0]!.expression).toEqual(ref.block);
+      expect(got.length, c.patterns[0]!.expression).toBeGreaterThan(0);
+    });
   });
 });
