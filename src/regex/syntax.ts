@@ -112,6 +112,8 @@ interface Frame {
   capture: number;
   /** Once a `group` or `assertion` frame is closed: the frame its node went into, and where (see certainlySet). */
   placed: Placement | undefined;
+  /** Set at its `)`; the frames not closed are the current one and those on the stack. */
+  closed: boolean;
   /** Finished alternatives of this group. */
   branches: RegexNode[];
   branchesSize: number;
@@ -350,6 +352,7 @@ class PatternParser {
       kind,
       capture,
       placed: undefined,
+      closed: false,
       branches: [],
       branchesSize: 0,
       items: [],
@@ -910,6 +913,7 @@ class PatternParser {
   private closeGroup(start: number): void {
     if (this.stack.length === 0) this.fail(start, 'unmatched ): no group is open here; write \\) for a literal )');
     const f = this.frame;
+    f.closed = true;
     let node = this.finishFrame(f, start);
     const size = f.branchesSize + f.itemsSize;
     if (f.kind === 'conditional' && f.branches.length === 1) node = altNode([node, emptyNode()]);
@@ -961,7 +965,7 @@ class PatternParser {
       const item = parent.items[index];
       const kept = item === node || (item !== undefined && item.kind === 'repeat' && item.item === node && item.min >= 1);
       if (!kept) return false;
-      if (parent === this.frame || this.stack.includes(parent)) return true;
+      if (!parent.closed) return true;
       if (parent.branches.length > 1) return false;
       f = parent;
     }

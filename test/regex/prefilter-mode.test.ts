@@ -145,6 +145,13 @@ describe('each construct with and without flag P', () => {
     expect(err.message).toMatch(message);
   });
 
+  it('copies count toward the pattern size limit, and deep nesting with many references stays linear', () => {
+    expect(refusal(`(a{200})${'\\1'.repeat(600)}`, 'P').message).toMatch(/too large once its repeats are expanded/);
+    const deep = `${'('.repeat(999)}a${')'.repeat(999)}`;
+    const parsed = parsePattern(deep + '\\999'.repeat(15000), 'P', ID);
+    expect(parsed.ast).toEqual(ast('a'.repeat(15001)));
+  });
+
   it('without P, a construct inside an otherwise fine pattern is refused at its own position', () => {
     expect(refusal('abc(?<=c)d').position).toBe(3);
     expect(refusal('x|(y)z\\1').position).toBe(6);
@@ -377,6 +384,16 @@ describe('info().approximated', () => {
     const db = compile([{ id: 1, expression: 'a(b)c', flags: 'P' }], { mode: 'block' });
     expect(db.info().approximated).toEqual([]);
     db.free();
+  });
+
+  it('with L, \\K reports the start of the approximated pattern, before the true one', () => {
+    const db = compile([{ id: 1, expression: 'foo\\Kbar', flags: 'PL' }], { mode: 'block' });
+    const got: number[][] = [];
+    db.scan(Buffer.from('xfoobar'), (id, from, to) => {
+      got.push([id, from, to]);
+    });
+    db.free();
+    expect(got).toEqual([[1, 1, 7]]);
   });
 
   it('an approximated pattern reports candidates the caller confirms with RegExp', () => {
