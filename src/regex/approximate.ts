@@ -14,6 +14,8 @@
  * - `conditional`: `(?(cond)yes|no)` becomes `(?:yes|no)`, `(?(cond)yes)` becomes `(?:yes|)`.
  * - `reset-start`: `\K` becomes nothing: with flag `L` the start reported is the approximated pattern's,
  *   at or before the original's.
+ * - `grapheme-cluster`: `\X` becomes `[\x00-\xff]+` (one or more characters of one or more bytes each), as
+ *   Hyperscan's prefilter mode makes it `.+`.
  * - `bounded-repeat`: a bound above `PREFILTER_WIDEN_ABOVE` is widened (`x{0,5000}` → `x*`,
  *   `x{3000}` → `x{1000,}`) so that the compiled tables stay small.
  */
@@ -30,6 +32,7 @@ export const APPROXIMATIONS = [
   'possessive',
   'conditional',
   'reset-start',
+  'grapheme-cluster',
   'bounded-repeat',
 ] as const;
 

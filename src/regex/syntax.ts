@@ -25,7 +25,7 @@
  *   does not need to.
  *
  * With flag `P` (prefilter mode, HS_FLAG_PREFILTER) the PCRE constructs Hyperscan's prefilter mode
- * accepts (backreferences, lookaround, atomic groups, possessive quantifiers, conditionals, and `\K`) are
+ * accepts (backreferences, lookaround, atomic groups, possessive quantifiers, conditionals, `\X`, and `\K`) are
  * read and replaced by a superset as they are parsed (approximate.ts says how), and the pattern records
  * which kinds it replaced. Without `P` each is refused at its position, with a message saying that `P`
  * would approximate it. Departures from Hyperscan's prefilter mode: `\K` is accepted (Hyperscan refuses it
@@ -1142,6 +1142,16 @@ class PatternParser {
       case 'k':
         if (this.referenceEscape(start)) return;
         break;
+      case 'X':
+        // A grapheme cluster is one or more characters, each one or more bytes (Hyperscan's .+ too).
+        this.approximateOrFail(
+          'grapheme-cluster',
+          start,
+          '\\X (an extended grapheme cluster) is',
+          'as one or more bytes of any value',
+        );
+        this.pushItem(repeatNode(setNode(ByteSet.all()), 1, Infinity, true), 1, Last.Atom, start);
+        return;
       case 'N': {
         // \N{U+..}/\N{name} are UTF-only; \N{2} is \N repeated, which the main loop reads next.
         if (src[start + 2] === '{' && this.readBraces(start + 2) === undefined) {

@@ -81,6 +81,8 @@ describe('each construct with and without flag P', () => {
     ['(?(DEFINE)(?<a>x))y', 0, ['conditional'], 'y'],
     // \K: nothing (with L the start reported is the approximated pattern's)
     ['foo\\Kbar', 3, ['reset-start'], 'foobar'],
+    // \X: one or more bytes
+    ['a\\Xb', 1, ['grapheme-cluster'], 'a[\\x00-\\xff]+b'],
   ];
 
   it.each(cases)('%j: refused at %i without P, approximated with it', (expression, position, kinds, same) => {
