@@ -462,6 +462,35 @@ describe('garbage never escapes as anything but NS_ERR_PATTERN', () => {
     expect(refused).toBeGreaterThan(500);
   });
 
+  it('random strings over regex metacharacters, in prefilter mode (flag P)', () => {
+    const rand = mulberry32(0xbad5eef);
+    // Single characters and the openings of the constructs P approximates, so that both meet often.
+    const tokens = [
+      ..."()[]{}|*+?.^$\\-:=!<>'&PKRXgk0129ab",
+      ...['(?(', '(?=', '(?<=', '(?!', '(?<!', '(?>', '(?P=', '(?P<', '(?<', '\\1', '\\2', '\\k<', '\\g{', '\\K', '++', '{2,}+'],
+    ];
+    let ok = 0;
+    let approximated = 0;
+    for (let k = 0; k < 20000; k++) {
+      const len = Math.floor(rand() * 16);
+      let s = '';
+      for (let i = 0; i < len; i++) s += tokens[Math.floor(rand() * tokens.length)];
+      const flags = ['P', 'Pi', 'PL', 'PV', 'Px'][Math.floor(rand() * 5)]!;
+      if (check(s, flags) === 'ok') {
+        ok++;
+        if ((parsePattern(s, flags, ID).approximated ?? []).length > 0) approximated++;
+      }
+    }
+    expect(ok).toBeGreaterThan(500);
+    expect(approximated).toBeGreaterThan(200);
+  });
+
+  it('every prefix of a prefilter pattern with every construct', () => {
+    const full =
+      '(?<q>[\'"])(?>a++|b*+)(?=x)(?!y)(?<=z)(?<!w)\\k<q>\\g{-1}\\1(?P=q)(?(1)c|d)(?(?=e)f)(?(DEFINE)(?<u>g))h\\Ki\\Xj{0,5000}';
+    for (let i = 0; i <= full.length; i++) check(full.slice(0, i), 'PsL');
+  });
+
   it('every prefix of a pattern with every construct', () => {
     const full = '(?x)(?i:a[^\\d-z[:alpha:]]b)+?(?<n>c|\\Q.*\\E){2,3}\\b\\x{41}\\0101\\cZ(?#c)$ # end';
     for (let i = 0; i <= full.length; i++) check(full.slice(0, i), 'sm');
