@@ -8,6 +8,8 @@
  *   chunkings) and vectored modes: every match V8 RegExp finds (id, end offset) is among netsieve's
  *   reports, and with L netsieve's start is at or before V8's leftmost one.
  * - Patterns without such constructs parse and scan exactly the same with and without P.
+ * - Where netsieve's approximation is Hyperscan's (lookaround, atomic groups, possessive quantifiers,
+ *   conditionals), the same reports as native Hyperscan 5.4 with HS_FLAG_PREFILTER, in its three modes.
  *
  * NETSIEVE_REGEX_FUZZ=n multiplies the iteration counts for a longer local run.
  */
@@ -16,6 +18,7 @@ import { compile, deserialize, type PatternSpec, type RegexDatabase, type ScanMo
 import { parsePattern } from '../../src/regex/syntax.js';
 import { expectCode } from '../support/errors.js';
 import { latin1, mulberry32, randomInput, randomPattern } from './oracle.js';
+import { type HsCase, needHyperscan, runHyperscanCases } from './hyperscan-reference.js';
 import { ast, checkWellFormed, ID, refusal } from './syntax-helpers.js';
 
 const SCALE = Number(process.env.NETSIEVE_REGEX_FUZZ ?? '1');
@@ -410,5 +413,104 @@ describe('info().approximated', () => {
     expect(ends).toEqual([4, 11, 20]);
     const confirmed = ends.filter((e) => /(\w+)=\1;$/.test(text.slice(0, e)));
     expect(confirmed).toEqual([4, 20]);
+  });
+});
+
+/**
+ * A random pattern with the constructs netsieve and Hyperscan approximate the same way under P: lookaround
+ * (nothing), atomic groups (plain groups), possessive quantifiers (greedy ones) and conditionals (the
+ * alternation of the branches), among literals, classes, groups and short repeats. No backreferences:
+ * Hyperscan copies a one-position group without making it optional and replaces others by `.*`.
+ */
+function randomSharedPattern(rand: () => number): string {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  let groups = 0;
+  const atom = (depth: number): string => {
+    const r = rand();
+    if (r < 0.35 || depth >= 3) return pick(['a', 'b', 'c', '[ab]', '[^a]', '.']);
+    if (r < 0.45) {
+      groups++;
+      return `(${seq(depth + 1)})`;
+    }
+    if (r < 0.55) return `(?>${seq(depth + 1)}|${seq(depth + 1)})`;
+    if (r < 0.65) return `(?:${seq(depth + 1)}|${seq(depth + 1)})`;
+    if (r < 0.75) {
+      const cond =
+        groups > 0 && rand() < 0.5 ? `${1 + Math.floor(rand() * groups)}` : `?${pick(['=', '!', '<=', '<!'])}${seq(depth + 1)}`;
+      return `(?(${cond})${seq(depth + 1)}${rand() < 0.7 ? `|${seq(depth + 1)}` : ''})`;
+    }
+    return `${pick(['(?=', '(?!', '(?<=', '(?<!'])}${seq(depth + 1)})`;
+  };
+  const quantified = (depth: number): string => {
+    const a = atom(depth);
+    if (a.startsWith('(?=') || a.startsWith('(?!') || a.startsWith('(?<')) return a;
+    const r = rand();
+    if (r < 0.5) return a;
+    return a + pick(['?', '*', '+', '{1,2}', '{2}']) + pick(['', '?', '+']);
+  };
+  const seq = (depth: number): string => {
+    let out = '';
+    for (let i = 1 + Math.floor(rand() * 3); i > 0; i--) out += quantified(depth);
+    return out;
+  };
+  return `(?:${seq(0)})${pick(['a', 'b', 'c'])}`;
+}
+
+describe('native Hyperscan 5.4 with HS_FLAG_PREFILTER', () => {
+  it('where both approximate alike: the same reports in block, stream and vectored modes', (ctx) => {
+    needHyperscan(ctx);
+    const rand = mulberry32(9108);
+    const cases: HsCase[] = [];
+    for (let t = 0; t < 60 * SCALE; t++) {
+      const patterns = Array.from({ length: 1 + Math.floor(rand() * 3) }, (_, i) => ({
+        id: i + 1,
+        expression: randomSharedPattern(rand),
+        flags: `P${rand() < 0.3 ? 'i' : ''}${rand() < 0.3 ? 's' : ''}`,
+      }));
+      const data = randomInput(rand, Math.floor(rand() * 24), 'abcA\n');
+      const chunks: number[] = [];
+      for (let at = 0; at < data.length; ) {
+        const n = Math.min(data.length - at, Math.floor(rand() * 6));
+        chunks.push(n);
+        at += n;
+      }
+      cases.push({ patterns, data, chunks: chunks.length > 0 ? chunks : [0] });
+    }
+    const hs = runHyperscanCases(cases);
+    let compared = 0;
+    let approximated = 0;
+    cases.forEach((c, i) => {
+      const ref = hs[i]!;
+      const context = JSON.stringify({ patterns: c.patterns, data: latin1(c.data), chunks: c.chunks });
+      if ('error' in ref) throw new Error(`Hyperscan refused ${context}: ${ref.error}`);
+      for (const mode of ['block', 'stream', 'vectored'] as const) {
+        const db = compile(c.patterns, { mode });
+        if (mode === 'block') approximated += db.info().approximated.length;
+        const got: string[] = [];
+        const cb = (id: number, _from: number, to: number) => {
+          got.push(`${id}:${to}`);
+        };
+        const parts: Uint8Array[] = [];
+        let at = 0;
+        for (const n of c.chunks) {
+          parts.push(c.data.subarray(at, at + n));
+          at += n;
+        }
+        if (mode === 'block') db.scan(c.data, cb);
+        else if (mode === 'vectored') db.scanVector(parts, cb);
+        else {
+          const s = db.openStream();
+          for (const p of parts) s.scan(p, cb);
+          s.close(cb);
+          s.free();
+        }
+        db.free();
+        const want = ref[mode].map(([id, , to]) => `${id}:${to}`);
+        expect(got.sort(), `${mode} ${context}`).toEqual(want.sort());
+        compared += want.length;
+      }
+    });
+    expect(compared).toBeGreaterThan(300 * SCALE);
+    expect(approximated).toBeGreaterThan(60 * SCALE);
   });
 });
