@@ -7,6 +7,8 @@
  * group). The input is bytes: a set is a subset of 0..255.
  */
 
+import type { Approximation } from './approximate.js';
+
 /** A set of bytes, as 8 words of 32 bits (bit b of word b >> 5 is byte b). */
 export class ByteSet {
   readonly words: Uint32Array;
@@ -146,9 +148,19 @@ export interface PatternFlags {
   allowEmpty: boolean;
   /** `8` (HS_FLAG_UTF8): non-ASCII characters in the expression stand for their UTF-8 bytes. */
   utf8: boolean;
+  /**
+   * `P` (HS_FLAG_PREFILTER): constructs outside the supported syntax are replaced by a superset
+   * (approximate.ts); the caller confirms the matches. Already applied to the AST.
+   */
+  prefilter: boolean;
 }
 
 export interface ParsedPattern {
   ast: RegexNode;
   flags: PatternFlags;
+  /**
+   * What prefilter mode replaced by a superset (approximate.ts), in a fixed order; empty or absent when
+   * the AST matches exactly what the expression does.
+   */
+  approximated?: readonly Approximation[];
 }

@@ -9,6 +9,7 @@
  * `encodeEngines` turns the plan's tables into the blobs the kernel runs.
  */
 import { NetsieveError } from '../errors.js';
+import type { Approximation } from './approximate.js';
 import type { ParsedPattern, RegexNode } from './ast.js';
 import { hasAssertion, lengthRange, trimLeadingRepeats } from './ast-facts.js';
 import { bitNfaPositions, buildBitNfa, MAX_BNFA_POSITIONS, type BitNfaTables } from './bit-nfa.js';
@@ -53,6 +54,8 @@ export interface PatternMeta {
    * there waits as long, so that the non-empty one's (leftmost) start is the one reported.
    */
   emptyWaitsForFinal: boolean;
+  /** What prefilter mode (flag P) replaced by a superset in this pattern; empty when it is exact. */
+  approximated: readonly Approximation[];
 }
 
 /** A kernel engine's tables, as compiled or as loaded from a serialized database. */
@@ -182,6 +185,7 @@ export function prepare(
       reverseSom,
       emptyContexts: canBeEmpty ? emptyContexts(parsedPattern.ast) : 0,
       emptyWaitsForFinal: canBeEmpty && p.flags.leftmost && usesFinalNewline(p.ast),
+      approximated: parsedPattern.approximated ?? [],
     });
   });
 

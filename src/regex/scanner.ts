@@ -307,6 +307,9 @@ export class Scanner {
       engines,
       memoryBytes: engines.reduce((a, e) => a + e.bytes, 0),
       streamStateSize: this.streamStateSize,
+      approximated: this.meta
+        .filter((m) => m.approximated.length > 0)
+        .map((m) => ({ id: m.id, constructs: [...m.approximated] })),
     };
   }
 

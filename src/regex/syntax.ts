@@ -24,6 +24,20 @@
  * - `H` and `L` together are accepted; Hyperscan refuses SINGLEMATCH with SOM_LEFTMOST, netsieve's engine
  *   does not need to.
  *
+ * With flag `P` (prefilter mode, HS_FLAG_PREFILTER) the PCRE constructs Hyperscan's prefilter mode
+ * accepts (backreferences, lookaround, atomic groups, possessive quantifiers, conditionals, `\X`, and `\K`) are
+ * read and replaced by a superset as they are parsed (approximate.ts says how), and the pattern records
+ * which kinds it replaced. Without `P` each is refused at its position, with a message saying that `P`
+ * would approximate it. Departures from Hyperscan's prefilter mode: `\K` is accepted (Hyperscan refuses it
+ * in every mode), `P` with `L` is accepted (Hyperscan refuses the combination), a backreference to a group
+ * that may not have taken part is made optional (V8 matches the empty string there; Hyperscan's copy is not
+ * optional), and a group of up to `MAX_COPIED_GROUP` positions is copied (Hyperscan copies single-position
+ * groups only and uses `.*` otherwise).
+ *
+ * Numbered escapes follow PCRE: `\1`..`\7` are always backreferences, `\8`, `\9` and `\10`.. are
+ * backreferences when at least that many groups opened before them, else octal (`\12` is `\n`) or, for
+ * `\8` and `\9`, the digit itself. (Hyperscan always reads `\8` and `\9` as digits.)
+ *
  * The parser is a loop over an explicit stack of open groups, never recursion, so nesting depth is a
  * limit with an error (`PATTERN_LIMITS.maxNesting`), not a stack overflow.
  */
@@ -32,7 +46,15 @@ import { ByteSet } from './ast.js';
 import type { Assertion, ParsedPattern, PatternFlags, RegexNode } from './ast.js';
 import { classEscapeSet, dotSet, foldCase, isPosixClassName, posixClassSet } from './syntax-sets.js';
 import { matchesEmptyUnconditionally } from './empty.js';
-import { altNode, assertNode, concatNode, repeatCopies, repeatNode, setNode } from './syntax-nodes.js';
+import { altNode, assertNode, concatNode, emptyNode, repeatCopies, repeatNode, setNode } from './syntax-nodes.js';
+import {
+  anyBytes,
+  type Approximation,
+  copyForReference,
+  MAX_COPIED_GROUP,
+  orderedApproximations,
+  PREFILTER_WIDEN_ABOVE,
+} from './approximate.js';
 
 export { isNullable, expandedSize } from './syntax-nodes.js';
 
@@ -74,8 +96,24 @@ enum Last {
   Quantified,
 }
 
+/**
+ * What closing a group pushes: `group` its alternation; under P, `assertion` (a positive lookaround) and
+ * `discard` (a negative one, the condition of a conditional, `(?(DEFINE)...)`) nothing that consumes a
+ * byte, `conditional` its yes|no branches, at most two. A positive lookaround that holds keeps the
+ * captures made inside it, so a group there can be certainly set (see certainlySet); a negative one never
+ * keeps any.
+ */
+type FrameKind = 'group' | 'assertion' | 'discard' | 'conditional';
+
 /** One open group (or the whole pattern at the bottom of the stack). */
 interface Frame {
+  kind: FrameKind;
+  /** The capturing group's number, 0 when the group does not capture. */
+  capture: number;
+  /** Once a `group` or `assertion` frame is closed: the frame its node went into, and where (see certainlySet). */
+  placed: Placement | undefined;
+  /** Set at its `)`; the frames not closed are the current one and those on the stack. */
+  closed: boolean;
   /** Finished alternatives of this group. */
   branches: RegexNode[];
   branchesSize: number;
@@ -92,15 +130,14 @@ interface Frame {
 
 const FLAG_NAMES: Readonly<Record<string, string>> = {
   W: 'Unicode properties (HS_FLAG_UCP); with flag 8 alone, \\w \\d \\s \\b and POSIX classes stay ASCII',
-  P: 'prefilter mode (HS_FLAG_PREFILTER)',
   Q: 'quiet (HS_FLAG_QUIET)',
   C: 'logical combinations (HS_FLAG_COMBINATION)',
   O: 'ordered matches (a Hyperscan test-tool option)',
 };
 
 /**
- * Parses a Hyperscan flags string (`i s m H L V 8`, the letters of Hyperscan's own tools: `V` is
- * HS_FLAG_ALLOWEMPTY, `8` HS_FLAG_UTF8). Errors carry no position: it is not in the expression.
+ * Parses a Hyperscan flags string (`i s m H L V 8 P`, the letters of Hyperscan's own tools: `V` is
+ * HS_FLAG_ALLOWEMPTY, `8` HS_FLAG_UTF8, `P` HS_FLAG_PREFILTER). Errors carry no position: it is not in the expression.
  */
 function parseFlags(flags: string, id: number): PatternFlags {
   const out: PatternFlags = {
@@ -111,6 +148,7 @@ function parseFlags(flags: string, id: number): PatternFlags {
     leftmost: false,
     allowEmpty: false,
     utf8: false,
+    prefilter: false,
   };
   const seen = new Set<string>();
   for (let i = 0; i < flags.length; i++) {
@@ -140,6 +178,9 @@ function parseFlags(flags: string, id: number): PatternFlags {
       case '8':
         out.utf8 = true;
         break;
+      case 'P':
+        out.prefilter = true;
+        break;
       default: {
         const what = FLAG_NAMES[f];
         const msg =
@@ -147,7 +188,7 @@ function parseFlags(flags: string, id: number): PatternFlags {
             ? `${where}: netsieve does not support ${what}`
             : f === 'x'
               ? `${where} is not a Hyperscan flag; write (?x) at the start of the expression for extended syntax`
-              : `${where} is not a known flag; netsieve accepts i, s, m, H, L, V and 8`;
+              : `${where} is not a known flag; netsieve accepts i, s, m, H, L, V, 8 and P`;
         throw new NetsieveError('NS_ERR_PATTERN', msg, { pattern: id });
       }
     }
@@ -165,7 +206,8 @@ function parseFlags(flags: string, id: number): PatternFlags {
  */
 export function parsePattern(expression: string, flags: string, id: number): ParsedPattern {
   const parsedFlags = parseFlags(flags, id);
-  const ast = new PatternParser(expression, parsedFlags, id).parse();
+  const parser = new PatternParser(expression, parsedFlags, id);
+  const ast = parser.parse();
   if (!parsedFlags.allowEmpty && matchesEmptyUnconditionally(ast)) {
     throw new NetsieveError(
       'NS_ERR_PATTERN',
@@ -175,7 +217,7 @@ export function parsePattern(expression: string, flags: string, id: number): Par
       { pattern: id, position: 0 },
     );
   }
-  return { ast, flags: parsedFlags };
+  return { ast, flags: parsedFlags, approximated: orderedApproximations(parser.approximated) };
 }
 
 function isDigit(c: number): boolean {
@@ -204,6 +246,27 @@ function isAlnum(c: number): boolean {
 /** Whitespace that extended mode (`(?x)`) skips: PCRE 8.x's C-locale isspace(). */
 function isExtendedSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** Where a closed group's node went: `parent.items[index]` (the branch being read when it closed). */
+interface Placement {
+  parent: Frame;
+  index: number;
+  node: RegexNode;
+}
+
+/** A closed capturing group, kept for the backreferences to it (prefilter mode). */
+interface GroupRecord {
+  node: RegexNode;
+  /** Expanded size of `node`. */
+  size: number;
+  frame: Frame;
+}
+
+/** A backreference or condition naming a group that is not closed yet: checked at the end of the pattern. */
+interface LaterReference {
+  ref: number | string;
+  position: number;
 }
 
 /** A character for a message: printable ASCII as itself, a byte as \xHH, a wider character as U+HHHH. */
@@ -256,14 +319,25 @@ class PatternParser {
   private mode: Mode;
   private frame: Frame;
   private readonly stack: Frame[] = [];
-  private readonly groupNames = new Set<string>();
+  /** Named groups' numbers. */
+  private readonly groupNumbers = new Map<string, number>();
+  /** Capturing groups opened so far (PCRE numbers them by their opening parenthesis). */
+  private groupCount = 0;
+  /** Closed capturing groups by number, for backreferences (prefilter mode). */
+  private readonly groups: (GroupRecord | undefined)[] = [];
+  private readonly laterReferences: LaterReference[] = [];
   /** Flag 8: non-ASCII characters are allowed and stand for their UTF-8 bytes. */
   private readonly utf8: boolean;
+  /** Flag P: unsupported constructs are approximated (approximate.ts) instead of refused. */
+  private readonly prefilter: boolean;
+  /** What prefilter mode replaced so far. */
+  readonly approximated = new Set<Approximation>();
 
   constructor(src: string, flags: PatternFlags, id: number) {
     this.src = src;
     this.id = id;
     this.utf8 = flags.utf8;
+    this.prefilter = flags.prefilter;
     this.len = src.length;
     this.mode = { caseless: flags.caseless, dotall: flags.dotall, multiline: flags.multiline, extended: false };
     this.frame = this.newFrame(-1);
@@ -273,8 +347,30 @@ class PatternParser {
     throw new NetsieveError('NS_ERR_PATTERN', message, { pattern: this.id, position });
   }
 
-  private newFrame(open: number): Frame {
-    return { branches: [], branchesSize: 0, items: [], sizes: [], itemsSize: 0, last: Last.None, saved: { ...this.mode }, open };
+  private newFrame(open: number, kind: FrameKind = 'group', capture = 0): Frame {
+    return {
+      kind,
+      capture,
+      placed: undefined,
+      closed: false,
+      branches: [],
+      branchesSize: 0,
+      items: [],
+      sizes: [],
+      itemsSize: 0,
+      last: Last.None,
+      saved: { ...this.mode },
+      open,
+    };
+  }
+
+  /**
+   * Without flag P, refuses `what` at `position` with a message that says how P would approximate it;
+   * with P, records the approximation and returns.
+   */
+  private approximateOrFail(kind: Approximation, position: number, what: string, withP: string): void {
+    if (!this.prefilter) this.fail(position, `${what} not supported; flag P (prefilter mode) would approximate it: ${withP}`);
+    this.approximated.add(kind);
   }
 
   parse(): RegexNode {
@@ -327,7 +423,7 @@ class PatternParser {
           this.closeGroup(start);
           break;
         case 0x7c /* | */:
-          this.alternative();
+          this.alternative(start);
           this.pos = start + 1;
           break;
         case 0x5b /* [ */:
@@ -374,6 +470,17 @@ class PatternParser {
 
     if (this.stack.length > 0) {
       this.fail(this.frame.open, 'missing ) for the group opened here');
+    }
+    for (const r of this.laterReferences) {
+      const exists = typeof r.ref === 'number' ? r.ref <= this.groupCount : this.groupNumbers.has(r.ref);
+      if (!exists) {
+        this.fail(
+          r.position,
+          typeof r.ref === 'number'
+            ? `reference to group ${r.ref}, but the pattern has ${this.groupCount === 1 ? 'one group' : `${this.groupCount} groups`}`
+            : `reference to a group named "${r.ref}", but no group has that name`,
+        );
+      }
     }
     return this.finishFrame(this.frame, len);
   }
@@ -424,8 +531,11 @@ class PatternParser {
     this.pushItem(assertNode(assertion), 1, Last.Assertion, position);
   }
 
-  private alternative(): void {
+  private alternative(position: number): void {
     const f = this.frame;
+    if (f.kind === 'conditional' && f.branches.length > 0) {
+      this.fail(position, 'a conditional group has at most two alternatives: (?(condition)yes|no)');
+    }
     f.branches.push(concatNode(f.items));
     f.branchesSize += f.itemsSize;
     f.items = [];
@@ -445,7 +555,7 @@ class PatternParser {
 
   /**
    * Applies `{min,max}` read from `start` (the quantifier's first character) to `next` (just after it) to
-   * the last item, then reads a lazy `?` or refuses a possessive `+`.
+   * the last item, then reads a lazy `?` or a possessive `+` (greedy under P, refused without).
    */
   private quantify(start: number, min: number, max: number, next: number): void {
     const f = this.frame;
@@ -474,7 +584,9 @@ class PatternParser {
       greedy = false; // lazy: same end offsets, Hyperscan reports all matches anyway
       next++;
     } else if (suffix === 0x2b /* + */) {
-      this.fail(start, `possessive quantifier ${text}+ is not supported (nor is it by Hyperscan); write ${text}`);
+      // Possessive: gives nothing back, so it matches a subset of what the greedy form matches.
+      this.approximateOrFail('possessive', start, `possessive quantifier ${text}+ is`, `as the greedy ${text}; or write ${text}`);
+      next++;
     }
     const item = f.items.pop()!;
     const size = f.sizes.pop()!;
@@ -514,11 +626,18 @@ class PatternParser {
       maxText = p === maxStart ? undefined : src.slice(maxStart, p);
     }
     if (src.charCodeAt(p) !== 0x7d /* } */) return undefined;
-    const cap = PATTERN_LIMITS.maxRepeatBound;
-    const min = this.bound(minText, cap, start);
-    const max = maxText === undefined ? Infinity : this.bound(maxText, cap, start);
+    // Under P a bound over the cap is widened below rather than refused.
+    const cap = this.prefilter ? Infinity : PATTERN_LIMITS.maxRepeatBound;
+    let min = this.bound(minText, cap, start);
+    let max = maxText === undefined ? Infinity : this.bound(maxText, cap, start);
     if (min > max)
       this.fail(start, `repeat bounds are out of order in ${src.slice(start, p + 1)}: the minimum is larger than the maximum`);
+    if (this.prefilter && (min > PREFILTER_WIDEN_ABOVE || (maxText !== undefined && max > PREFILTER_WIDEN_ABOVE))) {
+      // x{n,m} only ever matches where x{min(n,W),} does: fewer copies required, no upper bound.
+      this.approximated.add('bounded-repeat');
+      min = Math.min(min, PREFILTER_WIDEN_ABOVE);
+      max = Infinity;
+    }
     return { min, max, next: p + 1 };
   }
 
@@ -542,7 +661,7 @@ class PatternParser {
     const c1 = src.charCodeAt(start + 1);
     if (c1 === 0x2a /* * */) this.refuseVerb(start);
     if (c1 !== 0x3f /* ? */) {
-      this.pushFrame(start);
+      this.pushFrame(start, 'group', ++this.groupCount);
       this.pos = start + 1;
       return;
     }
@@ -563,8 +682,15 @@ class PatternParser {
         return;
       case '<': {
         const c3 = src[start + 3];
-        if (c3 === '=') this.fail(start, 'lookbehind assertions (?<=...) are not supported');
-        if (c3 === '!') this.fail(start, 'negative lookbehind assertions (?<!...) are not supported');
+        if (c3 === '=' || c3 === '!') {
+          this.lookaround(
+            start,
+            start + 4,
+            'lookbehind',
+            `${c3 === '!' ? 'negative ' : ''}lookbehind assertions (?<${c3}...) are`,
+          );
+          return;
+        }
         this.namedGroup(start, start + 3, '>');
         return;
       }
@@ -577,20 +703,31 @@ class PatternParser {
           this.namedGroup(start, start + 4, '>');
           return;
         }
-        if (c3 === '=') this.fail(start, 'back-references (?P=name) are not supported');
+        if (c3 === '=') {
+          const close = this.readName(start + 4, ')');
+          this.backreference(src.slice(start + 4, close), start, close + 1, 'back-references (?P=name) are');
+          return;
+        }
         if (c3 === '>') this.fail(start, 'subroutine calls (?P>name) are not supported');
         this.fail(start, 'unknown group syntax (?P: expected (?P<name>...)');
       }
       case '=':
-        this.fail(start, 'lookahead assertions (?=...) are not supported');
+        this.lookaround(start, start + 3, 'lookahead', 'lookahead assertions (?=...) are');
+        return;
       case '!':
-        this.fail(start, 'negative lookahead assertions (?!...) are not supported');
+        this.lookaround(start, start + 3, 'lookahead', 'negative lookahead assertions (?!...) are');
+        return;
       case '>':
-        this.fail(start, 'atomic groups (?>...) are not supported; write (?:...)');
+        // Atomic: never backtracks into the group, so it matches a subset of what (?:...) matches.
+        this.approximateOrFail('atomic-group', start, 'atomic groups (?>...) are', 'as the plain group (?:...)');
+        this.pushFrame(start);
+        this.pos = start + 3;
+        return;
       case '|':
         this.fail(start, 'branch reset groups (?|...) are not supported; write (?:...)');
       case '(':
-        this.fail(start, 'conditional groups (?(...)...) are not supported');
+        this.conditional(start);
+        return;
       case 'C':
         this.fail(start, 'callouts (?C...) are not supported');
       case 'R':
@@ -625,7 +762,11 @@ class PatternParser {
     this.fail(start, `${verb} is not supported: netsieve has no backtracking control verbs or (*...) settings`);
   }
 
-  private namedGroup(start: number, nameStart: number, terminator: string): void {
+  /**
+   * Reads a group name starting at `nameStart` that must be closed by `terminator`; returns the index of
+   * the terminator. `start` is where the construct begins (for the error when the pattern ends first).
+   */
+  private readName(nameStart: number, terminator: string, start = nameStart): number {
     const { src, len } = this;
     let p = nameStart;
     while (p < len && isWordChar(src.charCodeAt(p))) p++;
@@ -636,10 +777,73 @@ class PatternParser {
     if (name.length === 0) this.fail(nameStart, 'group name is empty');
     if (isDigit(name.charCodeAt(0))) this.fail(nameStart, `group name "${name}" starts with a digit`);
     if (name.length > 32) this.fail(nameStart, `group name "${name.slice(0, 40)}" is longer than 32 characters (PCRE's limit)`);
-    if (this.groupNames.has(name)) this.fail(nameStart, `two groups are named "${name}"`);
-    this.groupNames.add(name);
-    this.pushFrame(start);
+    return p;
+  }
+
+  /** `(?<name>...)`, `(?'name'...)`, `(?P<name>...)`: a capturing group like any other. */
+  private namedGroup(start: number, nameStart: number, terminator: string): void {
+    const p = this.readName(nameStart, terminator, start);
+    const name = this.src.slice(nameStart, p);
+    if (this.groupNumbers.has(name)) this.fail(nameStart, `two groups are named "${name}"`);
+    this.groupNumbers.set(name, ++this.groupCount);
+    this.pushFrame(start, 'group', this.groupCount);
     this.pos = p + 1;
+  }
+
+  /** A lookaround whose body starts at `bodyStart`: under P a group that matches nothing (see closeGroup). */
+  private lookaround(start: number, bodyStart: number, kind: 'lookahead' | 'lookbehind', what: string): void {
+    this.approximateOrFail(kind, start, what, 'as nothing (it consumes no bytes)');
+    const negative = this.src[bodyStart - 1] === '!';
+    this.pushFrame(start, negative ? 'discard' : 'assertion');
+    this.pos = bodyStart;
+  }
+
+  /**
+   * `(?(condition)yes|no)` under P: the alternation of its branches (`(?(condition)yes)` has an empty
+   * no-branch). The condition is a group number, a name (`<n>`, `'n'`, `n`), `DEFINE` (whose body only
+   * defines groups, so it matches nothing) or a lookaround, which is read and dropped. Recursion tests
+   * (`R`, `R1`, `R&n`) and relative numbers are refused, as Hyperscan does.
+   */
+  private conditional(start: number): void {
+    const { src } = this;
+    this.approximateOrFail(
+      'conditional',
+      start,
+      'conditional groups (?(...)...) are',
+      'as the alternation of its branches (?:yes|no)',
+    );
+    const c = start + 3;
+    if (src[c] === '?') {
+      const c1 = src[c + 1];
+      const c2 = src[c + 2];
+      const body = c1 === '=' || c1 === '!' ? c + 2 : c1 === '<' && (c2 === '=' || c2 === '!') ? c + 3 : -1;
+      if (body < 0) this.fail(c, 'the condition (?...) of a conditional group must be a lookaround: (?=, (?!, (?<= or (?<!');
+      this.pushFrame(start, 'conditional');
+      this.pushFrame(c - 1, 'discard');
+      this.pos = body;
+      return;
+    }
+    const close = src.indexOf(')', c);
+    if (close < 0) this.fail(start, 'missing ) after the condition of this conditional group');
+    const cond = src.slice(c, close);
+    if (/^R(?:\d*|&\w*)$/.test(cond)) this.fail(start, `recursion tests (?(${cond}) are not supported`);
+    if (/^[+-]\d+$/.test(cond)) this.fail(start, `relative conditions (?(${cond}) are not supported; write the group's number`);
+    if (cond === 'DEFINE') {
+      this.pushFrame(start, 'discard');
+      this.pos = close + 1;
+      return;
+    }
+    if (/^\d+$/.test(cond)) {
+      const n = Number(cond.length > 6 ? Infinity : cond);
+      if (n === 0) this.fail(c, 'a condition cannot refer to group 0');
+      this.laterReferences.push({ ref: n, position: c });
+    } else {
+      const quoted = /^<(\w+)>$/.exec(cond) ?? /^'(\w+)'$/.exec(cond) ?? /^(\w+)$/.exec(cond);
+      if (quoted === null) this.fail(c, `bad condition (?(${cond}): expected a group number or name, DEFINE or a lookaround`);
+      this.laterReferences.push({ ref: quoted[1]!, position: c });
+    }
+    this.pushFrame(start, 'conditional');
+    this.pos = close + 1;
   }
 
   /** `(?imsx-imsx)` (options for the rest of the group) or `(?imsx-imsx:...)` (a group with them). */
@@ -698,22 +902,73 @@ class PatternParser {
     this.pos = p + 1;
   }
 
-  private pushFrame(open: number): void {
+  private pushFrame(open: number, kind: FrameKind = 'group', capture = 0): void {
     if (this.stack.length >= PATTERN_LIMITS.maxNesting) {
       this.fail(open, `groups are nested more than ${PATTERN_LIMITS.maxNesting} deep`);
     }
     this.stack.push(this.frame);
-    this.frame = this.newFrame(open);
+    this.frame = this.newFrame(open, kind, capture);
   }
 
   private closeGroup(start: number): void {
     if (this.stack.length === 0) this.fail(start, 'unmatched ): no group is open here; write \\) for a literal )');
     const f = this.frame;
-    const node = this.finishFrame(f, start);
+    f.closed = true;
+    let node = this.finishFrame(f, start);
+    const size = f.branchesSize + f.itemsSize;
+    if (f.kind === 'conditional' && f.branches.length === 1) node = altNode([node, emptyNode()]);
     this.mode = f.saved;
     this.frame = this.stack.pop()!;
-    this.pushItem(node, f.branchesSize + f.itemsSize, Last.Atom, start);
+    // A lookaround consumes nothing; PCRE lets it be quantified, which changes nothing here either.
+    const pushed = f.kind === 'discard' || f.kind === 'assertion' ? emptyNode() : node;
+    this.pushItem(pushed, pushed === node ? size : 0, Last.Atom, start);
+    if (f.kind === 'group' || f.kind === 'assertion') {
+      f.placed = { parent: this.frame, index: this.frame.items.length - 1, node: pushed };
+    }
+    if (f.capture > 0) this.groups[f.capture] = { node, size, frame: f };
     this.pos = start + 1;
+  }
+
+  /**
+   * A backreference to `ref` (a number or a name) written from `start` to `next` (under P; refused
+   * without, `what` naming it). It becomes a copy of the group, optional unless the group certainly took
+   * part in the match before this point; see approximate.ts.
+   */
+  private backreference(ref: number | string, start: number, next: number, what: string): void {
+    this.approximateOrFail('backreference', start, what, "as a copy of the group it refers to (the group's text matched it)");
+    const num = typeof ref === 'number' ? ref : this.groupNumbers.get(ref);
+    const group = num === undefined ? undefined : this.groups[num];
+    this.pos = next;
+    if (group === undefined || group.size > MAX_COPIED_GROUP) {
+      // Not closed yet (a forward or self reference), unknown yet (checked at the end), or too large.
+      if (group === undefined) this.laterReferences.push({ ref, position: start });
+      this.pushItem(anyBytes(), 1, Last.Atom, start);
+      return;
+    }
+    const copy = copyForReference(group.node, this.mode.caseless);
+    if (this.certainlySet(group)) this.pushItem(copy, group.size, Last.Atom, start);
+    else this.pushItem(repeatNode(copy, 0, 1, true), group.size, Last.Atom, start);
+  }
+
+  /**
+   * Whether every match that reaches the current position went through `group`: the group's node is an
+   * item, not made optional by a quantifier, of the current branch of a frame that encloses this position,
+   * or of the only branch of a closed plain group that is itself such an item, and so on up (`((a))\2`).
+   * A group in an earlier alternative, in a lookaround or a conditional is not certain.
+   */
+  private certainlySet(group: GroupRecord): boolean {
+    let f = group.frame;
+    for (;;) {
+      const placed = f.placed;
+      if (placed === undefined) return false;
+      const { parent, index, node } = placed;
+      const item = parent.items[index];
+      const kept = item === node || (item !== undefined && item.kind === 'repeat' && item.item === node && item.min >= 1);
+      if (!kept) return false;
+      if (!parent.closed) return true;
+      if (parent.branches.length > 1) return false;
+      f = parent;
+    }
   }
 
   // ---------------------------------------------------------------- escapes
@@ -810,12 +1065,8 @@ class PatternParser {
         );
       case 'X':
         this.fail(start, '\\X (an extended grapheme cluster) is not supported');
-      case 'C':
-        this.fail(start, '\\C (one code unit) is not supported; write [\\x00-\\xff] for any byte');
       case 'R':
         this.fail(start, '\\R (any newline sequence) is not supported; write (?:\\r\\n|[\\n\\x0b\\f\\r\\x85])');
-      case 'K':
-        this.fail(start, '\\K (reset the start of the match) is not supported');
       case 'G':
         this.fail(start, '\\G (the first matching position) is not supported');
       case 'g':
@@ -873,6 +1124,34 @@ class PatternParser {
       case 'B':
         this.pushAssertion('not_word_boundary', start);
         return;
+      case 'C':
+        // One code unit: one byte (Hyperscan accepts it, in UTF-8 mode too).
+        this.pushSet(ByteSet.all(), start);
+        return;
+      case 'K':
+        this.approximateOrFail(
+          'reset-start',
+          start,
+          '\\K (reset the start of the match) is',
+          'as nothing, so that with L the start reported is at or before the true one',
+        );
+        // Not repeatable (PCRE): as an assertion, a quantifier after it is refused.
+        this.frame.last = Last.Assertion;
+        return;
+      case 'g':
+      case 'k':
+        if (this.referenceEscape(start)) return;
+        break;
+      case 'X':
+        // A grapheme cluster is one or more characters, each one or more bytes (Hyperscan's .+ too).
+        this.approximateOrFail(
+          'grapheme-cluster',
+          start,
+          '\\X (an extended grapheme cluster) is',
+          'as one or more bytes of any value',
+        );
+        this.pushItem(repeatNode(setNode(ByteSet.all()), 1, Infinity, true), 1, Last.Atom, start);
+        return;
       case 'N': {
         // \N{U+..}/\N{name} are UTF-only; \N{2} is \N repeated, which the main loop reads next.
         if (src[start + 2] === '{' && this.readBraces(start + 2) === undefined) {
@@ -888,8 +1167,8 @@ class PatternParser {
       return;
     }
     if (ec >= 0x31 && ec <= 0x39) {
-      // PCRE reads \1..\9 (and \10.. when there are that many groups) as back-references.
-      this.fail(start, `back-references (\\${e}) are not supported; for a byte by octal value write \\0oo or \\o{...}`);
+      this.numberedEscape(start);
+      return;
     }
     this.refuseUnsupportedEscape(start);
     if (isAlnum(ec)) {
@@ -898,6 +1177,78 @@ class PatternParser {
     // Any other escaped character (metacharacters, punctuation, non-ASCII characters) stands for itself.
     if (ec >= 0x80) this.pos = this.pushUtf8Char(start + 1);
     else this.pushLiteral(ec, start);
+  }
+
+  /**
+   * `\` and a digit 1-9 outside a class, as PCRE reads it: a backreference when the number is below 8 or
+   * at least that many groups opened before it; else up to three octal digits (`\12` is `\n`), or the
+   * digit itself for `\8` and `\9`.
+   */
+  private numberedEscape(start: number): void {
+    const { src, len } = this;
+    let p = start + 1;
+    while (p < len && isDigit(src.charCodeAt(p))) p++;
+    const digits = src.slice(start + 1, p);
+    const n = digits.length > 6 ? Infinity : Number(digits);
+    if (n < 8 || n <= this.groupCount) {
+      this.backreference(n, start, p, `back-references (\\${digits}) are`);
+      return;
+    }
+    const first = src.charCodeAt(start + 1);
+    if (!isOctal(first)) {
+      this.pushLiteral(first, start);
+      this.pos = start + 2;
+      return;
+    }
+    let q = start + 1;
+    let value = 0;
+    while (q < start + 4 && q < len && isOctal(src.charCodeAt(q))) {
+      value = value * 8 + (src.charCodeAt(q) - 0x30);
+      q++;
+    }
+    if (value > 0xff) this.fail(start, `octal escape ${src.slice(start, q)} is above \\377: netsieve patterns match bytes`);
+    this.pushLiteral(value, start);
+    this.pos = q;
+  }
+
+  /**
+   * `\g` and `\k` references outside a class: `\g1 \g{1} \g-1 \g{-1} \g{name} \k<name> \k'name' \k{name}`.
+   * Returns false for a form that is none of these (the caller refuses it); `\g<...>` subroutine calls are
+   * refused here.
+   */
+  private referenceEscape(start: number): boolean {
+    const { src, len } = this;
+    const e = src[start + 1];
+    const open = src[start + 2];
+    if (e === 'k') {
+      const close = open === '<' ? '>' : open === "'" ? "'" : open === '{' ? '}' : undefined;
+      if (close === undefined) return false;
+      const end = this.readName(start + 3, close, start);
+      this.backreference(src.slice(start + 3, end), start, end + 1, 'back-references \\k<name> are');
+      return true;
+    }
+    if (open === '<' || open === "'") this.fail(start, 'subroutine calls \\g<...> are not supported');
+    const braced = open === '{';
+    let p = braced ? start + 3 : start + 2;
+    if (braced && p < len && !(src[p] === '-' || src[p] === '+' || isDigit(src.charCodeAt(p)))) {
+      const end = this.readName(p, '}', start);
+      this.backreference(src.slice(p, end), start, end + 1, 'back-references \\g are');
+      return true;
+    }
+    const sign = src[p] === '-' ? -1 : src[p] === '+' ? 1 : 0;
+    if (sign !== 0) p++;
+    const digitsStart = p;
+    while (p < len && isDigit(src.charCodeAt(p))) p++;
+    if (p === digitsStart || (braced && src[p] !== '}')) return false;
+    if (sign > 0) this.fail(start, 'relative forward references \\g+n are not supported');
+    const digits = src.slice(digitsStart, p);
+    const value = digits.length > 6 ? Infinity : Number(digits);
+    // \g-1 is the group opened most recently before this point.
+    const n = sign < 0 ? this.groupCount + 1 - value : value;
+    if (n === 0 && sign === 0) this.fail(start, 'a back-reference cannot refer to group 0');
+    if (n < 1) this.fail(start, `relative back-reference ${src.slice(start, braced ? p + 1 : p)} goes before the first group`);
+    this.backreference(n, start, braced ? p + 1 : p, 'back-references \\g are');
+    return true;
   }
 
   // ---------------------------------------------------------------- classes

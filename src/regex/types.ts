@@ -3,13 +3,20 @@
  * `db.info()` describes. `database.ts` re-exports them; the modules behind it share them from here.
  */
 
+import type { Approximation } from './approximate.js';
+
+export type { Approximation } from './approximate.js';
+
 export type ScanMode = 'block' | 'stream' | 'vectored';
 
 export interface PatternSpec {
   /** Reported to the callback; any non-negative integer (several patterns may share one). */
   id: number;
   expression: string;
-  /** Hyperscan flag letters: i, s, m, H (single match), L (leftmost start). */
+  /**
+   * Hyperscan flag letters: i, s, m, H (single match), L (leftmost start), V (empty matches), 8 (UTF-8),
+   * P (prefilter mode: unsupported constructs approximated by a superset; confirm matches with RegExp).
+   */
   flags?: string;
 }
 
@@ -65,4 +72,10 @@ export interface DatabaseInfo {
   memoryBytes: number;
   /** Bytes of one stream's state. */
   streamStateSize: number;
+  /**
+   * The patterns prefilter mode (flag P) approximated, in pattern order, each with what was replaced
+   * (e.g. `['backreference', 'lookahead']`): their matches are candidates for the caller to confirm.
+   * Empty when every pattern is exact.
+   */
+  approximated: { id: number; constructs: Approximation[] }[];
 }

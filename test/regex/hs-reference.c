@@ -3,7 +3,7 @@
  * and drives it). It reads cases on standard input and writes one JSON line per case on standard output.
  *
  * Input, one record per line, every string hex-encoded so that any byte survives:
- *   P <id> <flags> <hex expression>   add a pattern (flags: Hyperscan's letters i s m H L V 8 W, or "-" for none)
+ *   P <id> <flags> <hex expression>   add a pattern (flags: Hyperscan's letters i s m H L V 8 W P, or "-" for none)
  *   D <hex data>                      the data to scan ("-" for empty)
  *   C <n,n,...>                       chunk lengths for stream and vectored mode ("-" for one chunk)
  *   R                                 run the case: compile block, stream and vectored databases, scan, forget
@@ -67,6 +67,7 @@ static unsigned flag_bits(const char *f) {
       case 'V': fl |= HS_FLAG_ALLOWEMPTY; break;
       case '8': fl |= HS_FLAG_UTF8; break;
       case 'W': fl |= HS_FLAG_UCP; break;
+      case 'P': fl |= HS_FLAG_PREFILTER; break;
       default: break;
     }
   }

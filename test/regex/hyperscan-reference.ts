@@ -88,7 +88,7 @@ export function runHyperscanCases(cases: readonly HsCase[]): HsResult[] {
   let input = '';
   for (const c of cases) {
     for (const p of c.patterns) {
-      if (!/^[ismHLV8W]*$/.test(p.flags)) throw new Error(`flags ${p.flags} are not Hyperscan letters`);
+      if (!/^[ismHLV8WP]*$/.test(p.flags)) throw new Error(`flags ${p.flags} are not Hyperscan letters`);
       input += `P ${p.id} ${p.flags === '' ? '-' : p.flags} ${hex(Buffer.from(p.expression, 'utf8'))}\n`;
     }
     // hs-reference.c reads at most 4,096 chunk lengths (it would scan only their sum).

@@ -4,7 +4,9 @@
  * syntax-errors.test.ts.
  */
 import { describe, expect, it } from 'vitest';
+import { compile } from '../../src/regex/database.js';
 import { parsePattern } from '../../src/regex/syntax.js';
+import { type HsCase, needHyperscan, runHyperscanCases } from './hyperscan-reference.js';
 import {
   ast,
   bytesOf,
@@ -45,6 +47,7 @@ describe('flags string', () => {
       leftmost: false,
       allowEmpty: false,
       utf8: false,
+      prefilter: false,
     });
     expect(parsePattern('a', 'ismHL', ID).flags).toEqual({
       caseless: true,
@@ -54,6 +57,7 @@ describe('flags string', () => {
       leftmost: true,
       allowEmpty: false,
       utf8: false,
+      prefilter: false,
     });
     expect(parsePattern('a', 'L', ID).flags.leftmost).toBe(true);
     expect(parsePattern('a', 'H', ID).flags.singleMatch).toBe(true);
@@ -74,12 +78,12 @@ describe('flags string', () => {
     expect(parsePattern('\u00e9', '8i', ID).flags).toMatchObject({ allowEmpty: false, utf8: true, caseless: true });
   });
 
-  it.each(['W', 'P', 'Q', 'C', 'O'])('Hyperscan flag %s is refused as not supported', (f) => {
+  it.each(['W', 'Q', 'C', 'O'])('Hyperscan flag %s is refused as not supported', (f) => {
     expect(refusal('a', `i${f}`).message).toMatch(new RegExp(`flag "${f}".*netsieve does not support`));
   });
 
   it.each(['z', 'I', 'g', ' ', '-'])('unknown flag %j is refused', (f) => {
-    expect(refusal('a', f).message).toMatch(/is not a known flag; netsieve accepts i, s, m, H, L, V and 8/);
+    expect(refusal('a', f).message).toMatch(/is not a known flag; netsieve accepts i, s, m, H, L, V, 8 and P/);
   });
 
   it('x is not a flag but the message points to (?x)', () => {
@@ -156,6 +160,31 @@ describe('literals and escapes', () => {
   it('\\0 takes at most two more octal digits; the rest are literals', () => {
     expect(ast('\\0123')).toEqual({ kind: 'concat', items: [set(0x0a), set(0x33)] });
     expect(ast('\\08')).toEqual({ kind: 'concat', items: [set(0), set(0x38)] });
+  });
+
+  it('\\8, \\9 and \\10.. with fewer groups before them are the digit or octal, as PCRE and Hyperscan read them', () => {
+    expect(ast('\\8a')).toEqual({ kind: 'concat', items: lit('8a') });
+    expect(ast('(a)\\9')).toEqual({ kind: 'concat', items: lit('a9') });
+    expect(ast('(a)\\10')).toEqual({ kind: 'concat', items: [set(0x61), set(0x08)] });
+    expect(ast('\\12')).toEqual(set(0x0a));
+    expect(ast('\\101')).toEqual(set(0x41));
+    // Octal takes at most three digits, and only octal ones: \18 is \1 (the byte 1) then 8.
+    expect(ast('\\1012')).toEqual({ kind: 'concat', items: [set(0x41), set(0x32)] });
+    expect(ast('(a)\\18')).toEqual({ kind: 'concat', items: [set(0x61), set(0x01), set(0x38)] });
+    expect(refusal('\\400').message).toMatch(/octal escape \\400 is above \\377/);
+  });
+
+  it('\\1..\\7 are always backreferences, \\8 and up when that many groups opened before them', () => {
+    expect(refusal('(a)\\7').message).toMatch(/back-references \(\\7\)/);
+    expect(refusal('(a)(a)(a)(a)(a)(a)(a)(a)\\8').position).toBe(24);
+    expect(refusal('((((((((((a))))))))))\\10').position).toBe(21);
+    // A group opened later does not count: \10 before ten groups is octal.
+    expect(ast('\\10((((((((((a))))))))))')).toEqual({ kind: 'concat', items: [set(0x08), set(0x61)] });
+  });
+
+  it('\\C is one byte, whatever it is (Hyperscan accepts it)', () => {
+    expect(ast('a\\Cb')).toEqual({ kind: 'concat', items: [set(0x61), set(...complementOf([])), set(0x62)] });
+    expect(ast('\\C', '8')).toEqual(set(...complementOf([])));
   });
 
   it('\\Q...\\E quotes metacharacters, and runs to the end when \\E is missing', () => {
@@ -628,5 +657,39 @@ describe('parsed trees are well formed', () => {
     'x(?:a{0}|b{0})?y',
   ])('%s', (expression) => {
     checkWellFormed(ast(expression));
+  });
+});
+
+describe('numbered escapes and \\C against native Hyperscan 5.4', () => {
+  it('the same block-mode reports where Hyperscan accepts the pattern', (ctx) => {
+    needHyperscan(ctx);
+    const enc = (s: string) => Uint8Array.from(s, (c) => c.charCodeAt(0));
+    const cases: HsCase[] = [
+      ['\\8a', 'x8a8a'],
+      ['\\9b', '9b'],
+      ['(a)\\10', 'a\x08a\x10'],
+      ['(a)\\12', 'a\na\x0c'],
+      ['(a)\\18', 'a\x018a\x01'],
+      ['x\\101', 'xAxa'],
+      ['a\\Cb', 'axb a\xffb ab'],
+      ['\\10((((((((((a))))))))))', '\x08a'],
+    ].map(([expression, text], i) => ({
+      patterns: [{ id: i + 1, expression: expression!, flags: 'L' }],
+      data: enc(text!),
+      chunks: [],
+    }));
+    const hs = runHyperscanCases(cases);
+    cases.forEach((c, i) => {
+      const ref = hs[i]!;
+      if ('error' in ref) throw new Error(`Hyperscan refused ${c.patterns[0]!.expression}: ${ref.error}`);
+      const db = compile(c.patterns, { mode: 'block' });
+      const got: [number, number, number][] = [];
+      db.scan(c.data, (id, from, to) => {
+        got.push([id, from, to]);
+      });
+      db.free();
+      expect(got, c.patterns[0]!.expression).toEqual(ref.block);
+      expect(got.length, c.patterns[0]!.expression).toBeGreaterThan(0);
+    });
   });
 });
