@@ -622,6 +622,18 @@ static __attribute__((noinline)) void bnfa_dense_extra(const uint8_t *blob, cons
   }
 }
 
+/*
+ * Work done by the bit-parallel NFAs since the last reset: words stepped, entries taken, bytes skipped by
+ * acceleration count one each. Read by tests (a scan's work must stay within a constant times its length).
+ */
+static double bnfa_work;
+EXPORT double kernel_work(void) { return bnfa_work; }
+EXPORT void kernel_work_reset(void) { bnfa_work = 0; }
+
+/* Acceleration that skips fewer bytes than this makes the next attempt wait that many bytes. */
+#define BNFA_ACCEL_MIN 16
+#define BNFA_ACCEL_BACKOFF 64
+
 /* Dense engines: W (a constant where inlined) words of bits in locals. */
 static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *blob, bnfa_state_t *st, const uint8_t *data,
                                                                  uint32_t len, uint8_t *scratch, matches_t *out,
@@ -634,7 +646,13 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
   const bnfa_word_t *wt = (const bnfa_word_t *)(blob + h->wordtab_off);
   const teddy_t *teddy = h->teddy_off ? (const teddy_t *)(blob + h->teddy_off) : 0;
   const uint32_t ncl = h->nclasses, max_step = h->max_step;
+  /* Acceleration: when every live bit is in a chain (bit-nfa.ts accelerationOf), skip to the next stop byte
+   * and move the bits along their chains at once. */
+  const shufti_t *stop = h->accel_off ? (const shufti_t *)(blob + h->accel_off) : 0;
+  const uint64_t *chain = stop ? (const uint64_t *)(blob + h->accel_off + 32) : 0;
+  const uint64_t *keep = stop ? chain + W : 0;
   uint64_t *bits = (uint64_t *)(st + 1);
+  uint32_t accel_after = 0;
   uint64_t A[BNFA_DENSE_WORDS], F[BNFA_DENSE_WORDS + 1];
   for (uint32_t w = 0; w < W; w++) A[w] = bits[w];
   uint32_t pc = st->prev;
@@ -652,6 +670,25 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
       }
       if (c != i) pc = catmap[data[c - 1]];
       i = c;
+    } else if (any && stop && i >= accel_after) {
+      uint64_t outside = 0;
+      for (uint32_t w = 0; w < W; w++) outside |= A[w] & ~chain[w];
+      if (!outside) {
+        uint32_t j = shufti_next(stop, data, i, len);
+        /* A short skip does not pay for the search: back off before trying again. */
+        if (j - i < BNFA_ACCEL_MIN) accel_after = i + BNFA_ACCEL_BACKOFF;
+        for (uint32_t k = j - i; k > 0;) {
+          const uint32_t kk = k > 63 ? 63 : k;
+          const uint64_t *mask = keep + kk * W;
+          for (uint32_t w = W; w-- > 0;) A[w] = ((A[w] << kk) | (w > 0 ? A[w - 1] >> (64 - kk) : 0)) & mask[w];
+          k -= kk;
+        }
+        if (j != i) pc = catmap[data[j - 1]];
+        i = j;
+        if (i >= len) break;
+        any = 0;
+        for (uint32_t w = 0; w < W; w++) any |= A[w];
+      }
     }
     if (UNLIKELY(out->cap - out->n < max_step)) {
       stop_reason = STOP_FULL;
@@ -661,6 +698,7 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
     }
     const uint8_t byte = data[i];
     const uint32_t c = cls[byte], nc = catmap[byte] - 1;
+    bnfa_work += W;
     for (uint32_t w = 0; w <= W; w++) F[w] = 0;
     if (any) {
       const uint32_t xc = (pc - 1) * 4 + nc;
@@ -675,9 +713,10 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
         if (a & fsrc[w]) {
           const bnfa_entry_t *e = (const bnfa_entry_t *)(blob + wt[w].f_off);
           for (uint32_t j = 0; j < wt[w].f_cnt; j++) {
-            if ((a & e[j].src) && ((e[j].ctx >> xc) & 1)) {
+            if (((e[j].takes[byte >> 3] >> (byte & 7)) & 1) && (a & e[j].src) && ((e[j].ctx >> xc) & 1)) {
               const uint64_t *tg = (const uint64_t *)(blob + e[j].ref);
               for (uint32_t v = 0; v < W; v++) F[v] |= tg[v];
+              bnfa_work += 1;
             }
           }
         }
@@ -711,6 +750,10 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
   bnfa_setup(&r, blob, (uint64_t *)(st + 1), scratch);
   const uint32_t W = r.W, nclasses = r.nclasses, max_step = h->max_step;
   const uint32_t *first = (const uint32_t *)(blob + h->first_off);
+  const shufti_t *stop = h->accel_off ? (const shufti_t *)(blob + h->accel_off) : 0;
+  const uint64_t *chain = stop ? (const uint64_t *)(blob + h->accel_off + 32) : 0;
+  const uint64_t *keep = stop ? chain + W : 0;
+  uint32_t accel_after = 0;
   uint32_t pc = st->prev;
   teddy_cursor_t cur = {0xffffffffu - 32, 0};
   uint32_t i = 0;
@@ -724,6 +767,41 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
       }
       if (c != i) pc = r.catmap[data[c - 1]];
       i = c;
+    } else if (r.nact && stop && i >= accel_after) {
+      /* Acceleration, as in the dense step: every live bit in a chain moves along it at once. */
+      uint64_t outside = 0;
+      for (uint32_t k = 0; k < r.nact; k++) outside |= r.A[r.act[k]] & ~chain[r.act[k]];
+      if (!outside) {
+        uint32_t j = shufti_next(stop, data, i, len);
+        if (j - i < BNFA_ACCEL_MIN) accel_after = i + BNFA_ACCEL_BACKOFF;
+        for (uint32_t k = j - i; k > 0 && r.nact;) {
+          const uint32_t kk = k > 63 ? 63 : k;
+          const uint64_t *mask = keep + kk * W;
+          for (uint32_t m = 0; m < r.nact; m++) {
+            const uint32_t w = r.act[m];
+            const uint64_t a = r.A[w];
+            r.A[w] = 0;
+            bnfa_or(&r, w, a << kk);
+            if (w + 1 < W && (a >> (64 - kk))) bnfa_or(&r, w + 1, a >> (64 - kk));
+          }
+          r.nact = 0;
+          for (uint32_t m = 0; m < r.ndirty; m++) {
+            const uint32_t w = r.dirty[m];
+            const uint64_t v = r.F[w] & mask[w];
+            r.F[w] = 0;
+            r.mark[w] = 0;
+            if (v) {
+              r.A[w] = v;
+              r.act[r.nact++] = w;
+            }
+          }
+          r.ndirty = 0;
+          k -= kk;
+        }
+        if (j != i) pc = r.catmap[data[j - 1]];
+        i = j;
+        if (i >= len) break;
+      }
     }
     if (UNLIKELY(out->cap - out->n < max_step)) {
       stop_reason = STOP_FULL;
@@ -732,6 +810,7 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
     }
     const uint8_t byte = data[i];
     const uint32_t c = r.cls[byte], nc = r.catmap[byte] - 1;
+    bnfa_work += 1 + r.nact;
     if (r.nact) {
       const uint32_t xc = (pc - 1) * 4 + nc;
       bnfa_extra(&r, xc, (int32_t)i, out->n, out, byte == 0x0a);
@@ -747,7 +826,10 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
           const bnfa_word_t *wt = &r.wt[w];
           const bnfa_entry_t *e = bnfa_entries(&r, wt->f_off);
           for (uint32_t j = 0; j < wt->f_cnt; j++)
-            if ((a & e[j].src) && ((e[j].ctx >> xc) & 1)) bnfa_or_sparse(&r, e[j].ref);
+            if (((e[j].takes[byte >> 3] >> (byte & 7)) & 1) && (a & e[j].src) && ((e[j].ctx >> xc) & 1)) {
+              bnfa_or_sparse(&r, e[j].ref);
+              bnfa_work += 1;
+            }
         }
         r.A[w] = 0;
       }

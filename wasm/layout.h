@@ -157,7 +157,8 @@ typedef struct {
   uint32_t dense;        /* 1: words <= BNFA_DENSE_WORDS, targets and first sets stored as dense words */
   uint32_t fsrc_off;     /* uint64_t [words]: per word, the union of its follow entries' sources */
   uint32_t xsrc_off;     /* uint64_t [words]: per word, the union of its extra entries' sources */
-  uint32_t reserved[5];
+  uint32_t accel_off;    /* shufti_t stop, uint64_t chain[words], uint64_t keep[64][words]; 0 = none */
+  uint32_t reserved[4];
 } bnfa_t;
 
 /* Engines of at most this many words run the dense step (every word, no live list). */
@@ -175,6 +176,7 @@ typedef struct {
   uint64_t src;
   uint32_t ctx;
   uint32_t ref;
+  uint8_t takes[32]; /* follow: the bytes its targets take (a bit per byte); other bytes pass it over */
 } bnfa_entry_t;
 
 #define BNFA_X_REPORT 1u

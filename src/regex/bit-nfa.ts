@@ -30,7 +30,7 @@ import { ByteSet } from './ast.js';
 import { byteClasses } from './dfa.js';
 import { BlobWriter } from './layout.js';
 import { assertionHolds, Cat, categoryOf, EOD, type Nfa, NodeKind } from './nfa.js';
-import { chooseTeddy, firstBytes, teddyTables, windowProbability, type TeddyPlan } from './prefilter.js';
+import { chooseTeddy, firstBytes, shuftiOf, teddyTables, windowProbability, type TeddyPlan } from './prefilter.js';
 
 export const ENGINE_BNFA = 3;
 /** Positions one engine holds (its state is this many bits). Larger sets are split across engines. */
@@ -217,6 +217,9 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
   // are in the way, the extra follow, reports and adj per context.
   const shift1 = new Set<number>();
   const bReports: number[][] = new Array(npos);
+  /** Per position, the targets of its edges other than the shift (for acceleration, below). */
+  const otherTargets: number[][] = Array.from({ length: npos }, () => []);
+  const hasExtra = new Uint8Array(npos);
   const followGroups = new Map<string, Entry>();
   const ctxGroups = new Map<string, Map<number, number>>(); // key → position → context mask
   const ctxPayload = new Map<string, { word: number; kind: Entry['kind']; payload: number[] }>();
@@ -243,6 +246,7 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
       shift1.add(q);
       extra = f0.filter((t) => t !== q + 1);
     }
+    otherTargets[q]!.push(...extra);
     if (extra.length > 0) {
       const key = `${q >> 6}|${extra.join(',')}`;
       const g = followGroups.get(key);
@@ -258,10 +262,12 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
       if (next !== EOD) {
         const more = toPositions(c.bytes).filter((t) => !f0set.has(t));
         if (more.length > 0) addCtx(q, 0, more, x);
+        otherTargets[q]!.push(...more);
       }
       const a = uniq(c.matches).filter((p) => !bset.has(p));
       if (a.length > 0) addCtx(q, X_REPORT, a, x);
       for (const p of uniq(c.adj)) addCtx(q, X_ADJ, [p, adjPos.get(p)!], x);
+      if (a.length > 0 || c.adj.length > 0) hasExtra[q] = 1;
     }
   }
   const follow: Entry[] = [...followGroups.values()];
@@ -306,7 +312,11 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
     if (t.rate < PREFILTER_MAX_RATE) teddy = t;
   }
 
+  const accel = accelerationOf(npos, setOf, shift1, bReports, hasExtra, otherTargets, firstByCtx);
+
   const blob = encode({
+    accel,
+    setOf,
     npos,
     words,
     nclasses,
@@ -345,10 +355,74 @@ const H = {
   dense: 64,
   fsrc: 68,
   xsrc: 72,
+  accel: 76,
 };
 const HEADER_SIZE = 96;
+/** bnfa_entry_t: source mask, context | kind << 16, reference, the bytes its targets take (256 bits). */
+const ENTRY_SIZE = 48;
+
+/**
+ * Acceleration: a bounded repeat of a broad set (`.{7,300}`, `[^>]{0,128}`) keeps the engine busy on every
+ * byte while its bits only march along the repeat. Positions that form a *chain* (each followed by the next,
+ * all with the same byte set, reporting nothing) move by k over k bytes that are in the set and can neither
+ * leave the chain by another edge nor begin a pattern. When every live bit is in a chain, the kernel finds the
+ * next byte that could do more (a shufti search for `stop`) and shifts the bits there at once: bits whose chain
+ * ends before are dropped (`keep[k]`).
+ */
+export interface Acceleration {
+  /** Bytes that end a skip: outside some chain's set, reached by a chain's exits, or first bytes. */
+  stop: ByteSet;
+  /** Positions in chains. */
+  chain: number[];
+  /** keep[k] (k = 1..63): chain positions at least k positions into their chain. */
+  keep: number[][];
+}
+
+/** Chains worth accelerating are at least this long. */
+const MIN_CHAIN = 8;
+
+function accelerationOf(
+  npos: number,
+  setOf: (q: number) => ByteSet,
+  shift1: Set<number>,
+  bReports: number[][],
+  hasExtra: Uint8Array,
+  otherTargets: number[][],
+  firstByCtx: number[][],
+): Acceleration | null {
+  const member = (q: number) => q < npos && bReports[q]!.length === 0 && hasExtra[q] === 0;
+  const chainStart = new Int32Array(npos).fill(-1);
+  const chain: number[] = [];
+  const stop = new ByteSet();
+  const addSet = (set: ByteSet) => {
+    for (let b = 0; b < 256; b++) if (set.has(b)) stop.add(b);
+  };
+  for (let q = 0; q < npos; ) {
+    let end = q;
+    const key = setOf(q).key();
+    while (member(end) && shift1.has(end) && member(end + 1) && setOf(end + 1).key() === key) end++;
+    if (end - q + 1 >= MIN_CHAIN) {
+      for (let p = q; p <= end; p++) {
+        chainStart[p] = q;
+        chain.push(p);
+        for (const t of otherTargets[p]!) addSet(setOf(t));
+      }
+      for (let b = 0; b < 256; b++) if (!setOf(q).has(b)) stop.add(b);
+      if (shift1.has(end)) addSet(setOf(end + 1));
+    }
+    q = end + 1;
+  }
+  if (chain.length === 0) return null;
+  for (const first of firstByCtx) for (const q of first) addSet(setOf(q));
+  if (stop.size() >= 256) return null;
+  const keep: number[][] = [[]];
+  for (let k = 1; k < 64; k++) keep.push(chain.filter((p) => p - chainStart[p]! >= k));
+  return { stop, chain, keep };
+}
 
 interface EncodeInput {
+  accel: Acceleration | null;
+  setOf: (q: number) => ByteSet;
   npos: number;
   words: number;
   nclasses: number;
@@ -455,16 +529,26 @@ function encode(t: EncodeInput): Uint8Array {
   for (let word = 0; word < W; word++) {
     const all = [...fw[word]!, ...xw[word]!];
     const refs = all.map(refOf);
-    const at = w.reserve(16 * all.length, 8);
+    const at = w.reserve(ENTRY_SIZE * all.length, 8);
     all.forEach((e, j) => {
-      const m = wordsOf(e.src).get(word)!;
-      put64(at + 16 * j, m);
-      w.u32(at + 16 * j + 8, e.ctx | (e.kind << 16));
-      w.u32(at + 16 * j + 12, refs[j]!);
+      const rec = at + ENTRY_SIZE * j;
+      put64(rec, wordsOf(e.src).get(word)!);
+      w.u32(rec + 8, e.ctx | (e.kind << 16));
+      w.u32(rec + 12, refs[j]!);
+      // The bytes the entry's targets take (all bytes for reports): an entry whose targets cannot take the
+      // byte being stepped over adds nothing that would survive, and is passed over.
+      const takes = new Uint8Array(32).fill(e.kind === 0 ? 0 : 0xff);
+      if (e.kind === 0) {
+        for (const q of e.payload) {
+          const set = t.setOf(q);
+          for (let b = 0; b < 256; b++) if (set.has(b)) takes[b >> 3]! |= 1 << (b & 7);
+        }
+      }
+      w.bytes(rec + 16, takes);
     });
     w.u32(wordtab + 16 * word, at);
     w.u32(wordtab + 16 * word + 4, fw[word]!.length);
-    w.u32(wordtab + 16 * word + 8, at + 16 * fw[word]!.length);
+    w.u32(wordtab + 16 * word + 8, at + ENTRY_SIZE * fw[word]!.length);
     w.u32(wordtab + 16 * word + 12, xw[word]!.length);
   }
   // First positions within reach of each class, per start context: dense words, or sparse-set offsets.
@@ -516,6 +600,18 @@ function encode(t: EncodeInput): Uint8Array {
   w.u32(header + H.adj, adj);
   // The most reports one step can make: every pattern twice (at the byte's index and after it) plus adj.
   w.u32(header + H.maxStep, 2 * t.patterns + t.adj.length);
+  // Acceleration: shufti_t stop, uint64_t chain[W], uint64_t keep[64][W].
+  if (t.accel !== null) {
+    const at = w.reserve(32 + 8 * W * 65, 16);
+    const sh = shuftiOf(t.accel.stop);
+    w.bytes(at, sh.lo);
+    w.bytes(at + 16, sh.hi);
+    denseSet(at + 32, t.accel.chain);
+    t.accel.keep.forEach((ps, k) => {
+      denseSet(at + 32 + 8 * W * (1 + k), ps);
+    });
+    w.u32(header + H.accel, at);
+  }
   w.u32(header + H.dense, dense ? 1 : 0);
   w.u32(header + H.fsrc, fsrc);
   w.u32(header + H.xsrc, xsrc);

@@ -307,15 +307,17 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
   );
   lazy.sort((a, b) => a - b);
   const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
-  // Bit-parallel engines: the selective starts together (one prefilter), the broad ones apart, each engine
-  // within its position budget.
+  // Bit-parallel engines: the selective starts apart from the broad ones (which have no prefilter), each
+  // engine within what the dense step holds.
   const bitNfa: BitNfaPlan[] = [];
   for (const group of [bitNfaNarrow, bitNfaBroad]) {
+    // One engine (one pass over the data) as long as it holds them: a sparse one steps only what is alive.
+    const budget = MAX_BNFA_POSITIONS;
     let cur: number[] = [];
     let used = 0;
     for (const p of group.sort((a, b) => a - b)) {
       const n = positionsOf.get(p)!;
-      if (used + n > MAX_BNFA_POSITIONS && cur.length > 0) {
+      if (used + n > budget && cur.length > 0) {
         bitNfa.push({ patterns: cur, tables: buildBitNfa(nfa, cur) });
         cur = [];
         used = 0;

@@ -32,6 +32,8 @@ interface KernelExports {
   dfa_stop_reason(): number;
   bnfa_scan(blob: number, state: number, data: number, len: number, scratch: number, out: number): number;
   bnfa_eod(blob: number, state: number, len: number, scratch: number, out: number): number;
+  kernel_work(): number;
+  kernel_work_reset(): void;
   lit_scan(
     blob: number,
     state: number,

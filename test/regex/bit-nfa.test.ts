@@ -165,3 +165,50 @@ describe('bit-parallel NFA', () => {
     expect(run(copy)).toEqual(run(db));
   });
 });
+
+describe('bit-parallel NFA: work bounds', () => {
+  /** The kernel's count of bit-parallel NFA work (words stepped, entries taken) for one block scan. */
+  function work(specs: PatternSpec[], data: Uint8Array): number {
+    const db = compile(specs, { mode: 'block' });
+    const k = db.kernel.k;
+    k.kernel_work_reset();
+    db.scan(data, () => {});
+    const w = k.kernel_work();
+    db.free();
+    return w;
+  }
+
+  it('grows linearly with the input, within a per-database constant', () => {
+    const rand = mulberry32(11);
+    for (const spec of [...FIXED, ...Array.from({ length: 20 }, (_, i) => randomRepeat(rand, 100 + i))]) {
+      const specs = [spec];
+      const db = compile(specs, { mode: 'block' });
+      const nfa = db.info().engines.find((e) => e.kind === 'nfa');
+      db.free();
+      if (nfa === undefined) continue;
+      // Per byte at most: every word of the engine stepped, every entry taken, one unit for the byte.
+      const perByte = Math.ceil(Number(nfa.detail.positions) / 64) + Number(nfa.detail.entries) + 1;
+      const data = adversarial(mulberry32(spec.id), 16384);
+      const twice = Buffer.concat([data, data]);
+      const w1 = work(specs, data);
+      const w2 = work(specs, twice);
+      expect(w1, spec.expression).toBeLessThanOrEqual(perByte * data.length);
+      expect(w2, spec.expression).toBeLessThanOrEqual(2.2 * w1 + 64 * perByte);
+    }
+  });
+
+  it('a bounded repeat of a broad set skips ahead when only its chain is alive (acceleration)', () => {
+    const rand = mulberry32(5);
+    const data = Uint8Array.from({ length: 65536 }, () => Math.floor(rand() * 256));
+    const spec = { id: 1, expression: 'f.{7,300}on', flags: 's' };
+    const db = compile([spec], { mode: 'block' });
+    expect(Number(db.info().engines[0]!.detail.positions)).toBeGreaterThan(300);
+    db.free();
+    // Five words stepped on every byte without acceleration (`f` opens the repeat every 256 bytes, and it
+    // stays open 300 bytes); with it, a fraction of a unit per byte.
+    expect(work([spec], data) / data.length).toBeLessThan(1);
+    // And the matches are still every one there is.
+    const want = scanNs([spec], 'block', data, [data.length]);
+    expect(scanNs([spec], 'stream', data, randomChunks(mulberry32(6), data.length, 700))).toEqual(want);
+  });
+});
