@@ -49,6 +49,8 @@ export class LazyDfa {
   /** Incremented by each flush: stream states saved before it must be resumed from their positions. */
   epoch = 1;
   flushes = 0;
+  /** @internal resolve() calls so far (one construction step each), for the linear-time tests. */
+  resolves = 0;
   /** Persistent positions (node << 2 | k) → bit in a stream's bitset. */
   private readonly bitOf = new Map<number, number>();
   private readonly posOfBit: number[] = [];
@@ -218,6 +220,7 @@ export class LazyDfa {
    * resume the scan in (the same state, unless the table was flushed and it got a new id).
    */
   resolve(id: number, byte: number): number {
+    this.resolves++;
     const c = this.builder.classOf[byte]!;
     let b = this.builderOf[id]!;
     let target = this.builder.row(b)[c]!;

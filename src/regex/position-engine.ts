@@ -42,6 +42,8 @@ export class PositionEngine {
   private epoch = 0;
   private readonly work: number[] = [];
   private readonly touched: number[] = [];
+  /** @internal Work done so far (positions put on the closure stack), for the linear-time tests. */
+  steps = 0;
 
   constructor(
     private readonly nfa: Nfa,
@@ -84,6 +86,7 @@ export class PositionEngine {
   }
 
   private visit(pos: number, start: number): void {
+    this.steps++;
     if (this.stampArr[pos] !== this.epoch) {
       this.stampArr[pos] = this.epoch;
       this.best[pos] = start;

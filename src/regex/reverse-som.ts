@@ -77,6 +77,8 @@ export class ReverseSom {
   private startCat: number = Cat.START;
   private readonly spent = new Map<number, number>();
   private readonly fallback = new Map<number, Map<number, number>>();
+  /** @internal Backward steps taken so far, for the linear-time tests. */
+  steps = 0;
 
   constructor(
     private readonly nfa: Nfa,
@@ -135,6 +137,7 @@ export class ReverseSom {
     let q = to;
     let ctx = this.contextAt(q);
     while (q > 0 && s !== 0) {
+      this.steps++;
       if (++spent > budget) {
         this.spent.set(p, spent);
         return this.runFallback(p, to);
@@ -255,6 +258,7 @@ export class ReverseSom {
     };
     engine.scan(state, 0, data, 0, this.startCat, report);
     engine.eod(state, 0, data.length, data.length > 0 ? categoryOf(data[data.length - 1]!) : this.startCat, report);
+    this.steps += engine.steps;
     this.fallback.set(p, found);
     return found.get(to) ?? (this.startCat === Cat.START ? to : 0);
   }

@@ -106,6 +106,8 @@ export class Scanner {
   private mPat: number[] = [];
   private mTo: number[] = [];
   private mFrom: number[] = [];
+  /** Offsets findEmpty() has decided so far (a work counter, see `work`). */
+  private emptySteps = 0;
 
   constructor(parts: DatabaseParts, lazyCapacity?: number) {
     const { mode, meta, blobs, nfa, lazy, position: positionPatterns, somNfa, somHorizon } = parts;
@@ -273,6 +275,21 @@ export class Scanner {
       memoryBytes: engines.reduce((a, e) => a + e.bytes, 0),
       streamStateSize: this.streamStateSize,
     };
+  }
+
+  /**
+   * @internal Work done by the engines that run in JavaScript or build tables while scanning, cumulative
+   * over the scanner's life (take differences around a scan): backward steps of `L` starts (reverse-som.ts),
+   * closure steps of the position engine, lazy DFA construction steps (`LazyDfa.resolve` calls) and offsets
+   * the empty-match finder decided. The linear-time tests bound each by a constant of the database times
+   * the input's length.
+   */
+  get work(): { som: number; position: number; lazy: number; empty: number } {
+    let lazy = 0;
+    for (const e of this.wasm) if (e.lazy !== null) lazy += e.lazy.resolves;
+    let position = 0;
+    for (const j of this.js) position += j.engine.steps;
+    return { som: this.som === null ? 0 : this.som.steps, position, lazy, empty: this.emptySteps };
   }
 
   /** Whether free() was called. */
@@ -475,6 +492,7 @@ export class Scanner {
     // Offsets relative to the slice, as small integers (the loop reads a byte per offset: a double index
     // would take V8's slow keyed load). -1: a `\n` that waited at the previous chunk's end.
     let i = (this.rt.f64()[st >> 3]! - base) | 0;
+    const first = i;
     let prevKind = this.rt.u32()[(st + 8) >> 2]!;
     // 1: the offset is before a `\n` at a chunk's end and its `emptyNlEither` patterns are reported.
     let partly = this.rt.u32()[(st + 12) >> 2]!;
@@ -535,6 +553,7 @@ export class Scanner {
       if (list !== null) this.pushEmpty(list, base + i);
       prevKind = i >= 0 ? kinds[data[pos + i]!]! : PrevKind.NL;
     }
+    this.emptySteps += i - first + 1;
     this.rt.f64()[st >> 3] = base + i;
     this.rt.u32()[(st + 8) >> 2] = prevKind;
     this.rt.u32()[(st + 12) >> 2] = partly;
