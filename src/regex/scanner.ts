@@ -108,6 +108,8 @@ export class Scanner {
   private mFrom: number[] = [];
   /** Offsets findEmpty() has decided so far (a work counter, see `work`). */
   private emptySteps = 0;
+  /** The most matches one slice collected (see `retained`). */
+  private matchPeak = 0;
 
   constructor(parts: DatabaseParts, lazyCapacity?: number) {
     const { mode, meta, blobs, nfa, lazy, position: positionPatterns, somNfa, somHorizon } = parts;
@@ -169,7 +171,12 @@ export class Scanner {
       this.js.push({
         engine,
         stateOffset: off,
-        info: { kind: 'position', patterns: positionPatterns.length, detail: { slots: engine.slots }, bytes: 0 },
+        info: {
+          kind: 'position',
+          patterns: positionPatterns.length,
+          detail: { slots: engine.slots, closureBound: engine.pushBound },
+          bytes: 0,
+        },
       });
       off = align8(off + engine.stateSize);
     }
@@ -263,18 +270,22 @@ export class Scanner {
   info(): DatabaseInfo {
     for (const e of this.wasm) {
       if (e.lazy !== null) {
+        e.info.detail.capacity = e.lazy.capacity;
         e.info.detail.statesBuilt = e.lazy.builder.states.length;
         e.info.detail.flushes = e.lazy.flushes;
+        e.info.detail.resolves = e.lazy.resolves;
       }
     }
     const engines = [...this.wasm.map((e) => e.info), ...this.js.map((j) => j.info)];
-    return {
+    const info: DatabaseInfo = {
       mode: this.mode,
       patterns: this.meta.length,
       engines,
       memoryBytes: engines.reduce((a, e) => a + e.bytes, 0),
       streamStateSize: this.streamStateSize,
     };
+    if (this.som !== null) info.leftmostStarts = this.som.info();
+    return info;
   }
 
   /**
@@ -290,6 +301,15 @@ export class Scanner {
     let position = 0;
     for (const j of this.js) position += j.engine.steps;
     return { som: this.som === null ? 0 : this.som.steps, position, lazy, empty: this.emptySteps };
+  }
+
+  /**
+   * @internal What is kept between calls and grows with use, for the memory tests: entries of the backward
+   * `L` search (its caches and forward fallbacks), and the most matches one slice's lists held (at most
+   * SLICE bytes' worth: every pattern reporting at every byte).
+   */
+  retained(): { som: number; matchListPeak: number } {
+    return { som: this.som === null ? 0 : this.som.retained(), matchListPeak: this.matchPeak };
   }
 
   /** Whether free() was called. */
@@ -598,6 +618,7 @@ export class Scanner {
   /** Sorts the slice's matches by end offset and hands them out, honouring single-match patterns. */
   private deliver(onMatch: MatchHandler): ScanResult {
     const n = this.mPat.length;
+    if (n > this.matchPeak) this.matchPeak = n;
     // Starts found backwards first, all of them, before any callback runs (it could scan again, over the
     // staging area, or grow the memory under the views the search reads).
     if (this.som !== null) {

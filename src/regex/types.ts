@@ -43,16 +43,43 @@ export type ScanResult = 'complete' | 'terminated';
 export interface EngineInfo {
   kind: 'dfa' | 'literal' | 'position';
   patterns: number;
-  /** DFA: states and byte classes; literal: stride and lengths; position: state slots. */
+  /**
+   * DFA: states and byte classes; literal: stride and lengths; position: state slots and `closureBound`
+   * (positions one byte's closure pushes at most: the engine does at most twice that per byte). A lazy DFA
+   * (`lazy` set) also reports what it keeps between scans: `capacity` (states its table holds, a bound),
+   * `statesBuilt` (states built since the last flush), `flushes` (times the full table was emptied) and
+   * `resolves` (construction steps so far, at most one per byte scanned).
+   */
   detail: Record<string, number | string>;
   /** Bytes of tables in WASM memory (0 for the position engine, which runs in JavaScript). */
   bytes: number;
+}
+
+/**
+ * Leftmost starts of variable-length `L` patterns found backwards from their ends (block mode, and streams
+ * with a `somHorizon`). Each pattern may take `budgetPerByte` backward steps per byte of a block (of a
+ * stream's window: its history and current chunk) plus `budgetFloor`; one that spends it tracks its starts
+ * forward for the rest of the block (`forwardPasses` counts those). What is kept between scans is bounded:
+ * the backward walks' cached states of all patterns together (`cachedStates`, at most `cacheCapacity`, 4 KiB
+ * each; `cacheClears` counts the times they were dropped for being full), and per pattern that fell back a
+ * forward engine of the pattern's size.
+ */
+export interface LeftmostStartInfo {
+  patterns: number;
+  cachedStates: number;
+  cacheCapacity: number;
+  cacheClears: number;
+  forwardPasses: number;
+  budgetPerByte: number;
+  budgetFloor: number;
 }
 
 export interface DatabaseInfo {
   mode: ScanMode;
   patterns: number;
   engines: EngineInfo[];
+  /** Present when some `L` pattern has its starts found backwards. */
+  leftmostStarts?: LeftmostStartInfo;
   /** Bytes of compiled tables. */
   memoryBytes: number;
   /** Bytes of one stream's state. */
