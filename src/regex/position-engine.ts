@@ -18,6 +18,16 @@ import { assertionHolds, categoryOf, Cat, EOD, type Nfa, NodeKind } from './nfa.
 
 const K_SHIFT = 2;
 
+/** A part of an NFA renumbered from 0 (see nfa.ts for the node kinds); `adj`: a MATCH node's MATCH_ADJ. */
+interface LocalNfa {
+  kind: Uint8Array;
+  out1: Int32Array;
+  out2: Int32Array;
+  arg: Int32Array;
+  adj: Int32Array;
+  sets: Nfa['sets'];
+}
+
 export type PositionReport = (pattern: number, from: number, to: number) => void;
 
 export class PositionEngine {
@@ -26,8 +36,10 @@ export class PositionEngine {
   private readonly slotPos: Int32Array;
   private readonly positionSlots: number;
   readonly slots: number;
-  /** Per pattern index: 1 when it reports with lookahead (has assertions). */
-  private readonly delayed: Uint8Array;
+  /** The patterns' part of the NFA, with nodes numbered from 0 (positions are local node << 2 | k). */
+  private readonly g: LocalNfa;
+  /** Per local MATCH node: 1 when its pattern reports with lookahead (has assertions). */
+  private readonly delayedAt: Uint8Array;
   /**
    * Patterns with `$`/`\Z` (a MATCH_ADJ node): when a match ends right before a `\n` that might be the
    * last byte, its report waits one symbol, because a path through `$` may end there too with an earlier
@@ -61,7 +73,7 @@ export class PositionEngine {
   private order: Int32Array;
   private nextOrder: Int32Array;
   private orderLen = 0;
-  /** Per pattern index: the byte at which a `\n` made its lookahead report wait (see scan). */
+  /** Per local MATCH node: the byte at which a `\n` made its lookahead report wait (see scan). */
   private readonly waitStamp: Int32Array;
   private waitEpoch = 0;
   /** Positions one closure can push at most: every seed, and two successors of each position it expands. */
@@ -69,31 +81,54 @@ export class PositionEngine {
   /** @internal Work done so far (positions pushed on the closure stack), for the linear-time tests. */
   steps = 0;
 
-  constructor(
-    private readonly nfa: Nfa,
-    patterns: number[],
-    hasAssertions: (pattern: number) => boolean,
-  ) {
+  constructor(nfa: Nfa, patterns: number[], hasAssertions: (pattern: number) => boolean) {
     this.patterns = patterns;
-    this.starts = patterns.map((p) => nfa.starts[p]!);
-    const npat = nfa.starts.length;
-    this.delayed = new Uint8Array(npat);
-    for (const p of patterns) if (hasAssertions(p)) this.delayed[p] = 1;
-    // Persistent positions: reachable BYTE targets and MATCH_ADJ nodes, k in {0, 2}.
-    const persistent = new Set<number>();
-    let reachable = 0;
-    nfa.forEachReachable(this.starts, (n) => {
-      reachable++;
-      const kind = nfa.kind[n]!;
-      if (kind === NodeKind.BYTE) persistent.add(nfa.out1[n]!);
-      else if (kind === NodeKind.MATCH) {
-        const adj = nfa.adjMatch[nfa.arg[n]!]!;
-        if (adj >= 0) persistent.add(adj);
-      }
+    // The patterns' nodes, renumbered densely: the engine's arrays are the size of its own patterns,
+    // not of the whole set's NFA (an engine per pattern costs that pattern's size).
+    const globalStarts = patterns.map((p) => nfa.starts[p]!);
+    const nodes: number[] = [];
+    nfa.forEachReachable(globalStarts, (n) => {
+      nodes.push(n);
     });
-    this.slotOf = new Int32Array(nfa.size << K_SHIFT).fill(-1);
+    for (const p of patterns) if (nfa.adjMatch[p]! >= 0) nodes.push(nfa.adjMatch[p]!);
+    const local = new Map<number, number>();
+    nodes.forEach((n, i) => local.set(n, i));
+    const size = nodes.length;
+    const g: LocalNfa = {
+      kind: new Uint8Array(size),
+      out1: new Int32Array(size).fill(-1),
+      out2: new Int32Array(size).fill(-1),
+      arg: new Int32Array(size),
+      adj: new Int32Array(size).fill(-1),
+      sets: nfa.sets,
+    };
+    this.delayedAt = new Uint8Array(size);
+    nodes.forEach((n, i) => {
+      const kind = nfa.kind[n]!;
+      g.kind[i] = kind;
+      g.arg[i] = nfa.arg[n]!;
+      if (kind === NodeKind.MATCH || kind === NodeKind.MATCH_ADJ) {
+        const adj = nfa.adjMatch[nfa.arg[n]!]!;
+        if (kind === NodeKind.MATCH && adj >= 0) g.adj[i] = local.get(adj)!;
+        if (hasAssertions(nfa.arg[n]!)) this.delayedAt[i] = 1;
+        return;
+      }
+      const o1 = nfa.out1[n]!;
+      const o2 = nfa.out2[n]!;
+      if (o1 >= 0) g.out1[i] = local.get(o1)!;
+      if (kind === NodeKind.SPLIT && o2 >= 0) g.out2[i] = local.get(o2)!;
+    });
+    this.g = g;
+    this.starts = globalStarts.map((n) => local.get(n)!);
+    // Persistent positions: BYTE targets and MATCH_ADJ nodes, k in {0, 2}.
+    const persistent = new Set<number>();
+    for (let i = 0; i < size; i++) {
+      if (g.kind[i] === NodeKind.BYTE) persistent.add(g.out1[i]!);
+      else if (g.kind[i] === NodeKind.MATCH && g.adj[i]! >= 0) persistent.add(g.adj[i]!);
+    }
+    this.slotOf = new Int32Array(size << K_SHIFT).fill(-1);
     const slotPos: number[] = [];
-    for (const node of [...persistent].sort((a, b) => a - b)) {
+    for (const node of [...persistent].sort((x, y) => x - y)) {
       for (const k of [0, 2]) {
         this.slotOf[(node << K_SHIFT) | k] = slotPos.length;
         slotPos.push((node << K_SHIFT) | k);
@@ -106,17 +141,16 @@ export class PositionEngine {
     this.pendingPatterns = Int32Array.from(this.pendingSlot.keys());
     this.pendingSlots = Int32Array.from(this.pendingSlot.values());
     this.slots = slotPos.length + this.pendingSlot.size;
-    this.best = new Float64Array(nfa.size << K_SHIFT);
-    this.stampArr = new Int32Array(nfa.size << K_SHIFT);
-    // Reachable nodes (and MATCH_ADJ nodes, reached through a MATCH), each in up to 4 forms (k).
-    const positions = 4 * (reachable + this.pendingSlot.size);
+    const positions = size << K_SHIFT;
+    this.best = new Float64Array(positions);
+    this.stampArr = new Int32Array(positions);
     this.pushBound = this.positionSlots + this.starts.length + 2 * positions;
     this.stackPos = new Int32Array(this.pushBound);
     this.stackStart = new Float64Array(this.pushBound);
     this.touched = new Int32Array(positions);
     this.order = new Int32Array(this.positionSlots);
     this.nextOrder = new Int32Array(this.positionSlots);
-    this.waitStamp = new Int32Array(npat);
+    this.waitStamp = new Int32Array(size);
   }
 
   /** Bytes of stream state: one double per slot. */
@@ -133,7 +167,7 @@ export class PositionEngine {
 
   /** Closure of the pushed seeds given prev category and next symbol (-1: unconditional), into `touched`. */
   private close(prev: number, next: number): void {
-    const nfa = this.nfa;
+    const nfa = this.g;
     const stamp = this.stampArr;
     const epoch = ++this.epoch;
     this.touchedLen = 0;
@@ -217,11 +251,11 @@ export class PositionEngine {
    */
   scan(state: Float64Array, so: number, data: Uint8Array, offset: number, prev: number, report: PositionReport): void {
     if (data.length === 0) return;
-    const nfa = this.nfa;
+    const nfa = this.g;
     const pendingPatterns = this.pendingPatterns;
     const pendingSlots = this.pendingSlots;
     const slotOf = this.slotOf;
-    const delayed = this.delayed;
+    const delayed = this.delayedAt;
     const touched = this.touched;
     this.sortLive(state, so);
     for (let i = 0; i < data.length; i++) {
@@ -242,15 +276,15 @@ export class PositionEngine {
       if (x === 0x0a && pendingPatterns.length > 0) {
         for (let j = 0; j < this.touchedLen; j++) {
           const pos = touched[j]!;
-          if ((pos & 3) === 1 && nfa.kind[pos >> K_SHIFT] === NodeKind.MATCH) this.waitStamp[nfa.arg[pos >> K_SHIFT]!] = wait;
+          if ((pos & 3) === 1 && nfa.kind[pos >> K_SHIFT] === NodeKind.MATCH) this.waitStamp[pos >> K_SHIFT] = wait;
         }
       }
       for (let j = 0; j < this.touchedLen; j++) {
         const pos = touched[j]!;
         if ((pos & 3) === 0 && nfa.kind[pos >> K_SHIFT] === NodeKind.MATCH) {
           const p = nfa.arg[pos >> K_SHIFT]!;
-          if (delayed[p] === 0) continue;
-          if (this.waitStamp[p] === wait)
+          if (delayed[pos >> K_SHIFT] === 0) continue;
+          if (this.waitStamp[pos >> K_SHIFT] === wait)
             state[so + this.pendingSlot.get(p)!] = this.best[pos]!; // decided by the next symbol
           else report(p, this.best[pos]!, t);
         }
@@ -269,7 +303,7 @@ export class PositionEngine {
         if (kind === NodeKind.BYTE && k !== 2 && nfa.sets[nfa.arg[node]!]!.has(x))
           to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
         else if (kind === NodeKind.MATCH && k === 1) {
-          const adj = nfa.adjMatch[nfa.arg[node]!]!;
+          const adj = nfa.adj[node]!;
           if (adj >= 0) to = (adj << K_SHIFT) | 2;
         }
         if (to < 0) continue;
@@ -289,7 +323,7 @@ export class PositionEngine {
         const pos = touched[j]!;
         if ((pos & 3) === 0 && nfa.kind[pos >> K_SHIFT] === NodeKind.MATCH) {
           const p = nfa.arg[pos >> K_SHIFT]!;
-          if (delayed[p] === 0) report(p, this.best[pos]!, t + 1);
+          if (delayed[pos >> K_SHIFT] === 0) report(p, this.best[pos]!, t + 1);
         }
       }
       prev = categoryOf(x);
@@ -298,7 +332,7 @@ export class PositionEngine {
 
   /** End of data at stream offset `end`. One report per pattern and end offset, with the leftmost start. */
   eod(state: Float64Array, so: number, end: number, prev: number, report: PositionReport): void {
-    const nfa = this.nfa;
+    const nfa = this.g;
     this.sortLive(state, so);
     this.seed(state, so, end);
     this.close(prev, EOD);
@@ -313,7 +347,7 @@ export class PositionEngine {
       const kind = nfa.kind[pos >> K_SHIFT]!;
       const k = pos & 3;
       const p = nfa.arg[pos >> K_SHIFT]!;
-      if (kind === NodeKind.MATCH && k === 0 && this.delayed[p] === 1) keep(atEnd, p, this.best[pos]!);
+      if (kind === NodeKind.MATCH && k === 0 && this.delayedAt[pos >> K_SHIFT] === 1) keep(atEnd, p, this.best[pos]!);
       else if (kind === NodeKind.MATCH && k === 2) keep(atEnd, p, this.best[pos]!);
       else if (kind === NodeKind.MATCH_ADJ && k === 2) keep(beforeFinalNewline, p, this.best[pos]!);
     }
