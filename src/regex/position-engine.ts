@@ -92,7 +92,7 @@ export class PositionEngine {
     });
     for (const p of patterns) if (nfa.adjMatch[p]! >= 0) nodes.push(nfa.adjMatch[p]!);
     const local = new Map<number, number>();
-    nodes.forEach((n, i) => local.set(n, i));
+    for (let i = 0; i < nodes.length; i++) local.set(nodes[i]!, i);
     const size = nodes.length;
     const g: LocalNfa = {
       kind: new Uint8Array(size),

@@ -43,6 +43,11 @@ interface Backward {
   /** The pattern's start node and MATCH node (-1 when it cannot match). */
   start: number;
   match: number;
+  /** Nodes the pattern reaches (a backward closure visits at most these). */
+  nodes: number;
+  /** The state holding MATCH alone, and the cache generation it belongs to (-1: none yet). */
+  initialId: number;
+  initialGeneration: number;
   /** Epsilon predecessors (SPLIT and ASSERT nodes whose successor is the node), per node. */
   epsPred: Map<number, number[]>;
   /** BYTE predecessors (nodes that consume a byte into the node), per node. */
@@ -170,6 +175,21 @@ export class ReverseSom {
     return n;
   }
 
+  /**
+   * @internal The most work (`steps`) one block or window of `length` bytes can take: per pattern, its
+   * budget of backward steps (each building at most one transition: a closure over the pattern's nodes),
+   * then a forward pass of two closures a byte (each pushing at most a slot and two successors per
+   * position: 10 per node, with the MATCH_ADJ one) and one at the end.
+   */
+  stepBound(length: number): number {
+    let bound = 0;
+    for (const b of this.backward.values()) {
+      const forwardClosure = 10 * (b.nodes + 1) + 1;
+      bound += (BUDGET_FACTOR * length + BUDGET_FLOOR + 1) * (1 + b.nodes) + forwardClosure * (2 * length + 1);
+    }
+    return bound;
+  }
+
   /** What info() reports: the bounds of the state kept between scans, and what was used of it. */
   info(): LeftmostStartInfo {
     return {
@@ -230,7 +250,11 @@ export class ReverseSom {
 
   /** The state holding the MATCH node (state 0 is the empty set). */
   private initial(b: Backward): number {
-    return this.intern(b, [b.match]);
+    if (b.initialGeneration !== b.generation) {
+      b.initialId = this.intern(b, [b.match]);
+      b.initialGeneration = b.generation;
+    }
+    return b.initialId;
   }
 
   private intern(b: Backward, nodes: number[]): number {
@@ -247,7 +271,7 @@ export class ReverseSom {
           other.trans.length = 1;
           other.generation++;
         }
-        this.cachedStates = 0;
+        this.cachedStates = this.backward.size; // their empty states
         this.cacheClears++;
       }
       this.cachedStates++;
@@ -400,7 +424,9 @@ export class ReverseSom {
       else l.push(from);
     };
     let match = -1;
+    let nodes = 0;
     nfa.forEachReachable([start], (n) => {
+      nodes++;
       const kind = nfa.kind[n]!;
       if (kind === NodeKind.MATCH) {
         if (nfa.arg[n] === p) match = n;
@@ -419,6 +445,9 @@ export class ReverseSom {
       match,
       epsPred,
       bytePred,
+      nodes,
+      initialId: 0,
+      initialGeneration: -1,
       ids: new Map(),
       sets: [new Int32Array(0)],
       trans: [new Int32Array(256 * 4).fill(-1)],

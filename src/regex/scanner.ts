@@ -272,6 +272,7 @@ export class Scanner {
       if (e.lazy !== null) {
         e.info.detail.capacity = e.lazy.capacity;
         e.info.detail.statesBuilt = e.lazy.builder.states.length;
+        e.info.detail.builderCapacity = e.lazy.builderCapacity;
         e.info.detail.flushes = e.lazy.flushes;
         e.info.detail.resolves = e.lazy.resolves;
       }
@@ -301,6 +302,20 @@ export class Scanner {
     let position = 0;
     for (const j of this.js) position += j.engine.steps;
     return { som: this.som === null ? 0 : this.som.steps, position, lazy, empty: this.emptySteps };
+  }
+
+  /**
+   * @internal The constants of the database that bound `work`: the backward search's bound for a block
+   * (or a stream's window: history and chunk) of a given length, the position engines' closure bound (two
+   * closures a byte, one at the end), and the number of lazy DFAs (a construction step per byte each).
+   */
+  workBounds(): { som: (length: number) => number; positionClosure: number; lazyEngines: number } {
+    const som = this.som;
+    return {
+      som: (length) => (som === null ? 0 : som.stepBound(length)),
+      positionClosure: this.js.reduce((a, j) => a + j.engine.pushBound, 0),
+      lazyEngines: this.wasm.filter((e) => e.lazy !== null).length,
+    };
   }
 
   /**

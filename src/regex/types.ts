@@ -47,7 +47,8 @@ export interface EngineInfo {
    * DFA: states and byte classes; literal: stride and lengths; position: state slots and `closureBound`
    * (positions one byte's closure pushes at most: the engine does at most twice that per byte). A lazy DFA
    * (`lazy` set) also reports what it keeps between scans: `capacity` (states its table holds, a bound),
-   * `statesBuilt` (states built since the last flush), `flushes` (times the full table was emptied) and
+   * `statesBuilt` (subset-construction states since the last flush, at most `builderCapacity`), `flushes`
+   * (times the table was emptied for being full, or for the builder's states reaching their cap) and
    * `resolves` (construction steps so far, at most one per byte scanned).
    */
   detail: Record<string, number | string>;
