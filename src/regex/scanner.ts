@@ -75,6 +75,14 @@ export class Scanner {
   private sliceLen = 0;
   private sliceBase = 0;
   private windowBase = -1;
+  private sliceEod = false;
+  /**
+   * Streams with a SOM horizon: the `L` patterns with assertions, whose start found backwards from a
+   * match at a slice's last byte needs the byte after it (a `$` or `\b` path may start earlier): bit per
+   * such pattern (-1 for the others), and the bitset in the state of those waiting for the next slice.
+   */
+  private readonly somWaitBit: Int32Array;
+  private readonly somWaitOffset: number;
   /** Set by free(): every later scan is refused. */
   private released = false;
   // Match collection for one slice (reused).
@@ -231,6 +239,13 @@ export class Scanner {
     // Streams with a SOM horizon keep their last bytes: a u32 length, then up to somHorizon bytes.
     this.historyOffset = this.som !== null && mode !== 'block' ? off : -1;
     if (this.historyOffset >= 0) off = align8(off + 8 + somHorizon);
+    this.somWaitBit = new Int32Array(meta.length).fill(-1);
+    let nWait = 0;
+    if (this.historyOffset >= 0) {
+      for (let i = 0; i < meta.length; i++) if (meta[i]!.reverseSom && meta[i]!.hasAssertions) this.somWaitBit[i] = nWait++;
+    }
+    this.somWaitOffset = nWait > 0 ? off : -1;
+    if (nWait > 0) off = align8(off + Math.ceil(nWait / 8));
     this.streamStateSize = off;
     this.initial = new Uint8Array(off);
     this.resetState(this.initial);
@@ -411,6 +426,7 @@ export class Scanner {
       }
       this.runSlice(ptr, n, base, prev, eod && last);
       if (this.emptyOffset >= 0) this.findEmpty(data, pos, n, base, eod && last);
+      if (this.somWaitOffset >= 0) this.resumeWaiting(base);
       // Advance the stream.
       rt.f64()[sc >> 3] = base + n;
       if (n > 0) rt.u32()[(sc + 8) >> 2] = categoryOf(data[pos + n - 1]!);
@@ -418,6 +434,7 @@ export class Scanner {
         this.slicePtr = ptr;
         this.sliceLen = n;
         this.sliceBase = base;
+        this.sliceEod = eod && last;
         this.windowBase = -1;
       }
       if (this.mPat.length > 0 && this.deliver(onMatch) === 'terminated') {
@@ -432,6 +449,20 @@ export class Scanner {
       pos += n;
     } while (pos < total);
     return 'complete';
+  }
+
+  /** The matches that waited at the previous slice's last byte (`somWaitBit`) join this slice's. */
+  private resumeWaiting(base: number): void {
+    const u8 = this.rt.u8();
+    const at = this.sc + this.somWaitOffset;
+    for (let p = 0; p < this.somWaitBit.length; p++) {
+      const bit = this.somWaitBit[p]!;
+      if (bit < 0 || (u8[at + (bit >> 3)]! & (1 << (bit & 7))) === 0) continue;
+      u8[at + (bit >> 3)]! &= ~(1 << (bit & 7));
+      this.mPat.push(p);
+      this.mTo.push(base);
+      this.mFrom.push(-3);
+    }
   }
 
   /** Streams with a SOM horizon: the slice's bytes join the history, which keeps its last somHorizon bytes. */
@@ -641,6 +672,13 @@ export class Scanner {
         if (this.mFrom[j] !== -3) continue;
         const p = this.mPat[j]!;
         const to = this.mTo[j]!;
+        const wait = this.somWaitBit[p]!;
+        if (wait >= 0 && !this.sliceEod && to === this.sliceBase + this.sliceLen) {
+          // The byte after the slice decides the start: the match waits for it (-4: not delivered now).
+          this.rt.u8()[this.sc + this.somWaitOffset + (wait >> 3)]! |= 1 << (wait & 7);
+          this.mFrom[j] = -4;
+          continue;
+        }
         this.mFrom[j] = this.historyOffset >= 0 ? this.streamStart(p, to) : this.som.start(p, to);
       }
     }
@@ -654,6 +692,7 @@ export class Scanner {
     const bits = this.sc + STREAM_HEADER;
     for (let jj = 0; jj < n; jj++) {
       const j = order === null ? jj : order[jj]!;
+      if (this.mFrom[j] === -4) continue;
       const p = this.mPat[j]!;
       const m = this.meta[p]!;
       const to = this.mTo[j]!;

@@ -278,7 +278,6 @@ describe('generated patterns: exact reports and work within the database-bound o
     let somWork = 0;
     let positionWork = 0;
     let lazyWork = 0;
-    let skippedAtChunkEnds = 0;
     for (const c of fuzzCases(FUZZ_SEED, FUZZ_COUNT * SCALE)) {
       const want = oracleReports(c.specs, c.data);
       reports += want.length;
@@ -294,19 +293,8 @@ describe('generated patterns: exact reports and work within the database-bound o
         const run = scan(scanner, c.specs, mode, c.data, c.chunks);
         scanner.free();
         const what = { specs: c.specs, options, data: Buffer.from(c.data).toString('latin1'), chunks: c.chunks };
-        let expected = want;
-        if (options.somHorizon !== undefined) {
-          // Known defect (see 'a start found backwards from a chunk's last byte' below): an L start found
-          // backwards for a match ending at a chunk's end is taken as if the data ended there.
-          const atChunkEnd = (r: string) => boundaries.has(Number(r.split(':')[2]));
-          const boundaries = new Set(c.chunks.map((_, i) => c.chunks.slice(0, i + 1).reduce((a, b) => a + b, 0)));
-          boundaries.delete(c.data.length);
-          run.reports = run.reports.filter((r) => !atChunkEnd(r));
-          expected = want.filter((r) => !atChunkEnd(r));
-          skippedAtChunkEnds += want.length - expected.length;
-        }
         expect({ reports: run.reports, ordered: run.ordered }, JSON.stringify(what)).toEqual({
-          reports: expected,
+          reports: want,
           ordered: true,
         });
         expectWithinBound(run, what);
@@ -320,24 +308,35 @@ describe('generated patterns: exact reports and work within the database-bound o
     expect(somWork).toBeGreaterThan(0);
     expect(positionWork).toBeGreaterThan(0);
     expect(lazyWork).toBeGreaterThan(0);
-    expect(skippedAtChunkEnds).toBeLessThan(reports / 4);
   });
 
-  // Found by the fuzzer above, in the code before this file's fixes too: in a stream with a SOM horizon,
-  // a match that the forward engine reports at a chunk's last byte without lookahead (branch 2) has its
-  // start searched backwards with the end of the window taken for the end of the data, where branch 1's
-  // `$` holds, so its start comes out 0 instead of 3. Exact starts need the next byte first (the position
-  // engine waits for it); left to the scanner's owner: this test says so, and fails once it is fixed.
-  it.fails('known defect: a start found backwards from the last byte of a chunk takes it for the end of data', () => {
+  it('streams with a SOM horizon: a start searched from the last byte of a chunk waits for the next byte', () => {
+    // Found by the fuzzer above (the code before had it too): branch 2 matches at offset 8, the last byte
+    // of the second chunk, without lookahead; searched backwards at once, the window's end was taken for
+    // the end of the data, where branch 1's `$` holds, and its start came out 0 instead of 3.
     const specs = [{ id: 1, expression: '^a*.{0,9}a$|a(?:ab|aa){2,4}', flags: 'mL' }];
     const data = Buffer.from('aabaabaabaab', 'latin1');
+    for (const chunks of [
+      [1, 7, 4],
+      [1, 7, 0, 0, 4],
+      [8, 4],
+      [4, 4, 4],
+    ]) {
+      const scanner = scannerFor(specs, { mode: 'stream', somHorizon: 128 });
+      const run = scan(scanner, specs, 'stream', data, chunks);
+      scanner.free();
+      expect(run.reports, JSON.stringify(chunks)).toEqual(oracleReports(specs, data));
+      expect(run.ordered).toBe(true);
+    }
+    // Where the data ends, the end decides: a match at the end is reported at the close.
+    const atEnd = Buffer.from('aabaa', 'latin1');
     const scanner = scannerFor(specs, { mode: 'stream', somHorizon: 128 });
-    const run = scan(scanner, specs, 'stream', data, [1, 7, 4]);
+    const run = scan(scanner, specs, 'stream', atEnd, [5, 0]);
     scanner.free();
-    expect(run.reports).toEqual(oracleReports(specs, data));
+    expect(run.reports).toEqual(oracleReports(specs, atEnd));
   });
 
-  it('against native Hyperscan 5.4 (reports L starts too), with the same work bound', (ctx) => {
+  it('against native Hyperscan 5.4 (reports L starts too) in the same modes, with the same work bound', (ctx) => {
     needHyperscan(ctx);
     const cases = fuzzCases(FUZZ_SEED, FUZZ_COUNT * SCALE);
     const results = runHyperscanCases(
@@ -354,11 +353,17 @@ describe('generated patterns: exact reports and work within the database-bound o
       // Hyperscan refuses some of what netsieve takes (`\b` inside a repeat, patterns that never match).
       if ('error' in r) return;
       const c = cases[k]!;
-      for (const mode of ['block', 'stream', 'vectored'] as const) {
-        const scanner = scannerFor(c.specs, { mode });
+      const variants: [ScanMode, CompileOptions][] = [
+        ['block', { mode: 'block' }],
+        ['stream', { mode: 'stream' }],
+        ['stream', { mode: 'stream', somHorizon: 128 }],
+        ['vectored', { mode: 'vectored' }],
+      ];
+      for (const [mode, options] of variants) {
+        const scanner = scannerFor(c.specs, options);
         const run = scan(scanner, c.specs, mode, c.data, c.chunks);
         scanner.free();
-        const what = { specs: c.specs, mode, data: Buffer.from(c.data).toString('latin1'), chunks: c.chunks };
+        const what = { specs: c.specs, options, data: Buffer.from(c.data).toString('latin1'), chunks: c.chunks };
         expect(run.reports, JSON.stringify(what)).toEqual(hsReports(c.specs, r[mode]));
         expectWithinBound(run, what);
       }
