@@ -22,7 +22,10 @@ export interface CompileOptions {
    * found backwards from its end (as in block mode), instead of running such patterns on the slow position
    * engine. A start further back than the horizon plus the current chunk is reported imprecisely: the
    * earliest start found within them, or their first offset (Hyperscan's SOM horizon modes make the same
-   * trade). Costs this many bytes (plus 8) of stream state. Default: none (exact, position engine).
+   * trade); a match of a pattern with assertions that ends at a chunk's last byte waits for the next byte
+   * (or the close), and its start is exact within the horizon. Costs this many bytes (plus 8) of stream
+   * state, and up to about this many backward steps per chunk that ends a match. Default: none (exact,
+   * position engine).
    */
   somHorizon?: number;
   /** @internal Tests only: states a lazy DFA's table holds (to exercise its flushes). */
