@@ -40,6 +40,12 @@ export class PositionEngine {
   private readonly g: LocalNfa;
   /** Per local MATCH node: 1 when its pattern reports with lookahead (has assertions). */
   private readonly delayedAt: Uint8Array;
+  /** Per local MATCH and MATCH_ADJ node: its pattern's index in `patterns`. */
+  private readonly patternAt: Int32Array;
+  /** eod()'s scratch, per index in `patterns`; and the index of each pending pattern. */
+  private readonly eodAtEnd: Float64Array;
+  private readonly eodBeforeNewline: Float64Array;
+  private readonly pendingIndex: Int32Array;
   /**
    * Patterns with `$`/`\Z` (a MATCH_ADJ node): when a match ends right before a `\n` that might be the
    * last byte, its report waits one symbol, because a path through `$` may end there too with an earlier
@@ -103,6 +109,9 @@ export class PositionEngine {
       sets: nfa.sets,
     };
     this.delayedAt = new Uint8Array(size);
+    this.patternAt = new Int32Array(size).fill(-1);
+    const indexOf = new Map<number, number>();
+    for (let i = 0; i < patterns.length; i++) indexOf.set(patterns[i]!, i);
     nodes.forEach((n, i) => {
       const kind = nfa.kind[n]!;
       g.kind[i] = kind;
@@ -111,6 +120,7 @@ export class PositionEngine {
         const adj = nfa.adjMatch[nfa.arg[n]!]!;
         if (kind === NodeKind.MATCH && adj >= 0) g.adj[i] = local.get(adj)!;
         if (hasAssertions(nfa.arg[n]!)) this.delayedAt[i] = 1;
+        this.patternAt[i] = indexOf.get(nfa.arg[n]!)!;
         return;
       }
       const o1 = nfa.out1[n]!;
@@ -140,6 +150,9 @@ export class PositionEngine {
     for (const p of patterns) if (nfa.adjMatch[p]! >= 0) this.pendingSlot.set(p, slotPos.length + this.pendingSlot.size);
     this.pendingPatterns = Int32Array.from(this.pendingSlot.keys());
     this.pendingSlots = Int32Array.from(this.pendingSlot.values());
+    this.pendingIndex = Int32Array.from(this.pendingPatterns, (p) => indexOf.get(p)!);
+    this.eodAtEnd = new Float64Array(patterns.length);
+    this.eodBeforeNewline = new Float64Array(patterns.length);
     this.slots = slotPos.length + this.pendingSlot.size;
     const positions = size << K_SHIFT;
     this.best = new Float64Array(positions);
@@ -336,25 +349,30 @@ export class PositionEngine {
     this.sortLive(state, so);
     this.seed(state, so, end);
     this.close(prev, EOD);
-    const atEnd = new Map<number, number>();
-    const beforeFinalNewline = new Map<number, number>();
-    const keep = (m: Map<number, number>, p: number, start: number) => {
-      const s = m.get(p);
-      if (s === undefined || start < s) m.set(p, start);
-    };
+    // Per pattern of the engine (its index in `patterns`): the leftmost start of a match at the end, and
+    // of one before a final newline (Infinity: none).
+    const atEnd = this.eodAtEnd.fill(Infinity);
+    const beforeFinalNewline = this.eodBeforeNewline.fill(Infinity);
     for (let j = 0; j < this.touchedLen; j++) {
       const pos = this.touched[j]!;
-      const kind = nfa.kind[pos >> K_SHIFT]!;
+      const node = pos >> K_SHIFT;
+      const kind = nfa.kind[node]!;
       const k = pos & 3;
-      const p = nfa.arg[pos >> K_SHIFT]!;
-      if (kind === NodeKind.MATCH && k === 0 && this.delayedAt[pos >> K_SHIFT] === 1) keep(atEnd, p, this.best[pos]!);
-      else if (kind === NodeKind.MATCH && k === 2) keep(atEnd, p, this.best[pos]!);
-      else if (kind === NodeKind.MATCH_ADJ && k === 2) keep(beforeFinalNewline, p, this.best[pos]!);
+      const i = this.patternAt[node]!;
+      const start = this.best[pos]!;
+      if (kind === NodeKind.MATCH && (k === 2 || (k === 0 && this.delayedAt[node] === 1))) {
+        if (start < atEnd[i]!) atEnd[i] = start;
+      } else if (kind === NodeKind.MATCH_ADJ && k === 2 && start < beforeFinalNewline[i]!) beforeFinalNewline[i] = start;
     }
     // A match that waited for this symbol ends before the final newline too: one report, leftmost start.
-    for (const [p, slot] of this.pendingSlot) if (state[so + slot]! >= 0) keep(beforeFinalNewline, p, state[so + slot]!);
-    for (const [p, start] of beforeFinalNewline) report(p, start, end - 1);
-    for (const [p, start] of atEnd) report(p, start, end);
+    for (let j = 0; j < this.pendingPatterns.length; j++) {
+      const start = state[so + this.pendingSlots[j]!]!;
+      const i = this.pendingIndex[j]!;
+      if (start >= 0 && start < beforeFinalNewline[i]!) beforeFinalNewline[i] = start;
+    }
+    for (let i = 0; i < this.patterns.length; i++)
+      if (beforeFinalNewline[i]! < Infinity) report(this.patterns[i]!, beforeFinalNewline[i]!, end - 1);
+    for (let i = 0; i < this.patterns.length; i++) if (atEnd[i]! < Infinity) report(this.patterns[i]!, atEnd[i]!, end);
     for (let i = 0; i < this.slots; i++) state[so + i] = -1;
   }
 
