@@ -78,25 +78,32 @@ function scan(scanner: Scanner, specs: readonly PatternSpec[], mode: ScanMode, d
  * The most work a scan of `n` bytes in these calls may take: per call the backward search's bound for its
  * block or window (a stream's window is its kept history, at most the horizon, and the chunk), two
  * position-engine closures a byte and one per call, a construction step a byte per lazy DFA, and each
- * offset once for the empty-match finder (two more per call: the chunk's ends).
+ * offset once for the empty-match finder (two more per slice: its ends).
  */
 function workBound(scanner: Scanner, mode: ScanMode, n: number, chunks: number[]): Work {
   const b = scanner.workBounds();
   const calls = mode === 'block' ? 1 : chunks.length;
+  const slicesOf = (c: number): number => Math.max(1, Math.ceil(c / SLICE));
+  const slices = mode === 'block' ? slicesOf(n) : chunks.reduce((a, c) => a + slicesOf(c), 0);
   let som = 0;
   if (mode === 'block') som = b.som(n);
   else {
+    // A chunk is scanned in slices of at most SLICE bytes (scanner.ts), each its own window.
     let offset = 0;
     for (const c of chunks) {
-      som += b.som(Math.min(scanner.somHorizon, offset) + c);
-      offset += c;
+      for (let done = 0; done < c || (c === 0 && done === 0); done += SLICE) {
+        const len = Math.min(SLICE, c - done);
+        som += b.som(Math.min(scanner.somHorizon, offset) + len);
+        offset += len;
+        if (c === 0) break;
+      }
     }
   }
   return {
     som,
     position: b.positionClosure * (2 * n + calls),
     lazy: b.lazyEngines * (n + calls),
-    empty: n + 2 * calls,
+    empty: n + 2 * slices,
   };
 }
 
@@ -266,6 +273,9 @@ function fuzzCases(seed: number, count: number): FuzzCase[] {
   }
   return cases;
 }
+
+/** scanner.ts's slice: the most bytes of a chunk scanned (and searched backwards) at once. */
+const SLICE = 256 * 1024;
 
 const FUZZ_SEED = 20261207;
 const FUZZ_COUNT = 120;
@@ -536,6 +546,27 @@ describe('cases that were super-linear before their fix', () => {
       works.push(run.work.som);
     }
     expect(works[1]! / works[0]!).toBeLessThan(2.1);
+  });
+
+  it('chunks and blocks larger than a slice: each slice is its own window, within the bound', () => {
+    const specs = [
+      { id: 1, expression: 'a[^a]*b', flags: 'L' },
+      { id: 2, expression: '\\bb\\w*a[^a]*b\\b', flags: 'L' },
+    ];
+    const n = 700_000;
+    const data = repeat('b', n);
+    for (let i = 0; i < n; i += 5000) data[i] = 0x61;
+    for (const [mode, options, chunks] of [
+      ['stream', { mode: 'stream', somHorizon: 2048 }, [300_000, 400_000]],
+      ['vectored', { mode: 'vectored', somHorizon: 2048 }, [n]],
+      ['block', { mode: 'block' }, [n]],
+    ] as [ScanMode, CompileOptions, number[]][]) {
+      const scanner = scannerFor(specs, options);
+      const run = scan(scanner, specs, mode, data, chunks);
+      scanner.free();
+      expectWithinBound(run, { mode, chunks });
+      expect(run.reports.filter((r) => r.startsWith('1:')).length).toBe(n - n / 5000);
+    }
   });
 
   it('empty matches at every byte: one step an offset, and match lists bounded by the slice, not the input', () => {
