@@ -425,8 +425,10 @@ export class Scanner {
         rt.u8().set(n === total ? data : data.subarray(pos, pos + n), ptr);
       }
       this.runSlice(ptr, n, base, prev, eod && last);
-      if (this.emptyOffset >= 0) this.findEmpty(data, pos, n, base, eod && last);
+      // Waiting matches before the empty ones: at one end, the first delivered is the one reported, and a
+      // non-empty match's start is the leftmost.
       if (this.somWaitOffset >= 0) this.resumeWaiting(base);
+      if (this.emptyOffset >= 0) this.findEmpty(data, pos, n, base, eod && last);
       // Advance the stream.
       rt.f64()[sc >> 3] = base + n;
       if (n > 0) rt.u32()[(sc + 8) >> 2] = categoryOf(data[pos + n - 1]!);

@@ -344,6 +344,18 @@ describe('generated patterns: exact reports and work within the database-bound o
     const run = scan(scanner, specs, 'stream', atEnd, [5, 0]);
     scanner.free();
     expect(run.reports).toEqual(oracleReports(specs, atEnd));
+    // A waiting match and an empty match at the same end are one report, with the non-empty one's start:
+    // b at offset 3 ends at 4, where a*\b matches empty too (the data's end, at the close).
+    const withEmpty = [{ id: 1, expression: 'b(?:a|aa\\b)*|a*\\b', flags: 'VL' }];
+    for (const text of ['baab', 'baa a', 'ba ba']) {
+      const bytes = Buffer.from(text, 'latin1');
+      for (let cut = 0; cut <= bytes.length; cut++) {
+        const again = scannerFor(withEmpty, { mode: 'stream', somHorizon: 64 });
+        const got = scan(again, withEmpty, 'stream', bytes, [cut, bytes.length - cut, 0]);
+        again.free();
+        expect(got.reports, `${text} cut at ${cut}`).toEqual(oracleReports(withEmpty, bytes));
+      }
+    }
   });
 
   it('against native Hyperscan 5.4 (reports L starts too) in the same modes, with the same work bound', (ctx) => {
