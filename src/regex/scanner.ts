@@ -83,6 +83,8 @@ export class Scanner {
    */
   private readonly somWaitBit: Int32Array;
   private readonly somWaitOffset: number;
+  /** The patterns that may wait, by bit. */
+  private readonly somWaitPatterns: Int32Array;
   /** Set by free(): every later scan is refused. */
   private released = false;
   // Match collection for one slice (reused).
@@ -244,6 +246,10 @@ export class Scanner {
     if (this.historyOffset >= 0) {
       for (let i = 0; i < meta.length; i++) if (meta[i]!.reverseSom && meta[i]!.hasAssertions) this.somWaitBit[i] = nWait++;
     }
+    this.somWaitPatterns = new Int32Array(nWait);
+    this.somWaitBit.forEach((bit, p) => {
+      if (bit >= 0) this.somWaitPatterns[bit] = p;
+    });
     this.somWaitOffset = nWait > 0 ? off : -1;
     if (nWait > 0) off = align8(off + Math.ceil(nWait / 8));
     this.streamStateSize = off;
@@ -457,11 +463,10 @@ export class Scanner {
   private resumeWaiting(base: number): void {
     const u8 = this.rt.u8();
     const at = this.sc + this.somWaitOffset;
-    for (let p = 0; p < this.somWaitBit.length; p++) {
-      const bit = this.somWaitBit[p]!;
-      if (bit < 0 || (u8[at + (bit >> 3)]! & (1 << (bit & 7))) === 0) continue;
+    for (let bit = 0; bit < this.somWaitPatterns.length; bit++) {
+      if ((u8[at + (bit >> 3)]! & (1 << (bit & 7))) === 0) continue;
       u8[at + (bit >> 3)]! &= ~(1 << (bit & 7));
-      this.mPat.push(p);
+      this.mPat.push(this.somWaitPatterns[bit]!);
       this.mTo.push(base);
       this.mFrom.push(-3);
     }
