@@ -24,11 +24,19 @@ const K_SHIFT = 2;
 const MISS = 0xffff;
 /** Bytes of report lists a table holds before it is flushed. */
 const REPORT_AREA = 64 * 1024;
+/**
+ * Subset-construction states the builder may hold (this many times the table's capacity) before the table
+ * is flushed even though it has room: each resolve() computes a whole row, up to a new state per byte
+ * class, of which the table takes one, so without this cap the builder's states grow with the input.
+ */
+const BUILDER_STATES_PER_TABLE_STATE = 4;
 
 export class LazyDfa {
   readonly builder: DfaBuilder;
   /** States the table holds. */
   readonly capacity: number;
+  /** States the builder holds at most between flushes (see BUILDER_STATES_PER_TABLE_STATE). */
+  readonly builderCapacity: number;
   private readonly shift: number;
   readonly ptr: number;
   private readonly size: number;
@@ -49,6 +57,8 @@ export class LazyDfa {
   /** Incremented by each flush: stream states saved before it must be resumed from their positions. */
   epoch = 1;
   flushes = 0;
+  /** @internal resolve() calls so far (one construction step each), for the linear-time tests. */
+  resolves = 0;
   /** Persistent positions (node << 2 | k) → bit in a stream's bitset. */
   private readonly bitOf = new Map<number, number>();
   private readonly posOfBit: number[] = [];
@@ -67,6 +77,7 @@ export class LazyDfa {
     this.shift = shift;
     // About 1 MiB of transitions, at least 256 states (tests may ask for a tiny table to exercise flushes).
     this.capacity = capacity ?? Math.max(256, Math.min(0xfffe, Math.floor((1 << 20) / (2 << shift))));
+    this.builderCapacity = Math.max(BUILDER_STATES_PER_TABLE_STATE * this.capacity, 4 * this.builder.nclasses + 256);
     this.nextSpecial = this.capacity - 1;
     this.cacheOf = new Int32Array(64).fill(-1);
     this.builderOf = new Int32Array(this.capacity).fill(-1);
@@ -218,12 +229,14 @@ export class LazyDfa {
    * resume the scan in (the same state, unless the table was flushed and it got a new id).
    */
   resolve(id: number, byte: number): number {
+    this.resolves++;
     const c = this.builder.classOf[byte]!;
     let b = this.builderOf[id]!;
     let target = this.builder.row(b)[c]!;
     let t = this.idOf(target);
-    if (t === null) {
-      // Full: keep where we are (positions and context), start again from an empty table.
+    if (t === null || this.builder.states.length > this.builderCapacity) {
+      // Full (the table, or the builder's states): keep where we are (positions and context), start again
+      // from an empty table.
       const st = this.builder.states[b]!;
       this.flush();
       b = this.builder.resume(st.positions, st.ctx);

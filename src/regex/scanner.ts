@@ -78,6 +78,16 @@ export class Scanner {
   private sliceLen = 0;
   private sliceBase = 0;
   private windowBase = -1;
+  private sliceEod = false;
+  /**
+   * Streams with a SOM horizon: the `L` patterns with assertions, whose start found backwards from a
+   * match at a slice's last byte needs the byte after it (a `$` or `\b` path may start earlier): bit per
+   * such pattern (-1 for the others), and the bitset in the state of those waiting for the next slice.
+   */
+  private readonly somWaitBit: Int32Array;
+  private readonly somWaitOffset: number;
+  /** The patterns that may wait, by bit. */
+  private readonly somWaitPatterns: Int32Array;
   /** Set by free(): every later scan is refused. */
   private released = false;
   // Match collection for one slice (reused).
@@ -109,6 +119,10 @@ export class Scanner {
   private mPat: number[] = [];
   private mTo: number[] = [];
   private mFrom: number[] = [];
+  /** Offsets findEmpty() has decided so far (a work counter, see `work`). */
+  private emptySteps = 0;
+  /** The most matches one slice collected (see `retained`). */
+  private matchPeak = 0;
 
   constructor(parts: DatabaseParts, lazyCapacity?: number) {
     const { mode, meta, blobs, nfa, lazy, position: positionPatterns, somNfa, somHorizon } = parts;
@@ -197,7 +211,12 @@ export class Scanner {
       this.js.push({
         engine,
         stateOffset: off,
-        info: { kind: 'position', patterns: positionPatterns.length, detail: { slots: engine.slots }, bytes: 0 },
+        info: {
+          kind: 'position',
+          patterns: positionPatterns.length,
+          detail: { slots: engine.slots, closureBound: engine.pushBound },
+          bytes: 0,
+        },
       });
       off = align8(off + engine.stateSize);
     }
@@ -252,6 +271,17 @@ export class Scanner {
     // Streams with a SOM horizon keep their last bytes: a u32 length, then up to somHorizon bytes.
     this.historyOffset = this.som !== null && mode !== 'block' ? off : -1;
     if (this.historyOffset >= 0) off = align8(off + 8 + somHorizon);
+    this.somWaitBit = new Int32Array(meta.length).fill(-1);
+    let nWait = 0;
+    if (this.historyOffset >= 0) {
+      for (let i = 0; i < meta.length; i++) if (meta[i]!.reverseSom && meta[i]!.hasAssertions) this.somWaitBit[i] = nWait++;
+    }
+    this.somWaitPatterns = new Int32Array(nWait);
+    this.somWaitBit.forEach((bit, p) => {
+      if (bit >= 0) this.somWaitPatterns[bit] = p;
+    });
+    this.somWaitOffset = nWait > 0 ? off : -1;
+    if (nWait > 0) off = align8(off + Math.ceil(nWait / 8));
     this.streamStateSize = off;
     this.initial = new Uint8Array(off);
     this.resetState(this.initial);
@@ -296,12 +326,15 @@ export class Scanner {
   info(): DatabaseInfo {
     for (const e of this.wasm) {
       if (e.lazy !== null) {
+        e.info.detail.capacity = e.lazy.capacity;
         e.info.detail.statesBuilt = e.lazy.builder.states.length;
+        e.info.detail.builderCapacity = e.lazy.builderCapacity;
         e.info.detail.flushes = e.lazy.flushes;
+        e.info.detail.resolves = e.lazy.resolves;
       }
     }
     const engines = [...this.wasm.map((e) => e.info), ...this.js.map((j) => j.info)];
-    return {
+    const info: DatabaseInfo = {
       mode: this.mode,
       patterns: this.meta.length,
       engines,
@@ -311,6 +344,57 @@ export class Scanner {
         .filter((m) => m.approximated.length > 0)
         .map((m) => ({ id: m.id, constructs: [...m.approximated] })),
     };
+    if (this.som !== null) info.leftmostStarts = this.som.info();
+    return info;
+  }
+
+  /**
+   * @internal Work done by the engines that run in JavaScript or build tables while scanning, cumulative
+   * over the scanner's life (take differences around a scan): backward steps of `L` starts (reverse-som.ts),
+   * closure steps of the position engine, lazy DFA construction steps (`LazyDfa.resolve` calls), offsets
+   * the empty-match finder decided, and the bit-parallel NFAs' work in the kernel (words stepped, entries
+   * taken: the kernel's counter, shared by every database, so only differences around one scan mean
+   * something). The linear-time tests bound each by a constant of the database times the input's length.
+   */
+  get work(): { som: number; position: number; lazy: number; empty: number; nfa: number } {
+    let lazy = 0;
+    for (const e of this.wasm) if (e.lazy !== null) lazy += e.lazy.resolves;
+    let position = 0;
+    for (const j of this.js) position += j.engine.steps;
+    return {
+      som: this.som === null ? 0 : this.som.steps,
+      position,
+      lazy,
+      empty: this.emptySteps,
+      nfa: this.rt.k.kernel_work(),
+    };
+  }
+
+  /**
+   * @internal The constants of the database that bound `work`: the backward search's bound for a block
+   * (or a stream's window: history and chunk) of a given length, the position engines' closure bound (two
+   * closures a byte, one at the end), the number of lazy DFAs (a construction step per byte each), and the
+   * bit-parallel NFAs' work per byte (each: its words, its entries and one for the byte).
+   */
+  workBounds(): { som: (length: number) => number; positionClosure: number; lazyEngines: number; nfaPerByte: number } {
+    const som = this.som;
+    return {
+      som: (length) => (som === null ? 0 : som.stepBound(length)),
+      positionClosure: this.js.reduce((a, j) => a + j.engine.pushBound, 0),
+      lazyEngines: this.wasm.filter((e) => e.lazy !== null).length,
+      nfaPerByte: this.wasm
+        .filter((e) => e.kind === ENGINE_BNFA)
+        .reduce((a, e) => a + e.init + Number(e.info.detail.entries) + 1, 0),
+    };
+  }
+
+  /**
+   * @internal What is kept between calls and grows with use, for the memory tests: entries of the backward
+   * `L` search (its caches and forward fallbacks), and the most matches one slice's lists held (at most
+   * SLICE bytes' worth: every pattern reporting at every byte).
+   */
+  retained(): { som: number; matchListPeak: number } {
+    return { som: this.som === null ? 0 : this.som.retained(), matchListPeak: this.matchPeak };
   }
 
   /** Whether free() was called. */
@@ -396,6 +480,9 @@ export class Scanner {
         rt.u8().set(n === total ? data : data.subarray(pos, pos + n), ptr);
       }
       this.runSlice(ptr, n, base, prev, eod && last);
+      // Waiting matches before the empty ones: at one end, the first delivered is the one reported, and a
+      // non-empty match's start is the leftmost.
+      if (this.somWaitOffset >= 0) this.resumeWaiting(base);
       if (this.emptyOffset >= 0) this.findEmpty(data, pos, n, base, eod && last);
       // Advance the stream.
       rt.f64()[sc >> 3] = base + n;
@@ -404,6 +491,7 @@ export class Scanner {
         this.slicePtr = ptr;
         this.sliceLen = n;
         this.sliceBase = base;
+        this.sliceEod = eod && last;
         this.windowBase = -1;
       }
       if (this.mPat.length > 0 && this.deliver(onMatch) === 'terminated') {
@@ -418,6 +506,19 @@ export class Scanner {
       pos += n;
     } while (pos < total);
     return 'complete';
+  }
+
+  /** The matches that waited at the previous slice's last byte (`somWaitBit`) join this slice's. */
+  private resumeWaiting(base: number): void {
+    const u8 = this.rt.u8();
+    const at = this.sc + this.somWaitOffset;
+    for (let bit = 0; bit < this.somWaitPatterns.length; bit++) {
+      if ((u8[at + (bit >> 3)]! & (1 << (bit & 7))) === 0) continue;
+      u8[at + (bit >> 3)]! &= ~(1 << (bit & 7));
+      this.mPat.push(this.somWaitPatterns[bit]!);
+      this.mTo.push(base);
+      this.mFrom.push(-3);
+    }
   }
 
   /** Streams with a SOM horizon: the slice's bytes join the history, which keeps its last somHorizon bytes. */
@@ -524,6 +625,7 @@ export class Scanner {
     // Offsets relative to the slice, as small integers (the loop reads a byte per offset: a double index
     // would take V8's slow keyed load). -1: a `\n` that waited at the previous chunk's end.
     let i = (this.rt.f64()[st >> 3]! - base) | 0;
+    const first = i;
     let prevKind = this.rt.u32()[(st + 8) >> 2]!;
     // 1: the offset is before a `\n` at a chunk's end and its `emptyNlEither` patterns are reported.
     let partly = this.rt.u32()[(st + 12) >> 2]!;
@@ -584,6 +686,7 @@ export class Scanner {
       if (list !== null) this.pushEmpty(list, base + i);
       prevKind = i >= 0 ? kinds[data[pos + i]!]! : PrevKind.NL;
     }
+    this.emptySteps += i - first + 1;
     this.rt.f64()[st >> 3] = base + i;
     this.rt.u32()[(st + 8) >> 2] = prevKind;
     this.rt.u32()[(st + 12) >> 2] = partly;
@@ -628,6 +731,7 @@ export class Scanner {
   /** Sorts the slice's matches by end offset and hands them out, honouring single-match patterns. */
   private deliver(onMatch: MatchHandler): ScanResult {
     const n = this.mPat.length;
+    if (n > this.matchPeak) this.matchPeak = n;
     // Starts found backwards first, all of them, before any callback runs (it could scan again, over the
     // staging area, or grow the memory under the views the search reads).
     if (this.som !== null) {
@@ -635,6 +739,13 @@ export class Scanner {
         if (this.mFrom[j] !== -3) continue;
         const p = this.mPat[j]!;
         const to = this.mTo[j]!;
+        const wait = this.somWaitBit[p]!;
+        if (wait >= 0 && !this.sliceEod && to === this.sliceBase + this.sliceLen) {
+          // The byte after the slice decides the start: the match waits for it (-4: not delivered now).
+          this.rt.u8()[this.sc + this.somWaitOffset + (wait >> 3)]! |= 1 << (wait & 7);
+          this.mFrom[j] = -4;
+          continue;
+        }
         this.mFrom[j] = this.historyOffset >= 0 ? this.streamStart(p, to) : this.som.start(p, to);
       }
     }
@@ -648,6 +759,7 @@ export class Scanner {
     const bits = this.sc + STREAM_HEADER;
     for (let jj = 0; jj < n; jj++) {
       const j = order === null ? jj : order[jj]!;
+      if (this.mFrom[j] === -4) continue;
       const p = this.mPat[j]!;
       const m = this.meta[p]!;
       const to = this.mTo[j]!;

@@ -29,7 +29,10 @@ export interface CompileOptions {
    * found backwards from its end (as in block mode), instead of running such patterns on the slow position
    * engine. A start further back than the horizon plus the current chunk is reported imprecisely: the
    * earliest start found within them, or their first offset (Hyperscan's SOM horizon modes make the same
-   * trade). Costs this many bytes (plus 8) of stream state. Default: none (exact, position engine).
+   * trade); a match of a pattern with assertions that ends at a chunk's last byte waits for the next byte
+   * (or the close), and its start is exact within the horizon. Costs this many bytes (plus 8) of stream
+   * state, and up to about this many backward steps per chunk that ends a match. Default: none (exact,
+   * position engine).
    */
   somHorizon?: number;
   /**
@@ -57,17 +60,43 @@ export interface EngineInfo {
   patterns: number;
   /**
    * DFA: states and byte classes; literal: stride and lengths; nfa (bit-parallel, for patterns whose DFA
-   * explodes): positions and entries; position: state slots.
+   * explodes): positions and entries (its work per byte is at most words + entries + 1); position: state
+   * slots and `closureBound` (positions one byte's closure pushes at most: the engine does at most twice that
+   * per byte). A lazy DFA (`lazy` set) also reports what it keeps between scans: `capacity` (states its table
+   * holds, a bound), `statesBuilt` (subset-construction states since the last flush, at most
+   * `builderCapacity`), `flushes` (times the table was emptied for being full, or for the builder's states
+   * reaching their cap) and `resolves` (construction steps so far, at most one per byte scanned).
    */
   detail: Record<string, number | string>;
   /** Bytes of tables in WASM memory (0 for the position engine, which runs in JavaScript). */
   bytes: number;
 }
 
+/**
+ * Leftmost starts of variable-length `L` patterns found backwards from their ends (block mode, and streams
+ * with a `somHorizon`). Each pattern may take `budgetPerByte` backward steps per byte of a block (of a
+ * stream's window: its history and current chunk) plus `budgetFloor`; one that spends it tracks its starts
+ * forward for the rest of the block (`forwardPasses` counts those). What is kept between scans is bounded:
+ * the backward walks' cached states of all patterns together (`cachedStates`, at most `cacheCapacity`, 4 KiB
+ * each; `cacheClears` counts the times they were dropped for being full), and per pattern that fell back a
+ * forward engine of the pattern's size.
+ */
+export interface LeftmostStartInfo {
+  patterns: number;
+  cachedStates: number;
+  cacheCapacity: number;
+  cacheClears: number;
+  forwardPasses: number;
+  budgetPerByte: number;
+  budgetFloor: number;
+}
+
 export interface DatabaseInfo {
   mode: ScanMode;
   patterns: number;
   engines: EngineInfo[];
+  /** Present when some `L` pattern has its starts found backwards. */
+  leftmostStarts?: LeftmostStartInfo;
   /** Bytes of compiled tables. */
   memoryBytes: number;
   /** Bytes of one stream's state. */
