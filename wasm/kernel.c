@@ -851,6 +851,7 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
     {
       const uint32_t *s = (const uint32_t *)(blob + first[(pc * 3 + nc) * nclasses + c]);
       const bnfa_rec_t *rec = (const bnfa_rec_t *)(s + 2);
+      bnfa_work += s[0];
       for (uint32_t j = 0; j < s[0]; j++) {
         uint32_t w = rec[j].word;
         if (!r.A[w]) r.act[r.nact++] = w;

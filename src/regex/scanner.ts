@@ -374,7 +374,8 @@ export class Scanner {
    * @internal The constants of the database that bound `work`: the backward search's bound for a block
    * (or a stream's window: history and chunk) of a given length, the position engines' closure bound (two
    * closures a byte, one at the end), the number of lazy DFAs (a construction step per byte each), and the
-   * bit-parallel NFAs' work per byte (each: its words, its entries and one for the byte).
+   * bit-parallel NFAs' work per byte (each: its words twice, live and first positions, its entries and one
+   * for the byte).
    */
   workBounds(): { som: (length: number) => number; positionClosure: number; lazyEngines: number; nfaPerByte: number } {
     const som = this.som;
@@ -384,7 +385,7 @@ export class Scanner {
       lazyEngines: this.wasm.filter((e) => e.lazy !== null).length,
       nfaPerByte: this.wasm
         .filter((e) => e.kind === ENGINE_BNFA)
-        .reduce((a, e) => a + e.init + Number(e.info.detail.entries) + 1, 0),
+        .reduce((a, e) => a + 2 * e.init + Number(e.info.detail.entries) + 1, 0),
     };
   }
 

@@ -60,7 +60,7 @@ export interface EngineInfo {
   patterns: number;
   /**
    * DFA: states and byte classes; literal: stride and lengths; nfa (bit-parallel, for patterns whose DFA
-   * explodes): positions and entries (its work per byte is at most words + entries + 1); position: state
+   * explodes): positions and entries (its work per byte is at most 2 × words + entries + 1); position: state
    * slots and `closureBound` (positions one byte's closure pushes at most: the engine does at most twice that
    * per byte). A lazy DFA (`lazy` set) also reports what it keeps between scans: `capacity` (states its table
    * holds, a bound), `statesBuilt` (subset-construction states since the last flush, at most

@@ -186,8 +186,8 @@ describe('bit-parallel NFA: work bounds', () => {
       const nfa = db.info().engines.find((e) => e.kind === 'nfa');
       db.free();
       if (nfa === undefined) continue;
-      // Per byte at most: every word of the engine stepped, every entry taken, one unit for the byte.
-      const perByte = Math.ceil(Number(nfa.detail.positions) / 64) + Number(nfa.detail.entries) + 1;
+      // Per byte at most: every word of the engine stepped and begun, every entry taken, one for the byte.
+      const perByte = 2 * Math.ceil(Number(nfa.detail.positions) / 64) + Number(nfa.detail.entries) + 1;
       const data = adversarial(mulberry32(spec.id), 16384);
       const twice = Buffer.concat([data, data]);
       const w1 = work(specs, data);
