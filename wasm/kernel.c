@@ -657,12 +657,15 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
   for (uint32_t w = 0; w < W; w++) A[w] = bits[w];
   uint32_t pc = st->prev;
   teddy_cursor_t cur = {0xffffffffu - 32, 0};
+  /* With a prefilter, matches begin only at its candidates: first positions are added there alone, also
+   * while other bits are alive. `cand` is the next candidate at or after i. */
+  uint32_t cand = teddy ? teddy_next(teddy, data, 0, len, &cur) : 0;
   uint32_t i = 0;
   while (i < len) {
     uint64_t any = 0;
     for (uint32_t w = 0; w < W; w++) any |= A[w];
     if (!any && teddy) {
-      uint32_t c = teddy_next(teddy, data, i, len, &cur);
+      uint32_t c = cand;
       if (c >= len) {
         pc = catmap[data[len - 1]];
         i = len;
@@ -686,6 +689,7 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
         if (j != i) pc = catmap[data[j - 1]];
         i = j;
         if (i >= len) break;
+        if (teddy && cand < i) cand = teddy_next(teddy, data, i, len, &cur);
         any = 0;
         for (uint32_t w = 0; w < W; w++) any |= A[w];
       }
@@ -723,9 +727,11 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
       }
     }
     const uint64_t *rc = reach + c * W, *fr = first + ((pc * 3 + nc) * ncl + c) * W;
+    const uint64_t begin = !teddy || i == cand ? ~0ull : 0;
+    if (teddy && i == cand) cand = teddy_next(teddy, data, i + 1, len, &cur);
     uint64_t hb = 0;
     for (uint32_t w = 0; w < W; w++) {
-      A[w] = (F[w] & rc[w]) | fr[w];
+      A[w] = (F[w] & rc[w]) | (fr[w] & begin);
       hb |= A[w] & acceptb[w];
     }
     if (UNLIKELY(hb)) {
@@ -756,10 +762,12 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
   uint32_t accel_after = 0;
   uint32_t pc = st->prev;
   teddy_cursor_t cur = {0xffffffffu - 32, 0};
+  /* As in the dense step: first positions only at the prefilter's candidates. */
+  uint32_t cand = r.teddy ? teddy_next(r.teddy, data, 0, len, &cur) : 0;
   uint32_t i = 0;
   while (i < len) {
     if (r.nact == 0 && r.teddy) {
-      uint32_t c = teddy_next(r.teddy, data, i, len, &cur);
+      uint32_t c = cand;
       if (c >= len) {
         pc = r.catmap[data[len - 1]];
         i = len;
@@ -801,6 +809,7 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
         if (j != i) pc = r.catmap[data[j - 1]];
         i = j;
         if (i >= len) break;
+        if (r.teddy && cand < i) cand = teddy_next(r.teddy, data, i, len, &cur);
       }
     }
     if (UNLIKELY(out->cap - out->n < max_step)) {
@@ -848,7 +857,8 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
       }
     }
     r.ndirty = 0;
-    {
+    if (!r.teddy || i == cand) {
+      if (r.teddy) cand = teddy_next(r.teddy, data, i + 1, len, &cur);
       const uint32_t *s = (const uint32_t *)(blob + first[(pc * 3 + nc) * nclasses + c]);
       const bnfa_rec_t *rec = (const bnfa_rec_t *)(s + 2);
       bnfa_work += s[0];
