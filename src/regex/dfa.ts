@@ -105,6 +105,61 @@ export function byteClasses(sets: readonly ByteSet[]): { classOf: Uint8Array; nc
 }
 
 /**
+ * Work counters of the subset construction over the life of the process: what tests compare to show that
+ * compile work grows with the patterns' size and not faster (time is not deterministic, these are).
+ */
+export const constructionCounters = { states: 0, closures: 0 };
+
+/**
+ * Marks shared by every builder of one NFA: a builder per pattern (plan.ts's explosive test) must not
+ * allocate arrays the size of the whole NFA each, which made planning quadratic in the number of patterns.
+ * Builders run one step at a time, never interleaved within a step, so one epoch counter serves them all.
+ */
+interface Scratch {
+  stamp: Int32Array;
+  classStamp: Int32Array;
+  epoch: number;
+}
+const scratchOf = new WeakMap<Nfa, Scratch>();
+
+/** A fresh mark value; the marks are cleared before the counter could overflow. */
+function nextEpoch(s: Scratch): number {
+  if (s.epoch >= 0x3fffffff) {
+    s.stamp.fill(0);
+    s.classStamp.fill(0);
+    s.epoch = 0;
+  }
+  return ++s.epoch;
+}
+
+function scratchFor(nfa: Nfa): Scratch {
+  const size = (nfa.size << K_SHIFT) + 4;
+  let s = scratchOf.get(nfa);
+  if (s === undefined || s.stamp.length < size) {
+    s = { stamp: new Int32Array(size), classStamp: new Int32Array(size), epoch: s?.epoch ?? 0 };
+    scratchOf.set(nfa, s);
+  }
+  return s;
+}
+
+/** A 32-bit hash of a state's identity (positions, context, reports "A"): the intern table's key. */
+function stateHash(positions: ArrayLike<number>, ctx: number, a: readonly number[]): number {
+  let h = Math.imul(ctx + 1, 0x9e3779b1) ^ positions.length;
+  for (let i = 0; i < positions.length; i++) h = Math.imul(h ^ positions[i]!, 0x85ebca6b) + 0x632be59b;
+  h = Math.imul(h ^ (a.length + 0x27d4eb2f), 0xc2b2ae35);
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x85ebca6b) + 0x165667b1;
+  return (h ^ (h >>> 15)) | 0;
+}
+
+const EMPTY_LIST: readonly number[] = [];
+
+function sameInts(x: ArrayLike<number>, y: ArrayLike<number>): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/**
  * The subset construction, one state at a time: what `buildDfa` runs to completion (an eager DFA within a
  * state budget) and what the lazy DFA (lazy-dfa.ts) runs on demand while scanning.
  */
@@ -116,17 +171,24 @@ export class DfaBuilder {
   /** Transition rows, computed on first need. */
   readonly rows: (number[] | undefined)[] = [];
   private readonly eodLists: (Report[] | undefined)[] = [];
-  private readonly index = new Map<string, number>();
+  /**
+   * States by identity hash: the first state with that hash, the others chained through `sameHash`
+   * (hashing the positions instead of joining them into string keys: no key string per transition).
+   */
+  private readonly index = new Map<number, number>();
+  private readonly sameHash: number[] = [];
   private readonly nfa: Nfa;
   private readonly starts: number[];
   private readonly classCat: number[];
-  private readonly classesOfSet: number[][];
-  private readonly needCache = new Map<string, number>();
-  private readonly stamp: Int32Array;
-  private readonly classStamp: Int32Array;
-  private epoch = 0;
+  /** The classes of each byte set the group uses (by set index). */
+  private readonly classesOfSet = new Map<number, number[]>();
+  /** needed distinctions by position set: hash → entries [positions, need]. */
+  private readonly needCache = new Map<number, [Int32Array, number][]>();
+  private readonly scratch: Scratch;
   private readonly stack: number[] = [];
   private readonly full: number[] = [];
+  private readonly uniq: number[] = [];
+  private readonly sameTargets = new Map<number, number>();
   private readonly nextOf: number[][];
   startByCat: number[] = [];
 
@@ -137,30 +199,35 @@ export class DfaBuilder {
   ) {
     this.nfa = nfa;
     this.starts = patterns.map((p) => nfa.starts[p]!);
+    this.scratch = scratchFor(nfa);
     const usedSets = new Set<number>();
     {
-      const seen = new Uint8Array(nfa.size);
+      const stamp = this.scratch.stamp;
+      const epoch = nextEpoch(this.scratch);
       const stack = [...this.starts];
       while (stack.length > 0) {
         const n = stack.pop()!;
-        if (n < 0 || seen[n]) continue;
-        seen[n] = 1;
+        if (n < 0 || stamp[n << K_SHIFT] === epoch) continue;
+        stamp[n << K_SHIFT] = epoch;
         const k = nfa.kind[n]!;
         if (k === NodeKind.BYTE) usedSets.add(nfa.arg[n]!);
         if (k === NodeKind.MATCH || k === NodeKind.MATCH_ADJ) continue;
         stack.push(nfa.out1[n]!, nfa.out2[n]!);
       }
     }
-    const { classOf, nclasses, reps } = byteClasses([...usedSets].map((i) => nfa.sets[i]!));
+    const setIds = [...usedSets].sort((x, y) => x - y);
+    const { classOf, nclasses, reps } = byteClasses(setIds.map((i) => nfa.sets[i]!));
     this.classOf = classOf;
     this.nclasses = nclasses;
     this.reps = reps;
     this.classCat = reps.map((b) => categoryOf(b));
-    this.classesOfSet = nfa.sets.map((set, i) =>
-      usedSets.has(i) ? reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0) : [],
-    );
-    this.stamp = new Int32Array(nfa.size << K_SHIFT);
-    this.classStamp = new Int32Array(nfa.size << K_SHIFT);
+    for (const i of setIds) {
+      const set = nfa.sets[i]!;
+      this.classesOfSet.set(
+        i,
+        reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0),
+      );
+    }
     this.nextOf = Array.from({ length: nclasses }, () => []);
     this.internStarts();
   }
@@ -179,6 +246,7 @@ export class DfaBuilder {
     this.rows.length = 0;
     this.eodLists.length = 0;
     this.index.clear();
+    this.sameHash.length = 0;
     this.needCache.clear();
     this.internStarts();
   }
@@ -186,9 +254,10 @@ export class DfaBuilder {
   /** Zero-width closure of `seed` given the previous category and the next symbol (-1: unconditional). */
   private closure(seed: ArrayLike<number>, withStarts: boolean, prev: number, next: number, out: number[]): void {
     const nfa = this.nfa;
-    const stamp = this.stamp;
+    const stamp = this.scratch.stamp;
     const stack = this.stack;
-    const epoch = ++this.epoch;
+    const epoch = nextEpoch(this.scratch);
+    constructionCounters.closures++;
     out.length = 0;
     stack.length = 0;
     for (let i = 0; i < seed.length; i++) stack.push(seed[i]!);
@@ -224,9 +293,9 @@ export class DfaBuilder {
   /** Previous-byte distinctions needed by assertions reachable from the positions (and the starts). */
   private neededDistinctions(positions: ArrayLike<number>): number {
     const nfa = this.nfa;
-    const stamp = this.stamp;
+    const stamp = this.scratch.stamp;
     const stack = this.stack;
-    const epoch = ++this.epoch;
+    const epoch = nextEpoch(this.scratch);
     let need = 0;
     stack.length = 0;
     for (let i = 0; i < positions.length; i++) stack.push(positions[i]! >> K_SHIFT);
@@ -248,13 +317,16 @@ export class DfaBuilder {
     return need;
   }
 
-  private need(positions: Int32Array): number {
-    const key = positions.join(',');
-    let n = this.needCache.get(key);
-    if (n === undefined) {
-      n = this.neededDistinctions(positions);
-      this.needCache.set(key, n);
+  private need(positions: ArrayLike<number>): number {
+    const h = stateHash(positions, -1, []);
+    let entries = this.needCache.get(h);
+    if (entries !== undefined) for (const [p, n] of entries) if (sameInts(p, positions)) return n;
+    const n = this.neededDistinctions(positions);
+    if (entries === undefined) {
+      entries = [];
+      this.needCache.set(h, entries);
     }
+    entries.push([Int32Array.from(positions), n]);
     return n;
   }
 
@@ -269,17 +341,23 @@ export class DfaBuilder {
   }
 
   /** The state of these positions and context (made when new). Throws DfaTooLarge past the budget. */
-  intern(positions: Int32Array, ctx: number, a: number[]): number {
-    const key = `${positions.join(',')}|${ctx}|${a.join(',')}`;
-    let id = this.index.get(key);
-    if (id !== undefined) return id;
+  intern(positions: ArrayLike<number>, ctx: number, a: number[]): number {
+    const h = stateHash(positions, ctx, a);
+    const first = this.index.get(h);
+    for (let id = first ?? -1; id >= 0; id = this.sameHash[id]!) {
+      const st = this.states[id]!;
+      if (st.ctx === ctx && sameInts(st.positions, positions) && sameInts(st.a, a)) return id;
+    }
     if (this.states.length >= this.budget) throw new DfaTooLarge(`more than ${this.budget} DFA states`);
+    const own = positions instanceof Int32Array ? positions : Int32Array.from(positions);
     const unc: number[] = [];
-    this.closure(positions, false, ctx, -1, unc);
+    this.closure(own, false, ctx, -1, unc);
     const b = this.matchesOf(unc, 0, NodeKind.MATCH);
-    id = this.states.length;
-    this.states.push({ positions, ctx, a, b });
-    this.index.set(key, id);
+    const id = this.states.length;
+    this.states.push({ positions: own, ctx, a, b });
+    this.sameHash.push(first ?? -1);
+    this.index.set(h, id);
+    constructionCounters.states++;
     return id;
   }
 
@@ -312,7 +390,7 @@ export class DfaBuilder {
         const kind = nfa.kind[node]!;
         if (kind === NodeKind.BYTE && k !== 2) {
           const to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
-          for (const c of this.classesOfSet[nfa.arg[node]!]!) if (classCat[c] === cat) this.nextOf[c]!.push(to);
+          for (const c of this.classesOfSet.get(nfa.arg[node]!)!) if (classCat[c] === cat) this.nextOf[c]!.push(to);
         } else if (kind === NodeKind.MATCH && k === 1) {
           // `$` before what may be the final newline: if the end follows, the pattern ends at this '\n'
           // (index t). Unless it is already reported at t (by the last byte, or just now), keep it pending.
@@ -323,19 +401,32 @@ export class DfaBuilder {
           }
         }
       }
+      const classStamp = this.scratch.classStamp;
+      const uniq = this.uniq;
+      // Classes whose bytes the same NFA sets take lead to the same state: their target lists are built
+      // in the same order, so equal lists are found by hashing them as they are, and resolved once.
+      const sameTargets = this.sameTargets;
+      sameTargets.clear();
       for (let c = 0; c < nclasses; c++) {
         if (classCat[c] !== cat) continue;
-        const epoch = ++this.epoch;
-        const uniq: number[] = [];
+        const targets = this.nextOf[c]!;
+        const h = stateHash(targets, 0, EMPTY_LIST);
+        const earlier = sameTargets.get(h);
+        if (earlier !== undefined && sameInts(this.nextOf[earlier]!, targets)) {
+          row[c] = row[earlier]!;
+          continue;
+        }
+        if (earlier === undefined) sameTargets.set(h, c);
+        const epoch = nextEpoch(this.scratch);
+        uniq.length = 0;
         for (const to of this.nextOf[c]!) {
-          if (this.classStamp[to] !== epoch) {
-            this.classStamp[to] = epoch;
+          if (classStamp[to] !== epoch) {
+            classStamp[to] = epoch;
             uniq.push(to);
           }
         }
         uniq.sort((p, q) => p - q);
-        const positions = Int32Array.from(uniq);
-        row[c] = this.intern(positions, canonicalCategory(cat, this.need(positions)), matchedBefore);
+        row[c] = this.intern(uniq, canonicalCategory(cat, this.need(uniq)), matchedBefore);
       }
     }
     this.rows[s] = row;

@@ -40,11 +40,16 @@ export const MAX_NFA_NODES = 2_000_000;
 export class NfaTooLarge extends Error {}
 
 export class Nfa {
-  kind: number[] = [];
-  out1: number[] = [];
-  out2: number[] = [];
+  /*
+   * Nodes as columns of typed arrays (13 bytes a node), grown by doubling; entries from `size` on are
+   * unused. Arrays of JS numbers took 4 x 8 bytes a node and more while growing.
+   */
+  kind = new Uint8Array(64);
+  out1 = new Int32Array(64);
+  out2 = new Int32Array(64);
   /** BYTE: index into `sets`; ASSERT: assertion code; MATCH/MATCH_ADJ: pattern index. */
-  arg: number[] = [];
+  arg = new Int32Array(64);
+  private count = 0;
   readonly sets: ByteSet[] = [];
   private readonly setIndex = new Map<string, number>();
   /** Start node of each pattern (index = pattern index in the set being compiled). */
@@ -53,7 +58,7 @@ export class Nfa {
   readonly adjMatch: number[] = [];
 
   get size(): number {
-    return this.kind.length;
+    return this.count;
   }
 
   /**
@@ -74,13 +79,32 @@ export class Nfa {
   }
 
   private node(kind: number, arg: number, out1 = -1, out2 = -1): number {
-    if (this.kind.length >= MAX_NFA_NODES) throw new NfaTooLarge(`more than ${MAX_NFA_NODES} NFA nodes`);
-    this.kind.push(kind);
-    this.arg.push(arg);
-    this.out1.push(out1);
-    this.out2.push(out2);
-    return this.kind.length - 1;
+    const n = this.count;
+    if (n >= MAX_NFA_NODES) throw new NfaTooLarge(`more than ${MAX_NFA_NODES} NFA nodes`);
+    if (n === this.kind.length) this.grow();
+    this.kind[n] = kind;
+    this.arg[n] = arg;
+    this.out1[n] = out1;
+    this.out2[n] = out2;
+    this.count = n + 1;
+    return n;
   }
+
+  private grow(): void {
+    const capacity = Math.min(this.kind.length * 2, MAX_NFA_NODES);
+    const widen = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(capacity);
+      b.set(a);
+      return b;
+    };
+    this.kind = widen(this.kind, (n) => new Uint8Array(n));
+    this.out1 = widen(this.out1, (n) => new Int32Array(n));
+    this.out2 = widen(this.out2, (n) => new Int32Array(n));
+    this.arg = widen(this.arg, (n) => new Int32Array(n));
+  }
+
+  /** Bytes of the node columns (for memory estimates). */
+  static readonly BYTES_PER_NODE = 13;
 
   setId(set: ByteSet): number {
     const k = set.key();
@@ -225,15 +249,34 @@ export function prevDistinctions(code: number): number {
   }
 }
 
+/**
+ * canonical[needed * 4 + cat]: the smallest category that no needed distinction tells apart from `cat`
+ * (so equal contexts share a state). A table: the DFA builder asks for every transition it makes.
+ */
+const CANONICAL = (() => {
+  const t = new Uint8Array(8 * 4);
+  for (let needed = 0; needed < 8; needed++) {
+    const sig = (c: number) =>
+      ((needed & 1) !== 0 && c === Cat.START ? 1 : 0) |
+      ((needed & 2) !== 0 && (c === Cat.START || c === Cat.NL) ? 2 : 0) |
+      ((needed & 4) !== 0 && c === Cat.WORD ? 4 : 0);
+    for (let cat = 0; cat < 4; cat++) {
+      let canonical = cat;
+      for (let c = 0; c < 4; c++) {
+        if (sig(c) === sig(cat)) {
+          canonical = c;
+          break;
+        }
+      }
+      t[needed * 4 + cat] = canonical;
+    }
+  }
+  return t;
+})();
+
 /** The smallest category that no needed distinction tells apart from `cat` (so equal contexts share a state). */
 export function canonicalCategory(cat: number, needed: number): number {
-  const sig = (c: number) =>
-    ((needed & 1) !== 0 && c === Cat.START ? 1 : 0) |
-    ((needed & 2) !== 0 && (c === Cat.START || c === Cat.NL) ? 2 : 0) |
-    ((needed & 4) !== 0 && c === Cat.WORD ? 4 : 0);
-  const s = sig(cat);
-  for (let c = 0; c < 4; c++) if (sig(c) === s) return c;
-  return cat;
+  return CANONICAL[(needed & 7) * 4 + (cat & 3)]!;
 }
 
 export { ByteSet };

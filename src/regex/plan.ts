@@ -9,7 +9,7 @@
  * `encodeEngines` turns the plan's tables into the blobs the kernel runs.
  */
 import { NetsieveError } from '../errors.js';
-import type { ParsedPattern, RegexNode } from './ast.js';
+import type { RegexNode } from './ast.js';
 import { hasAssertion, lengthRange, trimLeadingRepeats } from './ast-facts.js';
 import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
 import { encodeDfa, ENGINE_DFA, ENGINE_LIT } from './layout.js';
@@ -27,6 +27,16 @@ const PREFILTER_MAX_RATE = 0.3;
 const TEDDY_K = 4;
 /** States a single pattern's DFA may need before it counts as explosive (see plan()). */
 const EXPLOSIVE_BUDGET = 2000;
+/**
+ * Literals longer than this are not given to a DFA (a state per byte; the state budget is 16,000 by
+ * default) but to the literal engine, whatever their number.
+ */
+const DFA_LITERAL_MAX = 4096;
+/**
+ * The longest literal the literal engine takes: its entries hold a window's offset into the literal (at
+ * most length - 4) and the pre-check's (at most length - 4) in 16 bits. Longer ones are left to a DFA.
+ */
+const LONGEST_LITERAL = 1 << 16;
 /** The largest somHorizon (bytes of stream state it costs). */
 export const MAX_SOM_HORIZON = 1 << 20;
 
@@ -109,7 +119,7 @@ export interface Plan {
 export function prepare(
   specs: readonly PatternSpec[],
   options: CompileOptions,
-): { meta: PatternMeta[]; parsed: ParsedPattern[]; nfa: Nfa; somNfa: Nfa | null; budget: number; somHorizon: number } {
+): { meta: PatternMeta[]; literals: (Literal | null)[]; nfa: Nfa; somNfa: Nfa | null; budget: number; somHorizon: number } {
   if (!Array.isArray(specs) || specs.length === 0)
     throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
   if (options === undefined || !['block', 'stream', 'vectored'].includes(options.mode)) {
@@ -122,9 +132,12 @@ export function prepare(
   }
   if (!Number.isInteger(budget) || budget < 4 || budget > 1 << 24)
     throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 4 to 16777216');
-  const parsed: ParsedPattern[] = [];
+  // One pattern at a time, parsed, measured and added to the NFA, so that only one syntax tree is alive at
+  // once (a tree takes some hundred bytes per character: all of 100,000 patterns' held half a gigabyte).
+  const literals: (Literal | null)[] = [];
   const meta: PatternMeta[] = [];
   const untrimmed: [number, RegexNode][] = [];
+  const nfa = new Nfa();
   specs.forEach((spec, i) => {
     if (typeof spec !== 'object' || spec === null) throw new NetsieveError('NS_ERR_PATTERN', `pattern #${i} is not an object`);
     if (!Number.isInteger(spec.id) || spec.id < 0) {
@@ -155,7 +168,7 @@ export function prepare(
     const reverseSom = (options.mode === 'block' || somHorizon > 0) && p.flags.leftmost && lo !== hi && !usesFinalNewline(p.ast);
     // Without L only end offsets are reported, and those do not depend on how far back a leading repeat
     // reaches: scan the trimmed form (`[\w.]+@x` as `[\w.]@x`), which starts selectively.
-    parsed.push(p.flags.leftmost && !reverseSom ? p : { ...p, ast: trimLeadingRepeats(p.ast) });
+    const scanned = p.flags.leftmost && !reverseSom ? p.ast : trimLeadingRepeats(p.ast);
     if (reverseSom) untrimmed.push([i, p.ast]);
     meta.push({
       id: spec.id,
@@ -169,35 +182,33 @@ export function prepare(
       emptyContexts: canBeEmpty ? emptyContexts(parsedPattern.ast) : 0,
       emptyWaitsForFinal: canBeEmpty && p.flags.leftmost && usesFinalNewline(p.ast),
     });
-  });
-
-  const nfa = new Nfa();
-  parsed.forEach((p, i) => {
+    literals.push(asLiteral(scanned, i, LONGEST_LITERAL));
     try {
-      nfa.addPattern(p.ast, i);
+      nfa.addPattern(scanned, i);
     } catch (e) {
       if (e instanceof NfaTooLarge)
-        throw new NetsieveError('NS_ERR_PATTERN', `${e.message}; make bounded repeats smaller`, { pattern: meta[i]!.id });
+        throw new NetsieveError('NS_ERR_PATTERN', `${e.message}; make bounded repeats smaller`, { pattern: spec.id });
       throw e;
     }
   });
   // Limits were checked on the trimmed forms; the untrimmed ones are at most as large as the originals.
   const somNfa = untrimmed.length > 0 ? new Nfa() : null;
   for (const [i, ast] of untrimmed) somNfa!.addPattern(ast, i);
-  return { meta, parsed, nfa, somNfa, budget, somHorizon };
+  return { meta, literals, nfa, somNfa, budget, somHorizon };
 }
 
 /** Sorts the patterns into engines and builds their tables. */
 export function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
-  const { meta, parsed, nfa, somNfa, budget, somHorizon } = prepare(specs, options);
+  const { meta, literals: asLiterals, nfa, somNfa, budget, somHorizon } = prepare(specs, options);
 
   // Sort patterns into engines.
   const literalCandidates: Literal[] = [];
   const dfaCandidates: number[] = [];
   const position: number[] = [];
-  parsed.forEach((p, i) => {
-    const lit = asLiteral(p.ast, i);
-    if (lit !== null && lit.bytes.length >= LITERAL_MIN_WINDOW) literalCandidates.push(lit);
+  const longLiterals: Literal[] = [];
+  asLiterals.forEach((lit, i) => {
+    if (lit !== null && lit.bytes.length > DFA_LITERAL_MAX) longLiterals.push(lit);
+    else if (lit !== null && lit.bytes.length >= LITERAL_MIN_WINDOW) literalCandidates.push(lit);
     else if (meta[i]!.leftmost && meta[i]!.fixedLength < 0 && !meta[i]!.reverseSom) position.push(i);
     else dfaCandidates.push(i);
   });
@@ -213,13 +224,22 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
   } else {
     for (const l of literalCandidates) dfaCandidates.push(l.pattern);
   }
+  // A literal longer than a DFA holds goes to the literal engine however few there are: as a DFA it would
+  // outgrow the state budget and go to the lazy DFA, whose table keeps a bitset of every position of it
+  // per state (a 64 KiB literal took 270 MB of tables there).
+  if (longLiterals.length > 0) {
+    if (literals.length === 0) literalWindow = options.literalWindow ?? LITERAL_WINDOW;
+    literals.push(...longLiterals);
+    literals.sort((a, b) => a.pattern - b.pattern);
+  }
   dfaCandidates.sort((a, b) => a - b);
 
   // DFA groups: selective starts behind a prefilter, broad ones on their own.
   const windows = new Map<number, ReturnType<typeof firstBytes>>();
   for (const p of dfaCandidates) windows.set(p, firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
   const narrow = dfaCandidates.filter((p) => windowProbability(windows.get(p)!) < PREFILTER_MAX_RATE / 4);
-  const broad = dfaCandidates.filter((p) => !narrow.includes(p));
+  const narrowSet = new Set(narrow);
+  const broad = dfaCandidates.filter((p) => !narrowSet.has(p));
   const dfas: Plan['dfas'] = [];
   const lazy: number[] = [];
   const teddyFor = (group: number[]): TeddyPlan | null => {
@@ -243,21 +263,37 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
       throw e;
     }
   };
-  /** A group's DFA, split in halves until each half fits the budget. */
+  /**
+   * A group's DFAs: consecutive runs of its patterns, each as large as fits the state budget. The whole
+   * group is tried first; after a run fails the next ones are half as long, and grow again (doubling) only
+   * while their DFAs stay well within the budget and below the shortest run that failed. Splitting in
+   * halves recursively instead rebuilt a full budget of states for every failed half: about as many
+   * failed builds as groups made, each the most expensive kind (ten times the useful work at 1,000
+   * patterns of `abc[0-9]+de\s*fgh`).
+   */
   const build = (group: number[], filtered: boolean): void => {
-    if (group.length === 0) return;
-    try {
-      const tables = buildDfa(nfa, group, budget);
-      dfas.push({ tables, teddy: filtered ? teddyFor(group) : null });
-    } catch (e) {
-      if (!(e instanceof DfaTooLarge)) throw e;
-      if (group.length === 1) {
-        lazy.push(group[0]!);
-        return;
+    let at = 0;
+    let size = group.length;
+    let ceiling = Infinity;
+    while (at < group.length) {
+      const run = group.slice(at, at + size);
+      let tables: DfaTables;
+      try {
+        tables = buildDfa(nfa, run, budget);
+      } catch (e) {
+        if (!(e instanceof DfaTooLarge)) throw e;
+        if (run.length === 1) {
+          lazy.push(run[0]!);
+          at++;
+        } else {
+          ceiling = Math.min(ceiling, run.length);
+          size = run.length >> 1;
+        }
+        continue;
       }
-      const half = group.length >> 1;
-      build(group.slice(0, half), filtered);
-      build(group.slice(half), filtered);
+      dfas.push({ tables, teddy: filtered ? teddyFor(run) : null });
+      at += run.length;
+      if (tables.nstates * 4 <= budget && size * 2 < ceiling) size *= 2;
     }
   };
   // A selective group with an explosive member is scanned whole by one lazy DFA: one prefilter pass over
@@ -265,10 +301,10 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
   const narrowExplosive = narrow.some(explosive);
   if (narrowExplosive) lazy.push(...narrow);
   else build(narrow, true);
-  const broadExplosive = broad.filter(explosive);
+  const broadExplosive = new Set(broad.filter(explosive));
   lazy.push(...broadExplosive);
   build(
-    broad.filter((p) => !broadExplosive.includes(p)),
+    broad.filter((p) => !broadExplosive.has(p)),
     false,
   );
   lazy.sort((a, b) => a - b);
