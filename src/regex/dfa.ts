@@ -24,6 +24,7 @@
  * to the next prefilter candidate and restart there in the quiescent state of that position's context.
  */
 import { ByteSet } from './ast.js';
+import { DFA_CELL_BYTES, DFA_STATE_BYTES } from './memory-budget.js';
 import {
   assertionHolds,
   canonicalCategory,
@@ -37,6 +38,12 @@ import {
 } from './nfa.js';
 
 export class DfaTooLarge extends Error {}
+/** The construction would pass the memory it was given (see memory-budget.ts). */
+export class DfaOverMemory extends DfaTooLarge {
+  constructor(readonly bytes: number) {
+    super(`a DFA of more than ${bytes} bytes`);
+  }
+}
 
 export interface Report {
   /** Pattern index within the database. */
@@ -108,7 +115,7 @@ export function byteClasses(sets: readonly ByteSet[]): { classOf: Uint8Array; nc
  * Work counters of the subset construction over the life of the process: what tests compare to show that
  * compile work grows with the patterns' size and not faster (time is not deterministic, these are).
  */
-export const constructionCounters = { states: 0, closures: 0 };
+export const constructionCounters = { states: 0, closures: 0, markCells: 0 };
 
 /**
  * Marks shared by every builder of one NFA: a builder per pattern (plan.ts's explosive test) must not
@@ -137,6 +144,7 @@ function scratchFor(nfa: Nfa): Scratch {
   let s = scratchOf.get(nfa);
   if (s === undefined || s.stamp.length < size) {
     s = { stamp: new Int32Array(size), classStamp: new Int32Array(size), epoch: s?.epoch ?? 0 };
+    constructionCounters.markCells += 2 * size;
     scratchOf.set(nfa, s);
   }
   return s;
@@ -192,10 +200,15 @@ export class DfaBuilder {
   private readonly nextOf: number[][];
   startByCat: number[] = [];
 
+  /** Estimated bytes of the states made so far, with the tables they will become. */
+  bytes = 0;
+  private readonly bytesPerState: number;
+
   constructor(
     nfa: Nfa,
     readonly patterns: number[],
     private readonly budget = DEFAULT_STATE_BUDGET,
+    private readonly memoryLimit = Infinity,
   ) {
     this.nfa = nfa;
     this.starts = patterns.map((p) => nfa.starts[p]!);
@@ -229,6 +242,9 @@ export class DfaBuilder {
       );
     }
     this.nextOf = Array.from({ length: nclasses }, () => []);
+    let width = 1;
+    while (width < nclasses) width <<= 1;
+    this.bytesPerState = DFA_STATE_BYTES + DFA_CELL_BYTES * width;
     this.internStarts();
   }
 
@@ -247,6 +263,7 @@ export class DfaBuilder {
     this.eodLists.length = 0;
     this.index.clear();
     this.sameHash.length = 0;
+    this.bytes = 0;
     this.needCache.clear();
     this.internStarts();
   }
@@ -349,6 +366,9 @@ export class DfaBuilder {
       if (st.ctx === ctx && sameInts(st.positions, positions) && sameInts(st.a, a)) return id;
     }
     if (this.states.length >= this.budget) throw new DfaTooLarge(`more than ${this.budget} DFA states`);
+    const bytes = this.bytes + this.bytesPerState + 4 * positions.length;
+    if (bytes > this.memoryLimit) throw new DfaOverMemory(bytes);
+    this.bytes = bytes;
     const own = positions instanceof Int32Array ? positions : Int32Array.from(positions);
     const unc: number[] = [];
     this.closure(own, false, ctx, -1, unc);
@@ -468,8 +488,8 @@ export class DfaBuilder {
  * Builds the whole DFA of a group of patterns (every reachable state). Throws `DfaTooLarge` past
  * `budget` states.
  */
-export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET): DfaTables {
-  const b = new DfaBuilder(nfa, patterns, budget);
+export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET, memoryLimit = Infinity): DfaTables {
+  const b = new DfaBuilder(nfa, patterns, budget, memoryLimit);
   const rows: number[][] = [];
   const eodLists: Report[][] = [];
   for (let s = 0; s < b.states.length; s++) {

@@ -179,6 +179,29 @@ export class Nfa {
   }
 }
 
+/**
+ * The nodes `addPattern` would make for a tree (MATCH and MATCH_ADJ included): what the memory budget is
+ * charged before building. A double, so that nested repeats saturate instead of wrapping.
+ */
+export function nfaNodeCount(n: RegexNode): number {
+  switch (n.kind) {
+    case 'empty':
+      return 0;
+    case 'set':
+    case 'assert':
+      return 1;
+    case 'concat':
+      return n.items.reduce((a, x) => a + nfaNodeCount(x), 0);
+    case 'alt':
+      return n.items.reduce((a, x) => a + nfaNodeCount(x), 0) + Math.max(0, n.items.length - 1);
+    case 'repeat': {
+      const body = nfaNodeCount(n.item);
+      if (n.max === Infinity) return 1 + body * (n.min + 1);
+      return (n.max - n.min) * (body + 1) + n.min * body;
+    }
+  }
+}
+
 /** Whether the pattern has an `end_or_final_newline` assertion (it then needs a MATCH_ADJ node). */
 export function usesFinalNewline(n: RegexNode): boolean {
   switch (n.kind) {

@@ -11,10 +11,20 @@
 import { NetsieveError } from '../errors.js';
 import type { RegexNode } from './ast.js';
 import { hasAssertion, lengthRange, trimLeadingRepeats } from './ast-facts.js';
-import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
+import { buildDfa, DEFAULT_STATE_BUDGET, DfaOverMemory, DfaTooLarge, type DfaTables } from './dfa.js';
 import { encodeDfa, ENGINE_DFA, ENGINE_LIT } from './layout.js';
 import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
-import { Cat, Nfa, NfaTooLarge, usesFinalNewline } from './nfa.js';
+import {
+  DFA_STATE_BYTES,
+  LAZY_CACHED_STATES,
+  LAZY_TABLE_BYTES,
+  LITERAL_BYTE_BYTES,
+  MemoryMeter,
+  memoryBudgetOption,
+  NFA_NODE_BYTES,
+  PATTERN_BYTES,
+} from './memory-budget.js';
+import { Cat, Nfa, NfaTooLarge, NodeKind, nfaNodeCount, usesFinalNewline } from './nfa.js';
 import { chooseTeddy, firstBytes, windowProbability, type TeddyPlan } from './prefilter.js';
 import { emptyContexts, MAX_NULLABLE_RUN, nonEmptyPart } from './empty.js';
 import { isNullable, parsePattern } from './syntax.js';
@@ -119,7 +129,15 @@ export interface Plan {
 export function prepare(
   specs: readonly PatternSpec[],
   options: CompileOptions,
-): { meta: PatternMeta[]; literals: (Literal | null)[]; nfa: Nfa; somNfa: Nfa | null; budget: number; somHorizon: number } {
+): {
+  meta: PatternMeta[];
+  literals: (Literal | null)[];
+  nfa: Nfa;
+  somNfa: Nfa | null;
+  budget: number;
+  somHorizon: number;
+  meter: MemoryMeter;
+} {
   if (!Array.isArray(specs) || specs.length === 0)
     throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
   if (options === undefined || !['block', 'stream', 'vectored'].includes(options.mode)) {
@@ -134,6 +152,7 @@ export function prepare(
     throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 4 to 16777216');
   // One pattern at a time, parsed, measured and added to the NFA, so that only one syntax tree is alive at
   // once (a tree takes some hundred bytes per character: all of 100,000 patterns' held half a gigabyte).
+  const meter = new MemoryMeter(memoryBudgetOption(options.memoryBudget));
   const literals: (Literal | null)[] = [];
   const meta: PatternMeta[] = [];
   const untrimmed: [number, RegexNode][] = [];
@@ -182,7 +201,11 @@ export function prepare(
       emptyContexts: canBeEmpty ? emptyContexts(parsedPattern.ast) : 0,
       emptyWaitsForFinal: canBeEmpty && p.flags.leftmost && usesFinalNewline(p.ast),
     });
-    literals.push(asLiteral(scanned, i, LONGEST_LITERAL));
+    const literal = asLiteral(scanned, i, LONGEST_LITERAL);
+    literals.push(literal);
+    const nodes = nfaNodeCount(scanned) + 2 + (reverseSom ? nfaNodeCount(p.ast) + 2 : 0);
+    const bytes = PATTERN_BYTES + 2 * spec.expression.length + NFA_NODE_BYTES * nodes + (literal ? 2 * literal.bytes.length : 0);
+    meter.charge(bytes, spec.id, 'NFA');
     try {
       nfa.addPattern(scanned, i);
     } catch (e) {
@@ -194,12 +217,12 @@ export function prepare(
   // Limits were checked on the trimmed forms; the untrimmed ones are at most as large as the originals.
   const somNfa = untrimmed.length > 0 ? new Nfa() : null;
   for (const [i, ast] of untrimmed) somNfa!.addPattern(ast, i);
-  return { meta, literals, nfa, somNfa, budget, somHorizon };
+  return { meta, literals, nfa, somNfa, budget, somHorizon, meter };
 }
 
 /** Sorts the patterns into engines and builds their tables. */
 export function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
-  const { meta, literals: asLiterals, nfa, somNfa, budget, somHorizon } = prepare(specs, options);
+  const { meta, literals: asLiterals, nfa, somNfa, budget, somHorizon, meter } = prepare(specs, options);
 
   // Sort patterns into engines.
   const literalCandidates: Literal[] = [];
@@ -233,6 +256,7 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
     literals.sort((a, b) => a.pattern - b.pattern);
   }
   dfaCandidates.sort((a, b) => a - b);
+  for (const l of literals) meter.charge(64 + LITERAL_BYTE_BYTES * l.bytes.length, meta[l.pattern]!.id, 'literal engine tables');
 
   // DFA groups: selective starts behind a prefilter, broad ones on their own.
   const windows = new Map<number, ReturnType<typeof firstBytes>>();
@@ -256,9 +280,10 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
    */
   const explosive = (p: number): boolean => {
     try {
-      buildDfa(nfa, [p], EXPLOSIVE_BUDGET);
+      buildDfa(nfa, [p], EXPLOSIVE_BUDGET, meter.remaining());
       return false;
     } catch (e) {
+      if (e instanceof DfaOverMemory) throw meter.refusal(meta[p]!.id, 'DFA', meter.used + e.bytes);
       if (e instanceof DfaTooLarge) return true;
       throw e;
     }
@@ -279,9 +304,10 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
       const run = group.slice(at, at + size);
       let tables: DfaTables;
       try {
-        tables = buildDfa(nfa, run, budget);
+        tables = buildDfa(nfa, run, budget, meter.remaining());
       } catch (e) {
         if (!(e instanceof DfaTooLarge)) throw e;
+        if (e instanceof DfaOverMemory && run.length === 1) throw meter.refusal(meta[run[0]!]!.id, 'DFA', meter.used + e.bytes);
         if (run.length === 1) {
           lazy.push(run[0]!);
           at++;
@@ -291,6 +317,8 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
         }
         continue;
       }
+      // What stays of the construction: the table and its encoded copy (within what the builder checked).
+      meter.charge(tables.nstates * (DFA_STATE_BYTES / 4 + (8 << tables.shift)), meta[run[run.length - 1]!]!.id, 'DFA tables');
       dfas.push({ tables, teddy: filtered ? teddyFor(run) : null });
       at += run.length;
       if (tables.nstates * 4 <= budget && size * 2 < ceiling) size *= 2;
@@ -308,6 +336,22 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
     false,
   );
   lazy.sort((a, b) => a - b);
+  // A lazy DFA's table keeps, per cached state, a bitset of the positions its patterns may be in; the
+  // table itself is charged to the pattern with the most positions (an explosive one, usually).
+  let largest = -1;
+  let mostPositions = -1;
+  for (const p of lazy) {
+    let positions = 0;
+    nfa.forEachReachable([nfa.starts[p]!], (n) => {
+      if (nfa.kind[n] === NodeKind.BYTE) positions += 2;
+    });
+    meter.charge((LAZY_CACHED_STATES * positions) / 8, meta[p]!.id, 'lazy DFA table');
+    if (positions > mostPositions) {
+      mostPositions = positions;
+      largest = p;
+    }
+  }
+  if (largest >= 0) meter.charge(LAZY_TABLE_BYTES, meta[largest]!.id, 'lazy DFA table');
   const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
   position.sort((a, b) => a - b);
   return { mode: options.mode, meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, position, somNfa, somHorizon };
