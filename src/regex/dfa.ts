@@ -84,6 +84,8 @@ const K_SHIFT = 2;
 
 interface BuildState {
   positions: Int32Array;
+  /** Previous-byte distinctions the assertions reachable from the positions need (see `need`). */
+  need: number;
   ctx: number;
   a: number[];
   b: number[];
@@ -150,16 +152,20 @@ function scratchFor(nfa: Nfa): Scratch {
   return s;
 }
 
-/** A 32-bit hash of a state's identity (positions, context, reports "A"): the intern table's key. */
-function stateHash(positions: ArrayLike<number>, ctx: number, a: readonly number[]): number {
-  let h = Math.imul(ctx + 1, 0x9e3779b1) ^ positions.length;
+/** A 32-bit hash of a position set. */
+function positionsHash(positions: ArrayLike<number>): number {
+  let h = Math.imul(positions.length + 1, 0x9e3779b1);
   for (let i = 0; i < positions.length; i++) h = Math.imul(h ^ positions[i]!, 0x85ebca6b) + 0x632be59b;
+  return h | 0;
+}
+
+/** A 32-bit hash of a state's identity (positions' hash, context, reports "A"): the intern table's key. */
+function stateHash(positionsHashed: number, ctx: number, a: readonly number[]): number {
+  let h = Math.imul(positionsHashed ^ (ctx + 0x7f4a7c15), 0x9e3779b1);
   h = Math.imul(h ^ (a.length + 0x27d4eb2f), 0xc2b2ae35);
   for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x85ebca6b) + 0x165667b1;
   return (h ^ (h >>> 15)) | 0;
 }
-
-const EMPTY_LIST: readonly number[] = [];
 
 function sameInts(x: ArrayLike<number>, y: ArrayLike<number>): boolean {
   if (x.length !== y.length) return false;
@@ -190,8 +196,9 @@ export class DfaBuilder {
   private readonly classCat: number[];
   /** The classes of each byte set the group uses (by set index). */
   private readonly classesOfSet = new Map<number, number[]>();
-  /** needed distinctions by position set: hash → entries [positions, need]. */
-  private readonly needCache = new Map<number, [Int32Array, number][]>();
+  /** States by the hash of their positions alone (chained through `samePositions`), for `need`. */
+  private readonly byPositions = new Map<number, number>();
+  private readonly samePositions: number[] = [];
   private readonly scratch: Scratch;
   private readonly stack: number[] = [];
   private readonly full: number[] = [];
@@ -250,10 +257,7 @@ export class DfaBuilder {
 
   private internStarts(): void {
     const empty = new Int32Array(0);
-    const startNeed = this.neededDistinctions(empty);
-    this.startByCat = [Cat.START, Cat.NL, Cat.WORD, Cat.OTHER].map((c) =>
-      this.intern(empty, canonicalCategory(c, startNeed), []),
-    );
+    this.startByCat = [Cat.START, Cat.NL, Cat.WORD, Cat.OTHER].map((c) => this.intern(empty, c, []));
   }
 
   /** Forgets every state (a lazy DFA's cache flush); the start states are made again. */
@@ -264,7 +268,8 @@ export class DfaBuilder {
     this.index.clear();
     this.sameHash.length = 0;
     this.bytes = 0;
-    this.needCache.clear();
+    this.byPositions.clear();
+    this.samePositions.length = 0;
     this.internStarts();
   }
 
@@ -334,17 +339,16 @@ export class DfaBuilder {
     return need;
   }
 
-  private need(positions: ArrayLike<number>): number {
-    const h = stateHash(positions, -1, []);
-    let entries = this.needCache.get(h);
-    if (entries !== undefined) for (const [p, n] of entries) if (sameInts(p, positions)) return n;
-    const n = this.neededDistinctions(positions);
-    if (entries === undefined) {
-      entries = [];
-      this.needCache.set(h, entries);
+  /**
+   * The distinctions a position set needs: a state with the same positions knows them (every set asked
+   * about becomes a state right after, so each is computed once).
+   */
+  private need(positions: ArrayLike<number>, hashed: number): number {
+    for (let id = this.byPositions.get(hashed) ?? -1; id >= 0; id = this.samePositions[id]!) {
+      const st = this.states[id]!;
+      if (sameInts(st.positions, positions)) return st.need;
     }
-    entries.push([Int32Array.from(positions), n]);
-    return n;
+    return this.neededDistinctions(positions);
   }
 
   private matchesOf(positions: readonly number[], wantK: number, kind: number): number[] {
@@ -357,9 +361,12 @@ export class DfaBuilder {
     return [...new Set(out)].sort((x, y) => x - y);
   }
 
-  /** The state of these positions and context (made when new). Throws DfaTooLarge past the budget. */
-  intern(positions: ArrayLike<number>, ctx: number, a: number[]): number {
-    const h = stateHash(positions, ctx, a);
+  /** The state of these positions after a byte of category `cat` (made when new). Throws DfaTooLarge past the budget. */
+  private intern(positions: ArrayLike<number>, cat: number, a: number[]): number {
+    const ph = positionsHash(positions);
+    const need = this.need(positions, ph);
+    const ctx = canonicalCategory(cat, need);
+    const h = stateHash(ph, ctx, a);
     const first = this.index.get(h);
     for (let id = first ?? -1; id >= 0; id = this.sameHash[id]!) {
       const st = this.states[id]!;
@@ -374,16 +381,18 @@ export class DfaBuilder {
     this.closure(own, false, ctx, -1, unc);
     const b = this.matchesOf(unc, 0, NodeKind.MATCH);
     const id = this.states.length;
-    this.states.push({ positions: own, ctx, a, b });
+    this.states.push({ positions: own, need, ctx, a, b });
     this.sameHash.push(first ?? -1);
     this.index.set(h, id);
+    this.samePositions.push(this.byPositions.get(ph) ?? -1);
+    this.byPositions.set(ph, id);
     constructionCounters.states++;
     return id;
   }
 
   /** The state for positions saved from a stream (their reports already made). */
   resume(positions: Int32Array, ctx: number): number {
-    return this.intern(positions, canonicalCategory(ctx, this.need(positions)), []);
+    return this.intern(positions, ctx, []);
   }
 
   /** Every transition of state `s` (computed once). */
@@ -430,7 +439,7 @@ export class DfaBuilder {
       for (let c = 0; c < nclasses; c++) {
         if (classCat[c] !== cat) continue;
         const targets = this.nextOf[c]!;
-        const h = stateHash(targets, 0, EMPTY_LIST);
+        const h = positionsHash(targets);
         const earlier = sameTargets.get(h);
         if (earlier !== undefined && sameInts(this.nextOf[earlier]!, targets)) {
           row[c] = row[earlier]!;
@@ -446,7 +455,7 @@ export class DfaBuilder {
           }
         }
         uniq.sort((p, q) => p - q);
-        row[c] = this.intern(uniq, canonicalCategory(cat, this.need(uniq)), matchedBefore);
+        row[c] = this.intern(uniq, cat, matchedBefore);
       }
     }
     this.rows[s] = row;
