@@ -91,26 +91,31 @@ interface BuildState {
   b: number[];
 }
 
-/** Byte classes: bytes no set, category or assertion tells apart share a class. */
+/**
+ * Byte classes: bytes no set, category or assertion tells apart share a class. Each set refines the
+ * partition (classes numbered by their first byte at every step, so by their first byte at the end).
+ */
 export function byteClasses(sets: readonly ByteSet[]): { classOf: Uint8Array; nclasses: number; reps: number[] } {
   const extra = [ByteSet.of(0x0a), new ByteSet()];
   for (let b = 0; b < 256; b++) if (isWordByte(b)) extra[1]!.add(b);
-  const all = [...sets, ...extra];
-  const sigs = new Map<string, number>();
   const classOf = new Uint8Array(256);
-  const reps: number[] = [];
-  for (let b = 0; b < 256; b++) {
-    let sig = '';
-    for (const s of all) sig += s.has(b) ? '1' : '0';
-    let c = sigs.get(sig);
-    if (c === undefined) {
-      c = reps.length;
-      sigs.set(sig, c);
-      reps.push(b);
+  const remap = new Int16Array(512);
+  let nclasses = 1;
+  const refine = (set: ByteSet): void => {
+    remap.fill(-1, 0, 2 * nclasses);
+    let next = 0;
+    for (let b = 0; b < 256; b++) {
+      const key = classOf[b]! * 2 + (set.has(b) ? 1 : 0);
+      if (remap[key]! < 0) remap[key] = next++;
+      classOf[b] = remap[key]!;
     }
-    classOf[b] = c;
-  }
-  return { classOf, nclasses: reps.length, reps };
+    nclasses = next;
+  };
+  for (const set of sets) if (nclasses < 256) refine(set);
+  for (const set of extra) if (nclasses < 256) refine(set);
+  const reps: number[] = [];
+  for (let b = 0; b < 256; b++) if (classOf[b] === reps.length) reps.push(b);
+  return { classOf, nclasses, reps };
 }
 
 /**
