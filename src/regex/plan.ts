@@ -47,6 +47,8 @@ const DFA_LITERAL_MAX = 4096;
  * most length - 4) and the pre-check's (at most length - 4) in 16 bits. Longer ones are left to a DFA.
  */
 const LONGEST_LITERAL = 1 << 16;
+/** Runs of a group (see plan()'s build) that must go well before a failed run length is tried again, at most. */
+const MAX_PATIENCE = 64;
 /** The largest somHorizon (bytes of stream state it costs). */
 export const MAX_SOM_HORIZON = 1 << 20;
 
@@ -290,16 +292,20 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
   };
   /**
    * A group's DFAs: consecutive runs of its patterns, each as large as fits the state budget. The whole
-   * group is tried first; after a run fails the next ones are half as long, and grow again (doubling) only
-   * while their DFAs stay well within the budget and below the shortest run that failed. Splitting in
-   * halves recursively instead rebuilt a full budget of states for every failed half: about as many
-   * failed builds as groups made, each the most expensive kind (ten times the useful work at 1,000
-   * patterns of `abc[0-9]+de\s*fgh`).
+   * group is tried first; after a run fails the next ones are half as long. A run whose DFA stays well
+   * within the budget lets the next one double, up to below the shortest run that failed; that limit is
+   * forgotten after `patience` such runs in a row, and patience doubles each time a run that grew fails
+   * again (so a set of uniform patterns settles, and a few heavy ones do not keep the rest in small runs).
+   * Splitting in halves recursively instead rebuilt a full budget of states for every failed half: about
+   * as many failed builds as DFAs made, each the most expensive kind.
    */
   const build = (group: number[], filtered: boolean): void => {
     let at = 0;
     let size = group.length;
     let ceiling = Infinity;
+    let grown = false;
+    let patience = 1;
+    let calm = 0;
     while (at < group.length) {
       const run = group.slice(at, at + size);
       let tables: DfaTables;
@@ -308,6 +314,9 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
       } catch (e) {
         if (!(e instanceof DfaTooLarge)) throw e;
         if (e instanceof DfaOverMemory && run.length === 1) throw meter.refusal(meta[run[0]!]!.id, 'DFA', meter.used + e.bytes);
+        calm = 0;
+        if (grown) patience = Math.min(patience * 2, MAX_PATIENCE);
+        grown = false;
         if (run.length === 1) {
           lazy.push(run[0]!);
           at++;
@@ -321,7 +330,16 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
       meter.charge(tables.nstates * (DFA_STATE_BYTES / 4 + (8 << tables.shift)), meta[run[run.length - 1]!]!.id, 'DFA tables');
       dfas.push({ tables, teddy: filtered ? teddyFor(run) : null });
       at += run.length;
-      if (tables.nstates * 4 <= budget && size * 2 < ceiling) size *= 2;
+      grown = false;
+      if (tables.nstates * 4 > budget) {
+        calm = 0;
+        continue;
+      }
+      if (++calm >= patience) ceiling = Infinity;
+      if (size * 2 < ceiling) {
+        size *= 2;
+        grown = true;
+      }
     }
   };
   // A selective group with an explosive member is scanned whole by one lazy DFA: one prefilter pass over
