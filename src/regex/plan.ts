@@ -24,7 +24,7 @@ import {
   NFA_NODE_BYTES,
   PATTERN_BYTES,
 } from './memory-budget.js';
-import { Cat, Nfa, NfaTooLarge, NodeKind, nfaNodeCount, usesFinalNewline } from './nfa.js';
+import { Cat, MAX_NFA_NODES, Nfa, NfaTooLarge, NodeKind, nfaNodeCount, usesFinalNewline } from './nfa.js';
 import { chooseTeddy, firstBytes, windowProbability, type TeddyPlan } from './prefilter.js';
 import { emptyContexts, MAX_NULLABLE_RUN, nonEmptyPart } from './empty.js';
 import { isNullable, parsePattern } from './syntax.js';
@@ -205,7 +205,8 @@ export function prepare(
     });
     const literal = asLiteral(scanned, i, LONGEST_LITERAL);
     literals.push(literal);
-    const nodes = nfaNodeCount(scanned) + 2 + (reverseSom ? nfaNodeCount(p.ast) + 2 : 0);
+    // Past MAX_NFA_NODES the NFA's own limit refuses the pattern, with its own advice.
+    const nodes = Math.min(nfaNodeCount(scanned) + 2 + (reverseSom ? nfaNodeCount(p.ast) + 2 : 0), MAX_NFA_NODES);
     const bytes = PATTERN_BYTES + 2 * spec.expression.length + NFA_NODE_BYTES * nodes + (literal ? 2 * literal.bytes.length : 0);
     meter.charge(bytes, spec.id, 'NFA');
     try {
