@@ -424,10 +424,15 @@ export function lazyTeddy(nfa: Nfa, patterns: number[]): TeddyPlan | null {
   return t.rate < PREFILTER_MAX_RATE ? t : null;
 }
 
-/** Encodes the plan's DFAs and literals into the kernel's tables: the parts of a database. */
+/**
+ * Encodes the plan's DFAs and literals into the kernel's tables: the parts of a database. The plan's DFA
+ * tables are taken out of it as they are encoded, so that each can be freed once its blob exists (all
+ * tables and all blobs at once were twice the memory at 10,000 patterns).
+ */
 export function encodeEngines(p: Plan): DatabaseParts {
   const blobs: EngineBlob[] = [];
-  for (const d of p.dfas) {
+  const dfas = p.dfas.splice(0, p.dfas.length).reverse();
+  for (let d = dfas.pop(); d !== undefined; d = dfas.pop()) {
     const blob = encodeDfa(d.tables, d.teddy);
     blobs.push({
       kind: ENGINE_DFA,
