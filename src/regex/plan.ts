@@ -305,7 +305,9 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
     let size = group.length;
     let ceiling = Infinity;
     let grown = false;
-    let patience = 1;
+    // Each DFA without a prefilter is one more full pass over the data: such groups try to grow back
+    // sooner (fewer, larger DFAs for more construction work); prefiltered ones mostly skip the data.
+    let patience = filtered ? 4 : 1;
     let calm = 0;
     while (at < group.length) {
       const run = group.slice(at, at + size);
