@@ -24,6 +24,7 @@
  * to the next prefilter candidate and restart there in the quiescent state of that position's context.
  */
 import { ByteSet } from './ast.js';
+import { DFA_CELL_BYTES, DFA_STATE_BYTES } from './memory-budget.js';
 import {
   assertionHolds,
   canonicalCategory,
@@ -37,6 +38,12 @@ import {
 } from './nfa.js';
 
 export class DfaTooLarge extends Error {}
+/** The construction would pass the memory it was given (see memory-budget.ts). */
+export class DfaOverMemory extends DfaTooLarge {
+  constructor(readonly bytes: number) {
+    super(`a DFA of more than ${bytes} bytes`);
+  }
+}
 
 export interface Report {
   /** Pattern index within the database. */
@@ -77,31 +84,98 @@ const K_SHIFT = 2;
 
 interface BuildState {
   positions: Int32Array;
+  /** Previous-byte distinctions the assertions reachable from the positions need (see `need`). */
+  need: number;
   ctx: number;
   a: number[];
   b: number[];
 }
 
-/** Byte classes: bytes no set, category or assertion tells apart share a class. */
+/**
+ * Byte classes: bytes no set, category or assertion tells apart share a class. Each set refines the
+ * partition (classes numbered by their first byte at every step, so by their first byte at the end).
+ */
 export function byteClasses(sets: readonly ByteSet[]): { classOf: Uint8Array; nclasses: number; reps: number[] } {
   const extra = [ByteSet.of(0x0a), new ByteSet()];
   for (let b = 0; b < 256; b++) if (isWordByte(b)) extra[1]!.add(b);
-  const all = [...sets, ...extra];
-  const sigs = new Map<string, number>();
   const classOf = new Uint8Array(256);
-  const reps: number[] = [];
-  for (let b = 0; b < 256; b++) {
-    let sig = '';
-    for (const s of all) sig += s.has(b) ? '1' : '0';
-    let c = sigs.get(sig);
-    if (c === undefined) {
-      c = reps.length;
-      sigs.set(sig, c);
-      reps.push(b);
+  const remap = new Int16Array(512);
+  let nclasses = 1;
+  const refine = (set: ByteSet): void => {
+    remap.fill(-1, 0, 2 * nclasses);
+    let next = 0;
+    for (let b = 0; b < 256; b++) {
+      const key = classOf[b]! * 2 + (set.has(b) ? 1 : 0);
+      if (remap[key]! < 0) remap[key] = next++;
+      classOf[b] = remap[key]!;
     }
-    classOf[b] = c;
+    nclasses = next;
+  };
+  for (const set of sets) if (nclasses < 256) refine(set);
+  for (const set of extra) if (nclasses < 256) refine(set);
+  const reps: number[] = [];
+  for (let b = 0; b < 256; b++) if (classOf[b] === reps.length) reps.push(b);
+  return { classOf, nclasses, reps };
+}
+
+/**
+ * Work counters of the subset construction over the life of the process: what tests compare to show that
+ * compile work grows with the patterns' size and not faster (time is not deterministic, these are).
+ */
+export const constructionCounters = { states: 0, closures: 0, markCells: 0 };
+
+/**
+ * Marks shared by every builder of one NFA: a builder per pattern (plan.ts's explosive test) must not
+ * allocate arrays the size of the whole NFA each, which made planning quadratic in the number of patterns.
+ * Builders run one step at a time, never interleaved within a step, so one epoch counter serves them all.
+ */
+interface Scratch {
+  stamp: Int32Array;
+  classStamp: Int32Array;
+  epoch: number;
+}
+const scratchOf = new WeakMap<Nfa, Scratch>();
+
+/** A fresh mark value; the marks are cleared before the counter could overflow. */
+function nextEpoch(s: Scratch): number {
+  if (s.epoch >= 0x3fffffff) {
+    s.stamp.fill(0);
+    s.classStamp.fill(0);
+    s.epoch = 0;
   }
-  return { classOf, nclasses: reps.length, reps };
+  return ++s.epoch;
+}
+
+function scratchFor(nfa: Nfa): Scratch {
+  const size = (nfa.size << K_SHIFT) + 4;
+  let s = scratchOf.get(nfa);
+  if (s === undefined || s.stamp.length < size) {
+    s = { stamp: new Int32Array(size), classStamp: new Int32Array(size), epoch: s?.epoch ?? 0 };
+    constructionCounters.markCells += 2 * size;
+    scratchOf.set(nfa, s);
+  }
+  return s;
+}
+
+/** A 32-bit hash of a position set. */
+function positionsHash(positions: ArrayLike<number>): number {
+  let h = Math.imul(positions.length + 1, 0x9e3779b1);
+  for (let i = 0; i < positions.length; i++) h = Math.imul(h ^ positions[i]!, 0x85ebca6b) + 0x632be59b;
+  return h | 0;
+}
+
+/** A 32-bit hash of a state's identity (positions' hash, context, reports "A"): the intern table's key. */
+function stateHash(positionsHashed: number, ctx: number, a: readonly number[]): number {
+  let h = Math.imul(positionsHashed ^ (ctx + 0x7f4a7c15), 0x9e3779b1);
+  h = Math.imul(h ^ (a.length + 0x27d4eb2f), 0xc2b2ae35);
+  for (let i = 0; i < a.length; i++) h = Math.imul(h ^ a[i]!, 0x85ebca6b) + 0x165667b1;
+  return (h ^ (h >>> 15)) | 0;
+}
+
+function sameInts(x: ArrayLike<number>, y: ArrayLike<number>): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
 }
 
 /**
@@ -116,61 +190,79 @@ export class DfaBuilder {
   /** Transition rows, computed on first need. */
   readonly rows: (number[] | undefined)[] = [];
   private readonly eodLists: (Report[] | undefined)[] = [];
-  private readonly index = new Map<string, number>();
+  /**
+   * States by identity hash: the first state with that hash, the others chained through `sameHash`
+   * (hashing the positions instead of joining them into string keys: no key string per transition).
+   */
+  private readonly index = new Map<number, number>();
+  private readonly sameHash: number[] = [];
   private readonly nfa: Nfa;
   private readonly starts: number[];
   private readonly classCat: number[];
-  private readonly classesOfSet: number[][];
-  private readonly needCache = new Map<string, number>();
-  private readonly stamp: Int32Array;
-  private readonly classStamp: Int32Array;
-  private epoch = 0;
+  /** The classes of each byte set the group uses (by set index). */
+  private readonly classesOfSet = new Map<number, number[]>();
+  /** States by the hash of their positions alone (chained through `samePositions`), for `need`. */
+  private readonly byPositions = new Map<number, number>();
+  private readonly samePositions: number[] = [];
+  private readonly scratch: Scratch;
   private readonly stack: number[] = [];
   private readonly full: number[] = [];
+  private readonly uniq: number[] = [];
+  private readonly sameTargets = new Map<number, number>();
   private readonly nextOf: number[][];
   startByCat: number[] = [];
+
+  /** Estimated bytes of the states made so far, with the tables they will become. */
+  bytes = 0;
+  private readonly bytesPerState: number;
 
   constructor(
     nfa: Nfa,
     readonly patterns: number[],
     private readonly budget = DEFAULT_STATE_BUDGET,
+    private readonly memoryLimit = Infinity,
   ) {
     this.nfa = nfa;
     this.starts = patterns.map((p) => nfa.starts[p]!);
+    this.scratch = scratchFor(nfa);
     const usedSets = new Set<number>();
     {
-      const seen = new Uint8Array(nfa.size);
+      const stamp = this.scratch.stamp;
+      const epoch = nextEpoch(this.scratch);
       const stack = [...this.starts];
       while (stack.length > 0) {
         const n = stack.pop()!;
-        if (n < 0 || seen[n]) continue;
-        seen[n] = 1;
+        if (n < 0 || stamp[n << K_SHIFT] === epoch) continue;
+        stamp[n << K_SHIFT] = epoch;
         const k = nfa.kind[n]!;
         if (k === NodeKind.BYTE) usedSets.add(nfa.arg[n]!);
         if (k === NodeKind.MATCH || k === NodeKind.MATCH_ADJ) continue;
         stack.push(nfa.out1[n]!, nfa.out2[n]!);
       }
     }
-    const { classOf, nclasses, reps } = byteClasses([...usedSets].map((i) => nfa.sets[i]!));
+    const setIds = [...usedSets].sort((x, y) => x - y);
+    const { classOf, nclasses, reps } = byteClasses(setIds.map((i) => nfa.sets[i]!));
     this.classOf = classOf;
     this.nclasses = nclasses;
     this.reps = reps;
     this.classCat = reps.map((b) => categoryOf(b));
-    this.classesOfSet = nfa.sets.map((set, i) =>
-      usedSets.has(i) ? reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0) : [],
-    );
-    this.stamp = new Int32Array(nfa.size << K_SHIFT);
-    this.classStamp = new Int32Array(nfa.size << K_SHIFT);
+    for (const i of setIds) {
+      const set = nfa.sets[i]!;
+      this.classesOfSet.set(
+        i,
+        reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0),
+      );
+    }
     this.nextOf = Array.from({ length: nclasses }, () => []);
+    let width = 1;
+    while (width < nclasses) width <<= 1;
+    this.bytesPerState = DFA_STATE_BYTES + DFA_CELL_BYTES * width;
     this.internStarts();
   }
 
   private internStarts(): void {
     const empty = new Int32Array(0);
-    const startNeed = this.neededDistinctions(empty);
-    this.startByCat = [Cat.START, Cat.NL, Cat.WORD, Cat.OTHER].map((c) =>
-      this.intern(empty, canonicalCategory(c, startNeed), []),
-    );
+    this.startByCat = [Cat.START, Cat.NL, Cat.WORD, Cat.OTHER].map((c) => this.intern(empty, c, []));
   }
 
   /** Forgets every state (a lazy DFA's cache flush); the start states are made again. */
@@ -179,16 +271,20 @@ export class DfaBuilder {
     this.rows.length = 0;
     this.eodLists.length = 0;
     this.index.clear();
-    this.needCache.clear();
+    this.sameHash.length = 0;
+    this.bytes = 0;
+    this.byPositions.clear();
+    this.samePositions.length = 0;
     this.internStarts();
   }
 
   /** Zero-width closure of `seed` given the previous category and the next symbol (-1: unconditional). */
   private closure(seed: ArrayLike<number>, withStarts: boolean, prev: number, next: number, out: number[]): void {
     const nfa = this.nfa;
-    const stamp = this.stamp;
+    const stamp = this.scratch.stamp;
     const stack = this.stack;
-    const epoch = ++this.epoch;
+    const epoch = nextEpoch(this.scratch);
+    constructionCounters.closures++;
     out.length = 0;
     stack.length = 0;
     for (let i = 0; i < seed.length; i++) stack.push(seed[i]!);
@@ -224,9 +320,9 @@ export class DfaBuilder {
   /** Previous-byte distinctions needed by assertions reachable from the positions (and the starts). */
   private neededDistinctions(positions: ArrayLike<number>): number {
     const nfa = this.nfa;
-    const stamp = this.stamp;
+    const stamp = this.scratch.stamp;
     const stack = this.stack;
-    const epoch = ++this.epoch;
+    const epoch = nextEpoch(this.scratch);
     let need = 0;
     stack.length = 0;
     for (let i = 0; i < positions.length; i++) stack.push(positions[i]! >> K_SHIFT);
@@ -248,14 +344,16 @@ export class DfaBuilder {
     return need;
   }
 
-  private need(positions: Int32Array): number {
-    const key = positions.join(',');
-    let n = this.needCache.get(key);
-    if (n === undefined) {
-      n = this.neededDistinctions(positions);
-      this.needCache.set(key, n);
+  /**
+   * The distinctions a position set needs: a state with the same positions knows them (every set asked
+   * about becomes a state right after, so each is computed once).
+   */
+  private need(positions: ArrayLike<number>, hashed: number): number {
+    for (let id = this.byPositions.get(hashed) ?? -1; id >= 0; id = this.samePositions[id]!) {
+      const st = this.states[id]!;
+      if (sameInts(st.positions, positions)) return st.need;
     }
-    return n;
+    return this.neededDistinctions(positions);
   }
 
   private matchesOf(positions: readonly number[], wantK: number, kind: number): number[] {
@@ -268,24 +366,38 @@ export class DfaBuilder {
     return [...new Set(out)].sort((x, y) => x - y);
   }
 
-  /** The state of these positions and context (made when new). Throws DfaTooLarge past the budget. */
-  intern(positions: Int32Array, ctx: number, a: number[]): number {
-    const key = `${positions.join(',')}|${ctx}|${a.join(',')}`;
-    let id = this.index.get(key);
-    if (id !== undefined) return id;
+  /** The state of these positions after a byte of category `cat` (made when new). Throws DfaTooLarge past the budget. */
+  private intern(positions: ArrayLike<number>, cat: number, a: number[]): number {
+    const ph = positionsHash(positions);
+    const need = this.need(positions, ph);
+    const ctx = canonicalCategory(cat, need);
+    const h = stateHash(ph, ctx, a);
+    const first = this.index.get(h);
+    for (let id = first ?? -1; id >= 0; id = this.sameHash[id]!) {
+      const st = this.states[id]!;
+      if (st.ctx === ctx && sameInts(st.positions, positions) && sameInts(st.a, a)) return id;
+    }
     if (this.states.length >= this.budget) throw new DfaTooLarge(`more than ${this.budget} DFA states`);
+    const bytes = this.bytes + this.bytesPerState + 4 * positions.length;
+    if (bytes > this.memoryLimit) throw new DfaOverMemory(bytes);
+    this.bytes = bytes;
+    const own = positions instanceof Int32Array ? positions : Int32Array.from(positions);
     const unc: number[] = [];
-    this.closure(positions, false, ctx, -1, unc);
+    this.closure(own, false, ctx, -1, unc);
     const b = this.matchesOf(unc, 0, NodeKind.MATCH);
-    id = this.states.length;
-    this.states.push({ positions, ctx, a, b });
-    this.index.set(key, id);
+    const id = this.states.length;
+    this.states.push({ positions: own, need, ctx, a, b });
+    this.sameHash.push(first ?? -1);
+    this.index.set(h, id);
+    this.samePositions.push(this.byPositions.get(ph) ?? -1);
+    this.byPositions.set(ph, id);
+    constructionCounters.states++;
     return id;
   }
 
   /** The state for positions saved from a stream (their reports already made). */
   resume(positions: Int32Array, ctx: number): number {
-    return this.intern(positions, canonicalCategory(ctx, this.need(positions)), []);
+    return this.intern(positions, ctx, []);
   }
 
   /** Every transition of state `s` (computed once). */
@@ -312,7 +424,7 @@ export class DfaBuilder {
         const kind = nfa.kind[node]!;
         if (kind === NodeKind.BYTE && k !== 2) {
           const to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
-          for (const c of this.classesOfSet[nfa.arg[node]!]!) if (classCat[c] === cat) this.nextOf[c]!.push(to);
+          for (const c of this.classesOfSet.get(nfa.arg[node]!)!) if (classCat[c] === cat) this.nextOf[c]!.push(to);
         } else if (kind === NodeKind.MATCH && k === 1) {
           // `$` before what may be the final newline: if the end follows, the pattern ends at this '\n'
           // (index t). Unless it is already reported at t (by the last byte, or just now), keep it pending.
@@ -323,19 +435,32 @@ export class DfaBuilder {
           }
         }
       }
+      const classStamp = this.scratch.classStamp;
+      const uniq = this.uniq;
+      // Classes whose bytes the same NFA sets take lead to the same state: their target lists are built
+      // in the same order, so equal lists are found by hashing them as they are, and resolved once.
+      const sameTargets = this.sameTargets;
+      sameTargets.clear();
       for (let c = 0; c < nclasses; c++) {
         if (classCat[c] !== cat) continue;
-        const epoch = ++this.epoch;
-        const uniq: number[] = [];
+        const targets = this.nextOf[c]!;
+        const h = positionsHash(targets);
+        const earlier = sameTargets.get(h);
+        if (earlier !== undefined && sameInts(this.nextOf[earlier]!, targets)) {
+          row[c] = row[earlier]!;
+          continue;
+        }
+        if (earlier === undefined) sameTargets.set(h, c);
+        const epoch = nextEpoch(this.scratch);
+        uniq.length = 0;
         for (const to of this.nextOf[c]!) {
-          if (this.classStamp[to] !== epoch) {
-            this.classStamp[to] = epoch;
+          if (classStamp[to] !== epoch) {
+            classStamp[to] = epoch;
             uniq.push(to);
           }
         }
         uniq.sort((p, q) => p - q);
-        const positions = Int32Array.from(uniq);
-        row[c] = this.intern(positions, canonicalCategory(cat, this.need(positions)), matchedBefore);
+        row[c] = this.intern(uniq, cat, matchedBefore);
       }
     }
     this.rows[s] = row;
@@ -377,8 +502,8 @@ export class DfaBuilder {
  * Builds the whole DFA of a group of patterns (every reachable state). Throws `DfaTooLarge` past
  * `budget` states.
  */
-export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET): DfaTables {
-  const b = new DfaBuilder(nfa, patterns, budget);
+export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET, memoryLimit = Infinity): DfaTables {
+  const b = new DfaBuilder(nfa, patterns, budget, memoryLimit);
   const rows: number[][] = [];
   const eodLists: Report[][] = [];
   for (let s = 0; s < b.states.length; s++) {

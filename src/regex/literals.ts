@@ -100,11 +100,19 @@ export interface LiteralEngineInfo {
 /** How far into a literal its block of windows may start: bounds the history a stream keeps. */
 const MAX_WINDOW_SHIFT = 32;
 
-/** The case-folded n bytes of a literal at offset `at`, as a map key. */
+/**
+ * The case-folded n bytes (n <= 8) of a literal at offset `at`, as a map key: two bytes a character,
+ * padded to n <= 4: 2 characters, else 4 (keys of one n are compared only with each other).
+ */
 function foldedKey(l: Literal, at: number, n: number): string {
-  let k = '';
-  for (let i = at; i < at + n; i++) k += String.fromCharCode(l.bytes[i]! | 0x20);
-  return k;
+  const b = l.bytes;
+  const c = [0xffff, 0xffff, 0xffff, 0xffff];
+  for (let i = 0; i < n; i++) {
+    const j = i >> 1;
+    if ((i & 1) === 0) c[j] = b[at + i]! | 0x20;
+    else c[j]! |= (b[at + i]! | 0x20) << 8;
+  }
+  return n <= 4 ? String.fromCharCode(c[0]!, c[1]!) : String.fromCharCode(c[0]!, c[1]!, c[2]!, c[3]!);
 }
 
 /** For every folded n-gram of the literals, how many literals contain it. */

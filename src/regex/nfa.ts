@@ -40,20 +40,27 @@ export const MAX_NFA_NODES = 2_000_000;
 export class NfaTooLarge extends Error {}
 
 export class Nfa {
-  kind: number[] = [];
-  out1: number[] = [];
-  out2: number[] = [];
+  /*
+   * Nodes as columns of typed arrays (13 bytes a node), grown by doubling; entries from `size` on are
+   * unused. Arrays of JS numbers took 4 x 8 bytes a node and more while growing.
+   */
+  kind = new Uint8Array(64);
+  out1 = new Int32Array(64);
+  out2 = new Int32Array(64);
   /** BYTE: index into `sets`; ASSERT: assertion code; MATCH/MATCH_ADJ: pattern index. */
-  arg: number[] = [];
+  arg = new Int32Array(64);
+  private count = 0;
   readonly sets: ByteSet[] = [];
-  private readonly setIndex = new Map<string, number>();
+  /** Sets by hash, the first with that hash; the others chained through `sameSetHash`. */
+  private readonly setIndex = new Map<number, number>();
+  private readonly sameSetHash: number[] = [];
   /** Start node of each pattern (index = pattern index in the set being compiled). */
   readonly starts: number[] = [];
   /** MATCH_ADJ node of each pattern (-1 when the pattern has no `$`/`\Z`). */
   readonly adjMatch: number[] = [];
 
   get size(): number {
-    return this.kind.length;
+    return this.count;
   }
 
   /**
@@ -74,22 +81,59 @@ export class Nfa {
   }
 
   private node(kind: number, arg: number, out1 = -1, out2 = -1): number {
-    if (this.kind.length >= MAX_NFA_NODES) throw new NfaTooLarge(`more than ${MAX_NFA_NODES} NFA nodes`);
-    this.kind.push(kind);
-    this.arg.push(arg);
-    this.out1.push(out1);
-    this.out2.push(out2);
-    return this.kind.length - 1;
+    const n = this.count;
+    if (n >= MAX_NFA_NODES) throw new NfaTooLarge(`more than ${MAX_NFA_NODES} NFA nodes`);
+    if (n === this.kind.length) this.grow();
+    this.kind[n] = kind;
+    this.arg[n] = arg;
+    this.out1[n] = out1;
+    this.out2[n] = out2;
+    this.count = n + 1;
+    return n;
   }
 
+  private grow(): void {
+    const capacity = Math.min(this.kind.length * 2, MAX_NFA_NODES);
+    const widen = <T extends Uint8Array | Int32Array>(a: T, make: (n: number) => T): T => {
+      const b = make(capacity);
+      b.set(a);
+      return b;
+    };
+    this.kind = widen(this.kind, (n) => new Uint8Array(n));
+    this.out1 = widen(this.out1, (n) => new Int32Array(n));
+    this.out2 = widen(this.out2, (n) => new Int32Array(n));
+    this.arg = widen(this.arg, (n) => new Int32Array(n));
+  }
+
+  /** Bytes of the node columns (for memory estimates). */
+  static readonly BYTES_PER_NODE = 13;
+
+  /**
+   * The index of a set in `sets` (added when new). Sets are found by a hash of their words, not by
+   * `ByteSet.key()`'s string: one lookup per set node, 1.6 million for 100,000 literals.
+   */
   setId(set: ByteSet): number {
-    const k = set.key();
-    let id = this.setIndex.get(k);
-    if (id === undefined) {
-      id = this.sets.length;
-      this.sets.push(set);
-      this.setIndex.set(k, id);
+    const w = set.words;
+    let h = 0x811c9dc5;
+    for (let i = 0; i < 8; i++) h = Math.imul(h ^ w[i]!, 0x01000193);
+    for (let id = this.setIndex.get(h) ?? -1; id >= 0; id = this.sameSetHash[id]!) {
+      const o = this.sets[id]!.words;
+      if (
+        o[0] === w[0] &&
+        o[1] === w[1] &&
+        o[2] === w[2] &&
+        o[3] === w[3] &&
+        o[4] === w[4] &&
+        o[5] === w[5] &&
+        o[6] === w[6] &&
+        o[7] === w[7]
+      )
+        return id;
     }
+    const id = this.sets.length;
+    this.sets.push(set);
+    this.sameSetHash.push(this.setIndex.get(h) ?? -1);
+    this.setIndex.set(h, id);
     return id;
   }
 
@@ -151,6 +195,29 @@ export class Nfa {
         for (let i = 0; i < min; i++) cur = this.build(item, cur, limit, depth + 1);
         return cur;
       }
+    }
+  }
+}
+
+/**
+ * The nodes `addPattern` would make for a tree (MATCH and MATCH_ADJ included): what the memory budget is
+ * charged before building. A double, so that nested repeats saturate instead of wrapping.
+ */
+export function nfaNodeCount(n: RegexNode): number {
+  switch (n.kind) {
+    case 'empty':
+      return 0;
+    case 'set':
+    case 'assert':
+      return 1;
+    case 'concat':
+      return n.items.reduce((a, x) => a + nfaNodeCount(x), 0);
+    case 'alt':
+      return n.items.reduce((a, x) => a + nfaNodeCount(x), 0) + Math.max(0, n.items.length - 1);
+    case 'repeat': {
+      const body = nfaNodeCount(n.item);
+      if (n.max === Infinity) return 1 + body * (n.min + 1);
+      return (n.max - n.min) * (body + 1) + n.min * body;
     }
   }
 }
@@ -225,15 +292,34 @@ export function prevDistinctions(code: number): number {
   }
 }
 
+/**
+ * canonical[needed * 4 + cat]: the smallest category that no needed distinction tells apart from `cat`
+ * (so equal contexts share a state). A table: the DFA builder asks for every transition it makes.
+ */
+const CANONICAL = (() => {
+  const t = new Uint8Array(8 * 4);
+  for (let needed = 0; needed < 8; needed++) {
+    const sig = (c: number) =>
+      ((needed & 1) !== 0 && c === Cat.START ? 1 : 0) |
+      ((needed & 2) !== 0 && (c === Cat.START || c === Cat.NL) ? 2 : 0) |
+      ((needed & 4) !== 0 && c === Cat.WORD ? 4 : 0);
+    for (let cat = 0; cat < 4; cat++) {
+      let canonical = cat;
+      for (let c = 0; c < 4; c++) {
+        if (sig(c) === sig(cat)) {
+          canonical = c;
+          break;
+        }
+      }
+      t[needed * 4 + cat] = canonical;
+    }
+  }
+  return t;
+})();
+
 /** The smallest category that no needed distinction tells apart from `cat` (so equal contexts share a state). */
 export function canonicalCategory(cat: number, needed: number): number {
-  const sig = (c: number) =>
-    ((needed & 1) !== 0 && c === Cat.START ? 1 : 0) |
-    ((needed & 2) !== 0 && (c === Cat.START || c === Cat.NL) ? 2 : 0) |
-    ((needed & 4) !== 0 && c === Cat.WORD ? 4 : 0);
-  const s = sig(cat);
-  for (let c = 0; c < 4; c++) if (sig(c) === s) return c;
-  return cat;
+  return CANONICAL[(needed & 7) * 4 + (cat & 3)]!;
 }
 
 export { ByteSet };

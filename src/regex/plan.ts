@@ -10,13 +10,23 @@
  */
 import { NetsieveError } from '../errors.js';
 import type { Approximation } from './approximate.js';
-import type { ParsedPattern, RegexNode } from './ast.js';
+import type { RegexNode } from './ast.js';
 import { hasAssertion, lengthRange, trimLeadingRepeats } from './ast-facts.js';
 import { bitNfaPositions, buildBitNfa, MAX_BNFA_POSITIONS, type BitNfaTables } from './bit-nfa.js';
-import { buildDfa, DEFAULT_STATE_BUDGET, DfaTooLarge, type DfaTables } from './dfa.js';
+import { buildDfa, DEFAULT_STATE_BUDGET, DfaOverMemory, DfaTooLarge, type DfaTables } from './dfa.js';
 import { encodeDfa, ENGINE_DFA, ENGINE_LIT } from './layout.js';
 import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
-import { Cat, Nfa, NfaTooLarge, usesFinalNewline } from './nfa.js';
+import {
+  DFA_STATE_BYTES,
+  LAZY_CACHED_STATES,
+  LAZY_TABLE_BYTES,
+  LITERAL_BYTE_BYTES,
+  MemoryMeter,
+  memoryBudgetOption,
+  NFA_NODE_BYTES,
+  PATTERN_BYTES,
+} from './memory-budget.js';
+import { Cat, MAX_NFA_NODES, Nfa, NfaTooLarge, NodeKind, nfaNodeCount, usesFinalNewline } from './nfa.js';
 import { chooseTeddy, firstBytes, windowProbability, type TeddyPlan } from './prefilter.js';
 import { emptyContexts, MAX_NULLABLE_RUN, nonEmptyPart } from './empty.js';
 import { isNullable, parsePattern } from './syntax.js';
@@ -29,6 +39,18 @@ const PREFILTER_MAX_RATE = 0.3;
 const TEDDY_K = 4;
 /** States a single pattern's DFA may need before it counts as explosive (see plan()). */
 const EXPLOSIVE_BUDGET = 2000;
+/**
+ * Literals longer than this are not given to a DFA (a state per byte; the state budget is 16,000 by
+ * default) but to the literal engine, whatever their number.
+ */
+const DFA_LITERAL_MAX = 4096;
+/**
+ * The longest literal the literal engine takes: its entries hold a window's offset into the literal (at
+ * most length - 4) and the pre-check's (at most length - 4) in 16 bits. Longer ones are left to a DFA.
+ */
+const LONGEST_LITERAL = 1 << 16;
+/** Runs of a group (see plan()'s build) that must go well before a failed run length is tried again, at most. */
+const MAX_PATIENCE = 64;
 /** The largest somHorizon (bytes of stream state it costs). */
 export const MAX_SOM_HORIZON = 1 << 20;
 
@@ -126,7 +148,15 @@ export interface Plan {
 export function prepare(
   specs: readonly PatternSpec[],
   options: CompileOptions,
-): { meta: PatternMeta[]; parsed: ParsedPattern[]; nfa: Nfa; somNfa: Nfa | null; budget: number; somHorizon: number } {
+): {
+  meta: PatternMeta[];
+  literals: (Literal | null)[];
+  nfa: Nfa;
+  somNfa: Nfa | null;
+  budget: number;
+  somHorizon: number;
+  meter: MemoryMeter;
+} {
   if (!Array.isArray(specs) || specs.length === 0)
     throw new NetsieveError('NS_ERR_PATTERN', 'compile() needs at least one pattern');
   if (options === undefined || !['block', 'stream', 'vectored'].includes(options.mode)) {
@@ -139,9 +169,13 @@ export function prepare(
   }
   if (!Number.isInteger(budget) || budget < 4 || budget > 1 << 24)
     throw new NetsieveError('NS_ERR_OPTION', 'stateBudget must be an integer from 4 to 16777216');
-  const parsed: ParsedPattern[] = [];
+  // One pattern at a time, parsed, measured and added to the NFA, so that only one syntax tree is alive at
+  // once (a tree takes some hundred bytes per character: all of 100,000 patterns' held half a gigabyte).
+  const meter = new MemoryMeter(memoryBudgetOption(options.memoryBudget));
+  const literals: (Literal | null)[] = [];
   const meta: PatternMeta[] = [];
   const untrimmed: [number, RegexNode][] = [];
+  const nfa = new Nfa();
   specs.forEach((spec, i) => {
     if (typeof spec !== 'object' || spec === null) throw new NetsieveError('NS_ERR_PATTERN', `pattern #${i} is not an object`);
     if (!Number.isInteger(spec.id) || spec.id < 0) {
@@ -172,7 +206,7 @@ export function prepare(
     const reverseSom = (options.mode === 'block' || somHorizon > 0) && p.flags.leftmost && lo !== hi && !usesFinalNewline(p.ast);
     // Without L only end offsets are reported, and those do not depend on how far back a leading repeat
     // reaches: scan the trimmed form (`[\w.]+@x` as `[\w.]@x`), which starts selectively.
-    parsed.push(p.flags.leftmost && !reverseSom ? p : { ...p, ast: trimLeadingRepeats(p.ast) });
+    const scanned = p.flags.leftmost && !reverseSom ? p.ast : trimLeadingRepeats(p.ast);
     if (reverseSom) untrimmed.push([i, p.ast]);
     meta.push({
       id: spec.id,
@@ -187,35 +221,38 @@ export function prepare(
       emptyWaitsForFinal: canBeEmpty && p.flags.leftmost && usesFinalNewline(p.ast),
       approximated: parsedPattern.approximated ?? [],
     });
-  });
-
-  const nfa = new Nfa();
-  parsed.forEach((p, i) => {
+    const literal = asLiteral(scanned, i, LONGEST_LITERAL);
+    literals.push(literal);
+    // Past MAX_NFA_NODES the NFA's own limit refuses the pattern, with its own advice.
+    const nodes = Math.min(nfaNodeCount(scanned) + 2 + (reverseSom ? nfaNodeCount(p.ast) + 2 : 0), MAX_NFA_NODES);
+    const bytes = PATTERN_BYTES + 2 * spec.expression.length + NFA_NODE_BYTES * nodes + (literal ? 2 * literal.bytes.length : 0);
+    meter.charge(bytes, spec.id, 'NFA');
     try {
-      nfa.addPattern(p.ast, i);
+      nfa.addPattern(scanned, i);
     } catch (e) {
       if (e instanceof NfaTooLarge)
-        throw new NetsieveError('NS_ERR_PATTERN', `${e.message}; make bounded repeats smaller`, { pattern: meta[i]!.id });
+        throw new NetsieveError('NS_ERR_PATTERN', `${e.message}; make bounded repeats smaller`, { pattern: spec.id });
       throw e;
     }
   });
   // Limits were checked on the trimmed forms; the untrimmed ones are at most as large as the originals.
   const somNfa = untrimmed.length > 0 ? new Nfa() : null;
   for (const [i, ast] of untrimmed) somNfa!.addPattern(ast, i);
-  return { meta, parsed, nfa, somNfa, budget, somHorizon };
+  return { meta, literals, nfa, somNfa, budget, somHorizon, meter };
 }
 
 /** Sorts the patterns into engines and builds their tables. */
 export function plan(specs: readonly PatternSpec[], options: CompileOptions): Plan {
-  const { meta, parsed, nfa, somNfa, budget, somHorizon } = prepare(specs, options);
+  const { meta, literals: asLiterals, nfa, somNfa, budget, somHorizon, meter } = prepare(specs, options);
 
   // Sort patterns into engines.
   const literalCandidates: Literal[] = [];
   const dfaCandidates: number[] = [];
   const position: number[] = [];
-  parsed.forEach((p, i) => {
-    const lit = asLiteral(p.ast, i);
-    if (lit !== null && lit.bytes.length >= LITERAL_MIN_WINDOW) literalCandidates.push(lit);
+  const longLiterals: Literal[] = [];
+  asLiterals.forEach((lit, i) => {
+    if (lit !== null && lit.bytes.length > DFA_LITERAL_MAX) longLiterals.push(lit);
+    else if (lit !== null && lit.bytes.length >= LITERAL_MIN_WINDOW) literalCandidates.push(lit);
     else if (meta[i]!.leftmost && meta[i]!.fixedLength < 0 && !meta[i]!.reverseSom) position.push(i);
     else dfaCandidates.push(i);
   });
@@ -231,13 +268,23 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
   } else {
     for (const l of literalCandidates) dfaCandidates.push(l.pattern);
   }
+  // A literal longer than a DFA holds goes to the literal engine however few there are: as a DFA it would
+  // outgrow the state budget and go to the lazy DFA, whose table keeps a bitset of every position of it
+  // per state (a 64 KiB literal took 270 MB of tables there).
+  if (longLiterals.length > 0) {
+    if (literals.length === 0) literalWindow = options.literalWindow ?? LITERAL_WINDOW;
+    literals.push(...longLiterals);
+    literals.sort((a, b) => a.pattern - b.pattern);
+  }
   dfaCandidates.sort((a, b) => a - b);
+  for (const l of literals) meter.charge(64 + LITERAL_BYTE_BYTES * l.bytes.length, meta[l.pattern]!.id, 'literal engine tables');
 
   // DFA groups: selective starts behind a prefilter, broad ones on their own.
   const windows = new Map<number, ReturnType<typeof firstBytes>>();
   for (const p of dfaCandidates) windows.set(p, firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
   const narrow = dfaCandidates.filter((p) => windowProbability(windows.get(p)!) < PREFILTER_MAX_RATE / 4);
-  const broad = dfaCandidates.filter((p) => !narrow.includes(p));
+  const narrowSet = new Set(narrow);
+  const broad = dfaCandidates.filter((p) => !narrowSet.has(p));
   const dfas: Plan['dfas'] = [];
   const lazy: number[] = [];
   const teddyFor = (group: number[]): TeddyPlan | null => {
@@ -249,14 +296,15 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
   };
   /**
    * Whether a pattern's own DFA outgrows a small budget: a bounded repeat of a broad set (`.{0,40}`) makes
-   * the subset construction remember every recent start, 2^n subsets. Such patterns are scanned by a lazy
-   * DFA, built while scanning from the states the data really reaches.
+   * the subset construction remember every recent start, 2^n subsets. Such patterns run on the bit-parallel
+   * NFA (or, the few shapes it does not take, a lazy DFA built while scanning).
    */
   const explosive = (p: number): boolean => {
     try {
-      buildDfa(nfa, [p], EXPLOSIVE_BUDGET);
+      buildDfa(nfa, [p], EXPLOSIVE_BUDGET, meter.remaining());
       return false;
     } catch (e) {
+      if (e instanceof DfaOverMemory) throw meter.refusal(meta[p]!.id, 'DFA', meter.used + e.bytes);
       if (e instanceof DfaTooLarge) return true;
       throw e;
     }
@@ -276,21 +324,58 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
       (filtered ? bitNfaNarrow : bitNfaBroad).push(p);
     }
   };
-  /** A group's DFA, split in halves until each half fits the budget. */
+  /**
+   * A group's DFAs: consecutive runs of its patterns, each as large as fits the state budget. The whole
+   * group is tried first; after a run fails the next ones are half as long. A run whose DFA stays well
+   * within the budget lets the next one double, up to below the shortest run that failed; that limit is
+   * forgotten after `patience` such runs in a row, and patience doubles each time a run that grew fails
+   * again (so a set of uniform patterns settles, and a few heavy ones do not keep the rest in small runs).
+   * Splitting in halves recursively instead rebuilt a full budget of states for every failed half: about
+   * as many failed builds as DFAs made, each the most expensive kind.
+   */
   const build = (group: number[], filtered: boolean): void => {
-    if (group.length === 0) return;
-    try {
-      const tables = buildDfa(nfa, group, budget);
-      dfas.push({ tables, teddy: filtered ? teddyFor(group) : null });
-    } catch (e) {
-      if (!(e instanceof DfaTooLarge)) throw e;
-      if (group.length === 1) {
-        toExplosiveEngine(group[0]!, filtered);
-        return;
+    let at = 0;
+    let size = group.length;
+    let ceiling = Infinity;
+    let grown = false;
+    // Each DFA without a prefilter is one more full pass over the data: such groups try to grow back
+    // sooner (fewer, larger DFAs for more construction work); prefiltered ones mostly skip the data.
+    let patience = filtered ? 4 : 1;
+    let calm = 0;
+    while (at < group.length) {
+      const run = group.slice(at, at + size);
+      let tables: DfaTables;
+      try {
+        tables = buildDfa(nfa, run, budget, meter.remaining());
+      } catch (e) {
+        if (!(e instanceof DfaTooLarge)) throw e;
+        if (e instanceof DfaOverMemory && run.length === 1) throw meter.refusal(meta[run[0]!]!.id, 'DFA', meter.used + e.bytes);
+        calm = 0;
+        if (grown) patience = Math.min(patience * 2, MAX_PATIENCE);
+        grown = false;
+        if (run.length === 1) {
+          toExplosiveEngine(run[0]!, filtered);
+          at++;
+        } else {
+          ceiling = Math.min(ceiling, run.length);
+          size = run.length >> 1;
+        }
+        continue;
       }
-      const half = group.length >> 1;
-      build(group.slice(0, half), filtered);
-      build(group.slice(half), filtered);
+      // What stays of the construction: the table and its encoded copy (within what the builder checked).
+      meter.charge(tables.nstates * (DFA_STATE_BYTES / 4 + (8 << tables.shift)), meta[run[run.length - 1]!]!.id, 'DFA tables');
+      dfas.push({ tables, teddy: filtered ? teddyFor(run) : null });
+      at += run.length;
+      grown = false;
+      if (tables.nstates * 4 > budget) {
+        calm = 0;
+        continue;
+      }
+      if (++calm >= patience) ceiling = Infinity;
+      if (size * 2 < ceiling) {
+        size *= 2;
+        grown = true;
+      }
     }
   };
   const narrowExplosive = new Set(narrow.filter(explosive));
@@ -306,26 +391,45 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
     false,
   );
   lazy.sort((a, b) => a - b);
+  // A lazy DFA's table keeps, per cached state, a bitset of the positions its patterns may be in; the
+  // table itself is charged to the pattern with the most positions (an explosive one, usually).
+  let largest = -1;
+  let mostPositions = -1;
+  for (const p of lazy) {
+    let positions = 0;
+    nfa.forEachReachable([nfa.starts[p]!], (n) => {
+      if (nfa.kind[n] === NodeKind.BYTE) positions += 2;
+    });
+    meter.charge((LAZY_CACHED_STATES * positions) / 8, meta[p]!.id, 'lazy DFA table');
+    if (positions > mostPositions) {
+      mostPositions = positions;
+      largest = p;
+    }
+  }
+  if (largest >= 0) meter.charge(LAZY_TABLE_BYTES, meta[largest]!.id, 'lazy DFA table');
   const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
   // Bit-parallel engines: the selective starts apart from the broad ones (which have no prefilter), each
-  // engine within what the dense step holds.
+  // one engine (one pass over the data) as long as it holds them: a sparse one steps only what is alive.
   const bitNfa: BitNfaPlan[] = [];
+  const bitNfaEngine = (patterns: number[]): BitNfaPlan => {
+    const tables = buildBitNfa(nfa, patterns);
+    meter.charge(tables.blob.length, meta[patterns[patterns.length - 1]!]!.id, 'bit-parallel NFA tables');
+    return { patterns, tables };
+  };
   for (const group of [bitNfaNarrow, bitNfaBroad]) {
-    // One engine (one pass over the data) as long as it holds them: a sparse one steps only what is alive.
-    const budget = MAX_BNFA_POSITIONS;
     let cur: number[] = [];
     let used = 0;
     for (const p of group.sort((a, b) => a - b)) {
       const n = positionsOf.get(p)!;
-      if (used + n > budget && cur.length > 0) {
-        bitNfa.push({ patterns: cur, tables: buildBitNfa(nfa, cur) });
+      if (used + n > MAX_BNFA_POSITIONS && cur.length > 0) {
+        bitNfa.push(bitNfaEngine(cur));
         cur = [];
         used = 0;
       }
       cur.push(p);
       used += n;
     }
-    if (cur.length > 0) bitNfa.push({ patterns: cur, tables: buildBitNfa(nfa, cur) });
+    if (cur.length > 0) bitNfa.push(bitNfaEngine(cur));
   }
   position.sort((a, b) => a - b);
   return { mode: options.mode, meta, nfa, dfas, literals, literalWindow, lazy: lazyPlan, bitNfa, position, somNfa, somHorizon };
@@ -379,10 +483,15 @@ export function lazyTeddy(nfa: Nfa, patterns: number[]): TeddyPlan | null {
   return t.rate < PREFILTER_MAX_RATE ? t : null;
 }
 
-/** Encodes the plan's DFAs and literals into the kernel's tables: the parts of a database. */
+/**
+ * Encodes the plan's DFAs and literals into the kernel's tables: the parts of a database. The plan's DFA
+ * tables are taken out of it as they are encoded, so that each can be freed once its blob exists (all
+ * tables and all blobs at once were twice the memory at 10,000 patterns).
+ */
 export function encodeEngines(p: Plan): DatabaseParts {
   const blobs: EngineBlob[] = [];
-  for (const d of p.dfas) {
+  const dfas = p.dfas.splice(0, p.dfas.length).reverse();
+  for (let d = dfas.pop(); d !== undefined; d = dfas.pop()) {
     const blob = encodeDfa(d.tables, d.teddy);
     blobs.push({
       kind: ENGINE_DFA,

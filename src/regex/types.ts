@@ -25,6 +25,13 @@ export interface CompileOptions {
   /** Largest DFA (states); bigger groups are split. Default 16,000. */
   stateBudget?: number;
   /**
+   * Bytes of memory compilation may take, as estimated before each stage allocates (the patterns' NFA,
+   * DFA states times byte classes, the literal engine's tables, lazy DFA tables). A set that would need
+   * more is refused with NS_ERR_PATTERN naming the pattern that pushed the estimate over, instead of
+   * exhausting the process. Default 1 GiB (2 ** 30).
+   */
+  memoryBudget?: number;
+  /**
    * Stream and vectored modes: bytes of each stream's recent data kept so that an `L` pattern's start can be
    * found backwards from its end (as in block mode), instead of running such patterns on the slow position
    * engine. A start further back than the horizon plus the current chunk is reported imprecisely: the
