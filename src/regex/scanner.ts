@@ -729,6 +729,40 @@ export class Scanner {
     u32[o + 1] = 0;
   }
 
+  /**
+   * The order in which to hand out the slice's `n` matches: by end offset, ties in the order collected (the
+   * engines' lists are each in order; together they are not). A counting sort over the offsets when the
+   * matches are many for their span (a rule set that matches at most bytes reports hundreds of thousands
+   * per slice), a comparison sort otherwise. Reuses its arrays.
+   */
+  private deliveryOrder(n: number): Int32Array {
+    const to = this.mTo;
+    if (this.orderScratch.length < n) this.orderScratch = new Int32Array(Math.max(n, 2 * this.orderScratch.length));
+    const order = this.orderScratch.subarray(0, n);
+    let lo = to[0]!;
+    let hi = lo;
+    for (let j = 1; j < n; j++) {
+      const t = to[j]!;
+      if (t < lo) lo = t;
+      else if (t > hi) hi = t;
+    }
+    const span = hi - lo + 1;
+    if (n < 256 || span > 4 * n + SLICE) {
+      for (let j = 0; j < n; j++) order[j] = j;
+      order.sort((a, b) => to[a]! - to[b]! || a - b);
+      return order;
+    }
+    if (this.countScratch.length < span + 1) this.countScratch = new Int32Array(Math.max(span + 1, 2 * this.countScratch.length));
+    const count = this.countScratch;
+    count.fill(0, 0, span + 1);
+    for (let j = 0; j < n; j++) count[to[j]! - lo + 1]!++;
+    for (let k = 1; k <= span; k++) count[k]! += count[k - 1]!;
+    for (let j = 0; j < n; j++) order[count[to[j]! - lo]!++] = j;
+    return order;
+  }
+  private orderScratch = new Int32Array(0);
+  private countScratch = new Int32Array(0);
+
   /** Sorts the slice's matches by end offset and hands them out, honouring single-match patterns. */
   private deliver(onMatch: MatchHandler): ScanResult {
     const n = this.mPat.length;
@@ -750,10 +784,10 @@ export class Scanner {
         this.mFrom[j] = this.historyOffset >= 0 ? this.streamStart(p, to) : this.som.start(p, to);
       }
     }
-    let order: number[] | null = null;
+    let order: Int32Array | null = null;
     for (let i = 1; i < n; i++) {
       if (this.mTo[i]! < this.mTo[i - 1]!) {
-        order = Array.from({ length: n }, (_, j) => j).sort((a, b) => this.mTo[a]! - this.mTo[b]! || a - b);
+        order = this.deliveryOrder(n);
         break;
       }
     }

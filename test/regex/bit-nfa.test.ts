@@ -212,3 +212,29 @@ describe('bit-parallel NFA: work bounds', () => {
     expect(scanNs([spec], 'stream', data, randomChunks(mulberry32(6), data.length, 700))).toEqual(want);
   });
 });
+
+describe('delivery of many matches from several engines', () => {
+  it('in order of end offset (ties as collected), whether counted or compared into order', () => {
+    const rand = mulberry32(21);
+    const data = Uint8Array.from({ length: 100_000 }, () => 97 + Math.floor(rand() * 26));
+    const specs: PatternSpec[] = [
+      { id: 1, expression: '[a-m]', flags: '' },
+      { id: 2, expression: '[a-z].{0,50}[n-z]', flags: 's' },
+      { id: 3, expression: 'q', flags: '' },
+    ];
+    const db = compile(specs, { mode: 'block' });
+    expect(new Set(db.info().engines.map((e) => e.kind)).size).toBeGreaterThan(1);
+    const got: string[] = [];
+    let last = -1;
+    let unordered = 0;
+    db.scan(data, (id, _from, to) => {
+      if (to < last) unordered++;
+      last = to;
+      got.push(`${id}:${to}`);
+    });
+    expect(unordered).toBe(0);
+    const want = specs.flatMap((s) => scanNs([s], 'block', data, [data.length]).map((r) => r.replace(':?:', ':')));
+    expect(got.length).toBeGreaterThan(100_000);
+    expect([...got].sort()).toEqual(want.sort());
+  });
+});
