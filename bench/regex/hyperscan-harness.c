@@ -4,6 +4,7 @@
  *
  *   harness [--passes N] [--chunk N] [--large N] [--compiles N] PATTERNS CORPUS   timings, JSON on stdout
  *   harness --list PATTERNS CORPUS                                                every match, "id from to" lines
+ *   harness --check PATTERNS                                                      which patterns compile alone
  *   harness --version                                                             hs_version()
  *
  * PATTERNS holds one pattern per line, "id:flags:expression" (flag letters i s m H L as in Hyperscan's own
@@ -16,6 +17,10 @@
  * One untimed warm-up pass per mode, then --passes timed passes. The match callback counts matches in total and
  * per pattern id, and sums each pattern's start and end offsets: the same work netsieve's callback does in the
  * suite, so the two are timed alike. "perId" in the output maps an id to [count, sum of from, sum of to].
+ *
+ * Check mode compiles each pattern on its own, in block mode and then in stream mode (with a large SOM horizon
+ * when it has L), and prints one JSON line per pattern: {"id":N} when both compile, else {"id":N,"error":"..."}
+ * with Hyperscan's message (bench/regex/real-sets.ts keeps only what native Hyperscan takes).
  *
  * Errors (a pattern Hyperscan refuses, a missing file) print {"error": ...} and exit with status 2.
  */
@@ -221,8 +226,29 @@ static void run_mode(const char *name, const hs_database_t *db, hs_scratch_t *sc
   free(secs);
 }
 
+/* --check: one line per pattern, whether it compiles alone in block and in stream mode, and if not why. */
+static void check_each(const patterns_t *p) {
+  for (unsigned i = 0; i < p->count; i++) {
+    unsigned modes[2] = {HS_MODE_BLOCK, HS_MODE_STREAM | ((p->flags[i] & HS_FLAG_SOM_LEFTMOST) ? HS_MODE_SOM_HORIZON_LARGE : 0)};
+    const char *why = NULL;
+    hs_compile_error_t *err = NULL;
+    for (int m = 0; m < 2 && why == NULL; m++) {
+      hs_database_t *db = NULL;
+      if (hs_compile(p->expressions[i], p->flags[i], modes[m], NULL, &db, &err) != HS_SUCCESS) why = err->message;
+      else hs_free_database(db);
+    }
+    printf("{\"id\":%u", p->ids[i]);
+    if (why != NULL) {
+      printf(",\"error\":");
+      json_string(stdout, why);
+    }
+    printf("}\n");
+    if (err != NULL) hs_free_compile_error(err);
+  }
+}
+
 int main(int argc, char **argv) {
-  int passes = 10, compiles = 3, list = 0;
+  int passes = 10, compiles = 3, list = 0, check = 0;
   size_t chunk = 1460, large = 65536;
   const char *paths[2] = {NULL, NULL};
   int npaths = 0;
@@ -232,15 +258,24 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) chunk = (size_t)atol(argv[++i]);
     else if (!strcmp(argv[i], "--large") && i + 1 < argc) large = (size_t)atol(argv[++i]);
     else if (!strcmp(argv[i], "--list")) list = 1;
+    else if (!strcmp(argv[i], "--check")) check = 1;
     else if (!strcmp(argv[i], "--version")) {
       printf("%s\n", hs_version());
       return 0;
     }
     else if (npaths < 2) paths[npaths++] = argv[i];
-    else fail("usage: harness [--passes N] [--chunk N] [--large N] [--compiles N] [--list] PATTERNS CORPUS", NULL, -1);
+    else fail("usage: harness [--passes N] [--chunk N] [--large N] [--compiles N] [--list] PATTERNS CORPUS | --check PATTERNS", NULL, -1);
+  }
+  if (check && npaths == 1) {
+    if (hs_valid_platform() != HS_SUCCESS) fail("this CPU cannot run Hyperscan (it needs SSSE3)", NULL, -1);
+    size_t plen;
+    char *ptext = read_file(paths[0], &plen);
+    patterns_t p = parse_patterns(ptext);
+    check_each(&p);
+    return 0;
   }
   if (npaths != 2 || passes < 1 || compiles < 1 || chunk < 1 || large < 1)
-    fail("usage: harness [--passes N] [--chunk N] [--large N] [--compiles N] [--list] PATTERNS CORPUS", NULL, -1);
+    fail("usage: harness [--passes N] [--chunk N] [--large N] [--compiles N] [--list] PATTERNS CORPUS | --check PATTERNS", NULL, -1);
   if (hs_valid_platform() != HS_SUCCESS) fail("this CPU cannot run Hyperscan (it needs SSSE3)", NULL, -1);
 
   size_t plen, len;

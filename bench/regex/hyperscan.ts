@@ -235,3 +235,23 @@ export function hyperscanMatches(patterns: readonly HsPattern[], data: Uint8Arra
   }
   return matches;
 }
+
+/**
+ * Which patterns native Hyperscan compiles on their own, in block and in stream mode (the harness's
+ * `--check`): the reason for each one it refuses, by id. Throws when the harness cannot run here.
+ */
+export function hyperscanRefusals(patterns: readonly HsPattern[]): Map<number, string> {
+  const h = hyperscanHarness();
+  if (!h.ok) throw new Error(`native Hyperscan unavailable: ${h.reason}`);
+  const out = withInputs(patterns, new Uint8Array(0), (p) => run(h.binary, ['--check', p]));
+  const refused = new Map<number, string>();
+  let answered = 0;
+  for (const line of out.split('\n')) {
+    if (line === '') continue;
+    const r = JSON.parse(line) as { id: number; error?: string };
+    answered++;
+    if (r.error !== undefined) refused.set(r.id, r.error);
+  }
+  if (answered !== patterns.length) throw new Error(`hyperscan harness checked ${answered} of ${patterns.length} patterns`);
+  return refused;
+}
