@@ -1,0 +1,303 @@
+/**
+ * Real rule sets against native Hyperscan (issue #9): the CRS v4 `@rx` regexes, the gitleaks rules' regexes,
+ * a generated set of bounded repeats and seeded random sets (bench/regex/real-sets.ts), each on HTTP-like,
+ * random and adversarial input, in block mode and in stream mode at several seeded random chunkings (and
+ * 1-byte chunks over a short prefix). netsieve must report exactly what Hyperscan reports: the same
+ * (pattern id, end offset) list, and the same start for patterns with L.
+ *
+ * Needs native Hyperscan (test/regex/hyperscan-reference.ts) and, for CRS and gitleaks, the shared folder
+ * (`../shared/crs`, `../shared/gitleaks`); each case skips with the reason when they are absent. The work
+ * is bounded by the input sizes below, not by a clock. Cases the engine cannot finish in reasonable time
+ * today are listed in TOO_SLOW_TODAY (skipped, with what they cost when measured);
+ * NETSIEVE_REGEX_SLOW=1 runs them anyway, and NETSIEVE_REGEX_SETS_BYTES=n scans n bytes of each input instead
+ * of the sizes below (a short run of the slow cases: 2048).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  adversarialInput,
+  boundedRepeatSet,
+  crsRxPatterns,
+  gitleaksPatterns,
+  httpInput,
+  literalFragments,
+  parseCrsRules,
+  parseGitleaksToml,
+  randomInput,
+  randomSet,
+  tomlString,
+  type RulePattern,
+  type RuleSet,
+} from '../../bench/regex/real-sets.js';
+import { Rng } from '../../bench/regex/prng.js';
+import { compile, type RegexDatabase } from '../../src/regex/database.js';
+import { SHARED_DIR } from '../support/corpus.js';
+import { needHyperscan, runHyperscanCases, type HsCase, type HsMatch } from './hyperscan-reference.js';
+
+const CRS_DIR = path.join(SHARED_DIR, 'crs');
+const GITLEAKS_DIR = path.join(SHARED_DIR, 'gitleaks');
+
+interface SetSource {
+  name: string;
+  /** The folder it is read from, when it comes from the shared folder. */
+  shared?: string;
+  load: () => RuleSet;
+  /** Bytes of each input. */
+  bytes: number;
+}
+
+const SOURCES: readonly SetSource[] = [
+  { name: 'CRS @rx', shared: path.join(CRS_DIR, 'rules'), load: () => crsRxPatterns(CRS_DIR), bytes: 16 * 1024 },
+  { name: 'gitleaks', shared: GITLEAKS_DIR, load: () => gitleaksPatterns(GITLEAKS_DIR), bytes: 16 * 1024 },
+  { name: 'bounded repeats', load: () => boundedRepeatSet(), bytes: 16 * 1024 },
+  { name: 'random A', load: () => randomSet(40, 1), bytes: 8 * 1024 },
+  { name: 'random B', load: () => randomSet(40, 2), bytes: 8 * 1024 },
+];
+
+const INPUTS = ['http', 'random', 'adversarial'] as const;
+type InputKind = (typeof INPUTS)[number];
+
+/** Random chunkings per case (stream mode), and the prefix scanned again in 1-byte chunks. */
+const CHUNKINGS = 3;
+const ONE_BYTE_PREFIX = 512;
+
+/**
+ * Cases the engine cannot finish in reasonable time today, with what they cost: block mode, first scan of a
+ * 4 KiB input after compiling (a script on the shared, busy 2-core machine, not this file; stream mode costs
+ * about the same again per chunking). The patterns with bounded repeats go to the lazy DFA, which builds
+ * states as fast as it meets them; the bit-parallel NFA replacing it should let this list be emptied. Every
+ * one of these cases agreed with Hyperscan in block mode at 4 KiB when measured.
+ */
+export const TOO_SLOW_TODAY: ReadonlyMap<string, string> = new Map([
+  ['CRS @rx × http', 'compile ~75 s per database, then ~5.7 s per KiB'],
+  ['CRS @rx × random', 'compile ~75 s per database, then ~4.3 s per KiB'],
+  ['CRS @rx × adversarial', 'compile ~75 s per database, then ~25 s per KiB'],
+  ['gitleaks × http', '~0.5 s per KiB'],
+  ['gitleaks × adversarial', '~1.7 s per KiB'],
+  ['bounded repeats × http', '~0.8 s per KiB'],
+  ['bounded repeats × random', '~0.6 s per KiB'],
+  ['bounded repeats × adversarial', '~1.5 s per KiB'],
+]);
+const RUN_SLOW = process.env.NETSIEVE_REGEX_SLOW === '1';
+const BYTES_OVERRIDE = Number(process.env.NETSIEVE_REGEX_SETS_BYTES ?? '0');
+
+const loaded = new Map<string, RuleSet>();
+function load(source: SetSource): RuleSet {
+  let set = loaded.get(source.name);
+  if (set === undefined) {
+    set = source.load();
+    loaded.set(source.name, set);
+  }
+  return set;
+}
+
+/** Each set's block and stream databases, compiled once for its three inputs (CRS compiles slowly today). */
+const compiled = new Map<string, { block: RegexDatabase; stream: RegexDatabase }>();
+function databases(source: SetSource, patterns: readonly RulePattern[]): { block: RegexDatabase; stream: RegexDatabase } {
+  let dbs = compiled.get(source.name);
+  if (dbs === undefined) {
+    dbs = { block: compile(patterns, { mode: 'block' }), stream: compile(patterns, { mode: 'stream' }) };
+    compiled.set(source.name, dbs);
+  }
+  return dbs;
+}
+afterAll(() => {
+  for (const { block, stream } of compiled.values()) {
+    block.free();
+    stream.free();
+  }
+});
+
+function input(kind: InputKind, patterns: readonly RulePattern[], bytes: number): Uint8Array {
+  if (kind === 'http') return httpInput(bytes);
+  if (kind === 'random') return randomInput(bytes);
+  return adversarialInput(patterns, bytes);
+}
+
+/** A seeded chunking of `length` bytes: small (segment-like), medium and large pieces mixed. */
+function chunking(rng: Rng, length: number): number[] {
+  const out: number[] = [];
+  const most = rng.pick([7, 100, 1460, 8192]);
+  for (let left = length; left > 0; ) {
+    const n = Math.min(left, rng.chance(0.1) ? rng.between(0, 3) : rng.between(1, most));
+    out.push(n);
+    left -= n;
+  }
+  return out;
+}
+
+function pieces(data: Uint8Array, lengths: readonly number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const n of lengths) {
+    out.push(data.subarray(at, at + n));
+    at += n;
+  }
+  return out;
+}
+
+/** Reports as sorted "id:from:to" strings; `from` only for L patterns (Hyperscan reports none without it). */
+type Normalise = (id: number, from: number, to: number) => string;
+
+function normaliser(patterns: readonly RulePattern[]): Normalise {
+  const leftmost = new Set(patterns.filter((p) => p.flags.includes('L')).map((p) => p.id));
+  return (id, from, to) => `${id}:${leftmost.has(id) ? from : '-'}:${to}`;
+}
+
+function fromHyperscan(ms: readonly HsMatch[], norm: Normalise): string[] {
+  return ms.map(([id, from, to]) => norm(id, from, to)).sort();
+}
+
+function scanBlock(db: RegexDatabase, data: Uint8Array, norm: Normalise): string[] {
+  const out: string[] = [];
+  db.scan(data, (id, from, to) => void out.push(norm(id, from, to)));
+  return out.sort();
+}
+
+function scanStream(db: RegexDatabase, chunks: readonly Uint8Array[], norm: Normalise): string[] {
+  const out: string[] = [];
+  const onMatch = (id: number, from: number, to: number) => void out.push(norm(id, from, to));
+  const s = db.openStream();
+  for (const c of chunks) s.scan(c, onMatch);
+  s.close(onMatch);
+  s.free();
+  return out.sort();
+}
+
+/** What differs between two sorted report lists, as a few readable lines (empty when equal). */
+function differences(label: string, got: readonly string[], want: readonly string[]): string[] {
+  if (got.length === want.length && got.every((g, i) => g === want[i])) return [];
+  const wanted = new Set(want);
+  const gotten = new Set(got);
+  const extra = got.filter((g) => !wanted.has(g));
+  const missing = want.filter((w) => !gotten.has(w));
+  return [
+    `${label}: netsieve ${got.length} reports, Hyperscan ${want.length}; ` +
+      `only netsieve (id:from:to): ${extra.slice(0, 8).join(' ') || '-'}; only Hyperscan: ${missing.slice(0, 8).join(' ') || '-'}`,
+  ];
+}
+
+describe('real rule sets against native Hyperscan', () => {
+  for (const source of SOURCES) {
+    for (const kind of INPUTS) {
+      const name = `${source.name} × ${kind}`;
+      const slow = TOO_SLOW_TODAY.get(name);
+      it.skipIf(slow !== undefined && !RUN_SLOW)(
+        `${name}${slow !== undefined ? ` (TOO_SLOW_TODAY: ${slow})` : ''}`,
+        (ctx) => {
+          needHyperscan(ctx);
+          if (source.shared !== undefined && !fs.existsSync(source.shared)) ctx.skip(`shared folder absent (${source.shared})`);
+          const set = load(source);
+          if (set.checked !== true) ctx.skip(set.checked);
+          expect(set.patterns.length).toBeGreaterThan(0);
+
+          const patterns = set.patterns;
+          const data = input(kind, patterns, BYTES_OVERRIDE > 0 ? BYTES_OVERRIDE : source.bytes);
+          const short = data.subarray(0, ONE_BYTE_PREFIX);
+          const rng = new Rng(0x5e75 ^ source.bytes ^ INPUTS.indexOf(kind));
+          const chunkings = Array.from({ length: CHUNKINGS }, () => chunking(rng, data.length));
+          const ones = new Array<number>(short.length).fill(1);
+
+          const [full, prefix] = runHyperscanCases([
+            { patterns, data, chunks: chunkings[0]!, moreChunkings: chunkings.slice(1) },
+            { patterns, data: short, chunks: ones },
+          ] satisfies HsCase[]);
+          if (full === undefined || prefix === undefined || 'error' in full || 'error' in prefix)
+            throw new Error(`Hyperscan refused the set: ${JSON.stringify(full)}`);
+
+          const norm = normaliser(patterns);
+          const problems: string[] = [];
+          const { block, stream } = databases(source, patterns);
+          problems.push(...differences('block', scanBlock(block, data, norm), fromHyperscan(full.block, norm)));
+          const hsStreams = [full.stream, ...(full.streams ?? [])];
+          chunkings.forEach((lengths, k) => {
+            problems.push(
+              ...differences(
+                `stream, chunking ${k} (${lengths.length} chunks)`,
+                scanStream(stream, pieces(data, lengths), norm),
+                fromHyperscan(hsStreams[k]!, norm),
+              ),
+            );
+          });
+          problems.push(
+            ...differences(
+              `stream, first ${short.length} bytes in 1-byte chunks`,
+              scanStream(stream, pieces(short, ones), norm),
+              fromHyperscan(prefix.stream, norm),
+            ),
+          );
+          expect(problems).toEqual([]);
+        },
+        300_000,
+      );
+    }
+  }
+});
+
+describe('rule extraction (bench/regex/real-sets.ts)', () => {
+  it('takes @rx operands of SecRule lines, continued lines joined, \\" unescaped, with rule and chain ids', () => {
+    const conf = [
+      '# comment "@rx nope"',
+      'SecRule ARGS "@rx (?i)union\\s+select\\b" \\',
+      '    "id:942999,\\',
+      '    phase:2,\\',
+      '    chain"',
+      '    SecRule MATCHED_VARS "!@rx [\\"\'`]x\\x5c" "t:none"',
+      'SecRule REQUEST_HEADERS:Host "@streq localhost" "id:920001,pass"',
+      'SecRule ARGS "^bare$" "id:920002,pass"',
+      'SecRule TX:X "@rx ^%{tx.allowed_methods}$" "id:920003,pass"',
+    ].join('\n');
+    expect(parseCrsRules(conf)).toEqual([
+      { rule: '942999', expression: '(?i)union\\s+select\\b' },
+      { rule: '942999/chain1', expression: '["\'`]x\\x5c' },
+      { rule: '920002', expression: '^bare$' },
+      {
+        rule: '920003',
+        expression: '^%{tx.allowed_methods}$',
+        reason: 'macro expansion (%{...}): the regex is built at run time',
+      },
+    ]);
+  });
+
+  it("takes the rules' regex from gitleaks TOML, not the allowlists' regexes, in every string form", () => {
+    const toml = [
+      'title = "x"',
+      '[allowlist]',
+      "regexes = ['''nope''']",
+      '[[rules]]',
+      'id = "one"',
+      "regex = '''(?i)\\b(key)[=:]'''",
+      '[[rules.allowlists]]',
+      "regex = '''not-a-rule'''",
+      '[[rules]]',
+      'regex = "a\\\\d\\"\\u0041"',
+      'id = "two"',
+      '[[rules]]',
+      'id = "three"',
+      "path = '''\\.env$'''",
+    ].join('\n');
+    expect(parseGitleaksToml(toml)).toEqual([
+      { rule: 'one', expression: '(?i)\\b(key)[=:]' },
+      { rule: 'two', expression: 'a\\d"A' },
+    ]);
+    expect(tomlString("'''\nab'''")).toBe('ab');
+    expect(tomlString("'a\\b'")).toBe('a\\b');
+    expect(() => tomlString('"a\\q"')).toThrow(/escape/);
+  });
+
+  it('finds the literal fragments adversarial inputs are made of', () => {
+    expect(literalFragments('union.{0,100}select')).toEqual(['union', 'select']);
+    expect(literalFragments('(?i)\\bselect\\s+fro[mn]x{2}abc\\.php')).toEqual(['select', 'fro', 'abc.php']);
+    expect(literalFragments('<iframe[^>]{0,100}\\ssrc\\s*=')).toEqual(['<iframe', 'src']);
+    expect(literalFragments('(?:abcd|efg)?h')).toEqual(['abcd', 'efg']);
+  });
+
+  it('adversarial input opens the patterns again and again, and is exactly as long as asked', () => {
+    const data = adversarialInput([{ expression: 'union.{0,100}select' }], 4096);
+    expect(data.length).toBe(4096);
+    const text = Buffer.from(data).toString('latin1');
+    expect(text.split('union').length - 1).toBeGreaterThan(300);
+    expect(text).not.toMatch(/[\n>]/);
+  });
+});
