@@ -10,7 +10,8 @@
  * is bounded by the input sizes below, not by a clock. Cases the engine cannot finish in reasonable time
  * today are listed in TOO_SLOW_TODAY (skipped, with what they cost when measured);
  * NETSIEVE_REGEX_SLOW=1 runs them anyway, and NETSIEVE_REGEX_SETS_BYTES=n scans n bytes of each input instead
- * of the sizes below (a short run of the slow cases: 2048).
+ * of the sizes below (a short run of the slow cases: 2048); NETSIEVE_REGEX_FUZZ=n runs n times as many random
+ * sets.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -30,6 +31,7 @@ import {
   type RulePattern,
   type RuleSet,
 } from '../../bench/regex/real-sets.js';
+import { hyperscanHarness, hyperscanRefusals } from '../../bench/regex/hyperscan.js';
 import { Rng } from '../../bench/regex/prng.js';
 import { compile, type RegexDatabase } from '../../src/regex/database.js';
 import { SHARED_DIR } from '../support/corpus.js';
@@ -51,8 +53,12 @@ const SOURCES: readonly SetSource[] = [
   { name: 'CRS @rx', shared: path.join(CRS_DIR, 'rules'), load: () => crsRxPatterns(CRS_DIR), bytes: 16 * 1024 },
   { name: 'gitleaks', shared: GITLEAKS_DIR, load: () => gitleaksPatterns(GITLEAKS_DIR), bytes: 16 * 1024 },
   { name: 'bounded repeats', load: () => boundedRepeatSet(), bytes: 16 * 1024 },
-  { name: 'random A', load: () => randomSet(40, 1), bytes: 8 * 1024 },
-  { name: 'random B', load: () => randomSet(40, 2), bytes: 8 * 1024 },
+  // NETSIEVE_REGEX_FUZZ=n: n times as many random sets, for a longer local run.
+  ...Array.from({ length: 2 * Math.max(1, Number(process.env.NETSIEVE_REGEX_FUZZ ?? '1')) }, (_, k) => ({
+    name: `random ${k < 2 ? 'AB'[k] : k + 1}`,
+    load: () => randomSet(40, k + 1),
+    bytes: 8 * 1024,
+  })),
 ];
 
 const INPUTS = ['http', 'random', 'adversarial'] as const;
@@ -299,5 +305,44 @@ describe('rule extraction (bench/regex/real-sets.ts)', () => {
     const text = Buffer.from(data).toString('latin1');
     expect(text.split('union').length - 1).toBeGreaterThan(300);
     expect(text).not.toMatch(/[\n>]/);
+  });
+
+  it('loses no CRS @rx operator: each is in the set or refused with a reason', (ctx) => {
+    if (!fs.existsSync(path.join(CRS_DIR, 'rules'))) ctx.skip(`shared folder absent (${CRS_DIR})`);
+    const rulesDir = path.join(CRS_DIR, 'rules');
+    let operators = 0;
+    for (const f of fs.readdirSync(rulesDir).filter((x) => x.endsWith('.conf'))) {
+      for (const line of fs.readFileSync(path.join(rulesDir, f), 'utf8').split('\n'))
+        if (!line.trimStart().startsWith('#')) operators += (line.match(/"!?@rx /g) ?? []).length;
+    }
+    const set = crsRxPatterns(CRS_DIR);
+    expect(set.patterns.length + set.refused.length).toBe(operators);
+    expect(set.patterns.length).toBeGreaterThan(250);
+    for (const r of set.refused) expect(r.reason).not.toBe('');
+    expect(new Set(set.patterns.map((p) => p.id)).size).toBe(set.patterns.length);
+  }, 120_000);
+
+  it("loses no gitleaks rule's regex", (ctx) => {
+    if (!fs.existsSync(GITLEAKS_DIR)) ctx.skip(`shared folder absent (${GITLEAKS_DIR})`);
+    let regexes = 0;
+    for (const f of fs.readdirSync(GITLEAKS_DIR).filter((x) => x.endsWith('.toml')))
+      regexes += (fs.readFileSync(path.join(GITLEAKS_DIR, f), 'utf8').match(/^regex = /gm) ?? []).length;
+    const set = gitleaksPatterns(GITLEAKS_DIR);
+    expect(set.patterns.length + set.refused.length).toBe(regexes);
+    expect(set.patterns.length).toBeGreaterThan(200);
+  }, 120_000);
+
+  it("the harness's --check says which patterns native Hyperscan refuses, and why", (ctx) => {
+    const h = hyperscanHarness();
+    if (!h.ok) ctx.skip(`native Hyperscan unavailable: ${h.reason}`);
+    const refused = hyperscanRefusals([
+      { id: 1, expression: 'abc', flags: '' },
+      { id: 2, expression: 'a(?<=b)c', flags: '' },
+      { id: 3, expression: 'x.{0,100}y', flags: 'i' },
+      { id: 4, expression: 'a|', flags: '' },
+    ]);
+    expect([...refused.keys()].sort()).toEqual([2, 4]);
+    expect(refused.get(2)).toMatch(/not supported/i);
+    expect(refused.get(4)).toMatch(/empty/i);
   });
 });
