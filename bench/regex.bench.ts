@@ -42,6 +42,7 @@
  * or NETSIEVE_BENCH_SLOW=1, adds them. `--real none` and `--compile-sizes none` leave the parts out.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { SHARED_DIR } from '../test/support/corpus.js';
@@ -144,6 +145,11 @@ function corpusOf(name: string, data: Uint8Array): Corpus {
   return { name, data, text: latin1(data), small: chunk(data, SEGMENT_CHUNK), large: chunk(data, LARGE_CHUNK) };
 }
 
+// The harness keeps each set's compiled Hyperscan databases here for the run (CRS's block database takes
+// minutes to compile): compiled and timed on a set's first corpus, loaded for the others. Removed at exit.
+const HS_DB_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-hs-dbs-'));
+process.on('exit', () => fs.rmSync(HS_DB_CACHE, { recursive: true, force: true }));
+
 const ns = await loadNetsieve();
 console.log('compile' in ns ? `# netsieve: compile() from ${ns.from}` : `# netsieve: ${ns.reason}`);
 const hs = hyperscanHarness();
@@ -205,7 +211,7 @@ for (const { set, corpora } of runs) {
     // Native Hyperscan first: its harness times itself.
     let hsRun: HsRun | null = null;
     try {
-      hsRun = runHyperscan(set.patterns, corpus.data, { passes: PASSES });
+      hsRun = runHyperscan(set.patterns, corpus.data, { passes: PASSES, dbCache: HS_DB_CACHE });
       figures.hs ??= hsRun;
     } catch (e) {
       console.log(`native Hyperscan failed on ${set.name}: ${e instanceof Error ? e.message : String(e)}`);
@@ -515,7 +521,7 @@ function planNetsieve(
     if (bytes !== full && !referenced.has(bytes)) {
       referenced.add(bytes);
       try {
-        const ref = runHyperscan(set.patterns, data, { passes: 1, compiles: 1 });
+        const ref = runHyperscan(set.patterns, data, { passes: 1, compiles: 1, dbCache: HS_DB_CACHE });
         if (ref !== null)
           counts.push({
             engine: `Hyperscan block${suffix}`,

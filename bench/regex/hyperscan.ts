@@ -169,6 +169,12 @@ export interface HsRunOptions {
   smallChunk?: number;
   /** Stream mode's large chunk. */
   largeChunk?: number;
+  /**
+   * A folder where the harness keeps compiled databases (`--db-cache`): the first run on a pattern set
+   * compiles and measures, later runs on the same set load the databases and report that measurement. Give
+   * each benchmark run its own folder, so that no figure outlives the run that measured it.
+   */
+  dbCache?: string;
 }
 
 /**
@@ -187,6 +193,7 @@ export function runHyperscan(patterns: readonly HsPattern[], corpus: Uint8Array,
     String(opts.smallChunk ?? 1460),
     '--large',
     String(opts.largeChunk ?? 65536),
+    ...(opts.dbCache !== undefined ? ['--db-cache', opts.dbCache] : []),
   ];
   const out = withInputs(patterns, corpus, (p, c) => run(h.binary, [...args, p, c]));
   type RawMode = Omit<HsModeFigures, 'perId'> & { perId: Record<string, [number, number, number]> };

@@ -101,7 +101,8 @@ export function parseCrsRules(text: string): Extracted[] {
 
     let op = operator.startsWith('!') ? operator.slice(1) : operator;
     if (op.startsWith('@')) {
-      const name = /^@(\S+)/.exec(op)![1]!;
+      // Always matches (op starts with @); `\S*` so that a bare `@` is no crash.
+      const name = /^@(\S*)/.exec(op)![1]!;
       if (name !== 'rx') continue;
       op = op.slice(name.length + 1).replace(/^\s+/, '');
     }
@@ -404,7 +405,7 @@ function randomExpression(rng: Rng, depth: number): string {
       case 2:
         return rng.pick(['[a-c]', '[^x]', '[xyz]', '.', '\\w', '\\d', '\\s', '[^a\\n]']);
       case 3:
-        return rng.pick(['\\b', '^', '$']) === '\\b' ? '\\b' : rng.pick([...RANDOM_ALPHABET]);
+        return rng.chance(0.2) ? '\\B' : '\\b';
       case 4:
         return `(?:${randomExpression(rng, depth + 1)}|${randomExpression(rng, depth + 1)})`;
       default:
@@ -413,7 +414,7 @@ function randomExpression(rng: Rng, depth: number): string {
   };
   const quantified = (): string => {
     const a = atom();
-    if (a === '\\b') return a;
+    if (a === '\\b' || a === '\\B') return a;
     switch (rng.below(8)) {
       case 0:
         return `${a}*`;
@@ -423,15 +424,17 @@ function randomExpression(rng: Rng, depth: number): string {
         return `${a}?`;
       case 3: {
         const lo = rng.below(4);
-        return `${a}{${lo},${lo + rng.below(depth > 0 ? 4 : 40)}}`;
+        // Not {0,0}: Hyperscan refuses it.
+        return `${a}{${lo},${Math.max(1, lo + rng.below(depth > 0 ? 4 : 40))}}`;
       }
       default:
         return a;
     }
   };
-  let s = depth === 0 ? rng.pick([...RANDOM_ALPHABET]) : '';
+  // At the top, anchors at either end now and then (so that `m` matters).
+  let s = depth === 0 ? `${rng.chance(0.15) ? '^' : ''}${rng.pick([...RANDOM_ALPHABET])}` : '';
   for (let k = rng.between(1, 4); k > 0; k--) s += quantified();
-  return s;
+  return depth === 0 && rng.chance(0.15) ? `${s}$` : s;
 }
 
 /**
@@ -444,6 +447,8 @@ export function randomSet(n: number, seed: number): RuleSet {
   for (let i = 0; i < n; i++) {
     let flags = '';
     for (const f of ['i', 's', 'm', 'H', 'L']) if (rng.chance(0.2)) flags += f;
+    // Hyperscan refuses H with L.
+    if (flags.includes('H') && flags.includes('L')) flags = flags.replace('H', '');
     out.push({ id: 0, rule: `random.${seed}.${i}`, expression: randomExpression(rng, 0), flags });
   }
   return keepCompilable(`random ${n} (seed ${seed})`, out, []);
