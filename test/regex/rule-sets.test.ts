@@ -355,6 +355,8 @@ describe('rule extraction (bench/regex/real-sets.ts)', () => {
   }, 120_000);
 
   it("the harness's --check says which patterns native Hyperscan refuses, and why", (ctx) => {
+    // The test reference first: it says when external tools are off (the unit tier).
+    needHyperscan(ctx);
     const h = hyperscanHarness();
     if (!h.ok) ctx.skip(`native Hyperscan unavailable: ${h.reason}`);
     const refused = hyperscanRefusals([
