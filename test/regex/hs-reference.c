@@ -22,7 +22,9 @@
 #include <string.h>
 
 #define MAX_PATTERNS 65536
-#define MAX_CHUNKINGS 64
+#define MAX_CHUNKINGS 16
+/* Chunks per chunking: the data is at most MAX_LINE / 2 bytes (hex on one line). */
+#define MAX_CHUNKS (MAX_LINE / 2)
 #define MAX_LINE (1 << 20)
 
 typedef struct {
@@ -145,9 +147,10 @@ int main(void) {
   int som = 0, again = 0;
   /* The last case's databases (block, stream, vectored), kept for a case that says A. */
   hs_database_t *dbs[3] = {NULL, NULL, NULL};
-  const char **ptrs = malloc(sizeof(char *) * MAX_LINE);
-  unsigned *lens = malloc(sizeof(unsigned) * MAX_LINE);
-  for (int i = 0; i <= MAX_CHUNKINGS; i++) cuts[i] = malloc(sizeof(size_t) * MAX_LINE);
+  const char **ptrs = malloc(sizeof(char *) * MAX_CHUNKS);
+  unsigned *lens = malloc(sizeof(unsigned) * MAX_CHUNKS);
+  /* Each chunking's lengths, allocated when a case first uses it. */
+  for (int i = 0; i <= MAX_CHUNKINGS; i++) cuts[i] = NULL;
   if (hs_valid_platform() != HS_SUCCESS) {
     printf("{\"error\":\"this CPU cannot run Hyperscan\",\"index\":-1}\n");
     return 2;
@@ -168,12 +171,12 @@ int main(void) {
       again = 1;
     } else if (line[0] == 'D') {
       dlen = unhex(line + 2, data);
-    } else if (line[0] == 'C') {
-      ncuts[0] = parse_cuts(line + 2, cuts[0], MAX_LINE);
-    } else if (line[0] == 'S' && nchunkings <= MAX_CHUNKINGS) {
-      ncuts[nchunkings] = parse_cuts(line + 2, cuts[nchunkings], MAX_LINE);
-      nchunkings++;
+    } else if (line[0] == 'C' || (line[0] == 'S' && nchunkings <= MAX_CHUNKINGS)) {
+      size_t k = line[0] == 'C' ? 0 : nchunkings++;
+      if (!cuts[k]) cuts[k] = malloc(sizeof(size_t) * MAX_CHUNKS);
+      ncuts[k] = parse_cuts(line + 2, cuts[k], MAX_CHUNKS);
     } else if (line[0] == 'R') {
+      if (!cuts[0]) cuts[0] = malloc(sizeof(size_t) * MAX_CHUNKS);
       if (ncuts[0] == 0) cuts[0][ncuts[0]++] = dlen;
       if (!again || !dbs[2]) {
         free_dbs(dbs);
