@@ -4,6 +4,8 @@
  *
  *   npx tsx bench/regex.bench.ts [--mib 16] [--sets OWASP,DLP,LITERALS_1000] [--corpora http,random]
  *                                [--passes 10] [--budget 2.5] [--max-time 2]
+ *                                [--real gitleaks,bounded] [--real-inputs http,random,adversarial] [--real-kib 256]
+ *                                [--compile-sizes 1000]
  *
  * NETSIEVE_REGEX_MODULE=<path> takes netsieve's `compile` from another module than src/index.ts.
  *
@@ -24,16 +26,45 @@
  *
  * Then the match counts of every engine side by side, compared with Hyperscan's block mode per pattern
  * (count, and sums of start and end offsets), and the compile times.
+ *
+ * Real rule sets (issue #9, bench/regex/real-sets.ts), `--real`: `crs` (the OWASP CRS v4 `@rx` regexes,
+ * from the shared folder), `gitleaks` (the gitleaks rules' regexes, same), `bounded` (generated bounded
+ * repeats), each on `--real-inputs` of `--real-kib` KiB: HTTP-like traffic, random bytes, and input built to
+ * hurt that set (dense openers of its bounded repeats). No V8 rows (the patterns are PCRE, not JavaScript):
+ * native Hyperscan's block mode is the baseline, so the × column of a netsieve row is its share of
+ * Hyperscan's throughput (the target is ≥ 0.5). Then compile times of `--compile-sizes` generated rule-like
+ * patterns (bench/regex/real-sets.ts `generatedRules`), beside the sets', with netsieve / Hyperscan ratios
+ * (the target is ≤ 3×).
+ *
+ * What takes long with today's engine is left out by default so that a run stays within minutes: CRS (its
+ * netsieve compilation alone takes over a minute; scans are seconds per KiB, bounded by `--budget` like any
+ * netsieve row) and 10,000 generated patterns. `--real crs,gitleaks,bounded --compile-sizes 1000,10000`,
+ * or NETSIEVE_BENCH_SLOW=1, adds them. `--real none` and `--compile-sizes none` leave the parts out.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { SHARED_DIR } from '../test/support/corpus.js';
 import type { BenchRow } from './lib.js';
 import { machine } from './lib.js';
 import { chunk, DEFAULT_CORPUS_BYTES, httpCorpusWithStats, LARGE_CHUNK, randomCorpus, SEGMENT_CHUNK } from './regex/corpus.js';
 import { hyperscanHarness, runHyperscan, type HsRun, type MatchTally } from './regex/hyperscan.js';
 import { loadNetsieve, MatchCounter, type NsCompile, type NsDatabase, type OnMatch } from './regex/netsieve.js';
 import { externalRow, printRows, timeCases, type TimedCase } from './regex/runner.js';
+import {
+  adversarialInput,
+  boundedRepeatSet,
+  crsRxPatterns,
+  generatedRules,
+  gitleaksPatterns,
+  type RuleSet,
+} from './regex/real-sets.js';
 import { SETS, type BenchPattern, type PatternSet } from './regex/sets.js';
 import { countAlternation, countAlternationsByCase, countPerPattern, latin1, prepareV8 } from './regex/v8.js';
+
+/** NETSIEVE_BENCH_SLOW=1: the cases that take minutes with today's engine are in the defaults too. */
+const SLOW = process.env.NETSIEVE_BENCH_SLOW === '1';
 
 const { values: opt } = parseArgs({
   options: {
@@ -43,6 +74,10 @@ const { values: opt } = parseArgs({
     passes: { type: 'string', default: '10' },
     budget: { type: 'string', default: '2.5' },
     'max-time': { type: 'string', default: '2' },
+    real: { type: 'string', default: SLOW ? 'crs,gitleaks,bounded' : 'gitleaks,bounded' },
+    'real-inputs': { type: 'string', default: 'http,random,adversarial' },
+    'real-kib': { type: 'string', default: '256' },
+    'compile-sizes': { type: 'string', default: SLOW ? '1000,10000' : '1000' },
   },
 });
 const BYTES = Math.round(Number(opt.mib) * 2 ** 20);
@@ -55,9 +90,24 @@ const sets = opt.sets.split(',').map((name) => {
   return s;
 });
 const corpusNames = opt.corpora.split(',').map((c) => c.trim());
-if (!(BYTES > 0) || !(PASSES > 0) || !(BUDGET > 0) || corpusNames.some((c) => c !== 'http' && c !== 'random')) {
+const list = (v: string) => (v.trim() === 'none' || v.trim() === '' ? [] : v.split(',').map((x) => x.trim()));
+const realNames = list(opt.real);
+const realInputs = list(opt['real-inputs']);
+const REAL_BYTES = Math.round(Number(opt['real-kib']) * 1024);
+const compileSizes = list(opt['compile-sizes']).map(Number);
+if (
+  !(BYTES > 0) ||
+  !(PASSES > 0) ||
+  !(BUDGET > 0) ||
+  !(REAL_BYTES > 0) ||
+  corpusNames.some((c) => c !== 'http' && c !== 'random') ||
+  realNames.some((r) => !['crs', 'gitleaks', 'bounded'].includes(r)) ||
+  realInputs.some((r) => !['http', 'random', 'adversarial'].includes(r)) ||
+  compileSizes.some((n) => !(Number.isInteger(n) && n > 0))
+) {
   throw new Error(
-    'usage: regex.bench.ts [--mib N] [--sets OWASP,DLP,LITERALS_1000] [--corpora http,random] [--passes N] [--budget s] [--max-time s]',
+    'usage: regex.bench.ts [--mib N] [--sets OWASP,DLP,LITERALS_1000] [--corpora http,random] [--passes N] [--budget s] [--max-time s]\n' +
+      '       [--real crs,gitleaks,bounded|none] [--real-inputs http,random,adversarial] [--real-kib N] [--compile-sizes 1000,10000|none]',
   );
 }
 
@@ -88,8 +138,17 @@ const corpora: Corpus[] = corpusNames.map((name) => {
     data = randomCorpus(BYTES);
     console.log('# corpus random: uniformly random bytes');
   }
-  return { name, data, text: latin1(data), small: chunk(data, SEGMENT_CHUNK), large: chunk(data, LARGE_CHUNK) };
+  return corpusOf(name, data);
 });
+
+function corpusOf(name: string, data: Uint8Array): Corpus {
+  return { name, data, text: latin1(data), small: chunk(data, SEGMENT_CHUNK), large: chunk(data, LARGE_CHUNK) };
+}
+
+// The harness keeps each set's compiled Hyperscan databases here for the run (CRS's block database takes
+// minutes to compile): compiled and timed on a set's first corpus, loaded for the others. Removed at exit.
+const HS_DB_CACHE = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-hs-dbs-'));
+process.on('exit', () => fs.rmSync(HS_DB_CACHE, { recursive: true, force: true }));
 
 const ns = await loadNetsieve();
 console.log('compile' in ns ? `# netsieve: compile() from ${ns.from}` : `# netsieve: ${ns.reason}`);
@@ -114,9 +173,14 @@ interface CompileFigures {
 }
 const compileFigures: CompileFigures[] = [];
 
-for (const set of sets) {
+/** Sets whose patterns have no JavaScript forms (the real rule sets): no V8 rows, Hyperscan is the baseline. */
+const withoutV8 = new WeakSet<PatternSet>();
+const runs: { set: PatternSet; corpora: Corpus[] }[] = sets.map((set) => ({ set, corpora }));
+runs.push(...realRuns());
+
+for (const { set, corpora } of runs) {
   console.log(`\n# ${set.name}: ${set.description}`);
-  const v8 = prepareV8(set);
+  const v8 = withoutV8.has(set) ? null : prepareV8(set);
   const maxId = Math.max(...set.patterns.map((p) => p.id));
   const nsDbs = 'compile' in ns ? compileNetsieve(ns.compile, set) : null;
   const figures: CompileFigures = {
@@ -147,45 +211,54 @@ for (const set of sets) {
     // Native Hyperscan first: its harness times itself.
     let hsRun: HsRun | null = null;
     try {
-      hsRun = runHyperscan(set.patterns, corpus.data, { passes: PASSES });
+      hsRun = runHyperscan(set.patterns, corpus.data, { passes: PASSES, dbCache: HS_DB_CACHE });
       figures.hs ??= hsRun;
     } catch (e) {
       console.log(`native Hyperscan failed on ${set.name}: ${e instanceof Error ? e.message : String(e)}`);
     }
 
-    // V8.
-    const alternationName = 'V8: one alternation';
-    const byCaseName = `V8: one alternation per case mode (${v8.byCase?.length ?? 0} RegExps)`;
-    cases.push(
-      planV8(alternationName, corpus, (t) => countAlternation(v8, t), counts, 'non-overlapping matches of the whole alternation'),
-    );
-    if (v8.byCase !== null)
+    // V8 (not for the real sets).
+    let baseline = '';
+    if (v8 !== null) {
+      const alternationName = 'V8: one alternation';
+      const byCaseName = `V8: one alternation per case mode (${v8.byCase?.length ?? 0} RegExps)`;
       cases.push(
         planV8(
-          byCaseName,
+          alternationName,
           corpus,
-          (t) => countAlternationsByCase(v8, t),
+          (t) => countAlternation(v8, t),
           counts,
-          'non-overlapping matches per case-mode alternation, summed',
+          'non-overlapping matches of the whole alternation',
         ),
       );
-    const perPatternIds = new Map<number, number>();
-    cases.push(
-      planV8(
-        `V8: one RegExp per pattern (${set.patterns.length})`,
-        corpus,
-        (t) => countPerPattern(v8, t, perPatternIds),
-        counts,
-        'non-overlapping matches per pattern, summed',
-        perPatternIds,
-      ),
-    );
-    const baseline = v8.byCase !== null ? cases[1]!.name : cases[0]!.name;
+      if (v8.byCase !== null)
+        cases.push(
+          planV8(
+            byCaseName,
+            corpus,
+            (t) => countAlternationsByCase(v8, t),
+            counts,
+            'non-overlapping matches per case-mode alternation, summed',
+          ),
+        );
+      const perPatternIds = new Map<number, number>();
+      cases.push(
+        planV8(
+          `V8: one RegExp per pattern (${set.patterns.length})`,
+          corpus,
+          (t) => countPerPattern(v8, t, perPatternIds),
+          counts,
+          'non-overlapping matches per pattern, summed',
+          perPatternIds,
+        ),
+      );
+      baseline = v8.byCase !== null ? cases[1]!.name : cases[0]!.name;
+    }
 
     // netsieve.
     if (nsDbs !== null && !('error' in nsDbs)) planNetsieve(set, corpus, nsDbs, maxId, cases, counts);
 
-    const rows: BenchRow[] = timeCases(suite, cases);
+    const rows: BenchRow[] = cases.length > 0 ? timeCases(suite, cases) : [];
     if (hsRun !== null) {
       const v = hsRun.version.split(' ')[0];
       const modes: [string, keyof HsRun['modes']][] = [
@@ -196,6 +269,7 @@ for (const set of sets) {
       const at = rows.findIndex((r) => r.name.startsWith('netsieve'));
       const hsRows = modes.map(([name, m]) => externalRow(suite, name, hsRun!.modes[m].seconds, corpus.data.length));
       rows.splice(at < 0 ? rows.length : at, 0, ...hsRows);
+      if (v8 === null) baseline = hsRows[0]!.name;
       counts.unshift(
         ...modes.map(([name, m]): CountLine => {
           const f = hsRun!.modes[m];
@@ -211,13 +285,114 @@ for (const set of sets) {
         }),
       );
     }
-    printRows(suite, rows, baseline);
+    if (rows.length > 0) printRows(suite, rows, baseline);
     // Exact counts (Hyperscan block, the reference, first), then V8's.
     printCounts(set, corpus, [...counts.filter((c) => c.kind === 'exact'), ...counts.filter((c) => c.kind === 'v8')]);
   }
 }
 
+compileFigures.push(...generatedCompileFigures());
 printCompileTimes(compileFigures);
+
+// ---------------------------------------------------------------------------------------------------------------
+
+/**
+ * The real rule sets (`--real`), each with its inputs: the HTTP and random corpora of `--real-kib` (made once,
+ * shared by the sets) and the set's own adversarial input. A set whose files are absent is skipped, saying so.
+ */
+function realRuns(): { set: PatternSet; corpora: Corpus[] }[] {
+  const out: { set: PatternSet; corpora: Corpus[] }[] = [];
+  if (realNames.length === 0) return out;
+  const shared = new Map<string, Corpus>();
+  const common = (name: 'http' | 'random'): Corpus => {
+    let c = shared.get(name);
+    if (c === undefined) {
+      c = corpusOf(name, name === 'http' ? httpCorpusWithStats(REAL_BYTES).data : randomCorpus(REAL_BYTES));
+      shared.set(name, c);
+    }
+    return c;
+  };
+  for (const name of realNames) {
+    let rules: RuleSet;
+    let description: string;
+    if (name === 'bounded') {
+      rules = boundedRepeatSet();
+      description = 'generated bounded repeats (w1.{0,N}w2, [^>]{0,N}, \\d{3,40}, (?:ab|cd){5,20}, N up to 300)';
+    } else {
+      const dir = path.join(SHARED_DIR, name);
+      if (!fs.existsSync(dir)) {
+        console.log(`\n# ${name}: skipped, ${dir} is absent`);
+        continue;
+      }
+      rules = name === 'crs' ? crsRxPatterns(dir) : gitleaksPatterns(dir);
+      description =
+        name === 'crs'
+          ? `OWASP CRS v4 @rx regexes of ${dir}/rules (flag s, as ModSecurity compiles them)`
+          : `the gitleaks rules' regexes of ${dir}`;
+    }
+    if (rules.checked !== true) console.log(`# ${rules.name}: not checked against Hyperscan (${rules.checked})`);
+    if (rules.refused.length > 0) {
+      const reasons = new Map<string, number>();
+      for (const r of rules.refused) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
+      description += `; ${rules.refused.length} left out (${[...reasons].map(([r, n]) => `${n}: ${r}`).join('; ')})`;
+    }
+    const set: PatternSet = {
+      name: rules.name,
+      description: `${rules.patterns.length} patterns, ${description}`,
+      patterns: rules.patterns.map((p) => ({ id: p.id, name: p.rule, expression: p.expression, flags: p.flags, js: '' })),
+      jsFlags: '',
+    };
+    withoutV8.add(set);
+    const setCorpora = realInputs.map((input) =>
+      input === 'adversarial'
+        ? corpusOf('adversarial', adversarialInput(rules.patterns, REAL_BYTES))
+        : common(input as 'http' | 'random'),
+    );
+    out.push({ set, corpora: setCorpora });
+  }
+  return out;
+}
+
+/** Compile times of `--compile-sizes` generated rule-like patterns, native Hyperscan beside netsieve. */
+function generatedCompileFigures(): CompileFigures[] {
+  const out: CompileFigures[] = [];
+  for (const n of compileSizes) {
+    const patterns = generatedRules(n);
+    const set: PatternSet = {
+      name: `generated ${n.toLocaleString('en-US')}`,
+      description: 'rule-like patterns for compile time',
+      patterns: patterns.map((p) => ({ id: p.id, name: p.rule, expression: p.expression, flags: p.flags, js: '' })),
+      jsFlags: '',
+    };
+    const f: CompileFigures = {
+      set: set.name,
+      patterns: n,
+      hs: null,
+      nsBlockSec: null,
+      nsStreamSec: null,
+      nsStreamState: null,
+      nsError: null,
+    };
+    try {
+      // One pass over a little data: the harness scans what it compiles; only its compile times are used.
+      f.hs = runHyperscan(set.patterns, randomCorpus(4096), { passes: 1, compiles: 3 });
+    } catch (e) {
+      console.log(`native Hyperscan failed on ${set.name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if ('compile' in ns) {
+      const dbs = compileNetsieve(ns.compile, set);
+      if ('error' in dbs) f.nsError = dbs.error;
+      else {
+        f.nsBlockSec = dbs.blockSec;
+        f.nsStreamSec = dbs.streamSec;
+        const size = (dbs.stream as { streamStateSize?: number }).streamStateSize;
+        f.nsStreamState = typeof size === 'number' ? size : null;
+      }
+    }
+    out.push(f);
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 
@@ -270,9 +445,10 @@ function planV8(
 }
 
 /**
- * netsieve's three cases. Sized like a V8 case (a 256 KiB probe, then the whole corpus or the largest
- * power-of-two prefix within `--budget`), so that a slow engine under construction cannot stall the suite; on
- * a prefix, native Hyperscan also scans that prefix once, as the reference its counts are compared with.
+ * netsieve's three cases. Sized like a V8 case (a probe of 1 KiB growing to 256 KiB while fast, then the whole
+ * corpus or the largest power-of-two prefix within `--budget`, at least 1 KiB), so that a slow engine under
+ * construction cannot stall the suite; on a prefix, native Hyperscan also scans that prefix once, as the
+ * reference its counts are compared with.
  */
 function planNetsieve(
   set: PatternSet,
@@ -310,13 +486,28 @@ function planNetsieve(
   for (const mode of modes) {
     let bytes = full;
     try {
-      const probe = corpus.data.subarray(0, Math.min(full, 256 * 1024));
-      mode.run(probe);
-      const t0 = performance.now();
-      mode.run(probe);
-      const rate = probe.length / ((performance.now() - t0) / 1000);
+      // The probe starts at 1 KiB and grows to 256 KiB only while it is fast: today's engine scans some
+      // real sets at seconds per KiB, and a 256 KiB probe there would take hours.
+      const most = Math.min(full, 256 * 1024);
+      let probeBytes = Math.min(full, 1024);
+      // The first pass runs on fresh tables (a lazy DFA builds its states as it meets them); the timed passes
+      // below repeat the same bytes and find them built, so the first pass is printed too.
+      const cold = performance.now();
+      mode.run(corpus.data.subarray(0, probeBytes));
+      console.log(
+        `# ${mode.label}: first pass over the first ${mib(probeBytes)} (tables not yet built for these bytes): ${ms((performance.now() - cold) / 1000)} ms`,
+      );
+      let rate: number;
+      for (;;) {
+        const t0 = performance.now();
+        mode.run(corpus.data.subarray(0, probeBytes));
+        const sec = (performance.now() - t0) / 1000;
+        rate = probeBytes / sec;
+        if (probeBytes >= most || sec > BUDGET / 16) break;
+        probeBytes = Math.min(most, probeBytes * 8);
+      }
       if (full / rate > BUDGET) {
-        bytes = probe.length;
+        bytes = Math.min(full, 1024);
         while (bytes * 2 <= full && (bytes * 2) / rate <= BUDGET) bytes *= 2;
       }
     } catch (e) {
@@ -330,7 +521,7 @@ function planNetsieve(
     if (bytes !== full && !referenced.has(bytes)) {
       referenced.add(bytes);
       try {
-        const ref = runHyperscan(set.patterns, data, { passes: 1, compiles: 1 });
+        const ref = runHyperscan(set.patterns, data, { passes: 1, compiles: 1, dbCache: HS_DB_CACHE });
         if (ref !== null)
           counts.push({
             engine: `Hyperscan block${suffix}`,
@@ -486,15 +677,17 @@ function printCounts(set: PatternSet, corpus: Corpus, lines: CountLine[]): void 
 function printCompileTimes(figs: readonly CompileFigures[]): void {
   const out = [
     '\n## compile times (median of 3 compilations)',
-    '| set | patterns | Hyperscan block ms | Hyperscan stream ms | Hyperscan block / stream db | Hyperscan stream state | netsieve block ms | netsieve stream ms | netsieve stream state |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| set | patterns | Hyperscan block ms | Hyperscan stream ms | Hyperscan block / stream db | Hyperscan stream state | netsieve block ms | netsieve stream ms | netsieve stream state | netsieve / Hyperscan, block | stream |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const f of figs) {
     const h = f.hs;
     const nsb = f.nsError !== null ? 'failed' : f.nsBlockSec === null ? '-' : ms(f.nsBlockSec);
     const nss = f.nsError !== null ? 'failed' : f.nsStreamSec === null ? '-' : ms(f.nsStreamSec);
+    const ratio = (a: number | null, b: number | undefined) =>
+      a === null || b === undefined || b <= 0 ? '-' : `${(a / b).toFixed(2)}×`;
     out.push(
-      `| ${f.set} | ${f.patterns} | ${h ? ms(h.compileSec.block) : '-'} | ${h ? ms(h.compileSec.stream) : '-'} | ${h ? `${mib(h.database.blockBytes)} / ${mib(h.database.streamBytes)}` : '-'} | ${h ? `${h.database.streamStateBytes} B` : '-'} | ${nsb} | ${nss} | ${f.nsStreamState !== null ? `${f.nsStreamState} B${sets.find((x) => x.name === f.set)?.somHorizon !== undefined ? ` (somHorizon ${sets.find((x) => x.name === f.set)!.somHorizon})` : ''}` : '-'} |`,
+      `| ${f.set} | ${f.patterns} | ${h ? ms(h.compileSec.block) : '-'} | ${h ? ms(h.compileSec.stream) : '-'} | ${h ? `${mib(h.database.blockBytes)} / ${mib(h.database.streamBytes)}` : '-'} | ${h ? `${h.database.streamStateBytes} B` : '-'} | ${nsb} | ${nss} | ${f.nsStreamState !== null ? `${f.nsStreamState} B${sets.find((x) => x.name === f.set)?.somHorizon !== undefined ? ` (somHorizon ${sets.find((x) => x.name === f.set)!.somHorizon})` : ''}` : '-'} | ${ratio(f.nsBlockSec, h?.compileSec.block)} | ${ratio(f.nsStreamSec, h?.compileSec.stream)} |`,
     );
   }
   console.log(out.join('\n'));

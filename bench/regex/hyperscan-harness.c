@@ -2,8 +2,10 @@
  * Native Hyperscan on the regex benchmark's inputs: the reference netsieve's engine is measured against.
  * Built and run by bench/regex/hyperscan.ts (cc -O2 hyperscan-harness.c -lhs, into the temp directory).
  *
- *   harness [--passes N] [--chunk N] [--large N] [--compiles N] PATTERNS CORPUS   timings, JSON on stdout
+ *   harness [--passes N] [--chunk N] [--large N] [--compiles N] [--db-cache DIR] PATTERNS CORPUS
+ *                                                                                 timings, JSON on stdout
  *   harness --list PATTERNS CORPUS                                                every match, "id from to" lines
+ *   harness --check PATTERNS                                                      which patterns compile alone
  *   harness --version                                                             hs_version()
  *
  * PATTERNS holds one pattern per line, "id:flags:expression" (flag letters i s m H L as in Hyperscan's own
@@ -17,6 +19,16 @@
  * per pattern id, and sums each pattern's start and end offsets: the same work netsieve's callback does in the
  * suite, so the two are timed alike. "perId" in the output maps an id to [count, sum of from, sum of to].
  *
+ * --db-cache DIR keeps the compiled databases in DIR (serialized, with the median compile time measured), named
+ * by a hash of the pattern file: a later run on the same patterns loads them instead of compiling again and
+ * reports the time measured then ("cached": true). A large set (CRS's block database takes minutes) is then
+ * compiled once for all its corpora; the caller gives each benchmark run its own DIR, so no figure outlives
+ * the run that measured it.
+ *
+ * Check mode compiles each pattern on its own, in block mode and then in stream mode (with a large SOM horizon
+ * when it has L), and prints one JSON line per pattern: {"id":N} when both compile, else {"id":N,"error":"..."}
+ * with Hyperscan's message (bench/regex/real-sets.ts keeps only what native Hyperscan takes).
+ *
  * Errors (a pattern Hyperscan refuses, a missing file) print {"error": ...} and exit with status 2.
  */
 #define _POSIX_C_SOURCE 199309L
@@ -26,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* What the match callback keeps: counts, and per pattern the sums of start and end offsets, an
  * order-independent fingerprint of where the matches are (the suite compares netsieve's with it). */
@@ -165,6 +178,46 @@ static hs_database_t *compile(const patterns_t *p, unsigned mode, double *second
   return db;
 }
 
+/* FNV-1a over the pattern file: names the --db-cache files of one pattern set. */
+static unsigned long long fnv1a(const char *s, size_t n) {
+  unsigned long long h = 1469598103934665603ULL;
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+  return h;
+}
+
+/* A database --db-cache kept, and the compile time stored with it; NULL when there is none (or it does not load). */
+static hs_database_t *cache_load(const char *path, double *seconds) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fclose(f);
+  size_t n;
+  char *buf = read_file(path, &n);
+  hs_database_t *db = NULL;
+  if (n > sizeof(double)) {
+    memcpy(seconds, buf, sizeof(double));
+    if (hs_deserialize_database(buf + sizeof(double), n - sizeof(double), &db) != HS_SUCCESS) db = NULL;
+  }
+  free(buf);
+  return db;
+}
+
+/* Stores a database and its compile time for cache_load (under a private name, then renamed). */
+static void cache_store(const char *path, const hs_database_t *db, double seconds) {
+  char *bytes = NULL;
+  size_t n = 0;
+  if (hs_serialize_database(db, &bytes, &n) != HS_SUCCESS) return;
+  char partial[4200];
+  snprintf(partial, sizeof partial, "%s.%ld.tmp", path, (long)getpid());
+  FILE *f = fopen(partial, "wb");
+  if (f) {
+    int ok = fwrite(&seconds, sizeof seconds, 1, f) == 1 && fwrite(bytes, 1, n, f) == n;
+    ok = fclose(f) == 0 && ok;
+    if (ok) rename(partial, path);
+    else remove(partial);
+  }
+  free(bytes);
+}
+
 static int on_match(unsigned int id, unsigned long long from, unsigned long long to, unsigned int flags, void *ctx) {
   (void)flags;
   counts_t *c = ctx;
@@ -221,8 +274,30 @@ static void run_mode(const char *name, const hs_database_t *db, hs_scratch_t *sc
   free(secs);
 }
 
+/* --check: one line per pattern, whether it compiles alone in block and in stream mode, and if not why. */
+static void check_each(const patterns_t *p) {
+  for (unsigned i = 0; i < p->count; i++) {
+    unsigned modes[2] = {HS_MODE_BLOCK, HS_MODE_STREAM | ((p->flags[i] & HS_FLAG_SOM_LEFTMOST) ? HS_MODE_SOM_HORIZON_LARGE : 0)};
+    const char *why = NULL;
+    hs_compile_error_t *err = NULL;
+    for (int m = 0; m < 2 && why == NULL; m++) {
+      hs_database_t *db = NULL;
+      if (hs_compile(p->expressions[i], p->flags[i], modes[m], NULL, &db, &err) != HS_SUCCESS) why = err->message;
+      else hs_free_database(db);
+    }
+    printf("{\"id\":%u", p->ids[i]);
+    if (why != NULL) {
+      printf(",\"error\":");
+      json_string(stdout, why);
+    }
+    printf("}\n");
+    if (err != NULL) hs_free_compile_error(err);
+  }
+}
+
 int main(int argc, char **argv) {
-  int passes = 10, compiles = 3, list = 0;
+  int passes = 10, compiles = 3, list = 0, check = 0;
+  const char *db_cache = NULL;
   size_t chunk = 1460, large = 65536;
   const char *paths[2] = {NULL, NULL};
   int npaths = 0;
@@ -232,19 +307,30 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--chunk") && i + 1 < argc) chunk = (size_t)atol(argv[++i]);
     else if (!strcmp(argv[i], "--large") && i + 1 < argc) large = (size_t)atol(argv[++i]);
     else if (!strcmp(argv[i], "--list")) list = 1;
+    else if (!strcmp(argv[i], "--check")) check = 1;
+    else if (!strcmp(argv[i], "--db-cache") && i + 1 < argc) db_cache = argv[++i];
     else if (!strcmp(argv[i], "--version")) {
       printf("%s\n", hs_version());
       return 0;
     }
     else if (npaths < 2) paths[npaths++] = argv[i];
-    else fail("usage: harness [--passes N] [--chunk N] [--large N] [--compiles N] [--list] PATTERNS CORPUS", NULL, -1);
+    else fail("usage: harness [--passes N] [--chunk N] [--large N] [--compiles N] [--db-cache DIR] [--list] PATTERNS CORPUS | --check PATTERNS", NULL, -1);
+  }
+  if (check && npaths == 1) {
+    if (hs_valid_platform() != HS_SUCCESS) fail("this CPU cannot run Hyperscan (it needs SSSE3)", NULL, -1);
+    size_t plen;
+    char *ptext = read_file(paths[0], &plen);
+    patterns_t p = parse_patterns(ptext);
+    check_each(&p);
+    return 0;
   }
   if (npaths != 2 || passes < 1 || compiles < 1 || chunk < 1 || large < 1)
-    fail("usage: harness [--passes N] [--chunk N] [--large N] [--compiles N] [--list] PATTERNS CORPUS", NULL, -1);
+    fail("usage: harness [--passes N] [--chunk N] [--large N] [--compiles N] [--db-cache DIR] [--list] PATTERNS CORPUS | --check PATTERNS", NULL, -1);
   if (hs_valid_platform() != HS_SUCCESS) fail("this CPU cannot run Hyperscan (it needs SSSE3)", NULL, -1);
 
   size_t plen, len;
   char *ptext = read_file(paths[0], &plen);
+  unsigned long long key = fnv1a(ptext, plen);
   patterns_t p = parse_patterns(ptext);
   char *data = read_file(paths[1], &len);
   if (len > 0xffffffffu) fail("corpus over 4 GiB (hs_scan takes an unsigned length)", NULL, -1);
@@ -264,11 +350,31 @@ int main(int argc, char **argv) {
   unsigned stream_mode = HS_MODE_STREAM | (p.any_som ? HS_MODE_SOM_HORIZON_LARGE : 0);
   double *block_secs = malloc(sizeof(double) * (size_t)compiles), *stream_secs = malloc(sizeof(double) * (size_t)compiles);
   hs_database_t *block_db = NULL, *stream_db = NULL;
-  for (int i = 0; i < compiles; i++) {
-    if (block_db) hs_free_database(block_db);
-    if (stream_db) hs_free_database(stream_db);
-    block_db = compile(&p, HS_MODE_BLOCK, &block_secs[i]);
-    stream_db = compile(&p, stream_mode, &stream_secs[i]);
+  double block_sec = 0, stream_sec = 0;
+  int cached = 0;
+  char block_path[4096], stream_path[4096];
+  if (db_cache) {
+    snprintf(block_path, sizeof block_path, "%s/netsieve-hs-db-%016llx-block", db_cache, key);
+    snprintf(stream_path, sizeof stream_path, "%s/netsieve-hs-db-%016llx-stream", db_cache, key);
+    block_db = cache_load(block_path, &block_sec);
+    stream_db = block_db ? cache_load(stream_path, &stream_sec) : NULL;
+    cached = block_db && stream_db;
+    if (!cached && block_db) hs_free_database(block_db);
+    if (!cached) block_db = NULL;
+  }
+  if (!cached) {
+    for (int i = 0; i < compiles; i++) {
+      if (block_db) hs_free_database(block_db);
+      if (stream_db) hs_free_database(stream_db);
+      block_db = compile(&p, HS_MODE_BLOCK, &block_secs[i]);
+      stream_db = compile(&p, stream_mode, &stream_secs[i]);
+    }
+    block_sec = median(block_secs, compiles);
+    stream_sec = median(stream_secs, compiles);
+    if (db_cache) {
+      cache_store(block_path, block_db, block_sec);
+      cache_store(stream_path, stream_db, stream_sec);
+    }
   }
   hs_scratch_t *scratch = NULL;
   if (hs_alloc_scratch(block_db, &scratch) != HS_SUCCESS || hs_alloc_scratch(stream_db, &scratch) != HS_SUCCESS)
@@ -282,7 +388,7 @@ int main(int argc, char **argv) {
   printf("{\n  \"hyperscan\": ");
   json_string(stdout, hs_version());
   printf(",\n  \"patterns\": %u,\n  \"bytes\": %zu,\n  \"passes\": %d,\n", p.count, len, passes);
-  printf("  \"compile\": {\"blockSec\": %.6f, \"streamSec\": %.6f, \"runs\": %d},\n", median(block_secs, compiles), median(stream_secs, compiles), compiles);
+  printf("  \"compile\": {\"blockSec\": %.6f, \"streamSec\": %.6f, \"runs\": %d, \"cached\": %s},\n", block_sec, stream_sec, compiles, cached ? "true" : "false");
   printf("  \"database\": {\"blockBytes\": %zu, \"streamBytes\": %zu, \"streamStateBytes\": %zu, \"scratchBytes\": %zu},\n", block_size, stream_size, state_size, scratch_size);
   printf("  \"modes\": {\n");
   run_mode("block", block_db, scratch, data, len, len, 1, passes, p.max_id, 0);

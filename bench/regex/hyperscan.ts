@@ -169,6 +169,12 @@ export interface HsRunOptions {
   smallChunk?: number;
   /** Stream mode's large chunk. */
   largeChunk?: number;
+  /**
+   * A folder where the harness keeps compiled databases (`--db-cache`): the first run on a pattern set
+   * compiles and measures, later runs on the same set load the databases and report that measurement. Give
+   * each benchmark run its own folder, so that no figure outlives the run that measured it.
+   */
+  dbCache?: string;
 }
 
 /**
@@ -187,6 +193,7 @@ export function runHyperscan(patterns: readonly HsPattern[], corpus: Uint8Array,
     String(opts.smallChunk ?? 1460),
     '--large',
     String(opts.largeChunk ?? 65536),
+    ...(opts.dbCache !== undefined ? ['--db-cache', opts.dbCache] : []),
   ];
   const out = withInputs(patterns, corpus, (p, c) => run(h.binary, [...args, p, c]));
   type RawMode = Omit<HsModeFigures, 'perId'> & { perId: Record<string, [number, number, number]> };
@@ -234,4 +241,24 @@ export function hyperscanMatches(patterns: readonly HsPattern[], data: Uint8Arra
     matches.push({ id: Number(id), from: Number(from), to: Number(to) });
   }
   return matches;
+}
+
+/**
+ * Which patterns native Hyperscan compiles on their own, in block and in stream mode (the harness's
+ * `--check`): the reason for each one it refuses, by id. Throws when the harness cannot run here.
+ */
+export function hyperscanRefusals(patterns: readonly HsPattern[]): Map<number, string> {
+  const h = hyperscanHarness();
+  if (!h.ok) throw new Error(`native Hyperscan unavailable: ${h.reason}`);
+  const out = withInputs(patterns, new Uint8Array(0), (p) => run(h.binary, ['--check', p]));
+  const refused = new Map<number, string>();
+  let answered = 0;
+  for (const line of out.split('\n')) {
+    if (line === '') continue;
+    const r = JSON.parse(line) as { id: number; error?: string };
+    answered++;
+    if (r.error !== undefined) refused.set(r.id, r.error);
+  }
+  if (answered !== patterns.length) throw new Error(`hyperscan harness checked ${answered} of ${patterns.length} patterns`);
+  return refused;
 }
