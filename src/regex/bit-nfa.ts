@@ -73,6 +73,12 @@ export interface BitNfaTables {
   teddy: TeddyPlan | null;
   /** Entries (follow + extra), for info(). */
   entries: number;
+  /**
+   * For taking over a lazy DFA's state (scanner.ts): the positions of the BYTE nodes that continue at each NFA
+   * node (a DFA position is such an after-point), and each pattern's `$`-before-a-final-newline position.
+   */
+  after: Map<number, number[]>;
+  adj: Map<number, number>;
 }
 
 /**
@@ -331,7 +337,23 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
     teddy,
     patterns: patterns.length,
   });
-  return { patterns: [...patterns], positions: npos, words, blob, teddy, entries: follow.length + extra.length };
+  const after = new Map<number, number[]>();
+  order.forEach((node, q) => {
+    if (node < 0) return;
+    const list = after.get(nfa.out1[node]!);
+    if (list === undefined) after.set(nfa.out1[node]!, [q]);
+    else list.push(q);
+  });
+  return {
+    patterns: [...patterns],
+    positions: npos,
+    words,
+    blob,
+    teddy,
+    entries: follow.length + extra.length,
+    after,
+    adj: adjPos,
+  };
 }
 
 /** The blob header's field offsets (bnfa_t in layout.h). */

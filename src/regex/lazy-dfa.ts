@@ -308,6 +308,26 @@ export class LazyDfa {
     return t;
   }
 
+  /**
+   * The NFA positions (node << 2 | k) of the state saved at `at` in kernel memory (its image), and its
+   * context: what a bit-parallel NFA takes over when this lazy DFA thrashes (scanner.ts).
+   */
+  positionsAt(rt: Runtime, at: number): number[] {
+    const u8 = rt.u8();
+    const out: number[] = [];
+    for (let bit = 0; bit < this.posOfBit.length; bit++)
+      if (u8[at + 12 + (bit >> 3)]! & (1 << (bit & 7))) out.push(this.posOfBit[bit]!);
+    return out;
+  }
+
+  /** Sets the state at `at` to "nothing alive" after a byte of category `cat` (rebuilt by the next restore()). */
+  clearAt(rt: Runtime, at: number, cat: number): void {
+    const u32 = rt.u32();
+    u32[(at + 4) >> 2] = 0; // an epoch no table has: restore() rebuilds from the image
+    u32[(at + 8) >> 2] = cat;
+    rt.u8().fill(0, at + 12, at + 12 + this.bitsetBytes);
+  }
+
   /** Bytes of a stream's state for this engine. */
   get stateSize(): number {
     return 12 + this.bitsetBytes;

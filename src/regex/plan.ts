@@ -95,6 +95,12 @@ export interface EngineBlob {
 export interface LazyPlan {
   patterns: number[];
   teddy: TeddyPlan | null;
+  /**
+   * Whether a bit-parallel NFA over the same patterns takes over when the lazy DFA thrashes (builds states
+   * faster than the data lets it reuse them): the DFA's speed on traffic whose states repeat, the NFA's
+   * bound on traffic built to keep every repeat alive. Built by the scanner; not serialized.
+   */
+  fallback: boolean;
 }
 
 /**
@@ -378,18 +384,48 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
       }
     }
   };
+  // A selective group with an explosive member is scanned whole by one lazy DFA (one prefilter pass, DFA
+  // speed once the states the traffic reaches are built) with the bit-parallel NFA over the same patterns
+  // as its fallback when it thrashes, if the NFA takes them all; else the explosive ones go to the NFA alone.
   const narrowExplosive = new Set(narrow.filter(explosive));
-  for (const p of narrowExplosive) toExplosiveEngine(p, true);
-  build(
-    narrow.filter((p) => !narrowExplosive.has(p)),
-    true,
-  );
+  let narrowPositions = 0;
+  let narrowCapable =
+    narrowExplosive.size > 0 &&
+    options.explosive === undefined &&
+    narrow.every((p) => {
+      const n = bitNfaPositions(nfa, p);
+      narrowPositions += n ?? MAX_BNFA_POSITIONS + 1;
+      return n !== null && narrowPositions <= MAX_BNFA_POSITIONS;
+    });
+  if (narrowCapable) lazy.push(...narrow);
+  else {
+    for (const p of narrowExplosive) toExplosiveEngine(p, true);
+    build(
+      narrow.filter((p) => !narrowExplosive.has(p)),
+      true,
+    );
+  }
   const broadExplosive = new Set(broad.filter(explosive));
   for (const p of broadExplosive) toExplosiveEngine(p, false);
   build(
     broad.filter((p) => !broadExplosive.has(p)),
     false,
   );
+  if (narrowCapable && lazy.length > narrow.length) {
+    // Some other pattern needs the lazy DFA and the NFA cannot take it over: the selective group goes the
+    // other way (its explosive members to the NFA, the rest to DFAs), so that the lazy DFA it would share
+    // keeps no fallback-less thrash of its own.
+    const inNarrow = new Set(narrow);
+    const others = lazy.filter((p) => !inNarrow.has(p));
+    lazy.length = 0;
+    lazy.push(...others);
+    for (const p of narrowExplosive) toExplosiveEngine(p, true);
+    build(
+      narrow.filter((p) => !narrowExplosive.has(p)),
+      true,
+    );
+    narrowCapable = false;
+  }
   lazy.sort((a, b) => a - b);
   // A lazy DFA's table keeps, per cached state, a bitset of the positions its patterns may be in; the
   // table itself is charged to the pattern with the most positions (an explosive one, usually).
@@ -407,7 +443,7 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
     }
   }
   if (largest >= 0) meter.charge(LAZY_TABLE_BYTES, meta[largest]!.id, 'lazy DFA table');
-  const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy) } : null;
+  const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy), fallback: narrowCapable } : null;
   // Bit-parallel engines: the selective starts apart from the broad ones (which have no prefilter), each
   // one engine (one pass over the data) as long as it holds them: a sparse one steps only what is alive.
   const bitNfa: BitNfaPlan[] = [];

@@ -7,7 +7,7 @@
  */
 import { NetsieveError } from '../errors.js';
 import { DFA_STATE_SIZE, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
-import { bitNfaScratchSize, bitNfaStateSize, buildBitNfa, ENGINE_BNFA } from './bit-nfa.js';
+import { type BitNfaTables, bitNfaScratchSize, bitNfaStateSize, buildBitNfa, ENGINE_BNFA } from './bit-nfa.js';
 import { LazyDfa } from './lazy-dfa.js';
 import { CONTEXTS, NEXT_KINDS, NextKind, PrevKind } from './empty.js';
 import { categoryOf, Cat, isWordByte } from './nfa.js';
@@ -41,7 +41,32 @@ interface WasmEngine {
   /** DFA: the start state for the stream start; literal: history size; bit-parallel NFA: state words. */
   init: number;
   info: EngineInfo;
+  /** A lazy DFA's bit-parallel NFA, which takes over while the DFA thrashes (null: none). */
+  fallback?: LazyFallback;
 }
+
+/**
+ * The bit-parallel NFA behind a lazy DFA, and where its part of the engine's stream state is: at `off`, the
+ * mode (u32: 0 the DFA runs, 1 the NFA), then f64s: bytes and construction steps of the DFA's recent window,
+ * bytes the NFA has run since it took over, and how many it must run before the DFA is tried again; then the
+ * NFA's own state (FALLBACK_STATE bytes on).
+ */
+interface LazyFallback {
+  tables: BitNfaTables;
+  ptr: number;
+  off: number;
+  /** A pattern's MATCH_ADJ node (a DFA position with k = 2) → its `$`-before-a-final-newline position. */
+  adjByNode: Map<number, number>;
+}
+const FALLBACK_STATE = 40;
+/** The DFA thrashes when its window's construction steps pass this plus a step per THRASH_BYTES bytes. */
+const THRASH_STEPS = 1024;
+const THRASH_BYTES = 256;
+/** The DFA's window halves past this many bytes (recent behaviour counts most). */
+const THRASH_WINDOW = 1 << 20;
+/** Bytes the NFA runs before the DFA is tried again: doubling from the first to the last after each thrash. */
+const NFA_STRETCH_FIRST = 1 << 20;
+const NFA_STRETCH_LAST = 64 << 20;
 
 interface JsEngine {
   engine: PositionEngine;
@@ -157,7 +182,18 @@ export class Scanner {
     });
     if (lazy !== null) {
       const l = new LazyDfa(this.rt, nfa, lazy.patterns, lazy.teddy, lazyCapacity);
+      let fallback: LazyFallback | undefined;
+      let stateSize = l.stateSize;
+      if (lazy.fallback) {
+        const tables = buildBitNfa(nfa, lazy.patterns);
+        const ptr = this.rt.alloc(tables.blob.length);
+        this.rt.u8().set(tables.blob, ptr);
+        const adjByNode = new Map([...tables.adj].map(([p, q]) => [nfa.adjMatch[p]!, q] as [number, number]));
+        fallback = { tables, ptr, off: align8(l.stateSize), adjByNode };
+        stateSize = fallback.off + FALLBACK_STATE + bitNfaStateSize(tables.words);
+      }
       this.wasm.push({
+        fallback,
         kind: ENGINE_DFA,
         lazy: l,
         blob: new Uint8Array(0),
@@ -172,11 +208,14 @@ export class Scanner {
           detail: {
             lazy: `built while scanning, up to ${l.capacity} states`,
             prefilter: lazy.teddy ? `teddy k=${lazy.teddy.k}, ${lazy.teddy.buckets.length} buckets` : 'none',
+            ...(fallback
+              ? { fallback: `bit-parallel NFA of ${fallback.tables.positions} positions while the DFA thrashes` }
+              : {}),
           },
-          bytes: l.bytes,
+          bytes: l.bytes + (fallback?.tables.blob.length ?? 0),
         },
       });
-      off = align8(off + l.stateSize);
+      off = align8(off + stateSize);
     }
     for (const g of parts.bitNfa) {
       const t = g.tables ?? buildBitNfa(nfa, g.patterns);
@@ -289,7 +328,7 @@ export class Scanner {
     inputPtr(this.rt, SLICE); // the staging area now, so that no scan grows the memory (and detaches views)
     const litScratch = Math.max(0, ...this.wasm.filter((e) => e.kind === ENGINE_LIT).map((e) => e.init + 2 * e.init + 64));
     this.litScratch = litScratch > 0 ? this.rt.alloc(litScratch) : 0;
-    const words = Math.max(0, ...this.wasm.filter((e) => e.kind === ENGINE_BNFA).map((e) => e.init));
+    const words = Math.max(0, ...this.wasm.map((e) => (e.kind === ENGINE_BNFA ? e.init : (e.fallback?.tables.words ?? 0))));
     this.bnfaScratch = words > 0 ? this.rt.alloc(bitNfaScratchSize(words)) : 0;
     if (this.bnfaScratch) this.rt.u8().fill(0, this.bnfaScratch, this.bnfaScratch + bitNfaScratchSize(words));
     this.out = this.rt.alloc(16 + 8 * MATCH_CAPACITY);
@@ -304,8 +343,11 @@ export class Scanner {
     dv.setUint32(8, Cat.START, true); // category of the previous byte
     dv.setUint32(12, 0, true); // flags: 1 terminated, 2 closed
     for (const e of this.wasm) {
-      if (e.lazy !== null) e.lazy.writeStart(state, e.stateOffset);
-      else if (e.kind === ENGINE_BNFA)
+      if (e.lazy !== null) {
+        e.lazy.writeStart(state, e.stateOffset);
+        // The fallback's region: the DFA runs, windows empty, the NFA's state "nothing alive" at the start.
+        if (e.fallback) dv.setUint32(e.stateOffset + e.fallback.off + FALLBACK_STATE, Cat.START, true);
+      } else if (e.kind === ENGINE_BNFA)
         dv.setUint32(e.stateOffset, Cat.START, true); // then no bit set
       else if (e.kind === ENGINE_DFA) dv.setUint32(e.stateOffset, e.init, true);
       else {
@@ -562,6 +604,106 @@ export class Scanner {
     return this.windowBase + this.som!.start(p, to - this.windowBase);
   }
 
+  /**
+   * A lazy DFA with a bit-parallel NFA behind it. The DFA runs while the states it builds are reused; when its
+   * construction steps outrun the data (more than THRASH_STEPS plus one per THRASH_BYTES bytes over its recent
+   * window: traffic that keeps bounded repeats alive makes a new subset at every byte), the NFA takes over
+   * from the same byte, its bits set from the DFA state's NFA positions (a position after a byte is where the
+   * BYTE nodes that lead to it continue). The DFA is tried again at a slice's start once the NFA has run its
+   * stretch (doubling after each thrash) with nothing alive. Either way the work per byte stays bounded.
+   */
+  private runLazyWithFallback(
+    e: WasmEngine,
+    lazy: LazyDfa,
+    fb: LazyFallback,
+    st: number,
+    ptr: number,
+    n: number,
+    base: number,
+    prev: number,
+    eod: boolean,
+  ): void {
+    const rt = this.rt;
+    const k = rt.k;
+    const f = st + fb.off;
+    const nfaState = f + FALLBACK_STATE;
+    const words = fb.tables.words;
+    let at = 0;
+    if (rt.u32()[f >> 2] === 1 && rt.f64()[(f + 24) >> 3]! >= rt.f64()[(f + 32) >> 3]!) {
+      const u32 = rt.u32();
+      let alive = false;
+      for (let w = 0; w < 2 * words && !alive; w++) alive = u32[((nfaState + 8) >> 2) + w] !== 0;
+      if (!alive) {
+        lazy.clearAt(rt, st, u32[nfaState >> 2]!);
+        u32[f >> 2] = 0;
+        rt.f64().fill(0, (f + 8) >> 3, (f + 32) >> 3);
+      }
+    }
+    if (rt.u32()[f >> 2] === 0) {
+      rt.u32()[st >> 2] = lazy.restore(rt, st);
+      const before = lazy.resolves;
+      const windowBytes = rt.f64()[(f + 8) >> 3]!;
+      const windowSteps = rt.f64()[(f + 16) >> 3]!;
+      let thrash = false;
+      while (at < n) {
+        const r = k.dfa_scan(e.ptr, st, ptr + at, n - at, this.out);
+        this.collect(base + at);
+        at += r;
+        if (at < n && k.dfa_stop_reason() === STOP_MISS) {
+          if (windowSteps + (lazy.resolves - before) > THRASH_STEPS + (windowBytes + at) / THRASH_BYTES) {
+            thrash = true;
+            break;
+          }
+          const u32 = rt.u32();
+          u32[st >> 2] = lazy.resolve(u32[st >> 2]!, rt.u8()[ptr + at]!);
+        }
+      }
+      lazy.save(rt, st);
+      if (!thrash) {
+        if (eod) {
+          while (k.dfa_eod(e.ptr, st, 0, this.out) === 0) this.collect(base + n);
+          this.collect(base + n);
+        }
+        const f64 = rt.f64();
+        let b = windowBytes + n;
+        let steps = windowSteps + (lazy.resolves - before);
+        if (b > THRASH_WINDOW) {
+          b /= 2;
+          steps /= 2;
+        }
+        f64[(f + 8) >> 3] = b;
+        f64[(f + 16) >> 3] = steps;
+        return;
+      }
+      // The NFA takes over before byte `at`: the DFA state's positions become its bits.
+      const u8 = rt.u8();
+      u8.fill(0, nfaState, nfaState + bitNfaStateSize(words));
+      const u32 = rt.u32();
+      u32[nfaState >> 2] = at > 0 ? categoryOf(u8[ptr + at - 1]!) : prev;
+      for (const pos of lazy.positionsAt(rt, st)) {
+        const node = pos >> 2;
+        const targets = (pos & 3) === 0 ? fb.tables.after.get(node) : undefined;
+        const adj = (pos & 3) === 2 ? fb.adjByNode.get(node) : undefined;
+        for (const q of targets ?? (adj !== undefined ? [adj] : [])) u8[nfaState + 8 + (q >> 3)]! |= 1 << (q & 7);
+      }
+      u32[f >> 2] = 1;
+      const f64 = rt.f64();
+      f64[(f + 24) >> 3] = 0;
+      f64[(f + 32) >> 3] = Math.min(NFA_STRETCH_LAST, Math.max(NFA_STRETCH_FIRST, 2 * f64[(f + 32) >> 3]!));
+    }
+    const from = at;
+    while (at < n) {
+      const r = k.bnfa_scan(fb.ptr, nfaState, ptr + at, n - at, this.bnfaScratch, this.out);
+      this.collect(base + at);
+      at += r;
+    }
+    if (eod) {
+      while (k.bnfa_eod(fb.ptr, nfaState, n, this.bnfaScratch, this.out) === 0) this.collect(base);
+      this.collect(base);
+    }
+    rt.f64()[(f + 24) >> 3]! += n - from;
+  }
+
   /** Runs every engine over one slice (in WASM memory at `ptr`), collecting its matches. */
   private runSlice(ptr: number, n: number, base: number, prev: number, eod: boolean): void {
     const rt = this.rt;
@@ -570,7 +712,8 @@ export class Scanner {
     if (this.mPat.length > 0) this.mPat.length = this.mTo.length = this.mFrom.length = 0;
     for (const e of this.wasm) {
       const st = sc + e.stateOffset;
-      if (e.kind === ENGINE_DFA) {
+      if (e.fallback !== undefined) this.runLazyWithFallback(e, e.lazy!, e.fallback, st, ptr, n, base, prev, eod);
+      else if (e.kind === ENGINE_DFA) {
         const lazy = e.lazy;
         if (lazy !== null) rt.u32()[st >> 2] = lazy.restore(rt, st);
         let at = 0;
@@ -835,6 +978,7 @@ export class Scanner {
     for (const e of this.wasm) {
       if (e.lazy !== null) e.lazy.free();
       else this.rt.dealloc(e.ptr);
+      if (e.fallback) this.rt.dealloc(e.fallback.ptr);
     }
     this.rt.dealloc(this.stateScratch);
     if (this.litScratch) this.rt.dealloc(this.litScratch);

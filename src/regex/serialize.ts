@@ -17,7 +17,7 @@ import type { EngineInfo, PatternSpec } from './types.js';
 const MAGIC = 0x5852534e; // "NSRX"
 /**
  * 3: non-ASCII characters in expressions are UTF-8 (in 2 they were bytes 0x80..0xff, refused above).
- * 4: the bit-parallel NFAs' pattern groups follow the lazy DFA's patterns.
+ * 4: the bit-parallel NFAs' pattern groups follow the lazy DFA's patterns, then the lazy DFA's fallback flag.
  */
 const FORMAT_VERSION = 4;
 /** The oldest format read: 3 has no bit-parallel NFAs (its explosive patterns stay on the lazy DFA). */
@@ -86,6 +86,10 @@ export function serializeDatabase(db: DatabaseParts): Uint8Array {
     }
   }
   parts.push(new Uint8Array(groups.buffer));
+  // Whether the lazy DFA has the bit-parallel NFA as its fallback (1) or not (0).
+  const fallback = new DataView(new ArrayBuffer(4));
+  fallback.setUint32(0, db.lazy?.fallback ? 1 : 0, true);
+  parts.push(new Uint8Array(fallback.buffer));
   const body = concat(parts);
   const out = new Uint8Array(body.length + 4);
   out.set(body);
@@ -202,8 +206,20 @@ export function deserializeDatabase(bytes: Uint8Array): DatabaseParts {
     if (patterns.length === 0 || positions > MAX_BNFA_POSITIONS) bad('bit-parallel NFA size');
     bitNfa.push({ patterns });
   }
+  const fallback = version >= 4 ? u32() : 0;
+  if (fallback > 1 || (fallback === 1 && lazyPatterns.length === 0)) bad('lazy DFA fallback flag');
+  if (fallback === 1) {
+    let positions = 0;
+    for (const q of lazyPatterns) {
+      const k = bitNfaPositions(p.nfa, q);
+      if (k === null) bad('a pattern the bit-parallel NFA cannot run');
+      positions += k!;
+    }
+    if (positions > MAX_BNFA_POSITIONS) bad('bit-parallel NFA size');
+  }
   if (o !== body.length) bad('trailing bytes');
-  const lazy = lazyPatterns.length > 0 ? { patterns: lazyPatterns, teddy: lazyTeddy(p.nfa, lazyPatterns) } : null;
+  const lazy =
+    lazyPatterns.length > 0 ? { patterns: lazyPatterns, teddy: lazyTeddy(p.nfa, lazyPatterns), fallback: fallback === 1 } : null;
   return { mode, meta: p.meta, blobs, nfa: p.nfa, lazy, bitNfa, position, somNfa: p.somNfa, somHorizon: p.somHorizon };
 }
 

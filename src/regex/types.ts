@@ -43,8 +43,9 @@ export interface CompileOptions {
    */
   somHorizon?: number;
   /**
-   * @internal Tests only: where patterns whose DFA explodes go: the bit-parallel NFA (default) or the lazy
-   * DFA (which then takes them all, to be exercised).
+   * @internal Tests only: where patterns whose DFA explodes go. Default: a selective group with such a member
+   * runs whole on a lazy DFA with the bit-parallel NFA as its fallback, other such patterns on the NFA;
+   * 'nfa': always on the bit-parallel NFA alone; 'lazy': always on the lazy DFA alone (to be exercised).
    */
   explosive?: 'nfa' | 'lazy';
   /** @internal Tests only: states a lazy DFA's table holds (to exercise its flushes). */

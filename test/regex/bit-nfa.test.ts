@@ -58,8 +58,11 @@ function adversarial(rand: () => number, length: number): Uint8Array {
   return Buffer.from(s.slice(0, length), 'latin1');
 }
 
+/** The bit-parallel NFA alone (by default a selective group runs on a lazy DFA with the NFA as fallback). */
+const NFA = { explosive: 'nfa' } as const;
+
 function nfaEngines(specs: PatternSpec[]): number {
-  const db = compile(specs, { mode: 'block' });
+  const db = compile(specs, { mode: 'block', ...NFA });
   const n = db.info().engines.filter((e) => e.kind === 'nfa').length;
   db.free();
   return n;
@@ -68,7 +71,7 @@ function nfaEngines(specs: PatternSpec[]): number {
 describe('bit-parallel NFA', () => {
   it('takes the bounded repeats whose DFA explodes, dense and sparse layouts alike', () => {
     for (const p of [FIXED[0]!, FIXED[1]!, FIXED[10]!, FIXED[11]!]) expect(nfaEngines([p]), p.expression).toBe(1);
-    const info = compile([FIXED[10]!], { mode: 'stream' }).info();
+    const info = compile([FIXED[10]!], { mode: 'stream', ...NFA }).info();
     const e = info.engines.find((x) => x.kind === 'nfa')!;
     expect(Number(e.detail.positions)).toBeGreaterThan(512); // more than 8 words: the sparse step
     // A stream's state is the bit set: 8 bytes per 64 positions, plus the last byte's category.
@@ -100,14 +103,18 @@ describe('bit-parallel NFA', () => {
       for (const mode of MODES) {
         const want = fromHs(c.specs, r[mode]);
         matches += want.length;
-        const got = scanNs(c.specs, mode, c.data, c.chunks);
-        if (got.join() !== want.join()) {
-          expect({ specs: c.specs, mode, chunks: c.chunks.length, got }).toEqual({
-            specs: c.specs,
-            mode,
-            chunks: c.chunks.length,
-            got: want,
-          });
+        // The NFA alone in every mode; the default routing (lazy DFA, NFA behind it) in block and stream.
+        for (const options of mode === 'vectored' ? [NFA] : [NFA, {}]) {
+          const got = scanNs(c.specs, mode, c.data, c.chunks, options);
+          if (got.join() !== want.join()) {
+            expect({ specs: c.specs, mode, options, chunks: c.chunks.length, got }).toEqual({
+              specs: c.specs,
+              mode,
+              options,
+              chunks: c.chunks.length,
+              got: want,
+            });
+          }
         }
       }
     });
@@ -126,7 +133,7 @@ describe('bit-parallel NFA', () => {
         .sort();
       matches += want.length;
       const mode = MODES[t % 3]!;
-      const got = scanNs(specs, mode, data, randomChunks(rand, data.length, 50));
+      const got = scanNs(specs, mode, data, randomChunks(rand, data.length, 50), NFA);
       expect({ specs, mode, got }).toEqual({ specs, mode, got: [...new Set(want)] });
     }
     expect(matches).toBeGreaterThan(500);
@@ -136,7 +143,7 @@ describe('bit-parallel NFA', () => {
     // 100,000 matches in one 256 KiB slice: the kernel's buffer (65,536) fills mid-slice, dense and sparse.
     const data = Buffer.from('xy'.repeat(100_000), 'latin1');
     for (const expression of ['x.{0,40}y', 'x.{0,600}y']) {
-      const db = compile([{ id: 1, expression, flags: 's' }], { mode: 'block' });
+      const db = compile([{ id: 1, expression, flags: 's' }], { mode: 'block', ...NFA });
       expect(db.info().engines.map((e) => e.kind)).toEqual(['nfa']);
       let n = 0;
       let bad = 0;
@@ -149,7 +156,7 @@ describe('bit-parallel NFA', () => {
   });
 
   it('a serialized database builds its bit-parallel NFAs again and matches the same', () => {
-    const db = compile(FIXED, { mode: 'stream' });
+    const db = compile(FIXED, { mode: 'stream', ...NFA });
     const copy = deserialize(db.serialize());
     expect(copy.info().engines.map((e) => e.kind)).toEqual(db.info().engines.map((e) => e.kind));
     const data = adversarial(mulberry32(3), 5000);
@@ -169,7 +176,7 @@ describe('bit-parallel NFA', () => {
 describe('bit-parallel NFA: work bounds', () => {
   /** The kernel's count of bit-parallel NFA work (words stepped, entries taken) for one block scan. */
   function work(specs: PatternSpec[], data: Uint8Array): number {
-    const db = compile(specs, { mode: 'block' });
+    const db = compile(specs, { mode: 'block', ...NFA });
     const k = db.kernel.k;
     k.kernel_work_reset();
     db.scan(data, () => {});
@@ -182,7 +189,7 @@ describe('bit-parallel NFA: work bounds', () => {
     const rand = mulberry32(11);
     for (const spec of [...FIXED, ...Array.from({ length: 20 }, (_, i) => randomRepeat(rand, 100 + i))]) {
       const specs = [spec];
-      const db = compile(specs, { mode: 'block' });
+      const db = compile(specs, { mode: 'block', ...NFA });
       const nfa = db.info().engines.find((e) => e.kind === 'nfa');
       db.free();
       if (nfa === undefined) continue;
@@ -201,15 +208,15 @@ describe('bit-parallel NFA: work bounds', () => {
     const rand = mulberry32(5);
     const data = Uint8Array.from({ length: 65536 }, () => Math.floor(rand() * 256));
     const spec = { id: 1, expression: 'f.{7,300}on', flags: 's' };
-    const db = compile([spec], { mode: 'block' });
+    const db = compile([spec], { mode: 'block', ...NFA });
     expect(Number(db.info().engines[0]!.detail.positions)).toBeGreaterThan(300);
     db.free();
     // Five words stepped on every byte without acceleration (`f` opens the repeat every 256 bytes, and it
     // stays open 300 bytes); with it, a fraction of a unit per byte.
     expect(work([spec], data) / data.length).toBeLessThan(1);
     // And the matches are still every one there is.
-    const want = scanNs([spec], 'block', data, [data.length]);
-    expect(scanNs([spec], 'stream', data, randomChunks(mulberry32(6), data.length, 700))).toEqual(want);
+    const want = scanNs([spec], 'block', data, [data.length], NFA);
+    expect(scanNs([spec], 'stream', data, randomChunks(mulberry32(6), data.length, 700), NFA)).toEqual(want);
   });
 });
 
@@ -236,5 +243,39 @@ describe('delivery of many matches from several engines', () => {
     const want = specs.flatMap((s) => scanNs([s], 'block', data, [data.length]).map((r) => r.replace(':?:', ':')));
     expect(got.length).toBeGreaterThan(100_000);
     expect([...got].sort()).toEqual(want.sort());
+  });
+});
+
+describe('lazy DFA with the bit-parallel NFA behind it (the default for a selective group)', () => {
+  it('hands over while the DFA thrashes, takes back when the traffic calms down, and reports the same', () => {
+    const specs: PatternSpec[] = [
+      { id: 1, expression: 'union.{0,100}select', flags: 'is' },
+      { id: 2, expression: 'passwd', flags: '' },
+    ];
+    const rand = mulberry32(31);
+    const words = ['union ', 'UNION', 'select', ' x ', 'ab'];
+    const busy = (n: number) => {
+      let s = '';
+      while (s.length < n) s += words[Math.floor(rand() * words.length)]!;
+      return Buffer.from(s.slice(0, n), 'latin1');
+    };
+    const calm = Buffer.alloc(1_300_000, 'the quick brown fox; passwd; ');
+    const data = Buffer.concat([busy(300_000), calm, busy(200_000)]);
+    const db = compile(specs, { mode: 'stream' });
+    const lazy = db.info().engines.find((e) => e.detail.lazy !== undefined)!;
+    expect(lazy.detail.fallback).toMatch(/bit-parallel NFA/);
+    const k = db.kernel.k;
+    k.kernel_work_reset();
+    const got: string[] = [];
+    const s = db.openStream();
+    for (let at = 0; at < data.length; at += 65536)
+      s.scan(data.subarray(at, at + 65536), (id, _f, to) => void got.push(`${id}:?:${to}`));
+    s.close((id, _f, to) => void got.push(`${id}:?:${to}`));
+    // The NFA ran (the busy parts), and the DFA built few states: it gave up instead of thrashing.
+    expect(k.kernel_work()).toBeGreaterThan(100_000);
+    const resolves = Number(db.info().engines.find((e) => e.detail.lazy !== undefined)!.detail.resolves);
+    expect(resolves).toBeLessThan(3 * (1024 + data.length / 256));
+    // Every report as the NFA alone and native-Hyperscan-checked engines make them.
+    expect(got.sort()).toEqual(scanNs(specs, 'block', data, [data.length], NFA));
   });
 });

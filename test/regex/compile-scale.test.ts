@@ -234,7 +234,7 @@ describe('the grouping and engines report what the references do', () => {
 
 describe('memoryBudget', () => {
   /** The pattern id a compile refuses for the budget, or null when it compiles. */
-  const refused = (specs: PatternSpec[], memoryBudget: number, explosive?: 'lazy'): number | null => {
+  const refused = (specs: PatternSpec[], memoryBudget: number, explosive?: 'lazy' | 'nfa'): number | null => {
     try {
       compile(specs, explosive ? { mode: 'block', memoryBudget, explosive } : { mode: 'block', memoryBudget }).free();
       return null;
@@ -265,11 +265,13 @@ describe('memoryBudget', () => {
       { id: 9, expression: 'foo' },
     ];
     expect(refused(explosive, 200_000)).toBe(7);
-    expect(refused(explosive, 1 << 20)).toBe(null);
+    expect(refused(explosive, 200_000, 'nfa')).toBe(7);
+    expect(refused(explosive, 1 << 20, 'nfa')).toBe(null);
+    expect(refused(explosive, 1 << 20)).toBe(7);
     expect(refused(explosive, 1 << 20, 'lazy')).toBe(7);
     expect(refused(explosive, 64 << 20, 'lazy')).toBe(null);
     const many = Array.from({ length: 40 }, (_, i) => ({ id: 100 + i, expression: `x${i}[a-z]{0,200}y` }));
-    expect(refused(many, 400_000)).not.toBe(null);
+    expect(refused(many, 400_000, 'nfa')).not.toBe(null);
     // Many literals: the literal engine's tables, charged literal by literal.
     const rand = mulberry32(11);
     const literals: PatternSpec[] = Array.from({ length: 400 }, (_, i) => ({
