@@ -51,6 +51,8 @@ const DFA_LITERAL_MAX = 4096;
 const LONGEST_LITERAL = 1 << 16;
 /** Runs of a group (see plan()'s build) that must go well before a failed run length is tried again, at most. */
 const MAX_PATIENCE = 64;
+/** A selective group runs on a lazy DFA with the NFA behind it only with at most this many explosive members. */
+const LAZY_FALLBACK_MAX_EXPLOSIVE = 4;
 /** The largest somHorizon (bytes of stream state it costs). */
 export const MAX_SOM_HORIZON = 1 << 20;
 
@@ -384,13 +386,15 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
       }
     }
   };
-  // A selective group with an explosive member is scanned whole by one lazy DFA (one prefilter pass, DFA
+  // A selective group with a few explosive members is scanned whole by one lazy DFA (one prefilter pass, DFA
   // speed once the states the traffic reaches are built) with the bit-parallel NFA over the same patterns
-  // as its fallback when it thrashes, if the NFA takes them all; else the explosive ones go to the NFA alone.
+  // as its fallback when it thrashes, if the NFA takes them all; else (and with many explosive members, whose
+  // subsets multiply: gitleaks' 105 thrash on plain HTTP) the explosive ones go to the NFA alone.
   const narrowExplosive = new Set(narrow.filter(explosive));
   let narrowPositions = 0;
   let narrowCapable =
     narrowExplosive.size > 0 &&
+    narrowExplosive.size <= LAZY_FALLBACK_MAX_EXPLOSIVE &&
     options.explosive === undefined &&
     narrow.every((p) => {
       const n = bitNfaPositions(nfa, p);

@@ -48,8 +48,7 @@ interface WasmEngine {
 /**
  * The bit-parallel NFA behind a lazy DFA, and where its part of the engine's stream state is: at `off`, the
  * mode (u32: 0 the DFA runs, 1 the NFA), then f64s: bytes and construction steps of the DFA's recent window,
- * bytes the NFA has run since it took over, and how many it must run before the DFA is tried again; then the
- * NFA's own state (FALLBACK_STATE bytes on).
+ * and two spare; then the NFA's own state (FALLBACK_STATE bytes on).
  */
 interface LazyFallback {
   tables: BitNfaTables;
@@ -60,8 +59,8 @@ interface LazyFallback {
 }
 const FALLBACK_STATE = 40;
 /** The DFA thrashes when its window's construction steps pass this plus a step per THRASH_BYTES bytes. */
-const THRASH_STEPS = 1024;
-const THRASH_BYTES = 256;
+const THRASH_STEPS = 256;
+const THRASH_BYTES = 512;
 /** The DFA's window halves past this many bytes (recent behaviour counts most). */
 const THRASH_WINDOW = 1 << 20;
 /** Bytes the NFA runs before the DFA is tried again: doubling from the first to the last after each thrash. */
@@ -90,6 +89,13 @@ export class Scanner {
   /** The state of the scan under way (stateScratch, or a kernel-resident stream's). */
   private sc = 0;
   private readonly litScratch: number;
+  /**
+   * After a lazy DFA thrashed: bytes that every scan and stream of this database starts on its NFA (a block
+   * scan starts afresh, and would pay the thrash budget again each time), and the stretch it was last given
+   * (doubling from NFA_STRETCH_FIRST after each thrash, up to NFA_STRETCH_LAST).
+   */
+  private nfaCredit = 0;
+  private nfaStretch = 0;
   /** The bit-parallel NFAs' scratch (zeroed; every step leaves it so), 0 when there are none. */
   private readonly bnfaScratch: number;
   private readonly out: number;
@@ -609,8 +615,9 @@ export class Scanner {
    * construction steps outrun the data (more than THRASH_STEPS plus one per THRASH_BYTES bytes over its recent
    * window: traffic that keeps bounded repeats alive makes a new subset at every byte), the NFA takes over
    * from the same byte, its bits set from the DFA state's NFA positions (a position after a byte is where the
-   * BYTE nodes that lead to it continue). The DFA is tried again at a slice's start once the NFA has run its
-   * stretch (doubling after each thrash) with nothing alive. Either way the work per byte stays bounded.
+   * BYTE nodes that lead to it continue), and every scan of the database starts on the NFA for a stretch of
+   * bytes (doubling after each thrash). The DFA is tried again at a slice's start once the stretch is run
+   * and nothing is alive. Either way the work per byte stays bounded.
    */
   private runLazyWithFallback(
     e: WasmEngine,
@@ -629,7 +636,7 @@ export class Scanner {
     const nfaState = f + FALLBACK_STATE;
     const words = fb.tables.words;
     let at = 0;
-    if (rt.u32()[f >> 2] === 1 && rt.f64()[(f + 24) >> 3]! >= rt.f64()[(f + 32) >> 3]!) {
+    if (rt.u32()[f >> 2] === 1 && this.nfaCredit <= 0) {
       const u32 = rt.u32();
       let alive = false;
       for (let w = 0; w < 2 * words && !alive; w++) alive = u32[((nfaState + 8) >> 2) + w] !== 0;
@@ -642,10 +649,12 @@ export class Scanner {
     if (rt.u32()[f >> 2] === 0) {
       rt.u32()[st >> 2] = lazy.restore(rt, st);
       const before = lazy.resolves;
+      // The database's lazy DFA thrashed recently: this stream too starts on the NFA, from here.
+      const credit = this.nfaCredit > 0;
       const windowBytes = rt.f64()[(f + 8) >> 3]!;
       const windowSteps = rt.f64()[(f + 16) >> 3]!;
-      let thrash = false;
-      while (at < n) {
+      let thrash = credit;
+      while (!thrash && at < n) {
         const r = k.dfa_scan(e.ptr, st, ptr + at, n - at, this.out);
         this.collect(base + at);
         at += r;
@@ -687,9 +696,11 @@ export class Scanner {
         for (const q of targets ?? (adj !== undefined ? [adj] : [])) u8[nfaState + 8 + (q >> 3)]! |= 1 << (q & 7);
       }
       u32[f >> 2] = 1;
-      const f64 = rt.f64();
-      f64[(f + 24) >> 3] = 0;
-      f64[(f + 32) >> 3] = Math.min(NFA_STRETCH_LAST, Math.max(NFA_STRETCH_FIRST, 2 * f64[(f + 32) >> 3]!));
+      rt.f64().fill(0, (f + 8) >> 3, (f + 24) >> 3);
+      if (!credit) {
+        this.nfaStretch = Math.min(NFA_STRETCH_LAST, Math.max(NFA_STRETCH_FIRST, 2 * this.nfaStretch));
+        this.nfaCredit = this.nfaStretch;
+      }
     }
     const from = at;
     while (at < n) {
@@ -701,7 +712,7 @@ export class Scanner {
       while (k.bnfa_eod(fb.ptr, nfaState, n, this.bnfaScratch, this.out) === 0) this.collect(base);
       this.collect(base);
     }
-    rt.f64()[(f + 24) >> 3]! += n - from;
+    this.nfaCredit -= n - from;
   }
 
   /** Runs every engine over one slice (in WASM memory at `ptr`), collecting its matches. */
