@@ -512,9 +512,12 @@ static inline void out_push(matches_t *out, uint32_t p, int32_t to) {
   out->n++;
 }
 
-/* The patterns of the live positions that report on consuming their byte, at `to` (once each). */
-static void bnfa_report_b(const bnfa_run_t *r, int32_t to, matches_t *out) {
-  const uint32_t from = out->n;
+/*
+ * The patterns of the live positions that report on consuming their byte (B reports). With `out`, reports
+ * each at `to` (once each) and returns 0; without, returns whether pattern `p` is among them.
+ */
+static int bnfa_walk_b(const bnfa_run_t *r, int32_t to, matches_t *out, uint32_t p) {
+  const uint32_t from = out ? out->n : 0;
   for (uint32_t k = 0; k < r->nact; k++) {
     uint32_t w = r->act[k];
     uint64_t h = r->A[w] & r->acceptb[w];
@@ -522,27 +525,22 @@ static void bnfa_report_b(const bnfa_run_t *r, int32_t to, matches_t *out) {
       uint32_t q = w * 64 + (uint32_t)__builtin_ctzll(h);
       h &= h - 1;
       const uint32_t *l = (const uint32_t *)(r->blob + r->bpat[q]);
-      for (uint32_t j = 0; j < l[0]; j++)
-        if (!out_has(out, from, l[1 + j], to)) out_push(out, l[1 + j], to);
-    }
-  }
-}
-
-/* Whether pattern p was reported on consuming the last byte (a B report of the live positions). */
-static int bnfa_in_b(const bnfa_run_t *r, uint32_t p) {
-  for (uint32_t k = 0; k < r->nact; k++) {
-    uint32_t w = r->act[k];
-    uint64_t h = r->A[w] & r->acceptb[w];
-    while (h) {
-      uint32_t q = w * 64 + (uint32_t)__builtin_ctzll(h);
-      h &= h - 1;
-      const uint32_t *l = (const uint32_t *)(r->blob + r->bpat[q]);
-      for (uint32_t j = 0; j < l[0]; j++)
-        if (l[1 + j] == p) return 1;
+      for (uint32_t j = 0; j < l[0]; j++) {
+        if (!out) {
+          if (l[1 + j] == p) return 1;
+        } else if (!out_has(out, from, l[1 + j], to)) {
+          out_push(out, l[1 + j], to);
+        }
+      }
     }
   }
   return 0;
 }
+
+static inline void bnfa_report_b(const bnfa_run_t *r, int32_t to, matches_t *out) { bnfa_walk_b(r, to, out, 0); }
+
+/* Whether pattern p was reported on consuming the last byte. */
+static inline int bnfa_in_b(const bnfa_run_t *r, uint32_t p) { return bnfa_walk_b(r, 0, 0, p); }
 
 /*
  * The extra entries of the live words in edge context xc: reports that needed the next symbol (at `to`),
