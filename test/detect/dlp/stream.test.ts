@@ -1,0 +1,152 @@
+/**
+ * DLP streams: whatever the split of the bytes into chunks (every two-chunk split, every byte alone,
+ * seeded random chunkings), a stream reports exactly the findings one block scan reports, and the block
+ * scan reports exactly what was planted.
+ */
+import { describe, expect, it } from 'vitest';
+import { compileDlp, type DlpFinding, type DlpScanner } from '../../../src/detect/dlp/index.js';
+import {
+  awsKeyId,
+  awsKeyPlant,
+  awsSecret,
+  awsSecretPlant,
+  CONTEXTS,
+  cardNumber,
+  cardPlant,
+  email,
+  emailPlant,
+  githubClassic,
+  githubFineGrained,
+  githubPlant,
+  groupCard,
+  ibanOf,
+  ibanPlant,
+  jwt,
+  jwtPlant,
+  type Plant,
+  pemKey,
+  Rng,
+  render,
+  slackPlant,
+  slackToken,
+  spaceIban,
+  ssnPlant,
+  validSsn,
+} from './gen.js';
+
+const dlp = compileDlp('all');
+
+function plants(r: Rng): Plant[] {
+  const visa = cardNumber(r, 'visa', 16);
+  const amex = cardNumber(r, 'amex');
+  const iban = ibanOf(r, 'FR', 27);
+  const pem = pemKey(r, 'RSA');
+  return [
+    cardPlant(visa, 'visa', groupCard(visa, ' ')!),
+    cardPlant(amex, 'amex', groupCard(amex, '-')!),
+    cardPlant(cardNumber(r, 'unionpay', 19), 'unionpay'),
+    ssnPlant(validSsn(r)),
+    ibanPlant(iban, spaceIban(iban)),
+    ibanPlant(ibanOf(r, 'NO', 15)),
+    awsKeyPlant(awsKeyId(r)),
+    awsSecretPlant(awsSecret(r)),
+    githubPlant(githubClassic(r)),
+    githubPlant(githubFineGrained(r)),
+    slackPlant(slackToken(r)),
+    { ...pem, tail: pem.tail.slice(0, 70) },
+    jwtPlant(jwt(r)),
+    emailPlant(email(r)),
+  ];
+}
+
+/** A document of every plant in a context, with the findings it must give. */
+function document(seed: number, ctxIndex: number): { data: Buffer; want: DlpFinding[] } {
+  const r = new Rng(seed);
+  let text = '';
+  const want: DlpFinding[] = [];
+  for (const p of plants(r)) {
+    const x = render(p, CONTEXTS[ctxIndex]!);
+    want.push({ sensor: p.sensor, start: text.length + x.start, end: text.length + x.end, masked: x.mask });
+    text += `${x.text}\n`;
+  }
+  return { data: Buffer.from(text, 'latin1'), want };
+}
+
+function sorted(f: DlpFinding[]): DlpFinding[] {
+  return [...f].sort((a, b) => a.start - b.start || a.end - b.end || a.sensor.localeCompare(b.sensor));
+}
+
+function streamed(sc: DlpScanner, data: Uint8Array, cuts: number[]): DlpFinding[] {
+  const s = sc.openStream();
+  const out: DlpFinding[] = [];
+  let at = 0;
+  for (const c of [...cuts, data.length]) {
+    out.push(...s.scan(data.subarray(at, c)));
+    at = c;
+  }
+  out.push(...s.close());
+  return sorted(out);
+}
+
+describe('DLP streams give the block findings at every split', () => {
+  for (const ctx of [0, 1, 3, 4]) {
+    const { data, want } = document(10 + ctx, ctx);
+
+    it(`block mode finds what was planted (${CONTEXTS[ctx]!.name}, ${data.length} bytes)`, () => {
+      expect(sorted(dlp.scan(data))).toEqual(sorted(want));
+    });
+
+    it(`every two-chunk split (${CONTEXTS[ctx]!.name})`, () => {
+      const block = sorted(dlp.scan(data));
+      const bad: number[] = [];
+      for (let cut = 0; cut <= data.length; cut++) {
+        if (JSON.stringify(streamed(dlp, data, [cut])) !== JSON.stringify(block)) bad.push(cut);
+      }
+      expect(bad).toEqual([]);
+    });
+
+    it(`one byte at a time and seeded random chunkings (${CONTEXTS[ctx]!.name})`, () => {
+      const block = sorted(dlp.scan(data));
+      expect(
+        streamed(
+          dlp,
+          data,
+          Array.from({ length: data.length - 1 }, (_, i) => i + 1),
+        ),
+      ).toEqual(block);
+      const r = new Rng(99 + ctx);
+      for (let run = 0; run < 40; run++) {
+        const cuts: number[] = [];
+        for (let at = r.between(0, 40); at < data.length; at += r.between(0, run % 2 === 0 ? 12 : 300)) cuts.push(at);
+        expect(streamed(dlp, data, cuts)).toEqual(block);
+      }
+    });
+  }
+
+  it('a value at the very end of a stream is reported by close()', () => {
+    const s = dlp.openStream();
+    expect(s.scan(Buffer.from('mail me: john@example.org'))).toEqual([]);
+    expect(s.close()).toEqual([{ sensor: 'email', start: 9, end: 25, masked: 'j***@example.org' }]);
+  });
+
+  it('offsets run across chunks and the stream keeps only tailBytes', () => {
+    const s = dlp.openStream();
+    const pad = Buffer.alloc(100_000, 0x61);
+    s.scan(pad);
+    s.scan(Buffer.from(' 4111 1111 '));
+    const f = s.scan(Buffer.from('1111 1111 x'));
+    expect(f).toEqual([{ sensor: 'credit_card', start: 100_001, end: 100_020, masked: '************1111' }]);
+    expect(s.offset).toBe(100_022);
+    expect(dlp.tailBytes).toBe(2050);
+    s.close();
+  });
+
+  it('a candidate that outgrows the tail is dropped in streams as in blocks', () => {
+    const only = compileDlp(['email']);
+    const text = Buffer.from(`${'a'.repeat(5000)}@example.com `);
+    expect(only.scan(text)).toEqual([]);
+    expect(streamed(only, text, [100, 2000, 4990, 5003])).toEqual([]);
+    expect(only.stats.overlong).toBe(2);
+    only.free();
+  });
+});
