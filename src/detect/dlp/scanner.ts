@@ -104,6 +104,10 @@ export class DlpScanner {
   readonly streamDb: RegexDatabase;
   /** @internal */
   readonly maxFindings: number;
+  /** @internal Candidate bytes a stream gathers from its ring and chunk (streams take turns: calls do not nest). */
+  readonly scratch: Uint8Array;
+  /** @internal Set while a scan or stream call of this scanner runs: a finding handler may not start another. */
+  busy = false;
   private readonly blockDb: RegexDatabase;
   // Block scans: the buffer and where its findings go, set for the scan's duration (one handler, made once).
   private data: Uint8Array = new Uint8Array(0);
@@ -125,6 +129,7 @@ export class DlpScanner {
     }
     this.maxLength = maxLength;
     this.tailBytes = maxLength + CONTEXT;
+    this.scratch = new Uint8Array(this.tailBytes);
     this.blockDb = compile(specs, { mode: 'block' });
     // One byte of horizon beyond the longest candidate: a start further back than that is reported
     // imprecisely by the engine, but such a candidate is overlong whatever its start, and dropped.
@@ -143,6 +148,7 @@ export class DlpScanner {
    */
   scan(data: Uint8Array, onFinding?: DlpFindingHandler): DlpFinding[] {
     if (!(data instanceof Uint8Array)) throw new NetsieveError('NS_ERR_INPUT', 'DLP scan() takes a Uint8Array or Buffer');
+    enter(this);
     const out: DlpFinding[] = [];
     this.sink.begin(out, onFinding);
     this.data = data;
@@ -151,6 +157,7 @@ export class DlpScanner {
     } finally {
       this.data = EMPTY;
       this.sink.end();
+      this.busy = false;
     }
     return out;
   }
@@ -168,6 +175,13 @@ export class DlpScanner {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** Refuses a call from inside a finding handler: the scanner's buffers belong to the call under way. */
+function enter(sc: DlpScanner): void {
+  if (sc.busy)
+    throw new NetsieveError('NS_ERR_STATE', 'a DLP scan was started from a finding handler; scans of one scanner do not nest');
+  sc.busy = true;
+}
 
 /** Where candidates are decided and findings delivered: shared by block scans and streams. */
 class Sink {
@@ -220,13 +234,14 @@ class Sink {
 
 /**
  * One stream of a `DlpScanner`. Keeps the regex stream's state (`somHorizon` = the longest candidate + 1
- * bytes of history inside it) and a ring of the last `tailBytes` bytes to validate candidates with.
+ * bytes of history inside it) and a ring of the last `tailBytes` bytes to validate candidates with: with
+ * every sensor, 2,656 + 2,050 bytes a stream. Streams of one scanner share its scratch buffer, so their
+ * calls must not nest (a finding handler that scans is refused with NS_ERR_STATE).
  */
 export class DlpStream {
   private readonly rs: RegexStream;
   private readonly ring: Uint8Array;
-  /** Candidate bytes gathered from the ring and the chunk. */
-  private readonly scratch: Uint8Array;
+  private readonly scanner: DlpScanner;
   private readonly sink: Sink;
   /** Stream offset of the current chunk's first byte (bytes written to the ring so far). */
   private base = 0;
@@ -236,9 +251,9 @@ export class DlpStream {
 
   /** @internal Use `scanner.openStream()`. */
   constructor(scanner: DlpScanner) {
+    this.scanner = scanner;
     this.rs = scanner.streamDb.openStream();
     this.ring = new Uint8Array(scanner.tailBytes);
-    this.scratch = new Uint8Array(scanner.tailBytes);
     this.sink = new Sink(scanner);
     this.onMatch = (id, from, to) => this.match(id, from, to);
   }
@@ -252,6 +267,7 @@ export class DlpStream {
   scan(chunk: Uint8Array, onFinding?: DlpFindingHandler): DlpFinding[] {
     if (!(chunk instanceof Uint8Array)) throw new NetsieveError('NS_ERR_INPUT', 'DLP stream.scan() takes a Uint8Array or Buffer');
     if (this.closed) throw new NetsieveError('NS_ERR_STATE', 'the DLP stream is closed');
+    enter(this.scanner);
     const out: DlpFinding[] = [];
     this.sink.begin(out, onFinding);
     this.chunk = chunk;
@@ -260,6 +276,7 @@ export class DlpStream {
     } finally {
       this.sink.end();
       this.remember(chunk);
+      this.scanner.busy = false;
     }
     return out;
   }
@@ -267,6 +284,7 @@ export class DlpStream {
   /** The end of the data: reports what it completes (a value at the very end), then frees the stream. */
   close(onFinding?: DlpFindingHandler): DlpFinding[] {
     if (this.closed) return [];
+    enter(this.scanner);
     const out: DlpFinding[] = [];
     this.sink.begin(out, onFinding);
     try {
@@ -274,6 +292,7 @@ export class DlpStream {
     } finally {
       this.sink.end();
       this.free();
+      this.scanner.busy = false;
     }
     return out;
   }
@@ -291,9 +310,10 @@ export class DlpStream {
     const a = from - ctx;
     const n = to - a;
     const base = this.base;
-    if (from < 0 || n > this.scratch.length || a < base - this.ring.length) {
+    const scratch = this.scanner.scratch;
+    if (from < 0 || n > scratch.length || a < base - this.ring.length) {
       // Longer than any candidate: counted and dropped (the sink's length check, without the bytes).
-      this.sink.consider(id, this.scratch, -1, 0, 0, 0);
+      this.sink.consider(id, scratch, -1, 0, 0, 0);
       return;
     }
     const cap = this.ring.length;
@@ -302,12 +322,12 @@ export class DlpStream {
       const at = p % cap;
       const take = Math.min(base, to) - p;
       const run = take < cap - at ? take : cap - at;
-      this.scratch.set(this.ring.subarray(at, at + run), k);
+      scratch.set(this.ring.subarray(at, at + run), k);
       k += run;
       p += run;
     }
-    if (to > base) this.scratch.set(this.chunk.subarray(a > base ? a - base : 0, to - base), k);
-    this.sink.consider(id, this.scratch, ctx, n, ctx, a);
+    if (to > base) scratch.set(this.chunk.subarray(a > base ? a - base : 0, to - base), k);
+    this.sink.consider(id, scratch, ctx, n, ctx, a);
   }
 
   /** Appends the chunk to the ring (only its last `tailBytes` matter). */

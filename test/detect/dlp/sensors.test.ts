@@ -330,3 +330,15 @@ describe('DLP sensors: the table and the API', () => {
     only.free();
   });
 });
+
+describe('DLP scanner calls do not nest', () => {
+  it('a finding handler that starts another scan is refused with NS_ERR_STATE, and the scanner stays usable', () => {
+    const sc = compileDlp(['us_ssn']);
+    const data = Buffer.from('ssn 123-45-6789 ');
+    expectCode(() => sc.scan(data, () => sc.scan(data)), 'NS_ERR_STATE', /do not nest/);
+    const s = sc.openStream();
+    expectCode(() => s.scan(data, () => sc.scan(data)), 'NS_ERR_STATE');
+    expect(sc.scan(data).length).toBe(1);
+    sc.free();
+  });
+});
