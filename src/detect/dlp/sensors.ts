@@ -115,7 +115,8 @@ export const DLP_SENSORS: readonly DlpSensor[] = [
       { expression: '\\b[A-Z]{2}\\d{2}[A-Z0-9]{11,30}\\b', flags: 'L' },
       { expression: `\\b[A-Z]{2}\\d{2}(?:${IBAN_SEP}[A-Z0-9]{4}){2,7}(?:${IBAN_SEP}[A-Z0-9]{1,3})?\\b`, flags: 'L' },
     ],
-    maxLength: 34 + 8 * 3,
+    // The spaced pattern's longest: 4 + 7 groups of %20 and four + %20 and three.
+    maxLength: 4 + 7 * (3 + 4) + 3 + 3,
     validate: validIban,
     mask: maskIban,
   },
@@ -175,7 +176,8 @@ export const DLP_SENSORS: readonly DlpSensor[] = [
         flags: 'L',
       },
     ],
-    maxLength: 52 + 6 + 3 * (32 + 2 + 80 + 6) + 6 + 120,
+    // "-----BEGIN ENCRYPTED PRIVATE KEY BLOCK-----" with %20 spaces, a %0D%0A, three header lines, a line break, 40 base64 characters as %2B.
+    maxLength: 51 + 6 + 3 * (32 + 3 + 80 + 6) + 6 + 3 * 40,
     validate: (b, s, e, _ctx) => validPrivateKey(b, s, e),
     mask: maskPrivateKey,
   },

@@ -150,3 +150,18 @@ describe('DLP streams give the block findings at every split', () => {
     only.free();
   });
 });
+
+describe('DLP sensor selection', () => {
+  it('a scanner of one sensor finds what the scanner of all finds for that sensor', () => {
+    const { data } = document(77, 0);
+    const { data: url } = document(78, 3);
+    const all = [...dlp.scan(data), ...dlp.scan(url).map((f) => ({ ...f, start: -f.start }))];
+    for (const name of new Set(all.map((f) => f.sensor))) {
+      const one = compileDlp([name]);
+      const got = [...one.scan(data), ...one.scan(url).map((f) => ({ ...f, start: -f.start }))];
+      expect(sorted(got)).toEqual(sorted(all.filter((f) => f.sensor === name)));
+      expect(one.tailBytes).toBe(Math.max(...one.sensors.map((s) => s.maxLength)) + 2);
+      one.free();
+    }
+  });
+});
