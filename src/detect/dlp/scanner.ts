@@ -4,7 +4,7 @@
  * a start, an end and the masked text; the matched bytes are never kept or returned.
  *
  * Streams. The regex engine reports a match's end (and, with `L` and a SOM horizon, its start) while
- * the bytes before the current chunk are gone; validating needs them. So each stream keeps a ring of
+ * the bytes before the current chunk are gone; validating needs them. So each stream keeps a copy of
  * its last `tailBytes` bytes: the longest candidate of the chosen sensors (`maxLength`) plus the two
  * bytes of context before it that validators look at. A candidate longer than its sensor's `maxLength`
  * is dropped (counted in `stats.overlong`) in blocks and streams alike, so that any split of the data
@@ -104,7 +104,7 @@ export class DlpScanner {
   readonly streamDb: RegexDatabase;
   /** @internal */
   readonly maxFindings: number;
-  /** @internal Candidate bytes a stream gathers from its ring and chunk (streams take turns: calls do not nest). */
+  /** @internal A candidate's bytes when they straddle a stream's history and chunk (calls do not nest). */
   readonly scratch: Uint8Array;
   /** @internal Set while a scan or stream call of this scanner runs: a finding handler may not start another. */
   busy = false;
@@ -144,22 +144,20 @@ export class DlpScanner {
 
   /**
    * Scans one buffer. Findings go to `onFinding` when given (and the returned array is empty), else into
-   * the returned array (at most `maxFindings`).
+   * the returned array (at most `maxFindings`; a shared empty array when there are none).
    */
-  scan(data: Uint8Array, onFinding?: DlpFindingHandler): DlpFinding[] {
+  scan(data: Uint8Array, onFinding?: DlpFindingHandler): readonly DlpFinding[] {
     if (!(data instanceof Uint8Array)) throw new NetsieveError('NS_ERR_INPUT', 'DLP scan() takes a Uint8Array or Buffer');
     enter(this);
-    const out: DlpFinding[] = [];
-    this.sink.begin(out, onFinding);
+    this.sink.begin(onFinding);
     this.data = data;
     try {
       this.blockDb.scan(data, this.onBlockMatch);
     } finally {
       this.data = EMPTY;
-      this.sink.end();
       this.busy = false;
     }
-    return out;
+    return this.sink.end();
   }
 
   /** A stream (one per flow direction): findings across chunk boundaries. */
@@ -175,6 +173,7 @@ export class DlpScanner {
 }
 
 const EMPTY = new Uint8Array(0);
+const NO_FINDINGS: readonly DlpFinding[] = Object.freeze([]);
 
 /** Refuses a call from inside a finding handler: the scanner's buffers belong to the call under way. */
 function enter(sc: DlpScanner): void {
@@ -185,24 +184,28 @@ function enter(sc: DlpScanner): void {
 
 /** Where candidates are decided and findings delivered: shared by block scans and streams. */
 class Sink {
+  /** The findings of the call under way, made at the first one (most calls find nothing). */
   private out: DlpFinding[] | null = null;
   private handler: DlpFindingHandler | undefined = undefined;
 
   constructor(private readonly scanner: DlpScanner) {}
 
-  begin(out: DlpFinding[], handler: DlpFindingHandler | undefined): void {
-    this.out = out;
+  begin(handler: DlpFindingHandler | undefined): void {
+    this.out = null;
     this.handler = handler;
   }
 
-  end(): void {
+  /** The call's findings (a shared empty array when there are none). */
+  end(): readonly DlpFinding[] {
+    const out = this.out ?? NO_FINDINGS;
     this.out = null;
     this.handler = undefined;
+    return out;
   }
 
   /**
-   * A match of pattern `id` over `b[s..e)` (`ctx` bytes of context before `s`), at stream or buffer
-   * offset `base + s`... (`base` maps positions in `b` to offsets of the data).
+   * A match of pattern `id` over `b[s..e)`, with `ctx` bytes of context before `s`; `base + s` is its
+   * offset in the data. A negative `s` stands for a candidate known to be overlong.
    */
   consider(id: number, b: Uint8Array, s: number, e: number, ctx: number, base: number): void {
     const sc = this.scanner;
@@ -227,23 +230,32 @@ class Sink {
     stats.findings++;
     const finding: DlpFinding = { sensor: sensor.name, start: base + s, end: base + e, masked: sensor.mask(b, s, e) };
     if (this.handler !== undefined) this.handler(finding);
-    else if (this.out!.length < sc.maxFindings) this.out!.push(finding);
-    else stats.truncated++;
+    else {
+      if (this.out === null) this.out = [];
+      if (this.out.length < sc.maxFindings) this.out.push(finding);
+      else stats.truncated++;
+    }
   }
 }
 
 /**
  * One stream of a `DlpScanner`. Keeps the regex stream's state (`somHorizon` = the longest candidate + 1
- * bytes of history inside it) and a ring of the last `tailBytes` bytes to validate candidates with: with
- * every sensor, 2,656 + 2,050 bytes a stream. Streams of one scanner share its scratch buffer, so their
+ * bytes of history inside it) and its last `tailBytes` bytes (in a buffer of twice that) to validate with: with
+ * every sensor, 2,656 + 2 × 2,050 bytes a stream. Streams of one scanner share its scratch buffer, so their
  * calls must not nest (a finding handler that scans is refused with NS_ERR_STATE).
  */
 export class DlpStream {
   private readonly rs: RegexStream;
-  private readonly ring: Uint8Array;
+  /**
+   * The stream's recent bytes, linear: `hist[0..histEnd)` are the bytes just before the current chunk.
+   * Twice `tailBytes` long, so that appending a chunk moves the kept tail down (one copyWithin) at most
+   * once per chunk and never allocates.
+   */
+  private readonly hist: Uint8Array;
+  private histEnd = 0;
   private readonly scanner: DlpScanner;
   private readonly sink: Sink;
-  /** Stream offset of the current chunk's first byte (bytes written to the ring so far). */
+  /** Stream offset of the current chunk's first byte. */
   private base = 0;
   private chunk: Uint8Array = EMPTY;
   private closed = false;
@@ -253,7 +265,7 @@ export class DlpStream {
   constructor(scanner: DlpScanner) {
     this.scanner = scanner;
     this.rs = scanner.streamDb.openStream();
-    this.ring = new Uint8Array(scanner.tailBytes);
+    this.hist = new Uint8Array(2 * scanner.tailBytes);
     this.sink = new Sink(scanner);
     this.onMatch = (id, from, to) => this.match(id, from, to);
   }
@@ -263,38 +275,39 @@ export class DlpStream {
     return this.base + this.chunk.length;
   }
 
+  /** @internal Tests: the bytes kept from before the next chunk (a view, valid until the next call). */
+  get history(): Uint8Array {
+    return this.hist.subarray(0, this.histEnd);
+  }
+
   /** The next chunk. Findings as for `DlpScanner.scan()`; their offsets count from the stream's start. */
-  scan(chunk: Uint8Array, onFinding?: DlpFindingHandler): DlpFinding[] {
+  scan(chunk: Uint8Array, onFinding?: DlpFindingHandler): readonly DlpFinding[] {
     if (!(chunk instanceof Uint8Array)) throw new NetsieveError('NS_ERR_INPUT', 'DLP stream.scan() takes a Uint8Array or Buffer');
     if (this.closed) throw new NetsieveError('NS_ERR_STATE', 'the DLP stream is closed');
     enter(this.scanner);
-    const out: DlpFinding[] = [];
-    this.sink.begin(out, onFinding);
+    this.sink.begin(onFinding);
     this.chunk = chunk;
     try {
       this.rs.scan(chunk, this.onMatch);
     } finally {
-      this.sink.end();
       this.remember(chunk);
       this.scanner.busy = false;
     }
-    return out;
+    return this.sink.end();
   }
 
   /** The end of the data: reports what it completes (a value at the very end), then frees the stream. */
-  close(onFinding?: DlpFindingHandler): DlpFinding[] {
-    if (this.closed) return [];
+  close(onFinding?: DlpFindingHandler): readonly DlpFinding[] {
+    if (this.closed) return NO_FINDINGS;
     enter(this.scanner);
-    const out: DlpFinding[] = [];
-    this.sink.begin(out, onFinding);
+    this.sink.begin(onFinding);
     try {
       this.rs.close(this.onMatch);
     } finally {
-      this.sink.end();
       this.free();
       this.scanner.busy = false;
     }
-    return out;
+    return this.sink.end();
   }
 
   /** Gives the regex stream's state back without reporting the end. */
@@ -305,49 +318,44 @@ export class DlpStream {
   }
 
   private match(id: number, from: number, to: number): void {
-    // Gather [from - ctx, to) from the ring (bytes before the chunk) and the chunk.
     const ctx = from < CONTEXT ? from : CONTEXT;
     const a = from - ctx;
-    const n = to - a;
     const base = this.base;
-    const scratch = this.scanner.scratch;
-    if (from < 0 || n > scratch.length || a < base - this.ring.length) {
+    const histStart = base - this.histEnd;
+    if (from < 0 || to - a > this.scanner.tailBytes || a < histStart) {
       // Longer than any candidate: counted and dropped (the sink's length check, without the bytes).
-      this.sink.consider(id, scratch, -1, 0, 0, 0);
+      this.sink.consider(id, EMPTY, -1, 0, 0, 0);
       return;
     }
-    const cap = this.ring.length;
-    let k = 0;
-    for (let p = a; p < to && p < base; ) {
-      const at = p % cap;
-      const take = Math.min(base, to) - p;
-      const run = take < cap - at ? take : cap - at;
-      scratch.set(this.ring.subarray(at, at + run), k);
-      k += run;
-      p += run;
+    // The candidate and its context lie in the chunk, in the history, or across both (then copied once).
+    if (a >= base) this.sink.consider(id, this.chunk, from - base, to - base, ctx, base);
+    else if (to <= base) this.sink.consider(id, this.hist, from - histStart, to - histStart, ctx, histStart);
+    else {
+      const scratch = this.scanner.scratch;
+      const k = base - a;
+      scratch.set(this.hist.subarray(a - histStart, this.histEnd), 0);
+      scratch.set(this.chunk.subarray(0, to - base), k);
+      this.sink.consider(id, scratch, ctx, to - a, ctx, a);
     }
-    if (to > base) scratch.set(this.chunk.subarray(a > base ? a - base : 0, to - base), k);
-    this.sink.consider(id, scratch, ctx, n, ctx, a);
   }
 
-  /** Appends the chunk to the ring (only its last `tailBytes` matter). */
+  /** Appends the chunk to the history (only its last `tailBytes` matter). */
   private remember(chunk: Uint8Array): void {
-    const cap = this.ring.length;
-    let src = chunk;
-    let p = this.base;
-    if (src.length > cap) {
-      p += src.length - cap;
-      src = src.subarray(src.length - cap);
+    const tail = this.scanner.tailBytes;
+    const n = chunk.length;
+    if (n >= tail) {
+      this.hist.set(n === tail ? chunk : chunk.subarray(n - tail), 0);
+      this.histEnd = tail;
+    } else {
+      if (this.histEnd + n > this.hist.length) {
+        const keep = this.histEnd < tail ? this.histEnd : tail;
+        this.hist.copyWithin(0, this.histEnd - keep, this.histEnd);
+        this.histEnd = keep;
+      }
+      this.hist.set(chunk, this.histEnd);
+      this.histEnd += n;
     }
-    let i = 0;
-    while (i < src.length) {
-      const at = p % cap;
-      const run = Math.min(src.length - i, cap - at);
-      this.ring.set(src.subarray(i, i + run), at);
-      i += run;
-      p += run;
-    }
-    this.base += chunk.length;
+    this.base += n;
     this.chunk = EMPTY;
   }
 }

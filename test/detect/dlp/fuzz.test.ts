@@ -80,7 +80,7 @@ function randomBytes(r: Rng, n: number): string {
   return s;
 }
 
-function sorted(f: DlpFinding[]): DlpFinding[] {
+function sorted(f: readonly DlpFinding[]): DlpFinding[] {
   return [...f].sort((a, b) => a.start - b.start || a.end - b.end || a.sensor.localeCompare(b.sensor));
 }
 

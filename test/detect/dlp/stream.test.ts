@@ -21,6 +21,7 @@ import {
   groupCard,
   ibanOf,
   ibanPlant,
+  invalidValues,
   jwt,
   jwtPlant,
   type Plant,
@@ -72,7 +73,7 @@ function document(seed: number, ctxIndex: number): { data: Buffer; want: DlpFind
   return { data: Buffer.from(text, 'latin1'), want };
 }
 
-function sorted(f: DlpFinding[]): DlpFinding[] {
+function sorted(f: readonly DlpFinding[]): DlpFinding[] {
   return [...f].sort((a, b) => a.start - b.start || a.end - b.end || a.sensor.localeCompare(b.sensor));
 }
 
@@ -162,6 +163,99 @@ describe('DLP sensor selection', () => {
       expect(sorted(got)).toEqual(sorted(all.filter((f) => f.sensor === name)));
       expect(one.tailBytes).toBe(Math.max(...one.sensors.map((s) => s.maxLength)) + 2);
       one.free();
+    }
+  });
+});
+
+describe('DLP streams: context checks and long candidates across chunks', () => {
+  it('invalid lookalikes give nothing at every split (the context before a value is seen across chunks)', () => {
+    for (const ctx of [0, 1, 3]) {
+      const text = invalidValues(3)
+        .map((c) => render({ sensor: '', kind: '', head: c.text, tail: '', mask: '' }, CONTEXTS[ctx]!).text)
+        .join('\n');
+      const data = Buffer.from(text, 'latin1');
+      expect(dlp.scan(data)).toEqual([]);
+      const bad: number[] = [];
+      for (let cut = 0; cut <= data.length; cut += 1) if (streamed(dlp, data, [cut]).length > 0) bad.push(cut);
+      expect(bad).toEqual([]);
+    }
+  });
+
+  it('long candidates (JWTs near 2 KiB, long e-mails) after more than twice the tail, in chunks of every size', () => {
+    const r = new Rng(5);
+    let text = '';
+    const want: DlpFinding[] = [];
+    for (let k = 0; k < 12; k++) {
+      text += `${'x'.repeat(r.between(0, 5000))}\n`;
+      const big = r.chance(0.5);
+      const p = big
+        ? jwtPlant(
+            `${jwt(r).split('.')[0]}.${Buffer.from(JSON.stringify({ pad: 'y'.repeat(r.between(900, 1400)) })).toString('base64url')}.sig`,
+          )
+        : emailPlant(
+            `${'a'.repeat(r.between(40, 60))}.${'b'.repeat(r.between(1, 3))}@${'c'.repeat(60)}.${'d'.repeat(60)}.example.com`,
+          );
+      want.push({ sensor: p.sensor, start: text.length, end: text.length + p.head.length, masked: p.mask });
+      text += `${p.head}\n`;
+    }
+    const data = Buffer.from(text);
+    expect(sorted(dlp.scan(data))).toEqual(sorted(want));
+    for (const size of [1, 7, 100, 1000, 1460, 2049, 2050, 2051, 4099, 4100, 4101, 9000]) {
+      const cuts: number[] = [];
+      for (let at = size; at < data.length; at += size) cuts.push(at);
+      expect(streamed(dlp, data, cuts), `chunks of ${size}`).toEqual(sorted(want));
+    }
+    for (let run = 0; run < 30; run++) {
+      const cuts: number[] = [];
+      for (let at = r.between(1, 3000); at < data.length; at += r.between(1, 4500)) cuts.push(at);
+      expect(streamed(dlp, data, cuts)).toEqual(sorted(want));
+    }
+  });
+
+  it('JWTs at the bound: a match of maxLength (terminator included) is found, one byte more is dropped, at every chunking', () => {
+    const r = new Rng(6);
+    const header = jwt(r).split('.')[0]!;
+    const payload = Buffer.from(JSON.stringify({ pad: 'z'.repeat(1400) })).toString('base64url');
+    let text = '';
+    const want: DlpFinding[] = [];
+    for (const matchLength of [2046, 2047, 2048, 2049, 2050]) {
+      text += `${'w'.repeat(r.between(3000, 6000))} `;
+      // The match runs from the header to the terminator byte after the signature.
+      const token = `${header}.${payload}.${'s'.repeat(matchLength - 1 - header.length - payload.length - 2)}`;
+      if (matchLength <= 2048)
+        want.push({ sensor: 'jwt', start: text.length, end: text.length + token.length, masked: `${header}.***.***` });
+      text += `${token} `;
+    }
+    const data = Buffer.from(text);
+    expect(sorted(dlp.scan(data))).toEqual(want);
+    for (const size of [1, 13, 1460, 2049, 2050, 2051, 4099, 4100, 4101]) {
+      const cuts: number[] = [];
+      for (let at = size; at < data.length; at += size) cuts.push(at);
+      expect(streamed(dlp, data, cuts), `chunks of ${size}`).toEqual(want);
+    }
+    for (let run = 0; run < 40; run++) {
+      const cuts: number[] = [];
+      for (let at = r.between(1, 3000); at < data.length; at += r.between(1, 5000)) cuts.push(at);
+      expect(streamed(dlp, data, cuts)).toEqual(want);
+    }
+  });
+
+  it('after any sequence of chunk sizes the stream holds at least its last tailBytes bytes, and they are the right ones', () => {
+    const r = new Rng(8);
+    const data = Buffer.from(Array.from({ length: 60_000 }, () => r.below(256)));
+    for (const maxChunk of [1, 5, 300, 2049, 2051, 4100, 9000]) {
+      const s = dlp.openStream();
+      let at = 0;
+      while (at < data.length) {
+        const n = Math.min(r.between(0, maxChunk), data.length - at);
+        s.scan(data.subarray(at, at + n));
+        at += n;
+        const h = s.history;
+        expect(h.length).toBeGreaterThanOrEqual(Math.min(at, dlp.tailBytes));
+        expect(h.length).toBeLessThanOrEqual(2 * dlp.tailBytes);
+        expect(Buffer.compare(h, data.subarray(at - h.length, at))).toBe(0);
+      }
+      s.close();
     }
   });
 });
