@@ -168,15 +168,21 @@ describe('DLP sensor selection', () => {
 });
 
 describe('DLP streams: context checks and long candidates across chunks', () => {
-  it('invalid lookalikes give nothing at every split (the context before a value is seen across chunks)', () => {
+  it('invalid lookalikes give nothing when split at and around their start (the context before a value is seen across chunks)', () => {
     for (const ctx of [0, 1, 3]) {
-      const text = invalidValues(3)
-        .map((c) => render({ sensor: '', kind: '', head: c.text, tail: '', mask: '' }, CONTEXTS[ctx]!).text)
-        .join('\n');
+      let text = '';
+      const starts: number[] = [];
+      for (const c of invalidValues(3)) {
+        const x = render({ sensor: '', kind: '', head: c.text, tail: '', mask: '' }, CONTEXTS[ctx]!);
+        starts.push(text.length + x.start);
+        text += `${x.text}\n`;
+      }
       const data = Buffer.from(text, 'latin1');
       expect(dlp.scan(data)).toEqual([]);
       const bad: number[] = [];
-      for (let cut = 0; cut <= data.length; cut += 1) if (streamed(dlp, data, [cut]).length > 0) bad.push(cut);
+      for (const st of starts) {
+        for (let cut = st - 2; cut <= st + 1; cut++) if (streamed(dlp, data, [cut]).length > 0) bad.push(cut);
+      }
       expect(bad).toEqual([]);
     }
   });
@@ -242,7 +248,8 @@ describe('DLP streams: context checks and long candidates across chunks', () => 
 
   it('after any sequence of chunk sizes the stream holds at least its last tailBytes bytes, and they are the right ones', () => {
     const r = new Rng(8);
-    const data = Buffer.from(Array.from({ length: 60_000 }, () => r.below(256)));
+    const data = Buffer.from(Array.from({ length: 30_000 }, () => r.below(256)));
+    const bad: string[] = [];
     for (const maxChunk of [1, 5, 300, 2049, 2051, 4100, 9000]) {
       const s = dlp.openStream();
       let at = 0;
@@ -251,11 +258,14 @@ describe('DLP streams: context checks and long candidates across chunks', () => 
         s.scan(data.subarray(at, at + n));
         at += n;
         const h = s.history;
-        expect(h.length).toBeGreaterThanOrEqual(Math.min(at, dlp.tailBytes));
-        expect(h.length).toBeLessThanOrEqual(2 * dlp.tailBytes);
-        expect(Buffer.compare(h, data.subarray(at - h.length, at))).toBe(0);
+        const ok =
+          h.length >= Math.min(at, dlp.tailBytes) &&
+          h.length <= 2 * dlp.tailBytes &&
+          Buffer.compare(h, data.subarray(at - h.length, at)) === 0;
+        if (!ok) bad.push(`chunks up to ${maxChunk}: ${h.length} bytes kept at ${at}`);
       }
       s.close();
     }
+    expect(bad.slice(0, 5)).toEqual([]);
   });
 });
