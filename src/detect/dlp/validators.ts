@@ -136,11 +136,21 @@ export function maskCard(b: Uint8Array, s: number, e: number): string {
 export function validSsn(b: Uint8Array, s: number, e: number, ctx: number): boolean {
   if (e - s !== 11 || b[s + 3] !== 0x2d || b[s + 6] !== 0x2d) return false;
   if (ctx >= 1 && (b[s - 1] === 0x2d || b[s - 1] === 0x2e)) return false;
-  for (const i of [0, 1, 2, 4, 5, 7, 8, 9, 10]) if (!isDigit(b[s + i]!)) return false;
-  const area = prefix(b.subarray(s, s + 3), 3);
-  const group = prefix(b.subarray(s + 4, s + 6), 2);
-  const serial = prefix(b.subarray(s + 7, s + 11), 4);
-  return area !== 0 && area !== 666 && area < 900 && group !== 0 && serial !== 0;
+  const area = digitsAt(b, s, 3);
+  const group = digitsAt(b, s + 4, 2);
+  const serial = digitsAt(b, s + 7, 4);
+  return area > 0 && area !== 666 && area < 900 && group > 0 && serial > 0;
+}
+
+/** The `n` ASCII digits at `b[at..]` as a number, or -1 when one is not a digit. */
+function digitsAt(b: Uint8Array, at: number, n: number): number {
+  let v = 0;
+  for (let i = at; i < at + n; i++) {
+    const c = b[i]!;
+    if (!isDigit(c)) return -1;
+    v = v * 10 + (c - D0);
+  }
+  return v;
 }
 
 /** `***-**-6789`: the serial only (the part US forms print). */
