@@ -6,8 +6,8 @@
  * How a match ends. Most patterns end at a `\b` after the value. Where a value's last character may be
  * one `\b` does not see (a `-` in base64url) or a run could end at several `\b`s (the labels of a domain),
  * the pattern instead ends with one terminator byte that cannot continue the value, or at the end of
- * the data (`\z`): the value then has exactly one end, and the scanner drops that byte (`coreEnd` says
- * which bytes the value itself may end with). The regex engine decides `\b` and `\z` at a chunk's end
+ * the data (`\z`): the value then has exactly one end, and the scanner trims the terminator (and an
+ * e-mail's sentence-final dot before it; `coreEnd` says which bytes the value itself may end with). The regex engine decides `\b` and `\z` at a chunk's end
  * when the next chunk or the close arrives, so both forms give the same findings whatever the split.
  *
  * Every candidate is bounded (`maxLength`): the scanner keeps that many bytes of each stream to
@@ -184,7 +184,7 @@ export const DLP_SENSORS: readonly DlpSensor[] = [
   {
     name: 'jwt',
     description:
-      'JSON Web Tokens (header.payload.signature in base64url, header and payload JSON objects) whose header decodes to ' +
+      'JSON Web Tokens (header.payload.signature in base64url, the payload starting as a JSON object does) whose header decodes to ' +
       'JSON with a string alg; at most 2048 bytes. Masked to the header: eyJhbGciOiJIUzI1NiJ9.***.***',
     patterns: [
       {
