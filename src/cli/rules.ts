@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { formatFailure, type LoadResult, loadRules, type RuleFailure, type RuleInput } from '../detect/rules/index.js';
 import { NetsieveError } from '../errors.js';
-import { type Command, EXIT_CODES_HELP, EXIT_INPUT, EXIT_OK, parse, UsageError } from './common.js';
+import { type Command, EXIT_INPUT, EXIT_OK, parse, UsageError } from './common.js';
 
 export const RULES_HELP = `Usage: netsieve rules check FILE... [--var NAME=VALUE]... [--classification FILE] [--json]
 
@@ -24,7 +24,12 @@ Options:
                           {"type":"failure",...} per refused rule, then {"type":"summary",...}
   -h, --help              this text
 
-${EXIT_CODES_HELP.replace('  1   an input was unusable or damaged; everything before the fault was still\n      processed and written, and the next input is read\n', '  1   a rule was refused, or a rules file could not be read\n')}`;
+Exit codes:
+  0   every rule loaded
+  1   a rule was refused, or a rules file could not be read
+  2   usage: unknown option, bad value (--var), unreadable or invalid --classification
+  70  internal error in netsieve (please report it with the input)
+`;
 
 /** Takes every `--var NAME=VALUE` (or `--var=NAME=VALUE`) out of argv: parseArgs keeps only the last. */
 function takeVars(argv: string[]): { vars: Record<string, string>; rest: string[] } {

@@ -3,7 +3,9 @@
  * at load time, and matchers that are cheap per packet.
  *
  * Semantics (Suricata's): a list is the union of its plain members minus the union of its negated members; a
- * list with only negated members starts from "any". `!x` alone is "any" minus x. A list that ends up empty
+ * list with only negated members starts from "any". `!x` alone is "any" minus x. A variable stands for its text,
+ * as in Suricata: with `EXTERNAL_NET = !$HOME_NET`, `[$HOME_NET,$EXTERNAL_NET]` reads `[[...],!$HOME_NET]` (a
+ * negated member), which is empty. A list that ends up empty
  * (`!any`, `[1.2.3.4,!1.2.3.4]`) is refused, as Suricata refuses it.
  *
  * Compiled form: IPv4 as sorted, disjoint, non-adjacent `[lo, hi]` pairs of u32 in a Uint32Array; IPv6 as

@@ -71,6 +71,7 @@ export function splitRule(text: string): RawRule {
   let escaped = false;
   for (let i = 0; i <= body.length; i++) {
     const c = body[i];
+    if (escaped && i === body.length) throw new RuleError('syntax', 'the option list ends with a lone backslash');
     if (escaped) {
       escaped = false;
       continue;
@@ -87,7 +88,6 @@ export function splitRule(text: string): RawRule {
     if (colon < 0) options.push({ name: part.toLowerCase(), value: undefined });
     else options.push({ name: part.slice(0, colon).trim().toLowerCase(), value: part.slice(colon + 1).trim() });
   }
-  if (escaped) throw new RuleError('syntax', 'the option list ends with a lone backslash');
   return { header, options };
 }
 
