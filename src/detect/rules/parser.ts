@@ -360,10 +360,11 @@ class OptionParser {
         return;
       case 'classtype': {
         const ct = this.need(name, value).trim();
+        if (!/^[A-Za-z0-9_.-]+$/.test(ct)) throw badValue(name, `"${ct}" is not a classtype name`);
         const found = this.ctx.classtypes.get(ct.toLowerCase());
-        if (found === undefined) throw badValue(name, `unknown classtype "${ct}"`);
-        r.classtype = found.name;
-        if (!this.priorityGiven) r.priority = found.priority;
+        // Suricata 7 loads a rule with an unknown classtype (with a warning) at the default priority; so does netsieve.
+        r.classtype = found?.name ?? ct;
+        if (!this.priorityGiven && found !== undefined) r.priority = found.priority;
         return;
       }
       case 'priority':
@@ -639,6 +640,10 @@ class OptionParser {
         buffer = b;
       } else throw badValue('pcre', `unknown flag "${f}"`);
     }
+    // As Suricata: the normalised host is lower case, so a /W expression with an upper-case letter (not
+    // escaped, and without `i`) could never match.
+    if (buffer === 'http.host' && !flags.includes('i') && /(^|[^\\])(\\\\)*[A-Z]/.test(source))
+      throw badValue('pcre', 'flag W (http.host): the host is lower case, the expression has an upper-case letter');
     this.rule.matches.push({
       kind: 'pcre',
       buffer: buffer ?? this.buffer,
@@ -1011,6 +1016,12 @@ class OptionParser {
     for (const m of r.matches) {
       const spec = BUFFERS.get(m.buffer);
       if (spec?.proto != null) r.appProtocol = this.bindProto(m.buffer, spec.proto);
+      if (m.kind === 'content' && m.buffer === 'http.host') {
+        // Suricata refuses both: the normalised host is lower case, so nocase is redundant and upper case never matches.
+        if (m.nocase) throw badValue('nocase', 'http.host is lower case already; write the content in lower case without nocase');
+        if (m.pattern.some((b) => b >= 0x41 && b <= 0x5a))
+          throw badValue('content', 'http.host is lower case; the content has upper-case letters (http.host.raw keeps the case)');
+      }
       if (m.kind !== 'content' || m.fastPattern === undefined) continue;
       const positional = m.depth !== undefined || m.offset !== undefined || m.distance !== undefined || m.within !== undefined;
       if (m.fastPattern.only && (m.negated || positional || m.fastPattern.chop !== undefined))

@@ -91,7 +91,9 @@ describe('meta keywords', () => {
     expect(rule('classtype:misc-activity; priority:2;').priority).toBe(2);
     expect(rule('priority:2; classtype:trojan-activity;').priority).toBe(2);
     expect(rule('').priority).toBe(3);
-    expect(refused('classtype:no-such-class;')).toMatch(/unknown classtype "no-such-class"/);
+    // Suricata 7 loads a rule with an unknown classtype, at the default priority.
+    expect(rule('classtype:no-such-class;')).toMatchObject({ classtype: 'no-such-class', priority: 3 });
+    expect(refused('classtype:two words;')).toMatch(/not a classtype name/);
     expect(refused('priority:0;')).toMatch(/priority/);
     expect(refused('priority:256;')).toMatch(/priority/);
   });
@@ -275,6 +277,17 @@ describe('buffers', () => {
     'pkt_data',
   ])('issue #10 buffer %s loads', (b) => {
     expect(content(rule(`${b}; content:"x";`)).buffer).toBe(b);
+  });
+
+  it('http.host is lower case: upper case or nocase in a content, upper case in a /W pcre without i, are refused', () => {
+    expect(content(rule('http.host; content:"example.com";')).buffer).toBe('http.host');
+    expect(content(rule('http.host.raw; content:"Example.com";')).buffer).toBe('http.host.raw');
+    expect(refused('http.host; content:"Example.com";')).toMatch(/upper-case/);
+    expect(refused('content:"Example.com"; http_host;')).toMatch(/upper-case/);
+    expect(refused('http.host; content:"example.com"; nocase;')).toMatch(/nocase/);
+    expect(refused('pcre:"/ex[A-Z]/W";')).toMatch(/upper-case letter/);
+    expect(rule('pcre:"/Example/Wi";').matches).toHaveLength(1);
+    expect(rule('pcre:"/ex\\Sample/W";').matches).toHaveLength(1);
   });
 
   it('refuses a modifier after a sticky buffer, two buffers on one content, unsupported and unknown buffers, mixed protocols', () => {

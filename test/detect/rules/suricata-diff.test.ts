@@ -1,0 +1,182 @@
+/**
+ * Differential against Suricata 7 itself (runs where `suricata` is installed, else skips with the reason):
+ * the rules below are loaded by `suricata --engine-analysis` and by netsieve, and
+ *  - the rules each one loads must be the same, except the refusals listed in NETSIEVE_ONLY_REFUSALS (rules
+ *    Suricata loads that netsieve refuses on purpose, each with its reason);
+ *  - for every rule both load, the fast pattern (buffer and content) must be the one Suricata chose
+ *    (rules.json's `mpm`).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadRules } from '../../../src/detect/rules/load.js';
+import type { ContentMatch } from '../../../src/detect/rules/model.js';
+
+const SURICATA_YAML = '/etc/suricata/suricata.yaml';
+const suricataPresent = (() => {
+  const r = spawnSync('suricata', ['-V'], { encoding: 'utf8' });
+  return r.status === 0 && /version 7\./.test(r.stdout) && fs.existsSync(SURICATA_YAML);
+})();
+
+const H = 'alert http any any -> any any';
+const T = 'alert tcp any any -> any any';
+const RULES: string[] = [
+  // Fast pattern selection.
+  `${T} (msg:"longest payload"; content:"ab"; content:"abcdef"; content:"abc"; sid:101;)`,
+  `${T} (msg:"explicit"; content:"a long content here"; content:"xy"; fast_pattern; sid:102;)`,
+  `${H} (msg:"app buffer first"; content:"a very long payload content"; http.uri; content:"/x"; sid:103;)`,
+  `${H} (msg:"method below payload"; content:"POST"; http_method; content:"ab"; sid:104;)`,
+  `${H} (msg:"method alone"; content:"POST"; http_method; sid:105;)`,
+  `${T} (msg:"strength"; content:"aaaa"; content:"a/b|01|"; sid:106;)`,
+  `${T} (msg:"strength tie, first"; content:"abcd"; content:"wxyz"; sid:107;)`,
+  `${T} (msg:"negated skipped"; content:!"a very long negated one"; content:"ab"; sid:108;)`,
+  `${T} (msg:"only negated"; content:!"abc"; content:!"abcdef"; sid:109;)`,
+  `${T} (msg:"chop"; content:"abcdef"; fast_pattern:2,3; sid:110;)`,
+  `${T} (msg:"only"; content:"abcdef"; fast_pattern:only; sid:111;)`,
+  `${H} (msg:"nocase strength"; http.uri; content:"/page.php?"; nocase; content:"intPageID="; nocase; sid:112;)`,
+  `${H} (msg:"nocase vs case"; http.header; content:"CN=owncloud"; nocase; http.host.raw; content:"CN=owncloud"; sid:113;)`,
+  `${H} (msg:"header vs uri"; http.uri; content:"abc"; http.header; content:"abcdef"; sid:114;)`,
+  `${H} (msg:"legacy modifiers"; content:"GET"; http_method; content:"/admin"; http_uri; content:"Mozilla/4.0"; http_user_agent; sid:115;)`,
+  `alert dns any any -> any any (msg:"dns"; dns.query; content:"example"; content:".com"; sid:116;)`,
+  `alert tls any any -> any any (msg:"tls"; tls.sni; content:"evil.example"; tls.cert_subject; content:"CN=x"; sid:117;)`,
+  `${H} (msg:"file data"; file.data; content:"<iframe"; nocase; content:"src="; sid:118;)`,
+  `${H} (msg:"pcre only"; pcre:"/abc/U"; sid:119;)`,
+  `${T} (msg:"bytes"; content:"|00 01 02 03|"; content:"ABCD"; sid:120;)`,
+  `${H} (msg:"equal len across buffers"; http.uri; content:"abcd"; http.host; content:"wxyz"; sid:121;)`,
+  `${H} (msg:"ua sticky"; http.user_agent; content:"curl/"; startswith; sid:122;)`,
+  `${H} (msg:"cookie"; http.cookie; content:"session="; http.uri; content:"/login"; sid:123;)`,
+  `${T} (msg:"distance"; content:"abc"; content:"defgh"; distance:2; within:10; sid:124;)`,
+  `${T} (msg:"depth offset"; content:"xyz"; depth:10; offset:2; content:"uvw"; sid:125;)`,
+  // Keywords both engines accept.
+  `${T} (msg:"flow"; flow:established,to_server; content:"x"; sid:130;)`,
+  `${T} (msg:"flowbits"; flowbits:isset,a|b; flowbits:noalert; sid:131;)`,
+  `${T} (msg:"threshold"; content:"x"; threshold:type limit, track by_src, count 1, seconds 60; sid:132;)`,
+  `${T} (msg:"byte_test"; byte_test:4,>,100,0,relative,little; content:"y"; sid:133;)`,
+  `${T} (msg:"byte_jump"; content:"z"; byte_jump:2,0,relative,multiplier 2,post_offset -1; sid:134;)`,
+  `${T} (msg:"byte_extract"; byte_extract:2,0,len,relative; content:"q"; distance:len; sid:135;)`,
+  `${T} (msg:"dsize"; dsize:10<>20; sid:136;)`,
+  `${T} (msg:"flags"; flags:SA+,12; sid:137;)`,
+  `alert icmp any any -> any any (msg:"icmp"; itype:8; icode:0; sid:138;)`,
+  `alert ip any any -> any any (msg:"ip_proto"; ip_proto:gre; sid:139;)`,
+  `${H} (msg:"urilen"; urilen:>100; sid:140;)`,
+  `alert tls any any -> any any (msg:"tls.version"; tls.version:1.2; sid:141;)`,
+  `alert dns any any -> any any (msg:"dns.opcode"; dns.opcode:!0; sid:142;)`,
+  `${T} (msg:"app-layer-protocol"; app-layer-protocol:http; sid:143;)`,
+  `alert tcp [10.0.0.0/8,!10.1.0.0/16] [1024:,!2000] <> $HOME_NET $HTTP_PORTS (msg:"lists"; sid:144;)`,
+  `${T} (msg:"unknown classtype: loaded at priority 3"; classtype:nope-nope; sid:145;)`,
+  `${H} (msg:"host lower case"; http.host; content:"example.com"; sid:146;)`,
+  `${H} (msg:"raw host keeps case"; http.host.raw; content:"Example"; sid:147;)`,
+  `${H} (msg:"host pcre with i"; pcre:"/Example/Wi"; sid:148;)`,
+  `${H} (msg:"host pcre escaped"; pcre:"/ex\\Sample\\.com/W"; sid:149;)`,
+  // Invalid rules both engines refuse.
+  `${T} (msg:"depth too small"; content:"abcd"; depth:2; sid:150;)`,
+  `${T} (msg:"unknown keyword"; frobnicate; sid:151;)`,
+  `${T} (msg:"two fast patterns"; content:"a"; fast_pattern; content:"b"; fast_pattern; sid:152;)`,
+  `${T} (msg:"bad hex"; content:"|4|"; sid:153;)`,
+  `${T} (msg:"relative and absolute"; content:"a"; depth:4; distance:1; sid:155;)`,
+  `alert tcp $UNDEFINED_VAR any -> any any (msg:"undefined var"; sid:156;)`,
+  `alert tcp !any any -> any any (msg:"empty address"; sid:157;)`,
+  `${T} (msg:"flow conflict"; flow:to_server,to_client; sid:158;)`,
+  `${T} (msg:"bad flowbits"; flowbits:flip,a; sid:159;)`,
+  `${T} (msg:"pcre bad flag"; pcre:"/a/q"; sid:160;)`,
+  `${T} (msg:"byte_test 9 bytes"; byte_test:9,=,1,0; sid:161;)`,
+  `${T} (msg:"dsize range empty"; dsize:20<>10; sid:162;)`,
+  `${T} (msg:"lua"; content:"x"; lua:script.lua; sid:163;)`,
+  `${H} (msg:"host nocase"; http.host; content:"example.com"; nocase; sid:164;)`,
+  `${H} (msg:"host upper case"; content:"Example"; http_host; sid:165;)`,
+  `${H} (msg:"host pcre upper case"; pcre:"/ex[A-Z]ample/W"; sid:166;)`,
+  `${H} (msg:"nocase vs case"; http.header; content:"CN=owncloud"; nocase; http.host; content:"CN=owncloud"; sid:167;)`,
+  // Rules Suricata loads that netsieve refuses on purpose (see NETSIEVE_ONLY_REFUSALS).
+  `alert smtp any any -> any any (msg:"smtp"; sid:170;)`,
+  `alert dns any any -> any any (msg:"transform"; dns.query; content:".evil"; dotprefix; sid:172;)`,
+];
+
+/** Rules Suricata loads but netsieve refuses, by sid, with why. */
+const NETSIEVE_ONLY_REFUSALS: Record<number, string> = {
+  170: 'netsieve does not parse SMTP, so an smtp rule could never match',
+  172: 'transformations (dotprefix, ...) are not supported yet',
+};
+
+describe.skipIf(!suricataPresent)('differential against Suricata 7 (--engine-analysis)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-suricata-rules-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('loads the same rules and picks the same fast patterns', () => {
+    const rulesFile = path.join(dir, 'diff.rules');
+    fs.writeFileSync(rulesFile, `${RULES.join('\n')}\n`);
+    const r = spawnSync(
+      'suricata',
+      // Not -T: in test mode one refused rule makes the whole load fail and no analysis is written.
+      ['-c', SURICATA_YAML, '-S', rulesFile, '-l', dir, '--engine-analysis'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    const analysisFile = path.join(dir, 'rules.json');
+    expect(fs.existsSync(analysisFile), r.stderr + r.stdout).toBe(true);
+    const analysis = fs
+      .readFileSync(analysisFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id: number; mpm?: { buffer: string; pattern: string; nocase: boolean } });
+    const suricataLoaded = new Set(analysis.map((a) => a.id));
+    expect(suricataLoaded.size).toBeGreaterThan(40);
+
+    const ours = loadRules([{ path: 'diff.rules', text: RULES.join('\n') }]);
+    const netsieveLoaded = new Set(ours.rules.map((x) => x.sid));
+    const allSids = RULES.map((t) => Number(/sid:(\d+);/.exec(t)![1]));
+    for (const sid of allSids) {
+      const expected = suricataLoaded.has(sid) && NETSIEVE_ONLY_REFUSALS[sid] === undefined;
+      expect(netsieveLoaded.has(sid), `sid ${sid}: Suricata ${suricataLoaded.has(sid) ? 'loads' : 'refuses'} it`).toBe(expected);
+    }
+    for (const sid of Object.keys(NETSIEVE_ONLY_REFUSALS)) expect(suricataLoaded.has(Number(sid)), `sid ${sid}`).toBe(true);
+
+    let compared = 0;
+    for (const a of analysis) {
+      const rule = ours.rules.find((x) => x.sid === a.id);
+      if (rule === undefined) continue;
+      const fp = rule.fastPattern;
+      if (a.mpm === undefined) {
+        expect(fp, `sid ${a.id}`).toBeNull();
+        continue;
+      }
+      expect(fp, `sid ${a.id}`).not.toBeNull();
+      expect(fp!.buffer, `sid ${a.id}`).toBe(suricataBuffer(a.mpm.buffer));
+      const want = suricataPattern(a.mpm.pattern);
+      const got = Buffer.from((rule.matches[fp!.match] as ContentMatch).pattern).toString('latin1');
+      expect(a.mpm.nocase ? got.toLowerCase() : got, `sid ${a.id}`).toBe(want);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(30);
+  });
+});
+
+/** Suricata's list names in engine analysis to netsieve's buffer names. */
+function suricataBuffer(name: string): string {
+  const special: Record<string, string> = {
+    payload: 'pkt_data',
+    file_data: 'file.data',
+    http_raw_uri: 'http.uri.raw',
+    http_raw_header: 'http.header.raw',
+    http_raw_host: 'http.host.raw',
+    http_client_body: 'http.request_body',
+    dns_query: 'dns.query',
+  };
+  return special[name] ?? name.replace(/^http_/, 'http.');
+}
+
+/** Engine analysis writes patterns with `|hex|` for non-printable bytes. */
+function suricataPattern(p: string): string {
+  let out = '';
+  let hex = false;
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '|') hex = !hex;
+    else if (!hex) out += c;
+    else if (c !== ' ') {
+      out += String.fromCharCode(Number.parseInt(p.slice(i, i + 2), 16));
+      i++;
+    }
+  }
+  return out;
+}
