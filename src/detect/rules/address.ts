@@ -126,6 +126,9 @@ class ListParser {
     while (this.pos < this.text.length && !',[] \t!'.includes(this.text[this.pos]!)) this.pos++;
     const word = this.text.slice(start, this.pos);
     if (word === '') throw this.error(`unexpected "${c}"`);
+    // Suricata refuses an address followed by a space inside a list ("1.2.3.4 ,..."); after a comma is fine.
+    if (this.what.startsWith('address') && (this.text[this.pos] === ' ' || this.text[this.pos] === '\t'))
+      throw this.error(`a space after "${word}"`);
     if (word.toLowerCase() === 'any') return { negated, kind: 'any' };
     if (word.startsWith('$')) {
       const name = word.slice(1);

@@ -83,7 +83,12 @@ export function splitRule(text: string): RawRule {
     if (c !== ';' && i < body.length) continue;
     const part = body.slice(start, i).trim();
     start = i + 1;
-    if (part === '') continue;
+    if (part === '') {
+      // Only the end may be empty: `;;` is refused by Suricata as an unknown keyword ''.
+      if (i < body.length) throw new RuleError('syntax', 'an empty option (";;")');
+      continue;
+    }
+    if (i === body.length) throw new RuleError('syntax', `the last option "${part}" has no terminating ";"`);
     const colon = part.indexOf(':');
     if (colon < 0) options.push({ name: part.toLowerCase(), value: undefined });
     else options.push({ name: part.slice(0, colon).trim().toLowerCase(), value: part.slice(colon + 1).trim() });
@@ -135,5 +140,10 @@ export function unquote(keyword: string, value: string): { text: string; quoted:
  */
 export function stringValue(keyword: string, value: string | undefined): string {
   if (value === undefined || value === '') throw new RuleError('invalid-value', `${keyword}: needs a value`, keyword);
-  return unquote(keyword, value).text.replace(/\\([;"\\:])/g, '$1');
+  return unescapeLoose(unquote(keyword, value).text);
+}
+
+/** Suricata's four escapes to their characters; any other backslash stays as written. */
+export function unescapeLoose(text: string): string {
+  return text.replace(/\\([;"\\:])/g, '$1');
 }

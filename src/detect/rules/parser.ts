@@ -11,7 +11,7 @@ import { type AddressMatcher, compileAddress, compilePorts, type PortMatcher } f
 import { BUFFERS, CONTENT_MODIFIERS, DEFAULT_BUFFER, PCRE_BUFFER_FLAGS, stickyBuffer, UNSUPPORTED_BUFFERS } from './buffers.js';
 import type { Classtype } from './classification.js';
 import { selectFastPattern } from './fast-pattern.js';
-import { type RawOption, splitRule, stringValue, unquote } from './lexer.js';
+import { type RawOption, splitRule, stringValue, unescapeLoose, unquote } from './lexer.js';
 import type {
   ContentMatch,
   Endian,
@@ -345,9 +345,13 @@ class OptionParser {
     }
     const r = this.rule;
     switch (name) {
-      case 'msg':
-        r.msg = stringValue(name, value);
+      case 'msg': {
+        // Suricata 7 wants the msg quoted, and takes what lies between the first and the last quote.
+        const v = this.need(name, value);
+        if (v.length < 2 || !v.startsWith('"') || !v.endsWith('"')) throw badValue(name, 'the value must be double quoted');
+        r.msg = unescapeLoose(v.slice(1, -1));
         return;
+      }
       case 'sid':
         r.sid = parseInteger(name, this.need(name, value), 1, 0xffffffff);
         this.sawSid = true;
@@ -373,16 +377,19 @@ class OptionParser {
         return;
       case 'reference': {
         const v = stringValue(name, value);
-        const comma = v.indexOf(',');
-        if (comma <= 0 || v.slice(comma + 1).trim() === '') throw badValue(name, `"${v}" is not "system,id"`);
-        r.references.push({ system: v.slice(0, comma).trim().toLowerCase(), id: v.slice(comma + 1).trim() });
+        // Suricata's shape: a word of letters and digits, a comma, an id that starts with [A-Za-z0-9-_./?=].
+        const m = /^\s*([A-Za-z0-9]+)\s*,"?\s*"?\s*([A-Za-z0-9\-_./?=].*)$/.exec(v);
+        if (m === null) throw badValue(name, `"${v}" is not "system,id"`);
+        // An unknown system only draws a warning from Suricata (its reference.config gives URLs); kept as written.
+        const system = m[1]!.toLowerCase();
+        r.references.push({ system, id: m[2]!.replace(/"?\s*$/, '') });
         return;
       }
       case 'metadata':
         for (const item of commaList(stringValue(name, value))) {
+          // A key without a value is accepted, as Suricata accepts it.
           const sp = item.search(/\s/);
-          if (sp < 0) throw badValue(name, `"${item}" is not "key value"`);
-          r.metadata.push([item.slice(0, sp), item.slice(sp + 1).trim()]);
+          r.metadata.push(sp < 0 ? [item, ''] : [item.slice(0, sp), item.slice(sp + 1).trim()]);
         }
         return;
       case 'target': {
@@ -515,7 +522,8 @@ class OptionParser {
   }
 
   private noValue(name: string, value: string | undefined): void {
-    if (value !== undefined) throw badValue(name, `takes no value (got "${value}")`);
+    // An empty value (`nocase:;`) is no value, as in Suricata.
+    if (value !== undefined && value !== '') throw badValue(name, `takes no value (got "${value}")`);
   }
 
   private needContent(name: string): ContentMatch {
@@ -574,8 +582,10 @@ class OptionParser {
       throw badValue(name, 'cannot be combined with depth or offset (relative and absolute)');
     if (!relative && (c.distance !== undefined || c.within !== undefined))
       throw badValue(name, 'cannot be combined with distance or within (absolute and relative)');
-    const min = name === 'distance' ? -65535 : name === 'offset' ? 0 : 1;
-    const n = this.numberOrVar(name, value, min, 65535);
+    // depth and offset are 16-bit in Suricata, distance and within 32-bit signed.
+    const INT32 = 0x7fffffff;
+    const min = name === 'distance' ? -INT32 : name === 'offset' ? 0 : 1;
+    const n = this.numberOrVar(name, value, min, relative ? INT32 : 65535);
     if (typeof n === 'number' && (name === 'depth' || name === 'within') && n < c.pattern.length)
       throw badValue(name, `${n} is less than the content's length (${c.pattern.length})`);
     c[name] = n;
@@ -1033,7 +1043,41 @@ class OptionParser {
       throw badValue('flags', `is a TCP keyword in a ${r.protocol} rule`);
     if ((r.itype !== null || r.icode !== null) && !['icmp', 'icmpv4', 'icmpv6', 'ip'].includes(r.protocol))
       throw badValue(r.itype !== null ? 'itype' : 'icode', `is an ICMP keyword in a ${r.protocol} rule`);
+    this.checkLengths();
     r.fastPattern = selectFastPattern(r.matches);
+  }
+
+  /**
+   * Suricata refuses a rule whose contents cannot fit the length it requires: `bsize:N` (exact) smaller than
+   * what the buffer's contents need, or `urilen:N` (exact) smaller than the longest normalised URI content.
+   * "Need" is counted as Suricata does in the simple cases: a relative content adds its length to the one
+   * before, an absolute one starts again (negated ones count too, as in Suricata). Only exact values are checked:
+   * ranges and bounds are left to match time, where Suricata leaves them too.
+   */
+  private checkLengths(): void {
+    const r = this.rule;
+    const needed = (buffer: string): number => {
+      let cur = 0;
+      let most = 0;
+      for (const m of r.matches) {
+        if (m.kind !== 'content' || m.buffer !== buffer) continue;
+        const relative = m.distance !== undefined || m.within !== undefined;
+        cur = (relative ? cur : 0) + m.pattern.length;
+        if (cur > most) most = cur;
+      }
+      return most;
+    };
+    for (const m of r.matches) {
+      if (m.kind !== 'bsize' || m.test.op !== 'eq') continue;
+      const n = needed(m.buffer);
+      if (n > m.test.value)
+        throw badValue('bsize', `${m.test.value} is less than the ${n} bytes the contents of ${m.buffer} need`);
+    }
+    if (r.urilen !== null && !r.urilen.raw && r.urilen.test.op === 'eq') {
+      const n = needed('http.uri');
+      if (n > r.urilen.test.value)
+        throw badValue('urilen', `${r.urilen.test.value} is less than the ${n} bytes the URI contents need`);
+    }
   }
 }
 

@@ -69,8 +69,7 @@ export function testNumber(t: NumberTest, n: number): boolean {
 const HEX = /^[0-9a-fA-F]$/;
 
 /**
- * Content text (between the quotes) to bytes: `|41 42|` hex sections (spaces allowed between digits, pairs
- * complete), `\;` `\"` `\\` `\:` escapes, other characters as UTF-8. A bare `"` or `;` must be escaped.
+ * Content text (between the quotes) to bytes: `|41 42|` hex sections (spaces ignored, digits in pairs), `\;` `\"` `\\` `\:` escapes, other characters as UTF-8. A bare `"` or `;` must be escaped.
  */
 export function decodeContent(keyword: string, text: string): Uint8Array {
   const out: number[] = [];
@@ -85,10 +84,8 @@ export function decodeContent(keyword: string, text: string): Uint8Array {
       continue;
     }
     if (inHex) {
-      if (c === ' ' || c === '\t') {
-        if (nibble >= 0) throw badValue(keyword, `a hex byte is split by a space at character ${i + 1}`);
-        continue;
-      }
+      // Spaces are skipped anywhere in a hex section, even between the two digits of a byte, as Suricata does.
+      if (c === ' ' || c === '\t') continue;
       if (!HEX.test(c)) throw badValue(keyword, `"${c}" is not a hex digit (character ${i + 1})`);
       const v = Number.parseInt(c, 16);
       if (nibble < 0) nibble = v;

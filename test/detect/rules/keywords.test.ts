@@ -122,12 +122,19 @@ describe('meta keywords', () => {
     ]);
     expect(r.target).toBe('dest_ip');
     expect(refused('reference:nocomma;')).toMatch(/reference/);
-    expect(refused('metadata:lonely;')).toMatch(/metadata: "lonely" is not "key value"/);
+    expect(refused('reference:url,|x;')).toMatch(/reference/);
+    // As Suricata: a metadata key without value, an unknown reference system.
+    expect(rule('metadata:lonely;').metadata).toEqual([['lonely', '']]);
+    expect(rule('reference:nosuch,1;').references).toEqual([{ system: 'nosuch', id: '1' }]);
     expect(refused('target:both;')).toMatch(/target/);
   });
 });
 
 describe('content and its modifiers', () => {
+  it('spaces in a hex section are skipped, even inside a byte (as Suricata)', () => {
+    expect(Array.from(content(rule('content:"|4 1 42|";')).pattern)).toEqual([0x41, 0x42]);
+  });
+
   it('hex, escapes, UTF-8 and negation', () => {
     const r = rule('content:"GET |20 2f|a\\;b\\"|0d0a|"; content:!"é";');
     expect(Buffer.from(content(r).pattern).toString('latin1')).toBe('GET  /a;b"\r\n');
@@ -145,7 +152,6 @@ describe('content and its modifiers', () => {
     ['content:abc;', /must be quoted/],
     ['content:"a\\x";', /is not an escape/],
     ['content:"abc" x;', /text after the closing quote/],
-    ['content:"|4 1|";', /split by a space/],
   ])('refuses %s', (opts, msg) => {
     expect(refused(opts)).toMatch(msg);
   });
@@ -425,6 +431,11 @@ describe('byte keywords and isdataat, bsize', () => {
     expect(r.matches[0]).toMatchObject({ kind: 'isdataat', offset: 10, relative: true, rawbytes: true, negated: false });
     expect(r.matches[1]).toMatchObject({ kind: 'bsize', buffer: 'http.uri', test: { op: 'lt', value: 100 } });
     expect(refused('bsize:10;')).toMatch(/needs a sticky buffer/);
+    expect(refused('http.uri; content:"abc"; content:"def"; distance:0; bsize:5;')).toMatch(/bsize: 5 is less than the 6 bytes/);
+    expect(refused('http.uri; content:!"abcdef"; bsize:5;')).toMatch(/bsize: 5 is less/);
+    expect(rule('http.uri; content:"abcdef"; bsize:2<>6;').matches).toHaveLength(2);
+    expect(refused('urilen:5; http.uri; content:"abcdef";')).toMatch(/urilen: 5 is less than the 6 bytes/);
+    expect(rule('urilen:5,raw; http.uri; content:"abcdef";').urilen?.raw).toBe(true);
     expect(refused('isdataat:10,sideways;')).toMatch(/unknown option/);
   });
 });
@@ -569,7 +580,10 @@ describe('flow, flowbits, thresholds, flags and the rest', () => {
 });
 
 describe('rule text shape', () => {
-  it('refuses a missing option list, a missing ")", a lone backslash', () => {
+  it('refuses a missing option list, a missing ")", a lone backslash, a missing last ";", an empty option', () => {
+    expect(() => parseRule('alert tcp any any -> any any (sid:1)')).toThrow(/no terminating ";"/);
+    expect(() => parseRule('alert tcp any any -> any any (msg:"a";; sid:1;)')).toThrow(/empty option/);
+    expect(() => parseRule('alert tcp [1.2.3.4 ,5.6.7.8] any -> any any (sid:1;)')).toThrow(/a space after "1.2.3.4"/);
     expect(() => parseRule('alert tcp any any -> any any')).toThrow(/no option list/);
     expect(() => parseRule('alert tcp any any -> any any (sid:1;')).toThrow(/does not end with/);
     expect(() => parseRule('alert tcp any any -> any any (sid:1; msg:"a\\)')).toThrow(/lone backslash/);
