@@ -64,6 +64,8 @@ export function splitRule(text: string): RawRule {
   const open = text.indexOf('(');
   if (open < 0) throw new RuleError('syntax', 'no option list: a rule is "action proto src sport -> dst dport (options)"');
   if (!text.endsWith(')')) throw new RuleError('syntax', 'the option list does not end with ")"');
+  if (open === 0 || (text[open - 1] !== ' ' && text[open - 1] !== '\t'))
+    throw new RuleError('syntax', 'the option list must be separated from the header by a space');
   const header = splitHeader(text.slice(0, open));
   const body = text.slice(open + 1, -1);
   const options: RawOption[] = [];

@@ -12,6 +12,7 @@ import { BUFFERS, CONTENT_MODIFIERS, DEFAULT_BUFFER, PCRE_BUFFER_FLAGS, stickyBu
 import type { Classtype } from './classification.js';
 import { selectFastPattern } from './fast-pattern.js';
 import { type RawOption, splitRule, stringValue, unescapeLoose, unquote } from './lexer.js';
+import { checkPcre } from './pcre-check.js';
 import type {
   ContentMatch,
   Endian,
@@ -364,7 +365,7 @@ class OptionParser {
         return;
       case 'classtype': {
         const ct = this.need(name, value).trim();
-        if (!/^[A-Za-z0-9_.-]+$/.test(ct)) throw badValue(name, `"${ct}" is not a classtype name`);
+        if (!/^[A-Za-z][A-Za-z0-9_-]*$/.test(ct)) throw badValue(name, `"${ct}" is not a classtype name`);
         const found = this.ctx.classtypes.get(ct.toLowerCase());
         // Suricata 7 loads a rule with an unknown classtype (with a warning) at the default priority; so does netsieve.
         r.classtype = found?.name ?? ct;
@@ -654,10 +655,13 @@ class OptionParser {
     // escaped, and without `i`) could never match.
     if (buffer === 'http.host' && !flags.includes('i') && /(^|[^\\])(\\\\)*[A-Z]/.test(source))
       throw badValue('pcre', 'flag W (http.host): the host is lower case, the expression has an upper-case letter');
+    const expression = unescapePcre(source);
+    const fault = checkPcre(expression, flags);
+    if (fault !== null) throw badValue('pcre', fault);
     this.rule.matches.push({
       kind: 'pcre',
       buffer: buffer ?? this.buffer,
-      source: unescapePcre(source),
+      source: expression,
       flags,
       negated,
       relative,
@@ -850,8 +854,8 @@ class OptionParser {
 
   private flow(value: string): FlowOptions {
     const f: FlowOptions = {};
-    const words = commaList(value);
-    if (words.length === 0) throw badValue('flow', 'needs one or more options');
+    const words = value.split(',').map((w) => w.trim());
+    if (words.some((w) => w === '')) throw badValue('flow', `an empty option in "${value}"`);
     for (const w of words) {
       const set = <K extends keyof FlowOptions>(key: K, v: FlowOptions[K]) => {
         if (f[key] !== undefined) throw badValue('flow', `"${w}" conflicts with or repeats an earlier option`);
@@ -1026,6 +1030,8 @@ class OptionParser {
     for (const m of r.matches) {
       const spec = BUFFERS.get(m.buffer);
       if (spec?.proto != null) r.appProtocol = this.bindProto(m.buffer, spec.proto);
+      if (m.kind === 'content' && (m.buffer === 'ja3.hash' || m.buffer === 'ja3s.hash') && m.pattern.length !== 32)
+        throw badValue('content', `a ${m.buffer} is 32 hex digits; this content has ${m.pattern.length} bytes`);
       if (m.kind === 'content' && m.buffer === 'http.host') {
         // Suricata refuses both: the normalised host is lower case, so nocase is redundant and upper case never matches.
         if (m.nocase) throw badValue('nocase', 'http.host is lower case already; write the content in lower case without nocase');

@@ -24,6 +24,8 @@ function refused(options: string, header = 'alert tcp any any -> any any'): stri
   throw new Error(`the rule loaded: ${options}`);
 }
 
+/** A content that fits the buffer: a JA3 hash is 32 hex digits (Suricata refuses other lengths). */
+const sample = (buffer: string) => (/^ja3s?\.hash$/.test(buffer) ? 'e7d705a3286e19ea42f587b344ee6865' : 'x');
 const content = (r: Rule, i = 0) => r.matches.filter((m) => m.kind === 'content')[i] as ContentMatch;
 
 describe('header', () => {
@@ -240,7 +242,7 @@ describe('buffers', () => {
     ['http.response_body', 'file.data'],
     ['http_request_line', 'http.request_line'],
   ])('legacy sticky spelling %s is %s', (kw, buffer) => {
-    expect(content(rule(`${kw}; content:"x";`)).buffer).toBe(buffer);
+    expect(content(rule(`${kw}; content:"${sample(buffer)}";`)).buffer).toBe(buffer);
   });
 
   it.each([
@@ -282,7 +284,7 @@ describe('buffers', () => {
     'redis.value',
     'pkt_data',
   ])('issue #10 buffer %s loads', (b) => {
-    expect(content(rule(`${b}; content:"x";`)).buffer).toBe(b);
+    expect(content(rule(`${b}; content:"${sample(b)}";`)).buffer).toBe(b);
   });
 
   it('http.host is lower case: upper case or nocase in a content, upper case in a /W pcre without i, are refused', () => {
@@ -300,6 +302,10 @@ describe('buffers', () => {
     expect(refused('http.uri; content:"a"; http_header;')).toMatch(/cannot follow the sticky buffer/);
     expect(refused('content:"a"; http_uri; http_header;')).toMatch(/already in http.uri/);
     expect(refused('ssh.software; content:"a";')).toMatch(/unsupported buffer "ssh.software"/);
+    expect(refused('ja3.hash; content:"abc";')).toMatch(/32 hex digits/);
+    expect(refused('flow:,established;')).toMatch(/empty option/);
+    expect(refused('classtype:9trojan-activity;')).toMatch(/not a classtype name/);
+    expect(() => parseRule('alert tcp any any -> any any(sid:1;)')).toThrow(/separated from the header by a space/);
     expect(refused('http.uri; content:"a"; dns.query; content:"b";')).toMatch(/is a dns keyword in a http rule/);
     expect(refused('http.uri; content:"a";', 'alert dns any any -> any any')).toMatch(/is a http keyword in a dns rule/);
     expect(refused('frobnicate;')).toMatch(/unknown keyword "frobnicate"/);
