@@ -86,6 +86,8 @@ export function loadRules(inputs: string | readonly (string | RuleInput)[], opti
   const failed: RuleFailure[] = [];
   const byId = new Map<string, number>();
   let total = 0;
+  // Rules currently loaded (a replaced duplicate leaves a null behind in `rules`).
+  let live = 0;
   list.forEach((input, n) => {
     const file = typeof input === 'string' ? `<rules ${n + 1}>` : (input.path ?? `<rules ${n + 1}>`);
     const text = typeof input === 'string' ? input : input.text;
@@ -94,7 +96,7 @@ export function loadRules(inputs: string | readonly (string | RuleInput)[], opti
       const location: RuleLocation = { file, line: src.line };
       const fail = (e: RuleError) =>
         failed.push({ file, line: src.line, sid: findSid(src.text), kind: e.kind, keyword: e.keyword, message: e.message });
-      if (rules.length - countNull(rules) >= maxRules) {
+      if (live >= maxRules) {
         fail(new RuleError('too-large', `more than ${maxRules} rules`));
         continue;
       }
@@ -111,6 +113,7 @@ export function loadRules(inputs: string | readonly (string | RuleInput)[], opti
       if (prev === undefined) {
         byId.set(id, rules.length);
         rules.push(rule);
+        live++;
         continue;
       }
       const old = rules[prev]!;
@@ -136,13 +139,6 @@ export function loadRules(inputs: string | readonly (string | RuleInput)[], opti
   const loaded = rules.filter((r): r is Rule => r !== null);
   failed.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
   return { rules: loaded, failed, stats: statsOf(total, loaded.length, failed, performance.now() - started) };
-}
-
-function countNull(list: readonly (Rule | null)[]): number {
-  // Replacements are rare; a linear count only runs against the cap check's margin.
-  let n = 0;
-  for (const r of list) if (r === null) n++;
-  return n;
 }
 
 function statsOf(total: number, loaded: number, failed: RuleFailure[], elapsedMs: number): LoadStats {

@@ -67,6 +67,7 @@ export function testNumber(t: NumberTest, n: number): boolean {
 }
 
 const HEX = /^[0-9a-fA-F]$/;
+const UTF8 = new TextEncoder();
 
 /**
  * Content text (between the quotes) to bytes: `|41 42|` hex sections (spaces ignored, digits in pairs), `\;` `\"` `\\` `\:` escapes, other characters as UTF-8. A bare `"` or `;` must be escaped.
@@ -75,7 +76,6 @@ export function decodeContent(keyword: string, text: string): Uint8Array {
   const out: number[] = [];
   let inHex = false;
   let nibble = -1;
-  const enc = new TextEncoder();
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '|') {
@@ -116,7 +116,7 @@ export function decodeContent(keyword: string, text: string): Uint8Array {
       // A character outside ASCII: its UTF-8 bytes (a surrogate pair is one character).
       const cp = text.codePointAt(i)!;
       const ch = String.fromCodePoint(cp);
-      for (const b of enc.encode(ch)) out.push(b);
+      for (const b of UTF8.encode(ch)) out.push(b);
       i += ch.length - 1;
     }
     if (out.length > MAX_CONTENT_LENGTH) break;
