@@ -136,62 +136,57 @@ const NETSIEVE_ONLY_REFUSALS: Record<number, string> = {
   172: 'transformations (dotprefix, ...) are not supported yet',
 };
 
-describe.skipIf(!suricataPresent)(
-  'differential against Suricata 7 (--engine-analysis; needs suricata 7 installed)',
-  () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-suricata-rules-'));
-    afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+describe.skipIf(!suricataPresent)('differential against Suricata 7 (--engine-analysis; needs suricata 7 installed)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-suricata-rules-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it('loads the same rules and picks the same fast patterns', () => {
-      const rulesFile = path.join(dir, 'diff.rules');
-      fs.writeFileSync(rulesFile, `${RULES.join('\n')}\n`);
-      const r = spawnSync(
-        'suricata',
-        // Not -T: in test mode one refused rule makes the whole load fail and no analysis is written.
-        ['-c', SURICATA_YAML, '-S', rulesFile, '-l', dir, '--engine-analysis'],
-        { encoding: 'utf8', timeout: 120_000 },
-      );
-      const analysisFile = path.join(dir, 'rules.json');
-      expect(fs.existsSync(analysisFile), r.stderr + r.stdout).toBe(true);
-      const analysis = fs
-        .readFileSync(analysisFile, 'utf8')
-        .split('\n')
-        .filter(Boolean)
-        .map((l) => JSON.parse(l) as { id: number; mpm?: { buffer: string; pattern: string; nocase: boolean } });
-      const suricataLoaded = new Set(analysis.map((a) => a.id));
-      expect(suricataLoaded.size).toBeGreaterThan(40);
+  it('loads the same rules and picks the same fast patterns', () => {
+    const rulesFile = path.join(dir, 'diff.rules');
+    fs.writeFileSync(rulesFile, `${RULES.join('\n')}\n`);
+    const r = spawnSync(
+      'suricata',
+      // Not -T: in test mode one refused rule makes the whole load fail and no analysis is written.
+      ['-c', SURICATA_YAML, '-S', rulesFile, '-l', dir, '--engine-analysis'],
+      { encoding: 'utf8', timeout: 120_000 },
+    );
+    const analysisFile = path.join(dir, 'rules.json');
+    expect(fs.existsSync(analysisFile), r.stderr + r.stdout).toBe(true);
+    const analysis = fs
+      .readFileSync(analysisFile, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { id: number; mpm?: { buffer: string; pattern: string; nocase: boolean } });
+    const suricataLoaded = new Set(analysis.map((a) => a.id));
+    expect(suricataLoaded.size).toBeGreaterThan(40);
 
-      const ours = loadRules([{ path: 'diff.rules', text: RULES.join('\n') }]);
-      const netsieveLoaded = new Set(ours.rules.map((x) => x.sid));
-      const allSids = RULES.map((t) => Number(/sid:(\d+)/.exec(t)![1]));
-      for (const sid of allSids) {
-        const expected = suricataLoaded.has(sid) && NETSIEVE_ONLY_REFUSALS[sid] === undefined;
-        expect(netsieveLoaded.has(sid), `sid ${sid}: Suricata ${suricataLoaded.has(sid) ? 'loads' : 'refuses'} it`).toBe(
-          expected,
-        );
+    const ours = loadRules([{ path: 'diff.rules', text: RULES.join('\n') }]);
+    const netsieveLoaded = new Set(ours.rules.map((x) => x.sid));
+    const allSids = RULES.map((t) => Number(/sid:(\d+)/.exec(t)![1]));
+    for (const sid of allSids) {
+      const expected = suricataLoaded.has(sid) && NETSIEVE_ONLY_REFUSALS[sid] === undefined;
+      expect(netsieveLoaded.has(sid), `sid ${sid}: Suricata ${suricataLoaded.has(sid) ? 'loads' : 'refuses'} it`).toBe(expected);
+    }
+    for (const sid of Object.keys(NETSIEVE_ONLY_REFUSALS)) expect(suricataLoaded.has(Number(sid)), `sid ${sid}`).toBe(true);
+
+    let compared = 0;
+    for (const a of analysis) {
+      const rule = ours.rules.find((x) => x.sid === a.id);
+      if (rule === undefined) continue;
+      const fp = rule.fastPattern;
+      if (a.mpm === undefined) {
+        expect(fp, `sid ${a.id}`).toBeNull();
+        continue;
       }
-      for (const sid of Object.keys(NETSIEVE_ONLY_REFUSALS)) expect(suricataLoaded.has(Number(sid)), `sid ${sid}`).toBe(true);
-
-      let compared = 0;
-      for (const a of analysis) {
-        const rule = ours.rules.find((x) => x.sid === a.id);
-        if (rule === undefined) continue;
-        const fp = rule.fastPattern;
-        if (a.mpm === undefined) {
-          expect(fp, `sid ${a.id}`).toBeNull();
-          continue;
-        }
-        expect(fp, `sid ${a.id}`).not.toBeNull();
-        expect(fp!.buffer, `sid ${a.id}`).toBe(suricataBuffer(a.mpm.buffer));
-        const want = suricataPattern(a.mpm.pattern);
-        const got = Buffer.from((rule.matches[fp!.match] as ContentMatch).pattern).toString('latin1');
-        expect(a.mpm.nocase ? got.toLowerCase() : got, `sid ${a.id}`).toBe(want);
-        compared++;
-      }
-      expect(compared).toBeGreaterThan(30);
-    });
-  },
-);
+      expect(fp, `sid ${a.id}`).not.toBeNull();
+      expect(fp!.buffer, `sid ${a.id}`).toBe(suricataBuffer(a.mpm.buffer));
+      const want = suricataPattern(a.mpm.pattern);
+      const got = Buffer.from((rule.matches[fp!.match] as ContentMatch).pattern).toString('latin1');
+      expect(a.mpm.nocase ? got.toLowerCase() : got, `sid ${a.id}`).toBe(want);
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(30);
+  });
+});
 
 /** Suricata's list names in engine analysis to netsieve's buffer names. */
 function suricataBuffer(name: string): string {
