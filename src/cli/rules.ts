@@ -71,6 +71,7 @@ export function formatReport(result: LoadResult, files: number): string {
   for (const f of result.failed) out += `${formatFailure(f)}\n`;
   const s = result.stats;
   out += `${s.loaded} rules loaded, ${s.failed} failed (${s.rules} rules in ${files} file${files === 1 ? '' : 's'}, ${s.elapsedMs.toFixed(0)} ms)\n`;
+  if (s.replaced > 0) out += `${s.replaced} rules replaced by a later rule with the same gid:sid and a higher rev\n`;
   if (s.byReason.length > 0) {
     out += 'Refusals by reason:\n';
     for (const [reason, n] of s.byReason.slice(0, 20)) out += `  ${String(n).padStart(6)}  ${reason}\n`;
@@ -86,6 +87,7 @@ function jsonLines(result: LoadResult): string {
     rules: s.rules,
     loaded: s.loaded,
     failed: s.failed,
+    replaced: s.replaced,
     byKind: s.byKind,
     byReason: Object.fromEntries(s.byReason),
     elapsedMs: Math.round(s.elapsedMs),

@@ -98,6 +98,7 @@ describe('netsieve rules check', () => {
         rules: 3,
         loaded: 1,
         failed: 2,
+        replaced: 0,
         byKind: { 'unsupported-keyword': 1, 'invalid-value': 1 },
         byReason: { 'invalid-value in depth': 1, 'unsupported keyword "lua"': 1 },
         elapsedMs: expect.any(Number),

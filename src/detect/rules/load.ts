@@ -3,8 +3,9 @@
  * the result is the loaded rules plus a report of the refused ones (file, line, sid, keyword, why), as
  * Suricata's "N rules successfully loaded, M rules failed".
  *
- * Duplicates (same gid and sid) are resolved as Suricata resolves them: the rule with the higher rev stays;
- * with equal revs the first one read stays. The one that goes is reported as a failure of kind `duplicate`.
+ * Duplicates (same gid and sid) are resolved as Suricata 7 resolves them: a later rule with a higher rev
+ * replaces the loaded one silently (counted in `stats.replaced`, not a failure); a later rule with the same or
+ * a lower rev is refused as a `duplicate` failure ("Duplicate signature" in Suricata).
  */
 import { NetsieveError } from '../../errors.js';
 import { type Classtype, parseClassificationConfig } from './classification.js';
@@ -43,8 +44,11 @@ export interface RuleFailure {
 export interface LoadStats {
   /** Rules found in the inputs (comments and blank lines aside). */
   rules: number;
+  /** Rules in effect (a replaced rule is not counted). */
   loaded: number;
   failed: number;
+  /** Rules replaced by a later rule with the same gid:sid and a higher rev. */
+  replaced: number;
   /** Refusals by kind. */
   byKind: Partial<Record<RuleErrorKind, number>>;
   /** Refusals by reason (`unsupported keyword "lua"`...), the most frequent first. */
@@ -88,6 +92,7 @@ export function loadRules(inputs: string | readonly (string | RuleInput)[], opti
   let total = 0;
   // Rules currently loaded (a replaced duplicate leaves a null behind in `rules`).
   let live = 0;
+  let replaced = 0;
   list.forEach((input, n) => {
     const file = typeof input === 'string' ? `<rules ${n + 1}>` : (input.path ?? `<rules ${n + 1}>`);
     const text = typeof input === 'string' ? input : input.text;
@@ -123,14 +128,7 @@ export function loadRules(inputs: string | readonly (string | RuleInput)[], opti
         rules[prev] = null;
         byId.set(id, rules.length);
         rules.push(rule);
-        failed.push({
-          file: old.location.file,
-          line: old.location.line,
-          sid: old.sid,
-          kind: 'duplicate',
-          keyword: undefined,
-          message: `duplicate signature ${id} rev ${old.rev}: replaced by rev ${rule.rev} at ${where(rule)}`,
-        });
+        replaced++;
       } else {
         fail(new RuleError('duplicate', `duplicate signature ${id} rev ${rule.rev}: rev ${old.rev} at ${where(old)} is kept`));
       }
@@ -138,7 +136,9 @@ export function loadRules(inputs: string | readonly (string | RuleInput)[], opti
   });
   const loaded = rules.filter((r): r is Rule => r !== null);
   failed.sort((a, b) => (a.file === b.file ? a.line - b.line : 0));
-  return { rules: loaded, failed, stats: statsOf(total, loaded.length, failed, performance.now() - started) };
+  const stats = statsOf(total, loaded.length, failed, performance.now() - started);
+  stats.replaced = replaced;
+  return { rules: loaded, failed, stats };
 }
 
 function statsOf(total: number, loaded: number, failed: RuleFailure[], elapsedMs: number): LoadStats {
@@ -150,7 +150,7 @@ function statsOf(total: number, loaded: number, failed: RuleFailure[], elapsedMs
     reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
   }
   const byReason = [...reasons].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
-  return { rules: total, loaded, failed: failed.length, byKind, byReason, elapsedMs };
+  return { rules: total, loaded, failed: failed.length, replaced: 0, byKind, byReason, elapsedMs };
 }
 
 /** A failure's reason without the rule's own values, so that like refusals group together. */

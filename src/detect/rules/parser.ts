@@ -358,7 +358,8 @@ class OptionParser {
         this.sawSid = true;
         return;
       case 'rev':
-        r.rev = parseInteger(name, this.need(name, value), 0, 0xffffffff);
+        // Suricata 7 refuses rev 0.
+        r.rev = parseInteger(name, this.need(name, value), 1, 0xffffffff);
         return;
       case 'gid':
         r.gid = parseInteger(name, this.need(name, value), 0, 0xffffffff);

@@ -84,6 +84,7 @@ describe('meta keywords', () => {
     expect(() => parseRule('alert tcp any any -> any any (sid:1; sid:2;)')).toThrow(/"sid" is given twice/);
     expect(refused('msg:"a"; msg:"b";')).toMatch(/"msg" is given twice/);
     expect(refused('rev:-1;')).toMatch(/rev/);
+    expect(refused('rev:0;')).toMatch(/rev: 0 is out of range/);
   });
 
   it('classtype sets the priority (built-in table); priority overrides it in either order', () => {

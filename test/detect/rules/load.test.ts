@@ -97,7 +97,9 @@ describe('the load report', () => {
     expect(r.failed.map(formatFailure)).toEqual(['<rules 2>:1 sid 2: unsupported keyword "lua"']);
   });
 
-  it('duplicates: the higher rev replaces the loaded one, an equal or lower rev is refused (gid counts)', () => {
+  // As Suricata 7.0.10 does with the same four rules: "3 rules successfully loaded, 2 rules failed" (its second
+  // failure is a rev:0 rule, here left out), v2 and the other gid in effect, "Duplicate signature" for line 3.
+  it('duplicates: a higher rev replaces the loaded one silently, an equal or lower rev is refused (gid counts)', () => {
     const r = loadRules([
       {
         path: 'd.rules',
@@ -110,11 +112,8 @@ describe('the load report', () => {
       },
     ]);
     expect(r.rules.map((x) => `${x.gid}:${x.sid}:${x.msg}`)).toEqual(['1:10:v2', '3:10:other gid']);
-    expect(r.failed.map(formatFailure)).toEqual([
-      'd.rules:1 sid 10: duplicate signature 1:10 rev 1: replaced by rev 2 at d.rules:2',
-      'd.rules:3 sid 10: duplicate signature 1:10 rev 2: rev 2 at d.rules:2 is kept',
-    ]);
-    expect(r.stats).toMatchObject({ rules: 4, loaded: 2, failed: 2 });
+    expect(r.failed.map(formatFailure)).toEqual(['d.rules:3 sid 10: duplicate signature 1:10 rev 2: rev 2 at d.rules:2 is kept']);
+    expect(r.stats).toMatchObject({ rules: 4, loaded: 2, failed: 1, replaced: 1 });
   });
 
   it('caps the number of rules', () => {

@@ -125,6 +125,7 @@ const RULES: string[] = [
   `alert tls any any -> any any (msg:"ja3 short"; ja3.hash; content:"abc"; sid:210;)`,
   `alert tls any any -> any any (msg:"ja3 ok"; ja3.hash; content:"e7d705a3286e19ea42f587b344ee6865"; sid:211;)`,
   `alert tcp any any -> any any(msg:"no space before options"; sid:212;)`,
+  `${T} (msg:"rev 0"; sid:213; rev:0;)`,
   // Rules Suricata loads that netsieve refuses on purpose (see NETSIEVE_ONLY_REFUSALS).
   `alert smtp any any -> any any (msg:"smtp"; sid:170;)`,
   `alert dns any any -> any any (msg:"transform"; dns.query; content:".evil"; dotprefix; sid:172;)`,
