@@ -178,7 +178,8 @@ export function parseIPv4(text: string): bigint | null {
   if (parts.length !== 4) return null;
   let v = 0n;
   for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return null;
+    // No leading zeros ("024"): inet_pton refuses them, and so does Suricata.
+    if (!/^(0|[1-9]\d{0,2})$/.test(p)) return null;
     const n = Number(p);
     if (n > 255) return null;
     v = (v << 8n) | BigInt(n);

@@ -94,7 +94,8 @@ function randomList(r: () => number, depth: number): { text: string; oracle: Ora
 describe('address text', () => {
   it('parses IPv4 and refuses what is not IPv4', () => {
     expect(parseIPv4('10.1.2.3')).toBe(0x0a010203n);
-    for (const bad of ['10.1.2', '10.1.2.256', '1.2.3.4.5', 'a.b.c.d', '']) expect(parseIPv4(bad)).toBeNull();
+    for (const bad of ['10.1.2', '10.1.2.256', '1.2.3.4.5', 'a.b.c.d', '', '45.143.203.024', '01.2.3.4'])
+      expect(parseIPv4(bad)).toBeNull();
   });
 
   it.each([

@@ -126,6 +126,8 @@ const RULES: string[] = [
   `alert tls any any -> any any (msg:"ja3 ok"; ja3.hash; content:"e7d705a3286e19ea42f587b344ee6865"; sid:211;)`,
   `alert tcp any any -> any any(msg:"no space before options"; sid:212;)`,
   `${T} (msg:"rev 0"; sid:213; rev:0;)`,
+  `alert ip [45.143.203.024,1.2.3.0/24] any -> any any (msg:"leading zero octet"; sid:214;)`,
+  `alert ip [2001:067c:089c:0702::0009,1.2.3.0/24] any -> any any (msg:"IPv6 leading zeros are fine"; sid:215;)`,
   // Rules Suricata loads that netsieve refuses on purpose (see NETSIEVE_ONLY_REFUSALS).
   `alert smtp any any -> any any (msg:"smtp"; sid:170;)`,
   `alert dns any any -> any any (msg:"transform"; dns.query; content:".evil"; dotprefix; sid:172;)`,
