@@ -22,12 +22,12 @@ export interface RuleLocation {
 
 /**
  * A numeric comparison as dsize, urilen, bsize, ttl, itype, icode, dns.opcode and ip_proto write them.
- * `range` is exclusive at both ends (`1<>5` is 2, 3, 4), as in Suricata; `notrange` is its complement.
+ * `range` is exclusive at both ends (`1<>5` is 2, 3, 4), as in Suricata.
  */
 export interface NumberTest {
-  op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'range' | 'notrange';
+  op: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge' | 'range';
   value: number;
-  /** The upper bound for `range` and `notrange`. */
+  /** The upper bound for `range`. */
   value2?: number;
 }
 
@@ -103,7 +103,6 @@ export interface ByteJumpMatch {
   align: boolean;
   from: 'current' | 'beginning' | 'end';
   postOffset: number;
-  bitmask?: number;
 }
 
 export interface ByteExtractMatch {
@@ -118,7 +117,6 @@ export interface ByteExtractMatch {
   endian: Endian;
   string?: NumberBase;
   align: number;
-  bitmask?: number;
 }
 
 export interface IsDataAtMatch {

@@ -374,7 +374,7 @@ class OptionParser {
         return;
       }
       case 'priority':
-        r.priority = parseInteger(name, this.need(name, value), 1, 255);
+        r.priority = parseInteger(name, this.need(name, value), 0, 255);
         this.priorityGiven = true;
         return;
       case 'reference': {
@@ -498,7 +498,7 @@ class OptionParser {
         r.appProtocol = this.bindProto(name, 'tls');
         return;
       case 'dns.opcode':
-        r.dnsOpcode = parseNumberTest(name, value, 15);
+        r.dnsOpcode = parseNumberTest(name, value, 255);
         r.appProtocol = this.bindProto(name, 'dns');
         return;
       case 'dlp': {
@@ -631,7 +631,6 @@ class OptionParser {
     const end = text.lastIndexOf('/');
     if (!text.startsWith('/') || end <= 0) throw badValue('pcre', 'the expression must be written /.../flags');
     const source = text.slice(1, end);
-    if (source === '') throw badValue('pcre', 'the expression is empty');
     let flags = '';
     let relative = false;
     let rawbytes = false;
@@ -678,7 +677,7 @@ class OptionParser {
     st: { endian?: Endian; string?: NumberBase; sawString: boolean },
   ): boolean {
     if (word === 'big' || word === 'little' || word === 'dce') {
-      if (st.endian !== undefined) throw badValue(keyword, 'the byte order is given twice');
+      // Given twice, the last one counts (as Suricata accepts it).
       st.endian = word;
       return true;
     }
@@ -758,7 +757,6 @@ class OptionParser {
     let align = false;
     let from: 'current' | 'beginning' | 'end' = 'current';
     let postOffset = 0;
-    let bitmask: number | undefined;
     for (const w of parts.slice(2)) {
       if (w === 'relative') relative = true;
       else if (this.endianAndBase(k, w, st)) {
@@ -769,7 +767,6 @@ class OptionParser {
         from = w === 'from_beginning' ? 'beginning' : 'end';
       } else if (w.startsWith('multiplier')) multiplier = parseInteger(k, w.slice(10), 1, 65535);
       else if (w.startsWith('post_offset')) postOffset = parseInteger(k, w.slice(11), -65535, 65535);
-      else if (w.startsWith('bitmask')) bitmask = parseInteger(k, w.slice(7), 1, 0xffffffff);
       else throw badValue(k, `unknown option "${w}"`);
     }
     const base = this.checkBytes(k, bytes, st);
@@ -785,7 +782,6 @@ class OptionParser {
       align,
       from,
       postOffset,
-      ...(bitmask !== undefined ? { bitmask } : {}),
     });
   }
 
@@ -797,12 +793,11 @@ class OptionParser {
     const offset = parseInteger(k, parts[1]!, -65535, 65535);
     const name = parts[2]!;
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw badValue(k, `"${name}" is not a variable name`);
-    if (this.extracted.has(name)) throw badValue(k, `the variable "${name}" is extracted twice`);
+    // Extracting the same name again is accepted (Suricata does); the later value is the one used after it.
     const st: { endian?: Endian; string?: NumberBase; sawString: boolean } = { sawString: false };
     let relative = false;
     let multiplier = 1;
     let align = 0;
-    let bitmask: number | undefined;
     for (const w of parts.slice(3)) {
       if (w === 'relative') relative = true;
       else if (this.endianAndBase(k, w, st)) {
@@ -811,8 +806,7 @@ class OptionParser {
       else if (w.startsWith('align')) {
         align = parseInteger(k, w.slice(5), 2, 4);
         if (align === 3) throw badValue(k, 'align is 2 or 4');
-      } else if (w.startsWith('bitmask')) bitmask = parseInteger(k, w.slice(7), 1, 0xffffffff);
-      else throw badValue(k, `unknown option "${w}"`);
+      } else throw badValue(k, `unknown option "${w}"`);
     }
     const base = this.checkBytes(k, bytes, st);
     this.extracted.add(name);
@@ -827,7 +821,6 @@ class OptionParser {
       endian: st.endian ?? 'big',
       ...(base !== undefined ? { string: base } : {}),
       align,
-      ...(bitmask !== undefined ? { bitmask } : {}),
     });
   }
 
@@ -857,6 +850,7 @@ class OptionParser {
     const f: FlowOptions = {};
     const words = value.split(',').map((w) => w.trim());
     if (words.some((w) => w === '')) throw badValue('flow', `an empty option in "${value}"`);
+    if (words.length > 3) throw badValue('flow', 'takes at most three options (as Suricata)');
     for (const w of words) {
       const set = <K extends keyof FlowOptions>(key: K, v: FlowOptions[K]) => {
         if (f[key] !== undefined) throw badValue('flow', `"${w}" conflicts with or repeats an earlier option`);
@@ -909,12 +903,13 @@ class OptionParser {
       throw badValue(k, `unknown command "${cmd ?? ''}" (${commands.join(', ')}, noalert)`);
     const namesText = parts[1];
     if (namesText === undefined) throw badValue(k, `${cmd} needs a name`);
-    const hasOr = namesText.includes('|');
+    // "|" (any of) is a list only for the tests; elsewhere Suricata takes it as part of the name.
+    const test = cmd === 'isset' || cmd === 'isnotset';
+    const hasOr = test && namesText.includes('|');
     const hasAnd = namesText.includes('&');
     if (hasOr && hasAnd) throw badValue(k, 'names cannot mix | and &');
-    if (hasOr && cmd !== 'isset' && cmd !== 'isnotset') throw badValue(k, `"|" is only for isset and isnotset`);
-    const names = namesText.split(/[|&]/).map((s) => s.trim());
-    for (const n of names) if (!/^[A-Za-z0-9_.\-:/]+$/.test(n)) throw badValue(k, `"${n}" is not a flowbit name`);
+    const names = namesText.split(hasOr ? '|' : '&').map((s) => s.trim());
+    for (const n of names) if (!/^[A-Za-z0-9_.\-:/|]+$/.test(n)) throw badValue(k, `"${n}" is not a flowbit name`);
     const op: FlowbitsOp = { command: cmd as FlowbitsOp['command'], names, combine: hasOr ? 'or' : 'and' };
     if (cmd === 'setx') {
       if (parts.length !== 3) throw badValue(k, 'setx needs "setx,name,seconds"');
@@ -1046,10 +1041,7 @@ class OptionParser {
       if (m.negated && positional)
         throw badValue('fast_pattern', 'cannot be used on a negated content with depth, offset, distance or within');
     }
-    if (r.flags !== null && r.protocol !== 'tcp' && r.protocol !== 'ip' && r.appProtocol === null)
-      throw badValue('flags', `is a TCP keyword in a ${r.protocol} rule`);
-    if ((r.itype !== null || r.icode !== null) && !['icmp', 'icmpv4', 'icmpv6', 'ip'].includes(r.protocol))
-      throw badValue(r.itype !== null ? 'itype' : 'icode', `is an ICMP keyword in a ${r.protocol} rule`);
+    // flags in a udp rule or itype in a tcp rule load in Suricata (and never match); so they do here.
     this.checkLengths();
     r.fastPattern = selectFastPattern(r.matches);
   }

@@ -20,19 +20,19 @@ export function parseInteger(keyword: string, text: string, min: number, max: nu
 }
 
 /**
- * A numeric comparison: `N` (or `=N`), `!N`, `<N`, `<=N`, `>N`, `>=N`, `N<>M` and `N-M` (exclusive ranges, as
- * Suricata 7 reads both), `!N-M`. Values must lie in [0, max].
+ * A numeric comparison: `N` (or `=N`), `!N`, `<N`, `<=N`, `>N`, `>=N`, and the exclusive ranges `N<>M` and
+ * `N-M` (Suricata 7 reads both; it refuses a negated range). Values must lie in [0, max].
  */
 export function parseNumberTest(keyword: string, text: string | undefined, max: number): NumberTest {
   if (text === undefined || text.trim() === '') throw badValue(keyword, 'needs a value');
   const t = text.trim();
   const num = (s: string) => parseInteger(keyword, s, 0, max);
-  let m = /^(!?)\s*(\d+|0x[0-9a-f]+)\s*(<>|-)\s*(\d+|0x[0-9a-f]+)$/i.exec(t);
+  let m = /^(\d+|0x[0-9a-f]+)\s*(<>|-)\s*(\d+|0x[0-9a-f]+)$/i.exec(t);
   if (m) {
-    const lo = num(m[2]!);
-    const hi = num(m[4]!);
+    const lo = num(m[1]!);
+    const hi = num(m[3]!);
     if (lo >= hi) throw badValue(keyword, `the range ${t} is empty (the first bound must be below the second)`);
-    return { op: m[1] === '!' ? 'notrange' : 'range', value: lo, value2: hi };
+    return { op: 'range', value: lo, value2: hi };
   }
   m = /^(<=|>=|<|>|=|!)?\s*(\d+|0x[0-9a-f]+)$/i.exec(t);
   if (!m) throw badValue(keyword, `"${t}" is not a number or a comparison (N, !N, <N, >N, <=N, >=N, N<>M, N-M)`);
@@ -61,8 +61,6 @@ export function testNumber(t: NumberTest, n: number): boolean {
       return n >= t.value;
     case 'range':
       return n > t.value && n < t.value2!;
-    case 'notrange':
-      return !(n > t.value && n < t.value2!);
   }
 }
 
