@@ -354,7 +354,8 @@ class OptionParser {
         return;
       }
       case 'sid':
-        r.sid = parseInteger(name, this.need(name, value), 1, 0xffffffff);
+        // Suricata's highest sid is 2^32 - 2.
+        r.sid = parseInteger(name, this.need(name, value), 1, 0xfffffffe);
         this.sawSid = true;
         return;
       case 'rev':
@@ -409,10 +410,14 @@ class OptionParser {
         c.nocase = true;
         return;
       }
-      case 'rawbytes':
+      case 'rawbytes': {
         this.noValue(name, value);
-        this.needContent(name).rawbytes = true;
+        const c = this.needContent(name);
+        // As Suricata: raw bytes only mean something for the packet payload, not a sticky buffer.
+        if (c.buffer !== DEFAULT_BUFFER) throw badValue(name, `cannot be used with the buffer ${c.buffer}`);
+        c.rawbytes = true;
         return;
+      }
       case 'depth':
       case 'offset':
       case 'distance':
@@ -427,10 +432,7 @@ class OptionParser {
           if (c.depth !== undefined || c.offset !== undefined || c.distance !== undefined || c.within !== undefined)
             throw badValue(name, 'cannot be combined with depth, offset, distance or within');
           c.startsWith = true;
-        } else {
-          if (c.endsWith) throw badValue(name, 'given twice for the same content');
-          c.endsWith = true;
-        }
+        } else c.endsWith = true;
         return;
       }
       case 'fast_pattern':
@@ -655,6 +657,9 @@ class OptionParser {
     // escaped, and without `i`) could never match.
     if (buffer === 'http.host' && !flags.includes('i') && /(^|[^\\])(\\\\)*[A-Z]/.test(source))
       throw badValue('pcre', 'flag W (http.host): the host is lower case, the expression has an upper-case letter');
+    const target = buffer ?? this.buffer;
+    if (relative && !this.rule.matches.some((m) => m.buffer === target && m.kind !== 'bsize'))
+      throw badValue('pcre', `flag R (relative) needs a match before it in ${target}`);
     const expression = unescapePcre(source);
     const fault = checkPcre(expression, flags);
     if (fault !== null) throw badValue('pcre', fault);

@@ -26,15 +26,16 @@ export function parseInteger(keyword: string, text: string, min: number, max: nu
 export function parseNumberTest(keyword: string, text: string | undefined, max: number): NumberTest {
   if (text === undefined || text.trim() === '') throw badValue(keyword, 'needs a value');
   const t = text.trim();
+  // Decimal only: Suricata refuses `dsize:0x10`.
   const num = (s: string) => parseInteger(keyword, s, 0, max);
-  let m = /^(\d+|0x[0-9a-f]+)\s*(<>|-)\s*(\d+|0x[0-9a-f]+)$/i.exec(t);
+  let m = /^(\d+)\s*(<>|-)\s*(\d+)$/.exec(t);
   if (m) {
     const lo = num(m[1]!);
     const hi = num(m[3]!);
     if (lo >= hi) throw badValue(keyword, `the range ${t} is empty (the first bound must be below the second)`);
     return { op: 'range', value: lo, value2: hi };
   }
-  m = /^(<=|>=|<|>|=|!)?\s*(\d+|0x[0-9a-f]+)$/i.exec(t);
+  m = /^(<=|>=|<|>|=|!)?\s*(\d+)$/.exec(t);
   if (!m) throw badValue(keyword, `"${t}" is not a number or a comparison (N, !N, <N, >N, <=N, >=N, N<>M, N-M)`);
   const v = num(m[2]!);
   const op = m[1] ?? '';
@@ -74,11 +75,15 @@ export function decodeContent(keyword: string, text: string): Uint8Array {
   const out: number[] = [];
   let inHex = false;
   let nibble = -1;
+  let hexStart = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
     if (c === '|') {
       if (inHex && nibble >= 0) throw badValue(keyword, `odd number of hex digits before "|" at character ${i + 1}`);
+      // Suricata reads an empty section inconsistently ("||" as two bars, "a||b" as "ab|b"): refused here.
+      if (inHex && hexStart === out.length) throw badValue(keyword, `an empty hex section "||" at character ${i}`);
       inHex = !inHex;
+      hexStart = out.length;
       continue;
     }
     if (inHex) {

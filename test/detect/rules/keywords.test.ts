@@ -152,6 +152,7 @@ describe('content and its modifiers', () => {
     ['content:"|4g|";', /"g" is not a hex digit/],
     ['content:"|41";', /hex section is not closed/],
     ['content:"";', /is empty/],
+    ['content:"a||b";', /empty hex section/],
     ['content:abc;', /must be quoted/],
     ['content:"a\\x";', /is not an escape/],
     ['content:"abc" x;', /text after the closing quote/],
@@ -318,7 +319,7 @@ describe('pcre', () => {
   const pcre = (r: Rule) => r.matches.find((m) => m.kind === 'pcre') as PcreMatch;
 
   it('expression, flags, negation, relative; a quote inside needs no escape', () => {
-    const p = pcre(rule('pcre:!"/^a(b|")c\\;/ismxAEGRBO";'));
+    const p = pcre(rule('content:"x"; pcre:!"/^a(b|")c\\;/ismxAEGRBO";'));
     expect(p).toMatchObject({
       source: '^a(b|")c;',
       flags: 'ismxAEG',
@@ -352,6 +353,9 @@ describe('pcre', () => {
     expect(refused('http.uri; pcre:"/x/H";')).toMatch(/cannot be used after the sticky buffer/);
     expect(refused('pcre:"/x/UH";')).toMatch(/two buffers/);
     expect(refused('pcre:"/x/q";')).toMatch(/unknown flag "q"/);
+    expect(refused('pcre:"/x/R";')).toMatch(/needs a match before it/);
+    expect(refused('http.uri; content:"a"; pcre:"/x/RH";')).toMatch(/sticky buffer/);
+    expect(refused('content:"a"; pcre:"/x/RU";')).toMatch(/needs a match before it in http.uri/);
     expect(refused('pcre:"x";')).toMatch(/written \/...\/flags/);
     expect(rule('pcre:"//";').matches).toHaveLength(1);
     expect(refused('pcre:/x/;')).toMatch(/must be quoted/);
@@ -443,6 +447,7 @@ describe('byte keywords and isdataat, bsize', () => {
     expect(refused('urilen:5; http.uri; content:"abcdef";')).toMatch(/urilen: 5 is less than the 6 bytes/);
     expect(rule('urilen:5,raw; http.uri; content:"abcdef";').urilen?.raw).toBe(true);
     expect(refused('isdataat:10,sideways;')).toMatch(/unknown option/);
+    expect(refused('http.uri; content:"a"; rawbytes;')).toMatch(/rawbytes: cannot be used with the buffer http.uri/);
   });
 });
 
@@ -487,6 +492,7 @@ describe('numeric keywords', () => {
     ['dsize:20<>10;', /range .* is empty/],
     ['dsize:<0;', /never be true/],
     ['dsize:!10-20;', /not a number or a comparison/],
+    ['dsize:0x10;', /not a number or a comparison/],
     ['dsize:abc;', /not a number or a comparison/],
     ['ttl:256;', /out of range/],
     ['dsize;', /needs a value/],
