@@ -208,6 +208,9 @@ export const UNSUPPORTED_KEYWORDS: ReadonlySet<string> = new Set([
   'dns.rcode',
 ]);
 
+/** byte_test offsets are 32-bit signed in Suricata (byte_jump and byte_extract offsets stay within 16 bits). */
+const INT32_MAX = 0x7fffffff;
+
 /** Keywords that may appear once per rule. */
 const ONCE = new Set([
   'msg',
@@ -723,7 +726,7 @@ class OptionParser {
     }
     if (!['<', '>', '=', '<=', '>=', '&', '^'].includes(opText)) throw badValue(k, `unknown operator "${parts[1]}"`);
     const val = this.numberOrVar(k, parts[2]!, 0, Number.MAX_SAFE_INTEGER);
-    const offset = this.numberOrVar(k, parts[3]!, -65535, 65535);
+    const offset = this.numberOrVar(k, parts[3]!, -INT32_MAX, INT32_MAX);
     const st: { endian?: Endian; string?: NumberBase; sawString: boolean } = { sawString: false };
     let relative = false;
     let bitmask: number | undefined;

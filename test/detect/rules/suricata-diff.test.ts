@@ -293,6 +293,11 @@ const RULES: string[] = [
   'alert tcp any any -> any any (msg:"f86"; sid:486; gid:0;)',
   'alert tcp any any -> any any (msg:"f87"; sid:4294967295;)',
   'alert tcp any any -> any any (msg:"f88"; sid:4294967296;)',
+  // Offsets of the byte keywords.
+  'alert tcp any any -> any any (msg:"a"; byte_test:2,=,1,76769; sid:501;)',
+  'alert tcp any any -> any any (msg:"b"; byte_jump:2,76769; sid:502;)',
+  'alert tcp any any -> any any (msg:"c"; byte_extract:2,76769,x; sid:503;)',
+  'alert tcp any any -> any any (msg:"d"; byte_jump:2,0,post_offset 76769; sid:504;)',
   // Rules Suricata loads that netsieve refuses on purpose (see NETSIEVE_ONLY_REFUSALS).
   `alert smtp any any -> any any (msg:"smtp"; sid:170;)`,
   `alert dns any any -> any any (msg:"transform"; dns.query; content:".evil"; dotprefix; sid:172;)`,
