@@ -26,6 +26,7 @@ export const ERROR_CODES = {
   NS_ERR_DATABASE: 'a serialized regex database is damaged or was made by another version',
   NS_ERR_MODE: 'a regex database was used in a mode it was not compiled for',
   NS_ERR_INPUT: 'data given to scan is not bytes (a string, a number, an array...), or a scan argument has the wrong type',
+  NS_ERR_RULE: 'a signature rule cannot be loaded (bad syntax, an unknown or unsupported keyword, a bad value or variable)',
 } as const;
 
 export type NetsieveErrorCode = keyof typeof ERROR_CODES;

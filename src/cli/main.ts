@@ -22,10 +22,11 @@ import { configCli } from './config.js';
 import { liveCommand } from './live.js';
 import { protocolsCli } from './protocols.js';
 import { replayCommand } from './replay.js';
+import { rulesCli } from './rules.js';
 import { streamsCommand } from './streams.js';
 
 /** Every subcommand, in the order the help lists them. A new command is one import and one entry here. */
-const COMMANDS: readonly Command[] = [replayCommand, streamsCommand, liveCommand, protocolsCli, configCli];
+const COMMANDS: readonly Command[] = [replayCommand, streamsCommand, liveCommand, protocolsCli, configCli, rulesCli];
 
 const VERSION = (() => {
   try {
