@@ -14,7 +14,15 @@ import { DECODABLE_LINK_TYPES, Decoder } from './decode/decoder.js';
 import { DECODE_ANOMALIES } from './decode/events.js';
 import { DecodedPacket, IpProto, LAYER_NAMES } from './decode/packet.js';
 import { NetsieveError } from './errors.js';
-import type { AnomalyLayer, EventEndpoints, EventOfType, NetsieveEvent, NetsieveEventType, Verdict } from './events.js';
+import type {
+  AlertEvent,
+  AnomalyLayer,
+  EventEndpoints,
+  EventOfType,
+  NetsieveEvent,
+  NetsieveEventType,
+  Verdict,
+} from './events.js';
 import { STREAM_ANOMALIES, StreamAnomaly } from './flow/events.js';
 import type { Flow, FlowEndReason } from './flow/flow.js';
 import { FlowKind } from './flow/flow.js';
@@ -42,7 +50,9 @@ import { resolveOptions } from './options.js';
 import { compileFilter, type PacketFilter } from './filter/index.js';
 import { AppLayer } from './protocols/app-layer.js';
 import { enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInput } from './protocols/registry.js';
-import type { EngineStats, InternalErrorStats } from './stats.js';
+import type { DetectStats, EngineStats, InternalErrorStats } from './stats.js';
+import { alertInfo, createDetection, type Detection, type DetectOptions } from './detect/index.js';
+import type { AlertHit, Detector, FlowDetectState } from './detect/detector.js';
 
 export type { EngineStats, InternalErrorStats } from './stats.js';
 
@@ -61,6 +71,11 @@ export interface CreateEngineOptions extends EngineOptionsInput {
    * before decoding (counted in `stats().packetsFiltered`). Evaluated by netsieve (src/filter/), as libpcap would.
    */
   filter?: string;
+  /**
+   * Signatures (src/detect/): Suricata rules and DLP sensors. Alerts are `alert` events; a matching `drop`
+   * (or `reject`) rule makes `process()` return `'drop'` for that packet and every later packet of its flow.
+   */
+  detect?: DetectOptions;
 }
 
 export interface DebugOptions {
@@ -141,6 +156,14 @@ export class Engine {
   /** Set while a packet is processed (for events raised from deep inside). */
   private currentPacket = 0;
   private lastVerdictDrop = false;
+  /** The detection stage (rules loaded, their report), null without the `detect` option. */
+  private readonly detection: Detection | null;
+  private readonly detector: Detector | null;
+  /** Reused for the hits of one inspection. */
+  private readonly hits: AlertHit[] = [];
+  private readonly alertsBySignature = new Map<string, number>();
+  private packetsDropped = 0;
+  private bytesDropped = 0;
 
   /** Bound once: the capture readers call it per packet. */
   private readonly onCaptured = (p: CapturedPacket): void => {
@@ -148,7 +171,7 @@ export class Engine {
   };
 
   constructor(options: CreateEngineOptions = {}) {
-    const { onStream, app, debug, filter, ...rest } = options;
+    const { onStream, app, debug, filter, detect, ...rest } = options;
     this.throwInternalErrors = debug?.throwInternalErrors === true;
     this.options = resolveOptions(rest);
     if (filter !== undefined && typeof filter !== 'string')
@@ -156,6 +179,8 @@ export class Engine {
     const compiled = filter === undefined ? null : compileFilter(filter);
     this.filter = compiled === null || compiled.matchesAll ? null : compiled;
     this.onStream = onStream ?? null;
+    this.detection = detect === undefined ? null : createDetection(detect);
+    this.detector = this.detection?.detector ?? null;
     this.appOptions = resolveAppOptions(app);
     const modules = enabledModules(this.appOptions);
     this.app =
@@ -349,6 +374,20 @@ export class Engine {
       if (flow.app === null) this.account(flow, APP_STATE_BYTES);
       this.app.udp(flow, dir, p.data, p.payloadOffset, p.payloadOffset + p.payloadLen);
     }
+    const det = this.detector;
+    if (det !== null) {
+      if (det.set.packetRules) {
+        const hits = this.hits;
+        hits.length = 0;
+        det.packet(p, flow, dir === 0, now, hits);
+        if (hits.length > 0) this.emitAlerts(flow, hits);
+      }
+      if (flow.detect !== null && (flow.detect as FlowDetectState).dropped) {
+        this.lastVerdictDrop = true;
+        this.packetsDropped++;
+        this.bytesDropped += caplen;
+      }
+    }
     if (!flow.ended) this.table.touch(slot, now, timeoutClassOf(flow));
     this.currentPacket = 0;
   }
@@ -385,7 +424,22 @@ export class Engine {
     if (flow === this.endingFlow) return user;
     this.account(flow, this.app !== null ? STREAM_STATE_BYTES + APP_STATE_BYTES : STREAM_STATE_BYTES);
     const app = this.app !== null && !flow.ended ? this.app.tcpConsumer(flow) : null;
-    return app === null ? user : user === null ? app : teeConsumer(app, user);
+    const both = app === null ? user : user === null ? app : teeConsumer(app, user);
+    const det = this.detector;
+    if (det === null || !det.wantsStreams || flow.ended) return both;
+    // Rules without a buffer read the reassembled stream (before the parsers, as Suricata's raw stream).
+    const engine = this;
+    const detect: StreamConsumer = {
+      onData(data, start, end, info) {
+        const hits = engine.hits;
+        hits.length = 0;
+        det.streamData(flow, info.direction === 0, data, start, end, info.tsSec + info.tsNsec * 1e-9, hits);
+        if (hits.length > 0) engine.emitAlerts(flow, hits);
+      },
+      onEnd() {},
+    };
+    // After the parsers: the flow's application is known when the detector sees the chunk that revealed it.
+    return both === null ? detect : teeConsumer(both, detect);
   }
 
   /** `flow` holds `bytes` more state: accounted under `flow.memcap`, after evicting others if needed. */
@@ -436,6 +490,7 @@ export class Engine {
       this.app.end(flow);
     }
     flow.ended = true;
+    this.detector?.flowEnded(flow);
     this.table.remove(flow.slot);
     this.flowMemory.release(flow.accounted);
     flow.accounted = 0;
@@ -616,7 +671,31 @@ export class Engine {
       },
       firstTs: this.firstTs,
       lastTs: this.clock === -Infinity ? NaN : this.clock,
+      ...(this.detection !== null ? { detect: this.detectStats(this.detection) } : {}),
     };
+  }
+
+  private detectStats(d: Detection): DetectStats {
+    const s = d.detector.stats;
+    return {
+      rulesLoaded: d.report.stats.loaded,
+      rulesFailed: d.report.stats.failed,
+      alerts: s.alerts,
+      alertsBySignature: Object.fromEntries(this.alertsBySignature),
+      candidates: s.candidates,
+      unfiltered: s.unfiltered,
+      suppressed: s.suppressed,
+      packetsDropped: this.packetsDropped,
+      bytesDropped: this.bytesDropped,
+    };
+  }
+
+  /**
+   * What the `detect` option loaded: the rules refused (file, line, sid, keyword, why) and the counts, as
+   * Suricata's "N rules successfully loaded, M rules failed"; null without the option.
+   */
+  rulesReport(): Detection['report'] | null {
+    return this.detection?.report ?? null;
   }
 
   // ---------------------------------------------------------------- event building
@@ -641,6 +720,13 @@ export class Engine {
 
   /** A parser's record as the event `{ type, [type]: payload }` of its flow, at the current packet's time. */
   private emitRecord(flow: Flow, type: string, payload: object): void {
+    const det = this.detector;
+    if (det !== null) {
+      const hits = this.hits;
+      hits.length = 0;
+      det.record(flow, type, payload, this.currentPacket !== 0 ? this.pkt.tsSec + this.pkt.tsNsec * 1e-9 : flow.lastSec, hits);
+      if (hits.length > 0) this.emitAlerts(flow, hits);
+    }
     if (!this.wantsEvents()) return;
     const ev = {
       type,
@@ -653,6 +739,55 @@ export class Engine {
     if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
     if (flow.tunnel !== null) ev.tunnel = tunnelOf(flow);
     this.emit(ev);
+  }
+
+  /** Counts the hits and, when anyone listens, turns them into alert events (endpoints in the data's direction). */
+  private emitAlerts(flow: Flow, hits: readonly AlertHit[]): void {
+    const wants = this.wantsEvents();
+    for (const h of hits) {
+      const r = h.sig.rule;
+      const key = `${r.gid}:${r.sid}`;
+      this.alertsBySignature.set(key, (this.alertsBySignature.get(key) ?? 0) + 1);
+      if (!wants) continue;
+      const e = this.endpointsOf(flow);
+      const endpoints = h.toServer
+        ? e
+        : { srcIp: e.destIp, srcPort: e.destPort, destIp: e.srcIp, destPort: e.srcPort, proto: e.proto };
+      const ev: AlertEvent = {
+        type: 'alert',
+        ts:
+          this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : { sec: flow.lastSec, nsec: flow.lastNsec },
+        flowId: flow.id,
+        endpoints,
+        direction: h.toServer ? 'to_server' : 'to_client',
+        alert: alertInfo(h.sig, h.metadata),
+        alertFlow: {
+          pktsToServer: flow.pktsToServer,
+          pktsToClient: flow.pktsToClient,
+          bytesToServer: flow.bytesToServer,
+          bytesToClient: flow.bytesToClient,
+          start: { sec: flow.startSec, nsec: flow.startNsec },
+          srcIp: e.srcIp,
+          srcPort: e.srcPort,
+          destIp: e.destIp,
+          destPort: e.destPort,
+        },
+      };
+      if (r.target !== null) {
+        // `target:dest_ip`: the destination of the matched data is the one attacked.
+        const dst = { ip: endpoints.destIp, port: endpoints.destPort };
+        const src = { ip: endpoints.srcIp, port: endpoints.srcPort };
+        ev.alert.target = r.target === 'dest_ip' ? dst : src;
+        ev.alert.source = r.target === 'dest_ip' ? src : dst;
+      }
+      if (this.currentPacket !== 0) ev.pcapCnt = this.currentPacket;
+      if (flow.appProto !== null && flow.appProtoConfidence === 'dpi') ev.appProto = flow.appProto;
+      if (h.txId >= 0) ev.txId = h.txId;
+      if (h.app !== null) ev.app = h.app;
+      if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
+      if (flow.tunnel !== null) ev.tunnel = tunnelOf(flow);
+      this.emit(ev);
+    }
   }
 
   private emitFlowAnomaly(

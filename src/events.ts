@@ -135,7 +135,62 @@ export type TlsEvent = AppEventOf<'tls'>;
 /** One Redis command with its reply, or a push message (pub/sub, invalidation). */
 export type RedisEvent = AppEventOf<'redis'>;
 
-export type NetsieveEvent = FlowEvent | AnomalyEvent | AppEvent;
+/** What a signature alert says about the rule that fired (Suricata's `alert` object). */
+export interface AlertInfo {
+  /** `allowed`, or `blocked` when the rule's action drops the packet (drop, reject) and the engine is inline. */
+  action: 'allowed' | 'blocked';
+  gid: number;
+  signatureId: number;
+  rev: number;
+  /** The rule's `msg`. */
+  signature: string;
+  /** The classtype's description ('' without one), as Suricata writes it. */
+  category: string;
+  /** The rule's priority: its `priority` keyword, else its classtype's, else 3. */
+  severity: number;
+  /** The rule's `metadata` as lists of strings per key; DLP alerts add `dlp_sensor` and `dlp_match` (masked). */
+  metadata?: Record<string, string[]>;
+  /** With the rule's `target` keyword: which side is attacked and which attacks. */
+  source?: { ip: string; port?: number };
+  target?: { ip: string; port?: number };
+}
+
+/** A flow's counters as an alert shows them (Suricata's `flow` object of an alert). */
+export interface AlertFlowInfo {
+  pktsToServer: number;
+  pktsToClient: number;
+  bytesToServer: number;
+  bytesToClient: number;
+  start: Timestamp;
+  /** The flow's client and server (an alert's own endpoints follow the packet's direction). */
+  srcIp: string;
+  srcPort: number;
+  destIp: string;
+  destPort: number;
+}
+
+/**
+ * A signature alert (`src/detect/`). Its endpoints follow the direction of the data that matched (the
+ * packet's sender is the source), as Suricata writes them; `alertFlow` has the flow's client and server.
+ */
+export interface AlertEvent extends EventBase {
+  type: 'alert';
+  endpoints: EventEndpoints;
+  direction?: 'to_server' | 'to_client';
+  /** The flow's application protocol, when identified. */
+  appProto?: string;
+  /** The transaction the alert was raised on (0-based per flow), for app-layer rules. */
+  txId?: number;
+  alert: AlertInfo;
+  /** The application record the rule inspected, when it inspected one (written beside the alert in EVE). */
+  app?: AppRecordOf;
+  alertFlow?: AlertFlowInfo;
+}
+
+/** An application record with its protocol's name: what an alert carries of the transaction it matched. */
+export type AppRecordOf = { [T in keyof AppRecordMap]: { proto: T; record: AppRecordMap[T] } }[keyof AppRecordMap];
+
+export type NetsieveEvent = FlowEvent | AnomalyEvent | AppEvent | AlertEvent;
 export type NetsieveEventType = NetsieveEvent['type'];
 export type EventOfType<T extends NetsieveEventType> = Extract<NetsieveEvent, { type: T }>;
 

@@ -41,6 +41,11 @@ export interface EngineStats {
   reassembly: { memoryUsed: number; memoryPeak: number; memcapHits: number };
   /** The flow table's accounted memory against `flow.memcap`, and the evictions it caused. */
   flowMemory: FlowMemoryStats;
+  /**
+   * Signatures (only with the `detect` option): rules loaded and refused, alerts by `gid:sid`, prefilter
+   * candidates and verifications, and the packets and bytes given the drop verdict.
+   */
+  detect?: DetectStats;
   /** IP fragment reassembly: fragments seen, datagrams completed and dropped, what is held now. */
   fragments: FragmentStats;
   /** Exceptions caught by the guards around parsers, probes and the decoder (each is a bug to report). */
@@ -48,4 +53,21 @@ export interface EngineStats {
   /** First and last capture time seen, seconds (NaN before the first packet). */
   firstTs: number;
   lastTs: number;
+}
+
+/** The detection stage's counters (`stats().detect`). */
+export interface DetectStats {
+  rulesLoaded: number;
+  rulesFailed: number;
+  alerts: number;
+  /** Alerts by `gid:sid`. */
+  alertsBySignature: Record<string, number>;
+  /** Rules verified because the prefilter found their fast pattern. */
+  candidates: number;
+  /** Rules verified without a prefilter (no fast pattern usable by one). */
+  unfiltered: number;
+  /** Alerts held back by threshold or detection_filter. */
+  suppressed: number;
+  packetsDropped: number;
+  bytesDropped: number;
 }

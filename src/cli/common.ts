@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import type { DetectOptions } from '../detect/index.js';
 import { NetsieveError } from '../errors.js';
 import type { EngineOptionsInput } from '../options.js';
 import { EVE_MAPPERS } from '../protocols/registry.js';
@@ -72,7 +73,7 @@ export interface ParsedArgs {
   positionals: string[];
 }
 
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 /**
  * Parses a command's arguments. Unknown options and missing values are usage errors (exit 2) with a message
@@ -132,6 +133,70 @@ export function progressChoice(values: ParsedArgs['values']): boolean | undefine
 }
 
 // ---- options replay and live share ----
+
+/** The options of the detection stage (replay and live). */
+export const DETECT_OPTIONS: OptionSpec = {
+  rules: { type: 'string', multiple: true },
+  var: { type: 'string', multiple: true },
+  dlp: { type: 'string' },
+  classification: { type: 'string' },
+};
+
+export const DETECT_HELP = `  --rules FILE          Suricata rules to run (repeat for more files); alerts are EVE
+                        alert events; refused rules are listed on stderr
+  --var NAME=VALUE      a rule variable, e.g. --var HOME_NET=[10.0.0.0/8] (repeatable;
+                        Suricata's defaults otherwise)
+  --classification FILE a Suricata classification.config (classtype descriptions, priorities)
+  --dlp all|S,S,...     DLP sensors that alert: credit_card, us_ssn, iban, aws_access_key,
+                        github_token, slack_token, private_key, jwt, email (masked in alerts)`;
+
+/**
+ * The engine's `detect` option from --rules, --var, --dlp and --classification (undefined when none is
+ * given). Rule files are read by the engine, which reports a missing one as NS_ERR_CONFIG.
+ */
+export function detectOption(values: ParsedArgs['values']): DetectOptions | undefined {
+  const rules = (values.rules as string[] | undefined) ?? [];
+  const vars = (values.var as string[] | undefined) ?? [];
+  const dlp = values.dlp as string | undefined;
+  const classification = values.classification as string | undefined;
+  if (rules.length === 0 && dlp === undefined) {
+    if (vars.length > 0 || classification !== undefined) throw new UsageError('--var and --classification need --rules');
+    return undefined;
+  }
+  const parsedVars: Record<string, string> = {};
+  for (const v of vars) {
+    const eq = v.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--var takes NAME=VALUE (e.g. HOME_NET=[10.0.0.0/8]), not ${v}`);
+    parsedVars[v.slice(0, eq).replace(/^\$/, '')] = v.slice(eq + 1);
+  }
+  const out: DetectOptions = { rules: rules.map((path) => ({ path })), vars: parsedVars };
+  if (classification !== undefined) out.classification = classification;
+  if (dlp !== undefined) {
+    const list = dlp
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x !== '');
+    if (list.length === 0) throw new UsageError('--dlp takes all or a list of sensors, e.g. --dlp credit_card,us_ssn');
+    out.dlp = list.length === 1 && list[0] === 'all' ? 'all' : list;
+  }
+  return out;
+}
+
+/** "N rules loaded, M failed" and each refusal (at most `limit`), for stderr. */
+export function rulesReportText(
+  report: {
+    failed: readonly { file: string; line: number; sid: number | undefined; message: string }[];
+    stats: { loaded: number; failed: number };
+  },
+  limit = 20,
+): string {
+  let out = `netsieve: ${report.stats.loaded} rules loaded, ${report.stats.failed} failed\n`;
+  for (const f of report.failed.slice(0, limit))
+    out += `netsieve:   ${f.file}:${f.line}${f.sid !== undefined ? ` sid ${f.sid}` : ''}: ${f.message}\n`;
+  if (report.failed.length > limit)
+    out += `netsieve:   ... and ${report.failed.length - limit} more (netsieve rules check lists them all)\n`;
+  return out;
+}
 
 /** How often buffered lines are written when input arrives over time (a pipe, a live interface). */
 export const STREAMING_FLUSH_MS = 200;

@@ -12,6 +12,10 @@ import { formatSummary } from '../output/summary.js';
 import { PROTOCOLS } from '../protocols/registry.js';
 import {
   type Command,
+  DETECT_HELP,
+  DETECT_OPTIONS,
+  detectOption,
+  rulesReportText,
   EXIT_CODES_HELP,
   EXIT_INPUT,
   EXIT_OK,
@@ -47,6 +51,7 @@ Options:
   --start TIME          skip packets captured before TIME: ISO 8601 (2024-05-01T12:00:00Z)
                         or seconds since the epoch (1714564800)
   --end TIME            skip packets captured at or after TIME
+${DETECT_HELP}
   --community-id-seed N seed of the EVE community_id field (0-65535, default 0)
   --out FILE            write there instead of standard output
   --config FILE         engine options as JSON (see the README: tcp, flow, fragments, decode,
@@ -62,6 +67,8 @@ Examples:
   netsieve replay capture.pcap | jq 'select(.event_type=="flow")'
   netsieve replay capture.pcap --types http | jq -r '.http.hostname + .http.url'
   netsieve replay day1.pcapng day2.pcapng --format summary
+  netsieve replay capture.pcap --rules emerging.rules --var HOME_NET=[10.0.0.0/8] --types alert
+  netsieve replay capture.pcap --dlp all --types alert | jq '.alert.metadata'
   tcpdump -w - -i eth0 | netsieve replay -
 
 ${EXIT_CODES_HELP}`;
@@ -109,6 +116,7 @@ async function run(argv: string[]): Promise<number> {
     start: { type: 'string' },
     end: { type: 'string' },
     'community-id-seed': { type: 'string' },
+    ...DETECT_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -128,10 +136,14 @@ async function run(argv: string[]): Promise<number> {
   const bounds = packetBounds(count, start, end);
 
   const filter = values.filter as string | undefined;
+  const detect = detectOption(values);
   const engine = createEngine({
     ...loadConfig(values.config as string | undefined),
     ...(filter !== undefined ? { filter } : {}),
+    ...(detect !== undefined ? { detect } : {}),
   });
+  const report = engine.rulesReport();
+  if (report !== null && (values.rules as string[] | undefined)?.length) process.stderr.write(rulesReportText(report));
   const sink = LineSink.open(values.out as string | undefined);
   if (positionals.includes('-') && stdinIsStream()) {
     sink.flushEvery(STREAMING_FLUSH_MS);

@@ -84,6 +84,8 @@ export class Flow {
   appProtoConfidence: 'dpi' | 'port' | 'unknown' = 'unknown';
   /** The application layer's state for this flow (src/protocols/app-layer.ts), null until it sees the flow. */
   app: unknown = null;
+  /** The detection stage's state for this flow (src/detect/detector.ts), null until a rule inspects it. */
+  detect: unknown = null;
   ended = false;
   /** Bytes this flow accounts under `flow.memcap` now (src/flow/flow-memory.ts). */
   accounted = 0;

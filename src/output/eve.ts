@@ -6,7 +6,7 @@
  * object this module builds for a Suricata event type validates against it. Library-only detail that the
  * schema has no field for (per-direction reassembly statistics, the gap offsets of `stream.gap`) is left out.
  */
-import type { AnomalyEvent, FlowEvent, NetsieveEvent, Timestamp } from '../events.js';
+import type { AlertEvent, AnomalyEvent, FlowEvent, NetsieveEvent, Timestamp } from '../events.js';
 import { IpProto, TcpFlag } from '../decode/packet.js';
 import { EVE_MAPPERS } from '../protocols/registry.js';
 import { CommunityIdCache, protoNumber } from './community-id.js';
@@ -92,7 +92,39 @@ export interface EveAppRecord extends EveCommon {
   [protocolObject: string]: unknown;
 }
 
-export type EveRecord = EveFlowRecord | EveAnomalyRecord | EveAppRecord;
+/** Suricata's `alert` object. */
+export interface EveAlert {
+  action: 'allowed' | 'blocked';
+  gid: number;
+  signature_id: number;
+  rev: number;
+  signature: string;
+  category: string;
+  severity: number;
+  source?: { ip: string; port?: number };
+  target?: { ip: string; port?: number };
+  metadata?: Record<string, string[]>;
+}
+
+export interface EveAlertRecord extends EveCommon {
+  event_type: 'alert';
+  tx_id?: number;
+  alert: EveAlert;
+  flow?: {
+    pkts_toserver: number;
+    pkts_toclient: number;
+    bytes_toserver: number;
+    bytes_toclient: number;
+    start: string;
+    src_ip: string;
+    dest_ip: string;
+    src_port?: number;
+    dest_port?: number;
+  };
+  [protocolObject: string]: unknown;
+}
+
+export type EveRecord = EveFlowRecord | EveAnomalyRecord | EveAppRecord | EveAlertRecord;
 
 export interface EveOptions {
   /** Write `community_id` on events with a flow tuple (default true). */
@@ -244,6 +276,8 @@ export class EveFormatter {
         return this.flowRecord(ev);
       case 'anomaly':
         return this.anomalyRecord(ev);
+      case 'alert':
+        return this.alertRecord(ev);
       default: {
         // An application record: the common fields, then the protocol's object under its event type.
         const type = (ev as { type: string }).type;
@@ -356,6 +390,53 @@ export class EveFormatter {
       if (t.toServer.gaps > 0) tcp.ts_gap = true;
       if (t.toClient.gaps > 0) tcp.tc_gap = true;
       out.tcp = tcp;
+    }
+    return out;
+  }
+
+  /**
+   * An alert as Suricata writes it: `tx_id`, the `alert` object, the inspected transaction's record under its
+   * protocol's name, `app_proto`, `direction`, then the flow's counters with its client and server.
+   */
+  private alertRecord(ev: AlertEvent): EveAlertRecord {
+    const out = this.header(ev, 'alert') as EveAlertRecord;
+    if (ev.txId !== undefined) out.tx_id = ev.txId;
+    const a = ev.alert;
+    const alert: EveAlert = {
+      action: a.action,
+      gid: a.gid,
+      signature_id: a.signatureId,
+      rev: a.rev,
+      signature: a.signature,
+      category: a.category,
+      severity: a.severity,
+    };
+    if (a.source !== undefined) alert.source = a.source;
+    if (a.target !== undefined) alert.target = a.target;
+    if (a.metadata !== undefined && Object.keys(a.metadata).length > 0) alert.metadata = a.metadata;
+    out.alert = alert;
+    if (ev.app !== undefined) {
+      const map = EVE_MAPPERS[ev.app.proto];
+      out[ev.app.proto] = map !== undefined ? map(ev.app.record as never) : ev.app.record;
+    }
+    if (ev.appProto !== undefined) out.app_proto = ev.appProto;
+    if (ev.direction !== undefined) out.direction = ev.direction;
+    const f = ev.alertFlow;
+    if (f !== undefined) {
+      const ported = ev.endpoints.proto === 'TCP' || ev.endpoints.proto === 'UDP' || ev.endpoints.proto === 'SCTP';
+      out.flow = {
+        pkts_toserver: f.pktsToServer,
+        pkts_toclient: f.pktsToClient,
+        bytes_toserver: f.bytesToServer,
+        bytes_toclient: f.bytesToClient,
+        start: eveTimestamp(f.start),
+        src_ip: f.srcIp,
+        dest_ip: f.destIp,
+      };
+      if (ported) {
+        out.flow.src_port = f.srcPort;
+        out.flow.dest_port = f.destPort;
+      }
     }
     return out;
   }

@@ -1,0 +1,90 @@
+/**
+ * DLP sensors as signatures: each sensor chosen with the `dlp` option alerts as a rule of netsieve's own
+ * (gid `DLP_GID`, sid = the sensor's place in `DLP_SENSORS` + 1), so that its alerts carry everything an
+ * alert has (signature, category, severity) and go through the same thresholds, counters and outputs.
+ * Where the sensors look: `DLP_PLACES` (decoded URIs, headers, bodies, Redis commands and replies) and the
+ * raw stream of TCP flows whose application is not identified.
+ */
+import type { BufferDirection } from '../protocols/module.js';
+import { DLP_SENSORS } from './dlp/sensors.js';
+import { compileAddress, compilePorts } from './rules/address.js';
+import type { Rule } from './rules/model.js';
+import type { Signature } from './signatures.js';
+
+/** The generator id of DLP alerts (`alert.gid`). */
+export const DLP_GID = 7;
+
+/** The buffers DLP sensors read, per protocol and direction (netsieve's buffer names). */
+export const DLP_PLACES: Readonly<Record<string, readonly { buffer: string; direction: BufferDirection }[]>> = {
+  http: [
+    { buffer: 'http.uri', direction: 'to_server' },
+    { buffer: 'http.header', direction: 'to_server' },
+    { buffer: 'http.cookie', direction: 'to_server' },
+    { buffer: 'http.request_body', direction: 'to_server' },
+    { buffer: 'http.response_header', direction: 'to_client' },
+    { buffer: 'file.data', direction: 'to_client' },
+  ],
+  redis: [
+    { buffer: 'redis.args', direction: 'to_server' },
+    { buffer: 'redis.reply', direction: 'to_client' },
+  ],
+};
+
+const ANY = new Map<string, string>();
+
+/** One signature per DLP sensor, in `DLP_SENSORS` order (index = sid - 1). */
+export function dlpSignatures(): Signature[] {
+  return DLP_SENSORS.map((sensor, k) => {
+    const rule: Rule = {
+      action: 'alert',
+      protocol: 'ip',
+      appProtocol: null,
+      src: compileAddress('any', ANY),
+      srcPorts: compilePorts('any', ANY),
+      direction: '->',
+      dst: compileAddress('any', ANY),
+      dstPorts: compilePorts('any', ANY),
+      gid: DLP_GID,
+      sid: k + 1,
+      rev: 1,
+      msg: `netsieve DLP: ${sensor.name.replace(/_/g, ' ')} in clear text`,
+      classtype: 'policy-violation',
+      priority: 1,
+      references: [],
+      metadata: [],
+      target: null,
+      matches: [],
+      fastPattern: null,
+      flow: null,
+      flowbits: [],
+      noalert: false,
+      threshold: null,
+      detectionFilter: null,
+      dsize: null,
+      urilen: null,
+      ttl: null,
+      itype: null,
+      icode: null,
+      ipProto: null,
+      flags: null,
+      appLayerProtocol: null,
+      tlsVersion: null,
+      dnsOpcode: null,
+      dlp: [sensor.name],
+      location: { file: '<dlp>', line: 0 },
+      text: `dlp:${sensor.name}`,
+    };
+    return {
+      index: -1,
+      rule,
+      kind: 'payload',
+      evaluations: [],
+      programs: [],
+      ipOnly: false,
+      negatedSingleFastPattern: false,
+      appProto: null,
+      blocks: false,
+      category: 'Potential Corporate Privacy Violation',
+    } satisfies Signature;
+  });
+}
