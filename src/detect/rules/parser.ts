@@ -7,6 +7,7 @@
  * but netsieve cannot evaluate, refuses the whole rule with a RuleError naming the keyword; load.ts turns that
  * into a line of the load report.
  */
+import { DLP_SENSOR_NAMES } from '../dlp/sensors.js';
 import { type AddressMatcher, compileAddress, compilePorts, type PortMatcher } from './address.js';
 import { BUFFERS, CONTENT_MODIFIERS, DEFAULT_BUFFER, PCRE_BUFFER_FLAGS, stickyBuffer, UNSUPPORTED_BUFFERS } from './buffers.js';
 import type { Classtype } from './classification.js';
@@ -31,18 +32,8 @@ import { APP_LAYER_PSEUDO, APP_PROTOCOLS, IP_PROTOCOL_NUMBERS, PACKET_PROTOCOLS,
 import { badValue, RuleError } from './rule-error.js';
 import { commaList, decodeContent, parseInteger, parseNumberTest } from './values.js';
 
-/** netsieve's DLP sensors, the values of the `dlp` keyword. */
-export const DLP_SENSORS: readonly string[] = [
-  'credit_card',
-  'us_ssn',
-  'iban',
-  'aws_access_key',
-  'github_token',
-  'slack_token',
-  'private_key',
-  'jwt',
-  'email',
-];
+/** netsieve's DLP sensors, the values of the `dlp` keyword: the names of `src/detect/dlp/`'s sensor table. */
+export const DLP_SENSORS: readonly string[] = DLP_SENSOR_NAMES;
 
 /** What a rule is parsed against. */
 export interface ParseContext {
