@@ -1,7 +1,9 @@
 /** Inspection buffers, by Suricata's sticky-buffer names. */
 import { describe, expect, it } from 'vitest';
 import { HTTP_BUFFER_NAMES, HTTP_BUFFERS, HTTP_TO_CLIENT_TWIN, httpBuffer } from '../../../src/protocols/http/buffers.js';
-import { exchange, run, text } from './helpers.js';
+import { gzipSync } from 'node:zlib';
+import type { HttpTransaction } from '../../../src/protocols/http/events.js';
+import { bytewise, exchange, run, text } from './helpers.js';
 
 describe('httpBuffer', () => {
   const o = run(
@@ -144,6 +146,48 @@ describe("libhtp's view of the headers (what Suricata's buffers are built from)"
       expect(HTTP_BUFFER_NAMES).toContain(base);
       expect(twin).toBe(`${base}.to_client`);
       expect(HTTP_BUFFERS.find((x) => x.name === twin)!.direction).toBe('to_client');
+    }
+  });
+});
+
+describe('every buffer is the same however the bytes are split', () => {
+  const req =
+    'POST /a%2F..%5cb/%u0041?q=%3C+1 HTTP/1.1\r\nHost: H.example:80\r\nX-Dup: 1\r\nCookie: c=1\r\nx-dup: 2\r\nX-Fold: a\r\n\tb\r\nContent-Length: 5\r\n\r\nhello';
+  const gz = gzipSync(Buffer.from('<script>alert(1)</script>'));
+  const resp = Buffer.concat([
+    Buffer.from(
+      `HTTP/1.1 200 OK\r\nSet-Cookie: s=1\r\nContent-Encoding: gzip\r\nTransfer-Encoding: chunked\r\nServer: x\r\n\r\n${gz.length.toString(16)}\r\n`,
+      'latin1',
+    ),
+    gz,
+    Buffer.from('\r\n0\r\n\r\n', 'latin1'),
+  ]);
+  const all = (tx: HttpTransaction): Record<string, string[]> =>
+    Object.fromEntries(HTTP_BUFFERS.map((b) => [b.name, b.get(tx).map(text)]));
+  const reference = all(run(exchange(req, resp)).records[0]!);
+  it('the reference has every part', () => {
+    expect(reference['http.uri']).toEqual(['/b/A?q=<+1']);
+    expect(reference['file.data']).toEqual(['<script>alert(1)</script>']);
+    expect(reference['http.header']).toEqual(['Host: H.example:80\r\nX-Dup: 1, 2\r\nX-Fold: a\tb\r\nContent-Length: 5\r\n']);
+  });
+  it('byte by byte, and at every single cut of the request and of the response', () => {
+    expect(all(run(exchange(req, resp), bytewise).records[0]!)).toEqual(reference);
+    const reqBytes = Buffer.from(req, 'latin1');
+    for (let cut = 1; cut < reqBytes.length; cut++) {
+      const steps = [
+        { dir: 0 as const, data: reqBytes.subarray(0, cut) },
+        { dir: 0 as const, data: reqBytes.subarray(cut) },
+        { dir: 1 as const, data: resp },
+      ];
+      expect(all(run(steps).records[0]!)).toEqual(reference);
+    }
+    for (let cut = 1; cut < resp.length; cut++) {
+      const steps = [
+        { dir: 0 as const, data: reqBytes },
+        { dir: 1 as const, data: resp.subarray(0, cut) },
+        { dir: 1 as const, data: resp.subarray(cut) },
+      ];
+      expect(all(run(steps).records[0]!)).toEqual(reference);
     }
   });
 });

@@ -127,6 +127,9 @@ export function runSuricata(pcap: Uint8Array | string, rules: readonly string[])
         ...['-r', file, '--runmode', 'single', '-S', rulesFile, '-l', out, '-k', 'none', '--set', 'stream.midstream=true'],
         // Body inspection sizes are randomized by default (±10% per run): fixed, results do not vary.
         ...['--set', 'app-layer.protocols.http.libhtp.default-config.randomize-inspection-sizes=no'],
+        // Suricata keeps at most 15 alerts per packet by default, and every rule of a transaction alerts on
+        // the packet that completes it: 255 is the most it allows.
+        ...['--set', 'packet-alert-max=255'],
       ],
       { encoding: 'utf8', timeout: 120_000 },
     );
