@@ -45,6 +45,67 @@ export function redisErrorMessage(rec: RedisRecord): string | null {
   return r.type === 'simple_error' || r.type === 'bulk_error' ? r.value : null;
 }
 
+/**
+ * Where the values are among a command's arguments (after its name; the key is argument 0): the first
+ * value's index and the step to the next (0: one value only). Only commands that store or send a value
+ * the client supplies: strings (SET, SETNX, SETEX, PSETEX, GETSET, APPEND, SETRANGE, MSET, MSETNX), hashes
+ * (HSET, HSETNX, HMSET: field values, not field names), lists (LPUSH, RPUSH, LPUSHX, RPUSHX, LSET, LINSERT),
+ * sets (SADD, SMOVE's member), sorted sets (ZADD's members), pub/sub (PUBLISH, SPUBLISH: the message) and
+ * RedisJSON (JSON.SET). Not read: scripts (EVAL's body is code, not a value), XADD (its option grammar),
+ * and replies (`redis.reply`).
+ */
+const VALUE_ARGS: Readonly<Record<string, readonly [first: number, step: number]>> = {
+  SET: [1, 0],
+  SETNX: [1, 0],
+  GETSET: [1, 0],
+  APPEND: [1, 0],
+  SETEX: [2, 0],
+  PSETEX: [2, 0],
+  SETRANGE: [2, 0],
+  MSET: [1, 2],
+  MSETNX: [1, 2],
+  HSET: [2, 2],
+  HMSET: [2, 2],
+  HSETNX: [2, 0],
+  LPUSH: [1, 1],
+  RPUSH: [1, 1],
+  LPUSHX: [1, 1],
+  RPUSHX: [1, 1],
+  SADD: [1, 1],
+  LSET: [2, 0],
+  LINSERT: [3, 0],
+  SMOVE: [2, 0],
+  PUBLISH: [1, 0],
+  SPUBLISH: [1, 0],
+  'JSON.SET': [2, 0],
+};
+
+/** ZADD's flags before the first score (Redis 6.2+). */
+const ZADD_FLAGS = new Set(['NX', 'XX', 'GT', 'LT', 'CH', 'INCR']);
+
+/**
+ * The values a command stores or publishes (`redis.value`): see `VALUE_ARGS`; for ZADD, each member after
+ * the flags. As the record keeps them: trimmed to `maxStringBytes`, at most the arguments kept.
+ */
+export function redisValues(rec: RedisRecord): string[] {
+  if (rec.kind !== 'command' || rec.command === null) return [];
+  const args = rec.args;
+  if (rec.command === 'ZADD') {
+    let i = 1;
+    while (i < args.length && ZADD_FLAGS.has((args[i] as string).toUpperCase())) i++;
+    const out: string[] = [];
+    for (i += 1; i < args.length; i += 2) out.push(args[i] as string);
+    return out;
+  }
+  const at = VALUE_ARGS[rec.command];
+  if (at === undefined) return [];
+  const [first, step] = at;
+  if (step === 0) return first < args.length ? [args[first] as string] : [];
+  const out: string[] = [];
+  for (let i = first; i < args.length; i += step) out.push(args[i] as string);
+  return out;
+}
+
 function collect(v: RedisValue, out: string[], max: number): void {
   if (out.length >= max) return;
   switch (v.type) {
@@ -90,6 +151,13 @@ export const REDIS_BUFFERS: readonly InspectionBuffer<RedisRecord>[] = [
     scope: 'transaction',
     description: "the command's first key",
     get: (r) => textBuffer(redisKey(r)),
+  },
+  {
+    name: 'redis.value',
+    direction: 'to_server',
+    scope: 'transaction',
+    description: 'each value a command stores or publishes (SET-like commands, see VALUE_ARGS)',
+    get: (r) => textBuffers(redisValues(r)),
   },
   {
     name: 'redis.args',

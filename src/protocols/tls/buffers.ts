@@ -1,8 +1,12 @@
 /**
  * Inspection buffers of a `tls` record, for `src/detect/` (rule keywords) and `src/policy/`: getters over a
  * `TlsHandshake`, in the spirit of Suricata's `tls.sni`, `tls.cert_subject`, `tls.cert_issuer`,
- * `tls.cert_fingerprint`, `tls.subjectaltname`, `ja3.hash`, `ja3s.hash` and `ja4.hash` buffers. Values are
- * returned as the record holds them (the SNI as sent, case included); empty when absent.
+ * `tls.cert_fingerprint`, `tls.certs`, `ja3.hash`, `ja3.string`, `ja3s.hash`, `ja3s.string` and `ja4.hash`
+ * buffers (`tls.alpn` and `tls.subjectaltname` are Suricata 8's; Suricata 7 has neither). Values are returned
+ * as the record holds them (the SNI as sent, case included); empty when absent. Formats are Suricata's:
+ * subject and issuer as its EVE prints them, the serial upper-case hex with colons, the fingerprint
+ * lower-case hex with colons; checked against Suricata 7.0.10 on the corpus captures
+ * (test/protocols/tls/suricata-buffers.test.ts).
  */
 import { textBuffer, textBuffers, type InspectionBuffer } from '../module.js';
 import type { TlsHandshake } from './events.js';
@@ -69,6 +73,13 @@ export const TLS_BUFFERS: readonly InspectionBuffer<TlsHandshake>[] = [
     get: (r) => textBuffer(tlsJa3Hash(r)),
   },
   {
+    name: 'ja3.string',
+    direction: 'to_server',
+    scope: 'stream',
+    description: 'JA3 string of the ClientHello (version,ciphers,extensions,groups,point formats)',
+    get: (r) => textBuffer(r.ja3?.string ?? null),
+  },
+  {
     name: 'ja4.hash',
     direction: 'to_server',
     scope: 'stream',
@@ -81,6 +92,13 @@ export const TLS_BUFFERS: readonly InspectionBuffer<TlsHandshake>[] = [
     scope: 'stream',
     description: 'JA3S hash of the ServerHello',
     get: (r) => textBuffer(tlsJa3sHash(r)),
+  },
+  {
+    name: 'ja3s.string',
+    direction: 'to_client',
+    scope: 'stream',
+    description: 'JA3S string of the ServerHello (version,cipher,extensions)',
+    get: (r) => textBuffer(r.ja3s?.string ?? null),
   },
   {
     name: 'tls.cert_subject',
@@ -118,10 +136,12 @@ export const TLS_BUFFERS: readonly InspectionBuffer<TlsHandshake>[] = [
     get: (r) => textBuffers(tlsSubjectAltNames(r)),
   },
   {
+    // Suricata's tls.certs is each certificate's DER, which the record holds only with the
+    // keepCertificateDer option: without it, the buffer is empty (a rule on it cannot match).
     name: 'tls.certs',
     direction: 'to_client',
     scope: 'stream',
-    description: 'each certificate subject of the chain, leaf first',
-    get: (r) => textBuffers(tlsCertificateSubjects(r)),
+    description: 'each certificate of the chain as DER, leaf first (needs the keepCertificateDer option)',
+    get: (r) => r.certificates.flatMap((c) => (c.der === undefined ? [] : [c.der])),
   },
 ];
