@@ -10,6 +10,7 @@ import { openCapture } from './capture/reader.js';
 import type { CapturedPacket, PacketInput } from './capture/packet.js';
 import { LinkType } from './capture/packet.js';
 import { CAPTURE_ANOMALIES } from './capture/events.js';
+import { formatAddress } from './decode/address.js';
 import { DECODABLE_LINK_TYPES, Decoder } from './decode/decoder.js';
 import { DECODE_ANOMALIES } from './decode/events.js';
 import { DecodedPacket, IpProto, LAYER_NAMES } from './decode/packet.js';
@@ -316,6 +317,15 @@ export class Engine {
     for (let i = 0; i < p.layerCount; i++) layers[p.layers[i]!]!++;
     if (!ok) {
       if (p.anomalyCount > 0) this.emitPacketAnomalies(null);
+      // An IP fragment held for reassembly is still a packet to header rules (ttl, addresses), as in Suricata.
+      const det = this.detector;
+      if (det !== null && p.isFragment && det.set.headerRules.length > 0) {
+        const hits = this.hits;
+        hits.length = 0;
+        det.fragment(p, now, hits);
+        for (const h of hits) this.countAlert(h);
+        if (hits.length > 0 && this.wantsEvents()) this.emitPacketAlerts(hits);
+      }
       this.currentPacket = 0;
       return;
     }
@@ -741,13 +751,39 @@ export class Engine {
     this.emit(ev);
   }
 
+  private countAlert(h: AlertHit): void {
+    const key = `${h.sig.rule.gid}:${h.sig.rule.sid}`;
+    this.alertsBySignature.set(key, (this.alertsBySignature.get(key) ?? 0) + 1);
+  }
+
+  /** Alerts on a packet that belongs to no flow (an IP fragment): endpoints from its header. */
+  private emitPacketAlerts(hits: readonly AlertHit[]): void {
+    const p = this.pkt;
+    const endpoints: EventEndpoints = {
+      srcIp: formatAddress(p.src, p.ipVersion),
+      srcPort: 0,
+      destIp: formatAddress(p.dst, p.ipVersion),
+      destPort: 0,
+      proto: protoName(p.ipProto),
+    };
+    for (const h of hits) {
+      const ev: AlertEvent = {
+        type: 'alert',
+        ts: { sec: p.tsSec, nsec: p.tsNsec },
+        endpoints,
+        alert: alertInfo(h.sig, h.metadata),
+      };
+      if (this.currentPacket !== 0) ev.pcapCnt = this.currentPacket;
+      this.emit(ev);
+    }
+  }
+
   /** Counts the hits and, when anyone listens, turns them into alert events (endpoints in the data's direction). */
   private emitAlerts(flow: Flow, hits: readonly AlertHit[]): void {
     const wants = this.wantsEvents();
     for (const h of hits) {
       const r = h.sig.rule;
-      const key = `${r.gid}:${r.sid}`;
-      this.alertsBySignature.set(key, (this.alertsBySignature.get(key) ?? 0) + 1);
+      this.countAlert(h);
       if (!wants) continue;
       const e = this.endpointsOf(flow);
       const endpoints = h.toServer

@@ -403,6 +403,26 @@ export class Detector {
     }
   }
 
+  /**
+   * An IP fragment held for reassembly: rules on the IP header only (`ip` rules that are not IP-only, which
+   * go by flow); a fragment has no transport header for tcp/udp/icmp rules, as in Suricata.
+   */
+  fragment(pkt: DecodedPacket, sec: number, out: AlertHit[]): void {
+    this.begin();
+    for (const i of this.set.headerRules) {
+      const sig = this.set.signatures[i]!;
+      const p = sig.rule.protocol;
+      if (!sig.ipOnly && (p === 'ip' || p === 'ipv4' || p === 'ip4' || p === 'ipv6' || p === 'ip6') && sig.rule.dsize === null)
+        this.candidate(i, false);
+    }
+    if (this.candidates.length === 0) return;
+    const empty = new Uint8Array(0);
+    this.evaluate(null, null, sec, out, (sig, hits) => {
+      const h = this.packetHit(sig, pkt, null, true, empty, false, false);
+      if (h !== null) hits.push(h);
+    });
+  }
+
   // ------------------------------------------------------------------ shared
 
   private begin(): void {
@@ -509,16 +529,17 @@ export class Detector {
   }
 
   /**
-   * `threshold` (limit: the first `count` per window; threshold: every `count`-th; both: once per window
-   * after `count`) and `detection_filter` (alert from the `count`-th match on, within the window), tracked by
-   * source, destination, both, rule or flow, as Suricata does.
+   * `threshold` (limit: the first `count` per window; threshold: every `count`-th; both: the `count`-th of a
+   * window only) and `detection_filter` (every match after the `count`-th within the window), tracked by
+   * source, destination, both, rule or flow, as Suricata's detect-engine-threshold.c does.
    */
   private thresholdAllows(r: Rule, flow: Flow | null, toServer: boolean, sec: number): boolean {
     const t = r.threshold ?? r.detectionFilter;
     if (t === null) return true;
     const key = `${r.gid}:${r.sid}:${this.trackKey(t.track, flow, toServer)}`;
     let tr = this.trackers.get(key);
-    if (tr === undefined || sec - tr.windowStart >= t.seconds) {
+    // The window holds while the time is at most its start plus `seconds` (Suricata's comparison).
+    if (tr === undefined || sec > tr.windowStart + t.seconds) {
       if (tr === undefined && this.trackers.size >= MAX_THRESHOLD_TRACKERS) {
         const oldest = this.trackers.keys().next().value as string;
         this.trackers.delete(oldest);
@@ -529,7 +550,8 @@ export class Detector {
       this.trackers.set(key, tr);
     }
     tr.count++;
-    if (r.threshold === null) return tr.count >= t.count;
+    // detection_filter: from the match after the `count`-th on.
+    if (r.threshold === null) return tr.count > t.count;
     switch (r.threshold.type) {
       case 'limit':
         return tr.count <= t.count;

@@ -21,7 +21,7 @@ export const DLP_PLACES: Readonly<Record<string, readonly { buffer: string; dire
     { buffer: 'http.header', direction: 'to_server' },
     { buffer: 'http.cookie', direction: 'to_server' },
     { buffer: 'http.request_body', direction: 'to_server' },
-    { buffer: 'http.response_header', direction: 'to_client' },
+    { buffer: 'http.header.to_client', direction: 'to_client' },
     { buffer: 'file.data', direction: 'to_client' },
   ],
   redis: [

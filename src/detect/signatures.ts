@@ -91,19 +91,11 @@ export function bufferRegistry(): Map<string, BufferSource> {
 const ACTION_ORDER: Record<string, number> = { pass: 0, drop: 1, reject: 2, rejectsrc: 2, rejectdst: 2, rejectboth: 2, alert: 3 };
 
 /**
- * Suricata's buffers that exist in both directions, and netsieve's buffer for each direction. A buffer not
- * listed here is the registry's buffer of that name, in its one direction.
+ * Suricata's buffers that exist in both directions (`http.header`, `http.cookie`, `http.start`, ...) have
+ * one netsieve buffer per direction: the name itself for the direction the module gives it, and
+ * `<name>.to_client` for the response side (the protocol modules' convention; HTTP_TO_CLIENT_TWIN).
  */
-export const TWO_WAY_BUFFERS: Readonly<Record<string, { to_server: string; to_client: string }>> = {
-  'http.header': { to_server: 'http.header', to_client: 'http.response_header' },
-  'http.header.raw': { to_server: 'http.header.raw', to_client: 'http.response_header.raw' },
-  'http.protocol': { to_server: 'http.protocol', to_client: 'http.response_protocol' },
-  'http.content_type': { to_server: 'http.content_type', to_client: 'http.response_content_type' },
-  'http.content_len': { to_server: 'http.content_len', to_client: 'http.response_content_len' },
-  'http.cookie': { to_server: 'http.cookie', to_client: 'http.set_cookie' },
-  'http.header_names': { to_server: 'http.header_names', to_client: 'http.response_header_names' },
-  'http.start': { to_server: 'http.start', to_client: 'http.response_start' },
-};
+export const TO_CLIENT_SUFFIX = '.to_client';
 
 const DIRECTIONS: readonly BufferDirection[] = ['to_server', 'to_client'];
 
@@ -235,7 +227,7 @@ export class SignatureSet {
     if (groups.has(PAYLOAD_BUFFER))
       throw new RuleError('unsupported-buffer', 'a rule cannot mix pkt_data with application buffers', PAYLOAD_BUFFER);
     for (const b of appNames)
-      if (TWO_WAY_BUFFERS[b] === undefined && !this.registry.has(b))
+      if (!this.registry.has(b) && !this.registry.has(b + TO_CLIENT_SUFFIX))
         throw new RuleError('unsupported-buffer', `buffer ${b} is not provided by any protocol yet`, b);
     // The directions every buffer of the rule exists in; a rule whose buffers are of both directions
     // (http.uri with http.stat_code) is checked once on the transaction and alerts in the response's.
@@ -300,10 +292,9 @@ export function negatedSingleFastPattern(rule: Rule): boolean {
 
 /** netsieve's buffer for a rule's buffer name in one direction, or null when it has none there. */
 export function resolveBuffer(name: string, direction: BufferDirection, registry = bufferRegistry()): string | null {
-  const two = TWO_WAY_BUFFERS[name];
-  if (two !== undefined) {
-    const n = two[direction];
-    return registry.has(n) ? n : null;
+  if (direction === 'to_client') {
+    const twin = registry.get(name + TO_CLIENT_SUFFIX);
+    if (twin !== undefined && twin.buffer.direction === 'to_client') return name + TO_CLIENT_SUFFIX;
   }
   const src = registry.get(name);
   return src !== undefined && src.buffer.direction === direction ? name : null;
