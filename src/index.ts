@@ -6,6 +6,7 @@
  */
 export { createEngine, Engine, protoName } from './engine.js';
 export type { CreateEngineOptions, DebugOptions, EngineStats, InternalErrorStats, ReplayOptions, FlowView } from './engine.js';
+export type { DetectStats } from './stats.js';
 export type {
   NetsieveEvent,
   NetsieveEventType,
@@ -13,6 +14,10 @@ export type {
   FlowEvent,
   AnomalyEvent,
   AnomalyLayer,
+  AlertEvent,
+  AlertInfo,
+  AlertFlowInfo,
+  AppRecordOf,
   AppEvent,
   AppEventOf,
   HttpEvent,
@@ -153,9 +158,27 @@ export type {
   ScanResult,
 } from './regex/database.js';
 
+// Signatures: Suricata rules and DLP sensors (the engine's `detect` option runs them).
+export { loadRules, parseRule } from './detect/rules/load.js';
+export type { LoadOptions, LoadResult, RuleFailure, RuleInput } from './detect/rules/load.js';
+export type { Rule } from './detect/rules/model.js';
+export type { DetectOptions } from './detect/index.js';
+export { compileDlp, DlpScanner, DlpStream, DLP_SENSORS, DLP_SENSOR_NAMES } from './detect/dlp/index.js';
+export type { DlpFinding, DlpOptions } from './detect/dlp/index.js';
+export { DLP_GID } from './detect/dlp-signatures.js';
+
 // Output.
 export { toEve, toEveLine, eveTimestamp, isoTimestamp, EveFormatter } from './output/eve.js';
-export type { EveRecord, EveCommon, EveFlowRecord, EveAnomalyRecord, EveAppRecord, EveOptions } from './output/eve.js';
+export type {
+  EveRecord,
+  EveCommon,
+  EveFlowRecord,
+  EveAnomalyRecord,
+  EveAppRecord,
+  EveAlertRecord,
+  EveAlert,
+  EveOptions,
+} from './output/eve.js';
 export { communityId } from './output/community-id.js';
 export { formatSummary } from './output/summary.js';
 

@@ -17,6 +17,10 @@ import {
   parseTypes,
   STREAMING_FLUSH_MS,
   UsageError,
+  DETECT_HELP,
+  DETECT_OPTIONS,
+  detectOption,
+  rulesReportText,
 } from './common.js';
 import { LineSink } from './sink.js';
 
@@ -30,6 +34,7 @@ Options:
   --filter BPF          capture filter, tcpdump syntax (e.g. "tcp port 80")
   --format eve|summary  as for replay (default eve)
   --types T,T,...       write only these EVE event types, e.g. --types flow,dns
+${DETECT_HELP}
   --community-id-seed N seed of the EVE community_id field (0-65535, default 0)
   --out FILE            write there instead of standard output
   --config FILE         engine options as JSON
@@ -51,6 +56,7 @@ async function run(argv: string[]): Promise<number> {
     list: { type: 'boolean' },
     types: { type: 'string' },
     'community-id-seed': { type: 'string' },
+    ...DETECT_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -69,7 +75,13 @@ async function run(argv: string[]): Promise<number> {
 
   const types = parseTypes(values.types as string | undefined);
   const eve = new EveFormatter({ communityIdSeed: parseSeed(values['community-id-seed'] as string | undefined) });
-  const engine = createEngine(loadConfig(values.config as string | undefined));
+  const detect = detectOption(values);
+  const engine = createEngine({
+    ...loadConfig(values.config as string | undefined),
+    ...(detect !== undefined ? { detect } : {}),
+  });
+  const report = engine.rulesReport();
+  if (report !== null && (values.rules as string[] | undefined)?.length) process.stderr.write(rulesReportText(report));
   const sink = LineSink.open(values.out as string | undefined);
   const counts: Record<string, number> = {};
   const write = (ev: NetsieveEvent) => {

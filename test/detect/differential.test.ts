@@ -18,6 +18,7 @@ import { createEngine } from '../../src/engine.js';
 import { isNetsieveError } from '../../src/errors.js';
 import type { NetsieveEvent } from '../../src/events.js';
 import { CORPUS_ABSENT, corpusFiles, corpusPath, corpusPresent } from '../support/corpus.js';
+import { toolPresent } from '../support/tools.js';
 
 const RULES = path.join(__dirname, 'fixtures', 'differential.rules');
 const TRUTH = path.join(__dirname, 'fixtures', 'differential.truth.json');
@@ -146,7 +147,7 @@ function suricataCounts(file: string): Record<string, number> | null {
   }
 }
 
-const suricataPresent = spawnSync('suricata', ['-V'], { stdio: 'ignore' }).status === 0;
+const suricataPresent = toolPresent('suricata');
 
 describe.skipIf(!corpusPresent)(
   `alerts against Suricata 7 on the shared corpus${corpusPresent ? '' : ` (${CORPUS_ABSENT})`}`,

@@ -17,6 +17,7 @@ import { createDetection } from '../../src/detect/index.js';
 import { createEngine } from '../../src/index.js';
 import type { NetsieveEvent } from '../../src/events.js';
 import { eth, ipv4, udp } from '../helpers/packets.js';
+import { toolPresent } from '../support/tools.js';
 
 const TRUTH = path.join(__dirname, 'fixtures', 'inspect-fuzz.truth.json');
 const RULES = 300;
@@ -153,7 +154,7 @@ interface SuricataRun {
 }
 
 function suricataRun(rules: string, pcap: Uint8Array): SuricataRun | null {
-  if (spawnSync('suricata', ['-V'], { stdio: 'ignore' }).status !== 0) return null;
+  if (!toolPresent('suricata')) return null;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ns-suricata-'));
   try {
     fs.writeFileSync(path.join(dir, 'fuzz.rules'), rules);

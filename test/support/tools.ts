@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { inject } from 'vitest';
 
-export const TOOL_NAMES = ['tshark', 'tcpdump', 'redis-server', 'clang', 'wasm-ld'] as const;
+export const TOOL_NAMES = ['tshark', 'tcpdump', 'redis-server', 'clang', 'wasm-ld', 'suricata'] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
 export type ToolPresence = Record<ToolName, boolean>;
 
@@ -16,9 +16,9 @@ declare module 'vitest' {
   }
 }
 
-/** Runs `<tool> --version`: present when it exits 0 (ENOENT or any failure: absent). */
+/** Runs `<tool> --version` (Suricata: `-V`): present when it exits 0 (ENOENT or any failure: absent). */
 export function probeTool(name: ToolName): boolean {
-  return spawnSync(name, ['--version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  return spawnSync(name, [name === 'suricata' ? '-V' : '--version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 }
 
 /** `NETSIEVE_TEST_TOOLS=none` makes every tool count as absent (the unit tier: vitest.unit.config.ts). */
