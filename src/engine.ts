@@ -158,8 +158,8 @@ export class Engine {
   private currentPacket = 0;
   private lastVerdictDrop = false;
   /** The detection stage (rules loaded, their report), null without the `detect` option. */
-  private readonly detection: Detection | null;
-  private readonly detector: Detector | null;
+  private detection: Detection | null;
+  private detector: Detector | null;
   /** Reused for the hits of one inspection. */
   private readonly hits: AlertHit[] = [];
   private readonly alertsBySignature = new Map<string, number>();
@@ -441,9 +441,12 @@ export class Engine {
     const engine = this;
     const detect: StreamConsumer = {
       onData(data, start, end, info) {
+        // The engine's detector of the moment: reloadRules() may have replaced the one of the flow's start.
+        const d = engine.detector;
+        if (d === null) return;
         const hits = engine.hits;
         hits.length = 0;
-        det.streamData(flow, info.direction === 0, data, start, end, info.tsSec + info.tsNsec * 1e-9, hits);
+        d.streamData(flow, info.direction === 0, data, start, end, info.tsSec + info.tsNsec * 1e-9, hits);
         if (hits.length > 0) engine.emitAlerts(flow, hits);
       },
       onEnd() {},
@@ -698,6 +701,25 @@ export class Engine {
       packetsDropped: this.packetsDropped,
       bytesDropped: this.bytesDropped,
     };
+  }
+
+  /**
+   * Replaces the rules (and DLP sensors) of a running engine: the new set is loaded and compiled first, so
+   * a failure (an unreadable file, `strict` with a refused rule) throws and leaves the running set in place.
+   * Flows keep their flowbits and transaction counts; their stream inspection starts afresh with the new
+   * set at the next byte (a pattern split across the moment of the reload is not found). Returns the report.
+   */
+  reloadRules(options: DetectOptions): Detection['report'] {
+    if (this.closed) throw new NetsieveError('NS_ERR_STATE', 'reloadRules() called after close(); create a new engine');
+    const next = createDetection(options);
+    const old = this.detector;
+    if (old !== null) {
+      for (const flow of this.table.flows) if (flow !== null) old.flowEnded(flow);
+      old.free();
+    }
+    this.detection = next;
+    this.detector = next.detector;
+    return next.report;
   }
 
   /**

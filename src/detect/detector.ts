@@ -14,7 +14,7 @@ import type { AppRecordOf } from '../events.js';
 import { inspectBuffer, numberTest, search, type ByteVars } from './inspect.js';
 import type { Rule, ThresholdTrack } from './rules/model.js';
 import { PAYLOAD_BUFFER, type Signature, type SignatureSet } from './signatures.js';
-import { DLP_PLACES, dlpSignatures } from './dlp-signatures.js';
+import { DLP_ON_STREAM, DLP_PLACES, dlpSignatures } from './dlp-signatures.js';
 import type { DlpFinding, DlpScanner, DlpStream } from './dlp/scanner.js';
 
 /** Masked matches an alert lists at most (`alert.metadata.dlp_match`). */
@@ -176,6 +176,12 @@ export class Detector {
     return s;
   }
 
+  /** Releases the detector's databases (a reload replaced it; every flow's streams were freed first). */
+  free(): void {
+    this.set.free();
+    this.dlp?.free();
+  }
+
   /** Frees a flow's detection state (its regex streams). */
   flowEnded(flow: Flow): void {
     const s = flow.detect as FlowDetectState | null;
@@ -270,7 +276,7 @@ export class Detector {
   /** In-order bytes of a TCP flow's direction: payload rules, in stream mode. */
   streamData(flow: Flow, toServer: boolean, data: Uint8Array, start: number, end: number, sec: number, out: AlertHit[]): void {
     const db = this.set.streamDb;
-    const rawDlp = this.dlp !== null && this.dlpAlerts.size > 0 && flow.appProto === null;
+    const rawDlp = this.dlp !== null && this.dlpAlerts.size > 0 && (flow.appProto === null || DLP_ON_STREAM.has(flow.appProto));
     if (db === null && this.set.payload.unfiltered.length === 0 && !rawDlp) return;
     const state = Detector.stateOf(flow);
     const d = toServer ? 0 : 1;
@@ -337,7 +343,8 @@ export class Detector {
     for (const i of this.set.headerRules) this.candidate(i, false);
     const payload = pkt.data.subarray(pkt.payloadOffset, pkt.payloadOffset + pkt.payloadLen);
     const tcpStream = pkt.ipProto === 6 && flow !== null && flow.tcp !== null;
-    if (payload.length > 0) {
+    // TCP payloads are inspected as a stream (streamData); packet by packet only for flow:no_stream rules.
+    if (payload.length > 0 && (!tcpStream || this.set.tcpPacketPayloadRules)) {
       const pre = this.set.payload;
       if (pre.db !== null)
         pre.db.scan(payload, (id) => {

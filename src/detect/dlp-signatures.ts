@@ -2,8 +2,8 @@
  * DLP sensors as signatures: each sensor chosen with the `dlp` option alerts as a rule of netsieve's own
  * (gid `DLP_GID`, sid = the sensor's place in `DLP_SENSORS` + 1), so that its alerts carry everything an
  * alert has (signature, category, severity) and go through the same thresholds, counters and outputs.
- * Where the sensors look: `DLP_PLACES` (decoded URIs, headers, bodies, Redis commands and replies) and the
- * raw stream of TCP flows whose application is not identified.
+ * Where the sensors look: `DLP_PLACES` (decoded URIs, headers, bodies), and the raw stream of TCP flows whose
+ * application is not identified or whose records are their bytes as sent (`DLP_ON_STREAM`: Redis).
  */
 import type { BufferDirection } from '../protocols/module.js';
 import { DLP_SENSORS } from './dlp/sensors.js';
@@ -24,11 +24,15 @@ export const DLP_PLACES: Readonly<Record<string, readonly { buffer: string; dire
     { buffer: 'http.header.to_client', direction: 'to_client' },
     { buffer: 'file.data', direction: 'to_client' },
   ],
-  redis: [
-    { buffer: 'redis.args', direction: 'to_server' },
-    { buffer: 'redis.reply', direction: 'to_client' },
-  ],
 };
+
+/**
+ * Protocols whose records hold their bytes as sent (no decoding to undo): the sensors read the stream
+ * itself, one scan per delivered chunk, instead of a scan per record. Redis commands and replies are RESP on
+ * the wire, so a value in an argument or a reply is in the stream as it is; a pipelined connection carries
+ * hundreds of thousands of records, and a scan per record cost far more than a scan per chunk.
+ */
+export const DLP_ON_STREAM: ReadonlySet<string> = new Set(['redis']);
 
 const ANY = new Map<string, string>();
 

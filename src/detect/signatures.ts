@@ -117,6 +117,8 @@ export class SignatureSet {
   readonly packetRules: boolean;
   /** Some rule reads the reassembled TCP stream. */
   readonly streamRules: boolean;
+  /** Some payload rule reads TCP packets one by one (`flow:no_stream`): TCP payloads go to the packet prefilter. */
+  readonly tcpPacketPayloadRules: boolean;
   readonly registry: Map<string, BufferSource>;
   /** Rules the parser took but that cannot run here (a buffer no protocol provides, a pcre V8 cannot run). */
   readonly refused: { rule: Rule; error: RuleError }[] = [];
@@ -182,6 +184,7 @@ export class SignatureSet {
     this.payload = { ...payload.pre, unfiltered: payloadUnfiltered };
     this.streamDb = payload.patterns.length > 0 ? compile(payload.patterns, { mode: 'stream' }) : null;
     this.packetRules = headerRules.length > 0 || payloadSigs.length > 0;
+    this.tcpPacketPayloadRules = payloadSigs.some((i) => this.signatures[i]!.rule.flow?.stream === 'no');
     this.streamRules = payloadSigs.some((i) => {
       const r = this.signatures[i]!.rule;
       return (
@@ -189,6 +192,13 @@ export class SignatureSet {
         (r.protocol === 'ip' || r.protocol === 'tcp' || r.protocol === 'tcp-stream' || r.appProtocol !== null)
       );
     });
+  }
+
+  /** Releases the prefilter databases' tables (after a reload, once no stream of them is left). */
+  free(): void {
+    for (const b of this.buffers.values()) b.db?.free();
+    this.payload.db?.free();
+    this.streamDb?.free();
   }
 
   private signature(rule: Rule, index: number, categories: ReadonlyMap<string, string>): Signature {

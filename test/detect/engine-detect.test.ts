@@ -250,3 +250,28 @@ describe('loading', () => {
     expect(alerts.map((a) => a.pcapCnt)).toEqual([1, 3]);
   });
 });
+
+describe('reloading rules', () => {
+  it('replaces the rules of a running engine; a failed reload keeps the running set', () => {
+    const frames = connection([
+      { req: GET('/one'), res: OK('a') },
+      { req: GET('/two'), res: OK('b') },
+      { req: GET('/three'), res: OK('c') },
+    ]);
+    const engine = createEngine({
+      detect: { rules: ['alert http any any -> any any (msg:"one"; http.uri; content:"/one"; sid:80; rev:1;)'] },
+    });
+    const seen: number[] = [];
+    engine.on('alert', (ev) => seen.push(ev.alert.signatureId));
+    // Up to the end of the first exchange, then reload, then the rest.
+    const firstEnd = frames.findIndex((f, i) => i > 4 && Buffer.from(f.data).includes(Buffer.from('HTTP/1.1 200')));
+    frames.slice(0, firstEnd + 2).forEach((f) => engine.process(f));
+    expect(() => engine.reloadRules({ rules: [{ path: '/nonexistent/x.rules' }] })).toThrow(/cannot read rules file/);
+    const report = engine.reloadRules({
+      rules: ['alert http any any -> any any (msg:"three"; http.uri; content:"/three"; sid:81; rev:1;)'],
+    });
+    expect(report.stats.loaded).toBe(1);
+    frames.slice(firstEnd + 2).forEach((f) => engine.process(f));
+    expect(seen).toEqual([80, 81]);
+  });
+});
