@@ -484,12 +484,16 @@ static inline const bnfa_entry_t *bnfa_entries(const bnfa_run_t *r, uint32_t off
   return (const bnfa_entry_t *)(r->blob + off);
 }
 
+/* F[w] is only read for the words in the dirty list: the first touch of a word sets it, so that what
+ * another engine of the database left in the shared scratch does not matter (see bnfa_setup). */
 static inline void bnfa_or(bnfa_run_t *r, uint32_t w, uint64_t m) {
   if (!r->mark[w]) {
     r->mark[w] = 1;
     r->dirty[r->ndirty++] = w;
+    r->F[w] = m;
+  } else {
+    r->F[w] |= m;
   }
-  r->F[w] |= m;
 }
 
 static inline void bnfa_or_sparse(bnfa_run_t *r, uint32_t set_off) {
@@ -574,7 +578,10 @@ static void bnfa_extra(bnfa_run_t *r, uint32_t xc, int32_t to, uint32_t from, ma
 }
 
 /* Scratch layout (bitNfaScratchSize): F [W+1] u64, act [W+1] u32, dirty [W+1] u32, a spare [W+1] u32,
- * mark [W+1] u8, then (8-aligned) a copy of the bits [W] u64 for the dense engines' rare path. */
+ * mark [W+1] u8, then (8-aligned) a copy of the bits [W] u64 for the dense engines' rare path. The scratch is
+ * shared by the database's engines and the layout follows each one's W, so one engine's act or dirty list
+ * lies where another keeps its marks or F: the marks are cleared here (W + 1 bytes) and F is written before
+ * it is read (bnfa_or). */
 static void bnfa_setup(bnfa_run_t *r, const uint8_t *blob, uint64_t *bits, uint8_t *scratch) {
   const bnfa_t *h = (const bnfa_t *)blob;
   const uint32_t W = h->words;
@@ -596,6 +603,7 @@ static void bnfa_setup(bnfa_run_t *r, const uint8_t *blob, uint64_t *bits, uint8
   r->act = (uint32_t *)(scratch + 8 * (W + 1));
   r->dirty = r->act + (W + 1);
   r->mark = (uint8_t *)(r->dirty + 2 * (W + 1));
+  for (uint32_t w = 0; w <= W; w++) r->mark[w] = 0;
   r->nact = r->ndirty = 0;
   for (uint32_t w = 0; w < W; w++)
     if (bits[w]) r->act[r->nact++] = w;
@@ -955,8 +963,8 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
 }
 
 /*
- * Scans data[0, len) from the state in *st. `scratch` is bitNfaScratchSize(words) bytes, zeroed once by the
- * caller (steps leave it zeroed). Returns len, or the index where the match buffer ran short of room for
+ * Scans data[0, len) from the state in *st. `scratch` is bitNfaScratchSize(words) bytes, whatever they hold
+ * (bnfa_setup). Returns len, or the index where the match buffer ran short of room for
  * one step's reports (the state is the one before that byte: call again from there).
  */
 EXPORT uint32_t bnfa_scan(const uint8_t *blob, bnfa_state_t *st, const uint8_t *data, uint32_t len, uint8_t *scratch,

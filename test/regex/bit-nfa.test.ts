@@ -304,6 +304,14 @@ const LOOPS: PatternSpec[] = [
   { id: 58, expression: '\\bz.{0,20}y[^\\n]{8,}\\b', flags: '' },
 ];
 
+/** The same shapes in engines of more than 8 words (the sparse step's skip). */
+const SPARSE_LOOPS: PatternSpec[] = [
+  { id: 61, expression: 'q.{0,600}r[\\s\\S]*s', flags: '' },
+  { id: 62, expression: 'a[^x]*b.{0,600}c', flags: 's' },
+  { id: 63, expression: 'u.{10,600}v.{64,}w', flags: 's' },
+  { id: 64, expression: '<t[^>]{0,600}>[^<]*</t', flags: 'i' },
+];
+
 const LOOP_CLASSES = ['[\\s\\S]', '.', '[^x]', '[^>]', '\\w', '[^;\\n]', '\\D', '[a-z]'];
 const LOOP_PIECES = ['a', 'b', 'x', '>', '<', ';', 'AB', 'K', 'q', '\n', ' ', '--', 'END', 'z'];
 
@@ -355,6 +363,11 @@ function runs(rand: () => number, length: number, quiet = 0.3): Uint8Array {
 
 describe('bit-parallel NFA: loops', () => {
   it('accelerates loops, alone, after a chain that feeds them, and mixed with chains', () => {
+    for (const spec of SPARSE_LOOPS) {
+      const p = plan([spec], { mode: 'block', ...NFA });
+      expect(p.bitNfa[0]!.tables!.words, spec.expression).toBeGreaterThan(8);
+      expect(p.bitNfa[0]!.tables!.accel!.loops.length, spec.expression).toBe(1);
+    }
     const accel = (spec: PatternSpec) => {
       const p = plan([spec], { mode: 'block', ...NFA });
       expect(p.bitNfa.length, spec.expression).toBe(1);
@@ -406,6 +419,7 @@ describe('bit-parallel NFA: loops', () => {
       let specs: PatternSpec[];
       if (t === 0) specs = LOOPS;
       else if (t === 1) specs = [...FIXED, PEM];
+      else if (t === 2) specs = [...SPARSE_LOOPS, PEM];
       else {
         specs = Array.from({ length: 2 + Math.floor(rand() * 6) }, (_, i) => randomLoop(rand, i + 1));
         if (t % 3 === 0) specs.push(PEM);
@@ -463,6 +477,34 @@ describe('bit-parallel NFA: loops', () => {
       expect({ specs, mode, got }).toEqual({ specs, mode, got: [...new Set(want)] });
     }
     expect(matches).toBeGreaterThan(60);
+  });
+
+  it('several engines of different sizes share the scratch: each scans as it does alone', () => {
+    // One engine's lists lie where another keeps its marks (the scratch's layout follows each engine's size);
+    // sticky groups make such databases common: here five engines from 3 to 25 words.
+    const specs: PatternSpec[] = [
+      ...SPARSE_LOOPS,
+      { id: 65, expression: '<i[^>]{0,1500}>[^<]*</i', flags: 'i' },
+      { id: 66, expression: 'y.{0,100}x', flags: '' },
+      PEM,
+      LOOPS[6]!,
+      { id: 67, expression: 'j.{0,900}p[\\s\\S]*d', flags: '' },
+      { id: 68, expression: 'g[\\s\\S]*h.{0,1200}e', flags: '' },
+    ];
+    const db = compile(specs, { mode: 'stream', ...NFA });
+    const sizes = db
+      .info()
+      .engines.filter((e) => e.kind === 'nfa')
+      .map((e) => Math.ceil(Number(e.detail.positions) / 64));
+    db.free();
+    expect(new Set(sizes).size).toBeGreaterThanOrEqual(3);
+    const rand = mulberry32(46);
+    const data = runs(rand, 20_000, 0.1);
+    const alone = specs.flatMap((s) => scanNs([s], 'block', data, [data.length], NFA)).sort();
+    expect(alone.length).toBeGreaterThan(200);
+    expect(scanNs(specs, 'block', data, [data.length], NFA)).toEqual(alone);
+    for (const most of [3, 50, 2000])
+      expect(scanNs(specs, 'stream', data, randomChunks(rand, data.length, most), NFA)).toEqual(alone);
   });
 
   it('a loop skips ahead when only it is alive, within the work bound, and every match is still found', () => {
