@@ -484,12 +484,16 @@ static inline const bnfa_entry_t *bnfa_entries(const bnfa_run_t *r, uint32_t off
   return (const bnfa_entry_t *)(r->blob + off);
 }
 
+/* F[w] is only read for the words in the dirty list: the first touch of a word sets it, so that what
+ * another engine of the database left in the shared scratch does not matter (see bnfa_setup). */
 static inline void bnfa_or(bnfa_run_t *r, uint32_t w, uint64_t m) {
   if (!r->mark[w]) {
     r->mark[w] = 1;
     r->dirty[r->ndirty++] = w;
+    r->F[w] = m;
+  } else {
+    r->F[w] |= m;
   }
-  r->F[w] |= m;
 }
 
 static inline void bnfa_or_sparse(bnfa_run_t *r, uint32_t set_off) {
@@ -574,7 +578,10 @@ static void bnfa_extra(bnfa_run_t *r, uint32_t xc, int32_t to, uint32_t from, ma
 }
 
 /* Scratch layout (bitNfaScratchSize): F [W+1] u64, act [W+1] u32, dirty [W+1] u32, a spare [W+1] u32,
- * mark [W+1] u8, then (8-aligned) a copy of the bits [W] u64 for the dense engines' rare path. */
+ * mark [W+1] u8, then (8-aligned) a copy of the bits [W] u64 for the dense engines' rare path. The scratch is
+ * shared by the database's engines and the layout follows each one's W, so one engine's act or dirty list
+ * lies where another keeps its marks or F: the marks are cleared here (W + 1 bytes) and F is written before
+ * it is read (bnfa_or). */
 static void bnfa_setup(bnfa_run_t *r, const uint8_t *blob, uint64_t *bits, uint8_t *scratch) {
   const bnfa_t *h = (const bnfa_t *)blob;
   const uint32_t W = h->words;
@@ -596,6 +603,7 @@ static void bnfa_setup(bnfa_run_t *r, const uint8_t *blob, uint64_t *bits, uint8
   r->act = (uint32_t *)(scratch + 8 * (W + 1));
   r->dirty = r->act + (W + 1);
   r->mark = (uint8_t *)(r->dirty + 2 * (W + 1));
+  for (uint32_t w = 0; w <= W; w++) r->mark[w] = 0;
   r->nact = r->ndirty = 0;
   for (uint32_t w = 0; w < W; w++)
     if (bits[w]) r->act[r->nact++] = w;
@@ -621,8 +629,10 @@ static __attribute__((noinline)) void bnfa_dense_extra(const uint8_t *blob, cons
 }
 
 /*
- * Work done by the bit-parallel NFAs since the last reset: words stepped, entries taken, bytes skipped by
- * acceleration count one each. Read by tests (a scan's work must stay within a constant times its length).
+ * Work done by the bit-parallel NFAs since the last reset: words stepped, entries taken; in a skip, the words
+ * moved per stride of up to 63 bytes and one per hand-over from a chain to its loop (at most one per loop, so
+ * at most the entries: a stride costs no more than a step). Read by tests (a scan's work must stay within a
+ * constant times its length).
  */
 static double bnfa_work;
 EXPORT double kernel_work(void) { return bnfa_work; }
@@ -631,6 +641,61 @@ EXPORT void kernel_work_reset(void) { bnfa_work = 0; }
 /* Acceleration that skips fewer bytes than this makes the next attempt wait that many bytes. */
 #define BNFA_ACCEL_MIN 16
 #define BNFA_ACCEL_BACKOFF 64
+/* While positions outside acceleration are alive the check is repeated after 1, 2, 4 ... bytes, at most this
+ * many: in a large engine something else is nearly always alive (checking every byte cost gitleaks' 104
+ * patterns a tenth of their scan), in a small one the outside bit is gone after a byte or two. */
+#define BNFA_ACCEL_RECHECK 64
+
+/*
+ * Acceleration's tables (bit-nfa.ts accelerationOf): the stop bytes, the accelerated positions (chains and
+ * loops), the loops, keep[k] (chain positions at least k into their chain) and exit[k] (positions of chains
+ * that feed a loop, fewer than k before the chain's end), or none.
+ */
+typedef struct {
+  const shufti_t *stop;
+  const uint64_t *member, *loop, *keep, *exit;
+} bnfa_accel_t;
+
+static inline bnfa_accel_t bnfa_accel(const uint8_t *blob) {
+  const bnfa_t *h = (const bnfa_t *)blob;
+  bnfa_accel_t a = {0, 0, 0, 0, 0};
+  if (!h->accel_off) return a;
+  const uint32_t W = h->words;
+  a.stop = (const shufti_t *)(blob + h->accel_off);
+  a.member = (const uint64_t *)(blob + h->accel_off + 32);
+  a.loop = a.member + W;
+  a.keep = a.loop + W;
+  a.exit = h->accel_exit_off ? (const uint64_t *)(blob + h->accel_exit_off) : 0;
+  return a;
+}
+
+/*
+ * The loop that the chain of position p feeds: the first position after p that is not a chain position (a
+ * chain that feeds a loop ends right before it). A bit in exit[k] is fewer than 64 positions before its
+ * chain's end, so this looks at two words at most.
+ */
+static inline uint32_t bnfa_fed_loop(const bnfa_accel_t *a, uint32_t W, uint32_t p) {
+  uint32_t w = p >> 6;
+  uint64_t m = ~(a->member[w] & ~a->loop[w]) & (~0ull << (p & 63));
+  while (!m && ++w < W) m = ~(a->member[w] & ~a->loop[w]);
+  return w * 64 + (uint32_t)__builtin_ctzll(m);
+}
+
+/*
+ * Runs `body` with L the loop's position, once for each chain of word w with a bit in `hits` (bits that run
+ * off the end of a chain feeding a loop during this stride of a skip); each counts one unit of work.
+ */
+#define BNFA_FOR_FED_LOOPS(a, W, w, hits, L, body)                                                            \
+  do {                                                                                                       \
+    uint64_t h_ = (hits);                                                                                    \
+    while (h_) {                                                                                             \
+      const uint32_t L = bnfa_fed_loop((a), (W), (w) * 64 + (uint32_t)__builtin_ctzll(h_));                   \
+      body;                                                                                                  \
+      bnfa_work += 1;                                                                                        \
+      /* The chain's other bits give the same loop: go on after it. */                                       \
+      h_ = (L >> 6) > (w) ? 0 : h_ & (~0ull << (L & 63));                                                    \
+    }                                                                                                        \
+  } while (0)
 
 /* Dense engines: W (a constant where inlined) words of bits in locals. */
 static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *blob, bnfa_state_t *st, const uint8_t *data,
@@ -644,13 +709,11 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
   const bnfa_word_t *wt = (const bnfa_word_t *)(blob + h->wordtab_off);
   const teddy_t *teddy = h->teddy_off ? (const teddy_t *)(blob + h->teddy_off) : 0;
   const uint32_t ncl = h->nclasses, max_step = h->max_step;
-  /* Acceleration: when every live bit is in a chain (bit-nfa.ts accelerationOf), skip to the next stop byte
-   * and move the bits along their chains at once. */
-  const shufti_t *stop = h->accel_off ? (const shufti_t *)(blob + h->accel_off) : 0;
-  const uint64_t *chain = stop ? (const uint64_t *)(blob + h->accel_off + 32) : 0;
-  const uint64_t *keep = stop ? chain + W : 0;
+  /* Acceleration: when every live bit is in a chain or a loop (bit-nfa.ts accelerationOf), skip to the next
+   * stop byte (or prefilter candidate) and move the chains' bits along at once; the loops' stay. */
+  const bnfa_accel_t acc = bnfa_accel(blob);
   uint64_t *bits = (uint64_t *)(st + 1);
-  uint32_t accel_after = 0;
+  uint32_t accel_after = 0, recheck = 1;
   uint64_t A[BNFA_DENSE_WORDS], F[BNFA_DENSE_WORDS + 1];
   for (uint32_t w = 0; w < W; w++) A[w] = bits[w];
   uint32_t pc = st->prev;
@@ -671,17 +734,29 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
       }
       if (c != i) pc = catmap[data[c - 1]];
       i = c;
-    } else if (any && stop && i >= accel_after) {
+    } else if (any && acc.stop && i >= accel_after) {
       uint64_t outside = 0;
-      for (uint32_t w = 0; w < W; w++) outside |= A[w] & ~chain[w];
+      for (uint32_t w = 0; w < W; w++) outside |= A[w] & ~acc.member[w];
       if (!outside) {
-        uint32_t j = shufti_next(stop, data, i, len);
+        recheck = 1;
+        /* First positions are added only at prefilter candidates: with one, the skip ends at the next. */
+        uint32_t j = shufti_next(acc.stop, data, i, teddy && cand < len ? cand : len);
         /* A short skip does not pay for the search: back off before trying again. */
         if (j - i < BNFA_ACCEL_MIN) accel_after = i + BNFA_ACCEL_BACKOFF;
         for (uint32_t k = j - i; k > 0;) {
           const uint32_t kk = k > 63 ? 63 : k;
-          const uint64_t *mask = keep + kk * W;
-          for (uint32_t w = W; w-- > 0;) A[w] = ((A[w] << kk) | (w > 0 ? A[w - 1] >> (64 - kk) : 0)) & mask[w];
+          const uint64_t *mask = acc.keep + kk * W, *lp = acc.loop;
+          uint64_t H[BNFA_DENSE_WORDS], hit = 0;
+          if (acc.exit)
+            for (uint32_t w = 0; w < W; w++) hit |= H[w] = A[w] & acc.exit[kk * W + w];
+          /* Descending, so that A[w - 1] is still the old word when A[w] takes its high bits. */
+          for (uint32_t w = W; w-- > 0;) {
+            const uint64_t c = A[w] & ~lp[w], below = w > 0 ? A[w - 1] & ~lp[w - 1] : 0;
+            A[w] = (((c << kk) | (below >> (64 - kk))) & mask[w]) | (A[w] & lp[w]);
+          }
+          bnfa_work += W;
+          if (UNLIKELY(hit))
+            for (uint32_t w = 0; w < W; w++) BNFA_FOR_FED_LOOPS(&acc, W, w, H[w], L, A[L >> 6] |= 1ull << (L & 63));
           k -= kk;
         }
         if (j != i) pc = catmap[data[j - 1]];
@@ -690,6 +765,9 @@ static inline __attribute__((always_inline)) uint32_t bnfa_dense(const uint8_t *
         if (teddy && cand < i) cand = teddy_next(teddy, data, i, len, &cur);
         any = 0;
         for (uint32_t w = 0; w < W; w++) any |= A[w];
+      } else {
+        accel_after = i + recheck;
+        if (recheck < BNFA_ACCEL_RECHECK) recheck <<= 1;
       }
     }
     if (UNLIKELY(out->cap - out->n < max_step)) {
@@ -754,10 +832,8 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
   bnfa_setup(&r, blob, (uint64_t *)(st + 1), scratch);
   const uint32_t W = r.W, nclasses = r.nclasses, max_step = h->max_step;
   const uint32_t *first = (const uint32_t *)(blob + h->first_off);
-  const shufti_t *stop = h->accel_off ? (const shufti_t *)(blob + h->accel_off) : 0;
-  const uint64_t *chain = stop ? (const uint64_t *)(blob + h->accel_off + 32) : 0;
-  const uint64_t *keep = stop ? chain + W : 0;
-  uint32_t accel_after = 0;
+  const bnfa_accel_t acc = bnfa_accel(blob);
+  uint32_t accel_after = 0, recheck = 1;
   uint32_t pc = st->prev;
   teddy_cursor_t cur = {0xffffffffu - 32, 0};
   /* As in the dense step: first positions only at the prefilter's candidates. */
@@ -773,27 +849,34 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
       }
       if (c != i) pc = r.catmap[data[c - 1]];
       i = c;
-    } else if (r.nact && stop && i >= accel_after) {
-      /* Acceleration, as in the dense step: every live bit in a chain moves along it at once. */
+    } else if (r.nact && acc.stop && i >= accel_after) {
+      /* Acceleration, as in the dense step: chain bits move along their chains at once, loop bits stay. */
       uint64_t outside = 0;
-      for (uint32_t k = 0; k < r.nact; k++) outside |= r.A[r.act[k]] & ~chain[r.act[k]];
+      for (uint32_t k = 0; k < r.nact; k++) outside |= r.A[r.act[k]] & ~acc.member[r.act[k]];
       if (!outside) {
-        uint32_t j = shufti_next(stop, data, i, len);
+        recheck = 1;
+        uint32_t j = shufti_next(acc.stop, data, i, r.teddy && cand < len ? cand : len);
         if (j - i < BNFA_ACCEL_MIN) accel_after = i + BNFA_ACCEL_BACKOFF;
         for (uint32_t k = j - i; k > 0 && r.nact;) {
           const uint32_t kk = k > 63 ? 63 : k;
-          const uint64_t *mask = keep + kk * W;
+          const uint64_t *mask = acc.keep + kk * W;
+          bnfa_work += r.nact;
           for (uint32_t m = 0; m < r.nact; m++) {
             const uint32_t w = r.act[m];
-            const uint64_t a = r.A[w];
+            const uint64_t a = r.A[w], lp = a & acc.loop[w], c = a & ~lp;
             r.A[w] = 0;
-            bnfa_or(&r, w, a << kk);
-            if (w + 1 < W && (a >> (64 - kk))) bnfa_or(&r, w + 1, a >> (64 - kk));
+            if (lp) bnfa_or(&r, w, lp);
+            if (c) {
+              bnfa_or(&r, w, (c << kk) & mask[w]);
+              if (w + 1 < W && ((c >> (64 - kk)) & mask[w + 1])) bnfa_or(&r, w + 1, (c >> (64 - kk)) & mask[w + 1]);
+            }
+            if (acc.exit && UNLIKELY(c & acc.exit[kk * W + w]))
+              BNFA_FOR_FED_LOOPS(&acc, W, w, c & acc.exit[kk * W + w], L, bnfa_or(&r, L >> 6, 1ull << (L & 63)));
           }
           r.nact = 0;
           for (uint32_t m = 0; m < r.ndirty; m++) {
             const uint32_t w = r.dirty[m];
-            const uint64_t v = r.F[w] & mask[w];
+            const uint64_t v = r.F[w];
             r.F[w] = 0;
             r.mark[w] = 0;
             if (v) {
@@ -808,6 +891,9 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
         i = j;
         if (i >= len) break;
         if (r.teddy && cand < i) cand = teddy_next(r.teddy, data, i, len, &cur);
+      } else {
+        accel_after = i + recheck;
+        if (recheck < BNFA_ACCEL_RECHECK) recheck <<= 1;
       }
     }
     if (UNLIKELY(out->cap - out->n < max_step)) {
@@ -877,8 +963,8 @@ static uint32_t bnfa_sparse(const uint8_t *blob, bnfa_state_t *st, const uint8_t
 }
 
 /*
- * Scans data[0, len) from the state in *st. `scratch` is bitNfaScratchSize(words) bytes, zeroed once by the
- * caller (steps leave it zeroed). Returns len, or the index where the match buffer ran short of room for
+ * Scans data[0, len) from the state in *st. `scratch` is bitNfaScratchSize(words) bytes, whatever they hold
+ * (bnfa_setup). Returns len, or the index where the match buffer ran short of room for
  * one step's reports (the state is the one before that byte: call again from there).
  */
 EXPORT uint32_t bnfa_scan(const uint8_t *blob, bnfa_state_t *st, const uint8_t *data, uint32_t len, uint8_t *scratch,

@@ -157,8 +157,11 @@ typedef struct {
   uint32_t dense;        /* 1: words <= BNFA_DENSE_WORDS, targets and first sets stored as dense words */
   uint32_t fsrc_off;     /* uint64_t [words]: per word, the union of its follow entries' sources */
   uint32_t xsrc_off;     /* uint64_t [words]: per word, the union of its extra entries' sources */
-  uint32_t accel_off;    /* shufti_t stop, uint64_t chain[words], uint64_t keep[64][words]; 0 = none */
-  uint32_t reserved[4];
+  uint32_t accel_off;    /* shufti_t stop, uint64_t member[words] (chain and loop positions), uint64_t
+                          * loop[words], uint64_t keep[64][words]; 0 = none */
+  uint32_t accel_exit_off; /* uint64_t exit[64][words]: chain positions whose bit reaches the loop the chain
+                            * feeds within k bytes; 0 = no chain feeds a loop */
+  uint32_t reserved[3];
 } bnfa_t;
 
 /* Engines of at most this many words run the dense step (every word, no live list). */

@@ -14,7 +14,8 @@
  *   mask of the contexts (category of the byte just consumed × category of the next byte) they hold in;
  * - only the words with a live bit are visited, so the cost per byte follows what is alive, not the size of
  *   the pattern set; with nothing alive the scan jumps to the next prefilter candidate (Teddy on the
- *   patterns' first bytes).
+ *   patterns' first bytes), and with only repeats and loops alive it skips the bytes that change nothing
+ *   but where their bits are (acceleration, below).
  *
  * Reports follow dfa.ts's rules exactly (it is the same NFA, simulated instead of determinized): a match
  * reached without an assertion after its last byte is reported on consuming that byte (to = index + 1);
@@ -30,7 +31,15 @@ import { ByteSet } from './ast.js';
 import { byteClasses } from './dfa.js';
 import { BlobWriter } from './layout.js';
 import { assertionHolds, Cat, categoryOf, EOD, type Nfa, NodeKind } from './nfa.js';
-import { chooseTeddy, firstBytes, shuftiOf, teddyTables, windowProbability, type TeddyPlan } from './prefilter.js';
+import {
+  chooseTeddy,
+  firstBytes,
+  setProbability,
+  shuftiOf,
+  teddyTables,
+  windowProbability,
+  type TeddyPlan,
+} from './prefilter.js';
 
 export const ENGINE_BNFA = 3;
 /** Positions one engine holds (its state is this many bits). Larger sets are split across engines. */
@@ -79,6 +88,11 @@ export interface BitNfaTables {
    */
   after: Map<number, number[]>;
   adj: Map<number, number>;
+  /**
+   * What acceleration covers (see Acceleration), for tests: positions in chains, loop positions, whether a
+   * chain feeds a loop, and the stop bytes; null when it does not apply.
+   */
+  accel: { chain: number; loops: number[]; feeds: boolean; stop: number[] } | null;
 }
 
 /**
@@ -169,6 +183,24 @@ export function bitNfaPositions(nfa: Nfa, p: number): number | null {
   }
 }
 
+/**
+ * Whether a pattern is *sticky*: it has a loop over every byte (`[\s\S]*`, the tail of `(?s).{64,}`), so that
+ * once it is entered the pattern stays alive to the end of the data. In an engine with other patterns it
+ * would keep the engine stepping every byte from then on (nothing lets the prefilter skip while a bit is
+ * alive); plan.ts gives such patterns an engine of their own, where acceleration skips over the loop.
+ */
+export function isSticky(nfa: Nfa, p: number): boolean {
+  const posOf = new Map<number, number>();
+  const order: number[] = [];
+  numberPattern(nfa, nfa.starts[p]!, posOf, order);
+  const seen = new Map<number, number>();
+  for (const n of order) {
+    if (nfa.sets[nfa.arg[n]!]!.size() < 256) continue;
+    if (closure(nfa, [nfa.out1[n]!], -1, -1, seen).bytes.includes(n)) return true;
+  }
+  return false;
+}
+
 /** A bit set over positions as sparse words: word index → [low 32 bits, high 32 bits]. */
 function wordsOf(positions: readonly number[]): Map<number, [number, number]> {
   const m = new Map<number, [number, number]>();
@@ -226,6 +258,8 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
   /** Per position, the targets of its edges other than the shift (for acceleration, below). */
   const otherTargets: number[][] = Array.from({ length: npos }, () => []);
   const hasExtra = new Uint8Array(npos);
+  /** Positions that follow themselves whatever the context (loops, for acceleration). */
+  const selfLoop = new Uint8Array(npos);
   const followGroups = new Map<string, Entry>();
   const ctxGroups = new Map<string, Map<number, number>>(); // key → position → context mask
   const ctxPayload = new Map<string, { word: number; kind: Entry['kind']; payload: number[] }>();
@@ -248,6 +282,7 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
     const f0 = toPositions(u.bytes);
     bReports[q] = uniq(u.matches);
     let extra = f0;
+    if (f0.includes(q)) selfLoop[q] = 1;
     if (f0.includes(q + 1)) {
       shift1.add(q);
       extra = f0.filter((t) => t !== q + 1);
@@ -318,7 +353,7 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
     if (t.rate < PREFILTER_MAX_RATE) teddy = t;
   }
 
-  const accel = accelerationOf(npos, setOf, shift1, bReports, hasExtra, otherTargets, firstByCtx);
+  const accel = accelerationOf(npos, setOf, shift1, bReports, hasExtra, selfLoop, otherTargets, firstByCtx, teddy !== null);
 
   const blob = encode({
     accel,
@@ -353,6 +388,7 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
     entries: follow.length + extra.length,
     after,
     adj: adjPos,
+    accel: accel && { chain: accel.chain.length, loops: accel.loops, feeds: accel.exit !== null, stop: accel.stop.bytes() },
   };
 }
 
@@ -378,30 +414,60 @@ const H = {
   fsrc: 68,
   xsrc: 72,
   accel: 76,
+  accelExit: 80,
 };
 const HEADER_SIZE = 96;
 /** bnfa_entry_t: source mask, context | kind << 16, reference, the bytes its targets take (256 bits). */
 const ENTRY_SIZE = 48;
 
 /**
- * Acceleration: a bounded repeat of a broad set (`.{7,300}`, `[^>]{0,128}`) keeps the engine busy on every
- * byte while its bits only march along the repeat. Positions that form a *chain* (each followed by the next,
- * all with the same byte set, reporting nothing) move by k over k bytes that are in the set and can neither
- * leave the chain by another edge nor begin a pattern. When every live bit is in a chain, the kernel finds the
- * next byte that could do more (a shufti search for `stop`) and shifts the bits there at once: bits whose chain
- * ends before are dropped (`keep[k]`).
+ * Acceleration: a bounded repeat of a broad set (`.{7,300}`, `[^>]{0,128}`) or a loop (`[\s\S]*`, the tail of
+ * `.{64,}`, `[^>]*`) keeps the engine busy on every byte while its bits only march along the repeat or stay
+ * where they are. Two shapes take part:
+ * - a *chain*: positions each followed by the next, all with the same byte set, reporting nothing. Over k
+ *   bytes of its set that can neither leave it by another edge nor begin a pattern, a bit moves by k;
+ * - a *loop*: a position that follows itself unconditionally and reports nothing. Over bytes of its set that
+ *   its other edges do not take, its bit stays put. A chain that ends into a loop (`x{64,}` is 64 copies and
+ *   a loop) hands its bits over: a bit that runs off such a chain's end during a skip lands in the loop.
+ * When every live bit is in one of them, the kernel finds the next byte that could do more (a shufti search
+ * for `stop`, and no further than the prefilter's next candidate, where patterns may begin) and moves the
+ * bits there at once: chain bits along their chains (bits whose chain ends before are dropped, `keep[k]`,
+ * or handed to the loop their chain feeds, `exit[k]`), loop bits not at all.
+ *
+ * The stop set is one for the engine, the union of what each accelerated chain or loop needs; a broad one
+ * (a `\d{8,}` chain stops at every non-digit) would make every skip short. So the shapes are taken cheapest
+ * first while the union stays rare (MAX_STOP_RATE, by the prefilter's byte-frequency model); the others
+ * simply are not accelerated.
  */
 export interface Acceleration {
-  /** Bytes that end a skip: outside some chain's set, reached by a chain's exits, or first bytes. */
+  /** Bytes that end a skip: outside an accelerated set, taken by its other edges, or first bytes (no gate). */
   stop: ByteSet;
-  /** Positions in chains. */
+  /** Positions in accelerated chains. */
   chain: number[];
+  /** Accelerated loop positions. */
+  loops: number[];
   /** keep[k] (k = 1..63): chain positions at least k positions into their chain. */
   keep: number[][];
+  /**
+   * exit[k] (k = 1..63): positions of chains that end into an accelerated loop, fewer than k positions before
+   * that end (after k bytes their bit is in the loop); null when no chain feeds a loop.
+   */
+  exit: number[][] | null;
 }
 
 /** Chains worth accelerating are at least this long. */
 const MIN_CHAIN = 8;
+/** The most of the text (estimated) the stop set may match: beyond it skips are too short to pay. */
+const MAX_STOP_RATE = 0.2;
+
+/** A chain (from..to, or from = -1), the loop it feeds or that stands alone (or -1), and the bytes it stops at. */
+interface AccelUnit {
+  from: number;
+  to: number;
+  loop: number;
+  stop: ByteSet;
+  rate: number;
+}
 
 function accelerationOf(
   npos: number,
@@ -409,37 +475,77 @@ function accelerationOf(
   shift1: Set<number>,
   bReports: number[][],
   hasExtra: Uint8Array,
+  selfLoop: Uint8Array,
   otherTargets: number[][],
   firstByCtx: number[][],
+  gated: boolean,
 ): Acceleration | null {
   const member = (q: number) => q < npos && bReports[q]!.length === 0 && hasExtra[q] === 0;
-  const chainStart = new Int32Array(npos).fill(-1);
-  const chain: number[] = [];
-  const stop = new ByteSet();
-  const addSet = (set: ByteSet) => {
-    for (let b = 0; b < 256; b++) if (set.has(b)) stop.add(b);
+  const isLoop = (q: number) => member(q) && selfLoop[q] === 1;
+  const inChain = (q: number) => member(q) && selfLoop[q] === 0;
+  /** What a loop stops at: bytes outside its set, and those its other edges (the shift included) take. */
+  const loopStop = (q: number): ByteSet => {
+    let s = setOf(q).complement();
+    for (const t of otherTargets[q]!) if (t !== q) s = s.union(setOf(t));
+    if (shift1.has(q)) s = s.union(setOf(q + 1));
+    return s;
   };
+  const units: AccelUnit[] = [];
+  const unit = (from: number, to: number, loop: number, stop: ByteSet) =>
+    units.push({ from, to, loop, stop, rate: setProbability(stop) });
   for (let q = 0; q < npos; ) {
     let end = q;
     const key = setOf(q).key();
-    while (member(end) && shift1.has(end) && member(end + 1) && setOf(end + 1).key() === key) end++;
-    if (end - q + 1 >= MIN_CHAIN) {
-      for (let p = q; p <= end; p++) {
-        chainStart[p] = q;
-        chain.push(p);
-        for (const t of otherTargets[p]!) addSet(setOf(t));
-      }
-      for (let b = 0; b < 256; b++) if (!setOf(q).has(b)) stop.add(b);
-      if (shift1.has(end)) addSet(setOf(end + 1));
+    while (inChain(end) && shift1.has(end) && inChain(end + 1) && setOf(end + 1).key() === key) end++;
+    if (inChain(q) && end - q + 1 >= MIN_CHAIN) {
+      let stop = setOf(q).complement();
+      for (let p = q; p <= end; p++) for (const t of otherTargets[p]!) stop = stop.union(setOf(t));
+      if (shift1.has(end) && isLoop(end + 1)) unit(q, end, end + 1, stop.union(loopStop(end + 1)));
+      else unit(q, end, -1, shift1.has(end) ? stop.union(setOf(end + 1)) : stop);
     }
     q = end + 1;
   }
-  if (chain.length === 0) return null;
-  for (const first of firstByCtx) for (const q of first) addSet(setOf(q));
-  if (stop.size() >= 256) return null;
+  for (let q = 0; q < npos; q++) if (isLoop(q)) unit(-1, -1, q, loopStop(q));
+  if (units.length === 0) return null;
+  // Without a prefilter the first positions are added on every byte: a skip must stop where one may begin.
+  // With one, they are added at its candidates only, and the kernel stops the skip at the next candidate.
+  let stop = new ByteSet();
+  if (!gated) for (const first of firstByCtx) for (const q of first) stop = stop.union(setOf(q));
+  if (setProbability(stop) > MAX_STOP_RATE) return null;
+  units.sort((a, b) => a.rate - b.rate);
+  const chosen: AccelUnit[] = [];
+  for (const u of units) {
+    const s = stop.union(u.stop);
+    if (setProbability(s) > MAX_STOP_RATE) continue;
+    stop = s;
+    chosen.push(u);
+  }
+  if (chosen.length === 0 || stop.size() >= 256) return null;
+  const chain: number[] = [];
+  const loops = new Set<number>();
+  const chainStart = new Int32Array(npos).fill(-1);
+  const feeding: AccelUnit[] = [];
+  for (const u of chosen) {
+    if (u.loop >= 0) loops.add(u.loop);
+    if (u.from < 0) continue;
+    for (let p = u.from; p <= u.to; p++) {
+      chainStart[p] = u.from;
+      chain.push(p);
+    }
+    if (u.loop >= 0) feeding.push(u);
+  }
   const keep: number[][] = [[]];
   for (let k = 1; k < 64; k++) keep.push(chain.filter((p) => p - chainStart[p]! >= k));
-  return { stop, chain, keep };
+  let exit: number[][] | null = null;
+  if (feeding.length > 0) {
+    exit = [[]];
+    for (let k = 1; k < 64; k++) {
+      const e: number[] = [];
+      for (const u of feeding) for (let p = Math.max(u.from, u.to - k + 1); p <= u.to; p++) e.push(p);
+      exit.push(e);
+    }
+  }
+  return { stop, chain, loops: [...loops].sort((a, b) => a - b), keep, exit };
 }
 
 interface EncodeInput {
@@ -622,17 +728,25 @@ function encode(t: EncodeInput): Uint8Array {
   w.u32(header + H.adj, adj);
   // The most reports one step can make: every pattern twice (at the byte's index and after it) plus adj.
   w.u32(header + H.maxStep, 2 * t.patterns + t.adj.length);
-  // Acceleration: shufti_t stop, uint64_t chain[W], uint64_t keep[64][W].
+  // Acceleration: shufti_t stop, uint64_t member[W] (chains and loops), loop[W], keep[64][W]; exit[64][W] apart.
   if (t.accel !== null) {
-    const at = w.reserve(32 + 8 * W * 65, 16);
+    const at = w.reserve(32 + 8 * W * 66, 16);
     const sh = shuftiOf(t.accel.stop);
     w.bytes(at, sh.lo);
     w.bytes(at + 16, sh.hi);
-    denseSet(at + 32, t.accel.chain);
+    denseSet(at + 32, [...t.accel.chain, ...t.accel.loops]);
+    denseSet(at + 32 + 8 * W, t.accel.loops);
     t.accel.keep.forEach((ps, k) => {
-      denseSet(at + 32 + 8 * W * (1 + k), ps);
+      denseSet(at + 32 + 8 * W * (2 + k), ps);
     });
     w.u32(header + H.accel, at);
+    if (t.accel.exit !== null) {
+      const ex = w.reserve(8 * W * 64, 8);
+      t.accel.exit.forEach((ps, k) => {
+        denseSet(ex + 8 * W * k, ps);
+      });
+      w.u32(header + H.accelExit, ex);
+    }
   }
   w.u32(header + H.dense, dense ? 1 : 0);
   w.u32(header + H.fsrc, fsrc);

@@ -12,7 +12,7 @@ import { NetsieveError } from '../errors.js';
 import type { Approximation } from './approximate.js';
 import type { RegexNode } from './ast.js';
 import { hasAssertion, lengthRange, trimLeadingRepeats } from './ast-facts.js';
-import { bitNfaPositions, buildBitNfa, MAX_BNFA_POSITIONS, type BitNfaTables } from './bit-nfa.js';
+import { bitNfaPositions, buildBitNfa, isSticky, MAX_BNFA_POSITIONS, type BitNfaTables } from './bit-nfa.js';
 import { buildDfa, DEFAULT_STATE_BUDGET, DfaOverMemory, DfaTooLarge, type DfaTables } from './dfa.js';
 import { encodeDfa, ENGINE_DFA, ENGINE_LIT } from './layout.js';
 import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
@@ -53,6 +53,11 @@ const LONGEST_LITERAL = 1 << 16;
 const MAX_PATIENCE = 64;
 /** A selective group runs on a lazy DFA with the NFA behind it only with at most this many explosive members. */
 const LAZY_FALLBACK_MAX_EXPLOSIVE = 4;
+/**
+ * Sticky patterns (bit-nfa.ts isSticky) behind a prefilter get bit-parallel engines of their own, this many
+ * at most to an engine: each engine is one more pass over the data, but one that the prefilter mostly skips.
+ */
+const STICKY_GROUP = 4;
 /** The largest somHorizon (bytes of stream state it costs). */
 export const MAX_SOM_HORIZON = 1 << 20;
 
@@ -450,13 +455,23 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
   const lazyPlan = lazy.length > 0 ? { patterns: lazy, teddy: lazyTeddy(nfa, lazy), fallback: narrowCapable } : null;
   // Bit-parallel engines: the selective starts apart from the broad ones (which have no prefilter), each
   // one engine (one pass over the data) as long as it holds them: a sparse one steps only what is alive.
+  // A selective engine skips to its prefilter's next candidate only while nothing is alive, so a sticky
+  // pattern (a loop over every byte: once entered, alive to the end; gitleaks' private-key rule after a PEM
+  // header) would make all the others step every byte from then on. The sticky ones go to engines of their
+  // own, in small groups, where acceleration skips over their loops; the broad engine (no prefilter, every
+  // byte begins something) keeps its sticky members: apart they would cost a pass and save nothing.
+  const stickyNarrow = bitNfaNarrow.filter((p) => isSticky(nfa, p));
+  const stickySet = new Set(stickyNarrow);
+  const groups: number[][] = [bitNfaNarrow.filter((p) => !stickySet.has(p))];
+  for (let k = 0; k < stickyNarrow.length; k += STICKY_GROUP) groups.push(stickyNarrow.slice(k, k + STICKY_GROUP));
+  groups.push(bitNfaBroad);
   const bitNfa: BitNfaPlan[] = [];
   const bitNfaEngine = (patterns: number[]): BitNfaPlan => {
     const tables = buildBitNfa(nfa, patterns);
     meter.charge(tables.blob.length, meta[patterns[patterns.length - 1]!]!.id, 'bit-parallel NFA tables');
     return { patterns, tables };
   };
-  for (const group of [bitNfaNarrow, bitNfaBroad]) {
+  for (const group of groups) {
     let cur: number[] = [];
     let used = 0;
     for (const p of group.sort((a, b) => a - b)) {

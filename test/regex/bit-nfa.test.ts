@@ -8,6 +8,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { compile, deserialize, type PatternSpec, type ScanMode } from '../../src/regex/database.js';
+import { isSticky } from '../../src/regex/bit-nfa.js';
+import { plan } from '../../src/regex/plan.js';
 import { parsePattern } from '../../src/regex/syntax.js';
 import { needHyperscan, runHyperscanCases, type HsCase } from './hyperscan-reference.js';
 import { mulberry32, oracleMatches } from './oracle.js';
@@ -173,18 +175,18 @@ describe('bit-parallel NFA', () => {
   });
 });
 
-describe('bit-parallel NFA: work bounds', () => {
-  /** The kernel's count of bit-parallel NFA work (words stepped, entries taken) for one block scan. */
-  function work(specs: PatternSpec[], data: Uint8Array): number {
-    const db = compile(specs, { mode: 'block', ...NFA });
-    const k = db.kernel.k;
-    k.kernel_work_reset();
-    db.scan(data, () => {});
-    const w = k.kernel_work();
-    db.free();
-    return w;
-  }
+/** The kernel's count of bit-parallel NFA work (words stepped, entries taken) for one block scan. */
+function work(specs: PatternSpec[], data: Uint8Array): number {
+  const db = compile(specs, { mode: 'block', ...NFA });
+  const k = db.kernel.k;
+  k.kernel_work_reset();
+  db.scan(data, () => {});
+  const w = k.kernel_work();
+  db.free();
+  return w;
+}
 
+describe('bit-parallel NFA: work bounds', () => {
   it('grows linearly with the input, within a per-database constant', () => {
     const rand = mulberry32(11);
     for (const spec of [...FIXED, ...Array.from({ length: 20 }, (_, i) => randomRepeat(rand, 100 + i))]) {
@@ -277,5 +279,261 @@ describe('lazy DFA with the bit-parallel NFA behind it (the default for a select
     expect(resolves).toBeLessThan(3 * (1024 + data.length / 256));
     // Every report as the NFA alone and native-Hyperscan-checked engines make them.
     expect(got.sort()).toEqual(scanNs(specs, 'block', data, [data.length], NFA));
+  });
+});
+
+/**
+ * Acceleration over loops (bit-nfa.ts accelerationOf) and sticky patterns in engines of their own (plan.ts):
+ * shapes with loops (`[^x]*`, `[\s\S]*`, `.{64,}` whose chain feeds a loop), mixed with chains, on inputs of
+ * long runs that the engine skips, checked against native Hyperscan and the oracle at random chunkings.
+ */
+const PEM: PatternSpec = {
+  id: 50,
+  expression: '-----BEGIN[ A-Z]{0,40}KEY-----[\\s\\S]{64,}?-----END[ A-Z]{0,40}KEY-----',
+  flags: 'i',
+};
+const LOOPS: PatternSpec[] = [
+  PEM,
+  { id: 51, expression: 'a[^x]*b.{0,30}c', flags: 's' },
+  { id: 52, expression: 'q.{0,30}r[\\s\\S]*s', flags: '' },
+  { id: 53, expression: 'u.{10,60}v.{64,}w', flags: 's' },
+  { id: 54, expression: '<t[^>]{0,40}>[^<]*</t', flags: 'i' },
+  { id: 55, expression: 'f[a-z]{0,40}g[^\\n]*h$', flags: 'm' },
+  { id: 56, expression: 'k[\\s\\S]*v.{0,20}$', flags: '' },
+  { id: 57, expression: 'm[^;]{20,}n.{0,30}o', flags: 's' },
+  { id: 58, expression: '\\bz.{0,20}y[^\\n]{8,}\\b', flags: '' },
+];
+
+/** The same shapes in engines of more than 8 words (the sparse step's skip). */
+const SPARSE_LOOPS: PatternSpec[] = [
+  { id: 61, expression: 'q.{0,600}r[\\s\\S]*s', flags: '' },
+  { id: 62, expression: 'a[^x]*b.{0,600}c', flags: 's' },
+  { id: 63, expression: 'u.{10,600}v.{64,}w', flags: 's' },
+  { id: 64, expression: '<t[^>]{0,600}>[^<]*</t', flags: 'i' },
+];
+
+const LOOP_CLASSES = ['[\\s\\S]', '.', '[^x]', '[^>]', '\\w', '[^;\\n]', '\\D', '[a-z]'];
+const LOOP_PIECES = ['a', 'b', 'x', '>', '<', ';', 'AB', 'K', 'q', '\n', ' ', '--', 'END', 'z'];
+
+/** Literal, then repeats (a chain `c{m,n}`, a loop `c*`, a chain into a loop `c{m,}`) and literals between. */
+function randomLoop(rand: () => number, id: number): PatternSpec {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+  const lit = () => pick(LOOP_PIECES).replace('\n', '\\n');
+  let e = lit();
+  const n = 1 + Math.floor(rand() * 3);
+  for (let i = 0; i < n; i++) {
+    const cls = pick(LOOP_CLASSES);
+    const r = rand();
+    const lo = Math.floor(rand() * 12);
+    if (r < 0.4) e += `${cls}{${lo},${lo + 1 + Math.floor(rand() * 60)}}`;
+    else if (r < 0.7) e += `${cls}*`;
+    else e += `${cls}{${lo + Math.floor(rand() * 70)},}`;
+    e += lit();
+  }
+  const a = rand();
+  if (a < 0.1) e = `\\b${e}`;
+  else if (a < 0.2) e = `${e}\\b`;
+  else if (a < 0.3) e = `${e}$`;
+  return { id, expression: e, flags: pick(['', 's', 'i', 'm', 'is', 'sm']) };
+}
+
+/** Bytes that neither begin nor end the loops of LOOPS[0..2] (runs of them are skipped). */
+const QUIET = 'defghijlmnoptuwyz0123456789';
+
+/** Long runs of bytes that no piece starts with, between pieces, PEM blocks and lines. */
+function runs(rand: () => number, length: number, quiet = 0.3): Uint8Array {
+  const filler = 'cdeghjlmoprtuvw0123456789';
+  let s = '';
+  while (s.length < length) {
+    const r = rand();
+    if (r < 0.05) {
+      const body = Array.from({ length: 64 + Math.floor(rand() * 300) }, () => filler[Math.floor(rand() * filler.length)]).join(
+        '',
+      );
+      s += `-----BEGIN ${rand() < 0.5 ? 'RSA ' : ''}PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`;
+    } else if (r < 0.05 + quiet) {
+      const n = Math.floor(rand() * (rand() < 0.1 ? 2000 : 100));
+      for (let i = 0; i < n; i++) s += filler[Math.floor(rand() * filler.length)];
+    } else {
+      s += LOOP_PIECES[Math.floor(rand() * LOOP_PIECES.length)]!;
+    }
+  }
+  return Buffer.from(s.slice(0, length), 'latin1');
+}
+
+describe('bit-parallel NFA: loops', () => {
+  it('accelerates loops, alone, after a chain that feeds them, and mixed with chains', () => {
+    for (const spec of SPARSE_LOOPS) {
+      const p = plan([spec], { mode: 'block', ...NFA });
+      expect(p.bitNfa[0]!.tables!.words, spec.expression).toBeGreaterThan(8);
+      expect(p.bitNfa[0]!.tables!.accel!.loops.length, spec.expression).toBe(1);
+    }
+    const accel = (spec: PatternSpec) => {
+      const p = plan([spec], { mode: 'block', ...NFA });
+      expect(p.bitNfa.length, spec.expression).toBe(1);
+      return p.bitNfa[0]!.tables!.accel;
+    };
+    // `[\s\S]{64,}`: 64 copies feeding a loop over every byte; the skip stops only where `-----END` may begin.
+    expect(accel(PEM)).toMatchObject({ chain: 64, feeds: true, stop: [0x2d] });
+    expect(accel(LOOPS[1]!)).toMatchObject({ chain: 30, loops: [1], feeds: false });
+    expect(accel(LOOPS[6]!)).toMatchObject({ chain: 0, loops: [1], stop: [0x76] });
+    expect(accel(LOOPS[7]!)!.feeds).toBe(true);
+  });
+
+  it('a loop over every byte makes a pattern sticky, and it gets an engine of its own', () => {
+    const sticky = (expression: string, flags = '') => {
+      const p = plan([{ id: 1, expression, flags }], { mode: 'block', ...NFA });
+      return isSticky(p.nfa, 0);
+    };
+    expect(sticky(PEM.expression, 'i')).toBe(true);
+    expect(sticky('q.{0,30}r[\\s\\S]*s')).toBe(true);
+    expect(sticky('u.{10,60}v.{64,}w', 's')).toBe(true);
+    expect(sticky('u.{10,60}v.{64,}w')).toBe(false); // without s, `.` stops at a newline
+    expect(sticky('a[^x]*b.{0,30}c', 's')).toBe(false);
+    expect(sticky('union.{0,100}select', 'is')).toBe(false);
+    const others = [FIXED[0]!, FIXED[2]!, FIXED[11]!, LOOPS[1]!];
+    const db = compile([...others, PEM], { mode: 'block', ...NFA });
+    const nfas = db
+      .info()
+      .engines.filter((e) => e.kind === 'nfa')
+      .map((e) => e.patterns);
+    db.free();
+    expect(nfas.sort()).toEqual([1, others.length]);
+    // After a PEM header the others' engine goes back to skipping to its prefilter's candidates: the sticky
+    // pattern costs its own engine's skips, not a step of every engine on every byte.
+    const rand = mulberry32(41);
+    const tail = Buffer.from(Array.from({ length: 65536 }, () => QUIET[Math.floor(rand() * QUIET.length)]).join(''), 'latin1');
+    const data = Buffer.concat([Buffer.from('-----BEGIN RSA PRIVATE KEY-----\n', 'latin1'), tail]);
+    const extra = work([...others, PEM], data) - work(others, data);
+    expect(extra / data.length).toBeLessThan(0.1);
+    expect(scanNs([...others, PEM], 'stream', data, randomChunks(mulberry32(42), data.length, 900), NFA)).toEqual(
+      scanNs([...others, PEM], 'block', data, [data.length], NFA),
+    );
+  });
+
+  it('against native Hyperscan: loops, chains into loops, a sticky pattern among others, every mode and chunking', (ctx) => {
+    needHyperscan(ctx);
+    const rand = mulberry32(2027);
+    const cases: (HsCase & { specs: PatternSpec[] })[] = [];
+    for (let t = 0; t < 24 * SCALE; t++) {
+      let specs: PatternSpec[];
+      if (t === 0) specs = LOOPS;
+      else if (t === 1) specs = [...FIXED, PEM];
+      else if (t === 2) specs = [...SPARSE_LOOPS, PEM];
+      else {
+        specs = Array.from({ length: 2 + Math.floor(rand() * 6) }, (_, i) => randomLoop(rand, i + 1));
+        if (t % 3 === 0) specs.push(PEM);
+        if (t % 4 === 1) specs.push(randomRepeat(rand, 40));
+      }
+      const data = runs(rand, 512 + Math.floor(rand() * (t % 4 === 0 ? 3000 : 12000)), t % 2 === 0 ? 0.3 : 0.1);
+      cases.push({
+        specs,
+        patterns: specs.map((s) => ({ id: s.id, expression: s.expression, flags: s.flags ?? '' })),
+        data,
+        chunks: randomChunks(rand, data.length, t % 4 === 0 ? 3 : 400),
+      });
+    }
+    const results = runHyperscanCases(cases);
+    let matches = 0;
+    let engines = 0;
+    results.forEach((r, k) => {
+      const c = cases[k]!;
+      if ('error' in r) throw new Error(`Hyperscan refused ${JSON.stringify(c.specs)}: ${r.error}`);
+      engines += nfaEngines(c.specs);
+      for (const mode of MODES) {
+        const want = fromHs(c.specs, r[mode]);
+        matches += want.length;
+        for (const options of mode === 'vectored' ? [NFA] : [NFA, {}]) {
+          const got = scanNs(c.specs, mode, c.data, c.chunks, options);
+          if (got.join() !== want.join()) {
+            expect({ specs: c.specs, mode, options, chunks: c.chunks.length, got }).toEqual({
+              specs: c.specs,
+              mode,
+              options,
+              chunks: c.chunks.length,
+              got: want,
+            });
+          }
+        }
+      }
+    });
+    expect(matches).toBeGreaterThan(1000);
+    expect(engines).toBeGreaterThan(15);
+  });
+
+  it('against the V8 oracle on short inputs with loops (no native Hyperscan needed)', () => {
+    const rand = mulberry32(8);
+    let matches = 0;
+    for (let t = 0; t < 60 * SCALE; t++) {
+      const specs = Array.from({ length: 2 + Math.floor(rand() * 4) }, (_, i) => randomLoop(rand, i + 1));
+      if (t % 5 === 0) specs.push(PEM);
+      const data = runs(rand, 1 + Math.floor(rand() * 2500), 0.1);
+      const want = specs
+        .flatMap((s) => oracleMatches(parsePattern(s.expression, s.flags ?? '', s.id), data).map((m) => `${s.id}:?:${m.end}`))
+        .sort();
+      matches += want.length;
+      const mode = MODES[t % 3]!;
+      const got = scanNs(specs, mode, data, randomChunks(rand, data.length, t % 2 === 0 ? 5 : 200), NFA);
+      expect({ specs, mode, got }).toEqual({ specs, mode, got: [...new Set(want)] });
+    }
+    expect(matches).toBeGreaterThan(60);
+  });
+
+  it('several engines of different sizes share the scratch: each scans as it does alone', () => {
+    // One engine's lists lie where another keeps its marks (the scratch's layout follows each engine's size);
+    // sticky groups make such databases common: here five engines from 3 to 25 words.
+    const specs: PatternSpec[] = [
+      ...SPARSE_LOOPS,
+      { id: 65, expression: '<i[^>]{0,1500}>[^<]*</i', flags: 'i' },
+      { id: 66, expression: 'y.{0,100}x', flags: '' },
+      PEM,
+      LOOPS[6]!,
+      { id: 67, expression: 'j.{0,900}p[\\s\\S]*d', flags: '' },
+      { id: 68, expression: 'g[\\s\\S]*h.{0,1200}e', flags: '' },
+    ];
+    const db = compile(specs, { mode: 'stream', ...NFA });
+    const sizes = db
+      .info()
+      .engines.filter((e) => e.kind === 'nfa')
+      .map((e) => Math.ceil(Number(e.detail.positions) / 64));
+    db.free();
+    expect(new Set(sizes).size).toBeGreaterThanOrEqual(3);
+    const rand = mulberry32(46);
+    const data = runs(rand, 20_000, 0.1);
+    const alone = specs.flatMap((s) => scanNs([s], 'block', data, [data.length], NFA)).sort();
+    expect(alone.length).toBeGreaterThan(200);
+    expect(scanNs(specs, 'block', data, [data.length], NFA)).toEqual(alone);
+    for (const most of [3, 50, 2000])
+      expect(scanNs(specs, 'stream', data, randomChunks(rand, data.length, most), NFA)).toEqual(alone);
+  });
+
+  it('a loop skips ahead when only it is alive, within the work bound, and every match is still found', () => {
+    const rand = mulberry32(43);
+    const filler = () =>
+      Buffer.from(Array.from({ length: 65536 }, () => QUIET[Math.floor(rand() * QUIET.length)]).join(''), 'latin1');
+    const data = Buffer.concat([
+      Buffer.from('-----BEGIN PRIVATE KEY-----\n', 'latin1'),
+      filler(),
+      Buffer.from('\n-----END PRIVATE KEY-----\nq r', 'latin1'),
+      filler(),
+      Buffer.from('s a', 'latin1'),
+      filler(),
+      Buffer.from('bc', 'latin1'),
+    ]);
+    for (const spec of [PEM, LOOPS[2]!, LOOPS[1]!]) {
+      const db = compile([spec], { mode: 'block', ...NFA });
+      const e = db.info().engines.find((x) => x.kind === 'nfa')!;
+      db.free();
+      // Without acceleration every word is stepped on every byte the loop is alive (a quarter of the data
+      // at least); with it, a fraction of a unit per byte.
+      const w = work([spec], data);
+      expect(w / data.length, spec.expression).toBeLessThan(0.2);
+      const perByte = 2 * Math.ceil(Number(e.detail.positions) / 64) + Number(e.detail.entries) + 1;
+      expect(w).toBeLessThanOrEqual(perByte * data.length);
+      const want = scanNs([spec], 'block', data, [data.length], NFA);
+      expect(want.length, spec.expression).toBeGreaterThan(0);
+      expect(scanNs([spec], 'stream', data, randomChunks(mulberry32(44), data.length, 5000), NFA)).toEqual(want);
+      expect(scanNs([spec], 'vectored', data, randomChunks(mulberry32(45), data.length, 300), NFA)).toEqual(want);
+    }
   });
 });
