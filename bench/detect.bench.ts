@@ -27,7 +27,9 @@ const capture = process.argv[2] ?? path.join(here, 'captures', 'mixed.pcap');
 const rules = process.argv[3] ?? path.join(root, '..', 'shared', 'rules', 'bench.rules');
 const ROUNDS = Number(process.env.NETSIEVE_BENCH_ROUNDS ?? 5);
 if (!fs.existsSync(capture)) {
-  console.log(`detect: ${capture} is missing. Record it first (root, ~10 s): sudo ../shared/tools/record-mixed-capture.sh ${capture} 2`);
+  console.log(
+    `detect: ${capture} is missing. Record it first (root, ~10 s): sudo ../shared/tools/record-mixed-capture.sh ${capture} 2`,
+  );
   process.exit(0);
 }
 if (!fs.existsSync(rules)) {
@@ -90,15 +92,34 @@ const samples: Record<string, Sample[]> = { netsieve: [], 'netsieve, no detectio
 const alertsOf = (file: string, field: string) => fs.readFileSync(file, 'utf8').split(field).length - 1;
 for (let round = 0; round < ROUNDS; round++) {
   const out = path.join(tmp, 'out.json');
-  const a = timed(process.execPath, [cli, 'replay', capture, '--no-progress', '--types', 'alert', '--rules', rules, '--dlp', 'all'], out);
+  const a = timed(
+    process.execPath,
+    [cli, 'replay', capture, '--no-progress', '--types', 'alert', '--rules', rules, '--dlp', 'all'],
+    out,
+  );
   a.alerts = alertsOf(out, '"event_type":"alert"');
   samples.netsieve!.push(a);
-  samples['netsieve, no detection']!.push(timed(process.execPath, [cli, 'replay', capture, '--no-progress', '--types', 'alert'], out));
+  samples['netsieve, no detection']!.push(
+    timed(process.execPath, [cli, 'replay', capture, '--no-progress', '--types', 'alert'], out),
+  );
   if (suricataPresent) {
     const logDir = path.join(tmp, 'suricata');
     fs.rmSync(logDir, { recursive: true, force: true });
     fs.mkdirSync(logDir);
-    const args = ['-r', capture, '--runmode', 'single', '-S', rules, '-l', logDir, '-k', 'none', '--set', 'stream.midstream=true'];
+    const args = [
+      '-r',
+      capture,
+      '--runmode',
+      'single',
+      '-S',
+      rules,
+      '-l',
+      logDir,
+      '-k',
+      'none',
+      '--set',
+      'stream.midstream=true',
+    ];
     if (suricataYaml !== null) args.push('-c', suricataYaml);
     const s = timed('suricata', args, path.join(tmp, 'suricata.out'));
     const eve = path.join(logDir, 'eve.json');
@@ -124,4 +145,5 @@ for (const r of rows)
   console.log(
     `| ${r.name} | ${r.wall.toFixed(2)} | ${r.cpu.toFixed(2)} | ${Math.round(r.pps).toLocaleString('en-US')} | ${r.name.includes('no detection') ? '' : r.alerts} | ${su ? (r.pps / su.pps).toFixed(2) : ''} |`,
   );
-if (!suricataPresent) console.log('\nSuricata is not installed: no comparison (Debian 12: apt-get install -t bookworm-backports suricata).');
+if (!suricataPresent)
+  console.log('\nSuricata is not installed: no comparison (Debian 12: apt-get install -t bookworm-backports suricata).');

@@ -265,13 +265,13 @@ describe('reloading rules', () => {
     engine.on('alert', (ev) => seen.push(ev.alert.signatureId));
     // Up to the end of the first exchange, then reload, then the rest.
     const firstEnd = frames.findIndex((f, i) => i > 4 && Buffer.from(f.data).includes(Buffer.from('HTTP/1.1 200')));
-    frames.slice(0, firstEnd + 2).forEach((f) => engine.process(f));
+    for (const f of frames.slice(0, firstEnd + 2)) engine.process(f);
     expect(() => engine.reloadRules({ rules: [{ path: '/nonexistent/x.rules' }] })).toThrow(/cannot read rules file/);
     const report = engine.reloadRules({
       rules: ['alert http any any -> any any (msg:"three"; http.uri; content:"/three"; sid:81; rev:1;)'],
     });
     expect(report.stats.loaded).toBe(1);
-    frames.slice(firstEnd + 2).forEach((f) => engine.process(f));
+    for (const f of frames.slice(firstEnd + 2)) engine.process(f);
     expect(seen).toEqual([80, 81]);
   });
 });
