@@ -3,8 +3,8 @@
  * meaning kept where the two dialects differ on what rules use:
  *
  * - leading option settings `(?i)`, `(?s)`, `(?m)`, `(?x)`, `(?is)` become RegExp flags;
- * - `\A` is the start of the subject, `\z` its end, `\Z` its end or before a final newline (JavaScript has
- *   none of them);
+ * - `\A` is the start of the subject, `\z` its end, `\Z` and `$` its end or before a final newline (the
+ *   newline then counts into the match);
  * - `\s`/`\S` are PCRE's six ASCII spaces (JavaScript's `\s` also takes 0x85-free Unicode spaces such as
  *   0xA0, a byte that is common in binary payloads), `\h` is a horizontal space;
  * - `\x{hh}` is a byte, `\Q...\E` is literal text, possessive quantifiers and atomic groups are read as
@@ -19,9 +19,33 @@
  * refused at load with the construct named.
  */
 
+import v8 from 'node:v8';
+
+/**
+ * V8's backtracking engine can take exponential time on a pattern such as `(a+)+b` and hostile input. V8 has a
+ * linear-time engine for the patterns it supports (no backreferences, no lookaround) and can switch a match
+ * to it after a number of backtracks: turned on, once per process, when the first rule's pcre is compiled.
+ * It changes no result (the same leftmost match), only the time. Patterns with lookaround or backreferences
+ * stay on the backtracking engine; `pcreBacktrackBound` says which (`stats` count them).
+ */
+let fallbackOn = false;
+function enableBacktrackFallback(): void {
+  if (fallbackOn) return;
+  fallbackOn = true;
+  v8.setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+  v8.setFlagsFromString('--regexp-backtracks-before-fallback=50000');
+}
+
+/** Whether a translated pattern can fall back to V8's linear engine (no lookaround, no backreference). */
+export function linearFallbackPossible(source: string): boolean {
+  return !/\\[1-9]|\\k<|\(\?<?[=!]/.test(source);
+}
+
 export interface CompiledPcre {
   /** Searches from `lastIndex`; `y` (sticky) when the pattern is anchored (`A`). */
   readonly re: RegExp;
+  /** False when the pattern has lookaround or backreferences: its time is not bounded by V8's fallback. */
+  readonly linear: boolean;
 }
 
 export class PcreError extends Error {}
@@ -51,13 +75,14 @@ export function compilePcre(source: string, flags: string): CompiledPcre {
     src = src.slice(m[0].length);
   }
   const out = translate(src, { extended, multiline, dollarEndOnly, ungreedy });
+  enableBacktrackFallback();
   let re: RegExp;
   try {
     re = new RegExp(out, `${caseless ? 'i' : ''}${dotall ? 's' : ''}${multiline ? 'm' : ''}${anchored ? 'y' : 'g'}`);
   } catch (e) {
     throw new PcreError(`pcre /${source}/ is not supported: ${(e as Error).message}`);
   }
-  return { re };
+  return { re, linear: linearFallbackPossible(out) };
 }
 
 interface TranslateOptions {
@@ -107,18 +132,20 @@ function translate(src: string, o: TranslateOptions): string {
         continue;
       }
       if (!inClass) {
+        // Without `m`, JavaScript's `^` and `$` are the subject's start and end: no lookaround needed, so
+        // the pattern can still fall back to V8's linear engine.
         if (d === 'A') {
-          out += '(?<![\\s\\S])';
+          out += o.multiline ? '(?<![\\s\\S])' : '^';
           i += 2;
           continue;
         }
         if (d === 'z') {
-          out += '(?![\\s\\S])';
+          out += o.multiline ? '(?![\\s\\S])' : '$';
           i += 2;
           continue;
         }
         if (d === 'Z') {
-          out += '(?=\\n?(?![\\s\\S]))';
+          out += o.multiline ? '(?=\\n?(?![\\s\\S]))' : '(?:\\n?$)';
           i += 2;
           continue;
         }
@@ -189,8 +216,10 @@ function translate(src: string, o: TranslateOptions): string {
       continue;
     }
     if (c === '$' && !o.multiline) {
-      // PCRE's `$` is the end or before a final newline unless E (dollar_endonly).
-      out += o.dollarEndOnly ? '(?![\\s\\S])' : '(?=\\n?(?![\\s\\S]))';
+      // PCRE's `$` is the end or before a final newline unless E (dollar_endonly). Written as a final
+      // newline taken into the match: the same yes or no, an end one byte later in that one case (only a
+      // relative keyword after the pcre could tell), and no lookaround (see linearFallbackPossible).
+      out += o.dollarEndOnly ? '$' : '(?:\\n?$)';
       i++;
       continue;
     }

@@ -275,3 +275,20 @@ describe('reloading rules', () => {
     expect(seen).toEqual([80, 81]);
   });
 });
+
+describe('hostile input', () => {
+  it('a pcre that backtracks exponentially in V8 still finishes (V8 falls back to its linear engine)', async () => {
+    // `(a+)+b` on a long run of `a` without a `b`: 2^n backtracking steps without the fallback.
+    const frames = [
+      {
+        data: eth({}, ipv4({ src: CLIENT, dst: SERVER }, udp({ sport: 5000, dport: 9999 }, `${'a'.repeat(5000)}c`))),
+        tsSec: T0,
+        tsNsec: 0,
+      },
+    ];
+    const alerts = await alertsOf(frames, {
+      rules: ['alert udp any any -> any any (msg:"redos"; content:"aaa"; pcre:"/(a+)+b/"; sid:90; rev:1;)'],
+    });
+    expect(alerts).toEqual([]);
+  });
+});
