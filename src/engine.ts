@@ -386,7 +386,8 @@ export class Engine {
     }
     const det = this.detector;
     if (det !== null) {
-      if (det.set.packetRules) {
+      // TCP segments go to packet rules only when some rule reads TCP packets one by one.
+      if (det.set.packetRules && (p.ipProto !== IpProto.TCP || flow.tcp === null || det.set.tcpPacketRules)) {
         const hits = this.hits;
         hits.length = 0;
         det.packet(p, flow, dir === 0, now, hits);

@@ -11,7 +11,7 @@ import type { DecodedPacket } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 import type { RegexStream } from '../regex/stream.js';
 import type { AppRecordOf } from '../events.js';
-import { inspectBuffer, numberTest, search, type ByteVars } from './inspect.js';
+import { inspectBuffer, lowerAscii, numberTest, search, type ByteVars } from './inspect.js';
 import type { Rule, ThresholdTrack } from './rules/model.js';
 import { PAYLOAD_BUFFER, type Signature, type SignatureSet } from './signatures.js';
 import { DLP_ON_STREAM, DLP_PLACES, dlpSignatures } from './dlp-signatures.js';
@@ -31,6 +31,19 @@ export interface AlertHit {
   readonly txId: number;
   /** Added to the rule's metadata in the alert (DLP: `dlp_sensor`, `dlp_match` with masked values). */
   readonly metadata?: Record<string, string[]>;
+}
+
+/** DLP findings grouped by sensor, each with its masked values (at most MAX_DLP_MATCHES_PER_ALERT, no repeats). */
+class FindingGroups {
+  found: Map<string, string[]> | null = null;
+  constructor(private readonly sensors: readonly string[] | null) {}
+  readonly take = (f: DlpFinding): void => {
+    if (this.sensors !== null && !this.sensors.includes(f.sensor)) return;
+    this.found ??= new Map();
+    const list = this.found.get(f.sensor) ?? [];
+    if (list.length < MAX_DLP_MATCHES_PER_ALERT && !list.includes(f.masked)) list.push(f.masked);
+    this.found.set(f.sensor, list);
+  };
 }
 
 /**
@@ -116,6 +129,7 @@ export class Detector {
   private readonly vars: ByteVars = new Map();
   private readonly trackers = new Map<string, Tracker>();
   private readonly addr = new Uint8Array(16);
+  private readonly words = new Uint32Array(4);
 
   /** One signature per DLP sensor (index = the sensor's place in DLP_SENSORS). */
   private readonly dlpSigs: Signature[];
@@ -144,16 +158,9 @@ export class Detector {
   private dlpFindings(bufs: readonly Uint8Array[], sensors: readonly string[] | null): Map<string, string[]> | null {
     const dlp = this.dlp;
     if (dlp === null) return null;
-    let out: Map<string, string[]> | null = null;
-    const take = (f: DlpFinding) => {
-      if (sensors !== null && !sensors.includes(f.sensor)) return;
-      out ??= new Map();
-      const list = out.get(f.sensor) ?? [];
-      if (list.length < MAX_DLP_MATCHES_PER_ALERT && !list.includes(f.masked)) list.push(f.masked);
-      out.set(f.sensor, list);
-    };
-    for (const b of bufs) dlp.scan(b, take);
-    return out;
+    const group = new FindingGroups(sensors);
+    for (const b of bufs) dlp.scan(b, group.take);
+    return group.found;
   }
 
   /** The DLP sensors' own alerts for findings grouped by sensor. */
@@ -321,14 +328,9 @@ export class Detector {
     if (rawDlp) {
       // The sensors on the stream itself: findings across segment boundaries (the DLP stream keeps its tail).
       ds.dlp ??= this.dlp!.openStream();
-      let found: Map<string, string[]> | null = null;
-      ds.dlp.scan(chunk, (f) => {
-        found ??= new Map();
-        const list = found.get(f.sensor) ?? [];
-        if (list.length < MAX_DLP_MATCHES_PER_ALERT && !list.includes(f.masked)) list.push(f.masked);
-        found.set(f.sensor, list);
-      });
-      if (found !== null) this.dlpHits(found, toServer, null, -1, out);
+      const group = new FindingGroups(null);
+      ds.dlp.scan(chunk, group.take);
+      if (group.found !== null) this.dlpHits(group.found, toServer, null, -1, out);
     }
   }
 
@@ -512,16 +514,9 @@ export class Detector {
     return r.direction === '<>' && test(!toServer, dstPort, srcPort);
   }
 
+  /** The flow's client or server address as 16 bytes in `this.addr` (for IPv6 address lists). */
   private flowAddress(flow: Flow, client: boolean): void {
-    const w = client
-      ? [flow.clientAddr0, flow.clientAddr1, flow.clientAddr2, flow.clientAddr3]
-      : [flow.serverAddr0, flow.serverAddr1, flow.serverAddr2, flow.serverAddr3];
-    for (let k = 0; k < 4; k++) {
-      this.addr[k * 4] = w[k]! >>> 24;
-      this.addr[k * 4 + 1] = (w[k]! >>> 16) & 0xff;
-      this.addr[k * 4 + 2] = (w[k]! >>> 8) & 0xff;
-      this.addr[k * 4 + 3] = w[k]! & 0xff;
-    }
+    wordsToBytes(flow.addressOf(!client, this.words), this.addr);
   }
 
   private headerMatchesPacket(r: Rule, pkt: DecodedPacket): boolean {
@@ -592,14 +587,8 @@ export class Detector {
 function negatedFastPatternIn(sig: Signature, buf: Uint8Array): boolean {
   if (!sig.negatedSingleFastPattern) return false;
   const fp = sig.rule.fastPattern!;
-  const pat = fp.nocase ? lowerBytes(fp.bytes) : fp.bytes;
+  const pat = fp.nocase ? lowerAscii(fp.bytes) : fp.bytes;
   return search(buf, pat, 0, buf.length, fp.nocase) >= 0;
-}
-
-function lowerBytes(bytes: Uint8Array): Uint8Array {
-  const out = new Uint8Array(bytes.length);
-  for (let i = 0; i < bytes.length; i++) out[i] = bytes[i]! >= 0x41 && bytes[i]! <= 0x5a ? bytes[i]! | 0x20 : bytes[i]!;
-  return out;
 }
 
 function dlpMetadata(found: Map<string, string[]>): Record<string, string[]> {

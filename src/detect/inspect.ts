@@ -303,11 +303,12 @@ export function bufferProgram(
     retry,
     specs,
     pcre: steps.map((m) => (m.kind === 'pcre' ? pcre(m) : null)),
-    folded: steps.map((m) => (m.kind === 'content' ? (m.nocase ? lower(m.pattern) : m.pattern) : null)),
+    folded: steps.map((m) => (m.kind === 'content' ? (m.nocase ? lowerAscii(m.pattern) : m.pattern) : null)),
   };
 }
 
-function lower(bytes: Uint8Array): Uint8Array {
+/** ASCII letters lower-cased (what `nocase` compares). */
+export function lowerAscii(bytes: Uint8Array): Uint8Array {
   const out = new Uint8Array(bytes.length);
   for (let i = 0; i < bytes.length; i++) {
     const b = bytes[i]!;

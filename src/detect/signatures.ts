@@ -119,6 +119,8 @@ export class SignatureSet {
   readonly streamRules: boolean;
   /** Some payload rule reads TCP packets one by one (`flow:no_stream`): TCP payloads go to the packet prefilter. */
   readonly tcpPacketPayloadRules: boolean;
+  /** Some rule looks at TCP packets one by one (header rules, `flow:no_stream`); else only the stream does. */
+  readonly tcpPacketRules: boolean;
   readonly registry: Map<string, BufferSource>;
   /** Rules the parser took but that cannot run here (a buffer no protocol provides, a pcre V8 cannot run). */
   readonly refused: { rule: Rule; error: RuleError }[] = [];
@@ -185,6 +187,7 @@ export class SignatureSet {
     this.streamDb = payload.patterns.length > 0 ? compile(payload.patterns, { mode: 'stream' }) : null;
     this.packetRules = headerRules.length > 0 || payloadSigs.length > 0;
     this.tcpPacketPayloadRules = payloadSigs.some((i) => this.signatures[i]!.rule.flow?.stream === 'no');
+    this.tcpPacketRules = headerRules.length > 0 || this.tcpPacketPayloadRules;
     this.streamRules = payloadSigs.some((i) => {
       const r = this.signatures[i]!.rule;
       return (
