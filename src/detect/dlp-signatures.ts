@@ -7,8 +7,7 @@
  */
 import type { BufferDirection } from '../protocols/module.js';
 import { DLP_SENSORS } from './dlp/sensors.js';
-import { compileAddress, compilePorts } from './rules/address.js';
-import type { Rule } from './rules/model.js';
+import { parseRule } from './rules/load.js';
 import type { Signature } from './signatures.js';
 
 /** The generator id of DLP alerts (`alert.gid`). */
@@ -34,50 +33,17 @@ export const DLP_PLACES: Readonly<Record<string, readonly { buffer: string; dire
  */
 export const DLP_ON_STREAM: ReadonlySet<string> = new Set(['redis']);
 
-const ANY = new Map<string, string>();
-
-/** One signature per DLP sensor, in `DLP_SENSORS` order (index = sid - 1). */
+/**
+ * One signature per DLP sensor, in `DLP_SENSORS` order (index = sid - 1): written as the rule a user would
+ * write and read by the rule parser, so that it is a rule like any other.
+ */
 export function dlpSignatures(): Signature[] {
   return DLP_SENSORS.map((sensor, k) => {
-    const rule: Rule = {
-      action: 'alert',
-      protocol: 'ip',
-      appProtocol: null,
-      src: compileAddress('any', ANY),
-      srcPorts: compilePorts('any', ANY),
-      direction: '->',
-      dst: compileAddress('any', ANY),
-      dstPorts: compilePorts('any', ANY),
-      gid: DLP_GID,
-      sid: k + 1,
-      rev: 1,
-      msg: `netsieve DLP: ${sensor.name.replace(/_/g, ' ')} in clear text`,
-      classtype: 'policy-violation',
-      priority: 1,
-      references: [],
-      metadata: [],
-      target: null,
-      matches: [],
-      fastPattern: null,
-      flow: null,
-      flowbits: [],
-      noalert: false,
-      threshold: null,
-      detectionFilter: null,
-      dsize: null,
-      urilen: null,
-      ttl: null,
-      itype: null,
-      icode: null,
-      ipProto: null,
-      flags: null,
-      appLayerProtocol: null,
-      tlsVersion: null,
-      dnsOpcode: null,
-      dlp: [sensor.name],
-      location: { file: '<dlp>', line: 0 },
-      text: `dlp:${sensor.name}`,
-    };
+    const msg = `netsieve DLP: ${sensor.name.replace(/_/g, ' ')} in clear text`;
+    const rule = parseRule(
+      `alert ip any any -> any any (msg:"${msg}"; dlp:${sensor.name}; classtype:policy-violation; gid:${DLP_GID}; sid:${k + 1}; rev:1;)`,
+      { file: '<dlp>', line: k + 1 },
+    );
     return {
       index: -1,
       rule,
