@@ -203,6 +203,13 @@ function translate(src: string, o: TranslateOptions): string {
     if (c === '(' && src[i + 1] === '?') {
       const rest = src.slice(i);
       for (const [re, what] of REFUSED) if (re.test(rest)) throw new PcreError(`pcre ${what} are not supported`);
+      // A named backreference, PCRE's (?P=name): V8 writes it \k<name>.
+      const backref = /^\(\?P=([A-Za-z_][A-Za-z0-9_]*)\)/.exec(rest);
+      if (backref !== null) {
+        out += `\\k<${backref[1]}>`;
+        i += backref[0].length;
+        continue;
+      }
       const inline = /^\(\?([imsx-]+)(\)|:)/.exec(rest);
       if (inline !== null) throw new PcreError(`pcre option setting (?${inline[1]}) inside the pattern is not supported`);
       // Group openers are copied whole, so that their `?` is not read as a quantifier.

@@ -45,6 +45,8 @@ describe('PCRE on V8', () => {
     expect(test('a++b', '', 'aab')).toBe(true);
     expect(test('(?>ab|a)c', '', 'abc')).toBe(true);
     expect(test('(?P<n>a)b', '', 'ab')).toBe(true);
+    expect(test('(?P<q>[\'"])x(?P=q)', '', '"x"')).toBe(true);
+    expect(test('(?P<q>[\'"])x(?P=q)', '', '"x\'')).toBe(false);
   });
 
   it('U (ungreedy) swaps greedy and lazy', () => {
