@@ -33,6 +33,8 @@ export interface AlertHit {
   readonly metadata?: Record<string, string[]>;
 }
 
+const NO_PAYLOAD = new Uint8Array(0);
+
 /** DLP findings grouped by sensor, each with its masked values (at most MAX_DLP_MATCHES_PER_ALERT, no repeats). */
 class FindingGroups {
   found: Map<string, string[]> | null = null;
@@ -425,9 +427,8 @@ export class Detector {
         this.candidate(i, false);
     }
     if (this.candidates.length === 0) return;
-    const empty = new Uint8Array(0);
     this.evaluate(null, null, sec, out, (sig, hits) => {
-      const h = this.packetHit(sig, pkt, null, true, empty, false, false);
+      const h = this.packetHit(sig, pkt, null, true, NO_PAYLOAD, false, false);
       if (h !== null) hits.push(h);
     });
   }

@@ -70,6 +70,38 @@ function nfaEngines(specs: PatternSpec[]): number {
   return n;
 }
 
+/**
+ * Each case through native Hyperscan and through netsieve in every mode, forced onto the bit-parallel NFA and
+ * (block, stream) with the default routing: the same (id, end) everywhere. Returns the matches and NFA
+ * engines seen, for the callers' "the test means something" checks.
+ */
+function compareWithHyperscan(cases: (HsCase & { specs: PatternSpec[] })[]): { matches: number; engines: number } {
+  const results = runHyperscanCases(cases);
+  let matches = 0;
+  let engines = 0;
+  results.forEach((r, k) => {
+    const c = cases[k]!;
+    if ('error' in r) throw new Error(`Hyperscan refused ${JSON.stringify(c.specs)}: ${r.error}`);
+    engines += nfaEngines(c.specs);
+    for (const mode of MODES) {
+      const want = fromHs(c.specs, r[mode]);
+      matches += want.length;
+      for (const options of mode === 'vectored' ? [NFA] : [NFA, {}]) {
+        const got = scanNs(c.specs, mode, c.data, c.chunks, options);
+        if (got.join() !== want.join())
+          expect({ specs: c.specs, mode, options, chunks: c.chunks.length, got }).toEqual({
+            specs: c.specs,
+            mode,
+            options,
+            chunks: c.chunks.length,
+            got: want,
+          });
+      }
+    }
+  });
+  return { matches, engines };
+}
+
 describe('bit-parallel NFA', () => {
   it('takes the bounded repeats whose DFA explodes, dense and sparse layouts alike', () => {
     for (const p of [FIXED[0]!, FIXED[1]!, FIXED[10]!, FIXED[11]!]) expect(nfaEngines([p]), p.expression).toBe(1);
@@ -95,31 +127,7 @@ describe('bit-parallel NFA', () => {
         chunks: randomChunks(rand, data.length, t % 4 === 0 ? 3 : 300),
       });
     }
-    const results = runHyperscanCases(cases);
-    let matches = 0;
-    let engines = 0;
-    results.forEach((r, k) => {
-      const c = cases[k]!;
-      if ('error' in r) throw new Error(`Hyperscan refused ${JSON.stringify(c.specs)}: ${r.error}`);
-      engines += nfaEngines(c.specs);
-      for (const mode of MODES) {
-        const want = fromHs(c.specs, r[mode]);
-        matches += want.length;
-        // The NFA alone in every mode; the default routing (lazy DFA, NFA behind it) in block and stream.
-        for (const options of mode === 'vectored' ? [NFA] : [NFA, {}]) {
-          const got = scanNs(c.specs, mode, c.data, c.chunks, options);
-          if (got.join() !== want.join()) {
-            expect({ specs: c.specs, mode, options, chunks: c.chunks.length, got }).toEqual({
-              specs: c.specs,
-              mode,
-              options,
-              chunks: c.chunks.length,
-              got: want,
-            });
-          }
-        }
-      }
-    });
+    const { matches, engines } = compareWithHyperscan(cases);
     expect(matches).toBeGreaterThan(5000);
     expect(engines).toBeGreaterThan(15);
   });
@@ -433,30 +441,7 @@ describe('bit-parallel NFA: loops', () => {
         chunks: randomChunks(rand, data.length, t % 4 === 0 ? 3 : 400),
       });
     }
-    const results = runHyperscanCases(cases);
-    let matches = 0;
-    let engines = 0;
-    results.forEach((r, k) => {
-      const c = cases[k]!;
-      if ('error' in r) throw new Error(`Hyperscan refused ${JSON.stringify(c.specs)}: ${r.error}`);
-      engines += nfaEngines(c.specs);
-      for (const mode of MODES) {
-        const want = fromHs(c.specs, r[mode]);
-        matches += want.length;
-        for (const options of mode === 'vectored' ? [NFA] : [NFA, {}]) {
-          const got = scanNs(c.specs, mode, c.data, c.chunks, options);
-          if (got.join() !== want.join()) {
-            expect({ specs: c.specs, mode, options, chunks: c.chunks.length, got }).toEqual({
-              specs: c.specs,
-              mode,
-              options,
-              chunks: c.chunks.length,
-              got: want,
-            });
-          }
-        }
-      }
-    });
+    const { matches, engines } = compareWithHyperscan(cases);
     expect(matches).toBeGreaterThan(1000);
     expect(engines).toBeGreaterThan(15);
   });

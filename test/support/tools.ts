@@ -16,9 +16,16 @@ declare module 'vitest' {
   }
 }
 
-/** Runs `<tool> --version` (Suricata: `-V`): present when it exits 0 (ENOENT or any failure: absent). */
+/**
+ * Runs `<tool> --version`: present when it exits 0 (ENOENT or any failure: absent). Suricata answers `-V`,
+ * and counts only in version 7: the differential tests' recorded answers are Suricata 7.0.10's.
+ */
 export function probeTool(name: ToolName): boolean {
-  return spawnSync(name, [name === 'suricata' ? '-V' : '--version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+  if (name === 'suricata') {
+    const r = spawnSync(name, ['-V'], { encoding: 'utf8', timeout: 30_000 });
+    return r.status === 0 && /version 7\./.test(r.stdout);
+  }
+  return spawnSync(name, ['--version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
 }
 
 /** `NETSIEVE_TEST_TOOLS=none` makes every tool count as absent (the unit tier: vitest.unit.config.ts). */

@@ -14,16 +14,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadRules } from '../../../src/detect/rules/load.js';
 import type { ContentMatch } from '../../../src/detect/rules/model.js';
-import { TOOLS_ENV } from '../../support/tools.js';
+import { toolPresent } from '../../support/tools.js';
 
 const SURICATA_YAML = '/etc/suricata/suricata.yaml';
-// Probed here rather than in test/support/tools.ts (whose tool list is shared); NETSIEVE_TEST_TOOLS=none (the
-// unit tier) makes it absent as it does every tool there.
-const suricataPresent = (() => {
-  if (process.env[TOOLS_ENV] === 'none') return false;
-  const r = spawnSync('suricata', ['-V'], { encoding: 'utf8' });
-  return r.status === 0 && /version 7\./.test(r.stdout) && fs.existsSync(SURICATA_YAML);
-})();
+const suricataPresent = toolPresent('suricata') && fs.existsSync(SURICATA_YAML);
 
 const H = 'alert http any any -> any any';
 const T = 'alert tcp any any -> any any';

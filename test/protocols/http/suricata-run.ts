@@ -10,15 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { PcapWriter } from '../../../src/capture/pcap-writer.js';
 import { eth, ipv4, tcp } from '../../helpers/packets.js';
+import { toolPresent } from '../../support/tools.js';
 
-let installed: boolean | null = null;
-/** Suricata 7 is on the PATH (`suricata -V` answers with version 7). */
+/** Suricata 7 is here (the shared tool probe: absent in the unit tier, NETSIEVE_TEST_TOOLS=none). */
 export function suricataInstalled(): boolean {
-  if (installed === null) {
-    const r = spawnSync('suricata', ['-V'], { encoding: 'utf8' });
-    installed = r.status === 0 && /version 7\./.test(r.stdout);
-  }
-  return installed;
+  return toolPresent('suricata');
 }
 export const SURICATA_ABSENT = 'suricata 7 not installed (the expected bytes in this file were recorded with 7.0.10)';
 
