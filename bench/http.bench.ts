@@ -107,6 +107,7 @@ function traffic(gzip: boolean): Tx[] {
 }
 
 const sink: AppEventSink = {
+  recordsWanted: true,
   emit: () => {
     records++;
   },

@@ -77,6 +77,13 @@ export interface CreateEngineOptions extends EngineOptionsInput {
    * (or `reject`) rule makes `process()` return `'drop'` for that packet and every later packet of its flow.
    */
   detect?: DetectOptions;
+  /**
+   * The event types built for `replay()`'s iterator, `process()`'s result and `'*'` listeners (default: every
+   * type). Events of other types are not built at all, and parsers skip building records nobody reads (a
+   * Redis command's strings, say) unless detection rules or DLP inspect them; stats still count everything.
+   * A listener of one type (`on('redis', ...)`) gets its type whatever this says. The CLI's `--types` sets it.
+   */
+  eventTypes?: readonly NetsieveEventType[];
 }
 
 export interface DebugOptions {
@@ -133,6 +140,8 @@ export class Engine {
   private readonly internalErrors: InternalErrorStats = { count: 0, last: null };
   private readonly vlanInKey: boolean;
   private readonly listeners = new Map<string, ((ev: NetsieveEvent) => void)[]>();
+  /** `eventTypes` as a set; null: every type. */
+  private readonly eventTypes: ReadonlySet<string> | null;
   /** Events of the replay in progress, drained by its iterator. */
   private collector: NetsieveEvent[] | null = null;
   private closed = false;
@@ -172,8 +181,12 @@ export class Engine {
   };
 
   constructor(options: CreateEngineOptions = {}) {
-    const { onStream, app, debug, filter, detect, ...rest } = options;
+    const { onStream, app, debug, filter, detect, eventTypes, ...rest } = options;
     this.throwInternalErrors = debug?.throwInternalErrors === true;
+    if (eventTypes !== undefined && (!Array.isArray(eventTypes) || eventTypes.some((t) => typeof t !== 'string'))) {
+      throw new NetsieveError('NS_ERR_OPTION', 'eventTypes must be an array of event type names (flow, alert, http, ...)');
+    }
+    this.eventTypes = eventTypes === undefined ? null : new Set(eventTypes);
     this.options = resolveOptions(rest);
     if (filter !== undefined && typeof filter !== 'string')
       throw new NetsieveError('NS_ERR_OPTION', 'option filter must be a string');
@@ -192,6 +205,7 @@ export class Engine {
             { detection: this.appOptions.detection, protocols: this.appOptions.protocols },
             {
               record: (flow, type, payload) => this.emitRecord(flow, type, payload),
+              wantsRecords: (type) => this.wantsEvent(type) || this.detector?.wantsRecords(type) === true,
               anomaly: (flow, name, code, direction) => this.emitFlowAnomaly(flow, 'app', name, code, direction),
               internalError: (where, error) => this.internalError(where, error),
             },
@@ -251,9 +265,10 @@ export class Engine {
   }
 
   private emit(ev: NetsieveEvent): void {
-    if (this.collector !== null) this.collector.push(ev);
     const typed = this.listeners.get(ev.type);
     if (typed !== undefined) for (const l of typed) l(ev);
+    if (this.eventTypes !== null && !this.eventTypes.has(ev.type)) return;
+    if (this.collector !== null) this.collector.push(ev);
     const all = this.listeners.get('*');
     if (all !== undefined) for (const l of all) l(ev);
   }
@@ -324,7 +339,7 @@ export class Engine {
         hits.length = 0;
         det.fragment(p, now, hits);
         for (const h of hits) this.countAlert(h);
-        if (hits.length > 0 && this.wantsEvents()) this.emitPacketAlerts(hits);
+        if (hits.length > 0 && this.wantsEvent('alert')) this.emitPacketAlerts(hits);
       }
       this.currentPacket = 0;
       return;
@@ -513,7 +528,7 @@ export class Engine {
     const app =
       flow.appProto === null ? 'unknown' : flow.appProtoConfidence === 'dpi' ? flow.appProto : `${flow.appProto} (port)`;
     this.flowsByApp[app] = (this.flowsByApp[app] ?? 0) + 1;
-    if (this.wantsEvents()) this.emit(flowEvent(flow, reason));
+    if (this.wantsEvent('flow')) this.emit(flowEvent(flow, reason));
     // The event holds copies of everything: the session's fixed state can go to the next flow.
     if (flow.tcp !== null) flow.tcp.release();
   }
@@ -616,7 +631,7 @@ export class Engine {
       if (n === 0) continue;
       const name = CAPTURE_ANOMALIES[code]!;
       this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + n;
-      if (this.wantsEvents())
+      if (this.wantsEvent('anomaly'))
         this.emit({ type: 'anomaly', ts: this.clockTs(), anomaly: { layer: 'capture', event: name, code } });
     }
   }
@@ -747,7 +762,7 @@ export class Engine {
     } else if (!this.firstThisSecond(name)) {
       return;
     }
-    if (!this.wantsEvents()) return;
+    if (!this.wantsEvent('anomaly')) return;
     this.emit(decodeAnomalyEvent(name, code, flow, fromPacket ? this.pkt : null, this.packetCount, this.clockTs()));
   }
 
@@ -760,7 +775,7 @@ export class Engine {
       det.record(flow, type, payload, this.currentPacket !== 0 ? this.pkt.tsSec + this.pkt.tsNsec * 1e-9 : flow.lastSec, hits);
       if (hits.length > 0) this.emitAlerts(flow, hits);
     }
-    if (!this.wantsEvents()) return;
+    if (!this.wantsEvent(type)) return;
     const ev = {
       type,
       ts: this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : { sec: flow.lastSec, nsec: flow.lastNsec },
@@ -803,7 +818,7 @@ export class Engine {
 
   /** Counts the hits and, when anyone listens, turns them into alert events (endpoints in the data's direction). */
   private emitAlerts(flow: Flow, hits: readonly AlertHit[]): void {
-    const wants = this.wantsEvents();
+    const wants = this.wantsEvent('alert');
     for (const h of hits) {
       const r = h.sig.rule;
       this.countAlert(h);
@@ -861,7 +876,7 @@ export class Engine {
     flow.anomalies++;
     // A gap is news each time (where and how much was lost); other anomalies are written once per flow.
     if (gap === undefined && !firstOnFlow(flow, name)) return;
-    if (!this.wantsEvents()) return;
+    if (!this.wantsEvent('anomaly')) return;
     const ts =
       this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : { sec: flow.lastSec, nsec: flow.lastNsec };
     this.emit(flowAnomalyEvent(flow, layer, name, code, direction, ts, this.currentPacket, gap));
@@ -870,7 +885,7 @@ export class Engine {
   /** An anomaly of the flow table as a whole (no flow of its own), at the engine's clock. */
   private emitTableAnomaly(name: string, code: number): void {
     this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + 1;
-    if (!this.wantsEvents()) return;
+    if (!this.wantsEvent('anomaly')) return;
     this.emit({ type: 'anomaly', ts: this.clockTs(), anomaly: { layer: 'flow', event: name, code } });
   }
 
@@ -885,8 +900,14 @@ export class Engine {
     return true;
   }
 
-  private wantsEvents(): boolean {
-    return this.collector !== null || this.listeners.size > 0;
+  /** Whether an event of `type` would reach anyone now (a typed listener, or the collector or `'*'` within `eventTypes`). */
+  private wantsEvent(type: string): boolean {
+    const typed = this.listeners.get(type);
+    if (typed !== undefined && typed.length > 0) return true;
+    if (this.eventTypes !== null && !this.eventTypes.has(type)) return false;
+    if (this.collector !== null) return true;
+    const all = this.listeners.get('*');
+    return all !== undefined && all.length > 0;
   }
 
   private clockTs(): { sec: number; nsec: number } {

@@ -3,6 +3,7 @@
  */
 import { listDevices, openLive } from '../capture/live.js';
 import { createEngine } from '../engine.js';
+import type { NetsieveEventType } from '../events.js';
 import type { NetsieveEvent } from '../events.js';
 import { EveFormatter } from '../output/eve.js';
 import { formatSummary } from '../output/summary.js';
@@ -79,6 +80,8 @@ async function run(argv: string[]): Promise<number> {
   const engine = createEngine({
     ...loadConfig(values.config as string | undefined),
     ...(detect !== undefined ? { detect } : {}),
+    // Events of other types are not built at all (the summary counts every type, so it asks for all).
+    ...(format === 'eve' && types !== null ? { eventTypes: [...types] as NetsieveEventType[] } : {}),
   });
   const report = engine.rulesReport();
   if (report !== null && (values.rules as string[] | undefined)?.length) process.stderr.write(rulesReportText(report));

@@ -5,6 +5,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CapturedPacket } from '../capture/packet.js';
 import { createEngine, type PacketChoice } from '../engine.js';
+import type { NetsieveEventType } from '../events.js';
 import type { NetsieveEvent } from '../events.js';
 import { isNetsieveError } from '../errors.js';
 import { EveFormatter } from '../output/eve.js';
@@ -141,6 +142,8 @@ async function run(argv: string[]): Promise<number> {
     ...loadConfig(values.config as string | undefined),
     ...(filter !== undefined ? { filter } : {}),
     ...(detect !== undefined ? { detect } : {}),
+    // Events of other types are not built at all (the summary counts every type, so it asks for all).
+    ...(format === 'eve' && types !== null ? { eventTypes: [...types] as NetsieveEventType[] } : {}),
   });
   const report = engine.rulesReport();
   if (report !== null && (values.rules as string[] | undefined)?.length) process.stderr.write(rulesReportText(report));

@@ -156,6 +156,15 @@ export class Detector {
     return this.set.streamRules || this.dlpAlerts.size > 0;
   }
 
+  /** Whether records of `proto` are inspected: rules read its buffers or run per record, or DLP alerts in them. */
+  wantsRecords(proto: string): boolean {
+    return (
+      (this.set.buffersByProto.get(proto)?.length ?? 0) > 0 ||
+      (this.set.unfilteredByProto.get(proto)?.length ?? 0) > 0 ||
+      (this.dlpAlerts.size > 0 && DLP_PLACES[proto] !== undefined)
+    );
+  }
+
   /** DLP findings in `bufs` whose sensor is in `sensors` (all when null), grouped as alert metadata. */
   private dlpFindings(bufs: readonly Uint8Array[], sensors: readonly string[] | null): Map<string, string[]> | null {
     const dlp = this.dlp;

@@ -17,6 +17,8 @@ import { APP_ANOMALIES } from './registry.js';
 export interface AppHost {
   /** A parser's record: becomes the event `{ type, [type]: payload }` of the flow (`type`: the module's name). */
   record(flow: Flow, type: string, payload: object): void;
+  /** Whether anyone reads records of `type` now (see `AppEventSink.recordsWanted`). */
+  wantsRecords(type: string): boolean;
   /**
    * An anomaly of the application layer (`app.protocol_mismatch`) or of a module (`http.bad_chunk_size`):
    * its name and its code in the table it comes from.
@@ -182,6 +184,9 @@ export class AppLayer {
     return {
       emit(record: object): void {
         if (!app.stopped) host.record(flow, type, record);
+      },
+      get recordsWanted(): boolean {
+        return host.wantsRecords(type);
       },
       anomaly(code: number, direction?: Direction): void {
         host.anomaly(flow, table[code] ?? `${type}.code_${code}`, code, direction);

@@ -54,6 +54,15 @@ export interface AppEventSink<Rec extends object = object> {
    */
   emit(record: Rec): void;
   /**
+   * Whether anyone reads this module's records right now: an event listener or the event types the engine
+   * was asked for (`CreateEngineOptions.eventTypes`), or detection rules on the module's buffers. When
+   * false, a parser may skip building what only a record holds (strings, value trees, the record itself);
+   * it still parses every byte, keeps its state and raises its anomalies, and `emit` still accepts a
+   * record. The answer may change between calls (a listener added, rules reloaded): read it when a record
+   * would be built, not once.
+   */
+  readonly recordsWanted: boolean;
+  /**
    * A protocol anomaly, by its code: the index of its name in the module's anomaly table
    * (`HttpAnomaly.DUPLICATE_CONTENT_LENGTH`). No string travels on the parser's path.
    */

@@ -70,6 +70,7 @@ function harness(modules: ProtocolModule[], budget = { maxBytes: 64, maxChunks: 
   const anomalies: string[] = [];
   const host: AppHost = {
     record: (_flow, type, payload) => void records.push({ type, ...payload }),
+    wantsRecords: () => true,
     anomaly: (_flow, name) => void anomalies.push(name),
     internalError: () => undefined,
   };

@@ -23,6 +23,7 @@ function connection(options = TEMPLATE_DEFAULTS) {
   const records: TemplateRecord[] = [];
   const anomalies: string[] = [];
   const sink: AppEventSink<TemplateRecord> = {
+    recordsWanted: true,
     emit: (r) => void records.push(r),
     anomaly: (code, direction) => void anomalies.push(`${TEMPLATE_ANOMALIES[code]}@${direction ?? '-'}`),
     stop: () => undefined,

@@ -25,6 +25,7 @@ export interface Recorded {
 /** A sink recording what a parser emits; `type` is the event type the module gives its records. */
 export function recorder(type: DnsVariant = 'dns'): AppEventSink<DnsMessage> & Recorded {
   const rec: AppEventSink<DnsMessage> & Recorded = {
+    recordsWanted: true,
     records: [],
     types: [],
     anomalies: [],

@@ -35,6 +35,7 @@ export class RecordingSink implements AppEventSink<HttpTransaction> {
     this.afterStop++;
     if (this.afterStopWhere === '') this.afterStopWhere = `${what} after stop(${this.stopped}): ${new Error().stack}`;
   }
+  readonly recordsWanted = true;
   emit(record: HttpTransaction): void {
     this.late('emit');
     this.records.push(record);

@@ -28,6 +28,7 @@ async function throughAppLayer(file: string): Promise<Seen> {
     [redisModule],
     { detection: { ...DEFAULT_DETECTION }, protocols: { redis: redisModule.defaults } },
     {
+      wantsRecords: () => true,
       record(flow, type, payload) {
         expect(type).toBe('redis');
         const list = seen.flows.get(flow) ?? [];

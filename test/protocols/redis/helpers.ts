@@ -27,6 +27,7 @@ export interface Result {
 export function collector(): { sink: AppEventSink<RedisRecord>; result: Result } {
   const result: Result = { records: [], anomalies: [], stopped: null };
   const sink: AppEventSink<RedisRecord> = {
+    recordsWanted: true,
     emit(record) {
       if (result.stopped !== null) throw new Error('emit after stop');
       result.records.push(record);

@@ -16,6 +16,7 @@ async function appRecords(file: string): Promise<{ records: TlsHandshake[]; anom
   const records: TlsHandshake[] = [];
   const anomalies: string[] = [];
   const host: AppHost = {
+    wantsRecords: () => true,
     record(_flow, type, payload) {
       expect(type).toBe('tls');
       records.push(payload as TlsHandshake);

@@ -31,6 +31,7 @@ export function recordLine(r: TlsHandshake): string {
 
 export function recorder(): AppEventSink<TlsHandshake> & Recorded {
   const rec: AppEventSink<TlsHandshake> & Recorded = {
+    recordsWanted: true,
     records: [],
     types: [],
     anomalies: [],
