@@ -127,6 +127,12 @@ export class Detector {
   private readonly mark: Uint32Array;
   private epoch = 0;
   private readonly candidates: number[] = [];
+  /** Payload prefilter matches (stream and packet scans): made once, not per chunk. */
+  private readonly onPayloadMatch = (id: number): void => {
+    for (const i of this.set.payload.sigsOf[id]!) this.candidate(i, true);
+  };
+  /** DLP findings on raw streams, grouped (reset per chunk; the groups found move into the hit). */
+  private readonly rawFindings = new FindingGroups(null);
   private readonly sigHits: AlertHit[] = [];
   private readonly vars: ByteVars = new Map();
   private readonly trackers = new Map<string, Tracker>();
@@ -307,9 +313,7 @@ export class Detector {
     const chunk = data.subarray(start, end);
     if (db !== null) {
       ds.stream ??= db.openStream();
-      ds.stream.scan(chunk, (id) => {
-        for (const i of this.set.payload.sigsOf[id]!) this.candidate(i, true);
-      });
+      ds.stream.scan(chunk, this.onPayloadMatch);
     }
     for (const i of this.set.payload.unfiltered) this.candidate(i, false);
     if (this.candidates.length > 0) {
@@ -335,11 +339,13 @@ export class Detector {
         hits.push({ sig, toServer, app: null, txId: -1 });
       });
     }
-    ds.append(chunk);
+    // History only serves payload rules' windows.
+    if (db !== null || this.set.payload.unfiltered.length > 0) ds.append(chunk);
     if (rawDlp) {
       // The sensors on the stream itself: findings across segment boundaries (the DLP stream keeps its tail).
       ds.dlp ??= this.dlp!.openStream();
-      const group = new FindingGroups(null);
+      const group = this.rawFindings;
+      group.found = null;
       ds.dlp.scan(chunk, group.take);
       if (group.found !== null) this.dlpHits(group.found, toServer, null, -1, out);
     }
@@ -359,10 +365,7 @@ export class Detector {
     // TCP payloads are inspected as a stream (streamData); packet by packet only for flow:no_stream rules.
     if (payload.length > 0 && (!tcpStream || this.set.tcpPacketPayloadRules)) {
       const pre = this.set.payload;
-      if (pre.db !== null)
-        pre.db.scan(payload, (id) => {
-          for (const i of pre.sigsOf[id]!) this.candidate(i, true);
-        });
+      if (pre.db !== null) pre.db.scan(payload, this.onPayloadMatch);
       for (const i of pre.unfiltered) this.candidate(i, false);
     }
     if (this.candidates.length === 0) return;

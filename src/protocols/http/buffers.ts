@@ -141,9 +141,30 @@ export function libhtpHeaderTable(list: readonly HttpHeader[]): HttpHeader[] {
   return out;
 }
 
-/** libhtp's table of the request's (or the response's) header section. */
-const reqTable = (tx: HttpTransaction): HttpHeader[] => libhtpHeaderTable(rawFields(tx.requestHeaderBlock, tx.requestHeaders));
-const respTable = (tx: HttpTransaction): HttpHeader[] => libhtpHeaderTable(rawFields(tx.responseHeaderBlock, tx.responseHeaders));
+/**
+ * libhtp's table of the request's (or the response's) header section. Detection asks for several buffers of
+ * one transaction in a row (`http.header`, `http.host`, `http.user_agent`...): the last transaction's tables
+ * are kept (records are not changed after they are emitted, and callers only read the tables).
+ */
+let tableTx: HttpTransaction | null = null;
+let tableReq: HttpHeader[] | null = null;
+let tableResp: HttpHeader[] | null = null;
+function tablesOf(tx: HttpTransaction): void {
+  if (tableTx === tx) return;
+  tableTx = tx;
+  tableReq = null;
+  tableResp = null;
+}
+const reqTable = (tx: HttpTransaction): readonly HttpHeader[] => {
+  tablesOf(tx);
+  tableReq ??= libhtpHeaderTable(rawFields(tx.requestHeaderBlock, tx.requestHeaders));
+  return tableReq;
+};
+const respTable = (tx: HttpTransaction): readonly HttpHeader[] => {
+  tablesOf(tx);
+  tableResp ??= libhtpHeaderTable(rawFields(tx.responseHeaderBlock, tx.responseHeaders));
+  return tableResp;
+};
 
 /** The value of field `name` (lower case) in a header table, or null. */
 function tableValue(table: readonly HttpHeader[], name: string): string | null {
