@@ -14,8 +14,12 @@
 import fs from 'node:fs';
 import { NetsieveError } from '../errors.js';
 
-/** Default read size: large enough that a syscall or a stream chunk costs nothing per packet. */
-export const DEFAULT_CHUNK_SIZE = 4 << 20;
+/**
+ * Default read size: large enough that a syscall costs nothing per packet (about 50 packets per read), small
+ * enough that the bytes a read copies are still in the core's cache when they are parsed. Reading a 560 MB
+ * capture from the page cache on a 2-core EPYC VM (2026-12-07): 64 KiB reads 63-85 ms, 4 MiB reads 238-262 ms.
+ */
+export const DEFAULT_CHUNK_SIZE = 64 << 10;
 /** Smallest accepted chunk size (tests use small ones to exercise straddling and growth). */
 export const MIN_CHUNK_SIZE = 32;
 /** Largest accepted chunk size. */
@@ -93,7 +97,7 @@ export class InputBuffer {
       // A FIFO or character device reports size 0: its size is unknown, and it is read until EOF.
       const regular = st.isFile();
       // A small file gets a buffer its size, not a whole chunk: opening many small captures should not
-      // cost a 4 MiB allocation each. (A file that grows while read still works: records straddle and
+      // cost a whole chunk's allocation each. (A file that grows while read still works: records straddle and
       // the buffer grows as for any large record.)
       const size = regular ? Math.max(MIN_CHUNK_SIZE, Math.min(chunkSize, st.size)) : chunkSize;
       return new InputBuffer(name, regular ? st.size : null, Kind.File, new Uint8Array(size), chunkSize, fd, regular, null, null);

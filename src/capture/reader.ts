@@ -19,7 +19,7 @@ export type { CaptureReader, SyncCaptureReader } from './reader-types.js';
 export type CaptureInput = string | Uint8Array | NodeJS.ReadableStream | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;
 
 export interface OpenCaptureOptions {
-  /** Bytes per read (and the initial buffer size). Default 4 MiB. */
+  /** Bytes per read (and the initial buffer size). Default 64 KiB. */
   chunkSize?: number;
   /** Name used in errors and summaries instead of the path or `<stream>`. */
   name?: string;
