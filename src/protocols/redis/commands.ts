@@ -325,6 +325,16 @@ export function isMemcachedName(name: string): boolean {
 }
 
 /** The subcommand of a container command, upper-cased; null for other commands. */
+/** Whether the command has subcommands (`CLIENT REPLY`, `CONFIG GET`): its first argument names one. */
+export function isContainer(name: string): boolean {
+  return CONTAINERS.has(name);
+}
+
+/** Whether redactSecrets may hide arguments of the command (upper-cased name). */
+export function mayRedact(name: string): boolean {
+  return SECRET_COMMANDS.has(name);
+}
+
 export function subcommandOf(name: string, args: readonly string[]): string | null {
   return CONTAINERS.has(name) && args.length > 0 ? args[0]!.toUpperCase() : null;
 }

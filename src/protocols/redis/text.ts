@@ -40,6 +40,15 @@ export function toText(buf: Uint8Array, start: number, end: number, cut: boolean
   return s;
 }
 
+/**
+ * The length `toText` would give `buf[start, end)`, without building the string when the bytes are ASCII
+ * (the usual case): what a lean parse counts instead of the text.
+ */
+export function textLength(buf: Uint8Array, start: number, end: number, cut: boolean): number {
+  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return toText(buf, start, end, cut).length;
+  return end - start;
+}
+
 /** ASCII bytes as a string: natively from a Buffer (the parsers' scratch is one), else in slices. */
 function asciiText(buf: Uint8Array, start: number, end: number): string {
   if (Buffer.isBuffer(buf)) return buf.toString('latin1', start, end);
@@ -61,4 +70,24 @@ function dropPartialChar(buf: Uint8Array, start: number, end: number): number {
     return need > n ? i : end;
   }
   return end;
+}
+
+/**
+ * Upper-cased command names, cached: the same few names come again and again, and `toUpperCase` makes
+ * a new string each time. Bounded (cleared when full: names are few, anything else is noise).
+ */
+const upperCache = new Map<string, string>();
+const UPPER_CACHE_SIZE = 1024;
+
+/** `s.toUpperCase()`, from the cache for short strings. */
+export function upperName(s: string): string {
+  let u = upperCache.get(s);
+  if (u === undefined) {
+    u = s.toUpperCase();
+    if (s.length <= 32) {
+      if (upperCache.size >= UPPER_CACHE_SIZE) upperCache.clear();
+      upperCache.set(s, u);
+    }
+  }
+  return u;
 }
