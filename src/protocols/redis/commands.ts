@@ -7,6 +7,7 @@
  * their records carry the name and arguments, with a null key.
  */
 import type { RedisValue } from './events.js';
+import { upperName } from './text.js';
 
 /** Commands whose first argument is a key. */
 const KEY_FIRST = new Set([
@@ -336,7 +337,7 @@ export function mayRedact(name: string): boolean {
 }
 
 export function subcommandOf(name: string, args: readonly string[]): string | null {
-  return CONTAINERS.has(name) && args.length > 0 ? args[0]!.toUpperCase() : null;
+  return CONTAINERS.has(name) && args.length > 0 ? upperName(args[0]!) : null;
 }
 
 /** The first key of a command (`args` are the arguments after the name, as kept); null when none. */

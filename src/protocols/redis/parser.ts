@@ -606,8 +606,7 @@ export class RespParser {
    * refuses: a parser that differs from the server here can be steered around.
    */
   private onRequestLine(data: Uint8Array, i: number, end: number): number {
-    let cr = data.indexOf(CR, i);
-    if (cr < 0 || cr > end) cr = end;
+    const cr = scanByte(data, CR, i, end);
     const n = cr - i;
     if (n > 0) {
       this.copyNum(data, i, cr);
@@ -1496,7 +1495,19 @@ function smallInteger(buf: Uint8Array, n: number): number | null {
 
 /** Index of the first LF in `data[i, end)`, or `end`. */
 function scanLf(data: Uint8Array, i: number, end: number): number {
-  const j = data.indexOf(LF, i); // native scan; a hit past `end` belongs to bytes not ours yet
+  return scanByte(data, LF, i, end);
+}
+
+/** Bytes looked at in JS before a scan calls the native indexOf (most RESP lines are a few bytes). */
+const SHORT_SCAN = 16;
+
+/** Index of the first byte `c` in `data[i, end)`, or `end`. */
+function scanByte(data: Uint8Array, c: number, i: number, end: number): number {
+  // Length and number lines (`$3`, `:1`, `+OK`) end within a few bytes: a loop is cheaper than the call.
+  const stop = Math.min(end, i + SHORT_SCAN);
+  for (let j = i; j < stop; j++) if (data[j] === c) return j;
+  if (stop === end) return end;
+  const j = data.indexOf(c, stop); // native scan; a hit past `end` belongs to bytes not ours yet
   return j < 0 || j > end ? end : j;
 }
 

@@ -44,6 +44,8 @@ const MAX_RECORD_ANOMALIES = 16;
 
 /** Pub/sub confirmation kinds: the command name lower-cased is the confirmation's first element. */
 const CONFIRMATIONS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
+/** The same, by the upper-cased command name (no lower-casing of every command's name). */
+const CONFIRMATION_OF = new Map([...CONFIRMATIONS].map((k) => [k.toUpperCase(), k]));
 
 /** RESP3-only reply types: seeing one means the server speaks RESP3. */
 const RESP3_TYPES = new Set([
@@ -89,12 +91,19 @@ interface Pending {
  * command whose secrets are redacted (the byte count of what a record would keep reads the redacted text).
  */
 function leanArgsOf(name: string): number {
-  const upper = upperName(name);
-  if (mayRedact(upper)) return Number.POSITIVE_INFINITY;
-  if (upper === 'CLIENT') return 3;
-  if (upper === 'REPLCONF' || isContainer(upper)) return 2;
-  return 1;
+  let n = leanArgsCache.get(name);
+  if (n === undefined) {
+    const upper = upperName(name);
+    n = mayRedact(upper) ? Number.POSITIVE_INFINITY : upper === 'CLIENT' ? 3 : upper === 'REPLCONF' || isContainer(upper) ? 2 : 1;
+    // Bounded like upperName's cache: names are few, anything else is noise.
+    if (name.length <= 32) {
+      if (leanArgsCache.size >= 1024) leanArgsCache.clear();
+      leanArgsCache.set(name, n);
+    }
+  }
+  return n;
 }
+const leanArgsCache = new Map<string, number>();
 
 /** Client reply mode (CLIENT REPLY). */
 const REPLY_ON = 0;
@@ -217,63 +226,78 @@ export class RedisConnection implements TcpAppParser {
   private onRequest(value: RedisValue | null, flags: number, leanChars: number): void {
     const malformed = (flags & (Msg.MALFORMED | Msg.GAP | Msg.END)) !== 0 || value === null;
     let rec: RedisCommandRecord | null = null;
-    let name: string | null;
-    let sub: string | null;
-    let args: readonly string[];
-    let argCount: number;
+    // What pairing reads of the command: its name, subcommand, arguments kept, the first two of them.
+    let name: string | null = null;
+    let sub: string | null = null;
+    let argsKept = 0;
+    let arg0: string | undefined;
+    let arg1: string | undefined;
+    let argCount = 0;
     let bytes = 64;
     if ((flags & Msg.LEAN) === 0) {
       rec = this.commandRecord(value, flags);
       name = rec.command;
       sub = rec.subcommand;
-      args = rec.args;
       argCount = rec.argCount;
+      const args = rec.args;
+      argsKept = args.length;
+      arg0 = args[0];
+      arg1 = args[1];
       for (const a of args) bytes += a.length;
     } else {
-      // Lean: only the elements leanArgsOf asked for are built; the others' text length is in leanChars.
+      // Lean: only the elements leanArgsOf asked for are built (UNBUILT placeholders keep the others'
+      // places), and the others' text length is in leanChars: the byte count is the record's.
       this.dropRaised(TO_SERVER);
-      name = null;
-      argCount = 0;
-      let kept: string[] = [];
+      bytes += leanChars;
       if (value !== null && value.type === 'array' && value.elements.length > 0) {
         const el = value.elements;
         name = upperName(stringOf(el[0]!));
         argCount = Math.max(0, value.length - 1);
-        // The built arguments (UNBUILT placeholders stand for the rest, one each: `kept` keeps the count).
-        kept = new Array<string>(el.length - 1);
-        for (let i = 1; i < el.length; i++) kept[i - 1] = el[i]!.type === 'bulk_string' ? stringOf(el[i]!) : '';
-        if (mayRedact(name)) redactSecrets(name, kept);
+        argsKept = el.length - 1;
+        if (mayRedact(name)) {
+          // Every argument was built: counted as the record keeps them, secrets redacted.
+          const args = new Array<string>(argsKept);
+          for (let i = 1; i < el.length; i++) args[i - 1] = stringOf(el[i]!);
+          redactSecrets(name, args);
+          for (const a of args) bytes += a.length;
+          arg0 = args[0];
+          arg1 = args[1];
+        } else {
+          for (let i = 1; i < el.length; i++) {
+            const e = el[i]!;
+            if (e.type !== 'bulk_string') continue; // UNBUILT
+            bytes += e.value.length;
+            if (i === 1) arg0 = e.value;
+            else if (i === 2) arg1 = e.value;
+          }
+        }
+        // As subcommandOf reads it (a container's first argument is always built).
+        if (arg0 !== undefined && isContainer(name)) sub = upperName(arg0);
       }
-      args = kept;
-      sub = name !== null ? subcommandOf(name, kept) : null;
-      bytes += leanChars;
-      for (const a of kept) bytes += a.length;
     }
     let expected = 1;
     let confirm: string | null = null;
     // Cut by the end of the stream: the server never ran it.
     if ((flags & Msg.END) !== 0) expected = 0;
     else {
-      if (name !== null && !malformed) {
-        const lower = name.toLowerCase();
-        if (CONFIRMATIONS.has(lower)) {
-          confirm = lower;
-          // Without channels SUBSCRIBE is an error (one reply); UNSUBSCRIBE answers once per subscription.
-          expected = argCount > 0 ? argCount : lower.endsWith('unsubscribe') ? -1 : 1;
-        }
+      const lower = name !== null && !malformed ? CONFIRMATION_OF.get(name) : undefined;
+      if (lower !== undefined) {
+        confirm = lower;
+        // Without channels SUBSCRIBE is an error (one reply); UNSUBSCRIBE answers once per subscription.
+        expected = argCount > 0 ? argCount : lower.endsWith('unsubscribe') ? -1 : 1;
       }
-      expected = this.applyReplyMode(malformed ? '' : (name ?? ''), sub, args, expected);
+      expected = this.applyReplyMode(malformed ? '' : (name ?? ''), sub, argsKept, arg1, expected);
       if (name === 'RESET' && !malformed) this.replyMode = REPLY_ON;
     }
     // A replica's REPLCONF ACK / GETACK: Redis never answers them.
-    if (this.replicating || (name === 'REPLCONF' && !malformed && /^(GET)?ACK$/i.test(args[0] ?? ''))) expected = 0;
+    if (this.replicating || (name === 'REPLCONF' && !malformed && /^(GET)?ACK$/i.test(arg0 ?? ''))) expected = 0;
     const noReply: RedisNoReply | null = expected === 0 ? ((flags & Msg.END) !== 0 ? 'ended' : 'skipped') : null;
     if (rec !== null) rec.noReply = noReply;
     this.queue.push({
       record: rec,
       command: name,
       malformed,
-      helloVersion: name === 'HELLO' ? (args[0] ?? null) : null,
+      helloVersion: name === 'HELLO' ? (arg0 ?? null) : null,
       expected,
       confirm,
       bytes,
@@ -308,10 +332,9 @@ export class RedisConnection implements TcpAppParser {
    * CLIENT REPLY as the server applies it: OFF and SKIP are not answered themselves, OFF silences every
    * command until ON (which is answered), SKIP the next one. Returns the replies `name` gets.
    */
-  private applyReplyMode(name: string, sub: string | null, args: readonly string[], expected: number): number {
-    // (A lean command's `args` hold what leanArgsOf built: CLIENT's two, with the kept count.)
-    if (name === 'CLIENT' && sub === 'REPLY' && args.length === 2) {
-      const mode = args[1]!.toUpperCase();
+  private applyReplyMode(name: string, sub: string | null, argsKept: number, arg1: string | undefined, expected: number): number {
+    if (name === 'CLIENT' && sub === 'REPLY' && argsKept === 2) {
+      const mode = arg1!.toUpperCase();
       if (mode === 'ON') {
         this.replyMode = REPLY_ON;
         return 1;
