@@ -320,7 +320,14 @@ export class RespParser {
           if (this.bulkKept) this.copy(data, i, i + n);
           this.bulkRemaining -= n;
           i += n;
-          if (this.bulkRemaining === 0) this.state = S_BULK_CR;
+          if (this.bulkRemaining === 0) {
+            if (i + 1 < end) {
+              // The CRLF is here too (the usual case): checked as S_BULK_CR and S_BULK_LF would.
+              if (data[i] !== CR || data[i + 1] !== LF) this.bulkBadCrlf = true;
+              i += 2;
+              this.endBulk();
+            } else this.state = S_BULK_CR;
+          }
           break;
         }
         case S_BULK_CR:
@@ -617,6 +624,12 @@ export class RespParser {
       }
     }
     if (cr === end) return end;
+    if (cr + 1 < end) {
+      // The byte after the CR is here too (the usual case): as S_REQ_LF reads it.
+      if (data[cr + 1] !== LF) this.handler.anomaly(A.CR_WITHOUT_LF);
+      this.endLine(this.lineLen);
+      return cr + 2;
+    }
     this.state = S_REQ_LF;
     return cr + 1;
   }
