@@ -239,6 +239,11 @@ export class RespParser {
   /** The current bulk (or streamed) string is built, and with its text (a lean top-level one is not). */
   private bulkBuild = false;
   private bulkText = false;
+  /**
+   * Whether kept bytes are copied into scratch, or only counted (`keep` advances either way, so that cuts
+   * and anomalies are the same): a lean reply's string whose text nobody reads is not copied.
+   */
+  private copyBytes = true;
 
   // Inline command.
   private inl = I_SPACE;
@@ -575,6 +580,7 @@ export class RespParser {
     if (TEXT_LINES[type] === 1) {
       this.keep = 0;
       this.keepLimit = kept ? this.o.maxStringBytes : 0;
+      this.copyBytes = true;
     }
   }
 
@@ -899,6 +905,9 @@ export class RespParser {
   private setBulkBuild(kept: boolean): void {
     this.bulkBuild = kept && this.build;
     this.bulkText = this.bulkBuild && !(this.lean && this.depth === 0);
+    // A lean command's unbuilt arguments still need their bytes (their text length), and a verbatim
+    // string its `xxx:` prefix (checked, maybe an anomaly); a lean reply's other unbuilt strings do not.
+    this.copyBytes = !this.lean || this.request || this.bulkText || this.bulkType === C_VERBATIM;
   }
 
   private endBulk(): void {
@@ -1432,6 +1441,10 @@ export class RespParser {
     const room = this.keepLimit - this.keep;
     if (room <= 0) return;
     const n = Math.min(room, to - from);
+    if (!this.copyBytes) {
+      this.keep += n;
+      return;
+    }
     const s = this.scratch;
     if (n <= 32) {
       // Short strings (keys, small values) are most: a loop beats creating a view to `set` from.

@@ -91,19 +91,44 @@ interface Pending {
  * command whose secrets are redacted (the byte count of what a record would keep reads the redacted text).
  */
 function leanArgsOf(name: string): number {
-  let n = leanArgsCache.get(name);
-  if (n === undefined) {
+  return nameInfo(name).leanArgs;
+}
+
+/** What pairing needs to know of a command name, worked out once per name (see nameInfo). */
+interface NameInfo {
+  /** Upper-cased. */
+  upper: string;
+  /** Elements to build of a lean command (leanArgsOf). */
+  leanArgs: number;
+  /** redactSecrets may hide arguments. */
+  secret: boolean;
+  /** Its first argument is a subcommand. */
+  container: boolean;
+  /** The pub/sub confirmation kind that answers it, or undefined. */
+  confirm: string | undefined;
+}
+
+/**
+ * Per command name as sent (interned by the parser, so the lookup hashes nothing new): one Map lookup
+ * per command instead of several. Bounded like upperName's cache: names are few, anything else is noise.
+ */
+const nameInfos = new Map<string, NameInfo>();
+
+function nameInfo(name: string): NameInfo {
+  let info = nameInfos.get(name);
+  if (info === undefined) {
     const upper = upperName(name);
-    n = mayRedact(upper) ? Number.POSITIVE_INFINITY : upper === 'CLIENT' ? 3 : upper === 'REPLCONF' || isContainer(upper) ? 2 : 1;
-    // Bounded like upperName's cache: names are few, anything else is noise.
+    const secret = mayRedact(upper);
+    const container = isContainer(upper);
+    const leanArgs = secret ? Number.POSITIVE_INFINITY : upper === 'CLIENT' ? 3 : upper === 'REPLCONF' || container ? 2 : 1;
+    info = { upper, leanArgs, secret, container, confirm: CONFIRMATION_OF.get(upper) };
     if (name.length <= 32) {
-      if (leanArgsCache.size >= 1024) leanArgsCache.clear();
-      leanArgsCache.set(name, n);
+      if (nameInfos.size >= 1024) nameInfos.clear();
+      nameInfos.set(name, info);
     }
   }
-  return n;
+  return info;
 }
-const leanArgsCache = new Map<string, number>();
 
 /** Client reply mode (CLIENT REPLY). */
 const REPLY_ON = 0;
@@ -234,6 +259,7 @@ export class RedisConnection implements TcpAppParser {
     let arg1: string | undefined;
     let argCount = 0;
     let bytes = 64;
+    let info: NameInfo | null = null;
     if ((flags & Msg.LEAN) === 0) {
       rec = this.commandRecord(value, flags);
       name = rec.command;
@@ -251,10 +277,11 @@ export class RedisConnection implements TcpAppParser {
       bytes += leanChars;
       if (value !== null && value.type === 'array' && value.elements.length > 0) {
         const el = value.elements;
-        name = upperName(stringOf(el[0]!));
+        info = nameInfo(stringOf(el[0]!));
+        name = info.upper;
         argCount = Math.max(0, value.length - 1);
         argsKept = el.length - 1;
-        if (mayRedact(name)) {
+        if (info.secret) {
           // Every argument was built: counted as the record keeps them, secrets redacted.
           const args = new Array<string>(argsKept);
           for (let i = 1; i < el.length; i++) args[i - 1] = stringOf(el[i]!);
@@ -272,7 +299,7 @@ export class RedisConnection implements TcpAppParser {
           }
         }
         // As subcommandOf reads it (a container's first argument is always built).
-        if (arg0 !== undefined && isContainer(name)) sub = upperName(arg0);
+        if (arg0 !== undefined && info.container) sub = upperName(arg0);
       }
     }
     let expected = 1;
@@ -280,7 +307,8 @@ export class RedisConnection implements TcpAppParser {
     // Cut by the end of the stream: the server never ran it.
     if ((flags & Msg.END) !== 0) expected = 0;
     else {
-      const lower = name !== null && !malformed ? CONFIRMATION_OF.get(name) : undefined;
+      if (info === null && name !== null) info = nameInfo(name);
+      const lower = info !== null && !malformed ? info.confirm : undefined;
       if (lower !== undefined) {
         confirm = lower;
         // Without channels SUBSCRIBE is an error (one reply); UNSUBSCRIBE answers once per subscription.
