@@ -7,6 +7,7 @@
  * their records carry the name and arguments, with a null key.
  */
 import type { RedisValue } from './events.js';
+import { upperName } from './text.js';
 
 /** Commands whose first argument is a key. */
 const KEY_FIRST = new Set([
@@ -325,8 +326,18 @@ export function isMemcachedName(name: string): boolean {
 }
 
 /** The subcommand of a container command, upper-cased; null for other commands. */
+/** Whether the command has subcommands (`CLIENT REPLY`, `CONFIG GET`): its first argument names one. */
+export function isContainer(name: string): boolean {
+  return CONTAINERS.has(name);
+}
+
+/** Whether redactSecrets may hide arguments of the command (upper-cased name). */
+export function mayRedact(name: string): boolean {
+  return SECRET_COMMANDS.has(name);
+}
+
 export function subcommandOf(name: string, args: readonly string[]): string | null {
-  return CONTAINERS.has(name) && args.length > 0 ? args[0]!.toUpperCase() : null;
+  return CONTAINERS.has(name) && args.length > 0 ? upperName(args[0]!) : null;
 }
 
 /** The first key of a command (`args` are the arguments after the name, as kept); null when none. */

@@ -32,7 +32,7 @@ import { RedisAnomaly as A } from './anomalies.js';
 import type { RedisArrayValue, RedisMapValue, RedisStringValue, RedisValue } from './events.js';
 import { isKnownCommand } from './commands.js';
 import type { RedisOptions } from './options.js';
-import { lastEscaped, toText } from './text.js';
+import { lastEscaped, textLength, toText } from './text.js';
 
 /** Flags of a message handed to the handler. */
 export const Msg = {
@@ -44,7 +44,21 @@ export const Msg = {
   GAP: 4,
   /** The stream ended inside it: partial. */
   END: 8,
+  /**
+   * Built lean (the handler's `wantValues` said no when it began): only what pairing and modes read is
+   * real (see `UNBUILT`); every other kept value is the `UNBUILT` placeholder.
+   */
+  LEAN: 16,
 } as const;
+
+/**
+ * The placeholder of a value that a lean message keeps (it counts against the caps, takes its element's
+ * place) without building it. One shared object: never handed out as part of a record, never written to.
+ */
+export const UNBUILT: RedisArrayValue = { type: 'array', length: 0, elements: [] };
+
+/** Elements of a lean reply's top-level aggregate that are built: the kind, the channel, the count. */
+const LEAN_REPLY_ELEMENTS = 3;
 
 export interface RespHandler {
   /**
@@ -52,7 +66,18 @@ export interface RespHandler {
    * command array whose header is already invalid, a reply line that is no RESP). The tree is the
    * handler's to keep.
    */
-  message(value: RedisValue | null, flags: number): void;
+  message(value: RedisValue | null, flags: number, leanChars: number): void;
+  /**
+   * Asked when each top-level message begins: false builds it lean (`Msg.LEAN`). Absent: always built.
+   * Lean, a message is parsed, capped and flagged exactly as when built (same anomalies), but of its
+   * values only these are built: the top-level value itself (bulk strings without their text), simple
+   * strings and errors at the top, the first `LEAN_REPLY_ELEMENTS` elements of a top-level reply
+   * aggregate, and the first `leanArgs(name)` elements of a command. Requests then report in `leanChars`
+   * the text length of the kept arguments left unbuilt (what the handler counts against its byte cap).
+   */
+  wantValues?(): boolean;
+  /** A lean command's first element (its name, as sent) is built: how many elements to build in all. */
+  leanArgs?(name: string): number;
   /** An anomaly code of `REDIS_ANOMALIES`, raised by the current message's bytes (or a gap). */
   anomaly(code: number): void;
   /** Too many protocol errors: this direction is not parsed any more. */
@@ -204,12 +229,28 @@ export class RespParser {
   private values = 0;
   private msgFlags = 0;
   private trimmedBits = 0;
+  /** The current message is lean (`Msg.LEAN`): elements of its top aggregate built (see wantValues). */
+  private lean = false;
+  private leanWant = 0;
+  /** Lean requests: text length of the kept arguments left unbuilt. */
+  private leanChars = 0;
+  /** Whether the value begun last (beginValue) is built; a kept value that is not is UNBUILT. */
+  private build = true;
+  /** The current bulk (or streamed) string is built, and with its text (a lean top-level one is not). */
+  private bulkBuild = false;
+  private bulkText = false;
+  /**
+   * Whether kept bytes are copied into scratch, or only counted (`keep` advances either way, so that cuts
+   * and anomalies are the same): a lean reply's string whose text nobody reads is not copied.
+   */
+  private copyBytes = true;
 
   // Inline command.
   private inl = I_SPACE;
   private inlNode: RedisArrayValue | null = null;
   private inlArgs = 0;
   private inlArgKept = false;
+  private inlArgBuild = false;
   private inlArgLen = 0;
   private inlHex = 0;
   private inlPendingCR = false;
@@ -284,7 +325,14 @@ export class RespParser {
           if (this.bulkKept) this.copy(data, i, i + n);
           this.bulkRemaining -= n;
           i += n;
-          if (this.bulkRemaining === 0) this.state = S_BULK_CR;
+          if (this.bulkRemaining === 0) {
+            if (i + 1 < end) {
+              // The CRLF is here too (the usual case): checked as S_BULK_CR and S_BULK_LF would.
+              if (data[i] !== CR || data[i + 1] !== LF) this.bulkBadCrlf = true;
+              i += 2;
+              this.endBulk();
+            } else this.state = S_BULK_CR;
+          }
           break;
         }
         case S_BULK_CR:
@@ -421,6 +469,7 @@ export class RespParser {
       this.beginLine(b, false);
       return i + 1;
     }
+    if (this.depth === 0 && !this.attrPending) this.startMessage();
     if (this.request) {
       if (this.depth === 0) {
         if (b === C_ARRAY) {
@@ -459,8 +508,21 @@ export class RespParser {
   }
 
   /**
+   * A top-level message may begin here: whether it is built lean is asked now, once per message, so that
+   * a handler whose answer changes mid-connection gets whole messages of either kind.
+   */
+  private startMessage(): void {
+    this.lean = this.handler.wantValues !== undefined && !this.handler.wantValues();
+    this.msgFlags = this.lean ? this.msgFlags | Msg.LEAN : this.msgFlags & ~Msg.LEAN;
+    // Requests: the name only, until it says which arguments matter (complete / endArg ask leanArgs).
+    this.leanWant = this.request ? 1 : LEAN_REPLY_ELEMENTS;
+    this.leanChars = 0;
+  }
+
+  /**
    * A value starts at the current level: whether the record keeps it (counting it against the caps).
-   * Attributes do not take an element's place.
+   * Attributes do not take an element's place. Also decides whether a kept value is built (`build`):
+   * lean, only the top-level value and the first `leanWant` elements of a top-level aggregate are.
    */
   private beginValue(attribute: boolean): boolean {
     let kept: boolean;
@@ -477,19 +539,22 @@ export class RespParser {
         } else kept = this.fPairKept[d] === 1;
       } else kept = this.roomFor(d, parent);
     }
-    if (kept) this.values++;
+    if (kept) {
+      this.values++;
+      this.build = !this.lean || this.depth === 0 || (this.depth === 1 && this.fCount[0]! < this.leanWant);
+    }
     return kept;
   }
 
   /** Whether one more element fits in the aggregate of frame `d`; marks it trimmed when not. */
   private roomFor(d: number, parent: RedisArrayValue | RedisMapValue): boolean {
     if (this.fKept[d] >= this.o.maxElements) {
-      parent.truncated = true;
+      if (parent !== UNBUILT) parent.truncated = true;
       this.trimmed(A.ELEMENTS_TRIMMED);
       return false;
     }
     if (this.values >= this.o.maxValues) {
-      parent.truncated = true;
+      if (parent !== UNBUILT) parent.truncated = true;
       this.trimmed(A.VALUES_TRIMMED);
       return false;
     }
@@ -515,6 +580,7 @@ export class RespParser {
     if (TEXT_LINES[type] === 1) {
       this.keep = 0;
       this.keepLimit = kept ? this.o.maxStringBytes : 0;
+      this.copyBytes = true;
     }
   }
 
@@ -553,8 +619,7 @@ export class RespParser {
    * refuses: a parser that differs from the server here can be steered around.
    */
   private onRequestLine(data: Uint8Array, i: number, end: number): number {
-    let cr = data.indexOf(CR, i);
-    if (cr < 0 || cr > end) cr = end;
+    const cr = scanByte(data, CR, i, end);
     const n = cr - i;
     if (n > 0) {
       this.copyNum(data, i, cr);
@@ -565,6 +630,12 @@ export class RespParser {
       }
     }
     if (cr === end) return end;
+    if (cr + 1 < end) {
+      // The byte after the CR is here too (the usual case): as S_REQ_LF reads it.
+      if (data[cr + 1] !== LF) this.handler.anomaly(A.CR_WITHOUT_LF);
+      this.endLine(this.lineLen);
+      return cr + 2;
+    }
     this.state = S_REQ_LF;
     return cr + 1;
   }
@@ -622,7 +693,7 @@ export class RespParser {
       case C_INTEGER: {
         const quick = smallInteger(this.numBuf, this.numLen);
         if (quick !== null) {
-          this.complete(kept ? { type: 'integer', value: quick } : null, false);
+          this.complete(kept ? (this.build ? { type: 'integer', value: quick } : UNBUILT) : null, false);
           return;
         }
         const s = this.numText();
@@ -631,7 +702,10 @@ export class RespParser {
           return;
         }
         const v = Number(s);
-        this.complete(kept ? { type: 'integer', value: Number.isSafeInteger(v) ? v : s.replace(/^\+/, '') } : null, false);
+        this.complete(
+          kept ? (this.build ? { type: 'integer', value: Number.isSafeInteger(v) ? v : s.replace(/^\+/, '') } : UNBUILT) : null,
+          false,
+        );
         return;
       }
       case C_DOUBLE: {
@@ -646,7 +720,7 @@ export class RespParser {
           this.protocolError(A.INVALID_DOUBLE, false);
           return;
         }
-        this.complete(kept ? { type: 'double', value: v } : null, false);
+        this.complete(kept ? (this.build ? { type: 'double', value: v } : UNBUILT) : null, false);
         return;
       }
       case C_BOOLEAN: {
@@ -655,7 +729,7 @@ export class RespParser {
           this.protocolError(A.INVALID_BOOLEAN, false);
           return;
         }
-        this.complete(kept ? { type: 'boolean', value: c === 0x74 } : null, false);
+        this.complete(kept ? (this.build ? { type: 'boolean', value: c === 0x74 } : UNBUILT) : null, false);
         return;
       }
       case C_NULL:
@@ -663,7 +737,7 @@ export class RespParser {
           this.protocolError(A.INVALID_NULL, false);
           return;
         }
-        this.complete(kept ? { type: 'null' } : null, false);
+        this.complete(kept ? (this.build ? { type: 'null' } : UNBUILT) : null, false);
         return;
       case C_END:
         this.endMarker(len);
@@ -688,6 +762,7 @@ export class RespParser {
       this.streamed = true;
       this.streamedLength = 0;
       this.bulkKept = kept;
+      this.setBulkBuild(kept);
       this.bulkIncomplete = false;
       this.keep = 0;
       this.keepLimit = kept ? this.o.maxStringBytes : 0;
@@ -705,7 +780,7 @@ export class RespParser {
         this.protocolError(A.INVALID_LENGTH, false); // Redis: "invalid bulk length"
         return;
       }
-      this.complete(kept ? { type: 'null', of: t === C_BULK ? 'bulk_string' : 'array' } : null, false);
+      this.complete(kept ? (this.build ? { type: 'null', of: t === C_BULK ? 'bulk_string' : 'array' } : UNBUILT) : null, false);
       return;
     }
     if (n < 0) {
@@ -734,6 +809,7 @@ export class RespParser {
     this.bulkLength = n;
     this.bulkRemaining = n;
     this.bulkKept = kept;
+    this.setBulkBuild(kept);
     this.bulkBadCrlf = false;
     this.bulkIncomplete = false;
     this.keep = 0;
@@ -822,6 +898,18 @@ export class RespParser {
 
   // ---- bulk strings ------------------------------------------------------------------------------------
 
+  /**
+   * Whether the bulk string beginning is built, and with its text: a lean top-level one only as its
+   * type, length and flags (pairing reads no more of it).
+   */
+  private setBulkBuild(kept: boolean): void {
+    this.bulkBuild = kept && this.build;
+    this.bulkText = this.bulkBuild && !(this.lean && this.depth === 0);
+    // A lean command's unbuilt arguments still need their bytes (their text length), and a verbatim
+    // string its `xxx:` prefix (checked, maybe an anomaly); a lean reply's other unbuilt strings do not.
+    this.copyBytes = !this.lean || this.request || this.bulkText || this.bulkType === C_VERBATIM;
+  }
+
   private endBulk(): void {
     if (this.bulkBadCrlf) this.handler.anomaly(A.MISSING_CRLF);
     this.state = S_START;
@@ -846,27 +934,34 @@ export class RespParser {
       } else this.handler.anomaly(A.INVALID_VERBATIM);
     }
     const cut = this.keep - from < length - from;
-    const v: RedisStringValue = { type, value: toText(this.scratch, from, this.keep, cut), length };
-    if (lastEscaped) v.escaped = true;
-    if (format !== undefined) v.format = format;
-    if (cut) {
-      v.truncated = true;
-      // Cut by the cap (not only by a hole a gap left in it).
-      if (length - from > this.o.maxStringBytes) this.trimmed(A.STRING_TRIMMED);
+    // Cut by the cap (not only by a hole a gap left in it).
+    if (cut && length - from > this.o.maxStringBytes) this.trimmed(A.STRING_TRIMMED);
+    if (!this.bulkBuild) {
+      // Lean: a command's argument still counts toward the handler's byte cap, by its text's length.
+      if (this.request) this.leanChars += textLength(this.scratch, from, this.keep, cut);
+      this.complete(UNBUILT, false);
+      return;
     }
+    let v: RedisStringValue;
+    if (this.bulkText) {
+      v = { type, value: toText(this.scratch, from, this.keep, cut), length };
+      if (lastEscaped) v.escaped = true;
+    } else v = { type, value: '', length };
+    if (format !== undefined) v.format = format;
+    if (cut) v.truncated = true;
     if (this.bulkIncomplete) v.incomplete = true;
     if (streamed) v.streamed = true;
     this.complete(v, false);
   }
 
-  private lineString(type: RedisStringValue['type'], len: number): RedisStringValue {
+  /** A text line's value (UNBUILT when the line's value is not built). */
+  private lineString(type: RedisStringValue['type'], len: number): RedisValue {
     const cut = this.keep < len;
+    if (cut) this.trimmed(A.STRING_TRIMMED);
+    if (!this.build) return UNBUILT;
     const v: RedisStringValue = { type, value: toText(this.scratch, 0, this.keep, cut), length: len };
     if (lastEscaped) v.escaped = true;
-    if (cut) {
-      v.truncated = true;
-      this.trimmed(A.STRING_TRIMMED);
-    }
+    if (cut) v.truncated = true;
     return v;
   }
 
@@ -876,7 +971,8 @@ export class RespParser {
     const kind = t === C_ARRAY ? T_ARRAY : t === C_SET ? T_SET : t === C_PUSH ? T_PUSH : t === C_MAP ? T_MAP : T_ATTR;
     const map = kind === T_MAP || kind === T_ATTR;
     let node: RedisArrayValue | RedisMapValue | null = null;
-    if (kept) {
+    if (kept && !this.build) node = UNBUILT;
+    else if (kept) {
       const length = count < 0 ? 0 : count;
       node = map
         ? { type: kind === T_MAP ? 'map' : 'attribute', length, entries: [] }
@@ -907,7 +1003,7 @@ export class RespParser {
     const d = --this.depth;
     const node = this.fNode[d] ?? null;
     const kind = this.fType[d]!;
-    if (node !== null && this.fTotal[d]! < 0) {
+    if (node !== null && node !== UNBUILT && this.fTotal[d]! < 0) {
       const n = this.fCount[d]!;
       node.length = kind === T_MAP || kind === T_ATTR ? Math.floor(n / 2) : n;
     }
@@ -940,23 +1036,30 @@ export class RespParser {
     }
     const attr = this.fAttr[d] ?? null;
     if (attr !== null) {
-      if (node !== null) node.attributes = attr;
+      if (node !== null && node !== UNBUILT && (attr as RedisValue) !== UNBUILT) node.attributes = attr;
       this.fAttr[d] = null;
     }
     const parent = this.fNode[d] ?? null;
     const idx = this.fCount[d]!;
     this.fCount[d] = idx + 1;
     if (parent !== null && node !== null) {
-      if ('entries' in parent) {
+      // An UNBUILT parent (lean) counts its kept elements all the same: the caps must decide as when built.
+      const real = parent !== UNBUILT;
+      const kind = this.fType[d];
+      if (kind === T_MAP || kind === T_ATTR) {
         if (idx % 2 === 0) this.fKey[d] = node;
         else {
-          parent.entries.push({ key: this.fKey[d]!, value: node });
+          if (real) (parent as RedisMapValue).entries.push({ key: this.fKey[d]!, value: node });
           this.fKey[d] = null;
           this.fKept[d]!++;
         }
       } else {
-        parent.elements.push(node);
+        if (real) (parent as RedisArrayValue).elements.push(node);
         this.fKept[d]!++;
+      }
+      // A lean command's name is in: it says which of its arguments are worth building.
+      if (this.lean && this.request && d === 0 && idx === 0 && node.type === 'bulk_string') {
+        this.leanWant = this.handler.leanArgs?.(node.value) ?? 1;
       }
     }
     const total = this.fTotal[d]!;
@@ -968,7 +1071,7 @@ export class RespParser {
     this.resetMessage();
     this.resyncing = false;
     if (node === null) return;
-    this.handler.message(node, flags);
+    this.handler.message(node, flags, this.leanChars);
   }
 
   // ---- inline commands ---------------------------------------------------------------------------------
@@ -1159,6 +1262,7 @@ export class RespParser {
       this.inlArgKept = false;
     } else {
       this.inlArgKept = true;
+      this.inlArgBuild = !this.lean || this.inlArgs < this.leanWant;
       this.values++;
     }
     this.inlArgs++;
@@ -1174,16 +1278,21 @@ export class RespParser {
 
   private endArg(): void {
     if (!this.inlArgKept) return;
+    this.inlArgKept = false;
     const len = this.inlArgLen;
     const cut = this.keep < len;
+    if (cut) this.trimmed(A.STRING_TRIMMED);
+    const node = this.inlNode!;
+    if (!this.inlArgBuild) {
+      this.leanChars += textLength(this.scratch, 0, this.keep, cut);
+      node.elements.push(UNBUILT);
+      return;
+    }
     const v: RedisStringValue = { type: 'bulk_string', value: toText(this.scratch, 0, this.keep, cut), length: len };
     if (lastEscaped) v.escaped = true;
-    if (cut) {
-      v.truncated = true;
-      this.trimmed(A.STRING_TRIMMED);
-    }
-    this.inlNode!.elements.push(v);
-    this.inlArgKept = false;
+    if (cut) v.truncated = true;
+    node.elements.push(v);
+    if (this.lean && node.elements.length === 1) this.leanWant = this.handler.leanArgs?.(v.value) ?? 1;
   }
 
   // ---- errors, partial messages, resynchronisation ---------------------------------------------------
@@ -1258,15 +1367,18 @@ export class RespParser {
       node.length = this.inlArgs;
       this.msgFlags |= Msg.INLINE;
     } else if (this.state === S_BULK || this.state === S_BULK_CR || this.state === S_BULK_LF || this.streamed) {
-      if (this.bulkKept) {
+      if (this.bulkKept && !this.bulkBuild) {
+        if (this.request) this.leanChars += textLength(this.scratch, 0, this.keep, true);
+        partial = UNBUILT;
+      } else if (this.bulkKept) {
         const t = this.streamed ? C_BULK : this.bulkType;
         const length = this.streamed ? this.streamedLength : this.bulkLength;
         const v: RedisStringValue = {
           type: t === C_VERBATIM ? 'verbatim_string' : t === C_BULK_ERROR ? 'bulk_error' : 'bulk_string',
-          value: toText(this.scratch, 0, this.keep, true),
+          value: this.bulkText ? toText(this.scratch, 0, this.keep, true) : '',
           length,
         };
-        if (lastEscaped) v.escaped = true;
+        if (this.bulkText && lastEscaped) v.escaped = true;
         if (this.keep < length) v.truncated = true;
         v.incomplete = true;
         partial = v;
@@ -1278,24 +1390,25 @@ export class RespParser {
         this.lineType === C_SIMPLE ? 'simple_string' : this.lineType === C_ERROR ? 'simple_error' : 'big_number',
         len,
       );
-      partial.incomplete = true;
+      if (partial !== UNBUILT) partial.incomplete = true;
     }
     if (this.depth > 0) {
       node = this.fNode[0] ?? null;
       const d = this.depth - 1;
       const parent = this.fNode[d] ?? null;
-      if (partial !== null && parent !== null) {
+      if (partial !== null && parent !== null && parent !== UNBUILT) {
         if (!('entries' in parent)) parent.elements.push(partial);
         else if (this.fCount[d]! % 2 === 1 && this.fKey[d] !== null) parent.entries.push({ key: this.fKey[d]!, value: partial });
       }
     } else if (node === null) node = partial;
+    if (node === UNBUILT) node = null; // (never: top-level values are always built)
     if (node !== null) node.incomplete = true;
     if (this.topAttr !== null && node !== null && node.attributes === undefined && node.type !== 'attribute')
       node.attributes = this.topAttr;
     const flags = this.msgFlags | flag;
     this.reset();
     // A reply of which nothing was kept still answers a command (the pairing must not shift).
-    if (node !== null || this.request || flag === Msg.MALFORMED) this.handler.message(node, flags);
+    if (node !== null || this.request || flag === Msg.MALFORMED) this.handler.message(node, flags, this.leanChars);
   }
 
   /** Forgets the message in progress. */
@@ -1328,6 +1441,10 @@ export class RespParser {
     const room = this.keepLimit - this.keep;
     if (room <= 0) return;
     const n = Math.min(room, to - from);
+    if (!this.copyBytes) {
+      this.keep += n;
+      return;
+    }
     const s = this.scratch;
     if (n <= 32) {
       // Short strings (keys, small values) are most: a loop beats creating a view to `set` from.
@@ -1404,7 +1521,19 @@ function smallInteger(buf: Uint8Array, n: number): number | null {
 
 /** Index of the first LF in `data[i, end)`, or `end`. */
 function scanLf(data: Uint8Array, i: number, end: number): number {
-  const j = data.indexOf(LF, i); // native scan; a hit past `end` belongs to bytes not ours yet
+  return scanByte(data, LF, i, end);
+}
+
+/** Bytes looked at in JS before a scan calls the native indexOf (most RESP lines are a few bytes). */
+const SHORT_SCAN = 16;
+
+/** Index of the first byte `c` in `data[i, end)`, or `end`. */
+function scanByte(data: Uint8Array, c: number, i: number, end: number): number {
+  // Length and number lines (`$3`, `:1`, `+OK`) end within a few bytes: a loop is cheaper than the call.
+  const stop = Math.min(end, i + SHORT_SCAN);
+  for (let j = i; j < stop; j++) if (data[j] === c) return j;
+  if (stop === end) return end;
+  const j = data.indexOf(c, stop); // native scan; a hit past `end` belongs to bytes not ours yet
   return j < 0 || j > end ? end : j;
 }
 

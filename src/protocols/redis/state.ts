@@ -20,7 +20,7 @@
  */
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
 import type { AppEventSink, TcpAppParser } from '../module.js';
-import { keyOf, redactReplySecrets, redactSecrets, subcommandOf } from './commands.js';
+import { isContainer, keyOf, mayRedact, redactReplySecrets, redactSecrets, subcommandOf } from './commands.js';
 import { RedisAnomaly as A, REDIS_ANOMALIES } from './anomalies.js';
 import type {
   RedisArrayValue,
@@ -34,6 +34,7 @@ import type {
 } from './events.js';
 import type { RedisOptions } from './options.js';
 import { Msg, RespParser, type RespHandler } from './parser.js';
+import { upperName } from './text.js';
 
 const TO_SERVER = 0 as Direction;
 const TO_CLIENT = 1 as Direction;
@@ -43,6 +44,8 @@ const MAX_RECORD_ANOMALIES = 16;
 
 /** Pub/sub confirmation kinds: the command name lower-cased is the confirmation's first element. */
 const CONFIRMATIONS = new Set(['subscribe', 'psubscribe', 'ssubscribe', 'unsubscribe', 'punsubscribe', 'sunsubscribe']);
+/** The same, by the upper-cased command name (no lower-casing of every command's name). */
+const CONFIRMATION_OF = new Map([...CONFIRMATIONS].map((k) => [k.toUpperCase(), k]));
 
 /** RESP3-only reply types: seeing one means the server speaks RESP3. */
 const RESP3_TYPES = new Set([
@@ -57,15 +60,74 @@ const RESP3_TYPES = new Set([
   'attribute',
 ]);
 
-/** A command waiting for its replies. */
+/**
+ * A command waiting for its replies: what pairing and modes read of it, and its record when records are
+ * wanted (null when the command came while nobody read records, or when a reply was parsed lean for it:
+ * a record that cannot be complete is not emitted).
+ */
 interface Pending {
-  record: RedisCommandRecord;
+  record: RedisCommandRecord | null;
+  /** The name upper-cased; null when unreadable. */
+  command: string | null;
+  malformed: boolean;
+  /** HELLO's first argument (the protocol version asked for), or null. */
+  helloVersion: string | null;
   /** Replies the server owes: 0 (skipped), 1, or one per channel; -1: confirmations until none is left. */
   expected: number;
   /** Pub/sub confirmation kind this command is answered with, or null. */
   confirm: string | null;
   /** Bytes the record keeps (arguments), counted against maxPendingBytes. */
   bytes: number;
+  /** Replies received, and the first of them. */
+  replyCount: number;
+  reply: RedisValue | null;
+  /** Why no reply is expected (`skipped`, or `ended` for a command cut by the end), or null. */
+  noReply: RedisNoReply | null;
+}
+
+/**
+ * Elements of a lean command (name included) worth building: what pairing reads (CLIENT REPLY's
+ * subcommand and mode, a container's subcommand, REPLCONF's first argument), and every argument of a
+ * command whose secrets are redacted (the byte count of what a record would keep reads the redacted text).
+ */
+function leanArgsOf(name: string): number {
+  return nameInfo(name).leanArgs;
+}
+
+/** What pairing needs to know of a command name, worked out once per name (see nameInfo). */
+interface NameInfo {
+  /** Upper-cased. */
+  upper: string;
+  /** Elements to build of a lean command (leanArgsOf). */
+  leanArgs: number;
+  /** redactSecrets may hide arguments. */
+  secret: boolean;
+  /** Its first argument is a subcommand. */
+  container: boolean;
+  /** The pub/sub confirmation kind that answers it, or undefined. */
+  confirm: string | undefined;
+}
+
+/**
+ * Per command name as sent (interned by the parser, so the lookup hashes nothing new): one Map lookup
+ * per command instead of several. Bounded like upperName's cache: names are few, anything else is noise.
+ */
+const nameInfos = new Map<string, NameInfo>();
+
+function nameInfo(name: string): NameInfo {
+  let info = nameInfos.get(name);
+  if (info === undefined) {
+    const upper = upperName(name);
+    const secret = mayRedact(upper);
+    const container = isContainer(upper);
+    const leanArgs = secret ? Number.POSITIVE_INFINITY : upper === 'CLIENT' ? 3 : upper === 'REPLCONF' || container ? 2 : 1;
+    info = { upper, leanArgs, secret, container, confirm: CONFIRMATION_OF.get(upper) };
+    if (name.length <= 32) {
+      if (nameInfos.size >= 1024) nameInfos.clear();
+      nameInfos.set(name, info);
+    }
+  }
+  return info;
 }
 
 /** Client reply mode (CLIENT REPLY). */
@@ -145,11 +207,14 @@ export class RedisConnection implements TcpAppParser {
 
   private handler(direction: Direction): RespHandler {
     return {
-      message: (value, flags) => {
+      message: (value, flags, leanChars) => {
         if (this.stopped) return;
-        if (direction === TO_SERVER) this.onRequest(value, flags);
+        if (direction === TO_SERVER) this.onRequest(value, flags, leanChars);
         else this.onReply(value, flags);
       },
+      // Asked as each message begins: whether anyone reads records now (the answer may change).
+      wantValues: () => this.sink.recordsWanted,
+      leanArgs: leanArgsOf,
       anomaly: (code) => {
         if (this.stopped) return;
         const name = REDIS_ANOMALIES[code] ?? 'redis.none';
@@ -176,33 +241,98 @@ export class RedisConnection implements TcpAppParser {
     return list;
   }
 
+  /** Lean: the names raised since the direction's last message go into no record. */
+  private dropRaised(direction: Direction): void {
+    if (this.raised[direction]!.length > 0) this.raised[direction] = [];
+  }
+
   // ---- requests ----------------------------------------------------------------------------------------
 
-  private onRequest(value: RedisValue | null, flags: number): void {
-    const rec = this.commandRecord(value, flags);
-    const name = rec.command;
+  private onRequest(value: RedisValue | null, flags: number, leanChars: number): void {
+    const malformed = (flags & (Msg.MALFORMED | Msg.GAP | Msg.END)) !== 0 || value === null;
+    let rec: RedisCommandRecord | null = null;
+    // What pairing reads of the command: its name, subcommand, arguments kept, the first two of them.
+    let name: string | null = null;
+    let sub: string | null = null;
+    let argsKept = 0;
+    let arg0: string | undefined;
+    let arg1: string | undefined;
+    let argCount = 0;
+    let bytes = 64;
+    let info: NameInfo | null = null;
+    if ((flags & Msg.LEAN) === 0) {
+      rec = this.commandRecord(value, flags);
+      name = rec.command;
+      sub = rec.subcommand;
+      argCount = rec.argCount;
+      const args = rec.args;
+      argsKept = args.length;
+      arg0 = args[0];
+      arg1 = args[1];
+      for (const a of args) bytes += a.length;
+    } else {
+      // Lean: only the elements leanArgsOf asked for are built (UNBUILT placeholders keep the others'
+      // places), and the others' text length is in leanChars: the byte count is the record's.
+      this.dropRaised(TO_SERVER);
+      bytes += leanChars;
+      if (value !== null && value.type === 'array' && value.elements.length > 0) {
+        const el = value.elements;
+        info = nameInfo(stringOf(el[0]!));
+        name = info.upper;
+        argCount = Math.max(0, value.length - 1);
+        argsKept = el.length - 1;
+        if (info.secret) {
+          // Every argument was built: counted as the record keeps them, secrets redacted.
+          const args = new Array<string>(argsKept);
+          for (let i = 1; i < el.length; i++) args[i - 1] = stringOf(el[i]!);
+          redactSecrets(name, args);
+          for (const a of args) bytes += a.length;
+          arg0 = args[0];
+          arg1 = args[1];
+        } else {
+          for (let i = 1; i < el.length; i++) {
+            const e = el[i]!;
+            if (e.type !== 'bulk_string') continue; // UNBUILT
+            bytes += e.value.length;
+            if (i === 1) arg0 = e.value;
+            else if (i === 2) arg1 = e.value;
+          }
+        }
+        // As subcommandOf reads it (a container's first argument is always built).
+        if (arg0 !== undefined && info.container) sub = upperName(arg0);
+      }
+    }
     let expected = 1;
     let confirm: string | null = null;
     // Cut by the end of the stream: the server never ran it.
     if ((flags & Msg.END) !== 0) expected = 0;
     else {
-      if (name !== null && !rec.malformed) {
-        const lower = name.toLowerCase();
-        if (CONFIRMATIONS.has(lower)) {
-          confirm = lower;
-          // Without channels SUBSCRIBE is an error (one reply); UNSUBSCRIBE answers once per subscription.
-          expected = rec.argCount > 0 ? rec.argCount : lower.endsWith('unsubscribe') ? -1 : 1;
-        }
+      if (info === null && name !== null) info = nameInfo(name);
+      const lower = info !== null && !malformed ? info.confirm : undefined;
+      if (lower !== undefined) {
+        confirm = lower;
+        // Without channels SUBSCRIBE is an error (one reply); UNSUBSCRIBE answers once per subscription.
+        expected = argCount > 0 ? argCount : lower.endsWith('unsubscribe') ? -1 : 1;
       }
-      expected = this.applyReplyMode(rec.malformed ? '' : (name ?? ''), rec.subcommand, rec.args, expected);
-      if (name === 'RESET' && !rec.malformed) this.replyMode = REPLY_ON;
+      expected = this.applyReplyMode(malformed ? '' : (name ?? ''), sub, argsKept, arg1, expected);
+      if (name === 'RESET' && !malformed) this.replyMode = REPLY_ON;
     }
     // A replica's REPLCONF ACK / GETACK: Redis never answers them.
-    if (this.replicating || (name === 'REPLCONF' && !rec.malformed && /^(GET)?ACK$/i.test(rec.args[0] ?? ''))) expected = 0;
-    if (expected === 0) rec.noReply = (flags & Msg.END) !== 0 ? 'ended' : 'skipped';
-    let bytes = 64;
-    for (const a of rec.args) bytes += a.length;
-    this.queue.push({ record: rec, expected, confirm, bytes });
+    if (this.replicating || (name === 'REPLCONF' && !malformed && /^(GET)?ACK$/i.test(arg0 ?? ''))) expected = 0;
+    const noReply: RedisNoReply | null = expected === 0 ? ((flags & Msg.END) !== 0 ? 'ended' : 'skipped') : null;
+    if (rec !== null) rec.noReply = noReply;
+    this.queue.push({
+      record: rec,
+      command: name,
+      malformed,
+      helloVersion: name === 'HELLO' ? (arg0 ?? null) : null,
+      expected,
+      confirm,
+      bytes,
+      replyCount: 0,
+      reply: null,
+      noReply,
+    });
     this.pendingBytes += bytes;
     if (this.queue.length - this.queueHead === 1) this.headChanged();
     const pending = this.queue.length - this.queueHead;
@@ -216,9 +346,9 @@ export class RedisConnection implements TcpAppParser {
         if (!this.overflowing) this.raise(A.TOO_MANY_PENDING, TO_SERVER, p.record);
         this.overflowing = true;
         if (p.expected !== 0) {
-          this.skipReplies += p.expected < 0 ? (p.record.replyCount > 0 ? 0 : 1) : Math.max(0, p.expected - p.record.replyCount);
+          this.skipReplies += p.expected < 0 ? (p.replyCount > 0 ? 0 : 1) : Math.max(0, p.expected - p.replyCount);
           this.finish(p, 'overflow');
-        } else this.finish(p, p.record.noReply);
+        } else this.finish(p, p.noReply);
       }
     }
     this.flushAnswered();
@@ -230,9 +360,9 @@ export class RedisConnection implements TcpAppParser {
    * CLIENT REPLY as the server applies it: OFF and SKIP are not answered themselves, OFF silences every
    * command until ON (which is answered), SKIP the next one. Returns the replies `name` gets.
    */
-  private applyReplyMode(name: string, sub: string | null, args: readonly string[], expected: number): number {
-    if (name === 'CLIENT' && sub === 'REPLY' && args.length === 2) {
-      const mode = args[1]!.toUpperCase();
+  private applyReplyMode(name: string, sub: string | null, argsKept: number, arg1: string | undefined, expected: number): number {
+    if (name === 'CLIENT' && sub === 'REPLY' && argsKept === 2) {
+      const mode = arg1!.toUpperCase();
       if (mode === 'ON') {
         this.replyMode = REPLY_ON;
         return 1;
@@ -261,7 +391,7 @@ export class RedisConnection implements TcpAppParser {
     let truncated = false;
     if (value !== null && value.type === 'array' && value.elements.length > 0) {
       const el = value.elements;
-      command = stringOf(el[0]!).toUpperCase();
+      command = upperName(stringOf(el[0]!));
       args = new Array<string>(el.length - 1);
       for (let i = 1; i < el.length; i++) {
         const e = el[i]!;
@@ -298,10 +428,15 @@ export class RedisConnection implements TcpAppParser {
   // ---- replies -----------------------------------------------------------------------------------------
 
   private onReply(value: RedisValue | null, flags: number): void {
-    const anomalies = this.takeRaised(TO_CLIENT);
+    // Lean (nobody read records when it began): its value has only what pairing reads, and no record
+    // takes it (nor the anomaly names raised since the last reply).
+    const lean = (flags & Msg.LEAN) !== 0;
+    let anomalies: string[] = NO_ANOMALIES;
+    if (lean) this.dropRaised(TO_CLIENT);
+    else anomalies = this.takeRaised(TO_CLIENT);
     if (value === null) {
       // A reply that broke the protocol before anything of it could be kept: it answers the next command.
-      if ((flags & Msg.MALFORMED) !== 0) this.unreadableReply(anomalies);
+      if ((flags & Msg.MALFORMED) !== 0) this.unreadableReply(anomalies, lean);
       return;
     }
     if (
@@ -317,33 +452,40 @@ export class RedisConnection implements TcpAppParser {
 
     if (this.replicating) {
       // What the master propagates to its replica: commands (arrays), not replies.
-      this.emitPush(value.type === 'array' ? value : { type: 'array', length: 1, elements: [value] }, 'replication', anomalies);
+      if (!lean) {
+        this.emitPush(value.type === 'array' ? value : { type: 'array', length: 1, elements: [value] }, 'replication', anomalies);
+      }
       return;
     }
     // Out-of-band messages first: they answer no command.
     if (value.type === 'push') {
       const kind = firstWord(value);
       if (kind !== null && CONFIRMATIONS.has(kind) && this.confirms(kind)) {
-        this.reply(value, anomalies, kind);
+        this.reply(value, anomalies, kind, lean);
         return;
       }
-      this.emitPush(value, kind, anomalies);
+      if (!lean) this.emitPush(value, kind, anomalies);
+      else if (kind !== null && CONFIRMATIONS.has(kind)) this.noteConfirmation(value);
       return;
     }
     if (this.protocol === 2 && value.type === 'array' && this.subscriptions + this.shardSubscriptions > 0) {
       const kind = firstWord(value);
       if (kind === 'message' || kind === 'pmessage' || kind === 'smessage') {
-        this.emitPush(value, kind, anomalies);
+        if (!lean) this.emitPush(value, kind, anomalies);
         return;
       }
     }
     if (this.monitoring && value.type === 'simple_string') {
-      const line = parseMonitorLine(value.value);
-      if (line !== null) {
-        const rec = pushRecord('monitor', this.protocol, anomalies);
-        rec.monitor = line;
-        this.sink.emit(rec);
-        return;
+      if (lean) {
+        if (MONITOR_RE.test(value.value)) return;
+      } else {
+        const line = parseMonitorLine(value.value);
+        if (line !== null) {
+          const rec = pushRecord('monitor', this.protocol, anomalies);
+          rec.monitor = line;
+          this.sink.emit(rec);
+          return;
+        }
       }
     }
     if (this.skipReplies > 0) {
@@ -351,7 +493,7 @@ export class RedisConnection implements TcpAppParser {
       return;
     }
     const kind = value.type === 'array' ? firstWord(value) : null;
-    this.reply(value, anomalies, kind !== null && CONFIRMATIONS.has(kind) ? kind : null);
+    this.reply(value, anomalies, kind !== null && CONFIRMATIONS.has(kind) ? kind : null, lean);
   }
 
   /**
@@ -362,43 +504,54 @@ export class RedisConnection implements TcpAppParser {
     for (let i = this.queueHead; i < this.queue.length; i++) {
       const p = this.queue[i]!;
       if (p.confirm === kind) return true;
-      if (p.expected >= 0 || p.record.replyCount === 0) return false;
+      if (p.expected >= 0 || p.replyCount === 0) return false;
     }
     return false;
   }
 
-  /** A reply (`confirm`: a pub/sub confirmation of that kind) to the command at the head of the queue. */
-  private reply(value: RedisValue, anomalies: string[], confirm: string | null): void {
+  /**
+   * A reply (`confirm`: a pub/sub confirmation of that kind) to the command at the head of the queue;
+   * `lean`: the value was built lean (see Msg.LEAN).
+   */
+  private reply(value: RedisValue, anomalies: string[], confirm: string | null, lean: boolean): void {
     // An UNSUBSCRIBE without channels takes its kind's confirmations only.
     let head = this.head();
-    while (head !== null && head.expected < 0 && head.record.replyCount > 0 && head.confirm !== confirm) {
+    while (head !== null && head.expected < 0 && head.replyCount > 0 && head.confirm !== confirm) {
       this.finish(this.shift()!, null);
       head = this.head();
     }
     if (head === null) {
+      if (lean) {
+        if (!this.requestsLost) this.raise(A.REPLY_WITHOUT_COMMAND, TO_CLIENT, null);
+        if (confirm !== null) this.noteConfirmation(value);
+        return;
+      }
       const rec = this.commandRecord(null, 0);
       rec.malformed = false;
       rec.anomalies = anomalies;
       if (!this.requestsLost) this.raise(A.REPLY_WITHOUT_COMMAND, TO_CLIENT, rec);
-      this.attach(rec, value);
+      this.attachRecord(rec, value);
       if (confirm !== null) this.noteConfirmation(value);
       this.sink.emit(rec);
       return;
     }
-    const rec = head.record;
-    for (const a of anomalies)
-      if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
-    if (rec.replyCount === 0) this.attach(rec, value);
-    else rec.replyCount++;
+    // A lean reply (its value and anomaly names not kept) cannot complete a record: the record is dropped.
+    if (lean) head.record = null;
+    mergeAnomalies(head.record, anomalies);
+    if (head.replyCount === 0) this.attach(head, value);
+    else {
+      head.replyCount++;
+      if (head.record !== null) head.record.replyCount++;
+    }
     let done = true;
     if (confirm !== null && head.confirm === confirm) {
       const left = this.noteConfirmation(value);
-      if (head.expected > 0) done = rec.replyCount >= head.expected;
+      if (head.expected > 0) done = head.replyCount >= head.expected;
       else done = left <= 0;
     }
     if (done) {
       this.shift();
-      this.answered(rec);
+      this.answered(head);
       this.finish(head, null);
       this.flushAnswered();
     }
@@ -409,19 +562,18 @@ export class RedisConnection implements TcpAppParser {
    * `+FULLRESYNC`. The replication stream follows.
    */
   private onRdb(length: number, complete: boolean): void {
+    // Rare and cheap (the snapshot's bytes are never kept): built whether or not records are wanted.
     const anomalies = this.takeRaised(TO_CLIENT);
     const value: RedisStringValue = { type: 'bulk_string', value: '', length };
     if (length > 0) value.truncated = true;
     if (!complete) value.incomplete = true;
     const head = this.head();
-    if (head !== null && head.record.command === 'SYNC' && head.record.replyCount === 0) {
-      const rec = head.record;
-      for (const a of anomalies)
-        if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
-      this.attach(rec, value);
+    if (head !== null && head.command === 'SYNC' && head.replyCount === 0) {
+      mergeAnomalies(head.record, anomalies);
+      this.attach(head, value);
       this.shift();
       this.finish(head, null);
-    } else {
+    } else if (this.sink.recordsWanted) {
       const rec = pushRecord('rdb', this.protocol, anomalies);
       rec.data = value;
       this.sink.emit(rec);
@@ -431,40 +583,43 @@ export class RedisConnection implements TcpAppParser {
   }
 
   /** A reply nothing of which could be read: the command at the head gets none (`malformed`). */
-  private unreadableReply(anomalies: string[]): void {
+  private unreadableReply(anomalies: string[], lean: boolean): void {
     if (this.skipReplies > 0) {
       this.skipReplies--;
       return;
     }
     let head = this.head();
-    while (head !== null && head.expected < 0 && head.record.replyCount > 0) {
+    while (head !== null && head.expected < 0 && head.replyCount > 0) {
       this.finish(this.shift()!, null);
       head = this.head();
     }
     if (head === null) return; // garbage nothing asked for: its anomalies were raised
-    const rec = head.record;
-    for (const a of anomalies)
-      if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
+    if (lean) head.record = null; // its anomaly names were not collected: the record would lack them
+    mergeAnomalies(head.record, anomalies);
     this.shift();
-    this.finish(head, rec.replyCount > 0 ? null : 'malformed');
+    this.finish(head, head.replyCount > 0 ? null : 'malformed');
     this.flushAnswered();
   }
 
   /** What a command's reply changes: the protocol (HELLO), MONITOR, RESET. */
-  private answered(rec: RedisCommandRecord): void {
-    if (rec.success !== true) return;
-    switch (rec.command) {
+  private answered(p: Pending): void {
+    const r = p.reply;
+    if (r === null || isError(r)) return;
+    const rec = p.record;
+    switch (p.command) {
       case 'HELLO': {
-        const v = rec.args[0];
-        if (v === '2' || v === '3') rec.protocol = this.protocol = v === '3' ? 3 : 2;
+        const v = p.helloVersion;
+        if (v === '2' || v === '3') {
+          this.protocol = v === '3' ? 3 : 2;
+          if (rec !== null) rec.protocol = this.protocol;
+        }
         break;
       }
       case 'MONITOR':
         this.monitoring = true;
         break;
       case 'PSYNC': {
-        const r = rec.reply;
-        if (r !== null && r.type === 'simple_string') {
+        if (r.type === 'simple_string') {
           if (r.value.startsWith('FULLRESYNC')) this.parsers[TO_CLIENT]!.expectRdb();
           if (r.value.startsWith('FULLRESYNC') || r.value.startsWith('CONTINUE')) this.replicating = true;
         }
@@ -472,7 +627,8 @@ export class RedisConnection implements TcpAppParser {
       }
       case 'RESET':
         // The server resets before it answers: its `+RESET` is RESP2 already.
-        rec.protocol = this.protocol = 2;
+        this.protocol = 2;
+        if (rec !== null) rec.protocol = 2;
         this.monitoring = false;
         this.subscriptions = 0;
         this.shardSubscriptions = 0;
@@ -495,10 +651,18 @@ export class RedisConnection implements TcpAppParser {
     return (this.subscriptions = count);
   }
 
-  private attach(rec: RedisCommandRecord, value: RedisValue): void {
+  /** The first reply to a pending command. */
+  private attach(p: Pending, value: RedisValue): void {
+    p.reply = value;
+    p.replyCount = 1;
+    p.noReply = null;
+    if (p.record !== null) this.attachRecord(p.record, value);
+  }
+
+  private attachRecord(rec: RedisCommandRecord, value: RedisValue): void {
     rec.reply = value;
     rec.replyCount = 1;
-    rec.success = value.type !== 'simple_error' && value.type !== 'bulk_error';
+    rec.success = !isError(value);
     rec.noReply = null;
     rec.protocol = this.protocol;
     if (rec.command !== null && redactReplySecrets(rec.command, rec.subcommand, value)) rec.redacted = true;
@@ -563,13 +727,7 @@ export class RedisConnection implements TcpAppParser {
   /** SYNC's answer is the snapshot itself: once SYNC is the next command to answer, the replies say so. */
   private headChanged(): void {
     const head = this.head();
-    if (
-      head !== null &&
-      head.record.command === 'SYNC' &&
-      !head.record.malformed &&
-      head.expected === 1 &&
-      head.record.replyCount === 0
-    ) {
+    if (head !== null && head.command === 'SYNC' && !head.malformed && head.expected === 1 && head.replyCount === 0) {
       this.parsers[TO_CLIENT]!.expectRdb();
     }
   }
@@ -578,7 +736,7 @@ export class RedisConnection implements TcpAppParser {
   private flushAnswered(): void {
     let head = this.head();
     while (head !== null && head.expected === 0) {
-      this.finish(this.shift()!, head.record.noReply ?? 'skipped');
+      this.finish(this.shift()!, head.noReply ?? 'skipped');
       head = this.head();
     }
   }
@@ -586,22 +744,40 @@ export class RedisConnection implements TcpAppParser {
   /** Emits every pending command: those still owed a reply with `why`. */
   private flushAll(why: RedisNoReply): void {
     for (let p = this.shift(); p !== null; p = this.shift()) {
-      const answered = p.record.replyCount > 0 && (p.expected < 0 || p.record.replyCount >= p.expected);
-      this.finish(p, p.expected === 0 || answered ? p.record.noReply : p.record.replyCount > 0 ? null : why);
+      const answered = p.replyCount > 0 && (p.expected < 0 || p.replyCount >= p.expected);
+      this.finish(p, p.expected === 0 || answered ? p.noReply : p.replyCount > 0 ? null : why);
     }
   }
 
+  /** The command leaves the queue: its record (if it has one) is emitted. */
   private finish(p: Pending, why: RedisNoReply | null): void {
     const rec = p.record;
+    if (rec === null) return;
     if (rec.reply === null) rec.noReply = why ?? 'ended';
     this.sink.emit(rec);
   }
 
-  private raise(code: number, direction: Direction, rec: { anomalies: string[] }): void {
-    const name = REDIS_ANOMALIES[code]!;
-    if (!rec.anomalies.includes(name) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(name);
+  /** Raises an anomaly, its name also in `rec`'s list when there is a record. */
+  private raise(code: number, direction: Direction, rec: { anomalies: string[] } | null): void {
+    if (rec !== null) {
+      const name = REDIS_ANOMALIES[code]!;
+      if (!rec.anomalies.includes(name) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(name);
+    }
     this.sink.anomaly(code, direction);
   }
+}
+
+/** No anomaly names (lean replies): never written to, since a lean reply adds nothing to a record. */
+const NO_ANOMALIES: string[] = [];
+
+/** Adds a reply's anomaly names to a pending command's record (each once, within the cap). */
+function mergeAnomalies(rec: RedisCommandRecord | null, anomalies: readonly string[]): void {
+  if (rec === null) return;
+  for (const a of anomalies) if (!rec.anomalies.includes(a) && rec.anomalies.length < MAX_RECORD_ANOMALIES) rec.anomalies.push(a);
+}
+
+function isError(v: RedisValue): boolean {
+  return v.type === 'simple_error' || v.type === 'bulk_error';
 }
 
 function isStreamed(v: RedisValue): boolean {

@@ -66,7 +66,8 @@ export function run(
   return result;
 }
 
-function feed(p: RedisConnection, dir: Direction, data: Uint8Array, split: 'whole' | 'bytes' | (() => number)): void {
+/** Feeds one direction's bytes, split as `run` describes. */
+export function feed(p: RedisConnection, dir: Direction, data: Uint8Array, split: 'whole' | 'bytes' | (() => number)): void {
   if (split === 'whole') {
     // A larger buffer with the data in the middle: parsers must honour start/end.
     const buf = new Uint8Array(data.length + 7);
