@@ -21,6 +21,9 @@ export let lastEscaped = false;
  * call and garbage. A fixed table of slots, one string each, found by a hash of the bytes: a hit returns
  * the same string object (whose own hash V8 has cached, so later Map lookups by it are cheap too); a miss
  * makes the string and takes the slot. Bounded: INTERN_SLOTS strings of at most INTERN_MAX characters.
+ * The table is shared by every connection and holds what traffic sent until a slot is taken again (a
+ * short AUTH password among it, before the record redacts it): no more exposure than the packet buffers
+ * the engine reuses, but a heap dump of a running engine shows recent short Redis strings.
  */
 const INTERN_MAX = 32;
 const INTERN_BITS = 12;
