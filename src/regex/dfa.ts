@@ -208,6 +208,8 @@ export class DfaBuilder {
   private readonly nfa: Nfa;
   private readonly starts: number[];
   private readonly classCat: number[];
+  /** The classes of each category (ascending). */
+  private readonly classesOfCat: number[][] = [[], [], [], []];
   /** The classes of each byte set the group uses (by set index), by category of their bytes (ascending). */
   private readonly classesOfSet = new Map<number, number[][]>();
   /** States by the hash of their positions alone (chained through `samePositions`), for `need`. */
@@ -216,7 +218,14 @@ export class DfaBuilder {
   private readonly scratch: Scratch;
   private readonly stack: number[] = [];
   private readonly full: number[] = [];
-  private readonly uniq: number[] = [];
+  /**
+   * A block's targets in row() when `$` targets join them, deduplicated and then sorted in place (a typed
+   * array sorts numbers natively: a comparator sort of a plain array was the largest single cost of the
+   * construction); grown as needed.
+   */
+  private targets = new Int32Array(64);
+  /** row()'s byte targets with their sets' indexes (`to * sets + index`), sorted natively; grown as needed. */
+  private toKeys = new Float64Array(64);
   // row()'s work lists, reused (see row()): per class its block, per block its targets and its state; the
   // byte sets of the closure, each once, and the blocks each holds.
   private readonly blockOf: Int32Array;
@@ -231,6 +240,8 @@ export class DfaBuilder {
    * is the same whatever the next byte: `row` takes it once for every category.
    */
   private closureMetAssertion = false;
+  /** Whether the group's patterns have assertions at all (without, no state needs a distinction). */
+  private hasAssertions = false;
   startByCat: number[] = [];
 
   /** Estimated bytes of the states made so far, with the tables they will become. */
@@ -257,6 +268,7 @@ export class DfaBuilder {
         stamp[n << K_SHIFT] = epoch;
         const k = nfa.kind[n]!;
         if (k === NodeKind.BYTE) usedSets.add(nfa.arg[n]!);
+        else if (k === NodeKind.ASSERT) this.hasAssertions = true;
         if (k === NodeKind.MATCH || k === NodeKind.MATCH_ADJ) continue;
         stack.push(nfa.out1[n]!, nfa.out2[n]!);
       }
@@ -267,6 +279,7 @@ export class DfaBuilder {
     this.nclasses = nclasses;
     this.reps = reps;
     this.classCat = reps.map((b) => categoryOf(b));
+    for (let c = 0; c < nclasses; c++) this.classesOfCat[this.classCat[c]!]!.push(c);
     for (const i of setIds) {
       const set = nfa.sets[i]!;
       const byCat: number[][] = [[], [], [], []];
@@ -371,6 +384,7 @@ export class DfaBuilder {
    * about becomes a state right after, so each is computed once).
    */
   private need(positions: ArrayLike<number>, hashed: number): number {
+    if (!this.hasAssertions) return 0;
     for (let id = this.byPositions.get(hashed) ?? -1; id >= 0; id = this.samePositions[id]!) {
       const st = this.states[id]!;
       if (sameInts(st.positions, positions)) return st.need;
@@ -396,7 +410,7 @@ export class DfaBuilder {
   }
 
   /** The state of these positions after a byte of category `cat` (made when new). Throws DfaTooLarge past the budget. */
-  private intern(positions: ArrayLike<number>, cat: number, a: number[]): number {
+  private intern(positions: ArrayLike<number>, cat: number, a: number[], borrowed = false): number {
     const ph = positionsHash(positions);
     const need = this.need(positions, ph);
     const ctx = canonicalCategory(cat, need);
@@ -410,7 +424,8 @@ export class DfaBuilder {
     const bytes = this.bytes + this.bytesPerState + 4 * positions.length;
     if (bytes > this.memoryLimit) throw new DfaOverMemory(bytes);
     this.bytes = bytes;
-    const own = positions instanceof Int32Array ? positions : Int32Array.from(positions);
+    // A borrowed array (row()'s scratch) is copied; an Int32Array of the caller's is kept as it is.
+    const own = positions instanceof Int32Array ? (borrowed ? positions.slice() : positions) : Int32Array.from(positions);
     const unc: number[] = [];
     this.closure(own, false, ctx, -1, unc);
     const b = this.matchesOf(unc, 0, NodeKind.MATCH);
@@ -452,9 +467,9 @@ export class DfaBuilder {
     const setStamp = scratch.setStamp;
     const classStamp = scratch.classStamp;
     const row = new Array<number>(nclasses);
-    const { blockOf, splitOf, blockTargets, blockState, closureSets, blocksOfSet, everyClassTo, uniq } = this;
+    const { blockOf, splitOf, blockTargets, blockState, closureSets, blocksOfSet, everyClassTo } = this;
     for (let cat = Cat.NL; cat <= Cat.OTHER; ) {
-      if (!classCat.includes(cat)) {
+      if (this.classesOfCat[cat]!.length === 0) {
         cat++;
         continue;
       }
@@ -526,40 +541,65 @@ export class DfaBuilder {
         }
         setStamp[closureSets[i]!] = ~i; // the set's index in closureSets, for the positions below
       }
+      // The byte positions' targets, ascending (one sort per closure, not one per block), each with the
+      // index of its set: every block's list then comes out sorted, with its duplicates adjacent.
+      const m = closureSets.length;
+      if (this.toKeys.length < full.length) this.toKeys = new Float64Array(2 * full.length);
+      let nkeys = 0;
       for (const pos of full) {
         const node = pos >> K_SHIFT;
         const k = pos & 3;
         if (nfa.kind[node] !== NodeKind.BYTE || k === 2) continue;
         const to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
-        for (const b of blocksOfSet[~setStamp[nfa.arg[node]!]!]!) blockTargets[b]!.push(to);
+        this.toKeys[nkeys++] = to * m + ~setStamp[nfa.arg[node]!]!;
+      }
+      const keys = this.toKeys.subarray(0, nkeys).sort();
+      for (let j = 0; j < nkeys; j++) {
+        const i = keys[j]! % m;
+        const to = (keys[j]! - i) / m;
+        for (const b of blocksOfSet[i]!) {
+          const list = blockTargets[b]!;
+          if (list.length === 0 || list[list.length - 1] !== to) list.push(to);
+        }
       }
       for (let k = cat; k <= last; k++) {
         blockState.length = 0;
-        for (let c = 0; c < nclasses; c++) {
-          if (classCat[c] !== k) continue;
+        for (const c of this.classesOfCat[k]!) {
           const b = blockOf[c]!;
           const known = blockState[b];
           if (known !== undefined) {
             row[c] = known;
             continue;
           }
-          // The block's targets, each once and sorted (a state's identity).
+          // The block's targets, each once and sorted (a state's identity): as gathered, unless `$` targets
+          // join them.
+          const list = blockTargets[b]!;
+          if (everyClassTo.length === 0) {
+            const id = this.intern(list, k, matchedBefore);
+            row[c] = id;
+            blockState[b] = id;
+            continue;
+          }
           const epoch = nextEpoch(scratch);
-          uniq.length = 0;
-          for (const to of blockTargets[b]!) {
+          if (this.targets.length < list.length + everyClassTo.length) {
+            this.targets = new Int32Array(2 * (list.length + everyClassTo.length));
+          }
+          const targets = this.targets;
+          let n = 0;
+          for (const to of list) {
             if (classStamp[to] !== epoch) {
               classStamp[to] = epoch;
-              uniq.push(to);
+              targets[n++] = to;
             }
           }
           for (const to of everyClassTo) {
             if (classStamp[to] !== epoch) {
               classStamp[to] = epoch;
-              uniq.push(to);
+              targets[n++] = to;
             }
           }
-          uniq.sort((p, q) => p - q);
-          const id = this.intern(uniq, k, matchedBefore);
+          const sorted = targets.subarray(0, n).sort();
+          const id = this.intern(sorted, k, matchedBefore, true);
           row[c] = id;
           blockState[b] = id;
         }
