@@ -1,7 +1,7 @@
 /**
  * Runs the DLP sensors: one regex database of the chosen sensors' patterns (a stream database, which block
- * scans use too: see `DlpScanner.scan`), each candidate it reports validated and masked on the spot. Only findings leave: a sensor,
- * a start, an end and the masked text; the matched bytes are never kept or returned.
+ * scans use too: see `DlpScanner.scan`), each candidate it reports validated and masked on the spot. Only
+ * findings leave: a sensor, a start, an end and the masked text; the matched bytes are never kept or returned.
  *
  * Streams. The regex engine reports a match's end (and, with `L` and a SOM horizon, its start) while
  * the bytes before the current chunk are gone; validating needs them. So each stream keeps a copy of
