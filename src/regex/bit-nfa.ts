@@ -174,8 +174,11 @@ export function bitNfaPositions(nfa: Nfa, p: number): number | null {
         if (c.matches.length > 0 || c.adj.length > 0) return null;
       }
     }
-    for (const n of order)
-      for (let x = 0; x < EDGE_CONTEXTS; x++) closure(nfa, [nfa.out1[n]!], 1 + (x >> 2), NEXT_REP[x & 3]!, seen);
+    for (const n of order) {
+      // A closure that meets no assertion is the same in every context (and cannot fail): one is enough.
+      if (!closure(nfa, [nfa.out1[n]!], 1, NEXT_REP[0]!, seen).sawAssert) continue;
+      for (let x = 1; x < EDGE_CONTEXTS; x++) closure(nfa, [nfa.out1[n]!], 1 + (x >> 2), NEXT_REP[x & 3]!, seen);
+    }
     return order.length + (nfa.adjMatch[p]! >= 0 ? 1 : 0);
   } catch (e) {
     if (e instanceof BitNfaUnsupported) return null;

@@ -90,6 +90,18 @@ export class RegexDatabase {
     return this.scanner.scanBlock(data, onMatch);
   }
 
+  /**
+   * @internal Stream mode: scans one buffer as a whole stream, in one call: the matches (and starts) that
+   * opening a stream, scanning the buffer with it and closing it report. The DLP scanner's block scans use
+   * it, so that one stream database serves its blocks and its streams.
+   */
+  scanWholeStream(input: ScanData, onMatch: MatchHandler): ScanResult {
+    this.requireMode('stream', 'scanWholeStream');
+    const data = scanBytes(input, 'scanWholeStream()');
+    checkHandler(onMatch, 'scanWholeStream()');
+    return this.scanner.scanWholeStream(data, onMatch);
+  }
+
   /** Vectored mode: scans the chunks as one buffer (offsets run across them). */
   scanVector(chunks: readonly ScanData[], onMatch: MatchHandler): ScanResult {
     this.requireMode('vectored', 'scanVector');

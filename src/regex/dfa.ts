@@ -81,6 +81,11 @@ export const DEFAULT_STATE_BUDGET = 16_000;
 
 // Positions: node * 4 + k, k = 0 (plain), 1 (a `\n` must be the next byte), 2 (the end must come next).
 const K_SHIFT = 2;
+/**
+ * A representative byte per category for the closure: assertions only see the category, and
+ * end_or_final_newline only whether the byte is '\n', which is its own category.
+ */
+const CAT_REP = [-1, 0x0a, 0x61, 0x20];
 
 interface BuildState {
   positions: Int32Array;
@@ -132,6 +137,8 @@ export const constructionCounters = { states: 0, closures: 0, markCells: 0 };
 interface Scratch {
   stamp: Int32Array;
   classStamp: Int32Array;
+  /** Marks per byte set of the NFA (`row` takes each set a state's positions use once). */
+  setStamp: Int32Array;
   epoch: number;
 }
 const scratchOf = new WeakMap<Nfa, Scratch>();
@@ -141,6 +148,7 @@ function nextEpoch(s: Scratch): number {
   if (s.epoch >= 0x3fffffff) {
     s.stamp.fill(0);
     s.classStamp.fill(0);
+    s.setStamp.fill(0);
     s.epoch = 0;
   }
   return ++s.epoch;
@@ -149,8 +157,9 @@ function nextEpoch(s: Scratch): number {
 function scratchFor(nfa: Nfa): Scratch {
   const size = (nfa.size << K_SHIFT) + 4;
   let s = scratchOf.get(nfa);
-  if (s === undefined || s.stamp.length < size) {
-    s = { stamp: new Int32Array(size), classStamp: new Int32Array(size), epoch: s?.epoch ?? 0 };
+  if (s === undefined || s.stamp.length < size || s.setStamp.length < nfa.sets.length) {
+    const sets = Math.max(nfa.sets.length, s?.setStamp.length ?? 0);
+    s = { stamp: new Int32Array(size), classStamp: new Int32Array(size), setStamp: new Int32Array(sets), epoch: s?.epoch ?? 0 };
     constructionCounters.markCells += 2 * size;
     scratchOf.set(nfa, s);
   }
@@ -199,17 +208,40 @@ export class DfaBuilder {
   private readonly nfa: Nfa;
   private readonly starts: number[];
   private readonly classCat: number[];
-  /** The classes of each byte set the group uses (by set index). */
-  private readonly classesOfSet = new Map<number, number[]>();
+  /** The classes of each category (ascending). */
+  private readonly classesOfCat: number[][] = [[], [], [], []];
+  /** The classes of each byte set the group uses (by set index), by category of their bytes (ascending). */
+  private readonly classesOfSet = new Map<number, number[][]>();
   /** States by the hash of their positions alone (chained through `samePositions`), for `need`. */
   private readonly byPositions = new Map<number, number>();
   private readonly samePositions: number[] = [];
   private readonly scratch: Scratch;
   private readonly stack: number[] = [];
   private readonly full: number[] = [];
-  private readonly uniq: number[] = [];
-  private readonly sameTargets = new Map<number, number>();
-  private readonly nextOf: number[][];
+  /**
+   * A block's targets in row() when `$` targets join them, deduplicated and then sorted in place (a typed
+   * array sorts numbers natively: a comparator sort of a plain array was the largest single cost of the
+   * construction); grown as needed.
+   */
+  private targets = new Int32Array(64);
+  /** row()'s byte targets with their sets' indexes (`to * sets + index`), sorted natively; grown as needed. */
+  private toKeys = new Float64Array(64);
+  // row()'s work lists, reused (see row()): per class its block, per block its targets and its state; the
+  // byte sets of the closure, each once, and the blocks each holds.
+  private readonly blockOf: Int32Array;
+  private readonly splitOf: number[] = [];
+  private readonly blockTargets: number[][] = [];
+  private readonly blockState: number[] = [];
+  private readonly closureSets: number[] = [];
+  private readonly blocksOfSet: number[][] = [];
+  private readonly everyClassTo: number[] = [];
+  /**
+   * Whether the last closure met an assertion it decided by the next symbol. When it met none, the closure
+   * is the same whatever the next byte: `row` takes it once for every category.
+   */
+  private closureMetAssertion = false;
+  /** Whether the group's patterns have assertions at all (without, no state needs a distinction). */
+  private hasAssertions = false;
   startByCat: number[] = [];
 
   /** Estimated bytes of the states made so far, with the tables they will become. */
@@ -236,6 +268,7 @@ export class DfaBuilder {
         stamp[n << K_SHIFT] = epoch;
         const k = nfa.kind[n]!;
         if (k === NodeKind.BYTE) usedSets.add(nfa.arg[n]!);
+        else if (k === NodeKind.ASSERT) this.hasAssertions = true;
         if (k === NodeKind.MATCH || k === NodeKind.MATCH_ADJ) continue;
         stack.push(nfa.out1[n]!, nfa.out2[n]!);
       }
@@ -246,14 +279,14 @@ export class DfaBuilder {
     this.nclasses = nclasses;
     this.reps = reps;
     this.classCat = reps.map((b) => categoryOf(b));
+    for (let c = 0; c < nclasses; c++) this.classesOfCat[this.classCat[c]!]!.push(c);
     for (const i of setIds) {
       const set = nfa.sets[i]!;
-      this.classesOfSet.set(
-        i,
-        reps.map((b, c) => (set.has(b) ? c : -1)).filter((c) => c >= 0),
-      );
+      const byCat: number[][] = [[], [], [], []];
+      for (let c = 0; c < nclasses; c++) if (set.has(reps[c]!)) byCat[this.classCat[c]!]!.push(c);
+      this.classesOfSet.set(i, byCat);
     }
-    this.nextOf = Array.from({ length: nclasses }, () => []);
+    this.blockOf = new Int32Array(nclasses);
     let width = 1;
     while (width < nclasses) width <<= 1;
     this.bytesPerState = DFA_STATE_BYTES + DFA_CELL_BYTES * width;
@@ -285,6 +318,7 @@ export class DfaBuilder {
     const stack = this.stack;
     const epoch = nextEpoch(this.scratch);
     constructionCounters.closures++;
+    this.closureMetAssertion = false;
     out.length = 0;
     stack.length = 0;
     for (let i = 0; i < seed.length; i++) stack.push(seed[i]!);
@@ -305,6 +339,7 @@ export class DfaBuilder {
         if (o1 >= 0) stack.push((o1 << K_SHIFT) | k);
         if (o2 >= 0) stack.push((o2 << K_SHIFT) | k);
       } else if (kind === NodeKind.ASSERT && next !== -1) {
+        this.closureMetAssertion = true;
         const code = nfa.arg[node]!;
         const o = nfa.out1[node]!;
         if (code === 3) {
@@ -349,6 +384,7 @@ export class DfaBuilder {
    * about becomes a state right after, so each is computed once).
    */
   private need(positions: ArrayLike<number>, hashed: number): number {
+    if (!this.hasAssertions) return 0;
     for (let id = this.byPositions.get(hashed) ?? -1; id >= 0; id = this.samePositions[id]!) {
       const st = this.states[id]!;
       if (sameInts(st.positions, positions)) return st.need;
@@ -356,6 +392,7 @@ export class DfaBuilder {
     return this.neededDistinctions(positions);
   }
 
+  /** The patterns of the positions' match nodes of `kind` (with pending condition `wantK`), sorted, each once. */
   private matchesOf(positions: readonly number[], wantK: number, kind: number): number[] {
     const nfa = this.nfa;
     const out: number[] = [];
@@ -363,11 +400,17 @@ export class DfaBuilder {
       if ((pos & 3) !== wantK) continue;
       if (nfa.kind[pos >> K_SHIFT] === kind) out.push(nfa.arg[pos >> K_SHIFT]!);
     }
-    return [...new Set(out)].sort((x, y) => x - y);
+    // Usually none or one: sorted and made unique in place (a Set per call was a measurable part of construction).
+    if (out.length < 2) return out;
+    out.sort((x, y) => x - y);
+    let n = 1;
+    for (let i = 1; i < out.length; i++) if (out[i] !== out[n - 1]) out[n++] = out[i]!;
+    out.length = n;
+    return out;
   }
 
   /** The state of these positions after a byte of category `cat` (made when new). Throws DfaTooLarge past the budget. */
-  private intern(positions: ArrayLike<number>, cat: number, a: number[]): number {
+  private intern(positions: ArrayLike<number>, cat: number, a: number[], borrowed = false): number {
     const ph = positionsHash(positions);
     const need = this.need(positions, ph);
     const ctx = canonicalCategory(cat, need);
@@ -381,7 +424,8 @@ export class DfaBuilder {
     const bytes = this.bytes + this.bytesPerState + 4 * positions.length;
     if (bytes > this.memoryLimit) throw new DfaOverMemory(bytes);
     this.bytes = bytes;
-    const own = positions instanceof Int32Array ? positions : Int32Array.from(positions);
+    // A borrowed array (row()'s scratch) is copied; an Int32Array of the caller's is kept as it is.
+    const own = positions instanceof Int32Array ? (borrowed ? positions.slice() : positions) : Int32Array.from(positions);
     const unc: number[] = [];
     this.closure(own, false, ctx, -1, unc);
     const b = this.matchesOf(unc, 0, NodeKind.MATCH);
@@ -400,7 +444,17 @@ export class DfaBuilder {
     return this.intern(positions, ctx, []);
   }
 
-  /** Every transition of state `s` (computed once). */
+  /**
+   * Every transition of state `s` (computed once).
+   *
+   * Per category of the next byte, the closure's byte-consuming positions say where each class leads (a
+   * closure that meets no assertion is the same for every category, and serves them all). Two classes
+   * that every byte set of those positions holds alike lead to the same positions, so the classes are
+   * first split into blocks by those sets (a state's positions use few distinct sets, a broad set holds
+   * most classes), and the targets are gathered per block, not per class: the work is the sets' classes
+   * once and each position's blocks, not each position's classes. The states are made in the order of the
+   * categories and classes, as gathering per class made them, so the DFA is numbered the same.
+   */
   row(s: number): number[] {
     const cached = this.rows[s];
     if (cached !== undefined) return cached;
@@ -409,59 +463,148 @@ export class DfaBuilder {
     const nclasses = this.nclasses;
     const classCat = this.classCat;
     const full = this.full;
+    const scratch = this.scratch;
+    const setStamp = scratch.setStamp;
+    const classStamp = scratch.classStamp;
     const row = new Array<number>(nclasses);
-    // A representative byte per category for the closure: assertions only see the category, and
-    // end_or_final_newline only whether the byte is '\n', which is its own category.
-    const catRep = [-1, 0x0a, 0x61, 0x20];
-    for (let cat = Cat.NL; cat <= Cat.OTHER; cat++) {
-      if (!classCat.includes(cat)) continue;
-      this.closure(st.positions, true, st.ctx, catRep[cat]!, full);
+    const { blockOf, splitOf, blockTargets, blockState, closureSets, blocksOfSet, everyClassTo } = this;
+    for (let cat = Cat.NL; cat <= Cat.OTHER; ) {
+      if (this.classesOfCat[cat]!.length === 0) {
+        cat++;
+        continue;
+      }
+      this.closure(st.positions, true, st.ctx, CAT_REP[cat]!, full);
+      // The categories this closure serves: `cat` to `last`.
+      const last = this.closureMetAssertion ? cat : Cat.OTHER;
       const matchedBefore = this.matchesOf(full, 0, NodeKind.MATCH).filter((p) => !st.b.includes(p));
-      for (let c = 0; c < nclasses; c++) if (classCat[c] === cat) this.nextOf[c]!.length = 0;
+      // The distinct byte sets of the closure's positions (and `$` targets, which every class gets).
+      closureSets.length = 0;
+      everyClassTo.length = 0;
+      const setEpoch = nextEpoch(scratch);
       for (const pos of full) {
         const node = pos >> K_SHIFT;
         const k = pos & 3;
         const kind = nfa.kind[node]!;
         if (kind === NodeKind.BYTE && k !== 2) {
-          const to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
-          for (const c of this.classesOfSet.get(nfa.arg[node]!)!) if (classCat[c] === cat) this.nextOf[c]!.push(to);
+          const set = nfa.arg[node]!;
+          if (setStamp[set] !== setEpoch) {
+            setStamp[set] = setEpoch;
+            closureSets.push(set);
+          }
         } else if (kind === NodeKind.MATCH && k === 1) {
           // `$` before what may be the final newline: if the end follows, the pattern ends at this '\n'
           // (index t). Unless it is already reported at t (by the last byte, or just now), keep it pending.
           const p = nfa.arg[node]!;
           const adj = nfa.adjMatch[p]!;
-          if (adj >= 0 && !st.b.includes(p) && !matchedBefore.includes(p)) {
-            for (let c = 0; c < nclasses; c++) if (classCat[c] === cat) this.nextOf[c]!.push((adj << K_SHIFT) | 2);
+          if (adj >= 0 && !st.b.includes(p) && !matchedBefore.includes(p)) everyClassTo.push((adj << K_SHIFT) | 2);
+        }
+      }
+      // Blocks: every class of the categories starts in block 0; each set moves the classes it holds of a
+      // block into a new block of their own (one per block it meets). Blocks left empty are never used.
+      let nblocks = 1;
+      splitOf[0] = -1;
+      for (let c = 0; c < nclasses; c++) blockOf[c] = classCat[c]! >= cat && classCat[c]! <= last ? 0 : -1;
+      for (const set of closureSets) {
+        const byCat = this.classesOfSet.get(set)!;
+        const epoch = nblocks;
+        for (let k = cat; k <= last; k++) {
+          for (const c of byCat[k]!) {
+            const b = blockOf[c]!;
+            // splitOf[b] >= epoch: block b was already split by this set (ids below epoch are older blocks).
+            if (splitOf[b]! < epoch) {
+              splitOf[b] = nblocks;
+              splitOf[nblocks++] = -1;
+            }
+            blockOf[c] = splitOf[b]!;
           }
         }
       }
-      const classStamp = this.scratch.classStamp;
-      const uniq = this.uniq;
-      // Classes whose bytes the same NFA sets take lead to the same state: their target lists are built
-      // in the same order, so equal lists are found by hashing them as they are, and resolved once.
-      const sameTargets = this.sameTargets;
-      sameTargets.clear();
-      for (let c = 0; c < nclasses; c++) {
-        if (classCat[c] !== cat) continue;
-        const targets = this.nextOf[c]!;
-        const h = positionsHash(targets);
-        const earlier = sameTargets.get(h);
-        if (earlier !== undefined && sameInts(this.nextOf[earlier]!, targets)) {
-          row[c] = row[earlier]!;
-          continue;
-        }
-        if (earlier === undefined) sameTargets.set(h, c);
-        const epoch = nextEpoch(this.scratch);
-        uniq.length = 0;
-        for (const to of this.nextOf[c]!) {
-          if (classStamp[to] !== epoch) {
-            classStamp[to] = epoch;
-            uniq.push(to);
+      // The blocks each set holds, each once (its classes' blocks), and the targets per block.
+      for (let b = 0; b < nblocks; b++) {
+        splitOf[b] = -1;
+        if (blockTargets.length <= b) blockTargets.push([]);
+        else blockTargets[b]!.length = 0;
+      }
+      for (let i = 0; i < closureSets.length; i++) {
+        const byCat = this.classesOfSet.get(closureSets[i]!)!;
+        if (blocksOfSet.length <= i) blocksOfSet.push([]);
+        const blocks = blocksOfSet[i]!;
+        blocks.length = 0;
+        for (let k = cat; k <= last; k++) {
+          for (const c of byCat[k]!) {
+            const b = blockOf[c]!;
+            if (splitOf[b] !== i) {
+              splitOf[b] = i;
+              blocks.push(b);
+            }
           }
         }
-        uniq.sort((p, q) => p - q);
-        row[c] = this.intern(uniq, cat, matchedBefore);
+        setStamp[closureSets[i]!] = ~i; // the set's index in closureSets, for the positions below
       }
+      // The byte positions' targets, ascending (one sort per closure, not one per block), each with the
+      // index of its set: every block's list then comes out sorted, with its duplicates adjacent.
+      const m = closureSets.length;
+      if (this.toKeys.length < full.length) this.toKeys = new Float64Array(2 * full.length);
+      let nkeys = 0;
+      for (const pos of full) {
+        const node = pos >> K_SHIFT;
+        const k = pos & 3;
+        if (nfa.kind[node] !== NodeKind.BYTE || k === 2) continue;
+        const to = (nfa.out1[node]! << K_SHIFT) | (k === 1 ? 2 : 0);
+        this.toKeys[nkeys++] = to * m + ~setStamp[nfa.arg[node]!]!;
+      }
+      const keys = this.toKeys.subarray(0, nkeys).sort();
+      for (let j = 0; j < nkeys; j++) {
+        const i = keys[j]! % m;
+        const to = (keys[j]! - i) / m;
+        for (const b of blocksOfSet[i]!) {
+          const list = blockTargets[b]!;
+          if (list.length === 0 || list[list.length - 1] !== to) list.push(to);
+        }
+      }
+      for (let k = cat; k <= last; k++) {
+        blockState.length = 0;
+        for (const c of this.classesOfCat[k]!) {
+          const b = blockOf[c]!;
+          const known = blockState[b];
+          if (known !== undefined) {
+            row[c] = known;
+            continue;
+          }
+          // The block's targets, each once and sorted (a state's identity): as gathered, unless `$` targets
+          // join them.
+          const list = blockTargets[b]!;
+          if (everyClassTo.length === 0) {
+            const id = this.intern(list, k, matchedBefore);
+            row[c] = id;
+            blockState[b] = id;
+            continue;
+          }
+          const epoch = nextEpoch(scratch);
+          if (this.targets.length < list.length + everyClassTo.length) {
+            this.targets = new Int32Array(2 * (list.length + everyClassTo.length));
+          }
+          const targets = this.targets;
+          let n = 0;
+          for (const to of list) {
+            if (classStamp[to] !== epoch) {
+              classStamp[to] = epoch;
+              targets[n++] = to;
+            }
+          }
+          for (const to of everyClassTo) {
+            if (classStamp[to] !== epoch) {
+              classStamp[to] = epoch;
+              targets[n++] = to;
+            }
+          }
+          const sorted = targets.subarray(0, n).sort();
+          const id = this.intern(sorted, k, matchedBefore, true);
+          row[c] = id;
+          blockState[b] = id;
+        }
+      }
+      cat = last + 1;
     }
     this.rows[s] = row;
     return row;
@@ -511,6 +654,18 @@ export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BU
     eodLists.push(b.eod(s));
   }
   return finish(b.states, rows, eodLists, b.startByCat, b.classOf, b.nclasses, patterns);
+}
+
+/**
+ * The number of states of a group's DFA, without its tables: the subset construction `buildDfa` runs,
+ * without the end-of-data lists and the renumbering, which a caller that only asks whether the DFA fits
+ * (plan.ts's explosive test) would throw away. Throws `DfaTooLarge` past `budget` states, `DfaOverMemory`
+ * past `memoryLimit`, exactly when `buildDfa` would (only making states can pass them).
+ */
+export function dfaStateCount(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET, memoryLimit = Infinity): number {
+  const b = new DfaBuilder(nfa, patterns, budget, memoryLimit);
+  for (let s = 0; s < b.states.length; s++) b.row(s);
+  return b.states.length;
 }
 
 /** Renumbers states (specials last), interns report lists, finds accelerable states. */

@@ -13,10 +13,11 @@ import type { Approximation } from './approximate.js';
 import type { RegexNode } from './ast.js';
 import { hasAssertion, lengthRange, trimLeadingRepeats } from './ast-facts.js';
 import { bitNfaPositions, buildBitNfa, isSticky, MAX_BNFA_POSITIONS, type BitNfaTables } from './bit-nfa.js';
-import { buildDfa, DEFAULT_STATE_BUDGET, DfaOverMemory, DfaTooLarge, type DfaTables } from './dfa.js';
+import { buildDfa, DEFAULT_STATE_BUDGET, DfaOverMemory, DfaTooLarge, type DfaTables, dfaStateCount } from './dfa.js';
 import { encodeDfa, ENGINE_DFA, ENGINE_LIT } from './layout.js';
 import { asLiteral, buildLiteralEngine, LITERAL_MIN_WINDOW, LITERAL_WINDOW, type Literal } from './literals.js';
 import {
+  DFA_CELL_BYTES,
   DFA_STATE_BYTES,
   LAZY_CACHED_STATES,
   LAZY_TABLE_BYTES,
@@ -312,9 +313,9 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
    * the subset construction remember every recent start, 2^n subsets. Such patterns run on the bit-parallel
    * NFA (or, the few shapes it does not take, a lazy DFA built while scanning).
    */
-  const explosive = (p: number): boolean => {
+  const explosive = (p: number, memoryLimit = meter.remaining()): boolean => {
     try {
-      buildDfa(nfa, [p], EXPLOSIVE_BUDGET, meter.remaining());
+      dfaStateCount(nfa, [p], EXPLOSIVE_BUDGET, memoryLimit);
       return false;
     } catch (e) {
       if (e instanceof DfaOverMemory) throw meter.refusal(meta[p]!.id, 'DFA', meter.used + e.bytes);
@@ -395,26 +396,68 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
   // speed once the states the traffic reaches are built) with the bit-parallel NFA over the same patterns
   // as its fallback when it thrashes, if the NFA takes them all; else (and with many explosive members, whose
   // subsets multiply: gitleaks' 105 thrash on plain HTTP) the explosive ones go to the NFA alone.
-  const narrowExplosive = new Set(narrow.filter(explosive));
+  //
+  // Whether the NFA takes them all is known without building anything, so it is asked first; when it does,
+  // only whether 1 to LAZY_FALLBACK_MAX_EXPLOSIVE members explode matters, which may be known before every
+  // member is tested (see fewExplosive): the test costs a subset construction of up to EXPLOSIVE_BUDGET
+  // states per pattern, the larger part of compiling a small set such as the DLP sensors'.
   let narrowPositions = 0;
-  let narrowCapable =
-    narrowExplosive.size > 0 &&
-    narrowExplosive.size <= LAZY_FALLBACK_MAX_EXPLOSIVE &&
+  const positionsOfNarrow = new Map<number, number>();
+  const narrowFits =
     options.explosive === undefined &&
     narrow.every((p) => {
       const n = bitNfaPositions(nfa, p);
+      if (n !== null) positionsOfNarrow.set(p, n);
       narrowPositions += n ?? MAX_BNFA_POSITIONS + 1;
       return n !== null && narrowPositions <= MAX_BNFA_POSITIONS;
     });
+  // The tests' memory limit, kept for those made later: each test is made as if all were made here.
+  const narrowLimit = meter.remaining();
+  const tested = new Map<number, boolean>();
+  const isNarrowExplosive = (p: number): boolean => {
+    let v = tested.get(p);
+    if (v === undefined) tested.set(p, (v = explosive(p, narrowLimit)));
+    return v;
+  };
+  /**
+   * Whether 1 to LAZY_FALLBACK_MAX_EXPLOSIVE of the selective patterns explode, testing as few as it can:
+   * the one with the most positions first (the likeliest to explode: then the group may have its one
+   * explosive member at once), then the others from the fewest positions up (the cheapest to test), until
+   * the count is known whatever the untested ones are. Skipping tests changes nothing else only when no
+   * test could have gone past the memory limit (a refusal): else all are tested, in order, as before.
+   */
+  const fewExplosive = (): boolean => {
+    // Bytes a test may take at most: EXPLOSIVE_BUDGET states of the widest rows and of every NFA position.
+    const testBytes = EXPLOSIVE_BUDGET * (DFA_STATE_BYTES + 256 * DFA_CELL_BYTES + 4 * ((nfa.size << 2) + 4));
+    if (narrowLimit < testBytes) {
+      const n = narrow.filter(isNarrowExplosive).length;
+      return n > 0 && n <= LAZY_FALLBACK_MAX_EXPLOSIVE;
+    }
+    const order = [...narrow].sort((a, b) => positionsOfNarrow.get(a)! - positionsOfNarrow.get(b)! || a - b);
+    if (order.length > 1) order.unshift(order.pop()!);
+    let found = 0;
+    let untested = order.length;
+    for (const p of order) {
+      if (found > 0 && found + untested <= LAZY_FALLBACK_MAX_EXPLOSIVE) return true;
+      if (found > LAZY_FALLBACK_MAX_EXPLOSIVE) return false;
+      untested--;
+      if (isNarrowExplosive(p)) found++;
+    }
+    return found > 0 && found <= LAZY_FALLBACK_MAX_EXPLOSIVE;
+  };
+  let narrowCapable = narrowFits && fewExplosive();
+  /** The explosive selective patterns, in the group's order (testing those not tested yet). */
+  const narrowExplosiveSet = (): Set<number> => new Set(narrow.filter(isNarrowExplosive));
   if (narrowCapable) lazy.push(...narrow);
   else {
+    const narrowExplosive = narrowExplosiveSet();
     for (const p of narrowExplosive) toExplosiveEngine(p, true);
     build(
       narrow.filter((p) => !narrowExplosive.has(p)),
       true,
     );
   }
-  const broadExplosive = new Set(broad.filter(explosive));
+  const broadExplosive = new Set(broad.filter((p) => explosive(p)));
   for (const p of broadExplosive) toExplosiveEngine(p, false);
   build(
     broad.filter((p) => !broadExplosive.has(p)),
@@ -428,6 +471,7 @@ export function plan(specs: readonly PatternSpec[], options: CompileOptions): Pl
     const others = lazy.filter((p) => !inNarrow.has(p));
     lazy.length = 0;
     lazy.push(...others);
+    const narrowExplosive = narrowExplosiveSet();
     for (const p of narrowExplosive) toExplosiveEngine(p, true);
     build(
       narrow.filter((p) => !narrowExplosive.has(p)),

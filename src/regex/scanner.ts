@@ -463,6 +463,18 @@ export class Scanner {
     }
   }
 
+  /**
+   * Stream mode: one buffer as a whole stream (a fresh state, the buffer, its end) in one call, without a
+   * stream of the caller's. What a stream that is opened, given the buffer and closed reports, for the
+   * per-call cost of a block scan (a stream's reset and its separate end call cost as much as scanning a
+   * few hundred bytes). With a SOM horizon the backward search sees the whole buffer except at its end (see
+   * reverse-som.ts): a start further back than the horizon from the end is reported as the window's first offset.
+   */
+  scanWholeStream(data: Uint8Array, onMatch: MatchHandler): ScanResult {
+    this.rt.u8().set(this.initial, this.stateScratch);
+    return this.scanAt(this.stateScratch, data, true, onMatch);
+  }
+
   /** Vectored mode: scans the chunks as one buffer from a fresh state (offsets run across them). */
   scanVector(chunks: readonly Uint8Array[], onMatch: MatchHandler): ScanResult {
     if (chunks.length === 0) return 'complete';

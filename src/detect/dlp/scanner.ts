@@ -1,7 +1,7 @@
 /**
- * Runs the DLP sensors: one regex database of the chosen sensors' patterns (compiled for blocks and for
- * streams), each candidate it reports validated and masked on the spot. Only findings leave: a sensor,
- * a start, an end and the masked text; the matched bytes are never kept or returned.
+ * Runs the DLP sensors: one regex database of the chosen sensors' patterns (a stream database, which block
+ * scans use too: see `DlpScanner.scan`), each candidate it reports validated and masked on the spot. Only
+ * findings leave: a sensor, a start, an end and the masked text; the matched bytes are never kept or returned.
  *
  * Streams. The regex engine reports a match's end (and, with `L` and a SOM horizon, its start) while
  * the bytes before the current chunk are gone; validating needs them. So each stream keeps a copy of
@@ -108,7 +108,6 @@ export class DlpScanner {
   readonly scratch: Uint8Array;
   /** @internal Set while a scan or stream call of this scanner runs: a finding handler may not start another. */
   busy = false;
-  private readonly blockDb: RegexDatabase;
   // Block scans: the buffer and where its findings go, set for the scan's duration (one handler, made once).
   private data: Uint8Array = new Uint8Array(0);
   private sink: Sink;
@@ -130,12 +129,16 @@ export class DlpScanner {
     this.maxLength = maxLength;
     this.tailBytes = maxLength + CONTEXT;
     this.scratch = new Uint8Array(this.tailBytes);
-    this.blockDb = compile(specs, { mode: 'block' });
     // One byte of horizon beyond the longest candidate: a start further back than that is reported
     // imprecisely by the engine, but such a candidate is overlong whatever its start, and dropped.
     this.streamDb = compile(specs, { mode: 'stream', somHorizon: maxLength + 1 });
     this.sink = new Sink(this);
     this.onBlockMatch = (id, from, to) => {
+      if (from < 0) {
+        // Not a start the engine knows (see DlpStream's match): counted and dropped as overlong.
+        this.sink.consider(id, EMPTY, -1, 0, 0, 0);
+        return;
+      }
       const d = this.data;
       const ctx = from < CONTEXT ? from : CONTEXT;
       this.sink.consider(id, d, from, to, ctx, 0);
@@ -145,6 +148,12 @@ export class DlpScanner {
   /**
    * Scans one buffer. Findings go to `onFinding` when given (and the returned array is empty), else into
    * the returned array (at most `maxFindings`; a shared empty array when there are none).
+   *
+   * The buffer is scanned as a whole stream of the stream database (compiling a block database as well
+   * doubled the scanner's compile time, the larger part of a detection run's start-up). The stream's
+   * backward search for a start reaches over its kept history (`maxLength + 1` bytes) and the slice under
+   * way, so every start within `maxLength + 1` bytes of its end is exact, as in a block database; a start
+   * further back is reported as an earlier offset of the window, and the candidate is overlong either way.
    */
   scan(data: Uint8Array, onFinding?: DlpFindingHandler): readonly DlpFinding[] {
     if (!(data instanceof Uint8Array)) throw new NetsieveError('NS_ERR_INPUT', 'DLP scan() takes a Uint8Array or Buffer');
@@ -152,7 +161,8 @@ export class DlpScanner {
     this.sink.begin(onFinding);
     this.data = data;
     try {
-      this.blockDb.scan(data, this.onBlockMatch);
+      // The buffer as a whole stream of the one database (see above).
+      this.streamDb.scanWholeStream(data, this.onBlockMatch);
     } finally {
       this.data = EMPTY;
       this.busy = false;
@@ -165,9 +175,8 @@ export class DlpScanner {
     return new DlpStream(this);
   }
 
-  /** Releases both databases' tables; the scanner and its streams cannot be used afterwards. */
+  /** Releases the database's tables; the scanner and its streams cannot be used afterwards. */
   free(): void {
-    this.blockDb.free();
     this.streamDb.free();
   }
 }
