@@ -96,21 +96,43 @@ const MAX_REPETITIONS = 64;
  */
 function rawFields(block: Uint8Array, parsed: readonly HttpHeader[]): readonly HttpHeader[] {
   const text = Buffer.from(block.buffer, block.byteOffset, block.byteLength).toString('latin1');
-  const logical: string[] = [];
-  for (const raw of text.split('\n')) {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.length === 0) continue;
-    const c = line.charCodeAt(0);
-    if ((c === 0x20 || c === 0x09) && logical.length > 0) logical[logical.length - 1] += line;
-    else logical.push(line);
-  }
   const out: HttpHeader[] = [];
-  for (const line of logical) {
-    const colon = line.indexOf(':');
-    if (colon < 0) return parsed;
-    out.push({ name: line.slice(0, colon).replace(/[ \t]+$/, ''), value: line.slice(colon + 1).replace(/^[ \t]+|[ \t]+$/g, '') });
+  // One pass over the lines (no split array, no regex per line): `logical` is the field being assembled.
+  let logical: string | null = null;
+  const n = text.length;
+  for (let pos = 0; pos < n; ) {
+    let nl = text.indexOf('\n', pos);
+    if (nl < 0) nl = n;
+    let end = nl;
+    if (end > pos && text.charCodeAt(end - 1) === 0x0d) end--;
+    if (end > pos) {
+      const c = text.charCodeAt(pos);
+      if ((c === 0x20 || c === 0x09) && logical !== null) logical += text.slice(pos, end);
+      else {
+        if (logical !== null && !addField(logical, out)) return parsed;
+        logical = text.slice(pos, end);
+      }
+    }
+    pos = nl + 1;
   }
+  if (logical !== null && !addField(logical, out)) return parsed;
   return out.length === parsed.length ? out : parsed;
+}
+
+const isSpaceOrTab = (c: number): boolean => c === 0x20 || c === 0x09;
+
+/** `name: value` (name's trailing and value's surrounding spaces and tabs trimmed) into `out`; false without a colon. */
+function addField(line: string, out: HttpHeader[]): boolean {
+  const colon = line.indexOf(':');
+  if (colon < 0) return false;
+  let nameEnd = colon;
+  while (nameEnd > 0 && isSpaceOrTab(line.charCodeAt(nameEnd - 1))) nameEnd--;
+  let from = colon + 1;
+  let to = line.length;
+  while (from < to && isSpaceOrTab(line.charCodeAt(from))) from++;
+  while (to > from && isSpaceOrTab(line.charCodeAt(to - 1))) to--;
+  out.push({ name: line.slice(0, nameEnd), value: line.slice(from, to) });
+  return true;
 }
 
 /**
