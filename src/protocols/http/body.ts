@@ -76,9 +76,14 @@ export class BodyCollector implements InflateSink {
     private readonly raise: RaiseFn,
     /** Expected size when known (Content-Length), to size the buffer once. */
     expected: number,
+    /**
+     * False when nobody will read the body (no record is wanted): bytes are counted, the limit and its
+     * anomaly apply as before, decoding still runs (its anomalies too), but nothing is copied or allocated.
+     */
+    private readonly copy = true,
   ) {
     this.limit = options.inspectBodyLimit;
-    if (expected > 0) this.buf = bodyBuffer(Math.min(expected, this.limit));
+    if (expected > 0 && copy) this.buf = bodyBuffer(Math.min(expected, this.limit));
     if (codings.length === 0) return;
     const formats: InflateFormat[] = [];
     for (const c of codings) {
@@ -152,7 +157,7 @@ export class BodyCollector implements InflateSink {
 
   /** The inspection buffer, owned by the caller from now on. */
   take(): Uint8Array {
-    if (this.len === 0) return EMPTY_BYTES;
+    if (this.len === 0 || !this.copy) return EMPTY_BYTES;
     const b = this.len === this.buf.length ? this.buf : this.buf.slice(0, this.len);
     this.buf = EMPTY_BYTES;
     return b;
@@ -211,6 +216,10 @@ export class BodyCollector implements InflateSink {
       if (this.limit > 0) this.raise(A.BODY_BEYOND_INSPECT_LIMIT); // a limit of 0 asks for no body at all
     }
     if (n <= 0) return;
+    if (!this.copy) {
+      this.len += n;
+      return;
+    }
     if (this.len + n > this.buf.length) {
       const grown = bodyBuffer(Math.min(this.limit, Math.max(this.len + n, this.buf.length * 2, 1024)));
       grown.set(this.buf.subarray(0, this.len));

@@ -28,6 +28,11 @@ export class HttpMessage {
   /** Request: method, raw request-target, version text (e.g. `HTTP/1.1`; `HTTP/0.9` for a line without one). */
   method = '';
   uri = '';
+  /**
+   * Nobody read records when the message began (`AppEventSink.recordsWanted`): its body is counted, not
+   * kept, and its transaction is not emitted even if someone starts reading before it ends.
+   */
+  lean = false;
   version = '';
   /**
    * Minor version: 1 for HTTP/1.1 (and unknown versions, read as 1.1), 0 for HTTP/1.0 (and a version-less

@@ -74,6 +74,8 @@ export interface HttpParserOwner {
   expectsRawResponse(): boolean;
   /** This side cannot be followed any more: the owner stops it (and the flow, once both sides are lost). */
   lostSync(p: HttpParser): void;
+  /** Whether anyone reads transaction records now (asked as each message begins). */
+  recordsWanted(): boolean;
 }
 
 const LF = 10;
@@ -430,7 +432,7 @@ export class HttpParser {
         m.minor = -1;
         m.headersDone = true;
         this.begin(m);
-        m.body = new BodyCollector(this.o, [], (c) => this.raiseFor(c, m), -1);
+        m.body = new BodyCollector(this.o, [], (c) => this.raiseFor(c, m), -1, !m.lean);
         const k = this.rawMatched;
         this.rawMatched = 0;
         this.lineRaw = 0;
@@ -507,6 +509,7 @@ export class HttpParser {
   // ------------------------------------------------------------------ start lines
 
   private begin(m: HttpMessage): void {
+    m.lean = !this.owner.recordsWanted();
     this.msg = m;
     this.blockLen = 0;
     this.fieldCount = 0;
@@ -974,7 +977,7 @@ export class HttpParser {
     if (m.transferCodings !== null) {
       // An unknown transfer coding (already flagged) makes the body opaque: it is kept as sent.
       if (m.transferCodings.some((c) => !KNOWN_TRANSFER_CODINGS.has(c))) {
-        m.body = new BodyCollector(this.o, codings, (c) => this.raiseFor(c, m), expected);
+        m.body = new BodyCollector(this.o, codings, (c) => this.raiseFor(c, m), expected, !m.lean);
         return;
       }
       for (const c of m.transferCodings) if (c !== 'chunked' && c !== 'identity') codings.push(c);
@@ -982,7 +985,7 @@ export class HttpParser {
     if (m.contentCodings !== null) for (const c of m.contentCodings) if (c !== 'identity') codings.push(c);
     // Listed in the order applied; the collector wants the outermost first.
     codings.reverse();
-    m.body = new BodyCollector(this.o, codings, (c) => this.raiseFor(c, m), expected);
+    m.body = new BodyCollector(this.o, codings, (c) => this.raiseFor(c, m), expected, !m.lean);
   }
 
   /**

@@ -103,6 +103,10 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
 
   // ------------------------------------------------------------------ HttpParserOwner
 
+  recordsWanted(): boolean {
+    return this.sink.recordsWanted;
+  }
+
   messageBegin(p: HttpParser, m: HttpMessage): void {
     if (p.isRequest) {
       // While the response side looks for its next start line after a gap, the responses that would show
@@ -325,6 +329,8 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
     tx.emitted = true;
     // A request that got no final response (the flow ended, or the response side stopped first).
     if (tx.req !== null && tx.resp === null) this.note(tx, A.REQUEST_WITHOUT_RESPONSE, -1);
+    // A message parsed lean kept no body: its record would be wrong, and nobody asked for it then.
+    if (tx.req?.lean === true || tx.resp?.lean === true || !this.sink.recordsWanted) return;
     this.sink.emit(buildRecord(tx));
   }
 }

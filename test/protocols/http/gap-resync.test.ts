@@ -270,6 +270,7 @@ describe('resynchronisation after a gap: response side', () => {
 function parserAlone(isRequest: boolean): { p: HttpParser; found: string[] } {
   const found: string[] = [];
   const owner: HttpParserOwner = {
+    recordsWanted: () => true,
     messageBegin: (_p, m: HttpMessage) => void found.push(isRequest ? `${m.method} ${m.uri}` : String(m.status)),
     headersDone: () => BodyRule.DEFAULT,
     messageDone: () => After.CONTINUE,

@@ -35,7 +35,8 @@ export class RecordingSink implements AppEventSink<HttpTransaction> {
     this.afterStop++;
     if (this.afterStopWhere === '') this.afterStopWhere = `${what} after stop(${this.stopped}): ${new Error().stack}`;
   }
-  readonly recordsWanted = true;
+  /** What the parser is told about readers of its records (a test may answer false, or change it). */
+  recordsWanted = true;
   emit(record: HttpTransaction): void {
     this.late('emit');
     this.records.push(record);
@@ -85,8 +86,8 @@ export function run(
   split: Splitter = whole,
   options: Partial<HttpOptions> = {},
   autoEnd = true,
+  sink = new RecordingSink(),
 ): Outcome {
-  const sink = new RecordingSink();
   const conn = new HttpConnection(sink, { ...HTTP_DEFAULTS, ...options });
   const scratch = new Uint8Array(70000);
   const ended = [false, false];
