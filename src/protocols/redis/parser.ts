@@ -492,7 +492,9 @@ export class RespParser {
       this.startMessage();
       // At a message boundary with nothing pending (no attribute, no stream, no snapshot announced): a
       // lean message of the common shapes, whole in this chunk, is read in one go (see fastRequest).
-      if (this.lean && fastPath) {
+      // Not when values were counted already: an ignored request header (`*0`, `*-1`) leaves its count
+      // to the next command, whose caps the byte machine then applies with it.
+      if (this.lean && fastPath && this.values === 0) {
         const j = this.request
           ? b === C_ARRAY
             ? this.fastRequest(data, i, end)
