@@ -21,6 +21,13 @@
  * to `maxDepth` levels on a fixed stack. Lines are scanned in place. Only kept bytes are copied, once, into
  * a scratch buffer, and become a string when the value ends.
  *
+ * Fast path: when the handler wants no values (lean) and a message begins, a command of bulk strings or a
+ * flat reply (or an array of flat values) that is whole in the chunk is read in one loop over its bytes,
+ * building what the byte machine would build lean (fastRequest, fastReply). Anything it is not sure of
+ * (a cap reached, a number the byte machine reads its own way, a missing CR or LF, a message cut by the
+ * chunk, other types, records wanted) it leaves to the byte machine from the message's first byte, having
+ * done nothing. test/protocols/redis/fast-path.test.ts holds the two to the same output.
+ *
  * Bad input: a protocol error (an unknown type byte, a lying or absurd length, `expected '$'`, unbalanced
  * quotes, a line too long, too deep a nesting) raises its anomaly, hands over what was parsed of the
  * message (flagged), and the parser resynchronises: it skips to the end of the line and takes the next
