@@ -8,13 +8,16 @@
  * Traffic (one operation, 20,000 commands, 2.1 MB): SET / GET / INCR / LPUSH / LPOP / SADD / HSET / MSET
  * with small keys (`key:000123`) and 3-byte values, LRANGE of 10 elements, and a 2 KiB value in one SET
  * of 50. Cases: records wanted (each command becomes a record handed to a sink that counts it), records
- * not wanted (the sink's `recordsWanted` false: the lean parse, nothing built), and the baseline: finding
- * every LF of the same bytes with `Uint8Array.indexOf` (the least a line protocol parser must do).
+ * not wanted (the sink's `recordsWanted` false: the lean parse, nothing built; whole messages of the
+ * common shapes on the parser's fast path), the same with the fast path off (every message through the
+ * byte machine, as before the fast path existed), and the baseline: finding every LF of the same bytes
+ * with `Uint8Array.indexOf` (the least a line protocol parser must do).
  * The "packets/s" column counts commands.
  */
 import type { AppEventSink } from '../src/protocols/module.js';
 import type { RedisRecord } from '../src/protocols/redis/events.js';
 import { resolveRedisOptions } from '../src/protocols/redis/options.js';
+import { setRespFastPath } from '../src/protocols/redis/parser.js';
 import { RedisConnection } from '../src/protocols/redis/state.js';
 import { mulberry32 } from '../test/helpers/packets.js';
 import { machine, runSuite } from './lib.js';
@@ -174,6 +177,16 @@ const rows = runSuite('redis parser', [
   },
   { name: 'RedisConnection: records wanted', bytes: size, packets: COMMANDS, fn: () => parseAll(trips, WANTED) },
   { name: 'RedisConnection: records not wanted', bytes: size, packets: COMMANDS, fn: () => parseAll(trips, NOT_WANTED) },
+  {
+    name: 'RedisConnection: records not wanted, fast path off',
+    bytes: size,
+    packets: COMMANDS,
+    fn: () => {
+      setRespFastPath(false);
+      parseAll(trips, NOT_WANTED);
+      setRespFastPath(true);
+    },
+  },
 ]);
 if (lines === 0) throw new Error('no lines');
 for (const r of rows) console.log(`# ${r.name}: ${((r.medianMs * 1000) / COMMANDS).toFixed(3)} µs per command`);

@@ -21,6 +21,13 @@
  * to `maxDepth` levels on a fixed stack. Lines are scanned in place. Only kept bytes are copied, once, into
  * a scratch buffer, and become a string when the value ends.
  *
+ * Fast path: when the handler wants no values (lean) and a message begins, a command of bulk strings or a
+ * flat reply (or an array of flat values) that is whole in the chunk is read in one loop over its bytes,
+ * building what the byte machine would build lean (fastRequest, fastReply). Anything it is not sure of
+ * (a cap reached, a number the byte machine reads its own way, a missing CR or LF, a message cut by the
+ * chunk, other types, records wanted) it leaves to the byte machine from the message's first byte, having
+ * done nothing. test/protocols/redis/fast-path.test.ts holds the two to the same output.
+ *
  * Bad input: a protocol error (an unknown type byte, a lying or absurd length, `expected '$'`, unbalanced
  * quotes, a line too long, too deep a nesting) raises its anomaly, hands over what was parsed of the
  * message (flagged), and the parser resynchronises: it skips to the end of the line and takes the next
@@ -59,6 +66,25 @@ export const UNBUILT: RedisArrayValue = { type: 'array', length: 0, elements: []
 
 /** Elements of a lean reply's top-level aggregate that are built: the kind, the channel, the count. */
 const LEAN_REPLY_ELEMENTS = 3;
+
+/**
+ * Whether lean messages of the common shapes are read by the fast path (RespParser.fastRequest /
+ * fastReply) instead of the byte machine. Always on, but for tests: they turn it off to check that both
+ * give the same messages, anomalies and state.
+ */
+let fastPath = true;
+/** Messages the fast path has read (tests check that the shapes they mean to cover took it). */
+let fastHits = 0;
+
+/** Tests only: turns the fast path on or off (every parser of the process). */
+export function setRespFastPath(on: boolean): void {
+  fastPath = on;
+}
+
+/** Tests only: messages the fast path has read so far (every parser of the process). */
+export function respFastPathHits(): number {
+  return fastHits;
+}
 
 export interface RespHandler {
   /**
@@ -310,7 +336,7 @@ export class RespParser {
     while (i < end) {
       switch (this.state) {
         case S_START:
-          i = this.onStart(data, i);
+          i = this.onStart(data, i, end);
           break;
         case S_LINE:
           i = this.request ? this.onRequestLine(data, i, end) : this.onLine(data, i, end);
@@ -459,7 +485,7 @@ export class RespParser {
 
   // ---- starts of values ------------------------------------------------------------------------------
 
-  private onStart(data: Uint8Array, i: number): number {
+  private onStart(data: Uint8Array, i: number, end: number): number {
     const b = data[i]!;
     if (this.streamed) {
       if (b !== C_CHUNK) {
@@ -469,7 +495,23 @@ export class RespParser {
       this.beginLine(b, false);
       return i + 1;
     }
-    if (this.depth === 0 && !this.attrPending) this.startMessage();
+    if (this.depth === 0 && !this.attrPending) {
+      this.startMessage();
+      // At a message boundary with nothing pending (no attribute, no stream, no snapshot announced): a
+      // lean message of the common shapes, whole in this chunk, is read in one go (see fastRequest).
+      // Not when values were counted already: an ignored request header (`*0`, `*-1`) leaves its count
+      // to the next command, whose caps the byte machine then applies with it.
+      if (this.lean && fastPath && this.values === 0) {
+        const j = this.request
+          ? b === C_ARRAY
+            ? this.fastRequest(data, i, end)
+            : -1
+          : this.rdbNext
+            ? -1
+            : this.fastReply(data, i, end, b);
+        if (j >= 0) return j;
+      }
+    }
     if (this.request) {
       if (this.depth === 0) {
         if (b === C_ARRAY) {
@@ -505,6 +547,106 @@ export class RespParser {
     const kept = b === C_END ? false : this.beginValue(b === C_ATTR);
     this.beginLine(b, kept);
     return i + 1;
+  }
+
+  // ---- the fast path: whole lean messages of the common shapes -----------------------------------------
+
+  /**
+   * A lean command `*N\r\n` + N × `$len\r\n<bytes>\r\n`, whole in `data[start, end)`, read in one loop:
+   * the same node the byte machine would hand over (the name and the arguments `leanArgs` asks for built,
+   * the others UNBUILT with their text length in leanChars) and the same anomaly (`string_trimmed`, the
+   * only one such a message can raise). Returns the index after the message, or -1 (nothing done, no
+   * anomaly raised) for anything else: a count or length that is zero, signed, padded, over a cap or a
+   * limit, a CR without its LF, a missing CRLF after a string, a message cut by `end`. The byte machine
+   * reads those, with their anomalies, from the same first byte.
+   */
+  private fastRequest(data: Uint8Array, start: number, end: number): number {
+    const o = this.o;
+    let p = fastLength(data, start + 1, end);
+    if (p < 0) return -1;
+    const count = fastValue;
+    // `*0` is ignored, not a message; beyond maxElements or maxValues (the array is a value too) the byte
+    // machine trims; beyond maxAggregateLength it refuses.
+    if (count === 0 || count > o.maxElements || count >= o.maxValues || count > o.maxAggregateLength) return -1;
+    const max = o.maxStringBytes;
+    const node: RedisArrayValue = { type: 'array', length: count, elements: [] };
+    // Elements built: the name, then what leanArgs says once the name is known (as complete() asks it).
+    let want = 1;
+    let chars = 0;
+    let cut = false;
+    for (let k = 0; k < count; k++) {
+      if (p >= end || data[p] !== C_BULK) return -1;
+      const from = fastLength(data, p + 1, end);
+      if (from < 0) return -1;
+      const len = fastValue;
+      p = from + len;
+      if (len > o.maxBulkLength || p + 1 >= end || data[p] !== CR || data[p + 1] !== LF) return -1;
+      p += 2;
+      // Read in place: the kept bytes are the string's first maxStringBytes, as scratch would hold them.
+      const keep = len <= max ? len : max;
+      const trimmed = keep < len;
+      if (trimmed) cut = true;
+      if (k < want) {
+        const v: RedisStringValue = { type: 'bulk_string', value: toText(data, from, from + keep, trimmed), length: len };
+        if (lastEscaped) v.escaped = true;
+        if (trimmed) v.truncated = true;
+        node.elements.push(v);
+        if (k === 0) want = this.handler.leanArgs?.(v.value) ?? 1;
+      } else {
+        chars += textLength(data, from, from + keep, trimmed);
+        node.elements.push(UNBUILT);
+      }
+    }
+    // Raised once per message (trimmed() remembers), before the message, as finishString raises it.
+    if (cut) this.trimmed(A.STRING_TRIMMED);
+    this.leanChars = chars;
+    fastHits++;
+    this.emit(node);
+    return p;
+  }
+
+  /**
+   * A lean reply whole in `data[start, end)`: one flat value (`+text`, `-text`, `:integer`, `$len` +
+   * bytes, `$-1`), or an array of them (`*N`, `*0`, `*-1`: LRANGE, MGET, pub/sub confirmations in RESP2).
+   * Its value as the byte machine builds it lean: a top-level bulk string without its text, an array's
+   * first LEAN_REPLY_ELEMENTS elements built and the others UNBUILT; the same anomaly (`string_trimmed`).
+   * Returns the index after it, or -1 (nothing done) for anything else: other types (RESP3, nesting), an
+   * array over maxElements or maxValues, and whatever readFlat refuses.
+   */
+  private fastReply(data: Uint8Array, start: number, end: number, b: number): number {
+    const o = this.o;
+    let v: RedisValue;
+    let p: number;
+    flatCut = false;
+    if (b !== C_ARRAY) {
+      p = readFlat(data, start, end, o, FLAT_TOP);
+      if (p < 0) return -1;
+      v = flatValue;
+    } else if (data[start + 1] === 0x2d) {
+      // `*-1`, the null array; any other negative count is an error the byte machine raises.
+      if (start + 4 >= end || data[start + 2] !== 0x31 || data[start + 3] !== CR || data[start + 4] !== LF) return -1;
+      v = { type: 'null', of: 'array' };
+      p = start + 5;
+    } else {
+      p = fastLength(data, start + 1, end);
+      if (p < 0) return -1;
+      const count = fastValue;
+      // Every element kept (beyond maxElements or maxValues the byte machine trims; beyond
+      // maxAggregateLength it refuses). `*0` is an empty array.
+      if (count > o.maxElements || count >= o.maxValues || count > o.maxAggregateLength) return -1;
+      const node: RedisArrayValue = { type: 'array', length: count, elements: [] };
+      for (let k = 0; k < count; k++) {
+        if (p >= end) return -1;
+        p = readFlat(data, p, end, o, k < LEAN_REPLY_ELEMENTS ? FLAT_BUILT : FLAT_UNBUILT);
+        if (p < 0) return -1;
+        node.elements.push(flatValue);
+      }
+      v = node;
+    }
+    if (flatCut) this.trimmed(A.STRING_TRIMMED);
+    fastHits++;
+    this.emit(v);
+    return p;
   }
 
   /**
@@ -1466,6 +1608,117 @@ export class RespParser {
 
   private numText(): string {
     return String.fromCharCode.apply(null, this.numBuf.subarray(0, this.numLen) as unknown as number[]);
+  }
+}
+
+/** The value of the length the last successful fastLength call read. */
+let fastValue = 0;
+
+/**
+ * A length line after its type byte, as the fast paths accept it: 1 to 15 decimal digits without a leading
+ * zero (`0` alone is zero) and CR LF, all before `end`. Returns the index after the LF (the value in
+ * `fastValue`: a module variable, so that no pair is allocated per line), or -1 for anything else (a sign,
+ * `?`, a padded or empty number, a CR without its LF, bytes cut by `end`): parseLength's valid lengths
+ * minus the cases the byte machine handles apart.
+ */
+function fastLength(data: Uint8Array, p: number, end: number): number {
+  const stop = Math.min(end, p + 16);
+  let v = 0;
+  let i = p;
+  for (; i < stop; i++) {
+    const d = data[i]! - 0x30;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+  }
+  const n = i - p;
+  if (n === 0 || n > 15 || (n > 1 && data[p] === 0x30)) return -1;
+  if (i + 1 >= end || data[i] !== CR || data[i + 1] !== LF) return -1;
+  fastValue = v;
+  return i + 2;
+}
+
+// How readFlat builds the value it reads, as the byte machine builds it lean.
+const FLAT_TOP = 0; // a top-level value: built, a bulk string without its text (pairing reads none)
+const FLAT_BUILT = 1; // an element the lean message builds: with its text
+const FLAT_UNBUILT = 2; // an element it does not: UNBUILT (its bytes still checked, its cut still raised)
+
+/** The value the last successful readFlat call read. */
+let flatValue: RedisValue = UNBUILT;
+/** A string readFlat read was cut by maxStringBytes (since the caller cleared it). */
+let flatCut = false;
+
+/**
+ * One flat reply value at `data[p]`, whole before `end`: `+text` / `-text` (CRLF-ended, at most
+ * maxLineBytes), `:integer` (a sign and 1 to 15 digits, as smallInteger reads it), `$len` + bytes + CRLF,
+ * `$-1`. Returns the index after it (the value in `flatValue`, `flatCut` set when a string was cut), or -1
+ * for anything else: other types, a bare LF, a long or odd number, a missing CRLF, bytes cut by `end`.
+ */
+function readFlat(data: Uint8Array, p: number, end: number, o: RedisOptions, how: number): number {
+  const b = data[p]!;
+  switch (b) {
+    case C_SIMPLE:
+    case C_ERROR: {
+      const lf = scanLf(data, p + 1, end);
+      // (data[p] is the type byte: a CR before the LF is at p + 1 or later.)
+      if (lf === end || data[lf - 1] !== CR) return -1;
+      const len = lf - 1 - (p + 1);
+      if (len > o.maxLineBytes) return -1;
+      const keep = len <= o.maxStringBytes ? len : o.maxStringBytes;
+      const cut = keep < len;
+      if (cut) flatCut = true;
+      if (how === FLAT_UNBUILT) flatValue = UNBUILT;
+      else {
+        const type = b === C_SIMPLE ? 'simple_string' : 'simple_error';
+        const s: RedisStringValue = { type, value: toText(data, p + 1, p + 1 + keep, cut), length: len };
+        if (lastEscaped) s.escaped = true;
+        if (cut) s.truncated = true;
+        flatValue = s;
+      }
+      return lf + 1;
+    }
+    case C_INTEGER: {
+      let q = p + 1;
+      const neg = data[q] === 0x2d;
+      if (neg || data[q] === 0x2b) q++;
+      const stop = Math.min(end, q + 16);
+      let n = 0;
+      let i = q;
+      for (; i < stop; i++) {
+        const d = data[i]! - 0x30;
+        if (d < 0 || d > 9) break;
+        n = n * 10 + d;
+      }
+      if (i === q || i - q > 15 || i + 1 >= end || data[i] !== CR || data[i + 1] !== LF) return -1;
+      flatValue = how === FLAT_UNBUILT ? UNBUILT : { type: 'integer', value: neg ? -n : n };
+      return i + 2;
+    }
+    case C_BULK: {
+      if (data[p + 1] === 0x2d) {
+        // `$-1`, the null bulk string; any other negative length is an error the byte machine raises.
+        if (p + 4 >= end || data[p + 2] !== 0x31 || data[p + 3] !== CR || data[p + 4] !== LF) return -1;
+        flatValue = how === FLAT_UNBUILT ? UNBUILT : { type: 'null', of: 'bulk_string' };
+        return p + 5;
+      }
+      const from = fastLength(data, p + 1, end);
+      if (from < 0) return -1;
+      const len = fastValue;
+      const q = from + len;
+      if (len > o.maxBulkLength || q + 1 >= end || data[q] !== CR || data[q + 1] !== LF) return -1;
+      const keep = len <= o.maxStringBytes ? len : o.maxStringBytes;
+      const cut = keep < len;
+      if (cut) flatCut = true;
+      if (how === FLAT_UNBUILT) flatValue = UNBUILT;
+      else {
+        const text = how === FLAT_BUILT;
+        const s: RedisStringValue = { type: 'bulk_string', value: text ? toText(data, from, from + keep, cut) : '', length: len };
+        if (text && lastEscaped) s.escaped = true;
+        if (cut) s.truncated = true;
+        flatValue = s;
+      }
+      return q + 2;
+    }
+    default:
+      return -1;
   }
 }
 

@@ -9,7 +9,8 @@ import {
   type RedisOptions,
   type RedisRecord,
 } from '../../../src/protocols/redis/index.js';
-import { C, client, cmd, run, S, server, type Step } from './helpers.js';
+// Every run here is also run lean, the parser's fast path on and off: same anomalies, same stop.
+import { C, client, cmd, runAllPaths as run, S, server, type Step } from './helpers.js';
 
 const last = (rs: RedisRecord[]) => rs[rs.length - 1] as RedisCommandRecord;
 /** A reply `wire` to GET a, then +PONG to PING: the anomalies, and whether PING still got PONG. */

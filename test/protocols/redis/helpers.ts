@@ -10,6 +10,7 @@ import type { Direction } from '../../../src/flow/stream.js';
 import type { RedisOptions, RedisRecord } from '../../../src/protocols/redis/index.js';
 import { defaultOptions } from '../../../src/options.js';
 import { probeRedis, REDIS_ANOMALIES, RedisConnection, resolveRedisOptions } from '../../../src/protocols/redis/index.js';
+import { setRespFastPath } from '../../../src/protocols/redis/parser.js';
 import { type AppEventSink, Probe } from '../../../src/protocols/module.js';
 
 export const C = 0 as Direction; // client → server
@@ -24,10 +25,11 @@ export interface Result {
   stopped: string | null;
 }
 
-export function collector(): { sink: AppEventSink<RedisRecord>; result: Result } {
+/** A sink that collects; `recordsWanted` false makes the connection parse lean (no records). */
+export function collector(recordsWanted = true): { sink: AppEventSink<RedisRecord>; result: Result } {
   const result: Result = { records: [], anomalies: [], stopped: null };
   const sink: AppEventSink<RedisRecord> = {
-    recordsWanted: true,
+    recordsWanted,
     emit(record) {
       if (result.stopped !== null) throw new Error('emit after stop');
       result.records.push(record);
@@ -51,8 +53,9 @@ export function run(
   options?: Partial<RedisOptions>,
   split: 'whole' | 'bytes' | (() => number) = 'whole',
   keepOpen = false,
+  recordsWanted = true,
 ): Result {
-  const { sink, result } = collector();
+  const { sink, result } = collector(recordsWanted);
   const p = new RedisConnection(sink, resolveRedisOptions(options));
   for (const s of steps) {
     if ('data' in s) feed(p, s.dir, s.data, split);
@@ -64,6 +67,56 @@ export function run(
     p.onEnd(S, 'fin');
   }
   return result;
+}
+
+/** Runs `fn` with the RESP parser's fast path turned off (the byte machine reads every message). */
+export function withSlowPath<T>(fn: () => T): T {
+  setRespFastPath(false);
+  try {
+    return fn();
+  } finally {
+    setRespFastPath(true);
+  }
+}
+
+/**
+ * `run`, and the same run with records not wanted (the lean parse), fast path on and then off: the lean
+ * runs must emit no record and raise the same anomalies (codes, directions, order) and stop the same
+ * way. Returns the records-wanted result. Makes a test of anomalies or splits cover every path.
+ */
+export function runAllPaths(
+  steps: Step[],
+  options?: Partial<RedisOptions>,
+  split: 'whole' | 'bytes' | (() => number) = 'whole',
+  keepOpen = false,
+): Result {
+  // A random split is a generator: each run gets the same cuts from its own copy of the sequence.
+  const cuts: number[] = [];
+  const replay = (): 'whole' | 'bytes' | (() => number) => {
+    if (typeof split !== 'function') return split;
+    let k = 0;
+    return () => {
+      if (k === cuts.length) cuts.push(split());
+      return cuts[k++]!;
+    };
+  };
+  const wanted = run(steps, options, replay(), keepOpen);
+  const lean = run(steps, options, replay(), keepOpen, false);
+  const slow = withSlowPath(() => run(steps, options, replay(), keepOpen, false));
+  for (const [name, r] of [
+    ['lean', lean],
+    ['lean, fast path off', slow],
+  ] as const) {
+    const same =
+      r.records.length === 0 && JSON.stringify([r.anomalies, r.stopped]) === JSON.stringify([wanted.anomalies, wanted.stopped]);
+    if (!same) {
+      throw new Error(
+        `${name}: ${r.records.length} records, anomalies ${JSON.stringify(r.anomalies)} stop ${r.stopped}; ` +
+          `records wanted: anomalies ${JSON.stringify(wanted.anomalies)} stop ${wanted.stopped}`,
+      );
+    }
+  }
+  return wanted;
 }
 
 /** Feeds one direction's bytes, split as `run` describes. */

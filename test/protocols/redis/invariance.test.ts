@@ -8,7 +8,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { OWN_FIXTURES_DIR } from '../../support/corpus.js';
 import { CONVERSATIONS } from './conversations.js';
-import { captureFlows, rng, run, type Step } from './helpers.js';
+// Every run here is also run lean, the parser's fast path on and off: same anomalies, same stop.
+import { captureFlows, rng, runAllPaths as run, type Step } from './helpers.js';
 
 const SEEDS = [1, 2, 3, 42, 1234];
 

@@ -5,7 +5,8 @@
  * Checked on the hand-written conversations (default and small caps), on every flow of
  * fixtures/redis/redis-features.pcap, and on mutated conversations with gaps, at every segmentation the
  * helpers offer (whole, byte by byte, seeded random cuts). A sink whose answer flips between calls gets
- * the same anomalies and state too, and the records it does get are records the wanted run emits.
+ * the same anomalies and state too, and the records it does get are records the wanted run emits. Lean
+ * runs are repeated with the parser's fast path off: the same outcome, whichever path read a message.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -21,7 +22,7 @@ import {
 } from '../../../src/protocols/redis/index.js';
 import { OWN_FIXTURES_DIR } from '../../support/corpus.js';
 import { CONVERSATIONS } from './conversations.js';
-import { C, captureFlows, client, cmd, feed, rng, S, server, type Step } from './helpers.js';
+import { C, captureFlows, client, cmd, feed, rng, S, server, type Step, withSlowPath } from './helpers.js';
 
 const SEEDS = [1, 2, 3, 42, 1234];
 const SMALL: Partial<RedisOptions> = { maxStringBytes: 32, maxElements: 2, maxValues: 4, maxPending: 2, maxDepth: 2 };
@@ -113,7 +114,11 @@ function isSubsequence(sub: readonly RedisRecord[], all: readonly RedisRecord[])
   return true;
 }
 
-/** Wanted vs not wanted vs flipping, at one segmentation. */
+/**
+ * Wanted vs not wanted vs flipping, at one segmentation. The lean and flipping runs are made twice, the
+ * parser's fast path on and off (withSlowPath): the same outcome to the record (and the same reads of
+ * recordsWanted), whichever path read each message.
+ */
 function checkLean(steps: Step[], options: Partial<RedisOptions>, split: () => Split): void {
   const full = runWanted(steps, options, split(), () => true);
   const lean = runWanted(steps, options, split(), () => false);
@@ -121,13 +126,16 @@ function checkLean(steps: Step[], options: Partial<RedisOptions>, split: () => S
   expect(lean.anomalies).toEqual(full.anomalies);
   expect(lean.stopped).toEqual(full.stopped);
   expect(lean.states).toEqual(full.states);
+  expect(withSlowPath(() => runWanted(steps, options, split(), () => false))).toEqual(lean);
   for (const seed of [7, 8]) {
-    const r = rng(seed);
+    let r = rng(seed);
     const flip = runWanted(steps, options, split(), () => r() < 0.5);
     expect(flip.anomalies).toEqual(full.anomalies);
     expect(flip.stopped).toEqual(full.stopped);
     expect(flip.states).toEqual(full.states);
     expect(isSubsequence(flip.records, full.records)).toBe(true);
+    r = rng(seed);
+    expect(withSlowPath(() => runWanted(steps, options, split(), () => r() < 0.5))).toEqual(flip);
   }
 }
 

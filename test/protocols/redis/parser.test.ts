@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RedisCommandRecord, RedisValue } from '../../../src/protocols/redis/index.js';
-import { bytes, client, cmd, run, server } from './helpers.js';
+// Every run here is also run lean, the parser's fast path on and off: same anomalies, same stop.
+import { bytes, client, cmd, runAllPaths as run, server } from './helpers.js';
 
 /** The reply to one command `X`. */
 function reply(...wire: (string | Uint8Array)[]): RedisValue | null {

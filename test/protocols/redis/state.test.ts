@@ -4,7 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { RedisCommandRecord, RedisPushRecord, RedisRecord } from '../../../src/protocols/redis/index.js';
-import { C, client, cmd, run, S, server } from './helpers.js';
+// Every run here is also run lean, the parser's fast path on and off: same anomalies, same stop.
+import { C, client, cmd, runAllPaths as run, S, server } from './helpers.js';
 
 const cmds = (rs: RedisRecord[]) => rs.filter((r): r is RedisCommandRecord => r.kind === 'command');
 const pushes = (rs: RedisRecord[]) => rs.filter((r): r is RedisPushRecord => r.kind === 'push');
