@@ -918,7 +918,12 @@ export class RespParser {
     const n = parseLength(this.numBuf, this.numLen);
     if (n === -1 && (t === C_BULK || t === C_ARRAY)) {
       if (this.request) {
-        if (t === C_ARRAY) return; // `*-1`: Redis ignores it
+        if (t === C_ARRAY) {
+          // `*-1`: Redis ignores it. No message began: nothing of it counts toward the next one's caps
+          // (else a run of them would trim the next command out of its record).
+          this.resetMessage();
+          return;
+        }
         this.protocolError(A.INVALID_LENGTH, false); // Redis: "invalid bulk length"
         return;
       }
@@ -929,6 +934,7 @@ export class RespParser {
       if (this.request && t === C_ARRAY && n !== INVALID) {
         // `*-20`: Redis's query parser ignores any count <= 0 silently.
         this.handler.anomaly(A.EMPTY_REQUEST);
+        this.resetMessage();
         return;
       }
       this.protocolError(A.INVALID_LENGTH, false);
@@ -939,7 +945,10 @@ export class RespParser {
         this.protocolError(A.AGGREGATE_TOO_LONG, false);
         return;
       }
-      if (n === 0 && this.request) return; // `*0`: ignored
+      if (n === 0 && this.request) {
+        this.resetMessage(); // `*0`: ignored, and counts toward nothing
+        return;
+      }
       this.openAggregate(t, n, kept);
       return;
     }

@@ -232,4 +232,16 @@ describe('requests', () => {
     expect(r.records.length).toBe(1);
     expect(r.anomalies).toEqual(['redis.empty_request@0']);
   });
+
+  it('ignored headers count toward no message: a run of them cannot trim the next command out of its record', () => {
+    const ignored = '*0\r\n'.repeat(300) + '*-1\r\n'.repeat(300) + '*-7\r\n'.repeat(300);
+    for (const split of ['whole', 'bytes'] as const) {
+      const r = run([client(ignored, cmd('SET', 'k', 'v')), server('+OK\r\n')], undefined, split);
+      expect(r.records.map((x) => [(x as RedisCommandRecord).command, (x as RedisCommandRecord).args])).toEqual([
+        ['SET', ['k', 'v']],
+      ]);
+      // One per `*-7` (the handler sees every raise; events are once per flow), nothing trimmed.
+      expect(r.anomalies).toEqual(new Array(300).fill('redis.empty_request@0'));
+    }
+  });
 });
