@@ -143,7 +143,19 @@ export class Engine {
   /** `eventTypes` as a set; null: every type. */
   private readonly eventTypes: ReadonlySet<string> | null;
   /** Events of the replay in progress, drained by its iterator. */
-  private collector: NetsieveEvent[] | null = null;
+  private collectorQueue: NetsieveEvent[] | null = null;
+  /**
+   * Per record type, whether anyone reads it (`AppHost.wantsRecords`, asked by parsers per message): kept
+   * until listeners, the collector or the detector change.
+   */
+  private readonly recordsWantedCache = new Map<string, boolean>();
+  private get collector(): NetsieveEvent[] | null {
+    return this.collectorQueue;
+  }
+  private set collector(queue: NetsieveEvent[] | null) {
+    if ((queue === null) !== (this.collectorQueue === null)) this.recordsWantedCache.clear();
+    this.collectorQueue = queue;
+  }
   private closed = false;
   private replaying = false;
 
@@ -205,7 +217,7 @@ export class Engine {
             { detection: this.appOptions.detection, protocols: this.appOptions.protocols },
             {
               record: (flow, type, payload) => this.emitRecord(flow, type, payload),
-              wantsRecords: (type) => this.wantsEvent(type) || this.detector?.wantsRecords(type) === true,
+              wantsRecords: (type) => this.wantsRecords(type),
               anomaly: (flow, name, code, direction) => this.emitFlowAnomaly(flow, 'app', name, code, direction),
               internalError: (where, error) => this.internalError(where, error),
             },
@@ -252,6 +264,7 @@ export class Engine {
     const list = this.listeners.get(type) ?? [];
     list.push(listener as (ev: NetsieveEvent) => void);
     this.listeners.set(type, list);
+    this.recordsWantedCache.clear();
     return this;
   }
 
@@ -260,6 +273,7 @@ export class Engine {
     if (list) {
       const i = list.indexOf(listener as (ev: NetsieveEvent) => void);
       if (i >= 0) list.splice(i, 1);
+      this.recordsWantedCache.clear();
     }
     return this;
   }
@@ -735,6 +749,7 @@ export class Engine {
     }
     this.detection = next;
     this.detector = next.detector;
+    this.recordsWantedCache.clear();
     return next.report;
   }
 
@@ -898,6 +913,16 @@ export class Engine {
     if (this.flowlessAnomalySec.get(name) === sec) return false;
     this.flowlessAnomalySec.set(name, sec);
     return true;
+  }
+
+  /** Whether records of `type` are read now: by an event's receiver, or by detection. */
+  private wantsRecords(type: string): boolean {
+    let wanted = this.recordsWantedCache.get(type);
+    if (wanted === undefined) {
+      wanted = this.wantsEvent(type) || this.detector?.wantsRecords(type) === true;
+      this.recordsWantedCache.set(type, wanted);
+    }
+    return wanted;
   }
 
   /** Whether an event of `type` would reach anyone now (a typed listener, or the collector or `'*'` within `eventTypes`). */

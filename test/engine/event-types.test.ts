@@ -97,6 +97,16 @@ describe('eventTypes', () => {
       );
       expect(answers.every((w) => w)).toBe(true);
       expect(emits).toBeGreaterThan(10);
+      // Rules reloaded on a running engine: the answer follows them.
+      const reloaded = createEngine({ eventTypes: ['alert'], detect: { rules: [] } });
+      await run(reloaded);
+      expect(answers.length).toBeGreaterThan(10);
+      expect(answers.every((w) => !w)).toBe(true);
+      reloaded.reloadRules({ rules: ['alert redis any any -> any any (msg:"get"; redis.command; content:"GET"; sid:1;)'] });
+      await run(reloaded);
+      expect(answers.length).toBeGreaterThan(10);
+      expect(answers.every((w) => w)).toBe(true);
+      expect(emits).toBeGreaterThan(10);
     } finally {
       spy.mockRestore();
     }
