@@ -229,9 +229,11 @@ interface Entry {
 
 /**
  * Builds the engine for a group of patterns (database pattern indices). Throws BitNfaUnsupported when one of
- * them cannot run here (check with bitNfaPositions first).
+ * them cannot run here (check with bitNfaPositions first). `teddy`, when given, is the prefilter this
+ * function would choose for them (plan.ts lazyTeddy's: a lazy DFA's fallback has its DFA's patterns and
+ * prefilter), which is then not planned a second time.
  */
-export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables {
+export function buildBitNfa(nfa: Nfa, patterns: readonly number[], teddy?: TeddyPlan | null): BitNfaTables {
   // Positions: each pattern's BYTE nodes in textual order, then its `$`-before-final-newline position.
   const posOf = new Map<number, number>();
   const order: number[] = []; // position → BYTE node, or -1 - pattern for an adj position
@@ -349,11 +351,13 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
   }
 
   // Prefilter: when nothing is alive, only a position whose next bytes may begin a match is worth a step.
-  const windows = patterns.map((p) => firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
-  let teddy: TeddyPlan | null = null;
-  if (windows.every((w) => windowProbability(w) < PREFILTER_MAX_RATE / 4)) {
-    const t = chooseTeddy(windows, TEDDY_K);
-    if (t.rate < PREFILTER_MAX_RATE) teddy = t;
+  if (teddy === undefined) {
+    teddy = null;
+    const windows = patterns.map((p) => firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
+    if (windows.every((w) => windowProbability(w) < PREFILTER_MAX_RATE / 4)) {
+      const t = chooseTeddy(windows, TEDDY_K);
+      if (t.rate < PREFILTER_MAX_RATE) teddy = t;
+    }
   }
 
   const accel = accelerationOf(npos, setOf, shift1, bReports, hasExtra, selfLoop, otherTargets, firstByCtx, teddy !== null);
@@ -657,6 +661,7 @@ function encode(t: EncodeInput): Uint8Array {
     xsrc,
     t.extra.flatMap((e) => e.src),
   );
+  const takes = new Uint32Array(8);
   for (let word = 0; word < W; word++) {
     const all = [...fw[word]!, ...xw[word]!];
     const refs = all.map(refOf);
@@ -668,14 +673,16 @@ function encode(t: EncodeInput): Uint8Array {
       w.u32(rec + 12, refs[j]!);
       // The bytes the entry's targets take (all bytes for reports): an entry whose targets cannot take the
       // byte being stepped over adds nothing that would survive, and is passed over.
-      const takes = new Uint8Array(32).fill(e.kind === 0 ? 0 : 0xff);
+      // A ByteSet's words are this bitmap (byte b at bit b & 31 of word b >> 5), written little-endian: the
+      // union is taken a word at a time rather than testing 256 bytes per target.
+      takes.fill(e.kind === 0 ? 0 : 0xffffffff);
       if (e.kind === 0) {
         for (const q of e.payload) {
-          const set = t.setOf(q);
-          for (let b = 0; b < 256; b++) if (set.has(b)) takes[b >> 3]! |= 1 << (b & 7);
+          const set = t.setOf(q).words;
+          for (let i = 0; i < 8; i++) takes[i]! |= set[i]!;
         }
       }
-      w.bytes(rec + 16, takes);
+      for (let i = 0; i < 8; i++) w.u32(rec + 16 + 4 * i, takes[i]!);
     });
     w.u32(wordtab + 16 * word, at);
     w.u32(wordtab + 16 * word + 4, fw[word]!.length);

@@ -176,13 +176,31 @@ export function planTeddy(windows: ByteSet[][], k: number): TeddyPlan {
     lo: a.lo.map((x, j) => x | b.lo[j]!),
     hi: a.hi.map((x, j) => x | b.hi[j]!),
   });
+  // What merging two clusters costs, by their ids (ids grow with the clusters' place in the list: merged
+  // ones go last). A merge changes only the pairs of the new cluster, so each pair's cost is computed once
+  // (the same arithmetic as maskProbability(unite(a, b))), not again in every round.
+  const ids = new Map<Cluster, number>();
+  clusters.forEach((c, i) => ids.set(c, i));
+  let nextId = clusters.length;
+  const costs = new Map<number, number>();
+  const pairCost = (a: Cluster, b: Cluster): number => {
+    const key = ids.get(a)! * 2 * windows.length + ids.get(b)!;
+    let cost = costs.get(key);
+    if (cost === undefined) {
+      let p = 1;
+      for (let j = 0; j < a.w.lo.length; j++) p *= hullProbability(a.w.lo[j]! | b.w.lo[j]!, a.w.hi[j]! | b.w.hi[j]!);
+      cost = p - a.p - b.p;
+      costs.set(key, cost);
+    }
+    return cost;
+  };
   while (clusters.length > TEDDY_BUCKETS) {
     let best = -1;
     let bestJ = -1;
     let bestCost = Infinity;
     for (let i = 0; i < clusters.length; i++) {
       for (let j = i + 1; j < clusters.length; j++) {
-        const cost = maskProbability(unite(clusters[i]!.w, clusters[j]!.w)) - clusters[i]!.p - clusters[j]!.p;
+        const cost = pairCost(clusters[i]!, clusters[j]!);
         if (cost < bestCost) {
           bestCost = cost;
           best = i;
@@ -194,7 +212,9 @@ export function planTeddy(windows: ByteSet[][], k: number): TeddyPlan {
     const b = clusters[bestJ]!;
     const w = unite(a.w, b.w);
     clusters = clusters.filter((_, i) => i !== best && i !== bestJ);
-    clusters.push({ w, p: maskProbability(w), members: [...a.members, ...b.members] });
+    const merged = { w, p: maskProbability(w), members: [...a.members, ...b.members] };
+    ids.set(merged, nextId++);
+    clusters.push(merged);
   }
   const rate = Math.min(
     1,

@@ -191,7 +191,9 @@ export class Scanner {
       let fallback: LazyFallback | undefined;
       let stateSize = l.stateSize;
       if (lazy.fallback) {
-        const tables = buildBitNfa(nfa, lazy.patterns);
+        // The same patterns as the lazy DFA's, so the same prefilter (plan.ts lazyTeddy, which
+        // buildBitNfa would otherwise plan again).
+        const tables = buildBitNfa(nfa, lazy.patterns, lazy.teddy);
         const ptr = this.rt.alloc(tables.blob.length);
         this.rt.u8().set(tables.blob, ptr);
         const adjByNode = new Map([...tables.adj].map(([p, q]) => [nfa.adjMatch[p]!, q] as [number, number]));
