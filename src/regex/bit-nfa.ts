@@ -228,15 +228,16 @@ interface Entry {
 }
 
 /**
- * Builds the engine for a group of patterns (database pattern indices). Throws BitNfaUnsupported when one of
- * them cannot run here (check with bitNfaPositions first). `teddy`, when given, is the prefilter this
- * function would choose for them (plan.ts lazyTeddy's: a lazy DFA's fallback has its DFA's patterns and
- * prefilter), which is then not planned a second time.
+ * The positions of an engine for a group of patterns: each pattern's BYTE nodes in textual order, then its
+ * `$`-before-final-newline position. `order` maps a position to its BYTE node, or to -1 - pattern for an
+ * adj position.
  */
-export function buildBitNfa(nfa: Nfa, patterns: readonly number[], teddy?: TeddyPlan | null): BitNfaTables {
-  // Positions: each pattern's BYTE nodes in textual order, then its `$`-before-final-newline position.
+function numberPositions(
+  nfa: Nfa,
+  patterns: readonly number[],
+): { posOf: Map<number, number>; order: number[]; adjPos: Map<number, number> } {
   const posOf = new Map<number, number>();
-  const order: number[] = []; // position → BYTE node, or -1 - pattern for an adj position
+  const order: number[] = [];
   const adjPos = new Map<number, number>();
   for (const p of patterns) {
     numberPattern(nfa, nfa.starts[p]!, posOf, order);
@@ -245,9 +246,33 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[], teddy?: Teddy
       order.push(-1 - p);
     }
   }
+  return { posOf, order, adjPos };
+}
+
+/**
+ * The number of positions `buildBitNfa` gives a group of patterns, without building anything: what the
+ * scanner needs to lay out a stream's state before an engine that is built on first need exists.
+ */
+export function bitNfaPositionCount(nfa: Nfa, patterns: readonly number[]): number {
+  return numberPositions(nfa, patterns).order.length;
+}
+
+/** The 64-bit words of the state of an engine of `positions` positions. */
+export function bitNfaWords(positions: number): number {
+  return Math.max(1, Math.ceil(positions / 64));
+}
+
+/**
+ * Builds the engine for a group of patterns (database pattern indices). Throws BitNfaUnsupported when one of
+ * them cannot run here (check with bitNfaPositions first). `teddy`, when given, is the prefilter this
+ * function would choose for them (plan.ts lazyTeddy's: a lazy DFA's fallback has its DFA's patterns and
+ * prefilter), which is then not planned a second time.
+ */
+export function buildBitNfa(nfa: Nfa, patterns: readonly number[], teddy?: TeddyPlan | null): BitNfaTables {
+  const { posOf, order, adjPos } = numberPositions(nfa, patterns);
   const npos = order.length;
   if (npos > MAX_BNFA_POSITIONS) throw new BitNfaUnsupported(`more than ${MAX_BNFA_POSITIONS} positions`);
-  const words = Math.max(1, Math.ceil(npos / 64));
+  const words = bitNfaWords(npos);
   const newline = ByteSet.of(0x0a);
   const setOf = (q: number) => (order[q]! >= 0 ? nfa.sets[nfa.arg[order[q]!]!]! : newline);
   const sets = uniq(order.flatMap((n) => (n >= 0 ? [nfa.arg[n]!] : []))).map((i) => nfa.sets[i]!);

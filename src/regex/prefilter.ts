@@ -180,7 +180,7 @@ export function planTeddy(windows: ByteSet[][], k: number): TeddyPlan {
   // ones go last). A merge changes only the pairs of the new cluster, so each pair's cost is computed once
   // (the same arithmetic as maskProbability(unite(a, b))), not again in every round.
   const ids = new Map<Cluster, number>();
-  clusters.forEach((c, i) => ids.set(c, i));
+  for (let i = 0; i < clusters.length; i++) ids.set(clusters[i]!, i);
   let nextId = clusters.length;
   const costs = new Map<number, number>();
   const pairCost = (a: Cluster, b: Cluster): number => {
