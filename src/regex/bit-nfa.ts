@@ -228,13 +228,16 @@ interface Entry {
 }
 
 /**
- * Builds the engine for a group of patterns (database pattern indices). Throws BitNfaUnsupported when one of
- * them cannot run here (check with bitNfaPositions first).
+ * The positions of an engine for a group of patterns: each pattern's BYTE nodes in textual order, then its
+ * `$`-before-final-newline position. `order` maps a position to its BYTE node, or to -1 - pattern for an
+ * adj position.
  */
-export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables {
-  // Positions: each pattern's BYTE nodes in textual order, then its `$`-before-final-newline position.
+function numberPositions(
+  nfa: Nfa,
+  patterns: readonly number[],
+): { posOf: Map<number, number>; order: number[]; adjPos: Map<number, number> } {
   const posOf = new Map<number, number>();
-  const order: number[] = []; // position → BYTE node, or -1 - pattern for an adj position
+  const order: number[] = [];
   const adjPos = new Map<number, number>();
   for (const p of patterns) {
     numberPattern(nfa, nfa.starts[p]!, posOf, order);
@@ -243,9 +246,33 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
       order.push(-1 - p);
     }
   }
+  return { posOf, order, adjPos };
+}
+
+/**
+ * The number of positions `buildBitNfa` gives a group of patterns, without building anything: what the
+ * scanner needs to lay out a stream's state before an engine that is built on first need exists.
+ */
+export function bitNfaPositionCount(nfa: Nfa, patterns: readonly number[]): number {
+  return numberPositions(nfa, patterns).order.length;
+}
+
+/** The 64-bit words of the state of an engine of `positions` positions. */
+export function bitNfaWords(positions: number): number {
+  return Math.max(1, Math.ceil(positions / 64));
+}
+
+/**
+ * Builds the engine for a group of patterns (database pattern indices). Throws BitNfaUnsupported when one of
+ * them cannot run here (check with bitNfaPositions first). `teddy`, when given, is the prefilter this
+ * function would choose for them (plan.ts lazyTeddy's: a lazy DFA's fallback has its DFA's patterns and
+ * prefilter), which is then not planned a second time.
+ */
+export function buildBitNfa(nfa: Nfa, patterns: readonly number[], teddy?: TeddyPlan | null): BitNfaTables {
+  const { posOf, order, adjPos } = numberPositions(nfa, patterns);
   const npos = order.length;
   if (npos > MAX_BNFA_POSITIONS) throw new BitNfaUnsupported(`more than ${MAX_BNFA_POSITIONS} positions`);
-  const words = Math.max(1, Math.ceil(npos / 64));
+  const words = bitNfaWords(npos);
   const newline = ByteSet.of(0x0a);
   const setOf = (q: number) => (order[q]! >= 0 ? nfa.sets[nfa.arg[order[q]!]!]! : newline);
   const sets = uniq(order.flatMap((n) => (n >= 0 ? [nfa.arg[n]!] : []))).map((i) => nfa.sets[i]!);
@@ -349,11 +376,13 @@ export function buildBitNfa(nfa: Nfa, patterns: readonly number[]): BitNfaTables
   }
 
   // Prefilter: when nothing is alive, only a position whose next bytes may begin a match is worth a step.
-  const windows = patterns.map((p) => firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
-  let teddy: TeddyPlan | null = null;
-  if (windows.every((w) => windowProbability(w) < PREFILTER_MAX_RATE / 4)) {
-    const t = chooseTeddy(windows, TEDDY_K);
-    if (t.rate < PREFILTER_MAX_RATE) teddy = t;
+  if (teddy === undefined) {
+    teddy = null;
+    const windows = patterns.map((p) => firstBytes(nfa, nfa.starts[p]!, TEDDY_K));
+    if (windows.every((w) => windowProbability(w) < PREFILTER_MAX_RATE / 4)) {
+      const t = chooseTeddy(windows, TEDDY_K);
+      if (t.rate < PREFILTER_MAX_RATE) teddy = t;
+    }
   }
 
   const accel = accelerationOf(npos, setOf, shift1, bReports, hasExtra, selfLoop, otherTargets, firstByCtx, teddy !== null);
@@ -657,6 +686,7 @@ function encode(t: EncodeInput): Uint8Array {
     xsrc,
     t.extra.flatMap((e) => e.src),
   );
+  const takes = new Uint32Array(8);
   for (let word = 0; word < W; word++) {
     const all = [...fw[word]!, ...xw[word]!];
     const refs = all.map(refOf);
@@ -668,14 +698,16 @@ function encode(t: EncodeInput): Uint8Array {
       w.u32(rec + 12, refs[j]!);
       // The bytes the entry's targets take (all bytes for reports): an entry whose targets cannot take the
       // byte being stepped over adds nothing that would survive, and is passed over.
-      const takes = new Uint8Array(32).fill(e.kind === 0 ? 0 : 0xff);
+      // A ByteSet's words are this bitmap (byte b at bit b & 31 of word b >> 5), written little-endian: the
+      // union is taken a word at a time rather than testing 256 bytes per target.
+      takes.fill(e.kind === 0 ? 0 : 0xffffffff);
       if (e.kind === 0) {
         for (const q of e.payload) {
-          const set = t.setOf(q);
-          for (let b = 0; b < 256; b++) if (set.has(b)) takes[b >> 3]! |= 1 << (b & 7);
+          const set = t.setOf(q).words;
+          for (let i = 0; i < 8; i++) takes[i]! |= set[i]!;
         }
       }
-      w.bytes(rec + 16, takes);
+      for (let i = 0; i < 8; i++) w.u32(rec + 16 + 4 * i, takes[i]!);
     });
     w.u32(wordtab + 16 * word, at);
     w.u32(wordtab + 16 * word + 4, fw[word]!.length);

@@ -663,9 +663,33 @@ export function buildDfa(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BU
  * past `memoryLimit`, exactly when `buildDfa` would (only making states can pass them).
  */
 export function dfaStateCount(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET, memoryLimit = Infinity): number {
-  const b = new DfaBuilder(nfa, patterns, budget, memoryLimit);
-  for (let s = 0; s < b.states.length; s++) b.row(s);
-  return b.states.length;
+  return new DfaStateCounter(nfa, patterns, budget, memoryLimit).advance(Infinity);
+}
+
+/**
+ * `dfaStateCount` a few rows at a time, so that a caller can run several such tests side by side and learn
+ * first the outcome of the cheapest (plan.ts, when only how many of a group explode matters). The rows are
+ * made in the same order as in one go, so the count and the point where it throws are the same.
+ */
+export class DfaStateCounter {
+  private readonly builder: DfaBuilder;
+  /** The next state whose row is to be made. */
+  private next = 0;
+
+  constructor(nfa: Nfa, patterns: number[], budget = DEFAULT_STATE_BUDGET, memoryLimit = Infinity) {
+    this.builder = new DfaBuilder(nfa, patterns, budget, memoryLimit);
+  }
+
+  /**
+   * Makes up to `rows` more rows: the number of states once every state has its row, else -1. Throws as
+   * `dfaStateCount` does (then the counter is done with).
+   */
+  advance(rows: number): number {
+    const b = this.builder;
+    const end = this.next + rows;
+    while (this.next < b.states.length && this.next < end) b.row(this.next++);
+    return this.next < b.states.length ? -1 : b.states.length;
+  }
 }
 
 /** Renumbers states (specials last), interns report lists, finds accelerable states. */

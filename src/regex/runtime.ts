@@ -110,6 +110,22 @@ export class Runtime {
 
   /** Allocates `size` bytes (16-byte aligned, zeroed); grows the memory when needed. */
   alloc(size: number): number {
+    const at = this.allocWithin(size);
+    if (at >= 0) return at;
+    const need = Math.max(ALIGN, Math.ceil(size / ALIGN) * ALIGN);
+    const before = this.memory.buffer.byteLength;
+    const pages = Math.ceil(Math.max(need, before / 4) / PAGE);
+    this.memory.grow(pages);
+    this.refresh();
+    this.release(before, pages * PAGE);
+    return this.alloc(size);
+  }
+
+  /**
+   * Allocates `size` bytes (16-byte aligned, zeroed) from the memory there is, or returns -1: never grows
+   * it, so views of it stay valid (what a scan may allocate; see scanner.ts's lazy DFA fallback).
+   */
+  allocWithin(size: number): number {
     const need = Math.max(ALIGN, Math.ceil(size / ALIGN) * ALIGN);
     for (let i = 0; i < this.free.length; i++) {
       const b = this.free[i]!;
@@ -125,12 +141,7 @@ export class Runtime {
         return at;
       }
     }
-    const before = this.memory.buffer.byteLength;
-    const pages = Math.ceil(Math.max(need, before / 4) / PAGE);
-    this.memory.grow(pages);
-    this.refresh();
-    this.release(before, pages * PAGE);
-    return this.alloc(size);
+    return -1;
   }
 
   /** Returns a block to the free list. */

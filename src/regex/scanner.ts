@@ -7,12 +7,21 @@
  */
 import { NetsieveError } from '../errors.js';
 import { DFA_STATE_SIZE, ENGINE_DFA, ENGINE_LIT, LIT_STATE_HEADER } from './layout.js';
-import { type BitNfaTables, bitNfaScratchSize, bitNfaStateSize, buildBitNfa, ENGINE_BNFA } from './bit-nfa.js';
+import {
+  type BitNfaTables,
+  bitNfaPositionCount,
+  bitNfaScratchSize,
+  bitNfaStateSize,
+  bitNfaWords,
+  buildBitNfa,
+  ENGINE_BNFA,
+} from './bit-nfa.js';
 import { LazyDfa } from './lazy-dfa.js';
 import { CONTEXTS, NEXT_KINDS, NextKind, PrevKind } from './empty.js';
-import { categoryOf, Cat, isWordByte } from './nfa.js';
+import { categoryOf, Cat, isWordByte, type Nfa } from './nfa.js';
 import type { DatabaseParts, PatternMeta } from './plan.js';
 import { PositionEngine } from './position-engine.js';
+import type { TeddyPlan } from './prefilter.js';
 import { ReverseSom } from './reverse-som.js';
 import { runtime, type Runtime } from './runtime.js';
 import type { DatabaseInfo, EngineInfo, MatchHandler, ScanMode, ScanResult } from './types.js';
@@ -49,15 +58,38 @@ interface WasmEngine {
  * The bit-parallel NFA behind a lazy DFA, and where its part of the engine's stream state is: at `off`, the
  * mode (u32: 0 the DFA runs, 1 the NFA), then f64s: bytes and construction steps of the DFA's recent window,
  * and two spare; then the NFA's own state (FALLBACK_STATE bytes on).
+ *
+ * The NFA is built the first time the DFA thrashes (most traffic never makes it: building it at
+ * construction was a quarter of compiling the DLP sensors); its size in positions, which the stream state's
+ * layout needs, is counted without building it.
  */
 interface LazyFallback {
-  tables: BitNfaTables;
-  ptr: number;
+  nfa: Nfa;
+  patterns: number[];
+  teddy: TeddyPlan | null;
+  positions: number;
+  words: number;
   off: number;
+  /**
+   * Kernel memory held for the NFA's tables from construction on, so that building them during a scan
+   * does not grow the memory (which would detach the views of it a caller holds: see inputBuffer()); once
+   * they are in the kernel's memory, where they are.
+   */
+  reserve: number;
+  reserveSize: number;
+  /** The tables once built (null before), and where they are in the kernel's memory once put there (-1 before). */
+  tables: BitNfaTables | null;
+  ptr: number;
   /** A pattern's MATCH_ADJ node (a DFA position with k = 2) → its `$`-before-a-final-newline position. */
   adjByNode: Map<number, number>;
 }
 const FALLBACK_STATE = 40;
+/**
+ * The memory held for a fallback's tables: a generous estimate from its size (the tables of the benchmark
+ * sets' and the DLP sensors' fallbacks take 45-60 KB for 400-1,450 positions; this holds 86-220 KB). Tables
+ * that do not fit are put in free memory if there is some; else the DFA goes on alone (see buildFallback).
+ */
+const fallbackReserve = (positions: number, words: number) => (32 << 10) + 4096 * words + 64 * positions;
 /** The DFA thrashes when its window's construction steps pass this plus a step per THRASH_BYTES bytes. */
 const THRASH_STEPS = 256;
 const THRASH_BYTES = 512;
@@ -191,12 +223,25 @@ export class Scanner {
       let fallback: LazyFallback | undefined;
       let stateSize = l.stateSize;
       if (lazy.fallback) {
-        const tables = buildBitNfa(nfa, lazy.patterns);
-        const ptr = this.rt.alloc(tables.blob.length);
-        this.rt.u8().set(tables.blob, ptr);
-        const adjByNode = new Map([...tables.adj].map(([p, q]) => [nfa.adjMatch[p]!, q] as [number, number]));
-        fallback = { tables, ptr, off: align8(l.stateSize), adjByNode };
-        stateSize = fallback.off + FALLBACK_STATE + bitNfaStateSize(tables.words);
+        const positions = bitNfaPositionCount(nfa, lazy.patterns);
+        const words = bitNfaWords(positions);
+        const reserveSize = fallbackReserve(positions, words);
+        fallback = {
+          nfa,
+          patterns: lazy.patterns,
+          // The same patterns as the lazy DFA's, so the same prefilter (plan.ts lazyTeddy, which
+          // buildBitNfa would otherwise plan again).
+          teddy: lazy.teddy,
+          positions,
+          words,
+          off: align8(l.stateSize),
+          reserve: this.rt.alloc(reserveSize),
+          reserveSize,
+          tables: null,
+          ptr: -1,
+          adjByNode: new Map(),
+        };
+        stateSize = fallback.off + FALLBACK_STATE + bitNfaStateSize(words);
       }
       this.wasm.push({
         fallback,
@@ -214,11 +259,9 @@ export class Scanner {
           detail: {
             lazy: `built while scanning, up to ${l.capacity} states`,
             prefilter: lazy.teddy ? `teddy k=${lazy.teddy.k}, ${lazy.teddy.buckets.length} buckets` : 'none',
-            ...(fallback
-              ? { fallback: `bit-parallel NFA of ${fallback.tables.positions} positions while the DFA thrashes` }
-              : {}),
+            ...(fallback ? { fallback: `bit-parallel NFA of ${fallback.positions} positions while the DFA thrashes` } : {}),
           },
-          bytes: l.bytes + (fallback?.tables.blob.length ?? 0),
+          bytes: l.bytes + (fallback?.reserveSize ?? 0),
         },
       });
       off = align8(off + stateSize);
@@ -334,7 +377,7 @@ export class Scanner {
     inputPtr(this.rt, SLICE); // the staging area now, so that no scan grows the memory (and detaches views)
     const litScratch = Math.max(0, ...this.wasm.filter((e) => e.kind === ENGINE_LIT).map((e) => e.init + 2 * e.init + 64));
     this.litScratch = litScratch > 0 ? this.rt.alloc(litScratch) : 0;
-    const words = Math.max(0, ...this.wasm.map((e) => (e.kind === ENGINE_BNFA ? e.init : (e.fallback?.tables.words ?? 0))));
+    const words = Math.max(0, ...this.wasm.map((e) => (e.kind === ENGINE_BNFA ? e.init : (e.fallback?.words ?? 0))));
     this.bnfaScratch = words > 0 ? this.rt.alloc(bitNfaScratchSize(words)) : 0;
     if (this.bnfaScratch) this.rt.u8().fill(0, this.bnfaScratch, this.bnfaScratch + bitNfaScratchSize(words));
     this.out = this.rt.alloc(16 + 8 * MATCH_CAPACITY);
@@ -379,6 +422,10 @@ export class Scanner {
         e.info.detail.builderCapacity = e.lazy.builderCapacity;
         e.info.detail.flushes = e.lazy.flushes;
         e.info.detail.resolves = e.lazy.resolves;
+        if (e.fallback) {
+          e.info.detail.fallbackBuilt = e.fallback.ptr >= 0 ? 1 : 0;
+          e.info.bytes = e.lazy.bytes + e.fallback.reserveSize;
+        }
       }
     }
     const engines = [...this.wasm.map((e) => e.info), ...this.js.map((j) => j.info)];
@@ -646,8 +693,11 @@ export class Scanner {
     const k = rt.k;
     const f = st + fb.off;
     const nfaState = f + FALLBACK_STATE;
-    const words = fb.tables.words;
+    const words = fb.words;
     let at = 0;
+    // A stream on the NFA was handed over by this database, whose NFA was then built.
+    if (rt.u32()[f >> 2] === 1 && !this.fallbackReady(fb))
+      throw new NetsieveError('NS_ERR_STATE', "the stream's state is not this database's");
     if (rt.u32()[f >> 2] === 1 && this.nfaCredit <= 0) {
       const u32 = rt.u32();
       let alive = false;
@@ -665,13 +715,16 @@ export class Scanner {
       const credit = this.nfaCredit > 0;
       const windowBytes = rt.f64()[(f + 8) >> 3]!;
       const windowSteps = rt.f64()[(f + 16) >> 3]!;
-      let thrash = credit;
+      let thrash = credit && this.fallbackReady(fb);
       while (!thrash && at < n) {
         const r = k.dfa_scan(e.ptr, st, ptr + at, n - at, this.out);
         this.collect(base + at);
         at += r;
         if (at < n && k.dfa_stop_reason() === STOP_MISS) {
-          if (windowSteps + (lazy.resolves - before) > THRASH_STEPS + (windowBytes + at) / THRASH_BYTES) {
+          if (
+            windowSteps + (lazy.resolves - before) > THRASH_STEPS + (windowBytes + at) / THRASH_BYTES &&
+            this.fallbackReady(fb)
+          ) {
             thrash = true;
             break;
           }
@@ -703,7 +756,7 @@ export class Scanner {
       u32[nfaState >> 2] = at > 0 ? categoryOf(u8[ptr + at - 1]!) : prev;
       for (const pos of lazy.positionsAt(rt, st)) {
         const node = pos >> 2;
-        const targets = (pos & 3) === 0 ? fb.tables.after.get(node) : undefined;
+        const targets = (pos & 3) === 0 ? fb.tables!.after.get(node) : undefined;
         const adj = (pos & 3) === 2 ? fb.adjByNode.get(node) : undefined;
         for (const q of targets ?? (adj !== undefined ? [adj] : [])) u8[nfaState + 8 + (q >> 3)]! |= 1 << (q & 7);
       }
@@ -725,6 +778,32 @@ export class Scanner {
       this.collect(base);
     }
     this.nfaCredit -= n - from;
+  }
+
+  /**
+   * Builds a lazy DFA's fallback NFA on its first need and puts its tables in the kernel's memory, in the
+   * memory held for them, or in free memory when they are larger: never growing the memory (a scan must
+   * not). Whether the NFA can run; when it cannot (the memory is full), the DFA goes on alone, which finds
+   * the same matches, and the next thrash tries again.
+   */
+  private fallbackReady(fb: LazyFallback): boolean {
+    if (fb.ptr >= 0) return true;
+    if (fb.tables === null) {
+      const tables = buildBitNfa(fb.nfa, fb.patterns, fb.teddy);
+      fb.adjByNode = new Map([...tables.adj].map(([p, q]) => [fb.nfa.adjMatch[p]!, q] as [number, number]));
+      fb.tables = tables;
+    }
+    const size = fb.tables.blob.length;
+    const ptr = size <= fb.reserveSize ? fb.reserve : this.rt.allocWithin(size);
+    if (ptr < 0) return false;
+    if (ptr !== fb.reserve) {
+      this.rt.dealloc(fb.reserve);
+      fb.reserve = ptr;
+      fb.reserveSize = size;
+    }
+    this.rt.u8().set(fb.tables.blob, ptr);
+    fb.ptr = ptr;
+    return true;
   }
 
   /** Runs every engine over one slice (in WASM memory at `ptr`), collecting its matches. */
@@ -1001,7 +1080,7 @@ export class Scanner {
     for (const e of this.wasm) {
       if (e.lazy !== null) e.lazy.free();
       else this.rt.dealloc(e.ptr);
-      if (e.fallback) this.rt.dealloc(e.fallback.ptr);
+      if (e.fallback) this.rt.dealloc(e.fallback.reserve);
     }
     this.rt.dealloc(this.stateScratch);
     if (this.litScratch) this.rt.dealloc(this.litScratch);

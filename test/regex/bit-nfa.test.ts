@@ -288,6 +288,40 @@ describe('lazy DFA with the bit-parallel NFA behind it (the default for a select
     // Every report as the NFA alone and native-Hyperscan-checked engines make them.
     expect(got.sort()).toEqual(scanNs(specs, 'block', data, [data.length], NFA));
   });
+
+  it('builds the NFA on the first thrash, within memory held for it: the state size and views stay the same', () => {
+    const specs: PatternSpec[] = [
+      { id: 1, expression: 'union.{0,100}select', flags: 'is' },
+      { id: 2, expression: 'passwd', flags: '' },
+    ];
+    const db = compile(specs, { mode: 'block' });
+    const lazyInfo = () => db.info().engines.find((e) => e.detail.lazy !== undefined)!;
+    expect(lazyInfo().detail.fallbackBuilt).toBe(0);
+    // The state is laid out for the NFA before it exists: as large as with the NFA built.
+    const positions = Number(/of (\d+) positions/.exec(String(lazyInfo().detail.fallback))![1]);
+    const before = db.streamStateSize;
+    expect(positions).toBeGreaterThan(100);
+    // Calm traffic builds nothing.
+    const calm = Buffer.alloc(200_000, 'the quick brown fox; passwd; ');
+    let n = 0;
+    db.scan(calm, () => void n++);
+    expect(n).toBeGreaterThan(6000);
+    expect(lazyInfo().detail.fallbackBuilt).toBe(0);
+    // A thrash builds it, during a scan of data in the kernel's memory, which does not grow (the view stays valid).
+    const rand = mulberry32(7);
+    const words = ['union ', 'UNION', 'select', ' x ', 'ab'];
+    let text = '';
+    while (text.length < 300_000) text += words[Math.floor(rand() * words.length)]!;
+    const view = db.inputBuffer(300_000);
+    view.set(Buffer.from(text.slice(0, 300_000), 'latin1'));
+    const got: string[] = [];
+    db.scan(view, (id, _f, to) => void got.push(`${id}:${to}`));
+    expect(lazyInfo().detail.fallbackBuilt).toBe(1);
+    expect(view.buffer.byteLength).toBeGreaterThan(0); // not detached
+    expect(db.streamStateSize).toBe(before);
+    const data = Buffer.from(text.slice(0, 300_000), 'latin1');
+    expect(got.sort()).toEqual(scanNs(specs, 'block', data, [data.length], NFA).map((m) => m.replace(':?:', ':')));
+  });
 });
 
 /**
