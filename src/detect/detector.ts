@@ -127,6 +127,13 @@ export class Detector {
   private readonly mark: Uint32Array;
   private epoch = 0;
   private readonly candidates: number[] = [];
+  /** The buffers of the record being inspected, by name (reused from record to record). */
+  private readonly instances = new Map<string, Uint8Array[]>();
+  /** Buffer prefilter matches: the signatures of the buffer being scanned (`bufferSigs`), made once. */
+  private bufferSigs: readonly (readonly number[])[] = [];
+  private readonly onBufferMatch = (id: number): void => {
+    for (const i of this.bufferSigs[id]!) this.candidate(i, true);
+  };
   /** Payload prefilter matches (stream and packet scans): made once, not per chunk. */
   private readonly onPayloadMatch = (id: number): void => {
     for (const i of this.set.payload.sigsOf[id]!) this.candidate(i, true);
@@ -230,17 +237,18 @@ export class Detector {
     const txId = state.tx.get(proto) ?? 0;
     state.tx.set(proto, txId + 1);
     this.begin();
-    // Buffers are built once per record, only those some rule reads.
-    const instances = new Map<string, Uint8Array[]>();
+    // Buffers are built once per record, only those some rule reads (the map is reused: it lives only
+    // while this record is inspected).
+    const instances = this.instances;
+    instances.clear();
     for (const name of names) {
       const list = this.set.registry.get(name)!.buffer.get(record);
       instances.set(name, list);
       const pre = this.set.buffers.get(name);
-      if (pre?.db != null)
-        for (const inst of list)
-          pre.db.scan(inst, (id) => {
-            for (const i of pre.sigsOf[id]!) this.candidate(i, true);
-          });
+      if (pre?.db != null) {
+        this.bufferSigs = pre.sigsOf;
+        for (const inst of list) pre.db.scan(inst, this.onBufferMatch);
+      }
     }
     for (const i of this.set.unfilteredByProto.get(proto) ?? []) this.candidate(i, false);
     const app = { proto, record } as AppRecordOf;
