@@ -16,7 +16,7 @@ import { HTTP_DEFAULTS } from '../src/protocols/http/options.js';
 import { HttpConnection } from '../src/protocols/http/state.js';
 import type { AppEventSink } from '../src/protocols/module.js';
 import { mulberry32 } from '../test/helpers/packets.js';
-import { machine, runSuite } from './lib.js';
+import { countLines, feedExchanges, machine, runSuite } from './lib.js';
 
 const MSS = 1460;
 const TXS = 600;
@@ -119,35 +119,8 @@ const sink: AppEventSink = {
 let records = 0;
 let anomalies = 0;
 
-function feed(conn: HttpConnection, dir: 0 | 1, b: Uint8Array): void {
-  for (let p = 0; p < b.length; p += MSS) conn.onData(dir, b, p, Math.min(b.length, p + MSS));
-}
-
 function parseAll(txs: Tx[]): void {
-  const conn = new HttpConnection(sink, HTTP_DEFAULTS);
-  for (const t of txs) {
-    feed(conn, 0, t.req);
-    feed(conn, 1, t.resp);
-  }
-  conn.onEnd(0, 'fin');
-  conn.onEnd(1, 'fin');
-}
-
-function scanLines(txs: Tx[]): number {
-  let n = 0;
-  for (const t of txs) {
-    for (const b of [t.req, t.resp]) {
-      for (let p = 0; p < b.length; p += MSS) {
-        const e = Math.min(b.length, p + MSS);
-        let i = b.indexOf(10, p);
-        while (i >= 0 && i < e) {
-          n++;
-          i = b.indexOf(10, i + 1);
-        }
-      }
-    }
-  }
-  return n;
+  feedExchanges(new HttpConnection(sink, HTTP_DEFAULTS), txs, MSS);
 }
 
 const plain = traffic(false);
@@ -167,7 +140,12 @@ console.log(
 console.log(`# ${machine()}`);
 let lines = 0;
 runSuite('http parser', [
-  { name: 'baseline: find every LF (indexOf)', baseline: true, bytes: size(plain), fn: () => void (lines += scanLines(plain)) },
+  {
+    name: 'baseline: find every LF (indexOf)',
+    baseline: true,
+    bytes: size(plain),
+    fn: () => void (lines += countLines(plain, MSS)),
+  },
   { name: 'HttpConnection: plain traffic', bytes: size(plain), fn: () => parseAll(plain) },
   { name: 'HttpConnection: HTML and JSON gzip-coded (decoded for inspection)', bytes: size(coded), fn: () => parseAll(coded) },
 ]);

@@ -132,3 +132,49 @@ export function printTable(suite: string, rows: BenchRow[], baseline: string): v
   ];
   console.log(lines.join('\n'));
 }
+
+/** One request/response exchange of a connection-level benchmark (bytes of each direction). */
+export interface Exchange {
+  req: Uint8Array;
+  resp: Uint8Array;
+}
+
+/** What the protocol benchmarks feed: a TCP parser's `onData`/`onEnd`. */
+interface ConnectionLike {
+  onData(direction: 0 | 1, data: Uint8Array, start: number, end: number): void;
+  onEnd(direction: 0 | 1, reason: 'fin'): void;
+}
+
+/** Feeds every exchange to `conn`, each direction in `piece`-byte pieces (one MSS), then ends both directions. */
+export function feedExchanges(conn: ConnectionLike, exchanges: readonly Exchange[], piece: number): void {
+  for (const t of exchanges) {
+    for (const [dir, b] of [
+      [0, t.req],
+      [1, t.resp],
+    ] as const)
+      for (let p = 0; p < b.length; p += piece) conn.onData(dir, b, p, Math.min(b.length, p + piece));
+  }
+  conn.onEnd(0, 'fin');
+  conn.onEnd(1, 'fin');
+}
+
+/**
+ * The baseline of line-protocol parsers: every LF of the same bytes, found with `indexOf`, piece by piece as
+ * the parser sees them (the least a line-oriented parser must do).
+ */
+export function countLines(exchanges: readonly Exchange[], piece: number): number {
+  let n = 0;
+  for (const t of exchanges) {
+    for (const b of [t.req, t.resp]) {
+      for (let p = 0; p < b.length; p += piece) {
+        const e = Math.min(b.length, p + piece);
+        let i = b.indexOf(10, p);
+        while (i >= 0 && i < e) {
+          n++;
+          i = b.indexOf(10, i + 1);
+        }
+      }
+    }
+  }
+  return n;
+}

@@ -20,7 +20,7 @@ import { resolveRedisOptions } from '../src/protocols/redis/options.js';
 import { setRespFastPath } from '../src/protocols/redis/parser.js';
 import { RedisConnection } from '../src/protocols/redis/state.js';
 import { mulberry32 } from '../test/helpers/packets.js';
-import { machine, runSuite } from './lib.js';
+import { countLines, feedExchanges, machine, runSuite } from './lib.js';
 
 const MSS = 1460;
 const COMMANDS = 20_000;
@@ -115,35 +115,8 @@ const WANTED = sink(true);
 const NOT_WANTED = sink(false);
 const OPTIONS = resolveRedisOptions({});
 
-function feed(conn: RedisConnection, dir: 0 | 1, b: Uint8Array): void {
-  for (let p = 0; p < b.length; p += MSS) conn.onData(dir, b, p, Math.min(b.length, p + MSS));
-}
-
 function parseAll(trips: { req: Uint8Array; resp: Uint8Array }[], s: AppEventSink<RedisRecord>): void {
-  const conn = new RedisConnection(s, OPTIONS);
-  for (const t of trips) {
-    feed(conn, 0, t.req);
-    feed(conn, 1, t.resp);
-  }
-  conn.onEnd(0, 'fin');
-  conn.onEnd(1, 'fin');
-}
-
-function scanLines(trips: { req: Uint8Array; resp: Uint8Array }[]): number {
-  let n = 0;
-  for (const t of trips) {
-    for (const b of [t.req, t.resp]) {
-      for (let p = 0; p < b.length; p += MSS) {
-        const e = Math.min(b.length, p + MSS);
-        let i = b.indexOf(10, p);
-        while (i >= 0 && i < e) {
-          n++;
-          i = b.indexOf(10, i + 1);
-        }
-      }
-    }
-  }
-  return n;
+  feedExchanges(new RedisConnection(s, OPTIONS), trips, MSS);
 }
 
 const trips = traffic();
@@ -173,7 +146,7 @@ const rows = runSuite('redis parser', [
     baseline: true,
     bytes: size,
     packets: COMMANDS,
-    fn: () => void (lines += scanLines(trips)),
+    fn: () => void (lines += countLines(trips, MSS)),
   },
   { name: 'RedisConnection: records wanted', bytes: size, packets: COMMANDS, fn: () => parseAll(trips, WANTED) },
   { name: 'RedisConnection: records not wanted', bytes: size, packets: COMMANDS, fn: () => parseAll(trips, NOT_WANTED) },
