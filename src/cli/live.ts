@@ -3,8 +3,7 @@
  */
 import { listDevices, openLive } from '../capture/live.js';
 import { createEngine } from '../engine.js';
-import type { NetsieveEventType } from '../events.js';
-import type { NetsieveEvent } from '../events.js';
+import type { NetsieveEvent, NetsieveEventType } from '../events.js';
 import { EveFormatter } from '../output/eve.js';
 import { formatSummary } from '../output/summary.js';
 import {
