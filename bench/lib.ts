@@ -148,11 +148,9 @@ interface ConnectionLike {
 /** Feeds every exchange to `conn`, each direction in `piece`-byte pieces (one MSS), then ends both directions. */
 export function feedExchanges(conn: ConnectionLike, exchanges: readonly Exchange[], piece: number): void {
   for (const t of exchanges) {
-    for (const [dir, b] of [
-      [0, t.req],
-      [1, t.resp],
-    ] as const)
-      for (let p = 0; p < b.length; p += piece) conn.onData(dir, b, p, Math.min(b.length, p + piece));
+    // Two plain loops: nothing allocated inside the measured work.
+    for (let p = 0; p < t.req.length; p += piece) conn.onData(0, t.req, p, Math.min(t.req.length, p + piece));
+    for (let p = 0; p < t.resp.length; p += piece) conn.onData(1, t.resp, p, Math.min(t.resp.length, p + piece));
   }
   conn.onEnd(0, 'fin');
   conn.onEnd(1, 'fin');
