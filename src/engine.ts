@@ -241,7 +241,7 @@ export class Engine {
             {
               record: (flow, type, payload) => this.emitRecord(flow, type, payload),
               wantsRecords: (type) => this.wantsRecords(type),
-              identified: (flow, namePending) => this.policy?.appIdentified(flow, namePending, this.now()),
+              identified: (flow, namePending) => this.policy?.appIdentified(flow, namePending),
               anomaly: (flow, name, code, direction) => this.emitFlowAnomaly(flow, 'app', name, code, direction),
               internalError: (where, error) => this.internalError(where, error),
             },
@@ -455,7 +455,7 @@ export class Engine {
     const pol = this.policy;
     if (pol !== null) {
       // The flow's first decision comes at the end of its first packet (unless the packet completed its evidence).
-      if ((flow.policy as FlowPolicy).decisions === 0) pol.decideFirst(flow, now);
+      if ((flow.policy as FlowPolicy).decisions === 0) pol.decideFirst(flow);
       if (flow.policyDrop) {
         this.lastVerdictDrop = true;
         pol.packetsDropped++;
@@ -492,7 +492,7 @@ export class Engine {
     flow.accounted = FLOW_BYTES;
     this.flowMemory.add(FLOW_BYTES);
     this.flowsCreated++;
-    if (this.policy !== null) this.policy.flowStarted(flow);
+    if (this.policy !== null) this.policy.flowStarted(flow, now);
     const proto = protoName(p.ipProto);
     this.flowsByProto[proto] = (this.flowsByProto[proto] ?? 0) + 1;
     if (flow.kind === FlowKind.TCP) {
@@ -592,7 +592,7 @@ export class Engine {
     const app =
       flow.appProto === null ? 'unknown' : flow.appProtoConfidence === 'dpi' ? flow.appProto : `${flow.appProto} (port)`;
     this.flowsByApp[app] = (this.flowsByApp[app] ?? 0) + 1;
-    const decision = this.policy !== null ? this.policy.flowEnded(flow, this.now()) : null;
+    const decision = this.policy !== null ? this.policy.flowEnded(flow) : null;
     if (this.wantsEvent('flow')) {
       const ev = flowEvent(flow, reason);
       if (decision !== null) ev.policy = copyDecision(decision);
@@ -870,8 +870,7 @@ export class Engine {
   }
 
   private redecideFlows(stage: PolicyStage): void {
-    const now = this.now();
-    for (const flow of this.table.flows) if (flow !== null && !flow.ended) stage.redecide(flow, now);
+    for (const flow of this.table.flows) if (flow !== null && !flow.ended) stage.redecide(flow);
   }
 
   // ---------------------------------------------------------------- event building
