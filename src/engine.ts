@@ -50,6 +50,7 @@ import type { EngineOptions, EngineOptionsInput } from './options.js';
 import { resolveOptions } from './options.js';
 import { compileFilter, type PacketFilter } from './filter/index.js';
 import { AppLayer } from './protocols/app-layer.js';
+import type { ServerNameSource } from './protocols/module.js';
 import { enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInput } from './protocols/registry.js';
 import type { DetectStats, EngineStats, InternalErrorStats } from './stats.js';
 import { alertInfo, createDetection, type Detection, type DetectOptions } from './detect/index.js';
@@ -243,6 +244,7 @@ export class Engine {
               wantsRecords: (type) => this.wantsRecords(type),
               identified: (flow, namePending) => this.policy?.appIdentified(flow, namePending),
               anomaly: (flow, name, code, direction) => this.emitFlowAnomaly(flow, 'app', name, code, direction),
+              serverName: (flow, name, source) => this.onServerName(flow, name, source),
               internalError: (where, error) => this.internalError(where, error),
             },
           );
@@ -1055,6 +1057,11 @@ export class Engine {
     if (this.flowlessAnomalySec.get(name) === sec) return false;
     this.flowlessAnomalySec.set(name, sec);
     return true;
+  }
+
+  /** A flow's server name, from its TLS SNI or HTTP Host, as soon as the parser read it (once per flow). */
+  private onServerName(_flow: Flow, _name: string | null, _source: ServerNameSource): void {
+    // the policy stage's evidence (src/policy/)
   }
 
   /** Whether records of `type` are read now: by an event's receiver, or by detection. */
