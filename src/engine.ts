@@ -1060,8 +1060,9 @@ export class Engine {
   }
 
   /** A flow's server name, from its TLS SNI or HTTP Host, as soon as the parser read it (once per flow). */
-  private onServerName(_flow: Flow, _name: string | null, _source: ServerNameSource): void {
-    // the policy stage's evidence (src/policy/)
+  private onServerName(flow: Flow, name: string | null, source: ServerNameSource): void {
+    // The policy stage's evidence (src/policy/): a name group may now contain the server.
+    if (this.policy !== null) this.policy.serverName(flow, name, source);
   }
 
   /** Whether records of `type` are read now: by an event's receiver, or by detection. */

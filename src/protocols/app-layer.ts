@@ -187,7 +187,7 @@ export class AppLayer {
     } catch (e) {
       this.fail(flow, app, e);
     }
-    this.host.identified?.(flow, !app.stopped && (m.name === 'tls' || m.name === 'http'));
+    this.host.identified?.(flow, !app.stopped && m.reportsServerName === true);
   }
 
   /** The sink of one flow's parser: records become events of the module's type, codes names of its table. */

@@ -165,6 +165,11 @@ export interface ProtocolModule<Name extends string = string, Options extends ob
    * for UDP, one datagram). Must be cheap, never throw, and answer NOT_MINE as early as the bytes allow.
    */
   probe(data: Uint8Array, start: number, end: number, ctx: ProbeContext): ProbeResult;
+  /**
+   * The parser reports the flow's server name (`AppEventSink.serverName`): TLS its SNI, HTTP its Host. The
+   * policy stage waits for that report before its final decision on a flow of this protocol.
+   */
+  readonly reportsServerName?: boolean;
   /** A parser for a TCP flow this module won (the bytes already probed are delivered to it again). */
   createTcp?(sink: AppEventSink<Rec>, options: Options): TcpAppParser;
   /** A parser for a UDP flow this module won. */

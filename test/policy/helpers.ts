@@ -19,7 +19,8 @@ export function addressRR(name: string, address: string, ttl = 300): BuildRR {
   const words = new Uint32Array(4);
   const version = parseAddress(address, words);
   if (version === 0) throw new Error(`not an address: ${address}`);
-  if (version === 4) return rr(name, 1, [words[0]! >>> 24, (words[0]! >>> 16) & 0xff, (words[0]! >>> 8) & 0xff, words[0]! & 0xff], ttl);
+  if (version === 4)
+    return rr(name, 1, [words[0]! >>> 24, (words[0]! >>> 16) & 0xff, (words[0]! >>> 8) & 0xff, words[0]! & 0xff], ttl);
   const bytes: number[] = [];
   for (const w of words) bytes.push(w >>> 24, (w >>> 16) & 0xff, (w >>> 8) & 0xff, w & 0xff);
   return rr(name, 28, bytes, ttl);
@@ -64,7 +65,9 @@ export class Net {
     let cseq = 1000;
     let sseq = 5000;
     const cs = (flags: string, payload?: string | Uint8Array) =>
-      verdicts.push(this.send(ip(client, server, tcp({ sport, dport, flags, seq: cseq, ack: flags === 'S' ? 0 : sseq }, payload))));
+      verdicts.push(
+        this.send(ip(client, server, tcp({ sport, dport, flags, seq: cseq, ack: flags === 'S' ? 0 : sseq }, payload))),
+      );
     const sc = (flags: string, payload?: string | Uint8Array) =>
       verdicts.push(this.send(ip(server, client, tcp({ sport: dport, dport: sport, flags, seq: sseq, ack: cseq }, payload))));
     cs('S');
@@ -117,7 +120,9 @@ export class Net {
   /** Ends every flow and returns the flow events of connections to `dport` (all when omitted). */
   flows(dport?: number): FlowEvent[] {
     this.engine.flush();
-    return this.events.filter((e): e is FlowEvent => e.type === 'flow' && (dport === undefined || e.endpoints.destPort === dport));
+    return this.events.filter(
+      (e): e is FlowEvent => e.type === 'flow' && (dport === undefined || e.endpoints.destPort === dport),
+    );
   }
 
   violations(): ViolationEvent[] {

@@ -10,7 +10,11 @@ import { addressRR, cnameRR, httpGet, Net } from './helpers.js';
 
 const ANY = { cidrs: ['0.0.0.0/0', '::/0'] };
 
-function policy(rules: PolicyDocument['rules'], groups: PolicyDocument['groups'] = {}, extra: Partial<PolicyDocument> = {}): PolicyDocument {
+function policy(
+  rules: PolicyDocument['rules'],
+  groups: PolicyDocument['groups'] = {},
+  extra: Partial<PolicyDocument> = {},
+): PolicyDocument {
   return { mode: 'monitor', default: 'deny', groups: { any: ANY, ...groups }, rules, ...extra };
 }
 
@@ -75,7 +79,9 @@ describe('rules', () => {
   });
 
   it('ICMP and other protocols match their transport, with no port', () => {
-    const net = new Net({ policy: { document: policy([{ id: 'tcp', from: 'any', to: 'any', ports: ['tcp'], action: 'allow' }]) } });
+    const net = new Net({
+      policy: { document: policy([{ id: 'tcp', from: 'any', to: 'any', ports: ['tcp'], action: 'allow' }]) },
+    });
     net.tcp('fd00::1', 'fd00::2', 1234);
     net.udp('fd00::1', 'fd00::2', 1234, new Uint8Array(4));
     expect(net.flows().map((f) => f.policy!.rule)).toEqual(['tcp', 'default']);
@@ -115,8 +121,11 @@ describe('applications', () => {
   ]);
 
   it('a flow is allowed provisionally until its application is known, then decided on it', () => {
-    const net = new Net({ policy: { document: doc, mode: 'protect' } });
-    const ok = net.tcp('10.0.0.1', '10.0.0.2', 80, [httpGet('example.com')], { reply: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' });
+    // Inline use: bytes reach the parsers as they arrive, so the request's own packet is the one decided on.
+    const net = new Net({ policy: { document: doc, mode: 'protect' }, tcp: { delivery: 'immediate' } });
+    const ok = net.tcp('10.0.0.1', '10.0.0.2', 80, [httpGet('example.com')], {
+      reply: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n',
+    });
     expect(ok.verdicts.every((v) => v === 'accept')).toBe(true);
     // HTTP where TLS is required: the handshake passes, the request's packet is dropped, and everything after it.
     const bad = net.tcp('10.0.0.1', '10.0.0.2', 8443, [httpGet('example.com'), httpGet('example.com', '/2')]);
@@ -269,7 +278,9 @@ describe('modes', () => {
 
   it('the document sets the mode; the option overrides it; no document is discover', () => {
     expect(new Net({ policy: { document: { ...denyAll, mode: 'protect' } } }).engine.stats().policy!.mode).toBe('protect');
-    expect(new Net({ policy: { document: { ...denyAll, mode: 'protect' }, mode: 'monitor' } }).engine.stats().policy!.mode).toBe('monitor');
+    expect(new Net({ policy: { document: { ...denyAll, mode: 'protect' }, mode: 'monitor' } }).engine.stats().policy!.mode).toBe(
+      'monitor',
+    );
     expect(new Net({ policy: {} }).engine.stats().policy!.mode).toBe('discover');
   });
 
@@ -301,7 +312,9 @@ describe('modes', () => {
     const net = new Net({ policy: { document: denyAll, mode: 'protect' } });
     const p1 = net.tcp('10.0.0.1', '10.0.0.2', 22, [], { open: true, sport: 42000 });
     expect(p1.verdicts.every((v) => v === 'drop')).toBe(true);
-    const warnings = net.engine.setPolicy(policy([{ id: 'ssh', from: 'any', to: 'any', ports: ['tcp/22'], action: 'allow' }], {}, { mode: 'protect' }));
+    const warnings = net.engine.setPolicy(
+      policy([{ id: 'ssh', from: 'any', to: 'any', ports: ['tcp/22'], action: 'allow' }], {}, { mode: 'protect' }),
+    );
     expect(warnings).toEqual([]);
     const v = net.engine.process({ data: new Uint8Array(0), tsSec: 0 }); // not IP: no flow, accepted
     expect(v).toBe('accept');
