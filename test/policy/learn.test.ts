@@ -10,7 +10,10 @@ import { addressRR, cnameRR, httpGet, Net, replayThrough } from './helpers.js';
 
 /** A small workload: DNS, HTTPS by name (DNS and SNI), HTTP by Host, an internal Redis, an external address, IPv6, ICMP-free. */
 function traffic(net: Net): void {
-  net.dns('10.0.0.1', '10.0.0.53', 'api.github.com', [cnameRR('api.github.com', 'glb.github.example'), addressRR('glb.github.example', '140.82.1.1')]);
+  net.dns('10.0.0.1', '10.0.0.53', 'api.github.com', [
+    cnameRR('api.github.com', 'glb.github.example'),
+    addressRR('glb.github.example', '140.82.1.1'),
+  ]);
   net.tcp('10.0.0.1', '140.82.1.1', 443, [clientHelloRecord({ extensions: [] })]); // no SNI: named by DNS (the name asked)
   net.tcp('10.0.0.2', '185.199.1.1', 443, [clientHelloRecord({ extensions: [sniExt('objects.githubusercontent.com')] })]);
   net.tcp('10.0.0.2', '93.184.216.34', 80, [httpGet('example.org')]);
@@ -62,7 +65,9 @@ describe('learnedPolicy', () => {
   });
 
   it('run-time groups name their members; internal hosts may be grouped by network', () => {
-    const net = new Net({ policy: { groups: { frontend: ['10.0.0.0/30'], db: ['10.0.5.0/24'] }, learn: { prefix4: 24, prefix6: 64 } } });
+    const net = new Net({
+      policy: { groups: { frontend: ['10.0.0.0/30'], db: ['10.0.5.0/24'] }, learn: { prefix4: 24, prefix6: 64 } },
+    });
     traffic(net);
     net.flows();
     const learned = net.engine.learnedPolicy();
