@@ -20,13 +20,14 @@ import {
 } from './common.js';
 import { configCli } from './config.js';
 import { liveCommand } from './live.js';
+import { policyCli } from './policy.js';
 import { protocolsCli } from './protocols.js';
 import { replayCommand } from './replay.js';
 import { rulesCli } from './rules.js';
 import { streamsCommand } from './streams.js';
 
 /** Every subcommand, in the order the help lists them. A new command is one import and one entry here. */
-const COMMANDS: readonly Command[] = [replayCommand, streamsCommand, liveCommand, protocolsCli, configCli, rulesCli];
+const COMMANDS: readonly Command[] = [replayCommand, streamsCommand, liveCommand, protocolsCli, configCli, rulesCli, policyCli];
 
 const VERSION = (() => {
   try {
