@@ -23,6 +23,14 @@ export interface CidrParse {
   hostBits: boolean;
 }
 
+/**
+ * User text in a message: JSON-quoted, so that a newline or a quote in a hostile file cannot break the
+ * one-line-per-problem report, and cut short, so that a megabyte string does not become a megabyte message.
+ */
+export function quote(text: string): string {
+  return JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text);
+}
+
 /** The mask of word `i` (bits 32i..32i+31 of the address) for a prefix length. */
 function wordMask(prefix: number, i: number): number {
   const bits = prefix - 32 * i;
@@ -45,15 +53,15 @@ export function parseCidrDetail(text: string): CidrParse | string {
   const out = new Uint32Array(4);
   const version = parseAddress(addressText, out);
   if (version === 0) {
-    if (addressText.includes('%')) return `"${addressText}" has a zone index (%...), which a CIDR cannot have`;
-    return `"${addressText}" is not an IPv4 or IPv6 address`;
+    if (addressText.includes('%')) return `${quote(addressText)} has a zone index (%...), which a CIDR cannot have`;
+    return `${quote(addressText)} is not an IPv4 or IPv6 address`;
   }
   const max = version === 4 ? 32 : 128;
   let prefix = max;
   if (slash >= 0) {
     const prefixText = text.slice(slash + 1);
     if (!/^(0|[1-9][0-9]{0,2})$/.test(prefixText))
-      return `the prefix length "${prefixText}" is not a number from 0 to ${max} (write it without leading zeros)`;
+      return `the prefix length ${quote(prefixText)} is not a number from 0 to ${max} (write it without leading zeros)`;
     prefix = Number(prefixText);
     if (prefix > max) return `the prefix length ${prefix} is more than ${max} for an IPv${version} address`;
   }

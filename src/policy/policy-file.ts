@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parseAddress } from '../decode/address.js';
 import { NetsieveError } from '../errors.js';
 import { PROTOCOLS } from '../protocols/registry.js';
-import { type Cidr, formatCidr, parseCidrDetail } from './cidr.js';
+import { type Cidr, formatCidr, parseCidrDetail, quote } from './cidr.js';
 import { findJsonSyntaxError } from './json-syntax.js';
 import { POLICY_MODES, type PolicyAction, type PolicyMode, type PolicyProblem } from './types.js';
 
@@ -110,8 +110,9 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function kind(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v)}`;
+  if (typeof v === 'string') return `the string ${quote(v)}`;
   if (typeof v === 'object') return 'an object';
+  if (typeof v === 'function') return 'a function';
   return `${typeof v === 'number' ? 'the number' : 'the value'} ${String(v)}`;
 }
 
@@ -130,7 +131,7 @@ class Problems {
   keys(obj: Record<string, unknown>, allowed: readonly string[], path: string, what: string): void {
     for (const k of Object.keys(obj))
       if (!allowed.includes(k))
-        this.error(memberPath(path, k), `unknown key "${k}" in ${what}: the keys are ${allowed.join(', ')}`);
+        this.error(memberPath(path, k), `unknown key ${quote(k)} in ${what}: the keys are ${allowed.join(', ')}`);
   }
   comment(obj: Record<string, unknown>, path: string): void {
     if (obj.comment !== undefined && typeof obj.comment !== 'string')
@@ -156,24 +157,24 @@ export function parseFqdn(text: unknown): { pattern: FqdnPattern; warning: strin
   if (name.includes('*'))
     return name === '*' || text === '*' || text === '*.'
       ? '"*" alone would match every name; write the names, or "*.example.com" for every subdomain'
-      : `"*" is allowed only once, as the whole leftmost label ("*.example.com"), not in "${text}"`;
+      : `"*" is allowed only once, as the whole leftmost label ("*.example.com"), not in ${quote(text)}`;
   if (name === '') return '"*." needs a name after it ("*.example.com")';
   if (parseAddress(name, new Uint32Array(4)) !== 0 || typeof parseCidrDetail(name) !== 'string')
-    return `"${text}" is an IP address, not a name: put it in cidrs`;
+    return `${quote(text)} is an IP address, not a name: put it in cidrs`;
   const full = wildcard ? `*.${name}` : name;
   if (full.length > 253) return `the name is ${full.length} characters long; a DNS name has 253 at most`;
   const labels = name.split('.');
   for (const label of labels) {
-    if (label === '') return `"${text}" has an empty label (two dots in a row, or a leading dot)`;
-    if (label.length > 63) return `the label "${label.slice(0, 20)}..." is ${label.length} characters long; 63 at most`;
+    if (label === '') return `${quote(text)} has an empty label (two dots in a row, or a leading dot)`;
+    if (label.length > 63) return `the label ${quote(label)} is ${label.length} characters long; 63 at most`;
     if (!/^[a-z0-9_-]+$/.test(label))
-      return `"${text}" has a character a DNS name cannot have: letters, digits, _ and - only, labels separated by dots (write an internationalized name in its xn-- form)`;
-    if (label.startsWith('-') || label.endsWith('-')) return `the label "${label}" starts or ends with "-"`;
+      return `${quote(text)} has a character a DNS name cannot have: letters, digits, _ and - only, labels separated by dots (write an internationalized name in its xn-- form)`;
+    if (label.startsWith('-') || label.endsWith('-')) return `the label ${quote(label)} starts or ends with "-"`;
   }
   const last = labels[labels.length - 1]!;
   // RFC 3696 §2: no top-level domain is all digits, so such a "name" is a mistyped address.
   if (/^[0-9]+$/.test(last))
-    return `"${text}" ends in the all-digit label "${last}": no top-level domain is (an address? put it in cidrs)`;
+    return `${quote(text)} ends in the all-digit label ${quote(last)}: no top-level domain is (an address? put it in cidrs)`;
   const warning = wildcard && labels.length === 1 ? `"${text}" matches every .${name} name` : null;
   return { pattern: { name, wildcard, text }, warning };
 }
@@ -190,7 +191,7 @@ export function parsePort(text: unknown): PortRange | string {
   if (transport === 'ip') {
     if (arg === null) return '"ip" needs a protocol number: "ip/47"';
     if (!/^(0|[1-9][0-9]{0,2})$/.test(arg) || Number(arg) > 255)
-      return `"${text}": ip/N takes an IP protocol number from 0 to 255`;
+      return `${quote(text)}: ip/N takes an IP protocol number from 0 to 255`;
     const proto = Number(arg);
     // One spelling per protocol, so that a rule's ports read the same everywhere and ports can be given.
     for (const [name, n] of TRANSPORTS)
@@ -199,11 +200,11 @@ export function parsePort(text: unknown): PortRange | string {
   }
   const proto = TRANSPORTS.get(transport);
   if (proto === undefined)
-    return `unknown transport "${slash < 0 ? text : text.slice(0, slash)}": write tcp, udp, sctp, icmp, icmpv6 or ip/N`;
+    return `unknown transport ${quote(slash < 0 ? text : text.slice(0, slash))}: write tcp, udp, sctp, icmp, icmpv6 or ip/N`;
   if (arg === null) return { proto, lo: 0, hi: 65535, text };
   if (PORTLESS.has(proto)) return `${transport} has no ports: write "${transport}" alone`;
   const m = /^(0|[1-9][0-9]{0,4})(?:-(0|[1-9][0-9]{0,4}))?$/.exec(arg);
-  if (m === null) return `"${arg}" is not a port or a range of ports ("${transport}/443", "${transport}/8000-8100")`;
+  if (m === null) return `${quote(arg)} is not a port or a range of ports ("${transport}/443", "${transport}/8000-8100")`;
   const lo = Number(m[1]);
   const hi = m[2] === undefined ? lo : Number(m[2]);
   if (lo > 65535 || hi > 65535) return `port ${Math.max(lo, hi)} is more than 65535`;
@@ -226,12 +227,12 @@ function list(p: Problems, obj: Record<string, unknown>, key: string, path: stri
 
 function parseGroup(p: Problems, name: string, spec: unknown, path: string): ParsedGroup | null {
   const before = p.errors;
-  if (!POLICY_NAME_PATTERN.test(name)) p.error(path, `group name ${JSON.stringify(name)} must be ${NAME_RULE}`);
+  if (!POLICY_NAME_PATTERN.test(name)) p.error(path, `group name ${quote(name)} must be ${NAME_RULE}`);
   if (!isObject(spec)) {
-    p.error(path, `group "${name}" must be an object with cidrs and/or fqdns, not ${kind(spec)}`);
+    p.error(path, `group ${quote(name)} must be an object with cidrs and/or fqdns, not ${kind(spec)}`);
     return null;
   }
-  p.keys(spec, GROUP_KEYS, path, `group "${name}"`);
+  p.keys(spec, GROUP_KEYS, path, `group ${quote(name)}`);
   p.comment(spec, path);
   const cidrs: Cidr[] = [];
   const seenCidrs = new Map<string, number>();
@@ -281,7 +282,7 @@ function parseGroup(p: Problems, name: string, spec: unknown, path: string): Par
   // list was refused: that error is the news.
   const none = (v: unknown) => v === undefined || (Array.isArray(v) && v.length === 0);
   if (none(spec.cidrs) && none(spec.fqdns))
-    p.warning(path, `group "${name}" has no cidrs and no fqdns: it matches nothing unless given at run time by setGroups`);
+    p.warning(path, `group ${quote(name)} has no cidrs and no fqdns: it matches nothing unless given at run time by setGroups`);
   return p.errors === before ? { name, cidrs, fqdns } : null;
 }
 
@@ -312,7 +313,7 @@ function parseRule(p: Problems, raw: unknown, index: number, ctx: RuleContext): 
       return null;
     }
     if (!POLICY_NAME_PATTERN.test(v)) {
-      p.error(memberPath(path, key), `${key} ${JSON.stringify(v)} must be ${NAME_RULE}`);
+      p.error(memberPath(path, key), `${key} ${quote(v)} must be ${NAME_RULE}`);
       return null;
     }
     return v;
@@ -371,7 +372,7 @@ function parseRule(p: Problems, raw: unknown, index: number, ctx: RuleContext): 
         continue;
       }
       if (!ctx.knownApps.includes(entry)) {
-        p.error(at, `unknown application "${entry}": the known ones are ${ctx.knownApps.join(', ')}`);
+        p.error(at, `unknown application ${quote(entry)}: the known ones are ${ctx.knownApps.join(', ')}`);
         continue;
       }
       const first = apps.indexOf(entry);

@@ -698,6 +698,25 @@ describe('checkPolicy: rules', () => {
   });
 });
 
+describe('messages and paths stay one short line whatever the input', () => {
+  it('newlines, quotes and megabyte strings in keys and values are quoted and cut', () => {
+    const huge = `x\n"${'y'.repeat(1_000_000)}`;
+    const doc = {
+      [huge]: 1,
+      groups: { [`g\n${huge}`]: { cidrs: [huge, `10.0.0.0/${huge}`], fqdns: [huge, `a.${huge}`, `*${huge}`] } },
+      rules: [{ id: 'r', from: 'a', to: 'b', ports: [huge, `tcp/${huge}`, `ip/${huge}`], apps: [huge], action: huge }],
+    };
+    const { problems } = checkPolicy(doc);
+    expect(problems.length).toBeGreaterThanOrEqual(12);
+    for (const p of problems) {
+      expect(p.message, p.path.slice(0, 40)).not.toMatch(/[\n\r]/);
+      expect(p.message.length, p.message.slice(0, 80)).toBeLessThan(400);
+      expect(p.path).not.toMatch(/[\n\r]/);
+    }
+    expect(only({ 'a\nb': 1 }).path).toBe('$["a\\nb"]');
+  });
+});
+
 describe('memberPath', () => {
   it('dots for identifiers, JSON-quoted brackets otherwise', () => {
     expect(memberPath('$.groups', 'web')).toBe('$.groups.web');
