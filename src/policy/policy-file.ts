@@ -148,6 +148,10 @@ class Problems {
  */
 export function parseFqdn(text: unknown): { pattern: FqdnPattern; warning: string | null } | string {
   if (typeof text !== 'string') return `a name must be a string, not ${kind(text)}`;
+  // Before lower-casing: toLowerCase maps some non-ASCII letters to ASCII (the Kelvin sign to "k"), which would
+  // let a look-alike name through as another.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the range is every non-ASCII character
+  if (/[^\x00-\x7f]/.test(text)) return `${quote(text)} is not ASCII: write an internationalized name in its xn-- form`;
   let name = text.toLowerCase();
   // One trailing dot is the DNS root ("github.com."); people copy names from zone files and dig with it.
   if (name.endsWith('.')) name = name.slice(0, -1);

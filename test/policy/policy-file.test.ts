@@ -286,6 +286,8 @@ describe('parseFqdn', () => {
       ['a-.com', /starts or ends with "-"/],
       ['exa mple.com', /a character a DNS name cannot have/],
       ['bücher.de', /xn-- form/],
+      ['\u212Aexample.com', /not ASCII/], // the Kelvin sign lower-cases to "k"
+      ['exa\u0131mple.com', /not ASCII/],
       ['example.com/path', /cannot have/],
       ['http://example.com', /cannot have/],
     ] as const) {

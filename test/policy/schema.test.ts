@@ -102,6 +102,7 @@ const INVALID_BOTH: [string, unknown][] = [
   ['a label ending in -', withGroup({ fqdns: ['a-.com'] })],
   ['a 64-character label', withGroup({ fqdns: [`${'a'.repeat(64)}.com`] })],
   ['a non-ASCII name', withGroup({ fqdns: ['bücher.de'] })],
+  ['a Kelvin sign, which lower-cases to k', withGroup({ fqdns: ['\u212Aexample.com'] })],
   ['a rule without an id', { groups, rules: [{ from: 'a', to: 'b', action: 'allow' }] }],
   ['a rule without an action', { groups, rules: [{ id: 'r', from: 'a', to: 'b' }] }],
   ['an unknown rule key', withRule({ port: ['tcp/80'] })],
