@@ -54,6 +54,20 @@ import { enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInpu
 import type { DetectStats, EngineStats, InternalErrorStats } from './stats.js';
 import { alertInfo, createDetection, type Detection, type DetectOptions } from './detect/index.js';
 import type { AlertHit, Detector, FlowDetectState } from './detect/detector.js';
+import {
+  type FlowPolicy,
+  POLICY_ANOMALIES,
+  type PolicyDecision,
+  type PolicyDocument,
+  type PolicyMode,
+  type PolicyOptions,
+  type PolicyProblem,
+  PolicyStage,
+  checkPolicy,
+  readPolicyFile,
+} from './policy/index.js';
+import type { DnsMessage } from './protocols/dns/events.js';
+import type { ViolationEvent } from './events.js';
 
 export type { EngineStats, InternalErrorStats } from './stats.js';
 
@@ -84,6 +98,13 @@ export interface CreateEngineOptions extends EngineOptionsInput {
    * A listener of one type (`on('redis', ...)`) gets its type whatever this says. The CLI's `--types` sets it.
    */
   eventTypes?: readonly NetsieveEventType[];
+  /**
+   * The policy stage (src/policy/): segmentation and egress rules over groups of addresses and names learned
+   * from DNS, decided once per flow (and once more when its application is known). `violation` events for
+   * denied flows; in `protect` mode `process()` returns `'drop'` for them. `{}` alone is discover mode:
+   * everything allowed and learned (`learnedPolicy()`).
+   */
+  policy?: PolicyOptions;
 }
 
 export interface DebugOptions {
@@ -186,6 +207,8 @@ export class Engine {
   private readonly alertsBySignature = new Map<string, number>();
   private packetsDropped = 0;
   private bytesDropped = 0;
+  /** The policy stage, null without the `policy` option. */
+  private readonly policy: PolicyStage | null;
 
   /** Bound once: the capture readers call it per packet. */
   private readonly onCaptured = (p: CapturedPacket): void => {
@@ -193,7 +216,7 @@ export class Engine {
   };
 
   constructor(options: CreateEngineOptions = {}) {
-    const { onStream, app, debug, filter, detect, eventTypes, ...rest } = options;
+    const { onStream, app, debug, filter, detect, eventTypes, policy, ...rest } = options;
     this.throwInternalErrors = debug?.throwInternalErrors === true;
     if (eventTypes !== undefined && (!Array.isArray(eventTypes) || eventTypes.some((t) => typeof t !== 'string'))) {
       throw new NetsieveError('NS_ERR_OPTION', 'eventTypes must be an array of event type names (flow, alert, http, ...)');
@@ -218,9 +241,25 @@ export class Engine {
             {
               record: (flow, type, payload) => this.emitRecord(flow, type, payload),
               wantsRecords: (type) => this.wantsRecords(type),
+              identified: (flow, namePending) => this.policy?.appIdentified(flow, namePending, this.now()),
               anomaly: (flow, name, code, direction) => this.emitFlowAnomaly(flow, 'app', name, code, direction),
               internalError: (where, error) => this.internalError(where, error),
             },
+          );
+    this.policy =
+      policy === undefined
+        ? null
+        : new PolicyStage(
+            policy,
+            {
+              violation: (flow, decision) => this.emitViolation(flow, decision),
+              anomaly: (flow, code) => {
+                const name = POLICY_ANOMALIES[code] ?? `policy.code_${code}`;
+                if (flow !== null) this.emitFlowAnomaly(flow, 'policy', name, code, undefined);
+                else this.emitTableAnomaly(name, code, 'policy');
+              },
+            },
+            this.app !== null,
           );
     this.vlanInKey = this.options.flow.vlanInKey;
     this.decoder = new Decoder({ decode: this.options.decode, fragments: this.options.fragments });
@@ -413,6 +452,16 @@ export class Engine {
       if (flow.app === null) this.account(flow, APP_STATE_BYTES);
       this.app.udp(flow, dir, p.data, p.payloadOffset, p.payloadOffset + p.payloadLen);
     }
+    const pol = this.policy;
+    if (pol !== null) {
+      // The flow's first decision comes at the end of its first packet (unless the packet completed its evidence).
+      if ((flow.policy as FlowPolicy).decisions === 0) pol.decideFirst(flow, now);
+      if (flow.policyDrop) {
+        this.lastVerdictDrop = true;
+        pol.packetsDropped++;
+        pol.bytesDropped += caplen;
+      }
+    }
     const det = this.detector;
     if (det !== null) {
       // TCP segments go to packet rules only when some rule reads TCP packets one by one.
@@ -443,6 +492,7 @@ export class Engine {
     flow.accounted = FLOW_BYTES;
     this.flowMemory.add(FLOW_BYTES);
     this.flowsCreated++;
+    if (this.policy !== null) this.policy.flowStarted(flow);
     const proto = protoName(p.ipProto);
     this.flowsByProto[proto] = (this.flowsByProto[proto] ?? 0) + 1;
     if (flow.kind === FlowKind.TCP) {
@@ -542,7 +592,12 @@ export class Engine {
     const app =
       flow.appProto === null ? 'unknown' : flow.appProtoConfidence === 'dpi' ? flow.appProto : `${flow.appProto} (port)`;
     this.flowsByApp[app] = (this.flowsByApp[app] ?? 0) + 1;
-    if (this.wantsEvent('flow')) this.emit(flowEvent(flow, reason));
+    const decision = this.policy !== null ? this.policy.flowEnded(flow, this.now()) : null;
+    if (this.wantsEvent('flow')) {
+      const ev = flowEvent(flow, reason);
+      if (decision !== null) ev.policy = copyDecision(decision);
+      this.emit(ev);
+    }
     // The event holds copies of everything: the session's fixed state can go to the next flow.
     if (flow.tcp !== null) flow.tcp.release();
   }
@@ -715,6 +770,7 @@ export class Engine {
       firstTs: this.firstTs,
       lastTs: this.clock === -Infinity ? NaN : this.clock,
       ...(this.detection !== null ? { detect: this.detectStats(this.detection) } : {}),
+      ...(this.policy !== null ? { policy: this.policy.stats() } : {}),
     };
   }
 
@@ -761,6 +817,63 @@ export class Engine {
     return this.detection?.report ?? null;
   }
 
+  // ---------------------------------------------------------------- policy
+
+  private policyStage(what: string): PolicyStage {
+    if (this.closed) throw new NetsieveError('NS_ERR_STATE', `${what}() called after close(); create a new engine`);
+    if (this.policy === null)
+      throw new NetsieveError(
+        'NS_ERR_STATE',
+        `${what}() needs the policy stage: create the engine with the policy option ({ policy: {} } is discover mode)`,
+      );
+    return this.policy;
+  }
+
+  /**
+   * Replaces the policy of a running engine (a document, or the path of a policy file). It is checked first:
+   * errors throw `NS_ERR_POLICY` and leave the running policy in place. Every open flow is decided again.
+   * Returns the warnings (`PolicyProblem`s of severity `warning`).
+   */
+  setPolicy(document: PolicyDocument | string): PolicyProblem[] {
+    const stage = this.policyStage('setPolicy');
+    const doc = typeof document === 'string' ? readPolicyFile(document) : document;
+    const { problems } = checkPolicy(doc);
+    stage.setDocument(doc as PolicyDocument);
+    this.redecideFlows(stage);
+    return problems.filter((p) => p.severity === 'warning');
+  }
+
+  /** Changes the mode of a running engine; every open flow is decided again (a denied flow drops from its next packet in protect). */
+  setMode(mode: PolicyMode): void {
+    const stage = this.policyStage('setMode');
+    stage.setMode(mode);
+    this.redecideFlows(stage);
+  }
+
+  /**
+   * Sets the run-time groups (replacing earlier ones), as an orchestrator gives workload labels: name -> CIDR
+   * blocks or addresses. A rule's `from`/`to` may name them; a document group of the same name gets them added.
+   * Every open flow is decided again.
+   */
+  setGroups(groups: Readonly<Record<string, readonly string[]>>): void {
+    const stage = this.policyStage('setGroups');
+    stage.setGroups(groups);
+    this.redecideFlows(stage);
+  }
+
+  /**
+   * The policy learned from the traffic so far (every mode learns unless `policy.learn` is false): groups for
+   * the endpoints seen and one allow rule per conversation, sorted so the same traffic gives the same document.
+   */
+  learnedPolicy(): PolicyDocument {
+    return this.policyStage('learnedPolicy').learnedPolicy();
+  }
+
+  private redecideFlows(stage: PolicyStage): void {
+    const now = this.now();
+    for (const flow of this.table.flows) if (flow !== null && !flow.ended) stage.redecide(flow, now);
+  }
+
   // ---------------------------------------------------------------- event building
 
   private emitPacketAnomalies(flow: Flow | null): void {
@@ -783,6 +896,7 @@ export class Engine {
 
   /** A parser's record as the event `{ type, [type]: payload }` of its flow, at the current packet's time. */
   private emitRecord(flow: Flow, type: string, payload: object): void {
+    if (type === 'dns' && this.policy !== null) this.policy.dns(payload as DnsMessage, this.now());
     const det = this.detector;
     if (det !== null) {
       const hits = this.hits;
@@ -897,11 +1011,40 @@ export class Engine {
     this.emit(flowAnomalyEvent(flow, layer, name, code, direction, ts, this.currentPacket, gap));
   }
 
-  /** An anomaly of the flow table as a whole (no flow of its own), at the engine's clock. */
-  private emitTableAnomaly(name: string, code: number): void {
+  /** An anomaly of the flow table (or another stage) as a whole (no flow of its own), at the engine's clock. */
+  private emitTableAnomaly(name: string, code: number, layer: 'flow' | 'policy' = 'flow'): void {
     this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + 1;
     if (!this.wantsEvent('anomaly')) return;
-    this.emit({ type: 'anomaly', ts: this.clockTs(), anomaly: { layer: 'flow', event: name, code } });
+    this.emit({ type: 'anomaly', ts: this.clockTs(), anomaly: { layer, event: name, code } });
+  }
+
+  /** A flow the policy denies, once per flow (the stage decides when). */
+  private emitViolation(flow: Flow, decision: PolicyDecision): void {
+    if (!this.wantsEvent('violation')) return;
+    const ev: ViolationEvent = {
+      type: 'violation',
+      ts: this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : this.clockTs(),
+      flowId: flow.id,
+      endpoints: this.endpointsOf(flow),
+      policy: copyDecision(decision),
+      violationFlow: {
+        pktsToServer: flow.pktsToServer,
+        pktsToClient: flow.pktsToClient,
+        bytesToServer: flow.bytesToServer,
+        bytesToClient: flow.bytesToClient,
+        start: { sec: flow.startSec, nsec: flow.startNsec },
+      },
+    };
+    if (this.currentPacket !== 0) ev.pcapCnt = this.currentPacket;
+    if (flow.appProto !== null && flow.appProtoConfidence === 'dpi') ev.appProto = flow.appProto;
+    if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
+    if (flow.tunnel !== null) ev.tunnel = tunnelOf(flow);
+    this.emit(ev);
+  }
+
+  /** The engine's clock in seconds (capture time; 0 before the first packet). */
+  private now(): number {
+    return this.clock === -Infinity ? 0 : this.clock;
   }
 
   /**
@@ -919,7 +1062,7 @@ export class Engine {
   private wantsRecords(type: string): boolean {
     let wanted = this.recordsWantedCache.get(type);
     if (wanted === undefined) {
-      wanted = this.wantsEvent(type) || this.detector?.wantsRecords(type) === true;
+      wanted = this.wantsEvent(type) || this.detector?.wantsRecords(type) === true || (type === 'dns' && this.policy !== null);
       this.recordsWantedCache.set(type, wanted);
     }
     return wanted;
@@ -953,6 +1096,11 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
 
 export { protoName };
 export type { FlowView };
+
+/** A decision as an event carries it: the receiver's own copy. */
+function copyDecision(d: PolicyDecision): PolicyDecision {
+  return { action: d.action, rule: d.rule, mode: d.mode, evidence: { ...d.evidence } };
+}
 
 /** Both consumers get every call: the application layer first, then the caller's. */
 function teeConsumer(a: StreamConsumer, b: StreamConsumer): StreamConsumer {

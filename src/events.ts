@@ -6,6 +6,9 @@
  */
 import type { TcpStreamStats } from './flow/tcp-session.js';
 import type { AppRecordMap } from './protocols/registry.js';
+import type { PolicyDecision } from './policy/types.js';
+
+export type { PolicyDecision, PolicyEvidence } from './policy/types.js';
 
 /** Capture time of an event: seconds since the Unix epoch and nanoseconds within the second. */
 export interface Timestamp {
@@ -86,10 +89,12 @@ export interface FlowEvent extends EventBase {
   tcp?: TcpFlowInfo;
   /** ICMP type/code of the first packet each way. */
   icmp?: { type: number; code: number; responseType?: number; responseCode?: number };
+  /** The policy's final decision on the flow, with the engine's `policy` option (src/policy/). */
+  policy?: PolicyDecision;
 }
 
 /** Where an anomaly was found. */
-export type AnomalyLayer = 'capture' | 'decode' | 'stream' | 'flow' | 'app';
+export type AnomalyLayer = 'capture' | 'decode' | 'stream' | 'flow' | 'app' | 'policy';
 
 export interface AnomalyEvent extends EventBase {
   type: 'anomaly';
@@ -190,7 +195,29 @@ export interface AlertEvent extends EventBase {
 /** An application record with its protocol's name: what an alert carries of the transaction it matched. */
 export type AppRecordOf = { [T in keyof AppRecordMap]: { proto: T; record: AppRecordMap[T] } }[keyof AppRecordMap];
 
-export type NetsieveEvent = FlowEvent | AnomalyEvent | AppEvent | AlertEvent;
+/**
+ * A flow the policy denies (src/policy/), written once per flow when its denial is certain: in `monitor` mode
+ * the flow goes on, in `protect` mode its packets get the `drop` verdict from here on. EVE writes it as an
+ * `alert` (gid 8) with the rule in `alert.metadata.policy_rule`, so pipelines built for Suricata alerts see it.
+ */
+export interface ViolationEvent extends EventBase {
+  type: 'violation';
+  flowId: number;
+  endpoints: EventEndpoints;
+  /** The flow's application, when identified from content. */
+  appProto?: string;
+  policy: PolicyDecision;
+  /** The flow's counters when the violation was found. */
+  violationFlow: {
+    pktsToServer: number;
+    pktsToClient: number;
+    bytesToServer: number;
+    bytesToClient: number;
+    start: Timestamp;
+  };
+}
+
+export type NetsieveEvent = FlowEvent | AnomalyEvent | AppEvent | AlertEvent | ViolationEvent;
 export type NetsieveEventType = NetsieveEvent['type'];
 export type EventOfType<T extends NetsieveEventType> = Extract<NetsieveEvent, { type: T }>;
 

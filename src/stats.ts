@@ -4,6 +4,7 @@
  */
 import type { FragmentStats } from './decode/ip-fragments.js';
 import type { FlowMemoryStats } from './flow/flow-memory.js';
+import type { PolicyStats } from './policy/stage.js';
 
 /** Exceptions the catch-all guards swallowed (bugs): how many, and the last one. */
 export interface InternalErrorStats {
@@ -46,6 +47,11 @@ export interface EngineStats {
    * candidates and verifications, and the packets and bytes given the drop verdict.
    */
   detect?: DetectStats;
+  /**
+   * The policy (only with the `policy` option): mode, decisions, flows allowed and denied, violations,
+   * packets and bytes dropped (protect mode), the DNS name table and learning.
+   */
+  policy?: PolicyStats;
   /** IP fragment reassembly: fragments seen, datagrams completed and dropped, what is held now. */
   fragments: FragmentStats;
   /** Exceptions caught by the guards around parsers, probes and the decoder (each is a bug to report). */

@@ -86,6 +86,10 @@ export class Flow {
   app: unknown = null;
   /** The detection stage's state for this flow (src/detect/detector.ts), null until a rule inspects it. */
   detect: unknown = null;
+  /** The policy stage's state for this flow (src/policy/stage.ts), null without a policy. */
+  policy: unknown = null;
+  /** The policy denies this flow in protect mode: its packets get the drop verdict (read per packet). */
+  policyDrop = false;
   ended = false;
   /** Bytes this flow accounts under `flow.memcap` now (src/flow/flow-memory.ts). */
   accounted = 0;

@@ -6,7 +6,7 @@
  * object this module builds for a Suricata event type validates against it. Library-only detail that the
  * schema has no field for (per-direction reassembly statistics, the gap offsets of `stream.gap`) is left out.
  */
-import type { AlertEvent, AnomalyEvent, FlowEvent, NetsieveEvent, Timestamp } from '../events.js';
+import type { AlertEvent, AnomalyEvent, FlowEvent, NetsieveEvent, PolicyDecision, Timestamp, ViolationEvent } from '../events.js';
 import { IpProto, TcpFlag } from '../decode/packet.js';
 import { EVE_MAPPERS } from '../protocols/registry.js';
 import { CommunityIdCache, protoNumber } from './community-id.js';
@@ -80,11 +80,33 @@ export interface EveFlowRecord extends EveCommon {
   response_icmp_code?: number;
   flow: EveFlowStats;
   tcp?: EveTcp;
+  /** netsieve's own (schema/eve-policy.schema.json): the policy's decision on the flow. */
+  policy?: EvePolicy;
+}
+
+/** The policy's decision as EVE writes it (snake_case, netsieve's extension). */
+export interface EvePolicy {
+  action: 'allow' | 'deny';
+  rule: string;
+  mode: string;
+  evidence: {
+    app: string | null;
+    from_group?: string;
+    to_group?: string;
+    name?: string;
+    name_source?: string;
+    server_name?: string;
+  };
 }
 
 export interface EveAnomalyRecord extends EveCommon {
   event_type: 'anomaly';
-  anomaly: { type: 'capture' | 'decode' | 'stream' | 'flow' | 'applayer'; event: string; code: number; app_proto?: string };
+  anomaly: {
+    type: 'capture' | 'decode' | 'stream' | 'flow' | 'applayer' | 'policy';
+    event: string;
+    code: number;
+    app_proto?: string;
+  };
 }
 
 /** An application record (`http`, `dns`, `tls`, ...): the protocol's object under its event type. */
@@ -278,6 +300,8 @@ export class EveFormatter {
         return this.anomalyRecord(ev);
       case 'alert':
         return this.alertRecord(ev);
+      case 'violation':
+        return this.violationRecord(ev);
       default: {
         // An application record: the common fields, then the protocol's object under its event type.
         const type = (ev as { type: string }).type;
@@ -391,6 +415,56 @@ export class EveFormatter {
       if (t.toClient.gaps > 0) tcp.tc_gap = true;
       out.tcp = tcp;
     }
+    if (ev.policy !== undefined) out.policy = evePolicy(ev.policy);
+    return out;
+  }
+
+  /**
+   * A policy violation as an alert, so that pipelines built for Suricata alerts see it: gid 8, sid 1 for a
+   * deny rule and 2 for the default, the rule and the decision in `alert.metadata` (`policy_rule`, ...).
+   */
+  private violationRecord(ev: ViolationEvent): EveAlertRecord {
+    const out = this.header(ev, 'alert') as EveAlertRecord;
+    const d = ev.policy;
+    const e = d.evidence;
+    const metadata: Record<string, string[]> = {
+      policy_rule: [d.rule],
+      policy_action: [d.action],
+      policy_mode: [d.mode],
+    };
+    if (e.fromGroup !== undefined) metadata.policy_from = [e.fromGroup];
+    if (e.toGroup !== undefined) metadata.policy_to = [e.toGroup];
+    if (e.app !== null) metadata.policy_app = [e.app];
+    if (e.serverName !== undefined) metadata.policy_server_name = [e.serverName];
+    const via = e.fromGroup !== undefined ? ` (${e.fromGroup} -> ${e.toGroup})` : '';
+    out.alert = {
+      action: d.mode === 'protect' ? 'blocked' : 'allowed',
+      gid: POLICY_GID,
+      signature_id: d.rule === 'default' ? 2 : 1,
+      rev: 1,
+      signature:
+        d.rule === 'default' ? 'netsieve policy: flow denied by default' : `netsieve policy: flow denied by rule ${d.rule}${via}`,
+      category: 'Potential Corporate Privacy Violation',
+      severity: 1,
+      metadata,
+    };
+    if (ev.appProto !== undefined) out.app_proto = ev.appProto;
+    out.direction = 'to_server';
+    const f = ev.violationFlow;
+    const ported = ev.endpoints.proto === 'TCP' || ev.endpoints.proto === 'UDP' || ev.endpoints.proto === 'SCTP';
+    out.flow = {
+      pkts_toserver: f.pktsToServer,
+      pkts_toclient: f.pktsToClient,
+      bytes_toserver: f.bytesToServer,
+      bytes_toclient: f.bytesToClient,
+      start: eveTimestamp(f.start),
+      src_ip: ev.endpoints.srcIp,
+      dest_ip: ev.endpoints.destIp,
+    };
+    if (ported) {
+      out.flow.src_port = ev.endpoints.srcPort;
+      out.flow.dest_port = ev.endpoints.destPort;
+    }
     return out;
   }
 
@@ -450,6 +524,20 @@ export class EveFormatter {
     out.anomaly = anomaly;
     return out;
   }
+}
+
+/** The generator id of policy violations written as alerts (DLP is 7). */
+export const POLICY_GID = 8;
+
+function evePolicy(d: PolicyDecision): EvePolicy {
+  const e = d.evidence;
+  const evidence: EvePolicy['evidence'] = { app: e.app };
+  if (e.fromGroup !== undefined) evidence.from_group = e.fromGroup;
+  if (e.toGroup !== undefined) evidence.to_group = e.toGroup;
+  if (e.name !== undefined) evidence.name = e.name;
+  if (e.nameSource !== undefined) evidence.name_source = e.nameSource;
+  if (e.serverName !== undefined) evidence.server_name = e.serverName;
+  return { action: d.action, rule: d.rule, mode: d.mode, evidence };
 }
 
 const defaultFormatter = new EveFormatter();

@@ -20,6 +20,11 @@ export interface AppHost {
   /** Whether anyone reads records of `type` now (see `AppEventSink.recordsWanted`). */
   wantsRecords(type: string): boolean;
   /**
+   * The flow's application is decided (`flow.appProto` and its confidence; nothing found is a decision too).
+   * `namePending`: the protocol reports a server name (`AppEventSink.serverName`) that has not come yet.
+   */
+  identified?(flow: Flow, namePending: boolean): void;
+  /**
    * An anomaly of the application layer (`app.protocol_mismatch`) or of a module (`http.bad_chunk_size`):
    * its name and its code in the table it comes from.
    */
@@ -164,6 +169,7 @@ export class AppLayer {
     const m = d.module;
     if (m === null) {
       app.detector = null;
+      this.host.identified?.(flow, false);
       return;
     }
     const sink = this.sink(flow, app, m);
@@ -174,6 +180,7 @@ export class AppLayer {
     } catch (e) {
       this.fail(flow, app, e);
     }
+    this.host.identified?.(flow, !app.stopped && (m.name === 'tls' || m.name === 'http'));
   }
 
   /** The sink of one flow's parser: records become events of the module's type, codes names of its table. */
