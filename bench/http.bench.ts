@@ -108,6 +108,7 @@ function traffic(gzip: boolean): Tx[] {
 
 const sink: AppEventSink = {
   recordsWanted: true,
+  serverName: () => undefined,
   emit: () => {
     records++;
   },

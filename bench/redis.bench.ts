@@ -102,6 +102,7 @@ let anomalies = 0;
 function sink(wanted: boolean): AppEventSink<RedisRecord> {
   return {
     recordsWanted: wanted,
+    serverName: () => undefined,
     emit: () => {
       records++;
     },

@@ -50,6 +50,7 @@ import type { EngineOptions, EngineOptionsInput } from './options.js';
 import { resolveOptions } from './options.js';
 import { compileFilter, type PacketFilter } from './filter/index.js';
 import { AppLayer } from './protocols/app-layer.js';
+import type { ServerNameSource } from './protocols/module.js';
 import { enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInput } from './protocols/registry.js';
 import type { DetectStats, EngineStats, InternalErrorStats } from './stats.js';
 import { alertInfo, createDetection, type Detection, type DetectOptions } from './detect/index.js';
@@ -241,8 +242,9 @@ export class Engine {
             {
               record: (flow, type, payload) => this.emitRecord(flow, type, payload),
               wantsRecords: (type) => this.wantsRecords(type),
-              identified: (flow, namePending) => this.policy?.appIdentified(flow, namePending, this.now()),
+              identified: (flow, namePending) => this.policy?.appIdentified(flow, namePending),
               anomaly: (flow, name, code, direction) => this.emitFlowAnomaly(flow, 'app', name, code, direction),
+              serverName: (flow, name, source) => this.onServerName(flow, name, source),
               internalError: (where, error) => this.internalError(where, error),
             },
           );
@@ -455,7 +457,7 @@ export class Engine {
     const pol = this.policy;
     if (pol !== null) {
       // The flow's first decision comes at the end of its first packet (unless the packet completed its evidence).
-      if ((flow.policy as FlowPolicy).decisions === 0) pol.decideFirst(flow, now);
+      if ((flow.policy as FlowPolicy).decisions === 0) pol.decideFirst(flow);
       if (flow.policyDrop) {
         this.lastVerdictDrop = true;
         pol.packetsDropped++;
@@ -492,7 +494,7 @@ export class Engine {
     flow.accounted = FLOW_BYTES;
     this.flowMemory.add(FLOW_BYTES);
     this.flowsCreated++;
-    if (this.policy !== null) this.policy.flowStarted(flow);
+    if (this.policy !== null) this.policy.flowStarted(flow, now);
     const proto = protoName(p.ipProto);
     this.flowsByProto[proto] = (this.flowsByProto[proto] ?? 0) + 1;
     if (flow.kind === FlowKind.TCP) {
@@ -592,7 +594,7 @@ export class Engine {
     const app =
       flow.appProto === null ? 'unknown' : flow.appProtoConfidence === 'dpi' ? flow.appProto : `${flow.appProto} (port)`;
     this.flowsByApp[app] = (this.flowsByApp[app] ?? 0) + 1;
-    const decision = this.policy !== null ? this.policy.flowEnded(flow, this.now()) : null;
+    const decision = this.policy !== null ? this.policy.flowEnded(flow) : null;
     if (this.wantsEvent('flow')) {
       const ev = flowEvent(flow, reason);
       if (decision !== null) ev.policy = copyDecision(decision);
@@ -870,8 +872,7 @@ export class Engine {
   }
 
   private redecideFlows(stage: PolicyStage): void {
-    const now = this.now();
-    for (const flow of this.table.flows) if (flow !== null && !flow.ended) stage.redecide(flow, now);
+    for (const flow of this.table.flows) if (flow !== null && !flow.ended) stage.redecide(flow);
   }
 
   // ---------------------------------------------------------------- event building
@@ -1056,6 +1057,12 @@ export class Engine {
     if (this.flowlessAnomalySec.get(name) === sec) return false;
     this.flowlessAnomalySec.set(name, sec);
     return true;
+  }
+
+  /** A flow's server name, from its TLS SNI or HTTP Host, as soon as the parser read it (once per flow). */
+  private onServerName(flow: Flow, name: string | null, source: ServerNameSource): void {
+    // The policy stage's evidence (src/policy/): a name group may now contain the server.
+    if (this.policy !== null) this.policy.serverName(flow, name, source);
   }
 
   /** Whether records of `type` are read now: by an event's receiver, or by detection. */

@@ -18,7 +18,6 @@ import { formatAddress, parseAddress } from '../decode/address.js';
 import type { Flow } from '../flow/flow.js';
 import { isInternalAddress } from './address-groups.js';
 import type { RuntimeGroups } from './compiled.js';
-import { addressKey, type NameTable } from './name-table.js';
 import type { Cidr } from './policy-file.js';
 import type { FlowPolicy } from './stage.js';
 import type { PolicyDocument, PolicyGroupSpec, PolicyRuleSpec } from './types.js';
@@ -71,16 +70,17 @@ export class Learner {
   }
 
   /** Observes a flow whose evidence is complete. Returns false the first time the table is found full. */
-  observe(flow: Flow, fp: FlowPolicy, names: NameTable, now: number, _runtime: RuntimeGroups): boolean {
+  observe(flow: Flow, fp: FlowPolicy): boolean {
     const client = endpoint(flow, false, null);
     let serverName: string | null = null;
     flow.addressOf(true, scratch);
     if (!isInternalAddress(flow.ipVersion, scratch)) {
       if (fp.serverName !== null && parseAddress(fp.serverName, new Uint32Array(4)) === 0) serverName = fp.serverName;
-      else {
+      else if (fp.serverNames !== null) {
         // The name a client asked for beats an alias or a CDN's CNAME target; then sort order.
         let bestAsked = false;
-        names.namesOf(addressKey(flow.ipVersion, scratch), now, (n, asked) => {
+        fp.serverNames.forEach((n, i) => {
+          const asked = fp.serverAsked![i]!;
           if (serverName === null || (asked && !bestAsked) || (asked === bestAsked && n < serverName)) {
             serverName = n;
             bestAsked = asked;

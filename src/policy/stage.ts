@@ -79,6 +79,15 @@ export class FlowPolicy {
   nameFinal = false;
   serverName: string | null = null;
   serverNameSource: 'sni' | 'host' | null = null;
+  /**
+   * The names DNS had given the server's and the client's addresses when the flow began (null: none): what
+   * the client could have resolved before connecting. Later answers, and expiries during the flow, do not
+   * change what the flow is.
+   */
+  serverNames: string[] | null = null;
+  /** Whether each of `serverNames` was asked for (a question's name), not only an alias or a CNAME target. */
+  serverAsked: boolean[] | null = null;
+  clientNames: string[] | null = null;
   /** The latest decision (null before the first). */
   decision: PolicyDecision | null = null;
   /** The decision was made on complete evidence. */
@@ -162,8 +171,18 @@ export class PolicyStage {
   // ------------------------------------------------------------------ evidence
 
   /** A new flow: its state (decided at the end of its first packet, `decideFirst`). */
-  flowStarted(flow: Flow): void {
+  flowStarted(flow: Flow, now: number): void {
     const fp = new FlowPolicy();
+    if (this.names.size > 0) {
+      const version = flow.ipVersion;
+      this.names.namesOf(addressKey(version, flow.addressOf(true, scratchWords)), now, (name, asked) => {
+        (fp.serverNames ??= []).push(name);
+        (fp.serverAsked ??= []).push(asked);
+      });
+      this.names.namesOf(addressKey(version, flow.addressOf(false, scratchWords)), now, (name) => {
+        (fp.clientNames ??= []).push(name);
+      });
+    }
     // Only TCP and UDP flows get an application (and a server name) from the app layer.
     if (!this.appLayer || (flow.kind !== FlowKind.TCP && flow.kind !== FlowKind.UDP)) {
       fp.appFinal = true;
@@ -173,35 +192,35 @@ export class PolicyStage {
   }
 
   /** The end of a flow's first packet: its first decision, unless its evidence already completed in it. */
-  decideFirst(flow: Flow, now: number): void {
+  decideFirst(flow: Flow): void {
     const fp = flow.policy as FlowPolicy;
-    if (fp.decisions === 0) this.decide(flow, fp, now, false);
+    if (fp.decisions === 0) this.decide(flow, fp, false);
   }
 
   /**
    * The app layer decided what the flow is (`flow.appProto`, confidence `dpi`, or nothing). `namePending`:
    * the application reports a server name (TLS SNI, HTTP Host) still to come.
    */
-  appIdentified(flow: Flow, namePending: boolean, now: number): void {
+  appIdentified(flow: Flow, namePending: boolean): void {
     const fp = flow.policy as FlowPolicy | null;
     if (fp === null || fp.appFinal) return;
     fp.appFinal = true;
     fp.app = flow.appProtoConfidence === 'dpi' ? flow.appProto : null;
     if (!namePending) fp.nameFinal = true;
-    if (fp.nameFinal) this.complete(flow, fp, now);
+    if (fp.nameFinal) this.complete(flow, fp);
   }
 
   /** The flow's TLS SNI or HTTP Host (null: the message had none). */
-  serverName(flow: Flow, name: string | null, source: 'sni' | 'host', now: number): void {
+  serverName(flow: Flow, name: string | null, source: 'sni' | 'host'): void {
     const fp = flow.policy as FlowPolicy | null;
     if (fp === null || fp.nameFinal) return;
     fp.nameFinal = true;
     if (name !== null && name !== '') {
       fp.serverName = normalizeName(name);
       fp.serverNameSource = source;
-      this.checkAgainstDns(flow, fp, now);
+      this.checkAgainstDns(flow, fp);
     }
-    if (fp.appFinal) this.complete(flow, fp, now);
+    if (fp.appFinal) this.complete(flow, fp);
   }
 
   /** A DNS message of any flow: its answers teach names. */
@@ -214,13 +233,13 @@ export class PolicyStage {
   }
 
   /** The flow ends: decided finally if it was not, counted, learned. Returns its decision. */
-  flowEnded(flow: Flow, now: number): PolicyDecision | null {
+  flowEnded(flow: Flow): PolicyDecision | null {
     const fp = flow.policy as FlowPolicy | null;
     if (fp === null) return null;
     if (!fp.final) {
       fp.appFinal = true;
       fp.nameFinal = true;
-      this.complete(flow, fp, now);
+      this.complete(flow, fp);
     }
     const d = fp.decision!;
     if (d.action === 'allow') this.flowsAllowed++;
@@ -229,18 +248,18 @@ export class PolicyStage {
   }
 
   /** Every open flow is decided again (policy, mode or groups changed). */
-  redecide(flow: Flow, now: number): void {
+  redecide(flow: Flow): void {
     const fp = flow.policy as FlowPolicy | null;
     if (fp === null || fp.decisions === 0) return;
-    this.decide(flow, fp, now, fp.final);
+    this.decide(flow, fp, fp.final);
   }
 
   /** Evidence complete: the final decision, and what learning keeps of the flow. */
-  private complete(flow: Flow, fp: FlowPolicy, now: number): void {
-    this.decide(flow, fp, now, true);
+  private complete(flow: Flow, fp: FlowPolicy): void {
+    this.decide(flow, fp, true);
     if (this.learner !== null && !fp.learned) {
       fp.learned = true;
-      if (!this.learner.observe(flow, fp, this.names, now, this.runtime)) this.host.anomaly(flow, PolicyAnomaly.learn_table_full);
+      if (!this.learner.observe(flow, fp)) this.host.anomaly(flow, PolicyAnomaly.learn_table_full);
     }
   }
 
@@ -248,20 +267,15 @@ export class PolicyStage {
    * SNI or Host against DNS: when DNS gave the server's address names and this is none of them, the client
    * reached the address under another name (domain fronting, or a resolution this traffic did not show).
    */
-  private checkAgainstDns(flow: Flow, fp: FlowPolicy, now: number): void {
+  private checkAgainstDns(flow: Flow, fp: FlowPolicy): void {
     const name = fp.serverName!;
-    if (isAddressLiteral(name)) return;
-    const key = addressKey(flow.ipVersion, flow.addressOf(true, scratchWords));
-    let found = false;
-    const alive = this.names.namesOf(key, now, (n) => {
-      if (n === name) found = true;
-    });
-    if (alive > 0 && !found) this.host.anomaly(flow, PolicyAnomaly.server_name_mismatch);
+    if (isAddressLiteral(name) || fp.serverNames === null) return;
+    if (!fp.serverNames.includes(name)) this.host.anomaly(flow, PolicyAnomaly.server_name_mismatch);
   }
 
   // ------------------------------------------------------------------ deciding
 
-  private decide(flow: Flow, fp: FlowPolicy, now: number, final: boolean): void {
+  private decide(flow: Flow, fp: FlowPolicy, final: boolean): void {
     this.decisionCount++;
     fp.decisions++;
     const c = this.compiled;
@@ -273,14 +287,15 @@ export class PolicyStage {
     this.touched.length = 0;
     const version = flow.ipVersion;
     c.addresses.lookup(version, flow.addressOf(false, scratchWords), clientSet);
-    if (c.hasNames) this.nameMembers(addressKey(version, scratchWords), now, clientSet, false);
     c.addresses.lookup(version, flow.addressOf(true, scratchWords), serverSet);
     if (c.hasNames) {
+      if (fp.clientNames !== null) for (const name of fp.clientNames) c.names.match(name, (g) => setBit(clientSet, g));
       if (fp.serverName !== null) {
         const source = fp.serverNameSource!;
         c.names.match(fp.serverName, (g) => this.noteName(g, fp.serverName!, source, serverSet));
       }
-      this.nameMembers(addressKey(version, scratchWords), now, serverSet, true);
+      if (fp.serverNames !== null)
+        for (const name of fp.serverNames) c.names.match(name, (g) => this.noteName(g, name, 'dns', serverSet));
     }
     const namePending = !final && !fp.nameFinal && c.hasNames;
     const appPending = !final && !fp.appFinal;
@@ -358,17 +373,6 @@ export class PolicyStage {
     }
   }
 
-  /** Sets the groups whose names DNS gave the address of key `key`. */
-  private nameMembers(key: string, now: number, set: Uint32Array, server: boolean): void {
-    const c = this.compiled;
-    this.names.namesOf(key, now, (name) => {
-      c.names.match(name, (g) => {
-        if (server) this.noteName(g, name, 'dns', set);
-        else set[g >>> 5]! |= 1 << (g & 31);
-      });
-    });
-  }
-
   private noteName(g: number, name: string, source: NameSource, set: Uint32Array): void {
     set[g >>> 5]! |= 1 << (g & 31);
     if (this.nameOfGroup[g] === null || this.nameOfGroup[g] === undefined) {
@@ -401,6 +405,10 @@ export class PolicyStage {
       throw new NetsieveError('NS_ERR_STATE', 'learning is off (policy.learn: false): nothing was learned');
     return this.learner.policy(this.runtime);
   }
+}
+
+function setBit(set: Uint32Array, g: number): void {
+  set[g >>> 5]! |= 1 << (g & 31);
 }
 
 function portsMatch(ports: readonly { proto: number; lo: number; hi: number }[], flow: Flow): boolean {

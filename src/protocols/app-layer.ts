@@ -10,7 +10,7 @@
 import type { Flow } from '../flow/flow.js';
 import type { Direction, StreamConsumer, StreamEndReason } from '../flow/stream.js';
 import { FlowDetector, type AppProtoConfidence, type Detection, type DetectionOptions } from './identify.js';
-import type { AnyProtocolModule, AppEventSink, TcpAppParser, Transport, UdpAppParser } from './module.js';
+import type { AnyProtocolModule, AppEventSink, ServerNameSource, TcpAppParser, Transport, UdpAppParser } from './module.js';
 import { APP_ANOMALIES } from './registry.js';
 
 /** What the engine does with the application layer's findings. */
@@ -30,6 +30,11 @@ export interface AppHost {
    */
   anomaly(flow: Flow, name: string, code: number, direction: Direction | undefined): void;
   /**
+   * The flow's server name, from its TLS SNI or HTTP Host (see `AppEventSink.serverName`): at most once
+   * per flow, never after its parser stopped.
+   */
+  serverName(flow: Flow, name: string | null, source: ServerNameSource): void;
+  /**
    * A parser or probe threw (a bug in it): `where` says which (`http.parser`, `tls.probe`). The host keeps
    * it for `stats()`, and may rethrow (debug) — then the flow has already been stopped.
    */
@@ -48,6 +53,8 @@ export class FlowApp {
   /** The parser asked to stop (or failed): nothing more is delivered. */
   stopped = false;
   stopReason: string | null = null;
+  /** The parser reported the flow's server name (a second report, a parser's bug, is not passed on). */
+  serverNamed = false;
 
   constructor(detector: FlowDetector) {
     this.detector = detector;
@@ -180,7 +187,7 @@ export class AppLayer {
     } catch (e) {
       this.fail(flow, app, e);
     }
-    this.host.identified?.(flow, !app.stopped && (m.name === 'tls' || m.name === 'http'));
+    this.host.identified?.(flow, !app.stopped && m.reportsServerName === true);
   }
 
   /** The sink of one flow's parser: records become events of the module's type, codes names of its table. */
@@ -197,6 +204,11 @@ export class AppLayer {
       },
       anomaly(code: number, direction?: Direction): void {
         host.anomaly(flow, table[code] ?? `${type}.code_${code}`, code, direction);
+      },
+      serverName(name: string | null, source: ServerNameSource): void {
+        if (app.stopped || app.serverNamed) return;
+        app.serverNamed = true;
+        host.serverName(flow, name, source);
       },
       stop(reason: string): void {
         app.stopped = true;

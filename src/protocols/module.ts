@@ -41,6 +41,9 @@ export interface ProbeContext {
   clientPort: number;
 }
 
+/** Where a flow's server name was read: a TLS ClientHello's SNI, or an HTTP request's Host field. */
+export type ServerNameSource = 'sni' | 'host';
+
 /**
  * Where a parser sends what it finds. Implemented by the engine; one per flow and protocol. `Rec` is the
  * module's record type: a module can only emit its own records.
@@ -67,6 +70,22 @@ export interface AppEventSink<Rec extends object = object> {
    * (`HttpAnomaly.DUPLICATE_CONTENT_LENGTH`). No string travels on the parser's path.
    */
   anomaly(code: number, direction?: Direction): void;
+  /**
+   * The name the client asked the server for, as soon as the parser knows it (the policy stage's evidence
+   * for egress by name). Called at most once per flow, whether or not records are wanted, and only for the
+   * client's bytes:
+   * - TLS (`'sni'`), when the first ClientHello is parsed: its SNI host_name (the outer, public name under
+   *   encrypted_client_hello), or null when it has no server_name extension. A ClientHello after a
+   *   HelloRetryRequest or in a renegotiation does not report again;
+   * - HTTP (`'host'`), when the header section of the first request is read to its end (a request cut
+   *   before it does not count; the next one then does): its first Host field's value without the port,
+   *   an IPv6 literal without its brackets (`[::1]:8080` gives `::1`), or null when it has no Host. This
+   *   holds for `CONNECT` and absolute-form requests too: the Host field, not the request-target's
+   *   authority (RFC 9112 §3.2 makes them equal; `http.host_mismatch` says when they are not).
+   * Names are normalised by `serverNameOf` (ASCII lower-cased, one trailing dot removed; empty is null).
+   * Reporting never throws, whatever the bytes were.
+   */
+  serverName(name: string | null, source: ServerNameSource): void;
   /**
    * The flow leaves this protocol (HTTP after `CONNECT` or a successful `Upgrade`, TLS after the handshake
    * when nothing more is parsed, a parser that lost sync for good): no more calls for this flow follow.
@@ -146,6 +165,11 @@ export interface ProtocolModule<Name extends string = string, Options extends ob
    * for UDP, one datagram). Must be cheap, never throw, and answer NOT_MINE as early as the bytes allow.
    */
   probe(data: Uint8Array, start: number, end: number, ctx: ProbeContext): ProbeResult;
+  /**
+   * The parser reports the flow's server name (`AppEventSink.serverName`): TLS its SNI, HTTP its Host. The
+   * policy stage waits for that report before its final decision on a flow of this protocol.
+   */
+  readonly reportsServerName?: boolean;
   /** A parser for a TCP flow this module won (the bytes already probed are delivered to it again). */
   createTcp?(sink: AppEventSink<Rec>, options: Options): TcpAppParser;
   /** A parser for a UDP flow this module won. */
@@ -221,4 +245,24 @@ export function textBuffer(s: string | null | undefined): Uint8Array[] {
 /** Buffer helper: one instance per string. */
 export function textBuffers(list: readonly string[]): Uint8Array[] {
   return list.map((s) => utf8.encode(s));
+}
+
+/**
+ * A server name as `AppEventSink.serverName` reports it: ASCII letters lower-cased (DNS names compare
+ * without case in ASCII only, RFC 4343), one trailing dot removed (`example.com.` is `example.com`), and
+ * null for null or what is empty after that. Anything else is kept as it is: the name is evidence, and a
+ * strange one is for the receiver to judge.
+ */
+export function serverNameOf(name: string | null): string | null {
+  if (name === null) return null;
+  let n = name.charCodeAt(name.length - 1) === 0x2e ? name.slice(0, -1) : name;
+  if (n.length === 0) return null;
+  for (let i = 0; i < n.length; i++) {
+    const c = n.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) {
+      n = n.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
+      break;
+    }
+  }
+  return n;
 }

@@ -65,6 +65,7 @@ describe('eventTypes', () => {
             sink.emit(r);
           },
           anomaly: (c, d) => sink.anomaly(c, d),
+          serverName: (n, s) => sink.serverName(n, s),
           stop: (r) => sink.stop(r),
         },
         o,

@@ -72,6 +72,7 @@ function harness(modules: ProtocolModule[], budget = { maxBytes: 64, maxChunks: 
     record: (_flow, type, payload) => void records.push({ type, ...payload }),
     wantsRecords: () => true,
     anomaly: (_flow, name) => void anomalies.push(name),
+    serverName: () => undefined,
     internalError: () => undefined,
   };
   const layer = new AppLayer(modules, { detection: budget, protocols: {} }, host);

@@ -26,6 +26,7 @@ function connection(options = TEMPLATE_DEFAULTS) {
     recordsWanted: true,
     emit: (r) => void records.push(r),
     anomaly: (code, direction) => void anomalies.push(`${TEMPLATE_ANOMALIES[code]}@${direction ?? '-'}`),
+    serverName: () => undefined,
     stop: () => undefined,
   };
   return { conn: new TemplateConnection(sink, { ...options }), records, anomalies };

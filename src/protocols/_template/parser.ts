@@ -4,7 +4,8 @@
  * The rules every parser follows: never throw on bad input (raise an anomaly and recover, or `sink.stop()`);
  * copy what you keep (the engine reuses its buffers after each call); cap every buffer and queue with an
  * option; allocate nothing per chunk on the common path (here: one fixed line buffer per direction, sized
- * by maxLineBytes; strings are made once per complete line).
+ * by maxLineBytes; strings are made once per complete line). A protocol whose client names the server it
+ * wants (as TLS SNI and HTTP Host do) reports it once per flow with `sink.serverName`; this one names none.
  */
 import { Direction } from '../../flow/stream.js';
 import type { AppEventSink, TcpAppParser, UdpAppParser } from '../module.js';

@@ -32,6 +32,7 @@ export const httpModule = defineProtocol({
   transports: ['tcp'],
   ports: { tcp: [80, 8080, 8000, 8008, 8888, 3128] },
   probe: probeHttp,
+  reportsServerName: true,
   createTcp: (sink: AppEventSink<HttpTransaction>, options: HttpOptions): TcpAppParser => new HttpConnection(sink, options),
   defaults: HTTP_DEFAULTS,
   optionDocs: HTTP_OPTION_DOCS,

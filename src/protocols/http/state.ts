@@ -30,7 +30,7 @@ import { Cl, type HttpMessage } from './message.js';
 import type { HttpOptions } from './options.js';
 import { After, BodyRule, HttpParser, S, type HttpParserOwner } from './parser.js';
 import type { HttpTransaction } from './events.js';
-import { normalizeUri, parseTarget } from './uri.js';
+import { hostName, normalizeUri, parseTarget } from './uri.js';
 
 const TO_SERVER = 0;
 const TO_CLIENT = 1;
@@ -68,6 +68,8 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
   private respLost = false;
   /** A request began while an earlier one was unanswered: the client pipelines (see the pairing after gaps). */
   private pipelined = false;
+  /** The flow's server name was reported (`AppEventSink.serverName`: the first request's Host). */
+  private named = false;
 
   constructor(
     private readonly sink: AppEventSink<HttpTransaction>,
@@ -159,6 +161,11 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
   headersDone(p: HttpParser, m: HttpMessage): number {
     const tx = m.tx as OpenTx;
     if (p.isRequest) {
+      if (!this.named) {
+        // Lean or not, the Host field is read (parser.ts): the name does not depend on records.
+        this.named = true;
+        this.sink.serverName(hostName(m.host), 'host');
+      }
       this.requestTarget(p, m, tx);
       return BodyRule.DEFAULT;
     }

@@ -7,6 +7,7 @@
  * and runs of `/` collapse to one. Reserved characters (`%2F`, `%3F`, ...) stay encoded: decoding them
  * changes what the URI means. The query is decoded the same way but its slashes and dots are left alone.
  */
+import { serverNameOf } from '../module.js';
 import { HttpAnomaly as A } from './anomalies.js';
 
 /** Which of RFC 9112 §3.2's forms a request-target has. */
@@ -44,6 +45,25 @@ export function parseTarget(uri: string, method: string): ParsedTarget {
   if (method === 'CONNECT') return { form: 'authority', authority: uri, pathAndQuery: uri };
   // Anything else (a relative path, `HTTP/1.1` from a malformed line): normalized as a path of its own.
   return { form: 'origin', authority: null, pathAndQuery: uri };
+}
+
+/**
+ * The server name in a Host field value (RFC 9110 §7.2: `uri-host [ ":" port ]`), as `AppEventSink.serverName`
+ * reports it: without the port, an IPv6 literal without its brackets (`[::1]:8080` gives `::1`), then
+ * `serverNameOf` (lower-cased, trailing dot removed; empty is null). A value with several colons and no
+ * brackets (an IPv6 literal sent bare) is kept whole; garbage is returned as it is, never thrown on.
+ */
+export function hostName(value: string | null): string | null {
+  if (value === null) return null;
+  let host = value;
+  if (host.charCodeAt(0) === 0x5b) {
+    const close = host.indexOf(']');
+    host = close < 0 ? host.slice(1) : host.slice(1, close);
+  } else {
+    const colon = host.indexOf(':');
+    if (colon >= 0 && host.indexOf(':', colon + 1) < 0) host = host.slice(0, colon);
+  }
+  return serverNameOf(host);
 }
 
 function hexValue(c: number): number {

@@ -58,6 +58,7 @@ export const tlsModule = defineProtocol({
   transports: ['tcp'],
   ports: { tcp: [443, 8443, 993, 995, 465, 636, 853, 990, 5061] },
   probe: probeTls,
+  reportsServerName: true,
   createTcp: (sink: AppEventSink<TlsHandshake>, options: TlsOptions): TcpAppParser => new TlsFlowParser(sink, options),
   defaults: TLS_DEFAULTS,
   optionDocs: TLS_OPTION_DOCS,

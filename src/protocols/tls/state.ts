@@ -16,7 +16,7 @@
  * before the server's answer beyond what TCP acknowledgement ordering gives.
  */
 import type { Direction, StreamEndReason } from '../../flow/stream.js';
-import type { AppEventSink, TcpAppParser } from '../module.js';
+import { serverNameOf, type AppEventSink, type TcpAppParser } from '../module.js';
 import {
   ExtensionType,
   HandshakeType,
@@ -213,6 +213,9 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
     if (ch === null) return;
     if (this.clientHello === null) {
       this.clientHello = ch;
+      // Only the first ClientHello names the server: one after a HelloRetryRequest must repeat it (RFC 8446
+      // §4.1.2), and a renegotiation's comes after the record was emitted (`done`: not parsed).
+      this.sink.serverName(serverNameOf(ch.serverName), 'sni');
       this.checkClientVersion(ch);
     } else if (this.helloRetryRequest && !this.retryAnswered) {
       this.retryAnswered = true; // the first ClientHello stays: it is what fingerprints describe

@@ -37,6 +37,9 @@ export function recorder(type: DnsVariant = 'dns'): AppEventSink<DnsMessage> & R
     anomaly(code: number, direction?: Direction) {
       rec.anomalies.push({ name: DNS_ANOMALIES[code] ?? `dns.code_${code}`, direction });
     },
+    serverName() {
+      throw new Error('DNS reports no server name');
+    },
     stop(reason: string) {
       rec.stops.push(reason);
     },

@@ -3,7 +3,7 @@ import { HTTP_DEFAULTS, type HttpOptions } from '../../../src/protocols/http/opt
 import { HttpConnection } from '../../../src/protocols/http/state.js';
 import type { HttpTransaction } from '../../../src/protocols/http/events.js';
 import { HTTP_ANOMALIES } from '../../../src/protocols/http/anomalies.js';
-import type { AppEventSink } from '../../../src/protocols/module.js';
+import type { AppEventSink, ServerNameSource } from '../../../src/protocols/module.js';
 
 export const C2S = 0;
 export const S2C = 1;
@@ -45,6 +45,12 @@ export class RecordingSink implements AppEventSink<HttpTransaction> {
     const name = HTTP_ANOMALIES[code] ?? `http.code_${code}`;
     this.late(`anomaly ${name}`);
     this.anomalies.push(direction === undefined ? name : `${name}@${direction}`);
+  }
+  /** Each `serverName` report. */
+  serverNames: { name: string | null; source: ServerNameSource }[] = [];
+  serverName(name: string | null, source: ServerNameSource): void {
+    this.late(`serverName ${name}`);
+    this.serverNames.push({ name, source });
   }
   stop(reason: string): void {
     this.late(`stop ${reason}`);

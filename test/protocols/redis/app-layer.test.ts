@@ -38,6 +38,9 @@ async function throughAppLayer(file: string): Promise<Seen> {
       anomaly(_flow, name) {
         seen.anomalies.push(name);
       },
+      serverName() {
+        throw new Error('Redis reports no server name');
+      },
       internalError: (where, e) => {
         throw new Error(`internal error in ${where}: ${String(e)}`);
       },

@@ -37,6 +37,9 @@ export function collector(recordsWanted = true): { sink: AppEventSink<RedisRecor
     anomaly(code, direction) {
       result.anomalies.push(`${REDIS_ANOMALIES[code] ?? `redis.code_${code}`}@${direction ?? '-'}`);
     },
+    serverName() {
+      throw new Error('Redis reports no server name');
+    },
     stop(reason) {
       result.stopped = reason;
     },

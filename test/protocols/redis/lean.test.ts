@@ -86,6 +86,9 @@ function runWanted(steps: Step[], options: Partial<RedisOptions>, split: Split, 
     anomaly(code: number, direction?: Direction) {
       out.anomalies.push(`${REDIS_ANOMALIES[code] ?? `redis.code_${code}`}@${direction ?? '-'}`);
     },
+    serverName() {
+      throw new Error('Redis reports no server name');
+    },
     stop(reason: string) {
       out.stopped = reason;
     },

@@ -24,6 +24,7 @@ async function appRecords(file: string): Promise<{ records: TlsHandshake[]; anom
     anomaly(_flow, name: string, _code: number, _direction: Direction | undefined) {
       anomalies.push(name);
     },
+    serverName: () => undefined,
     internalError: (where, e) => {
       throw new Error(`internal error in ${where}: ${String(e)}`);
     },

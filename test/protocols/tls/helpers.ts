@@ -9,7 +9,7 @@ import type { Direction } from '../../../src/flow/stream.js';
 import type { TlsHandshake } from '../../../src/protocols/tls/index.js';
 import { TLS_ANOMALIES, TlsFlowParser } from '../../../src/protocols/tls/index.js';
 import { TLS_DEFAULTS, type TlsOptions } from '../../../src/protocols/tls/options.js';
-import type { AppEventSink } from '../../../src/protocols/module.js';
+import type { AppEventSink, ServerNameSource } from '../../../src/protocols/module.js';
 
 // ------------------------------------------------------------------ recording sink
 
@@ -18,6 +18,8 @@ export interface Recorded {
   types: string[];
   anomalies: { name: string; direction: Direction | undefined }[];
   stops: string[];
+  /** Each `serverName` report (not in `log`: the case corpus predates it). */
+  serverNames: { name: string | null; source: ServerNameSource }[];
   /** Everything in order, one line each (the case corpus's `log` format). */
   log: string[];
 }
@@ -29,13 +31,15 @@ export function recordLine(r: TlsHandshake): string {
   return `record ${r.state} version=${hex4(r.version)} sni=${r.sni ?? '-'} alpn=${r.clientAlpns.join(',')}/${r.serverAlpn ?? '-'} cipher=${hex4(r.cipherSuite)} certs=${r.certificates.length}`;
 }
 
-export function recorder(): AppEventSink<TlsHandshake> & Recorded {
+/** A recording sink; `recordsWanted` is what the parser is told about readers of its records. */
+export function recorder(recordsWanted = true): AppEventSink<TlsHandshake> & Recorded {
   const rec: AppEventSink<TlsHandshake> & Recorded = {
-    recordsWanted: true,
+    recordsWanted,
     records: [],
     types: [],
     anomalies: [],
     stops: [],
+    serverNames: [],
     log: [],
     emit(record: TlsHandshake) {
       rec.types.push('tls');
@@ -46,6 +50,9 @@ export function recorder(): AppEventSink<TlsHandshake> & Recorded {
       const name = TLS_ANOMALIES[code] ?? `tls.code_${code}`;
       rec.anomalies.push({ name, direction });
       rec.log.push(`anomaly ${name}@${direction ?? '-'}`);
+    },
+    serverName(name: string | null, source: ServerNameSource) {
+      rec.serverNames.push({ name, source });
     },
     stop(reason: string) {
       rec.stops.push(reason);
