@@ -257,6 +257,8 @@ const LOWER_LAYERS = new Set([
   'gre',
   'vxlan',
   'geneve',
+  // An Ethernet trailer (F5's), which tshark lists after the transport of the frame it ends.
+  'f5ethtrailer',
 ]);
 
 /** tshark's protocol names -> netsieve's app names. */
