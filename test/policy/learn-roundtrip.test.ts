@@ -85,6 +85,9 @@ describe.skipIf(!corpusPresent)('a learned policy allows the traffic it was lear
         return `${e.proto} ${e.srcIp}:${e.srcPort} -> ${e.destIp}:${e.destPort} app=${f.appProto}: ${f.policy?.action ?? 'no decision'} by ${f.policy?.rule}`;
       });
     expect(denied).toEqual([]);
+    // Allowed by what was learned, not by a permissive default.
+    expect(learned.default ?? 'deny').toBe('deny');
+    expect(run.flows.filter((f) => f.policy?.rule === 'default').length).toBe(0);
     expect({ violationEvents: run.violations, ...run.stats }).toEqual({
       violationEvents: 0,
       flowsDenied: 0,
