@@ -821,8 +821,9 @@ export class Engine {
 
   // ---------------------------------------------------------------- policy
 
-  private policyStage(what: string): PolicyStage {
-    if (this.closed) throw new NetsieveError('NS_ERR_STATE', `${what}() called after close(); create a new engine`);
+  private policyStage(what: string, afterClose = false): PolicyStage {
+    if (this.closed && !afterClose)
+      throw new NetsieveError('NS_ERR_STATE', `${what}() called after close(); create a new engine`);
     if (this.policy === null)
       throw new NetsieveError(
         'NS_ERR_STATE',
@@ -866,9 +867,10 @@ export class Engine {
   /**
    * The policy learned from the traffic so far (every mode learns unless `policy.learn` is false): groups for
    * the endpoints seen and one allow rule per conversation, sorted so the same traffic gives the same document.
+   * Also after `close()`, which ends (and so learns) every open flow.
    */
   learnedPolicy(): PolicyDocument {
-    return this.policyStage('learnedPolicy').learnedPolicy();
+    return this.policyStage('learnedPolicy', true).learnedPolicy();
   }
 
   private redecideFlows(stage: PolicyStage): void {

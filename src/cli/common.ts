@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { DetectOptions } from '../detect/index.js';
 import { NetsieveError } from '../errors.js';
 import type { EngineOptionsInput } from '../options.js';
+import type { PolicyMode, PolicyOptions } from '../policy/index.js';
 import { EVE_MAPPERS } from '../protocols/registry.js';
 
 /** Done. */
@@ -149,6 +150,55 @@ export const DETECT_HELP = `  --rules FILE          Suricata rules to run (repea
   --classification FILE a Suricata classification.config (classtype descriptions, priorities)
   --dlp all|S,S,...     DLP sensors that alert: credit_card, us_ssn, iban, aws_access_key,
                         github_token, slack_token, private_key, jwt, email (masked in alerts)`;
+
+export const POLICY_OPTIONS: OptionSpec = {
+  policy: { type: 'string' },
+  mode: { type: 'string' },
+  groups: { type: 'string' },
+};
+
+export const POLICY_HELP = `  --policy FILE         a policy file (JSON; netsieve policy check FILE validates it): flows
+                        are decided against it; flow lines get a policy object, denied flows
+                        an EVE alert (gid 8, alert.metadata.policy_rule)
+  --mode M              discover, monitor or protect, over the file's mode (protect counts
+                        the packets and bytes of denied flows as dropped)
+  --groups FILE         run-time groups as JSON, {"frontend": ["10.1.0.0/16"], ...}: names a
+                        policy's rules may use, as an orchestrator gives workload labels`;
+
+/** The engine's `policy` option from --policy, --mode and --groups (undefined when none is given). */
+export function policyOption(values: ParsedArgs['values']): PolicyOptions | undefined {
+  const file = values.policy as string | undefined;
+  const mode = values.mode as string | undefined;
+  const groups = values.groups as string | undefined;
+  if (file === undefined && mode === undefined && groups === undefined) return undefined;
+  if (mode !== undefined && mode !== 'discover' && mode !== 'monitor' && mode !== 'protect')
+    throw new UsageError(`--mode must be discover, monitor or protect, not ${mode}`);
+  const out: PolicyOptions = {};
+  if (file !== undefined) out.document = file;
+  if (mode !== undefined) out.mode = mode as PolicyMode;
+  if (groups !== undefined) out.groups = readGroupsFile(groups);
+  return out;
+}
+
+/** A --groups file: an object of group name -> list of CIDR blocks or addresses. */
+export function readGroupsFile(path: string): Record<string, string[]> {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new NetsieveError('NS_ERR_CONFIG', `cannot read the groups file ${path}: ${(e as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new NetsieveError('NS_ERR_CONFIG', `the groups file ${path} must hold an object: {"name": ["10.0.0.0/24"], ...}`);
+  for (const [name, list] of Object.entries(value)) {
+    if (!Array.isArray(list) || list.some((x) => typeof x !== 'string'))
+      throw new NetsieveError(
+        'NS_ERR_CONFIG',
+        `the groups file ${path}: group ${JSON.stringify(name)} must be a list of CIDR blocks`,
+      );
+  }
+  return value as Record<string, string[]>;
+}
 
 /**
  * The engine's `detect` option from --rules, --var, --dlp and --classification (undefined when none is

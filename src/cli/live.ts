@@ -20,6 +20,9 @@ import {
   DETECT_HELP,
   DETECT_OPTIONS,
   detectOption,
+  POLICY_HELP,
+  POLICY_OPTIONS,
+  policyOption,
   rulesReportText,
 } from './common.js';
 import { LineSink } from './sink.js';
@@ -35,6 +38,7 @@ Options:
   --format eve|summary  as for replay (default eve)
   --types T,T,...       write only these EVE event types, e.g. --types flow,dns
 ${DETECT_HELP}
+${POLICY_HELP}
   --community-id-seed N seed of the EVE community_id field (0-65535, default 0)
   --out FILE            write there instead of standard output
   --config FILE         engine options as JSON
@@ -57,6 +61,7 @@ async function run(argv: string[]): Promise<number> {
     types: { type: 'string' },
     'community-id-seed': { type: 'string' },
     ...DETECT_OPTIONS,
+    ...POLICY_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -76,9 +81,11 @@ async function run(argv: string[]): Promise<number> {
   const types = parseTypes(values.types as string | undefined);
   const eve = new EveFormatter({ communityIdSeed: parseSeed(values['community-id-seed'] as string | undefined) });
   const detect = detectOption(values);
+  const policy = policyOption(values);
   const engine = createEngine({
     ...loadConfig(values.config as string | undefined),
     ...(detect !== undefined ? { detect } : {}),
+    ...(policy !== undefined ? { policy } : {}),
     // Events of other types are not built at all (the summary counts every type, so it asks for all).
     ...(format === 'eve' && types !== null ? { eventTypes: [...types] as NetsieveEventType[] } : {}),
   });
@@ -138,7 +145,7 @@ export const liveCommand: Command = {
   name: 'live',
   usage: [
     'live <interface> [--filter BPF] [--format eve|summary] [--types T,...] [--out FILE]',
-    '    [--config FILE] [--count N] [--duration S] [--list]',
+    '    [--config FILE] [--count N] [--duration S] [--list] [--rules FILE]... [--policy FILE] [--mode M]',
   ],
   help: HELP,
   run,

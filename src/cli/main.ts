@@ -19,6 +19,7 @@ import {
   UsageError,
 } from './common.js';
 import { configCli } from './config.js';
+import { learnCommand } from './learn.js';
 import { liveCommand } from './live.js';
 import { protocolsCli } from './protocols.js';
 import { replayCommand } from './replay.js';
@@ -26,7 +27,15 @@ import { rulesCli } from './rules.js';
 import { streamsCommand } from './streams.js';
 
 /** Every subcommand, in the order the help lists them. A new command is one import and one entry here. */
-const COMMANDS: readonly Command[] = [replayCommand, streamsCommand, liveCommand, protocolsCli, configCli, rulesCli];
+const COMMANDS: readonly Command[] = [
+  replayCommand,
+  streamsCommand,
+  liveCommand,
+  learnCommand,
+  protocolsCli,
+  configCli,
+  rulesCli,
+];
 
 const VERSION = (() => {
   try {

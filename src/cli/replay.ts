@@ -15,6 +15,9 @@ import {
   DETECT_HELP,
   DETECT_OPTIONS,
   detectOption,
+  POLICY_HELP,
+  POLICY_OPTIONS,
+  policyOption,
   rulesReportText,
   EXIT_CODES_HELP,
   EXIT_INPUT,
@@ -52,6 +55,7 @@ Options:
                         or seconds since the epoch (1714564800)
   --end TIME            skip packets captured at or after TIME
 ${DETECT_HELP}
+${POLICY_HELP}
   --community-id-seed N seed of the EVE community_id field (0-65535, default 0)
   --out FILE            write there instead of standard output
   --config FILE         engine options as JSON (see the README: tcp, flow, fragments, decode,
@@ -117,6 +121,7 @@ async function run(argv: string[]): Promise<number> {
     end: { type: 'string' },
     'community-id-seed': { type: 'string' },
     ...DETECT_OPTIONS,
+    ...POLICY_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -137,10 +142,12 @@ async function run(argv: string[]): Promise<number> {
 
   const filter = values.filter as string | undefined;
   const detect = detectOption(values);
+  const policy = policyOption(values);
   const engine = createEngine({
     ...loadConfig(values.config as string | undefined),
     ...(filter !== undefined ? { filter } : {}),
     ...(detect !== undefined ? { detect } : {}),
+    ...(policy !== undefined ? { policy } : {}),
     // Events of other types are not built at all (the summary counts every type, so it asks for all).
     ...(format === 'eve' && types !== null ? { eventTypes: [...types] as NetsieveEventType[] } : {}),
   });
@@ -217,7 +224,7 @@ export const replayCommand: Command = {
   usage: [
     'replay <file|->... [--filter EXPR] [--format eve|summary] [--types T,...] [--out FILE]',
     '    [--config FILE] [--count N] [--start TIME] [--end TIME] [--community-id-seed N]',
-    '    [--progress|--no-progress]',
+    '    [--rules FILE]... [--dlp S,...] [--policy FILE] [--mode M] [--groups FILE] [--progress|--no-progress]',
   ],
   help: HELP,
   run,

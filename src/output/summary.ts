@@ -87,6 +87,13 @@ export function formatSummary(s: SummaryInput): string {
     `  reassembly   peak memory ${formatBytes(st.reassembly.memoryPeak)}, memcap hits ${nf.format(st.reassembly.memcapHits)}`,
     `  events       ${list(s.events)}`,
   ];
+  if (st.policy !== undefined) {
+    const p = st.policy;
+    lines.push(
+      `  policy       ${p.mode}: ${nf.format(p.rules)} rules, ${nf.format(p.groups)} groups; flows allowed ${nf.format(p.flowsAllowed)}, denied ${nf.format(p.flowsDenied)}, violations ${nf.format(p.violations)}`,
+      `               dropped ${nf.format(p.packetsDropped)} packets (${formatBytes(p.bytesDropped)}); names from DNS ${nf.format(p.names.entries)} (${nf.format(p.names.responses)} responses), learned ${nf.format(p.learned)} conversations`,
+    );
+  }
   if (st.internalErrors.count > 0) {
     const last = st.internalErrors.last;
     lines.push(

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 // TEMPORARY (lead's stand-in until the policyfile branch lands; not committed)
 import { parseAddress } from '../decode/address.js';
 import { NetsieveError } from '../errors.js';

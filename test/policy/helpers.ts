@@ -43,10 +43,15 @@ export class Net {
     this.engine.on('*', (ev) => this.events.push(ev));
   }
 
+  /** Every packet sent, to replay the same traffic through another engine. */
+  readonly sent: { data: Uint8Array; tsSec: number; tsNsec: number }[] = [];
+
   private send(frame: Uint8Array): Verdict {
     this.now += 0.001;
     const sec = Math.floor(this.now);
-    return this.engine.process({ data: frame, tsSec: sec, tsNsec: Math.round((this.now - sec) * 1e9) });
+    const packet = { data: frame, tsSec: sec, tsNsec: Math.round((this.now - sec) * 1e9) };
+    this.sent.push(packet);
+    return this.engine.process(packet);
   }
 
   /**
@@ -132,6 +137,19 @@ export class Net {
   anomalies(name: string): NetsieveEvent[] {
     return this.events.filter((e) => e.type === 'anomaly' && e.anomaly.event === name);
   }
+}
+
+/** Replays packets through a new engine; returns its events (after a flush) and the verdicts. */
+export function replayThrough(
+  options: CreateEngineOptions,
+  packets: readonly { data: Uint8Array; tsSec: number; tsNsec: number }[],
+): { engine: Engine; events: NetsieveEvent[]; verdicts: Verdict[] } {
+  const engine = createEngine(options);
+  const events: NetsieveEvent[] = [];
+  engine.on('*', (ev) => events.push(ev));
+  const verdicts = packets.map((p) => engine.process(p));
+  engine.flush();
+  return { engine, events, verdicts };
 }
 
 /** An HTTP/1.1 request with a Host. */
