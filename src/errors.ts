@@ -27,6 +27,7 @@ export const ERROR_CODES = {
   NS_ERR_MODE: 'a regex database was used in a mode it was not compiled for',
   NS_ERR_INPUT: 'data given to scan is not bytes (a string, a number, an array...), or a scan argument has the wrong type',
   NS_ERR_RULE: 'a signature rule cannot be loaded (bad syntax, an unknown or unsupported keyword, a bad value or variable)',
+  NS_ERR_POLICY: 'a policy cannot be used (a syntax error, an unknown group, a bad CIDR, port or name)',
 } as const;
 
 export type NetsieveErrorCode = keyof typeof ERROR_CODES;

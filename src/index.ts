@@ -33,6 +33,9 @@ export type {
   TcpStreamSummary,
   Timestamp,
   Verdict,
+  ViolationEvent,
+  PolicyDecision,
+  PolicyEvidence,
 } from './events.js';
 export { NetsieveError, isNetsieveError, ERROR_CODES } from './errors.js';
 export type { NetsieveErrorCode, ErrorLocation } from './errors.js';
@@ -166,6 +169,23 @@ export type { DetectOptions } from './detect/index.js';
 export { compileDlp, DlpScanner, DlpStream, DLP_SENSORS, DLP_SENSOR_NAMES } from './detect/dlp/index.js';
 export type { DlpFinding, DlpOptions } from './detect/dlp/index.js';
 export { DLP_GID } from './detect/dlp-signatures.js';
+
+// Policy: segmentation and egress rules, names from DNS, modes, learning (the engine's `policy` option).
+export { checkPolicy, parsePolicy, readPolicyFile, POLICY_MODES, POLICY_ANOMALIES } from './policy/index.js';
+export type {
+  PolicyOptions,
+  PolicyStats,
+  PolicyDocument,
+  PolicyGroupSpec,
+  PolicyRuleSpec,
+  PolicyMode,
+  PolicyAction,
+  PolicyProblem,
+  NameSource,
+  LearnOptions,
+  NameTableOptions,
+} from './policy/index.js';
+export { POLICY_GID } from './output/eve.js';
 
 // Output.
 export { toEve, toEveLine, eveTimestamp, isoTimestamp, EveFormatter } from './output/eve.js';

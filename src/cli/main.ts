@@ -21,6 +21,7 @@ import {
 import { configCli } from './config.js';
 import { learnCommand } from './learn.js';
 import { liveCommand } from './live.js';
+import { policyCli } from './policy.js';
 import { protocolsCli } from './protocols.js';
 import { replayCommand } from './replay.js';
 import { rulesCli } from './rules.js';
@@ -32,6 +33,7 @@ const COMMANDS: readonly Command[] = [
   streamsCommand,
   liveCommand,
   learnCommand,
+  policyCli,
   protocolsCli,
   configCli,
   rulesCli,
@@ -112,7 +114,8 @@ function failure(e: unknown): number {
   }
   if (isNetsieveError(e)) {
     process.stderr.write(`netsieve: ${e.message}\n`);
-    if (e.code === 'NS_ERR_CONFIG' || e.code === 'NS_ERR_OPTION' || e.code === 'NS_ERR_USAGE') return EXIT_USAGE;
+    if (e.code === 'NS_ERR_CONFIG' || e.code === 'NS_ERR_OPTION' || e.code === 'NS_ERR_USAGE' || e.code === 'NS_ERR_POLICY')
+      return EXIT_USAGE;
     if (e.code === 'NS_ERR_OUTPUT') return EXIT_OUTPUT;
     return EXIT_INPUT;
   }

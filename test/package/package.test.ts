@@ -76,7 +76,9 @@ describe('the packed package', () => {
       'dist/cli/main.js',
       'wasm/kernel.wasm',
       'schema/netsieve-config.schema.json',
+      'schema/netsieve-policy.schema.json',
       'examples/netsieve.config.json',
+      'examples/policy/egress.json',
     ]) {
       expect(packedFiles, f).toContain(f);
     }
