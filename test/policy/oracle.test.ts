@@ -22,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine.js';
 import type { FlowEvent } from '../../src/events.js';
+import { checkPolicy } from '../../src/policy/policy-file.js';
 import type { PolicyDecision, PolicyDocument } from '../../src/policy/types.js';
 import { CORPUS_ABSENT, corpusPath, corpusPresent, hasTruth, truthOf } from '../support/corpus.js';
 import {
@@ -273,6 +274,18 @@ describe.skipIf(!corpusPresent)('policy decisions agree with an independent orac
     const { ours, theirs } = pair(flows, oracleDecisions(c, { ...document, default: 'allow' }), c);
     expect(ours).not.toEqual(theirs);
     expect(ours.filter((o, i) => o.action !== theirs[i]!.action).length).toBeGreaterThan(0);
+  });
+});
+
+describe('the oracle policies', () => {
+  it('each is a policy netsieve accepts without a warning', () => {
+    const files = fs.readdirSync(POLICIES).filter((f) => f.endsWith('.json'));
+    expect(files.sort()).toEqual(
+      byPolicy()
+        .map(([p]) => p)
+        .sort(),
+    );
+    for (const f of files) expect({ f, problems: checkPolicy(readPolicy(f)).problems }).toEqual({ f, problems: [] });
   });
 });
 
