@@ -29,6 +29,11 @@ export class CompiledPolicy {
   readonly ruleTo: Int32Array;
   /** Whether any rule lists apps (then a flow whose application is not known yet is decided provisionally). */
   readonly hasApps: boolean;
+  /**
+   * Per group, the rules whose `from` is that group, in order: a decision reads only the rules of the groups
+   * its client is in (a few), not all of them.
+   */
+  readonly rulesFrom: Int32Array[];
 
   constructor(policy: ParsedPolicy, runtime: RuntimeGroups) {
     this.mode = policy.mode;
@@ -67,6 +72,35 @@ export class CompiledPolicy {
       if (r.apps !== null) hasApps = true;
     });
     this.hasApps = hasApps;
+    const lists: number[][] = this.groupNames.map(() => []);
+    this.rules.forEach((_, i) => {
+      const from = this.ruleFrom[i]!;
+      if (from >= 0) lists[from]!.push(i);
+    });
+    this.rulesFrom = lists.map((l) => Int32Array.from(l));
+  }
+
+  /**
+   * The rules whose `from` group is in `clientSet`, in rule order, into `out` (reused); returns how many.
+   * One group: its list as is; several: their lists merged.
+   */
+  candidates(clientSet: Uint32Array, out: Int32Array): number {
+    let n = 0;
+    let lists = 0;
+    for (let w = 0; w < clientSet.length; w++) {
+      let word = clientSet[w]!;
+      while (word !== 0) {
+        const bit = 31 - Math.clz32(word & -word);
+        word &= word - 1;
+        const list = this.rulesFrom[(w << 5) | bit]!;
+        if (list.length === 0) continue;
+        out.set(list, n);
+        n += list.length;
+        lists++;
+      }
+    }
+    if (lists > 1) out.subarray(0, n).sort();
+    return n;
   }
 
   get hasNames(): boolean {

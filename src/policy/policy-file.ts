@@ -409,13 +409,19 @@ function parseRule(p: Problems, raw: unknown, index: number, ctx: RuleContext): 
  * and no `apps`, so it decides every flow the later one would. Only this simple case: overlapping CIDRs or port
  * ranges are left alone, as they are often intended (narrow denies before a broad allow).
  */
-function checkShadowed(p: Problems, earlierRules: readonly ParsedRule[], later: ParsedRule): void {
-  const earlier = earlierRules.find((e) => e.from === later.from && e.to === later.to && e.ports === null && e.apps === null);
+/**
+ * Warns about a rule that an earlier one always decides first: same from and to, and the earlier has no
+ * ports and no apps. `catchAll` holds the first such earlier rule per (from, to), so the check is one lookup.
+ */
+function checkShadowed(p: Problems, catchAll: Map<string, ParsedRule>, later: ParsedRule): void {
+  const key = `${later.from}\u0000${later.to}`;
+  const earlier = catchAll.get(key);
   if (earlier !== undefined)
     p.warning(
       `$.rules[${later.index}]`,
       `never matches: rule ${earlier.index} ("${earlier.id}") decides every flow from "${later.from}" to "${later.to}" first`,
     );
+  else if (later.ports === null && later.apps === null) catchAll.set(key, later);
 }
 
 /**
@@ -465,11 +471,12 @@ export function checkPolicy(
     if (!Array.isArray(doc.rules)) p.error('$.rules', `rules must be an array, not ${kind(doc.rules)}`);
     else {
       const ctx: RuleContext = { groupNames, knownApps: options.knownApps ?? defaultKnownApps(), ids: new Map() };
+      const catchAll = new Map<string, ParsedRule>();
       // entries(), not forEach: a hole in an array built in code is reported, not skipped.
       for (const [i, raw] of doc.rules.entries()) {
         const r = parseRule(p, raw, i, ctx);
         if (r === null) continue;
-        checkShadowed(p, rules, r);
+        checkShadowed(p, catchAll, r);
         rules.push(r);
       }
     }

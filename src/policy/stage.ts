@@ -117,6 +117,8 @@ export class PolicyStage {
   private nameOfGroup: (string | null)[] = [];
   private sourceOfGroup: NameSource[] = [];
   private touched: number[] = [];
+  /** Scratch: the rules a decision reads (those whose from group contains the client), in order. */
+  private candidates = new Int32Array(0);
   private readonly host: PolicyHost;
   private decisionCount = 0;
   private flowsAllowed = 0;
@@ -308,8 +310,11 @@ export class PolicyStage {
     let canAllow = false;
     let canDeny = false;
     const rules = c.rules;
-    for (let i = 0; i < rules.length; i++) {
-      if (!hasBit(clientSet, c.ruleFrom[i]!)) continue;
+    if (this.candidates.length < rules.length) this.candidates = new Int32Array(rules.length);
+    const candidates = this.candidates;
+    const count = c.candidates(clientSet, candidates);
+    for (let k = 0; k < count; k++) {
+      const i = candidates[k]!;
       const to = c.ruleTo[i]!;
       const toYes = hasBit(serverSet, to);
       if (!toYes && !(namePending && hasBit(c.nameGroups, to))) continue;
