@@ -15,6 +15,7 @@
  * same file, fit for review in version control.
  */
 import { formatAddress, parseAddress } from '../decode/address.js';
+import { NetsieveError } from '../errors.js';
 import type { Flow } from '../flow/flow.js';
 import { isInternalAddress } from './address-groups.js';
 import type { RuntimeGroups } from './compiled.js';
@@ -63,6 +64,11 @@ export class Learner {
     this.prefix4 = checkPrefix(options.prefix4 ?? 32, 32, 'prefix4');
     this.prefix6 = checkPrefix(options.prefix6 ?? 128, 128, 'prefix6');
     this.max = options.maxConversations ?? 100_000;
+    if (!Number.isInteger(this.max) || this.max < 1)
+      throw new NetsieveError(
+        'NS_ERR_OPTION',
+        `policy.learn.maxConversations must be a positive integer, not ${JSON.stringify(this.max)}`,
+      );
   }
 
   get size(): number {
@@ -223,6 +229,7 @@ function cmp(a: string, b: string): number {
 }
 
 function checkPrefix(n: number, max: number, what: string): number {
-  if (!Number.isInteger(n) || n < 0 || n > max) throw new RangeError(`policy.learn.${what} must be an integer 0..${max}`);
+  if (!Number.isInteger(n) || n < 0 || n > max)
+    throw new NetsieveError('NS_ERR_OPTION', `policy.learn.${what} must be an integer 0..${max}, not ${JSON.stringify(n)}`);
   return n;
 }

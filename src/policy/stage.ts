@@ -25,7 +25,7 @@ import { PolicyAnomaly } from './events.js';
 import { Learner, type LearnOptions } from './learn.js';
 import { addressKey, NameTable, type NameTableOptions, type NameTableStats } from './name-table.js';
 import { normalizeName } from './names.js';
-import { type Cidr, parsePolicy, readPolicyFile, type ParsedPolicy } from './policy-file.js';
+import { type Cidr, POLICY_NAME_PATTERN, parsePolicy, readPolicyFile, type ParsedPolicy } from './policy-file.js';
 import { parseCidr } from './cidr.js';
 import type { NameSource, PolicyAction, PolicyDecision, PolicyDocument, PolicyEvidence, PolicyMode } from './types.js';
 import { POLICY_MODES } from './types.js';
@@ -459,6 +459,12 @@ function parseGroups(groups: Readonly<Record<string, readonly string[]>>): Map<s
     throw new NetsieveError('NS_ERR_OPTION', 'groups must be an object: { "name": ["10.0.0.0/24", "fd00::1"], ... }');
   const out = new Map<string, Cidr[]>();
   for (const [name, list] of Object.entries(groups)) {
+    // The names a policy file may use, so that a learned policy naming these groups checks clean.
+    if (!POLICY_NAME_PATTERN.test(name))
+      throw new NetsieveError(
+        'NS_ERR_OPTION',
+        `group name ${JSON.stringify(name)} must start with a letter or digit and use letters, digits and _ . : @ / - (128 at most)`,
+      );
     if (!Array.isArray(list))
       throw new NetsieveError('NS_ERR_OPTION', `group ${JSON.stringify(name)} must be an array of CIDR blocks or addresses`);
     const cidrs: Cidr[] = [];
