@@ -30,7 +30,13 @@ describe('examples/', () => {
         .readdirSync(EXAMPLES)
         .filter((f) => f.endsWith('.mjs'))
         .sort(),
-    ).toEqual(['inline-verdicts.mjs', 'regex-stream.mjs', 'replay-filter.mjs', 'stream-consumer.mjs']);
+    ).toEqual([
+      'inline-verdicts.mjs',
+      'policy-learn-protect.mjs',
+      'regex-stream.mjs',
+      'replay-filter.mjs',
+      'stream-consumer.mjs',
+    ]);
   });
 
   it('replay-filter prints the HTTP requests, DNS questions and busy flows of the capture', () => {
@@ -55,6 +61,15 @@ describe('examples/', () => {
     expect(out).toMatch(/^drop: GET \/missing answered 404 \(flow \d+\)$/m);
     expect(out).toContain('verdicts: accept 402, drop 1\n');
     expect(out).toContain('flows: http 4, dns 6, redis 4, tls 2\n');
+  });
+
+  it('policy-learn-protect learns the capture, then drops the Redis flows its edited policy no longer allows', () => {
+    const out = run('policy-learn-protect.mjs');
+    expect(out).toContain('learned: 5 rules over 1 groups\n');
+    expect(out).toContain('  learned-2: host-127.0.0.1 -> host-127.0.0.1 tcp/6379 redis\n');
+    expect(out.match(/^violation: 127\.0\.0\.1 -> 127\.0\.0\.1:6379 \(rule default, packet \d+\)$/gm)).toHaveLength(4);
+    expect(out).toContain('verdicts: accept 257, drop 146\n');
+    expect(out).toContain('flows: allowed 12, denied 4\n');
   });
 
   it('stream-consumer sees every TCP flow’s bytes in order, both ways', () => {
