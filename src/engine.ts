@@ -331,8 +331,9 @@ export class Engine {
   // ---------------------------------------------------------------- packets
 
   /**
-   * Processes one packet and returns its verdict (`drop` only when a `drop` policy rejected it; netsieve has
-   * no blocking rules yet). Events it causes go to the listeners before this returns.
+   * Processes one packet and returns its verdict: `drop` when its flow is denied by the policy in protect
+   * mode, matched a `drop`/`reject` rule, or when `tcp.memcapPolicy: 'drop'` refused it; else `accept`.
+   * Events it causes go to the listeners before this returns.
    */
   process(packet: PacketInput): Verdict {
     if (this.closed) throw new NetsieveError('NS_ERR_STATE', 'process() called after close(); create a new engine');
