@@ -134,7 +134,7 @@ async function run(argv: string[]): Promise<number> {
 
 export const learnCommand: Command = {
   name: 'learn',
-  usage: ['learn <file|->... [--groups FILE] [--prefix4 N] [--prefix6 N] [--filter EXPR] [--out FILE]'],
+  usage: ['learn <file|->... [--groups FILE] [--prefix4 N] [--prefix6 N] [--filter EXPR]', '    [--out FILE]'],
   help: HELP,
   run,
 };

@@ -145,7 +145,8 @@ export const liveCommand: Command = {
   name: 'live',
   usage: [
     'live <interface> [--filter BPF] [--format eve|summary] [--types T,...] [--out FILE]',
-    '    [--config FILE] [--count N] [--duration S] [--list] [--rules FILE]... [--policy FILE] [--mode M]',
+    '    [--config FILE] [--count N] [--duration S] [--list]',
+    '    [--rules FILE]... [--policy FILE] [--mode M]',
   ],
   help: HELP,
   run,

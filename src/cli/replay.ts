@@ -224,7 +224,8 @@ export const replayCommand: Command = {
   usage: [
     'replay <file|->... [--filter EXPR] [--format eve|summary] [--types T,...] [--out FILE]',
     '    [--config FILE] [--count N] [--start TIME] [--end TIME] [--community-id-seed N]',
-    '    [--rules FILE]... [--dlp S,...] [--policy FILE] [--mode M] [--groups FILE] [--progress|--no-progress]',
+    '    [--rules FILE]... [--dlp S,...] [--policy FILE] [--mode M] [--groups FILE]',
+    '    [--progress|--no-progress]',
   ],
   help: HELP,
   run,
