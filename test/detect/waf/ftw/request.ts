@@ -3,7 +3,7 @@
  * reading how go-ftw builds a request (ftwhttp/request.go, ftwhttp/header.go, test/types.go, test/data.go,
  * runner/run.go); no code of it is copied. What it does, in order:
  *
- * - `encoded_request`: the base64 is decoded and sent as it is, nothing added.
+ * - `encoded_request`: the base64 is decoded (Go skips CR and LF in it) and sent as it is, nothing added.
  * - The request line is `<method> <uri> <version>\r\n`, each as written in the YAML (the URI is not encoded;
  *   missing ones are GET, `/`, HTTP/1.1).
  * - The `headers` mapping is a Go map, so its order is lost: go-ftw sorts the names (byte order) and sends
