@@ -1,7 +1,9 @@
 /**
- * The exact bytes go-ftw (github.com/coreruleset/go-ftw v2) writes on the socket for a stage, written from
- * reading how go-ftw builds a request (ftwhttp/request.go, ftwhttp/header.go, test/types.go, test/data.go,
- * runner/run.go); no code of it is copied. What it does, in order:
+ * The exact bytes go-ftw writes on the socket for a stage, written from reading how go-ftw builds a request
+ * (ftwhttp/request.go, ftwhttp/header.go, test/types.go, test/data.go, runner/run.go); no code of it is copied.
+ * The version is v2.3.0, the one CRS v4.28.0's CI pins (`GO_FTW_VERSION` in .github/workflows/test.yml);
+ * those files are unchanged from v2.3.0 to v2.5.0. Before v2.x's multi-header support (June 2025) go-ftw
+ * sorted all headers, its own included; not any more. What it does, in order:
  *
  * - `encoded_request`: the base64 is decoded (Go skips CR and LF in it) and sent as it is, nothing added.
  * - The request line is `<method> <uri> <version>\r\n`, each as written in the YAML (the URI is not encoded;
@@ -28,6 +30,9 @@
 import type { FtwHeader, FtwInput, FtwStage } from './load.js';
 
 const CRLF = '\r\n';
+
+/** The go-ftw release whose behaviour this file reproduces (the one CRS v4.28.0's CI runs). */
+export const GO_FTW_VERSION = '2.3.0';
 
 /** Go's `textproto.CanonicalMIMEHeaderKey`: a name with a byte that is not a token character is kept as it is. */
 export function canonicalHeaderKey(name: string): string {
