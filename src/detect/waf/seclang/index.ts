@@ -7,5 +7,5 @@ export { SecLangError, splitArguments, splitDirectives } from './lexer.js';
 export { crsFiles, defaultConfig, loadSecLang, type SecInput, type SecLoadOptions } from './load.js';
 export type * from './model.js';
 export { MAX_PHRASES, OPERATORS, parseOperator, phrasesOf } from './operators.js';
-export { parseSetvar } from './parser.js';
+export { idRanges, parseCtl, parseSetvar } from './parser.js';
 export { COLLECTIONS, parseVariables, SCALARS } from './variables.js';

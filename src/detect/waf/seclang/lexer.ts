@@ -6,7 +6,8 @@
  * Quoting: an argument is a run of non-blank characters, or text between double (or single) quotes. Inside
  * quotes, `\"` is a quote that does not end the argument and loses its backslash; every other backslash is
  * kept as written, because the arguments are mostly regexes (`\d`, `\\`). A `\\` pair is read as a pair, so
- * the second backslash never escapes the character after it (`"a\\"` ends at its last quote).
+ * the second backslash never escapes the character after it (`"a\\"` ends at its last quote), as ModSecurity
+ * v3's scanner reads it (Apache's reader would take that quote as escaped; CRS never writes `\\"`).
  */
 
 /** Why a directive, a rule or one of its parts was refused; caught by the loader, never thrown out of it. */

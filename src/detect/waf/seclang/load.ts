@@ -14,7 +14,7 @@ import { splitActions } from './actions.js';
 import { SecLangError, splitArguments, splitDirectives } from './lexer.js';
 import type { SecConfig, SecIgnored, SecLoadResult, SecRefusal, SecRule } from './model.js';
 import type { OperatorContext } from './operators.js';
-import { type PhaseDefaults, parseDefaults, parseRuleText } from './parser.js';
+import { idRanges, type PhaseDefaults, parseDefaults, parseRuleText } from './parser.js';
 import { parseVariables } from './variables.js';
 
 /** One input: a file to read (`path`), or a text (`text`, reported under `name`, or `path` when given). */
@@ -172,21 +172,6 @@ const ENGINE_DIRECTIVES: ReadonlyMap<string, [string, Setter]> = new Map(
 );
 
 const IGNORED: ReadonlyMap<string, string> = new Map(IGNORED_DIRECTIVES.map((d) => [d.toLowerCase(), d]));
-
-/** Rule ids in `1 2 100-200` / `"942100,942200"` arguments. */
-function idRanges(directive: string, args: string[]): [number, number][] {
-  const out: [number, number][] = [];
-  for (const w of args.flatMap((a) => a.split(/[\s,]+/)).filter((x) => x !== '')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(w);
-    if (m === null) throw new SecLangError(directive, `${directive}: "${w}" is not an id or an id range`);
-    const lo = Number(m[1]);
-    const hi = m[2] !== undefined ? Number(m[2]) : lo;
-    if (hi < lo) throw new SecLangError(directive, `${directive}: range ${w} is backwards`);
-    out.push([lo, hi]);
-  }
-  if (out.length === 0) throw new SecLangError(directive, `${directive}: needs ids`);
-  return out;
-}
 
 const inRanges = (id: number | null, ranges: [number, number][]) =>
   id !== null && ranges.some(([lo, hi]) => id >= lo && id <= hi);
@@ -438,7 +423,10 @@ export function loadSecLang(inputs: readonly SecInput[], options: SecLoadOptions
         refuse(src.line, findId(src.text), keyword, reason);
       }
     }
-    if (open !== null) closeOpen(Number.NaN);
+    if (open !== null) {
+      const o: OpenChain = open;
+      refuse(o.head.line, o.head.id, 'chain', `the chain of rule ${o.head.id} is not completed before the end of the file`);
+    }
   };
 
   const loadFile = (file: string, depth: number) => {

@@ -54,6 +54,12 @@ export interface SecSetvar {
 export interface SecCtl {
   name: string;
   value: string;
+  /** `ruleRemoveById`, `ruleRemoveTargetById`: the id ranges (inclusive; one id is `[id, id]`). */
+  ids?: [number, number][];
+  /** `ruleRemoveByTag`, `ruleRemoveTargetByTag`: the tag. */
+  tag?: string;
+  /** `ruleRemoveTargetById`, `ruleRemoveTargetByTag`: the targets removed (as written after `;`). */
+  targets?: SecVariable[];
 }
 
 export type SecDisruptive = 'block' | 'deny' | 'pass' | 'allow' | 'drop' | 'redirect';

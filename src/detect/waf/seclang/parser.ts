@@ -9,9 +9,59 @@
  */
 import { ACTION_NAMES, CTL_NAMES, DISRUPTIVE, SEVERITIES, TRANSFORMATION_NAMES } from './actions.js';
 import { SecLangError } from './lexer.js';
-import type { SecAction, SecDisruptive, SecRule, SecSetvar } from './model.js';
+import type { SecAction, SecCtl, SecDisruptive, SecRule, SecSetvar } from './model.js';
 import { type OperatorContext, parseOperator } from './operators.js';
 import { parseVariables } from './variables.js';
+
+/** Rule ids in `1 2 100-200` / `"942100,942200"` arguments (SecRuleRemoveById, ctl:ruleRemoveById). */
+export function idRanges(directive: string, args: string[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const w of args.flatMap((a) => a.split(/[\s,]+/)).filter((x) => x !== '')) {
+    const m = /^(\d{1,10})(?:-(\d{1,10}))?$/.exec(w);
+    if (m === null) throw new SecLangError(directive, `${directive}: "${w}" is not an id or an id range`);
+    const lo = Number(m[1]);
+    const hi = m[2] !== undefined ? Number(m[2]) : lo;
+    if (hi < lo) throw new SecLangError(directive, `${directive}: range ${w} is backwards`);
+    out.push([lo, hi]);
+  }
+  if (out.length === 0) throw new SecLangError(directive, `${directive}: needs ids`);
+  return out;
+}
+
+const CTL_CHOICES: Readonly<Record<string, readonly string[]>> = {
+  ruleEngine: ['On', 'Off', 'DetectionOnly'],
+  requestBodyProcessor: ['URLENCODED', 'MULTIPART', 'XML', 'JSON'],
+  requestBodyAccess: ['On', 'Off'],
+  forceRequestBodyVariable: ['On', 'Off'],
+  auditEngine: ['On', 'Off', 'RelevantOnly'],
+};
+
+/** `ctl:name=value`, typed: id ranges, tag and targets of the rule-removal options; choices checked. */
+export function parseCtl(text: string): SecCtl {
+  const eq = text.indexOf('=');
+  const raw = eq < 0 ? text : text.slice(0, eq);
+  const name = CTL_NAMES.get(raw.trim().toLowerCase());
+  if (name === undefined) throw new SecLangError(`ctl:${raw}`, `ctl:${raw} is not supported`);
+  if (eq < 0) throw new SecLangError(`ctl:${name}`, `ctl:${name} needs "=value"`);
+  const value = text.slice(eq + 1).trim();
+  const ctl: SecCtl = { name, value };
+  const key = `ctl:${name}`;
+  const choices = CTL_CHOICES[name];
+  if (choices !== undefined && !choices.some((c) => c.toLowerCase() === value.toLowerCase()))
+    throw new SecLangError(key, `${key}: "${value}" is not one of ${choices.join(', ')}`);
+  if (name === 'ruleRemoveById') ctl.ids = idRanges(key, [value]);
+  else if (name === 'ruleRemoveByTag') {
+    if (value === '') throw new SecLangError(key, `${key}: needs a tag`);
+    ctl.tag = value;
+  } else if (name === 'ruleRemoveTargetById' || name === 'ruleRemoveTargetByTag') {
+    const semi = value.indexOf(';');
+    if (semi <= 0 || semi === value.length - 1) throw new SecLangError(key, `${key}: "${value}" is not selector;targets`);
+    if (name === 'ruleRemoveTargetById') ctl.ids = idRanges(key, [value.slice(0, semi)]);
+    else ctl.tag = value.slice(0, semi);
+    ctl.targets = parseVariables(value.slice(semi + 1));
+  }
+  return ctl;
+}
 
 /** The SecDefaultAction of one phase. */
 export interface PhaseDefaults {
@@ -114,12 +164,8 @@ function checkAction(a: SecAction): void {
   if (a.name === 't') {
     const t = TRANSFORMATION_NAMES.get(a.value!.toLowerCase());
     if (t === undefined) throw new SecLangError(`t:${a.value}`, `transformation ${a.value} is not supported`);
-  } else if (a.name === 'ctl') {
-    const eq = a.value!.indexOf('=');
-    const name = eq < 0 ? a.value! : a.value!.slice(0, eq);
-    if (!CTL_NAMES.has(name.trim().toLowerCase())) throw new SecLangError(`ctl:${name}`, `ctl:${name} is not supported`);
-    if (eq < 0) throw new SecLangError(`ctl:${name}`, `ctl:${name} needs "=value"`);
-  } else if (a.name === 'severity') {
+  } else if (a.name === 'ctl') parseCtl(a.value!);
+  else if (a.name === 'severity') {
     const v = a.value!.trim().toLowerCase();
     if (!SEVERITIES.has(v) && !/^[0-7]$/.test(v))
       throw new SecLangError('severity', `severity: "${a.value}" is not 0-7 or a level name`);
@@ -278,11 +324,9 @@ export function parseRuleText(
       case 'skip':
         rule.skip = Number(v.trim());
         break;
-      case 'ctl': {
-        const eq = v.indexOf('=');
-        rule.ctl.push({ name: CTL_NAMES.get(v.slice(0, eq).trim().toLowerCase())!, value: v.slice(eq + 1).trim() });
+      case 'ctl':
+        rule.ctl.push(parseCtl(v));
         break;
-      }
       case 'capture':
         rule.capture = true;
         break;

@@ -78,16 +78,52 @@ describe('SecLang syntax', () => {
     ]);
   });
 
-  it('reads ctl values with = ; and : (ruleRemoveTargetById)', () => {
+  it('reads ctl values with = ; and : into ids, tags and targets', () => {
     const rule = only(
-      'SecRule REQUEST_FILENAME "@streq /login" "id:5,phase:1,pass,nolog,ctl:ruleRemoveTargetById=942100;ARGS:foo,ctl:ruleEngine=DetectionOnly"',
+      'SecRule REQUEST_FILENAME "@streq /login" "id:5,phase:1,pass,nolog,ctl:ruleRemoveTargetById=942100;ARGS:foo,ctl:ruleEngine=DetectionOnly,' +
+        'ctl:ruleRemoveById=941000-942999,ctl:ruleRemoveByTag=OWASP_CRS,ctl:ruleRemoveTargetByTag=attack-sqli;ARGS:pwd|!ARGS:/^x/,ctl:requestBodyProcessor=JSON"',
     );
+    const args = (key: string | null, keyRegex: string | null = null, exclude = false) => ({
+      name: 'ARGS',
+      key,
+      keyRegex,
+      count: false,
+      exclude,
+    });
     expect(rule.ctl).toEqual([
-      { name: 'ruleRemoveTargetById', value: '942100;ARGS:foo' },
+      { name: 'ruleRemoveTargetById', value: '942100;ARGS:foo', ids: [[942100, 942100]], targets: [args('foo')] },
       { name: 'ruleEngine', value: 'DetectionOnly' },
+      { name: 'ruleRemoveById', value: '941000-942999', ids: [[941000, 942999]] },
+      { name: 'ruleRemoveByTag', value: 'OWASP_CRS', tag: 'OWASP_CRS' },
+      {
+        name: 'ruleRemoveTargetByTag',
+        value: 'attack-sqli;ARGS:pwd|!ARGS:/^x/',
+        tag: 'attack-sqli',
+        targets: [args('pwd'), args(null, '^x', true)],
+      },
+      { name: 'requestBodyProcessor', value: 'JSON' },
     ]);
     expect(rule.nolog).toBe(true);
     expect(rule.auditlog).toBe(false);
+    const bad = load(
+      [
+        'ctl:ruleEngine=Maybe',
+        'ctl:ruleRemoveTargetById=942100',
+        'ctl:ruleRemoveById=abc',
+        'ctl:requestBodyProcessor=YAML',
+        'ctl:nope=1',
+      ]
+        .map((c, i) => `SecAction "id:${i + 1},pass,${c}"`)
+        .join('\n'),
+    );
+    expect(bad.rules).toEqual([]);
+    expect(bad.refused.map((x) => [x.id, x.directive])).toEqual([
+      [1, 'ctl:ruleEngine'],
+      [2, 'ctl:ruleRemoveTargetById'],
+      [3, 'ctl:ruleRemoveById'],
+      [4, 'ctl:requestBodyProcessor'],
+      [5, 'ctl:nope'],
+    ]);
   });
 
   it('reads targets: lists, keys, /regex/ keys holding |, &, !, XML:/*, TX:/^MSC_/', () => {
