@@ -93,6 +93,23 @@ const NOT_IN_DEFAULTS: ReadonlySet<string> = new Set([
   'severity',
 ]);
 
+/**
+ * Actions only the first rule of a chain may hold (ModSecurity's reference manual: disruptive actions, phase,
+ * metadata, skip and skipAfter); id, phase and the disruptive actions are checked with their own messages.
+ */
+const HEAD_ONLY: ReadonlySet<string> = new Set([
+  'msg',
+  'logdata',
+  'tag',
+  'severity',
+  'ver',
+  'rev',
+  'maturity',
+  'accuracy',
+  'skip',
+  'skipAfter',
+]);
+
 /** Reads `phase:` values: 1-5, `request` (2), `response` (4), `logging` (5). */
 export function parsePhase(value: string | null): number {
   const v = (value ?? '').trim().toLowerCase();
@@ -276,6 +293,8 @@ export function parseRuleText(
     if (rule.id !== null) throw new SecLangError('id', 'a chained rule may not have an id');
     if (phaseSeen) throw new SecLangError('phase', "a chained rule may not have a phase (it runs in its head's)");
     if (src.kind !== 'rule') throw new SecLangError('SecAction', 'a chain continues with SecRule');
+    const headOnly = actions.find((a) => HEAD_ONLY.has(a.name));
+    if (headOnly !== undefined) throw new SecLangError(headOnly.name, `${headOnly.name} belongs to the chain's first rule`);
     rule.phase = head.phase;
   } else if (rule.id === null) throw new SecLangError(src.kind === 'rule' ? 'SecRule' : 'SecAction', 'a rule needs an id');
   const phaseDefaults = defaults.get(rule.phase) ?? builtInDefaults();

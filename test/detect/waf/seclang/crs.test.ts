@@ -208,6 +208,19 @@ describe.skipIf(!crsPresent)(`CRS v4.28.0 with CI's configuration (needs ${CRS_D
     expect(rule(959100).blockAction).toBe('pass');
   });
 
+  it('ci/crs-setup-pl1.conf loads the same way, with blocking paranoia 1', () => {
+    const pl1 = loadSecLang(
+      crsFiles(CRS_DIR, [path.join(CRS_DIR, 'ci', 'modsecurity.conf'), path.join(CRS_DIR, 'ci', 'crs-setup-pl1.conf')]).map(
+        (p) => ({ path: p }),
+      ),
+    );
+    expect(pl1.refused).toEqual([]);
+    expect(pl1.rules.filter((x) => x.kind !== 'marker')).toHaveLength(TOTAL);
+    expect(pl1.rules.find((x) => x.id === 900000)!.setvars).toEqual([
+      { collection: 'tx', key: 'blocking_paranoia_level', op: 'set', value: '1' },
+    ]);
+  });
+
   it("REQUEST-999's SecRuleUpdateTargetById exclusions are added to the earlier rules' targets", () => {
     const excluded = (id: number) =>
       rule(id)

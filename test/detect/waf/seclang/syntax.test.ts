@@ -342,6 +342,8 @@ describe('SecLang syntax', () => {
         'SecRule ARGS "@rx a" "id:80,pass,chain"',
         'SecRule ARGS "@rx a" "id:81,pass"',
         'SecRule ARGS "@rx a" "id:82,pass"',
+        'SecRule ARGS "@rx a" "id:83,pass,chain"',
+        '  SecRule ARGS "@rx b" "t:none,msg:\'not here\'"',
       ].join('\n'),
     );
     expect(r.rules.map((x) => x.id ?? x.marker)).toEqual([75, 'M', 82]);
@@ -360,6 +362,7 @@ describe('SecLang syntax', () => {
       [14, 79, '@pmFromFile'],
       // The SecRule after a rule with chain is its chained rule, and may not have its own id.
       [16, 80, 'id'],
+      [19, 83, 'msg'],
     ]);
     for (const x of r.refused) expect(x.file).toBe('test.conf');
   });
