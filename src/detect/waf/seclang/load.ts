@@ -418,6 +418,9 @@ export function loadSecLang(inputs: readonly SecInput[], options: SecLoadOptions
           }
         }
       } catch (e) {
+        // A rule that did not even split (an unclosed quote) still takes its chain with it.
+        if (refusedChainId === undefined && /^SecRule\s/i.test(src.text) && mentionsChain(src.text))
+          refusedChainId = findId(src.text);
         const keyword = e instanceof SecLangError ? e.keyword : name || 'directive';
         const reason = e instanceof Error ? e.message : String(e);
         refuse(src.line, findId(src.text), keyword, reason);

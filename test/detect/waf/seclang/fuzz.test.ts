@@ -79,5 +79,12 @@ describe('SecLang fuzz', () => {
       [2, 2],
     ]);
     expect(r.rules.map((x) => x.id)).toEqual([3]);
+    // The chained rule of a head that did not split goes with it.
+    const c = loadNoThrow('SecRule ARGS "@rx a" "id:5,chain,msg:\'x\n  SecRule ARGS "@rx b" "t:none"\nSecAction "id:6,pass"');
+    expect(c.refused.map((x) => [x.line, x.id, x.directive])).toEqual([
+      [1, 5, 'SecRule'],
+      [2, 5, 'chain'],
+    ]);
+    expect(c.rules.map((x) => x.id)).toEqual([6]);
   });
 });
