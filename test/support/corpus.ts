@@ -30,15 +30,22 @@ export const CORPUS_DIR = path.join(SHARED_DIR, 'fixtures', 'pcaps');
 export const TRUTH_DIR = path.join(CORPUS_DIR, 'truth');
 export const EVE_SCHEMA = path.join(SHARED_DIR, 'eve', 'suricata-eve-schema.json');
 export const OWN_FIXTURES_DIR = path.join(root, 'fixtures');
+/** OWASP CRS v4.28.0 (rules, data files, setup example, CI's configuration, regression tests): third-party, read in place. */
+export const CRS_DIR = path.join(SHARED_DIR, 'crs');
 
 /** The corpus counts as present when its manifest is there. */
 export const corpusPresent = fs.existsSync(path.join(CORPUS_DIR, 'MANIFEST.tsv'));
 /** Suricata's EVE schema from the shared folder. */
 export const schemaPresent = fs.existsSync(EVE_SCHEMA);
+/** CRS counts as present when its rules folder and CI's configuration are there. */
+export const crsPresent =
+  fs.existsSync(path.join(CRS_DIR, 'rules', 'REQUEST-901-INITIALIZATION.conf')) &&
+  fs.existsSync(path.join(CRS_DIR, 'ci', 'modsecurity.conf'));
 
 /** Why a test that needs the corpus did not run (for `ctx.skip()` and test names). */
 export const CORPUS_ABSENT = `shared corpus absent (${CORPUS_DIR})`;
 export const SCHEMA_ABSENT = `EVE schema absent (${EVE_SCHEMA})`;
+export const CRS_ABSENT = `OWASP CRS absent (${CRS_DIR})`;
 
 export interface TruthStream {
   transport: 'tcp' | 'udp';
