@@ -1,0 +1,256 @@
+/**
+ * Runs a loaded SecLang rule set (src/detect/waf/seclang/) on one HTTP transaction, phase by phase, with
+ * ModSecurity v3's semantics for what CRS uses: targets with keys, regex keys, counts and exclusions;
+ * transformation chains (cached per value and chain); operators (./operators.ts); chains (a rule matches when
+ * every link does; the links' actions run after the whole chain matched); `setvar` with arithmetic and macros;
+ * `capture`; `skipAfter` to markers; `ctl` (rule and target removal, the request body processor, the rule
+ * engine); logged matches as alerts.
+ *
+ * This is the first cut of issue #12's evaluator: values are binary strings (latin1), regexes run on V8
+ * (the multi-pattern prefilter on netsieve's engine comes next), and the collections come from a simple
+ * request/response description (./transaction.ts).
+ */
+import type { SecCtl, SecLoadResult, SecRule, SecVariable } from '../seclang/model.js';
+import { type CompiledOperator, compileOperator, type OperatorHooks, toInt } from './operators.js';
+import { type WafRequest, type WafResponse, WafVariables } from './transaction.js';
+
+export interface WafHooks extends OperatorHooks {
+  /** Applies one transformation (by ModSecurity's name, lower-case) to a binary string. */
+  transform(name: string, value: string): string;
+}
+
+/** A logged match. */
+export interface WafMatch {
+  id: number;
+  phase: number;
+  msg: string;
+  logdata: string;
+  tags: string[];
+  severity: number | null;
+  /** The target that matched (`ARGS:id`) and its value (after transformations). */
+  matchedVar: string;
+  matchedValue: string;
+}
+
+interface CompiledRule {
+  rule: SecRule;
+  op: CompiledOperator | null;
+  chain: CompiledRule | null;
+  /** Keys of regex selectors, compiled. */
+  keyRegexes: (RegExp | null)[];
+}
+
+/** A rule the evaluator could not compile (an operator parameter it cannot use), with the reason. */
+export interface WafCompileProblem {
+  id: number | null;
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export class WafRuleSet {
+  /** Per phase (index 1-5), the rules and markers in load order. */
+  readonly phases: CompiledRule[][] = [[], [], [], [], [], []];
+  readonly problems: WafCompileProblem[] = [];
+
+  constructor(
+    readonly loaded: SecLoadResult,
+    readonly hooks: WafHooks,
+  ) {
+    for (const rule of loaded.rules) {
+      if (rule.kind === 'marker') {
+        const c: CompiledRule = { rule, op: null, chain: null, keyRegexes: [] };
+        for (let p = 1; p <= 5; p++) this.phases[p]!.push(c);
+        continue;
+      }
+      const compiled = this.compile(rule);
+      if (compiled !== null) this.phases[rule.phase]!.push(compiled);
+    }
+  }
+
+  private compile(rule: SecRule): CompiledRule | null {
+    try {
+      return {
+        rule,
+        op: rule.operator === null ? null : compileOperator(rule.operator, this.hooks),
+        chain: rule.chain === null ? null : this.compile(rule.chain),
+        keyRegexes: rule.variables.map((v) => (v.keyRegex === null ? null : new RegExp(v.keyRegex, 'i'))),
+      };
+    } catch (e) {
+      this.problems.push({ id: rule.id, file: rule.file, line: rule.line, reason: (e as Error).message });
+      return null;
+    }
+  }
+
+  /** Evaluates a whole transaction (phases 1-2 on the request, 3-4 with the response, 5 logging). */
+  evaluate(request: WafRequest, response: WafResponse | null): WafTransaction {
+    const t = new WafTransaction(this, request, response);
+    for (let phase = 1; phase <= 5; phase++) {
+      if ((phase === 3 || phase === 4) && response === null) continue;
+      t.runPhase(phase);
+    }
+    return t;
+  }
+}
+
+export class WafTransaction {
+  readonly vars: WafVariables;
+  readonly matches: WafMatch[] = [];
+  private readonly removedIds: [number, number][] = [];
+  private readonly removedTargets = new Map<number, SecVariable[]>();
+  private engineOff = false;
+  /** Transformation cache: chain key -> value -> result. */
+  private readonly transformed = new Map<string, Map<string, string>>();
+  private readonly captures: string[] = [];
+
+  constructor(
+    private readonly set: WafRuleSet,
+    request: WafRequest,
+    response: WafResponse | null,
+  ) {
+    this.vars = new WafVariables(request, response, set.loaded.config);
+  }
+
+  /** TX as a plain object (lower-case keys), for tests and records. */
+  get tx(): Record<string, string> {
+    return Object.fromEntries(this.vars.tx);
+  }
+
+  runPhase(phase: number): void {
+    if (phase === 2) this.vars.processRequestBody();
+    const list = this.set.phases[phase]!;
+    for (let i = 0; i < list.length; i++) {
+      if (this.engineOff) return;
+      const c = list[i]!;
+      const r = c.rule;
+      if (r.kind === 'marker') continue;
+      if (r.id !== null && this.removed(r.id)) continue;
+      this.vars.matchedVars.length = 0;
+      if (!this.evalLink(c, r.id)) continue;
+      // The whole chain matched: every link's actions, head first.
+      for (let link: CompiledRule | null = c; link !== null; link = link.chain) this.runActions(link.rule, r);
+      if (!r.nolog && r.id !== null) this.log(r, phase);
+      if (r.skipAfter !== null) {
+        const target = r.skipAfter;
+        let j = i + 1;
+        while (j < list.length && !(list[j]!.rule.kind === 'marker' && list[j]!.rule.marker === target)) j++;
+        i = j; // continue after the marker (or end the phase when it is missing)
+      }
+    }
+  }
+
+  private removed(id: number): boolean {
+    for (const [lo, hi] of this.removedIds) if (id >= lo && id <= hi) return true;
+    return false;
+  }
+
+  /** Whether one link (and, when it matches, its chain) matches. */
+  private evalLink(c: CompiledRule, headId: number | null): boolean {
+    const r = c.rule;
+    if (c.op === null) return true; // SecAction
+    const op = c.op;
+    const param = op.dynamic ? this.vars.expand(r.operator!.param) : r.operator!.param;
+    const excluded = headId !== null ? this.removedTargets.get(headId) : undefined;
+    let matched = false;
+    const values = this.vars.collect(r.variables, c.keyRegexes, excluded);
+    for (const { name, value } of values) {
+      const candidates = r.multiMatch ? this.allStages(r.transforms, value) : [this.applyChain(r.transforms, value)];
+      for (const v of candidates) {
+        const hit = op.match(v, param, r.capture ? this.captures : null) !== op.negated;
+        if (!hit) continue;
+        matched = true;
+        this.vars.setMatched(name, v);
+        if (r.capture) for (let k = 0; k < this.captures.length; k++) this.vars.tx.set(String(k), this.captures[k]!);
+        break;
+      }
+    }
+    if (!matched) return false;
+    return c.chain === null || this.evalLink(c.chain, headId);
+  }
+
+  private applyChain(chain: readonly string[], value: string): string {
+    if (chain.length === 0) return value;
+    const key = chain.join(',');
+    let cache = this.transformed.get(key);
+    if (cache === undefined) {
+      cache = new Map();
+      this.transformed.set(key, cache);
+    }
+    let out = cache.get(value);
+    if (out === undefined) {
+      out = value;
+      for (const t of chain) out = this.set.hooks.transform(t, out);
+      cache.set(value, out);
+    }
+    return out;
+  }
+
+  /** multiMatch: the value before any transformation and after each one that changed it. */
+  private allStages(chain: readonly string[], value: string): string[] {
+    const out = [value];
+    let v = value;
+    for (const t of chain) {
+      const next = this.set.hooks.transform(t, v);
+      if (next !== v) out.push(next);
+      v = next;
+    }
+    return out;
+  }
+
+  private runActions(link: SecRule, head: SecRule): void {
+    for (const s of link.setvars) {
+      const key = this.vars.expand(s.key).toLowerCase();
+      const col = s.collection === 'tx' ? this.vars.tx : this.vars.persistent(s.collection);
+      if (s.op === 'delete') {
+        col.delete(key);
+        continue;
+      }
+      const value = this.vars.expand(s.value);
+      if (s.op === 'set') col.set(key, value);
+      else {
+        const cur = toInt(col.get(key) ?? '0');
+        const delta = toInt(value);
+        col.set(key, String(s.op === 'add' ? cur + delta : cur - delta));
+      }
+    }
+    for (const ctl of link.ctl) this.ctl(ctl, head);
+  }
+
+  private ctl(ctl: SecCtl, _head: SecRule): void {
+    switch (ctl.name) {
+      case 'ruleRemoveById':
+        if (ctl.ids !== undefined) this.removedIds.push(...ctl.ids);
+        break;
+      case 'ruleRemoveTargetById':
+        if (ctl.ids !== undefined && ctl.targets !== undefined)
+          for (const [lo, hi] of ctl.ids)
+            for (let id = lo; id <= hi && id - lo < 10000; id++)
+              this.removedTargets.set(id, [...(this.removedTargets.get(id) ?? []), ...ctl.targets]);
+        break;
+      case 'ruleEngine':
+        if (ctl.value.toLowerCase() === 'off') this.engineOff = true;
+        break;
+      case 'requestBodyProcessor':
+        this.vars.bodyProcessor = ctl.value.toUpperCase();
+        break;
+      case 'forceRequestBodyVariable':
+        this.vars.forceRequestBody = ctl.value.toLowerCase() === 'on';
+        break;
+      default:
+        break;
+    }
+  }
+
+  private log(r: SecRule, phase: number): void {
+    this.matches.push({
+      id: r.id!,
+      phase,
+      msg: r.msg === null ? '' : this.vars.expand(r.msg, r),
+      logdata: r.logdata === null ? '' : this.vars.expand(r.logdata, r),
+      tags: r.tags,
+      severity: r.severity,
+      matchedVar: this.vars.matchedVarName,
+      matchedValue: this.vars.matchedVar,
+    });
+  }
+}

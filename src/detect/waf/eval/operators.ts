@@ -1,0 +1,231 @@
+/**
+ * SecLang operators on one value, with ModSecurity v3's semantics. Values are "binary strings" (one character
+ * per byte, latin1), so that V8's RegExp and string search see bytes. `@rx` runs on V8 RegExp translated from
+ * PCRE (src/detect/pcre.ts), with ModSecurity's flags (dot matches newline); captures fill TX.0-TX.9 when the
+ * rule asks (`capture`). The multi-pattern prefilter on netsieve's regex engine comes later (issue #12).
+ */
+import { compilePcre } from '../../pcre.js';
+import type { SecOperator } from '../seclang/model.js';
+
+/** What an operator may call out to: the libinjection detectors (src/detect/waf/libinjection/). */
+export interface OperatorHooks {
+  detectSqli?(value: string): boolean;
+  detectXss?(value: string): boolean;
+}
+
+/** An operator ready to run: `match(value, captures)` returns whether it matched (before negation). */
+export interface CompiledOperator {
+  readonly name: string;
+  readonly negated: boolean;
+  /** Whether the parameter holds macros to expand per transaction (`%{tx.x}`). */
+  readonly dynamic: boolean;
+  match(value: string, param: string, captures: string[] | null): boolean;
+}
+
+/** Compiles a rule's operator; throws (with the reason) for a parameter it cannot use. */
+export function compileOperator(op: SecOperator, hooks: OperatorHooks): CompiledOperator {
+  const dynamic = op.param.includes('%{');
+  const base = { name: op.name, negated: op.negated, dynamic };
+  switch (op.name) {
+    case 'rx': {
+      // ModSecurity v3 compiles @rx with PCRE_DOTALL (and no MULTILINE): `s` here.
+      const re = compilePcre(op.param, 's').re;
+      return {
+        ...base,
+        match(value, _param, captures) {
+          re.lastIndex = 0;
+          const m = re.exec(value);
+          if (m === null) return false;
+          if (captures !== null) {
+            captures.length = 0;
+            for (let i = 0; i < Math.min(m.length, 10); i++) captures.push(m[i] ?? '');
+          }
+          return true;
+        },
+      };
+    }
+    case 'pm':
+    case 'pmf':
+    case 'pmFromFile': {
+      // Case-insensitive phrase match anywhere in the value (ModSecurity lower-cases both sides).
+      const phrases = (op.phrases ?? op.param.split(/\s+/)).filter((p) => p !== '').map((p) => p.toLowerCase());
+      return {
+        ...base,
+        match(value, _param, captures) {
+          const v = value.toLowerCase();
+          for (const p of phrases) {
+            if (v.includes(p)) {
+              if (captures !== null) {
+                captures.length = 0;
+                captures.push(p);
+              }
+              return true;
+            }
+          }
+          return false;
+        },
+      };
+    }
+    case 'contains':
+      return { ...base, match: (v, p) => v.includes(p) };
+    case 'containsWord':
+      return { ...base, match: (v, p) => containsWord(v, p) };
+    case 'beginsWith':
+      return { ...base, match: (v, p) => v.startsWith(p) };
+    case 'endsWith':
+      return { ...base, match: (v, p) => v.endsWith(p) };
+    case 'streq':
+      return { ...base, match: (v, p) => v === p };
+    case 'within':
+      // The value is found inside the parameter (an empty value is not).
+      return { ...base, match: (v, p) => v !== '' && p.includes(v) };
+    case 'eq':
+    case 'ge':
+    case 'gt':
+    case 'le':
+    case 'lt': {
+      const cmp = op.name;
+      return {
+        ...base,
+        match(v, p) {
+          const a = toInt(v);
+          const b = toInt(p);
+          return cmp === 'eq' ? a === b : cmp === 'ge' ? a >= b : cmp === 'gt' ? a > b : cmp === 'le' ? a <= b : a < b;
+        },
+      };
+    }
+    case 'unconditionalMatch':
+      return { ...base, match: () => true };
+    case 'validateByteRange': {
+      const allowed = byteRanges(op.param);
+      return {
+        ...base,
+        // Matches (an error) when a byte is outside the ranges.
+        match(v) {
+          for (let i = 0; i < v.length; i++) if (!allowed[v.charCodeAt(i) & 0xff]) return true;
+          return false;
+        },
+      };
+    }
+    case 'validateUrlEncoding':
+      return { ...base, match: (v) => invalidUrlEncoding(v) };
+    case 'validateUtf8Encoding':
+      return { ...base, match: (v) => invalidUtf8(v) };
+    case 'ipMatch': {
+      const nets = op.param.split(',').map((s) => s.trim());
+      return { ...base, match: (v) => nets.some((n) => ipInNet(v.trim(), n)) };
+    }
+    case 'detectSQLi': {
+      const f = hooks.detectSqli;
+      if (f === undefined) throw new Error('@detectSQLi needs the libinjection detector');
+      return { ...base, match: (v) => f(v) };
+    }
+    case 'detectXSS': {
+      const f = hooks.detectXss;
+      if (f === undefined) throw new Error('@detectXSS needs the libinjection detector');
+      return { ...base, match: (v) => f(v) };
+    }
+    default:
+      throw new Error(`operator @${op.name} is not supported`);
+  }
+}
+
+/** ModSecurity's string-to-number: leading digits (with a sign), 0 when there are none. */
+export function toInt(s: string): number {
+  const m = /^\s*([+-]?\d+)/.exec(s);
+  return m === null ? 0 : Number.parseInt(m[1]!, 10);
+}
+
+function containsWord(v: string, word: string): boolean {
+  if (word === '') return true;
+  for (let i = v.indexOf(word); i >= 0; i = v.indexOf(word, i + 1)) {
+    const before = i === 0 ? '' : v[i - 1]!;
+    const after = i + word.length >= v.length ? '' : v[i + word.length]!;
+    if (!isWordChar(before) && !isWordChar(after)) return true;
+  }
+  return false;
+}
+
+function isWordChar(c: string): boolean {
+  return c !== '' && /[A-Za-z0-9_]/.test(c);
+}
+
+/** `@validateByteRange 1-255` or `9,10,13,32-126`: the allowed bytes. */
+function byteRanges(param: string): Uint8Array {
+  const ok = new Uint8Array(256);
+  for (const part of param.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+))?\s*$/.exec(part);
+    if (m === null) continue;
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    for (let b = lo; b <= Math.min(255, hi); b++) ok[b] = 1;
+  }
+  return ok;
+}
+
+/** `%` not followed by two hex digits. */
+function invalidUrlEncoding(v: string): boolean {
+  for (let i = v.indexOf('%'); i >= 0; i = v.indexOf('%', i + 1)) {
+    if (i + 2 >= v.length || !isHex(v.charCodeAt(i + 1)) || !isHex(v.charCodeAt(i + 2))) return true;
+  }
+  return false;
+}
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/** Bytes that are not well-formed UTF-8 (overlong forms, surrogates, truncated sequences). */
+function invalidUtf8(v: string): boolean {
+  for (let i = 0; i < v.length; ) {
+    const b = v.charCodeAt(i);
+    let n: number;
+    let min: number;
+    if (b < 0x80) {
+      i++;
+      continue;
+    }
+    if (b >= 0xc2 && b <= 0xdf) {
+      n = 1;
+      min = 0x80;
+    } else if (b >= 0xe0 && b <= 0xef) {
+      n = 2;
+      min = 0x800;
+    } else if (b >= 0xf0 && b <= 0xf4) {
+      n = 3;
+      min = 0x10000;
+    } else return true;
+    if (i + n >= v.length) return true; // truncated sequence
+    let cp = b & (0x3f >> n);
+    for (let k = 1; k <= n; k++) {
+      const c = v.charCodeAt(i + k);
+      if (Number.isNaN(c) || (c & 0xc0) !== 0x80) return true;
+      cp = (cp << 6) | (c & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return true;
+    i += n + 1;
+  }
+  return false;
+}
+
+function ipInNet(ip: string, net: string): boolean {
+  const [addr, len] = net.split('/');
+  const a = ipBits(ip);
+  const b = ipBits(addr ?? '');
+  if (a === null || b === null || a.v !== b.v) return false;
+  const width = a.v === 4 ? 32 : 128;
+  const prefix = len === undefined ? width : Number(len);
+  const shift = BigInt(width - prefix);
+  return a.n >> shift === b.n >> shift;
+}
+
+function ipBits(s: string): { v: 4 | 6; n: bigint } | null {
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(s)) return { v: 4, n: s.split('.').reduce((x, p) => (x << 8n) | BigInt(Number(p) & 255), 0n) };
+  if (!s.includes(':')) return null;
+  const [head, tail] = s.split('::') as [string, string | undefined];
+  const h = head === '' ? [] : head.split(':');
+  const t = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? h : [...h, ...Array(Math.max(0, 8 - h.length - t.length)).fill('0'), ...t];
+  if (groups.length !== 8) return null;
+  return { v: 6, n: groups.reduce((x, g) => (x << 16n) | BigInt(Number.parseInt(g || '0', 16) & 0xffff), 0n) };
+}

@@ -1,0 +1,318 @@
+/**
+ * The variables of one WAF transaction (ModSecurity's collections) built from the request and response as
+ * the HTTP parser saw them, with macro expansion (`%{tx.x}`, `%{MATCHED_VAR}`, `%{rule.id}`, ...). Values are
+ * binary strings (one character per byte). Request arguments come from the query string and, from phase 2
+ * on, the body (URL-encoded forms here; the multipart, JSON and XML processors of src/detect/waf/body/ plug in
+ * through `processRequestBody`).
+ */
+import type { SecConfig, SecRule, SecVariable } from '../seclang/model.js';
+
+export interface WafRequest {
+  method: string;
+  /** The request target as sent. */
+  uri: string;
+  /** `HTTP/1.1`. */
+  version: string;
+  /** In order, as sent. */
+  headers: [string, string][];
+  /** The body after transfer decoding (binary string), or null. */
+  body: string | null;
+  remoteAddr?: string;
+}
+
+export interface WafResponse {
+  status: number;
+  version: string;
+  headers: [string, string][];
+  body: string | null;
+}
+
+export interface WafValue {
+  /** `ARGS:id`, `REQUEST_HEADERS:User-Agent`, `REQUEST_URI`. */
+  name: string;
+  value: string;
+}
+
+/** A body processor's result (src/detect/waf/body/ gives it for multipart, JSON and XML). */
+export interface BodyResult {
+  args: [string, string][];
+  files?: { name: string; filename: string; size: number }[];
+  flags?: Record<string, number>;
+  error: string | null;
+}
+
+/** Request body processors beyond URL-encoded forms, by name (`MULTIPART`, `JSON`, `XML`). */
+export type BodyProcessors = Record<string, (contentType: string, body: string, config: SecConfig) => BodyResult>;
+
+let uniqueCounter = 0;
+
+export class WafVariables {
+  readonly tx = new Map<string, string>();
+  private readonly persistentCols = new Map<string, Map<string, string>>();
+  private readonly scalars = new Map<string, string>();
+  private readonly collections = new Map<string, WafValue[]>();
+  readonly matchedVars: WafValue[] = [];
+  matchedVar = '';
+  matchedVarName = '';
+  bodyProcessor: string | null = null;
+  forceRequestBody = false;
+  private bodyDone = false;
+  static bodyProcessors: BodyProcessors = {};
+
+  constructor(
+    private readonly request: WafRequest,
+    response: WafResponse | null,
+    private readonly config: SecConfig,
+  ) {
+    const r = request;
+    const s = this.scalars;
+    s.set('REQUEST_METHOD', r.method);
+    s.set('REQUEST_PROTOCOL', r.version);
+    s.set('REQUEST_LINE', `${r.method} ${r.uri} ${r.version}`);
+    s.set('REQUEST_URI_RAW', r.uri);
+    // REQUEST_URI never holds the scheme and host of an absolute-form target.
+    const uri = r.uri.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i, '');
+    s.set('REQUEST_URI', uri);
+    const q = uri.indexOf('?');
+    const path = q < 0 ? uri : uri.slice(0, q);
+    s.set('QUERY_STRING', q < 0 ? '' : uri.slice(q + 1));
+    const filename = percentDecode(path);
+    s.set('REQUEST_FILENAME', filename);
+    s.set('REQUEST_BASENAME', filename.slice(filename.lastIndexOf('/') + 1));
+    s.set('REMOTE_ADDR', r.remoteAddr ?? '127.0.0.1');
+    s.set('UNIQUE_ID', `netsieve-${++uniqueCounter}`);
+    s.set('DURATION', '0');
+    s.set('REQBODY_ERROR', '0');
+    s.set('REQBODY_PROCESSOR_ERROR', '0');
+    s.set('REQUEST_BODY_LENGTH', String(r.body?.length ?? 0));
+    const headers = r.headers.map(([n, v]) => ({ name: `REQUEST_HEADERS:${n}`, value: v }));
+    this.collections.set('REQUEST_HEADERS', headers);
+    this.collections.set(
+      'REQUEST_HEADERS_NAMES',
+      r.headers.map(([n]) => ({ name: `REQUEST_HEADERS_NAMES:${n}`, value: n })),
+    );
+    const cookies: WafValue[] = [];
+    for (const [n, v] of r.headers) {
+      if (n.toLowerCase() !== 'cookie') continue;
+      for (const part of v.split(';')) {
+        const t = part.replace(/^\s+/, '');
+        if (t === '') continue;
+        const eq = t.indexOf('=');
+        const name = eq < 0 ? t : t.slice(0, eq);
+        cookies.push({ name, value: eq < 0 ? '' : t.slice(eq + 1) });
+      }
+    }
+    this.collections.set(
+      'REQUEST_COOKIES',
+      cookies.map((c) => ({ name: `REQUEST_COOKIES:${c.name}`, value: c.value })),
+    );
+    this.collections.set(
+      'REQUEST_COOKIES_NAMES',
+      cookies.map((c) => ({ name: `REQUEST_COOKIES_NAMES:${c.name}`, value: c.name })),
+    );
+    const get = parseUrlEncoded(s.get('QUERY_STRING')!, config.argumentSeparator);
+    this.setArgs(get, []);
+    if (response !== null) {
+      s.set('RESPONSE_STATUS', String(response.status));
+      s.set('RESPONSE_PROTOCOL', response.version);
+      s.set('RESPONSE_BODY', response.body ?? '');
+      this.collections.set(
+        'RESPONSE_HEADERS',
+        response.headers.map(([n, v]) => ({ name: `RESPONSE_HEADERS:${n}`, value: v })),
+      );
+      this.collections.set(
+        'RESPONSE_HEADERS_NAMES',
+        response.headers.map(([n]) => ({ name: `RESPONSE_HEADERS_NAMES:${n}`, value: n })),
+      );
+      const ct = response.headers.find(([n]) => n.toLowerCase() === 'content-type');
+      s.set('RESPONSE_CONTENT_TYPE', ct?.[1] ?? '');
+    }
+  }
+
+  private setArgs(get: [string, string][], post: [string, string][]): void {
+    const toValues = (col: string, list: [string, string][]) => list.map(([n, v]) => ({ name: `${col}:${n}`, value: v }));
+    const names = (col: string, list: [string, string][]) => list.map(([n]) => ({ name: `${col}:${n}`, value: n }));
+    this.collections.set('ARGS_GET', toValues('ARGS_GET', get));
+    this.collections.set('ARGS_GET_NAMES', names('ARGS_GET_NAMES', get));
+    this.collections.set('ARGS_POST', toValues('ARGS_POST', post));
+    this.collections.set('ARGS_POST_NAMES', names('ARGS_POST_NAMES', post));
+    const all = [...get, ...post];
+    this.collections.set('ARGS', toValues('ARGS', all));
+    this.collections.set('ARGS_NAMES', names('ARGS_NAMES', all));
+    this.scalars.set('ARGS_COMBINED_SIZE', String(all.reduce((n, [k, v]) => n + k.length + v.length, 0)));
+  }
+
+  /** Phase 2 starts: the request body through its processor (once). */
+  processRequestBody(): void {
+    if (this.bodyDone) return;
+    this.bodyDone = true;
+    const body = this.request.body;
+    if (body === null || !this.config.requestBodyAccess) return;
+    const ct = this.request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+    let processor = this.bodyProcessor;
+    if (processor === null) {
+      if (/^\s*application\/x-www-form-urlencoded/i.test(ct)) processor = 'URLENCODED';
+      else if (/^\s*multipart\/form-data/i.test(ct)) processor = 'MULTIPART';
+    }
+    this.scalars.set('REQBODY_PROCESSOR', processor ?? '');
+    const get = this.collections.get('ARGS_GET')!.map((v) => [v.name.slice(9), v.value] as [string, string]);
+    if (processor === 'URLENCODED') {
+      this.scalars.set('REQUEST_BODY', body);
+      this.setArgs(get, parseUrlEncoded(body, this.config.argumentSeparator));
+      return;
+    }
+    if (this.forceRequestBody || processor === null) this.scalars.set('REQUEST_BODY', body);
+    const p = processor === null ? undefined : WafVariables.bodyProcessors[processor];
+    if (p === undefined) return;
+    const result = p(ct, body, this.config);
+    this.setArgs(get, result.args);
+    if (result.error !== null) {
+      this.scalars.set('REQBODY_ERROR', '1');
+      this.scalars.set('REQBODY_ERROR_MSG', result.error);
+      this.scalars.set('REQBODY_PROCESSOR_ERROR', '1');
+    }
+    for (const [k, v] of Object.entries(result.flags ?? {})) this.scalars.set(k.toUpperCase(), String(v));
+    if (result.files !== undefined) {
+      this.collections.set(
+        'FILES',
+        result.files.map((f) => ({ name: `FILES:${f.name}`, value: f.filename })),
+      );
+      this.collections.set(
+        'FILES_NAMES',
+        result.files.map((f) => ({ name: `FILES_NAMES:${f.name}`, value: f.name })),
+      );
+      this.collections.set(
+        'FILES_SIZES',
+        result.files.map((f) => ({ name: `FILES_SIZES:${f.name}`, value: String(f.size) })),
+      );
+      this.scalars.set('FILES_COMBINED_SIZE', String(result.files.reduce((n, f) => n + f.size, 0)));
+    }
+  }
+
+  persistent(name: string): Map<string, string> {
+    let m = this.persistentCols.get(name);
+    if (m === undefined) {
+      m = new Map();
+      this.persistentCols.set(name, m);
+    }
+    return m;
+  }
+
+  setMatched(name: string, value: string): void {
+    this.matchedVar = value;
+    this.matchedVarName = name;
+    this.matchedVars.push({ name, value });
+  }
+
+  /** Every value of one variable (a collection's members, or the scalar), before key selection. */
+  private valuesOf(name: string): WafValue[] {
+    switch (name) {
+      case 'TX':
+        return [...this.tx].map(([k, v]) => ({ name: `TX:${k}`, value: v }));
+      case 'IP':
+      case 'GLOBAL':
+        return [...this.persistent(name.toLowerCase())].map(([k, v]) => ({ name: `${name}:${k}`, value: v }));
+      case 'MATCHED_VAR':
+        return this.matchedVarName === '' ? [] : [{ name: 'MATCHED_VAR', value: this.matchedVar }];
+      case 'MATCHED_VAR_NAME':
+        return this.matchedVarName === '' ? [] : [{ name: 'MATCHED_VAR_NAME', value: this.matchedVarName }];
+      case 'MATCHED_VARS':
+        return this.matchedVars.map((m) => ({ name: `MATCHED_VARS:${m.name}`, value: m.value }));
+      case 'MATCHED_VARS_NAMES':
+        return this.matchedVars.map((m) => ({ name: `MATCHED_VARS_NAMES:${m.name}`, value: m.name }));
+      default: {
+        const col = this.collections.get(name);
+        if (col !== undefined) return col;
+        const s = this.scalars.get(name);
+        return s === undefined ? [] : [{ name, value: s }];
+      }
+    }
+  }
+
+  /** The values a rule's targets select (exclusions and removed targets applied; `&` gives counts). */
+  collect(
+    variables: readonly SecVariable[],
+    keyRegexes: readonly (RegExp | null)[],
+    removed: readonly SecVariable[] | undefined,
+  ): WafValue[] {
+    const excl = variables.filter((v) => v.exclude).concat(removed ?? []);
+    const out: WafValue[] = [];
+    variables.forEach((v, i) => {
+      if (v.exclude) return;
+      const selected = this.select(v, keyRegexes[i] ?? null).filter((x) => !excl.some((e) => excludes(e, x)));
+      if (v.count) out.push({ name: `&${v.name}${v.key !== null ? `:${v.key}` : ''}`, value: String(selected.length) });
+      else out.push(...selected);
+    });
+    return out;
+  }
+
+  private select(v: SecVariable, keyRegex: RegExp | null): WafValue[] {
+    const all = this.valuesOf(v.name);
+    if (v.key === null && keyRegex === null) return all;
+    return all.filter((x) => {
+      const key = x.name.slice(x.name.indexOf(':') + 1);
+      if (keyRegex !== null) return keyRegex.test(key);
+      return key.toLowerCase() === v.key!.toLowerCase();
+    });
+  }
+
+  /** Expands `%{...}` macros. */
+  expand(text: string, rule?: SecRule): string {
+    if (!text.includes('%{')) return text;
+    return text.replace(/%\{([^}]+)\}/g, (_, name: string) => this.macro(name, rule));
+  }
+
+  private macro(name: string, rule: SecRule | undefined): string {
+    const dot = name.indexOf('.');
+    const col = (dot < 0 ? name : name.slice(0, dot)).toUpperCase();
+    const key = dot < 0 ? null : name.slice(dot + 1);
+    if (col === 'RULE' && key !== null && rule !== undefined) {
+      const k = key.toLowerCase();
+      if (k === 'id') return String(rule.id ?? '');
+      if (k === 'msg') return rule.msg === null ? '' : this.expand(rule.msg, rule);
+      if (k === 'severity') return String(rule.severity ?? '');
+      if (k === 'logdata') return rule.logdata === null ? '' : this.expand(rule.logdata, rule);
+      return '';
+    }
+    if (col === 'TX' && key !== null) return this.tx.get(key.toLowerCase()) ?? '';
+    const values = this.valuesOf(col);
+    if (key === null) return values[0]?.value ?? '';
+    const k = key.toLowerCase();
+    return values.find((v) => v.name.slice(v.name.indexOf(':') + 1).toLowerCase() === k)?.value ?? '';
+  }
+}
+
+/** Whether exclusion `e` (`!ARGS:foo`, `!ARGS:/re/`, `!REQUEST_HEADERS`) removes value `x`. */
+function excludes(e: SecVariable, x: WafValue): boolean {
+  const colon = x.name.indexOf(':');
+  const col = colon < 0 ? x.name : x.name.slice(0, colon);
+  if (col !== e.name) return false;
+  if (e.key === null && e.keyRegex === null) return true;
+  const key = colon < 0 ? '' : x.name.slice(colon + 1);
+  if (e.keyRegex !== null) return new RegExp(e.keyRegex, 'i').test(key);
+  return key.toLowerCase() === e.key!.toLowerCase();
+}
+
+/** `a=1&b=%41+c`: pairs with `%xx` and `+` decoded (ModSecurity keeps invalid escapes as they are). */
+export function parseUrlEncoded(s: string, separator: string): [string, string][] {
+  if (s === '') return [];
+  const out: [string, string][] = [];
+  for (const part of s.split(separator || '&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const name = eq < 0 ? part : part.slice(0, eq);
+    const value = eq < 0 ? '' : part.slice(eq + 1);
+    out.push([formDecode(name), formDecode(value)]);
+  }
+  return out;
+}
+
+function formDecode(s: string): string {
+  return percentDecode(s.replace(/\+/g, ' '));
+}
+
+/** `%xx` to the byte; an invalid escape stays as written. */
+export function percentDecode(s: string): string {
+  if (!s.includes('%')) return s;
+  return s.replace(/%([0-9a-fA-F]{2})/g, (_, h: string) => String.fromCharCode(Number.parseInt(h, 16)));
+}
