@@ -353,9 +353,10 @@ export function hexDecode(b: Uint8Array): Uint8Array {
 }
 
 /**
- * sqlHexDecode: `0x` followed by pairs of hex digits becomes those bytes. ModSecurity 3.0.9's loop stops one
- * byte early and at the first NUL, and the result is cut at its first NUL: a value of one byte decodes to nothing,
- * and the last byte of any value is lost. Reproduced as is (later versions rewrote it).
+ * sqlHexDecode: `0x` followed by pairs of hex digits becomes those bytes. ModSecurity 3.0.9's loop counts one byte
+ * too many and stops at the first NUL, and the result is cut at its first NUL: a value of one byte decodes to
+ * nothing, and the last byte is lost unless it directly follows a decoded run. Reproduced as is (later versions
+ * rewrote it).
  */
 export function sqlHexDecode(b: Uint8Array): Uint8Array {
   const n = b.length;

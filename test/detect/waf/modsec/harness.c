@@ -7,7 +7,8 @@
  *             phase 1: "<status> <url>" from msc_intervention (url "-" when there is none)
  * The rule sets the TypeScript side writes put what they want to read back into a redirect URL (a macro such as
  * %{TX.0} after t:hexEncode), which arrives whole and unescaped, unlike log lines.
- * `--version` prints libmodsecurity's own name and version.
+ * Answers go to file descriptor 3 when it is open (libmodsecurity's parser may print to stdout on its own), else
+ * to stdout. `--version` prints libmodsecurity's own name and version.
  */
 #include <modsecurity/intervention.h>
 #include <modsecurity/modsecurity.h>
@@ -16,6 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+static FILE *out;
 
 static int hexval(int c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -38,8 +42,8 @@ static long unhex(char *s) {
 }
 
 static void one_line(const char *s) {
-  for (; *s != '\0'; s++) putchar(*s == '\n' || *s == '\r' ? ' ' : *s);
-  putchar('\n');
+  for (; *s != '\0'; s++) fputc(*s == '\n' || *s == '\r' ? ' ' : *s, out);
+  fputc('\n', out);
 }
 
 int main(int argc, char **argv) {
@@ -50,6 +54,9 @@ int main(int argc, char **argv) {
     msc_cleanup(ms);
     return 0;
   }
+  struct stat st;
+  out = fstat(3, &st) == 0 ? fdopen(3, "w") : stdout;
+  if (out == NULL) out = stdout;
   RulesSet *rules = NULL;
   char *line = NULL;
   size_t cap = 0;
@@ -60,22 +67,22 @@ int main(int argc, char **argv) {
     char *arg = len > 1 ? line + 2 : line + len;
     long n = unhex(arg);
     if (n < 0) {
-      printf("ERR malformed hex argument\n");
+      fprintf(out, "ERR malformed hex argument\n");
     } else if (line[0] == 'R') {
       if (rules != NULL) msc_rules_cleanup(rules);
       rules = msc_create_rules_set();
       const char *error = NULL;
       if (msc_rules_add(rules, arg, &error) < 0) {
-        printf("ERR ");
+        fprintf(out, "ERR ");
         one_line(error != NULL ? error : "rules refused");
         msc_rules_cleanup(rules);
         rules = NULL;
       } else {
-        printf("OK\n");
+        fprintf(out, "OK\n");
       }
     } else if (line[0] == 'T') {
       if (rules == NULL) {
-        printf("ERR no rule set\n");
+        fprintf(out, "ERR no rule set\n");
       } else {
         Transaction *t = msc_new_transaction(ms, rules, NULL);
         msc_process_connection(t, "127.0.0.1", 40000, "127.0.0.1", 80);
@@ -86,15 +93,15 @@ int main(int argc, char **argv) {
         memset(&it, 0, sizeof it);
         it.status = 200;
         msc_intervention(t, &it);
-        printf("%d %s\n", it.status, it.url != NULL ? it.url : "-");
+        fprintf(out, "%d %s\n", it.status, it.url != NULL ? it.url : "-");
         free(it.url);
         free(it.log);
         msc_transaction_cleanup(t);
       }
     } else {
-      printf("ERR unknown command\n");
+      fprintf(out, "ERR unknown command\n");
     }
-    fflush(stdout);
+    fflush(out);
   }
   free(line);
   if (rules != NULL) msc_rules_cleanup(rules);

@@ -98,15 +98,17 @@ export function runModsec(jobs: readonly ModsecJob[]): ModsecAnswer[][] {
     lines.push(`R ${hex(job.rules)}`);
     for (const input of job.inputs) lines.push(`T ${hex(input)}`);
   }
+  // Answers come on file descriptor 3: whatever libmodsecurity prints to stdout itself cannot mix with them.
   const r = spawnSync(h.binary, [], {
     input: `${lines.join('\n')}\n`,
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
     encoding: 'utf8',
     maxBuffer: 1 << 30,
     timeout: 10 * 60_000,
   });
   if (r.error !== undefined) throw new Error(`modsec harness: ${r.error.message}`);
   if (r.status !== 0) throw new Error(`modsec harness failed (status ${r.status ?? r.signal}): ${r.stderr.trim()}`);
-  const out = r.stdout.split('\n');
+  const out = String(r.output[3] ?? '').split('\n');
   let k = 0;
   return jobs.map((job) => {
     const loaded = out[k++] ?? '';
@@ -171,7 +173,8 @@ export interface ModsecOperatorResult {
 /**
  * The rule set that evaluates `@op param` on the header value after `transforms`, and reports the match and TX.0
  * (hex) in the redirect URL. `op` with or without `@`, negation as `!@op`. `param` goes inside a double-quoted
- * SecLang string: `"` is escaped, other bytes are passed as written (so write a regex as SecLang would have it).
+ * SecLang string as written (so write a regex as SecLang would have it), except that `"` is written `\"`, which
+ * ModSecurity 3.0.9 keeps as both bytes: a parameter cannot hold a bare `"` there.
  */
 export function operatorRules(op: string, param: string, transforms: readonly string[] = []): string {
   if (/[\r\n]/.test(param)) throw new Error('an operator parameter with a line break cannot be written into a rule');
