@@ -152,6 +152,42 @@ export function modsecTransformMany(chain: readonly string[], inputs: readonly U
   return runModsec([{ rules: transformRules(chain), inputs }])[0]!.map(transformResult);
 }
 
+/**
+ * The rule set that runs every chain of `chains` on the same value in one transaction: one rule per chain keeps
+ * its hex result in TX, and the last rule puts them all, dot-separated, in the redirect URL.
+ */
+export function chainsRules(chains: readonly (readonly string[])[]): string {
+  const rules = ['SecRuleEngine On'];
+  chains.forEach((chain, k) => {
+    const ts = tActions(['none', ...chain, 'hexEncode']);
+    rules.push(
+      `SecRule REQUEST_HEADERS:x "@rx (?s)\\A(.*)\\z" "id:${k + 10},phase:1,pass,nolog,${ts},capture,setvar:tx.ns_${k}=%{TX.0}"`,
+    );
+  });
+  const all = chains.map((_, k) => `%{tx.ns_${k}}`).join('.');
+  rules.push(`SecAction "id:9,phase:1,redirect:'${URL_PREFIX}${all}'"`.replace('id:9,', `id:${chains.length + 10},`));
+  return rules.join('\n');
+}
+
+/**
+ * Every chain of `chains` over each input, by libmodsecurity, one transaction per input: `result[c][i]` is chain c
+ * on input i. The fastest way to compare many chains on the same values.
+ */
+export function modsecTransformChains(chains: readonly (readonly string[])[], inputs: readonly Uint8Array[]): Uint8Array[][] {
+  const answers = runModsec([{ rules: chainsRules(chains), inputs }])[0]!;
+  const results = chains.map(() => new Array<Uint8Array>(inputs.length));
+  answers.forEach((a, i) => {
+    if (a.url === null || !a.url.startsWith(URL_PREFIX))
+      throw new Error(`modsec harness: no transformed values (${JSON.stringify(a)})`);
+    const parts = a.url.slice(URL_PREFIX.length).split('.');
+    if (parts.length !== chains.length) throw new Error(`modsec harness: ${parts.length} results for ${chains.length} chains`);
+    parts.forEach((h, c) => {
+      results[c]![i] = fromHex(h);
+    });
+  });
+  return results;
+}
+
 /** Several chains, each over its own inputs, in one process. */
 export function modsecTransformJobs(
   jobs: readonly { chain: readonly string[]; inputs: readonly Uint8Array[] }[],
