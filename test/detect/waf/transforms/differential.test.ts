@@ -16,6 +16,8 @@ import { crsChains, edgeInputs, randomInputs } from './inputs.js';
 const CRS_RULES = path.join(SHARED_DIR, 'crs', 'rules');
 const RANDOM_PER_TRANSFORMATION = 4000;
 const RANDOM_PER_CHAIN = 4000;
+/** Long values (up to about 2 KB), a few hundred of them. */
+const LONG = 300;
 
 const show = (b: Uint8Array): string => JSON.stringify(Buffer.from(b.buffer, b.byteOffset, b.length).toString('latin1'));
 
@@ -41,9 +43,9 @@ describe('transformations against libmodsecurity (needs libmodsecurity-dev and a
     harness = modsecHarness();
   });
 
-  it('every transformation, on every short edge case and 4,000 seeded random values', (ctx) => {
+  it('every transformation, on every short edge case, 4,000 seeded random values and 300 long ones', (ctx) => {
     if (!harness.ok) ctx.skip(`libmodsecurity reference unavailable: ${harness.reason}`);
-    const inputs = [...edgeInputs(), ...randomInputs(12, RANDOM_PER_TRANSFORMATION)];
+    const inputs = [...edgeInputs(), ...randomInputs(12, RANDOM_PER_TRANSFORMATION), ...randomInputs(13, LONG, 400)];
     const names = Object.keys(TRANSFORMATIONS);
     const ref = modsecTransformChains(
       names.map((name) => [name]),
@@ -54,12 +56,12 @@ describe('transformations against libmodsecurity (needs libmodsecurity-dev and a
     expect(inputs.length * names.length).toBeGreaterThan(150_000);
   });
 
-  it('every distinct transformation chain of the CRS rules, on 4,000 seeded random values (needs ../shared/crs)', (ctx) => {
+  it('every distinct transformation chain of the CRS rules, on 4,000 seeded random values and 300 long ones (needs ../shared/crs)', (ctx) => {
     if (!harness.ok) ctx.skip(`libmodsecurity reference unavailable: ${harness.reason}`);
     if (!fs.existsSync(CRS_RULES)) ctx.skip(`CRS absent (${CRS_RULES})`);
     const chains = crsChains(CRS_RULES);
     expect(chains.length).toBeGreaterThan(20);
-    const inputs = randomInputs(34, RANDOM_PER_CHAIN);
+    const inputs = [...randomInputs(34, RANDOM_PER_CHAIN), ...randomInputs(35, LONG, 400)];
     const ref = modsecTransformChains(chains, inputs);
     const found = chains.flatMap((chain, k) => disagreements(chain.join(','), chain, inputs, ref[k]!));
     expect(found).toEqual([]);

@@ -150,18 +150,21 @@ function latin1(s: string): Uint8Array {
 
 const TOKEN_BYTES = TOKENS.map(latin1);
 
-/** `count` values from `seed`: mostly runs of tokens, some uniformly random bytes, lengths 0 to about 60. */
-export function randomInputs(seed: number, count: number): Uint8Array[] {
+/**
+ * `count` values from `seed`: mostly runs of up to `maxTokens` tokens (lengths 0 to about 5 bytes per token), some
+ * uniformly random bytes.
+ */
+export function randomInputs(seed: number, count: number, maxTokens = 12): Uint8Array[] {
   const rnd = mulberry32(seed);
   const out: Uint8Array[] = [];
   for (let k = 0; k < count; k++) {
     const parts: number[] = [];
     const kind = rnd();
     if (kind < 0.15) {
-      const n = Math.floor(rnd() * 24);
+      const n = Math.floor(rnd() * 2 * maxTokens);
       for (let i = 0; i < n; i++) parts.push(Math.floor(rnd() * 256));
     } else {
-      const n = Math.floor(rnd() * 12);
+      const n = Math.floor(rnd() * maxTokens);
       for (let i = 0; i < n; i++) {
         if (rnd() < 0.1) parts.push(Math.floor(rnd() * 256));
         else for (const c of TOKEN_BYTES[Math.floor(rnd() * TOKEN_BYTES.length)]!) parts.push(c);
