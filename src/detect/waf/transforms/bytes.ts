@@ -48,9 +48,14 @@ export function hexValue(c: number): number {
   return c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57;
 }
 
-/** The index of the first `c` in `b`, or -1. */
-export function indexOfByte(b: Uint8Array, c: number, from = 0): number {
-  return b.indexOf(c, from);
+/** `b[p]`, or 0 past the end: what ModSecurity reads there (a std::string's terminating NUL). */
+export function byteAt(b: Uint8Array, p: number): number {
+  return p < b.length ? b[p]! : 0;
+}
+
+/** Whether `b[p]` is a UTF-8 continuation byte (10xxxxxx); false past the end. */
+export function isContinuation(b: Uint8Array, p: number): boolean {
+  return (byteAt(b, p) & 0xc0) === 0x80;
 }
 
 /** ASCII bytes of a string known to be ASCII (a decimal length, hex digits): allocated per value, never per byte. */

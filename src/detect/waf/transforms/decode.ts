@@ -10,10 +10,12 @@
  */
 import {
   BACKSLASH,
+  byteAt,
   cutAtNul,
   hexPair,
   hexValue,
   isAlnum,
+  isContinuation,
   isDigit,
   isHex,
   isOctal,
@@ -361,22 +363,21 @@ export function hexDecode(b: Uint8Array): Uint8Array {
 export function sqlHexDecode(b: Uint8Array): Uint8Array {
   const n = b.length;
   if (n === 0) return b;
-  const at = (p: number): number => (p < n ? b[p]! : 0);
   const out = new Uint8Array(n + 1);
   let o = 0;
   let r = 0;
   let count = 0;
-  while (++count < n && at(r) !== 0) {
-    if (at(r) === 0x30 && (at(r + 1) | 0x20) === 0x78 && isHex(at(r + 2)) && isHex(at(r + 3))) {
+  while (++count < n && byteAt(b, r) !== 0) {
+    if (byteAt(b, r) === 0x30 && (byteAt(b, r + 1) | 0x20) === 0x78 && isHex(byteAt(b, r + 2)) && isHex(byteAt(b, r + 3))) {
       r += 2;
       count += 2;
-      while (isHex(at(r)) && isHex(at(r + 1))) {
-        out[o++] = hexPair(at(r), at(r + 1));
+      while (isHex(byteAt(b, r)) && isHex(byteAt(b, r + 1))) {
+        out[o++] = hexPair(byteAt(b, r), byteAt(b, r + 1));
         r += 2;
         count += 2;
       }
     }
-    out[o++] = at(r++);
+    out[o++] = byteAt(b, r++);
   }
   return cutAtNul(out, o);
 }
@@ -504,8 +505,6 @@ export function utf8toUnicode(b: Uint8Array): Uint8Array {
   let k = 0;
   while (k < n && b[k]! > 0 && b[k]! < 0x80) k++;
   if (k === n) return b;
-  const at = (p: number): number => (p < n ? b[p]! : 0);
-  const cont = (p: number): boolean => (at(p) & 0xc0) === 0x80;
   const out = new Uint8Array(n * 8 + 8);
   let o = 0;
   let i = 0;
@@ -516,20 +515,20 @@ export function utf8toUnicode(b: Uint8Array): Uint8Array {
     if (c < 0x80) {
       if (c !== 0) out[o++] = c;
     } else if ((c & 0xe0) === 0xc0) {
-      if (cont(i + 1)) {
+      if (isContinuation(b, i + 1)) {
         len = 2;
         d = ((c & 0x1f) << 6) | (b[i + 1]! & 0x3f);
         o = writeCodePoint(out, o, d);
       }
     } else if ((c & 0xf0) === 0xe0) {
-      if (cont(i + 1) && cont(i + 2)) {
+      if (isContinuation(b, i + 1) && isContinuation(b, i + 2)) {
         len = 3;
         d = ((c & 0x0f) << 12) | ((b[i + 1]! & 0x3f) << 6) | (b[i + 2]! & 0x3f);
         o = writeCodePoint(out, o, d);
       }
     } else if ((c & 0xf8) === 0xf0) {
       if (c >= 0xf5) out[o++] = c;
-      if (cont(i + 1) && cont(i + 2) && cont(i + 3)) {
+      if (isContinuation(b, i + 1) && isContinuation(b, i + 2) && isContinuation(b, i + 3)) {
         len = 4;
         d = ((c & 0x07) << 18) | ((b[i + 1]! & 0x3f) << 12) | ((b[i + 2]! & 0x3f) << 6) | (b[i + 3]! & 0x3f);
         o = writeCodePoint(out, o, d);

@@ -5,7 +5,7 @@
  * A function returns its input itself when it would not change it.
  */
 import { createHash } from 'node:crypto';
-import { ascii, BACKSLASH, isSpace, SLASH } from './bytes.js';
+import { ascii, BACKSLASH, byteAt, isSpace, SLASH } from './bytes.js';
 
 export function none(b: Uint8Array): Uint8Array {
   return b;
@@ -29,7 +29,15 @@ export function uppercase(b: Uint8Array): Uint8Array {
   return out;
 }
 
-/** Keeps the bytes `keep` accepts; the input itself when it keeps them all. */
+/** `/`, `*`, `<`, `-`, `#`: a value without any of them has no comment mark. */
+const COMMENT_BYTES = [0x2f, 0x2a, 0x3c, 0x2d, 0x23];
+
+function hasAny(b: Uint8Array, bytes: readonly number[]): boolean {
+  for (const c of bytes) if (b.indexOf(c) >= 0) return true;
+  return false;
+}
+
+/** Keeps the bytes `drop` refuses; the input itself when it keeps them all. */
 function filter(b: Uint8Array, drop: (c: number) => boolean): Uint8Array {
   let k = 0;
   while (k < b.length && !drop(b[k]!)) k++;
@@ -163,8 +171,8 @@ export function cmdLine(b: Uint8Array): Uint8Array {
  * terminator, and a comment opener right after a comment is kept); reproduced.
  */
 export function removeComments(b: Uint8Array): Uint8Array {
+  if (!hasAny(b, COMMENT_BYTES)) return b;
   const n = b.length;
-  const at = (p: number): number => (p < n ? b[p]! : 0);
   const out = new Uint8Array(n + 1);
   let o = 0;
   let i = 0;
@@ -172,7 +180,7 @@ export function removeComments(b: Uint8Array): Uint8Array {
   while (i < n) {
     const c = b[i]!;
     if (!inComment) {
-      if (c === 0x2f && at(i + 1) === 0x2a && i + 1 < n) {
+      if (c === 0x2f && byteAt(b, i + 1) === 0x2a && i + 1 < n) {
         inComment = true;
         i += 2;
       } else if (c === 0x3c && i + 3 < n && b[i + 1] === 0x21 && b[i + 2] === 0x2d && b[i + 3] === 0x2d) {
@@ -186,11 +194,11 @@ export function removeComments(b: Uint8Array): Uint8Array {
       }
     } else if (c === 0x2a && i + 1 < n && b[i + 1] === 0x2f) {
       inComment = false;
-      out[o++] = at(i + 2);
+      out[o++] = byteAt(b, i + 2);
       i += 3;
     } else if (c === 0x2d && i + 2 < n && b[i + 1] === 0x2d && b[i + 2] === 0x3e) {
       inComment = false;
-      out[o++] = at(i + 3);
+      out[o++] = byteAt(b, i + 3);
       i += 4;
     } else {
       i++;
@@ -202,6 +210,7 @@ export function removeComments(b: Uint8Array): Uint8Array {
 
 /** removeCommentsChar: removes the comment marks `/*`, `*\/`, `<!--`, `-->`, `--` and `#`, keeping what is between. */
 export function removeCommentsChar(b: Uint8Array): Uint8Array {
+  if (!hasAny(b, COMMENT_BYTES)) return b;
   const n = b.length;
   const out = new Uint8Array(n);
   let o = 0;
@@ -220,6 +229,7 @@ export function removeCommentsChar(b: Uint8Array): Uint8Array {
 
 /** replaceComments: each C comment (`/* ... *\/`, or unterminated to the end) becomes one space. */
 export function replaceComments(b: Uint8Array): Uint8Array {
+  if (b.indexOf(0x2a) < 0) return b;
   const n = b.length;
   const out = new Uint8Array(n + 1);
   let o = 0;
@@ -258,12 +268,12 @@ export function replaceComments(b: Uint8Array): Uint8Array {
  */
 function normalize(input: Uint8Array, win: boolean): Uint8Array {
   const n = input.length;
-  if (n === 0) return input;
+  // Without a slash, a backslash (Windows) or a dot there is nothing to normalise.
+  if (n === 0 || (input.indexOf(SLASH) < 0 && input.indexOf(0x2e) < 0 && (!win || input.indexOf(BACKSLASH) < 0))) return input;
   const buf = input.slice();
   const end = n - 1;
-  const isSep = (c: number): boolean => c === SLASH || (win && c === BACKSLASH);
-  const relative = !isSep(buf[0]!);
-  const trailing = isSep(buf[end]!);
+  const relative = !isSeparator(buf[0]!, win);
+  const trailing = isSeparator(buf[end]!, win);
   let s = 0;
   let d = 0;
   let hitRoot = false;
@@ -308,7 +318,7 @@ function normalize(input: Uint8Array, win: boolean): Uint8Array {
     }
     if (skipCopy) continue;
     if (buf[s] === SLASH) {
-      while (s < end && isSep(buf[s + 1]!)) s++;
+      while (s < end && isSeparator(buf[s + 1]!, win)) s++;
       if (relative && d === 0) {
         s++;
         continue;
@@ -319,6 +329,10 @@ function normalize(input: Uint8Array, win: boolean): Uint8Array {
   if (!trailing && d > 0 && buf[d - 1] === SLASH) d--;
   const out = buf.subarray(0, d);
   return d === n && sameBytes(out, input) ? input : out;
+}
+
+function isSeparator(c: number, win: boolean): boolean {
+  return c === SLASH || (win && c === BACKSLASH);
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
