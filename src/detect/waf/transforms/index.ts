@@ -5,6 +5,12 @@
  *
  * A transformation takes bytes and returns bytes: the input array itself when nothing changes (callers may
  * compare by identity to skip work), otherwise a new array (or a view of one) made for that call.
+ *
+ * The semantics are ModSecurity 3.0.9's (Debian 12's libmodsecurity3, the version the differential tests run).
+ * ModSecurity 3.0.12 rewrote the transformations in place, and a few answers changed there: htmlEntityDecode
+ * reads at most 2 hex or 3 decimal digits (`&#x3c3c;` is `<3c;`, not `<`), cssDecode keeps NULs instead of
+ * cutting at the first, utf8toUnicode keeps a trailing NUL, sqlHexDecode keeps the last byte and NULs. Everything else
+ * CRS uses answers the same.
  */
 import {
   base64Decode,
