@@ -65,8 +65,18 @@ export function ascii(s: string): Uint8Array {
   return out;
 }
 
-/** `out[0..n)` cut at its first NUL: what ModSecurity returns where it measures a result with `strlen`. */
-export function cutAtNul(out: Uint8Array, n: number): Uint8Array {
+/**
+ * The result `out[0..n)`, or `input` itself when that is the same bytes: a transformation that changed nothing
+ * returns its input (callers compare by identity).
+ */
+export function unlessSame(input: Uint8Array, out: Uint8Array, n: number): Uint8Array {
+  if (n !== input.length) return out.subarray(0, n);
+  for (let i = 0; i < n; i++) if (out[i] !== input[i]) return out.subarray(0, n);
+  return input;
+}
+
+/** `out[0..n)` cut at its first NUL (what ModSecurity returns where it measures a result with `strlen`), or `input` when that is the same bytes. */
+export function cutAtNul(input: Uint8Array, out: Uint8Array, n: number): Uint8Array {
   const z = out.subarray(0, n).indexOf(0);
-  return out.subarray(0, z < 0 ? n : z);
+  return unlessSame(input, out, z < 0 ? n : z);
 }

@@ -23,6 +23,7 @@ import {
   nibble,
   PERCENT,
   PLUS,
+  unlessSame,
 } from './bytes.js';
 
 /** Full-width ASCII (U+FF01..U+FF5E): ModSecurity keeps the low byte and adds 0x20 when the high byte is FF. */
@@ -230,7 +231,7 @@ export function jsDecode(b: Uint8Array): Uint8Array {
       i++;
     }
   }
-  return out.subarray(0, o);
+  return unlessSame(b, out, o);
 }
 
 /** The C escapes both jsDecode and escapeSeqDecode know: \a \b \f \n \r \t \v; any other byte is itself. */
@@ -298,7 +299,7 @@ export function cssDecode(b: Uint8Array): Uint8Array {
       out[o++] = b[i++]!;
     }
   }
-  return cutAtNul(out, o);
+  return cutAtNul(b, out, o);
 }
 
 /**
@@ -340,7 +341,7 @@ export function escapeSeqDecode(b: Uint8Array): Uint8Array {
       i += 2;
     }
   }
-  return out.subarray(0, o);
+  return unlessSame(b, out, o);
 }
 
 /**
@@ -351,7 +352,7 @@ export function hexDecode(b: Uint8Array): Uint8Array {
   const n = b.length >> 1;
   const out = new Uint8Array(n);
   for (let k = 0; k < n; k++) out[k] = hexPair(b[2 * k]!, b[2 * k + 1]!);
-  return out;
+  return unlessSame(b, out, n);
 }
 
 /**
@@ -379,7 +380,7 @@ export function sqlHexDecode(b: Uint8Array): Uint8Array {
     }
     out[o++] = byteAt(b, r++);
   }
-  return cutAtNul(out, o);
+  return cutAtNul(b, out, o);
 }
 
 const B64_STRICT = new Int8Array(256).fill(-1);
@@ -433,7 +434,7 @@ export function base64Decode(input: Uint8Array): Uint8Array {
       if (keep > 2) out[o++] = acc & 0xff;
     }
   }
-  return out.subarray(0, o);
+  return unlessSame(b, out, o);
 }
 
 /**
@@ -476,7 +477,7 @@ export function base64DecodeExt(b: Uint8Array): Uint8Array {
     seen++;
   }
   if (last === 0x3d && seen % 4 === 1) return new Uint8Array(0);
-  return out.subarray(0, o);
+  return unlessSame(b, out, o);
 }
 
 const HEX_DIGITS = '0123456789abcdef';
@@ -540,5 +541,5 @@ export function utf8toUnicode(b: Uint8Array): Uint8Array {
     if ((len === 4 && d < 0x10000) || (len === 3 && d < 0x800) || (len === 2 && d < 0x80)) out[o++] = c;
     i += len > 0 ? len : 1;
   }
-  return out.subarray(0, o);
+  return unlessSame(b, out, o);
 }

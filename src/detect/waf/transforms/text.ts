@@ -5,7 +5,7 @@
  * A function returns its input itself when it would not change it.
  */
 import { createHash } from 'node:crypto';
-import { ascii, BACKSLASH, byteAt, isSpace, SLASH } from './bytes.js';
+import { ascii, BACKSLASH, byteAt, isSpace, SLASH, unlessSame } from './bytes.js';
 
 export function none(b: Uint8Array): Uint8Array {
   return b;
@@ -205,7 +205,7 @@ export function removeComments(b: Uint8Array): Uint8Array {
     }
   }
   if (inComment) out[o++] = 0x20;
-  return o === n && !inComment ? b : out.subarray(0, o);
+  return unlessSame(b, out, o);
 }
 
 /** removeCommentsChar: removes the comment marks `/*`, `*\/`, `<!--`, `-->`, `--` and `#`, keeping what is between. */
@@ -351,7 +351,8 @@ export function normalizePathWin(b: Uint8Array): Uint8Array {
 
 /** length: the byte count in decimal ASCII. */
 export function length(b: Uint8Array): Uint8Array {
-  return ascii(String(b.length));
+  const out = ascii(String(b.length));
+  return unlessSame(b, out, out.length);
 }
 
 function digest(algorithm: string, b: Uint8Array): Uint8Array {
@@ -378,7 +379,7 @@ export function hexEncode(b: Uint8Array): Uint8Array {
     out[2 * i] = HEX.charCodeAt(b[i]! >> 4);
     out[2 * i + 1] = HEX.charCodeAt(b[i]! & 0xf);
   }
-  return out;
+  return unlessSame(b, out, out.length);
 }
 
 /** urlEncode: keeps ASCII letters, digits and `*`, space as `+`, every other byte as %xx (lower-case hex). */
@@ -395,12 +396,13 @@ export function urlEncode(b: Uint8Array): Uint8Array {
       out[o++] = HEX.charCodeAt(c & 0xf);
     }
   }
-  return o === b.length && out.subarray(0, o).every((c, i) => c === b[i]) ? b : out.subarray(0, o);
+  return unlessSame(b, out, o);
 }
 
 /** base64Encode: standard alphabet, with padding. */
 export function base64Encode(b: Uint8Array): Uint8Array {
-  return ascii(Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64'));
+  const out = ascii(Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64'));
+  return unlessSame(b, out, out.length);
 }
 
 /** The parity of all eight bits of `c` (ModSecurity folds the whole byte, high bit included): 1 when odd. */
@@ -412,14 +414,14 @@ function parity(c: number): number {
 export function parityEven7bit(b: Uint8Array): Uint8Array {
   const out = b.slice();
   for (let i = 0; i < out.length; i++) out[i] = parity(out[i]!) ? out[i]! | 0x80 : out[i]! & 0x7f;
-  return out;
+  return unlessSame(b, out, out.length);
 }
 
 /** parityOdd7bit: the high bit cleared when the byte's bits are odd in number, set otherwise. */
 export function parityOdd7bit(b: Uint8Array): Uint8Array {
   const out = b.slice();
   for (let i = 0; i < out.length; i++) out[i] = parity(out[i]!) ? out[i]! & 0x7f : out[i]! | 0x80;
-  return out;
+  return unlessSame(b, out, out.length);
 }
 
 /** parityZero7bit: the high bit cleared. */

@@ -14,7 +14,7 @@ import {
 } from '../../../../src/detect/waf/transforms/index.js';
 import { SHARED_DIR } from '../../../support/corpus.js';
 import { modsecHarness, modsecTransformJobs } from '../modsec/modsec.js';
-import { crsChains, edgeInputs } from './inputs.js';
+import { crsChains, edgeInputs, randomInputs } from './inputs.js';
 import { VECTORS } from './vectors.js';
 
 const CRS_RULES = path.join(SHARED_DIR, 'crs', 'rules');
@@ -133,11 +133,13 @@ describe('the table', () => {
       'none',
     ];
     for (const name of identity) expect(TRANSFORMATIONS[name]!(plain), name).toBe(plain);
-    for (const input of edgeInputs()) {
+    for (const input of [...edgeInputs(), ...randomInputs(3, 500)]) {
       const before = text(input);
       for (const [name, fn] of Object.entries(TRANSFORMATIONS)) {
-        fn(input);
+        const result = fn(input);
         expect(text(input), `${name} wrote into its input ${JSON.stringify(before)}`).toBe(before);
+        if (text(result) === before)
+          expect(result === input, `${name} ${JSON.stringify(before)}: same bytes, new array`).toBe(true);
       }
     }
   });
