@@ -154,9 +154,12 @@ const VARIABLE_END = byteSet(' <>:\\?=@!#~+-*/&|^%(),\';\t\n\v\f\r`"\0');
 /** SQL whitespace: ASCII, the latin1 no-break space, and NUL (Oracle skips it). */
 const SQL_WHITE = byteSet(' \t\n\v\f\r\xa0\0');
 const DIGIT = byteSet('0123456789');
-const HEX_DIGIT = byteSet('0123456789ABCDEFabcdef');
-const BIN_DIGIT = byteSet('01');
-const ASCII_LETTER = byteSet('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ');
+// The spans below are scanned in libinjection with a strspn-like helper that finds NUL in every set (it
+// searches a C string, whose terminator matches): a NUL byte continues a hex, binary, money or $tag$ run.
+const HEX_DIGIT = byteSet('0123456789ABCDEFabcdef\0');
+const BIN_DIGIT = byteSet('01\0');
+const MONEY_CHAR = byteSet('0123456789.,\0');
+const ASCII_LETTER = byteSet('abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ\0');
 
 // ---- tokens ---------------------------------------------------------------------------------------------
 
@@ -587,7 +590,7 @@ class SqliState {
       return this.slen;
     }
     let end = pos + 1;
-    while (end < this.slen && (DIGIT[s.charCodeAt(end)] === 1 || s.charCodeAt(end) === 0x2e || s.charCodeAt(end) === 0x2c)) end++;
+    while (end < this.slen && MONEY_CHAR[s.charCodeAt(end)] === 1) end++;
     const xlen = end - pos - 1;
     if (xlen === 1 && s.charCodeAt(pos + 1) === 0x2e) return this.word(t, pos); // "$." is a word
     if (xlen > 0) {
