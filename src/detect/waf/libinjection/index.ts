@@ -4,5 +4,5 @@
  * data.ts holds libinjection's keyword table, fingerprint set and XSS lists, with its BSD licence.
  */
 export { detectSqli, detectSqliString, isAttackFingerprint, type SqliResult, sqliFingerprint, sqliTokenLines } from './sqli.js';
-export { detectXss, html5Tokens } from './xss.js';
+export { detectXss, html5Tokens, type XssEventHandlers, type XssOptions } from './xss.js';
 export { Html5Start, Html5Token } from './html5.js';

@@ -6,7 +6,7 @@
  * tokens show one of the known ways to run script:
  *  - a doctype, or a tag that loads or runs code (script, iframe, object, embed, base, link, meta, style,
  *    anything svg or xsl...);
- *  - an `on…` event handler attribute (a known event name), `xmlns`/`xlink` attributes, attributes that
+ *  - an `on…` event handler attribute (a known event name, or any, see XssOptions), `xmlns`/`xlink`, attributes that
  *    always carry script (datasrc, style, filter...);
  *  - a URL attribute (href, src, action, formaction...) whose value starts with `javascript:`, `vbscript:`,
  *    `data:` or `view-source:`, after HTML character references and leading blanks and controls;
@@ -56,11 +56,23 @@ function isBlackTag(s: Uint8Array, at: number, len: number): boolean {
   return false;
 }
 
-function blackAttr(s: Uint8Array, at: number, len: number): Attr {
+/**
+ * Which `on…` attributes are event handlers. 'known': those whose name after "on" starts with a known event
+ * name (libinjection since 2020, v3.10 and later). 'any': every `on…` attribute of five characters or more,
+ * as libinjection 3.9.2 did, the version ModSecurity 3.0.x embeds (Debian 12's libmodsecurity3 3.0.9).
+ */
+export type XssEventHandlers = 'known' | 'any';
+
+export interface XssOptions {
+  eventHandlers?: XssEventHandlers;
+}
+
+function blackAttr(s: Uint8Array, at: number, len: number, anyOn: boolean): Attr {
   if (len < 2) return Attr.None;
   if (len >= 5) {
-    // on<event>: the name after "on" starts with a known event name (a prefix match, as libinjection does).
     if ((s[at]! | 0x20) === 0x6f && (s[at + 1]! | 0x20) === 0x6e) {
+      if (anyOn) return Attr.Black;
+      // The name after "on" starts with a known event name (a prefix match, as libinjection does).
       for (const name of EVENT_NAMES) if (equalsIgnoringNuls(name, s, at + 2, name.length)) return Attr.Black;
     }
     // xmlns can declare arbitrary elements, xlink can point anywhere.
@@ -169,7 +181,7 @@ function isBlackUrl(s: Uint8Array, at: number, n: number): boolean {
 
 const tokenizer = new Html5Tokenizer();
 
-function isXssFrom(s: Uint8Array, start: Html5Start): boolean {
+function isXssFrom(s: Uint8Array, start: Html5Start, anyOn: boolean): boolean {
   const h = tokenizer;
   h.init(s, start);
   let attr = Attr.None;
@@ -184,7 +196,7 @@ function isXssFrom(s: Uint8Array, start: Html5Start): boolean {
         if (isBlackTag(s, at, len)) return true;
         break;
       case Html5Token.AttrName:
-        attr = blackAttr(s, at, len);
+        attr = blackAttr(s, at, len, anyOn);
         break;
       case Html5Token.AttrValue:
         switch (attr) {
@@ -195,7 +207,7 @@ function isXssFrom(s: Uint8Array, start: Html5Start): boolean {
             if (isBlackUrl(s, at, len)) return true;
             break;
           case Attr.Indirect:
-            if (blackAttr(s, at, len) !== Attr.None) return true;
+            if (blackAttr(s, at, len, anyOn) !== Attr.None) return true;
             break;
           case Attr.None:
             break;
@@ -222,14 +234,18 @@ function isXssFrom(s: Uint8Array, start: Html5Start): boolean {
   return false;
 }
 
-/** `@detectXSS`: libinjection's verdict on the bytes, trying each place the input could sit in a page. */
-export function detectXss(input: Uint8Array): boolean {
+/**
+ * `@detectXSS`: libinjection's verdict on the bytes, trying each place the input could sit in a page.
+ * `options.eventHandlers` picks the libinjection version's rule for `on…` attributes (default 'known').
+ */
+export function detectXss(input: Uint8Array, options?: XssOptions): boolean {
+  const anyOn = options?.eventHandlers === 'any';
   return (
-    isXssFrom(input, Html5Start.Data) ||
-    isXssFrom(input, Html5Start.ValueNoQuote) ||
-    isXssFrom(input, Html5Start.ValueSingleQuote) ||
-    isXssFrom(input, Html5Start.ValueDoubleQuote) ||
-    isXssFrom(input, Html5Start.ValueBackQuote)
+    isXssFrom(input, Html5Start.Data, anyOn) ||
+    isXssFrom(input, Html5Start.ValueNoQuote, anyOn) ||
+    isXssFrom(input, Html5Start.ValueSingleQuote, anyOn) ||
+    isXssFrom(input, Html5Start.ValueDoubleQuote, anyOn) ||
+    isXssFrom(input, Html5Start.ValueBackQuote, anyOn)
   );
 }
 
