@@ -72,13 +72,14 @@ for (const entry of SQL_KEYWORDS_TEXT.split('\n')) KEYWORDS.set(entry.slice(1), 
 const FINGERPRINTS = new Set(SQLI_FINGERPRINTS_TEXT.split(' '));
 
 /**
- * The type of a word in the keyword table, or 0. The comparison is ASCII case-insensitive only (a byte
- * above 0x7f is never a letter to libinjection, and no keyword holds one), so a word with such a byte is
- * never a keyword and String#toUpperCase, which knows latin1 letters, is used only on ASCII words.
+ * The type of a word in the keyword table, or 0. The comparison is ASCII case-insensitive only: no keyword
+ * holds a byte above 0x7f, and String#toUpperCase keeps such a latin1 letter outside ASCII, except 'ß' which
+ * becomes "SS" and so changes the length: a length check keeps "CLAß" from matching CLASS.
  */
 function keywordType(word: string): number {
-  for (let i = 0; i < word.length; i++) if (word.charCodeAt(i) > 0x7f) return 0;
-  return KEYWORDS.get(word.toUpperCase()) ?? 0;
+  const upper = word.toUpperCase();
+  if (upper.length !== word.length) return 0;
+  return KEYWORDS.get(upper) ?? 0;
 }
 
 /** Whether a fingerprint is in the attack set. libinjection compares them upper-cased, so 't' (a SQL type)
@@ -673,7 +674,7 @@ class SqliState {
 
   /** Merges two adjacent words when the pair is a keyword phrase ("UNION" "ALL", "NOT" "IN"). */
   private mergeWords(a: Token, b: Token): boolean {
-    if (!MERGE_LEFT.has(a.type) || !MERGE_RIGHT.has(b.type)) return false;
+    if (MERGE_LEFT[a.type] !== 1 || MERGE_RIGHT[b.type] !== 1) return false;
     const merged = a.len + b.len + 1;
     if (merged > TOKEN_TEXT_MAX) return false;
     const text = `${a.text} ${b.text}`;
@@ -805,7 +806,7 @@ class SqliState {
       }
       if (a.type === T.Operator && (a.is('LIKE') || a.is('NOT LIKE'))) {
         if (b.type === T.LeftParens) a.type = T.Function; // LIKE(...) the function
-      } else if (a.type === T.SqlType && SQLTYPE_CAST_TARGET.has(b.type)) {
+      } else if (a.type === T.SqlType && SQLTYPE_CAST_TARGET[b.type] === 1) {
         a.copyFrom(b); // "int 1", "char(": the type name is noise
         pos--;
         left = 0;
@@ -909,7 +910,7 @@ class SqliState {
         left = 0;
         continue;
       }
-      if (VALUE_TYPES.has(x.type) && y.type === T.Comma && VALUE_TYPES.has(z.type)) {
+      if (VALUE_TYPES[x.type] === 1 && y.type === T.Comma && VALUE_TYPES[z.type] === 1) {
         pos -= 2; // a list: 1,2 is one value
         left = 0;
         continue;
@@ -927,14 +928,14 @@ class SqliState {
       if (
         (x.type === T.Keyword || x.type === T.Expression || x.type === T.Group) &&
         isUnaryOperator(y) &&
-        UNARY_OPERAND.has(z.type)
+        UNARY_OPERAND[z.type] === 1
       ) {
         y.copyFrom(z); // SELECT - 1  ->  SELECT 1
         pos--;
         left = 0;
         continue;
       }
-      if (x.type === T.Comma && isUnaryOperator(y) && VALUE_TYPES.has(z.type)) {
+      if (x.type === T.Comma && isUnaryOperator(y) && VALUE_TYPES[z.type] === 1) {
         // ", -1" -> ",1", and back up so that "1,-1" can fold into "1".
         y.copyFrom(z);
         left = 0;
@@ -1055,11 +1056,27 @@ class SqliState {
   }
 }
 
-const MERGE_LEFT = new Set<number>([T.Keyword, T.Bareword, T.Operator, T.Union, T.Function, T.Expression, T.Tsql, T.SqlType]);
-const MERGE_RIGHT = new Set<number>([...MERGE_LEFT, T.LogicOperator]);
-const SQLTYPE_CAST_TARGET = new Set<number>([T.Bareword, T.Number, T.SqlType, T.LeftParens, T.Function, T.Variable, T.String]);
-const VALUE_TYPES = new Set<number>([T.Bareword, T.Number, T.String, T.Variable]);
-const UNARY_OPERAND = new Set<number>([T.Number, T.Bareword, T.Variable, T.String, T.Function]);
+/** Sets of token types, as tables indexed by the type's character code (all below 128). */
+function typeSet(...types: number[]): Uint8Array {
+  const set = new Uint8Array(128);
+  for (const t of types) set[t] = 1;
+  return set;
+}
+const MERGE_LEFT = typeSet(T.Keyword, T.Bareword, T.Operator, T.Union, T.Function, T.Expression, T.Tsql, T.SqlType);
+const MERGE_RIGHT = typeSet(
+  T.Keyword,
+  T.Bareword,
+  T.Operator,
+  T.Union,
+  T.Function,
+  T.Expression,
+  T.Tsql,
+  T.SqlType,
+  T.LogicOperator,
+);
+const SQLTYPE_CAST_TARGET = typeSet(T.Bareword, T.Number, T.SqlType, T.LeftParens, T.Function, T.Variable, T.String);
+const VALUE_TYPES = typeSet(T.Bareword, T.Number, T.String, T.Variable);
+const UNARY_OPERAND = typeSet(T.Number, T.Bareword, T.Variable, T.String, T.Function);
 
 const state = new SqliState();
 
@@ -1081,28 +1098,34 @@ function worthMysqlPass(st: SqliState): boolean {
  * double-quoted string were open (MySQL only, where double quotes are strings).
  */
 export function detectSqli(input: Uint8Array): SqliResult {
-  if (input.length === 0) return { match: false, fingerprint: null };
+  if (input.length === 0) return NO_MATCH;
   const s = Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1');
   return detectSqliString(s);
 }
 
 /** The same over a latin1 string (one char per byte). */
 export function detectSqliString(s: string): SqliResult {
-  if (s.length === 0) return { match: false, fingerprint: null };
+  if (s.length === 0) return NO_MATCH;
   const st = state;
-  const tryMode = (flags: number): boolean => {
-    st.fingerprintIn(s, flags);
-    return st.isAttack();
-  };
-  const found = (): SqliResult => ({ match: true, fingerprint: st.fingerprint });
-  if (tryMode(QUOTE_NONE | SQL_ANSI)) return found();
-  if (worthMysqlPass(st) && tryMode(QUOTE_NONE | SQL_MYSQL)) return found();
+  if (attackIn(st, s, QUOTE_NONE | SQL_ANSI)) return matched(st);
+  if (worthMysqlPass(st) && attackIn(st, s, QUOTE_NONE | SQL_MYSQL)) return matched(st);
   if (s.includes("'")) {
-    if (tryMode(QUOTE_SINGLE | SQL_ANSI)) return found();
-    if (worthMysqlPass(st) && tryMode(QUOTE_SINGLE | SQL_MYSQL)) return found();
+    if (attackIn(st, s, QUOTE_SINGLE | SQL_ANSI)) return matched(st);
+    if (worthMysqlPass(st) && attackIn(st, s, QUOTE_SINGLE | SQL_MYSQL)) return matched(st);
   }
-  if (s.includes('"') && tryMode(QUOTE_DOUBLE | SQL_MYSQL)) return found();
-  return { match: false, fingerprint: null };
+  if (s.includes('"') && attackIn(st, s, QUOTE_DOUBLE | SQL_MYSQL)) return matched(st);
+  return NO_MATCH;
+}
+
+const NO_MATCH: SqliResult = Object.freeze({ match: false, fingerprint: null });
+
+function attackIn(st: SqliState, s: string, flags: number): boolean {
+  st.fingerprintIn(s, flags);
+  return st.isAttack();
+}
+
+function matched(st: SqliState): SqliResult {
+  return { match: true, fingerprint: st.fingerprint };
 }
 
 /** The fingerprint of a latin1 string in one context, for tests and tools. */

@@ -25,7 +25,9 @@ enum Attr {
 }
 
 const ATTR_KIND = { black: Attr.Black, url: Attr.Url, style: Attr.Style, indirect: Attr.Indirect } as const;
-const EVENT_NAMES = XSS_EVENT_NAMES_TEXT.split(' ');
+/** Event names by their first letter: a name can only match an attribute whose third byte is that letter. */
+const EVENTS_BY_FIRST: string[][] = Array.from({ length: 128 }, () => []);
+for (const name of XSS_EVENT_NAMES_TEXT.split(' ')) EVENTS_BY_FIRST[name.charCodeAt(0)]!.push(name);
 
 /**
  * libinjection's name comparison: the `n` bytes at `s[at..]` with NUL bytes dropped, ASCII upper-cased,
@@ -44,9 +46,31 @@ function equalsIgnoringNuls(word: string, s: Uint8Array, at: number, n: number):
   return wi === word.length;
 }
 
+/**
+ * The bytes `s[at..at+len)` with NULs dropped and ASCII letters upper-cased, as libinjection compares names;
+ * null when more than `max` bytes remain (no listed name is that long), so a long token costs nothing.
+ */
+function foldedName(s: Uint8Array, at: number, len: number, max: number): string | null {
+  let out = '';
+  for (let i = at; i < at + len; i++) {
+    let c = s[i]!;
+    if (c === 0) continue;
+    if (out.length === max) return null;
+    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+    out += String.fromCharCode(c);
+  }
+  return out;
+}
+
+const TAGS = new Set(XSS_TAGS);
+const TAG_MAX = Math.max(...XSS_TAGS.map((t) => t.length));
+const ATTRIBUTES = new Map<string, Attr>(XSS_ATTRIBUTES.map(([name, kind]) => [name, ATTR_KIND[kind]]));
+const ATTRIBUTE_MAX = Math.max(...XSS_ATTRIBUTES.map(([name]) => name.length));
+
 function isBlackTag(s: Uint8Array, at: number, len: number): boolean {
   if (len < 3) return false;
-  for (const tag of XSS_TAGS) if (equalsIgnoringNuls(tag, s, at, len)) return true;
+  const name = foldedName(s, at, len, TAG_MAX);
+  if (name !== null && TAGS.has(name)) return true;
   // Anything SVG or XSL(T): their elements can carry script in many ways.
   const a = s[at]! | 0x20;
   const b = s[at + 1]! | 0x20;
@@ -73,13 +97,16 @@ function blackAttr(s: Uint8Array, at: number, len: number, anyOn: boolean): Attr
     if ((s[at]! | 0x20) === 0x6f && (s[at + 1]! | 0x20) === 0x6e) {
       if (anyOn) return Attr.Black;
       // The name after "on" starts with a known event name (a prefix match, as libinjection does).
-      for (const name of EVENT_NAMES) if (equalsIgnoringNuls(name, s, at + 2, name.length)) return Attr.Black;
+      let c = at + 2 < s.length ? s[at + 2]! : 0;
+      if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+      const names = c < 128 ? EVENTS_BY_FIRST[c]! : [];
+      for (const name of names) if (equalsIgnoringNuls(name, s, at + 2, name.length)) return Attr.Black;
     }
     // xmlns can declare arbitrary elements, xlink can point anywhere.
     if (equalsIgnoringNuls('XMLNS', s, at, 5) || equalsIgnoringNuls('XLINK', s, at, 5)) return Attr.Black;
   }
-  for (const [name, kind] of XSS_ATTRIBUTES) if (equalsIgnoringNuls(name, s, at, len)) return ATTR_KIND[kind];
-  return Attr.None;
+  const name = foldedName(s, at, len, ATTRIBUTE_MAX);
+  return name === null ? Attr.None : (ATTRIBUTES.get(name) ?? Attr.None);
 }
 
 /**
@@ -88,19 +115,22 @@ function blackAttr(s: Uint8Array, at: number, len: number, anyOn: boolean): Attr
  * bytes past `n` (`&#` at the end of a value): those are the input's next bytes, or NUL past its end.
  */
 let consumed = 0;
+function byteAt(s: Uint8Array, i: number): number {
+  return i < s.length ? s[i]! : 0;
+}
 function decodeCharAt(s: Uint8Array, at: number, n: number): number {
-  const byte = (i: number): number => (at + i < s.length ? s[at + i]! : 0);
   consumed = 1;
-  if (byte(0) !== 0x26 || n < 2) return byte(0);
-  if (byte(1) !== 0x23) return 0x26; // a named reference: '&' is all that matters here
+  const c0 = byteAt(s, at);
+  if (c0 !== 0x26 || n < 2) return c0;
+  if (byteAt(s, at + 1) !== 0x23) return 0x26; // a named reference: '&' is all that matters here
   let value = 0;
   let i: number;
-  if ((byte(2) | 0x20) === 0x78) {
-    const first = hexValue(byte(3));
+  if ((byteAt(s, at + 2) | 0x20) === 0x78) {
+    const first = hexValue(byteAt(s, at + 3));
     if (first < 0) return 0x26;
     value = first;
     for (i = 4; i < n; i++) {
-      const c = byte(i);
+      const c = byteAt(s, at + i);
       if (c === 0x3b) {
         consumed = i + 1;
         return value;
@@ -114,11 +144,11 @@ function decodeCharAt(s: Uint8Array, at: number, n: number): number {
       if (value > 0x1000ff) return 0x26;
     }
   } else {
-    const first = byte(2);
+    const first = byteAt(s, at + 2);
     if (first < 0x30 || first > 0x39) return 0x26;
     value = first - 0x30;
     for (i = 3; i < n; i++) {
-      const c = byte(i);
+      const c = byteAt(s, at + i);
       if (c === 0x3b) {
         consumed = i + 1;
         return value;
@@ -216,7 +246,8 @@ function isXssFrom(s: Uint8Array, start: Html5Start, anyOn: boolean): boolean {
         break;
       case Html5Token.TagComment: {
         // IE ends tags at a backquote; conditional comments and <?xml / <?import / <!ENTITY run things.
-        if (s.subarray(at, at + len).includes(0x60)) return true;
+        const tick = s.indexOf(0x60, at);
+        if (tick >= 0 && tick < at + len) return true;
         if (len > 3) {
           const a = s[at]!;
           const b = s[at + 1]! | 0x20;
