@@ -1026,7 +1026,8 @@ class SqliState {
         // "1234--" and "1234 --" are scans; base64-ish "1234-ABC--" is not. What follows the number
         // (looked up at the number's length from the input's start, as libinjection does) decides.
         const c = this.code(a.len);
-        if (c <= 32) return false;
+        // libinjection reads it as a signed char: a byte above 0x7f is negative, so "blank" too.
+        if (c <= 32 || c >= 0x80) return false;
         if (c === 0x2f && this.code(a.len + 1) === 0x2a) return false;
         if (c === 0x2d && this.code(a.len + 1) === 0x2d) return false;
         return true;

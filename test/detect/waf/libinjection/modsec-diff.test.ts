@@ -1,8 +1,8 @@
 /**
  * Differential test against ModSecurity's own `@detectSQLi` and `@detectXSS` (libmodsecurity3, which embeds
  * libinjection; Debian 12's 3.0.9 embeds libinjection 3.9.2). The inputs: hand-written seeds, CRS's
- * regression payloads for its SQLi and XSS rules (941xxx, 942xxx) when ../shared/crs is there, and seeded
- * random mutations of them. SQLi must agree on the verdict and the fingerprint. XSS must agree exactly in
+ * regression payloads for its SQLi and XSS rules (941xxx, 942xxx) when ../shared/crs is there, seeded
+ * random mutations of them, and short random strings of the lexers' special bytes. SQLi must agree on the verdict and the fingerprint. XSS must agree exactly in
  * the mode of libinjection 3.9.2 (`eventHandlers: 'any'`); in the default mode (current libinjection) the
  * only disagreements allowed are the `on…` attributes that are no known event name.
  *
@@ -13,14 +13,17 @@
 import { describe, expect, it } from 'vitest';
 import { detectSqli, detectXss } from '../../../../src/detect/waf/libinjection/index.js';
 import { modsecHarness, modsecOperatorMany } from '../modsec/modsec.js';
-import { CRS_ABSENT, crsPayloads, crsPresent, mutations, SEEDS } from './payloads.js';
+import { CRS_ABSENT, crsPayloads, crsPresent, mutations, randomShort, SEEDS } from './payloads.js';
 
 const SEED = 20261207;
 const MUTATIONS = 4000;
+const SHORT = 4000;
 
 function inputs(): Uint8Array[] {
   const seeds = [...SEEDS, ...crsPayloads(['941', '942'])];
-  return [...seeds, ...mutations(seeds, MUTATIONS, SEED)].map((s) => new Uint8Array(Buffer.from(s, 'latin1')));
+  return [...seeds, ...mutations(seeds, MUTATIONS, SEED), ...randomShort(SHORT, SEED)].map(
+    (s) => new Uint8Array(Buffer.from(s, 'latin1')),
+  );
 }
 
 const show = (b: Uint8Array): string => JSON.stringify(Buffer.from(b).toString('latin1'));

@@ -177,6 +177,24 @@ export function mutations(seeds: readonly string[], count: number, seed: number)
   return out;
 }
 
+/** Bytes the short random inputs are mostly made of: the lexers' special characters and keyword letters. */
+const ALPHABET = '\'"`-#/*!;(),.@$\\N0x1eE9qQuU&<>=:|{}[]% \t\n\0\xa0\xffabSELECTUNIONORANDonloadhrefsrcjavascript:&#x6a;<!--->?';
+
+/** `count` short strings (under 24 bytes) mostly of ALPHABET, some bytes anything: they reach the corners
+ * (signed bytes, NULs, quotes at the end) that whole payloads rarely do. */
+export function randomShort(count: number, seed: number): string[] {
+  const rnd = prng(seed);
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const n = Math.floor(rnd() * 24);
+    let s = '';
+    for (let k = 0; k < n; k++)
+      s += rnd() < 0.85 ? ALPHABET[Math.floor(rnd() * ALPHABET.length)]! : String.fromCharCode(Math.floor(rnd() * 256));
+    out.push(s);
+  }
+  return out;
+}
+
 /** Hand-written seeds: classic attacks and benign look-alikes, for both detectors. */
 export const SEEDS = [
   "1' OR '1'='1",
