@@ -77,9 +77,7 @@ const FINGERPRINTS = new Set(SQLI_FINGERPRINTS_TEXT.split(' '));
  * becomes "SS" and so changes the length: a length check keeps "CLAß" from matching CLASS.
  */
 function keywordType(word: string): number {
-  const upper = word.toUpperCase();
-  if (upper.length !== word.length) return 0;
-  return KEYWORDS.get(upper) ?? 0;
+  return KEYWORDS.get(upperWord(word)) ?? 0;
 }
 
 /** Whether a fingerprint is in the attack set. libinjection compares them upper-cased, so 't' (a SQL type)
@@ -203,18 +201,20 @@ class Token {
     this.type = type;
     this.pos = pos;
     this.len = keep;
-    this.text = s.substr(pos, keep);
+    this.text = s.slice(pos, pos + keep);
   }
 
   /** Case-insensitive comparison of the kept text with an upper-case ASCII word. */
   is(word: string): boolean {
-    return this.len === word.length && this.text.toUpperCase() === word;
+    return this.len === word.length && upperWord(this.text) === word;
   }
 }
 
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return false;
-  return true;
+/** ASCII upper case of a token's text, or '' when a latin1 letter changes length ('ß' -> "SS"), which no
+ * ASCII word can equal in libinjection's byte-wise comparison. */
+function upperWord(s: string): string {
+  const u = s.toUpperCase();
+  return u.length === s.length ? u : '';
 }
 
 function isUnaryOperator(t: Token): boolean {
@@ -439,7 +439,7 @@ class SqliState {
       t.assign(T.Operator, s, pos, 3);
       return pos + 3;
     }
-    const type = keywordType(s.substr(pos, 2));
+    const type = keywordType(s.slice(pos, pos + 2));
     if (type !== 0) {
       t.assign(type, s, pos, 2);
       return pos + 2;
@@ -793,8 +793,7 @@ class SqliState {
       if (
         (a.type === T.Bareword || a.type === T.Variable) &&
         b.type === T.LeftParens &&
-        isAscii(a.text) &&
-        FUNCTION_IF_CALLED.has(a.text.toUpperCase())
+        FUNCTION_IF_CALLED.has(upperWord(a.text))
       ) {
         a.type = T.Function;
         continue;
@@ -1050,7 +1049,7 @@ class SqliState {
       if (tv[1]!.type === T.Keyword) {
         // Only INTO OUTFILE / INTO DUMPFILE (MySQL) keep a three-token keyword fingerprint.
         const k = tv[1]!;
-        if (k.len < 5 || k.text.slice(0, 4).toUpperCase() !== 'INTO') return true;
+        if (k.len < 5 || upperWord(k.text.slice(0, 4)) !== 'INTO') return true;
       }
     }
     return false;
