@@ -29,7 +29,7 @@ export function compileOperator(op: SecOperator, hooks: OperatorHooks): Compiled
   switch (op.name) {
     case 'rx': {
       // ModSecurity v3 compiles @rx with PCRE_DOTALL (and no MULTILINE): `s` here.
-      const re = compilePcre(op.param, 's').re;
+      const re = compilePcre(crsPattern(op.param), 's').re;
       return {
         ...base,
         match(value, _param, captures) {
@@ -128,6 +128,77 @@ export function compileOperator(op: SecOperator, hooks: OperatorHooks): Compiled
     default:
       throw new Error(`operator @${op.name} is not supported`);
   }
+}
+
+/**
+ * PCRE constructs CRS writes that src/detect/pcre.ts does not take, rewritten into equivalents it does:
+ * a case-insensitive group spanning the whole pattern (`(?i:...)`, `^(?i:...)`) becomes a leading `(?i)`;
+ * `\S`, `\D`, `\W` inside a character class become their byte ranges (PCRE's ASCII classes, no UTF).
+ */
+export function crsPattern(pattern: string): string {
+  let out = '';
+  let inClass = false;
+  let classStart = -1;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\' && i + 1 < pattern.length) {
+      const n = pattern[i + 1]!;
+      if (inClass && (n === 'S' || n === 'D' || n === 'W')) out += NEGATED_SHORTHAND[n];
+      else out += c + n;
+      i++;
+      continue;
+    }
+    if (inClass) {
+      // A `]` right after `[` or `[^` is a literal, not the end.
+      if (c === ']' && i > classStart) inClass = false;
+      out += c;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      classStart = pattern[i + 1] === '^' ? i + 2 : i + 1;
+    }
+    out += c;
+  }
+  // A case-insensitive group may take the whole pattern's `i` flag when nothing outside it is a letter that
+  // case would change (escapes such as \\s and \\b are not letters).
+  const m = /^(\^?)\(\?i:/.exec(out);
+  if (m === null) return out;
+  const close = closingParen(out, m[1]!.length);
+  if (close < 0) return out;
+  const rest = out.slice(close + 1);
+  if (/[A-Za-z]/.test(rest.replace(/\\./g, ''))) return out;
+  return `(?i)${m[1]}(?:${out.slice(m[0].length)}`;
+}
+
+const NEGATED_SHORTHAND: Record<string, string> = {
+  S: '\\x00-\\x08\\x0e-\\x1f\\x21-\\xff',
+  D: '\\x00-\\x2f\\x3a-\\xff',
+  W: '\\x00-\\x2f\\x3a-\\x40\\x5b-\\x5e\\x60\\x7b-\\xff',
+};
+
+/** The index of the `)` that closes the group opened at `open` (escapes and classes skipped), or -1. */
+function closingParen(p: string, open: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (let i = open; i < p.length; i++) {
+    const c = p[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') inClass = false;
+      continue;
+    }
+    if (c === '[') {
+      inClass = true;
+      if (p[i + 1] === '^') i++;
+      if (p[i + 1] === ']') i++;
+    } else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  return -1;
 }
 
 /** ModSecurity's string-to-number: leading digits (with a sign), 0 when there are none. */
