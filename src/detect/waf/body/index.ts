@@ -47,6 +47,8 @@ export interface BodyResult {
   /** MULTIPART_NAME, MULTIPART_FILENAME. */
   multipartNames: Uint8Array[];
   multipartFilenames: Uint8Array[];
+  /** Every multipart error message in order (ModSecurity keeps only the last, which is `error`). */
+  multipartMessages: string[];
   /** The MULTIPART_* flags (null when the body is not multipart). */
   flags: MultipartFlags | null;
   /** URLENCODED_ERROR (1 when a URL-encoded body's value had an invalid % escape). */
@@ -104,6 +106,7 @@ export function processRequestBody(
     partHeaders: [],
     multipartNames: [],
     multipartFilenames: [],
+    multipartMessages: [],
     flags: null,
     urlencodedError: false,
     xml: null,
@@ -149,6 +152,7 @@ export function processRequestBody(
       r.partHeaders = m.partHeaders;
       r.multipartNames = m.names;
       r.multipartFilenames = m.filenames;
+      r.multipartMessages = m.messages;
       r.flags = m.flags;
       if (m.error !== null) {
         r.error = `Multipart parsing error: ${m.error}`;

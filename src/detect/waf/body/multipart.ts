@@ -64,8 +64,10 @@ export interface MultipartResult {
   names: Uint8Array[];
   filenames: Uint8Array[];
   flags: MultipartFlags;
-  /** The error message without ModSecurity's "Multipart parsing error: " prefix, or null. */
+  /** The error message without ModSecurity's "Multipart parsing error: " prefix, or null (the last one set). */
   error: string | null;
+  /** Every error message set, in order (ModSecurity keeps only the last; at most 64 are kept here). */
+  messages: string[];
   /** The bytes that are not file contents (for SecRequestBodyNoFilesLimit). */
   noFilesLength: number;
 }
@@ -330,8 +332,15 @@ class MultipartParser {
 
   fail(msg: string): false {
     this.flagError = true;
-    this.error = msg;
+    this.setError(msg);
     return false;
+  }
+
+  messages: string[] = [];
+
+  setError(msg: string): void {
+    this.error = msg;
+    if (this.messages.length < 64) this.messages.push(msg);
   }
 
   /** One piece of the body (a line, or up to 4096 bytes of one). Returns false when ModSecurity stops. */
@@ -405,7 +414,9 @@ class MultipartParser {
       let extract = this.limits.uploadKeepFiles;
       if (extract && this.limits.uploadFileLimit > 0 && this.nfiles >= this.limits.uploadFileLimit) {
         if (this.f.fileLimitExceeded === 0) {
-          this.error = `Multipart: Upload file limit exceeded ${this.limits.uploadFileLimit}. Use SecUploadFileLimit to change the limit.`;
+          this.setError(
+            `Multipart: Upload file limit exceeded ${this.limits.uploadFileLimit}. Use SecUploadFileLimit to change the limit.`,
+          );
           this.f.fileLimitExceeded = 1;
         }
         extract = false;
@@ -430,7 +441,7 @@ class MultipartParser {
     const len = this.len;
     const line = this.buf.subarray(0, len);
     if (line.indexOf(0) >= 0) {
-      this.error = 'Multipart: Nul byte in part headers.';
+      this.setError('Multipart: Nul byte in part headers.');
       return;
     }
     this.noFilesLength += len;
@@ -449,7 +460,7 @@ class MultipartParser {
       this.f.headerFolding = 1;
       if (line[0] !== 0x09 && line[0] !== 0x20) this.f.invalidHeaderFolding = 1;
       if (part.lastHeaderName === '') {
-        this.error = 'Multipart: Invalid part header (folding error).';
+        this.setError('Multipart: Invalid part header (folding error).');
         return;
       }
       let d = 0;
@@ -462,7 +473,7 @@ class MultipartParser {
       h.pieces.push(SPACE, added);
       h.length += 1 + added.length;
       if (h.length > BUF_SIZE) {
-        this.error = 'Multipart: Part header too long.';
+        this.setError('Multipart: Part header too long.');
         return;
       }
       part.lastHeaderLine = part.lastHeaderName;
@@ -471,17 +482,17 @@ class MultipartParser {
     this.recordHeaderLine(part);
     const colon = line.indexOf(0x3a);
     if (colon < 0) {
-      this.error = `Multipart: Invalid part header (colon missing): ${bytesLatin1(line)}`;
+      this.setError(`Multipart: Invalid part header (colon missing): ${bytesLatin1(line)}`);
       return;
     }
     if (colon === 0) {
-      this.error = 'Multipart: Invalid part header (header name missing).';
+      this.setError('Multipart: Invalid part header (header name missing).');
       return;
     }
     for (let k = 0; k < colon; k++) {
       const ch = line[k]!;
       if (ch < 33 || ch > 126) {
-        this.error = 'Multipart: Invalid part header (contains invalid character).';
+        this.setError('Multipart: Invalid part header (contains invalid character).');
         return;
       }
     }
@@ -512,22 +523,22 @@ class MultipartParser {
     this.recordHeaderLine(part);
     const cdh = part.headers.get('content-disposition');
     if (cdh === undefined) {
-      this.error = 'Multipart: Part missing Content-Disposition header.';
+      this.setError('Multipart: Part missing Content-Disposition header.');
       return;
     }
     const cd = headerBytes(cdh);
     const rc = this.parseContentDisposition(part, cd);
     if (rc < 0) {
-      this.error = `Multipart: Invalid Content-Disposition header (${rc}): ${cString(bytesLatin1(cd))}`;
+      this.setError(`Multipart: Invalid Content-Disposition header (${rc}): ${cString(bytesLatin1(cd))}`);
       return;
     }
     if (part.name === null || part.name.length === 0) {
-      this.error = 'Multipart: Content-Disposition header missing name field.';
+      this.setError('Multipart: Content-Disposition header missing name field.');
       return;
     }
     if (part.filename !== null && part.filename.length > 0) {
       if (!bytesLatin1(cd).includes('filename=')) {
-        this.error = 'Multipart: Invalid Content-Disposition header (filename).';
+        this.setError('Multipart: Invalid Content-Disposition header (filename).');
         return;
       }
       part.type = 2;
@@ -720,9 +731,9 @@ class MultipartParser {
           this.processBoundary(true);
           this.isComplete = true;
         }
-        if (!this.isComplete) this.error = 'Multipart: Final boundary missing.';
+        if (!this.isComplete) this.setError('Multipart: Final boundary missing.');
       } else {
-        this.error = 'Multipart: No boundaries found in payload.';
+        this.setError('Multipart: No boundaries found in payload.');
       }
     }
   }
@@ -786,6 +797,7 @@ export function parseMultipart(contentType: string, body: Uint8Array, limits: Bo
     filenames: [],
     flags,
     error: init.error,
+    messages: init.error === null ? [] : [init.error],
     noFilesLength: 0,
   };
   flags.boundaryQuoted = init.quoted;
@@ -801,6 +813,7 @@ export function parseMultipart(contentType: string, body: Uint8Array, limits: Bo
   p.process(body);
   p.complete(flags);
   result.error = p.error;
+  result.messages = p.messages;
   result.partHeaders = p.partHeaders;
   result.names = p.names;
   result.filenames = p.filenames;
