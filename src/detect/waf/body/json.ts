@@ -391,11 +391,12 @@ export function parseJson(body: Uint8Array, counter: ArgCounter, depthLimit: num
   for (;;) {
     const state = stack[stack.length - 1]!;
     const tok = lex.next();
-    if (tok === Tok.Error) return result(`lexical error: ${lex.error}\n`);
     if (state === St.ParseComplete) {
+      // yajl reports anything after the value, even a lexical fault, as trailing garbage.
       if (tok !== Tok.Eof) return parseError('trailing garbage');
       return result(null);
     }
+    if (tok === Tok.Error) return result(`lexical error: ${lex.error}\n`);
     if (tok === Tok.Eof) return parseError('premature EOF');
     switch (state) {
       case St.Start:
