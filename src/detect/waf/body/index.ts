@@ -49,6 +49,8 @@ export interface BodyResult {
   multipartFilenames: Uint8Array[];
   /** Every multipart error message in order (ModSecurity keeps only the last, which is `error`). */
   multipartMessages: string[];
+  /** Multipart: ModSecurity's own outcome is undefined for this body (see `MultipartResult`). */
+  multipartUndefined: boolean;
   /** The MULTIPART_* flags (null when the body is not multipart). */
   flags: MultipartFlags | null;
   /** URLENCODED_ERROR (1 when a URL-encoded body's value had an invalid % escape). */
@@ -107,6 +109,7 @@ export function processRequestBody(
     multipartNames: [],
     multipartFilenames: [],
     multipartMessages: [],
+    multipartUndefined: false,
     flags: null,
     urlencodedError: false,
     xml: null,
@@ -153,6 +156,7 @@ export function processRequestBody(
       r.multipartNames = m.names;
       r.multipartFilenames = m.filenames;
       r.multipartMessages = m.messages;
+      r.multipartUndefined = m.undefinedInModSecurity;
       r.flags = m.flags;
       if (m.error !== null) {
         r.error = `Multipart parsing error: ${m.error}`;

@@ -7,7 +7,7 @@
  *   `{"a":[1,{"b":2}]}` gives `json.a.array_0` and `json.a.array_1.b`, and `[1]` gives `json.array_0`;
  * - an empty key is `empty-key` (`{"":1}` gives `json.empty-key`); empty objects and arrays give nothing;
  * - `true`/`false` are the words, `null` is the empty value, numbers are their text, strings are decoded
- *   (`\u0000` is dropped and a lone high surrogate becomes `?`, as in yajl);
+ *   (a lone high surrogate becomes `?`, as in yajl 2.1);
  * - each value goes through `SecArgumentsLimit`: when ARGS is full, ModSecurity's callback fails and the
  *   parse stops with yajl's "client cancelled parse" error (so REQBODY_ERROR is set);
  * - an object or array deeper than `SecRequestBodyJsonDepthLimit` stops the parse the same way, with
@@ -173,13 +173,14 @@ class Lexer {
         this.pos = p + 1;
         return Tok.String;
       }
+      // At the end of the text yajl sees the space yajl_complete_parse adds: a fault, not a premature EOF.
       if (c === 0x5c) {
-        if (p + 1 >= n) break;
+        if (p + 1 >= n) return this.fail("inside a string, '\\' occurs before a character which it may not.");
         const e = s[p + 1]!;
         if (e === 0x75) {
           for (let k = 2; k < 6; k++) {
-            if (p + k >= n) return this.eofInString();
-            if (!isHex(s[p + k]!)) return this.fail("invalid (non-hex) character occurs after '\\u' inside string.");
+            if (p + k >= n || !isHex(s[p + k]!))
+              return this.fail("invalid (non-hex) character occurs after '\\u' inside string.");
           }
           p += 6;
           continue;
@@ -201,8 +202,7 @@ class Lexer {
       else if (c >> 3 === 0x1e) follow = 3;
       else return this.fail('invalid bytes in UTF8 string.');
       for (let k = 1; k <= follow; k++) {
-        if (p + k >= n) return this.eofInString();
-        if (s[p + k]! >> 6 !== 0x2) return this.fail('invalid bytes in UTF8 string.');
+        if (p + k >= n || s[p + k]! >> 6 !== 0x2) return this.fail('invalid bytes in UTF8 string.');
       }
       p += follow + 1;
     }
@@ -282,7 +282,6 @@ function decodeString(s: Uint8Array, start: number, end: number): Uint8Array {
 }
 
 function utf8(cp: number, out: number[]): void {
-  if (cp === 0) return; // yajl appends the encoded text with strlen: NUL vanishes
   if (cp < 0x80) out.push(cp);
   else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
   else if (cp < 0x10000) out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
@@ -292,6 +291,10 @@ function utf8(cp: number, out: number[]): void {
 
 function latin1(b: Uint8Array): string {
   let s = '';
+  if (b.length < 64) {
+    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+    return s;
+  }
   for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
   return s;
 }

@@ -13,6 +13,8 @@
  *   NUL bytes, folding without a header) set the error message (`REQBODY_ERROR`) but do not stop the
  *   parser; a later fault replaces the message. Boundary faults stop it. A duplicate part header is ignored.
  * - `filename=""` makes a field, not a file. Parts without a name are dropped (`MULTIPART_INVALID_PART`).
+ * - Without its final boundary ("Final boundary missing.") a body gives no ARGS and no FILES at all
+ *   (MULTIPART_PART_HEADERS, MULTIPART_NAME and MULTIPART_FILENAME keep what was read).
  * - Fields bypass `SecArgumentsLimit` (ModSecurity adds them to ARGS directly).
  * - `MULTIPART_UNMATCHED_BOUNDARY` is 1 when a line looked like a boundary but was not ours, and becomes 2
  *   at every matched boundary after the first (CRS's rule 200004 tests `@eq 1`).
@@ -66,6 +68,11 @@ export interface MultipartResult {
   flags: MultipartFlags;
   /** The error message without ModSecurity's "Multipart parsing error: " prefix, or null (the last one set). */
   error: string | null;
+  /**
+   * The body reached code where ModSecurity reads past a string (an unterminated quoted value in
+   * Content-Disposition): its outcome depends on heap contents; netsieve fails the part (code -12).
+   */
+  undefinedInModSecurity: boolean;
   /** Every error message set, in order (ModSecurity keeps only the last; at most 64 are kept here). */
   messages: string[];
   /** The bytes that are not file contents (for SecRequestBodyNoFilesLimit). */
@@ -577,6 +584,7 @@ class MultipartParser {
       while (at(p) === 0x09 || at(p) === 0x20) p++;
       if (p >= n) return -6;
       let quote = 0;
+      let unterminated = false;
       let val: Uint8Array;
       if (name === 'filename*') {
         const cs = p;
@@ -615,7 +623,13 @@ class MultipartParser {
           out.push(at(p));
           p++;
         }
-        // Past the closing quote. Without one, ModSecurity reads past the end of the string; here the value ends.
+        // Past the closing quote. Without one, ModSecurity steps over the string's NUL and reads what lies
+        // beyond (undefined behaviour); libmodsecurity 3.0.9 was seen to fail there, so an unterminated quote
+        // fails here with the code of "no semicolon after the value", after the name is taken.
+        if (p >= n) {
+          unterminated = true;
+          this.undefinedInModSecurity = true;
+        }
         p = p < n ? p + 1 : n;
         val = Uint8Array.from(out);
       } else {
@@ -639,6 +653,7 @@ class MultipartParser {
       } else {
         return -11;
       }
+      if (unterminated) return -12;
       if (p < n) {
         while (at(p) === 0x09 || at(p) === 0x20) p++;
         if (p < n) {
@@ -731,12 +746,22 @@ class MultipartParser {
           this.processBoundary(true);
           this.isComplete = true;
         }
-        if (!this.isComplete) this.setError('Multipart: Final boundary missing.');
+        if (!this.isComplete) {
+          this.setError('Multipart: Final boundary missing.');
+          this.incomplete = true;
+        }
       } else {
         this.setError('Multipart: No boundaries found in payload.');
+        this.incomplete = true;
       }
     }
   }
+
+  /** The body reached code where ModSecurity's outcome is undefined (an unterminated quoted value). */
+  undefinedInModSecurity = false;
+
+  /** ModSecurity returns before adding the parts to ARGS and FILES when the body ends without its final boundary. */
+  incomplete = false;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -798,6 +823,7 @@ export function parseMultipart(contentType: string, body: Uint8Array, limits: Bo
     flags,
     error: init.error,
     messages: init.error === null ? [] : [init.error],
+    undefinedInModSecurity: false,
     noFilesLength: 0,
   };
   flags.boundaryQuoted = init.quoted;
@@ -814,10 +840,12 @@ export function parseMultipart(contentType: string, body: Uint8Array, limits: Bo
   p.complete(flags);
   result.error = p.error;
   result.messages = p.messages;
+  result.undefinedInModSecurity = p.undefinedInModSecurity;
   result.partHeaders = p.partHeaders;
   result.names = p.names;
   result.filenames = p.filenames;
   result.noFilesLength = p.noFilesLength;
+  if (p.incomplete) return result;
   for (const part of p.parts) {
     const name = part.name!;
     if (part.type === 2) {

@@ -74,6 +74,10 @@ export function utf8Bytes(s: string): Uint8Array {
 /** Bytes to a latin-1 string (one char per byte), for messages and tests. */
 export function bytesLatin1(b: Uint8Array): string {
   let s = '';
+  if (b.length < 64) {
+    for (let i = 0; i < b.length; i++) s += String.fromCharCode(b[i]!);
+    return s;
+  }
   for (let i = 0; i < b.length; i += 4096) s += String.fromCharCode(...b.subarray(i, i + 4096));
   return s;
 }

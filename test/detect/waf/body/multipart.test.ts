@@ -321,3 +321,29 @@ describe('multipart: long lines', () => {
     expect(r.error).toBeNull();
   });
 });
+
+describe('multipart: what libmodsecurity does where its code reads past a string', () => {
+  it('an unterminated quoted name fails the part (the name is taken first)', () => {
+    const r = run(crlf('--XyZ', 'Content-Disposition: form-data; name="a', '', '--XyZ--'));
+    expect(r.error).toBe('Multipart parsing error: Multipart: Invalid Content-Disposition header (-12): form-data; name="a');
+    expect(r.multipartNames.map(t)).toEqual(['a']);
+  });
+  it('a body without its final boundary gives no ARGS and no FILES', () => {
+    const r = run(
+      crlf(
+        '--XyZ',
+        'Content-Disposition: form-data; name="a"',
+        '',
+        'v',
+        '--XyZ',
+        'Content-Disposition: form-data; name="b"',
+        '',
+        'w',
+        '',
+      ),
+    );
+    expect(r.error).toBe('Multipart parsing error: Multipart: Final boundary missing.');
+    expect(r.args).toEqual([]);
+    expect(r.partHeaders.length).toBe(1);
+  });
+});
