@@ -104,3 +104,14 @@ describe('processRequestBody with XML', () => {
     expect(r.processorError).toBe(false);
   });
 });
+
+describe('XML entity declarations', () => {
+  it('refuses a bare & in an entity value, and an entity holding < in an attribute', () => {
+    expect(x('<!DOCTYPE a [<!ENTITY e "x&;y">]><a/>').error).toContain('EntityValue');
+    expect(x('<!DOCTYPE a [<!ENTITY e "<b/>">]><a k="&e;"/>').error).toContain('not allowed in attributes');
+    expect(utf8(x('<!DOCTYPE a [<!ENTITY e "<b>t</b>">]><a>&e;</a>').text!)).toBe('t');
+  });
+  it('keeps a character reference to a tab in an attribute value', () => {
+    expect(utf8(x('<a k="1&#9;2"/>').attributes[0]!.value)).toBe('1\t2');
+  });
+});
