@@ -77,8 +77,12 @@ function decode(body: Uint8Array): string {
   try {
     decoder = new TextDecoder(label === 'utf-16' ? 'utf-16le' : label, { fatal: true, ignoreBOM: false });
   } catch {
-    // libxml2 reports an unknown encoding and goes on reading the bytes as UTF-8.
-    decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+    // iconv (behind libxml2) ignores punctuation in names ("UTF--8" works); other unknown names are fatal.
+    try {
+      decoder = new TextDecoder(label.replace(/[^a-z0-9]/g, ''), { fatal: true, ignoreBOM: false });
+    } catch {
+      fail(`Unsupported encoding ${label}`);
+    }
   }
   try {
     return decoder.decode(bytes);
