@@ -37,8 +37,10 @@ export type BodyProcessorName = 'URLENCODED' | 'MULTIPART' | 'JSON' | 'XML';
 export interface BodyResult {
   /** REQBODY_PROCESSOR (null when no processor applies). */
   processor: BodyProcessorName | null;
-  /** ARGS_POST, in order (also appended to ARGS). */
+  /** The body's arguments, in order, to append to ARGS (after the query string's). */
   args: BodyArg[];
+  /** ARGS_POST: the same list for URL-encoded and multipart bodies; empty for JSON (ModSecurity adds JSON to ARGS only). */
+  argsPost: BodyArg[];
   /** FILES, FILES_NAMES, FILES_SIZES (multipart). */
   files: MultipartFile[];
   filesCombinedSize: number;
@@ -103,6 +105,7 @@ export function processRequestBody(
   const r: BodyResult = {
     processor,
     args: [],
+    argsPost: [],
     files: [],
     filesCombinedSize: 0,
     partHeaders: [],
@@ -150,6 +153,7 @@ export function processRequestBody(
     case 'MULTIPART': {
       const m = parseMultipart(ct, body, lim);
       r.args = m.args;
+      r.argsPost = m.args;
       r.files = m.files;
       r.filesCombinedSize = m.filesCombinedSize;
       r.partHeaders = m.partHeaders;
@@ -170,6 +174,7 @@ export function processRequestBody(
     case 'URLENCODED': {
       const u = parseUrlencoded(body, lim.argumentSeparator, counter);
       r.args = u.args;
+      r.argsPost = u.args;
       r.urlencodedError = u.invalidEncoding;
       return r;
     }

@@ -30,10 +30,9 @@ const chompAll = (list: string[] | undefined) => (list ?? []).map((s) => s.repla
 
 /** What both sides are compared on. `oldPartHeaders`: 3.0.9-3.0.12 keep the line end in MULTIPART_PART_HEADERS. */
 function ours(c: BodyCase, r: BodyResult): Record<string, unknown> {
-  const isJson = r.processor === 'JSON';
   return {
     ARGS: kv(r.args),
-    ARGS_POST: isJson ? [] : kv(r.args), // ModSecurity adds JSON arguments to ARGS only
+    ARGS_POST: kv(r.argsPost),
     FILES: r.files.map((f) => `${t(f.name)}\0${t(f.filename)}`).sort(),
     FILES_SIZES: r.files.map((f) => `${t(f.name)}\0${f.size}`).sort(),
     FILES_COMBINED_SIZE: r.files.length > 0 ? String(r.filesCombinedSize) : '',
