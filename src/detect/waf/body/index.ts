@@ -57,8 +57,11 @@ export interface BodyResult {
   flags: MultipartFlags | null;
   /** URLENCODED_ERROR (1 when a URL-encoded body's value had an invalid % escape). */
   urlencodedError: boolean;
-  /** `XML:/*` and `XML://@*` (null unless the XML processor ran and the document is well formed). */
-  xml: { text: Uint8Array; attributes: BodyArg[] } | null;
+  /**
+   * `XML:/*` (the root's text, null without a root) and `XML://@*`; null unless the XML processor ran. Set
+   * for a document that is not well formed too: ModSecurity reads libxml2's partial tree.
+   */
+  xml: { text: Uint8Array | null; attributes: BodyArg[] } | null;
   /** REQBODY_ERROR_MSG; REQBODY_ERROR is 1 when it is not null. */
   error: string | null;
   /** REQBODY_PROCESSOR_ERROR (the processor failed; a size limit alone sets only REQBODY_ERROR). */
@@ -132,12 +135,11 @@ export function processRequestBody(
   switch (processor) {
     case 'XML': {
       const x = parseXml(body, lim.xmlDepthLimit);
+      r.xml = { text: x.text, attributes: x.attributes };
       if (x.error !== null) {
         r.error = 'XML parsing error: XML: Failed parsing document.';
         r.processorError = true;
         r.detail = x.error;
-      } else {
-        r.xml = { text: x.text!, attributes: x.attributes };
       }
       return r;
     }

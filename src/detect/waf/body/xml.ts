@@ -19,7 +19,10 @@ import type { BodyArg } from './types.js';
 export interface XmlResult {
   /** The error (libxml2's wording where we know it), or null when the document is well formed. */
   error: string | null;
-  /** `XML:/*`: the root element's text content, UTF-8 (null when not well formed). */
+  /**
+   * `XML:/*`: the root element's text content, UTF-8; null without a root. When the document is not well
+   * formed this is what libxml2's partial tree holds, the text up to the fault, as ModSecurity still reads it.
+   */
   text: Uint8Array | null;
   /** `XML://@*`: every attribute, in document order, values UTF-8. */
   attributes: BodyArg[];
@@ -87,7 +90,17 @@ function decode(body: Uint8Array): string {
   try {
     return decoder.decode(bytes);
   } catch {
-    fail('Input is not proper UTF-8, indicate encoding !');
+    // libxml2 stops at the first bad sequence; what came before is still parsed (and still counts for XML:/*).
+    const lenient = new TextDecoder(decoder.encoding).decode(bytes);
+    const bad = lenient.indexOf('\ufffd');
+    throw new BadEncoding(bad < 0 ? lenient : lenient.slice(0, bad));
+  }
+}
+
+/** The input is not in its encoding: `prefix` is the text before the first bad sequence. */
+class BadEncoding extends Error {
+  constructor(readonly prefix: string) {
+    super('Input is not proper UTF-8, indicate encoding !');
   }
 }
 
@@ -103,7 +116,9 @@ class Parser {
   hasPERefs = false;
   standalone = false;
   expanded = 0;
+  /** Text under the root, in order; kept when the document fails (libxml2 keeps the partial tree). */
   text: string[] = [];
+  rootSeen = false;
   attributes: { name: string; value: string }[] = [];
   depth = 0;
 
@@ -159,9 +174,7 @@ class Parser {
     }
     if (this.p >= this.s.length) fail('Document is empty');
     if (this.c() !== 0x3c) fail("Start tag expected, '<' not found");
-    const parts: string[] = [];
-    this.element(parts);
-    this.text = parts;
+    this.element(this.text);
     this.misc();
     if (this.p < this.s.length) fail('Extra content at the end of the document');
   }
@@ -394,6 +407,7 @@ class Parser {
       this.p++;
       const name = this.name();
       const seen = new Set<string>();
+      const attrs: { name: string; value: string }[] = [];
       for (;;) {
         const hadSpace = this.skipSpace();
         const c = this.c();
@@ -407,8 +421,12 @@ class Parser {
         const value = this.attValue();
         if (seen.has(an)) fail(`Attribute ${an} redefined`);
         seen.add(an);
-        if (an !== 'xmlns' && !an.startsWith('xmlns:')) this.attributes.push({ name: an, value });
+        // Namespace declarations are not attributes, unless the prefix is not a name (libxml2 keeps those).
+        if (an !== 'xmlns' && !/^xmlns:[A-Za-z_\u00c0-\uffff]/.test(an)) attrs.push({ name: an, value });
       }
+      // The element (and its attributes) exists in libxml2's tree only once its start tag is complete.
+      this.rootSeen = true;
+      for (const a of attrs) this.attributes.push(a);
       let empty = false;
       if (this.c() === 0x2f) {
         empty = true;
@@ -493,7 +511,7 @@ class Parser {
         if (isEntity && this.entities.get(name)?.value?.includes('<')) {
           fail(`'<' in entity '${name}' is not allowed in attributes values`);
         }
-        out += isEntity ? text.replace(/[\t\n\r]/g, ' ') : text;
+        out += text; // libxml2 keeps the entity reference; its content comes back unnormalised
         continue;
       }
       if (!isXmlChar(c) && !(c >= 0xd800 && c <= 0xdfff)) fail('invalid character in attribute value');
@@ -515,16 +533,24 @@ function charRef(body: string): string {
 
 /** Checks an XML body and extracts what `XML:/*` and `XML://@*` read. Never throws. */
 export function parseXml(body: Uint8Array, depthLimit = 256): XmlResult {
+  let source: string;
+  let error: string | null = null;
   try {
-    const parser = new Parser(decode(body), depthLimit);
-    parser.document();
-    return {
-      error: null,
-      text: encoder.encode(parser.text.join('')),
-      attributes: parser.attributes.map((a) => ({ name: encoder.encode(a.name), value: encoder.encode(a.value) })),
-    };
+    source = decode(body);
   } catch (e) {
-    if (e instanceof XmlError || e instanceof RangeError) return { error: e.message, text: null, attributes: [] };
-    return { error: String(e), text: null, attributes: [] };
+    if (!(e instanceof BadEncoding)) return { error: e instanceof Error ? e.message : String(e), text: null, attributes: [] };
+    source = e.prefix;
+    error = e.message;
   }
+  const parser = new Parser(source, depthLimit);
+  try {
+    parser.document();
+  } catch (e) {
+    error ??= e instanceof Error ? e.message : String(e);
+  }
+  return {
+    error,
+    text: parser.rootSeen ? encoder.encode(parser.text.join('')) : null,
+    attributes: parser.attributes.map((a) => ({ name: encoder.encode(a.name), value: encoder.encode(a.value) })),
+  };
 }

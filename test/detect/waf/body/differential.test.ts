@@ -42,6 +42,8 @@ function ours(c: BodyCase, r: BodyResult): Record<string, unknown> {
     REQBODY_ERROR_MSG: r.error ?? '',
     REQBODY_PROCESSOR_ERROR: r.processorError ? '1' : r.error === null || c.processor === null ? '0' : '0',
     URLENCODED_ERROR: r.urlencodedError ? '1' : '0',
+    XML_TEXT: r.xml?.text ? t(r.xml.text) : '',
+    XML_ATTRS: r.xml === null ? '' : r.xml.attributes.map((a) => t(a.value)).join('\n'),
   };
 }
 
@@ -58,6 +60,13 @@ function theirs(m: ModsecBodyResult): Record<string, unknown> {
     REQBODY_ERROR_MSG: m.vars.REQBODY_ERROR_MSG ?? '',
     REQBODY_PROCESSOR_ERROR: m.vars.REQBODY_PROCESSOR_ERROR === '1' ? '1' : '0',
     URLENCODED_ERROR: m.vars.URLENCODED_ERROR ?? '',
+    // TX.0 was hex-encoded by t:hexEncode; attributes each follow an 'x'.
+    XML_TEXT: Buffer.from(m.vars.TX_xmltext ?? '', 'hex').toString('latin1'),
+    XML_ATTRS: (m.vars.TX_xmlattrs ?? '')
+      .split('x')
+      .slice(1)
+      .map((h) => Buffer.from(h, 'hex').toString('latin1'))
+      .join('\n'),
   };
 }
 

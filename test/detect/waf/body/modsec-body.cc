@@ -38,12 +38,15 @@ static void set(const char *name, modsecurity::AnchoredSetVariable &v) {
 
 static void one(const char *name, modsecurity::AnchoredVariable &v) { std::cout << "V " << name << " " << hex(v.m_value) << "\n"; }
 
+static void quiet(void *, const void *) {}
+
 int main(int argc, char **argv) {
   if (argc > 1 && std::string(argv[1]) == "--version") {
     std::cout << MODSECURITY_VERSION << "\n";
     return 0;
   }
   ModSecurity ms;
+  ms.setServerLogCb(quiet);  // rule matches would otherwise be printed on stdout
   std::string line, body;
   while (std::getline(std::cin, line) && std::getline(std::cin, body)) {
     size_t a = line.find(' '), b = line.find(' ', a + 1);
@@ -52,6 +55,10 @@ int main(int argc, char **argv) {
     std::string conf = "SecRuleEngine DetectionOnly\nSecRequestBodyAccess On\nSecRequestBodyLimit 13107200\n"
                        "SecRequestBodyNoFilesLimit 131072\nSecRequestBodyJsonDepthLimit 512\nSecArgumentsLimit " + limit + "\n";
     if (proc != "-") conf += "SecAction \"id:1,phase:1,pass,nolog,ctl:requestBodyProcessor=" + proc + "\"\n";
+    // XML:/* and XML://@* come back through TX: the root's text whole, the attributes hex-encoded, each after an 'x'.
+    conf += "SecRule XML:/* \"@rx (?s)^(.*)$\" \"id:2,phase:2,pass,nolog,capture,t:none,t:hexEncode,setvar:tx.xmltext=%{TX.0}\"\n";
+    conf += "SecRule XML://@* \"@rx (?s)^(.*)$\" \"id:3,phase:2,pass,nolog,capture,t:none,t:hexEncode,"
+            "setvar:tx.xmlattrs=%{tx.xmlattrs}x%{TX.0}\"\n";
     if (rules.load(conf.c_str()) < 0) {
       std::cout << "X " << hex(rules.getParserError()) << "\nE\n";
       continue;
@@ -89,6 +96,10 @@ int main(int argc, char **argv) {
     one("REQBODY_ERROR_MSG", t.m_variableReqbodyErrorMsg);
     one("REQBODY_PROCESSOR_ERROR", t.m_variableReqbodyProcessorError);
     one("URLENCODED_ERROR", t.m_variableUrlEncodedError);
+    for (const char *k : {"xmltext", "xmlattrs"}) {
+      auto v = t.m_collections.m_tx_collection->resolveFirst(k);
+      std::cout << "V TX_" << k << " " << hex(v ? *v : std::string()) << "\n";
+    }
     std::cout << "E\n" << std::flush;
   }
   return 0;

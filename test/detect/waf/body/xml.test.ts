@@ -95,7 +95,7 @@ describe('processRequestBody with XML', () => {
   });
   it('returns the text and attributes', () => {
     const r = processRequestBody('application/soap+xml', b('<a i="1">t</a>'), {}, { processor: 'XML' });
-    expect(utf8(r.xml!.text)).toBe('t');
+    expect(utf8(r.xml!.text!)).toBe('t');
     expect(r.xml!.attributes.length).toBe(1);
   });
   it('applies SecRequestBodyNoFilesLimit before parsing', () => {
@@ -113,5 +113,24 @@ describe('XML entity declarations', () => {
   });
   it('keeps a character reference to a tab in an attribute value', () => {
     expect(utf8(x('<a k="1&#9;2"/>').attributes[0]!.value)).toBe('1\t2');
+  });
+});
+
+describe('XML: a document that is not well formed still has its partial tree (ModSecurity reads it)', () => {
+  it('keeps the text and the complete start tags up to the fault', () => {
+    const r = x("<a k='1'><b c='2'>x &undefined; y</b></a>");
+    expect(r.error).not.toBeNull();
+    expect(utf8(r.text!)).toBe('x ');
+    expect(r.attributes.map((a) => utf8(a.value))).toEqual(['1', '2']);
+  });
+  it('leaves out an element whose start tag fails', () => {
+    const r = x("<a k='1'><b c='2' d>t</b></a>");
+    expect(r.attributes.map((a) => utf8(a.value))).toEqual(['1']);
+    expect(x("<a k='1' d>t</a>").text).toBeNull();
+  });
+  it('keeps the text before a bad UTF-8 sequence', () => {
+    const r = parseXml(Uint8Array.of(...b('<a>ok'), 0xff, ...b('</a>')));
+    expect(r.error).toContain('UTF-8');
+    expect(utf8(r.text!)).toBe('ok');
   });
 });
