@@ -12,6 +12,11 @@
  * line ends normalised. External entities are never loaded (ModSecurity's `SecXmlExternalEntity Off`),
  * nesting is bounded (libxml2's 256 without XML_PARSE_HUGE) and entity expansion is bounded. Namespace
  * prefixes are not checked: libxml2 reports them as namespace errors, which leave `wellFormed` alone.
+ *
+ * ModSecurity reads `XML:/*` from libxml2's document even when it is not well formed, so the text and
+ * attributes are returned for a failed document too: what the partial tree holds (text up to the fault,
+ * elements whose start tag was complete). libxml2's push-parser details reproduced here were found by the
+ * differential test against libmodsecurity (test/detect/waf/body/differential.test.ts).
  */
 import { TextDecoder } from 'node:util';
 import type { BodyArg } from './types.js';
@@ -121,13 +126,18 @@ class Parser {
   rootSeen = false;
   attributes: { name: string; value: string }[] = [];
   depth = 0;
+  /** How deep in entity expansion this parser runs (for replacement texts parsed as content). */
+  entityDepth = 0;
+  /** The input stops at a bad byte sequence: libxml2 keeps the text before it. */
+  cutAtBadEncoding = false;
 
   constructor(
     s: string,
     readonly depthLimit: number,
   ) {
-    // Line ends: CR LF and lone CR become LF (XML 1.0, 2.11).
-    this.s = s.indexOf('\r') < 0 ? s : s.replace(/\r\n?/g, '\n');
+    // Line ends (CR LF and lone CR become LF, XML 1.0 2.11) are normalised in text and attribute values;
+    // libxml2's push parser hands CDATA sections over raw.
+    this.s = s;
   }
 
   c(i = 0): number {
@@ -266,6 +276,13 @@ class Parser {
       this.skipSpace();
     }
     this.expect('>', 'DOCTYPE improperly terminated');
+    // libxml2's push parser also takes an internal subset that follows the '>' ("<!DOCTYPE a >[...]>").
+    if (this.c() === 0x5b) {
+      this.p++;
+      this.internalSubset();
+      this.skipSpace();
+      this.expect('>', 'DOCTYPE improperly terminated');
+    }
   }
 
   internalSubset(): void {
@@ -331,7 +348,8 @@ class Parser {
         this.name();
       }
     } else {
-      const literal = this.quoted();
+      const literal = this.quoted().replace(/\r\n?/g, '\n');
+      if (literal.includes('%')) fail('PEReferences forbidden in internal subset');
       if (/&(?![A-Za-z_:][-A-Za-z0-9._:]*;|#[0-9]+;|#x[0-9a-fA-F]+;)/.test(literal)) {
         fail("EntityValue: '&' forbidden except for entities references");
       }
@@ -377,6 +395,25 @@ class Parser {
     }
     if (decl.value === null) return '';
     if (depth > 40) fail('Detected an entity reference loop');
+    if (decl.value.includes('<')) {
+      // Markup in the replacement text: parsed as content (libxml2 refuses an unbalanced one).
+      const wrapped = new Parser(`<_>${decl.value}</_>`, this.depthLimit);
+      wrapped.entities = this.entities;
+      wrapped.hasExternalSubset = this.hasExternalSubset;
+      wrapped.hasPERefs = this.hasPERefs;
+      wrapped.entityDepth = depth + 1;
+      const parts: string[] = [];
+      try {
+        wrapped.element(parts);
+      } catch (e) {
+        fail(`Entity '${name}' failed to parse: ${e instanceof Error ? e.message : String(e)}`);
+      }
+      if (wrapped.p !== wrapped.s.length) fail(`Entity '${name}' failed to parse`);
+      const text = parts.join('');
+      this.expanded += text.length + wrapped.expanded;
+      if (this.expanded > MAX_ENTITY_EXPANSION) fail('Maximum entity amplification factor exceeded');
+      return text;
+    }
     const sub = new Parser(decl.value, this.depthLimit);
     sub.entities = this.entities;
     sub.hasExternalSubset = this.hasExternalSubset;
@@ -474,17 +511,22 @@ class Parser {
           break; // a child start tag
         }
         if (c === 0x26) {
-          parts.push(this.reference(0));
+          parts.push(this.reference(this.entityDepth));
           continue;
         }
         const start = this.p;
         let end = start;
         const s = this.s;
         while (end < s.length && s.charCodeAt(end) !== 0x3c && s.charCodeAt(end) !== 0x26) end++;
+        // Text that runs to the end of the input (a document cut short): libxml2's push parser reads content
+        // only while two bytes are left, so a last text of one byte stays unread.
+        if (end >= s.length && !this.cutAtBadEncoding && encoder.encode(s.slice(start, end)).length < 2) {
+          fail(`Premature end of data in tag ${open[open.length - 1]}`);
+        }
         const chunk = s.slice(start, end);
         if (chunk.includes(']]>')) fail("Sequence ']]>' not allowed in content");
         this.checkChars(start, end);
-        parts.push(chunk);
+        parts.push(chunk.indexOf('\r') < 0 ? chunk : chunk.replace(/\r\n?/g, '\n'));
         this.p = end;
       }
     }
@@ -506,7 +548,7 @@ class Parser {
       if (c === 0x26) {
         const isEntity = this.c(1) !== 0x23;
         const name = isEntity ? this.s.slice(this.p + 1, this.s.indexOf(';', this.p)) : '';
-        const text = this.reference(0);
+        const text = this.reference(this.entityDepth);
         // A declared entity whose replacement text holds '<' may not appear in an attribute value.
         if (isEntity && this.entities.get(name)?.value?.includes('<')) {
           fail(`'<' in entity '${name}' is not allowed in attributes values`);
@@ -515,6 +557,7 @@ class Parser {
         continue;
       }
       if (!isXmlChar(c) && !(c >= 0xd800 && c <= 0xdfff)) fail('invalid character in attribute value');
+      if (c === 0xd && this.c(1) === 0xa) this.p++; // CR LF is one line end, one space
       out += c === 0x9 || c === 0xa || c === 0xd ? ' ' : this.s[this.p];
       this.p++;
     }
@@ -543,6 +586,7 @@ export function parseXml(body: Uint8Array, depthLimit = 256): XmlResult {
     error = e.message;
   }
   const parser = new Parser(source, depthLimit);
+  parser.cutAtBadEncoding = error !== null;
   try {
     parser.document();
   } catch (e) {

@@ -134,3 +134,21 @@ describe('XML: a document that is not well formed still has its partial tree (Mo
     expect(utf8(r.text!)).toBe('ok');
   });
 });
+
+describe('XML: libxml2 push-parser details', () => {
+  it('leaves a last text of one byte unread in a document cut short, and reads a longer one', () => {
+    expect(utf8(x('<a><b>t</b>z').text!)).toBe('t');
+    expect(utf8(x('<a><b>t</b>zz').text!)).toBe('tzz');
+  });
+  it('keeps CR in CDATA sections, normalises it in text', () => {
+    expect(utf8(x('<a>1\r\n2<![CDATA[3\r4]]></a>').text!)).toBe('1\n23\r4');
+  });
+  it('parses markup in an entity replacement text, and refuses an unbalanced one', () => {
+    expect(utf8(x('<!DOCTYPE a [<!ENTITY e "<b>x</b>y">]><a>&e;</a>').text!)).toBe('xy');
+    expect(x('<!DOCTYPE a [<!ENTITY e "x<">]><a>&e;</a>').error).not.toBeNull();
+    expect(x('<!DOCTYPE a [<!ENTITY e "<b>&e;</b>">]><a>&e;</a>').error).not.toBeNull();
+  });
+  it('takes an internal subset after the DOCTYPE closing bracket', () => {
+    expect(utf8(x('<!DOCTYPE a >[<!ENTITY e "E">]><a>&e;</a>').text!)).toBe('E');
+  });
+});
