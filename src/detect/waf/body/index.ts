@@ -153,6 +153,7 @@ export function processRequestBody(
       return r;
     }
     case 'MULTIPART': {
+      if (contentType === null) return r; // ModSecurity parses multipart only with a Content-Type header
       const m = parseMultipart(ct, body, lim);
       r.args = m.args;
       r.argsPost = m.args;

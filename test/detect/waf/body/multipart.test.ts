@@ -347,3 +347,14 @@ describe('multipart: what libmodsecurity does where its code reads past a string
     expect(r.partHeaders.length).toBe(1);
   });
 });
+
+describe('multipart: processor selection', () => {
+  it('needs a Content-Type header even when a ctl selects MULTIPART', () => {
+    const r = processRequestBody(null, b('--XyZ\r\n'), {}, { processor: 'MULTIPART' });
+    expect(r.error).toBeNull();
+    expect(r.flags).toBeNull();
+  });
+  it('loses to a ctl selecting JSON or XML', () => {
+    expect(processRequestBody(CT, simple, {}, { processor: 'XML' }).processor).toBe('XML');
+  });
+});
