@@ -2,7 +2,9 @@
  * Runs a loaded SecLang rule set (src/detect/waf/seclang/) on one HTTP transaction, phase by phase, with
  * ModSecurity v3's semantics for what CRS uses: targets with keys, regex keys, counts and exclusions;
  * transformation chains (cached per value and chain); operators (./operators.ts); chains (a rule matches when
- * every link does; the links' actions run after the whole chain matched); `setvar` with arithmetic and macros;
+ * every link does; as in ModSecurity v3, each link's `setvar`s run as soon as that link matches, before the
+ * next link is evaluated, which CRS relies on; `ctl`, logging and skipAfter need the whole chain); `setvar`
+ * with arithmetic and macros;
  * `capture`; `skipAfter` to markers; `ctl` (rule and target removal, the request body processor, the rule
  * engine); logged matches as alerts.
  *
@@ -127,8 +129,8 @@ export class WafTransaction {
       if (r.id !== null && this.removed(r.id)) continue;
       this.vars.matchedVars.length = 0;
       if (!this.evalLink(c, r.id)) continue;
-      // The whole chain matched: every link's actions, head first.
-      for (let link: CompiledRule | null = c; link !== null; link = link.chain) this.runActions(link.rule, r);
+      // The whole chain matched: its links' ctl actions (rule removal, the engine, the body processor).
+      for (let link: CompiledRule | null = c; link !== null; link = link.chain) for (const ctl of link.rule.ctl) this.ctl(ctl);
       if (!r.nolog && r.id !== null) this.log(r, phase);
       if (r.skipAfter !== null) {
         const target = r.skipAfter;
@@ -147,7 +149,11 @@ export class WafTransaction {
   /** Whether one link (and, when it matches, its chain) matches. */
   private evalLink(c: CompiledRule, headId: number | null): boolean {
     const r = c.rule;
-    if (c.op === null) return true; // SecAction
+    if (c.op === null) {
+      // SecAction: matches unconditionally.
+      this.runSetvars(r);
+      return true;
+    }
     const op = c.op;
     const param = op.dynamic ? this.vars.expand(r.operator!.param) : r.operator!.param;
     const excluded = headId !== null ? this.removedTargets.get(headId) : undefined;
@@ -165,6 +171,8 @@ export class WafTransaction {
       }
     }
     if (!matched) return false;
+    // This link's setvars run now, whatever the rest of the chain does (the next link may read what they set).
+    this.runSetvars(r);
     return c.chain === null || this.evalLink(c.chain, headId);
   }
 
@@ -197,7 +205,7 @@ export class WafTransaction {
     return out;
   }
 
-  private runActions(link: SecRule, head: SecRule): void {
+  private runSetvars(link: SecRule): void {
     for (const s of link.setvars) {
       const key = this.vars.expand(s.key).toLowerCase();
       const col = s.collection === 'tx' ? this.vars.tx : this.vars.persistent(s.collection);
@@ -213,10 +221,9 @@ export class WafTransaction {
         col.set(key, String(s.op === 'add' ? cur + delta : cur - delta));
       }
     }
-    for (const ctl of link.ctl) this.ctl(ctl, head);
   }
 
-  private ctl(ctl: SecCtl, _head: SecRule): void {
+  private ctl(ctl: SecCtl): void {
     switch (ctl.name) {
       case 'ruleRemoveById':
         if (ctl.ids !== undefined) this.removedIds.push(...ctl.ids);

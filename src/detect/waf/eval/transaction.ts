@@ -2,9 +2,9 @@
  * The variables of one WAF transaction (ModSecurity's collections) built from the request and response as
  * the HTTP parser saw them, with macro expansion (`%{tx.x}`, `%{MATCHED_VAR}`, `%{rule.id}`, ...). Values are
  * binary strings (one character per byte). Request arguments come from the query string and, from phase 2
- * on, the body (URL-encoded forms here; the multipart, JSON and XML processors of src/detect/waf/body/ plug in
- * through `processRequestBody`).
+ * on, the body, through ModSecurity's body processors (src/detect/waf/body/).
  */
+import { type BodyArg, type BodyProcessorName, processRequestBody } from '../body/index.js';
 import type { SecConfig, SecRule, SecVariable } from '../seclang/model.js';
 
 export interface WafRequest {
@@ -33,17 +33,6 @@ export interface WafValue {
   value: string;
 }
 
-/** A body processor's result (src/detect/waf/body/ gives it for multipart, JSON and XML). */
-export interface BodyResult {
-  args: [string, string][];
-  files?: { name: string; filename: string; size: number }[];
-  flags?: Record<string, number>;
-  error: string | null;
-}
-
-/** Request body processors beyond URL-encoded forms, by name (`MULTIPART`, `JSON`, `XML`). */
-export type BodyProcessors = Record<string, (contentType: string, body: string, config: SecConfig) => BodyResult>;
-
 let uniqueCounter = 0;
 
 export class WafVariables {
@@ -57,7 +46,6 @@ export class WafVariables {
   bodyProcessor: string | null = null;
   forceRequestBody = false;
   private bodyDone = false;
-  static bodyProcessors: BodyProcessors = {};
 
   constructor(
     private readonly request: WafRequest,
@@ -115,7 +103,11 @@ export class WafVariables {
     if (response !== null) {
       s.set('RESPONSE_STATUS', String(response.status));
       s.set('RESPONSE_PROTOCOL', response.version);
-      s.set('RESPONSE_BODY', response.body ?? '');
+      // The body is inspected only with SecResponseBodyAccess and a MIME type SecResponseBodyMimeType lists.
+      const ctHeader = response.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+      const mime = ctHeader.split(';')[0]!.trim().toLowerCase();
+      const inspect = config.responseBodyAccess && config.responseBodyMimeTypes.includes(mime);
+      s.set('RESPONSE_BODY', inspect ? (response.body ?? '') : '');
       this.collections.set(
         'RESPONSE_HEADERS',
         response.headers.map(([n, v]) => ({ name: `RESPONSE_HEADERS:${n}`, value: v })),
@@ -129,63 +121,97 @@ export class WafVariables {
     }
   }
 
-  private setArgs(get: [string, string][], post: [string, string][]): void {
+  /** ARGS_GET, ARGS_POST and ARGS (`all`: the body's arguments in ARGS, when they differ from ARGS_POST). */
+  private setArgs(get: [string, string][], post: [string, string][], bodyArgs: [string, string][] = post): void {
     const toValues = (col: string, list: [string, string][]) => list.map(([n, v]) => ({ name: `${col}:${n}`, value: v }));
     const names = (col: string, list: [string, string][]) => list.map(([n]) => ({ name: `${col}:${n}`, value: n }));
     this.collections.set('ARGS_GET', toValues('ARGS_GET', get));
     this.collections.set('ARGS_GET_NAMES', names('ARGS_GET_NAMES', get));
     this.collections.set('ARGS_POST', toValues('ARGS_POST', post));
     this.collections.set('ARGS_POST_NAMES', names('ARGS_POST_NAMES', post));
-    const all = [...get, ...post];
+    const all = [...get, ...bodyArgs];
     this.collections.set('ARGS', toValues('ARGS', all));
     this.collections.set('ARGS_NAMES', names('ARGS_NAMES', all));
     this.scalars.set('ARGS_COMBINED_SIZE', String(all.reduce((n, [k, v]) => n + k.length + v.length, 0)));
   }
 
-  /** Phase 2 starts: the request body through its processor (once). */
+  /** Phase 2 starts: the request body through its processor (once), ModSecurity's (src/detect/waf/body/). */
   processRequestBody(): void {
     if (this.bodyDone) return;
     this.bodyDone = true;
     const body = this.request.body;
     if (body === null || !this.config.requestBodyAccess) return;
-    const ct = this.request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
-    let processor = this.bodyProcessor;
-    if (processor === null) {
-      if (/^\s*application\/x-www-form-urlencoded/i.test(ct)) processor = 'URLENCODED';
-      else if (/^\s*multipart\/form-data/i.test(ct)) processor = 'MULTIPART';
-    }
-    this.scalars.set('REQBODY_PROCESSOR', processor ?? '');
+    const ct = this.request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? null;
     const get = this.collections.get('ARGS_GET')!.map((v) => [v.name.slice(9), v.value] as [string, string]);
-    if (processor === 'URLENCODED') {
-      this.scalars.set('REQUEST_BODY', body);
-      this.setArgs(get, parseUrlEncoded(body, this.config.argumentSeparator));
-      return;
-    }
-    if (this.forceRequestBody || processor === null) this.scalars.set('REQUEST_BODY', body);
-    const p = processor === null ? undefined : WafVariables.bodyProcessors[processor];
-    if (p === undefined) return;
-    const result = p(ct, body, this.config);
-    this.setArgs(get, result.args);
-    if (result.error !== null) {
+    const bytes = Buffer.from(body, 'latin1');
+    const r = processRequestBody(
+      ct,
+      bytes,
+      {
+        argumentsLimit: this.config.argumentsLimit,
+        argumentSeparator: (this.config.argumentSeparator || '&').charCodeAt(0),
+        jsonDepthLimit: this.config.requestBodyJsonDepthLimit,
+        requestBodyNoFilesLimit: this.config.requestBodyNoFilesLimit,
+      },
+      { processor: (this.bodyProcessor as BodyProcessorName | null) ?? null, argsBefore: get.length },
+    );
+    this.scalars.set('REQBODY_PROCESSOR', r.processor ?? '');
+    if (r.processor === 'URLENCODED' || r.processor === null || this.forceRequestBody) this.scalars.set('REQUEST_BODY', body);
+    const text = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+    const pairs = (list: readonly BodyArg[]) => list.map((a) => [text(a.name), text(a.value)] as [string, string]);
+    // JSON arguments go to ARGS only (not ARGS_POST), as in ModSecurity: `args` holds them all.
+    this.setArgs(get, pairs(r.argsPost), pairs(r.args));
+    if (r.error !== null) {
       this.scalars.set('REQBODY_ERROR', '1');
-      this.scalars.set('REQBODY_ERROR_MSG', result.error);
-      this.scalars.set('REQBODY_PROCESSOR_ERROR', '1');
+      this.scalars.set('REQBODY_ERROR_MSG', r.error);
     }
-    for (const [k, v] of Object.entries(result.flags ?? {})) this.scalars.set(k.toUpperCase(), String(v));
-    if (result.files !== undefined) {
-      this.collections.set(
-        'FILES',
-        result.files.map((f) => ({ name: `FILES:${f.name}`, value: f.filename })),
-      );
-      this.collections.set(
-        'FILES_NAMES',
-        result.files.map((f) => ({ name: `FILES_NAMES:${f.name}`, value: f.name })),
-      );
-      this.collections.set(
-        'FILES_SIZES',
-        result.files.map((f) => ({ name: `FILES_SIZES:${f.name}`, value: String(f.size) })),
-      );
-      this.scalars.set('FILES_COMBINED_SIZE', String(result.files.reduce((n, f) => n + f.size, 0)));
+    if (r.processorError) {
+      this.scalars.set('REQBODY_PROCESSOR_ERROR', '1');
+      this.scalars.set('REQBODY_PROCESSOR_ERROR_MSG', r.error ?? '');
+    }
+    if (r.flags !== null) {
+      const f = r.flags;
+      const set = (name: string, v: number) => this.scalars.set(`MULTIPART_${name}`, String(v));
+      set('BOUNDARY_QUOTED', f.boundaryQuoted);
+      set('BOUNDARY_WHITESPACE', f.boundaryWhitespace);
+      set('DATA_BEFORE', f.dataBefore);
+      set('DATA_AFTER', f.dataAfter);
+      set('HEADER_FOLDING', f.headerFolding);
+      set('LF_LINE', f.lfLine);
+      set('CRLF_LF_LINES', f.crlfLfLines);
+      set('MISSING_SEMICOLON', f.missingSemicolon);
+      set('INVALID_QUOTING', f.invalidQuoting);
+      set('INVALID_PART', f.invalidPart);
+      set('INVALID_HEADER_FOLDING', f.invalidHeaderFolding);
+      set('FILE_LIMIT_EXCEEDED', f.fileLimitExceeded);
+      set('UNMATCHED_BOUNDARY', f.unmatchedBoundary);
+      set('STRICT_ERROR', f.strictError);
+    }
+    const files = r.files.map((f) => ({ name: text(f.name), filename: text(f.filename), size: f.size }));
+    this.collections.set(
+      'FILES',
+      files.map((f) => ({ name: `FILES:${f.name}`, value: f.filename })),
+    );
+    this.collections.set(
+      'FILES_NAMES',
+      files.map((f) => ({ name: `FILES_NAMES:${f.name}`, value: f.name })),
+    );
+    this.collections.set(
+      'FILES_SIZES',
+      files.map((f) => ({ name: `FILES_SIZES:${f.name}`, value: String(f.size) })),
+    );
+    this.scalars.set('FILES_COMBINED_SIZE', String(r.filesCombinedSize));
+    this.collections.set(
+      'MULTIPART_PART_HEADERS',
+      r.partHeaders.map((h) => ({ name: `MULTIPART_PART_HEADERS:${text(h.name)}`, value: text(h.value) })),
+    );
+    if (r.multipartNames.length > 0) this.scalars.set('MULTIPART_NAME', text(r.multipartNames[0]!));
+    if (r.multipartFilenames.length > 0) this.scalars.set('MULTIPART_FILENAME', text(r.multipartFilenames[0]!));
+    if (r.xml !== null) {
+      const xml: WafValue[] = [];
+      if (r.xml.text !== null) xml.push({ name: 'XML:/*', value: text(r.xml.text) });
+      for (const a of r.xml.attributes) xml.push({ name: `XML://@*`, value: text(a.value) });
+      this.collections.set('XML', xml);
     }
   }
 

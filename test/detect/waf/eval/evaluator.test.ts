@@ -60,7 +60,7 @@ SecRule ARGS:q "@lt 3" "id:12,phase:1,t:length,pass,log"`);
     expect(ids(set, req('/', [], 'x=1'))).toEqual([11]);
   });
 
-  it('chains match when every link does; their setvars run then, with arithmetic and macros', () => {
+  it("chains match when every link does; a link's setvars run when it matches (the next link reads them)", () => {
     const set = rules(`
 SecAction "id:20,phase:1,pass,nolog,setvar:tx.score=0,setvar:tx.points=5"
 SecRule ARGS:a "@streq x" "id:21,phase:1,pass,log,chain,setvar:tx.score=+%{tx.points}"
@@ -74,6 +74,8 @@ SecRule TX:score "@ge 6" "id:22,phase:1,pass,log,msg:'score %{tx.score}'"`);
     expect(t.tx.score).toBe('6');
     t = set.evaluate(req('/?a=x&b=n'), null);
     expect(t.matches).toEqual([]);
+    expect(t.tx.score).toBe('5'); // the head matched and ran its setvar; the chain did not
+    t = set.evaluate(req('/?a=n&b=y'), null);
     expect(t.tx.score).toBe('0');
   });
 
