@@ -92,12 +92,12 @@ describe('detectSqli', () => {
     expect(detectSqli(b('1\xa0UNION\xa0SELECT\xa01,2--')).match).toBe(true); // latin1 no-break space is SQL blank
   });
 
-  it('is linear: a megabyte of quotes, dashes and words is quick', () => {
-    const big = b("1' OR ".repeat(200_000));
-    const t0 = performance.now();
-    detectSqli(big);
-    detectSqli(b('-'.repeat(1_000_000)));
-    detectSqli(b('\\'.repeat(500_000) + "'".repeat(500_000)));
-    expect(performance.now() - t0).toBeLessThan(2000);
+  // Hostile megabytes: verdicts, not time (speed belongs to bench/; a quadratic tokenizer would exceed the
+  // test runner's timeout here).
+  it('a megabyte of quotes, dashes and words gets its verdict', () => {
+    // Past the fifth token the fingerprint is cut; this one is not in libinjection's set.
+    expect(detectSqli(b("1' OR ".repeat(200_000))).match).toBe(false);
+    expect(detectSqli(b('-'.repeat(1_000_000))).match).toBe(false);
+    expect(detectSqli(b('\\'.repeat(500_000) + "'".repeat(500_000))).match).toBe(false);
   });
 });

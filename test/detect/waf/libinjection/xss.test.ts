@@ -61,14 +61,18 @@ describe('detectXss', () => {
     expect(detectXss(b('<a one=1>'), { eventHandlers: 'any' })).toBe(false); // under five characters
   });
 
-  it('never throws on any bytes and is linear', () => {
+  // Hostile megabytes: verdicts, not time (speed belongs to bench/; a quadratic tokenizer would exceed the
+  // test runner's timeout here).
+  it('never throws on any bytes; hostile megabytes get their verdicts', () => {
     const all = new Uint8Array(256).map((_, i) => i);
     expect(typeof detectXss(all)).toBe('boolean');
-    const t0 = performance.now();
-    detectXss(b('<a '.repeat(300_000)));
-    detectXss(b('<!--'.repeat(200_000)));
-    detectXss(b('-\0'.repeat(400_000)));
-    detectXss(b('<a href="&#'.repeat(100_000)));
-    expect(performance.now() - t0).toBeLessThan(2000);
+    const verdicts = [
+      detectXss(b('<a '.repeat(300_000))),
+      detectXss(b('<!--'.repeat(200_000))),
+      detectXss(b('-\0'.repeat(400_000))),
+      detectXss(b('<a href="&#'.repeat(100_000))),
+    ];
+    // None is an attack: a tag name alone, comments that never close, NULs, an unfinished entity.
+    expect(verdicts).toEqual([false, false, false, false]);
   });
 });
