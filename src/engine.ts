@@ -54,6 +54,8 @@ import type { ServerNameSource } from './protocols/module.js';
 import { enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInput } from './protocols/registry.js';
 import type { DetectStats, EngineStats, InternalErrorStats } from './stats.js';
 import { alertInfo, createDetection, type Detection, type DetectOptions } from './detect/index.js';
+import { wafAlertInfo, type WafMatch } from './detect/waf/index.js';
+import type { HttpTransaction } from './protocols/http/events.js';
 import type { AlertHit, Detector, FlowDetectState } from './detect/detector.js';
 import {
   type FlowPolicy,
@@ -789,6 +791,9 @@ export class Engine {
       suppressed: s.suppressed,
       packetsDropped: this.packetsDropped,
       bytesDropped: this.bytesDropped,
+      ...(d.waf !== null
+        ? { waf: { rulesLoaded: d.waf.loaded.rules.filter((r) => r.kind !== 'marker').length, ...d.waf.stats } }
+        : {}),
     };
   }
 
@@ -901,6 +906,11 @@ export class Engine {
   /** A parser's record as the event `{ type, [type]: payload }` of its flow, at the current packet's time. */
   private emitRecord(flow: Flow, type: string, payload: object): void {
     if (type === 'dns' && this.policy !== null) this.policy.dns(payload as DnsMessage, this.now());
+    const waf = this.detection?.waf ?? null;
+    if (waf !== null && type === 'http') {
+      const matches = waf.inspect(payload as HttpTransaction);
+      if (matches.length > 0) this.emitWafAlerts(flow, payload as HttpTransaction, matches);
+    }
     const det = this.detector;
     if (det !== null) {
       const hits = this.hits;
@@ -945,6 +955,45 @@ export class Engine {
         alert: alertInfo(h.sig, h.metadata),
       };
       if (this.currentPacket !== 0) ev.pcapCnt = this.currentPacket;
+      this.emit(ev);
+    }
+  }
+
+  /** WAF rule matches on one HTTP transaction: one alert each (endpoints client to server, the record beside). */
+  private emitWafAlerts(flow: Flow, record: HttpTransaction, matches: readonly WafMatch[]): void {
+    for (const m of matches) {
+      const key = `9:${m.id}`;
+      this.alertsBySignature.set(key, (this.alertsBySignature.get(key) ?? 0) + 1);
+    }
+    if (!this.wantsEvent('alert')) return;
+    const endpoints = this.endpointsOf(flow);
+    for (const m of matches) {
+      const ev: AlertEvent = {
+        type: 'alert',
+        ts:
+          this.currentPacket !== 0 ? { sec: this.pkt.tsSec, nsec: this.pkt.tsNsec } : { sec: flow.lastSec, nsec: flow.lastNsec },
+        flowId: flow.id,
+        endpoints,
+        direction: 'to_server',
+        alert: wafAlertInfo(m),
+        appProto: 'http',
+        txId: record.txId,
+        app: { proto: 'http', record },
+        alertFlow: {
+          pktsToServer: flow.pktsToServer,
+          pktsToClient: flow.pktsToClient,
+          bytesToServer: flow.bytesToServer,
+          bytesToClient: flow.bytesToClient,
+          start: { sec: flow.startSec, nsec: flow.startNsec },
+          srcIp: endpoints.srcIp,
+          srcPort: endpoints.srcPort,
+          destIp: endpoints.destIp,
+          destPort: endpoints.destPort,
+        },
+      };
+      if (this.currentPacket !== 0) ev.pcapCnt = this.currentPacket;
+      if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
+      if (flow.tunnel !== null) ev.tunnel = tunnelOf(flow);
       this.emit(ev);
     }
   }
@@ -1072,7 +1121,11 @@ export class Engine {
   private wantsRecords(type: string): boolean {
     let wanted = this.recordsWantedCache.get(type);
     if (wanted === undefined) {
-      wanted = this.wantsEvent(type) || this.detector?.wantsRecords(type) === true || (type === 'dns' && this.policy !== null);
+      wanted =
+        this.wantsEvent(type) ||
+        this.detector?.wantsRecords(type) === true ||
+        (type === 'dns' && this.policy !== null) ||
+        (type === 'http' && (this.detection?.waf ?? null) !== null);
       this.recordsWantedCache.set(type, wanted);
     }
     return wanted;

@@ -76,4 +76,6 @@ export interface DetectStats {
   suppressed: number;
   packetsDropped: number;
   bytesDropped: number;
+  /** The WAF (with `detect.waf`): HTTP transactions evaluated, rule matches logged, rules loaded. */
+  waf?: { rulesLoaded: number; transactions: number; matches: number };
 }

@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { DetectOptions } from '../detect/index.js';
+import type { WafOptions } from '../detect/waf/index.js';
 import { NetsieveError } from '../errors.js';
 import type { EngineOptionsInput } from '../options.js';
 import type { PolicyMode, PolicyOptions } from '../policy/index.js';
@@ -141,6 +142,9 @@ export const DETECT_OPTIONS: OptionSpec = {
   var: { type: 'string', multiple: true },
   dlp: { type: 'string' },
   classification: { type: 'string' },
+  waf: { type: 'string' },
+  'waf-config': { type: 'string', multiple: true },
+  paranoia: { type: 'string' },
 };
 
 export const DETECT_HELP = `  --rules FILE          Suricata rules to run (repeat for more files); alerts are EVE
@@ -149,7 +153,13 @@ export const DETECT_HELP = `  --rules FILE          Suricata rules to run (repea
                         Suricata's defaults otherwise)
   --classification FILE a Suricata classification.config (classtype descriptions, priorities)
   --dlp all|S,S,...     DLP sensors that alert: credit_card, us_ssn, iban, aws_access_key,
-                        github_token, slack_token, private_key, jwt, email (masked in alerts)`;
+                        github_token, slack_token, private_key, jwt, email (masked in alerts)
+  --waf crs[=DIR]       run OWASP CRS (a coreruleset release or checkout; DIR defaults to
+                        $NETSIEVE_CRS_DIR) on every HTTP transaction: each rule match is an
+                        alert (gid 9, signature_id = the CRS rule id). In progress (issue #12)
+  --waf-config FILE     SecLang loaded before CRS, in order (modsecurity.conf, then your
+                        crs-setup.conf); repeatable
+  --paranoia N          CRS paranoia level 1-4, over crs-setup.conf's`;
 
 export const POLICY_OPTIONS: OptionSpec = {
   policy: { type: 'string' },
@@ -209,7 +219,8 @@ export function detectOption(values: ParsedArgs['values']): DetectOptions | unde
   const vars = (values.var as string[] | undefined) ?? [];
   const dlp = values.dlp as string | undefined;
   const classification = values.classification as string | undefined;
-  if (rules.length === 0 && dlp === undefined) {
+  const waf = wafOption(values);
+  if (rules.length === 0 && dlp === undefined && waf === undefined) {
     if (vars.length > 0 || classification !== undefined) throw new UsageError('--var and --classification need --rules');
     return undefined;
   }
@@ -228,6 +239,29 @@ export function detectOption(values: ParsedArgs['values']): DetectOptions | unde
       .filter((x) => x !== '');
     if (list.length === 0) throw new UsageError('--dlp takes all or a list of sensors, e.g. --dlp credit_card,us_ssn');
     out.dlp = list.length === 1 && list[0] === 'all' ? 'all' : list;
+  }
+  if (waf !== undefined) out.waf = waf;
+  return out;
+}
+
+/** `--waf crs[=DIR]`, `--waf-config FILE...`, `--paranoia N` as the detection stage's `waf` option. */
+function wafOption(values: ParsedArgs['values']): WafOptions | undefined {
+  const spec = values.waf as string | undefined;
+  const configs = (values['waf-config'] as string[] | undefined) ?? [];
+  const paranoia = values.paranoia as string | undefined;
+  if (spec === undefined) {
+    if (configs.length > 0 || paranoia !== undefined) throw new UsageError('--waf-config and --paranoia need --waf crs=DIR');
+    return undefined;
+  }
+  const m = /^crs(?:=(.+))?$/.exec(spec);
+  if (m === null) throw new UsageError(`--waf takes crs=DIR (a CRS directory), or crs with NETSIEVE_CRS_DIR set; not ${spec}`);
+  const dir = m[1] ?? process.env.NETSIEVE_CRS_DIR;
+  if (dir === undefined || dir === '')
+    throw new UsageError('--waf crs needs a directory: --waf crs=DIR, or set NETSIEVE_CRS_DIR to a coreruleset checkout');
+  const out: WafOptions = { crsDir: dir, configFiles: configs };
+  if (paranoia !== undefined) {
+    if (!/^[1-4]$/.test(paranoia)) throw new UsageError(`--paranoia takes 1, 2, 3 or 4, not ${paranoia}`);
+    out.paranoia = Number(paranoia);
   }
   return out;
 }

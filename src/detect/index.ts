@@ -12,6 +12,7 @@ import { DLP_SENSOR_NAMES } from './dlp/sensors.js';
 import { builtInClasstypes, parseClassificationConfig } from './rules/classification.js';
 import { loadRules, type LoadResult, type RuleInput } from './rules/load.js';
 import { SignatureSet, type Signature } from './signatures.js';
+import { createWaf, type Waf, type WafOptions } from './waf/index.js';
 
 export interface DetectOptions {
   /** Rule texts, and rule files as `{ path }` (read when the engine is created). */
@@ -28,6 +29,11 @@ export interface DetectOptions {
    * bodies, Redis commands and replies, and the raw stream of TCP flows whose application is unknown.
    */
   dlp?: 'all' | readonly string[];
+  /**
+   * The WAF (src/detect/waf/, in progress): SecLang rules such as OWASP CRS (`{ crsDir, configFiles,
+   * paranoia }`) on every HTTP transaction; each logged rule match is an alert (gid 9, signature_id = rule id).
+   */
+  waf?: WafOptions;
 }
 
 /** The detection stage of an engine: the detector and the report of the load. */
@@ -35,6 +41,8 @@ export interface Detection {
   readonly detector: Detector;
   /** What was loaded and what was refused (file, line, sid, keyword, why). */
   readonly report: Omit<LoadResult, 'rules'>;
+  /** The WAF, when the `waf` option is given. */
+  readonly waf: Waf | null;
 }
 
 function readInput(input: string | { path: string }, i: number): RuleInput {
@@ -98,7 +106,8 @@ export function createDetection(options: DetectOptions): Detection {
   const used = new Set<string>(alerting);
   for (const sig of set.signatures) for (const n of sig.rule.dlp) used.add(n);
   const dlp = used.size > 0 ? compileDlp([...used]) : null;
-  return { detector: new Detector(set, dlp, new Set(alerting)), report };
+  const waf = options.waf === undefined ? null : createWaf(options.waf);
+  return { detector: new Detector(set, dlp, new Set(alerting)), report, waf };
 }
 
 /** The `alert` object of a signature's alert (with metadata the match adds, such as DLP's). */

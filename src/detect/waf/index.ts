@@ -4,13 +4,18 @@
  * transactions (eval/) with ModSecurity v3's transformations (transforms/), libinjection's detectors
  * (libinjection/) and request body processors (body/).
  *
- * Not yet: the engine's `detect.waf` option and CLI (`--waf crs=DIR`), alerts and the drop verdict, the
- * multi-pattern prefilter on netsieve's regex engine. CRS's regression tests run through this API
- * (test/detect/waf/crs-regression.test.ts).
+ * The engine runs it on every HTTP transaction when the `detect.waf` option is given (`--waf crs=DIR`): each
+ * logged rule match is an `alert` (gid 9, signature_id = the rule id). Not yet: anomaly scores on the HTTP
+ * record, the drop verdict in a blocking mode, the multi-pattern prefilter on netsieve's regex engine. CRS's
+ * regression tests run through this API (test/detect/waf/crs-regression.test.ts).
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { NetsieveError } from '../../errors.js';
-import { type WafHooks, WafRuleSet } from './eval/evaluator.js';
+import type { AlertInfo } from '../../events.js';
+import type { HttpTransaction } from '../../protocols/http/events.js';
+import { type WafHooks, type WafMatch, WafRuleSet } from './eval/evaluator.js';
+import type { WafRequest, WafResponse } from './eval/transaction.js';
 import { detectSqli, detectXss } from './libinjection/index.js';
 import { crsFiles, loadSecLang, type SecInput, type SecLoadResult } from './seclang/index.js';
 import { lookupTransformation, type Transformation } from './transforms/index.js';
@@ -28,11 +33,22 @@ export interface WafOptions {
    * which CRS's regression tests expect.
    */
   xssEventHandlers?: 'any' | 'known';
+  /**
+   * CRS's paranoia level, 1-4 (blocking and detection), over what the setup file says: set by one more
+   * SecAction after the configuration files, as editing `crs-setup.conf` would.
+   */
+  paranoia?: number;
 }
+
+/** The generator id of WAF alerts (`alert.gid`); `signature_id` is the SecLang rule's id. */
+export const WAF_GID = 9;
 
 export interface Waf {
   readonly loaded: SecLoadResult;
   readonly ruleSet: WafRuleSet;
+  /** Evaluates one HTTP transaction (request, and response when it has one): the logged rule matches. */
+  inspect(tx: HttpTransaction): WafMatch[];
+  readonly stats: { transactions: number; matches: number };
 }
 
 const toBytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
@@ -40,8 +56,29 @@ const toText = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.
 
 /** Loads the WAF's rules and makes them ready to evaluate transactions. */
 export function createWaf(options: WafOptions): Waf {
-  const inputs: SecInput[] = (options.configFiles ?? []).map((p) => ({ path: path.resolve(p) }));
-  if (options.crsDir !== undefined) inputs.push(...crsFiles(options.crsDir).map((p) => ({ path: p })));
+  if (options === null || typeof options !== 'object')
+    throw new NetsieveError('NS_ERR_OPTION', 'option detect.waf must be an object');
+  const inputs: SecInput[] = (options.configFiles ?? []).map((p) => {
+    if (!fs.existsSync(p)) throw new NetsieveError('NS_ERR_CONFIG', `WAF configuration file ${p} does not exist`);
+    return { path: path.resolve(p) };
+  });
+  if (options.paranoia !== undefined) {
+    const pl = options.paranoia;
+    if (!Number.isInteger(pl) || pl < 1 || pl > 4)
+      throw new NetsieveError('NS_ERR_OPTION', `the paranoia level is 1 to 4, not ${pl}`);
+    inputs.push({
+      name: '<paranoia>',
+      text: `SecAction "id:9999001,phase:1,pass,nolog,setvar:tx.blocking_paranoia_level=${pl},setvar:tx.detection_paranoia_level=${pl}"`,
+    });
+  }
+  if (options.crsDir !== undefined) {
+    if (!fs.existsSync(path.join(options.crsDir, 'rules')))
+      throw new NetsieveError(
+        'NS_ERR_CONFIG',
+        `${options.crsDir} is not a CRS directory (no rules/ folder): give the top of a coreruleset release or checkout`,
+      );
+    inputs.push(...crsFiles(options.crsDir).map((p) => ({ path: p })));
+  }
   inputs.push(...(options.rules ?? []));
   if (inputs.length === 0) throw new NetsieveError('NS_ERR_OPTION', 'the WAF needs rules: crsDir, configFiles or rules');
   const loaded = loadSecLang(inputs);
@@ -62,7 +99,66 @@ export function createWaf(options: WafOptions): Waf {
     detectSqli: (v) => detectSqli(toBytes(v)).match,
     detectXss: (v) => detectXss(toBytes(v), { eventHandlers: anyOn ? 'any' : 'known' }),
   };
-  return { loaded, ruleSet: new WafRuleSet(loaded, hooks) };
+  const ruleSet = new WafRuleSet(loaded, hooks);
+  const stats = { transactions: 0, matches: 0 };
+  return {
+    loaded,
+    ruleSet,
+    stats,
+    inspect(tx) {
+      if (tx.method === null) return [];
+      stats.transactions++;
+      const request: WafRequest = {
+        method: tx.method,
+        uri: tx.uri ?? '',
+        version: tx.version ?? 'HTTP/1.1',
+        headers: tx.requestHeaders.map((h) => [h.name, h.value]),
+        body: tx.requestBody.length > 0 ? toText(tx.requestBody) : null,
+      };
+      const response: WafResponse | null =
+        tx.status === null
+          ? null
+          : {
+              status: tx.status,
+              version: tx.responseVersion ?? 'HTTP/1.1',
+              headers: tx.responseHeaders.map((h) => [h.name, h.value]),
+              body: tx.responseBody.length > 0 ? toText(tx.responseBody) : null,
+            };
+      const matches = ruleSet.evaluate(request, response).matches;
+      stats.matches += matches.length;
+      return matches;
+    },
+  };
+}
+
+/** SecLang severities (0 EMERGENCY .. 7 DEBUG) on Suricata's scale (1 high .. 4 low). */
+function alertSeverity(s: number | null): number {
+  if (s === null) return 3;
+  return s <= 2 ? 1 : s === 3 ? 2 : s === 4 ? 3 : 4;
+}
+
+/**
+ * The `alert` object of a WAF match: gid 9, signature_id the rule id, its msg, the category from its attack
+ * tag, the rule's tags and logdata in metadata, and ATT&CK T1190 (exploit public-facing application) for
+ * CRS's attack rules.
+ */
+export function wafAlertInfo(m: WafMatch): AlertInfo {
+  const attack = m.tags.some((t) => t.startsWith('attack-'));
+  const metadata: Record<string, string[]> = { waf_rule: [String(m.id)] };
+  if (m.tags.length > 0) metadata.tag = [...m.tags];
+  if (m.logdata !== '') metadata.waf_logdata = [m.logdata];
+  if (m.matchedVar !== '') metadata.waf_matched_var = [m.matchedVar];
+  if (attack) metadata.mitre_technique_id = ['T1190'];
+  return {
+    action: 'allowed',
+    gid: WAF_GID,
+    signatureId: m.id,
+    rev: 1,
+    signature: m.msg !== '' ? m.msg : `SecLang rule ${m.id}`,
+    category: attack ? 'Web Application Attack' : m.id >= 949000 ? 'Web Application Attack' : 'Misc activity',
+    severity: alertSeverity(m.severity),
+    metadata,
+  };
 }
 
 export { WafRuleSet, WafTransaction, type WafMatch } from './eval/evaluator.js';
