@@ -2,7 +2,7 @@
  * Runs a loaded SecLang rule set (src/detect/waf/seclang/) on one HTTP transaction, phase by phase, with
  * ModSecurity v3's semantics for what CRS uses: targets with keys, regex keys, counts and exclusions;
  * transformation chains (cached per value and chain); operators (./operators.ts); chains (a rule matches when
- * every link does; as in ModSecurity v3, each link's `setvar`s run as soon as that link matches, before the
+ * every link does; as in ModSecurity v3, each link's `setvar`s run at each of that link's matches, before the
  * next link is evaluated, which CRS relies on; `ctl`, logging and skipAfter need the whole chain); `setvar`
  * with arithmetic and macros;
  * `capture`; `skipAfter` to markers; `ctl` (rule and target removal, the request body processor, the rule
@@ -100,6 +100,10 @@ export class WafTransaction {
   readonly matches: WafMatch[] = [];
   private readonly removedIds: [number, number][] = [];
   private readonly removedTargets = new Map<number, SecVariable[]>();
+  /** `ctl:ruleRemoveByTag`: rules with one of these tags no longer run. */
+  private readonly removedTags: string[] = [];
+  /** `ctl:ruleRemoveTargetByTag`: targets removed from the rules with a tag. */
+  private readonly removedTargetsByTag: { tag: string; targets: SecVariable[] }[] = [];
   private engineOff = false;
   /** Transformation cache: chain key -> value -> result. */
   private readonly transformed = new Map<string, Map<string, string>>();
@@ -127,8 +131,9 @@ export class WafTransaction {
       const r = c.rule;
       if (r.kind === 'marker') continue;
       if (r.id !== null && this.removed(r.id)) continue;
+      if (this.removedTags.length > 0 && r.tags.some((t) => this.removedTags.includes(t))) continue;
       this.vars.matchedVars.length = 0;
-      if (!this.evalLink(c, r.id)) continue;
+      if (!this.evalLink(c, this.excludedTargets(r))) continue;
       // The whole chain matched: its links' ctl actions (rule removal, the engine, the body processor).
       for (let link: CompiledRule | null = c; link !== null; link = link.chain) for (const ctl of link.rule.ctl) this.ctl(ctl);
       if (!r.nolog && r.id !== null) this.log(r, phase);
@@ -146,8 +151,16 @@ export class WafTransaction {
     return false;
   }
 
+  /** The targets ctl removed from a rule (by its id or by one of its tags), for every link of its chain. */
+  private excludedTargets(head: SecRule): SecVariable[] | undefined {
+    const byId = head.id !== null ? this.removedTargets.get(head.id) : undefined;
+    if (this.removedTargetsByTag.length === 0) return byId;
+    const byTag = this.removedTargetsByTag.filter((x) => head.tags.includes(x.tag)).flatMap((x) => x.targets);
+    return byTag.length === 0 ? byId : [...(byId ?? []), ...byTag];
+  }
+
   /** Whether one link (and, when it matches, its chain) matches. */
-  private evalLink(c: CompiledRule, headId: number | null): boolean {
+  private evalLink(c: CompiledRule, excluded: SecVariable[] | undefined): boolean {
     const r = c.rule;
     if (c.op === null) {
       // SecAction: matches unconditionally.
@@ -156,7 +169,6 @@ export class WafTransaction {
     }
     const op = c.op;
     const param = op.dynamic ? this.vars.expand(r.operator!.param) : r.operator!.param;
-    const excluded = headId !== null ? this.removedTargets.get(headId) : undefined;
     let matched = false;
     const values = this.vars.collect(r.variables, c.keyRegexes, excluded);
     for (const { name, value } of values) {
@@ -167,13 +179,14 @@ export class WafTransaction {
         matched = true;
         this.vars.setMatched(name, v);
         if (r.capture) for (let k = 0; k < this.captures.length; k++) this.vars.tx.set(String(k), this.captures[k]!);
-        break;
+        // As in ModSecurity v3, this link's setvars run at each match (each value, and each multiMatch stage,
+        // that matches, with that match's captures), whatever the rest of the chain does: the next link may
+        // read what they set, and CRS collects values one per match (922150's multipart content types).
+        this.runSetvars(r);
       }
     }
     if (!matched) return false;
-    // This link's setvars run now, whatever the rest of the chain does (the next link may read what they set).
-    this.runSetvars(r);
-    return c.chain === null || this.evalLink(c.chain, headId);
+    return c.chain === null || this.evalLink(c.chain, excluded);
   }
 
   private applyChain(chain: readonly string[], value: string): string {
@@ -234,11 +247,18 @@ export class WafTransaction {
             for (let id = lo; id <= hi && id - lo < 10000; id++)
               this.removedTargets.set(id, [...(this.removedTargets.get(id) ?? []), ...ctl.targets]);
         break;
+      case 'ruleRemoveByTag':
+        if (ctl.tag !== undefined) this.removedTags.push(ctl.tag);
+        break;
+      case 'ruleRemoveTargetByTag':
+        if (ctl.tag !== undefined && ctl.targets !== undefined)
+          this.removedTargetsByTag.push({ tag: ctl.tag, targets: ctl.targets });
+        break;
       case 'ruleEngine':
         if (ctl.value.toLowerCase() === 'off') this.engineOff = true;
         break;
       case 'requestBodyProcessor':
-        this.vars.bodyProcessor = ctl.value.toUpperCase();
+        this.vars.setBodyProcessor(ctl.value.toUpperCase());
         break;
       case 'forceRequestBodyVariable':
         this.vars.forceRequestBody = ctl.value.toLowerCase() === 'on';

@@ -132,7 +132,8 @@ export function compileOperator(op: SecOperator, hooks: OperatorHooks): Compiled
 
 /**
  * PCRE constructs CRS writes that src/detect/pcre.ts does not take, rewritten into equivalents it does:
- * a case-insensitive group spanning the whole pattern (`(?i:...)`, `^(?i:...)`) becomes a leading `(?i)`;
+ * a case-insensitive group spanning the whole pattern (`(?i:...)`, `^(?i:...)`) becomes a leading `(?i)`, and
+ * so does an option setting right after a leading `^` (`^(?i)up`);
  * `\S`, `\D`, `\W` inside a character class become their byte ranges (PCRE's ASCII classes, no UTF).
  */
 export function crsPattern(pattern: string): string {
@@ -160,6 +161,10 @@ export function crsPattern(pattern: string): string {
     }
     out += c;
   }
+  // An option setting after a leading anchor (`^(?i)up`) applies to the whole pattern, as nothing before it
+  // has case: it moves to the front, where src/detect/pcre.ts takes it as a flag.
+  const lead = /^\^\(\?([imsx]+)\)/.exec(out);
+  if (lead !== null) out = `(?${lead[1]})^${out.slice(lead[0].length)}`;
   // A case-insensitive group may take the whole pattern's `i` flag when nothing outside it is a letter that
   // case would change (escapes such as \\s and \\b are not letters).
   const m = /^(\^?)\(\?i:/.exec(out);

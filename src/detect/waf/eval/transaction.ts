@@ -73,6 +73,14 @@ export class WafVariables {
     s.set('REQBODY_ERROR', '0');
     s.set('REQBODY_PROCESSOR_ERROR', '0');
     s.set('REQUEST_BODY_LENGTH', String(r.body?.length ?? 0));
+    // As in ModSecurity v3, REQBODY_PROCESSOR is known from phase 1: a Content-Type header that begins (any
+    // case) with one of the two form types names it as the header is added (the body may name another later).
+    for (const [n, v] of r.headers) {
+      if (n.toLowerCase() !== 'content-type') continue;
+      const l = v.toLowerCase();
+      if (l.startsWith('multipart/form-data')) s.set('REQBODY_PROCESSOR', 'MULTIPART');
+      if (l.startsWith('application/x-www-form-urlencoded')) s.set('REQBODY_PROCESSOR', 'URLENCODED');
+    }
     const headers = r.headers.map(([n, v]) => ({ name: `REQUEST_HEADERS:${n}`, value: v }));
     this.collections.set('REQUEST_HEADERS', headers);
     this.collections.set(
@@ -155,8 +163,12 @@ export class WafVariables {
       },
       { processor: (this.bodyProcessor as BodyProcessorName | null) ?? null, argsBefore: get.length },
     );
-    this.scalars.set('REQBODY_PROCESSOR', r.processor ?? '');
-    if (r.processor === 'URLENCODED' || r.processor === null || this.forceRequestBody) this.scalars.set('REQUEST_BODY', body);
+    if (r.processor !== null) this.scalars.set('REQBODY_PROCESSOR', r.processor);
+    // ModSecurity v3 sets REQUEST_BODY to any non-empty body it had access to, whatever its processor (JSON
+    // bodies are matched there by CRS's 934210, for one). The one exception is CRS's: an XML body parsed into
+    // XML:/* stays out of REQUEST_BODY (unless forceRequestBodyVariable), as CRS's regression tests expect
+    // (their nginx overrides call v3's REQUEST_BODY on XML an artefact "a libmodsecurity3 plugin could solve").
+    if (body.length > 0 && (r.processor !== 'XML' || this.forceRequestBody)) this.scalars.set('REQUEST_BODY', body);
     const text = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
     const pairs = (list: readonly BodyArg[]) => list.map((a) => [text(a.name), text(a.value)] as [string, string]);
     // JSON arguments go to ARGS only (not ARGS_POST), as in ModSecurity: `args` holds them all.
@@ -213,6 +225,12 @@ export class WafVariables {
       for (const a of r.xml.attributes) xml.push({ name: `XML://@*`, value: text(a.value) });
       this.collections.set('XML', xml);
     }
+  }
+
+  /** `ctl:requestBodyProcessor`: as in ModSecurity v3, REQBODY_PROCESSOR names it at once (before any body). */
+  setBodyProcessor(name: string): void {
+    this.bodyProcessor = name;
+    this.scalars.set('REQBODY_PROCESSOR', name);
   }
 
   persistent(name: string): Map<string, string> {

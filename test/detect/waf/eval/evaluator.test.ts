@@ -126,4 +126,56 @@ SecRule ARGS "@pm passwd shadow" "id:65,phase:1,pass,log"`);
     expect(ids(set, req('/?a=%c3%28'))).toEqual([62, 63]);
     expect(ids(set, req('/\u0001'))).toEqual([60, 63]);
   });
+
+  it("a rule's setvars run at each match, with that match's captures (ModSecurity v3; CRS 922150 collects so)", () => {
+    const set = rules(`
+SecAction "id:70,phase:1,pass,nolog,setvar:tx.n=0"
+SecRule ARGS "@rx ^v(\\d)$" "id:71,phase:1,pass,log,capture,setvar:'tx.seen_%{tx.n}=%{tx.1}',setvar:tx.n=+1"
+SecRule TX:/^seen_/ "@streq 3" "id:72,phase:1,pass,log"`);
+    const t = set.evaluate(req('/?a=v1&b=x&c=v3&d=v2'), null);
+    expect(t.tx.n).toBe('3');
+    expect([t.tx.seen_0, t.tx.seen_1, t.tx.seen_2]).toEqual(['1', '3', '2']);
+    expect(t.matches.map((m) => m.id)).toEqual([71, 72]);
+  });
+
+  it('REQBODY_PROCESSOR: from the Content-Type in phase 1; ctl:requestBodyProcessor names it at once, body or not', () => {
+    const set = rules(`
+SecRule REQBODY_PROCESSOR "@streq MULTIPART" "id:80,phase:1,pass,log"
+SecRule REQBODY_PROCESSOR "@streq URLENCODED" "id:81,phase:1,pass,log"
+SecRule REQUEST_HEADERS:Content-Type "@beginsWith application/json" "id:82,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON"
+SecRule REQBODY_PROCESSOR "@streq JSON" "id:83,phase:2,pass,log"`);
+    expect(ids(set, req('/', [['Content-Type', 'Multipart/Form-Data; boundary=x']]))).toEqual([80]);
+    expect(ids(set, req('/', [['Content-Type', 'application/x-www-form-urlencoded']]))).toEqual([81]);
+    expect(ids(set, req('/', [['Content-Type', 'application/json']]))).toEqual([83]);
+  });
+
+  it('REQUEST_BODY holds any body the WAF read (urlencoded, JSON, unknown types), but not one parsed as XML', () => {
+    const set = rules(`
+SecRule REQUEST_HEADERS:Content-Type "@beginsWith application/json" "id:90,phase:1,pass,nolog,ctl:requestBodyProcessor=JSON"
+SecRule REQUEST_HEADERS:Content-Type "@beginsWith application/xml" "id:91,phase:1,pass,nolog,ctl:requestBodyProcessor=XML"
+SecRule REQUEST_BODY "@contains __in" "id:92,phase:2,pass,log"`);
+    const post = (ct: string, body: string) => req('/', [['Content-Type', ct]], body);
+    expect(ids(set, post('application/json', '{"a__in":[1]}'))).toEqual([92]);
+    expect(ids(set, post('text/plain', 'a__in'))).toEqual([92]);
+    expect(ids(set, post('application/x-www-form-urlencoded', 'a__in=1'))).toEqual([92]);
+    expect(ids(set, post('application/xml', '<a__in>1</a__in>'))).toEqual([]);
+  });
+
+  it('ctl:ruleRemoveTargetByTag and ctl:ruleRemoveByTag act on the rules with that tag', () => {
+    const set = rules(`
+SecRule REQUEST_FILENAME "@rx ^/plain" "id:100,phase:1,pass,nolog,ctl:ruleRemoveTargetByTag=perf;REQUEST_FILENAME,ctl:ruleRemoveByTag=gone"
+SecRule REQUEST_FILENAME|ARGS "@contains evil" "id:101,phase:2,pass,log,tag:'perf'"
+SecRule REQUEST_FILENAME "@contains evil" "id:102,phase:2,pass,log,tag:'other'"
+SecRule ARGS "@contains evil" "id:103,phase:2,pass,log,tag:'gone'"`);
+    expect(ids(set, req('/plain/evil'))).toEqual([102]);
+    expect(ids(set, req('/plain/x?a=evil'))).toEqual([101]);
+    expect(ids(set, req('/other/evil?a=evil'))).toEqual([101, 102, 103]);
+  });
+
+  it('@rx: an option setting after a leading anchor (`^(?i)up`) applies to the whole pattern', () => {
+    const set = rules(`SecRule REQUEST_HEADERS:User-Agent "@rx ^(?i)up" "id:110,phase:1,pass,log"`);
+    expect(set.problems).toEqual([]);
+    expect(ids(set, req('/', [['User-Agent', 'UP.Browser']]))).toEqual([110]);
+    expect(ids(set, req('/', [['User-Agent', 'curl up']]))).toEqual([]);
+  });
 });
