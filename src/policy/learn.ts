@@ -50,6 +50,8 @@ interface Conversation {
 const PROTO_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 132: 'sctp', 1: 'icmp', 58: 'icmpv6' };
 const PORT_PROTOS = new Set([6, 17, 132]);
 const scratch = new Uint32Array(4);
+/** Where a server name is tried as an address literal (an HTTP Host of `10.0.0.5` is not a name). */
+const literal = new Uint32Array(4);
 
 export class Learner {
   private readonly conversations = new Map<string, Conversation>();
@@ -81,7 +83,7 @@ export class Learner {
     let serverName: string | null = null;
     flow.addressOf(true, scratch);
     if (!isInternalAddress(flow.ipVersion, scratch)) {
-      if (fp.serverName !== null && parseAddress(fp.serverName, new Uint32Array(4)) === 0) serverName = fp.serverName;
+      if (fp.serverName !== null && parseAddress(fp.serverName, literal) === 0) serverName = fp.serverName;
       else if (fp.serverNames !== null) {
         // The name a client asked for beats an alias or a CDN's CNAME target; then sort order.
         let bestAsked = false;

@@ -326,6 +326,17 @@ export class WafVariables {
   }
 }
 
+/** Exclusion regexes by source, compiled once (they are checked against every value of every rule). */
+const keyRegexes = new Map<string, RegExp>();
+function keyRegex(source: string): RegExp {
+  let re = keyRegexes.get(source);
+  if (re === undefined) {
+    re = new RegExp(source, 'i');
+    keyRegexes.set(source, re);
+  }
+  return re;
+}
+
 /** Whether exclusion `e` (`!ARGS:foo`, `!ARGS:/re/`, `!REQUEST_HEADERS`) removes value `x`. */
 function excludes(e: SecVariable, x: WafValue): boolean {
   const colon = x.name.indexOf(':');
@@ -333,7 +344,7 @@ function excludes(e: SecVariable, x: WafValue): boolean {
   if (col !== e.name) return false;
   if (e.key === null && e.keyRegex === null) return true;
   const key = colon < 0 ? '' : x.name.slice(colon + 1);
-  if (e.keyRegex !== null) return new RegExp(e.keyRegex, 'i').test(key);
+  if (e.keyRegex !== null) return keyRegex(e.keyRegex).test(key);
   return key.toLowerCase() === e.key!.toLowerCase();
 }
 

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { splitActions } from './actions.js';
 import { SecLangError, splitArguments, splitDirectives } from './lexer.js';
-import type { SecConfig, SecIgnored, SecLoadResult, SecRefusal, SecRule } from './model.js';
+import { blankRule, type SecConfig, type SecIgnored, type SecLoadResult, type SecRefusal, type SecRule } from './model.js';
 import type { OperatorContext } from './operators.js';
 import { idRanges, type PhaseDefaults, parseDefaults, parseRuleText } from './parser.js';
 import { parseVariables } from './variables.js';
@@ -453,36 +453,9 @@ export function loadSecLang(inputs: readonly SecInput[], options: SecLoadOptions
 }
 
 function markerRule(name: string, file: string, line: number): SecRule {
-  return {
-    kind: 'marker',
-    id: null,
-    phase: 0,
-    file,
-    line,
-    variables: [],
-    operator: null,
-    actions: [],
-    transforms: [],
-    chain: null,
-    marker: name,
-    msg: null,
-    logdata: null,
-    tags: [],
-    severity: null,
-    ver: null,
-    rev: null,
-    disruptive: null,
-    blockAction: 'pass',
-    status: null,
-    setvars: [],
-    skipAfter: null,
-    skip: null,
-    ctl: [],
-    capture: false,
-    multiMatch: false,
-    nolog: true,
-    auditlog: false,
-  };
+  const rule = blankRule('marker', file, line);
+  rule.marker = name;
+  return rule;
 }
 
 function removeRules(

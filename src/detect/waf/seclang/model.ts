@@ -158,3 +158,36 @@ export interface SecLoadResult {
   /** Files read, in order (rule files and data files). */
   files: string[];
 }
+
+/** A rule with every action-derived field at its default (no msg, tags, setvars...): loaders fill in the rest. */
+export function blankRule(kind: SecRule['kind'], file: string, line: number): SecRule {
+  return {
+    kind,
+    id: null,
+    phase: kind === 'marker' ? 0 : 2,
+    file,
+    line,
+    variables: [],
+    operator: null,
+    actions: [],
+    transforms: [],
+    chain: null,
+    msg: null,
+    logdata: null,
+    tags: [],
+    severity: null,
+    ver: null,
+    rev: null,
+    disruptive: null,
+    blockAction: 'pass',
+    status: null,
+    setvars: [],
+    skipAfter: null,
+    skip: null,
+    ctl: [],
+    capture: false,
+    multiMatch: false,
+    nolog: kind === 'marker',
+    auditlog: kind !== 'marker',
+  };
+}

@@ -9,7 +9,7 @@
  */
 import { ACTION_NAMES, CTL_NAMES, DISRUPTIVE, SEVERITIES, TRANSFORMATION_NAMES } from './actions.js';
 import { SecLangError } from './lexer.js';
-import type { SecAction, SecCtl, SecDisruptive, SecRule, SecSetvar } from './model.js';
+import { blankRule, type SecAction, type SecCtl, type SecDisruptive, type SecRule, type SecSetvar } from './model.js';
 import { type OperatorContext, parseOperator } from './operators.js';
 import { parseVariables } from './variables.js';
 
@@ -251,35 +251,10 @@ export function parseRuleText(
 ): ParsedRule {
   const actions = canonicalActions(own);
   for (const a of actions) checkAction(a);
-  const rule: SecRule = {
-    kind: src.kind,
-    id: null,
-    phase: 2,
-    file: src.file,
-    line: src.line,
-    variables: src.variables !== undefined ? parseVariables(src.variables) : [],
-    operator: src.operator !== undefined ? parseOperator(src.operator, opCtx) : null,
-    actions,
-    transforms: [],
-    chain: null,
-    msg: null,
-    logdata: null,
-    tags: [],
-    severity: null,
-    ver: null,
-    rev: null,
-    disruptive: null,
-    blockAction: 'pass',
-    status: null,
-    setvars: [],
-    skipAfter: null,
-    skip: null,
-    ctl: [],
-    capture: false,
-    multiMatch: false,
-    nolog: false,
-    auditlog: true,
-  };
+  const rule = blankRule(src.kind, src.file, src.line);
+  if (src.variables !== undefined) rule.variables = parseVariables(src.variables);
+  if (src.operator !== undefined) rule.operator = parseOperator(src.operator, opCtx);
+  rule.actions = actions;
   let chained = false;
   let phaseSeen = false;
   for (const a of actions) {
