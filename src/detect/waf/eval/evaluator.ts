@@ -86,12 +86,18 @@ export class WafRuleSet {
 
   /** Evaluates a whole transaction (phases 1-2 on the request, 3-4 with the response, 5 logging). */
   evaluate(request: WafRequest, response: WafResponse | null): WafTransaction {
-    const t = new WafTransaction(this, request, response);
-    for (let phase = 1; phase <= 5; phase++) {
-      if ((phase === 3 || phase === 4) && response === null) continue;
-      t.runPhase(phase);
-    }
+    const t = this.begin(request);
+    t.runRequestPhases();
+    t.runResponsePhases(response);
     return t;
+  }
+
+  /**
+   * A transaction whose request is known: run `runRequestPhases()` when the request is complete (a verdict
+   * can be given then), and `runResponsePhases()` when the response is (or without one, for phase 5 alone).
+   */
+  begin(request: WafRequest): WafTransaction {
+    return new WafTransaction(this, request, null);
   }
 }
 
@@ -115,6 +121,22 @@ export class WafTransaction {
     response: WafResponse | null,
   ) {
     this.vars = new WafVariables(request, response, set.loaded.config);
+  }
+
+  /** Phases 1 and 2 (request headers, then the request body). */
+  runRequestPhases(): void {
+    this.runPhase(1);
+    this.runPhase(2);
+  }
+
+  /** Phases 3 and 4 on the response (skipped when there is none), then phase 5 (logging). */
+  runResponsePhases(response: WafResponse | null): void {
+    if (response !== null) {
+      this.vars.setResponse(response);
+      this.runPhase(3);
+      this.runPhase(4);
+    }
+    this.runPhase(5);
   }
 
   /** TX as a plain object (lower-case keys), for tests and records. */

@@ -108,25 +108,30 @@ export class WafVariables {
     );
     const get = parseUrlEncoded(s.get('QUERY_STRING')!, config.argumentSeparator);
     this.setArgs(get, []);
-    if (response !== null) {
-      s.set('RESPONSE_STATUS', String(response.status));
-      s.set('RESPONSE_PROTOCOL', response.version);
-      // The body is inspected only with SecResponseBodyAccess and a MIME type SecResponseBodyMimeType lists.
-      const ctHeader = response.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
-      const mime = ctHeader.split(';')[0]!.trim().toLowerCase();
-      const inspect = config.responseBodyAccess && config.responseBodyMimeTypes.includes(mime);
-      s.set('RESPONSE_BODY', inspect ? (response.body ?? '') : '');
-      this.collections.set(
-        'RESPONSE_HEADERS',
-        response.headers.map(([n, v]) => ({ name: `RESPONSE_HEADERS:${n}`, value: v })),
-      );
-      this.collections.set(
-        'RESPONSE_HEADERS_NAMES',
-        response.headers.map(([n]) => ({ name: `RESPONSE_HEADERS_NAMES:${n}`, value: n })),
-      );
-      const ct = response.headers.find(([n]) => n.toLowerCase() === 'content-type');
-      s.set('RESPONSE_CONTENT_TYPE', ct?.[1] ?? '');
-    }
+    if (response !== null) this.setResponse(response);
+  }
+
+  /** The response arrives (phases 3 and 4 read it): its status, headers and, when inspected, its body. */
+  setResponse(response: WafResponse): void {
+    const s = this.scalars;
+    const config = this.config;
+    s.set('RESPONSE_STATUS', String(response.status));
+    s.set('RESPONSE_PROTOCOL', response.version);
+    // The body is inspected only with SecResponseBodyAccess and a MIME type SecResponseBodyMimeType lists.
+    const ctHeader = response.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? '';
+    const mime = ctHeader.split(';')[0]!.trim().toLowerCase();
+    const inspect = config.responseBodyAccess && config.responseBodyMimeTypes.includes(mime);
+    s.set('RESPONSE_BODY', inspect ? (response.body ?? '') : '');
+    this.collections.set(
+      'RESPONSE_HEADERS',
+      response.headers.map(([n, v]) => ({ name: `RESPONSE_HEADERS:${n}`, value: v })),
+    );
+    this.collections.set(
+      'RESPONSE_HEADERS_NAMES',
+      response.headers.map(([n]) => ({ name: `RESPONSE_HEADERS_NAMES:${n}`, value: n })),
+    );
+    const ct = response.headers.find(([n]) => n.toLowerCase() === 'content-type');
+    s.set('RESPONSE_CONTENT_TYPE', ct?.[1] ?? '');
   }
 
   /** ARGS_GET, ARGS_POST and ARGS (`all`: the body's arguments in ARGS, when they differ from ARGS_POST). */
