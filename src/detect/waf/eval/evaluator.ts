@@ -13,7 +13,10 @@
  * request/response description (./transaction.ts).
  */
 import type { SecCtl, SecLoadResult, SecRule, SecVariable } from '../seclang/model.js';
+import { holdsTrigger, triggerBytes } from '../transforms/triggers.js';
 import { type CompiledOperator, compileOperator, type OperatorHooks, toInt } from './operators.js';
+import { type PrefilterInfo, RulePrefilter } from './prefilter.js';
+import { type CompiledTargets, compileTargets } from './targets.js';
 import { type WafRequest, type WafResponse, WafVariables } from './transaction.js';
 
 export interface WafHooks extends OperatorHooks {
@@ -34,12 +37,30 @@ export interface WafMatch {
   matchedValue: string;
 }
 
+/**
+ * One step of a transformation chain. Chains are a tree of their prefixes, shared by every rule that starts
+ * with the same steps: a transaction caches each node's output per value, so `t:urlDecodeUni,t:lowercase`
+ * reuses what `t:urlDecodeUni` computed.
+ */
+interface ChainNode {
+  index: number;
+  parent: ChainNode | null;
+  name: string;
+  /** Bytes without which the step changes nothing (transforms/triggers.ts), or null. */
+  trigger: Uint8Array | null;
+}
+
 interface CompiledRule {
   rule: SecRule;
   op: CompiledOperator | null;
   chain: CompiledRule | null;
-  /** Keys of regex selectors, compiled. */
-  keyRegexes: (RegExp | null)[];
+  targets: CompiledTargets;
+  /** The last step of its transformations, or null for none. */
+  transform: ChainNode | null;
+  /** Its index among the rules the prefilter decides for (head links only), or -1. */
+  filter: number;
+  /** Rules with the same targets and transformations share a group: their prefilter hits are computed once. */
+  group: number;
 }
 
 /** A rule the evaluator could not compile (an operator parameter it cannot use), with the reason. */
@@ -54,6 +75,12 @@ export class WafRuleSet {
   /** Per phase (index 1-5), the rules and markers in load order. */
   readonly phases: CompiledRule[][] = [[], [], [], [], [], []];
   readonly problems: WafCompileProblem[] = [];
+  /** @internal */
+  readonly prefilter = new RulePrefilter();
+  /** @internal Transformation chain steps (see ChainNode). */
+  readonly chainNodes: ChainNode[] = [];
+  private readonly chainIndex = new Map<string, ChainNode>();
+  private readonly groupIndex = new Map<string, number>();
 
   constructor(
     readonly loaded: SecLoadResult,
@@ -61,27 +88,69 @@ export class WafRuleSet {
   ) {
     for (const rule of loaded.rules) {
       if (rule.kind === 'marker') {
-        const c: CompiledRule = { rule, op: null, chain: null, keyRegexes: [] };
+        const c: CompiledRule = {
+          rule,
+          op: null,
+          chain: null,
+          targets: compileTargets([]),
+          transform: null,
+          filter: -1,
+          group: -1,
+        };
         for (let p = 1; p <= 5; p++) this.phases[p]!.push(c);
         continue;
       }
-      const compiled = this.compile(rule);
+      const compiled = this.compile(rule, true);
       if (compiled !== null) this.phases[rule.phase]!.push(compiled);
     }
+    this.prefilter.finish();
   }
 
-  private compile(rule: SecRule): CompiledRule | null {
+  /** What the prefilter decides for, and what it cost to build. */
+  get prefilterInfo(): PrefilterInfo {
+    return this.prefilter.info;
+  }
+
+  /** Groups of rules sharing targets and transformations (the prefilter's unit of work). */
+  get groups(): number {
+    return this.groupIndex.size;
+  }
+
+  private compile(rule: SecRule, head: boolean): CompiledRule | null {
     try {
-      return {
-        rule,
-        op: rule.operator === null ? null : compileOperator(rule.operator, this.hooks),
-        chain: rule.chain === null ? null : this.compile(rule.chain),
-        keyRegexes: rule.variables.map((v) => (v.keyRegex === null ? null : new RegExp(v.keyRegex, 'i'))),
-      };
+      const op = rule.operator === null ? null : compileOperator(rule.operator, this.hooks);
+      const targets = compileTargets(rule.variables);
+      const transform = this.chainOf(rule.transforms);
+      const chain = rule.chain === null ? null : this.compile(rule.chain, false);
+      if (rule.chain !== null && chain === null) return null;
+      const filter = head ? this.prefilter.add(rule, targets.stable) : -1;
+      let group = -1;
+      if (filter >= 0) {
+        const key = `${targets.signature}\u0000${transform?.index ?? -1}${rule.multiMatch ? 'm' : ''}`;
+        group = this.groupIndex.get(key) ?? this.groupIndex.size;
+        this.groupIndex.set(key, group);
+      }
+      return { rule, op, chain, targets, transform, filter, group };
     } catch (e) {
       this.problems.push({ id: rule.id, file: rule.file, line: rule.line, reason: (e as Error).message });
       return null;
     }
+  }
+
+  /** The node of a transformation chain (`none` already removed by the loader), made once per prefix. */
+  private chainOf(names: readonly string[]): ChainNode | null {
+    let node: ChainNode | null = null;
+    for (const name of names) {
+      const key = `${node?.index ?? -1}|${name}`;
+      let next = this.chainIndex.get(key);
+      if (next === undefined) {
+        next = { index: this.chainNodes.length, parent: node, name, trigger: triggerBytes(name) };
+        this.chainNodes.push(next);
+        this.chainIndex.set(key, next);
+      }
+      node = next;
+    }
+    return node;
   }
 
   /** Evaluates a whole transaction (phases 1-2 on the request, 3-4 with the response, 5 logging). */
@@ -111,8 +180,14 @@ export class WafTransaction {
   /** `ctl:ruleRemoveTargetByTag`: targets removed from the rules with a tag. */
   private readonly removedTargetsByTag: { tag: string; targets: SecVariable[] }[] = [];
   private engineOff = false;
-  /** Transformation cache: chain key -> value -> result. */
-  private readonly transformed = new Map<string, Map<string, string>>();
+  /** Per chain node (its index): value -> that step's output. */
+  private readonly transformed: (Map<string, string> | undefined)[] = [];
+  /** Transformed value -> the filtered rules one of whose factors it holds. */
+  private readonly hitCache = new Map<string, readonly number[]>();
+  /** Per prefilter group: the filtered rules with a factor in some value of the group (this phase). */
+  private groupHits: (Set<number> | undefined)[] = [];
+  /** Work the prefilter saved and the operators that ran (for stats). */
+  readonly counters = { rulesSkipped: 0, valuesSkipped: 0, operatorRuns: 0 };
   private readonly captures: string[] = [];
 
   constructor(
@@ -146,6 +221,7 @@ export class WafTransaction {
 
   runPhase(phase: number): void {
     if (phase === 2) this.vars.processRequestBody();
+    this.groupHits = [];
     const list = this.set.phases[phase]!;
     for (let i = 0; i < list.length; i++) {
       if (this.engineOff) return;
@@ -189,13 +265,25 @@ export class WafTransaction {
       this.runSetvars(r);
       return true;
     }
+    const filter = c.filter;
+    if (filter >= 0 && !this.candidate(c)) {
+      this.counters.rulesSkipped++;
+      return false;
+    }
     const op = c.op;
     const param = op.dynamic ? this.vars.expand(r.operator!.param) : r.operator!.param;
     let matched = false;
-    const values = this.vars.collect(r.variables, c.keyRegexes, excluded);
-    for (const { name, value } of values) {
-      const candidates = r.multiMatch ? this.allStages(r.transforms, value) : [this.applyChain(r.transforms, value)];
+    const values = this.vars.collect(c.targets, excluded);
+    for (let i = 0; i < values.length; i++) {
+      const { name, value } = values[i]!;
+      const candidates = r.multiMatch ? this.allStages(c.transform, value) : [this.apply(c.transform, value)];
       for (const v of candidates) {
+        // A value that holds none of the rule's factors cannot match (filtered rules are never negated).
+        if (filter >= 0 && !this.hitsOf(v).includes(filter)) {
+          this.counters.valuesSkipped++;
+          continue;
+        }
+        this.counters.operatorRuns++;
         const hit = op.match(v, param, r.capture ? this.captures : null) !== op.negated;
         if (!hit) continue;
         matched = true;
@@ -211,32 +299,60 @@ export class WafTransaction {
     return c.chain === null || this.evalLink(c.chain, excluded);
   }
 
-  private applyChain(chain: readonly string[], value: string): string {
-    if (chain.length === 0) return value;
-    const key = chain.join(',');
-    let cache = this.transformed.get(key);
+  /**
+   * Whether a filtered rule could match: some value of its group (its targets, before `ctl` removals, which
+   * only take values away) holds one of its factors after its transformations. Computed once per group and
+   * phase.
+   */
+  private candidate(c: CompiledRule): boolean {
+    let set = this.groupHits[c.group];
+    if (set === undefined) {
+      set = new Set();
+      const values = this.vars.collect(c.targets, undefined);
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i]!.value;
+        if (c.rule.multiMatch) {
+          for (const v of this.allStages(c.transform, value)) for (const k of this.hitsOf(v)) set.add(k);
+        } else for (const k of this.hitsOf(this.apply(c.transform, value))) set.add(k);
+      }
+      this.groupHits[c.group] = set;
+    }
+    return set.has(c.filter);
+  }
+
+  /** The filtered rules with a factor in this transformed value (one scan per distinct value). */
+  private hitsOf(v: string): readonly number[] {
+    let hits = this.hitCache.get(v);
+    if (hits === undefined) {
+      hits = this.set.prefilter.hits(v);
+      this.hitCache.set(v, hits);
+    }
+    return hits;
+  }
+
+  /** A value through a transformation chain, each step cached per value and skipped when it cannot change it. */
+  private apply(node: ChainNode | null, value: string): string {
+    if (node === null) return value;
+    let cache = this.transformed[node.index];
     if (cache === undefined) {
       cache = new Map();
-      this.transformed.set(key, cache);
+      this.transformed[node.index] = cache;
+    } else {
+      const hit = cache.get(value);
+      if (hit !== undefined) return hit;
     }
-    let out = cache.get(value);
-    if (out === undefined) {
-      out = value;
-      for (const t of chain) out = this.set.hooks.transform(t, out);
-      cache.set(value, out);
-    }
+    const input = this.apply(node.parent, value);
+    const out = node.trigger !== null && !holdsTrigger(input, node.trigger) ? input : this.set.hooks.transform(node.name, input);
+    cache.set(value, out);
     return out;
   }
 
-  /** multiMatch: the value before any transformation and after each one that changed it. */
-  private allStages(chain: readonly string[], value: string): string[] {
-    const out = [value];
-    let v = value;
-    for (const t of chain) {
-      const next = this.set.hooks.transform(t, v);
-      if (next !== v) out.push(next);
-      v = next;
-    }
+  /** multiMatch: the value before any transformation and after each step that changed it. */
+  private allStages(node: ChainNode | null, value: string): string[] {
+    if (node === null) return [value];
+    const out = this.allStages(node.parent, value);
+    const v = this.apply(node, value);
+    if (v !== out[out.length - 1]) out.push(v);
     return out;
   }
 

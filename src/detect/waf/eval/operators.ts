@@ -47,12 +47,13 @@ export function compileOperator(op: SecOperator, hooks: OperatorHooks): Compiled
     case 'pm':
     case 'pmf':
     case 'pmFromFile': {
-      // Case-insensitive phrase match anywhere in the value (ModSecurity lower-cases both sides).
-      const phrases = (op.phrases ?? op.param.split(/\s+/)).filter((p) => p !== '').map((p) => p.toLowerCase());
+      // Case-insensitive phrase match anywhere in the value: ModSecurity lower-cases both sides in the C locale
+      // (ASCII letters only), and compares bytes (a phrase file's UTF-8 text as its bytes).
+      const phrases = pmPhrases(op);
       return {
         ...base,
         match(value, _param, captures) {
-          const v = value.toLowerCase();
+          const v = asciiLower(value);
           for (const p of phrases) {
             if (v.includes(p)) {
               if (captures !== null) {
@@ -204,6 +205,22 @@ function closingParen(p: string, open: number): number {
     else if (c === ')' && --depth === 0) return i;
   }
   return -1;
+}
+
+/** The phrases of a `@pm`/`@pmf`/`@pmFromFile` as binary strings in lower case (ASCII letters only). */
+export function pmPhrases(op: SecOperator): string[] {
+  return (op.phrases ?? op.param.split(/\s+/)).filter((p) => p !== '').map((p) => asciiLower(toBinary(p)));
+}
+
+/** Text as the bytes ModSecurity compares: its UTF-8 encoding, one character per byte (ASCII is unchanged). */
+export function toBinary(s: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the test is for anything beyond ASCII
+  return /[^\x00-\x7f]/.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s;
+}
+
+/** ASCII letters to lower case; every other byte as it is (C's tolower in the C locale). */
+export function asciiLower(s: string): string {
+  return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
 }
 
 /** ModSecurity's string-to-number: leading digits (with a sign), 0 when there are none. */

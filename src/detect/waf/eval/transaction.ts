@@ -6,6 +6,7 @@
  */
 import { type BodyArg, type BodyProcessorName, processRequestBody } from '../body/index.js';
 import type { SecConfig, SecRule, SecVariable } from '../seclang/model.js';
+import { type CompiledTargets, keySelects, type TargetSpec, targetSpec } from './targets.js';
 
 export interface WafRequest {
   method: string;
@@ -31,6 +32,22 @@ export interface WafValue {
   /** `ARGS:id`, `REQUEST_HEADERS:User-Agent`, `REQUEST_URI`. */
   name: string;
   value: string;
+  /** The key within its collection (`id`, `User-Agent`; empty for a variable that is not a collection). */
+  key: string;
+  /** The key in lower case (keys are compared without case). */
+  keyLower: string;
+}
+
+/** A member of collection `col`. */
+function member(col: string, key: string, value: string): WafValue {
+  return { name: `${col}:${key}`, value, key, keyLower: key.toLowerCase() };
+}
+
+const NONE: readonly WafValue[] = [];
+
+/** A variable that is not a collection. */
+function scalar(name: string, value: string): WafValue {
+  return { name, value, key: '', keyLower: '' };
 }
 
 let uniqueCounter = 0;
@@ -41,6 +58,8 @@ export class WafVariables {
   private readonly scalars = new Map<string, string>();
   private readonly collections = new Map<string, WafValue[]>();
   readonly matchedVars: WafValue[] = [];
+  /** Stable selections by target-list signature, until the collections change. */
+  private readonly selections = new Map<string, readonly WafValue[]>();
   matchedVar = '';
   matchedVarName = '';
   bodyProcessor: string | null = null;
@@ -81,13 +100,13 @@ export class WafVariables {
       if (l.startsWith('multipart/form-data')) s.set('REQBODY_PROCESSOR', 'MULTIPART');
       if (l.startsWith('application/x-www-form-urlencoded')) s.set('REQBODY_PROCESSOR', 'URLENCODED');
     }
-    const headers = r.headers.map(([n, v]) => ({ name: `REQUEST_HEADERS:${n}`, value: v }));
+    const headers = r.headers.map(([n, v]) => member('REQUEST_HEADERS', n, v));
     this.collections.set('REQUEST_HEADERS', headers);
     this.collections.set(
       'REQUEST_HEADERS_NAMES',
-      r.headers.map(([n]) => ({ name: `REQUEST_HEADERS_NAMES:${n}`, value: n })),
+      r.headers.map(([n]) => member('REQUEST_HEADERS_NAMES', n, n)),
     );
-    const cookies: WafValue[] = [];
+    const cookies: { name: string; value: string }[] = [];
     for (const [n, v] of r.headers) {
       if (n.toLowerCase() !== 'cookie') continue;
       for (const part of v.split(';')) {
@@ -100,11 +119,11 @@ export class WafVariables {
     }
     this.collections.set(
       'REQUEST_COOKIES',
-      cookies.map((c) => ({ name: `REQUEST_COOKIES:${c.name}`, value: c.value })),
+      cookies.map((c) => member('REQUEST_COOKIES', c.name, c.value)),
     );
     this.collections.set(
       'REQUEST_COOKIES_NAMES',
-      cookies.map((c) => ({ name: `REQUEST_COOKIES_NAMES:${c.name}`, value: c.name })),
+      cookies.map((c) => member('REQUEST_COOKIES_NAMES', c.name, c.name)),
     );
     const get = parseUrlEncoded(s.get('QUERY_STRING')!, config.argumentSeparator);
     this.setArgs(get, []);
@@ -113,6 +132,7 @@ export class WafVariables {
 
   /** The response arrives (phases 3 and 4 read it): its status, headers and, when inspected, its body. */
   setResponse(response: WafResponse): void {
+    this.changed();
     const s = this.scalars;
     const config = this.config;
     s.set('RESPONSE_STATUS', String(response.status));
@@ -124,11 +144,11 @@ export class WafVariables {
     s.set('RESPONSE_BODY', inspect ? (response.body ?? '') : '');
     this.collections.set(
       'RESPONSE_HEADERS',
-      response.headers.map(([n, v]) => ({ name: `RESPONSE_HEADERS:${n}`, value: v })),
+      response.headers.map(([n, v]) => member('RESPONSE_HEADERS', n, v)),
     );
     this.collections.set(
       'RESPONSE_HEADERS_NAMES',
-      response.headers.map(([n]) => ({ name: `RESPONSE_HEADERS_NAMES:${n}`, value: n })),
+      response.headers.map(([n]) => member('RESPONSE_HEADERS_NAMES', n, n)),
     );
     const ct = response.headers.find(([n]) => n.toLowerCase() === 'content-type');
     s.set('RESPONSE_CONTENT_TYPE', ct?.[1] ?? '');
@@ -136,8 +156,8 @@ export class WafVariables {
 
   /** ARGS_GET, ARGS_POST and ARGS (`all`: the body's arguments in ARGS, when they differ from ARGS_POST). */
   private setArgs(get: [string, string][], post: [string, string][], bodyArgs: [string, string][] = post): void {
-    const toValues = (col: string, list: [string, string][]) => list.map(([n, v]) => ({ name: `${col}:${n}`, value: v }));
-    const names = (col: string, list: [string, string][]) => list.map(([n]) => ({ name: `${col}:${n}`, value: n }));
+    const toValues = (col: string, list: [string, string][]) => list.map(([n, v]) => member(col, n, v));
+    const names = (col: string, list: [string, string][]) => list.map(([n]) => member(col, n, n));
     this.collections.set('ARGS_GET', toValues('ARGS_GET', get));
     this.collections.set('ARGS_GET_NAMES', names('ARGS_GET_NAMES', get));
     this.collections.set('ARGS_POST', toValues('ARGS_POST', post));
@@ -152,10 +172,11 @@ export class WafVariables {
   processRequestBody(): void {
     if (this.bodyDone) return;
     this.bodyDone = true;
+    this.changed();
     const body = this.request.body;
     if (body === null || !this.config.requestBodyAccess) return;
     const ct = this.request.headers.find(([n]) => n.toLowerCase() === 'content-type')?.[1] ?? null;
-    const get = this.collections.get('ARGS_GET')!.map((v) => [v.name.slice(9), v.value] as [string, string]);
+    const get = this.collections.get('ARGS_GET')!.map((v) => [v.key, v.value] as [string, string]);
     const bytes = Buffer.from(body, 'latin1');
     const r = processRequestBody(
       ct,
@@ -207,33 +228,34 @@ export class WafVariables {
     const files = r.files.map((f) => ({ name: text(f.name), filename: text(f.filename), size: f.size }));
     this.collections.set(
       'FILES',
-      files.map((f) => ({ name: `FILES:${f.name}`, value: f.filename })),
+      files.map((f) => member('FILES', f.name, f.filename)),
     );
     this.collections.set(
       'FILES_NAMES',
-      files.map((f) => ({ name: `FILES_NAMES:${f.name}`, value: f.name })),
+      files.map((f) => member('FILES_NAMES', f.name, f.name)),
     );
     this.collections.set(
       'FILES_SIZES',
-      files.map((f) => ({ name: `FILES_SIZES:${f.name}`, value: String(f.size) })),
+      files.map((f) => member('FILES_SIZES', f.name, String(f.size))),
     );
     this.scalars.set('FILES_COMBINED_SIZE', String(r.filesCombinedSize));
     this.collections.set(
       'MULTIPART_PART_HEADERS',
-      r.partHeaders.map((h) => ({ name: `MULTIPART_PART_HEADERS:${text(h.name)}`, value: text(h.value) })),
+      r.partHeaders.map((h) => member('MULTIPART_PART_HEADERS', text(h.name), text(h.value))),
     );
     if (r.multipartNames.length > 0) this.scalars.set('MULTIPART_NAME', text(r.multipartNames[0]!));
     if (r.multipartFilenames.length > 0) this.scalars.set('MULTIPART_FILENAME', text(r.multipartFilenames[0]!));
     if (r.xml !== null) {
       const xml: WafValue[] = [];
-      if (r.xml.text !== null) xml.push({ name: 'XML:/*', value: text(r.xml.text) });
-      for (const a of r.xml.attributes) xml.push({ name: `XML://@*`, value: text(a.value) });
+      if (r.xml.text !== null) xml.push(member('XML', '/*', text(r.xml.text)));
+      for (const a of r.xml.attributes) xml.push(member('XML', '//@*', text(a.value)));
       this.collections.set('XML', xml);
     }
   }
 
   /** `ctl:requestBodyProcessor`: as in ModSecurity v3, REQBODY_PROCESSOR names it at once (before any body). */
   setBodyProcessor(name: string): void {
+    this.changed();
     this.bodyProcessor = name;
     this.scalars.set('REQBODY_PROCESSOR', name);
   }
@@ -250,59 +272,76 @@ export class WafVariables {
   setMatched(name: string, value: string): void {
     this.matchedVar = value;
     this.matchedVarName = name;
-    this.matchedVars.push({ name, value });
+    this.matchedVars.push(scalar(name, value));
+  }
+
+  /**
+   * The collections changed (the request body was processed, the response arrived, the body processor was
+   * set): selections computed before are dropped.
+   */
+  private changed(): void {
+    this.selections.clear();
+  }
+
+  /** The member of TX, IP or GLOBAL under one (lower-case) key: no list of the whole collection. */
+  private keyed(name: string, keyLower: string): readonly WafValue[] {
+    const v = (name === 'TX' ? this.tx : this.persistent(name.toLowerCase())).get(keyLower);
+    return v === undefined ? NONE : [member(name, keyLower, v)];
   }
 
   /** Every value of one variable (a collection's members, or the scalar), before key selection. */
-  private valuesOf(name: string): WafValue[] {
+  private valuesOf(name: string): readonly WafValue[] {
     switch (name) {
       case 'TX':
-        return [...this.tx].map(([k, v]) => ({ name: `TX:${k}`, value: v }));
+        return [...this.tx].map(([k, v]) => member('TX', k, v));
       case 'IP':
       case 'GLOBAL':
-        return [...this.persistent(name.toLowerCase())].map(([k, v]) => ({ name: `${name}:${k}`, value: v }));
+        return [...this.persistent(name.toLowerCase())].map(([k, v]) => member(name, k, v));
       case 'MATCHED_VAR':
-        return this.matchedVarName === '' ? [] : [{ name: 'MATCHED_VAR', value: this.matchedVar }];
+        return this.matchedVarName === '' ? [] : [scalar('MATCHED_VAR', this.matchedVar)];
       case 'MATCHED_VAR_NAME':
-        return this.matchedVarName === '' ? [] : [{ name: 'MATCHED_VAR_NAME', value: this.matchedVarName }];
+        return this.matchedVarName === '' ? [] : [scalar('MATCHED_VAR_NAME', this.matchedVarName)];
       case 'MATCHED_VARS':
-        return this.matchedVars.map((m) => ({ name: `MATCHED_VARS:${m.name}`, value: m.value }));
+        return this.matchedVars.map((m) => member('MATCHED_VARS', m.name, m.value));
       case 'MATCHED_VARS_NAMES':
-        return this.matchedVars.map((m) => ({ name: `MATCHED_VARS_NAMES:${m.name}`, value: m.name }));
+        return this.matchedVars.map((m) => member('MATCHED_VARS_NAMES', m.name, m.name));
       default: {
         const col = this.collections.get(name);
         if (col !== undefined) return col;
         const s = this.scalars.get(name);
-        return s === undefined ? [] : [{ name, value: s }];
+        return s === undefined ? [] : [scalar(name, s)];
       }
     }
   }
 
-  /** The values a rule's targets select (exclusions and removed targets applied; `&` gives counts). */
-  collect(
-    variables: readonly SecVariable[],
-    keyRegexes: readonly (RegExp | null)[],
-    removed: readonly SecVariable[] | undefined,
-  ): WafValue[] {
-    const excl = variables.filter((v) => v.exclude).concat(removed ?? []);
+  /**
+   * The values a rule's targets select (its exclusions and the targets `ctl` removed applied; `&` gives
+   * counts). A stable selection without removals is computed once until the collections change: rules with
+   * the same target list (most of CRS's) share it. The caller must not modify the array.
+   */
+  collect(targets: CompiledTargets, removed: readonly SecVariable[] | undefined): readonly WafValue[] {
+    const cacheable = targets.stable && removed === undefined;
+    if (cacheable) {
+      const hit = this.selections.get(targets.signature);
+      if (hit !== undefined) return hit;
+    }
+    const excl = removed === undefined ? targets.exclude : [...targets.exclude, ...removed.map(targetSpec)];
     const out: WafValue[] = [];
-    variables.forEach((v, i) => {
-      if (v.exclude) return;
-      const selected = this.select(v, keyRegexes[i] ?? null).filter((x) => !excl.some((e) => excludes(e, x)));
-      if (v.count) out.push({ name: `&${v.name}${v.key !== null ? `:${v.key}` : ''}`, value: String(selected.length) });
-      else out.push(...selected);
-    });
+    for (const spec of targets.include) {
+      const all =
+        spec.keyLower !== null && (spec.name === 'TX' || spec.name === 'IP' || spec.name === 'GLOBAL')
+          ? this.keyed(spec.name, spec.keyLower)
+          : this.valuesOf(spec.name);
+      let n = 0;
+      for (const x of all) {
+        if (!keySelects(spec, x.key, x.keyLower) || excluded(excl, spec.name, x)) continue;
+        n++;
+        if (!spec.count) out.push(x);
+      }
+      if (spec.count) out.push(scalar(spec.countName, String(n)));
+    }
+    if (cacheable) this.selections.set(targets.signature, out);
     return out;
-  }
-
-  private select(v: SecVariable, keyRegex: RegExp | null): WafValue[] {
-    const all = this.valuesOf(v.name);
-    if (v.key === null && keyRegex === null) return all;
-    return all.filter((x) => {
-      const key = x.name.slice(x.name.indexOf(':') + 1);
-      if (keyRegex !== null) return keyRegex.test(key);
-      return key.toLowerCase() === v.key!.toLowerCase();
-    });
   }
 
   /** Expands `%{...}` macros. */
@@ -327,30 +366,14 @@ export class WafVariables {
     const values = this.valuesOf(col);
     if (key === null) return values[0]?.value ?? '';
     const k = key.toLowerCase();
-    return values.find((v) => v.name.slice(v.name.indexOf(':') + 1).toLowerCase() === k)?.value ?? '';
+    return values.find((v) => v.keyLower === k)?.value ?? '';
   }
 }
 
-/** Exclusion regexes by source, compiled once (they are checked against every value of every rule). */
-const keyRegexes = new Map<string, RegExp>();
-function keyRegex(source: string): RegExp {
-  let re = keyRegexes.get(source);
-  if (re === undefined) {
-    re = new RegExp(source, 'i');
-    keyRegexes.set(source, re);
-  }
-  return re;
-}
-
-/** Whether exclusion `e` (`!ARGS:foo`, `!ARGS:/re/`, `!REQUEST_HEADERS`) removes value `x`. */
-function excludes(e: SecVariable, x: WafValue): boolean {
-  const colon = x.name.indexOf(':');
-  const col = colon < 0 ? x.name : x.name.slice(0, colon);
-  if (col !== e.name) return false;
-  if (e.key === null && e.keyRegex === null) return true;
-  const key = colon < 0 ? '' : x.name.slice(colon + 1);
-  if (e.keyRegex !== null) return keyRegex(e.keyRegex).test(key);
-  return key.toLowerCase() === e.key!.toLowerCase();
+/** Whether an exclusion (`!ARGS:foo`, `!ARGS:/re/`, `!REQUEST_HEADERS`) removes a value of variable `name`. */
+function excluded(excl: readonly TargetSpec[], name: string, x: WafValue): boolean {
+  for (const e of excl) if (e.name === name && keySelects(e, x.key, x.keyLower)) return true;
+  return false;
 }
 
 /** `a=1&b=%41+c`: pairs with `%xx` and `+` decoded (ModSecurity keeps invalid escapes as they are). */
