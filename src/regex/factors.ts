@@ -14,8 +14,9 @@
  *   required to contain the best of those runs and of its members' required sets (every member occurs);
  * - an alternation unions its branches' sets (null when one branch has none: it could match anything);
  * - a repeat with a minimum of at least one requires what its item requires (`x{0,n}` requires nothing).
- * A required set is only kept when each of its strings has at least MIN_FACTOR units: shorter factors would
- * pass almost every value.
+ * A required set is only kept when each of its strings weighs at least MIN_WEIGHT: a letter or digit weighs 1,
+ * common punctuation a little more, the bytes that ordinary text rarely holds (`<`, `{`, `$`, `\`, quotes,
+ * control bytes) up to MIN_WEIGHT on their own. Lighter factors would pass almost every value.
  */
 import type { ByteSet, RegexNode } from './ast.js';
 import { parsePattern } from './syntax.js';
@@ -27,7 +28,7 @@ export type FactorUnit = number;
 export type Factor = readonly FactorUnit[];
 
 /** Shortest useful factor, in units. */
-export const MIN_FACTOR = 3;
+export const MIN_WEIGHT = 3;
 /** Longest factor kept (a longer run's prefix is still required). */
 const MAX_LEN = 16;
 /** Largest exact set carried through a product. */
@@ -50,7 +51,7 @@ const EMPTY: Factor = [];
 
 /**
  * The required factors of a pattern (Hyperscan syntax and flags, as `compile` takes them), or null when none
- * is known: the pattern could match a value that holds no literal of MIN_FACTOR units in common with it.
+ * is known: the pattern could match a value that holds no literal heavy enough (MIN_WEIGHT) in common with it.
  * Throws what `parsePattern` throws for a pattern it cannot parse.
  */
 export function requiredFactors(expression: string, flags = ''): Factor[] | null {
@@ -256,8 +257,28 @@ function cross(a: Factor[], b: Factor[]): { list: Factor[]; truncated: boolean }
 /** The set when every string in it is long enough to be worth looking for. */
 function usable(set: Factor[] | null): Factor[] | null {
   if (set === null || set.length === 0) return null;
-  for (const f of set) if (f.length < MIN_FACTOR) return null;
+  for (const f of set) if (weightOf(f) < MIN_WEIGHT) return null;
   return set;
+}
+
+/** How rarely a unit occurs in ordinary text (letters, digits and spaces 1; rare punctuation and control bytes 3). */
+const UNIT_WEIGHT = (() => {
+  const w = new Float64Array(257).fill(2);
+  for (let b = 0x30; b <= 0x39; b++) w[b] = 1;
+  for (let b = 0x41; b <= 0x5a; b++) w[b] = 1;
+  for (let b = 0x61; b <= 0x7a; b++) w[b] = 1;
+  for (const ch of ' -._/,:') w[ch.charCodeAt(0)] = 1.5;
+  for (const ch of '\'"`<>{}$|^~[]') w[ch.charCodeAt(0)] = 3;
+  for (let b = 0; b < 0x20; b++) w[b] = 3;
+  w[0x7f] = 3;
+  w[256] = 1; // any caseless letter
+  return w;
+})();
+
+function weightOf(f: Factor): number {
+  let sum = 0;
+  for (const u of f) sum += UNIT_WEIGHT[u >= 256 ? 256 : u]!;
+  return sum;
 }
 
 /** The most selective set: the longest shortest string, then the fewest strings. */
@@ -267,7 +288,7 @@ function best(sets: (Factor[] | null)[]): Factor[] | null {
   for (const s of sets) {
     if (s === null) continue;
     let min = Number.POSITIVE_INFINITY;
-    for (const f of s) min = Math.min(min, f.length);
+    for (const f of s) min = Math.min(min, weightOf(f));
     const score = Math.min(min, 8);
     if (out === null || score > outMin || (score === outMin && s.length < out.length)) {
       out = s;

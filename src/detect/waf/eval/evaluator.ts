@@ -61,6 +61,10 @@ interface CompiledRule {
   filter: number;
   /** Rules with the same targets and transformations share a group: their prefilter hits are computed once. */
   group: number;
+  /** skipAfter: the index of the marker it skips to in its phase's list (the list's length when missing). */
+  skipTo: number;
+  /** A number for each head link, from 0 (per-transaction caches are arrays indexed by it). */
+  ordinal: number;
 }
 
 /** A rule the evaluator could not compile (an operator parameter it cannot use), with the reason. */
@@ -81,6 +85,8 @@ export class WafRuleSet {
   readonly chainNodes: ChainNode[] = [];
   private readonly chainIndex = new Map<string, ChainNode>();
   private readonly groupIndex = new Map<string, number>();
+  /** Head links compiled so far (their ordinals). */
+  heads = 0;
 
   constructor(
     readonly loaded: SecLoadResult,
@@ -96,6 +102,8 @@ export class WafRuleSet {
           transform: null,
           filter: -1,
           group: -1,
+          skipTo: -1,
+          ordinal: -1,
         };
         for (let p = 1; p <= 5; p++) this.phases[p]!.push(c);
         continue;
@@ -104,6 +112,16 @@ export class WafRuleSet {
       if (compiled !== null) this.phases[rule.phase]!.push(compiled);
     }
     this.prefilter.finish();
+    // Where each skipAfter lands: the first marker of that name after the rule (markers are in every phase).
+    for (const list of this.phases) {
+      list.forEach((c, i) => {
+        const target = c.rule.skipAfter;
+        if (c.rule.kind === 'marker' || target === null) return;
+        let j = i + 1;
+        while (j < list.length && !(list[j]!.rule.kind === 'marker' && list[j]!.rule.marker === target)) j++;
+        c.skipTo = j;
+      });
+    }
   }
 
   /** What the prefilter decides for, and what it cost to build. */
@@ -130,7 +148,7 @@ export class WafRuleSet {
         group = this.groupIndex.get(key) ?? this.groupIndex.size;
         this.groupIndex.set(key, group);
       }
-      return { rule, op, chain, targets, transform, filter, group };
+      return { rule, op, chain, targets, transform, filter, group, skipTo: -1, ordinal: head ? this.heads++ : -1 };
     } catch (e) {
       this.problems.push({ id: rule.id, file: rule.file, line: rule.line, reason: (e as Error).message });
       return null;
@@ -179,6 +197,9 @@ export class WafTransaction {
   private readonly removedTags: string[] = [];
   /** `ctl:ruleRemoveTargetByTag`: targets removed from the rules with a tag. */
   private readonly removedTargetsByTag: { tag: string; targets: SecVariable[] }[] = [];
+  /** Per head link (its ordinal): what tag removals take from it, and for how many removals that holds. */
+  private readonly byTagTargets: (SecVariable[] | undefined)[] = [];
+  private readonly byTagVersion: number[] = [];
   private engineOff = false;
   /** Per chain node (its index): value -> that step's output. */
   private readonly transformed: (Map<string, string> | undefined)[] = [];
@@ -228,19 +249,14 @@ export class WafTransaction {
       const c = list[i]!;
       const r = c.rule;
       if (r.kind === 'marker') continue;
-      if (r.id !== null && this.removed(r.id)) continue;
+      if (r.id !== null && this.removedIds.length > 0 && this.removed(r.id)) continue;
       if (this.removedTags.length > 0 && r.tags.some((t) => this.removedTags.includes(t))) continue;
       this.vars.matchedVars.length = 0;
-      if (!this.evalLink(c, this.excludedTargets(r))) continue;
+      if (!this.evalLink(c, this.excludedTargets(c))) continue;
       // The whole chain matched: its links' ctl actions (rule removal, the engine, the body processor).
       for (let link: CompiledRule | null = c; link !== null; link = link.chain) for (const ctl of link.rule.ctl) this.ctl(ctl);
       if (!r.nolog && r.id !== null) this.log(r, phase);
-      if (r.skipAfter !== null) {
-        const target = r.skipAfter;
-        let j = i + 1;
-        while (j < list.length && !(list[j]!.rule.kind === 'marker' && list[j]!.rule.marker === target)) j++;
-        i = j; // continue after the marker (or end the phase when it is missing)
-      }
+      if (c.skipTo >= 0) i = c.skipTo; // continue after the marker (or end the phase when it is missing)
     }
   }
 
@@ -250,10 +266,19 @@ export class WafTransaction {
   }
 
   /** The targets ctl removed from a rule (by its id or by one of its tags), for every link of its chain. */
-  private excludedTargets(head: SecRule): SecVariable[] | undefined {
+  private excludedTargets(c: CompiledRule): SecVariable[] | undefined {
+    if (this.removedTargets.size === 0 && this.removedTargetsByTag.length === 0) return undefined;
+    const head = c.rule;
     const byId = head.id !== null ? this.removedTargets.get(head.id) : undefined;
-    if (this.removedTargetsByTag.length === 0) return byId;
-    const byTag = this.removedTargetsByTag.filter((x) => head.tags.includes(x.tag)).flatMap((x) => x.targets);
+    const version = this.removedTargetsByTag.length;
+    if (version === 0) return byId;
+    // What the tag removals take from a rule changes only when one is added: cached per rule until then.
+    let byTag = this.byTagTargets[c.ordinal];
+    if (this.byTagVersion[c.ordinal] !== version || byTag === undefined) {
+      byTag = this.removedTargetsByTag.filter((x) => head.tags.includes(x.tag)).flatMap((x) => x.targets);
+      this.byTagTargets[c.ordinal] = byTag;
+      this.byTagVersion[c.ordinal] = version;
+    }
     return byTag.length === 0 ? byId : [...(byId ?? []), ...byTag];
   }
 
@@ -274,29 +299,35 @@ export class WafTransaction {
     const param = op.dynamic ? this.vars.expand(r.operator!.param) : r.operator!.param;
     let matched = false;
     const values = this.vars.collect(c.targets, excluded);
+    const captures = r.capture ? this.captures : null;
     for (let i = 0; i < values.length; i++) {
       const { name, value } = values[i]!;
-      const candidates = r.multiMatch ? this.allStages(c.transform, value) : [this.apply(c.transform, value)];
-      for (const v of candidates) {
-        // A value that holds none of the rule's factors cannot match (filtered rules are never negated).
-        if (filter >= 0 && !this.hitsOf(v).includes(filter)) {
-          this.counters.valuesSkipped++;
-          continue;
-        }
-        this.counters.operatorRuns++;
-        const hit = op.match(v, param, r.capture ? this.captures : null) !== op.negated;
-        if (!hit) continue;
-        matched = true;
-        this.vars.setMatched(name, v);
-        if (r.capture) for (let k = 0; k < this.captures.length; k++) this.vars.tx.set(String(k), this.captures[k]!);
-        // As in ModSecurity v3, this link's setvars run at each match (each value, and each multiMatch stage,
-        // that matches, with that match's captures), whatever the rest of the chain does: the next link may
-        // read what they set, and CRS collects values one per match (922150's multipart content types).
-        this.runSetvars(r);
+      if (!r.multiMatch) {
+        if (this.test(c, op, name, this.apply(c.transform, value), param, captures)) matched = true;
+        continue;
       }
+      for (const v of this.allStages(c.transform, value)) if (this.test(c, op, name, v, param, captures)) matched = true;
     }
     if (!matched) return false;
     return c.chain === null || this.evalLink(c.chain, excluded);
+  }
+
+  /** The operator on one (transformed) value; at a match, MATCHED_VAR, captures and the link's setvars. */
+  private test(c: CompiledRule, op: CompiledOperator, name: string, v: string, param: string, captures: string[] | null): boolean {
+    // A value that holds none of the rule's factors cannot match (filtered rules are never negated).
+    if (c.filter >= 0 && !this.hitsOf(v).includes(c.filter)) {
+      this.counters.valuesSkipped++;
+      return false;
+    }
+    this.counters.operatorRuns++;
+    if (op.match(v, param, captures) === op.negated) return false;
+    this.vars.setMatched(name, v);
+    if (captures !== null) for (let k = 0; k < captures.length; k++) this.vars.tx.set(String(k), captures[k]!);
+    // As in ModSecurity v3, this link's setvars run at each match (each value, and each multiMatch stage,
+    // that matches, with that match's captures), whatever the rest of the chain does: the next link may
+    // read what they set, and CRS collects values one per match (922150's multipart content types).
+    this.runSetvars(c.rule);
+    return true;
   }
 
   /**

@@ -86,11 +86,13 @@ export function compileOperator(op: SecOperator, hooks: OperatorHooks): Compiled
     case 'le':
     case 'lt': {
       const cmp = op.name;
+      // A parameter without macros is read once.
+      const fixed = dynamic ? null : toInt(op.param);
       return {
         ...base,
         match(v, p) {
           const a = toInt(v);
-          const b = toInt(p);
+          const b = fixed ?? toInt(p);
           return cmp === 'eq' ? a === b : cmp === 'ge' ? a >= b : cmp === 'gt' ? a > b : cmp === 'le' ? a <= b : a < b;
         },
       };
@@ -223,10 +225,32 @@ export function asciiLower(s: string): string {
   return /[A-Z]/.test(s) ? s.replace(/[A-Z]+/g, (m) => m.toLowerCase()) : s;
 }
 
-/** ModSecurity's string-to-number: leading digits (with a sign), 0 when there are none. */
+/** ModSecurity's string-to-number: leading digits (with a sign, after blanks), 0 when there are none. */
 export function toInt(s: string): number {
-  const m = /^\s*([+-]?\d+)/.exec(s);
-  return m === null ? 0 : Number.parseInt(m[1]!, 10);
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c !== 0x20 && (c < 0x09 || c > 0x0d)) break;
+    i++;
+  }
+  let sign = 1;
+  const c0 = s.charCodeAt(i);
+  if (c0 === 0x2b || c0 === 0x2d) {
+    if (c0 === 0x2d) sign = -1;
+    i++;
+  }
+  const start = i;
+  let v = 0;
+  while (i < n) {
+    const d = s.charCodeAt(i) - 0x30;
+    if (d < 0 || d > 9) break;
+    v = v * 10 + d;
+    i++;
+  }
+  if (i === start) return 0;
+  // Beyond 2^53 the digits are read as parseInt reads them (rounded), as before.
+  return sign * (i - start > 15 ? Number.parseInt(s.slice(start, i), 10) : v);
 }
 
 function containsWord(v: string, word: string): boolean {

@@ -14,6 +14,8 @@ export interface TargetSpec {
   count: boolean;
   /** `&ARGS:foo`: the name a count is reported under. */
   countName: string;
+  /** `ARGS:foo` (the key in lower case): names the spec in caches. */
+  id: string;
 }
 
 export interface CompiledTargets {
@@ -70,6 +72,7 @@ export function targetSpec(v: SecVariable): TargetSpec {
       keyRegex: v.keyRegex === null ? null : keyRegexOf(v.keyRegex),
       count: v.count,
       countName: `&${v.name}${v.key !== null ? `:${v.key}` : ''}`,
+      id: `${v.name}:${v.keyRegex !== null ? `/${v.keyRegex}/` : (v.key?.toLowerCase() ?? '')}`,
     };
     specs.set(v, s);
   }

@@ -60,6 +60,8 @@ export class WafVariables {
   readonly matchedVars: WafValue[] = [];
   /** Stable selections by target-list signature, until the collections change. */
   private readonly selections = new Map<string, readonly WafValue[]>();
+  /** The last list `keyed` gave per variable and key. */
+  private readonly keyedLists = new Map<string, readonly WafValue[]>();
   matchedVar = '';
   matchedVarName = '';
   bodyProcessor: string | null = null;
@@ -284,9 +286,18 @@ export class WafVariables {
   }
 
   /** The member of TX, IP or GLOBAL under one (lower-case) key: no list of the whole collection. */
-  private keyed(name: string, keyLower: string): readonly WafValue[] {
+  private keyed(spec: TargetSpec): readonly WafValue[] {
+    const name = spec.name;
+    const keyLower = spec.keyLower!;
     const v = (name === 'TX' ? this.tx : this.persistent(name.toLowerCase())).get(keyLower);
-    return v === undefined ? NONE : [member(name, keyLower, v)];
+    if (v === undefined) return NONE;
+    // Rules read the same few TX variables again and again (paranoia levels, scores): one list per value.
+    const id = spec.id;
+    const last = this.keyedLists.get(id);
+    if (last !== undefined && last[0]!.value === v) return last;
+    const list = [member(name, keyLower, v)];
+    this.keyedLists.set(id, list);
+    return list;
   }
 
   /** Every value of one variable (a collection's members, or the scalar), before key selection. */
@@ -320,6 +331,14 @@ export class WafVariables {
    * the same target list (most of CRS's) share it. The caller must not modify the array.
    */
   collect(targets: CompiledTargets, removed: readonly SecVariable[] | undefined): readonly WafValue[] {
+    // One variable (TX:x, a whole collection, a scalar), nothing excluded: its list as it is.
+    if (targets.include.length === 1 && targets.exclude.length === 0 && removed === undefined) {
+      const spec = targets.include[0]!;
+      if (!spec.count && spec.keyRegex === null) {
+        if (spec.keyLower === null) return this.valuesOf(spec.name);
+        if (spec.name === 'TX' || spec.name === 'IP' || spec.name === 'GLOBAL') return this.keyed(spec);
+      }
+    }
     const cacheable = targets.stable && removed === undefined;
     if (cacheable) {
       const hit = this.selections.get(targets.signature);
@@ -330,7 +349,7 @@ export class WafVariables {
     for (const spec of targets.include) {
       const all =
         spec.keyLower !== null && (spec.name === 'TX' || spec.name === 'IP' || spec.name === 'GLOBAL')
-          ? this.keyed(spec.name, spec.keyLower)
+          ? this.keyed(spec)
           : this.valuesOf(spec.name);
       let n = 0;
       for (const x of all) {
