@@ -19,9 +19,12 @@
  *   npx tsx bench/waf.bench.ts [CRS_DIR]
  *
  * CRS comes from the argument, NETSIEVE_CRS_DIR or ../shared/crs; without one the suite says so and stops.
- * NETSIEVE_WAF_BENCH_SETS=small,crs (the default: both) picks the sets; NETSIEVE_WAF_BENCH_REPS (default 1, which
- * keeps the run near 2.5 minutes at netsieve's speed today) is the repetitions of the crs set per engine. Without a C++ compiler or libmodsecurity-dev, ModSecurity's side
- * is skipped with the reason.
+ * NETSIEVE_WAF_BENCH_SETS=small,crs (the default: both) picks the sets; NETSIEVE_WAF_BENCH_REPS (default 1,
+ * which keeps the run near 2.5 minutes at netsieve's speed today) is the repetitions of the crs set per
+ * engine. Without a C++ compiler or libmodsecurity-dev, ModSecurity's side is skipped with the reason. On the
+ * small set the run also puts ModSecurity behind nginx on loopback (./waf/nginx.ts: Debian's nginx with
+ * libnginx-mod-http-modsecurity, the nginx process's CPU with ModSecurity on and off);
+ * NETSIEVE_WAF_BENCH_NGINX=0 leaves it out, and without them it is skipped with the reason.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,6 +34,7 @@ import { crsFiles } from '../src/detect/waf/seclang/index.js';
 import { median, machine, runSuite } from './lib.js';
 import { crsRegressionExchanges } from './waf/crs-requests.js';
 import { type Exchange, type ModsecInput, modsecDriver, runModsec } from './waf/modsec.js';
+import { nginxModsec, runNginx } from './waf/nginx.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const crs = process.argv[2] ?? process.env.NETSIEVE_CRS_DIR ?? path.join(here, '..', '..', 'shared', 'crs');
@@ -159,6 +163,7 @@ interface Row {
   m: Tally | null;
 }
 const rows: Row[] = [];
+const nginxRows: { pl: number; withS: number; withoutS: number; netsieveS: number }[] = [];
 
 function compare(set: string, batch: readonly Exchange[], netsieveReps: number, modsecReps: number, warm: readonly Exchange[]) {
   for (const [pl, waf] of wafs) {
@@ -199,6 +204,26 @@ if (sets.has('small')) {
   // 25 passes over the 8 transactions per repetition on both sides.
   const batch = Array.from({ length: SMALL_COPIES }, () => small).flat();
   compare('small', batch, 5, 5, small);
+  const nginx = nginxModsec();
+  if (process.env.NETSIEVE_WAF_BENCH_NGINX === '0') console.log('# nginx: skipped (NETSIEVE_WAF_BENCH_NGINX=0)');
+  else if (!nginx.ok) console.log(`# nginx: skipped: ${nginx.reason}`);
+  else {
+    for (const [pl] of wafs) {
+      const r = await runNginx(
+        modsecInputs(pl),
+        batch.map((x) => x.request),
+        5,
+      );
+      const share = r.withModsecS - r.withoutModsecS;
+      const netsieveS = rows.find((x) => x.set === 'small' && x.pl === pl)!.netsieveS;
+      nginxRows.push({ pl, withS: r.withModsecS, withoutS: r.withoutModsecS, netsieveS });
+      console.log(
+        `# small, paranoia ${pl}, behind nginx: nginx with ModSecurity ${(r.withModsecS * 1e3).toFixed(3)} ms CPU/transaction, ` +
+          `without ${(r.withoutModsecS * 1e3).toFixed(3)} ms (ModSecurity's share ${(share * 1e3).toFixed(3)} ms); ` +
+          `statuses ${[...new Set(r.statuses)].join(',')}; netsieve/ModSecurity's share ${(share / netsieveS).toFixed(2)}x`,
+      );
+    }
+  }
 }
 
 if (sets.has('crs')) {
@@ -230,4 +255,15 @@ for (const r of rows) {
       r.m === null ? '-' : `${sameIds(r.n, r.m) / per} of ${t}`
     } |`,
   );
+}
+if (nginxRows.length > 0) {
+  console.log('\n## small set behind nginx on loopback (CPU of the nginx process per transaction, one core)');
+  console.log("| paranoia | nginx + ModSecurity ms | nginx alone ms | ModSecurity's share ms | netsieve ms | netsieve / share |");
+  console.log('|---:|---:|---:|---:|---:|---:|');
+  for (const r of nginxRows) {
+    const share = r.withS - r.withoutS;
+    console.log(
+      `| ${r.pl} | ${ms(r.withS)} | ${ms(r.withoutS)} | ${ms(share)} | ${ms(r.netsieveS)} | ${(share / r.netsieveS).toFixed(2)} |`,
+    );
+  }
 }
