@@ -17,7 +17,7 @@ import { holdsTrigger, triggerBytes } from '../transforms/triggers.js';
 import { type CompiledOperator, compileOperator, type OperatorHooks, toInt } from './operators.js';
 import { type PrefilterInfo, RulePrefilter } from './prefilter.js';
 import { type CompiledTargets, compileTargets } from './targets.js';
-import { type WafRequest, type WafResponse, WafVariables } from './transaction.js';
+import { type Removal, type WafRequest, type WafResponse, WafVariables } from './transaction.js';
 
 export interface WafHooks extends OperatorHooks {
   /** Applies one transformation (by ModSecurity's name, lower-case) to a binary string. */
@@ -75,6 +75,30 @@ export interface WafCompileProblem {
   reason: string;
 }
 
+/** setvar keys without macros, in lower case (they are few and fixed: the rules'). */
+const lowerKeys = new Map<string, string>();
+function lowerKey(key: string): string {
+  let k = lowerKeys.get(key);
+  if (k === undefined) {
+    k = key.toLowerCase();
+    if (lowerKeys.size < 100_000) lowerKeys.set(key, k);
+  }
+  return k;
+}
+
+const ctlIds = new WeakMap<SecCtl, number>();
+let nextCtlId = 0;
+
+/** A number for each ctl action (load-time objects), to name lists of them. */
+function ctlId(ctl: SecCtl): number {
+  let id = ctlIds.get(ctl);
+  if (id === undefined) {
+    id = nextCtlId++;
+    ctlIds.set(ctl, id);
+  }
+  return id;
+}
+
 export class WafRuleSet {
   /** Per phase (index 1-5), the rules and markers in load order. */
   readonly phases: CompiledRule[][] = [[], [], [], [], [], []];
@@ -87,6 +111,8 @@ export class WafRuleSet {
   private readonly groupIndex = new Map<string, number>();
   /** Head links compiled so far (their ordinals). */
   heads = 0;
+  /** Per head link (its ordinal): what each list of tag removals takes from it (see tagRemoval). */
+  private readonly tagRemovals: (Map<string, Removal | undefined> | undefined)[] = [];
 
   constructor(
     readonly loaded: SecLoadResult,
@@ -112,6 +138,7 @@ export class WafRuleSet {
       if (compiled !== null) this.phases[rule.phase]!.push(compiled);
     }
     this.prefilter.finish();
+    for (let i = 0; i < this.heads; i++) this.tagRemovals.push(undefined);
     // Where each skipAfter lands: the first marker of that name after the rule (markers are in every phase).
     for (const list of this.phases) {
       list.forEach((c, i) => {
@@ -153,6 +180,22 @@ export class WafRuleSet {
       this.problems.push({ id: rule.id, file: rule.file, line: rule.line, reason: (e as Error).message });
       return null;
     }
+  }
+
+  /**
+   * What the `ctl:ruleRemoveTargetByTag` actions so far (named by `key`) take from a rule, or undefined when
+   * nothing: computed once per rule and list of actions, for every transaction.
+   */
+  tagRemoval(c: CompiledRule, removals: readonly { tag: string; targets: SecVariable[] }[], key: string): Removal | undefined {
+    let cache = this.tagRemovals[c.ordinal];
+    if (cache === undefined) {
+      cache = new Map();
+      this.tagRemovals[c.ordinal] = cache;
+    } else if (cache.has(key)) return cache.get(key);
+    const targets = removals.filter((x) => c.rule.tags.includes(x.tag)).flatMap((x) => x.targets);
+    const removal = targets.length === 0 ? undefined : { targets, key: `t${key}` };
+    if (cache.size < 64) cache.set(key, removal);
+    return removal;
   }
 
   /** The node of a transformation chain (`none` already removed by the loader), made once per prefix. */
@@ -197,9 +240,9 @@ export class WafTransaction {
   private readonly removedTags: string[] = [];
   /** `ctl:ruleRemoveTargetByTag`: targets removed from the rules with a tag. */
   private readonly removedTargetsByTag: { tag: string; targets: SecVariable[] }[] = [];
-  /** Per head link (its ordinal): what tag removals take from it, and for how many removals that holds. */
-  private readonly byTagTargets: (SecVariable[] | undefined)[] = [];
-  private readonly byTagVersion: number[] = [];
+  /** Names the tag removals so far (the ids of their ctl actions), for the rule set's cache. */
+  private tagKey = '';
+  private removalCount = 0;
   private engineOff = false;
   /** Per chain node (its index): value -> that step's output. */
   private readonly transformed: (Map<string, string> | undefined)[] = [];
@@ -265,25 +308,22 @@ export class WafTransaction {
     return false;
   }
 
-  /** The targets ctl removed from a rule (by its id or by one of its tags), for every link of its chain. */
-  private excludedTargets(c: CompiledRule): SecVariable[] | undefined {
+  /**
+   * The targets ctl removed from a rule (by its id or by one of its tags), for every link of its chain: the
+   * same object while the removals that concern the rule stay the same (its selections stay cached).
+   */
+  private excludedTargets(c: CompiledRule): Removal | undefined {
     if (this.removedTargets.size === 0 && this.removedTargetsByTag.length === 0) return undefined;
     const head = c.rule;
     const byId = head.id !== null ? this.removedTargets.get(head.id) : undefined;
-    const version = this.removedTargetsByTag.length;
-    if (version === 0) return byId;
-    // What the tag removals take from a rule changes only when one is added: cached per rule until then.
-    let byTag = this.byTagTargets[c.ordinal];
-    if (this.byTagVersion[c.ordinal] !== version || byTag === undefined) {
-      byTag = this.removedTargetsByTag.filter((x) => head.tags.includes(x.tag)).flatMap((x) => x.targets);
-      this.byTagTargets[c.ordinal] = byTag;
-      this.byTagVersion[c.ordinal] = version;
-    }
-    return byTag.length === 0 ? byId : [...(byId ?? []), ...byTag];
+    const byTag = this.removedTargetsByTag.length === 0 ? undefined : this.set.tagRemoval(c, this.removedTargetsByTag, this.tagKey);
+    if (byId === undefined) return byTag;
+    // Removals by id are rare (CRS's exclusion packages): a fresh list each time.
+    return { targets: byTag === undefined ? byId : [...byId, ...byTag.targets], key: `id${++this.removalCount}` };
   }
 
   /** Whether one link (and, when it matches, its chain) matches. */
-  private evalLink(c: CompiledRule, excluded: SecVariable[] | undefined): boolean {
+  private evalLink(c: CompiledRule, excluded: Removal | undefined): boolean {
     const r = c.rule;
     if (c.op === null) {
       // SecAction: matches unconditionally.
@@ -389,7 +429,7 @@ export class WafTransaction {
 
   private runSetvars(link: SecRule): void {
     for (const s of link.setvars) {
-      const key = this.vars.expand(s.key).toLowerCase();
+      const key = s.key.includes('%{') ? this.vars.expand(s.key).toLowerCase() : lowerKey(s.key);
       const col = s.collection === 'tx' ? this.vars.tx : this.vars.persistent(s.collection);
       if (s.op === 'delete') {
         col.delete(key);
@@ -420,8 +460,10 @@ export class WafTransaction {
         if (ctl.tag !== undefined) this.removedTags.push(ctl.tag);
         break;
       case 'ruleRemoveTargetByTag':
-        if (ctl.tag !== undefined && ctl.targets !== undefined)
+        if (ctl.tag !== undefined && ctl.targets !== undefined) {
           this.removedTargetsByTag.push({ tag: ctl.tag, targets: ctl.targets });
+          this.tagKey += `${ctlId(ctl)},`;
+        }
         break;
       case 'ruleEngine':
         if (ctl.value.toLowerCase() === 'off') this.engineOff = true;

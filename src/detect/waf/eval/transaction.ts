@@ -38,6 +38,12 @@ export interface WafValue {
   keyLower: string;
 }
 
+/** Targets `ctl` removed from a rule; `key` names this list (equal keys, equal lists) for the selection cache. */
+export interface Removal {
+  targets: readonly SecVariable[];
+  key: string;
+}
+
 /** A member of collection `col`. */
 function member(col: string, key: string, value: string): WafValue {
   return { name: `${col}:${key}`, value, key, keyLower: key.toLowerCase() };
@@ -60,6 +66,8 @@ export class WafVariables {
   readonly matchedVars: WafValue[] = [];
   /** Stable selections by target-list signature, until the collections change. */
   private readonly selections = new Map<string, readonly WafValue[]>();
+  /** The last list `valuesOf` gave per scalar variable. */
+  private readonly scalarLists = new Map<string, readonly WafValue[]>();
   /** The last list `keyed` gave per variable and key. */
   private readonly keyedLists = new Map<string, readonly WafValue[]>();
   matchedVar = '';
@@ -320,7 +328,12 @@ export class WafVariables {
         const col = this.collections.get(name);
         if (col !== undefined) return col;
         const s = this.scalars.get(name);
-        return s === undefined ? [] : [scalar(name, s)];
+        if (s === undefined) return NONE;
+        const last = this.scalarLists.get(name);
+        if (last !== undefined && last[0]!.value === s) return last;
+        const list = [scalar(name, s)];
+        this.scalarLists.set(name, list);
+        return list;
       }
     }
   }
@@ -330,21 +343,22 @@ export class WafVariables {
    * counts). A stable selection without removals is computed once until the collections change: rules with
    * the same target list (most of CRS's) share it. The caller must not modify the array.
    */
-  collect(targets: CompiledTargets, removed: readonly SecVariable[] | undefined): readonly WafValue[] {
+  collect(targets: CompiledTargets, removal: Removal | undefined): readonly WafValue[] {
     // One variable (TX:x, a whole collection, a scalar), nothing excluded: its list as it is.
-    if (targets.include.length === 1 && targets.exclude.length === 0 && removed === undefined) {
+    if (targets.include.length === 1 && targets.exclude.length === 0 && removal === undefined) {
       const spec = targets.include[0]!;
       if (!spec.count && spec.keyRegex === null) {
         if (spec.keyLower === null) return this.valuesOf(spec.name);
         if (spec.name === 'TX' || spec.name === 'IP' || spec.name === 'GLOBAL') return this.keyed(spec);
       }
     }
-    const cacheable = targets.stable && removed === undefined;
+    const cacheable = targets.stable;
+    const cacheKey = removal === undefined ? targets.signature : `${targets.signature}\u0001${removal.key}`;
     if (cacheable) {
-      const hit = this.selections.get(targets.signature);
+      const hit = this.selections.get(cacheKey);
       if (hit !== undefined) return hit;
     }
-    const excl = removed === undefined ? targets.exclude : [...targets.exclude, ...removed.map(targetSpec)];
+    const excl = removal === undefined ? targets.exclude : [...targets.exclude, ...removal.targets.map(targetSpec)];
     const out: WafValue[] = [];
     for (const spec of targets.include) {
       const all =
@@ -359,7 +373,7 @@ export class WafVariables {
       }
       if (spec.count) out.push(scalar(spec.countName, String(n)));
     }
-    if (cacheable) this.selections.set(targets.signature, out);
+    if (cacheable) this.selections.set(cacheKey, out);
     return out;
   }
 
