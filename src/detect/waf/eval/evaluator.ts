@@ -316,7 +316,8 @@ export class WafTransaction {
     if (this.removedTargets.size === 0 && this.removedTargetsByTag.length === 0) return undefined;
     const head = c.rule;
     const byId = head.id !== null ? this.removedTargets.get(head.id) : undefined;
-    const byTag = this.removedTargetsByTag.length === 0 ? undefined : this.set.tagRemoval(c, this.removedTargetsByTag, this.tagKey);
+    const byTag =
+      this.removedTargetsByTag.length === 0 ? undefined : this.set.tagRemoval(c, this.removedTargetsByTag, this.tagKey);
     if (byId === undefined) return byTag;
     // Removals by id are rare (CRS's exclusion packages): a fresh list each time.
     return { targets: byTag === undefined ? byId : [...byId, ...byTag.targets], key: `id${++this.removalCount}` };
@@ -353,7 +354,14 @@ export class WafTransaction {
   }
 
   /** The operator on one (transformed) value; at a match, MATCHED_VAR, captures and the link's setvars. */
-  private test(c: CompiledRule, op: CompiledOperator, name: string, v: string, param: string, captures: string[] | null): boolean {
+  private test(
+    c: CompiledRule,
+    op: CompiledOperator,
+    name: string,
+    v: string,
+    param: string,
+    captures: string[] | null,
+  ): boolean {
     // A value that holds none of the rule's factors cannot match (filtered rules are never negated).
     if (c.filter >= 0 && !this.hitsOf(v).includes(c.filter)) {
       this.counters.valuesSkipped++;
