@@ -380,27 +380,61 @@ export class WafVariables {
   /** Expands `%{...}` macros. */
   expand(text: string, rule?: SecRule): string {
     if (!text.includes('%{')) return text;
-    return text.replace(/%\{([^}]+)\}/g, (_, name: string) => this.macro(name, rule));
+    const parts = macroParts(text);
+    let out = '';
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i]!;
+      out += typeof p === 'string' ? p : this.macro(p, rule);
+    }
+    return out;
   }
 
-  private macro(name: string, rule: SecRule | undefined): string {
-    const dot = name.indexOf('.');
-    const col = (dot < 0 ? name : name.slice(0, dot)).toUpperCase();
-    const key = dot < 0 ? null : name.slice(dot + 1);
-    if (col === 'RULE' && key !== null && rule !== undefined) {
-      const k = key.toLowerCase();
-      if (k === 'id') return String(rule.id ?? '');
-      if (k === 'msg') return rule.msg === null ? '' : this.expand(rule.msg, rule);
-      if (k === 'severity') return String(rule.severity ?? '');
-      if (k === 'logdata') return rule.logdata === null ? '' : this.expand(rule.logdata, rule);
+  private macro(m: MacroRef, rule: SecRule | undefined): string {
+    const { col, keyLower } = m;
+    if (col === 'RULE' && keyLower !== null && rule !== undefined) {
+      if (keyLower === 'id') return String(rule.id ?? '');
+      if (keyLower === 'msg') return rule.msg === null ? '' : this.expand(rule.msg, rule);
+      if (keyLower === 'severity') return String(rule.severity ?? '');
+      if (keyLower === 'logdata') return rule.logdata === null ? '' : this.expand(rule.logdata, rule);
       return '';
     }
-    if (col === 'TX' && key !== null) return this.tx.get(key.toLowerCase()) ?? '';
+    if (col === 'TX' && keyLower !== null) return this.tx.get(keyLower) ?? '';
     const values = this.valuesOf(col);
-    if (key === null) return values[0]?.value ?? '';
-    const k = key.toLowerCase();
-    return values.find((v) => v.keyLower === k)?.value ?? '';
+    if (keyLower === null) return values[0]?.value ?? '';
+    return values.find((v) => v.keyLower === keyLower)?.value ?? '';
   }
+}
+
+/** `%{tx.x}` in a macro text: the variable (upper case) and its key in lower case. */
+interface MacroRef {
+  col: string;
+  keyLower: string | null;
+}
+
+/** Macro texts split into literal parts and references, once per text (rule texts are fixed). */
+const macroCache = new Map<string, readonly (string | MacroRef)[]>();
+
+function macroParts(text: string): readonly (string | MacroRef)[] {
+  let parts = macroCache.get(text);
+  if (parts !== undefined) return parts;
+  const list: (string | MacroRef)[] = [];
+  const re = /%\{([^}]+)\}/g;
+  let last = 0;
+  for (let m = re.exec(text); m !== null; m = re.exec(text)) {
+    if (m.index > last) list.push(text.slice(last, m.index));
+    const name = m[1]!;
+    const dot = name.indexOf('.');
+    list.push({
+      col: (dot < 0 ? name : name.slice(0, dot)).toUpperCase(),
+      keyLower: dot < 0 ? null : name.slice(dot + 1).toLowerCase(),
+    });
+    last = m.index + m[0].length;
+  }
+  if (last < text.length) list.push(text.slice(last));
+  parts = list;
+  // Texts come from the rules (a fixed set); a cap keeps texts built at run time from growing it.
+  if (macroCache.size < 50_000) macroCache.set(text, parts);
+  return parts;
 }
 
 /** Whether an exclusion (`!ARGS:foo`, `!ARGS:/re/`, `!REQUEST_HEADERS`) removes a value of variable `name`. */
