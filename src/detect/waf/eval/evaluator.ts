@@ -109,6 +109,8 @@ export class WafRuleSet {
   readonly chainNodes: ChainNode[] = [];
   private readonly chainIndex = new Map<string, ChainNode>();
   private readonly groupIndex = new Map<string, number>();
+  /** @internal Per phase, the rules without the markers (what a transaction runs). */
+  readonly runnable: CompiledRule[][] = [];
   /** Head links compiled so far (their ordinals). */
   heads = 0;
   /** Per head link (its ordinal): what each list of tag removals takes from it (see tagRemoval). */
@@ -139,15 +141,23 @@ export class WafRuleSet {
     }
     this.prefilter.finish();
     for (let i = 0; i < this.heads; i++) this.tagRemovals.push(undefined);
-    // Where each skipAfter lands: the first marker of that name after the rule (markers are in every phase).
+    // The rules each phase runs, markers left out; each skipAfter lands after the first marker of its name
+    // that follows the rule (markers are in every phase): `skipTo` is the index of the last rule before it.
     for (const list of this.phases) {
+      const runnable: CompiledRule[] = [];
+      const before: number[] = []; // rules before each list position
+      for (const c of list) {
+        before.push(runnable.length);
+        if (c.rule.kind !== 'marker') runnable.push(c);
+      }
       list.forEach((c, i) => {
         const target = c.rule.skipAfter;
         if (c.rule.kind === 'marker' || target === null) return;
         let j = i + 1;
         while (j < list.length && !(list[j]!.rule.kind === 'marker' && list[j]!.rule.marker === target)) j++;
-        c.skipTo = j;
+        c.skipTo = (j < list.length ? before[j]! : runnable.length) - 1;
       });
+      this.runnable.push(runnable);
     }
   }
 
@@ -286,20 +296,20 @@ export class WafTransaction {
   runPhase(phase: number): void {
     if (phase === 2) this.vars.processRequestBody();
     this.groupHits = [];
-    const list = this.set.phases[phase]!;
+    const list = this.set.runnable[phase]!;
+    const matchedVars = this.vars.matchedVars;
     for (let i = 0; i < list.length; i++) {
       if (this.engineOff) return;
       const c = list[i]!;
       const r = c.rule;
-      if (r.kind === 'marker') continue;
       if (r.id !== null && this.removedIds.length > 0 && this.removed(r.id)) continue;
       if (this.removedTags.length > 0 && r.tags.some((t) => this.removedTags.includes(t))) continue;
-      this.vars.matchedVars.length = 0;
+      if (matchedVars.length > 0) matchedVars.length = 0;
       if (!this.evalLink(c, this.excludedTargets(c))) continue;
       // The whole chain matched: its links' ctl actions (rule removal, the engine, the body processor).
       for (let link: CompiledRule | null = c; link !== null; link = link.chain) for (const ctl of link.rule.ctl) this.ctl(ctl);
       if (!r.nolog && r.id !== null) this.log(r, phase);
-      if (c.skipTo >= 0) i = c.skipTo; // continue after the marker (or end the phase when it is missing)
+      if (r.skipAfter !== null) i = c.skipTo; // continue after the marker (or end the phase when it is missing)
     }
   }
 
