@@ -109,6 +109,9 @@ export class WafRuleSet {
   readonly chainNodes: ChainNode[] = [];
   private readonly chainIndex = new Map<string, ChainNode>();
   private readonly groupIndex = new Map<string, number>();
+  private readonly filterGroups: number[] = [];
+  /** @internal Per filtered rule (its prefilter index), its group. */
+  groupOfFilter = new Int32Array(0);
   /** @internal Per phase, the rules without the markers (what a transaction runs). */
   readonly runnable: CompiledRule[][] = [];
   /** Head links compiled so far (their ordinals). */
@@ -140,6 +143,7 @@ export class WafRuleSet {
       if (compiled !== null) this.phases[rule.phase]!.push(compiled);
     }
     this.prefilter.finish();
+    this.groupOfFilter = Int32Array.from(this.filterGroups);
     for (let i = 0; i < this.heads; i++) this.tagRemovals.push(undefined);
     // The rules each phase runs, markers left out; each skipAfter lands after the first marker of its name
     // that follows the rule (markers are in every phase): `skipTo` is the index of the last rule before it.
@@ -184,6 +188,7 @@ export class WafRuleSet {
         const key = `${targets.signature}\u0000${transform?.index ?? -1}${rule.multiMatch ? 'm' : ''}`;
         group = this.groupIndex.get(key) ?? this.groupIndex.size;
         this.groupIndex.set(key, group);
+        this.filterGroups[filter] = group;
       }
       return { rule, op, chain, targets, transform, filter, group, skipTo: -1, ordinal: head ? this.heads++ : -1 };
     } catch (e) {
@@ -259,7 +264,13 @@ export class WafTransaction {
   /** Transformed value -> the filtered rules one of whose factors it holds. */
   private readonly hitCache = new Map<string, readonly number[]>();
   /** Per prefilter group: the filtered rules with a factor in some value of the group (this phase). */
-  private groupHits: (Set<number> | undefined)[] = [];
+  /** Per prefilter group: the phase (epoch) its values' hits were last marked in. */
+  private readonly groupEpoch: Uint32Array;
+  /** Per filtered rule: the phase (epoch) a value of its group last held one of its factors in. */
+  private readonly candidateEpoch: Uint32Array;
+  private phaseEpoch = 0;
+  /** Per chain node (and multiMatch): raw value -> filtered rules hit (see valueHits). */
+  private readonly valueHitCache: (Map<string, readonly number[]> | undefined)[] = [];
   /** Work the prefilter saved and the operators that ran (for stats). */
   readonly counters = { rulesSkipped: 0, valuesSkipped: 0, operatorRuns: 0 };
   private readonly captures: string[] = [];
@@ -270,6 +281,8 @@ export class WafTransaction {
     response: WafResponse | null,
   ) {
     this.vars = new WafVariables(request, response, set.loaded.config);
+    this.groupEpoch = new Uint32Array(set.groups);
+    this.candidateEpoch = new Uint32Array(set.groupOfFilter.length);
   }
 
   /** Phases 1 and 2 (request headers, then the request body). */
@@ -295,7 +308,7 @@ export class WafTransaction {
 
   runPhase(phase: number): void {
     if (phase === 2) this.vars.processRequestBody();
-    this.groupHits = [];
+    this.phaseEpoch++;
     const list = this.set.runnable[phase]!;
     const matchedVars = this.vars.matchedVars;
     for (let i = 0; i < list.length; i++) {
@@ -394,19 +407,44 @@ export class WafTransaction {
    * phase.
    */
   private candidate(c: CompiledRule): boolean {
-    let set = this.groupHits[c.group];
-    if (set === undefined) {
-      set = new Set();
+    const g = c.group;
+    const epoch = this.phaseEpoch;
+    if (this.groupEpoch[g] !== epoch) {
+      this.groupEpoch[g] = epoch;
+      const groupOf = this.set.groupOfFilter;
       const values = this.vars.collect(c.targets, undefined);
       for (let i = 0; i < values.length; i++) {
-        const value = values[i]!.value;
-        if (c.rule.multiMatch) {
-          for (const v of this.allStages(c.transform, value)) for (const k of this.hitsOf(v)) set.add(k);
-        } else for (const k of this.hitsOf(this.apply(c.transform, value))) set.add(k);
+        const hits = this.valueHits(c.transform, c.rule.multiMatch, values[i]!.value);
+        // Each filtered rule is in one group: a hit counts for it only among its own group's values.
+        for (let k = 0; k < hits.length; k++) if (groupOf[hits[k]!] === g) this.candidateEpoch[hits[k]!] = epoch;
       }
-      this.groupHits[c.group] = set;
     }
-    return set.has(c.filter);
+    return this.candidateEpoch[c.filter] === epoch;
+  }
+
+  /** The filtered rules with a factor in a raw value after a chain (every stage with multiMatch), cached. */
+  private valueHits(node: ChainNode | null, multi: boolean, value: string): readonly number[] {
+    const slot = ((node === null ? 0 : node.index + 1) << 1) | (multi ? 1 : 0);
+    let cache = this.valueHitCache[slot];
+    if (cache === undefined) {
+      cache = new Map();
+      this.valueHitCache[slot] = cache;
+    } else {
+      const hit = cache.get(value);
+      if (hit !== undefined) return hit;
+    }
+    let hits: readonly number[];
+    if (!multi) hits = this.hitsOf(this.apply(node, value));
+    else {
+      const stages = this.allStages(node, value);
+      hits = this.hitsOf(stages[0]!);
+      for (let i = 1; i < stages.length; i++) {
+        const more = this.hitsOf(stages[i]!);
+        if (more.length > 0) hits = [...new Set([...hits, ...more])];
+      }
+    }
+    cache.set(value, hits);
+    return hits;
   }
 
   /** The filtered rules with a factor in this transformed value (one scan per distinct value). */
