@@ -122,6 +122,8 @@ export class WafRuleSet {
   constructor(
     readonly loaded: SecLoadResult,
     readonly hooks: WafHooks,
+    /** `prefilter: false` runs every operator on every value (to compare, or to rule the prefilter out). */
+    private readonly options: { prefilter?: boolean } = {},
   ) {
     for (const rule of loaded.rules) {
       if (rule.kind === 'marker') {
@@ -182,7 +184,7 @@ export class WafRuleSet {
       const transform = this.chainOf(rule.transforms);
       const chain = rule.chain === null ? null : this.compile(rule.chain, false);
       if (rule.chain !== null && chain === null) return null;
-      const filter = head ? this.prefilter.add(rule, targets.stable) : -1;
+      const filter = head && this.options.prefilter !== false ? this.prefilter.add(rule, targets.stable) : -1;
       let group = -1;
       if (filter >= 0) {
         const key = `${targets.signature}\u0000${transform?.index ?? -1}${rule.multiMatch ? 'm' : ''}`;
