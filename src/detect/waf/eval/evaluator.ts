@@ -302,4 +302,49 @@ export class WafTransaction {
       matchedValue: this.vars.matchedVar,
     });
   }
+
+  // ------------------------------------------------------------------ results (issue #12's "Results")
+  // Read-only views of the transaction's outcome, for records and verdicts: nothing here changes how rules
+  // run. Passive inspection does not stop at an intervention: every phase runs (the sensor sees the response
+  // the server really sent), so `matches` and the scores are those of the whole transaction.
+
+  /** A TX variable as an integer (0 when unset or not a number), as CRS's `@ge` reads it. */
+  txInt(name: string): number {
+    return toInt(this.vars.tx.get(name) ?? '0');
+  }
+
+  /**
+   * The first logged match whose rule's effective disruptive action (its own, `block` meaning its phase's
+   * SecDefaultAction's) is deny, drop or redirect: CRS's 949110/949111 (inbound score at the threshold) or
+   * 959100 (outbound). Null when none. A rule with `nolog` is not seen here (CRS's disruptive rules log).
+   */
+  get intervention(): WafIntervention | null {
+    for (const m of this.matches) {
+      const r = ruleById(this.set, m.id);
+      if (r === undefined) continue;
+      const d = r.disruptive === 'block' ? r.blockAction : r.disruptive;
+      if (d === 'deny' || d === 'drop' || d === 'redirect') return { rule: m.id, phase: m.phase, action: d };
+    }
+    return null;
+  }
+}
+
+/** A disruptive action that stops the transaction (in a blocking deployment), and the rule that took it. */
+export interface WafIntervention {
+  rule: number;
+  phase: number;
+  action: 'deny' | 'drop' | 'redirect';
+}
+
+const rulesById = new WeakMap<WafRuleSet, Map<number, SecRule>>();
+
+/** A rule set's rules with an id (chain heads, SecActions), built once per rule set. */
+function ruleById(set: WafRuleSet, id: number): SecRule | undefined {
+  let m = rulesById.get(set);
+  if (m === undefined) {
+    m = new Map();
+    for (const r of set.loaded.rules) if (r.id !== null && !m.has(r.id)) m.set(r.id, r);
+    rulesById.set(set, m);
+  }
+  return m.get(id);
 }
