@@ -224,9 +224,9 @@ describe('the verdict in block mode', () => {
   });
 
   it('a bad mode is refused', () => {
-    expect(() =>
-      createEngine({ detect: { waf: { rules: [{ text: RULES }], mode: 'deny' as unknown as 'block' } } }),
-    ).toThrow(/mode is detect or block/);
+    expect(() => createEngine({ detect: { waf: { rules: [{ text: RULES }], mode: 'deny' as unknown as 'block' } } })).toThrow(
+      /mode is detect or block/,
+    );
   });
 });
 
