@@ -103,14 +103,15 @@ export function wafResponseOf(tx: HttpTransaction): WafResponse | null {
  */
 export function wafResultOf(t: WafTransaction, mode: 'detect' | 'block'): HttpWafResult {
   const intervention = t.intervention;
+  const s = t.scores;
   const matched: number[] = [];
   for (const m of t.matches) matched.push(m.id);
   return {
-    inboundScore: t.txInt('blocking_inbound_anomaly_score'),
-    outboundScore: t.txInt('blocking_outbound_anomaly_score'),
-    inboundThreshold: t.txInt('inbound_anomaly_score_threshold'),
-    outboundThreshold: t.txInt('outbound_anomaly_score_threshold'),
-    paranoia: t.txInt('blocking_paranoia_level'),
+    inboundScore: s.blockingInbound,
+    outboundScore: s.blockingOutbound,
+    inboundThreshold: s.inboundThreshold,
+    outboundThreshold: s.outboundThreshold,
+    paranoia: s.blockingParanoia,
     matched,
     intervention,
     blocked: mode === 'block' && intervention !== null,
@@ -234,5 +235,5 @@ export function wafAlertInfo(m: WafMatch): AlertInfo {
   };
 }
 
-export { type WafIntervention, WafRuleSet, WafTransaction, type WafMatch } from './eval/evaluator.js';
+export { type WafIntervention, WafRuleSet, type WafScores, WafTransaction, type WafMatch } from './eval/evaluator.js';
 export type { WafRequest, WafResponse } from './eval/transaction.js';

@@ -12,6 +12,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.js';
+import { createWaf } from '../../../src/detect/waf/index.js';
 import { createEngine } from '../../../src/engine.js';
 import type { AlertEvent, NetsieveEvent } from '../../../src/events.js';
 import type { CreateEngineOptions } from '../../../src/index.js';
@@ -309,5 +310,30 @@ describe.skipIf(!ftwPresent)(`CRS's verdict${ftwPresent ? '' : ` (${FTW_ABSENT})
       // The alerts are those of the matched rules, once each.
       expect(alertIds(n.events)).toEqual(a!.waf!.matched);
     }
+  });
+
+  it("the transaction's scores: blocking and detection, thresholds, paranoia levels (CRS CI at paranoia 4)", () => {
+    const waf = createWaf({
+      crsDir: CRS_DIR,
+      configFiles: [path.join(CRS_DIR, 'ci', 'modsecurity.conf'), path.join(CRS_DIR, 'ci', 'crs-setup-pl4.conf')],
+    });
+    const t = waf.ruleSet.evaluate(
+      {
+        method: 'GET',
+        uri: "/login?user=admin'%20OR%201=1--",
+        version: 'HTTP/1.1',
+        headers: [['Host', 'localhost']],
+        body: null,
+      },
+      { status: 200, version: 'HTTP/1.1', headers: [['Content-Type', 'text/plain']], body: 'ok' },
+    );
+    const s = t.scores;
+    expect(s).toMatchObject({ inboundThreshold: 5, outboundThreshold: 4, blockingParanoia: 4, detectionParanoia: 4 });
+    expect(s.blockingInbound).toBeGreaterThanOrEqual(5);
+    expect(s.detectionInbound).toBe(s.blockingInbound);
+    expect(s.blockingOutbound).toBe(0);
+    expect(t.intervention).toEqual({ rule: 949110, phase: 2, action: 'deny' });
+    // Every phase ran past the intervention: 980170 (correlation, phase 5) reports the scores.
+    expect(t.matches.map((m) => m.id)).toContain(980170);
   });
 });

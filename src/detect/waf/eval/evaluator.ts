@@ -314,6 +314,25 @@ export class WafTransaction {
   }
 
   /**
+   * CRS's anomaly scores as its rules left them in TX (REQUEST-949, RESPONSE-959, RESPONSE-980's names):
+   * the blocking scores (at the blocking paranoia level, which 949110 and 959100 compare with the
+   * thresholds), the detection scores (at the detection paranoia level, reported only), the thresholds and
+   * both paranoia levels; 0 for what the rule set does not set.
+   */
+  get scores(): WafScores {
+    return {
+      blockingInbound: this.txInt('blocking_inbound_anomaly_score'),
+      detectionInbound: this.txInt('detection_inbound_anomaly_score'),
+      inboundThreshold: this.txInt('inbound_anomaly_score_threshold'),
+      blockingOutbound: this.txInt('blocking_outbound_anomaly_score'),
+      detectionOutbound: this.txInt('detection_outbound_anomaly_score'),
+      outboundThreshold: this.txInt('outbound_anomaly_score_threshold'),
+      blockingParanoia: this.txInt('blocking_paranoia_level'),
+      detectionParanoia: this.txInt('detection_paranoia_level'),
+    };
+  }
+
+  /**
    * The first logged match whose rule's effective disruptive action (its own, `block` meaning its phase's
    * SecDefaultAction's) is deny, drop or redirect: CRS's 949110/949111 (inbound score at the threshold) or
    * 959100 (outbound). Null when none. A rule with `nolog` is not seen here (CRS's disruptive rules log).
@@ -327,6 +346,18 @@ export class WafTransaction {
     }
     return null;
   }
+}
+
+/** CRS's scores, thresholds and paranoia levels read from TX (`WafTransaction.scores`). */
+export interface WafScores {
+  blockingInbound: number;
+  detectionInbound: number;
+  inboundThreshold: number;
+  blockingOutbound: number;
+  detectionOutbound: number;
+  outboundThreshold: number;
+  blockingParanoia: number;
+  detectionParanoia: number;
 }
 
 /** A disruptive action that stops the transaction (in a blocking deployment), and the rule that took it. */
