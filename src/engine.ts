@@ -54,7 +54,7 @@ import type { ServerNameSource } from './protocols/module.js';
 import { enabledModules, resolveAppOptions, type AppOptions, type AppOptionsInput } from './protocols/registry.js';
 import type { DetectStats, EngineStats, InternalErrorStats } from './stats.js';
 import { alertInfo, createDetection, type Detection, type DetectOptions } from './detect/index.js';
-import { wafAlertInfo, type WafMatch } from './detect/waf/index.js';
+import { type Waf, wafAlertInfo, type WafMatch, type WafTransaction } from './detect/waf/index.js';
 import type { HttpTransaction } from './protocols/http/events.js';
 import type { AlertHit, Detector, FlowDetectState } from './detect/detector.js';
 import {
@@ -139,6 +139,18 @@ export type PacketChoice = 'process' | 'skip' | 'last' | 'stop';
 type Listener<T extends NetsieveEventType | '*'> = (ev: T extends NetsieveEventType ? EventOfType<T> : NetsieveEvent) => void;
 
 const EXPIRE_BATCH = 256;
+
+/**
+ * The WAF's state of one flow (`flow.waf`): the HTTP transactions whose request phases ran when their
+ * request was complete, waiting for their record (at most MAX_OPEN_WAF_TRANSACTIONS; gone with the flow),
+ * and whether a `block`-mode intervention made the flow drop.
+ */
+interface FlowWafState {
+  open: Map<number, { waf: Waf; t: WafTransaction }>;
+  dropped: boolean;
+}
+/** Open WAF transactions kept per flow (HTTP's pipelining cap is lower by default). */
+const MAX_OPEN_WAF_TRANSACTIONS = 64;
 
 export class Engine {
   readonly options: EngineOptions;
@@ -247,6 +259,8 @@ export class Engine {
               identified: (flow, namePending) => this.policy?.appIdentified(flow, namePending),
               anomaly: (flow, name, code, direction) => this.emitFlowAnomaly(flow, 'app', name, code, direction),
               serverName: (flow, name, source) => this.onServerName(flow, name, source),
+              wantsRequests: (type) => type === 'http' && (this.detection?.waf ?? null) !== null,
+              requestDone: (flow, type, record) => this.requestDone(flow, type, record),
               internalError: (where, error) => this.internalError(where, error),
             },
           );
@@ -476,7 +490,10 @@ export class Engine {
         det.packet(p, flow, dir === 0, now, hits);
         if (hits.length > 0) this.emitAlerts(flow, hits);
       }
-      if (flow.detect !== null && (flow.detect as FlowDetectState).dropped) {
+      if (
+        (flow.detect !== null && (flow.detect as FlowDetectState).dropped) ||
+        (flow.waf !== null && (flow.waf as FlowWafState).dropped)
+      ) {
         this.lastVerdictDrop = true;
         this.packetsDropped++;
         this.bytesDropped += caplen;
@@ -908,8 +925,24 @@ export class Engine {
     if (type === 'dns' && this.policy !== null) this.policy.dns(payload as DnsMessage, this.now());
     const waf = this.detection?.waf ?? null;
     if (waf !== null && type === 'http') {
-      const matches = waf.inspect(payload as HttpTransaction);
-      if (matches.length > 0) this.emitWafAlerts(flow, payload as HttpTransaction, matches);
+      const record = payload as HttpTransaction;
+      // Phases 1-2 ran when the request was complete (requestDone) unless it ended with the transaction
+      // (or the WAF was reloaded since): the rest of the evaluation, or all of it, now.
+      const state = flow.waf as FlowWafState | null;
+      let begun: WafTransaction | null = null;
+      if (state !== null) {
+        const open = state.open.get(record.txId);
+        if (open !== undefined) {
+          state.open.delete(record.txId);
+          if (open.waf === waf) begun = open.t;
+        }
+      }
+      const done = waf.finish(begun, record);
+      if (done !== null) {
+        record.waf = done.result;
+        if (done.result.blocked) this.wafBlocked(flow);
+        if (done.matches.length > 0) this.emitWafAlerts(flow, record, done.matches);
+      }
     }
     const det = this.detector;
     if (det !== null) {
@@ -930,6 +963,39 @@ export class Engine {
     if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
     if (flow.tunnel !== null) ev.tunnel = tunnelOf(flow);
     this.emit(ev);
+  }
+
+  /**
+   * An HTTP request is complete before its response (the parser's `requestDone`): the WAF's request phases
+   * run now, so that in `block` mode the packet that completed it already gets the drop verdict. The
+   * evaluation waits with the flow for the final record (`emitRecord`), which runs the response phases:
+   * alerts and results are those of evaluating the whole transaction at once.
+   */
+  private requestDone(flow: Flow, type: string, payload: object): void {
+    const waf = this.detection?.waf ?? null;
+    if (waf === null || type !== 'http') return;
+    const record = payload as HttpTransaction;
+    const t = waf.begin(record);
+    if (t === null) return;
+    let state = flow.waf as FlowWafState | null;
+    if (state === null) {
+      state = { open: new Map(), dropped: false };
+      flow.waf = state;
+    }
+    // Bounded: one per open transaction of the flow; past the cap the oldest is evaluated again, whole, at its record.
+    if (state.open.size >= MAX_OPEN_WAF_TRANSACTIONS) state.open.delete(state.open.keys().next().value!);
+    state.open.set(record.txId, { waf, t });
+    if (waf.mode === 'block' && t.intervention !== null) this.wafBlocked(flow);
+  }
+
+  /** The WAF intervened in block mode: the flow drops from this packet on, as after a Suricata `drop` rule. */
+  private wafBlocked(flow: Flow): void {
+    let state = flow.waf as FlowWafState | null;
+    if (state === null) {
+      state = { open: new Map(), dropped: false };
+      flow.waf = state;
+    }
+    state.dropped = true;
   }
 
   private countAlert(h: AlertHit): void {

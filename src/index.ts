@@ -101,7 +101,7 @@ export type {
 } from './protocols/module.js';
 export { Probe, anomalyCodes, defineProtocol } from './protocols/module.js';
 export { httpModule, httpToEve, HTTP_ANOMALIES, HTTP_BUFFERS, HTTP_DEFAULTS, HTTP_OPTION_DOCS } from './protocols/http/index.js';
-export type { HttpHeader, HttpOptions, HttpTransaction } from './protocols/http/index.js';
+export type { HttpHeader, HttpOptions, HttpTransaction, HttpWafResult } from './protocols/http/index.js';
 export {
   dnsModule,
   mdnsModule,

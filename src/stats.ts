@@ -77,5 +77,6 @@ export interface DetectStats {
   packetsDropped: number;
   bytesDropped: number;
   /** The WAF (with `detect.waf`): HTTP transactions evaluated, rule matches logged, rules loaded. */
-  waf?: { rulesLoaded: number; transactions: number; matches: number };
+  /** `blocked`: transactions with an intervention in the WAF's `block` mode (each made its flow drop). */
+  waf?: { rulesLoaded: number; transactions: number; matches: number; blocked: number };
 }

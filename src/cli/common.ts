@@ -145,6 +145,7 @@ export const DETECT_OPTIONS: OptionSpec = {
   waf: { type: 'string' },
   'waf-config': { type: 'string', multiple: true },
   paranoia: { type: 'string' },
+  'waf-mode': { type: 'string' },
 };
 
 export const DETECT_HELP = `  --rules FILE          Suricata rules to run (repeat for more files); alerts are EVE
@@ -159,7 +160,13 @@ export const DETECT_HELP = `  --rules FILE          Suricata rules to run (repea
                         alert (gid 9, signature_id = the CRS rule id). In progress (issue #12)
   --waf-config FILE     SecLang loaded before CRS, in order (modsecurity.conf, then your
                         crs-setup.conf); repeatable
-  --paranoia N          CRS paranoia level 1-4, over crs-setup.conf's`;
+  --paranoia N          CRS paranoia level 1-4, over crs-setup.conf's
+  --waf-mode detect|block
+                        detect (default): alerts and the http record's waf results only;
+                        block: a transaction CRS blocks (anomaly score at the threshold,
+                        949110/959100) drops its flow from the request's end, like a
+                        Suricata drop rule (verdict drop; with tcp.delivery immediate the
+                        request's last packet is dropped)`;
 
 export const POLICY_OPTIONS: OptionSpec = {
   policy: { type: 'string' },
@@ -249,8 +256,10 @@ function wafOption(values: ParsedArgs['values']): WafOptions | undefined {
   const spec = values.waf as string | undefined;
   const configs = (values['waf-config'] as string[] | undefined) ?? [];
   const paranoia = values.paranoia as string | undefined;
+  const mode = values['waf-mode'] as string | undefined;
   if (spec === undefined) {
-    if (configs.length > 0 || paranoia !== undefined) throw new UsageError('--waf-config and --paranoia need --waf crs=DIR');
+    if (configs.length > 0 || paranoia !== undefined || mode !== undefined)
+      throw new UsageError('--waf-config, --paranoia and --waf-mode need --waf crs=DIR');
     return undefined;
   }
   const m = /^crs(?:=(.+))?$/.exec(spec);
@@ -262,6 +271,10 @@ function wafOption(values: ParsedArgs['values']): WafOptions | undefined {
   if (paranoia !== undefined) {
     if (!/^[1-4]$/.test(paranoia)) throw new UsageError(`--paranoia takes 1, 2, 3 or 4, not ${paranoia}`);
     out.paranoia = Number(paranoia);
+  }
+  if (mode !== undefined) {
+    if (mode !== 'detect' && mode !== 'block') throw new UsageError(`--waf-mode takes detect or block, not ${mode}`);
+    out.mode = mode;
   }
   return out;
 }

@@ -31,7 +31,9 @@ export interface DetectOptions {
   dlp?: 'all' | readonly string[];
   /**
    * The WAF (src/detect/waf/, in progress): SecLang rules such as OWASP CRS (`{ crsDir, configFiles,
-   * paranoia }`) on every HTTP transaction; each logged rule match is an alert (gid 9, signature_id = rule id).
+   * paranoia, mode }`) on every HTTP transaction; each logged rule match is an alert (gid 9, signature_id =
+   * rule id), the `http` record carries the results (`waf`), and `mode: 'block'` drops a flow the WAF
+   * intervenes on.
    */
   waf?: WafOptions;
 }

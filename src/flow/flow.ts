@@ -90,6 +90,8 @@ export class Flow {
   policy: unknown = null;
   /** The policy denies this flow in protect mode: its packets get the drop verdict (read per packet). */
   policyDrop = false;
+  /** The WAF's state for this flow (src/engine.ts `FlowWafState`), null until it sees a complete request. */
+  waf: unknown = null;
   ended = false;
   /** Bytes this flow accounts under `flow.memcap` now (src/flow/flow-memory.ts). */
   accounted = 0;

@@ -10,6 +10,8 @@ import type { AlertEvent, AnomalyEvent, FlowEvent, NetsieveEvent, PolicyDecision
 import { IpProto, TcpFlag } from '../decode/packet.js';
 import { EVE_MAPPERS } from '../protocols/registry.js';
 import { CommunityIdCache, protoNumber } from './community-id.js';
+import { httpWafToEve } from '../protocols/http/eve.js';
+import type { HttpTransaction } from '../protocols/http/events.js';
 
 /** The tunnel a flow was carried in, as Suricata writes it. */
 export interface EveTunnel {
@@ -309,6 +311,9 @@ export class EveFormatter {
         const payload = (ev as unknown as Record<string, unknown>)[type];
         const map = EVE_MAPPERS[type];
         out[type] = map !== undefined ? map(payload as never) : payload;
+        // netsieve's own (schema/eve-waf.schema.json): the WAF's results, beside Suricata's http object.
+        if (type === 'http' && (payload as HttpTransaction).waf !== undefined)
+          out.waf = httpWafToEve((payload as HttpTransaction).waf!);
         return out;
       }
     }

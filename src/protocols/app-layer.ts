@@ -34,6 +34,10 @@ export interface AppHost {
    * per flow, never after its parser stopped.
    */
   serverName(flow: Flow, name: string | null, source: ServerNameSource): void;
+  /** Whether the host wants `requestDone` for records of `type` (see `AppEventSink.requestsWanted`). */
+  wantsRequests?(type: string): boolean;
+  /** A transaction's request is complete (see `AppEventSink.requestDone`). */
+  requestDone?(flow: Flow, type: string, record: object): void;
   /**
    * A parser or probe threw (a bug in it): `where` says which (`http.parser`, `tls.probe`). The host keeps
    * it for `stats()`, and may rethrow (debug) — then the flow has already been stopped.
@@ -209,6 +213,12 @@ export class AppLayer {
         if (app.stopped || app.serverNamed) return;
         app.serverNamed = true;
         host.serverName(flow, name, source);
+      },
+      get requestsWanted(): boolean {
+        return host.wantsRequests?.(type) === true;
+      },
+      requestDone(record: object): void {
+        if (!app.stopped) host.requestDone?.(flow, type, record);
       },
       stop(reason: string): void {
         app.stopped = true;

@@ -87,6 +87,19 @@ export interface AppEventSink<Rec extends object = object> {
    */
   serverName(name: string | null, source: ServerNameSource): void;
   /**
+   * Whether `requestDone` wants to be called now (optional: a sink without it never does). The engine
+   * wants HTTP requests when the WAF runs, to evaluate a request as soon as it is complete (and drop its
+   * last packet in the WAF's `block` mode). Read it when a request ends, not once.
+   */
+  readonly requestsWanted?: boolean;
+  /**
+   * A request-response module's request is complete (HTTP: its message ended) while its response is not:
+   * `record` is the transaction's record as far as it goes (HTTP: the request's fields, the response's
+   * empty), with the id (`txId`) its final record will have. Called at most once per transaction, only
+   * when `requestsWanted` is true; the final record still comes by `emit` (or not, as ever).
+   */
+  requestDone?(record: Rec): void;
+  /**
    * The flow leaves this protocol (HTTP after `CONNECT` or a successful `Upgrade`, TLS after the handshake
    * when nothing more is parsed, a parser that lost sync for good): no more calls for this flow follow.
    */

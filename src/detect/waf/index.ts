@@ -5,16 +5,18 @@
  * (libinjection/) and request body processors (body/).
  *
  * The engine runs it on every HTTP transaction when the `detect.waf` option is given (`--waf crs=DIR`): each
- * logged rule match is an `alert` (gid 9, signature_id = the rule id). Not yet: anomaly scores on the HTTP
- * record, the drop verdict in a blocking mode, the multi-pattern prefilter on netsieve's regex engine. CRS's
- * regression tests run through this API (test/detect/waf/crs-regression.test.ts).
+ * logged rule match is an `alert` (gid 9, signature_id = the rule id), and the `http` record carries the
+ * results (`waf`: CRS's anomaly scores, the matched rules, the intervention; `wafResult`). In `block` mode a
+ * transaction with an intervention drops its flow from the packet that completed its request (phases 1-2
+ * run then; 3-5 when the response is over). Not yet: the multi-pattern prefilter on netsieve's regex
+ * engine. CRS's regression tests run through this API (test/detect/waf/crs-regression.test.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { NetsieveError } from '../../errors.js';
 import type { AlertInfo } from '../../events.js';
-import type { HttpTransaction } from '../../protocols/http/events.js';
-import { type WafHooks, type WafMatch, WafRuleSet } from './eval/evaluator.js';
+import type { HttpTransaction, HttpWafResult } from '../../protocols/http/events.js';
+import { type WafHooks, type WafMatch, WafRuleSet, type WafTransaction } from './eval/evaluator.js';
 import type { WafRequest, WafResponse } from './eval/transaction.js';
 import { detectSqli, detectXss } from './libinjection/index.js';
 import { crsFiles, loadSecLang, type SecInput, type SecLoadResult } from './seclang/index.js';
@@ -43,6 +45,14 @@ export interface WafOptions {
    * operator runs on every value; the results are the same, only slower.
    */
   prefilter?: boolean;
+  /**
+   * `detect` (default): results and alerts only. `block`: a transaction with an intervention (a matched rule
+   * whose disruptive action is deny, drop or redirect: CRS's 949110 when the inbound anomaly score reaches
+   * its threshold, 959100 for the outbound one) makes its flow drop, as a Suricata `drop` rule does. This
+   * option decides, not a configuration's `SecRuleEngine` (netsieve is not the server's module: there is
+   * no request to refuse, only packets to drop).
+   */
+  mode?: 'detect' | 'block';
 }
 
 /** The generator id of WAF alerts (`alert.gid`); `signature_id` is the SecLang rule's id. */
@@ -51,9 +61,66 @@ export const WAF_GID = 9;
 export interface Waf {
   readonly loaded: SecLoadResult;
   readonly ruleSet: WafRuleSet;
+  readonly mode: 'detect' | 'block';
   /** Evaluates one HTTP transaction (request, and response when it has one): the logged rule matches. */
   inspect(tx: HttpTransaction): WafMatch[];
-  readonly stats: { transactions: number; matches: number };
+  /**
+   * Phases 1 and 2 on a transaction's request (`tx`'s request fields; its response is not read), once the
+   * request is complete; null for a transaction without request. Finish it with `finish`.
+   */
+  begin(tx: HttpTransaction): WafTransaction | null;
+  /**
+   * Phases 3-5 with `tx`'s response (or phase 5 alone without one) on a transaction `begin` started (null:
+   * evaluates `tx` whole): counted in `stats`, and its results as the record carries them.
+   */
+  finish(t: WafTransaction | null, tx: HttpTransaction): { matches: WafMatch[]; result: HttpWafResult } | null;
+  readonly stats: { transactions: number; matches: number; blocked: number };
+}
+
+/** The request of an HTTP record as the evaluator reads it (null: the record has no request). */
+export function wafRequestOf(tx: HttpTransaction): WafRequest | null {
+  if (tx.method === null) return null;
+  return {
+    method: tx.method,
+    uri: tx.uri ?? '',
+    version: tx.version ?? 'HTTP/1.1',
+    headers: tx.requestHeaders.map((h) => [h.name, h.value]),
+    body: tx.requestBody.length > 0 ? toText(tx.requestBody) : null,
+  };
+}
+
+/** The response of an HTTP record as the evaluator reads it (null: none came). */
+export function wafResponseOf(tx: HttpTransaction): WafResponse | null {
+  if (tx.status === null) return null;
+  return {
+    status: tx.status,
+    version: tx.responseVersion ?? 'HTTP/1.1',
+    headers: tx.responseHeaders.map((h) => [h.name, h.value]),
+    body: tx.responseBody.length > 0 ? toText(tx.responseBody) : null,
+  };
+}
+
+/**
+ * A finished transaction's results as the `http` record carries them: CRS's blocking scores and thresholds
+ * (TX `blocking_inbound_anomaly_score`, `inbound_anomaly_score_threshold`, and the outbound ones; 0 when a
+ * rule set without CRS sets none), its blocking paranoia level, the logged rules in order, the first
+ * intervention, and whether it made the flow drop (`block` mode with an intervention).
+ */
+export function wafResultOf(t: WafTransaction, mode: 'detect' | 'block'): HttpWafResult {
+  const intervention = t.intervention;
+  const s = t.scores;
+  const matched: number[] = [];
+  for (const m of t.matches) matched.push(m.id);
+  return {
+    inboundScore: s.blockingInbound,
+    outboundScore: s.blockingOutbound,
+    inboundThreshold: s.inboundThreshold,
+    outboundThreshold: s.outboundThreshold,
+    paranoia: s.blockingParanoia,
+    matched,
+    intervention,
+    blocked: mode === 'block' && intervention !== null,
+  };
 }
 
 const toBytes = (s: string): Uint8Array => Buffer.from(s, 'latin1');
@@ -87,6 +154,9 @@ export function createWaf(options: WafOptions): Waf {
   inputs.push(...(options.rules ?? []));
   if (inputs.length === 0) throw new NetsieveError('NS_ERR_OPTION', 'the WAF needs rules: crsDir, configFiles or rules');
   const loaded = loadSecLang(inputs);
+  const mode = options.mode ?? 'detect';
+  if (mode !== 'detect' && mode !== 'block')
+    throw new NetsieveError('NS_ERR_OPTION', `the WAF's mode is detect or block, not ${String(mode)}`);
   const anyOn = (options.xssEventHandlers ?? 'any') === 'any';
   const cache = new Map<string, Transformation | null>();
   const hooks: WafHooks = {
@@ -105,33 +175,37 @@ export function createWaf(options: WafOptions): Waf {
     detectXss: (v) => detectXss(toBytes(v), { eventHandlers: anyOn ? 'any' : 'known' }),
   };
   const ruleSet = new WafRuleSet(loaded, hooks, { prefilter: options.prefilter !== false });
-  const stats = { transactions: 0, matches: 0 };
+  const stats = { transactions: 0, matches: 0, blocked: 0 };
+  const begin = (tx: HttpTransaction): WafTransaction | null => {
+    const request = wafRequestOf(tx);
+    if (request === null) return null;
+    const t = ruleSet.begin(request);
+    t.runRequestPhases();
+    return t;
+  };
   return {
     loaded,
     ruleSet,
+    mode,
     stats,
     inspect(tx) {
-      if (tx.method === null) return [];
+      const request = wafRequestOf(tx);
+      if (request === null) return [];
       stats.transactions++;
-      const request: WafRequest = {
-        method: tx.method,
-        uri: tx.uri ?? '',
-        version: tx.version ?? 'HTTP/1.1',
-        headers: tx.requestHeaders.map((h) => [h.name, h.value]),
-        body: tx.requestBody.length > 0 ? toText(tx.requestBody) : null,
-      };
-      const response: WafResponse | null =
-        tx.status === null
-          ? null
-          : {
-              status: tx.status,
-              version: tx.responseVersion ?? 'HTTP/1.1',
-              headers: tx.responseHeaders.map((h) => [h.name, h.value]),
-              body: tx.responseBody.length > 0 ? toText(tx.responseBody) : null,
-            };
-      const matches = ruleSet.evaluate(request, response).matches;
+      const matches = ruleSet.evaluate(request, wafResponseOf(tx)).matches;
       stats.matches += matches.length;
       return matches;
+    },
+    begin,
+    finish(t, tx) {
+      const w = t ?? begin(tx);
+      if (w === null) return null;
+      w.runResponsePhases(wafResponseOf(tx));
+      stats.transactions++;
+      stats.matches += w.matches.length;
+      const result = wafResultOf(w, mode);
+      if (result.blocked) stats.blocked++;
+      return { matches: w.matches, result };
     },
   };
 }
@@ -166,5 +240,5 @@ export function wafAlertInfo(m: WafMatch): AlertInfo {
   };
 }
 
-export { WafRuleSet, WafTransaction, type WafMatch } from './eval/evaluator.js';
+export { type WafIntervention, WafRuleSet, type WafScores, WafTransaction, type WafMatch } from './eval/evaluator.js';
 export type { WafRequest, WafResponse } from './eval/transaction.js';

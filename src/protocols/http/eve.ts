@@ -8,7 +8,7 @@
  * parameters; `length` is the response body length after transfer decoding; `protocol` is the request's
  * version text. Bodies are not written (Suricata logs them only in alerts, base64).
  */
-import type { HttpHeader, HttpTransaction } from './events.js';
+import type { HttpHeader, HttpTransaction, HttpWafResult } from './events.js';
 
 /** Host and port of a Host value or authority: `Example.com:8080` → ['example.com', 8080]; `[::1]:80` → ['::1', 80]. */
 export function splitHost(host: string): [string, number | null] {
@@ -78,4 +78,23 @@ export function httpToEve(tx: HttpTransaction): Record<string, unknown> {
   const rs = headers(tx.responseHeaders);
   if (rs !== undefined) o.response_headers = rs;
   return o;
+}
+
+/**
+ * The WAF's results on a transaction as EVE writes them: netsieve's extension (schema/eve-waf.schema.json),
+ * snake_case, at the top of the `http` line beside Suricata's `http` object (whose schema admits no other
+ * field), as the policy's `policy` object is on flow lines. Alert lines do not carry it.
+ */
+export function httpWafToEve(w: HttpWafResult): Record<string, unknown> {
+  return {
+    inbound_score: w.inboundScore,
+    outbound_score: w.outboundScore,
+    inbound_threshold: w.inboundThreshold,
+    outbound_threshold: w.outboundThreshold,
+    paranoia: w.paranoia,
+    matched: w.matched.slice(),
+    intervention:
+      w.intervention === null ? null : { rule: w.intervention.rule, phase: w.intervention.phase, action: w.intervention.action },
+    blocked: w.blocked,
+  };
 }

@@ -98,4 +98,29 @@ export interface HttpTransaction {
   tunnel: 'connect' | 'upgrade' | null;
   /** Names of the anomalies raised on this transaction (`http.*`), each once, in the order raised. */
   anomalies: string[];
+  /** The WAF's results on this transaction (src/detect/waf/), present only when the WAF ran (`detect.waf`). */
+  waf?: HttpWafResult;
+}
+
+/**
+ * What the WAF decided on one HTTP transaction, from its TX variables as OWASP CRS sets them (0 when the
+ * rule set does not set them). EVE writes it as `http.waf` in snake_case (schema/eve-waf.schema.json).
+ */
+export interface HttpWafResult {
+  /** TX `blocking_inbound_anomaly_score`: the request's score at the blocking paranoia level (949110 reads it). */
+  inboundScore: number;
+  /** TX `blocking_outbound_anomaly_score` (959100 reads it). */
+  outboundScore: number;
+  /** TX `inbound_anomaly_score_threshold` (CRS default 5). */
+  inboundThreshold: number;
+  /** TX `outbound_anomaly_score_threshold` (CRS default 4). */
+  outboundThreshold: number;
+  /** TX `blocking_paranoia_level` (1-4). */
+  paranoia: number;
+  /** The ids of the logged rule matches (the WAF's alerts), in evaluation order. */
+  matched: number[];
+  /** The first matched rule whose disruptive action is deny, drop or redirect, and its phase; null when none. */
+  intervention: { rule: number; phase: number; action: 'deny' | 'drop' | 'redirect' } | null;
+  /** The WAF is in `block` mode and intervened: the flow's packets are dropped from the request's end on. */
+  blocked: boolean;
 }

@@ -21,7 +21,7 @@ export { HTTP_ANOMALIES, HttpAnomaly, type HttpAnomalyName } from './anomalies.j
 export { httpToEve } from './eve.js';
 export { HTTP_BUFFER_NAMES, HTTP_BUFFERS, httpBuffer, type HttpBufferName } from './buffers.js';
 export { HTTP_DEFAULTS, HTTP_OPTION_DOCS, type HttpOptions } from './options.js';
-export type { HttpHeader, HttpTransaction } from './events.js';
+export type { HttpHeader, HttpTransaction, HttpWafResult } from './events.js';
 export { normalizeUri, parseTarget } from './uri.js';
 export { HttpConnection } from './state.js';
 export { probeHttp } from './probe.js';

@@ -51,6 +51,8 @@ interface OpenTx {
   tunnel: 'connect' | 'upgrade' | null;
   anomalies: string[];
   emitted: boolean;
+  /** The request body, taken for the record given at the request's end (`sink.requestDone`). */
+  reqBody: Uint8Array | null;
 }
 
 export class HttpConnection implements TcpAppParser, HttpParserOwner {
@@ -191,6 +193,8 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
     const tx = m.tx as OpenTx;
     if (p.isRequest) {
       tx.reqEnded = true;
+      // The request is complete before its response: its record so far, for a verdict now (the WAF).
+      if (!tx.respEnded && this.sink.requestDone !== undefined && this.sink.requestsWanted === true) this.requestDone(tx);
       this.emitIfDone(tx);
       // A CONNECT or Upgrade request: what follows may not be HTTP; hold it until the answer.
       if (
@@ -277,6 +281,7 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
       tunnel: null,
       anomalies: [],
       emitted: false,
+      reqBody: null,
     };
   }
 
@@ -331,6 +336,15 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
     this.sink.stop(reason);
   }
 
+  /** The record of a transaction whose request is over, without its response (`sink.requestDone`). */
+  private requestDone(tx: OpenTx): void {
+    const q = tx.req;
+    if (q === null || q.lean || !this.sink.recordsWanted) return;
+    // The body moves to the transaction: the final record takes it from there (a body is taken once).
+    tx.reqBody = q.body?.take() ?? EMPTY_BYTES;
+    this.sink.requestDone!(buildRecord(tx, null));
+  }
+
   private emit(tx: OpenTx): void {
     if (tx.emitted) return;
     tx.emitted = true;
@@ -342,10 +356,9 @@ export class HttpConnection implements TcpAppParser, HttpParserOwner {
   }
 }
 
-/** The record of a transaction: plain data, every field its own copy. */
-function buildRecord(tx: OpenTx): HttpTransaction {
+/** The record of a transaction (with `r` as its response): plain data, every field its own copy. */
+function buildRecord(tx: OpenTx, r: HttpMessage | null = tx.resp): HttpTransaction {
   const q = tx.req;
-  const r = tx.resp;
   const qb = q?.body ?? null;
   const rb = r?.body ?? null;
   return {
@@ -368,7 +381,7 @@ function buildRecord(tx: OpenTx): HttpTransaction {
     requestBodyWireLength: q?.wireBodyLength ?? 0,
     requestBodyLength: qb?.length ?? 0,
     requestBodyDecodedLength: qb?.decodedLength ?? 0,
-    requestBody: qb?.take() ?? EMPTY_BYTES,
+    requestBody: tx.reqBody ?? qb?.take() ?? EMPTY_BYTES,
     requestBodyTruncated: qb !== null && (qb.truncated || qb.holes),
     requestHeaderBlock: q?.headerBlock ?? EMPTY_BYTES,
     requestComplete: q?.complete === true,

@@ -549,4 +549,80 @@ export class WafTransaction {
       matchedValue: this.vars.matchedVar,
     });
   }
+
+  // ------------------------------------------------------------------ results (issue #12's "Results")
+  // Read-only views of the transaction's outcome, for records and verdicts: nothing here changes how rules
+  // run. Passive inspection does not stop at an intervention: every phase runs (the sensor sees the response
+  // the server really sent), so `matches` and the scores are those of the whole transaction.
+
+  /** A TX variable as an integer (0 when unset or not a number), as CRS's `@ge` reads it. */
+  txInt(name: string): number {
+    return toInt(this.vars.tx.get(name) ?? '0');
+  }
+
+  /**
+   * CRS's anomaly scores as its rules left them in TX (REQUEST-949, RESPONSE-959, RESPONSE-980's names):
+   * the blocking scores (at the blocking paranoia level, which 949110 and 959100 compare with the
+   * thresholds), the detection scores (at the detection paranoia level, reported only), the thresholds and
+   * both paranoia levels; 0 for what the rule set does not set.
+   */
+  get scores(): WafScores {
+    return {
+      blockingInbound: this.txInt('blocking_inbound_anomaly_score'),
+      detectionInbound: this.txInt('detection_inbound_anomaly_score'),
+      inboundThreshold: this.txInt('inbound_anomaly_score_threshold'),
+      blockingOutbound: this.txInt('blocking_outbound_anomaly_score'),
+      detectionOutbound: this.txInt('detection_outbound_anomaly_score'),
+      outboundThreshold: this.txInt('outbound_anomaly_score_threshold'),
+      blockingParanoia: this.txInt('blocking_paranoia_level'),
+      detectionParanoia: this.txInt('detection_paranoia_level'),
+    };
+  }
+
+  /**
+   * The first logged match whose rule's effective disruptive action (its own, `block` meaning its phase's
+   * SecDefaultAction's) is deny, drop or redirect: CRS's 949110/949111 (inbound score at the threshold) or
+   * 959100 (outbound). Null when none. A rule with `nolog` is not seen here (CRS's disruptive rules log).
+   */
+  get intervention(): WafIntervention | null {
+    for (const m of this.matches) {
+      const r = ruleById(this.set, m.id);
+      if (r === undefined) continue;
+      const d = r.disruptive === 'block' ? r.blockAction : r.disruptive;
+      if (d === 'deny' || d === 'drop' || d === 'redirect') return { rule: m.id, phase: m.phase, action: d };
+    }
+    return null;
+  }
+}
+
+/** CRS's scores, thresholds and paranoia levels read from TX (`WafTransaction.scores`). */
+export interface WafScores {
+  blockingInbound: number;
+  detectionInbound: number;
+  inboundThreshold: number;
+  blockingOutbound: number;
+  detectionOutbound: number;
+  outboundThreshold: number;
+  blockingParanoia: number;
+  detectionParanoia: number;
+}
+
+/** A disruptive action that stops the transaction (in a blocking deployment), and the rule that took it. */
+export interface WafIntervention {
+  rule: number;
+  phase: number;
+  action: 'deny' | 'drop' | 'redirect';
+}
+
+const rulesById = new WeakMap<WafRuleSet, Map<number, SecRule>>();
+
+/** A rule set's rules with an id (chain heads, SecActions), built once per rule set. */
+function ruleById(set: WafRuleSet, id: number): SecRule | undefined {
+  let m = rulesById.get(set);
+  if (m === undefined) {
+    m = new Map();
+    for (const r of set.loaded.rules) if (r.id !== null && !m.has(r.id)) m.set(r.id, r);
+    rulesById.set(set, m);
+  }
+  return m.get(id);
 }
