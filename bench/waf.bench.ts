@@ -7,7 +7,7 @@
  *   netsieve through `benchmark` (against the same transactions with a one-rule set as the baseline; the
  *   "packets/s" column is transactions per second), and by process CPU time over repetitions.
  * - `crs`: every stage of CRS's go-ftw regression tests (about 4,970 requests, with the responses CRS CI's
- *   backend gives), built as test/detect/waf/crs-regression.test.ts builds them (./waf/crs-requests.ts).
+ *   backend gives), built as test/detect/waf/crs-regression.test.ts builds them (test/detect/waf/ftw/exchanges.ts).
  *   netsieve by process CPU time of the whole set, median of the repetitions after a warm-up slice.
  *
  * ModSecurity's side is the driver's own process CPU time (CLOCK_PROCESS_CPUTIME_ID) per repetition of the
@@ -32,7 +32,7 @@ import { fileURLToPath } from 'node:url';
 import { createWaf, type Waf, type WafRequest } from '../src/detect/waf/index.js';
 import { crsFiles } from '../src/detect/waf/seclang/index.js';
 import { median, machine, runSuite } from './lib.js';
-import { crsRegressionExchanges } from './waf/crs-requests.js';
+import { crsRegressionExchanges } from '../test/detect/waf/ftw/exchanges.js';
 import { type Exchange, type ModsecInput, modsecDriver, runModsec } from './waf/modsec.js';
 import { nginxModsec, runNginx } from './waf/nginx.js';
 

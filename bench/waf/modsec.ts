@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { WafRequest, WafResponse } from '../../src/detect/waf/index.js';
+import type { Exchange } from '../../test/detect/waf/ftw/exchanges.js';
 import { median } from '../lib.js';
 
 const SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'modsec-driver.cc');
@@ -57,10 +57,7 @@ function build(): DriverStatus {
 }
 
 /** One transaction: the request, and the response when the WAF sees one. */
-export interface Exchange {
-  request: WafRequest;
-  response: WafResponse | null;
-}
+export type { Exchange };
 
 /** A configuration file (loaded with ModSecurity's Include) or SecLang text. */
 export type ModsecInput = { path: string } | { text: string };

@@ -1,5 +1,6 @@
 /**
- * CRS's regression requests as WAF transactions, for bench/waf.bench.ts: every stage of go-ftw's tests
+ * CRS's regression requests as WAF transactions, for bench/waf.bench.ts and the prefilter's equivalence test
+ * (test/detect/waf/prefilter.test.ts): every stage of go-ftw's tests
  * (`<crs>/tests/regression/tests`), its request as the bytes go-ftw sends (test/detect/waf/ftw/request.ts)
  * read by netsieve's HTTP parser, with the response CRS CI's backend gives (test/detect/waf/ftw/response.ts),
  * as test/detect/waf/crs-regression.test.ts builds them. Stages whose bytes give the parser no request are
@@ -7,14 +8,19 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { WafResponse } from '../../src/detect/waf/index.js';
-import { loadFtwSuite } from '../../test/detect/waf/ftw/load.js';
-import { requestParts } from '../../test/detect/waf/ftw/request.js';
-import { albedoResponse } from '../../test/detect/waf/ftw/response.js';
-import { C2S, run } from '../../test/protocols/http/helpers.js';
-import type { Exchange } from './modsec.js';
+import type { WafRequest, WafResponse } from '../../../../src/detect/waf/index.js';
+import { C2S, run } from '../../../protocols/http/helpers.js';
+import { loadFtwSuite } from './load.js';
+import { requestParts } from './request.js';
+import { albedoResponse } from './response.js';
 
 const latin1 = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('latin1');
+
+/** One transaction: the request, and the response when the stage has one. */
+export interface Exchange {
+  request: WafRequest;
+  response: WafResponse | null;
+}
 
 export interface CrsRequests {
   exchanges: Exchange[];

@@ -1,0 +1,74 @@
+/**
+ * The WAF's multi-pattern prefilter (src/detect/waf/eval/prefilter.ts) must never change a result: with it and
+ * without it (`prefilter: false`, every operator on every value), CRS in CRS CI's configuration (paranoia 4)
+ * logs the same rules, with the same matched variables and data, and ends with the same anomaly scores, on
+ * CRS's regression requests (every other stage, both halves across runs of the seed) and on hand-made
+ * requests. Also: what the prefilter decides for is reported, and a rule set whose patterns give it nothing
+ * to work with still evaluates.
+ */
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createWaf, type WafRequest, type WafResponse } from '../../../src/detect/waf/index.js';
+import { crsRegressionExchanges } from './ftw/exchanges.js';
+import { CRS_DIR, FTW_ABSENT, ftwPresent } from './ftw/load.js';
+
+function signature(waf: ReturnType<typeof createWaf>, request: WafRequest, response: WafResponse | null): string {
+  const t = waf.ruleSet.evaluate(request, response);
+  const tx = t.tx;
+  return JSON.stringify({
+    matches: t.matches.map((m) => [m.id, m.phase, m.matchedVar, m.matchedValue, m.logdata]),
+    scores: [tx.blocking_inbound_anomaly_score, tx.detection_inbound_anomaly_score, tx.blocking_outbound_anomaly_score],
+  });
+}
+
+describe('WAF prefilter', () => {
+  it('changes nothing on a small rule set, and counts what it decides for', () => {
+    const rules = [
+      'SecRule ARGS "@rx (?i)union\\s+select" "id:1,phase:2,pass,log,t:none,t:urlDecodeUni"',
+      'SecRule ARGS|REQUEST_HEADERS "@pm evil wicked" "id:2,phase:2,pass,log,t:lowercase"',
+      'SecRule ARGS "@rx ^[0-9]+$" "id:3,phase:2,pass,log"',
+      'SecRule ARGS "!@rx select" "id:4,phase:2,pass,log"',
+      'SecRule TX:x "@rx abc" "id:5,phase:2,pass,log"',
+    ];
+    const on = createWaf({ rules: rules.map((text) => ({ text })) });
+    const off = createWaf({ rules: rules.map((text) => ({ text })), prefilter: false });
+    // 1 and 2 are filtered; 3 has no literal, 4 is negated, 5 reads TX (changes while rules run).
+    expect(on.ruleSet.prefilterInfo).toMatchObject({ filteredRules: 2, unfilteredRules: 3 });
+    expect(off.ruleSet.prefilterInfo.filteredRules).toBe(0);
+    const cases = ['/?a=1', '/?a=UNION%20%20SeLeCt', '/?q=EviL', '/?q=select', '/?a=unionselect', '/'];
+    for (const uri of cases) {
+      const request: WafRequest = { method: 'GET', uri, version: 'HTTP/1.1', headers: [['User-Agent', 'Wicked/1']], body: null };
+      expect(signature(on, request, null), uri).toBe(signature(off, request, null));
+    }
+    const hit = on.ruleSet.evaluate({ method: 'GET', uri: '/?a=UNION%20SELECT', version: 'HTTP/1.1', headers: [], body: null }, null);
+    expect(hit.matches.map((m) => m.id)).toContain(1);
+    expect(hit.counters.rulesSkipped).toBeGreaterThan(0);
+  });
+
+  describe.skipIf(!ftwPresent)(`on CRS's regression requests${ftwPresent ? '' : ` (${FTW_ABSENT})`}`, () => {
+    it('logs the same rules, data and scores with and without it', { timeout: 600_000 }, () => {
+      const configFiles = [path.join(CRS_DIR, 'ci', 'modsecurity.conf'), path.join(CRS_DIR, 'ci', 'crs-setup-pl4.conf')];
+      const on = createWaf({ crsDir: CRS_DIR, configFiles });
+      const off = createWaf({ crsDir: CRS_DIR, configFiles, prefilter: false });
+      // Most of CRS's @rx and @pm rules are decided by literals; the rest run as before.
+      expect(on.ruleSet.prefilterInfo.filteredRules).toBeGreaterThan(200);
+      const set = crsRegressionExchanges(CRS_DIR)!;
+      // Half of the stages, the half changing with the day: every stage is covered over two days of runs.
+      const half = new Date().getUTCDate() % 2;
+      const differences: string[] = [];
+      let compared = 0;
+      let skipped = 0;
+      set.exchanges.forEach((e, i) => {
+        if (i % 2 !== half) return;
+        compared++;
+        const a = signature(on, e.request, e.response);
+        const b = signature(off, e.request, e.response);
+        if (a !== b) differences.push(`${e.request.method} ${e.request.uri.slice(0, 80)}: ${a} vs ${b}`);
+      });
+      for (const e of set.exchanges.slice(0, 50)) skipped += on.ruleSet.evaluate(e.request, e.response).counters.rulesSkipped;
+      expect(differences.slice(0, 5)).toEqual([]);
+      expect(compared).toBeGreaterThan(2400);
+      expect(skipped).toBeGreaterThan(0);
+    });
+  });
+});
