@@ -25,13 +25,18 @@
  * small set the run also puts ModSecurity behind nginx on loopback (./waf/nginx.ts: Debian's nginx with
  * libnginx-mod-http-modsecurity, the nginx process's CPU with ModSecurity on and off);
  * NETSIEVE_WAF_BENCH_NGINX=0 leaves it out, and without them it is skipped with the reason.
+ *
+ * - `replay` (in the default sets too): the cost of `--waf crs` on a whole replay of the large capture
+ *   (bench/captures/http-bulk.pcap, bench/record-capture.sh), packets/s with the WAF at paranoia 1 against
+ *   the same replay with the application layer and HTTP records but no WAF, in one `benchmark` suite.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createWaf, type Waf, type WafRequest } from '../src/detect/waf/index.js';
 import { crsFiles } from '../src/detect/waf/seclang/index.js';
-import { median, machine, runSuite } from './lib.js';
+import { createEngine } from '../src/index.js';
+import { median, machine, runSuite, runSuiteAsync } from './lib.js';
 import { crsRegressionExchanges } from '../test/detect/waf/ftw/exchanges.js';
 import { type Exchange, type ModsecInput, modsecDriver, runModsec } from './waf/modsec.js';
 import { nginxModsec, runNginx } from './waf/nginx.js';
@@ -76,7 +81,7 @@ const TRANSACTIONS: WafRequest[] = [
   { method: 'GET', uri: '/download?file=../../../../etc/passwd', version: 'HTTP/1.1', headers: H, body: null },
 ];
 
-const sets = new Set((process.env.NETSIEVE_WAF_BENCH_SETS ?? 'small,crs').split(',').map((x) => x.trim()));
+const sets = new Set((process.env.NETSIEVE_WAF_BENCH_SETS ?? 'small,crs,replay').split(',').map((x) => x.trim()));
 const SMALL_COPIES = 25;
 const crsReps = Math.max(1, Number(process.env.NETSIEVE_WAF_BENCH_REPS ?? 1) || 1);
 
@@ -235,6 +240,46 @@ if (sets.has('crs')) {
     );
     compare('crs', c.exchanges, crsReps, crsReps, c.exchanges.slice(0, 300));
   }
+}
+
+const capture = path.join(here, 'captures', 'http-bulk.pcap');
+if (sets.has('replay') && !fs.existsSync(capture))
+  console.log(`\n# replay: no ${capture}; record it first (root, ~10 s): sudo bench/record-capture.sh`);
+else if (sets.has('replay')) {
+  const replay = async (options: Parameters<typeof createEngine>[0], types: ('flow' | 'http')[]) => {
+    const engine = createEngine({ ...options, eventTypes: types });
+    for await (const _ of engine.replay(capture));
+    return engine;
+  };
+  const waf = { waf: { crsDir: crs, configFiles: setup(1), paranoia: 1 } };
+  // Each case below creates its engine: the WAF case's time includes loading CRS (timed here on its own).
+  const loads: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    createEngine({ detect: waf });
+    loads.push(performance.now() - t0);
+  }
+  console.log(`\n# creating an engine with CRS at paranoia 1: median ${median(loads).toFixed(0)} ms`);
+  const probe = (await replay({ detect: waf }, ['flow'])).stats();
+  const packets = probe.packets;
+  const w = probe.detect?.waf;
+  console.log(
+    `# replay of ${path.basename(capture)}: ${packets} packets; the WAF evaluated ${w?.transactions ?? 0} HTTP transactions ` +
+      `(${w?.matches ?? 0} rule matches)`,
+  );
+  await runSuiteAsync(
+    `waf on replay of ${path.basename(capture)} (CRS paranoia 1)`,
+    [
+      {
+        name: 'replay with L7 and HTTP records, no WAF',
+        baseline: true,
+        packets,
+        fn: async () => void (await replay({}, ['http'])),
+      },
+      { name: 'replay with the WAF (CRS, paranoia 1)', packets, fn: async () => void (await replay({ detect: waf }, ['flow'])) },
+    ],
+    { minSamples: 5, maxTime: 20 },
+  );
 }
 
 const ms = (s: number | null) => (s === null ? '-' : (s * 1e3).toFixed(3));

@@ -40,7 +40,10 @@ describe('WAF prefilter', () => {
       const request: WafRequest = { method: 'GET', uri, version: 'HTTP/1.1', headers: [['User-Agent', 'Wicked/1']], body: null };
       expect(signature(on, request, null), uri).toBe(signature(off, request, null));
     }
-    const hit = on.ruleSet.evaluate({ method: 'GET', uri: '/?a=UNION%20SELECT', version: 'HTTP/1.1', headers: [], body: null }, null);
+    const hit = on.ruleSet.evaluate(
+      { method: 'GET', uri: '/?a=UNION%20SELECT', version: 'HTTP/1.1', headers: [], body: null },
+      null,
+    );
     expect(hit.matches.map((m) => m.id)).toContain(1);
     expect(hit.counters.rulesSkipped).toBeGreaterThan(0);
   });

@@ -59,6 +59,8 @@ interface CompiledRule {
   transform: ChainNode | null;
   /** Its index among the rules the prefilter decides for (head links only), or -1. */
   filter: number;
+  /** The prefilter's hit decides alone (`@pm` family: the factors are the phrases, compared as the operator does). */
+  exact: boolean;
   /** Rules with the same targets and transformations share a group: their prefilter hits are computed once. */
   group: number;
   /** skipAfter: the index of the marker it skips to in its phase's list (the list's length when missing). */
@@ -134,6 +136,7 @@ export class WafRuleSet {
           targets: compileTargets([]),
           transform: null,
           filter: -1,
+          exact: false,
           group: -1,
           skipTo: -1,
           ordinal: -1,
@@ -192,7 +195,8 @@ export class WafRuleSet {
         this.groupIndex.set(key, group);
         this.filterGroups[filter] = group;
       }
-      return { rule, op, chain, targets, transform, filter, group, skipTo: -1, ordinal: head ? this.heads++ : -1 };
+      const exact = filter >= 0 && rule.operator !== null && rule.operator.name !== 'rx';
+      return { rule, op, chain, targets, transform, filter, exact, group, skipTo: -1, ordinal: head ? this.heads++ : -1 };
     } catch (e) {
       this.problems.push({ id: rule.id, file: rule.file, line: rule.line, reason: (e as Error).message });
       return null;
@@ -357,7 +361,8 @@ export class WafTransaction {
       return true;
     }
     const filter = c.filter;
-    if (filter >= 0 && !this.candidate(c)) {
+    // A negated phrase rule matches where the phrases are absent: no skipping it.
+    if (filter >= 0 && !c.op.negated && !this.candidate(c)) {
       this.counters.rulesSkipped++;
       return false;
     }
@@ -387,13 +392,23 @@ export class WafTransaction {
     param: string,
     captures: string[] | null,
   ): boolean {
-    // A value that holds none of the rule's factors cannot match (filtered rules are never negated).
-    if (c.filter >= 0 && !this.hitsOf(v).includes(c.filter)) {
-      this.counters.valuesSkipped++;
-      return false;
+    if (c.filter >= 0) {
+      const hit = this.hitsOf(v).includes(c.filter);
+      if (c.exact && captures === null) {
+        // A phrase rule's factors are its phrases: the hit is the operator's answer.
+        if (hit === op.negated) return false;
+      } else if (!hit && !op.negated) {
+        // A value that holds none of the rule's factors cannot match.
+        this.counters.valuesSkipped++;
+        return false;
+      } else {
+        this.counters.operatorRuns++;
+        if (op.match(v, param, captures) === op.negated) return false;
+      }
+    } else {
+      this.counters.operatorRuns++;
+      if (op.match(v, param, captures) === op.negated) return false;
     }
-    this.counters.operatorRuns++;
-    if (op.match(v, param, captures) === op.negated) return false;
     this.vars.setMatched(name, v);
     if (captures !== null) for (let k = 0; k < captures.length; k++) this.vars.tx.set(String(k), captures[k]!);
     // As in ModSecurity v3, this link's setvars run at each match (each value, and each multiMatch stage,

@@ -6,7 +6,8 @@
  * its targets select (after its transformations) holds one. Factors are a necessary condition, never a
  * sufficient one: V8's RegExp (or the phrase match) still decides, with ModSecurity's semantics and captures.
  *
- * A rule is filtered when its head link's operator is `@rx`, `@pm`, `@pmf` or `@pmFromFile`, not negated,
+ * A rule is filtered when its head link's operator is `@rx` (not negated), `@pm`, `@pmf` or `@pmFromFile`
+ * (negated too: the phrases are the factors, so a hit decides the operator either way),
  * without macros in its parameter, its targets are stable (not TX, MATCHED_VAR, ...:
  * see targets.ts) and factors are known for it. Others run as before; `info` counts both kinds.
  */
@@ -62,7 +63,11 @@ export class RulePrefilter {
     if (!isRx && !isPm) return -1;
     const started = performance.now();
     const factors =
-      op.negated || op.param.includes('%{') || !stableTargets ? null : isRx ? rxFactors(op.param) : pmFactors(pmPhrases(op));
+      (op.negated && isRx) || op.param.includes('%{') || !stableTargets
+        ? null
+        : isRx
+          ? rxFactors(op.param)
+          : pmFactors(pmPhrases(op));
     this.compileMs += performance.now() - started;
     if (factors === null) {
       this.unfiltered++;
