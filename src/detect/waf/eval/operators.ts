@@ -4,6 +4,7 @@
  * PCRE (src/detect/pcre.ts), with ModSecurity's flags (dot matches newline); captures fill TX.0-TX.9 when the
  * rule asks (`capture`). The multi-pattern prefilter on netsieve's regex engine comes later (issue #12).
  */
+import { compile, type RegexDatabase } from '../../../regex/database.js';
 import { compilePcre } from '../../pcre.js';
 import type { SecOperator } from '../seclang/model.js';
 
@@ -11,6 +12,11 @@ import type { SecOperator } from '../seclang/model.js';
 export interface OperatorHooks {
   detectSqli?(value: string): boolean;
   detectXss?(value: string): boolean;
+  /**
+   * `@rx` on netsieve's regex engine once V8 has spent this many milliseconds on one rule's long values
+   * (default 5; 0: at once, for every pattern the engine takes; Infinity: never). See `rxOperator`.
+   */
+  rxEngineAfterMs?: number;
 }
 
 /** An operator ready to run: `match(value, captures)` returns whether it matched (before negation). */
@@ -27,23 +33,8 @@ export function compileOperator(op: SecOperator, hooks: OperatorHooks): Compiled
   const dynamic = op.param.includes('%{');
   const base = { name: op.name, negated: op.negated, dynamic };
   switch (op.name) {
-    case 'rx': {
-      // ModSecurity v3 compiles @rx with PCRE_DOTALL (and no MULTILINE): `s` here.
-      const re = compilePcre(crsPattern(op.param), 's').re;
-      return {
-        ...base,
-        match(value, _param, captures) {
-          re.lastIndex = 0;
-          const m = re.exec(value);
-          if (m === null) return false;
-          if (captures !== null) {
-            captures.length = 0;
-            for (let i = 0; i < Math.min(m.length, 10); i++) captures.push(m[i] ?? '');
-          }
-          return true;
-        },
-      };
-    }
+    case 'rx':
+      return rxOperator(op, base, hooks.rxEngineAfterMs ?? 5);
     case 'pm':
     case 'pmf':
     case 'pmFromFile': {
@@ -207,6 +198,74 @@ function closingParen(p: string, open: number): number {
     else if (c === ')' && --depth === 0) return i;
   }
   return -1;
+}
+
+/** Values at least this long are timed on V8 (shorter ones cannot cost much, whatever the pattern). */
+const TIMED_LENGTH = 64;
+
+/**
+ * `@rx`: V8's RegExp (translated from PCRE by src/detect/pcre.ts, with ModSecurity's dot-all), which gives
+ * PCRE's captures. A backtracking engine can take time quadratic (or worse) in a value's length on some
+ * patterns and inputs (CRS's 932240 on long words: over a millisecond per transaction on CRS's regression
+ * requests); so V8's time on a rule's long values is counted, and once it passes `afterMs` the pattern is
+ * compiled on netsieve's own engine (a DFA: linear time), which from then on answers first: no match there
+ * is no match; a match is confirmed by V8 only when the rule needs its captures. Both engines read the same
+ * expression with the same semantics (a test runs CRS's regression requests with every pattern moved at
+ * once); a pattern the engine does not take stays on V8.
+ */
+function rxOperator(
+  op: SecOperator,
+  base: { name: string; negated: boolean; dynamic: boolean },
+  afterMs: number,
+): CompiledOperator {
+  const re = compilePcre(crsPattern(op.param), 's').re;
+  const budget = afterMs;
+  let spent = 0;
+  let db: RegexDatabase | null | undefined = budget === 0 ? engineOf(op.param) : undefined;
+  const v8 = (value: string, captures: string[] | null): boolean => {
+    re.lastIndex = 0;
+    const m = re.exec(value);
+    if (m === null) return false;
+    if (captures !== null) {
+      captures.length = 0;
+      for (let i = 0; i < Math.min(m.length, 10); i++) captures.push(m[i] ?? '');
+    }
+    return true;
+  };
+  return {
+    ...base,
+    match(value, _param, captures) {
+      if (db != null && value.length > 0) {
+        if (!engineMatches(db, value)) return false;
+        return captures === null ? true : v8(value, captures);
+      }
+      if (db === null || value.length < TIMED_LENGTH) return v8(value, captures);
+      const t0 = performance.now();
+      const hit = v8(value, captures);
+      spent += performance.now() - t0;
+      if (spent > budget) db = engineOf(op.param);
+      return hit;
+    },
+  };
+}
+
+/** The pattern alone on netsieve's engine (block mode), or null when it does not take it exactly. */
+function engineOf(pattern: string): RegexDatabase | null {
+  try {
+    const db = compile([{ id: 0, expression: pattern, flags: 's' }], { mode: 'block' });
+    return db.info().approximated.length === 0 ? db : null;
+  } catch {
+    return null;
+  }
+}
+
+let scratch = Buffer.alloc(4096);
+const stop = (): boolean => true;
+
+function engineMatches(db: RegexDatabase, value: string): boolean {
+  if (value.length > scratch.length) scratch = Buffer.alloc(Math.max(value.length, scratch.length * 2));
+  const n = scratch.write(value, 0, 'latin1');
+  return db.scan(scratch.subarray(0, n), stop) === 'terminated';
 }
 
 /** The phrases of a `@pm`/`@pmf`/`@pmFromFile` as binary strings in lower case (ASCII letters only). */
