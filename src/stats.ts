@@ -2,6 +2,7 @@
  * What `engine.stats()` returns: counters of every stage. A module of its own so that output (the summary)
  * reads the shape without importing the engine that wires the stages.
  */
+import type { WafStats } from './detect/waf/index.js';
 import type { FragmentStats } from './decode/ip-fragments.js';
 import type { FlowMemoryStats } from './flow/flow-memory.js';
 import type { PolicyStats } from './policy/stage.js';
@@ -76,7 +77,10 @@ export interface DetectStats {
   suppressed: number;
   packetsDropped: number;
   bytesDropped: number;
-  /** The WAF (with `detect.waf`): HTTP transactions evaluated, rule matches logged, rules loaded. */
-  /** `blocked`: transactions with an intervention in the WAF's `block` mode (each made its flow drop). */
-  waf?: { rulesLoaded: number; transactions: number; matches: number; blocked: number };
+  /**
+   * The WAF (with `detect.waf`): rules loaded, HTTP transactions evaluated, rule matches logged, transactions
+   * blocked (block mode), and the prefilter's work: rule evaluations and values it skipped, operator runs,
+   * `@rx` rules moved to netsieve's regex engine (`WafStats`).
+   */
+  waf?: WafStats & { rulesLoaded: number };
 }

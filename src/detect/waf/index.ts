@@ -60,6 +60,24 @@ export interface WafOptions {
   mode?: 'detect' | 'block';
 }
 
+/** What the WAF did (`stats().detect.waf`, with the number of rules loaded). */
+export interface WafStats {
+  /** HTTP transactions evaluated. */
+  transactions: number;
+  /** Rule matches logged (the alerts). */
+  matches: number;
+  /** Transactions with an intervention in block mode (each made its flow drop). */
+  blocked: number;
+  /** Rule evaluations the prefilter skipped: none of the rule's values held one of its literals. */
+  rulesSkipped: number;
+  /** Values the prefilter kept from a rule's operator (the rule ran on others). */
+  valuesSkipped: number;
+  /** Operator runs (each on one transformed value). */
+  operatorRuns: number;
+  /** `@rx` rules that moved from V8 to netsieve's regex engine (V8 backtracked on their values). */
+  rxOnEngine: number;
+}
+
 /** The generator id of WAF alerts (`alert.gid`); `signature_id` is the SecLang rule's id. */
 export const WAF_GID = 9;
 
@@ -79,7 +97,7 @@ export interface Waf {
    * evaluates `tx` whole): counted in `stats`, and its results as the record carries them.
    */
   finish(t: WafTransaction | null, tx: HttpTransaction): { matches: WafMatch[]; result: HttpWafResult } | null;
-  readonly stats: { transactions: number; matches: number; blocked: number };
+  readonly stats: WafStats;
 }
 
 /** The request of an HTTP record as the evaluator reads it (null: the record has no request). */
@@ -163,6 +181,15 @@ export function createWaf(options: WafOptions): Waf {
   if (mode !== 'detect' && mode !== 'block')
     throw new NetsieveError('NS_ERR_OPTION', `the WAF's mode is detect or block, not ${String(mode)}`);
   const anyOn = (options.xssEventHandlers ?? 'any') === 'any';
+  const stats: WafStats = {
+    transactions: 0,
+    matches: 0,
+    blocked: 0,
+    rulesSkipped: 0,
+    valuesSkipped: 0,
+    operatorRuns: 0,
+    rxOnEngine: 0,
+  };
   const cache = new Map<string, Transformation | null>();
   const hooks: WafHooks = {
     transform(name, value) {
@@ -179,9 +206,18 @@ export function createWaf(options: WafOptions): Waf {
     detectSqli: (v) => detectSqli(toBytes(v)).match,
     detectXss: (v) => detectXss(toBytes(v), { eventHandlers: anyOn ? 'any' : 'known' }),
     rxEngineAfterMs: options.rxEngineAfterMs ?? 5,
+    onRxEngine: () => {
+      stats.rxOnEngine++;
+    },
   };
   const ruleSet = new WafRuleSet(loaded, hooks, { prefilter: options.prefilter !== false });
-  const stats = { transactions: 0, matches: 0, blocked: 0 };
+  const count = (t: WafTransaction): void => {
+    stats.transactions++;
+    stats.matches += t.matches.length;
+    stats.rulesSkipped += t.counters.rulesSkipped;
+    stats.valuesSkipped += t.counters.valuesSkipped;
+    stats.operatorRuns += t.counters.operatorRuns;
+  };
   const begin = (tx: HttpTransaction): WafTransaction | null => {
     const request = wafRequestOf(tx);
     if (request === null) return null;
@@ -197,18 +233,16 @@ export function createWaf(options: WafOptions): Waf {
     inspect(tx) {
       const request = wafRequestOf(tx);
       if (request === null) return [];
-      stats.transactions++;
-      const matches = ruleSet.evaluate(request, wafResponseOf(tx)).matches;
-      stats.matches += matches.length;
-      return matches;
+      const t = ruleSet.evaluate(request, wafResponseOf(tx));
+      count(t);
+      return t.matches;
     },
     begin,
     finish(t, tx) {
       const w = t ?? begin(tx);
       if (w === null) return null;
       w.runResponsePhases(wafResponseOf(tx));
-      stats.transactions++;
-      stats.matches += w.matches.length;
+      count(w);
       const result = wafResultOf(w, mode);
       if (result.blocked) stats.blocked++;
       return { matches: w.matches, result };

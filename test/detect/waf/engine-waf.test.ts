@@ -49,7 +49,17 @@ describe('the WAF in the engine', () => {
     const eve = toEve(got[1]!) as Record<string, unknown>;
     expect(eve).toMatchObject({ event_type: 'alert', http: { url: "/item?id=1' OR '1'='1&safe=1" } });
     const s = net.engine.stats().detect!;
-    expect(s.waf).toEqual({ rulesLoaded: 3, transactions: 1, matches: 2, blocked: 0 });
+    // No @rx or @pm here: the prefilter skips nothing; four operator runs (a header, ARGS:safe, two ARGS).
+    expect(s.waf).toEqual({
+      rulesLoaded: 3,
+      transactions: 1,
+      matches: 2,
+      blocked: 0,
+      rulesSkipped: 0,
+      valuesSkipped: 0,
+      operatorRuns: 4,
+      rxOnEngine: 0,
+    });
     expect(s.alertsBySignature).toEqual({ '9:1001': 1, '9:1002': 1 });
     if (fs.existsSync(EVE_SCHEMA)) {
       const validate = new Ajv({ strict: false }).compile(JSON.parse(fs.readFileSync(EVE_SCHEMA, 'utf8')));

@@ -17,6 +17,8 @@ export interface OperatorHooks {
    * (default 5; 0: at once, for every pattern the engine takes; Infinity: never). See `rxOperator`.
    */
   rxEngineAfterMs?: number;
+  /** Called when an `@rx` rule moves to the engine. */
+  onRxEngine?(): void;
 }
 
 /** An operator ready to run: `match(value, captures)` returns whether it matched (before negation). */
@@ -34,7 +36,7 @@ export function compileOperator(op: SecOperator, hooks: OperatorHooks): Compiled
   const base = { name: op.name, negated: op.negated, dynamic };
   switch (op.name) {
     case 'rx':
-      return rxOperator(op, base, hooks.rxEngineAfterMs ?? 5);
+      return rxOperator(op, base, hooks.rxEngineAfterMs ?? 5, hooks.onRxEngine);
     case 'pm':
     case 'pmf':
     case 'pmFromFile': {
@@ -217,6 +219,7 @@ function rxOperator(
   op: SecOperator,
   base: { name: string; negated: boolean; dynamic: boolean },
   afterMs: number,
+  moved?: () => void,
 ): CompiledOperator {
   const re = compilePcre(crsPattern(op.param), 's').re;
   const budget = afterMs;
@@ -243,7 +246,10 @@ function rxOperator(
       const t0 = performance.now();
       const hit = v8(value, captures);
       spent += performance.now() - t0;
-      if (spent > budget) db = engineOf(op.param);
+      if (spent > budget) {
+        db = engineOf(op.param);
+        if (db !== null) moved?.();
+      }
       return hit;
     },
   };
