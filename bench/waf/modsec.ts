@@ -7,17 +7,15 @@
  * skips ModSecurity's side.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Exchange } from '../../test/detect/waf/ftw/exchanges.js';
+import { buildModsecProgram, type ModsecProgram } from '../../test/detect/waf/modsec/build.js';
 import { median } from '../lib.js';
 
 const SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'modsec-driver.cc');
 
-export type DriverStatus = { ok: true; binary: string; version: string } | { ok: false; reason: string };
+export type DriverStatus = ModsecProgram;
 
 let cached: DriverStatus | undefined;
 
@@ -28,32 +26,7 @@ export function modsecDriver(): DriverStatus {
 }
 
 function build(): DriverStatus {
-  const cxx = process.env.CXX ?? 'c++';
-  const pc = spawnSync('pkg-config', ['--cflags', '--libs', 'modsecurity'], { encoding: 'utf8' });
-  const flags = pc.status === 0 && pc.stdout.trim() !== '' ? pc.stdout.trim().split(/\s+/) : ['-lmodsecurity'];
-  const args = ['-O2', '-std=c++17'];
-  const key = createHash('sha256')
-    .update(fs.readFileSync(SOURCE))
-    .update(JSON.stringify([cxx, args, flags]))
-    .digest('hex')
-    .slice(0, 16);
-  const binary = path.join(os.tmpdir(), `netsieve-modsec-driver-${key}`);
-  if (!fs.existsSync(binary)) {
-    const partial = `${binary}.${process.pid}.tmp`;
-    const r = spawnSync(cxx, [...args, '-o', partial, SOURCE, ...flags], { encoding: 'utf8' });
-    if (r.error !== undefined || r.status !== 0) {
-      fs.rmSync(partial, { force: true });
-      return {
-        ok: false,
-        reason: `the libmodsecurity driver does not build (${cxx}): ${`${r.stderr ?? ''}${r.error?.message ?? ''}`.trim().slice(0, 300)}`,
-      };
-    }
-    fs.renameSync(partial, binary);
-  }
-  const v = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  if (v.error !== undefined || v.status !== 0)
-    return { ok: false, reason: `the driver does not run: ${v.error?.message ?? v.stderr}` };
-  return { ok: true, binary, version: v.stdout.trim() };
+  return buildModsecProgram({ source: SOURCE, name: 'modsec-driver', what: 'the libmodsecurity driver', optimize: '-O2' });
 }
 
 /** One transaction: the request, and the response when the WAF sees one. */

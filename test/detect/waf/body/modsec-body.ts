@@ -5,15 +5,13 @@
  * C++ compiler or libmodsecurity, and under NETSIEVE_TEST_TOOLS=none.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildModsecProgram, type ModsecProgram } from '../modsec/build.js';
 
 const SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'modsec-body.cc');
 
-export type HarnessStatus = { ok: true; binary: string; version: string } | { ok: false; reason: string };
+export type HarnessStatus = ModsecProgram;
 
 let cached: HarnessStatus | undefined;
 
@@ -24,34 +22,7 @@ export function bodyHarness(): HarnessStatus {
 }
 
 function build(): HarnessStatus {
-  if (process.env.NETSIEVE_TEST_TOOLS === 'none') return { ok: false, reason: 'NETSIEVE_TEST_TOOLS=none' };
-  const cxx = process.env.CXX ?? 'c++';
-  const pc = spawnSync('pkg-config', ['--cflags', '--libs', 'modsecurity'], { encoding: 'utf8' });
-  const flags = pc.status === 0 && pc.stdout.trim() !== '' ? pc.stdout.trim().split(/\s+/) : ['-lmodsecurity'];
-  const args = ['-O1', '-std=c++17'];
-  const src = fs.readFileSync(SOURCE);
-  const key = createHash('sha256')
-    .update(src)
-    .update(JSON.stringify([cxx, args, flags]))
-    .digest('hex')
-    .slice(0, 16);
-  const binary = path.join(os.tmpdir(), `netsieve-modsec-body-${key}`);
-  if (!fs.existsSync(binary)) {
-    const partial = `${binary}.${process.pid}.tmp`;
-    const r = spawnSync(cxx, [...args, '-o', partial, SOURCE, ...flags], { encoding: 'utf8' });
-    if (r.error !== undefined || r.status !== 0) {
-      fs.rmSync(partial, { force: true });
-      return {
-        ok: false,
-        reason: `libmodsecurity body harness does not build (${cxx}): ${`${r.stderr ?? ''}${r.error?.message ?? ''}`.trim().slice(0, 300)}`,
-      };
-    }
-    fs.renameSync(partial, binary);
-  }
-  const v = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  if (v.error !== undefined || v.status !== 0)
-    return { ok: false, reason: `the body harness does not run: ${v.error?.message ?? v.stderr}` };
-  return { ok: true, binary, version: v.stdout.trim() };
+  return buildModsecProgram({ source: SOURCE, name: 'modsec-body', what: 'the body harness', testTool: true });
 }
 
 export interface BodyCase {

@@ -15,16 +15,13 @@
  * why, and callers skip.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildModsecProgram, type ModsecProgram } from './build.js';
 
 const SOURCE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'harness.c');
-const INSTALL = 'install libmodsecurity-dev (.ci/run does)';
 
-export type ModsecStatus = { ok: true; binary: string; version: string } | { ok: false; reason: string };
+export type ModsecStatus = ModsecProgram;
 
 let cached: ModsecStatus | undefined;
 
@@ -41,38 +38,7 @@ export function modsecAbsent(): string {
 }
 
 function build(): ModsecStatus {
-  if (process.env.NETSIEVE_TEST_TOOLS === 'none') return { ok: false, reason: 'NETSIEVE_TEST_TOOLS=none' };
-  const cc = process.env.CC ?? 'cc';
-  const probe = spawnSync(cc, ['--version'], { encoding: 'utf8' });
-  if (probe.error !== undefined || probe.status !== 0)
-    return { ok: false, reason: `no C compiler (${cc}: ${probe.error?.message ?? probe.stderr.trim()}); install one or set CC` };
-  const pc = spawnSync('pkg-config', ['--cflags', '--libs', 'modsecurity'], { encoding: 'utf8' });
-  const flags = pc.status === 0 && pc.stdout.trim() !== '' ? pc.stdout.trim().split(/\s+/) : ['-lmodsecurity'];
-  const args = ['-O1', '-Wall'];
-  const source = fs.readFileSync(SOURCE);
-  const key = createHash('sha256')
-    .update(source)
-    .update(JSON.stringify([cc, args, flags]))
-    .digest('hex')
-    .slice(0, 16);
-  const binary = path.join(os.tmpdir(), `netsieve-modsec-harness-${key}`);
-  if (!fs.existsSync(binary)) {
-    // A private name, then rename: several test files may build at the same time.
-    const partial = `${binary}.${process.pid}.tmp`;
-    const r = spawnSync(cc, [...args, '-o', partial, SOURCE, ...flags], { encoding: 'utf8' });
-    if (r.status !== 0) {
-      fs.rmSync(partial, { force: true });
-      const err = `${r.stderr}${r.error?.message ?? ''}`;
-      if (/modsecurity\/.*\.h/.test(err)) return { ok: false, reason: `libmodsecurity headers not found; ${INSTALL}` };
-      if (/-lmodsecurity|libmodsecurity/.test(err)) return { ok: false, reason: `libmodsecurity not found; ${INSTALL}` };
-      return { ok: false, reason: `the harness does not build: ${err.trim().slice(0, 400)}` };
-    }
-    fs.renameSync(partial, binary);
-  }
-  const v = spawnSync(binary, ['--version'], { encoding: 'utf8' });
-  if (v.error !== undefined || v.status !== 0)
-    return { ok: false, reason: `the harness does not run: ${v.error?.message ?? v.stderr.trim()}` };
-  return { ok: true, binary, version: v.stdout.trim() };
+  return buildModsecProgram({ source: SOURCE, name: 'modsec-harness', what: 'the harness', testTool: true });
 }
 
 const hex = (b: Uint8Array | string): string => Buffer.from(b as Uint8Array).toString('hex');
