@@ -42,6 +42,19 @@ export interface WafValue {
 export interface Removal {
   targets: readonly SecVariable[];
   key: string;
+  /** Selection cache keys made with it, per target list (made once: the same string object each time). */
+  keys?: Map<CompiledTargets, string>;
+}
+
+/** The selection cache's key of a target list with a removal. */
+function removalKey(targets: CompiledTargets, removal: Removal): string {
+  removal.keys ??= new Map();
+  let k = removal.keys.get(targets);
+  if (k === undefined) {
+    k = `${targets.signature}\u0001${removal.key}`;
+    removal.keys.set(targets, k);
+  }
+  return k;
 }
 
 /** A member of collection `col`. */
@@ -353,7 +366,7 @@ export class WafVariables {
       }
     }
     const cacheable = targets.stable;
-    const cacheKey = removal === undefined ? targets.signature : `${targets.signature}\u0001${removal.key}`;
+    const cacheKey = removal === undefined ? targets.signature : removalKey(targets, removal);
     if (cacheable) {
       const hit = this.selections.get(cacheKey);
       if (hit !== undefined) return hit;
