@@ -1,5 +1,5 @@
 /**
- * The WAF (issue #12, in progress): a SecLang rule set, OWASP CRS as users install it, run on HTTP
+ * The WAF (issue #12): a SecLang rule set, OWASP CRS as users install it, run on HTTP
  * transactions. `createWaf` loads the configuration files and the CRS directory (seclang/), and evaluates
  * transactions (eval/) with ModSecurity v3's transformations (transforms/), libinjection's detectors
  * (libinjection/) and request body processors (body/).
@@ -8,8 +8,8 @@
  * logged rule match is an `alert` (gid 9, signature_id = the rule id), and the `http` record carries the
  * results (`waf`: CRS's anomaly scores, the matched rules, the intervention; `wafResult`). In `block` mode a
  * transaction with an intervention drops its flow from the packet that completed its request (phases 1-2
- * run then; 3-5 when the response is over). Not yet: the multi-pattern prefilter on netsieve's regex
- * engine. CRS's regression tests run through this API (test/detect/waf/crs-regression.test.ts).
+ * run then; 3-5 when the response is over). Rules run behind a multi-pattern prefilter on netsieve's regex
+ * engine (eval/prefilter.ts). CRS's regression tests run through this API (test/detect/waf/crs-regression.test.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';

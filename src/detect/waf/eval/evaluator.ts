@@ -8,9 +8,12 @@
  * `capture`; `skipAfter` to markers; `ctl` (rule and target removal, the request body processor, the rule
  * engine); logged matches as alerts.
  *
- * This is the first cut of issue #12's evaluator: values are binary strings (latin1), regexes run on V8
- * (the multi-pattern prefilter on netsieve's engine comes next), and the collections come from a simple
- * request/response description (./transaction.ts).
+ * Values are binary strings (latin1); the collections come from a request/response description
+ * (./transaction.ts). Speed comes from doing each piece of work once per transaction: target lists are
+ * compiled at load (./targets.ts) and their selections shared by the rules that name the same list;
+ * transformation chains are a tree of prefixes cached per value, a step skipped when the value holds none of
+ * its trigger bytes; the multi-pattern prefilter (./prefilter.ts) scans each distinct transformed value once
+ * and keeps rules (and values) without their literals from running at all.
  */
 import type { SecCtl, SecLoadResult, SecRule, SecVariable } from '../seclang/model.js';
 import { holdsTrigger, triggerBytes } from '../transforms/triggers.js';

@@ -2,7 +2,8 @@
  * SecLang operators on one value, with ModSecurity v3's semantics. Values are "binary strings" (one character
  * per byte, latin1), so that V8's RegExp and string search see bytes. `@rx` runs on V8 RegExp translated from
  * PCRE (src/detect/pcre.ts), with ModSecurity's flags (dot matches newline); captures fill TX.0-TX.9 when the
- * rule asks (`capture`). The multi-pattern prefilter on netsieve's regex engine comes later (issue #12).
+ * rule asks (`capture`), and a pattern V8 proves slow on moves to netsieve's regex engine (`rxOperator`).
+ * Before any operator runs, the prefilter (./prefilter.ts) may already have ruled the value out.
  */
 import { compile, type RegexDatabase } from '../../../regex/database.js';
 import { compilePcre } from '../../pcre.js';
