@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { containsFactor, type Factor, factorExpression, requiredFactors } from '../../src/regex/factors.js';
 import { compile } from '../../src/regex/database.js';
+import { mulberry32 } from '../helpers/packets.js';
 
 const text = (fs: readonly Factor[] | null): string[] | null =>
   fs === null
@@ -13,17 +14,6 @@ const text = (fs: readonly Factor[] | null): string[] | null =>
     : fs
         .map((f) => f.map((u) => (u >= 256 ? String.fromCharCode(u - 256).toUpperCase() : String.fromCharCode(u))).join(''))
         .sort();
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('requiredFactors', () => {
   it('finds the literals every match holds', () => {
@@ -63,7 +53,7 @@ describe('requiredFactors', () => {
   });
 
   it('never misses a match V8 finds (seeded random patterns and inputs)', () => {
-    const next = rng(0xfac7);
+    const next = mulberry32(0xfac7);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
     const atoms = ['a', 'b', 'c', 'A', '\\.', '/', '<', '\\$', '\\{', '[ab]', '[a-c]', '.', '\\d', '\\s', '[<>]'];
     // No repeat inside a repeat: V8 backtracks exponentially on those.

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { SHARED_DIR } from '../../../support/corpus.js';
+import { mulberry32 } from '../../../helpers/packets.js';
 
 export const CRS = path.join(SHARED_DIR, 'crs');
 export const CRS_TESTS = path.join(CRS, 'tests', 'regression', 'tests');
@@ -61,16 +62,7 @@ export function crsPayloads(prefixes: readonly string[]): string[] {
 }
 
 /** A small deterministic PRNG (mulberry32), so a failing mutation can be reproduced from its seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const prng = mulberry32;
 
 /** Fragments that steer mutations towards the lexers' interesting corners. */
 const FRAGMENTS = [

@@ -6,17 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { lookupTransformation, TRANSFORMATIONS } from '../../../../src/detect/waf/transforms/index.js';
 import { holdsTrigger, triggerBytes } from '../../../../src/detect/waf/transforms/triggers.js';
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../helpers/packets.js';
 
 const named = Object.keys(TRANSFORMATIONS).filter((n) => triggerBytes(n) !== null);
 
@@ -37,7 +27,7 @@ describe('transformation trigger tables', () => {
       for (let b = 0; b < 256; b++) if (table[b] === 0) allowed.push(b);
       // Biased towards what HTTP values hold: printable ASCII most of the time.
       const printable = allowed.filter((b) => b >= 0x20 && b < 0x7f);
-      const next = rng(0x7ab1e5 ^ name.length);
+      const next = mulberry32(0x7ab1e5 ^ name.length);
       for (let k = 0; k < 3000; k++) {
         const len = Math.floor(next() * 40);
         const pool = next() < 0.7 && printable.length > 0 ? printable : allowed;
