@@ -1,0 +1,168 @@
+/**
+ * The bounded tables threat detectors keep their state in. Every table has a cap; at the cap the least
+ * recently used entry goes (and the stage counts it), so a flood of distinct sources costs a fixed amount
+ * of memory and the detector keeps judging the busiest keys.
+ */
+import type { Flow } from '../flow/flow.js';
+
+/**
+ * A Map with a cap and least-recently-used eviction. `get` does not refresh an entry (cheap reads); `touch`
+ * and `set` do. Keys are numbers (an IPv4 address, a hash) or strings (IPv6 text, composite keys).
+ */
+export class BoundedMap<K, V> {
+  private readonly map = new Map<K, V>();
+  /** Entries evicted to stay under the cap, over the table's life. */
+  evictions = 0;
+
+  constructor(
+    readonly cap: number,
+    private readonly onEvict?: (n: number) => void,
+  ) {
+    if (!(cap >= 1)) throw new RangeError(`BoundedMap cap must be at least 1, not ${cap}`);
+  }
+
+  get size(): number {
+    return this.map.size;
+  }
+
+  get(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  has(key: K): boolean {
+    return this.map.has(key);
+  }
+
+  /** Inserts or replaces `key` as the most recently used entry, evicting the least recently used at the cap. */
+  set(key: K, value: V): void {
+    const m = this.map;
+    if (m.has(key)) m.delete(key);
+    else if (m.size >= this.cap) {
+      m.delete(m.keys().next().value as K);
+      this.evictions++;
+      this.onEvict?.(1);
+    }
+    m.set(key, value);
+  }
+
+  /** The entry of `key`, made the most recently used; created by `make` when absent. */
+  upsert(key: K, make: () => V): V {
+    const m = this.map;
+    const v = m.get(key);
+    if (v !== undefined) {
+      m.delete(key);
+      m.set(key, v);
+      return v;
+    }
+    const fresh = make();
+    this.set(key, fresh);
+    return fresh;
+  }
+
+  delete(key: K): boolean {
+    return this.map.delete(key);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+
+  /** Entries from least to most recently used. */
+  entries(): IterableIterator<[K, V]> {
+    return this.map.entries();
+  }
+
+  values(): IterableIterator<V> {
+    return this.map.values();
+  }
+
+  /** Removes every entry `stale` says is done (a sweep, at most once per second of capture time). */
+  sweep(stale: (value: V, key: K) => boolean): void {
+    for (const [k, v] of this.map) if (stale(v, k)) this.map.delete(k);
+  }
+}
+
+/**
+ * Distinct values in a fixed 1,024-bit set (linear counting, Whang et al. 1990): add a 32-bit value, read an
+ * estimate of how many distinct values were added. Exact enough below a few hundred (what scan thresholds
+ * need), 128 bytes whatever the input. `values` keeps the first few values for the alert's details.
+ */
+export class DistinctCounter {
+  private readonly bits = new Uint32Array(32);
+  private zeros = 1024;
+  /** The first `keep` distinct values, in order (for an alert: the first ports probed, say). */
+  readonly first: number[] = [];
+
+  constructor(private readonly keep = 8) {}
+
+  /** Adds a value; returns true when it set a bit that was clear (a value certainly not seen before). */
+  add(value: number): boolean {
+    const h = mix32(value) & 1023;
+    const w = h >>> 5;
+    const b = 1 << (h & 31);
+    const bits = this.bits;
+    if ((bits[w]! & b) !== 0) return false;
+    bits[w] = bits[w]! | b;
+    this.zeros--;
+    if (this.first.length < this.keep) this.first.push(value);
+    return true;
+  }
+
+  /** The estimated number of distinct values added (exact while no two collided). */
+  get estimate(): number {
+    if (this.zeros === 0) return 1024 * Math.log(1024); // saturated: at least ~7,000
+    return Math.round(-1024 * Math.log(this.zeros / 1024));
+  }
+
+  clear(): void {
+    this.bits.fill(0);
+    this.zeros = 1024;
+    this.first.length = 0;
+  }
+}
+
+/** A 32-bit integer hash (lowbias32): spreads ports and addresses over the counter's bits. */
+export function mix32(x: number): number {
+  x ^= x >>> 16;
+  x = Math.imul(x, 0x7feb352d);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x846ca68b);
+  x ^= x >>> 16;
+  return x >>> 0;
+}
+
+/**
+ * A table key for an address given as four words (DecodedPacket.src/dst, a flow's address words): the
+ * IPv4 address itself as a number, an IPv6 address as a 53-bit mix of its words (distinct addresses
+ * colliding is as unlikely as in the flow table's own hash, and only merges two counters).
+ */
+export function addressKey(w0: number, w1: number, w2: number, w3: number, ipVersion: number): number {
+  if (ipVersion === 4) return w0 >>> 0;
+  const hi = mix32(w0 ^ mix32(w1 ^ 0x9e3779b9));
+  const lo = mix32(w2 ^ mix32(w3 ^ 0x85ebca6b));
+  return (hi & 0x1fffff) * 0x100000000 + lo + 0x100000000; // above every IPv4 key
+}
+
+/** A flow's client (`server` false) or server address as a table key. */
+export function flowAddressKey(flow: Flow, server: boolean): number {
+  return server
+    ? addressKey(flow.serverAddr0, flow.serverAddr1, flow.serverAddr2, flow.serverAddr3, flow.ipVersion)
+    : addressKey(flow.clientAddr0, flow.clientAddr1, flow.clientAddr2, flow.clientAddr3, flow.ipVersion);
+}
+
+/** Shannon entropy of `data[start, end)` in bits per byte (0 to 8). */
+export function entropy(data: Uint8Array, start: number, end: number, scratch: Uint32Array = new Uint32Array(256)): number {
+  const n = end - start;
+  if (n <= 0) return 0;
+  scratch.fill(0);
+  for (let i = start; i < end; i++) scratch[data[i]!]!++;
+  let h = 0;
+  for (let i = 0; i < 256; i++) {
+    const c = scratch[i]!;
+    if (c > 0) {
+      const q = c / n;
+      h -= q * Math.log2(q);
+    }
+  }
+  return h;
+}
