@@ -415,6 +415,8 @@ export class Decoder {
         case EtherType.ARP:
         case EtherType.RARP:
           out.etherType = type;
+          // Where the ARP body starts, for the threat stage's `link` hook (ipVersion stays 0: not IP).
+          out.l3Offset = off;
           out.addLayer(Layer.ARP);
           return;
         case 0:
