@@ -107,6 +107,21 @@ describe('dns_spoof', () => {
     // Queries to multicast and broadcast addresses: anyone may answer.
     d.record!(flowOf(CLIENT, 5353, '224.0.0.251', 53), 'dns', dnsQuery('printer.example', 1, 4), 1004);
     d.record!(flowOf(CLIENT, 5353, '192.168.1.9', 53), 'dns', dnsResponse('printer.example', 1, [], { id: 4 }), 1004.01);
+    // A stub falling back to its second server with the same id and port; the two answer differently (CDN).
+    d.record!(flowOf(CLIENT, 40002, SERVER, 53), 'dns', dnsQuery('cdn.example', 1, 6), 1005);
+    d.record!(flowOf(CLIENT, 40002, '8.8.8.8', 53), 'dns', dnsQuery('cdn.example', 1, 6), 1006);
+    d.record!(
+      flowOf(CLIENT, 40002, '8.8.8.8', 53),
+      'dns',
+      dnsResponse('cdn.example', 1, [aRecord('cdn.example', '7.7.7.7')], { id: 6 }),
+      1006.01,
+    );
+    d.record!(
+      flowOf(CLIENT, 40002, SERVER, 53),
+      'dns',
+      dnsResponse('cdn.example', 1, [aRecord('cdn.example', '7.7.7.8')], { id: 6 }),
+      1006.05,
+    );
     // A late response, after the query expired.
     d.record!(flow, 'dns', dnsQuery('late.example', 1, 5), 1010);
     d.record!(flow, 'dns', dnsResponse('late.example', 1, [aRecord('late.example', '5.5.5.5')], { id: 5 }), 1010.01);

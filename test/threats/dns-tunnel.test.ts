@@ -67,10 +67,10 @@ describe('dns_tunnel', () => {
     const { r, d } = detector();
     const rand = mulberry32(4);
     const flow = flowOf('10.0.0.5', 40000, RESOLVER, 53);
-    // Long random labels, type A, one query every 2 s: long labels (2) + entropy (1) = 3, no rate, no types.
+    // Long random labels, type A, one query every 2.5 s: long labels (2) + entropy (1) = 3, no rate, no types.
     let fired = -1;
     for (let i = 0; i < 120; i++) {
-      d.record!(flow, 'dns', dnsQuery(tunnelName(rand, 'example.org', 48), 1, i), 1000 + 2 * i);
+      d.record!(flow, 'dns', dnsQuery(tunnelName(rand, 'example.org', 48), 1, i), 1000 + 2.5 * i);
       if (fired < 0 && r.findings.length > 0) fired = i + 1;
       if (i + 1 === 90) expect(r.findings).toEqual([]);
     }
@@ -85,7 +85,7 @@ describe('dns_tunnel', () => {
     const { r, d } = detector(10_000, { minScore: 4 });
     const rand = mulberry32(4);
     const flow = flowOf('10.0.0.5', 40000, RESOLVER, 53);
-    for (let i = 0; i < 120; i++) d.record!(flow, 'dns', dnsQuery(tunnelName(rand, 'example.org', 48), 1, i), 1000 + 2 * i);
+    for (let i = 0; i < 120; i++) d.record!(flow, 'dns', dnsQuery(tunnelName(rand, 'example.org', 48), 1, i), 1000 + 2.5 * i);
     expect(r.findings).toEqual([]);
   });
 

@@ -7,7 +7,7 @@
  * their answers are unsolicited by design). A query leaves an outstanding entry keyed by (client address,
  * client port, transaction id, question name) with the server it was sent to, for `answerWindow` seconds.
  * A response (addressed to the client, from its sender by the record's direction) is then:
- * - for an outstanding query, from another address than the one asked: `unexpected_source` (a spoofer
+ * - for an outstanding query, from another address than those asked: `unexpected_source` (a spoofer
  *   that answers with its own address, or a forged source that guessed wrong);
  * - for an outstanding query already answered, with another answer set (the answers' types and data,
  *   compared as a set, order and TTLs ignored; rcode included): `conflicting_answers`, the race;
@@ -19,7 +19,8 @@
  * Benign cases and how they are kept out: a retransmitted identical response (same answer set) matches;
  * a truncated (TC) UDP response is not compared (its sections are partial) and the TCP retry is another
  * transport, not tracked; queries to multicast or broadcast addresses are not tracked (any host may
- * answer). A multi-homed resolver answering from another address than the one asked would raise
+ * answer); a stub that falls back to its next server with the same id and port (Windows does) has asked
+ * both, and their answers are not compared with each other (a CDN answers by resolver). A multi-homed resolver answering from another address than the one asked would raise
  * `unexpected_source`: rare (resolvers bind their service address, and clients such as dig warn "reply
  * from unexpected source" and drop such answers), and treated as suspicious here as it is there. A
  * resolver whose answer changes between two responses to one retransmitted query (cache expiry between
@@ -54,7 +55,14 @@ interface Pending {
   clientPort: number;
   id: number;
   nameHash: number;
+  /** The servers the query was sent to (a stub falls back to its next server with the same id and port). */
   serverKey: number;
+  serverKey2: number;
+  serverKey3: number;
+  /** Sent to more servers than the three kept: any responder may be one of them. */
+  manyServers: boolean;
+  /** The responder whose answer gave `signature`. */
+  signer: number;
   responses: number;
   /** Answer-set signature of the first compared response, -1 until one. */
   signature: number;
@@ -222,6 +230,12 @@ class DnsSpoofDetector implements ThreatDetector {
       if (x !== undefined) {
         x.time = now; // a retransmission: its responses are compared as one exchange's
         x.retransmitted = true;
+        const server = flowAddressKey(flow, serverIsFlowServer);
+        if (server !== x.serverKey && server !== x.serverKey2 && server !== x.serverKey3) {
+          if (x.serverKey2 === -1) x.serverKey2 = server;
+          else if (x.serverKey3 === -1) x.serverKey3 = server;
+          else x.manyServers = true;
+        }
       } else
         this.pending.set(key, {
           time: now,
@@ -229,6 +243,10 @@ class DnsSpoofDetector implements ThreatDetector {
           id: msg.id & 0xffff,
           nameHash,
           serverKey: flowAddressKey(flow, serverIsFlowServer),
+          serverKey2: -1,
+          serverKey3: -1,
+          manyServers: false,
+          signer: -1,
           responses: 0,
           signature: -1,
           firstAnswer: '',
@@ -254,7 +272,7 @@ class DnsSpoofDetector implements ThreatDetector {
     const aw = this.o.answerWindow;
     if (x !== undefined && x.clientPort === clientPort && x.id === id && x.nameHash === nameHash && now - x.time <= aw) {
       x.responses++;
-      if (responderKey !== x.serverKey) {
+      if (responderKey !== x.serverKey && responderKey !== x.serverKey2 && responderKey !== x.serverKey3 && !x.manyServers) {
         const asked = this.serverText(x.serverKey, flow, clientIsFlowClient);
         this.spoofed(flow, senderIsClient, now, 'unexpected_source', q.name, {
           askedServer: asked,
@@ -267,12 +285,15 @@ class DnsSpoofDetector implements ThreatDetector {
       const sig = answerSignature(msg);
       if (x.signature === -1) {
         x.signature = sig;
+        x.signer = responderKey;
         x.firstAnswer = firstAnswerText(msg);
         x.firstRcode = msg.rcode | 0;
         return;
       }
       // A retransmitted query may get an error first and an answer later (or the reverse): not a race.
       if (x.retransmitted && (x.firstRcode !== 0 || (msg.rcode | 0) !== 0)) return;
+      // Two servers asked may answer differently (a CDN answers by resolver): only one responder's answers compare.
+      if (responderKey !== x.signer) return;
       if (sig !== x.signature)
         this.spoofed(flow, senderIsClient, now, 'conflicting_answers', q.name, {
           firstAnswer: x.firstAnswer,

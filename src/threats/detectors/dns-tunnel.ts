@@ -5,7 +5,9 @@
  * What it sees: `dns` records (queries; and responses whose query the flow did not see, so that a capture
  * of one direction still counts), from the `record` hook. mDNS and LLMNR are other record types and never
  * reach it. Per client address and registered domain (approximated: the last two labels, or three when the
- * second-level label is one of the common public-suffix second levels below, as in `example.co.uk`), over
+ * second-level label is one of the common public-suffix second levels below, as in `example.co.uk`; a name
+ * whose last label cannot be a top-level domain, as dnscat2's direct mode `dnscat.<hex>.<hex>`, is grouped
+ * by its first label), over
  * `window` seconds: how many distinct subdomains were asked (a `DistinctCounter` of the subdomain's hash:
  * a tunnel never repeats a name, or caches would eat its data), how many queries had a label of
  * `minLabelLength` characters or more, the mean Shannon entropy of the subdomain's characters (case folded:
@@ -98,6 +100,23 @@ function pairKey(a: number, b: number): number {
   return (h1 & 0x1fffff) * 0x100000000 + h2;
 }
 
+/**
+ * Whether `s[start, end)` can be a top-level domain: letters only and at most 24 of them (the longest
+ * delegated TLDs are 18 letters; IDN TLDs are `xn--` then letters and digits).
+ */
+function tldLike(s: string, start: number, end: number): boolean {
+  const n = end - start;
+  if (n < 2 || n > 24) return false;
+  const idn = n > 4 && labelIs(s, start, start + 4, 'xn--');
+  for (let i = idn ? start + 4 : start; i < end; i++) {
+    const c = s.charCodeAt(i) | 0x20;
+    if (c >= 97 && c <= 122) continue;
+    if (idn && ((c >= 48 && c <= 57) || c === 45)) continue;
+    return false;
+  }
+  return true;
+}
+
 /** Whether `s[start, end)` equals `word` (lower case), ASCII case folded. */
 function labelIs(s: string, start: number, end: number, word: string): boolean {
   if (end - start !== word.length) return false;
@@ -124,7 +143,7 @@ export const dnsTunnel: ThreatDetectorDef<DnsTunnelOptions> = {
     minLongShare: 0.5,
     minEntropy: 3.5,
     minTypeShare: 0.5,
-    minRate: 60,
+    minRate: 30,
     minScore: 3,
   },
   docs: {
@@ -195,7 +214,20 @@ class DnsTunnelDetector implements ThreatDetector {
     if (d1 < 0) return; // a single label: nothing under a domain
     if (labelIs(name, d1 + 1, end, 'arpa') || labelIs(name, d1 + 1, end, 'local')) return;
     let base = d2 + 1; // start of the registered domain (0 when the name is the domain)
-    if (end - d1 - 1 === 2 && d2 >= 0) {
+    // The registered domain is name[domStart, domEnd), the subdomain name[subStart, subEnd).
+    let domStart = 0;
+    let domEnd = end;
+    let subStart = 0;
+    let subEnd = -1;
+    if (!tldLike(name, d1 + 1, end)) {
+      // No real top-level domain (dnscat2's direct mode: `dnscat.<hex>.<hex>` sent to the server's address):
+      // the first label is what the names share, the rest is the data.
+      let f = 0;
+      while (name.charCodeAt(f) !== 46) f++;
+      domEnd = f;
+      subStart = f + 1;
+      subEnd = end;
+    } else if (end - d1 - 1 === 2 && d2 >= 0) {
       // A country code: a common second level makes the domain three labels (example.co.uk).
       for (const sl of SECOND_LEVELS)
         if (labelIs(name, d2 + 1, d1, sl)) {
@@ -203,15 +235,18 @@ class DnsTunnelDetector implements ThreatDetector {
           break;
         }
     }
-    // The subdomain is name[0, base - 1): its length, longest label, and DNS-SD names (`_service._tcp`).
-    const subEnd = base - 1;
+    if (subEnd < 0) {
+      domStart = base;
+      subEnd = base - 1;
+    }
+    // The subdomain: its length, longest label, and DNS-SD names (`_service._tcp`).
     let maxLabel = 0;
-    let labelStart = 0;
+    let labelStart = subStart;
     let subChars = 0;
     const scratch = this.scratch;
-    if (subEnd > 0) {
+    if (subEnd > subStart) {
       scratch.fill(0);
-      for (let i = 0; i <= subEnd; i++) {
+      for (let i = subStart; i <= subEnd; i++) {
         const c = i < subEnd ? name.charCodeAt(i) : 46;
         if (c === 46) {
           if (i - labelStart > maxLabel) maxLabel = i - labelStart;
@@ -226,12 +261,12 @@ class DnsTunnelDetector implements ThreatDetector {
     }
     const clientIsFlowClient = isQuery ? msg.direction !== 'to_client' : msg.direction === 'to_client';
     const clientKey = flowAddressKey(flow, !clientIsFlowClient);
-    const domainHash = foldedHash(name, base, end);
+    const domainHash = foldedHash(name, domStart, domEnd);
     const key = pairKey(clientKey, domainHash);
     const o = this.o;
     let e = this.table.get(key);
     if (e === undefined) {
-      e = newEntry(name.slice(base, end).toLowerCase(), now);
+      e = newEntry(name.slice(domStart, domEnd).toLowerCase(), now);
       this.table.set(key, e);
     } else {
       this.table.set(key, e); // most recently used
@@ -281,7 +316,7 @@ class DnsTunnelDetector implements ThreatDetector {
       e.entropySum += h;
     }
     // A subdomain not seen before (certainly) is the only event that can cross the distinct threshold.
-    if (!e.unique.add(foldedHash(name, 0, subEnd)) || e.reported) return;
+    if (!e.unique.add(foldedHash(name, subStart, subEnd)) || e.reported) return;
     const unique = e.unique.estimate;
     if (unique < o.minUniqueSubdomains) return;
     const elapsed = now - e.start;
@@ -331,7 +366,7 @@ class DnsTunnelDetector implements ThreatDetector {
         queryTypes: types,
         score,
         signs,
-        sampleNames: e.samples.slice(),
+        sampleNames: e.samples.map((n) => (n.length > 100 ? `${n.slice(0, 100)}…` : n)),
       },
     });
   }
