@@ -28,9 +28,9 @@
  * round-robin order changes out, an error then an answer to a retransmitted query is not compared, the
  * rest is rare enough to alert on.
  *
- * Suricata raises `dns` decoder events for id mismatches within one flow only; Zeek's `dns` log keeps
- * answers but has no spoofing notice in the stock scripts. This follows the checks stub resolvers and
- * dnsspoof detectors make (source address, id and question must match; two answers to one query).
+ * Suricata's DNS app-layer events judge one message at a time (`not_request`, `not_response`,
+ * `malformed_data`, `z_flag_set`...): none compares two answers or the answering address. This follows the
+ * checks a stub resolver makes (source address, id and question must match) and adds the two-answers race.
  *
  * State: outstanding queries (a `BoundedMap` of small entries, swept after `answerWindow`), the names
  * each client asked recently (for id guessing; a distinct counter only once a mismatch is seen), and

@@ -29,9 +29,10 @@
  * What may still fire, rightly in the sense that it is data over DNS: anti-virus and reputation services
  * that look file hashes up as names (long hex labels under one domain, many per minute).
  *
- * Zeek's stock scripts have no tunnel detector (its `dns` log feeds external analytics); Suricata and Snort
- * rules match known tools' names or a query longer than N bytes. This is the usual behavioural reading
- * (long, random, unique names under one domain) with thresholds in the options.
+ * Zeek's stock scripts have no tunnel detector; the `anomalous-dns` Zeek package tracks the same kinds of
+ * sign (request types, request and answer sizes, unique queries per domain); Suricata and Snort rules match
+ * known tools' names or a query longer than N bytes. This is that behavioural reading (long, random,
+ * unique names under one domain) with the thresholds in the options.
  *
  * State: one entry per (client, domain) in a `BoundedMap` capped by `maxTracked` (about 250 bytes: a
  * 128-byte distinct counter and a dozen numbers); entries idle for a window are swept by `tick`.

@@ -19,8 +19,8 @@
  * 1400` MTU probes are large and their incrementing pattern is near 8 bits of entropy, but it is the same
  * pattern every time and echoed, so neither sign holds; traceroute's probes are answered by ICMP errors
  * (the `icmpError` hook, not read here) and small echoes. Snort and Suricata rules match known tunnel
- * tools' payloads or an echo larger than a size; Zeek's old `detect-ICMP-tunnels` policy compared request
- * and reply payloads, which is the asymmetry sign here.
+ * tools' payloads or an echo larger than a size; Bro's old `icmp.bro` policy raised `ICMPAsymPayload` when an
+ * echo reply's payload was not the request's, which is the asymmetry sign here.
  *
  * State: one entry per pair (about 20 numbers) in a `BoundedMap` capped by `maxTracked`, swept by `tick`
  * once idle for a window. Per packet: no allocation; hashing and entropy only on echo payloads, bounded
