@@ -414,8 +414,8 @@ export class Decoder {
           return;
         case EtherType.ARP:
         case EtherType.RARP:
+          // Not IP: the frame ends here for the flow stages; the threat stage reads the ARP body at l3Offset.
           out.etherType = type;
-          // Where the ARP body starts, for the threat stage's `link` hook (ipVersion stays 0: not IP).
           out.l3Offset = off;
           out.addLayer(Layer.ARP);
           return;
