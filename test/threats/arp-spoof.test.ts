@@ -50,7 +50,7 @@ describe('arp_spoof', () => {
     for (let i = 0; i < 10; i++) feed(d, poison, 1010 + 2 * i);
     expect(r.findings).toHaveLength(1);
     const f = r.findings[0]!;
-    expect(f.attacker).toBe(ATTACKER_MAC);
+    expect(f.attacker).toBeNull(); // its own address was never seen
     expect(f.target).toBe(GW);
     expect(f.details).toMatchObject({
       mac: ATTACKER_MAC,
@@ -71,8 +71,17 @@ describe('arp_spoof', () => {
     expect(r.findings).toEqual([]);
     feed(d, { op: 2, senderMac: GW_MAC, senderIp: GW, targetMac: VICTIM_MAC, targetIp: VICTIM }, 1010.002);
     expect(r.findings).toHaveLength(1);
-    expect(r.findings[0]!.attacker).toBe(ATTACKER_MAC);
-    expect(r.findings[0]!.details).toMatchObject({ contestedChanges: 2, signs: ['contested_changes'] });
+    expect(r.findings[0]!.details).toMatchObject({ mac: ATTACKER_MAC, contestedChanges: 2, signs: ['contested_changes'] });
+  });
+
+  it("the attacker is the suspect MAC's own address when it was seen asking from it", () => {
+    const { r, d } = detector();
+    resolveGateway(d, 1000);
+    feed(d, { op: 1, senderMac: ATTACKER_MAC, senderIp: '192.168.1.66', targetIp: GW }, 1001);
+    for (let i = 0; i < 10; i++) feed(d, poison, 1010 + 2 * i);
+    expect(r.findings).toHaveLength(1);
+    expect(r.findings[0]!.attacker).toBe('192.168.1.66');
+    expect(r.findings[0]!.target).toBe(GW);
   });
 
   it('benign: a DHCP address moving to a new MAC after the old one went quiet, and ordinary resolution', () => {
@@ -157,7 +166,7 @@ describe('arp_spoof', () => {
       if ((i & 1023) === 0) d.tick!(1000 + i * 0.001);
       if (d.size() > max) max = d.size();
     }
-    expect(max).toBeLessThanOrEqual(3 * 1000); // three tables, each capped at maxTracked
+    expect(max).toBeLessThanOrEqual(4 * 1000); // four tables, each capped at maxTracked
     expect(r.evictions).toBeGreaterThan(0);
   });
 

@@ -27,9 +27,12 @@
  * scripts log ARP without a poisoning notice; Snort's arpspoof preprocessor checks replies against a
  * configured IP-to-MAC list and Ethernet/ARP address mismatches. This detector learns the list instead.
  *
- * State: three `BoundedMap`s capped by `maxTracked` (bindings of six numbers, request times, suspect MACs
- * of a few numbers and, once they claim a second address, a 128-byte distinct counter). Per frame: no
- * allocation for a known binding.
+ * The finding's attacker is the suspect MAC's own address when it was seen asking from it (ARP requests
+ * for other hosts), else null; the MAC is always in the details, the claimed address is the target.
+ *
+ * State: four `BoundedMap`s capped by `maxTracked` (bindings of four numbers, request times, suspect MACs
+ * of a few numbers and, once they claim a second address, a 128-byte distinct counter, MAC to own
+ * address). Per frame: no allocation for a known binding.
  */
 import type { DecodedPacket } from '../../decode/packet.js';
 import { BoundedMap, DistinctCounter, mix32 } from '../tables.js';
@@ -115,6 +118,8 @@ class ArpSpoofDetector implements ThreatDetector {
   private readonly bindings: BoundedMap<number, Binding>;
   private readonly requests: BoundedMap<number, number>;
   private readonly suspects: BoundedMap<number, Suspect>;
+  /** MAC to the address it asks from (its own): the attacker's address in a finding, when known. */
+  private readonly owners: BoundedMap<number, number>;
   private nextSweep = 0;
 
   constructor(
@@ -125,10 +130,11 @@ class ArpSpoofDetector implements ThreatDetector {
     this.bindings = new BoundedMap(ctx.maxTracked, evicted);
     this.requests = new BoundedMap(ctx.maxTracked, evicted);
     this.suspects = new BoundedMap(ctx.maxTracked, evicted);
+    this.owners = new BoundedMap(ctx.maxTracked, evicted);
   }
 
   size(): number {
-    return this.bindings.size + this.requests.size + this.suspects.size;
+    return this.bindings.size + this.requests.size + this.suspects.size + this.owners.size;
   }
 
   tick(now: number): void {
@@ -187,6 +193,9 @@ class ArpSpoofDetector implements ThreatDetector {
         victimMac = mac;
       } else victimMac = b.owner;
     }
+    // A request (not an announcement) for another address, from the binding's owner: the asker's own address.
+    if (op === 1 && !gratuitous && !contested && this.bindings.get(senderIp)?.owner === mac && this.owners.get(mac) !== senderIp)
+      this.owners.set(mac, senderIp);
     if (!contested && !unsolicited && !gratuitous) return;
     // The suspect's counters.
     let s = this.suspects.get(suspectMac);
@@ -229,9 +238,11 @@ class ArpSpoofDetector implements ThreatDetector {
     s.reported = true;
     const sampleIps: string[] = [];
     if (s.claims !== null) for (const ip of s.claims.first) sampleIps.push(ipText(ip));
+    // The attacker's own address when it was seen asking from it (a MAC is no IP address for the event).
+    const own = this.owners.get(suspectMac);
     this.ctx.report({
       now,
-      attacker: macText(suspectMac),
+      attacker: own === undefined || own === senderIp ? null : ipText(own),
       target: ipText(senderIp),
       count: signs[0] === 'gratuitous_storm' ? s.gratuitous : s.changes > 0 ? s.changes : claimed,
       proto: 'ARP',
