@@ -150,7 +150,8 @@ export const dnsTunnel: ThreatDetectorDef<DnsTunnelOptions> = {
   docs: {
     window: 'seconds over which a client and domain are judged (counters restart after it)',
     minUniqueSubdomains: 'distinct subdomains of one domain asked by one client in the window (required)',
-    minLabelLength: 'characters in a label for the query to count as having a long label',
+    minLabelLength:
+      'characters in a label (presentation form: a binary byte is 4, `\\DDD`) for the query to count as having a long label',
     minLongShare: 'share of the queries with a long label for the long-label sign (weight 2)',
     minEntropy: 'mean Shannon entropy of the subdomain characters, bits per character, for the entropy sign (weight 1)',
     minTypeShare: 'share of TXT/NULL/CNAME/MX/private-type queries for the record-type sign (weight 1)',
@@ -318,7 +319,9 @@ class DnsTunnelDetector implements ThreatDetector {
     }
     // A subdomain not seen before (certainly) is the only event that can cross the distinct threshold.
     if (!e.unique.add(foldedHash(name, subStart, subEnd)) || e.reported) return;
-    const unique = e.unique.estimate;
+    // The estimate may run a little past the truth; distinct subdomains cannot outnumber the queries.
+    const estimate = e.unique.estimate;
+    const unique = estimate < e.queries ? estimate : e.queries;
     if (unique < o.minUniqueSubdomains) return;
     const elapsed = now - e.start;
     const rate = (e.queries * 60) / (elapsed > 60 ? elapsed : 60);
