@@ -11,6 +11,13 @@ import type { Flow } from '../flow/flow.js';
  */
 export class BoundedMap<K, V> {
   private readonly map = new Map<K, V>();
+  /**
+   * A live iterator over the keys, kept from one eviction to the next: every key before its position was
+   * evicted, so its next key is the least recently used. A fresh `keys().next()` per eviction would walk
+   * over the slots of every entry deleted since the Map last compacted (V8 leaves them in place), about
+   * 20 µs per eviction at a cap of 65,536.
+   */
+  private oldest: IterableIterator<K> | null = null;
   /** Entries evicted to stay under the cap, over the table's life. */
   evictions = 0;
 
@@ -38,7 +45,12 @@ export class BoundedMap<K, V> {
     const m = this.map;
     if (m.has(key)) m.delete(key);
     else if (m.size >= this.cap) {
-      m.delete(m.keys().next().value as K);
+      let r = this.oldest?.next();
+      if (r === undefined || r.done === true) {
+        this.oldest = m.keys();
+        r = this.oldest.next();
+      }
+      m.delete(r.value as K);
       this.evictions++;
       this.onEvict?.(1);
     }
@@ -65,6 +77,7 @@ export class BoundedMap<K, V> {
 
   clear(): void {
     this.map.clear();
+    this.oldest = null;
   }
 
   /** Entries from least to most recently used. */
