@@ -181,8 +181,10 @@ class ArpSpoofDetector implements ThreatDetector {
     let suspectMac = mac;
     const b = this.bindings.get(senderIp);
     if (b === undefined) this.bindings.set(senderIp, { mac, owner: mac, last: now, previous: 0 });
-    else if (b.mac === mac) b.last = now;
-    else {
+    else if (b.mac === mac) {
+      if (now - b.last >= 1) this.bindings.set(senderIp, b); // most recently used, at most once a second
+      b.last = now;
+    } else {
       contested = now - b.last <= o.rebindWindow;
       b.previous = b.mac;
       b.mac = mac;

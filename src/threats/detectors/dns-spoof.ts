@@ -256,8 +256,8 @@ class DnsSpoofDetector implements ThreatDetector {
       const nk = pairKey(clientKey, nameHash);
       const asked = this.names.get(nk);
       if (asked !== undefined) {
+        if (now - asked.time >= 1) this.names.set(nk, asked); // most recently used, at most once a second
         asked.time = now;
-        this.names.set(nk, asked);
       } else this.names.set(nk, { time: now, mismatches: null });
       return;
     }

@@ -271,7 +271,7 @@ class DnsTunnelDetector implements ThreatDetector {
       e = newEntry(name.slice(domStart, domEnd).toLowerCase(), now);
       this.table.set(key, e);
     } else {
-      this.table.set(key, e); // most recently used
+      if (now - e.last >= 1) this.table.set(key, e); // most recently used (refreshed at most once a second)
       if (now - e.start >= o.window) resetEntry(e, now);
     }
     e.last = now;
