@@ -5,12 +5,13 @@
  * What it sees: ICMP and ICMPv6 echo requests and replies (types 8/0, 128/129) from the `icmp` hook;
  * every other ICMP type returns at once. Per (requester, responder) pair over `window` seconds: echo
  * packets, payload bytes, and for payloads of 128 bytes or more (fewer bytes cannot show 6 bits of entropy
- * per byte) the Shannon entropy of the first 1,024 bytes (`entropy` of tables.ts with a reused scratch
- * array). A payload is tunnel-like when its entropy reaches `minEntropy`, it is not the incrementing
- * pattern ping fills its data with, and it differs from the previous payload in the same direction (a
- * real ping repeats its data; only the leading timestamp changes, so the content hash skips the first 16
- * bytes). A reply is asymmetric when it does not echo the last request (another size or other content, as
- * RFC 792 requires an echo to carry the request's data back) and differs from the previous reply too.
+ * per byte) the Shannon entropy of the first 256 bytes (encrypted or compressed data is uniform
+ * throughout; 256 random bytes measure about 7.2 bits). A payload is tunnel-like when its entropy reaches
+ * `minEntropy`, it is not the incrementing pattern ping fills its data with, and it differs from the
+ * previous payload in the same direction (a real ping repeats its data; only the leading timestamp
+ * changes, so the content hash skips the first 16 bytes). A reply is asymmetric when it does not echo
+ * the last request (another size or other content, as RFC 792 requires an echo to carry the request's
+ * data back) and differs from the previous reply too.
  *
  * It fires once per window when the pair has `minPackets` echo packets and either (a) the mean payload is
  * at least `minMeanPayload` bytes and at least `minTunnelShare` of the measured payloads are tunnel-like,
@@ -22,9 +23,14 @@
  * tools' payloads or an echo larger than a size; Bro's old `icmp.bro` policy raised `ICMPAsymPayload` when an
  * echo reply's payload was not the request's, which is the asymmetry sign here.
  *
+ * Cost: at most 64 payloads are measured and 64 replies compared per pair and window (the shares above
+ * are over those samples); a pair's first packet in a window and an echoed reply are not measured, so a
+ * flood of distinct sources costs a table entry per source and no entropy; the entropy is one table read
+ * per byte value (`C_LOG2_C`), not a logarithm per distinct value as tables.ts's `entropy` computes.
+ *
  * State: one entry per pair (about 20 numbers) in a `BoundedMap` capped by `maxTracked`, swept by `tick`
- * once idle for a window. Per packet: no allocation; hashing and entropy only on echo payloads, bounded
- * to 1,024 bytes.
+ * once idle for a window. Per packet: no allocation once the pair has its entry; hashing and entropy only
+ * on echo payloads, bounded to 256 bytes.
  */
 import { formatAddress } from '../../decode/address.js';
 import type { DecodedPacket } from '../../decode/packet.js';
