@@ -20,9 +20,10 @@
  * a truncated (TC) UDP response is not compared (its sections are partial) and the TCP retry is another
  * transport, not tracked; queries to multicast or broadcast addresses are not tracked (any host may
  * answer); a stub that falls back to its next server with the same id and port (Windows does) has asked
- * both, and their answers are not compared with each other (a CDN answers by resolver). A multi-homed resolver answering from another address than the one asked would raise
- * `unexpected_source`: rare (resolvers bind their service address, and clients such as dig warn "reply
- * from unexpected source" and drop such answers), and treated as suspicious here as it is there. A
+ * both, and their answers are not compared with each other (a CDN answers by resolver). A multi-homed
+ * resolver answering from another address than the one asked would raise `unexpected_source`: rare
+ * (resolvers bind their service address, and clients such as dig warn "reply from unexpected source" and
+ * drop such answers), and treated as suspicious here as it is there. A
  * resolver whose answer changes between two responses to one retransmitted query (cache expiry between
  * them, rotating pools answered from different backends) would look like a race: the set comparison keeps
  * round-robin order changes out, an error then an answer to a retransmitted query is not compared, the
