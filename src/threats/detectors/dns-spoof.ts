@@ -67,7 +67,9 @@ interface Pending {
   responses: number;
   /** Answer-set signature of the first compared response, -1 until one. */
   signature: number;
-  firstAnswer: string;
+  /** The first compared response's first answer and rcode (references: text is made only for a finding). */
+  firstAnswer: DnsResourceRecord | null;
+  firstRcodeName: string;
   firstRcode: number;
   /** The query was sent more than once (each copy may be answered). */
   retransmitted: boolean;
@@ -141,8 +143,12 @@ function answerSignature(msg: DnsMessage): number {
 }
 
 function firstAnswerText(msg: DnsMessage): string {
-  const a = Array.isArray(msg.answers) ? msg.answers[0] : undefined;
-  if (a === undefined || a === null || typeof a !== 'object') return msg.rcodeName ?? String(msg.rcode);
+  return answerText(Array.isArray(msg.answers) ? msg.answers[0] : undefined, msg.rcodeName ?? String(msg.rcode));
+}
+
+/** `A 192.0.2.1`, `CNAME x.example`, or the rcode when there is no answer. */
+function answerText(a: DnsResourceRecord | null | undefined, rcodeName: string): string {
+  if (a === undefined || a === null || typeof a !== 'object') return rcodeName;
   const r = a.rdata;
   const text = r?.kind === 'address' ? r.address : r?.kind === 'name' ? r.name : (r?.kind ?? '');
   return `${a.typeName} ${text}`;
@@ -250,7 +256,8 @@ class DnsSpoofDetector implements ThreatDetector {
           signer: -1,
           responses: 0,
           signature: -1,
-          firstAnswer: '',
+          firstAnswer: null,
+          firstRcodeName: '',
           firstRcode: 0,
           retransmitted: false,
         });
@@ -287,7 +294,8 @@ class DnsSpoofDetector implements ThreatDetector {
       if (x.signature === -1) {
         x.signature = sig;
         x.signer = responderKey;
-        x.firstAnswer = firstAnswerText(msg);
+        x.firstAnswer = Array.isArray(msg.answers) ? (msg.answers[0] ?? null) : null;
+        x.firstRcodeName = typeof msg.rcodeName === 'string' ? msg.rcodeName : '';
         x.firstRcode = msg.rcode | 0;
         return;
       }
@@ -297,7 +305,7 @@ class DnsSpoofDetector implements ThreatDetector {
       if (responderKey !== x.signer) return;
       if (sig !== x.signature)
         this.spoofed(flow, senderIsClient, now, 'conflicting_answers', q.name, {
-          firstAnswer: x.firstAnswer,
+          firstAnswer: answerText(x.firstAnswer, x.firstRcodeName),
           otherAnswer: firstAnswerText(msg),
           id,
         });
