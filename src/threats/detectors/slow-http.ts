@@ -149,7 +149,7 @@ class SlowHttpDetector implements ThreatDetector {
     const c = this.flows.get(flow.id);
     if (c === undefined) return;
     // Judged one last time (a capture's end ends every open connection), then counted until the next tick.
-    if (this.judge(c, now)) this.drop(c, now, true);
+    if (this.judge(c, now, true)) this.drop(c, now, true);
   }
 
   tick(now: number): void {
@@ -159,7 +159,8 @@ class SlowHttpDetector implements ThreatDetector {
         p.endedSinceTick = 0;
       }
     }
-    for (const c of this.flows.values()) this.judge(c, now);
+    // Every candidate first, then the pairs: a finding counts all that are slow this second.
+    for (const c of this.flows.values()) this.judge(c, now, false);
     for (const p of this.pairs.values()) if (p.open >= this.minConnections) this.maybeReport(p, now);
     // Pairs with nothing slow left and nothing reported within the window go.
     const w = this.windowSec;
@@ -189,9 +190,10 @@ class SlowHttpDetector implements ThreatDetector {
 
   /**
    * Judges a candidate at `now`; drops it when it cannot be slow any more. Returns whether it is still
-   * tracked (and then whether it is slow is in `c.slow`).
+   * tracked (and then whether it is slow is in `c.slow`). `report`: its pair may report now (at a flow's
+   * end; a tick reports after judging every candidate).
    */
-  private judge(c: Candidate, now: number): boolean {
+  private judge(c: Candidate, now: number, report: boolean): boolean {
     const f = c.flow;
     const tcp = f.tcp;
     if (tcp === null || (f.appProto !== null && f.appProto !== 'http')) return this.drop(c, now, false);
@@ -239,7 +241,7 @@ class SlowHttpDetector implements ThreatDetector {
     p.bytes += sent;
     p.seconds += age;
     if (p.open > p.peak) p.peak = p.open;
-    if (p.open >= this.minConnections) this.maybeReport(p, now);
+    if (report && p.open >= this.minConnections) this.maybeReport(p, now);
     return true;
   }
 

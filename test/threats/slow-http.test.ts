@@ -1,0 +1,217 @@
+/**
+ * slowloris and slow_post (src/threats/detectors/slow-http.ts), hook by hook on hand-made flows: the
+ * reassembler's delivered bytes are set by the test as the seconds pass, as the engine's ticks would see them.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Flow } from '../../src/flow/flow.js';
+import { slowloris, slowPost } from '../../src/threats/detectors/slow-http.js';
+import type { ThreatDetector } from '../../src/threats/types.js';
+import { mulberry32 } from '../helpers/packets.js';
+import { type FakeStreams, make, NO_PACKET, tcpFlow } from './appabuse-helpers.js';
+
+const C = '192.0.2.10';
+const S = '198.51.100.80';
+
+type F = Flow & { streams: FakeStreams };
+
+/** `n` connections from C to S:80 opened at `t0`, each sending `first` bytes then `step` bytes every `every` s. */
+function trickle(
+  ds: ThreatDetector[],
+  n: number,
+  opts: { t0?: number; seconds: number; first?: number; step?: number; every?: number; headersDone?: boolean; end?: boolean },
+): F[] {
+  const t0 = opts.t0 ?? 1000;
+  const flows: F[] = [];
+  for (let i = 0; i < n; i++) {
+    const f = tcpFlow(C, S, 40000 + i, 80, { appProto: null, startSec: t0 });
+    flows.push(f);
+    for (const d of ds) d.flowStarted!(f, NO_PACKET, t0);
+  }
+  for (let s = 1; s <= opts.seconds; s++) {
+    const now = t0 + s;
+    for (const f of flows) {
+      if (s === 1) {
+        f.streams.toServer = opts.first ?? 200;
+        f.appProto = 'http';
+        if (opts.headersDone) for (const d of ds) d.requestHeaders!(f, 'http', now);
+      } else if (s % (opts.every ?? 10) === 0) f.streams.toServer += opts.step ?? 20;
+      f.lastSec = now;
+    }
+    for (const d of ds) d.tick!(now);
+  }
+  if (opts.end) for (const f of flows) for (const d of ds) d.flowEnded!(f, t0 + opts.seconds);
+  return flows;
+}
+
+describe('slowloris', () => {
+  it('10 connections trickling headers for 40 s: one finding, with the count and rate', () => {
+    const { d, ctx } = make(slowloris);
+    trickle([d], 10, { seconds: 40 });
+    expect(ctx.findings).toHaveLength(1);
+    const t = ctx.findings[0]!;
+    expect(t).toMatchObject({ attacker: C, target: S, count: 10, targetPort: 80, proto: 'TCP' });
+    expect(t.details).toMatchObject({ slowConnections: 10, part: 'headers' });
+    expect(t.details.meanBytesPerSecond as number).toBeLessThan(10);
+    // Slow from 30 s after the first byte (second 1): the finding at 1031.
+    expect(t.now).toBe(1031);
+  });
+
+  it('9 connections: nothing (just below minConnections)', () => {
+    const { d, ctx } = make(slowloris);
+    trickle([d], 9, { seconds: 120 });
+    expect(ctx.findings).toEqual([]);
+  });
+
+  it('a ten-minute attack: one finding per window, each with the count then', () => {
+    const { d, ctx } = make(slowloris);
+    trickle([d], 25, { seconds: 600 });
+    expect(ctx.findings).toHaveLength(10);
+    for (const t of ctx.findings) expect(t.count).toBe(25);
+  });
+
+  it('connections that end at the capture’s end are judged then', () => {
+    const { d, ctx } = make(slowloris, { minConnections: 10 });
+    // Ticks stop at 29 s: nobody is slow yet; the end comes at 35 s.
+    const flows = trickle([d], 12, { seconds: 29 });
+    expect(ctx.findings).toEqual([]);
+    for (const f of flows) d.flowEnded!(f, 1035);
+    expect(ctx.findings).toHaveLength(1);
+    expect(ctx.findings[0]!.count).toBe(10);
+    d.tick!(1036);
+    expect(d.size()).toBeLessThanOrEqual(1);
+  });
+
+  it('headers that complete, an answer, fast senders or another protocol: nothing', () => {
+    const { d, ctx } = make(slowloris);
+    // Headers whole (a slow body is slow_post's).
+    trickle([d], 12, { seconds: 60, headersDone: true });
+    // Fast: 2 kB/s of headers that never end (not a trickle).
+    trickle([d], 12, { seconds: 60, first: 2000, step: 20000, every: 10 });
+    // Answered by the server.
+    const answered = trickle([d], 12, { seconds: 10 });
+    for (const f of answered) f.streams.toClient = 500;
+    d.tick!(1100);
+    // Identified as something else on port 80.
+    const other = tcpFlow(C, S, 50000, 80, { appProto: 'ssh' });
+    d.flowStarted!(other, NO_PACKET, 0);
+    d.tick!(1101);
+    expect(ctx.findings).toEqual([]);
+  });
+
+  it('busy browsing: 30 parallel keep-alive connections, requests answered, then idle for minutes', () => {
+    const { d, ctx } = make(slowloris);
+    const p = make(slowPost);
+    const flows: F[] = [];
+    for (let i = 0; i < 30; i++) {
+      const f = tcpFlow(C, S, 41000 + i, 80, { startSec: 0 });
+      flows.push(f);
+      d.flowStarted!(f, NO_PACKET, 0);
+      p.d.flowStarted!(f, NO_PACKET, 0);
+    }
+    for (const f of flows) {
+      f.streams.toServer = 450;
+      d.requestHeaders!(f, 'http', 0.1);
+      p.d.requestHeaders!(f, 'http', 0.1);
+      d.requestDone!(f, 'http', {}, 0.1);
+      p.d.requestDone!(f, 'http', {}, 0.1);
+      f.streams.toClient = 30_000;
+    }
+    for (let s = 1; s < 300; s++) {
+      d.tick!(s);
+      p.d.tick!(s);
+    }
+    expect(ctx.findings).toEqual([]);
+    expect(p.ctx.findings).toEqual([]);
+    expect(d.size()).toBe(0);
+    expect(p.d.size()).toBe(0);
+  });
+
+  it('flows to ports that are not web ports are not candidates', () => {
+    const { d } = make(slowloris);
+    d.flowStarted!(tcpFlow(C, S, 40000, 443), NO_PACKET, 0);
+    d.flowStarted!(tcpFlow(C, S, 40000, 22), NO_PACKET, 0);
+    expect(d.size()).toBe(0);
+  });
+});
+
+describe('slow_post', () => {
+  it('10 connections whose bodies trickle after whole headers: slow_post, not slowloris', () => {
+    const loris = make(slowloris);
+    const post = make(slowPost);
+    trickle([loris.d, post.d], 10, { seconds: 45, first: 400, step: 10, every: 10, headersDone: true });
+    expect(loris.ctx.findings).toEqual([]);
+    expect(post.ctx.findings).toHaveLength(1);
+    expect(post.ctx.findings[0]).toMatchObject({ attacker: C, target: S, count: 10, details: { part: 'body' } });
+    expect(post.ctx.findings[0]!.now).toBe(1031);
+  });
+
+  it('9 connections: nothing; a body at line rate: nothing; a body that completes: nothing', () => {
+    const post = make(slowPost);
+    trickle([post.d], 9, { seconds: 90, headersDone: true });
+    trickle([post.d], 12, { seconds: 90, headersDone: true, step: 50_000, every: 1 });
+    const done = trickle([post.d], 12, { seconds: 20, headersDone: true });
+    for (const f of done) post.d.requestDone!(f, 'http', {}, 1020);
+    for (let s = 21; s < 90; s++) post.d.tick!(1000 + s);
+    expect(post.ctx.findings).toEqual([]);
+  });
+
+  it('slow_post takes HTTP flows on other ports when their headers complete', () => {
+    const post = make(slowPost);
+    const flows: F[] = [];
+    for (let i = 0; i < 10; i++) {
+      const f = tcpFlow(C, S, 40000 + i, 9000);
+      f.streams.toServer = 300;
+      post.d.flowStarted!(f, NO_PACKET, 0);
+      post.d.requestHeaders!(f, 'http', 1);
+      flows.push(f);
+    }
+    for (let s = 2; s <= 40; s++) {
+      for (const f of flows) f.streams.toServer += 1;
+      post.d.tick!(s);
+    }
+    expect(post.ctx.findings).toHaveLength(1);
+    expect(post.ctx.findings[0]!.targetPort).toBe(9000);
+  });
+});
+
+describe('slowloris and slow_post: bounded state and odd input', () => {
+  it('200,000 connections from distinct sources keep the tables under maxTracked', () => {
+    for (const def of [slowloris, slowPost] as const) {
+      const { d, ctx } = make(def as typeof slowloris, {}, 1000);
+      const rand = mulberry32(3);
+      let most = 0;
+      for (let i = 0; i < 200_000; i++) {
+        const f = tcpFlow(C, S, 1024 + (i % 60000), 80);
+        f.clientAddr0 = (rand() * 0xffffffff) >>> 0;
+        f.streams.toServer = 100;
+        d.flowStarted!(f, NO_PACKET, i / 100);
+        if (def === slowPost) d.requestHeaders!(f, 'http', i / 100);
+        if (i % 100 === 0) d.tick!(i / 100);
+        most = Math.max(most, d.size());
+      }
+      expect(most).toBeLessThanOrEqual(1000);
+      expect(ctx.evictions).toBeGreaterThan(100_000);
+    }
+  });
+
+  it('flows without TCP state, unknown types, hooks in odd orders: nothing thrown', () => {
+    const { d, ctx } = make(slowloris);
+    const p = make(slowPost);
+    const f = tcpFlow(C, S, 40000, 80);
+    f.tcp = null;
+    expect(() => {
+      for (const x of [d, p.d]) {
+        x.requestDone!(f, 'http', {}, 1);
+        x.requestHeaders!(f, 'dns', 1);
+        x.flowStarted!(f, NO_PACKET, 1);
+        x.requestHeaders!(f, 'http', 1);
+        x.tick!(100);
+        x.flowEnded!(f, 101);
+        x.flowEnded!(f, 101);
+        x.tick!(Number.NaN);
+      }
+    }).not.toThrow();
+    expect(ctx.findings).toEqual([]);
+    expect(p.ctx.findings).toEqual([]);
+  });
+});
