@@ -102,6 +102,11 @@ export interface ThreatDetector {
   /** An application record of a type the detector listed in `records`. */
   record?(flow: Flow, type: string, payload: object, now: number): void;
   /**
+   * A request is complete (HTTP: its headers, and its body when it has one), before its response: the moment
+   * a slow request stops being slow. `payload` is the record so far.
+   */
+  requestDone?(flow: Flow, type: string, payload: object, now: number): void;
+  /**
    * The header section of a flow's first request is complete (HTTP: the moment the parser reports the
    * flow's server name from Host, `AppHost.serverName` with source `host`). Slow-request detectors tell a
    * trickled header section (slowloris) from a trickled body (slow POST) by it.
