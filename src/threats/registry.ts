@@ -3,7 +3,16 @@
  * `detectors/`; the options, `netsieve threats`, the README's table and the ATT&CK Navigator layer all come
  * from these entries.
  */
+import { httpSmuggling } from './detectors/http-smuggling.js';
+import { slowloris, slowPost } from './detectors/slow-http.js';
+import { heartbleed, tlsRenegotiation } from './detectors/tls-abuse.js';
 import type { ThreatDetectorDef } from './types.js';
 
 // Detectors are typed by their own thresholds; the registry holds them as the general shape.
-export const THREAT_DETECTORS: readonly ThreatDetectorDef[] = [] as ThreatDetectorDef[];
+export const THREAT_DETECTORS: readonly ThreatDetectorDef[] = [
+  slowloris,
+  slowPost,
+  httpSmuggling,
+  heartbleed,
+  tlsRenegotiation,
+] as ThreatDetectorDef[];
