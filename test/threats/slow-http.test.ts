@@ -8,6 +8,7 @@ import { slowloris, slowPost } from '../../src/threats/detectors/slow-http.js';
 import type { ThreatDetector } from '../../src/threats/types.js';
 import { mulberry32 } from '../helpers/packets.js';
 import { type FakeStreams, make, NO_PACKET, tcpFlow } from './appabuse-helpers.js';
+import { Conn, firedNames, T0, Timeline } from './appabuse-net.js';
 
 const C = '192.0.2.10';
 const S = '198.51.100.80';
@@ -213,5 +214,106 @@ describe('slowloris and slow_post: bounded state and odd input', () => {
     }).not.toThrow();
     expect(ctx.findings).toEqual([]);
     expect(p.ctx.findings).toEqual([]);
+  });
+});
+
+// ------------------------------------------------------------------ through the engine
+
+const ATTACKER = '10.9.0.5';
+const VICTIM = '10.9.0.80';
+
+/** `n` slowloris connections: a partial request, then a header line every 10 s, for `seconds`. */
+function slowlorisTimeline(n: number, seconds: number): Timeline {
+  const tl = new Timeline();
+  for (let i = 0; i < n; i++) {
+    const t = T0 + i * 0.05;
+    const c = new Conn(tl, ATTACKER, VICTIM, 41000 + i, 80).open(t);
+    c.c(t + 0.01, `GET /?${i} HTTP/1.1\r\nHost: victim.test\r\nUser-Agent: Mozilla/5.0\r\n`);
+    for (let s = 10; s < seconds; s += 10) c.c(t + s, `X-a-${s}: ${i}\r\n`);
+  }
+  return tl;
+}
+
+/** `n` slow POST connections: whole headers announcing 100 kB, then one byte every 10 s. */
+function slowPostTimeline(n: number, seconds: number): Timeline {
+  const tl = new Timeline();
+  for (let i = 0; i < n; i++) {
+    const t = T0 + i * 0.05;
+    const c = new Conn(tl, ATTACKER, VICTIM, 42000 + i, 80).open(t);
+    c.c(
+      t + 0.01,
+      `POST /form HTTP/1.1\r\nHost: victim.test\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000\r\n\r\n`,
+    );
+    for (let s = 10; s < seconds; s += 10) c.c(t + s, 'a');
+  }
+  return tl;
+}
+
+/** Busy browsing: `n` parallel keep-alive connections, each with a few requests answered, idle, then closed. */
+function browsingTimeline(n: number): Timeline {
+  const tl = new Timeline();
+  const body = 'x'.repeat(1200);
+  for (let i = 0; i < n; i++) {
+    const t = T0 + i * 0.01;
+    const c = new Conn(tl, ATTACKER, VICTIM, 43000 + i, 80).open(t);
+    for (let r = 0; r < 3; r++) {
+      c.c(t + r + 0.01, `GET /asset/${i}/${r}.js HTTP/1.1\r\nHost: victim.test\r\nAccept: */*\r\n\r\n`);
+      c.s(t + r + 0.05, `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\nContent-Type: text/javascript\r\n\r\n${body}`);
+    }
+    // An upload at broadband speed, on one of them.
+    if (i === 0) {
+      c.c(t + 4, 'POST /upload HTTP/1.1\r\nHost: victim.test\r\nContent-Length: 140000\r\n\r\n');
+      for (let k = 0; k < 100; k++) c.c(t + 4.01 + k * 0.01, 'u'.repeat(1400));
+      c.s(t + 5.2, 'HTTP/1.1 204 No Content\r\n\r\n');
+    }
+    c.close(t + 200);
+  }
+  // A large download: 4 MB over 20 s.
+  const d = new Conn(tl, ATTACKER, VICTIM, 44000, 80).open(T0);
+  d.c(T0 + 0.01, 'GET /big.iso HTTP/1.1\r\nHost: victim.test\r\n\r\n');
+  d.s(T0 + 0.02, 'HTTP/1.1 200 OK\r\nContent-Length: 4200000\r\n\r\n');
+  for (let k = 0; k < 3000; k++) d.s(T0 + 0.03 + k * 0.0066, 'd'.repeat(1400));
+  d.close(T0 + 30);
+  return tl;
+}
+
+describe('slowloris and slow_post through the engine', () => {
+  const onlySlow = { threats: { detectors: { http_smuggling: false, heartbleed: false, tls_renegotiation: false } } };
+
+  it('12 slowloris connections for 80 s: one slowloris threat, no slow_post', () => {
+    const { threats, engine } = slowlorisTimeline(12, 80).run(onlySlow);
+    expect(firedNames(threats)).toEqual(['slowloris']);
+    expect(threats).toHaveLength(1);
+    const t = threats[0]!.threat;
+    expect(t).toMatchObject({ attacker: ATTACKER, target: VICTIM, techniques: ['T1499.002'], signatureId: 1012 });
+    expect(t.count).toBe(12);
+    expect(t.details.part).toBe('headers');
+    // Every candidate left with its flow; the pair stays until the next tick sweeps it.
+    expect(engine.stats().threats?.state.slowloris).toBeLessThanOrEqual(1);
+  });
+
+  it('9 slowloris connections: nothing', () => {
+    const { threats } = slowlorisTimeline(9, 80).run(onlySlow);
+    expect(threats).toEqual([]);
+  });
+
+  it('12 slow POST connections for 80 s: one slow_post threat, no slowloris', () => {
+    const { threats } = slowPostTimeline(12, 80).run(onlySlow);
+    expect(firedNames(threats)).toEqual(['slow_post']);
+    expect(threats).toHaveLength(1);
+    expect(threats[0]!.threat).toMatchObject({ attacker: ATTACKER, target: VICTIM, count: 12, signatureId: 1013 });
+    expect(threats[0]!.threat.details.part).toBe('body');
+  });
+
+  it('a slowloris attack of 5 minutes: one threat per window, each with its count', () => {
+    const { threats } = slowlorisTimeline(15, 300).run(onlySlow);
+    expect(threats.length).toBeGreaterThanOrEqual(4);
+    expect(threats.length).toBeLessThanOrEqual(5);
+    for (const t of threats) expect(t.threat.count).toBe(15);
+  });
+
+  it('busy browsing (30 parallel keep-alive connections, an upload, a large download): nothing', () => {
+    const { threats } = browsingTimeline(30).run({ threats: {} });
+    expect(threats).toEqual([]);
   });
 });
