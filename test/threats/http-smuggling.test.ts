@@ -5,7 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { httpSmuggling, SMUGGLING_WEIGHTS } from '../../src/threats/detectors/http-smuggling.js';
 import { mulberry32 } from '../helpers/packets.js';
+import type { ThreatEvent } from '../../src/events.js';
 import { make, tcpFlow } from './appabuse-helpers.js';
+import { Conn, T0, Timeline } from './appabuse-net.js';
 
 const C = '192.0.2.10';
 const S = '198.51.100.80';
@@ -145,5 +147,66 @@ describe('http_smuggling: bounded state and odd input', () => {
       d.tick!(-1);
     }).not.toThrow();
     expect(ctx.findings).toEqual([]);
+  });
+});
+
+// ------------------------------------------------------------------ through the engine
+
+describe('http_smuggling through the engine', () => {
+  const only = { threats: { detectors: { slowloris: false, slow_post: false, heartbleed: false, tls_renegotiation: false } } };
+  const CL = '10.9.0.5';
+  const SV = '10.9.0.80';
+
+  function one(request: string, response = 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok'): ThreatEvent[] {
+    const tl = new Timeline();
+    const c = new Conn(tl, CL, SV, 45000, 80).open(T0);
+    c.c(T0 + 0.01, request);
+    c.s(T0 + 0.02, response);
+    c.close(T0 + 1);
+    return tl.run(only).threats;
+  }
+
+  it('CL.TE: Content-Length with Transfer-Encoding raises one threat linking the anomaly and the flow', () => {
+    const threats = one(
+      'POST / HTTP/1.1\r\nHost: victim.test\r\nContent-Length: 13\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nSMUGGLED',
+    );
+    expect(threats).toHaveLength(1);
+    const ev = threats[0]!;
+    expect(ev.threat).toMatchObject({
+      name: 'http_smuggling',
+      attacker: CL,
+      target: SV,
+      signatureId: 1014,
+      techniques: ['T1190'],
+    });
+    expect(ev.threat.anomalies).toContain('http.content_length_with_transfer_encoding');
+    expect(ev.flowId).toBeGreaterThan(0);
+    expect(ev.threat.details.direction).toBe('to_server');
+  });
+
+  it('an obfuscated Transfer-Encoding and a duplicate Content-Length each raise it', () => {
+    expect(one('POST / HTTP/1.1\r\nHost: v\r\nTransfer-Encoding: xchunked\r\n\r\n')).toHaveLength(1);
+    expect(one('POST / HTTP/1.1\r\nHost: v\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde')).toHaveLength(1);
+  });
+
+  it('obs-fold alone, or the same shapes in a response: nothing', () => {
+    expect(one('GET / HTTP/1.1\r\nHost: v\r\nX-Long: a\r\n  b\r\n\r\n')).toEqual([]);
+    expect(
+      one(
+        'GET / HTTP/1.1\r\nHost: v\r\n\r\n',
+        'HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\nContent-Length: 7\r\n\r\n0\r\n\r\n',
+      ),
+    ).toEqual([]);
+  });
+
+  it('fifty smuggling requests on one connection: one threat with the count', () => {
+    const tl = new Timeline();
+    const c = new Conn(tl, CL, SV, 45001, 80).open(T0);
+    for (let i = 0; i < 50; i++) {
+      c.c(T0 + 0.01 + i * 0.1, 'POST / HTTP/1.1\r\nHost: v\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n');
+      c.s(T0 + 0.05 + i * 0.1, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    }
+    const { threats } = tl.run(only);
+    expect(threats).toHaveLength(1);
   });
 });

@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import type { TlsHandshake } from '../../src/protocols/tls/events.js';
 import { heartbleed, tlsRenegotiation } from '../../src/threats/detectors/tls-abuse.js';
 import { mulberry32 } from '../helpers/packets.js';
+import { CCS, clientHelloRecord, concat, ext, handshake, record, serverHelloBody } from '../protocols/tls/helpers.js';
 import { make, tcpFlow } from './appabuse-helpers.js';
+import { Conn, firedNames, T0, Timeline } from './appabuse-net.js';
 
 const C = '192.0.2.10';
 const S = '198.51.100.44';
@@ -181,5 +183,119 @@ describe('heartbleed and tls_renegotiation: bounded state', () => {
     expect(most).toBeLessThanOrEqual(1000);
     expect(hb.ctx.evictions).toBeGreaterThan(100_000);
     expect(rn.ctx.evictions).toBeGreaterThan(100_000);
+  });
+});
+
+// ------------------------------------------------------------------ through the engine
+
+describe('heartbleed and tls_renegotiation through the engine', () => {
+  const CL = '10.9.0.5';
+  const SV = '10.9.0.44';
+  const hbExt = [ext(0x000f, [1])];
+  const shFlight = record(22, concat(handshake(2, serverHelloBody({ extensions: hbExt })), handshake(14, [])));
+  const enc = (n: number) => record(22, Array(n).fill(7));
+  const track = { app: { protocols: { tls: { afterHandshake: 'track' as const } } } };
+
+  it('a cleartext Heartbleed request before the handshake ends: one heartbleed threat, the client attacking', () => {
+    const tl = new Timeline();
+    const c = new Conn(tl, CL, SV, 46000, 443).open(T0);
+    c.c(T0 + 0.01, clientHelloRecord({ extensions: hbExt }));
+    c.s(T0 + 0.02, shFlight);
+    c.c(T0 + 0.03, record(24, [1, 0x40, 0x00, 1, 2, 3]));
+    c.close(T0 + 1);
+    const { threats } = tl.run({ threats: {} });
+    expect(firedNames(threats)).toEqual(['heartbleed']);
+    expect(threats[0]!.threat).toMatchObject({ attacker: CL, target: SV, signatureId: 1015, techniques: ['T1190'] });
+    expect(threats[0]!.threat.anomalies).toEqual(['tls.heartbeat_length_mismatch']);
+    expect(threats[0]!.threat.details).toMatchObject({ form: 'cleartext_request', attackerSide: 'client' });
+  });
+
+  it('an encrypted heartbeat answered by a 16 kB one (afterHandshake track): the leak, the client attacking', () => {
+    const tl = new Timeline();
+    const c = new Conn(tl, CL, SV, 46001, 443).open(T0);
+    c.c(T0 + 0.01, clientHelloRecord({ extensions: hbExt }));
+    c.s(T0 + 0.02, shFlight);
+    c.c(T0 + 0.03, concat(CCS, enc(40)));
+    c.s(T0 + 0.04, concat(CCS, enc(40)));
+    c.c(T0 + 0.05, record(24, Array(40).fill(9)));
+    c.s(T0 + 0.06, record(24, Array(16000).fill(9)));
+    c.close(T0 + 1);
+    const { threats } = tl.run({ threats: {}, ...track });
+    expect(firedNames(threats)).toEqual(['heartbleed']);
+    expect(threats[0]!.threat).toMatchObject({ attacker: CL, target: SV });
+    expect(threats[0]!.threat.details.form).toBe('encrypted_leak');
+  });
+
+  it('ordinary heartbeats (a request and an equal response) raise nothing', () => {
+    const tl = new Timeline();
+    const c = new Conn(tl, CL, SV, 46002, 443).open(T0);
+    c.c(T0 + 0.01, clientHelloRecord({ extensions: hbExt }));
+    c.s(T0 + 0.02, shFlight);
+    c.c(T0 + 0.03, concat(CCS, enc(40)));
+    c.s(T0 + 0.04, concat(CCS, enc(40)));
+    c.c(T0 + 0.05, record(24, Array(40).fill(9)));
+    c.s(T0 + 0.06, record(24, Array(40).fill(9)));
+    c.close(T0 + 1);
+    expect(tl.run({ threats: {}, ...track }).threats).toEqual([]);
+  });
+
+  /** One TLS 1.2 connection with `renegotiations` client renegotiations, 0.2 s apart. */
+  function renegotiating(tl: Timeline, sport: number, t: number, renegotiations: number): void {
+    const c = new Conn(tl, CL, SV, sport, 443).open(t);
+    c.c(t + 0.01, clientHelloRecord());
+    c.s(t + 0.02, record(22, concat(handshake(2, serverHelloBody()), handshake(14, []))));
+    c.c(t + 0.03, concat(CCS, enc(40)));
+    c.s(t + 0.04, concat(CCS, enc(40)));
+    const encCcs = record(20, Array(25).fill(3));
+    for (let i = 0; i < renegotiations; i++) {
+      const u = t + 0.1 + i * 0.2;
+      c.c(u, enc(300));
+      c.s(u + 0.01, enc(3000));
+      c.c(u + 0.02, concat(enc(120), encCcs, enc(40)));
+      c.s(u + 0.03, concat(encCcs, enc(40)));
+    }
+    c.c(t + 0.2 + renegotiations * 0.2, record(23, Array(100).fill(1)));
+    c.close(t + 1 + renegotiations * 0.2);
+  }
+
+  it('12 renegotiations in one connection (track): one tls_renegotiation threat', () => {
+    const tl = new Timeline();
+    renegotiating(tl, 46100, T0, 12);
+    const { threats } = tl.run({ threats: {}, ...track });
+    expect(firedNames(threats)).toEqual(['tls_renegotiation']);
+    expect(threats).toHaveLength(1);
+    expect(threats[0]!.threat).toMatchObject({ attacker: CL, target: SV, count: 10, signatureId: 1016, techniques: ['T1499'] });
+    expect(threats[0]!.threat.details.form).toBe('renegotiation');
+  });
+
+  it('9 renegotiations: nothing; without track mode the module does not follow them', () => {
+    const a = new Timeline();
+    renegotiating(a, 46101, T0, 9);
+    expect(a.run({ threats: {}, ...track }).threats).toEqual([]);
+    const b = new Timeline();
+    renegotiating(b, 46102, T0, 12);
+    expect(b.run({ threats: {} }).threats).toEqual([]);
+  });
+
+  it('120 full handshakes from one client to one server in a minute: one threat; 99: nothing', () => {
+    const flood = (n: number) => {
+      const tl = new Timeline();
+      for (let i = 0; i < n; i++) {
+        const t = T0 + i * 0.4;
+        const c = new Conn(tl, CL, SV, 47000 + i, 443).open(t);
+        c.c(t + 0.01, clientHelloRecord());
+        // A ServerKeyExchange: a full handshake (without it the server's CCS right after would be a resumption).
+        c.s(t + 0.02, record(22, concat(handshake(2, serverHelloBody()), handshake(12, Array(100).fill(5)), handshake(14, []))));
+        c.c(t + 0.03, concat(CCS, enc(40)));
+        c.s(t + 0.04, concat(CCS, enc(40)));
+        c.close(t + 0.1);
+      }
+      return tl.run({ threats: {} }).threats;
+    };
+    const many = flood(120);
+    expect(firedNames(many)).toEqual(['tls_renegotiation']);
+    expect(many).toHaveLength(1);
+    expect(many[0]!.threat.details).toMatchObject({ form: 'handshakes', fullHandshakes: 100 });
+    expect(flood(99)).toEqual([]);
   });
 });
