@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { Flow } from '../../src/flow/flow.js';
 import { slowloris, slowPost } from '../../src/threats/detectors/slow-http.js';
 import type { ThreatDetector } from '../../src/threats/types.js';
-import { mulberry32 } from '../helpers/packets.js';
+import { createEngine } from '../../src/engine.js';
+import { eth, ipv4, mulberry32, tcp } from '../helpers/packets.js';
 import { type FakeStreams, make, NO_PACKET, tcpFlow } from './appabuse-helpers.js';
 import { Conn, firedNames, T0, Timeline } from './appabuse-net.js';
 
@@ -315,5 +316,62 @@ describe('slowloris and slow_post through the engine', () => {
   it('busy browsing (30 parallel keep-alive connections, an upload, a large download): nothing', () => {
     const { threats } = browsingTimeline(30).run({ threats: {} });
     expect(threats).toEqual([]);
+  });
+});
+
+describe('the application-abuse detectors in the engine: floods and garbage', () => {
+  it('200,000 SYNs from random sources to port 80: every table stays under maxTracked 1000, the rest evicted', () => {
+    const engine = createEngine({ threats: { maxTracked: 1000 } });
+    const rand = mulberry32(99);
+    let most = 0;
+    for (let i = 0; i < 200_000; i++) {
+      const a = (rand() * 0xffffffff) >>> 0;
+      const src = `${(a >>> 24) | 1}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+      const t = T0 + i / 2000;
+      const sec = Math.floor(t);
+      engine.process({
+        data: eth({}, ipv4({ src, dst: VICTIM }, tcp({ sport: 1024 + (i % 60000), dport: 80, flags: 'S', seq: i }))),
+        tsSec: sec,
+        tsNsec: Math.round((t - sec) * 1e9),
+      });
+      if (i % 5000 === 0) {
+        const state = engine.stats().threats!.state;
+        for (const n of ['slowloris', 'slow_post', 'http_smuggling', 'heartbleed', 'tls_renegotiation'])
+          most = Math.max(most, state[n] ?? 0);
+      }
+    }
+    const s = engine.stats().threats!;
+    for (const n of ['slowloris', 'slow_post', 'http_smuggling', 'heartbleed', 'tls_renegotiation'])
+      most = Math.max(most, s.state[n] ?? 0);
+    expect(most).toBeLessThanOrEqual(1000);
+    expect(s.evictions).toBeGreaterThan(0);
+    expect(s.byDetector.slowloris ?? 0).toBe(0);
+  }, 120_000);
+
+  it('garbage and truncated segments to web and TLS ports never throw nor fault a detector', () => {
+    const tl = new Timeline();
+    const rand = mulberry32(5);
+    for (let i = 0; i < 40; i++) {
+      const c = new Conn(tl, ATTACKER, VICTIM, 48000 + i, i % 2 === 0 ? 80 : 443).open(T0 + i);
+      for (let k = 0; k < 20; k++) {
+        const junk = new Uint8Array(40 + Math.floor(rand() * 600));
+        for (let j = 0; j < junk.length; j++) junk[j] = Math.floor(rand() * 256);
+        // Half of them start like a request or a TLS record, then go wrong.
+        if (k % 2 === 0)
+          junk.set(i % 2 === 0 ? Buffer.from('POST / HTTP/1.1\r\nTransfer-Encoding: ') : [22, 3, 3, 0xff, 0xff, 1]);
+        if (k % 3 === 0) c.c(T0 + i + k * 0.1, junk);
+        else c.s(T0 + i + k * 0.1, junk);
+      }
+    }
+    // Truncated frames: cut anywhere.
+    const cut = new Timeline();
+    for (const f of tl.sorted()) cut.add(f.t, f.data.subarray(0, Math.max(1, Math.floor(rand() * f.data.length))));
+    for (const timeline of [tl, cut]) {
+      let engine: ReturnType<Timeline['run']>['engine'] | undefined;
+      expect(() => {
+        engine = timeline.run({ threats: {}, app: { protocols: { tls: { afterHandshake: 'track' } } } }).engine;
+      }).not.toThrow();
+      expect(engine!.stats().internalErrors.count).toBe(0);
+    }
   });
 });
