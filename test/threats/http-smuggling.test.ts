@@ -153,7 +153,9 @@ describe('http_smuggling: bounded state and odd input', () => {
 // ------------------------------------------------------------------ through the engine
 
 describe('http_smuggling through the engine', () => {
-  const only = { threats: { detectors: { slowloris: false, slow_post: false, heartbleed: false, tls_renegotiation: false } } };
+  const only = {
+    threats: { detectors: { slowloris: false, slow_post: false, heartbleed: false, tls_renegotiation: false } as const },
+  };
   const CL = '10.9.0.5';
   const SV = '10.9.0.80';
 

@@ -279,7 +279,7 @@ function browsingTimeline(n: number): Timeline {
 }
 
 describe('slowloris and slow_post through the engine', () => {
-  const onlySlow = { threats: { detectors: { http_smuggling: false, heartbleed: false, tls_renegotiation: false } } };
+  const onlySlow = { threats: { detectors: { http_smuggling: false, heartbleed: false, tls_renegotiation: false } as const } };
 
   it('12 slowloris connections for 80 s: one slowloris threat, no slow_post', () => {
     const { threats, engine } = slowlorisTimeline(12, 80).run(onlySlow);
