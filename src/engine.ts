@@ -72,7 +72,9 @@ import {
 import type { DnsMessage } from './protocols/dns/events.js';
 import type { ThreatEvent, ViolationEvent } from './events.js';
 import { EtherType } from './decode/ethernet.js';
-import { ATTACK_TECHNIQUES, ThreatStage, type ThreatOptions } from './threats/index.js';
+import { ATTACK_TECHNIQUES, STAGE_TECHNIQUES, THREAT_DETECTORS, ThreatStage, type ThreatOptions } from './threats/index.js';
+import { attackLayer, layerSources, type NavigatorLayer } from './output/attack-layer.js';
+import { DLP_GID } from './detect/dlp-signatures.js';
 import type { ThreatDetectorDef, ThreatFinding } from './threats/types.js';
 
 export type { EngineStats, InternalErrorStats } from './stats.js';
@@ -873,6 +875,30 @@ export class Engine {
    */
   rulesReport(): Detection['report'] | null {
     return this.detection?.report ?? null;
+  }
+
+  // ---------------------------------------------------------------- ATT&CK
+
+  /**
+   * The ATT&CK Navigator layer (format 4.5, `enterprise-attack`) of what netsieve can detect: every technique
+   * the threat detectors, the DLP sensors and the policy are tagged with (the coverage, whether or not they
+   * run here), and a score on each technique that fired in this engine's traffic so far (its alerts' count).
+   */
+  attackLayer(options: { name?: string; description?: string } = {}): NavigatorLayer {
+    const fired: Record<string, { count: number; sources: Record<string, number> }> = this.threats?.fired() ?? {};
+    const add = (source: string, n: number): void => {
+      if (n <= 0) return;
+      for (const t of STAGE_TECHNIQUES.find((s) => s.source === source)?.techniques ?? []) {
+        const e = (fired[t] ??= { count: 0, sources: {} });
+        e.count += n;
+        e.sources[source] = (e.sources[source] ?? 0) + n;
+      }
+    };
+    let dlp = 0;
+    for (const [key, n] of this.alertsBySignature) if (key.startsWith(`${DLP_GID}:`)) dlp += n;
+    add('dlp', dlp);
+    add('policy', this.policy?.stats().violations ?? 0);
+    return attackLayer({ sources: layerSources(THREAT_DETECTORS), fired, ...options });
   }
 
   // ---------------------------------------------------------------- policy
