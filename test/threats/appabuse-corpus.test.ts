@@ -41,13 +41,16 @@ describe.skipIf(!corpusPresent)(
 );
 
 const THREAT_FIXTURES = path.join(OWN_FIXTURES_DIR, 'threats');
-/** The project's captures (fixtures/threats/) and which of these five each must raise (the rest: none). */
-const OWN: Record<string, string[]> = {
-  'http-smuggling.pcap': ['http_smuggling'],
-  'slowloris.pcap': ['slowloris'],
-  'slow-post.pcap': ['slow_post'],
-  'heartbleed.pcap': ['heartbleed'],
-  'tls-renegotiation.pcap': ['tls_renegotiation'],
+/**
+ * The project's captures (fixtures/threats/, fixtures/threats/written.tsv says what each holds) and which of
+ * these five each must raise, from which attacker (the rest: none of them).
+ */
+const OWN: Record<string, { fires: string[]; attacker: string }> = {
+  'http-smuggling.pcap': { fires: ['http_smuggling'], attacker: '10.30.0.66' },
+  'slowloris.pcap': { fires: ['slowloris'], attacker: '10.30.0.66' },
+  'slow-post.pcap': { fires: ['slow_post'], attacker: 'fd30::66' },
+  'heartbleed.pcap': { fires: ['heartbleed'], attacker: '10.30.0.66' },
+  'tls-renegotiation.pcap': { fires: ['tls_renegotiation'], attacker: '' },
 };
 const ownFiles = fs.existsSync(THREAT_FIXTURES)
   ? fs
@@ -58,7 +61,10 @@ const ownFiles = fs.existsSync(THREAT_FIXTURES)
 
 describe.skipIf(ownFiles.length === 0)('application-abuse detectors on fixtures/threats/', () => {
   it.for(ownFiles)('%s', { timeout: 60_000 }, async (name) => {
-    const fired = [...new Set((await threatsIn(path.join(THREAT_FIXTURES, name))).map((e) => e.threat.name))].sort();
-    expect(fired).toEqual(OWN[name] ?? []);
+    const threats = await threatsIn(path.join(THREAT_FIXTURES, name));
+    const fired = [...new Set(threats.map((e) => e.threat.name))].sort();
+    const want = OWN[name];
+    expect(fired).toEqual(want?.fires ?? []);
+    if (want !== undefined && want.attacker !== '') for (const t of threats) expect(t.threat.attacker).toBe(want.attacker);
   });
 });

@@ -299,3 +299,18 @@ describe('heartbleed and tls_renegotiation through the engine', () => {
     expect(flood(99)).toEqual([]);
   });
 });
+
+describe('heartbleed: the cleartext answer', () => {
+  it('a length mismatch from the other side of the same flow after a request is its answer (the leak), not a second attacker', () => {
+    const { d, ctx } = make(heartbleed);
+    const f = tcpFlow(C, S, 40000, 443);
+    d.anomaly!('tls.heartbeat_length_mismatch', f, null, 1, 0);
+    d.anomaly!('tls.heartbeat_length_mismatch', f, null, 1.1, 1);
+    expect(ctx.findings).toHaveLength(1);
+    expect(ctx.findings[0]!.attacker).toBe(C);
+    // On another flow the server's own bad request is its own attack (reverse Heartbleed).
+    d.anomaly!('tls.heartbeat_length_mismatch', tcpFlow(C, S, 40001, 443), null, 2, 1);
+    expect(ctx.findings).toHaveLength(2);
+    expect(ctx.findings[1]!.attacker).toBe(S);
+  });
+});

@@ -78,6 +78,16 @@ class HeartbleedDetector implements ThreatDetector {
     const attackerIsServer = dir === undefined ? false : leak ? dir === 0 : dir === 1;
     const a = flowAddressKey(flow, attackerIsServer);
     const t = flowAddressKey(flow, !attackerIsServer);
+    if (!leak) {
+      // A mismatch answering the other side's on the same flow is the response: a cleartext response to a
+      // 16 kB request is split over records, and its first record then looks short for its payload. It is
+      // the leak, counted for the request's sender.
+      const asked = this.pairs.get(`${t}>${a}`);
+      if (asked !== undefined && asked.lastFlowId === flow.id && asked.requests > 0) {
+        asked.leaks++;
+        return;
+      }
+    }
     const key = `${a}>${t}`;
     let pair = this.pairs.get(key);
     if (pair === undefined || now - pair.firstSec > this.o.windowSec) {
