@@ -128,6 +128,12 @@ describe('slowloris', () => {
     expect(p.d.size()).toBe(0);
   });
 
+  it('stalled connections (a partial request, then nothing more) are not trickling: nothing', () => {
+    const { d, ctx } = make(slowloris);
+    trickle([d], 20, { seconds: 120, step: 0 });
+    expect(ctx.findings).toEqual([]);
+  });
+
   it('flows to ports that are not web ports are not candidates', () => {
     const { d } = make(slowloris);
     d.flowStarted!(tcpFlow(C, S, 40000, 443), NO_PACKET, 0);
@@ -168,7 +174,10 @@ describe('slow_post', () => {
       flows.push(f);
     }
     for (let s = 2; s <= 40; s++) {
-      for (const f of flows) f.streams.toServer += 1;
+      for (const f of flows) {
+        f.streams.toServer += 1;
+        f.lastSec = s;
+      }
       post.d.tick!(s);
     }
     expect(post.ctx.findings).toHaveLength(1);
@@ -311,6 +320,25 @@ describe('slowloris and slow_post through the engine', () => {
     expect(threats.length).toBeGreaterThanOrEqual(4);
     expect(threats.length).toBeLessThanOrEqual(5);
     for (const t of threats) expect(t.threat.count).toBe(15);
+  });
+
+  it('12 long-poll POSTs held open by the server for 90 s, only threat events asked for (no request records): nothing', () => {
+    const tl = new Timeline();
+    for (let i = 0; i < 12; i++) {
+      const t = T0 + i * 0.05;
+      const c = new Conn(tl, ATTACKER, VICTIM, 42500 + i, 80).open(t);
+      c.c(t + 0.01, 'POST /bosh HTTP/1.1\r\nHost: chat.test\r\nContent-Length: 60\r\n\r\n');
+      c.c(t + 0.02, '<body rid="1" sid="abc" xmlns="http://jabber.org/protocol/httpbind"/>'.slice(0, 60));
+      c.s(t + 90, 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+      c.close(t + 91);
+    }
+    expect(tl.run({ threats: {}, eventTypes: ['threat'] }).threats).toEqual([]);
+    expect(tl.run({ threats: {} }).threats).toEqual([]);
+  });
+
+  it('the slow POST and slowloris shapes still fire when only threat events are asked for', () => {
+    expect(firedNames(slowPostTimeline(12, 80).run({ threats: {}, eventTypes: ['threat'] }).threats)).toEqual(['slow_post']);
+    expect(firedNames(slowlorisTimeline(12, 80).run({ threats: {}, eventTypes: ['threat'] }).threats)).toEqual(['slowloris']);
   });
 
   it('busy browsing (30 parallel keep-alive connections, an upload, a large download): nothing', () => {

@@ -15,7 +15,8 @@
  *   its first byte (slowloris) or since the headers completed (slow POST). Slow: headers incomplete after
  *   `slowHeaderSec` at under `maxHeaderRate` bytes/s, or a body incomplete after `slowBodySec` at under
  *   `minBodyRate` bytes/s. A server that answered (bytes to the client), a flow identified as another
- *   protocol, or one that ended stops being a candidate;
+ *   protocol, or one that ended stops being a candidate. A slow one must still be trickling: bytes came at
+ *   least 5 s after its start (a request sent whole that waits, a long poll, is not slow);
  * - `flowEnded`: the connection is judged one last time (the end of a capture ends every open one), and
  *   counts for its pair until the next tick.
  * A (client, server) pair reports when it holds `minConnections` slow connections at once, and again each
@@ -40,6 +41,12 @@ import { BoundedMap, flowAddressKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
 
 const TCP = 6;
+/**
+ * Seconds after the first byte (slowloris) or the headers (slow POST) that more bytes must still come for a
+ * connection to be trickling: a request sent whole and waiting (a long poll, a lean parse that does not
+ * report its end) never grows again; slowloris and R-U-Dead-Yet send every 10-15 s.
+ */
+const TRICKLE_SEC = 5;
 /** Server ports whose flows are candidates from their first packet (HTTP is identified later). */
 export const WEB_PORTS: readonly number[] = [80, 8080, 8000, 8008, 8081, 8888];
 const IS_WEB_PORT = new Uint8Array(65536);
@@ -55,8 +62,9 @@ interface Candidate {
   /** When the header section completed, and the to-server bytes then (the body's start); -1 before. */
   headersSec: number;
   headersBytes: number;
-  /** To-server bytes at the last judgment. */
+  /** To-server bytes at the last judgment, and when they last grew. */
   bytes: number;
+  grewSec: number;
   slow: boolean;
   pair: Pair | null;
 }
@@ -183,7 +191,16 @@ class SlowHttpDetector implements ThreatDetector {
         this.ctx.evicted(1);
       }
     }
-    const c: Candidate = { flow, firstDataSec: -1, headersSec: -1, headersBytes: 0, bytes: 0, slow: false, pair: null };
+    const c: Candidate = {
+      flow,
+      firstDataSec: -1,
+      headersSec: -1,
+      headersBytes: 0,
+      bytes: 0,
+      grewSec: -1,
+      slow: false,
+      pair: null,
+    };
     flows.set(flow.id, c);
     return c;
   }
@@ -201,7 +218,11 @@ class SlowHttpDetector implements ThreatDetector {
     // The server answered: the request was read (or refused).
     if (stats[1].bytesDelivered > 0) return this.drop(c, now, false);
     const bytes = stats[0].bytesDelivered;
-    c.bytes = bytes;
+    if (bytes !== c.bytes) {
+      // The bytes came by the flow's last packet (ticks come with packets, and may be seconds apart).
+      c.bytes = bytes;
+      c.grewSec = Math.min(now, f.lastSec);
+    }
     if (bytes === 0 || c.slow) return true;
     if (c.firstDataSec < 0) c.firstDataSec = Math.min(now, f.lastSec);
     let since: number;
@@ -216,7 +237,9 @@ class SlowHttpDetector implements ThreatDetector {
       sent = bytes - c.headersBytes;
     }
     const age = now - since;
-    if (age < this.slowSec || sent / age >= this.rate) return true;
+    // Still trickling: bytes came at least TRICKLE_SEC after the start (a request sent whole that waits for
+    // its answer, a long poll, never grows again).
+    if (age < this.slowSec || sent / age >= this.rate || c.grewSec - since < TRICKLE_SEC) return true;
     c.slow = true;
     const key = `${flowAddressKey(f, false)}>${flowAddressKey(f, true)}`;
     let p = this.pairs.get(key);
