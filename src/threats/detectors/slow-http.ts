@@ -15,8 +15,9 @@
  *   its first byte (slowloris) or since the headers completed (slow POST). Slow: headers incomplete after
  *   `slowHeaderSec` at under `maxHeaderRate` bytes/s, or a body incomplete after `slowBodySec` at under
  *   `minBodyRate` bytes/s. A server that answered (bytes to the client), a flow identified as another
- *   protocol, or one that ended stops being a candidate. A slow one must still be trickling: bytes came at
- *   least 5 s after its start (a request sent whole that waits, a long poll, is not slow);
+ *   protocol, or one that ended stops being a candidate; one not identified as HTTP is never slow. A slow
+ *   one must still be trickling: bytes came at least 5 s after its start (a request sent whole that
+ *   waits, a long poll, is not slow). Only a connection's first request is judged;
  * - `flowEnded`: the connection is judged one last time (the end of a capture ends every open one), and
  *   counts for its pair until the next tick.
  * A (client, server) pair reports when it holds `minConnections` slow connections at once, and again each
@@ -24,11 +25,12 @@
  *
  * Thresholds: a browser sends a request's headers in one segment and its body at line rate; slowhttptest
  * and slowloris.pl send a header line every 10-15 s (a few bytes/s), R-U-Dead-Yet a byte or a few every
- * 10 s. Apache's `mod_reqtimeout` allows 20-40 s for headers at 500 B/s after the first byte; 30 s and
- * 50 B/s (headers) or 100 B/s (body) leave a stalled mobile client or a slow upload out unless ten of them
- * hang on one server from one address. Suricata and Snort have no stock slowloris rule beyond thresholds on
- * rules; Zeek counts incomplete requests per host in community scripts: the per-pair count of concurrently
- * slow connections here is the same idea.
+ * 10 s. Apache's mod_reqtimeout (default `header=20-40,MinRate=500 body=20,MinRate=500`) judges each
+ * connection alone, by time and rate, as here: 30 s at under 50 B/s (headers) or 100 B/s (body) is far
+ * slower than any browser, and a stalled mobile client or a slow upload still stays out unless ten of them
+ * hang on one server from one address at once (the connection count per client is what servers limit too:
+ * nginx `limit_conn`). Suricata and Zeek ship no slow-request detector of their own; their HTTP parsers'
+ * per-transaction state is what this reads from netsieve's.
  *
  * State: one entry per candidate flow (the flow, a few numbers) in a table of three quarters of
  * `maxTracked`, and one per pair with a slow connection (a quarter); a candidate evicted at the cap is
@@ -225,6 +227,8 @@ class SlowHttpDetector implements ThreatDetector {
     }
     if (bytes === 0 || c.slow) return true;
     if (c.firstDataSec < 0) c.firstDataSec = Math.min(now, f.lastSec);
+    // Not identified (yet): still a candidate, never slow (slowloris's first segment names HTTP at once).
+    if (f.appProto === null) return true;
     let since: number;
     let sent: number;
     if (this.mode === HEADERS) {
