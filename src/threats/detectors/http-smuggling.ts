@@ -19,10 +19,9 @@
  * strong one, two medium ones, or a medium one with two weak ones; weak ones alone never do. Each name counts
  * once however often it repeats (a scanner sends the same probe many times: the count says so).
  *
- * How others do it: Suricata raises the same parser events (`http.anomaly` / app-layer-events such as
- * `HTTP_REQUEST_SMUGGLING` for CL with TE) and leaves the verdict to rules; Zeek's HTTP analyzer logs
- * weirds (`HTTP_version_mismatch`, `multiple_content_length`) without a notice. Here the weights turn the
- * events into one threat per pair, and a lone weak event (obs-fold from an old client) stays an anomaly.
+ * How others do it: Suricata's HTTP parser raises app-layer events for malformed framing and leaves the
+ * verdict to rules on them; Zeek's HTTP analyzer logs weirds. Here the weights turn the parser's anomalies
+ * into one threat per pair, and a lone weak one (obs-fold from an old client) stays an anomaly.
  *
  * State: one small entry per (client, server) pair that raised a listed anomaly, in a BoundedMap capped by
  * `maxTracked`; entries older than `windowSec` are swept each second.

@@ -29,8 +29,7 @@
  * connection alone, by time and rate, as here: 30 s at under 50 B/s (headers) or 100 B/s (body) is far
  * slower than any browser, and a stalled mobile client or a slow upload still stays out unless ten of them
  * hang on one server from one address at once (the connection count per client is what servers limit too:
- * nginx `limit_conn`). Suricata and Zeek ship no slow-request detector of their own; their HTTP parsers'
- * per-transaction state is what this reads from netsieve's.
+ * nginx `limit_conn`).
  *
  * State: one entry per candidate flow (the flow, a few numbers) in a table of three quarters of
  * `maxTracked`, and one per pair with a slow connection (a quarter); a candidate evicted at the cap is

@@ -7,9 +7,12 @@
  * - `tls.heartbeat_response_oversized`: an encrypted heartbeat answered by a longer one: memory leaking out
  *   (only seen when the TLS option `afterHandshake` is `track`: after the handshake the module otherwise
  *   leaves the flow). The attacker is the side that sent the request, the other one.
- * One such event is an attack: no client sends a heartbeat that lies about its length (Suricata's
- * `tls.heartbeat` app-layer events and ET's Heartbleed rules fire on one record too; Zeek's `Heartbleed`
- * notices on the first `ssl_heartbeat` whose length is off, or an encrypted response bigger than the request).
+ * One such event is an attack: no client sends a heartbeat that lies about its length. Suricata's TLS decoder
+ * raises `tls.overflow_heartbeat_message` and `tls.dataleak_heartbeat_mismatch` and its stock rules alert on
+ * one; Zeek's policy/protocols/ssl/heartbleed.zeek notices `Heartbleed::SSL_Heartbeat_Attack` and
+ * `SSL_Heartbeat_Attack_Success` on the first odd request or oversized answer. A cleartext leak of 16 kB is
+ * split over records, and its first record then looks short for its payload too: a mismatch from the other
+ * side of a flow that already sent one is taken as the answer (the leak), not as a second attacker.
  * So `minEvents` is 1; the finding counts every event of the pair in the window.
  *
  * tls_renegotiation — what it sees:
@@ -22,9 +25,7 @@
  *   handshakes with a ServerHello, counted per (client, server) pair: `minHandshakes` (100) within
  *   `windowSec` is the reconnecting form of the same attack. A browser opens at most 6 connections per host
  *   and resumes most of them; a busy API client keeps its connections alive.
- * Neither Suricata nor Zeek has a stock renegotiation counter: Suricata's rules can match the encrypted
- * handshake records (`tls.encrypted` shapes), Zeek's `SSL::` scripts count `ssl_established` per connection;
- * the thresholds here follow the arithmetic above.
+ * The thresholds follow the arithmetic above.
  *
  * State: BoundedMaps: one entry per (attacker, target) pair that raised a Heartbleed anomaly (capped by
  * `maxTracked`); per connection with a renegotiation (a quarter of `maxTracked`) and per pair with full
