@@ -31,7 +31,9 @@ export interface StratumError {
 export interface StratumRecord {
   /**
    * `request`: a method call with an id, with its response when one came; `notification`: a method with a
-   * null or absent id (mining.notify, job), never answered; `response`: a response no request awaited.
+   * null or absent id, or one of the pool's pushes whatever its id (mining.notify, mining.set_difficulty,
+   * mining.set_extranonce, mining.set_version_mask, client.reconnect, client.show_message, job), never
+   * answered; `response`: a response no request awaited.
    */
   kind: 'request' | 'notification' | 'response';
   /** The dialect, from the method and the shape of its params (the connection's, once known). */

@@ -32,6 +32,22 @@ import {
 
 const { TO_SERVER, TO_CLIENT } = Direction;
 
+/**
+ * Methods that are notifications whatever their id: the pool's pushes, which miners never answer. Pools
+ * should send them with a null id, and some number them instead; as requests they would wait for a response
+ * to the end of the flow and fill the pending queue.
+ */
+const NOTIFICATIONS: ReadonlySet<string> = new Set([
+  'mining.notify',
+  'mining.set_difficulty',
+  'mining.set_extranonce',
+  'mining.set_version_mask',
+  'mining.set_goal',
+  'client.reconnect',
+  'client.show_message',
+  'job',
+]);
+
 /** Anomaly names kept per record (each name once). */
 const MAX_RECORD_ANOMALIES = 16;
 
@@ -116,7 +132,7 @@ export class StratumConnection implements TcpAppParser {
     const method = m.method!;
     const proven = variantOfCall(method, m.params);
     if (proven !== null && this.variant === null) this.variant = proven;
-    const isRequest = m.id !== undefined && m.id !== null;
+    const isRequest = m.id !== undefined && m.id !== null && !NOTIFICATIONS.has(method);
     let rec: StratumRecord | null = null;
     if (this.sink.recordsWanted) {
       const o = this.o;

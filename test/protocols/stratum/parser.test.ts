@@ -340,3 +340,23 @@ describe('line buffer', () => {
     }
   });
 });
+
+describe("the pool's pushes", () => {
+  it('are notifications even when the pool numbers them: nothing waits for a response', () => {
+    const pushes = Array.from({ length: 100 }, (_, i) => ({
+      id: i + 1,
+      method: i % 2 ? 'mining.notify' : 'mining.set_difficulty',
+      params: [String(i)],
+    }));
+    const r = run(
+      [server(...pushes), client({ id: 1, method: 'mining.submit', params: ['w', '1'] }), server({ id: 1, result: true })],
+      {
+        maxPending: 4,
+      },
+    );
+    expect(r.anomalies).toEqual([]);
+    expect(r.records.filter((x) => x.kind === 'notification')).toHaveLength(100);
+    expect(r.records[0]).toMatchObject({ kind: 'notification', id: 1, noResponse: null });
+    expect(r.records.at(-1)).toMatchObject({ kind: 'request', method: 'mining.submit', result: true });
+  });
+});
