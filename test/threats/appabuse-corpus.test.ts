@@ -53,7 +53,7 @@ const OWN: Record<string, { fires: string[]; attacker: string }> = {
   'slowloris.pcap': { fires: ['slowloris'], attacker: '10.30.0.66' },
   'slow-post.pcap': { fires: ['slow_post'], attacker: 'fd30::66' },
   'heartbleed.pcap': { fires: ['heartbleed'], attacker: '10.30.0.66' },
-  'tls-renegotiation.pcap': { fires: ['tls_renegotiation'], attacker: '' },
+  'tls-renegotiation.pcap': { fires: ['tls_renegotiation'], attacker: '10.77.1.2' },
 };
 const ownFiles = fs.existsSync(THREAT_FIXTURES)
   ? fs
@@ -69,7 +69,9 @@ describe.skipIf(ownFiles.length === 0)('application-abuse detectors on fixtures/
     const want = OWN[name];
     expect(fired).toEqual(want?.fires ?? []);
     if (want !== undefined && want.attacker !== '') for (const t of threats) expect(t.threat.attacker).toBe(want.attacker);
-    // As a library user listening to threats alone would run it (no records built, TLS left after its handshake).
+    // As a library user listening to threats alone would run it (no records built, TLS left after its handshake;
+    // renegotiations are then not followed, so that capture is left out: it only shows them in that mode
+    // because its snaplen cut the server's ChangeCipherSpec, and the handshake never ended).
     if (name !== 'tls-renegotiation.pcap') {
       const lean = [...new Set((await threatsIn(path.join(THREAT_FIXTURES, name), true)).map((e) => e.threat.name))].sort();
       expect(lean).toEqual(want?.fires ?? []);
