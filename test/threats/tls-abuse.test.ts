@@ -268,13 +268,16 @@ describe('heartbleed and tls_renegotiation through the engine', () => {
     expect(threats[0]!.threat.details.form).toBe('renegotiation');
   });
 
-  it('9 renegotiations: nothing; without track mode the module does not follow them', () => {
+  it('9 renegotiations: nothing; the detector asks for track mode, and with the caller’s stop the module does not follow them', () => {
     const a = new Timeline();
     renegotiating(a, 46101, T0, 9);
     expect(a.run({ threats: {}, ...track }).threats).toEqual([]);
     const b = new Timeline();
     renegotiating(b, 46102, T0, 12);
-    expect(b.run({ threats: {} }).threats).toEqual([]);
+    expect(b.run({ threats: {}, app: { protocols: { tls: { afterHandshake: 'stop' } } } }).threats).toEqual([]);
+    const c = new Timeline();
+    renegotiating(c, 46103, T0, 12);
+    expect(c.run({ threats: {} }).threats.map((t) => t.threat.name)).toEqual(['tls_renegotiation']);
   });
 
   it('120 full handshakes from one client to one server in a minute: one threat; 99: nothing', () => {

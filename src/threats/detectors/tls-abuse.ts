@@ -135,6 +135,9 @@ class HeartbleedDetector implements ThreatDetector {
   }
 }
 
+/** What both TLS detectors need of the TLS module (`ThreatDetectorDef.appDefaults`). */
+const TRACK_AFTER_HANDSHAKE = { tls: { afterHandshake: 'track' } } as const;
+
 export const heartbleed: ThreatDetectorDef<HeartbleedOptions> = {
   name: 'heartbleed',
   title: 'Heartbleed',
@@ -150,6 +153,9 @@ export const heartbleed: ThreatDetectorDef<HeartbleedOptions> = {
     windowSec: 'Seconds over which a pair’s events add up (the count in the finding)',
   },
   anomalies: [HB_REQUEST, HB_LEAK],
+  // The leak of an encrypted Heartbleed is in a record after the handshake: the TLS module follows record
+  // headers there (as Suricata does by default) unless the caller chose `stop`.
+  appDefaults: TRACK_AFTER_HANDSHAKE,
   create: (o, ctx) => new HeartbleedDetector(o, ctx),
 };
 
@@ -287,5 +293,7 @@ export const tlsRenegotiation: ThreatDetectorDef<TlsRenegotiationOptions> = {
   },
   records: ['tls'],
   anomalies: [RENEGOTIATION],
+  // Renegotiations are encrypted handshake records after the first handshake: seen only when tracked.
+  appDefaults: TRACK_AFTER_HANDSHAKE,
   create: (o, ctx) => new TlsRenegotiationDetector(o, ctx),
 };
