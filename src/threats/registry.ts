@@ -1,5 +1,7 @@
 /**
- * The threat detectors netsieve ships, in signature id order (`THREAT_DETECTORS`).
+ * Every threat detector netsieve has, in the order they run. A detector is one entry here plus its file in
+ * `detectors/`; the options, `netsieve threats`, the README's table and the ATT&CK Navigator layer all come
+ * from these entries.
  */
 import { bruteForce } from './detectors/brute-force.js';
 import { fragmentOverlap, landAttack, pingOfDeath, tcpSplitHandshake } from './detectors/dos-packets.js';
@@ -7,6 +9,7 @@ import { stratumMining } from './detectors/mining.js';
 import { unusualUpload } from './detectors/upload.js';
 import type { ThreatDetectorDef } from './types.js';
 
+// Detectors are typed by their own thresholds; the registry holds them as the general shape.
 export const THREAT_DETECTORS: readonly ThreatDetectorDef[] = [
   pingOfDeath,
   fragmentOverlap,
@@ -15,4 +18,4 @@ export const THREAT_DETECTORS: readonly ThreatDetectorDef[] = [
   stratumMining,
   bruteForce,
   unusualUpload,
-];
+] as ThreatDetectorDef[];
