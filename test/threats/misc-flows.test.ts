@@ -52,13 +52,22 @@ describe('brute_force', () => {
     const { det, h } = make(bruteForce);
     for (let t = 0; t < 600; t += 2) det.flowEnded?.(sshAttempt(1000 + t), 1000 + t + 3);
     expect(h.findings).toHaveLength(5);
-    expect(h.findings.every((f) => f.count >= 15)).toBe(true);
+    expect(h.findings.every((f) => f.count >= 10)).toBe(true);
     expect(h.findings.at(-1)!.details.sessionsTotal).toBeGreaterThan(200);
     // 10 attempts at the end of one window and 10 at the start of the next: 20 within 120 s.
-    const b = make(bruteForce);
+    const b = make(bruteForce, { burstSessions: 0 });
     for (let i = 0; i < 10; i++) b.det.flowEnded?.(sshAttempt(100 + i * 3), 0);
     for (let i = 0; i < 10; i++) b.det.flowEnded?.(sshAttempt(230 + i * 3), 0);
     expect(b.h.findings).toHaveLength(1);
+  });
+
+  it('a burst: 9 sessions within 30 s do not fire, the 10th does (a tool trying several passwords per session)', () => {
+    const { det, h } = make(bruteForce);
+    for (let i = 0; i < 9; i++) det.flowEnded?.(sshAttempt(500 + i * 2), 0);
+    expect(h.findings).toHaveLength(0);
+    det.flowEnded?.(sshAttempt(519), 0);
+    expect(h.findings).toHaveLength(1);
+    expect(h.findings[0]!.details).toMatchObject({ sessionsInBurstWindow: 10, burstWindowSec: 30 });
   });
 
   it('monitoring checks every 10 s never fire: connect-only, banner-only, or a real login', () => {

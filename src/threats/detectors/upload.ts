@@ -11,6 +11,9 @@
  *   when it ends; ended candidates are dropped.
  * - `flowEnded`: the flow's final counters are judged the same way (bytes first: one compare for the
  *   common case).
+ * Bytes are the larger of what the flow counted (captured bytes, headers included) and, for TCP, the
+ * sequence space each side used (`TcpSession.sequenceSpan`: its payload on the wire), so a capture that
+ * kept only headers (a snaplen) still shows the upload's real size.
  * Internal destinations (RFC 1918, 100.64.0.0/10, loopback, link-local, multicast and broadcast; IPv6 ULA
  * fc00::/7, link-local, loopback, multicast) are left out unless `includeInternal`: backups and file
  * servers inside the network are not exfiltration.
@@ -148,7 +151,7 @@ class UnusualUploadDetector implements ThreatDetector {
   flowEnded(flow: Flow, now: number): void {
     const c = this.candidates.get(flow.id);
     if (c !== undefined) this.candidates.delete(flow.id);
-    if (flow.bytesToServer < this.o.minBytes) return;
+    if (flow.bytesToServer < this.o.minBytes && (flow.tcp === null || flow.tcp.sequenceSpan(0) < this.o.minBytes)) return;
     if (c !== undefined) {
       if (!c.reported && c.flow === flow) this.judge(flow, c.firstSeen, now);
       return;
@@ -162,30 +165,40 @@ class UnusualUploadDetector implements ThreatDetector {
 
   /** Reports the flow when its counters make it a large lopsided upload; true when it did. */
   private judge(flow: Flow, firstSeen: number, now: number): boolean {
-    const out = flow.bytesToServer;
-    const back = flow.bytesToClient;
+    const tcp = flow.tcp;
+    const seqOut = tcp !== null ? tcp.sequenceSpan(0) : 0;
+    const seqIn = tcp !== null ? tcp.sequenceSpan(1) : 0;
+    const out = Math.max(flow.bytesToServer, seqOut);
+    const back = Math.max(flow.bytesToClient, seqIn);
     const o = this.o;
     if (out < o.minBytes || out < o.minRatio * back) return false;
     const duration = flow.lastSec - flow.startSec + (flow.lastNsec - flow.startNsec) / 1e9;
     const ratio = back > 0 ? Math.round((out / back) * 10) / 10 : out;
+    const details: Record<string, number | string | boolean | string[]> = {
+      bytesOut: out,
+      bytesIn: back,
+      ratio,
+      capturedBytesOut: flow.bytesToServer,
+      capturedBytesIn: flow.bytesToClient,
+      packetsOut: flow.pktsToServer,
+      durationSec: Math.round(duration * 10) / 10,
+      rateBytesPerSec: duration > 0 ? Math.round(out / duration) : out,
+      destinationFirstSeen: new Date(firstSeen * 1000).toISOString(),
+      destinationAgeAtStartSec: Math.round((flow.startSec - firstSeen) * 10) / 10,
+      serverPort: flow.serverPort,
+      appProto: flow.appProto ?? 'unknown',
+      ended: flow.ended,
+    };
+    if (tcp !== null) {
+      details.tcpPayloadOut = seqOut;
+      details.tcpPayloadIn = seqIn;
+    }
     this.ctx.report({
       now,
       attacker: flowAddressText(flow, false),
       target: flowAddressText(flow, true),
       count: out,
-      details: {
-        bytesOut: out,
-        bytesIn: back,
-        ratio,
-        packetsOut: flow.pktsToServer,
-        durationSec: Math.round(duration * 10) / 10,
-        rateBytesPerSec: duration > 0 ? Math.round(out / duration) : out,
-        destinationFirstSeen: new Date(firstSeen * 1000).toISOString(),
-        destinationAgeAtStartSec: Math.round((flow.startSec - firstSeen) * 10) / 10,
-        serverPort: flow.serverPort,
-        appProto: flow.appProto ?? 'unknown',
-        ended: flow.ended,
-      },
+      details,
       flow,
       targetPort: flow.serverPort,
       proto: protoName(flow.proto),
@@ -200,7 +213,12 @@ class UnusualUploadDetector implements ThreatDetector {
       for (const [id, c] of this.candidates.entries()) {
         const f = c.flow;
         if (f.ended) this.candidates.delete(id);
-        else if (!c.reported && f.bytesToServer >= min && this.judge(f, c.firstSeen, now)) c.reported = true;
+        else if (
+          !c.reported &&
+          (f.bytesToServer >= min || (f.tcp !== null && f.tcp.sequenceSpan(0) >= min)) &&
+          this.judge(f, c.firstSeen, now)
+        )
+          c.reported = true;
       }
     }
     if (now >= this.nextForget) {
