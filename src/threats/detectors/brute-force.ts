@@ -254,7 +254,7 @@ class BruteForceDetector implements ThreatDetector {
     }
     this.table.set(key, e);
     e.seen = now;
-    const w = this.o.window;
+    const w = Math.max(this.o.window, 1);
     if (t >= e.curStart + w) {
       const k = Math.floor((t - e.curStart) / w);
       e.prev = k === 1 ? e.cur : 0;
@@ -276,7 +276,7 @@ class BruteForceDetector implements ThreatDetector {
   private judge(e: BruteEntry, flow: Flow, t: number): void {
     if (e.reportedWindow === e.curStart) return;
     const o = this.o;
-    const w = o.window;
+    const w = Math.max(o.window, 1);
     // The previous window's share that still lies within the last `window` seconds.
     const left = t < e.curStart ? 1 : Math.max(0, 1 - (t - e.curStart) / w);
     const sessions = e.cur + e.prev * left;
