@@ -195,6 +195,44 @@ describe('brute_force', () => {
   });
 });
 
+describe('brute_force over HTTP', () => {
+  const flow = flowOf({ client: '198.51.100.30', server: '192.0.2.80', dport: 80, appProto: 'http' });
+  const tx = (method: string, uri: string, status: number, responseBodyLength = 1200) => ({
+    method,
+    uri,
+    status,
+    responseBodyLength,
+  });
+
+  it('19 failed web logins do not fire, the 20th does, with the paths', () => {
+    const { det, h } = make(bruteForce);
+    for (let i = 0; i < 19; i++) det.record?.(flow, 'http', tx('POST', `/wp-login.php?try=${i}`, 200, 4321), 10 + i);
+    // The first login page answered is the reference: 18 failures so far; one 401 makes 19.
+    det.record?.(flow, 'http', tx('GET', '/admin/', 401), 30);
+    expect(h.findings).toHaveLength(0);
+    det.record?.(flow, 'http', tx('POST', '/api/session', 403), 31);
+    expect(h.findings).toHaveLength(1);
+    expect(h.findings[0]!.details).toMatchObject({
+      service: 'http',
+      port: 80,
+      httpFailuresInWindow: 20,
+      httpUris: ['/wp-login.php', '/admin/', '/api/session'],
+    });
+  });
+
+  it('does not count successes, other paths answered 200, or a login page of another length', () => {
+    const { det, h } = make(bruteForce);
+    for (let i = 0; i < 200; i++) {
+      det.record?.(flow, 'http', tx('POST', '/collect', 200, 2), i); // telemetry beacons
+      det.record?.(flow, 'http', tx('GET', '/index.html', 200), i);
+      det.record?.(flow, 'http', tx('GET', '/forbidden', 403), i); // a GET answered 403 is not a login
+      det.record?.(flow, 'http', tx('POST', '/login', 200, 1000 + i), i); // each answer differs
+      det.record?.(flow, 'http', tx('POST', '/login', 302, 0), i); // redirected: logged in
+    }
+    expect(h.findings).toHaveLength(0);
+  });
+});
+
 describe('stratum_mining', () => {
   const flow = flowOf({ client: '192.0.2.77', server: '203.0.113.3', dport: 3333, appProto: 'stratum' });
   const rec = (method: string | null, more: object = {}) => ({

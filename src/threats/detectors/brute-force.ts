@@ -13,6 +13,11 @@
  *   port names the service; the sizes keep out what is not a login.
  * - `record` (`redis`): an `AUTH` command (or `HELLO ... AUTH`) answered with an error is one failed login,
  *   counted beside the sessions (`minAuthFailures`): a guesser may try many passwords on one connection.
+ * - `record` (`http`): a failed web login is a 401 (Basic/Digest guessing), a POST answered 403, or a POST
+ *   to a login-looking path answered 200 with the same page length as the previous one (the form shown
+ *   again); `minHttpFailures` 20 of them from one client to one server in the window. 401s alone from a
+ *   client polling with an expired token count too; 20 in two minutes is a loop worth a look either way.
+ *   Plain 200s to other paths never count: telemetry beacons POST the same answer all day.
  *
  * Why these thresholds: `minSessions` 15 in `window` 120 s is one attempt every 8 s kept up for two minutes;
  * `burstSessions` 10 in `burstWindow` 30 s catches the fast tools that try several passwords per session
@@ -53,6 +58,7 @@ export type BruteForceOptions = {
   maxClientBytes: number;
   maxServerBytes: number;
   minAuthFailures: number;
+  minHttpFailures: number;
 };
 
 /** Login services by port. */
@@ -106,6 +112,7 @@ export const bruteForce: ThreatDetectorDef<BruteForceOptions> = {
     maxClientBytes: 16384,
     maxServerBytes: 32768,
     minAuthFailures: 10,
+    minHttpFailures: 20,
   },
   docs: {
     minSessions:
@@ -123,8 +130,10 @@ export const bruteForce: ThreatDetectorDef<BruteForceOptions> = {
     maxServerBytes:
       'most server payload bytes a session may carry and still count as a login attempt (more is real use: a file, a result set)',
     minAuthFailures: 'failed Redis AUTH commands from one client to one server within the sliding window that raise the threat',
+    minHttpFailures:
+      'failed HTTP logins (401; POST answered 403; POST to a login URI answered 200 with the same page) from one client to one server within the sliding window that raise the threat',
   },
-  records: ['redis'],
+  records: ['redis', 'http'],
   create(o, ctx) {
     return new BruteForceDetector(o, ctx);
   },
@@ -147,6 +156,14 @@ interface BruteEntry {
   burstPrev: number;
   total: number;
   totalFailures: number;
+  /** Failed HTTP logins: this window, the previous one, all. */
+  curHttp: number;
+  prevHttp: number;
+  totalHttp: number;
+  /** Body length of the last login page answered 200 to a POST (-1: none yet). */
+  loginPageLength: number;
+  /** The first URIs of failed HTTP logins (paths, cut). */
+  httpUris: string[];
   durationSum: number;
   clientBytesSum: number;
   serverBytesSum: number;
@@ -154,6 +171,17 @@ interface BruteEntry {
   reportedWindow: number;
   /** Stage time of the last attempt (for the sweep). */
   seen: number;
+}
+
+/** Paths that look like a login form's target. */
+const LOGIN_URI = /log_?in|sign_?in|auth|session|passw|wp-login|xmlrpc|j_security_check|account/i;
+
+/** An http record's fields this detector reads. */
+interface HttpFields {
+  method?: unknown;
+  uri?: unknown;
+  status?: unknown;
+  responseBodyLength?: unknown;
 }
 
 /** A redis record's fields this detector reads. */
@@ -212,7 +240,12 @@ class BruteForceDetector implements ThreatDetector {
   }
 
   record(flow: Flow, type: string, payload: object, now: number): void {
-    if (type !== 'redis' || payload === null || typeof payload !== 'object') return;
+    if (payload === null || typeof payload !== 'object') return;
+    if (type === 'http') {
+      this.httpRecord(flow, payload as HttpFields, now);
+      return;
+    }
+    if (type !== 'redis') return;
     const r = payload as RedisFields;
     if (r.kind !== 'command' || r.success !== false) return;
     const auth =
@@ -222,6 +255,37 @@ class BruteForceDetector implements ThreatDetector {
     const e = this.entry(flow, 'redis', now, now);
     e.curFailures++;
     e.totalFailures++;
+    this.judge(e, flow, now);
+  }
+
+  /**
+   * An HTTP transaction: a failed login is a 401 (Basic or Digest guessing, any method), a POST answered
+   * 403, or a POST to a login-looking URI answered 200 with exactly the page length the previous such
+   * answer had (a login form that failed shows itself again; a success redirects or shows another page).
+   */
+  private httpRecord(flow: Flow, r: HttpFields, now: number): void {
+    const status = r.status;
+    if (typeof status !== 'number') return;
+    const post = r.method === 'POST';
+    let failed = status === 401 || (post && status === 403);
+    let loginPage = -1;
+    if (!failed && post && status === 200 && typeof r.uri === 'string' && LOGIN_URI.test(r.uri)) {
+      loginPage = typeof r.responseBodyLength === 'number' ? r.responseBodyLength : -1;
+      if (loginPage < 0) return;
+    } else if (!failed) return;
+    const e = this.entry(flow, 'http', now, now);
+    if (loginPage >= 0) {
+      failed = e.loginPageLength === loginPage;
+      e.loginPageLength = loginPage;
+      if (!failed) return;
+    }
+    e.curHttp++;
+    e.totalHttp++;
+    if (e.httpUris.length < 3 && typeof r.uri === 'string') {
+      const q = r.uri.indexOf('?');
+      const path = (q >= 0 ? r.uri.slice(0, q) : r.uri).slice(0, 96);
+      if (!e.httpUris.includes(path)) e.httpUris.push(path);
+    }
     this.judge(e, flow, now);
   }
 
@@ -245,6 +309,11 @@ class BruteForceDetector implements ThreatDetector {
         burstPrev: 0,
         total: 0,
         totalFailures: 0,
+        curHttp: 0,
+        prevHttp: 0,
+        totalHttp: 0,
+        loginPageLength: -1,
+        httpUris: [],
         durationSum: 0,
         clientBytesSum: 0,
         serverBytesSum: 0,
@@ -259,6 +328,8 @@ class BruteForceDetector implements ThreatDetector {
       const k = Math.floor((t - e.curStart) / w);
       e.prev = k === 1 ? e.cur : 0;
       e.prevFailures = k === 1 ? e.curFailures : 0;
+      e.prevHttp = k === 1 ? e.curHttp : 0;
+      e.curHttp = 0;
       e.cur = 0;
       e.curFailures = 0;
       e.curStart += k * w;
@@ -285,8 +356,10 @@ class BruteForceDetector implements ThreatDetector {
     const burstLeft = bw <= 0 || t < e.burstStart ? 1 : Math.max(0, 1 - (t - e.burstStart) / bw);
     const burst = e.burstCur + e.burstPrev * burstLeft;
     const bySessions = sessions >= o.minSessions || (o.burstSessions > 0 && burst >= o.burstSessions);
-    const byFailures = failures >= o.minAuthFailures;
-    if (!bySessions && !byFailures) return;
+    const byFailures = e.totalFailures > 0 && failures >= o.minAuthFailures;
+    const http = e.curHttp + e.prevHttp * left;
+    const byHttp = e.totalHttp > 0 && http >= o.minHttpFailures;
+    if (!bySessions && !byFailures && !byHttp) return;
     e.reportedWindow = e.curStart;
     const n = e.total > 0 ? e.total : 1;
     const details: Record<string, number | string | boolean | string[]> = {
@@ -305,11 +378,16 @@ class BruteForceDetector implements ThreatDetector {
       details.authFailuresInWindow = Math.round(failures);
       details.authFailuresTotal = e.totalFailures;
     }
+    if (e.totalHttp > 0) {
+      details.httpFailuresInWindow = Math.round(http);
+      details.httpFailuresTotal = e.totalHttp;
+      details.httpUris = e.httpUris.slice();
+    }
     this.ctx.report({
       now: t,
       attacker: e.client,
       target: e.server,
-      count: bySessions ? Math.round(Math.max(sessions, burst)) : Math.round(failures),
+      count: bySessions ? Math.round(Math.max(sessions, burst)) : byFailures ? Math.round(failures) : Math.round(http),
       details,
       flow,
       targetPort: e.port,
