@@ -21,9 +21,9 @@
  *   classic teardrop's first fragment (36 bytes with MF set, not a multiple of 8) as `frag_bad_offset`
  *   before any overlap can happen, so a teardrop tool sending its pair again and again shows as repeated
  *   misaligned fragments; no correct fragmenter makes one, and the whole shared corpus has a single one
- *   (a fuzzed capture), hence 3 rather than 1. Snort's frag3 has the
- *   matching "teardrop" and "overlap" alerts; Linux has dropped overlapping IPv4 fragments since 4.19 and
- *   RFC 5722 tells IPv6 hosts to, so no current stack produces them on purpose.
+ *   (a fuzzed capture), hence 3 rather than 1. Snort's frag3 has the matching "teardrop" and "overlap"
+ *   alerts; Linux has dropped overlapping IPv4 fragments since 4.19 and RFC 5722 tells IPv6 hosts to, so
+ *   no current stack produces them on purpose.
  * - `land_attack`: a packet whose source address and port equal its destination's (the 1997 "land" SYN
  *   that made stacks answer themselves). Seen in `tcpControl` (SYNs and other control segments) and `udp`;
  *   the test is two port reads and up to four word compares, done before anything else. Loopback is left
