@@ -265,7 +265,7 @@ export class Engine {
             threat: (def, finding) => this.emitThreat(def, finding),
             internalError: (where, error) => this.internalError(where, error),
           });
-    this.appOptions = resolveAppOptions(app);
+    this.appOptions = resolveAppOptions(this.threats !== null ? withAppDefaults(app, this.threats.appDefaults()) : app);
     const modules = enabledModules(this.appOptions);
     this.app =
       modules.length === 0
@@ -1340,6 +1340,25 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
 
 export { protoName };
 export type { FlowView };
+
+/**
+ * The caller's application options with the threat detectors' needs (`appDefaults`) filled in where the
+ * caller said nothing: a protocol turned off (`false`) stays off, an option the caller set keeps its value.
+ */
+function withAppDefaults(
+  app: AppOptionsInput | undefined,
+  needs: Record<string, Record<string, string | number | boolean>>,
+): AppOptionsInput | undefined {
+  if (Object.keys(needs).length === 0) return app;
+  const given = (app?.protocols ?? {}) as Record<string, unknown>;
+  const protocols: Record<string, unknown> = { ...given };
+  for (const [proto, opts] of Object.entries(needs)) {
+    const mine = given[proto];
+    if (mine === false) continue;
+    protocols[proto] = { ...opts, ...(typeof mine === 'object' && mine !== null ? mine : {}) };
+  }
+  return { ...(app ?? {}), protocols } as AppOptionsInput;
+}
 
 /** A decision as an event carries it: the receiver's own copy. */
 function copyDecision(d: PolicyDecision): PolicyDecision {
