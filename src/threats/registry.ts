@@ -3,6 +3,10 @@
  * `detectors/`; the options, `netsieve threats`, the README's table and the ATT&CK Navigator layer all come
  * from these entries.
  */
+import { bruteForce } from './detectors/brute-force.js';
+import { fragmentOverlap, landAttack, pingOfDeath, tcpSplitHandshake } from './detectors/dos-packets.js';
+import { stratumMining } from './detectors/mining.js';
+import { unusualUpload } from './detectors/upload.js';
 import { httpSmuggling } from './detectors/http-smuggling.js';
 import { slowloris, slowPost } from './detectors/slow-http.js';
 import { heartbleed, tlsRenegotiation } from './detectors/tls-abuse.js';
@@ -10,6 +14,13 @@ import type { ThreatDetectorDef } from './types.js';
 
 // Detectors are typed by their own thresholds; the registry holds them as the general shape.
 export const THREAT_DETECTORS: readonly ThreatDetectorDef[] = [
+  pingOfDeath,
+  fragmentOverlap,
+  landAttack,
+  tcpSplitHandshake,
+  stratumMining,
+  bruteForce,
+  unusualUpload,
   slowloris,
   slowPost,
   httpSmuggling,

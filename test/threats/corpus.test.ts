@@ -13,6 +13,10 @@ const EXPECTED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     http_smuggling:
       "Zeek's TE.CL desync trace: a POST with both Transfer-Encoding: chunked and Content-Length: 50 whose body hides GET /smuggled-te-cl",
   },
+  'ndpi_fuzz-2006-09-29-28586.pcap': {
+    land_attack:
+      'a fuzzer made it, and one of its packets is a TCP SYN from 170.170.170.170:43690 to 170.170.170.170:43690 (the 0xAA fill in both addresses and both ports): a land packet, whatever its origin',
+  },
 };
 
 describe.skipIf(!corpusPresent)(
