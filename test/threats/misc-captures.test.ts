@@ -28,7 +28,7 @@ const TECHNIQUE: Record<string, string> = {
   fragment_overlap: 'T1499',
   land_attack: 'T1499',
   tcp_split_handshake: 'T1499',
-  stratum_mining: 'T1496',
+  stratum_mining: 'T1496.001',
   brute_force: 'T1110',
   unusual_upload: 'T1048',
 };

@@ -1,5 +1,5 @@
 /**
- * `stratum_mining` (T1496, Resource Hijacking): a host mining cryptocurrency for a pool, read from the
+ * `stratum_mining` (T1496.001, Resource Hijacking: Compute Hijacking): a host mining cryptocurrency for a pool, read from the
  * `stratum` records of the Stratum module (src/protocols/stratum/), on any port: the module identifies the
  * protocol by its content (JSON-RPC lines with Stratum's methods), not by the pool's port.
  *
@@ -73,7 +73,7 @@ export const stratumMining: ThreatDetectorDef<StratumMiningOptions> = {
     'A host speaking the Stratum mining protocol to a pool (mining.subscribe/authorize/submit, XMRig login/submit/job), on any port',
   category: 'Crypto Currency Mining Activity Detected',
   severity: 2,
-  techniques: ['T1496'],
+  techniques: ['T1496.001'],
   signatureId: 1021,
   defaults: { minRecords: 3, window: 3600 },
   docs: {
