@@ -265,7 +265,7 @@ export class Engine {
             threat: (def, finding) => this.emitThreat(def, finding),
             internalError: (where, error) => this.internalError(where, error),
           });
-    this.appOptions = resolveAppOptions(app);
+    this.appOptions = resolveAppOptions(this.threats !== null ? withAppDefaults(app, this.threats.appDefaults()) : app);
     const modules = enabledModules(this.appOptions);
     this.app =
       modules.length === 0
@@ -1184,7 +1184,8 @@ export class Engine {
   ): void {
     this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + 1;
     flow.anomalies++;
-    if (this.threats !== null) this.threats.anomaly(name, flow, this.currentPacket !== 0 ? this.pkt : null, this.now());
+    if (this.threats !== null)
+      this.threats.anomaly(name, flow, this.currentPacket !== 0 ? this.pkt : null, this.now(), direction);
     // A gap is news each time (where and how much was lost); other anomalies are written once per flow.
     if (gap === undefined && !firstOnFlow(flow, name)) return;
     if (!this.wantsEvent('anomaly')) return;
@@ -1295,6 +1296,8 @@ export class Engine {
   private onServerName(flow: Flow, name: string | null, source: ServerNameSource): void {
     // The policy stage's evidence (src/policy/): a name group may now contain the server.
     if (this.policy !== null) this.policy.serverName(flow, name, source);
+    // HTTP reports it when the first request's header section is complete: slow-request detectors read that.
+    if (this.threats !== null && source === 'host') this.threats.requestHeaders(flow, 'http', this.recordTime(flow));
   }
 
   /** Whether records of `type` are read now: by an event's receiver, or by detection. */
@@ -1340,6 +1343,25 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
 
 export { protoName };
 export type { FlowView };
+
+/**
+ * The caller's application options with the threat detectors' needs (`appDefaults`) filled in where the
+ * caller said nothing: a protocol turned off (`false`) stays off, an option the caller set keeps its value.
+ */
+function withAppDefaults(
+  app: AppOptionsInput | undefined,
+  needs: Record<string, Record<string, string | number | boolean>>,
+): AppOptionsInput | undefined {
+  if (Object.keys(needs).length === 0) return app;
+  const given = (app?.protocols ?? {}) as Record<string, unknown>;
+  const protocols: Record<string, unknown> = { ...given };
+  for (const [proto, opts] of Object.entries(needs)) {
+    const mine = given[proto];
+    if (mine === false) continue;
+    protocols[proto] = { ...opts, ...(typeof mine === 'object' && mine !== null ? mine : {}) };
+  }
+  return { ...(app ?? {}), protocols } as AppOptionsInput;
+}
 
 /** A decision as an event carries it: the receiver's own copy. */
 function copyDecision(d: PolicyDecision): PolicyDecision {

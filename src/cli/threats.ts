@@ -82,3 +82,26 @@ export const threatsCli: Command = {
   help: THREATS_HELP,
   run: async (argv) => threatsCommand(argv),
 };
+
+export const THREATS_BEGIN =
+  '<!-- threats:begin (generated from src/threats/registry.ts by `npm run docs:options`; edit there) -->';
+export const THREATS_END = '<!-- threats:end -->';
+
+/** The README's table of detectors (markdown): one row per detector, its techniques and its thresholds. */
+export function threatsTable(): string {
+  const rows = ['| detector | ATT&CK | sid | what it sees | thresholds (default) |', '|---|---|---|---|---|'];
+  for (const d of describeThreats()) {
+    const techniques = d.techniques.map((t) => `${t.id} ${t.name}`).join('; ');
+    const thresholds = d.thresholds.map((o) => `\`${o.name}\` ${String(o.default)}`).join(', ');
+    rows.push(`| \`${d.name}\` | ${techniques} | ${d.signatureId} | ${d.description} | ${thresholds} |`);
+  }
+  return `${rows.join('\n')}\n`;
+}
+
+/** \`readme\` with the text between the threat markers replaced by the current table. */
+export function withThreatsTable(readme: string): string {
+  const begin = readme.indexOf(THREATS_BEGIN);
+  const end = readme.indexOf(THREATS_END);
+  if (begin < 0 || end < begin) throw new Error(`README.md lacks the markers ${THREATS_BEGIN} ... ${THREATS_END}`);
+  return `${readme.slice(0, begin + THREATS_BEGIN.length)}\n${threatsTable()}${readme.slice(end)}`;
+}

@@ -4,10 +4,34 @@
  * from these entries.
  */
 import { arpSpoof } from './detectors/arp-spoof.js';
+import { bruteForce } from './detectors/brute-force.js';
 import { dnsSpoof } from './detectors/dns-spoof.js';
 import { dnsTunnel } from './detectors/dns-tunnel.js';
+import { fragmentOverlap, landAttack, pingOfDeath, tcpSplitHandshake } from './detectors/dos-packets.js';
+import { httpSmuggling } from './detectors/http-smuggling.js';
 import { icmpTunnel } from './detectors/icmp-tunnel.js';
+import { stratumMining } from './detectors/mining.js';
+import { slowloris, slowPost } from './detectors/slow-http.js';
+import { heartbleed, tlsRenegotiation } from './detectors/tls-abuse.js';
+import { unusualUpload } from './detectors/upload.js';
 import type { ThreatDetectorDef } from './types.js';
 
 // Detectors are typed by their own thresholds; the registry holds them as the general shape.
-export const THREAT_DETECTORS: readonly ThreatDetectorDef[] = [dnsTunnel, icmpTunnel, arpSpoof, dnsSpoof] as ThreatDetectorDef[];
+export const THREAT_DETECTORS: readonly ThreatDetectorDef[] = [
+  pingOfDeath,
+  fragmentOverlap,
+  landAttack,
+  tcpSplitHandshake,
+  stratumMining,
+  bruteForce,
+  unusualUpload,
+  slowloris,
+  slowPost,
+  httpSmuggling,
+  heartbleed,
+  tlsRenegotiation,
+  dnsTunnel,
+  icmpTunnel,
+  arpSpoof,
+  dnsSpoof,
+] as ThreatDetectorDef[];
