@@ -15,9 +15,13 @@ export class BoundedMap<K, V> {
    * A live iterator over the keys, kept from one eviction to the next: every key before its position was
    * evicted, so its next key is the least recently used. A fresh `keys().next()` per eviction would walk
    * over the slots of every entry deleted since the Map last compacted (V8 leaves them in place), about
-   * 20 µs per eviction at a cap of 65,536.
+   * 20 µs per eviction at a cap of 65,536. A live iterator also keeps alive every table the Map outgrew
+   * since the iterator last moved, so it is dropped after `cap / 2` other changes (fewer than one
+   * compaction's worth) and by a sweep or clear; the next eviction then starts a fresh one.
    */
   private oldest: IterableIterator<K> | null = null;
+  /** Changes (refreshes, inserts, deletes) since the iterator last moved. */
+  private unmoved = 0;
   /** Entries evicted to stay under the cap, over the table's life. */
   evictions = 0;
 
@@ -43,18 +47,26 @@ export class BoundedMap<K, V> {
   /** Inserts or replaces `key` as the most recently used entry, evicting the least recently used at the cap. */
   set(key: K, value: V): void {
     const m = this.map;
-    if (m.has(key)) m.delete(key);
-    else if (m.size >= this.cap) {
+    if (m.has(key)) {
+      m.delete(key);
+      this.changed();
+    } else if (m.size >= this.cap) {
       let r = this.oldest?.next();
       if (r === undefined || r.done === true) {
         this.oldest = m.keys();
         r = this.oldest.next();
       }
+      this.unmoved = 0;
       m.delete(r.value as K);
       this.evictions++;
       this.onEvict?.(1);
-    }
+    } else this.changed();
     m.set(key, value);
+  }
+
+  /** A change that did not move the eviction iterator: past `cap / 2` of them, the iterator is dropped. */
+  private changed(): void {
+    if (this.oldest !== null && ++this.unmoved > this.cap >>> 1) this.oldest = null;
   }
 
   /** The entry of `key`, made the most recently used; created by `make` when absent. */
@@ -63,6 +75,7 @@ export class BoundedMap<K, V> {
     const v = m.get(key);
     if (v !== undefined) {
       m.delete(key);
+      this.changed();
       m.set(key, v);
       return v;
     }
@@ -72,7 +85,9 @@ export class BoundedMap<K, V> {
   }
 
   delete(key: K): boolean {
-    return this.map.delete(key);
+    if (!this.map.delete(key)) return false;
+    this.changed();
+    return true;
   }
 
   clear(): void {
@@ -91,7 +106,13 @@ export class BoundedMap<K, V> {
 
   /** Removes every entry `stale` says is done (a sweep, at most once per second of capture time). */
   sweep(stale: (value: V, key: K) => boolean): void {
-    for (const [k, v] of this.map) if (stale(v, k)) this.map.delete(k);
+    let removed = false;
+    for (const [k, v] of this.map)
+      if (stale(v, k)) {
+        this.map.delete(k);
+        removed = true;
+      }
+    if (removed) this.oldest = null;
   }
 }
 
