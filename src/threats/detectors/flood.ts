@@ -1,0 +1,364 @@
+/**
+ * Floods: more packets into one destination than any service asks for, ATT&CK T1498.001 (Direct Network
+ * Flood) and, for SYN floods, T1499.001 (OS Exhaustion Flood).
+ *
+ * All three key by the DESTINATION address (spoofed random sources are the norm: keying by source would
+ * see 200,000 sources of one packet each) and count packets per second of capture time in one bounded
+ * table entry per destination (`RateTrack`: no strings, no per-packet allocation). A second is judged
+ * when the next packet falls in a later second, or at `tick` for the last one; a flood is reported when
+ * `minSeconds` consecutive seconds were hot, then again every `window` seconds while it lasts, with the
+ * rate, peak, packets, distinct sources (`DistinctCounter`) and ports.
+ *
+ * - syn_flood (`tcpControl`: SYN without ACK from the flow's client): SYNs per second whose handshakes do
+ *   not complete. The first 8 SYNs of each second are sampled (a reference to their flows, dropped when
+ *   the second is judged, a second later): the share of them whose client never sent an ACK or payload
+ *   scales the second's SYN count into a half-open rate, so a busy server taking 1,000 real connections a
+ *   second stays quiet while `hping3 -S --flood` (or a spoofed flood of any rate) does not. Default: 500
+ *   half-open per second for 2 s. Snort's detection_filter examples for SYN floods and Suricata's ET rules
+ *   ("Possible SYN flood", threshold by_dst) count SYNs per destination per second in the same way, with
+ *   thresholds from 20 to a few hundred per second; 500 sits above any ordinary server's SYN backlog
+ *   traffic as a single capture point sees it.
+ * - udp_flood (`udp`): UDP datagrams per second into one address with almost nothing coming back (replies
+ *   at most 5% of the datagrams): 2,000 per second for 2 s. A QUIC or other bulk UDP download is as fast
+ *   but its receiver acknowledges (every second to tenth packet), a busy DNS server answers every query,
+ *   and multicast and broadcast destinations (streams, discovery) are not counted.
+ * - icmp_flood (`icmp`): unsolicited ICMP (packets from the side that opened the ICMP flow: echo requests,
+ *   and replies or errors nobody asked for, as in smurf and BlackNurse) per second into one address: 500
+ *   per second for 2 s; `ping` sends 1, `ping -f` thousands.
+ *
+ * State: one BoundedMap per detector, capped by `ctx.maxTracked`; an entry is a few numbers, two
+ * 128-byte `DistinctCounter`s and (SYN) eight sample slots; entries idle for 10 s are swept in `tick`.
+ */
+import type { DecodedPacket } from '../../decode/packet.js';
+import { IpProto, TcpFlag } from '../../decode/packet.js';
+import type { Flow } from '../../flow/flow.js';
+import type { Direction } from '../../flow/stream.js';
+import { addressKey, BoundedMap, DistinctCounter } from '../tables.js';
+import type { ThreatContext, ThreatDetector, ThreatDetectorDef, ThreatFinding } from '../types.js';
+import { AddressWords, fold32, isGroupAddress, RateTrack, tcpCarried } from './scanflood-common.js';
+
+/** Seconds an entry may stay idle (no packet, no streak) before `tick` sweeps it. */
+const IDLE_SECONDS = 10;
+
+/** What every flood entry holds: the destination, its rate, its sources and ports. */
+class FloodEntry {
+  readonly target = new AddressWords();
+  readonly rate = new RateTrack();
+  /** Distinct sources and ports since the streak began (or in the current second, outside a streak). */
+  readonly sources = new DistinctCounter(0);
+  readonly ports = new DistinctCounter(6);
+  /** The first source counted (the attacker when it is the only one). */
+  readonly source = new AddressWords();
+  sourceSet = false;
+  /** Flood-specific: replies (UDP), or half-open (SYN) in the current second, and over the streak. */
+  aux = 0;
+  streakAux = 0;
+  /** ICMP: the first types seen. SYN: the flows sampled in the current second. */
+  readonly types = new DistinctCounter(4);
+  samples: (Flow | null)[] | null = null;
+  sampleCount = 0;
+}
+
+function makeEntry(): FloodEntry {
+  return new FloodEntry();
+}
+
+interface FloodOptions {
+  [k: string]: number | boolean;
+  minRate: number;
+  minSeconds: number;
+  window: number;
+}
+
+/** The shared table, rolling, judging and reporting; each detector adds its packets and its test. */
+abstract class FloodDetector<O extends FloodOptions> implements ThreatDetector {
+  protected readonly table: BoundedMap<number, FloodEntry>;
+
+  constructor(
+    protected readonly o: O,
+    protected readonly ctx: ThreatContext,
+  ) {
+    this.table = new BoundedMap(ctx.maxTracked, (n) => ctx.evicted(n));
+  }
+
+  size(): number {
+    return this.table.size;
+  }
+
+  /** Whether the second just ended was hot (`e.rate.n` packets, `e.aux` this detector's extra count). */
+  protected abstract hot(e: FloodEntry): boolean;
+  /** The finding's count and details for a flood of `e` (the second just judged is in `e.rate`). */
+  protected abstract describe(e: FloodEntry, f: ThreatFinding): void;
+  protected abstract readonly proto: string;
+
+  /** The entry of destination `key`, made current for second `sec` (judging the second it leaves). */
+  protected entry(key: number, v: number, d: Uint32Array, now: number): FloodEntry {
+    const e = this.table.upsert(key, makeEntry);
+    if (e.rate.sec < 0) e.target.setWords(v, d);
+    this.roll(e, Math.floor(now), now);
+    return e;
+  }
+
+  protected roll(e: FloodEntry, sec: number, now: number): void {
+    const r = e.rate;
+    if (sec <= r.sec) return;
+    if (r.n > 0) this.judge(e, now);
+    r.open(sec);
+    e.aux = 0;
+    this.dropSamples(e);
+    if (r.streak === 0 || r.lastHot < sec - 1) {
+      // No flood going on: the counters describe the current second only.
+      e.sources.clear();
+      e.ports.clear();
+      e.types.clear();
+      e.sourceSet = false;
+      e.streakAux = 0;
+    }
+  }
+
+  protected countSource(e: FloodEntry, v: number, s: Uint32Array): void {
+    if (e.sources.add(fold32(addressKey(s[0]!, s[1]!, s[2]!, s[3]!, v))) && !e.sourceSet) {
+      e.source.setWords(v, s);
+      e.sourceSet = true;
+    }
+  }
+
+  private judge(e: FloodEntry, now: number): void {
+    const hot = this.hot(e);
+    if (hot) e.streakAux += e.aux;
+    const r = e.rate;
+    const n = r.n;
+    const bytes = r.bytes;
+    if (!r.close(hot, this.o.minSeconds, this.o.window)) return;
+    const sources = e.sources.estimate;
+    const ports = e.ports.estimate;
+    const f: ThreatFinding = {
+      now,
+      attacker: sources === 1 && e.sourceSet ? e.source.text() : null,
+      target: e.target.text(),
+      count: n,
+      details: {
+        rate: n,
+        bytes_per_second: bytes,
+        peak_rate: r.peak,
+        seconds: r.streak,
+        packets: r.streakPkts,
+        bytes: r.streakBytes,
+        sources,
+        ports,
+        first_ports: e.ports.first.map(String),
+      },
+      proto: this.proto,
+    };
+    if (ports === 1 && e.ports.first.length === 1) f.targetPort = e.ports.first[0]!;
+    this.describe(e, f);
+    this.ctx.report(f);
+  }
+
+  private dropSamples(e: FloodEntry): void {
+    const s = e.samples;
+    if (s !== null) for (let i = 0; i < e.sampleCount; i++) s[i] = null;
+    e.sampleCount = 0;
+  }
+
+  tick(now: number): void {
+    const sec = Math.floor(now);
+    let idle = false;
+    for (const e of this.table.values()) {
+      const r = e.rate;
+      if (r.sec < sec && r.n > 0) {
+        this.judge(e, now);
+        this.dropSamples(e);
+      }
+      if (r.sec < sec - IDLE_SECONDS) idle = true;
+    }
+    if (idle) this.table.sweep((e) => e.rate.sec < sec - IDLE_SECONDS);
+  }
+}
+
+// ------------------------------------------------------------------ syn_flood
+
+export interface SynFloodOptions extends FloodOptions {
+  minRate: number;
+  minSeconds: number;
+  window: number;
+}
+
+const SAMPLES = 8;
+
+export const synFlood: ThreatDetectorDef<SynFloodOptions> = {
+  name: 'syn_flood',
+  title: 'SYN flood',
+  description: 'TCP SYNs into one host whose handshakes never complete, at a sustained rate, from any number of sources',
+  category: 'Detection of a Denial of Service Attack',
+  severity: 2,
+  techniques: ['T1498.001', 'T1499.001'],
+  signatureId: 1003,
+  defaults: { minRate: 500, minSeconds: 2, window: 60 },
+  docs: {
+    minRate: 'half-open SYNs per second into one host (SYNs whose client never completed the handshake)',
+    minSeconds: 'consecutive seconds at or above minRate that make a flood',
+    window: 'seconds between two findings for the same host while the flood lasts',
+  },
+  create(o, ctx) {
+    return new SynFloodDetector(o, ctx);
+  },
+};
+
+class SynFloodDetector extends FloodDetector<SynFloodOptions> {
+  protected readonly proto = 'TCP';
+
+  tcpControl(p: DecodedPacket, flow: Flow, dir: Direction, now: number): void {
+    if (dir !== 0 || (p.tcpFlags & (TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST)) !== TcpFlag.SYN) return;
+    const v = p.ipVersion;
+    const d = p.dst;
+    const e = this.entry(addressKey(d[0]!, d[1]!, d[2]!, d[3]!, v), v, d, now);
+    e.rate.n++;
+    e.rate.bytes += p.wireLen;
+    this.countSource(e, v, p.src);
+    e.ports.add(p.dstPort);
+    if (e.sampleCount < SAMPLES) {
+      if (e.samples === null) e.samples = new Array<Flow | null>(SAMPLES).fill(null);
+      e.samples[e.sampleCount++] = flow;
+    }
+  }
+
+  protected hot(e: FloodEntry): boolean {
+    const n = e.rate.n;
+    if (n < this.o.minRate) return false;
+    const s = e.samples;
+    const k = e.sampleCount;
+    let half = 0;
+    if (s !== null) {
+      for (let i = 0; i < k; i++) {
+        const f = s[i]!;
+        if ((f.tcpFlagsToServer & TcpFlag.ACK) === 0 && !tcpCarried(f, 0)) half++;
+      }
+    }
+    const est = k > 0 ? Math.round((n * half) / k) : 0;
+    e.aux = est;
+    return est >= this.o.minRate;
+  }
+
+  protected describe(e: FloodEntry, f: ThreatFinding): void {
+    f.count = e.aux;
+    f.details.half_open_rate = e.aux;
+    f.details.half_open = e.streakAux;
+  }
+}
+
+// ------------------------------------------------------------------ udp_flood
+
+export interface UdpFloodOptions extends FloodOptions {
+  minRate: number;
+  minSeconds: number;
+  maxReplyRatio: number;
+  window: number;
+}
+
+export const udpFlood: ThreatDetectorDef<UdpFloodOptions> = {
+  name: 'udp_flood',
+  title: 'UDP flood',
+  description: 'UDP datagrams into one host at a sustained rate with almost nothing coming back',
+  category: 'Detection of a Denial of Service Attack',
+  severity: 2,
+  techniques: ['T1498.001'],
+  signatureId: 1004,
+  defaults: { minRate: 2000, minSeconds: 2, maxReplyRatio: 0.05, window: 60 },
+  docs: {
+    minRate: 'UDP datagrams per second into one unicast host',
+    minSeconds: 'consecutive seconds at or above minRate that make a flood',
+    maxReplyRatio: 'datagrams the host sends back in the same second, as a share of those it receives',
+    window: 'seconds between two findings for the same host while the flood lasts',
+  },
+  create(o, ctx) {
+    return new UdpFloodDetector(o, ctx);
+  },
+};
+
+class UdpFloodDetector extends FloodDetector<UdpFloodOptions> {
+  protected readonly proto = 'UDP';
+
+  udp(p: DecodedPacket, _flow: Flow, _dir: Direction, now: number): void {
+    const v = p.ipVersion;
+    const s = p.src;
+    const d = p.dst;
+    // A datagram from a host being counted is a reply to its senders.
+    const back = this.table.get(addressKey(s[0]!, s[1]!, s[2]!, s[3]!, v));
+    if (back !== undefined) {
+      this.roll(back, Math.floor(now), now);
+      back.aux++;
+    }
+    if (isGroupAddress(v, d[0]!)) return;
+    const e = this.entry(addressKey(d[0]!, d[1]!, d[2]!, d[3]!, v), v, d, now);
+    e.rate.n++;
+    e.rate.bytes += p.wireLen;
+    this.countSource(e, v, s);
+    e.ports.add(p.dstPort);
+  }
+
+  protected hot(e: FloodEntry): boolean {
+    const n = e.rate.n;
+    return n >= this.o.minRate && e.aux <= n * this.o.maxReplyRatio;
+  }
+
+  protected describe(e: FloodEntry, f: ThreatFinding): void {
+    f.details.replies = e.aux;
+    f.details.reply_ratio = e.rate.streakPkts > 0 ? Math.round((e.streakAux / e.rate.streakPkts) * 1000) / 1000 : 0;
+  }
+}
+
+// ------------------------------------------------------------------ icmp_flood
+
+export interface IcmpFloodOptions extends FloodOptions {
+  minRate: number;
+  minSeconds: number;
+  window: number;
+}
+
+export const icmpFlood: ThreatDetectorDef<IcmpFloodOptions> = {
+  name: 'icmp_flood',
+  title: 'ICMP flood',
+  description: 'Unsolicited ICMP (echo requests, unasked replies or errors) into one host at a sustained rate',
+  category: 'Detection of a Denial of Service Attack',
+  severity: 2,
+  techniques: ['T1498.001'],
+  signatureId: 1005,
+  defaults: { minRate: 500, minSeconds: 2, window: 60 },
+  docs: {
+    minRate: 'unsolicited ICMP or ICMPv6 packets per second into one unicast host',
+    minSeconds: 'consecutive seconds at or above minRate that make a flood',
+    window: 'seconds between two findings for the same host while the flood lasts',
+  },
+  create(o, ctx) {
+    return new IcmpFloodDetector(o, ctx);
+  },
+};
+
+class IcmpFloodDetector extends FloodDetector<IcmpFloodOptions> {
+  protected readonly proto = 'ICMP';
+
+  icmp(p: DecodedPacket, _flow: Flow, dir: Direction, now: number): void {
+    if (dir !== 0) return; // the answer of the side that was asked
+    const v = p.ipVersion;
+    const d = p.dst;
+    if (isGroupAddress(v, d[0]!)) return;
+    const e = this.entry(addressKey(d[0]!, d[1]!, d[2]!, d[3]!, v), v, d, now);
+    e.rate.n++;
+    e.rate.bytes += p.wireLen;
+    this.countSource(e, v, p.src);
+    e.types.add(p.icmpType);
+    if (p.ipProto === IpProto.ICMPV6) e.aux = 1;
+  }
+
+  protected hot(e: FloodEntry): boolean {
+    return e.rate.n >= this.o.minRate;
+  }
+
+  protected describe(e: FloodEntry, f: ThreatFinding): void {
+    if (e.aux === 1) f.proto = 'IPv6-ICMP';
+    f.details.icmp_types = e.types.first.map(String);
+    delete f.details.ports;
+    delete f.details.first_ports;
+  }
+}
