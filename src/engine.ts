@@ -70,7 +70,10 @@ import {
   readPolicyFile,
 } from './policy/index.js';
 import type { DnsMessage } from './protocols/dns/events.js';
-import type { ViolationEvent } from './events.js';
+import type { ThreatEvent, ViolationEvent } from './events.js';
+import { EtherType } from './decode/ethernet.js';
+import { ATTACK_TECHNIQUES, ThreatStage, type ThreatOptions } from './threats/index.js';
+import type { ThreatDetectorDef, ThreatFinding } from './threats/types.js';
 
 export type { EngineStats, InternalErrorStats } from './stats.js';
 
@@ -108,6 +111,13 @@ export interface CreateEngineOptions extends EngineOptionsInput {
    * everything allowed and learned (`learnedPolicy()`).
    */
   policy?: PolicyOptions;
+  /**
+   * The threat stage (src/threats/): network attack detectors tagged with MITRE ATT&CK (scans, floods,
+   * amplification, fragment and TCP tricks, slow HTTP, smuggling, Heartbleed, tunnelling over DNS and ICMP,
+   * ARP and DNS spoofing, mining, brute force, unusual uploads). `{}` runs every detector with its defaults;
+   * `threat` events, one per detector, attacker and target per window. Off when absent (the CLI turns it on).
+   */
+  threats?: ThreatOptions;
 }
 
 export interface DebugOptions {
@@ -224,6 +234,7 @@ export class Engine {
   private bytesDropped = 0;
   /** The policy stage, null without the `policy` option. */
   private readonly policy: PolicyStage | null;
+  private readonly threats: ThreatStage | null;
 
   /** Bound once: the capture readers call it per packet. */
   private readonly onCaptured = (p: CapturedPacket): void => {
@@ -231,7 +242,7 @@ export class Engine {
   };
 
   constructor(options: CreateEngineOptions = {}) {
-    const { onStream, app, debug, filter, detect, eventTypes, policy, ...rest } = options;
+    const { onStream, app, debug, filter, detect, eventTypes, policy, threats, ...rest } = options;
     this.throwInternalErrors = debug?.throwInternalErrors === true;
     if (eventTypes !== undefined && (!Array.isArray(eventTypes) || eventTypes.some((t) => typeof t !== 'string'))) {
       throw new NetsieveError('NS_ERR_OPTION', 'eventTypes must be an array of event type names (flow, alert, http, ...)');
@@ -245,6 +256,13 @@ export class Engine {
     this.onStream = onStream ?? null;
     this.detection = detect === undefined ? null : createDetection(detect);
     this.detector = this.detection?.detector ?? null;
+    this.threats =
+      threats === undefined
+        ? null
+        : new ThreatStage(threats, {
+            threat: (def, finding) => this.emitThreat(def, finding),
+            internalError: (where, error) => this.internalError(where, error),
+          });
     this.appOptions = resolveAppOptions(app);
     const modules = enabledModules(this.appOptions);
     this.app =
@@ -259,7 +277,8 @@ export class Engine {
               identified: (flow, namePending) => this.policy?.appIdentified(flow, namePending),
               anomaly: (flow, name, code, direction) => this.emitFlowAnomaly(flow, 'app', name, code, direction),
               serverName: (flow, name, source) => this.onServerName(flow, name, source),
-              wantsRequests: (type) => type === 'http' && (this.detection?.waf ?? null) !== null,
+              wantsRequests: (type) =>
+                (type === 'http' && (this.detection?.waf ?? null) !== null) || this.threats?.wantsRequests === true,
               requestDone: (flow, type, record) => this.requestDone(flow, type, record),
               internalError: (where, error) => this.internalError(where, error),
             },
@@ -396,6 +415,7 @@ export class Engine {
       if (tsSec > this.lastExpirySec) {
         this.lastExpirySec = tsSec;
         this.expire(now);
+        if (this.threats !== null) this.threats.tick(now);
       }
     }
     const p = this.pkt;
@@ -404,6 +424,7 @@ export class Engine {
     for (let i = 0; i < p.layerCount; i++) layers[p.layers[i]!]!++;
     if (!ok) {
       if (p.anomalyCount > 0) this.emitPacketAnomalies(null);
+      if (this.threats !== null && (p.etherType === EtherType.ARP || p.etherType === EtherType.RARP)) this.threats.link(p, now);
       // An IP fragment held for reassembly is still a packet to header rules (ttl, addresses), as in Suricata.
       const det = this.detector;
       if (det !== null && p.isFragment && det.set.headerRules.length > 0) {
@@ -430,9 +451,11 @@ export class Engine {
         countPacket(flow, quoted & 1, flowBytes, tsSec, tsNsec);
         this.table.touch(slot, now, timeoutClassOf(flow));
         if (p.anomalyCount > 0) this.emitPacketAnomalies(flow);
+        if (this.threats !== null) this.threats.icmpError(p, flow, now);
         this.currentPacket = 0;
         return;
       }
+      if (this.threats !== null) this.threats.icmpError(p, null, now);
     }
 
     const key = this.key;
@@ -440,9 +463,11 @@ export class Engine {
     const hash = hashKey(key);
     let slot = this.table.lookup(key, hash);
     let flow: Flow;
+    let created = false;
     if (slot < 0) {
       flow = this.createFlow(p, srcIsA, hash, now);
       slot = flow.slot;
+      created = true;
     } else {
       flow = this.table.flows[slot]!;
     }
@@ -456,6 +481,7 @@ export class Engine {
         this.endFlow(flow, 'tcp_reuse');
         flow = this.createFlow(p, srcIsA, hash, now);
         slot = flow.slot;
+        created = true;
         dir = srcIsA === flow.clientIsA ? 0 : 1;
         outcome = flow.tcp!.onPacket(p, dir);
       }
@@ -470,6 +496,11 @@ export class Engine {
       // The application layer's state comes with the first datagram that carries bytes.
       if (flow.app === null) this.account(flow, APP_STATE_BYTES);
       this.app.udp(flow, dir, p.data, p.payloadOffset, p.payloadOffset + p.payloadLen);
+    }
+    const threats = this.threats;
+    if (threats !== null) {
+      if (created) threats.flowStarted(flow, p, now);
+      threats.packet(p, flow, dir, now);
     }
     const pol = this.policy;
     if (pol !== null) {
@@ -606,6 +637,7 @@ export class Engine {
     }
     flow.ended = true;
     this.detector?.flowEnded(flow);
+    if (this.threats !== null) this.threats.flowEnded(flow, this.now());
     this.table.remove(flow.slot);
     this.flowMemory.release(flow.accounted);
     flow.accounted = 0;
@@ -793,6 +825,7 @@ export class Engine {
       lastTs: this.clock === -Infinity ? NaN : this.clock,
       ...(this.detection !== null ? { detect: this.detectStats(this.detection) } : {}),
       ...(this.policy !== null ? { policy: this.policy.stats() } : {}),
+      ...(this.threats !== null ? { threats: this.threats.stats() } : {}),
     };
   }
 
@@ -910,6 +943,7 @@ export class Engine {
   private emitDecodeAnomaly(code: number, flow: Flow | null, fromPacket: boolean): void {
     const name = DECODE_ANOMALIES[code] ?? `decode.code_${code}`;
     this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + 1;
+    if (this.threats !== null) this.threats.anomaly(name, flow, fromPacket ? this.pkt : null, this.now());
     if (flow !== null) {
       flow.anomalies++;
       if (!firstOnFlow(flow, name)) return;
@@ -944,6 +978,7 @@ export class Engine {
         if (done.matches.length > 0) this.emitWafAlerts(flow, record, done.matches);
       }
     }
+    if (this.threats !== null) this.threats.record(flow, type, payload, this.recordTime(flow));
     const det = this.detector;
     if (det !== null) {
       const hits = this.hits;
@@ -972,6 +1007,7 @@ export class Engine {
    * alerts and results are those of evaluating the whole transaction at once.
    */
   private requestDone(flow: Flow, type: string, payload: object): void {
+    if (this.threats !== null) this.threats.requestDone(flow, type, payload, this.recordTime(flow));
     const waf = this.detection?.waf ?? null;
     if (waf === null || type !== 'http') return;
     const record = payload as HttpTransaction;
@@ -1122,6 +1158,7 @@ export class Engine {
   ): void {
     this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + 1;
     flow.anomalies++;
+    if (this.threats !== null) this.threats.anomaly(name, flow, this.currentPacket !== 0 ? this.pkt : null, this.now());
     // A gap is news each time (where and how much was lost); other anomalies are written once per flow.
     if (gap === undefined && !firstOnFlow(flow, name)) return;
     if (!this.wantsEvent('anomaly')) return;
@@ -1161,6 +1198,57 @@ export class Engine {
     this.emit(ev);
   }
 
+  /** A threat detector's finding as a `threat` event (the stage already merged repeats within their window). */
+  private emitThreat(def: ThreatDetectorDef, f: ThreatFinding): void {
+    if (!this.wantsEvent('threat')) return;
+    const tactics: string[] = [];
+    for (const t of def.techniques)
+      for (const ta of ATTACK_TECHNIQUES[t]?.tactics ?? []) if (!tactics.includes(ta)) tactics.push(ta);
+    const sec = Math.floor(f.now);
+    const ev: ThreatEvent = {
+      type: 'threat',
+      ts: { sec, nsec: Math.min(999_999_999, Math.round((f.now - sec) * 1e9)) },
+      threat: {
+        name: def.name,
+        title: def.title,
+        category: def.category,
+        severity: def.severity,
+        signatureId: def.signatureId,
+        techniques: [...def.techniques],
+        tactics,
+        attacker: f.attacker,
+        target: f.target,
+        count: f.count,
+        details: { ...f.details },
+      },
+    };
+    if (f.anomalies !== undefined && f.anomalies.length > 0) ev.threat.anomalies = [...f.anomalies];
+    const flow = f.flow ?? null;
+    if (flow !== null) {
+      ev.flowId = flow.id;
+      ev.endpoints = this.endpointsOf(flow);
+      if (flow.vlan.length > 0) ev.vlan = flow.vlan.slice();
+      if (flow.tunnel !== null) ev.tunnel = tunnelOf(flow);
+    } else if (f.attacker !== null && f.target !== null) {
+      // Without a flow, the five-tuple goes from the attacker to the target; with one side unknown (a flood
+      // from spoofed sources), the threat's `target` alone says who.
+      ev.endpoints = {
+        srcIp: f.attacker,
+        srcPort: f.attackerPort ?? 0,
+        destIp: f.target,
+        destPort: f.targetPort ?? 0,
+        proto: f.proto ?? 'IP',
+      };
+    }
+    if (this.currentPacket !== 0) ev.pcapCnt = this.currentPacket;
+    this.emit(ev);
+  }
+
+  /** The time of a record: the current packet's, or the flow's last when the record comes from its end. */
+  private recordTime(flow: Flow): number {
+    return this.currentPacket !== 0 ? this.pkt.tsSec + this.pkt.tsNsec * 1e-9 : flow.lastSec + flow.lastNsec * 1e-9;
+  }
+
   /** The engine's clock in seconds (capture time; 0 before the first packet). */
   private now(): number {
     return this.clock === -Infinity ? 0 : this.clock;
@@ -1191,7 +1279,8 @@ export class Engine {
         this.wantsEvent(type) ||
         this.detector?.wantsRecords(type) === true ||
         (type === 'dns' && this.policy !== null) ||
-        (type === 'http' && (this.detection?.waf ?? null) !== null);
+        (type === 'http' && (this.detection?.waf ?? null) !== null) ||
+        this.threats?.wantsRecords(type) === true;
       this.recordsWantedCache.set(type, wanted);
     }
     return wanted;

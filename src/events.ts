@@ -217,7 +217,46 @@ export interface ViolationEvent extends EventBase {
   };
 }
 
-export type NetsieveEvent = FlowEvent | AnomalyEvent | AppEvent | AlertEvent | ViolationEvent;
+/** What a threat detector found (src/threats/): the detector, its ATT&CK techniques, who and how much. */
+export interface ThreatInfo {
+  /** The detector's name (`port_scan`, `dns_tunnel`, ...): EVE's `alert.metadata.threat`. */
+  name: string;
+  /** The detector's title (`Port scan`). */
+  title: string;
+  /** A Suricata classtype description (`Detection of a Network Scan`), EVE's `alert.category`. */
+  category: string;
+  /** 1 high, 2 medium, 3 low. */
+  severity: number;
+  /** The alert's signature id (gid 10). */
+  signatureId: number;
+  /** MITRE ATT&CK technique ids (`T1046`, `T1498.002`), most specific first; names in `ATTACK_TECHNIQUES`. */
+  techniques: string[];
+  /** Their tactic ids (`TA0007`), each once. */
+  tactics: string[];
+  /** The attacking address, when known (null for a flood from spoofed sources). */
+  attacker: string | null;
+  /** The attacked address, when known. */
+  target: string | null;
+  /** The evidence that crossed the detector's threshold: ports probed, packets per second, queries, sessions... */
+  count: number;
+  /** What else the detector measured (rates, sizes, names, sample ports). */
+  details: Record<string, number | string | boolean | string[]>;
+  /** Anomalies raised on the same traffic that the threat links (`decode.frag_overlap_different_data`, ...). */
+  anomalies?: string[];
+}
+
+/**
+ * A network threat (src/threats/): one per detector, attacker and target per window (`threats.window`), not
+ * one per packet. With a flow, `endpoints` is its five-tuple (client first) and `flowId` is set; otherwise
+ * `endpoints` goes from the attacker to the target when either is known. EVE writes it as an `alert` (gid 10)
+ * with ATT&CK's ids and names in `alert.metadata` as ET Open rules carry them.
+ */
+export interface ThreatEvent extends EventBase {
+  type: 'threat';
+  threat: ThreatInfo;
+}
+
+export type NetsieveEvent = FlowEvent | AnomalyEvent | AppEvent | AlertEvent | ViolationEvent | ThreatEvent;
 export type NetsieveEventType = NetsieveEvent['type'];
 export type EventOfType<T extends NetsieveEventType> = Extract<NetsieveEvent, { type: T }>;
 

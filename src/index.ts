@@ -34,6 +34,8 @@ export type {
   Timestamp,
   Verdict,
   ViolationEvent,
+  ThreatEvent,
+  ThreatInfo,
   PolicyDecision,
   PolicyEvidence,
 } from './events.js';
@@ -186,6 +188,30 @@ export type {
   NameTableOptions,
 } from './policy/index.js';
 export { POLICY_GID } from './output/eve.js';
+
+// Threats: network attack detectors tagged with MITRE ATT&CK (the engine's `threats` option).
+export {
+  THREAT_DETECTORS,
+  THREAT_DEFAULTS,
+  ATTACK_TACTICS,
+  ATTACK_TECHNIQUES,
+  ATTACK_VERSION,
+  STAGE_TECHNIQUES,
+  mitreMetadata,
+  techniqueFullName,
+} from './threats/index.js';
+export type {
+  ThreatOptions,
+  ThreatStats,
+  ThreatDetectorDef,
+  ThreatSeverity,
+  ThreatThresholds,
+  AttackTactic,
+  AttackTechnique,
+  MitreMetadata,
+} from './threats/index.js';
+export { THREAT_GID } from './output/eve.js';
+export type { EveThreat } from './output/eve.js';
 
 // Output.
 export { toEve, toEveLine, eveTimestamp, isoTimestamp, EveFormatter } from './output/eve.js';

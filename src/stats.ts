@@ -6,6 +6,7 @@ import type { WafStats } from './detect/waf/index.js';
 import type { FragmentStats } from './decode/ip-fragments.js';
 import type { FlowMemoryStats } from './flow/flow-memory.js';
 import type { PolicyStats } from './policy/stage.js';
+import type { ThreatStats } from './threats/stage.js';
 
 /** Exceptions the catch-all guards swallowed (bugs): how many, and the last one. */
 export interface InternalErrorStats {
@@ -53,6 +54,8 @@ export interface EngineStats {
    * packets and bytes dropped (protect mode), the DNS name table and learning.
    */
   policy?: PolicyStats;
+  /** The threat stage's counters (with the `threats` option): alerts by detector and technique, table sizes. */
+  threats?: ThreatStats;
   /** IP fragment reassembly: fragments seen, datagrams completed and dropped, what is held now. */
   fragments: FragmentStats;
   /** Exceptions caught by the guards around parsers, probes and the decoder (each is a bug to report). */

@@ -414,7 +414,9 @@ export class Decoder {
           return;
         case EtherType.ARP:
         case EtherType.RARP:
+          // Not IP: the frame ends here for the flow stages; the threat stage reads the ARP body at l3Offset.
           out.etherType = type;
+          out.l3Offset = off;
           out.addLayer(Layer.ARP);
           return;
         case 0:

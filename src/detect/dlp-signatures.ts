@@ -7,6 +7,7 @@
  */
 import type { BufferDirection } from '../protocols/module.js';
 import { DLP_SENSORS } from './dlp/sensors.js';
+import { STAGE_TECHNIQUES, mitreMetadata } from '../threats/attack.js';
 import { parseRule } from './rules/load.js';
 import type { Signature } from './signatures.js';
 
@@ -34,6 +35,17 @@ export const DLP_PLACES: Readonly<Record<string, readonly { buffer: string; dire
 export const DLP_ON_STREAM: ReadonlySet<string> = new Set(['redis']);
 
 /**
+ * Sensitive data in traffic is exfiltration in ATT&CK (T1041 over the channel in use, T1048 over another
+ * protocol): the sensors' rules carry the `mitre_*` metadata ET Open rules do, so their alerts do too.
+ */
+const DLP_MITRE = (() => {
+  const md = mitreMetadata(STAGE_TECHNIQUES.find((s) => s.source === 'dlp')?.techniques ?? []);
+  const pairs: string[] = [];
+  for (const [key, values] of Object.entries(md)) for (const v of values as string[]) pairs.push(`${key} ${v}`);
+  return pairs.length > 0 ? `metadata:${pairs.join(', ')}; ` : '';
+})();
+
+/**
  * One signature per DLP sensor, in `DLP_SENSORS` order (index = sid - 1): written as the rule a user would
  * write and read by the rule parser, so that it is a rule like any other.
  */
@@ -41,7 +53,7 @@ export function dlpSignatures(): Signature[] {
   return DLP_SENSORS.map((sensor, k) => {
     const msg = `netsieve DLP: ${sensor.name.replace(/_/g, ' ')} in clear text`;
     const rule = parseRule(
-      `alert ip any any -> any any (msg:"${msg}"; dlp:${sensor.name}; classtype:policy-violation; gid:${DLP_GID}; sid:${k + 1}; rev:1;)`,
+      `alert ip any any -> any any (msg:"${msg}"; dlp:${sensor.name}; classtype:policy-violation; ${DLP_MITRE}gid:${DLP_GID}; sid:${k + 1}; rev:1;)`,
       { file: '<dlp>', line: k + 1 },
     );
     return {

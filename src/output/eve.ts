@@ -6,7 +6,17 @@
  * object this module builds for a Suricata event type validates against it. Library-only detail that the
  * schema has no field for (per-direction reassembly statistics, the gap offsets of `stream.gap`) is left out.
  */
-import type { AlertEvent, AnomalyEvent, FlowEvent, NetsieveEvent, PolicyDecision, Timestamp, ViolationEvent } from '../events.js';
+import type {
+  AlertEvent,
+  AnomalyEvent,
+  FlowEvent,
+  NetsieveEvent,
+  PolicyDecision,
+  ThreatEvent,
+  Timestamp,
+  ViolationEvent,
+} from '../events.js';
+import { STAGE_TECHNIQUES, mitreMetadata } from '../threats/attack.js';
 import { IpProto, TcpFlag } from '../decode/packet.js';
 import { EVE_MAPPERS } from '../protocols/registry.js';
 import { CommunityIdCache, protoNumber } from './community-id.js';
@@ -304,6 +314,8 @@ export class EveFormatter {
         return this.alertRecord(ev);
       case 'violation':
         return this.violationRecord(ev);
+      case 'threat':
+        return this.threatRecord(ev);
       default: {
         // An application record: the common fields, then the protocol's object under its event type.
         const type = (ev as { type: string }).type;
@@ -441,6 +453,8 @@ export class EveFormatter {
     if (e.toGroup !== undefined) metadata.policy_to = [e.toGroup];
     if (e.app !== null) metadata.policy_app = [e.app];
     if (e.serverName !== undefined) metadata.policy_server_name = [e.serverName];
+    // A flow across a segmentation rule: ATT&CK's lateral movement (T1021), as ET Open rules tag theirs.
+    Object.assign(metadata, mitreMetadata(POLICY_TECHNIQUES));
     const via = e.fromGroup !== undefined ? ` (${e.fromGroup} -> ${e.toGroup})` : '';
     out.alert = {
       action: d.mode === 'protect' ? 'blocked' : 'allowed',
@@ -520,6 +534,34 @@ export class EveFormatter {
     return out;
   }
 
+  /**
+   * A threat as an alert (gid 10, the detector's sid), ATT&CK's ids and names in `alert.metadata` as ET Open
+   * rules carry them (`mitre_technique_id`, ...; `threat`: the detector), the attacker and target in
+   * `alert.source`/`alert.target`, and what the detector counted in netsieve's own `threat` object
+   * (schema/eve-threat.schema.json).
+   */
+  private threatRecord(ev: ThreatEvent): EveAlertRecord {
+    const out = this.header(ev, 'alert') as EveAlertRecord;
+    const t = ev.threat;
+    const alert: EveAlert = {
+      action: 'allowed',
+      gid: THREAT_GID,
+      signature_id: t.signatureId,
+      rev: 1,
+      signature: `netsieve threat: ${t.title} (${t.techniques.join(', ')})`,
+      category: t.category,
+      severity: t.severity,
+    };
+    if (t.attacker !== null) alert.source = { ip: t.attacker };
+    if (t.target !== null) alert.target = { ip: t.target };
+    alert.metadata = { ...mitreMetadata(t.techniques), threat: [t.name] };
+    out.alert = alert;
+    const threat: EveThreat = { name: t.name, count: t.count, details: t.details };
+    if (t.anomalies !== undefined) threat.anomalies = t.anomalies;
+    out.threat = threat;
+    return out;
+  }
+
   private anomalyRecord(ev: AnomalyEvent): EveAnomalyRecord {
     const a = ev.anomaly;
     const out = this.header(ev, 'anomaly') as EveAnomalyRecord;
@@ -533,6 +575,19 @@ export class EveFormatter {
 
 /** The generator id of policy violations written as alerts (DLP is 7). */
 export const POLICY_GID = 8;
+/** The generator id of the threat stage's alerts (the WAF's is 9). */
+export const THREAT_GID = 10;
+/** What a policy violation is in ATT&CK: a flow across a segmentation rule, lateral movement. */
+const POLICY_TECHNIQUES = STAGE_TECHNIQUES.find((s) => s.source === 'policy')?.techniques ?? [];
+
+/** netsieve's `threat` object of a threat alert (schema/eve-threat.schema.json). */
+export interface EveThreat {
+  /** The detector. */
+  name: string;
+  count: number;
+  details: Record<string, number | string | boolean | string[]>;
+  anomalies?: string[];
+}
 
 function evePolicy(d: PolicyDecision): EvePolicy {
   const e = d.evidence;

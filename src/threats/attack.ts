@@ -3,11 +3,15 @@
  * their names as ATT&CK Enterprise publishes them. This table gives names only: which techniques netsieve
  * covers comes from the detectors' own tags (`THREAT_DETECTORS`, src/threats/registry.ts) and the other
  * stages' (`STAGE_TECHNIQUES`), never from here. `test/threats/attack.test.ts` checks every id, name and
- * tactic against ATT&CK's published STIX data when a copy is at hand (ATTACK_STIX, see CONTRIBUTING.md).
+ * tactic against ATT&CK's published STIX data when a copy is at hand (`NETSIEVE_ATTACK_STIX`), and
+ * `scripts/check-attack.ts` does the same from the command line (CONTRIBUTING.md, "ATT&CK ids").
  */
 
-/** The ATT&CK Enterprise release the ids and names below were checked against. */
-export const ATTACK_VERSION = '18';
+/**
+ * The ATT&CK Enterprise release the ids and names below were checked against, as its collection index
+ * spells it. The Navigator reads only the major number of a layer's `versions.attack`.
+ */
+export const ATTACK_VERSION = '18.1';
 
 /** A tactic: its id (`TA0007`), name (`Discovery`) and the short name the Navigator uses (`discovery`). */
 export interface AttackTactic {
@@ -46,6 +50,8 @@ export const ATTACK_TECHNIQUES: Readonly<Record<string, AttackTechnique>> = {
   T1110: { id: 'T1110', name: 'Brute Force', tactics: ['TA0006'] },
   T1190: { id: 'T1190', name: 'Exploit Public-Facing Application', tactics: ['TA0001'] },
   T1496: { id: 'T1496', name: 'Resource Hijacking', tactics: ['TA0040'] },
+  // Cryptomining: ATT&CK v16 split Resource Hijacking, and mining on co-opted hosts is Compute Hijacking.
+  'T1496.001': { id: 'T1496.001', name: 'Compute Hijacking', tactics: ['TA0040'] },
   T1498: { id: 'T1498', name: 'Network Denial of Service', tactics: ['TA0040'] },
   'T1498.001': { id: 'T1498.001', name: 'Direct Network Flood', tactics: ['TA0040'] },
   'T1498.002': { id: 'T1498.002', name: 'Reflection Amplification', tactics: ['TA0040'] },

@@ -97,6 +97,11 @@ export interface ThreatDetector {
   anomaly?(name: string, flow: Flow | null, p: DecodedPacket | null, now: number): void;
   /** An application record of a type the detector listed in `records`. */
   record?(flow: Flow, type: string, payload: object, now: number): void;
+  /**
+   * A request is complete (HTTP: its headers, and its body when it has one), before its response: the moment
+   * a slow request stops being slow. `payload` is the record so far.
+   */
+  requestDone?(flow: Flow, type: string, payload: object, now: number): void;
   /** A flow ended (its counters and TCP flags are final). */
   flowEnded?(flow: Flow, now: number): void;
   /** Once per second of capture time: windows close, rates are judged. */

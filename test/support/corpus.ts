@@ -42,10 +42,21 @@ export const crsPresent =
   fs.existsSync(path.join(CRS_DIR, 'rules', 'REQUEST-901-INITIALIZATION.conf')) &&
   fs.existsSync(path.join(CRS_DIR, 'ci', 'modsecurity.conf'));
 
+/**
+ * ATT&CK Enterprise as STIX (`enterprise-attack.json`, CONTRIBUTING.md "ATT&CK ids"): outside the shared
+ * folder, at the path `$NETSIEVE_ATTACK_STIX` names, because it is a release of its own (tens of MB).
+ */
+export const ATTACK_STIX_ENV = 'NETSIEVE_ATTACK_STIX';
+export const ATTACK_STIX = process.env[ATTACK_STIX_ENV] ?? '';
+export const attackStixPresent = ATTACK_STIX !== '' && fs.existsSync(ATTACK_STIX);
+
 /** Why a test that needs the corpus did not run (for `ctx.skip()` and test names). */
 export const CORPUS_ABSENT = `shared corpus absent (${CORPUS_DIR})`;
 export const SCHEMA_ABSENT = `EVE schema absent (${EVE_SCHEMA})`;
 export const CRS_ABSENT = `OWASP CRS absent (${CRS_DIR})`;
+export const ATTACK_STIX_WHERE =
+  ATTACK_STIX === '' ? `${ATTACK_STIX_ENV} not set` : `${ATTACK_STIX_ENV}=${ATTACK_STIX} is no file`;
+export const ATTACK_STIX_ABSENT = `ATT&CK STIX absent (${ATTACK_STIX_WHERE})`;
 
 export interface TruthStream {
   transport: 'tcp' | 'udp';
