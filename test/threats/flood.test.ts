@@ -61,7 +61,8 @@ describe('syn_flood', () => {
     const found = run.end().filter((x) => x.name === 'syn_flood');
     expect(found).toHaveLength(1);
     expect(found[0]!.attacker).toBe('10.0.0.66');
-    expect(found[0]!.count).toBe(800);
+    expect(found[0]!.count).toBe(500); // reported at the SYN that made 1,000 in 2 s
+    expect(found[0]!.details.peak_rate).toBe(800);
   });
 
   it('a long flood gives one alert per window with its counts', () => {
@@ -72,8 +73,12 @@ describe('syn_flood', () => {
     const found = run.threats.filter((x) => x.name === 'syn_flood');
     expect(found).toHaveLength(3); // at 2 s, 62 s, 122 s
     expect(found.map((f) => f.details.seconds)).toEqual([2, 62, 122]);
-    for (const f of found) expect(f.count).toBe(60);
-    expect(found[2]!.details.packets).toBe(122 * 60);
+    for (const f of found) {
+      expect(f.count).toBe(50); // the rate over 2 s at the SYN that crossed 100
+      expect(f.details.peak_rate).toBe(60);
+    }
+    // Reported at the 40th SYN of the second that makes 100 in 2 s.
+    expect(found[2]!.details.packets).toBe(121 * 60 + 40);
   });
 
   it('a busy server completing 1,000 handshakes a second raises nothing', () => {

@@ -30,12 +30,12 @@
  * 128-byte `DistinctCounter`s and (SYN) eight sample slots; entries idle for 10 s are swept in `tick`.
  */
 import type { DecodedPacket } from '../../decode/packet.js';
-import { IpProto, TcpFlag } from '../../decode/packet.js';
+import { TcpFlag } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
 import type { Direction } from '../../flow/stream.js';
 import { addressKey, BoundedMap, DistinctCounter } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef, ThreatFinding } from '../types.js';
-import { AddressWords, fold32, isGroupAddress, RateTrack, tcpCarried } from './scanflood-common.js';
+import { AddressWords, fold32, isGroupAddress, RATE_RING, RateTrack, tcpCarried } from './scanflood-common.js';
 
 /** Seconds an entry may stay idle (no packet, no streak) before `tick` sweeps it. */
 const IDLE_SECONDS = 10;
@@ -50,9 +50,9 @@ class FloodEntry {
   /** The first source counted (the attacker when it is the only one). */
   readonly source = new AddressWords();
   sourceSet = false;
-  /** Flood-specific: replies (UDP), or half-open (SYN) in the current second, and over the streak. */
+  /** Flood-specific: replies (UDP) in the current second; replies or half-open SYNs over the run. */
   aux = 0;
-  streakAux = 0;
+  runAux = 0;
   /** ICMP: the first types seen. SYN: the flows sampled in the current second. */
   readonly types = new DistinctCounter(4);
   samples: (Flow | null)[] | null = null;
@@ -73,25 +73,32 @@ interface FloodOptions {
 /** The shared table, rolling, judging and reporting; each detector adds its packets and its test. */
 abstract class FloodDetector<O extends FloodOptions> implements ThreatDetector {
   protected readonly table: BoundedMap<number, FloodEntry>;
+  /** The seconds judged together (`minSeconds`, 1 to `RATE_RING`). */
+  protected readonly span: number;
 
   constructor(
     protected readonly o: O,
     protected readonly ctx: ThreatContext,
   ) {
     this.table = new BoundedMap(ctx.maxTracked, (n) => ctx.evicted(n));
+    this.span = Math.max(1, Math.min(RATE_RING, Math.floor(o.minSeconds)));
   }
 
   size(): number {
     return this.table.size;
   }
 
-  /** Whether the second just ended was hot (`e.rate.n` packets, `e.aux` this detector's extra count). */
-  protected abstract hot(e: FloodEntry): boolean;
-  /** The finding's count and details for a flood of `e` (the second just judged is in `e.rate`). */
-  protected abstract describe(e: FloodEntry, f: ThreatFinding): void;
+  /** This detector's own count for the current second so far (replies, half-open SYNs; 0 when none). */
+  protected abstract secondAux(e: FloodEntry): number;
+  /** An upper bound of what `hot` tests, cheap enough for every packet (packets, or SYNs that may be half-open). */
+  protected abstract bound(e: FloodEntry): number;
+  /** Whether `n` packets and `aux` over the last `span` seconds make a flood. */
+  protected abstract hot(n: number, aux: number): boolean;
+  /** The finding's count and details beyond the common ones (`aux` over the span, `runAux` over the run). */
+  protected abstract describe(e: FloodEntry, f: ThreatFinding, aux: number, runAux: number): void;
   protected abstract readonly proto: string;
 
-  /** The entry of destination `key`, made current for second `sec` (judging the second it leaves). */
+  /** The entry of destination `key`, made current for second `floor(now)` (closing the second it leaves). */
   protected entry(key: number, v: number, d: Uint32Array, now: number): FloodEntry {
     const e = this.table.upsert(key, makeEntry);
     if (e.rate.sec < 0) e.target.setWords(v, d);
@@ -102,17 +109,17 @@ abstract class FloodDetector<O extends FloodOptions> implements ThreatDetector {
   protected roll(e: FloodEntry, sec: number, now: number): void {
     const r = e.rate;
     if (sec <= r.sec) return;
-    if (r.n > 0) this.judge(e, now);
-    r.open(sec);
+    if (r.n > 0) this.closeSecond(e, now);
+    r.open(sec, this.span);
     e.aux = 0;
     this.dropSamples(e);
-    if (r.streak === 0 || r.lastHot < sec - 1) {
-      // No flood going on: the counters describe the current second only.
+    if (!r.inRun(sec)) {
+      // No run of packets going on: the counters start again with this second.
       e.sources.clear();
       e.ports.clear();
       e.types.clear();
       e.sourceSet = false;
-      e.streakAux = 0;
+      e.runAux = 0;
     }
   }
 
@@ -123,27 +130,52 @@ abstract class FloodDetector<O extends FloodOptions> implements ThreatDetector {
     }
   }
 
-  private judge(e: FloodEntry, now: number): void {
-    const hot = this.hot(e);
-    if (hot) e.streakAux += e.aux;
+  /** After a packet was added: judges the span when the cheap bound reaches the threshold (then every 64 packets). */
+  protected check(e: FloodEntry, now: number): void {
     const r = e.rate;
-    const n = r.n;
-    const bytes = r.bytes;
-    if (!r.close(hot, this.o.minSeconds, this.o.window)) return;
-    const sources = e.sources.estimate;
-    const ports = e.ports.estimate;
+    if (this.bound(e) < this.need) return;
+    if (r.checkedAt >= 0 && r.n - r.checkedAt < 64) return;
+    r.checkedAt = r.n;
+    const aux = this.secondAux(e);
+    if (this.hot(r.prevN + r.n, r.prevAux + aux) && r.fire(this.o.window)) this.emit(e, now, r.prevN + r.n, r.prevAux + aux, aux);
+  }
+
+  /** Packets (or half-open SYNs) over the span that make a flood: `minRate` a second. */
+  protected get need(): number {
+    return this.o.minRate * this.span;
+  }
+
+  private closeSecond(e: FloodEntry, now: number): void {
+    const r = e.rate;
+    const aux = this.secondAux(e);
+    const n = r.prevN + r.n;
+    const sumAux = r.prevAux + aux;
+    // A last look at the whole second (the in-second checks may have skipped its last packets).
+    if (this.hot(n, sumAux) && r.fire(this.o.window)) this.emit(e, now, n, sumAux, aux);
+    e.runAux = r.inRun(r.sec) ? e.runAux + aux : aux;
+    r.close(aux);
+    e.aux = 0;
+  }
+
+  /** Reports the flood of `e`: `n` packets and `aux` over the span, the current second's `cur` aux. */
+  private emit(e: FloodEntry, now: number, n: number, aux: number, cur: number): void {
+    const r = e.rate;
+    const continuing = r.inRun(r.sec);
+    const packets = (continuing ? r.runPkts : 0) + r.n;
+    const sources = Math.min(e.sources.estimate, packets);
+    const ports = Math.min(e.ports.estimate, packets);
+    const rate = Math.round(n / this.span);
     const f: ThreatFinding = {
       now,
       attacker: sources === 1 && e.sourceSet ? e.source.text() : null,
       target: e.target.text(),
-      count: n,
+      count: rate,
       details: {
-        rate: n,
-        bytes_per_second: bytes,
-        peak_rate: r.peak,
-        seconds: r.streak,
-        packets: r.streakPkts,
-        bytes: r.streakBytes,
+        rate,
+        peak_rate: Math.max(continuing ? r.peak : 0, r.n),
+        seconds: continuing ? r.sec - r.runStart + 1 : 1,
+        packets,
+        bytes: (continuing ? r.runBytes : 0) + r.bytes,
         sources,
         ports,
         first_ports: e.ports.first.map(String),
@@ -151,7 +183,7 @@ abstract class FloodDetector<O extends FloodOptions> implements ThreatDetector {
       proto: this.proto,
     };
     if (ports === 1 && e.ports.first.length === 1) f.targetPort = e.ports.first[0]!;
-    this.describe(e, f);
+    this.describe(e, f, aux, (continuing ? e.runAux : 0) + cur);
     this.ctx.report(f);
   }
 
@@ -167,7 +199,7 @@ abstract class FloodDetector<O extends FloodOptions> implements ThreatDetector {
     for (const e of this.table.values()) {
       const r = e.rate;
       if (r.sec < sec && r.n > 0) {
-        this.judge(e, now);
+        this.closeSecond(e, now);
         this.dropSamples(e);
       }
       if (r.sec < sec - IDLE_SECONDS) idle = true;
@@ -197,7 +229,7 @@ export const synFlood: ThreatDetectorDef<SynFloodOptions> = {
   defaults: { minRate: 500, minSeconds: 2, window: 60 },
   docs: {
     minRate: 'half-open SYNs per second into one host (SYNs whose client never completed the handshake)',
-    minSeconds: 'consecutive seconds at or above minRate that make a flood',
+    minSeconds: 'seconds the rate is averaged over (1 to 8): minRate × minSeconds within them make a flood',
     window: 'seconds between two findings for the same host while the flood lasts',
   },
   create(o, ctx) {
@@ -221,29 +253,39 @@ class SynFloodDetector extends FloodDetector<SynFloodOptions> {
       if (e.samples === null) e.samples = new Array<Flow | null>(SAMPLES).fill(null);
       e.samples[e.sampleCount++] = flow;
     }
+    this.check(e, now);
   }
 
-  protected hot(e: FloodEntry): boolean {
+  /** The second's SYNs scaled by the share of its sampled handshakes that never completed. */
+  protected secondAux(e: FloodEntry): number {
     const n = e.rate.n;
-    if (n < this.o.minRate) return false;
     const s = e.samples;
     const k = e.sampleCount;
+    if (s === null || k === 0) return 0;
     let half = 0;
-    if (s !== null) {
-      for (let i = 0; i < k; i++) {
-        const f = s[i]!;
-        if ((f.tcpFlagsToServer & TcpFlag.ACK) === 0 && !tcpCarried(f, 0)) half++;
-      }
+    for (let i = 0; i < k; i++) {
+      const f = s[i]!;
+      // Half-open: the client never acknowledged nor reset, the server did not refuse (an RST holds no
+      // state: a fast SYN scan's refused probes are not a flood).
+      if (((f.tcpFlagsToServer | (f.tcpFlagsToClient & TcpFlag.RST)) & (TcpFlag.ACK | TcpFlag.RST)) === 0 && !tcpCarried(f, 0))
+        half++;
     }
-    const est = k > 0 ? Math.round((n * half) / k) : 0;
-    e.aux = est;
-    return est >= this.o.minRate;
+    return Math.round((n * half) / k);
   }
 
-  protected describe(e: FloodEntry, f: ThreatFinding): void {
-    f.count = e.aux;
-    f.details.half_open_rate = e.aux;
-    f.details.half_open = e.streakAux;
+  protected bound(e: FloodEntry): number {
+    return e.rate.prevAux + e.rate.n;
+  }
+
+  protected hot(_n: number, aux: number): boolean {
+    return aux >= this.need;
+  }
+
+  protected describe(_e: FloodEntry, f: ThreatFinding, aux: number, runAux: number): void {
+    const rate = Math.round(aux / this.span);
+    f.count = rate;
+    f.details.half_open_rate = rate;
+    f.details.half_open = runAux;
   }
 }
 
@@ -267,7 +309,7 @@ export const udpFlood: ThreatDetectorDef<UdpFloodOptions> = {
   defaults: { minRate: 2000, minSeconds: 2, maxReplyRatio: 0.05, window: 60 },
   docs: {
     minRate: 'UDP datagrams per second into one unicast host',
-    minSeconds: 'consecutive seconds at or above minRate that make a flood',
+    minSeconds: 'seconds the rate is averaged over (1 to 8): minRate × minSeconds within them make a flood',
     maxReplyRatio: 'datagrams the host sends back in the same second, as a share of those it receives',
     window: 'seconds between two findings for the same host while the flood lasts',
   },
@@ -295,16 +337,25 @@ class UdpFloodDetector extends FloodDetector<UdpFloodOptions> {
     e.rate.bytes += p.wireLen;
     this.countSource(e, v, s);
     e.ports.add(p.dstPort);
+    this.check(e, now);
   }
 
-  protected hot(e: FloodEntry): boolean {
-    const n = e.rate.n;
-    return n >= this.o.minRate && e.aux <= n * this.o.maxReplyRatio;
+  protected secondAux(e: FloodEntry): number {
+    return e.aux;
   }
 
-  protected describe(e: FloodEntry, f: ThreatFinding): void {
-    f.details.replies = e.aux;
-    f.details.reply_ratio = e.rate.streakPkts > 0 ? Math.round((e.streakAux / e.rate.streakPkts) * 1000) / 1000 : 0;
+  protected bound(e: FloodEntry): number {
+    return e.rate.prevN + e.rate.n;
+  }
+
+  protected hot(n: number, aux: number): boolean {
+    return n >= this.need && aux <= n * this.o.maxReplyRatio;
+  }
+
+  protected describe(_e: FloodEntry, f: ThreatFinding, _aux: number, runAux: number): void {
+    const packets = f.details.packets as number;
+    f.details.replies = runAux;
+    f.details.reply_ratio = packets > 0 ? Math.round((runAux / packets) * 1000) / 1000 : 0;
   }
 }
 
@@ -327,7 +378,7 @@ export const icmpFlood: ThreatDetectorDef<IcmpFloodOptions> = {
   defaults: { minRate: 500, minSeconds: 2, window: 60 },
   docs: {
     minRate: 'unsolicited ICMP or ICMPv6 packets per second into one unicast host',
-    minSeconds: 'consecutive seconds at or above minRate that make a flood',
+    minSeconds: 'seconds the rate is averaged over (1 to 8): minRate × minSeconds within them make a flood',
     window: 'seconds between two findings for the same host while the flood lasts',
   },
   create(o, ctx) {
@@ -348,15 +399,23 @@ class IcmpFloodDetector extends FloodDetector<IcmpFloodOptions> {
     e.rate.bytes += p.wireLen;
     this.countSource(e, v, p.src);
     e.types.add(p.icmpType);
-    if (p.ipProto === IpProto.ICMPV6) e.aux = 1;
+    this.check(e, now);
   }
 
-  protected hot(e: FloodEntry): boolean {
-    return e.rate.n >= this.o.minRate;
+  protected secondAux(_e: FloodEntry): number {
+    return 0;
+  }
+
+  protected bound(e: FloodEntry): number {
+    return e.rate.prevN + e.rate.n;
+  }
+
+  protected hot(n: number, _aux: number): boolean {
+    return n >= this.need;
   }
 
   protected describe(e: FloodEntry, f: ThreatFinding): void {
-    if (e.aux === 1) f.proto = 'IPv6-ICMP';
+    if (e.target.v === 6) f.proto = 'IPv6-ICMP';
     f.details.icmp_types = e.types.first.map(String);
     delete f.details.ports;
     delete f.details.first_ports;

@@ -82,60 +82,89 @@ export function tcpCarried(flow: Flow, dir: 0 | 1): boolean {
   return s.segments > 0 || s.bytesDelivered > 0;
 }
 
+/** Seconds a `RateTrack` remembers: the longest `minSeconds` a flood detector judges over. */
+export const RATE_RING = 8;
+
 /**
- * Packet rate into one destination, bucketed by second of capture time, with a streak of consecutive
- * seconds at or above a rate and the once-per-window reporting of a sustained flood. The detector adds
- * packets with `add`; `roll` closes the current second (called when a packet falls in a later second, and
- * from `tick` for the last second of a burst) and says whether the flood is to be reported now.
+ * Packet rate into one destination, bucketed by second of capture time over the last `span` seconds
+ * (`minSeconds`). The detector adds packets to the current second (`n`, `bytes`) and judges the sum of
+ * the `span - 1` seconds before it (`prevN`, `prevAux`, set by `open`) plus the current second so far, as
+ * packets come: a flood is reported at the packet that crosses the threshold (a capture may end in the
+ * middle of its second), and a 0.9 s burst straddling two seconds weighs what it weighs inside one.
+ * `close` ends a second (when a packet falls in a later one, or from `tick`) with the detector's own
+ * count for it (`aux`: replies, half-open SYNs) and follows the run of consecutive seconds with packets
+ * (its start, packets, bytes, busiest second) for the finding's details. `fire` allows one finding per
+ * `window` seconds.
  */
 export class RateTrack {
   /** The second being counted (floor of capture time), -1 before the first packet. */
   sec = -1;
-  /** Packets in `sec`. */
+  /** Packets and bytes in `sec` so far. */
   n = 0;
-  /** Bytes in `sec`. */
   bytes = 0;
-  /** Consecutive hot seconds ending at `lastHot`. */
-  streak = 0;
-  lastHot = -2;
-  /** Since the streak began: packets, bytes, the highest one-second count, the first hot second. */
-  streakPkts = 0;
-  streakBytes = 0;
+  /** Sums of packets and aux counts over the `span - 1` seconds before `sec`. */
+  prevN = 0;
+  prevAux = 0;
+  /** `n` at the last in-second judgment (judged again 64 packets later at the earliest). */
+  checkedAt = -1;
+  /** Per second (slot `sec % RATE_RING`): which second the slot holds, its packets and aux count. */
+  private readonly ringSec = new Float64Array(RATE_RING).fill(-1);
+  private readonly ringN = new Float64Array(RATE_RING);
+  private readonly ringAux = new Float64Array(RATE_RING);
+  /** The run of consecutive closed seconds with packets: its first second, packets, bytes, busiest second. */
+  runStart = -1;
+  runPkts = 0;
+  runBytes = 0;
   peak = 0;
-  streakStart = 0;
+  private lastClosed = -2;
   /** Second of the last finding, -Infinity before one. */
   reportedAt = Number.NEGATIVE_INFINITY;
 
-  /**
-   * Closes second `sec` whose count was judged `hot` (the caller's rate test); returns true when the
-   * streak reached `minSeconds` and no finding was made in the last `window` seconds.
-   */
-  close(hot: boolean, minSeconds: number, window: number): boolean {
-    let fire = false;
-    if (hot) {
-      if (this.lastHot === this.sec - 1 && this.streak > 0) this.streak++;
-      else {
-        this.streak = 1;
-        this.streakPkts = this.streakBytes = this.peak = 0;
-        this.streakStart = this.sec;
-      }
-      this.lastHot = this.sec;
-      this.streakPkts += this.n;
-      this.streakBytes += this.bytes;
-      if (this.n > this.peak) this.peak = this.n;
-      if (this.streak >= minSeconds && this.sec - this.reportedAt >= window) {
-        this.reportedAt = this.sec;
-        fire = true;
-      }
-    } else this.streak = 0;
-    this.n = this.bytes = 0;
-    return fire;
-  }
-
-  /** Starts counting second `sec` (after `close`, or for a fresh entry). */
-  open(sec: number): void {
-    if (this.sec >= 0 && sec > this.sec + 1) this.streak = 0; // a silent second broke the streak
+  /** Starts counting second `sec`, with the sums of the `span - 1` seconds before it. */
+  open(sec: number, span: number): void {
     this.sec = sec;
     this.n = this.bytes = 0;
+    this.checkedAt = -1;
+    let sn = 0;
+    let sa = 0;
+    for (let s = sec - span + 1; s < sec; s++) {
+      const j = ((s % RATE_RING) + RATE_RING) % RATE_RING;
+      if (this.ringSec[j] === s) {
+        sn += this.ringN[j]!;
+        sa += this.ringAux[j]!;
+      }
+    }
+    this.prevN = sn;
+    this.prevAux = sa;
+  }
+
+  /** Ends second `sec` with the detector's count `aux` for it. */
+  close(aux: number): void {
+    const sec = this.sec;
+    const slot = sec % RATE_RING;
+    this.ringSec[slot] = sec;
+    this.ringN[slot] = this.n;
+    this.ringAux[slot] = aux;
+    if (this.lastClosed !== sec - 1) {
+      this.runStart = sec;
+      this.runPkts = this.runBytes = this.peak = 0;
+    }
+    this.lastClosed = sec;
+    this.runPkts += this.n;
+    this.runBytes += this.bytes;
+    if (this.n > this.peak) this.peak = this.n;
+    this.n = this.bytes = 0;
+  }
+
+  /** Whether the second before `sec` was closed with packets: a run goes on into `sec`. */
+  inRun(sec: number): boolean {
+    return this.lastClosed === sec - 1;
+  }
+
+  /** One finding per `window` seconds: true (and noted) when none was made in the last `window`. */
+  fire(window: number): boolean {
+    if (this.sec - this.reportedAt < window) return false;
+    this.reportedAt = this.sec;
+    return true;
   }
 }
