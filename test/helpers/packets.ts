@@ -197,16 +197,19 @@ export function pppoe(opts: { session?: number; protocol?: number; compressProto
   return tagged(concat(head, protoBytes, p), undefined, 0x8864);
 }
 
-/** ARP request/reply body (Ethernet/IPv4). */
-export function arp(opts: { op?: number; senderIp?: string; targetIp?: string } = {}): Uint8Array {
+/** ARP request/reply body (Ethernet/IPv4); the target MAC defaults to zeros (a request's unknown). */
+export function arp(
+  opts: { op?: number; senderIp?: string; targetIp?: string; senderMac?: string; targetMac?: string } = {},
+): Uint8Array {
   const b = new Uint8Array(28);
   put16(b, 0, 1);
   put16(b, 2, 0x0800);
   b[4] = 6;
   b[5] = 4;
   put16(b, 6, opts.op ?? 1);
-  b.set(macBytes('02:00:00:00:00:01'), 8);
+  b.set(macBytes(opts.senderMac ?? '02:00:00:00:00:01'), 8);
   b.set(addressBytes(opts.senderIp ?? '10.0.0.1', 4), 14);
+  if (opts.targetMac !== undefined) b.set(macBytes(opts.targetMac), 18);
   b.set(addressBytes(opts.targetIp ?? '10.0.0.2', 4), 24);
   return tagged(b, undefined, 0x0806);
 }
