@@ -185,3 +185,19 @@ describe('icmp_flood', () => {
     expect(run.end().filter((x) => x.name === 'icmp_flood')).toEqual([]);
   });
 });
+
+describe('syn_flood is not a scan', () => {
+  it('a fast SYN scan (2,000 ports a second, refused by RST) is a port scan, not a SYN flood', () => {
+    const frames: Frame[] = [];
+    for (let i = 0; i < 6000; i++) {
+      const t = 1 + i / 2000;
+      const port = 1 + (i % 65000);
+      frames.push(at(t, ip('10.0.0.66', VICTIM, tcp({ sport: 50000, dport: port, flags: 'S', seq: 1 }))));
+      frames.push(at(t + 0.0001, ip(VICTIM, '10.0.0.66', tcp({ sport: port, dport: 50000, flags: 'RA', ack: 2 }))));
+    }
+    const run = engineRun();
+    run.feed(frames);
+    run.end();
+    expect(names(run.mine)).toEqual(['port_scan']);
+  });
+});

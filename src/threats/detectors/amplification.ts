@@ -118,7 +118,7 @@ interface DnsLike {
 function querySize(questions: readonly unknown[], edns: boolean): number {
   let n = 12 + (edns ? 11 : 0);
   for (const q of questions) {
-    const name = (q as { name?: unknown }).name;
+    const name = q !== null && typeof q === 'object' ? (q as { name?: unknown }).name : undefined;
     // Presentation text to wire length: each label's length byte stands where its dot is, plus the root.
     n += 4 + (typeof name !== 'string' || name === '.' || name === '' ? 1 : name.length + (name.endsWith('.') ? 1 : 2));
   }

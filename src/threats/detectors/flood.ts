@@ -4,30 +4,34 @@
  *
  * All three key by the DESTINATION address (spoofed random sources are the norm: keying by source would
  * see 200,000 sources of one packet each) and count packets per second of capture time in one bounded
- * table entry per destination (`RateTrack`: no strings, no per-packet allocation). A second is judged
- * when the next packet falls in a later second, or at `tick` for the last one; a flood is reported when
- * `minSeconds` consecutive seconds were hot, then again every `window` seconds while it lasts, with the
- * rate, peak, packets, distinct sources (`DistinctCounter`) and ports.
+ * table entry per destination (`RateTrack`: numbers only, no per-packet allocation). The rate judged is
+ * the average over the last `minSeconds` seconds, the current one included as far as it has gone: a
+ * flood is reported at the packet that brings the last `minSeconds` seconds to `minRate × minSeconds`
+ * (so a capture ending mid-second, or a 0.5 s burst of 5,000 packets, is judged like a long flood), then
+ * again every `window` seconds while it lasts, with the rate, peak, packets and bytes of the run,
+ * distinct sources (`DistinctCounter`) and ports. Snort's and Suricata's flood rules (`detection_filter`,
+ * `threshold ... track by_dst`) count the same way, per destination per interval.
  *
- * - syn_flood (`tcpControl`: SYN without ACK from the flow's client): SYNs per second whose handshakes do
- *   not complete. The first 8 SYNs of each second are sampled (a reference to their flows, dropped when
- *   the second is judged, a second later): the share of them whose client never sent an ACK or payload
- *   scales the second's SYN count into a half-open rate, so a busy server taking 1,000 real connections a
- *   second stays quiet while `hping3 -S --flood` (or a spoofed flood of any rate) does not. Default: 500
- *   half-open per second for 2 s. Snort's detection_filter examples for SYN floods and Suricata's ET rules
- *   ("Possible SYN flood", threshold by_dst) count SYNs per destination per second in the same way, with
- *   thresholds from 20 to a few hundred per second; 500 sits above any ordinary server's SYN backlog
- *   traffic as a single capture point sees it.
- * - udp_flood (`udp`): UDP datagrams per second into one address with almost nothing coming back (replies
- *   at most 5% of the datagrams): 2,000 per second for 2 s. A QUIC or other bulk UDP download is as fast
- *   but its receiver acknowledges (every second to tenth packet), a busy DNS server answers every query,
- *   and multicast and broadcast destinations (streams, discovery) are not counted.
+ * - syn_flood (`tcpControl`: SYN without ACK from the flow's client): half-open SYNs per second, 500 a
+ *   second over 2 s. The first 8 SYNs of each second are sampled (references to their flows, dropped when
+ *   the second ends): the share of them whose client never sent ACK, RST or payload and that the server
+ *   did not refuse with RST scales the SYN count into a half-open count. A busy server taking 1,000 real
+ *   connections a second completes its handshakes within the RTT and stays quiet; a fast SYN scan is
+ *   refused (RST) or reset by the scanner, holds no state, and is a port scan; `hping3 -S --rand-source`
+ *   at any rate is a flood. 500 a second sits above an ordinary server's connection rate as one capture
+ *   point sees it and far below what exhausts a SYN backlog without cookies.
+ * - udp_flood (`udp`): UDP datagrams per second into one unicast address with almost nothing coming back
+ *   (UDP the address sends in the same seconds is at most 5% of what it receives): 2,000 a second over
+ *   2 s. A QUIC or other bulk UDP download is as fast but its receiver acknowledges (every second to tenth
+ *   packet), a busy DNS server answers every query, and multicast and broadcast destinations (streams,
+ *   discovery) are not counted.
  * - icmp_flood (`icmp`): unsolicited ICMP (packets from the side that opened the ICMP flow: echo requests,
- *   and replies or errors nobody asked for, as in smurf and BlackNurse) per second into one address: 500
- *   per second for 2 s; `ping` sends 1, `ping -f` thousands.
+ *   and replies or errors nobody asked for, as in smurf and BlackNurse) per second into one unicast
+ *   address: 500 a second over 2 s; `ping` sends 1, `ping -f` hundreds to thousands.
  *
- * State: one BoundedMap per detector, capped by `ctx.maxTracked`; an entry is a few numbers, two
- * 128-byte `DistinctCounter`s and (SYN) eight sample slots; entries idle for 10 s are swept in `tick`.
+ * State: one BoundedMap per detector, capped by `ctx.maxTracked`; an entry is a few numbers, a 3 × 8-slot
+ * ring of seconds, three 128-byte `DistinctCounter`s and (SYN) eight sample slots; entries idle for 10 s
+ * are swept in `tick`.
  */
 import type { DecodedPacket } from '../../decode/packet.js';
 import { TcpFlag } from '../../decode/packet.js';
@@ -100,9 +104,12 @@ abstract class FloodDetector<O extends FloodOptions> implements ThreatDetector {
 
   /** The entry of destination `key`, made current for second `floor(now)` (closing the second it leaves). */
   protected entry(key: number, v: number, d: Uint32Array, now: number): FloodEntry {
-    const e = this.table.upsert(key, makeEntry);
+    const sec = Math.floor(now);
+    let e = this.table.get(key);
+    // Made the most recently used once per second, not per packet (a Map delete and set saved).
+    if (e === undefined || sec > e.rate.sec) e = this.table.upsert(key, makeEntry);
     if (e.rate.sec < 0) e.target.setWords(v, d);
-    this.roll(e, Math.floor(now), now);
+    this.roll(e, sec, now);
     return e;
   }
 

@@ -13,17 +13,18 @@
  * by port unreachables from the target, and unanswered UDP is not counted.
  *
  * port_scan: distinct destination ports of failed probes per (source, destination) in a tumbling window
- * (25 ports in 60 s). Snort's sfPortscan counts the same thing (its "low" sensitivity: RST or ICMP
- * unreachable responses, 5 ports with negative responses in 60 s at its most sensitive) and Zeek's
- * scan policy (scan.zeek) raises Port_Scan at 15 failed attempts to distinct ports of one host in 5 min;
- * 25 in 60 s keeps a busy client's occasional refused connection or FTP's odd empty data connection far
- * below, while `nmap -F` (100 ports) or any default nmap run crosses it within a second.
+ * (25 ports in 60 s). Zeek's scan policy (policy/misc/scan.zeek) counts the same thing, failed connection
+ * attempts to distinct ports of one victim (Port_Scan), over 5 minutes; Snort's port_scan inspector learns
+ * a scan from the negative responses (RST, ICMP unreachable) the probed host sends back. 25 in 60 s keeps a
+ * busy client's occasional refused connection, or FTP's odd empty data connection, far below, while
+ * `nmap -F` (100 ports) or any default nmap run crosses it within a second.
  *
  * host_sweep: distinct destinations of failed probes per (source, service) in a window (30 hosts in 60 s);
  * the service is one TCP or UDP port, ICMP echo, or ARP. ICMP echo requests and ARP requests count
  * whether answered or not: a ping or ARP sweep is discovery even when the hosts answer, and a host
  * pinging or resolving 30 distinct neighbours a minute is itself unusual (monitoring servers excepted: raise
- * `minHosts` there). Zeek's Address_Scan fires at 25 distinct hosts on one port in 5 min.
+ * `minHosts` there). Zeek's Address_Scan fires at 25 distinct hosts with failed connections on one port in
+ * 5 minutes.
  *
  * State: one BoundedMap per detector (`ctx.maxTracked` entries, each a few numbers and a 128-byte
  * `DistinctCounter`), windows swept in `tick`.
