@@ -166,6 +166,30 @@ describe('port_scan', () => {
   });
 });
 
+describe('connections picked up mid-stream', () => {
+  it('idle keep-alive connections seen from their middle (no SYN, no payload) are not probes', () => {
+    const frames: Frame[] = [];
+    for (let i = 0; i < 40; i++) {
+      const t = 1 + i * 0.01;
+      // One server's 40 idle connections, first seen from the server's side (its port looks like the client's).
+      frames.push(at(t, ip('93.184.216.34', '10.0.0.9', tcp({ sport: 443, dport: 50000 + i, flags: 'A', seq: 9, ack: 7 }))));
+      frames.push(
+        at(t + 0.001, ip('10.0.0.9', '93.184.216.34', tcp({ sport: 50000 + i, dport: 443, flags: 'A', seq: 7, ack: 9 }))),
+      );
+      // And 40 idle connections to 40 servers, one keep-alive each.
+      frames.push(
+        at(t + 0.002, ip('10.0.0.9', `198.51.100.${i + 1}`, tcp({ sport: 40000 + i, dport: 443, flags: 'A', seq: 7, ack: 9 }))),
+      );
+      frames.push(
+        at(t + 0.003, ip(`198.51.100.${i + 1}`, '10.0.0.9', tcp({ sport: 443, dport: 40000 + i, flags: 'A', seq: 9, ack: 7 }))),
+      );
+    }
+    const run = engineRun();
+    run.feed(frames);
+    expect(run.end().filter((x) => x.name === 'port_scan' || x.name === 'host_sweep')).toEqual([]);
+  });
+});
+
 describe('host_sweep', () => {
   function pingSweep(n: number, t0 = 0, answered = true): Frame[] {
     const out: Frame[] = [];

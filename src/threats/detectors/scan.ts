@@ -81,6 +81,14 @@ function countedAtStart(flow: Flow): boolean {
   return (flow.tcpFlagsToServer & (TcpFlag.SYN | TcpFlag.ACK)) === 0;
 }
 
+/**
+ * Whether a TCP flow looks like a probe rather than a connection picked up mid-stream: its client sent a
+ * SYN, or only a packet or two (an ACK probe and its retry).
+ */
+function probeLike(flow: Flow): boolean {
+  return (flow.tcpFlagsToServer & TcpFlag.SYN) !== 0 || flow.pktsToServer <= 2;
+}
+
 /** ICMP errors that say a probe failed: destination unreachable (v4 type 3, v6 type 1), any code. */
 function isUnreachable(p: DecodedPacket): boolean {
   return p.ipProto === IpProto.ICMP ? p.icmpType === 3 : p.icmpType === 1;
@@ -162,7 +170,7 @@ class PortScanDetector implements ThreatDetector {
       this.probeOfFlow(flow, tcpKind(flags | flow.tcpFlagsToServer), now);
       return;
     }
-    if ((flags & TcpFlag.RST) === 0 || countedAtStart(flow)) return;
+    if ((flags & TcpFlag.RST) === 0 || countedAtStart(flow) || !probeLike(flow)) return;
     if (tcpCarried(flow, 0) || tcpCarried(flow, 1)) return;
     this.probeOfFlow(flow, tcpKind(flow.tcpFlagsToServer), now);
   }
@@ -170,7 +178,9 @@ class PortScanDetector implements ThreatDetector {
   /** A TCP flow that ends having carried no payload either way (and was not counted already) was a failed probe. */
   flowEnded(flow: Flow, now: number): void {
     if (flow.kind !== FlowKind.TCP || flow.pktsToServer === 0 || countedAtStart(flow)) return;
-    if (((flow.tcpFlagsToServer | flow.tcpFlagsToClient) & TcpFlag.RST) !== 0) return; // counted at the RST
+    // Counted at the RST; or picked up mid-stream (no SYN from the client: an idle connection, not a probe).
+    if (((flow.tcpFlagsToServer | flow.tcpFlagsToClient) & TcpFlag.RST) !== 0 || (flow.tcpFlagsToServer & TcpFlag.SYN) === 0)
+      return;
     if (tcpCarried(flow, 0) || tcpCarried(flow, 1)) return;
     this.probeOfFlow(flow, tcpKind(flow.tcpFlagsToServer), now);
   }
@@ -347,7 +357,7 @@ class HostSweepDetector implements ThreatDetector {
 
   /** A refusal (RST from the server) of a flow that carried nothing: a failed probe now. */
   tcpControl(p: DecodedPacket, flow: Flow, dir: Direction, now: number): void {
-    if (dir !== 1 || (p.tcpFlags & TcpFlag.RST) === 0) return;
+    if (dir !== 1 || (p.tcpFlags & TcpFlag.RST) === 0 || !probeLike(flow)) return;
     if (tcpCarried(flow, 0) || tcpCarried(flow, 1)) return;
     this.probeOfFlow(flow, flow.serverPort, now);
   }
@@ -355,9 +365,10 @@ class HostSweepDetector implements ThreatDetector {
   /** A TCP flow the server never answered with SYN/ACK, or refused, and that carried nothing. */
   flowEnded(flow: Flow, now: number): void {
     if (flow.kind !== FlowKind.TCP || flow.pktsToServer === 0) return;
-    if (tcpCarried(flow, 0) || tcpCarried(flow, 1)) return;
-    // Answered by SYN/ACK: a live service; refused by RST: counted when the RST came.
-    if ((flow.tcpFlagsToClient & (TcpFlag.SYN | TcpFlag.RST)) !== 0) return;
+    // Only SYNs nobody answered: a live service answers SYN/ACK, a refusal was counted at its RST, and a
+    // flow without the client's SYN was picked up mid-stream (an idle connection, not a probe).
+    if ((flow.tcpFlagsToServer & TcpFlag.SYN) === 0 || flow.pktsToClient > 0) return;
+    if (tcpCarried(flow, 0)) return;
     this.probeOfFlow(flow, flow.serverPort, now);
   }
 
