@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema, withOptionsTable } from '../src/cli/config.js';
+import { withThreatsTable } from '../src/cli/threats.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const targets: [string, string][] = [
-  [path.join(root, 'README.md'), withOptionsTable(fs.readFileSync(path.join(root, 'README.md'), 'utf8'))],
+  [path.join(root, 'README.md'), withThreatsTable(withOptionsTable(fs.readFileSync(path.join(root, 'README.md'), 'utf8')))],
   [path.join(root, 'schema', 'netsieve-config.schema.json'), `${JSON.stringify(configSchema(), null, 2)}\n`],
 ];
 const check = process.argv.includes('--check');

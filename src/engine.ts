@@ -72,7 +72,9 @@ import {
 import type { DnsMessage } from './protocols/dns/events.js';
 import type { ThreatEvent, ViolationEvent } from './events.js';
 import { EtherType } from './decode/ethernet.js';
-import { ATTACK_TECHNIQUES, ThreatStage, type ThreatOptions } from './threats/index.js';
+import { ATTACK_TECHNIQUES, STAGE_TECHNIQUES, THREAT_DETECTORS, ThreatStage, type ThreatOptions } from './threats/index.js';
+import { attackLayer, layerSources, type NavigatorLayer } from './output/attack-layer.js';
+import { DLP_GID } from './detect/dlp-signatures.js';
 import type { ThreatDetectorDef, ThreatFinding } from './threats/types.js';
 
 export type { EngineStats, InternalErrorStats } from './stats.js';
@@ -263,7 +265,7 @@ export class Engine {
             threat: (def, finding) => this.emitThreat(def, finding),
             internalError: (where, error) => this.internalError(where, error),
           });
-    this.appOptions = resolveAppOptions(app);
+    this.appOptions = resolveAppOptions(this.threats !== null ? withAppDefaults(app, this.threats.appDefaults()) : app);
     const modules = enabledModules(this.appOptions);
     this.app =
       modules.length === 0
@@ -875,6 +877,30 @@ export class Engine {
     return this.detection?.report ?? null;
   }
 
+  // ---------------------------------------------------------------- ATT&CK
+
+  /**
+   * The ATT&CK Navigator layer (format 4.5, `enterprise-attack`) of what netsieve can detect: every technique
+   * the threat detectors, the DLP sensors and the policy are tagged with (the coverage, whether or not they
+   * run here), and a score on each technique that fired in this engine's traffic so far (its alerts' count).
+   */
+  attackLayer(options: { name?: string; description?: string } = {}): NavigatorLayer {
+    const fired: Record<string, { count: number; sources: Record<string, number> }> = this.threats?.fired() ?? {};
+    const add = (source: string, n: number): void => {
+      if (n <= 0) return;
+      for (const t of STAGE_TECHNIQUES.find((s) => s.source === source)?.techniques ?? []) {
+        const e = (fired[t] ??= { count: 0, sources: {} });
+        e.count += n;
+        e.sources[source] = (e.sources[source] ?? 0) + n;
+      }
+    };
+    let dlp = 0;
+    for (const [key, n] of this.alertsBySignature) if (key.startsWith(`${DLP_GID}:`)) dlp += n;
+    add('dlp', dlp);
+    add('policy', this.policy?.stats().violations ?? 0);
+    return attackLayer({ sources: layerSources(THREAT_DETECTORS), fired, ...options });
+  }
+
   // ---------------------------------------------------------------- policy
 
   private policyStage(what: string, afterClose = false): PolicyStage {
@@ -1314,6 +1340,25 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
 
 export { protoName };
 export type { FlowView };
+
+/**
+ * The caller's application options with the threat detectors' needs (`appDefaults`) filled in where the
+ * caller said nothing: a protocol turned off (`false`) stays off, an option the caller set keeps its value.
+ */
+function withAppDefaults(
+  app: AppOptionsInput | undefined,
+  needs: Record<string, Record<string, string | number | boolean>>,
+): AppOptionsInput | undefined {
+  if (Object.keys(needs).length === 0) return app;
+  const given = (app?.protocols ?? {}) as Record<string, unknown>;
+  const protocols: Record<string, unknown> = { ...given };
+  for (const [proto, opts] of Object.entries(needs)) {
+    const mine = given[proto];
+    if (mine === false) continue;
+    protocols[proto] = { ...opts, ...(typeof mine === 'object' && mine !== null ? mine : {}) };
+  }
+  return { ...(app ?? {}), protocols } as AppOptionsInput;
+}
 
 /** A decision as an event carries it: the receiver's own copy. */
 function copyDecision(d: PolicyDecision): PolicyDecision {

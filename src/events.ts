@@ -139,6 +139,8 @@ export type LlmnrEvent = AppEventOf<'llmnr'>;
 export type TlsEvent = AppEventOf<'tls'>;
 /** One Redis command with its reply, or a push message (pub/sub, invalidation). */
 export type RedisEvent = AppEventOf<'redis'>;
+/** One Stratum (mining pool) request with its response, a notification, or an unpaired response. */
+export type StratumEvent = AppEventOf<'stratum'>;
 
 /** What a signature alert says about the rule that fired (Suricata's `alert` object). */
 export interface AlertInfo {

@@ -26,6 +26,7 @@ export type {
   LlmnrEvent,
   TlsEvent,
   RedisEvent,
+  StratumEvent,
   EventEndpoints,
   EventTunnel,
   FlowStats,
@@ -150,6 +151,15 @@ export {
   REDIS_OPTION_DOCS,
 } from './protocols/redis/index.js';
 export type { RedisOptions, RedisRecord, RedisValue } from './protocols/redis/index.js';
+export {
+  stratumModule,
+  stratumToEve,
+  STRATUM_ANOMALIES,
+  STRATUM_BUFFERS,
+  STRATUM_DEFAULTS,
+  STRATUM_OPTION_DOCS,
+} from './protocols/stratum/index.js';
+export type { StratumError, StratumOptions, StratumRecord, StratumVariant } from './protocols/stratum/index.js';
 
 // Multi-pattern regex matching (a library in its own right: src/regex/README section in the project README).
 export { compile, deserialize, RegexDatabase, RegexStream } from './regex/database.js';

@@ -11,6 +11,7 @@ import { NetsieveError } from '../errors.js';
 import type { EngineOptionsInput } from '../options.js';
 import type { PolicyMode, PolicyOptions } from '../policy/index.js';
 import { EVE_MAPPERS } from '../protocols/registry.js';
+import { THREAT_DETECTORS, type ThreatOptions, type ThreatThresholds } from '../threats/index.js';
 
 /** Done. */
 export const EXIT_OK = 0;
@@ -167,6 +168,42 @@ export const DETECT_HELP = `  --rules FILE          Suricata rules to run (repea
                         949110/959100) drops its flow from the request's end, like a
                         Suricata drop rule (verdict drop; with tcp.delivery immediate the
                         request's last packet is dropped)`;
+
+export const THREAT_OPTIONS: OptionSpec = {
+  threats: { type: 'string' },
+};
+
+export const THREAT_HELP = `  --threats on|off|D,D  the threat detectors (netsieve threats lists them; on by default):
+                        off turns them off, a list runs only those; thresholds come from
+                        the config file's threats section. Threats are EVE alerts (gid 10)
+                        with ATT&CK ids in alert.metadata (mitre_technique_id, ...)`;
+
+/**
+ * The engine's `threats` option from --threats and the config file's `threats` section: on unless either
+ * says off; a list of detector names turns the others off.
+ */
+export function threatsOption(values: ParsedArgs['values'], config: { threats?: unknown }): ThreatOptions | undefined {
+  const flag = (values.threats as string | undefined) ?? 'on';
+  const fromConfig = config.threats;
+  if (flag === 'off' || (fromConfig === false && flag === 'on')) return undefined;
+  const base =
+    fromConfig === undefined || fromConfig === false || fromConfig === true
+      ? {}
+      : ({ ...(fromConfig as object) } as ThreatOptions);
+  if (flag === 'on') return base;
+  const wanted = flag
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+  const known = new Set(THREAT_DETECTORS.map((d) => d.name));
+  for (const name of wanted) {
+    if (!known.has(name))
+      throw new UsageError(`--threats: no detector ${name} (on, off, or names from: ${[...known].join(', ')})`);
+  }
+  const detectors: Record<string, false | Readonly<Partial<ThreatThresholds>>> = { ...(base.detectors ?? {}) };
+  for (const name of known) if (!wanted.includes(name)) detectors[name] = false;
+  return { ...base, detectors };
+}
 
 export const POLICY_OPTIONS: OptionSpec = {
   policy: { type: 'string' },

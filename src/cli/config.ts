@@ -17,6 +17,7 @@ import {
 } from '../options.js';
 import { PROTOCOLS, resolveAppOptions, type AppOptionsInput } from '../protocols/registry.js';
 import type { AnyProtocolModule } from '../protocols/module.js';
+import { THREAT_DEFAULTS, THREAT_DETECTORS, resolveThreatOptions, type ThreatOptions } from '../threats/index.js';
 
 export const CONFIG_HELP = `Usage: netsieve config --dump [--config FILE]
        netsieve config --schema
@@ -40,17 +41,28 @@ export interface EffectiveConfig extends EngineOptions {
     detection: { maxBytes: number; maxChunks: number };
     protocols: Record<string, Record<string, unknown> | false>;
   };
+  /** The threat stage (on by default in replay and live): every detector's thresholds, or `false`. */
+  threats: false | { window: number; maxTracked: number; detectors: Record<string, Record<string, number | boolean> | false> };
 }
 
-type ConfigInput = EngineOptionsInput & { app?: AppOptionsInput };
+type ConfigInput = EngineOptionsInput & { app?: AppOptionsInput; threats?: ThreatOptions | false };
 
 /** Defaults merged with `input`, checked as `createEngine()` checks them (NS_ERR_OPTION on a bad value). */
 export function effectiveConfig(input: ConfigInput = {}): EffectiveConfig {
-  const engine = resolveOptions(input);
+  const { threats: threatInput, ...rest } = input;
+  const engine = resolveOptions(rest);
   const app = resolveAppOptions(input.app);
   const protocols: Record<string, Record<string, unknown> | false> = {};
   for (const m of PROTOCOLS) protocols[m.name] = (app.protocols[m.name] as Record<string, unknown> | undefined) ?? false;
-  return { ...engine, app: { enabled: app.enabled, detection: { ...app.detection }, protocols } };
+  let threats: EffectiveConfig['threats'] = false;
+  if (threatInput !== false) {
+    const t = resolveThreatOptions(threatInput ?? {});
+    const detectors: Record<string, Record<string, number | boolean> | false> = {};
+    for (const def of THREAT_DETECTORS) detectors[def.name] = false;
+    for (const d of t.detectors) detectors[d.def.name] = { ...d.thresholds };
+    threats = { window: t.window, maxTracked: t.maxTracked, detectors };
+  }
+  return { ...engine, app: { enabled: app.enabled, detection: { ...app.detection }, protocols }, threats };
 }
 
 /** `netsieve config ...`; returns the exit code. Usage errors are NS_ERR_USAGE (exit 2 in main). */
@@ -162,6 +174,49 @@ export function configSchema(): Schema {
     protocols,
     'per protocol: its options, or false to leave it out',
   );
+  const detectors: Record<string, Schema> = {};
+  for (const def of THREAT_DETECTORS) {
+    const props: Record<string, Schema> = {};
+    for (const [k, v] of Object.entries(def.defaults)) {
+      props[k] = {
+        type: typeof v === 'boolean' ? 'boolean' : 'number',
+        ...(typeof v === 'number' ? { minimum: 0 } : {}),
+        default: v,
+        description: (def.docs as Record<string, string>)[k] ?? '',
+      };
+    }
+    detectors[def.name] = {
+      oneOf: [
+        { const: false, description: `turn ${def.name} off` },
+        objectSchema(props, `${def.title} (${def.techniques.join(', ')}): ${def.description}`),
+      ],
+    };
+  }
+  sections.threats = {
+    oneOf: [
+      { const: false, description: 'no threat stage (replay and live run it by default)' },
+      objectSchema(
+        {
+          window: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            maximum: 86_400,
+            default: THREAT_DEFAULTS.window,
+            description: 'seconds within which findings of one detector, attacker and target make one alert',
+          },
+          maxTracked: {
+            type: 'integer',
+            minimum: 16,
+            maximum: 16_777_216,
+            default: THREAT_DEFAULTS.maxTracked,
+            description: 'the cap of every table a detector keeps (least recently used entries go first)',
+          },
+          detectors: objectSchema(detectors, 'per detector: its thresholds, or false to turn it off'),
+        },
+        'the threat stage (src/threats/): network attack detectors tagged with MITRE ATT&CK',
+      ),
+    ],
+  };
   const schemaRef: Schema = { type: 'string', description: "this file's JSON Schema, for editors (the engine ignores it)" };
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -214,6 +269,18 @@ export function optionsTable(): string {
       const accepts = o.choices !== undefined ? o.choices.map((c) => `\`${c}\``).join(', ') : typeof o.value;
       rows.push(
         `| \`app.protocols.${m.name}.${o.key}\` | ${typeof o.value === 'string' ? `\`${o.value}\`` : String(o.value)} | ${accepts} | ${o.doc} |`,
+      );
+    }
+  }
+  rows.push(
+    `| \`threats.window\` | ${THREAT_DEFAULTS.window} s | number > 0 | findings of one detector, attacker and target within it make one alert |`,
+    `| \`threats.maxTracked\` | ${THREAT_DEFAULTS.maxTracked} | integer ≥ 16 | the cap of every table a detector keeps (least recently used entries go first) |`,
+    "| `threats.detectors.<name>` | every detector on | object or `false` | a detector's thresholds, or `false` to turn it off (`threats: false` turns the stage off) |",
+  );
+  for (const def of THREAT_DETECTORS) {
+    for (const [k, v] of Object.entries(def.defaults)) {
+      rows.push(
+        `| \`threats.detectors.${def.name}.${k}\` | ${String(v)} | ${typeof v === 'boolean' ? 'boolean' : 'number ≥ 0'} | ${(def.docs as Record<string, string>)[k] ?? ''} |`,
       );
     }
   }

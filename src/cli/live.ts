@@ -23,6 +23,9 @@ import {
   POLICY_HELP,
   POLICY_OPTIONS,
   policyOption,
+  THREAT_HELP,
+  THREAT_OPTIONS,
+  threatsOption,
   rulesReportText,
 } from './common.js';
 import { LineSink } from './sink.js';
@@ -39,6 +42,7 @@ Options:
   --types T,T,...       write only these EVE event types, e.g. --types flow,dns
 ${DETECT_HELP}
 ${POLICY_HELP}
+${THREAT_HELP}
   --community-id-seed N seed of the EVE community_id field (0-65535, default 0)
   --out FILE            write there instead of standard output
   --config FILE         engine options as JSON
@@ -62,6 +66,7 @@ async function run(argv: string[]): Promise<number> {
     'community-id-seed': { type: 'string' },
     ...DETECT_OPTIONS,
     ...POLICY_OPTIONS,
+    ...THREAT_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -82,8 +87,13 @@ async function run(argv: string[]): Promise<number> {
   const eve = new EveFormatter({ communityIdSeed: parseSeed(values['community-id-seed'] as string | undefined) });
   const detect = detectOption(values);
   const policy = policyOption(values);
+  const { threats: threatConfig, ...config } = loadConfig(values.config as string | undefined) as ReturnType<
+    typeof loadConfig
+  > & { threats?: unknown };
+  const threats = threatsOption(values, { threats: threatConfig });
   const engine = createEngine({
-    ...loadConfig(values.config as string | undefined),
+    ...config,
+    ...(threats !== undefined ? { threats } : {}),
     ...(detect !== undefined ? { detect } : {}),
     ...(policy !== undefined ? { policy } : {}),
     // Events of other types are not built at all (the summary counts every type, so it asks for all).

@@ -26,6 +26,8 @@ import { protocolsCli } from './protocols.js';
 import { replayCommand } from './replay.js';
 import { rulesCli } from './rules.js';
 import { streamsCommand } from './streams.js';
+import { threatsCli } from './threats.js';
+import { attackLayerCommand } from './attack-layer.js';
 
 /** Every subcommand, in the order the help lists them. A new command is one import and one entry here. */
 const COMMANDS: readonly Command[] = [
@@ -35,6 +37,8 @@ const COMMANDS: readonly Command[] = [
   learnCommand,
   policyCli,
   protocolsCli,
+  threatsCli,
+  attackLayerCommand,
   configCli,
   rulesCli,
 ];

@@ -18,6 +18,9 @@ import {
   POLICY_HELP,
   POLICY_OPTIONS,
   policyOption,
+  THREAT_HELP,
+  THREAT_OPTIONS,
+  threatsOption,
   rulesReportText,
   EXIT_CODES_HELP,
   EXIT_INPUT,
@@ -56,6 +59,7 @@ Options:
   --end TIME            skip packets captured at or after TIME
 ${DETECT_HELP}
 ${POLICY_HELP}
+${THREAT_HELP}
   --community-id-seed N seed of the EVE community_id field (0-65535, default 0)
   --out FILE            write there instead of standard output
   --config FILE         engine options as JSON (see the README: tcp, flow, fragments, decode,
@@ -122,6 +126,7 @@ async function run(argv: string[]): Promise<number> {
     'community-id-seed': { type: 'string' },
     ...DETECT_OPTIONS,
     ...POLICY_OPTIONS,
+    ...THREAT_OPTIONS,
   });
   if (values.help) {
     process.stdout.write(HELP);
@@ -143,8 +148,13 @@ async function run(argv: string[]): Promise<number> {
   const filter = values.filter as string | undefined;
   const detect = detectOption(values);
   const policy = policyOption(values);
+  const { threats: threatConfig, ...config } = loadConfig(values.config as string | undefined) as ReturnType<
+    typeof loadConfig
+  > & { threats?: unknown };
+  const threats = threatsOption(values, { threats: threatConfig });
   const engine = createEngine({
-    ...loadConfig(values.config as string | undefined),
+    ...config,
+    ...(threats !== undefined ? { threats } : {}),
     ...(filter !== undefined ? { filter } : {}),
     ...(detect !== undefined ? { detect } : {}),
     ...(policy !== undefined ? { policy } : {}),

@@ -3,6 +3,7 @@
  */
 import type { EngineStats } from '../stats.js';
 import { isoTimestamp } from './eve.js';
+import { techniqueFullName } from '../threats/attack.js';
 
 export interface SummaryInput {
   stats: EngineStats;
@@ -93,6 +94,16 @@ export function formatSummary(s: SummaryInput): string {
       `  policy       ${p.mode}: ${nf.format(p.rules)} rules, ${nf.format(p.groups)} groups; flows allowed ${nf.format(p.flowsAllowed)}, denied ${nf.format(p.flowsDenied)}, violations ${nf.format(p.violations)}`,
       `               dropped ${nf.format(p.packetsDropped)} packets (${formatBytes(p.bytesDropped)}); names from DNS ${nf.format(p.names.entries)} (${nf.format(p.names.responses)} responses), learned ${nf.format(p.learned)} conversations`,
     );
+  }
+  if (st.threats !== undefined) {
+    const t = st.threats;
+    lines.push(
+      `  threats      ${nf.format(t.alerts)} alerts (${nf.format(t.suppressed)} more findings merged into them), ${t.detectors.length} detectors; by detector: ${list(t.byDetector)}`,
+    );
+    // By technique, most alerts first: what an ATT&CK-minded reader asks.
+    const techniques = Object.entries(t.byTechnique).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+    for (const [id, n] of techniques) lines.push(`               ${id} ${techniqueFullName(id)}: ${nf.format(n)}`);
+    if (t.evictions > 0) lines.push(`               ${nf.format(t.evictions)} table entries evicted at threats.maxTracked`);
   }
   if (st.internalErrors.count > 0) {
     const last = st.internalErrors.last;

@@ -9,6 +9,7 @@ import { httpModule } from './http/index.js';
 import { DEFAULT_DETECTION, type DetectionOptions } from './identify.js';
 import type { AnyProtocolModule, OptionsOf, OptionValue, RecordOf } from './module.js';
 import { redisModule } from './redis/index.js';
+import { stratumModule } from './stratum/index.js';
 import { tlsModule } from './tls/index.js';
 
 /** Every protocol module, in the order probes are asked when no port hint applies. */
@@ -19,6 +20,7 @@ export const PROTOCOLS = [
   mdnsModule,
   llmnrModule,
   redisModule,
+  stratumModule,
 ] as const satisfies readonly AnyProtocolModule[];
 
 /** The registry's module types. */

@@ -175,6 +175,18 @@ export class ThreatStage {
     }
   }
 
+  /**
+   * The protocol options the running detectors need (`appDefaults`), merged: the engine applies each unless
+   * the caller set that option itself.
+   */
+  appDefaults(): Record<string, Record<string, string | number | boolean>> {
+    const out: Record<string, Record<string, string | number | boolean>> = {};
+    for (const { def } of this.detectors) {
+      for (const [proto, opts] of Object.entries(def.appDefaults ?? {})) Object.assign((out[proto] ??= {}), opts);
+    }
+    return out;
+  }
+
   /** Whether some detector reads records of `type` (the engine asks the parsers for them). */
   wantsRecords(type: string): boolean {
     return this.onRecord.has(type);

@@ -40,6 +40,11 @@ export interface ThreatDetectorDef<O extends ThreatThresholds = ThreatThresholds
   records?: readonly string[];
   /** Anomaly names (`decode.frag_overlap_different_data`, `http.content_length_with_transfer_encoding`) it links. */
   anomalies?: readonly string[];
+  /**
+   * Protocol options the detector needs, used unless the caller set them: `{ tls: { afterHandshake: 'track' } }`
+   * (Heartbleed's leak and renegotiations are in the records after the handshake).
+   */
+  appDefaults?: Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>;
   create(options: O, ctx: ThreatContext): ThreatDetector;
 }
 

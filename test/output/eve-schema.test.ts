@@ -16,6 +16,7 @@ import {
   ownFixtures,
   REPO_ROOT,
   schemaPresent,
+  threatFixtures,
 } from '../support/corpus.js';
 
 async function events(file: string): Promise<NetsieveEvent[]> {
@@ -42,7 +43,7 @@ describe.skipIf(!schemaPresent)("EVE output validates against Suricata's schema 
   // The schema carries Suricata's own annotations ("suricata": {...}); they are not validation keywords.
   const ajv = new Ajv({ strict: false, allErrors: true });
   let validate: ValidateFunction;
-  /** Event types Suricata does not have (Redis) follow netsieve's own `schema/eve-<type>.schema.json`. */
+  /** Event types Suricata does not have (Redis, Stratum) follow netsieve's own `schema/eve-<type>.schema.json`. */
   const ownSchemas = new Map<string, ValidateFunction>();
   // Read here, not in the describe body: a skipped describe's body still runs at collection.
   beforeAll(() => {
@@ -57,7 +58,7 @@ describe.skipIf(!schemaPresent)("EVE output validates against Suricata's schema 
     expect([...ownSchemas.keys()]).toContain('redis');
   });
 
-  const files = [...ownFixtures(), ...corpusFiles().map(corpusPath)];
+  const files = [...ownFixtures(), ...threatFixtures(), ...corpusFiles().map(corpusPath)];
   const seenTypes = new Set<string>();
   it.each(files.map((f) => [path.basename(f), f]))('%s', async (_name, file) => {
     const evs = await events(file);

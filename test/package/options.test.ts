@@ -8,6 +8,8 @@ import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { loadConfig, UsageError } from '../../src/cli/common.js';
 import { configSchema, effectiveConfig, optionsTable, withOptionsTable, configCommand } from '../../src/cli/config.js';
+import { threatsTable, withThreatsTable } from '../../src/cli/threats.js';
+import { THREAT_DETECTORS } from '../../src/threats/registry.js';
 import {
   defaultAppLayerOptions,
   defaultOptions,
@@ -181,6 +183,15 @@ describe('the README options table', () => {
     const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
     expect(readme).toBe(withOptionsTable(readme));
     for (const spec of OPTION_SPECS) expect(optionsTable()).toContain(`\`${spec.path}\``);
+  });
+
+  it('has the generated table of threat detectors (run `npm run docs:options` when this fails)', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    expect(readme).toBe(withThreatsTable(readme));
+    for (const d of THREAT_DETECTORS) {
+      expect(threatsTable()).toContain(`| \`${d.name}\` |`);
+      for (const k of Object.keys(d.defaults)) expect(optionsTable()).toContain(`\`threats.detectors.${d.name}.${k}\``);
+    }
   });
 
   it('uses a protocol module’s optionDocs when it has them', () => {

@@ -363,14 +363,14 @@ describe('checkPolicy: a valid document', () => {
   });
 
   it('knownApps replaces the registry names; the default is the registry', () => {
-    expect(defaultKnownApps()).toEqual(['http', 'tls', 'dns', 'mdns', 'llmnr', 'redis']);
+    expect(defaultKnownApps()).toEqual(['http', 'tls', 'dns', 'mdns', 'llmnr', 'redis', 'stratum']);
     const doc = withRules({ id: 'r', from: 'a', to: 'b', apps: ['quic'], action: 'allow' });
     expect(checkPolicy(doc, { knownApps: ['quic'] }).problems).toEqual([]);
     expect(checkPolicy(doc).problems).toEqual([
       {
         path: '$.rules[0].apps[0]',
         severity: 'error',
-        message: 'unknown application "quic": the known ones are http, tls, dns, mdns, llmnr, redis',
+        message: 'unknown application "quic": the known ones are http, tls, dns, mdns, llmnr, redis, stratum',
       },
     ]);
   });
@@ -641,7 +641,7 @@ describe('checkPolicy: rules', () => {
       {
         path: '$.rules[0].apps[1]',
         severity: 'error',
-        message: 'unknown application "TLS": the known ones are http, tls, dns, mdns, llmnr, redis',
+        message: 'unknown application "TLS": the known ones are http, tls, dns, mdns, llmnr, redis, stratum',
       },
       { path: '$.rules[0].apps[2]', severity: 'error', message: expect.stringMatching(/^unknown application "ssh"/) },
       { path: '$.rules[0].apps[3]', severity: 'error', message: 'an application must be a string like "tls", not the number 1' },

@@ -51,7 +51,7 @@ describe('option resolution', () => {
     [{ protocols: { http: { decompress: 'yes' } } }, /app\.protocols\.http\.decompress must be a boolean/],
     [{ protocols: { http: { maxHeaders: Number.NaN } } }, /app\.protocols\.http\.maxHeaders must be a finite number/],
     [{ protocols: { tls: { afterHandshake: 'always' } } }, /app\.protocols\.tls\.afterHandshake must be one of stop, track/],
-    [{ protocols: { gopher: {} } }, /app\.protocols\.gopher must be one of http, tls, dns, mdns, llmnr, redis/],
+    [{ protocols: { gopher: {} } }, /app\.protocols\.gopher must be one of http, tls, dns, mdns, llmnr, redis, stratum/],
     [{ protocols: { dns: 3 } }, /app\.protocols\.dns must be an object or false/],
     [{ protocols: { dns: { toString: 1 } } }, /app\.protocols\.dns\.toString must be one of/],
     [{ detection: { maxBytes: 0 } }, /app\.detection\.maxBytes must be an integer above 0/],

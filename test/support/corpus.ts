@@ -138,3 +138,14 @@ export function ownFixtures(): string[] {
     .sort()
     .map((f) => path.join(OWN_FIXTURES_DIR, f));
 }
+
+/** The captures of `fixtures/threats/` (each made by its script in `fixtures/threats/scripts/`), sorted. */
+export function threatFixtures(): string[] {
+  const dir = path.join(OWN_FIXTURES_DIR, 'threats');
+  if (!fs.existsSync(dir)) return [];
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /\.(pcap|pcapng)$/.test(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}

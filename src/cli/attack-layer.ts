@@ -1,0 +1,136 @@
+/**
+ * `netsieve attack-layer [CAPTURE...] --out layer.json`: the ATT&CK Navigator layer of netsieve's coverage
+ * (every technique its detectors, DLP sensors and policy are tagged with), scored by what fired in the
+ * captures when there are any. The layer comes from the engine (`engine.attackLayer()`), so the command and
+ * the library give the same document.
+ */
+import path from 'node:path';
+import { createEngine } from '../engine.js';
+import { isNetsieveError } from '../errors.js';
+import {
+  type Command,
+  DETECT_OPTIONS,
+  detectOption,
+  EXIT_CODES_HELP,
+  EXIT_INPUT,
+  EXIT_OK,
+  loadConfig,
+  parse,
+  POLICY_OPTIONS,
+  policyOption,
+  progressChoice,
+  THREAT_OPTIONS,
+  threatsOption,
+} from './common.js';
+import { Progress } from './progress.js';
+import { LineSink } from './sink.js';
+
+const HELP = `Usage: netsieve attack-layer [file|-]... [--out layer.json] [options]
+
+Writes an ATT&CK Navigator layer (layer format 4.5, domain enterprise-attack) of what netsieve
+detects: every technique its threat detectors, DLP sensors and policy violations are tagged
+with, each with a comment naming them. Given captures, they are replayed with the threat
+detectors on (and the rules, DLP sensors and policy given here), and the techniques that
+fired get a score (how many alerts) on a colour gradient; the rest stay coloured as coverage.
+Open the file in the Navigator (https://mitre-attack.github.io/attack-navigator/, "Open
+Existing Layer").
+
+Options:
+  --out FILE            write the layer there instead of standard output
+  --name TEXT           the layer's name (default: netsieve)
+  --threats on|off|D,D  which detectors run on the captures (default on)
+  --rules FILE, --dlp S,..., --policy FILE, --mode M, --groups FILE
+                        as for replay: DLP alerts score T1041/T1048, violations T1021
+  --config FILE         engine options as JSON (as for replay; its threats section too)
+  --progress            show the progress bar even when stderr is not a terminal
+  --no-progress         never show it
+  -h, --help            this text
+
+Examples:
+  netsieve attack-layer --out coverage.json
+  netsieve attack-layer monday.pcap --dlp all --out monday-layer.json
+
+${EXIT_CODES_HELP}`;
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parse('attack-layer', argv, {
+    out: { type: 'string' },
+    name: { type: 'string' },
+    config: { type: 'string' },
+    progress: { type: 'boolean' },
+    'no-progress': { type: 'boolean' },
+    ...DETECT_OPTIONS,
+    ...POLICY_OPTIONS,
+    ...THREAT_OPTIONS,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT_OK;
+  }
+  const { threats: threatConfig, ...config } = loadConfig(values.config as string | undefined) as ReturnType<
+    typeof loadConfig
+  > & { threats?: unknown };
+  const threats = threatsOption(values, { threats: threatConfig });
+  const detect = detectOption(values);
+  const policy = policyOption(values);
+  const engine = createEngine({
+    ...config,
+    ...(threats !== undefined ? { threats } : {}),
+    ...(detect !== undefined ? { detect } : {}),
+    ...(policy !== undefined ? { policy } : {}),
+    // Nothing is written but the layer: events are not built, only counted.
+    eventTypes: [],
+  });
+  const forceProgress = progressChoice(values);
+  let exit = EXIT_OK;
+  for (const file of positionals) {
+    const progress = new Progress(process.stderr, path.basename(file), forceProgress);
+    try {
+      for await (const _ of engine.replay(file === '-' ? process.stdin : file, {
+        flush: false,
+        name: file,
+        onProgress: (bytes, total, packets) => progress.update(bytes, total, packets),
+      })) {
+        // eventTypes is empty: nothing comes out.
+      }
+    } catch (e) {
+      progress.done();
+      if (!isNetsieveError(e)) throw e;
+      process.stderr.write(`netsieve: ${e.message}\n`);
+      if (positionals.length > 1) process.stderr.write('netsieve: going on with the next input\n');
+      exit = EXIT_INPUT;
+    }
+    progress.done();
+  }
+  engine.close();
+  const name = values.name as string | undefined;
+  const layer = engine.attackLayer(name !== undefined ? { name } : {});
+  const sink = LineSink.open(values.out as string | undefined);
+  try {
+    sink.write(JSON.stringify(layer, null, 2));
+    await sink.close();
+  } finally {
+    sink.abandon();
+  }
+  const techniques = layer.techniques ?? [];
+  const fired = techniques.filter((t) => t.score !== undefined);
+  process.stderr.write(
+    `netsieve: ${new Set(techniques.map((t) => t.techniqueID)).size} techniques covered` +
+      (positionals.length > 0
+        ? `, ${new Set(fired.map((t) => t.techniqueID)).size} fired in ${positionals.length} capture${positionals.length === 1 ? '' : 's'}` +
+          ` (${engine.stats().threats?.alerts ?? 0} threat alerts)`
+        : '') +
+      '\n',
+  );
+  return exit;
+}
+
+export const attackLayerCommand: Command = {
+  name: 'attack-layer',
+  usage: [
+    'attack-layer [file|-]... [--out FILE] [--name TEXT] [--threats on|off|D,...]',
+    '    [--rules FILE]... [--dlp S,...] [--policy FILE] [--config FILE]',
+  ],
+  help: HELP,
+  run,
+};
