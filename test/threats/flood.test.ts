@@ -3,7 +3,7 @@
  * thresholds (just below, at, a long flood), spoofed and single sources, and fast benign traffic.
  */
 import { describe, expect, it } from 'vitest';
-import { icmpEcho, mulberry32, tcp, udp } from '../helpers/packets.js';
+import { icmpEcho, icmpv6Echo, mulberry32, tcp, udp } from '../helpers/packets.js';
 import { at, engineRun, type Frame, ip, names } from './scanflood-helpers.js';
 
 const VICTIM = '10.0.0.5';
@@ -177,6 +177,18 @@ describe('icmp_flood', () => {
     expect(found[0]!.details.icmp_types).toEqual(['8']);
     // The replies flow back to the pinger: not a flood of the pinger.
     expect(found.every((f) => f.target === VICTIM)).toBe(true);
+  });
+
+  it('an ICMPv6 echo flood is an ICMP flood too', () => {
+    const frames: Frame[] = [];
+    for (let i = 0; i < 1500; i++)
+      frames.push(at(1 + i / 600, ip('2001:db8::66', '2001:db8::5', icmpv6Echo({ id: 3, seq: i }, 'x'.repeat(56)))));
+    const run = engineRun();
+    run.feed(frames);
+    const found = run.end().filter((x) => x.name === 'icmp_flood');
+    expect(found).toHaveLength(1);
+    expect(found[0]!.target).toBe('2001:db8::5');
+    expect(found[0]!.details.icmp_types).toEqual(['128']);
   });
 
   it('an ordinary ping (one a second) raises nothing', () => {

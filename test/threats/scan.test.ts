@@ -95,6 +95,47 @@ describe('port_scan', () => {
     if (anomaly !== undefined) expect(found[0]!.anomalies).toEqual([anomaly]);
   });
 
+  it('a connect scan meeting banners (the server greets, the scanner resets) still counts; FTP data connections do not', () => {
+    const frames: Frame[] = [];
+    let t = 10;
+    for (const port of range(2000, 30)) {
+      const sp = 30000 + port;
+      frames.push(at(t, ip(SCANNER, VICTIM, tcp({ sport: sp, dport: port, flags: 'S', seq: 1 }))));
+      frames.push(at(t + 0.001, ip(VICTIM, SCANNER, tcp({ sport: port, dport: sp, flags: 'SA', seq: 7, ack: 2 }))));
+      frames.push(at(t + 0.002, ip(SCANNER, VICTIM, tcp({ sport: sp, dport: port, flags: 'A', seq: 2, ack: 8 }))));
+      frames.push(
+        at(
+          t + 0.003,
+          ip(VICTIM, SCANNER, tcp({ sport: port, dport: sp, flags: 'PA', seq: 8, ack: 2 }, 'SSH-2.0-OpenSSH_9.6\r\n')),
+        ),
+      );
+      frames.push(at(t + 0.004, ip(SCANNER, VICTIM, tcp({ sport: sp, dport: port, flags: 'RA', seq: 2, ack: 29 }))));
+      t += 0.01;
+    }
+    const scan = engineRun();
+    scan.feed(frames);
+    expect(scan.end().filter((x) => x.name === 'port_scan')).toHaveLength(1);
+
+    // 40 passive-mode FTP downloads from one server: a data connection per file on its own port, the
+    // server sends, nobody resets.
+    const ftp: Frame[] = [];
+    t = 10;
+    for (const port of range(40000, 40)) {
+      const cp = 50000 + port - 40000;
+      const c = (flags: string, seq: number, ack: number) =>
+        ip('10.0.0.9', VICTIM, tcp({ sport: cp, dport: port, flags, seq, ack }));
+      const sv = (flags: string, seq: number, ack: number, data?: string) =>
+        ip(VICTIM, '10.0.0.9', tcp({ sport: port, dport: cp, flags, seq, ack }, data));
+      ftp.push(at(t, c('S', 1, 0)), at(t + 0.001, sv('SA', 7, 2)), at(t + 0.002, c('A', 2, 8)));
+      ftp.push(at(t + 0.003, sv('PA', 8, 2, 'file contents\n')), at(t + 0.004, sv('FA', 22, 2)));
+      ftp.push(at(t + 0.005, c('A', 2, 23)), at(t + 0.006, c('FA', 2, 23)), at(t + 0.007, sv('A', 23, 3)));
+      t += 0.05;
+    }
+    const quiet = engineRun();
+    quiet.feed(ftp);
+    expect(quiet.end().filter((x) => x.name === 'port_scan' || x.name === 'host_sweep')).toEqual([]);
+  });
+
   it('SYNs nobody answers (filtered ports) count when their flows end', () => {
     const frames = range(1, 30).map((port, i) =>
       at(5 + i * 0.01, ip(SCANNER, VICTIM, tcp({ sport: 60000, dport: port, flags: 'S' }))),

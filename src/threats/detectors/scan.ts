@@ -3,8 +3,10 @@
  * (`host_sweep`), ATT&CK T1046 (Network Service Discovery).
  *
  * What counts is a FAILED probe, never a connection: a TCP flow that ends with no payload in either
- * direction (nothing but a handshake, a SYN answered by RST or by nothing, a FIN/NULL/Xmas/ACK probe),
- * and a UDP or TCP probe answered by an ICMP destination unreachable. A SYN probe counts as soon as the
+ * direction (nothing but a handshake, a SYN answered by RST or by nothing, a FIN/NULL/Xmas/ACK probe), a
+ * connection the client resets having sent nothing (after the server's banner, at most), and a UDP or
+ * TCP probe answered by an ICMP destination unreachable. A connection where one side alone sent data and
+ * that ended normally (an FTP data connection) is not a probe. A SYN probe counts as soon as the
  * RST comes back (`tcpControl`), so the alert comes while the scan runs; the rest when the flow ends
  * (`flowEnded`) or the ICMP error arrives (`icmpError`, from the quoted header when netsieve has no flow).
  * The NULL and Xmas probes decode already flags (`decode.tcp_no_flags`, `decode.tcp_xmas`) are linked to
@@ -171,7 +173,9 @@ class PortScanDetector implements ThreatDetector {
       return;
     }
     if ((flags & TcpFlag.RST) === 0 || countedAtStart(flow) || !probeLike(flow)) return;
-    if (tcpCarried(flow, 0) || tcpCarried(flow, 1)) return;
+    // The client said nothing; the server said nothing either, or only its banner before the client
+    // reset (a connect scan meeting an SSH, SMTP or FTP greeting).
+    if (tcpCarried(flow, 0) || (tcpCarried(flow, 1) && dir !== 0)) return;
     this.probeOfFlow(flow, tcpKind(flow.tcpFlagsToServer), now);
   }
 
