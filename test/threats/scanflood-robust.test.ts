@@ -9,6 +9,7 @@ import { Flow } from '../../src/flow/flow.js';
 import { dnsAmplification, ntpAmplification } from '../../src/threats/detectors/amplification.js';
 import { icmpFlood, synFlood, udpFlood } from '../../src/threats/detectors/flood.js';
 import { hostSweep, portScan } from '../../src/threats/detectors/scan.js';
+import { LazyDistinct } from '../../src/threats/detectors/scanflood-common.js';
 import type { ThreatContext, ThreatDetectorDef, ThreatFinding } from '../../src/threats/types.js';
 import { arp, eth, icmpEcho, icmpError, mulberry32, tcp, udp } from '../helpers/packets.js';
 import { dnsMessage, engineRun, type Frame, ip, ntpMode7, rawIp, SCANFLOOD, udpFrame } from './scanflood-helpers.js';
@@ -167,5 +168,26 @@ describe('malformed input', () => {
       expect(d.size()).toBeLessThanOrEqual(16);
     }
     expect(found).toEqual([]);
+  });
+});
+
+describe('LazyDistinct', () => {
+  it('is exact inline up to four values, then counts with a DistinctCounter, keeping the first values in order', () => {
+    const d = new LazyDistinct(6);
+    expect(d.add(80)).toBe(true);
+    expect(d.add(80)).toBe(false);
+    for (const v of [443, 22, 8080]) expect(d.add(v)).toBe(true);
+    expect(d.add(22)).toBe(false);
+    expect(d.estimate).toBe(4);
+    expect(d.first()).toEqual([80, 443, 22, 8080]);
+    for (let v = 1; v <= 60; v++) d.add(v + 10_000);
+    expect(d.estimate).toBeGreaterThanOrEqual(60);
+    expect(d.estimate).toBeLessThanOrEqual(66);
+    expect(d.first()).toEqual([80, 443, 22, 8080, 10_001, 10_002]);
+    d.clear();
+    expect(d.estimate).toBe(0);
+    expect(d.add(5)).toBe(true);
+    expect(d.estimate).toBe(1);
+    expect(d.first()).toEqual([5]);
   });
 });

@@ -25,20 +25,20 @@
  * responses counted in bytes per receiver. Default: 5 monlist requests or 100,000 response bytes in 60 s;
  * an administrator's `ntpdc -c monlist` is one request and at most about 44 KB of answer.
  *
- * State: one BoundedMap per detector capped by `ctx.maxTracked` (a few numbers and a 128-byte
- * `DistinctCounter` of reflectors per target), expired windows swept in `tick`.
+ * State: one BoundedMap per detector capped by `ctx.maxTracked` (a few numbers and a `LazyDistinct` of
+ * reflectors per target), expired windows swept in `tick`.
  */
 import type { DecodedPacket } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
 import type { Direction } from '../../flow/stream.js';
-import { addressKey, BoundedMap, DistinctCounter, flowAddressKey } from '../tables.js';
+import { addressKey, BoundedMap, flowAddressKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
-import { AddressWords, fold32 } from './scanflood-common.js';
+import { AddressWords, fold32, LazyDistinct } from './scanflood-common.js';
 
 /** Per target: the window's qualifying answers, their sizes and who sent them. */
 class AmpEntry {
   readonly target = new AddressWords();
-  readonly reflectors = new DistinctCounter(4);
+  readonly reflectors = new LazyDistinct(0);
   /** The first reflector (the only one, often), for the finding. */
   readonly reflector = new AddressWords();
   start = -1;
@@ -287,7 +287,7 @@ class NtpAmplificationDetector implements ThreatDetector {
   }
 
   private reflectorOf(e: AmpEntry, v: number, a: Uint32Array): void {
-    const first = e.reflectors.first.length === 0;
+    const first = e.reflectors.estimate === 0;
     if (e.reflectors.add(fold32(addressKey(a[0]!, a[1]!, a[2]!, a[3]!, v))) && first) e.reflector.setWords(v, a);
   }
 

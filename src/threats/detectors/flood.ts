@@ -9,13 +9,13 @@
  * flood is reported at the packet that brings the last `minSeconds` seconds to `minRate × minSeconds`
  * (so a capture ending mid-second, or a 0.5 s burst of 5,000 packets, is judged like a long flood), then
  * again every `window` seconds while it lasts, with the rate, peak, packets and bytes of the run,
- * distinct sources (`DistinctCounter`) and ports. Snort's and Suricata's flood rules (`detection_filter`,
+ * distinct sources and ports (`LazyDistinct`). Snort's and Suricata's flood rules (`detection_filter`,
  * `threshold ... track by_dst`) count the same way, per destination per interval.
  *
  * - syn_flood (`tcpControl`: SYN without ACK from the flow's client): half-open SYNs per second, 500 a
- *   second over 2 s. The first 8 SYNs of each second are sampled (references to their flows, dropped when
- *   the second ends): the share of them whose client never sent ACK, RST or payload and that the server
- *   did not refuse with RST scales the SYN count into a half-open count. A busy server taking 1,000 real
+ *   second over 2 s. Eight SYNs of each second (from its second one) are sampled (references to their
+ *   flows, dropped when the second ends): the share of them whose client never sent ACK, RST or payload
+ *   and that the server did not refuse with RST scales the SYN count into a half-open count. A busy server taking 1,000 real
  *   connections a second completes its handshakes within the RTT and stays quiet; a fast SYN scan is
  *   refused (RST) or reset by the scanner, holds no state, and is a port scan; `hping3 -S --rand-source`
  *   at any rate is a flood. 500 a second sits above an ordinary server's connection rate as one capture
@@ -30,16 +30,17 @@
  *   address: 500 a second over 2 s; `ping` sends 1, `ping -f` hundreds to thousands.
  *
  * State: one BoundedMap per detector, capped by `ctx.maxTracked`; an entry is a few numbers, a 3 × 8-slot
- * ring of seconds, three 128-byte `DistinctCounter`s and (SYN) eight sample slots; entries idle for 10 s
- * are swept in `tick`.
+ * ring of seconds, `LazyDistinct`s of sources and ports (inline up to four, a 128-byte `DistinctCounter`
+ * beyond) and, for a destination getting more than one SYN a second, eight sample slots; entries idle for
+ * 10 s are swept in `tick`.
  */
 import type { DecodedPacket } from '../../decode/packet.js';
 import { TcpFlag } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
 import type { Direction } from '../../flow/stream.js';
-import { addressKey, BoundedMap, DistinctCounter } from '../tables.js';
+import { addressKey, BoundedMap } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef, ThreatFinding } from '../types.js';
-import { AddressWords, fold32, isGroupAddress, RATE_RING, RateTrack, tcpCarried } from './scanflood-common.js';
+import { AddressWords, fold32, isGroupAddress, LazyDistinct, RATE_RING, RateTrack, tcpCarried } from './scanflood-common.js';
 
 /** Seconds an entry may stay idle (no packet, no streak) before `tick` sweeps it. */
 const IDLE_SECONDS = 10;
@@ -49,8 +50,8 @@ class FloodEntry {
   readonly target = new AddressWords();
   readonly rate = new RateTrack();
   /** Distinct sources and ports since the streak began (or in the current second, outside a streak). */
-  readonly sources = new DistinctCounter(0);
-  readonly ports = new DistinctCounter(6);
+  readonly sources = new LazyDistinct(0);
+  readonly ports = new LazyDistinct(6);
   /** The first source counted (the attacker when it is the only one). */
   readonly source = new AddressWords();
   sourceSet = false;
@@ -58,7 +59,7 @@ class FloodEntry {
   aux = 0;
   runAux = 0;
   /** ICMP: the first types seen. SYN: the flows sampled in the current second. */
-  readonly types = new DistinctCounter(4);
+  readonly types = new LazyDistinct(4);
   samples: (Flow | null)[] | null = null;
   sampleCount = 0;
 }
@@ -185,11 +186,11 @@ abstract class FloodDetector<O extends FloodOptions> implements ThreatDetector {
         bytes: (continuing ? r.runBytes : 0) + r.bytes,
         sources,
         ports,
-        first_ports: e.ports.first.map(String),
+        first_ports: e.ports.first().map(String),
       },
       proto: this.proto,
     };
-    if (ports === 1 && e.ports.first.length === 1) f.targetPort = e.ports.first[0]!;
+    if (ports === 1) f.targetPort = e.ports.first()[0];
     this.describe(e, f, aux, (continuing ? e.runAux : 0) + cur);
     this.ctx.report(f);
   }
@@ -256,7 +257,8 @@ class SynFloodDetector extends FloodDetector<SynFloodOptions> {
     e.rate.bytes += p.wireLen;
     this.countSource(e, v, p.src);
     e.ports.add(p.dstPort);
-    if (e.sampleCount < SAMPLES) {
+    // Sampled from the second SYN of the second on (a destination that sees one SYN a second needs no slots).
+    if (e.sampleCount < SAMPLES && e.rate.n >= 2) {
       if (e.samples === null) e.samples = new Array<Flow | null>(SAMPLES).fill(null);
       e.samples[e.sampleCount++] = flow;
     }
@@ -423,7 +425,7 @@ class IcmpFloodDetector extends FloodDetector<IcmpFloodOptions> {
 
   protected describe(e: FloodEntry, f: ThreatFinding): void {
     if (e.target.v === 6) f.proto = 'IPv6-ICMP';
-    f.details.icmp_types = e.types.first.map(String);
+    f.details.icmp_types = e.types.first().map(String);
     delete f.details.ports;
     delete f.details.first_ports;
   }

@@ -28,17 +28,17 @@
  * `minHosts` there). Zeek's Address_Scan fires at 25 distinct hosts with failed connections on one port in
  * 5 minutes.
  *
- * State: one BoundedMap per detector (`ctx.maxTracked` entries, each a few numbers and a 128-byte
- * `DistinctCounter`), windows swept in `tick`.
+ * State: one BoundedMap per detector (`ctx.maxTracked` entries, each a few numbers and a `LazyDistinct`:
+ * four values inline, a 128-byte `DistinctCounter` from the fifth), windows swept in `tick`.
  */
 import type { DecodedPacket } from '../../decode/packet.js';
 import { IpProto, TcpFlag } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
 import { FlowKind } from '../../flow/flow.js';
 import type { Direction } from '../../flow/stream.js';
-import { addressKey, BoundedMap, DistinctCounter } from '../tables.js';
+import { addressKey, BoundedMap } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
-import { AddressWords, fold32, pairKey, tcpCarried, wordsText } from './scanflood-common.js';
+import { AddressWords, fold32, LazyDistinct, pairKey, tcpCarried, wordsText } from './scanflood-common.js';
 
 // ------------------------------------------------------------------ probe kinds
 
@@ -112,7 +112,7 @@ export interface PortScanOptions {
 class PortScanEntry {
   readonly attacker = new AddressWords();
   readonly target = new AddressWords();
-  readonly ports = new DistinctCounter(8);
+  readonly ports = new LazyDistinct(8);
   start = 0;
   last = 0;
   probes = 0;
@@ -284,7 +284,7 @@ class PortScanDetector implements ThreatDetector {
         udp_probes: e.udp,
         seconds: Math.round((now - e.start) * 1000) / 1000,
         kinds: kindNames(e.kinds),
-        first_ports: e.ports.first.map(String),
+        first_ports: e.ports.first().map(String),
       },
       anomalies,
       proto: e.udp === 0 ? 'TCP' : e.tcp === 0 ? 'UDP' : undefined,
@@ -310,9 +310,10 @@ const SAMPLE_TARGETS = 4;
 
 class SweepEntry {
   readonly attacker = new AddressWords();
-  readonly hosts = new DistinctCounter(0);
-  /** The first targets' words (v4: word 0 only used), for the finding's samples. */
-  readonly samples = new Uint32Array(SAMPLE_TARGETS * 4);
+  /** Distinct targets (an IPv4 target is its own address here: the first ones are the finding's samples). */
+  readonly hosts = new LazyDistinct(SAMPLE_TARGETS);
+  /** IPv6: the first targets' words (made at the second distinct target: most entries see one). */
+  samples: Uint32Array | null = null;
   sampleCount = 0;
   service = 0;
   start = 0;
@@ -445,7 +446,8 @@ class HostSweepDetector implements ThreatDetector {
     e.probes++;
     const target = addressKey(d[0]!, d[1]!, d[2]!, d[3]!, v);
     if (!e.hosts.add(fold32(target))) return;
-    if (e.sampleCount < SAMPLE_TARGETS) {
+    if (v === 6 && e.sampleCount < SAMPLE_TARGETS) {
+      e.samples ??= new Uint32Array(SAMPLE_TARGETS * 4);
       const i = e.sampleCount++ * 4;
       e.samples[i] = d[0]!;
       e.samples[i + 1] = d[1]!;
@@ -463,10 +465,12 @@ class HostSweepDetector implements ThreatDetector {
     const svc = e.service;
     const what = svc === SERVICE_ARP ? 'arp' : svc === SERVICE_ICMP ? 'icmp_echo' : svc >= SERVICE_UDP ? 'udp' : 'tcp';
     const port = svc < SERVICE_ICMP ? svc & 0xffff : undefined;
-    const first: string[] = [];
-    const s = e.samples;
     const v = e.attacker.v;
-    for (let i = 0; i < e.sampleCount; i++) first.push(wordsText(v, s[i * 4]!, s[i * 4 + 1]!, s[i * 4 + 2]!, s[i * 4 + 3]!));
+    const s = e.samples;
+    const first: string[] = [];
+    if (v === 6 && s !== null)
+      for (let i = 0; i < e.sampleCount; i++) first.push(wordsText(v, s[i * 4]!, s[i * 4 + 1]!, s[i * 4 + 2]!, s[i * 4 + 3]!));
+    else for (const a of e.hosts.first()) first.push(wordsText(4, a, 0, 0, 0));
     const details: Record<string, number | string | boolean | string[]> = {
       hosts,
       probes: e.probes,

@@ -5,7 +5,7 @@
  */
 import { formatAddress } from '../../decode/address.js';
 import type { Flow } from '../../flow/flow.js';
-import { mix32 } from '../tables.js';
+import { DistinctCounter, mix32 } from '../tables.js';
 
 const SCRATCH = new Uint32Array(4);
 
@@ -36,6 +36,65 @@ export class AddressWords {
 
   text(): string {
     return wordsText(this.v, this.w0, this.w1, this.w2, this.w3);
+  }
+}
+
+/**
+ * Distinct 32-bit values, exact and inline up to four (no allocation: most table entries only ever see one
+ * port, one host or one source), then a `DistinctCounter` (128 bytes of bits) made at the fifth.
+ */
+export class LazyDistinct {
+  private k = 0;
+  private v0 = 0;
+  private v1 = 0;
+  private v2 = 0;
+  private v3 = 0;
+  private counter: DistinctCounter | null = null;
+
+  /** `keep`: how many of the first values `first()` gives (at most 8). */
+  constructor(private readonly keep: number) {}
+
+  /** Adds a value; true when it was certainly not seen before. */
+  add(value: number): boolean {
+    const x = value >>> 0;
+    const c = this.counter;
+    if (c !== null) return c.add(x);
+    const k = this.k;
+    if ((k > 0 && this.v0 === x) || (k > 1 && this.v1 === x) || (k > 2 && this.v2 === x) || (k > 3 && this.v3 === x))
+      return false;
+    if (k === 0) this.v0 = x;
+    else if (k === 1) this.v1 = x;
+    else if (k === 2) this.v2 = x;
+    else if (k === 3) this.v3 = x;
+    else {
+      const n = new DistinctCounter(this.keep);
+      n.add(this.v0);
+      n.add(this.v1);
+      n.add(this.v2);
+      n.add(this.v3);
+      n.add(x);
+      this.counter = n;
+      return true;
+    }
+    this.k = k + 1;
+    return true;
+  }
+
+  /** How many distinct values were added (exact up to four, then the counter's estimate). */
+  get estimate(): number {
+    return this.counter !== null ? this.counter.estimate + 0 : this.k; // + 0: an empty counter says -0
+  }
+
+  /** The first values, in order (up to `keep`): allocates, for findings only. */
+  first(): number[] {
+    if (this.counter !== null) return this.counter.first.slice(0, this.keep);
+    return [this.v0, this.v1, this.v2, this.v3].slice(0, Math.min(this.k, this.keep));
+  }
+
+  clear(): void {
+    this.k = 0;
+    // A counter once made is kept, cleared (no new allocation the next time).
+    this.counter?.clear();
   }
 }
 
@@ -107,10 +166,8 @@ export class RateTrack {
   prevAux = 0;
   /** `n` at the last in-second judgment (judged again 64 packets later at the earliest). */
   checkedAt = -1;
-  /** Per second (slot `sec % RATE_RING`): which second the slot holds, its packets and aux count. */
-  private readonly ringSec = new Float64Array(RATE_RING).fill(-1);
-  private readonly ringN = new Float64Array(RATE_RING);
-  private readonly ringAux = new Float64Array(RATE_RING);
+  /** Per second, slot `sec % RATE_RING` × 3: which second the slot holds, its packets, its aux count. */
+  private readonly ring = new Float64Array(RATE_RING * 3).fill(-1);
   /** The run of consecutive closed seconds with packets: its first second, packets, bytes, busiest second. */
   runStart = -1;
   runPkts = 0;
@@ -128,10 +185,11 @@ export class RateTrack {
     let sn = 0;
     let sa = 0;
     for (let s = sec - span + 1; s < sec; s++) {
-      const j = ((s % RATE_RING) + RATE_RING) % RATE_RING;
-      if (this.ringSec[j] === s) {
-        sn += this.ringN[j]!;
-        sa += this.ringAux[j]!;
+      const j = (((s % RATE_RING) + RATE_RING) % RATE_RING) * 3;
+      const ring = this.ring;
+      if (ring[j] === s) {
+        sn += ring[j + 1]!;
+        sa += ring[j + 2]!;
       }
     }
     this.prevN = sn;
@@ -141,10 +199,11 @@ export class RateTrack {
   /** Ends second `sec` with the detector's count `aux` for it. */
   close(aux: number): void {
     const sec = this.sec;
-    const slot = sec % RATE_RING;
-    this.ringSec[slot] = sec;
-    this.ringN[slot] = this.n;
-    this.ringAux[slot] = aux;
+    const slot = (sec % RATE_RING) * 3;
+    const ring = this.ring;
+    ring[slot] = sec;
+    ring[slot + 1] = this.n;
+    ring[slot + 2] = aux;
     if (this.lastClosed !== sec - 1) {
       this.runStart = sec;
       this.runPkts = this.runBytes = this.peak = 0;
