@@ -173,6 +173,21 @@ describe('port_scan', () => {
     }
   });
 
+  it('late DNS answers refused by a client whose sockets closed are not a UDP scan by the resolver', () => {
+    const frames: Frame[] = [];
+    for (let i = 0; i < 60; i++) {
+      const port = 33000 + i * 7;
+      const t = 1 + i * 0.2;
+      frames.push(at(t, ip('10.0.0.9', '10.0.0.53', udp({ sport: port, dport: 53 }, 'q'))));
+      const late = rawIp('10.0.0.53', '10.0.0.9', udp({ sport: 53, dport: port }, 'a'));
+      frames.push(at(t + 0.1, ip('10.0.0.53', '10.0.0.9', udp({ sport: 53, dport: port }, 'a'))));
+      frames.push(at(t + 0.101, ip('10.0.0.9', '10.0.0.53', icmpError({}, late))));
+    }
+    const run = engineRun();
+    run.feed(frames);
+    expect(run.end().filter((x) => x.name === 'port_scan' || x.name === 'host_sweep')).toEqual([]);
+  });
+
   it('a long scan gives one alert per window, each with its count', () => {
     // 5 ports a second for 200 s (1,000 ports): windows of 60 s, each crossing 25 ports.
     const frames = synScan(range(1, 1000), 0, 0.2);
@@ -272,6 +287,23 @@ describe('host_sweep', () => {
     expect(found[0]!.details.service).toBe('tcp');
     expect(found[0]!.details.port).toBe(22);
     expect(names(run.mine)).toEqual(['host_sweep']);
+  });
+
+  it('a UDP sweep of one port is seen through the port unreachables', () => {
+    const frames: Frame[] = [];
+    for (let i = 1; i <= 40; i++) {
+      const dst = `10.5.0.${i}`;
+      frames.push(at(i * 0.01, ip(SCANNER, dst, udp({ sport: 41000, dport: 161 }, 'x'))));
+      frames.push(
+        at(i * 0.01 + 0.001, ip(dst, SCANNER, icmpError({}, rawIp(SCANNER, dst, udp({ sport: 41000, dport: 161 }, 'x'))))),
+      );
+    }
+    const run = engineRun();
+    run.feed(frames);
+    const found = run.end().filter((x) => x.name === 'host_sweep');
+    expect(found).toHaveLength(1);
+    expect(found[0]!.details.service).toBe('udp');
+    expect(found[0]!.details.port).toBe(161);
   });
 
   it('an ARP sweep is a sweep; gratuitous ARP is not', () => {

@@ -12,7 +12,9 @@
  * The NULL and Xmas probes decode already flags (`decode.tcp_no_flags`, `decode.tcp_xmas`) are linked to
  * the finding. A browser opening 30 connections to one server, or 100 sites on 443, carries payload on
  * every one, so it adds nothing; traceroute's UDP probes are answered by time-exceeded from routers, not
- * by port unreachables from the target, and unanswered UDP is not counted.
+ * by port unreachables from the target, and unanswered UDP is not counted. A port unreachable quoting a
+ * datagram from a port below 1024 to one above is a service's late reply to a closed client socket (a
+ * slow DNS answer), not a probe, and is not counted.
  *
  * port_scan: distinct destination ports of failed probes per (source, destination) in a tumbling window
  * (25 ports in 60 s). Zeek's scan policy (policy/misc/scan.zeek) counts the same thing, failed connection
@@ -94,6 +96,14 @@ function probeLike(flow: Flow): boolean {
 /** ICMP errors that say a probe failed: destination unreachable (v4 type 3, v6 type 1), any code. */
 function isUnreachable(p: DecodedPacket): boolean {
   return p.ipProto === IpProto.ICMP ? p.icmpType === 3 : p.icmpType === 1;
+}
+
+/**
+ * Whether the UDP datagram an ICMP error quotes looks like a service's late reply (from a port below 1024
+ * to a port above): a DNS or NTP answer reaching a client socket that has closed, not a probe.
+ */
+function looksLikeReply(p: DecodedPacket): boolean {
+  return p.icmpQuotedSrcPort < 1024 && p.icmpQuotedDstPort >= 1024;
 }
 
 /** Port unreachable: ICMP type 3 code 3, ICMPv6 type 1 code 4 (the closed-port answer to a UDP probe). */
@@ -195,7 +205,7 @@ class PortScanDetector implements ThreatDetector {
     const proto = p.icmpQuotedProto;
     let kind: number;
     if (proto === IpProto.UDP) {
-      if (!isPortUnreachable(p)) return;
+      if (!isPortUnreachable(p) || looksLikeReply(p)) return;
       kind = KIND_UDP;
     } else if (proto === IpProto.TCP) {
       if (quoted !== null && (tcpCarried(quoted, 0) || tcpCarried(quoted, 1))) return;
@@ -393,7 +403,9 @@ class HostSweepDetector implements ThreatDetector {
     const proto = p.icmpQuotedProto;
     if (proto !== IpProto.UDP && proto !== IpProto.TCP) return;
     if (quoted !== null && proto === IpProto.TCP && (tcpCarried(quoted, 0) || tcpCarried(quoted, 1))) return;
-    if (quoted !== null && proto === IpProto.UDP && quoted.pktsToClient > 0) return; // it answered before
+    if (proto === IpProto.UDP && looksLikeReply(p)) return;
+    // It answered before (the error itself is counted in the flow already: more than one packet back).
+    if (quoted !== null && proto === IpProto.UDP && quoted.pktsToClient > 1) return;
     const s = p.icmpQuotedSrc;
     const service = proto === IpProto.UDP ? SERVICE_UDP | p.icmpQuotedDstPort : p.icmpQuotedDstPort;
     this.probe(p.icmpQuotedIpVersion, s[0]!, s[1]!, s[2]!, s[3]!, p.icmpQuotedDst, service, now);
