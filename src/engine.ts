@@ -1184,7 +1184,8 @@ export class Engine {
   ): void {
     this.anomalyCounts[name] = (this.anomalyCounts[name] ?? 0) + 1;
     flow.anomalies++;
-    if (this.threats !== null) this.threats.anomaly(name, flow, this.currentPacket !== 0 ? this.pkt : null, this.now());
+    if (this.threats !== null)
+      this.threats.anomaly(name, flow, this.currentPacket !== 0 ? this.pkt : null, this.now(), direction);
     // A gap is news each time (where and how much was lost); other anomalies are written once per flow.
     if (gap === undefined && !firstOnFlow(flow, name)) return;
     if (!this.wantsEvent('anomaly')) return;
@@ -1295,6 +1296,8 @@ export class Engine {
   private onServerName(flow: Flow, name: string | null, source: ServerNameSource): void {
     // The policy stage's evidence (src/policy/): a name group may now contain the server.
     if (this.policy !== null) this.policy.serverName(flow, name, source);
+    // HTTP reports it when the first request's header section is complete: slow-request detectors read that.
+    if (this.threats !== null && source === 'host') this.threats.requestHeaders(flow, 'http', this.recordTime(flow));
   }
 
   /** Whether records of `type` are read now: by an event's receiver, or by detection. */

@@ -193,6 +193,24 @@ export class TcpSession implements TcpStreamHost {
     return this.current < TcpState.ESTABLISHED ? 0 : 1;
   }
 
+  /**
+   * Sequence space `dir` used after its SYN: the payload bytes it sent on the wire (plus 1 once it sent a
+   * FIN), known even when the capture kept only headers or reassembly stopped at its depth. The later of the
+   * highest sequence number it sent and the peer's latest acknowledgement, less its ISN; 0 when its ISN is
+   * unknown (no SYN seen). Read by the threat stage (unusual_upload). Wraps after 4 GiB.
+   */
+  sequenceSpan(dir: Direction): number {
+    const t = this.t;
+    const f = t[FLAGS + dir]!;
+    if ((f & F_ISN) === 0) return 0;
+    const start = (t[ISN + dir]! + 1) >>> 0;
+    let end = start;
+    if ((f & F_NEXT) !== 0 && seqGt(t[NEXT + dir]!, end)) end = t[NEXT + dir]!;
+    const peer = 1 - dir;
+    if ((t[FLAGS + peer]! & F_ACK) !== 0 && seqGt(t[ACK + peer]!, end)) end = t[ACK + peer]!;
+    return (end - start) >>> 0;
+  }
+
   /** The reassembler of one direction (diagnostics and tests). */
   reassembler(direction: Direction): TcpStreamReassembler {
     return this.open()[direction];

@@ -6,6 +6,13 @@
 import { dnsAmplification, ntpAmplification } from './detectors/amplification.js';
 import { icmpFlood, synFlood, udpFlood } from './detectors/flood.js';
 import { hostSweep, portScan } from './detectors/scan.js';
+import { bruteForce } from './detectors/brute-force.js';
+import { fragmentOverlap, landAttack, pingOfDeath, tcpSplitHandshake } from './detectors/dos-packets.js';
+import { stratumMining } from './detectors/mining.js';
+import { unusualUpload } from './detectors/upload.js';
+import { httpSmuggling } from './detectors/http-smuggling.js';
+import { slowloris, slowPost } from './detectors/slow-http.js';
+import { heartbleed, tlsRenegotiation } from './detectors/tls-abuse.js';
 import type { ThreatDetectorDef } from './types.js';
 
 // Detectors are typed by their own thresholds; the registry holds them as the general shape.
@@ -17,4 +24,16 @@ export const THREAT_DETECTORS: readonly ThreatDetectorDef[] = [
   icmpFlood,
   dnsAmplification,
   ntpAmplification,
+  pingOfDeath,
+  fragmentOverlap,
+  landAttack,
+  tcpSplitHandshake,
+  stratumMining,
+  bruteForce,
+  unusualUpload,
+  slowloris,
+  slowPost,
+  httpSmuggling,
+  heartbleed,
+  tlsRenegotiation,
 ] as ThreatDetectorDef[];

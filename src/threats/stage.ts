@@ -127,6 +127,7 @@ export class ThreatStage {
   private readonly onRecord = new Map<string, ThreatDetector[]>();
   private readonly onAnomaly = new Map<string, ThreatDetector[]>();
   private readonly onRequestDone: ThreatDetector[] = [];
+  private readonly onRequestHeaders: ThreatDetector[] = [];
   private readonly onFlowEnded: ThreatDetector[] = [];
   private readonly onTick: ThreatDetector[] = [];
   private readonly names = new Map<ThreatDetector, string>();
@@ -168,6 +169,7 @@ export class ThreatStage {
       if (d.icmpError) this.onIcmpError.push(d);
       if (d.link) this.onLink.push(d);
       if (d.requestDone) this.onRequestDone.push(d);
+      if (d.requestHeaders) this.onRequestHeaders.push(d);
       if (d.flowEnded) this.onFlowEnded.push(d);
       if (d.tick) this.onTick.push(d);
       if (d.record) for (const t of def.records ?? []) push(this.onRecord, t, d);
@@ -266,12 +268,13 @@ export class ThreatStage {
     }
   }
 
-  anomaly(name: string, flow: Flow | null, p: DecodedPacket | null, now: number): void {
+  /** An anomaly; `dir` is the direction of the bytes that raised it, when the layer knows it (application parsers). */
+  anomaly(name: string, flow: Flow | null, p: DecodedPacket | null, now: number, dir?: Direction): void {
     const hooks = this.onAnomaly.get(name);
     if (hooks === undefined) return;
     for (const d of hooks) {
       try {
-        d.anomaly!(name, flow, p, now);
+        d.anomaly!(name, flow, p, now, dir);
       } catch (e) {
         this.fault(d, e);
       }
@@ -294,6 +297,17 @@ export class ThreatStage {
     for (const d of this.onRequestDone) {
       try {
         d.requestDone!(flow, type, payload, now);
+      } catch (e) {
+        this.fault(d, e);
+      }
+    }
+  }
+
+  /** The header section of a flow's first request is complete (HTTP: its Host was read). */
+  requestHeaders(flow: Flow, type: string, now: number): void {
+    for (const d of this.onRequestHeaders) {
+      try {
+        d.requestHeaders!(flow, type, now);
       } catch (e) {
         this.fault(d, e);
       }

@@ -98,8 +98,12 @@ export interface ThreatDetector {
   icmpError?(p: DecodedPacket, quoted: Flow | null, now: number): void;
   /** A frame that is not IP (ARP): the decoded link layer, `p.l3Offset` where its payload starts. */
   link?(p: DecodedPacket, now: number): void;
-  /** An anomaly the detector listed in `anomalies`; `p` is the packet that raised it, when there is one. */
-  anomaly?(name: string, flow: Flow | null, p: DecodedPacket | null, now: number): void;
+  /**
+   * An anomaly the detector listed in `anomalies`; `p` is the packet that raised it, when there is one.
+   * `dir`: the direction of the bytes that raised it, when the layer knows it (an application parser's
+   * anomaly): `p` is no guide there, since reassembled bytes are delivered on the peer's acknowledgement.
+   */
+  anomaly?(name: string, flow: Flow | null, p: DecodedPacket | null, now: number, dir?: Direction): void;
   /** An application record of a type the detector listed in `records`. */
   record?(flow: Flow, type: string, payload: object, now: number): void;
   /**
@@ -107,6 +111,12 @@ export interface ThreatDetector {
    * a slow request stops being slow. `payload` is the record so far.
    */
   requestDone?(flow: Flow, type: string, payload: object, now: number): void;
+  /**
+   * The header section of a flow's first request is complete (HTTP: the moment the parser reports the
+   * flow's server name from Host, `AppHost.serverName` with source `host`). Slow-request detectors tell a
+   * trickled header section (slowloris) from a trickled body (slow POST) by it.
+   */
+  requestHeaders?(flow: Flow, type: string, now: number): void;
   /** A flow ended (its counters and TCP flags are final). */
   flowEnded?(flow: Flow, now: number): void;
   /** Once per second of capture time: windows close, rates are judged. */

@@ -75,6 +75,8 @@ export const TLS_ANOMALIES = [
   'tls.resynchronised', // 57: after a gap that broke the framing, a plausible record header was found and reading resumed there
   // ---- evasion
   'tls.client_hello_fragmented', // 58: a ClientHello that would fit in one record spread over several (legal, RFC 8446 §5.1, but no client does it: a way around single-record DPI)
+  // ---- after the handshake (`afterHandshake: 'track'`)
+  'tls.renegotiation', // 59: TLS <= 1.2: the client began another handshake under encryption (an encrypted handshake record after its Finished), once per renegotiation
 ] as const;
 
 export type TlsAnomalyName = (typeof TLS_ANOMALIES)[number];

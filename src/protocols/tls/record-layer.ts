@@ -31,6 +31,8 @@ export interface RecordHandler {
   encrypted(direction: Direction): boolean;
   handshakeMessage(direction: Direction, type: number, buf: Uint8Array, start: number, end: number): void;
   changeCipherSpec(direction: Direction): void;
+  /** A handshake record whose contents are encrypted (a Finished, or a renegotiation's messages), by its length. */
+  encryptedHandshake(direction: Direction, length: number): void;
   /** A cleartext alert (the first one of the record). */
   alert(direction: Direction, level: number, description: number): void;
   /**
@@ -295,7 +297,7 @@ export class TlsRecordReader {
         if (!encrypted) {
           if (length > MAX_PLAINTEXT_LENGTH) this.anomaly(TlsAnomaly.INVALID_RECORD_LENGTH);
           this.body = Body.HANDSHAKE;
-        }
+        } else this.handler.encryptedHandshake(this.direction, length);
         break;
       case ContentType.CHANGE_CIPHER_SPEC:
         if (length === 0) this.anomaly(TlsAnomaly.INVALID_RECORD_LENGTH);
@@ -368,8 +370,9 @@ export class TlsRecordReader {
     const len = this.recordLength;
     switch (this.recordType) {
       case ContentType.CHANGE_CIPHER_SPEC:
-        // RFC 5246 §7.1: the message is a single byte of value 1.
-        if (len !== 1 || this.small[0] !== 1) this.anomaly(TlsAnomaly.INVALID_CHANGE_CIPHER_SPEC);
+        // RFC 5246 §7.1: the message is a single byte of value 1 (protected, and longer, in a renegotiation).
+        if ((len !== 1 || this.small[0] !== 1) && !this.handler.encrypted(this.direction))
+          this.anomaly(TlsAnomaly.INVALID_CHANGE_CIPHER_SPEC);
         this.handler.changeCipherSpec(this.direction);
         break;
       case ContentType.ALERT:

@@ -104,6 +104,13 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
   private readonly pendingHeartbeat = [-1, -1];
   private sslv2 = false;
   private sslv2Negotiated = false;
+  /**
+   * The client's encrypted handshake records (TLS <= 1.2): after its ChangeCipherSpec the next one is its
+   * Finished (0); then it is idle (1), and a handshake record begins a renegotiation (2, `tls.renegotiation`)
+   * that lasts until its next ChangeCipherSpec. Server-initiated renegotiation (HelloRequest) counts when the
+   * client answers it.
+   */
+  private clientPhase = 0;
 
   constructor(
     private readonly sink: AppEventSink<TlsHandshake>,
@@ -273,6 +280,7 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
   }
 
   changeCipherSpec(direction: Direction): void {
+    if (direction === 0) this.clientPhase = 0;
     if (this.done) return;
     this.ccs[direction] = true;
     if (
@@ -285,6 +293,15 @@ export class TlsFlowParser implements TcpAppParser, RecordHandler {
       this.abbreviated = true;
     }
     this.checkDone();
+  }
+
+  encryptedHandshake(direction: Direction, _length: number): void {
+    if (direction !== 0 || !this.ccs[0] || this.sslv2Negotiated || isTls13(this.negotiated)) return;
+    if (this.clientPhase === 0) this.clientPhase = 1;
+    else if (this.clientPhase === 1) {
+      this.clientPhase = 2;
+      this.anomaly(TlsAnomaly.RENEGOTIATION, 0);
+    }
   }
 
   alert(direction: Direction, level: number, description: number): void {

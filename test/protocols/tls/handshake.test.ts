@@ -348,6 +348,40 @@ describe('handshake shapes', () => {
     expect(names(r)).toEqual(['tls.heartbeat_request', 'tls.heartbeat_response', 'tls.heartbeat_response_oversized']);
   });
 
+  it('afterHandshake track: each client renegotiation under encryption raises tls.renegotiation once', () => {
+    const enc = (n: number) => record(22, Array(n).fill(7));
+    const encCcs = record(20, Array(25).fill(3));
+    const steps: StreamStep[] = [
+      data(0, clientHelloRecord()),
+      data(1, record(22, concat(handshake(2, serverHelloBody()), handshake(14, [])))),
+      data(0, CCS, enc(40)),
+      data(1, CCS, enc(40)),
+    ];
+    // Three renegotiations: ClientHello, the server's flight, ClientKeyExchange, ChangeCipherSpec, Finished.
+    for (let i = 0; i < 3; i++)
+      steps.push(data(0, enc(300)), data(1, enc(3000)), data(0, enc(120)), data(0, encCcs, enc(40)), data(1, encCcs, enc(40)));
+    steps.push(data(0, record(23, Array(100).fill(1))), end(0), end(1));
+    const r = run(steps, { afterHandshake: 'track' });
+    expect(r.records).toHaveLength(1);
+    expect(names(r)).toEqual(['tls.renegotiation', 'tls.renegotiation', 'tls.renegotiation']);
+  });
+
+  it('afterHandshake track: the Finished records and an abbreviated handshake are no renegotiation', () => {
+    const r = run(
+      [
+        data(0, clientHelloRecord()),
+        data(1, serverHelloRecord(), CCS, record(22, Array(40).fill(1))),
+        data(0, CCS, record(22, Array(40).fill(1))),
+        data(0, record(23, Array(100).fill(1))),
+        data(1, record(23, Array(1000).fill(1))),
+        end(0),
+        end(1),
+      ],
+      { afterHandshake: 'track' },
+    );
+    expect(names(r)).toEqual([]);
+  });
+
   it('the flow ends before the handshake is done: incomplete', () => {
     const r = run([data(0, clientHelloRecord()), end(0), end(1)]);
     expect(r.records[0]!.state).toBe('incomplete');
@@ -437,6 +471,17 @@ const CASES: [string, StreamStep[], Partial<import('../../../src/protocols/tls/o
   ['tls.heartbeat_length_mismatch', [data(0, CH), data(0, record(24, [1, 0xff, 0xff]))]],
   ['tls.heartbeat_invalid', [data(0, CH), data(0, record(24, [5]))]],
   ['tls.heartbeat_not_negotiated', [data(0, CH), data(0, record(24, [1, 0, 1, 9, ...Array(16).fill(0)]))]],
+  [
+    'tls.renegotiation',
+    [
+      data(0, CH),
+      data(1, record(22, concat(handshake(2, serverHelloBody()), handshake(14, [])))),
+      data(0, CCS, record(22, Array(40).fill(1))),
+      data(1, CCS, record(22, Array(40).fill(1))),
+      data(0, record(22, Array(300).fill(1))),
+    ],
+    { afterHandshake: 'track' },
+  ],
   ['tls.invalid_sslv2_record', [data(0, [0x80, 0x05, 1, 0, 2, 0, 3])]],
   ['tls.certificate_invalid_length', [data(0, CH), data(1, SH), certRecord(concat(u24(10), u24(20), [1, 2, 3, 4, 5, 6, 7]))]],
   ['tls.certificate_invalid_der', [data(0, CH), data(1, SH), certRecord(certificateBody([Uint8Array.from([0x30, 0x80, 0, 0])]))]],
