@@ -1,16 +1,15 @@
 /**
  * The scan, flood and amplification detectors on captures: each of the project's attack captures
  * (fixtures/threats/, recorded from real tools or written) raises exactly its detector among these seven;
- * the benign captures, the other detectors' attack captures and the whole shared corpus
- * (../shared/fixtures/pcaps/) raise none of them. A capture that is not there yet (its branch not merged)
- * or a corpus that is absent skips with the reason.
+ * the benign captures and the other detectors' attack captures raise none of them (the shared corpus:
+ * test/threats/corpus.test.ts). A capture that is not there skips with the reason.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine.js';
 import type { ThreatInfo } from '../../src/events.js';
-import { CORPUS_ABSENT, corpusFiles, corpusPath, corpusPresent, OWN_FIXTURES_DIR } from '../support/corpus.js';
+import { OWN_FIXTURES_DIR } from '../support/corpus.js';
 import { SCANFLOOD } from './scanflood-helpers.js';
 
 const THREAT_FIXTURES = path.join(OWN_FIXTURES_DIR, 'threats');
@@ -31,13 +30,6 @@ const POSITIVES: readonly [string, string][] = [
   ['dns-amplification.pcap', 'dns_amplification'],
   ['ntp-amplification.pcap', 'ntp_amplification'],
 ];
-
-/**
- * Captures of the corpus that raise one of the seven, and why that is right. None does today: the corpus
- * holds protocol samples, and its one ICMP tunnel and its attack samples (web attacks) are not scans or
- * floods.
- */
-const CORPUS_EXPECTED: Readonly<Record<string, string[]>> = {};
 
 async function scanfloodThreats(file: string): Promise<ThreatInfo[]> {
   const engine = createEngine({ threats: {}, debug: { throwInternalErrors: true } });
@@ -78,17 +70,5 @@ describe('scan, flood and amplification detectors on the project captures', () =
     const missing = benign.filter((f) => !present(f));
     if (missing.length > 0) return ctx.skip(`absent: ${missing.join(', ')} (h-rec not merged yet)`);
     expect(missing).toEqual([]);
-  });
-});
-
-describe('scan, flood and amplification detectors on the shared corpus', () => {
-  const files = corpusFiles();
-  it('the corpus is there', (ctx) => {
-    if (!corpusPresent) return ctx.skip(CORPUS_ABSENT);
-    expect(files.length).toBeGreaterThan(0);
-  });
-  it.each(files)('%s raises none of the seven (or only what it really holds)', async (name) => {
-    const found = await scanfloodThreats(corpusPath(name));
-    expect([...new Set(found.map((t) => t.name))].sort()).toEqual(CORPUS_EXPECTED[name] ?? []);
   });
 });
