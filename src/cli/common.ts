@@ -355,8 +355,8 @@ export function parseTypes(value: string | undefined): Set<string> | null {
       `--types: unknown event type${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; valid types: ${valid.join(', ')}`,
     );
   }
-  // Policy violations are written as EVE alerts: asking for alerts asks for them too.
-  if (wanted.includes('alert')) wanted.push('violation');
+  // Policy violations and threats are written as EVE alerts: asking for alerts asks for them too.
+  if (wanted.includes('alert')) wanted.push('violation', 'threat');
   return new Set(wanted);
 }
 
