@@ -34,14 +34,16 @@
  * known tools' names or a query longer than N bytes. This is that behavioural reading (long, random,
  * unique names under one domain) with the thresholds in the options.
  *
- * State: one entry per (client, domain) in a `BoundedMap` capped by `maxTracked` (about 250 bytes: a
- * 128-byte distinct counter and a dozen numbers); entries idle for a window are swept by `tick`.
+ * State: one entry per (client, domain) in a `BoundedMap` capped by `maxTracked`: a score of numbers and
+ * the distinct subdomains, four held inline and a 128-byte counter from the fifth (so the many domains a
+ * client asks few names of cost about 250 bytes each); entries idle for a window are swept by `tick`.
  */
 import { formatAddress } from '../../decode/address.js';
 import type { Flow } from '../../flow/flow.js';
 import type { DnsMessage } from '../../protocols/dns/events.js';
-import { BoundedMap, DistinctCounter, flowAddressKey, mix32 } from '../tables.js';
+import { BoundedMap, flowAddressKey, mix32 } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
+import { LazyDistinct } from './scanflood-common.js';
 
 /** Thresholds (`threats.detectors.<name>` in the config); a type, not an interface, so it is a `ThreatThresholds`. */
 export type DnsTunnelOptions = {
@@ -66,7 +68,8 @@ interface Entry {
   start: number;
   last: number;
   queries: number;
-  unique: DistinctCounter;
+  /** Distinct subdomain hashes: four inline, a 1,024-bit counter from the fifth. */
+  unique: LazyDistinct;
   longLabels: number;
   /** Queries whose subdomain was long enough for an entropy, and the sum of those entropies. */
   measured: number;
@@ -79,7 +82,8 @@ interface Entry {
   typeCname: number;
   typeMx: number;
   typeOther: number;
-  samples: string[];
+  /** The first three names with a subdomain (references to the records' strings), null until one. */
+  samples: string[] | null;
   reported: boolean;
 }
 
@@ -276,7 +280,10 @@ class DnsTunnelDetector implements ThreatDetector {
     }
     e.last = now;
     e.queries++;
-    if (e.samples.length < 3 && subChars > 0) e.samples.push(name);
+    if (subChars > 0) {
+      if (e.samples === null) e.samples = [name];
+      else if (e.samples.length < 3) e.samples.push(name);
+    }
     switch (q.type) {
       case 1:
       case 28:
@@ -370,7 +377,7 @@ class DnsTunnelDetector implements ThreatDetector {
         queryTypes: types,
         score,
         signs,
-        sampleNames: e.samples.map((n) => (n.length > 100 ? `${n.slice(0, 100)}…` : n)),
+        sampleNames: (e.samples ?? []).map((n) => (n.length > 100 ? `${n.slice(0, 100)}…` : n)),
       },
     });
   }
@@ -382,7 +389,7 @@ function newEntry(domain: string, now: number): Entry {
     start: now,
     last: now,
     queries: 0,
-    unique: new DistinctCounter(0),
+    unique: new LazyDistinct(0),
     longLabels: 0,
     measured: 0,
     entropySum: 0,
@@ -394,7 +401,7 @@ function newEntry(domain: string, now: number): Entry {
     typeCname: 0,
     typeMx: 0,
     typeOther: 0,
-    samples: [],
+    samples: null,
     reported: false,
   };
 }
@@ -404,6 +411,6 @@ function resetEntry(e: Entry, now: number): void {
   e.queries = e.longLabels = e.measured = e.entropySum = e.subLenSum = e.tunnelTypes = 0;
   e.typeA = e.typeTxt = e.typeNull = e.typeCname = e.typeMx = e.typeOther = 0;
   e.unique.clear();
-  e.samples.length = 0;
+  e.samples = null;
   e.reported = false;
 }
