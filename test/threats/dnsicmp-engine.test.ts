@@ -9,11 +9,13 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine.js';
 import type { ThreatEvent } from '../../src/events.js';
+import { toEve } from '../../src/output/eve.js';
 import { THREAT_DETECTORS } from '../../src/threats/registry.js';
-import { CORPUS_ABSENT, corpusPath, corpusPresent, OWN_FIXTURES_DIR } from '../support/corpus.js';
+import { CORPUS_ABSENT, corpusPath, corpusPresent, EVE_SCHEMA, OWN_FIXTURES_DIR, REPO_ROOT } from '../support/corpus.js';
 import { eth, icmpEcho, internetChecksum, ipv4, mulberry32, udp } from '../helpers/packets.js';
 import { buildMessage } from '../protocols/dns/helpers.js';
 import { arpFrame, randomBytes, randomText } from './dnsicmp-support.js';
@@ -93,6 +95,30 @@ describe('the project attack captures raise exactly their detector', () => {
     if (!fs.existsSync(p)) ctx.skip('fixtures/threats/dns-spoofing.pcap absent');
     const kinds = (await threatsOf(p)).filter((e) => e.threat.name === 'dns_spoof').map((e) => e.threat.details.kind);
     expect(kinds.sort()).toEqual(['conflicting_answers', 'id_guessing', 'unexpected_source']);
+  });
+
+  it("the four detectors' alerts are valid EVE (eve-threat.schema.json; Suricata's schema without the threat object)", async (ctx) => {
+    const files = ['arp-spoofing.pcap', 'dns-spoofing.pcap', 'icmp-tunnel.pcap', 'dns-tunnel.pcap'].map((f) =>
+      path.join(THREATS_DIR, f),
+    );
+    if (!files.every((f) => fs.existsSync(f))) ctx.skip('a fixture of fixtures/threats is absent');
+    const own = new Ajv({ strict: true, allErrors: true }).compile(
+      JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'schema', 'eve-threat.schema.json'), 'utf8')),
+    );
+    const suricata = fs.existsSync(EVE_SCHEMA)
+      ? new Ajv({ strict: false }).compile(JSON.parse(fs.readFileSync(EVE_SCHEMA, 'utf8')))
+      : null;
+    let n = 0;
+    for (const f of files)
+      for (const ev of await threatsOf(f)) {
+        if (!MINE.includes(ev.threat.name)) continue;
+        n++;
+        const line = JSON.parse(JSON.stringify(toEve(ev))) as Record<string, unknown>;
+        expect(own(line.threat), JSON.stringify(own.errors)).toBe(true);
+        const { threat: _threat, ...rest } = line;
+        if (suricata !== null) expect(suricata(rest), JSON.stringify(suricata.errors)).toBe(true);
+      }
+    expect(n).toBeGreaterThanOrEqual(6);
   });
 
   it('arp-spoofing.pcap: the attacker MAC and a claimed address', async (ctx) => {
