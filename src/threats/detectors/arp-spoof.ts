@@ -23,7 +23,10 @@
  * - `minClaimedIps` distinct IPs claimed in contested changes or unsolicited replies (poisoning a whole
  *   segment; proxy ARP answers requests, so its replies are solicited and do not count).
  * A single failover (a VRRP/cluster address moving to the standby's MAC while the master was recently
- * active) is one contested change and a few gratuitous announcements: below every rule. Zeek's stock
+ * active) is one contested change and a few gratuitous announcements: below every rule. What does fire
+ * without an attacker: a Linux host with two interfaces on one segment and the default `arp_ignore=0`
+ * answers requests for either address from both (ARP flux), so the bindings flip-flop; that is a
+ * misconfiguration worth the alert's details (both MACs are in it), not an attack. Zeek's stock
  * scripts log ARP without a poisoning notice; Snort's arpspoof preprocessor checks replies against a
  * configured IP-to-MAC list and Ethernet/ARP address mismatches. This detector learns the list instead.
  *
