@@ -5,6 +5,7 @@
  */
 import Benchmark from 'benchmark';
 import os from 'node:os';
+import { openCaptureSync } from '../src/index.js';
 
 export interface BenchCase {
   name: string;
@@ -175,4 +176,19 @@ export function countLines(exchanges: readonly Exchange[], piece: number): numbe
     }
   }
   return n;
+}
+
+/** Packets and captured bytes in a capture file (one pass before timing, so cases can report rates). */
+export function countCapture(file: string): { packets: number; bytes: number } {
+  const r = openCaptureSync(file);
+  let packets = 0;
+  let bytes = 0;
+  while (
+    r.pumpSync((p) => {
+      packets++;
+      bytes += p.caplen;
+    })
+  );
+  r.close();
+  return { packets, bytes };
 }

@@ -15,8 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, openCapture, openCaptureSync } from '../src/index.js';
-import { machine, median, runSuiteAsync } from './lib.js';
+import { createEngine, openCapture } from '../src/index.js';
+import { countCapture, machine, median, runSuiteAsync } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const capture = process.argv[2] ?? path.join(here, 'captures', 'http-bulk.pcap');
@@ -26,16 +26,7 @@ if (!fs.existsSync(capture)) {
 }
 
 // Count once what one pass covers.
-const counter = openCaptureSync(capture);
-let packets = 0;
-let bytes = 0;
-while (
-  counter.pumpSync((p) => {
-    packets++;
-    bytes += p.caplen;
-  })
-);
-counter.close();
+const { packets, bytes } = countCapture(capture);
 const fileBytes = fs.statSync(capture).size;
 
 console.log(

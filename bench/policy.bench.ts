@@ -12,8 +12,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, openCaptureSync } from '../src/index.js';
-import { machine, runSuiteAsync } from './lib.js';
+import { createEngine } from '../src/index.js';
+import { countCapture, machine, runSuiteAsync } from './lib.js';
 import { largePolicy } from './policy-doc.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -32,16 +32,7 @@ console.log(`# policy: ${doc.rules!.length} rules, ${Object.keys(doc.groups!).le
 console.log(`# ${machine()}`);
 
 for (const capture of captures) {
-  const counter = openCaptureSync(capture);
-  let packets = 0;
-  let bytes = 0;
-  while (
-    counter.pumpSync((p) => {
-      packets++;
-      bytes += p.caplen;
-    })
-  );
-  counter.close();
+  const { packets, bytes } = countCapture(capture);
   console.log(`\n# ${path.basename(capture)}: ${packets} packets, ${(bytes / 1e6).toFixed(0)} MB`);
 
   const replay = async (options: Parameters<typeof createEngine>[0]) => {

@@ -12,9 +12,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createEngine, openCaptureSync } from '../src/index.js';
+import { createEngine } from '../src/index.js';
 import { eth, ipv4, mulberry32, tcp } from '../test/helpers/packets.js';
-import { machine, runSuite, runSuiteAsync } from './lib.js';
+import { countCapture, machine, runSuite, runSuiteAsync } from './lib.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const given = process.argv.slice(2);
@@ -24,16 +24,7 @@ const captures = (given.length > 0 ? given : ['http-bulk.pcap', 'mixed.pcap'].ma
 console.log(`# ${machine()}`);
 
 for (const capture of captures) {
-  const counter = openCaptureSync(capture);
-  let packets = 0;
-  let bytes = 0;
-  while (
-    counter.pumpSync((p) => {
-      packets++;
-      bytes += p.caplen;
-    })
-  );
-  counter.close();
+  const { packets, bytes } = countCapture(capture);
   console.log(`\n# ${path.basename(capture)}: ${packets} packets, ${(bytes / 1e6).toFixed(0)} MB`);
 
   // As `netsieve replay` runs by default: every event built (EVE writes them all), the parsers on.

@@ -4,25 +4,21 @@
  * captures when there are any. The layer comes from the engine (`engine.attackLayer()`), so the command and
  * the library give the same document.
  */
-import path from 'node:path';
 import { createEngine } from '../engine.js';
-import { isNetsieveError } from '../errors.js';
 import {
   type Command,
   DETECT_OPTIONS,
   detectOption,
+  configWithThreats,
   EXIT_CODES_HELP,
-  EXIT_INPUT,
   EXIT_OK,
-  loadConfig,
   parse,
   POLICY_OPTIONS,
   policyOption,
   progressChoice,
+  replayInputs,
   THREAT_OPTIONS,
-  threatsOption,
 } from './common.js';
-import { Progress } from './progress.js';
 import { LineSink } from './sink.js';
 
 const HELP = `Usage: netsieve attack-layer [file|-]... [--out layer.json] [options]
@@ -67,10 +63,7 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return EXIT_OK;
   }
-  const { threats: threatConfig, ...config } = loadConfig(values.config as string | undefined) as ReturnType<
-    typeof loadConfig
-  > & { threats?: unknown };
-  const threats = threatsOption(values, { threats: threatConfig });
+  const { config, threats } = configWithThreats(values);
   const detect = detectOption(values);
   const policy = policyOption(values);
   const engine = createEngine({
@@ -81,27 +74,7 @@ async function run(argv: string[]): Promise<number> {
     // Nothing is written but the layer: events are not built, only counted.
     eventTypes: [],
   });
-  const forceProgress = progressChoice(values);
-  let exit = EXIT_OK;
-  for (const file of positionals) {
-    const progress = new Progress(process.stderr, path.basename(file), forceProgress);
-    try {
-      for await (const _ of engine.replay(file === '-' ? process.stdin : file, {
-        flush: false,
-        name: file,
-        onProgress: (bytes, total, packets) => progress.update(bytes, total, packets),
-      })) {
-        // eventTypes is empty: nothing comes out.
-      }
-    } catch (e) {
-      progress.done();
-      if (!isNetsieveError(e)) throw e;
-      process.stderr.write(`netsieve: ${e.message}\n`);
-      if (positionals.length > 1) process.stderr.write('netsieve: going on with the next input\n');
-      exit = EXIT_INPUT;
-    }
-    progress.done();
-  }
+  const exit = await replayInputs(engine, positionals, progressChoice(values));
   engine.close();
   const name = values.name as string | undefined;
   const layer = engine.attackLayer(name !== undefined ? { name } : {});

@@ -4,14 +4,17 @@
  * commands together (no import cycle).
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { DetectOptions } from '../detect/index.js';
 import type { WafOptions } from '../detect/waf/index.js';
-import { NetsieveError } from '../errors.js';
+import { isNetsieveError, NetsieveError } from '../errors.js';
 import type { EngineOptionsInput } from '../options.js';
 import type { PolicyMode, PolicyOptions } from '../policy/index.js';
 import { EVE_MAPPERS } from '../protocols/registry.js';
 import { THREAT_DETECTORS, type ThreatOptions, type ThreatThresholds } from '../threats/index.js';
+import type { Engine } from '../engine.js';
+import { Progress } from './progress.js';
 
 /** Done. */
 export const EXIT_OK = 0;
@@ -203,6 +206,50 @@ export function threatsOption(values: ParsedArgs['values'], config: { threats?: 
   const detectors: Record<string, false | Readonly<Partial<ThreatThresholds>>> = { ...(base.detectors ?? {}) };
   for (const name of known) if (!wanted.includes(name)) detectors[name] = false;
   return { ...base, detectors };
+}
+
+/** The `--config` file's engine options, and the threat stage's option from `--threats` and the file's `threats`. */
+export function configWithThreats(values: ParsedArgs['values']): {
+  config: EngineOptionsInput;
+  threats: ThreatOptions | undefined;
+} {
+  const { threats: section, ...config } = loadConfig(values.config as string | undefined) as EngineOptionsInput & {
+    threats?: unknown;
+  };
+  return { config, threats: threatsOption(values, { threats: section }) };
+}
+
+/**
+ * Replays `inputs` in order as one capture through an engine whose events nobody reads (`eventTypes: []`:
+ * `learn`, `attack-layer`), with a progress bar per input; a damaged input is reported and the next one
+ * read. Returns EXIT_INPUT when an input failed, else EXIT_OK. Open flows stay open (the caller closes).
+ */
+export async function replayInputs(
+  engine: Engine,
+  inputs: readonly string[],
+  forceProgress: boolean | undefined,
+): Promise<number> {
+  let exit = EXIT_OK;
+  for (const file of inputs) {
+    const progress = new Progress(process.stderr, path.basename(file), forceProgress);
+    try {
+      for await (const _ of engine.replay(file === '-' ? process.stdin : file, {
+        flush: false,
+        name: file,
+        onProgress: (bytes, total, packets) => progress.update(bytes, total, packets),
+      })) {
+        // No event type is built: nothing comes out.
+      }
+    } catch (e) {
+      progress.done();
+      if (!isNetsieveError(e)) throw e;
+      process.stderr.write(`netsieve: ${e.message}\n`);
+      if (inputs.length > 1) process.stderr.write('netsieve: going on with the next input\n');
+      exit = EXIT_INPUT;
+    }
+    progress.done();
+  }
+  return exit;
 }
 
 export const POLICY_OPTIONS: OptionSpec = {

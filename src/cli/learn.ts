@@ -3,21 +3,18 @@
  * the endpoints, one allow rule per conversation) as JSON on stdout, sorted so that the same traffic gives the
  * same file. What it did goes to stderr.
  */
-import path from 'node:path';
 import { createEngine } from '../engine.js';
-import { isNetsieveError } from '../errors.js';
 import {
   type Command,
   EXIT_CODES_HELP,
-  EXIT_INPUT,
   EXIT_OK,
   loadConfig,
   parse,
   progressChoice,
   readGroupsFile,
+  replayInputs,
   UsageError,
 } from './common.js';
-import { Progress } from './progress.js';
 import { LineSink } from './sink.js';
 
 const HELP = `Usage: netsieve learn <file|->... [options] > policy.json
@@ -94,27 +91,7 @@ async function run(argv: string[]): Promise<number> {
       ...(groupsFile !== undefined ? { groups: readGroupsFile(groupsFile) } : {}),
     },
   });
-  const forceProgress = progressChoice(values);
-  let exit = EXIT_OK;
-  for (const file of positionals) {
-    const progress = new Progress(process.stderr, path.basename(file), forceProgress);
-    try {
-      for await (const _ of engine.replay(file === '-' ? process.stdin : file, {
-        flush: false,
-        name: file,
-        onProgress: (bytes, total, packets) => progress.update(bytes, total, packets),
-      })) {
-        // eventTypes is empty: nothing comes out.
-      }
-    } catch (e) {
-      progress.done();
-      if (!isNetsieveError(e)) throw e;
-      process.stderr.write(`netsieve: ${e.message}\n`);
-      if (positionals.length > 1) process.stderr.write('netsieve: going on with the next input\n');
-      exit = EXIT_INPUT;
-    }
-    progress.done();
-  }
+  const exit = await replayInputs(engine, positionals, progressChoice(values));
   engine.close();
   const policy = engine.learnedPolicy();
   const stats = engine.stats();

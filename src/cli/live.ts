@@ -10,7 +10,7 @@ import {
   type Command,
   EXIT_CODES_HELP,
   EXIT_OK,
-  loadConfig,
+  configWithThreats,
   parse,
   parseCount,
   parseSeed,
@@ -25,7 +25,6 @@ import {
   policyOption,
   THREAT_HELP,
   THREAT_OPTIONS,
-  threatsOption,
   rulesReportText,
 } from './common.js';
 import { LineSink } from './sink.js';
@@ -87,10 +86,7 @@ async function run(argv: string[]): Promise<number> {
   const eve = new EveFormatter({ communityIdSeed: parseSeed(values['community-id-seed'] as string | undefined) });
   const detect = detectOption(values);
   const policy = policyOption(values);
-  const { threats: threatConfig, ...config } = loadConfig(values.config as string | undefined) as ReturnType<
-    typeof loadConfig
-  > & { threats?: unknown };
-  const threats = threatsOption(values, { threats: threatConfig });
+  const { config, threats } = configWithThreats(values);
   const engine = createEngine({
     ...config,
     ...(threats !== undefined ? { threats } : {}),

@@ -20,12 +20,11 @@ import {
   policyOption,
   THREAT_HELP,
   THREAT_OPTIONS,
-  threatsOption,
   rulesReportText,
   EXIT_CODES_HELP,
   EXIT_INPUT,
   EXIT_OK,
-  loadConfig,
+  configWithThreats,
   parse,
   parseCount,
   parseSeed,
@@ -148,10 +147,7 @@ async function run(argv: string[]): Promise<number> {
   const filter = values.filter as string | undefined;
   const detect = detectOption(values);
   const policy = policyOption(values);
-  const { threats: threatConfig, ...config } = loadConfig(values.config as string | undefined) as ReturnType<
-    typeof loadConfig
-  > & { threats?: unknown };
-  const threats = threatsOption(values, { threats: threatConfig });
+  const { config, threats } = configWithThreats(values);
   const engine = createEngine({
     ...config,
     ...(threats !== undefined ? { threats } : {}),

@@ -3,6 +3,8 @@
  * recently used entry goes (and the stage counts it), so a flood of distinct sources costs a fixed amount
  * of memory and the detector keeps judging the busiest keys.
  */
+import { formatAddress } from '../decode/address.js';
+import type { DecodedPacket } from '../decode/packet.js';
 import type { Flow } from '../flow/flow.js';
 
 /**
@@ -182,6 +184,34 @@ export function flowAddressKey(flow: Flow, server: boolean): number {
   return server
     ? addressKey(flow.serverAddr0, flow.serverAddr1, flow.serverAddr2, flow.serverAddr3, flow.ipVersion)
     : addressKey(flow.clientAddr0, flow.clientAddr1, flow.clientAddr2, flow.clientAddr3, flow.ipVersion);
+}
+
+/** A packet's source (`dst` false) or destination address as a table key. */
+export function packetAddressKey(p: DecodedPacket, dst: boolean): number {
+  const w = dst ? p.dst : p.src;
+  return addressKey(w[0]!, w[1]!, w[2]!, w[3]!, p.ipVersion);
+}
+
+/**
+ * One table key (a 53-bit number) for an ordered pair of keys (two `addressKey`s, or an address key and a
+ * port or service number). Two pairs colliding is as unlikely as two flows colliding in the flow table, and
+ * only merges two counters.
+ */
+export function pairKey(a: number, b: number): number {
+  const aLo = a >>> 0;
+  const aHi = Math.floor(a / 0x100000000);
+  const bLo = b >>> 0;
+  const bHi = Math.floor(b / 0x100000000);
+  const hi = mix32(aLo ^ mix32(bHi ^ 0x27d4eb2f) ^ Math.imul(aHi, 0x165667b1));
+  const lo = mix32(bLo ^ mix32(aLo ^ 0x9e3779b9) ^ Math.imul(bHi ^ aHi, 0x85ebca6b));
+  return (hi & 0x1fffff) * 0x100000000 + lo;
+}
+
+const scratchWords = new Uint32Array(4);
+
+/** The text of a flow's client (`server` false) or server address (made when a finding or an entry needs it). */
+export function flowAddressText(flow: Flow, server: boolean): string {
+  return formatAddress(flow.addressOf(server, scratchWords), flow.ipVersion);
 }
 
 /** Shannon entropy of `data[start, end)` in bits per byte (0 to 8). */

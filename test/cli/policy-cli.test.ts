@@ -6,33 +6,16 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runMain } from './run-main.js';
 import { PcapWriter } from '../../src/capture/pcap-writer.js';
-import { main } from '../../src/cli/main.js';
 import { clientHelloRecord, sniExt } from '../protocols/tls/helpers.js';
 import { addressRR, httpGet, Net } from '../policy/helpers.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'netsieve-policy-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function run(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stderr += String(chunk);
-    return true;
-  });
-  try {
-    return { status: await main(args), stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = runMain;
 
 /** Writes the packets a Net sent as a pcap file. */
 function capture(name: string, build: (net: Net) => void): string {

@@ -43,9 +43,8 @@
  */
 import { TcpFlag } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
-import { BoundedMap, flowAddressKey } from '../tables.js';
+import { BoundedMap, flowAddressKey, flowAddressText, pairKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
-import { flowAddressText, pairKey } from './dos-packets.js';
 
 export type BruteForceOptions = {
   minSessions: number;

@@ -49,56 +49,11 @@ import { formatAddress } from '../../decode/address.js';
 import { type DecodedPacket, IpProto, TcpFlag } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
 import type { Direction } from '../../flow/stream.js';
-import { BoundedMap, addressKey, mix32 } from '../tables.js';
+import { protoName } from '../../flow/flow-events.js';
+import { BoundedMap, packetAddressKey, pairKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
 
 // ---- shared helpers ----
-
-/** A table key for an ordered pair of address keys (a 53-bit mix; a collision only merges two counters). */
-export function pairKey(a: number, b: number): number {
-  const ah = mix32((a >>> 0) ^ mix32(Math.floor(a / 0x100000000) ^ 0x27d4eb2f));
-  const bh = mix32((b >>> 0) ^ mix32(Math.floor(b / 0x100000000) ^ 0x165667b1));
-  const hi = mix32(ah ^ 0x9e3779b9);
-  const lo = mix32(bh ^ hi);
-  return (hi & 0x1fffff) * 0x100000000 + lo;
-}
-
-function srcKey(p: DecodedPacket): number {
-  const s = p.src;
-  return addressKey(s[0]!, s[1]!, s[2]!, s[3]!, p.ipVersion);
-}
-
-function dstKey(p: DecodedPacket): number {
-  const d = p.dst;
-  return addressKey(d[0]!, d[1]!, d[2]!, d[3]!, p.ipVersion);
-}
-
-const scratch = new Uint32Array(4);
-
-/** The text of a flow's client (`server` false) or server address. */
-export function flowAddressText(flow: Flow, server: boolean): string {
-  return formatAddress(flow.addressOf(server, scratch), flow.ipVersion);
-}
-
-/** `TCP`, `UDP`, `ICMP`... for an IP protocol number. */
-export function protoName(proto: number): string {
-  switch (proto) {
-    case IpProto.TCP:
-      return 'TCP';
-    case IpProto.UDP:
-      return 'UDP';
-    case IpProto.ICMP:
-      return 'ICMP';
-    case IpProto.ICMPV6:
-      return 'IPv6-ICMP';
-    case IpProto.SCTP:
-      return 'SCTP';
-    case IpProto.GRE:
-      return 'GRE';
-    default:
-      return String(proto);
-  }
-}
 
 /** The packet is IPv4 or IPv6 with loopback source (127.0.0.0/8, ::1). */
 function isLoopback(p: DecodedPacket): boolean {
@@ -170,7 +125,7 @@ class PingOfDeathDetector implements ThreatDetector {
 
   anomaly(_name: string, flow: Flow | null, p: DecodedPacket | null, now: number): void {
     if (p === null || p.ipVersion === 0) return;
-    const key = pairKey(srcKey(p), dstKey(p));
+    const key = pairKey(packetAddressKey(p, false), packetAddressKey(p, true));
     let e = this.table.get(key);
     if (e === undefined || now - e.windowStart >= this.o.window || now < e.windowStart) {
       e = {
@@ -281,7 +236,7 @@ class FragmentOverlapDetector implements ThreatDetector {
 
   anomaly(name: string, flow: Flow | null, p: DecodedPacket | null, now: number): void {
     if (p === null || p.ipVersion === 0) return;
-    const key = pairKey(srcKey(p), dstKey(p));
+    const key = pairKey(packetAddressKey(p, false), packetAddressKey(p, true));
     let e = this.table.get(key);
     if (e === undefined || now - e.windowStart >= this.o.window || now < e.windowStart) {
       e = {
@@ -423,7 +378,7 @@ class LandAttackDetector implements ThreatDetector {
     const d = p.dst;
     if (s[0] !== d[0] || s[1] !== d[1] || s[2] !== d[2] || s[3] !== d[3] || p.ipVersion === 0) return;
     if (!this.o.includeLoopback && isLoopback(p)) return;
-    const key = dstKey(p);
+    const key = packetAddressKey(p, true);
     let e = this.table.get(key);
     if (e === undefined || now - e.windowStart >= this.o.window || now < e.windowStart) {
       e = {
@@ -519,7 +474,7 @@ class SplitHandshakeDetector implements ThreatDetector {
     if (dir !== 1 || (p.tcpFlags & SYN_ACK_RST) !== TcpFlag.SYN) return;
     const c = flow.tcpFlagsToServer;
     if ((c & TcpFlag.SYN) === 0 || (c & TcpFlag.ACK) !== 0) return;
-    const key = pairKey(srcKey(p), dstKey(p));
+    const key = pairKey(packetAddressKey(p, false), packetAddressKey(p, true));
     let e = this.table.get(key);
     if (e === undefined || now - e.windowStart >= this.o.window || now < e.windowStart) {
       e = {

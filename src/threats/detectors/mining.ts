@@ -21,9 +21,8 @@
  * idle for `window` seconds are swept in `tick`.
  */
 import type { Flow } from '../../flow/flow.js';
-import { BoundedMap, flowAddressKey } from '../tables.js';
+import { BoundedMap, flowAddressKey, flowAddressText, pairKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
-import { flowAddressText, pairKey } from './dos-packets.js';
 
 export type StratumMiningOptions = {
   minRecords: number;

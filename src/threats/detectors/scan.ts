@@ -39,8 +39,9 @@ import type { Flow } from '../../flow/flow.js';
 import { FlowKind } from '../../flow/flow.js';
 import type { Direction } from '../../flow/stream.js';
 import { addressKey, BoundedMap } from '../tables.js';
+import { pairKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
-import { AddressWords, fold32, LazyDistinct, pairKey, tcpCarried, wordsText } from './scanflood-common.js';
+import { AddressWords, fold32, LazyDistinct, tcpCarried, wordsText } from './scanflood-common.js';
 
 // ------------------------------------------------------------------ probe kinds
 

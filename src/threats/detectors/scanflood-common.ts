@@ -107,21 +107,6 @@ export function wordsText(v: number, w0: number, w1: number, w2: number, w3: num
   return formatAddress(SCRATCH, v === 6 ? 6 : 4);
 }
 
-/**
- * One table key (a 53-bit number) for a pair of keys (two `addressKey`s, or an address key and a service
- * number). Two pairs colliding is as unlikely as two flows colliding in the flow table, and only merges
- * two counters.
- */
-export function pairKey(a: number, b: number): number {
-  const aLo = a >>> 0;
-  const aHi = Math.floor(a / 0x100000000);
-  const bLo = b >>> 0;
-  const bHi = Math.floor(b / 0x100000000);
-  const hi = mix32(aLo ^ mix32(bHi ^ 0x27d4eb2f) ^ Math.imul(aHi, 0x165667b1));
-  const lo = mix32(bLo ^ mix32(aLo ^ 0x9e3779b9) ^ Math.imul(bHi ^ aHi, 0x85ebca6b));
-  return (hi & 0x1fffff) * 0x100000000 + lo;
-}
-
 /** A table key folded to 32 bits, for a `DistinctCounter` (an IPv4 address key is the address itself). */
 export function fold32(key: number): number {
   return key < 0x100000000 ? key >>> 0 : (key >>> 0) ^ mix32(Math.floor(key / 0x100000000));

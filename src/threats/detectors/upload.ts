@@ -34,9 +34,9 @@
  */
 import type { DecodedPacket } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
-import { BoundedMap, flowAddressKey } from '../tables.js';
+import { BoundedMap, flowAddressKey, flowAddressText } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
-import { flowAddressText, protoName } from './dos-packets.js';
+import { protoName } from '../../flow/flow-events.js';
 
 export type UnusualUploadOptions = {
   minBytes: number;
