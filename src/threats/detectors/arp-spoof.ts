@@ -38,7 +38,7 @@
  * address). Per frame: no allocation for a known binding.
  */
 import type { DecodedPacket } from '../../decode/packet.js';
-import { BoundedMap, DistinctCounter, mix32 } from '../tables.js';
+import { BoundedMap, DistinctCounter, pairKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
 
 /** Thresholds (`threats.detectors.<name>` in the config); a type, not an interface, so it is a `ThreatThresholds`. */
@@ -110,12 +110,6 @@ export const arpSpoof: ThreatDetectorDef<ArpSpoofOptions> = {
     return new ArpSpoofDetector(options, ctx);
   },
 };
-
-function pairKey(a: number, b: number): number {
-  const h1 = mix32(a ^ 0x27d4eb2f);
-  const h2 = mix32(b ^ h1);
-  return (h1 & 0x1fffff) * TWO32 + h2;
-}
 
 class ArpSpoofDetector implements ThreatDetector {
   private readonly bindings: BoundedMap<number, Binding>;

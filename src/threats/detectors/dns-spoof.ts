@@ -40,7 +40,7 @@
 import { formatAddress } from '../../decode/address.js';
 import type { Flow } from '../../flow/flow.js';
 import type { DnsMessage, DnsRdata, DnsResourceRecord } from '../../protocols/dns/events.js';
-import { BoundedMap, DistinctCounter, flowAddressKey, mix32 } from '../tables.js';
+import { BoundedMap, DistinctCounter, flowAddressKey, mix32, pairKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
 
 /** Thresholds (`threats.detectors.<name>` in the config); a type, not an interface, so it is a `ThreatThresholds`. */
@@ -94,12 +94,6 @@ function foldedHash(s: unknown, h = 0x811c9dc5): number {
     h = Math.imul(h ^ c, 0x01000193);
   }
   return h >>> 0;
-}
-
-function pairKey(a: number, b: number): number {
-  const h1 = mix32((a >>> 0) ^ mix32(Math.floor(a / 0x100000000) ^ 0x27d4eb2f));
-  const h2 = mix32((b >>> 0) ^ mix32(Math.floor(b / 0x100000000) ^ 0x165667b1) ^ h1);
-  return (h1 & 0x1fffff) * 0x100000000 + h2;
 }
 
 /** A hash of one RDATA's content (the fields that say where the name points). */

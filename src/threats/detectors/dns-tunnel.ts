@@ -41,7 +41,7 @@
 import { formatAddress } from '../../decode/address.js';
 import type { Flow } from '../../flow/flow.js';
 import type { DnsMessage } from '../../protocols/dns/events.js';
-import { BoundedMap, flowAddressKey, mix32 } from '../tables.js';
+import { BoundedMap, flowAddressKey, pairKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
 import { LazyDistinct } from './scanflood-common.js';
 
@@ -96,13 +96,6 @@ function foldedHash(s: string, start: number, end: number): number {
     h = Math.imul(h ^ c, 0x01000193);
   }
   return h >>> 0;
-}
-
-/** One table key for two keys (each a 53-bit number): a 53-bit mix (a collision merges two entries). */
-function pairKey(a: number, b: number): number {
-  const h1 = mix32((a >>> 0) ^ mix32(Math.floor(a / 0x100000000) ^ 0x27d4eb2f));
-  const h2 = mix32((b >>> 0) ^ mix32(Math.floor(b / 0x100000000) ^ 0x165667b1) ^ h1);
-  return (h1 & 0x1fffff) * 0x100000000 + h2;
 }
 
 /**

@@ -36,7 +36,7 @@ import { formatAddress } from '../../decode/address.js';
 import type { DecodedPacket } from '../../decode/packet.js';
 import type { Flow } from '../../flow/flow.js';
 import type { Direction } from '../../flow/stream.js';
-import { addressKey, BoundedMap, mix32 } from '../tables.js';
+import { BoundedMap, packetAddressKey, pairKey } from '../tables.js';
 import type { ThreatContext, ThreatDetector, ThreatDetectorDef } from '../types.js';
 
 /** Thresholds (`threats.detectors.<name>` in the config); a type, not an interface, so it is a `ThreatThresholds`. */
@@ -84,12 +84,6 @@ interface Pair {
   lastRequestHash: number;
   lastReplyHash: number;
   reported: boolean;
-}
-
-function pairKey(a: number, b: number): number {
-  const h1 = mix32((a >>> 0) ^ mix32(Math.floor(a / 0x100000000) ^ 0x27d4eb2f));
-  const h2 = mix32((b >>> 0) ^ mix32(Math.floor(b / 0x100000000) ^ 0x165667b1) ^ h1);
-  return (h1 & 0x1fffff) * 0x100000000 + h2;
 }
 
 export const icmpTunnel: ThreatDetectorDef<IcmpTunnelOptions> = {
@@ -156,11 +150,8 @@ class IcmpTunnelDetector implements ThreatDetector {
       else if (t === 129) request = false;
       else return;
     } else return;
-    const v = p.ipVersion;
-    const s = p.src;
-    const d = p.dst;
-    const srcKey = addressKey(s[0]!, s[1]!, s[2]!, s[3]!, v);
-    const dstKey = addressKey(d[0]!, d[1]!, d[2]!, d[3]!, v);
+    const srcKey = packetAddressKey(p, false);
+    const dstKey = packetAddressKey(p, true);
     const key = request ? pairKey(srcKey, dstKey) : pairKey(dstKey, srcKey);
     const o = this.o;
     let e = this.table.get(key);
