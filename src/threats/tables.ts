@@ -214,19 +214,3 @@ export function flowAddressText(flow: Flow, server: boolean): string {
   return formatAddress(flow.addressOf(server, scratchWords), flow.ipVersion);
 }
 
-/** Shannon entropy of `data[start, end)` in bits per byte (0 to 8). */
-export function entropy(data: Uint8Array, start: number, end: number, scratch: Uint32Array = new Uint32Array(256)): number {
-  const n = end - start;
-  if (n <= 0) return 0;
-  scratch.fill(0);
-  for (let i = start; i < end; i++) scratch[data[i]!]!++;
-  let h = 0;
-  for (let i = 0; i < 256; i++) {
-    const c = scratch[i]!;
-    if (c > 0) {
-      const q = c / n;
-      h -= q * Math.log2(q);
-    }
-  }
-  return h;
-}

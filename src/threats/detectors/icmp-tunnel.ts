@@ -26,7 +26,7 @@
  * Cost: at most 64 payloads are measured and 64 replies compared per pair and window (the shares above
  * are over those samples); a pair's first packet in a window and an echoed reply are not measured, so a
  * flood of distinct sources costs a table entry per source and no entropy; the entropy is one table read
- * per byte value (`C_LOG2_C`), not a logarithm per distinct value as tables.ts's `entropy` computes.
+ * per byte value (`C_LOG2_C`), not a logarithm per distinct value.
  *
  * State: one entry per pair (about 20 numbers) in a `BoundedMap` capped by `maxTracked`, swept by `tick`
  * once idle for a window. Per packet: no allocation once the pair has its entry; hashing and entropy only
