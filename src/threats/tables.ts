@@ -27,9 +27,14 @@ export class BoundedMap<K, V> {
   /** Entries evicted to stay under the cap, over the table's life. */
   evictions = 0;
 
+  /**
+   * `onEvict` counts evictions (the stage's `ctx.evicted`); `onEvictEntry` gets each evicted entry, after it
+   * left the table, for a detector that must undo what the entry stood for (a count elsewhere).
+   */
   constructor(
     readonly cap: number,
     private readonly onEvict?: (n: number) => void,
+    private readonly onEvictEntry?: (value: V, key: K) => void,
   ) {
     if (!(cap >= 1)) throw new RangeError(`BoundedMap cap must be at least 1, not ${cap}`);
   }
@@ -59,9 +64,12 @@ export class BoundedMap<K, V> {
         r = this.oldest.next();
       }
       this.unmoved = 0;
-      m.delete(r.value as K);
+      const k = r.value as K;
+      const gone = this.onEvictEntry !== undefined ? m.get(k) : undefined;
+      m.delete(k);
       this.evictions++;
       this.onEvict?.(1);
+      if (gone !== undefined) this.onEvictEntry!(gone, k);
     } else this.changed();
     m.set(key, value);
   }
@@ -213,4 +221,3 @@ const scratchWords = new Uint32Array(4);
 export function flowAddressText(flow: Flow, server: boolean): string {
   return formatAddress(flow.addressOf(server, scratchWords), flow.ipVersion);
 }
-

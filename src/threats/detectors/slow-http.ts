@@ -109,7 +109,12 @@ class SlowHttpDetector implements ThreatDetector {
     private readonly ctx: ThreatContext,
   ) {
     const pairCap = Math.max(1, Math.floor(ctx.maxTracked / 4));
-    this.flows = new BoundedMap(Math.max(1, ctx.maxTracked - pairCap), (n) => ctx.evicted(n));
+    // At the cap the least recently tracked candidate goes, off its pair's count.
+    this.flows = new BoundedMap(
+      Math.max(1, ctx.maxTracked - pairCap),
+      (n) => ctx.evicted(n),
+      (c) => this.drop(c, c.flow.lastSec, false),
+    );
     this.pairs = new BoundedMap(pairCap, (n) => ctx.evicted(n));
     if (mode === HEADERS) {
       const s = o as SlowlorisOptions;
@@ -183,15 +188,6 @@ class SlowHttpDetector implements ThreatDetector {
   // ------------------------------------------------------------------ candidates
 
   private track(flow: Flow): Candidate {
-    const flows = this.flows;
-    if (flows.size >= flows.cap && !flows.has(flow.id)) {
-      // At the cap the least recently tracked goes, off its pair's count.
-      const oldest = flows.values().next().value as Candidate | undefined;
-      if (oldest !== undefined) {
-        this.drop(oldest, oldest.flow.lastSec, false);
-        this.ctx.evicted(1);
-      }
-    }
     const c: Candidate = {
       flow,
       firstDataSec: -1,
@@ -202,7 +198,7 @@ class SlowHttpDetector implements ThreatDetector {
       slow: false,
       pair: null,
     };
-    flows.set(flow.id, c);
+    this.flows.set(flow.id, c);
     return c;
   }
 
