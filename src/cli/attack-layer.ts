@@ -8,13 +8,11 @@ import { createEngine } from '../engine.js';
 import {
   type Command,
   DETECT_OPTIONS,
-  detectOption,
-  configWithThreats,
   EXIT_CODES_HELP,
   EXIT_OK,
   parse,
   POLICY_OPTIONS,
-  policyOption,
+  stageOptions,
   progressChoice,
   replayInputs,
   THREAT_OPTIONS,
@@ -63,14 +61,8 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(HELP);
     return EXIT_OK;
   }
-  const { config, threats } = configWithThreats(values);
-  const detect = detectOption(values);
-  const policy = policyOption(values);
   const engine = createEngine({
-    ...config,
-    ...(threats !== undefined ? { threats } : {}),
-    ...(detect !== undefined ? { detect } : {}),
-    ...(policy !== undefined ? { policy } : {}),
+    ...stageOptions(values),
     // Nothing is written but the layer: events are not built, only counted.
     eventTypes: [],
   });

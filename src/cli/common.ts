@@ -220,6 +220,26 @@ export function configWithThreats(values: ParsedArgs['values']): {
 }
 
 /**
+ * The engine options the shared flags give: the `--config` file, `--threats` (and the file's `threats`),
+ * the signature flags (`--rules`, `--dlp`, `--waf`, ...) and the policy flags. A command adds its own.
+ */
+export function stageOptions(values: ParsedArgs['values']): EngineOptionsInput & {
+  threats?: ThreatOptions;
+  detect?: DetectOptions;
+  policy?: PolicyOptions;
+} {
+  const { config, threats } = configWithThreats(values);
+  const detect = detectOption(values);
+  const policy = policyOption(values);
+  return {
+    ...config,
+    ...(threats !== undefined ? { threats } : {}),
+    ...(detect !== undefined ? { detect } : {}),
+    ...(policy !== undefined ? { policy } : {}),
+  };
+}
+
+/**
  * Replays `inputs` in order as one capture through an engine whose events nobody reads (`eventTypes: []`:
  * `learn`, `attack-layer`), with a progress bar per input; a damaged input is reported and the next one
  * read. Returns EXIT_INPUT when an input failed, else EXIT_OK. Open flows stay open (the caller closes).

@@ -10,7 +10,6 @@ import {
   type Command,
   EXIT_CODES_HELP,
   EXIT_OK,
-  configWithThreats,
   parse,
   parseCount,
   parseSeed,
@@ -19,10 +18,9 @@ import {
   UsageError,
   DETECT_HELP,
   DETECT_OPTIONS,
-  detectOption,
   POLICY_HELP,
   POLICY_OPTIONS,
-  policyOption,
+  stageOptions,
   THREAT_HELP,
   THREAT_OPTIONS,
   rulesReportText,
@@ -84,14 +82,8 @@ async function run(argv: string[]): Promise<number> {
 
   const types = parseTypes(values.types as string | undefined);
   const eve = new EveFormatter({ communityIdSeed: parseSeed(values['community-id-seed'] as string | undefined) });
-  const detect = detectOption(values);
-  const policy = policyOption(values);
-  const { config, threats } = configWithThreats(values);
   const engine = createEngine({
-    ...config,
-    ...(threats !== undefined ? { threats } : {}),
-    ...(detect !== undefined ? { detect } : {}),
-    ...(policy !== undefined ? { policy } : {}),
+    ...stageOptions(values),
     // Events of other types are not built at all (the summary counts every type, so it asks for all).
     ...(format === 'eve' && types !== null ? { eventTypes: [...types] as NetsieveEventType[] } : {}),
   });

@@ -14,17 +14,15 @@ import {
   type Command,
   DETECT_HELP,
   DETECT_OPTIONS,
-  detectOption,
   POLICY_HELP,
   POLICY_OPTIONS,
-  policyOption,
+  stageOptions,
   THREAT_HELP,
   THREAT_OPTIONS,
   rulesReportText,
   EXIT_CODES_HELP,
   EXIT_INPUT,
   EXIT_OK,
-  configWithThreats,
   parse,
   parseCount,
   parseSeed,
@@ -145,15 +143,9 @@ async function run(argv: string[]): Promise<number> {
   const bounds = packetBounds(count, start, end);
 
   const filter = values.filter as string | undefined;
-  const detect = detectOption(values);
-  const policy = policyOption(values);
-  const { config, threats } = configWithThreats(values);
   const engine = createEngine({
-    ...config,
-    ...(threats !== undefined ? { threats } : {}),
+    ...stageOptions(values),
     ...(filter !== undefined ? { filter } : {}),
-    ...(detect !== undefined ? { detect } : {}),
-    ...(policy !== undefined ? { policy } : {}),
     // Events of other types are not built at all (the summary counts every type, so it asks for all).
     ...(format === 'eve' && types !== null ? { eventTypes: [...types] as NetsieveEventType[] } : {}),
   });

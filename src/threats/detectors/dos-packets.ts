@@ -113,32 +113,73 @@ export const pingOfDeath: ThreatDetectorDef<PingOfDeathOptions> = {
   },
 };
 
-class PingOfDeathDetector implements ThreatDetector {
-  private readonly table: BoundedMap<number, PodEntry>;
+/** What every detector of this file keeps per key (a pair of hosts, or a target): the window its counts are in. */
+interface Windowed {
+  windowStart: number;
+  reported: boolean;
+}
+
+/**
+ * The detectors of this file share their state's shape: one table of windowed entries (per pair of hosts or
+ * per target), a window of `window` seconds after which an entry starts over, swept once a second.
+ */
+abstract class WindowedDetector<E extends Windowed> implements ThreatDetector {
+  protected readonly table: BoundedMap<number, E>;
 
   constructor(
-    private readonly o: PingOfDeathOptions,
-    private readonly ctx: ThreatContext,
+    private readonly window: number,
+    protected readonly ctx: ThreatContext,
   ) {
     this.table = new BoundedMap(ctx.maxTracked, (n) => ctx.evicted(n));
+  }
+
+  /** A new entry for the packet `p` at `now` (its window starts there). */
+  protected abstract fresh(p: DecodedPacket, now: number): E;
+
+  /** The entry of `key` in its current window: a fresh one when there is none or its window is over. */
+  protected entryOf(key: number, p: DecodedPacket, now: number): E {
+    let e = this.table.get(key);
+    if (e === undefined || now - e.windowStart >= this.window || now < e.windowStart) {
+      e = this.fresh(p, now);
+      this.table.set(key, e);
+    }
+    return e;
+  }
+
+  tick(now: number): void {
+    const w = this.window;
+    this.table.sweep((e) => now - e.windowStart >= w);
+  }
+
+  size(): number {
+    return this.table.size;
+  }
+}
+
+class PingOfDeathDetector extends WindowedDetector<PodEntry> {
+  constructor(
+    private readonly o: PingOfDeathOptions,
+    ctx: ThreatContext,
+  ) {
+    super(o.window, ctx);
+  }
+
+  protected fresh(p: DecodedPacket, now: number): PodEntry {
+    return {
+      attacker: formatAddress(p.src, p.ipVersion),
+      target: formatAddress(p.dst, p.ipVersion),
+      proto: p.ipProto,
+      windowStart: now,
+      fragments: 0,
+      reported: false,
+      largest: 0,
+    };
   }
 
   anomaly(_name: string, flow: Flow | null, p: DecodedPacket | null, now: number): void {
     if (p === null || p.ipVersion === 0) return;
     const key = pairKey(packetAddressKey(p, false), packetAddressKey(p, true));
-    let e = this.table.get(key);
-    if (e === undefined || now - e.windowStart >= this.o.window || now < e.windowStart) {
-      e = {
-        attacker: formatAddress(p.src, p.ipVersion),
-        target: formatAddress(p.dst, p.ipVersion),
-        proto: p.ipProto,
-        windowStart: now,
-        fragments: 0,
-        reported: false,
-        largest: 0,
-      };
-      this.table.set(key, e);
-    }
+    const e = this.entryOf(key, p, now);
     e.fragments++;
     const len = statedLength(p);
     if (len > e.largest) e.largest = len;
@@ -161,15 +202,6 @@ class PingOfDeathDetector implements ThreatDetector {
         proto: protoName(e.proto),
       });
     }
-  }
-
-  tick(now: number): void {
-    const w = this.o.window;
-    this.table.sweep((e) => now - e.windowStart >= w);
-  }
-
-  size(): number {
-    return this.table.size;
   }
 }
 
@@ -224,34 +256,32 @@ export const fragmentOverlap: ThreatDetectorDef<FragmentOverlapOptions> = {
   },
 };
 
-class FragmentOverlapDetector implements ThreatDetector {
-  private readonly table: BoundedMap<number, OverlapEntry>;
-
+class FragmentOverlapDetector extends WindowedDetector<OverlapEntry> {
   constructor(
     private readonly o: FragmentOverlapOptions,
-    private readonly ctx: ThreatContext,
+    ctx: ThreatContext,
   ) {
-    this.table = new BoundedMap(ctx.maxTracked, (n) => ctx.evicted(n));
+    super(o.window, ctx);
+  }
+
+  protected fresh(p: DecodedPacket, now: number): OverlapEntry {
+    return {
+      attacker: formatAddress(p.src, p.ipVersion),
+      target: formatAddress(p.dst, p.ipVersion),
+      proto: p.ipProto,
+      windowStart: now,
+      overlaps: 0,
+      different: 0,
+      badOffset: 0,
+      beyondEnd: 0,
+      reported: false,
+    };
   }
 
   anomaly(name: string, flow: Flow | null, p: DecodedPacket | null, now: number): void {
     if (p === null || p.ipVersion === 0) return;
     const key = pairKey(packetAddressKey(p, false), packetAddressKey(p, true));
-    let e = this.table.get(key);
-    if (e === undefined || now - e.windowStart >= this.o.window || now < e.windowStart) {
-      e = {
-        attacker: formatAddress(p.src, p.ipVersion),
-        target: formatAddress(p.dst, p.ipVersion),
-        proto: p.ipProto,
-        windowStart: now,
-        overlaps: 0,
-        different: 0,
-        badOffset: 0,
-        beyondEnd: 0,
-        reported: false,
-      };
-      this.table.set(key, e);
-    }
+    const e = this.entryOf(key, p, now);
     switch (name) {
       case A_OVERLAP:
         e.overlaps++;
@@ -305,15 +335,6 @@ class FragmentOverlapDetector implements ThreatDetector {
       proto: protoName(e.proto),
     });
   }
-
-  tick(now: number): void {
-    const w = this.o.window;
-    this.table.sweep((e) => now - e.windowStart >= w);
-  }
-
-  size(): number {
-    return this.table.size;
-  }
 }
 
 // ---- land attack ----
@@ -355,14 +376,24 @@ export const landAttack: ThreatDetectorDef<LandAttackOptions> = {
   },
 };
 
-class LandAttackDetector implements ThreatDetector {
-  private readonly table: BoundedMap<number, LandEntry>;
-
+class LandAttackDetector extends WindowedDetector<LandEntry> {
   constructor(
     private readonly o: LandAttackOptions,
-    private readonly ctx: ThreatContext,
+    ctx: ThreatContext,
   ) {
-    this.table = new BoundedMap(ctx.maxTracked, (n) => ctx.evicted(n));
+    super(o.window, ctx);
+  }
+
+  protected fresh(p: DecodedPacket, now: number): LandEntry {
+    return {
+      target: formatAddress(p.dst, p.ipVersion),
+      port: p.dstPort,
+      proto: p.ipProto,
+      windowStart: now,
+      packets: 0,
+      syns: 0,
+      reported: false,
+    };
   }
 
   tcpControl(p: DecodedPacket, flow: Flow, _dir: Direction, now: number): void {
@@ -379,19 +410,7 @@ class LandAttackDetector implements ThreatDetector {
     if (s[0] !== d[0] || s[1] !== d[1] || s[2] !== d[2] || s[3] !== d[3] || p.ipVersion === 0) return;
     if (!this.o.includeLoopback && isLoopback(p)) return;
     const key = packetAddressKey(p, true);
-    let e = this.table.get(key);
-    if (e === undefined || now - e.windowStart >= this.o.window || now < e.windowStart) {
-      e = {
-        target: formatAddress(d, p.ipVersion),
-        port: p.dstPort,
-        proto: p.ipProto,
-        windowStart: now,
-        packets: 0,
-        syns: 0,
-        reported: false,
-      };
-      this.table.set(key, e);
-    }
+    const e = this.entryOf(key, p, now);
     e.packets++;
     if (p.ipProto === IpProto.TCP && (p.tcpFlags & TcpFlag.SYN) !== 0) e.syns++;
     if (!e.reported && e.packets >= this.o.minPackets) {
@@ -408,15 +427,6 @@ class LandAttackDetector implements ThreatDetector {
         proto: protoName(e.proto),
       });
     }
-  }
-
-  tick(now: number): void {
-    const w = this.o.window;
-    this.table.sweep((e) => now - e.windowStart >= w);
-  }
-
-  size(): number {
-    return this.table.size;
   }
 }
 
@@ -459,14 +469,24 @@ export const tcpSplitHandshake: ThreatDetectorDef<SplitHandshakeOptions> = {
 
 const SYN_ACK_RST = TcpFlag.SYN | TcpFlag.ACK | TcpFlag.RST;
 
-class SplitHandshakeDetector implements ThreatDetector {
-  private readonly table: BoundedMap<number, SplitEntry>;
-
+class SplitHandshakeDetector extends WindowedDetector<SplitEntry> {
   constructor(
     private readonly o: SplitHandshakeOptions,
-    private readonly ctx: ThreatContext,
+    ctx: ThreatContext,
   ) {
-    this.table = new BoundedMap(ctx.maxTracked, (n) => ctx.evicted(n));
+    super(o.window, ctx);
+  }
+
+  protected fresh(p: DecodedPacket, now: number): SplitEntry {
+    return {
+      attacker: formatAddress(p.src, p.ipVersion),
+      target: formatAddress(p.dst, p.ipVersion),
+      windowStart: now,
+      flows: 0,
+      lastFlowId: -1,
+      ports: [],
+      reported: false,
+    };
   }
 
   tcpControl(p: DecodedPacket, flow: Flow, dir: Direction, now: number): void {
@@ -475,19 +495,7 @@ class SplitHandshakeDetector implements ThreatDetector {
     const c = flow.tcpFlagsToServer;
     if ((c & TcpFlag.SYN) === 0 || (c & TcpFlag.ACK) !== 0) return;
     const key = pairKey(packetAddressKey(p, false), packetAddressKey(p, true));
-    let e = this.table.get(key);
-    if (e === undefined || now - e.windowStart >= this.o.window || now < e.windowStart) {
-      e = {
-        attacker: formatAddress(p.src, p.ipVersion),
-        target: formatAddress(p.dst, p.ipVersion),
-        windowStart: now,
-        flows: 0,
-        lastFlowId: -1,
-        ports: [],
-        reported: false,
-      };
-      this.table.set(key, e);
-    }
+    const e = this.entryOf(key, p, now);
     if (e.lastFlowId === flow.id) return; // the same server SYN again
     e.lastFlowId = flow.id;
     e.flows++;
@@ -511,15 +519,6 @@ class SplitHandshakeDetector implements ThreatDetector {
         proto: 'TCP',
       });
     }
-  }
-
-  tick(now: number): void {
-    const w = this.o.window;
-    this.table.sweep((e) => now - e.windowStart >= w);
-  }
-
-  size(): number {
-    return this.table.size;
   }
 }
 
