@@ -22,8 +22,6 @@ describe('threat detectors under a flood of distinct sources', () => {
       Array.from({ length: 6 }, (_, i) => (i === 0 ? 2 : (rand() * 256) | 0).toString(16).padStart(2, '0')).join(':');
     const label = (n: number) => Array.from({ length: n }, () => 'abcdefghijklmnopqrstuvwxyz234567'[(rand() * 32) | 0]).join('');
     const engine = createEngine({ threats: { maxTracked: CAP }, eventTypes: ['threat'] });
-    let threats = 0;
-    engine.on('threat', () => threats++);
     let t = 1_767_225_600;
     const send = (frame: Uint8Array) => {
       t += 0.0005;
@@ -78,6 +76,5 @@ describe('threat detectors under a flood of distinct sources', () => {
     // The flood overflowed some tables: evictions were counted, not memory grown.
     if (THREAT_DETECTORS.length > 0) expect(s.threats!.evictions).toBeGreaterThan(0);
     engine.close();
-    expect(threats).toBeGreaterThanOrEqual(0);
   });
 });
