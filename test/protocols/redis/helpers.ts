@@ -2,6 +2,7 @@
  * Test helpers: feed bytes to a Redis connection parser and collect what it emits; read the TCP streams of
  * a capture through the engine's stream hook; deterministic random numbers.
  */
+import { collector as collectOf, type Result as ConversationResult, runSteps, type Split, type Step } from '../conversation.js';
 import { readAllPackets } from '../../../src/capture/reader.js';
 import { Decoder } from '../../../src/decode/decoder.js';
 import { DecodedPacket, IpProto } from '../../../src/decode/packet.js';
@@ -16,35 +17,12 @@ import { type AppEventSink, Probe } from '../../../src/protocols/module.js';
 export const C = 0 as Direction; // client → server
 export const S = 1 as Direction; // server → client
 
-/** One step of a conversation: bytes of a direction, a gap, or the end of a direction. */
-export type Step = { dir: Direction; data: Uint8Array } | { dir: Direction; gap: number } | { dir: Direction; end: true };
-
-export interface Result {
-  records: RedisRecord[];
-  anomalies: string[];
-  stopped: string | null;
-}
+export type { Step } from '../conversation.js';
+export type Result = ConversationResult<RedisRecord>;
 
 /** A sink that collects; `recordsWanted` false makes the connection parse lean (no records). */
 export function collector(recordsWanted = true): { sink: AppEventSink<RedisRecord>; result: Result } {
-  const result: Result = { records: [], anomalies: [], stopped: null };
-  const sink: AppEventSink<RedisRecord> = {
-    recordsWanted,
-    emit(record) {
-      if (result.stopped !== null) throw new Error('emit after stop');
-      result.records.push(record);
-    },
-    anomaly(code, direction) {
-      result.anomalies.push(`${REDIS_ANOMALIES[code] ?? `redis.code_${code}`}@${direction ?? '-'}`);
-    },
-    serverName() {
-      throw new Error('Redis reports no server name');
-    },
-    stop(reason) {
-      result.stopped = reason;
-    },
-  };
-  return { sink, result };
+  return collectOf<RedisRecord>(REDIS_ANOMALIES, 'redis', recordsWanted);
 }
 
 /**
@@ -54,21 +32,13 @@ export function collector(recordsWanted = true): { sink: AppEventSink<RedisRecor
 export function run(
   steps: Step[],
   options?: Partial<RedisOptions>,
-  split: 'whole' | 'bytes' | (() => number) = 'whole',
+  split: Split = 'whole',
   keepOpen = false,
   recordsWanted = true,
 ): Result {
   const { sink, result } = collector(recordsWanted);
   const p = new RedisConnection(sink, resolveRedisOptions(options));
-  for (const s of steps) {
-    if ('data' in s) feed(p, s.dir, s.data, split);
-    else if ('gap' in s) p.onGap(s.dir, s.gap);
-    else p.onEnd(s.dir, 'fin');
-  }
-  if (!keepOpen) {
-    p.onEnd(C, 'fin');
-    p.onEnd(S, 'fin');
-  }
+  runSteps(p, steps, feed, split, keepOpen);
   return result;
 }
 
@@ -87,12 +57,7 @@ export function withSlowPath<T>(fn: () => T): T {
  * runs must emit no record and raise the same anomalies (codes, directions, order) and stop the same
  * way. Returns the records-wanted result. Makes a test of anomalies or splits cover every path.
  */
-export function runAllPaths(
-  steps: Step[],
-  options?: Partial<RedisOptions>,
-  split: 'whole' | 'bytes' | (() => number) = 'whole',
-  keepOpen = false,
-): Result {
+export function runAllPaths(steps: Step[], options?: Partial<RedisOptions>, split: Split = 'whole', keepOpen = false): Result {
   // A random split is a generator: each run gets the same cuts from its own copy of the sequence.
   const cuts: number[] = [];
   const replay = (): 'whole' | 'bytes' | (() => number) => {
@@ -123,7 +88,7 @@ export function runAllPaths(
 }
 
 /** Feeds one direction's bytes, split as `run` describes. */
-export function feed(p: RedisConnection, dir: Direction, data: Uint8Array, split: 'whole' | 'bytes' | (() => number)): void {
+export function feed(p: RedisConnection, dir: Direction, data: Uint8Array, split: Split): void {
   if (split === 'whole') {
     // A larger buffer with the data in the middle: parsers must honour start/end.
     const buf = new Uint8Array(data.length + 7);

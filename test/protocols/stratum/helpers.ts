@@ -2,6 +2,7 @@
  * Test helpers: feed conversations to a Stratum connection and collect what it emits; the sessions the
  * tests share (both dialects, made up in the shapes pools and miners send).
  */
+import { collector as collectOf, type Result as ConversationResult, runSteps, type Split, type Step } from '../conversation.js';
 import type { Direction } from '../../../src/flow/stream.js';
 import type { AppEventSink } from '../../../src/protocols/module.js';
 import {
@@ -15,13 +16,8 @@ import {
 export const C = 0 as Direction; // miner → pool
 export const S = 1 as Direction; // pool → miner
 
-export type Step = { dir: Direction; data: Uint8Array } | { dir: Direction; gap: number } | { dir: Direction; end: true };
-
-export interface Result {
-  records: StratumRecord[];
-  anomalies: string[];
-  stopped: string | null;
-}
+export type { Step } from '../conversation.js';
+export type Result = ConversationResult<StratumRecord>;
 
 const enc = new TextEncoder();
 /** A step of miner bytes: each object a JSON line; strings are sent as they are. */
@@ -29,25 +25,9 @@ export const client = (...parts: (object | string)[]): Step => ({ dir: C, data: 
 export const server = (...parts: (object | string)[]): Step => ({ dir: S, data: enc.encode(parts.map(text).join('')) });
 const text = (p: object | string) => (typeof p === 'string' ? p : `${JSON.stringify(p)}\n`);
 
+/** A sink that collects; `recordsWanted` false makes the connection parse lean (no records). */
 export function collector(recordsWanted = true): { sink: AppEventSink<StratumRecord>; result: Result } {
-  const result: Result = { records: [], anomalies: [], stopped: null };
-  const sink: AppEventSink<StratumRecord> = {
-    recordsWanted,
-    emit(record) {
-      if (result.stopped !== null) throw new Error('emit after stop');
-      result.records.push(record);
-    },
-    anomaly(code, direction) {
-      result.anomalies.push(`${STRATUM_ANOMALIES[code] ?? `stratum.code_${code}`}@${direction ?? '-'}`);
-    },
-    serverName() {
-      throw new Error('Stratum reports no server name');
-    },
-    stop(reason) {
-      result.stopped = reason;
-    },
-  };
-  return { sink, result };
+  return collectOf<StratumRecord>(STRATUM_ANOMALIES, 'stratum', recordsWanted);
 }
 
 /**
@@ -57,26 +37,18 @@ export function collector(recordsWanted = true): { sink: AppEventSink<StratumRec
 export function run(
   steps: Step[],
   options?: Partial<StratumOptions>,
-  split: 'whole' | 'bytes' | (() => number) = 'whole',
+  split: Split = 'whole',
   keepOpen = false,
   recordsWanted = true,
 ): Result {
   const { sink, result } = collector(recordsWanted);
   const p = new StratumConnection(sink, resolveStratumOptions(options));
-  for (const s of steps) {
-    if ('data' in s) feed(p, s.dir, s.data, split);
-    else if ('gap' in s) p.onGap(s.dir, s.gap);
-    else p.onEnd(s.dir, 'fin');
-  }
-  if (!keepOpen) {
-    p.onEnd(C, 'fin');
-    p.onEnd(S, 'fin');
-  }
+  runSteps(p, steps, feed, split, keepOpen);
   return result;
 }
 
 /** Feeds one direction's bytes in pieces (copied into a reused buffer, as the engine reuses its own). */
-export function feed(p: StratumConnection, dir: Direction, data: Uint8Array, split: 'whole' | 'bytes' | (() => number)): void {
+export function feed(p: StratumConnection, dir: Direction, data: Uint8Array, split: Split): void {
   if (split === 'whole') {
     p.onData(dir, Uint8Array.from(data), 0, data.length);
     return;
